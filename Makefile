@@ -1,0 +1,46 @@
+# segdash: `make run` serves the app, `make test` runs lint and every test.
+# Both set themselves up on a fresh machine (venv, requirements, Chromium for browser tests).
+
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PORT   ?= 8501
+HOST   ?= 127.0.0.1
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test lint sample bench setup dev-setup chromium
+
+run: $(VENV)/.installed
+	$(PY) -m streamlit run app.py --server.port $(PORT) --server.address $(HOST)
+
+test: $(VENV)/.dev-installed chromium
+	$(PY) -m ruff check .
+	$(PY) -m pytest
+
+lint: $(VENV)/.dev-installed
+	$(PY) -m ruff check .
+
+setup: $(VENV)/.installed
+dev-setup: $(VENV)/.dev-installed
+
+$(VENV)/.installed: requirements.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+$(VENV)/.dev-installed: requirements-dev.txt $(VENV)/.installed
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+chromium:
+	@test -x /usr/bin/chromium || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
+
+# Regenerate the bundled sample (seeded: the same file every time).
+sample: $(VENV)/.installed
+	$(PY) sample_data/generate.py --rows 5000 --out sample_data/customers.csv
+
+bench: $(VENV)/.installed
+	$(PY) bench/import_bench.py
+	$(PY) bench/segment_bench.py
+	$(PY) bench/profile_bench.py
+	$(PY) bench/roi_bench.py

@@ -1,0 +1,29 @@
+"""segdash: the Streamlit entry point (navigation only; each page lives in pages/)."""
+
+from __future__ import annotations
+
+import logging
+
+import streamlit as st
+
+from segdash.errors import SegdashError
+
+st.set_page_config(page_title="segdash", page_icon=":material/donut_small:", layout="wide")
+
+pages = [
+    st.Page("pages/data.py", title="Data", icon=":material/upload_file:", default=True),
+    st.Page("pages/segments.py", title="Segments", icon=":material/category:"),
+    st.Page("pages/profiles.py", title="Profiles", icon=":material/groups:"),
+    st.Page("pages/roi.py", title="Acquisition & ROI", icon=":material/payments:"),
+]
+page = st.navigation(pages)
+try:
+    page.run()
+except SegdashError as err:
+    st.error(str(err))
+except Exception:  # a bug: log it for us, show plain words to the user, keep the app usable
+    logging.getLogger("segdash").exception("page %s failed", page.title)
+    st.error(
+        "Something went wrong on this page. Your data is still loaded; try another setting "
+        "or reload the page. (The details are in the server log.)"
+    )

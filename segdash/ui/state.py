@@ -1,0 +1,44 @@
+"""Session-state keys and the per-session workspace. All keys live here."""
+
+from __future__ import annotations
+
+import logging
+
+import streamlit as st
+
+from segdash import config
+from segdash.errors import SegdashError
+from segdash.workspace import Workspace
+
+log = logging.getLogger(__name__)
+
+#: The session's Workspace (its own DuckDB: two people on one server never share data).
+WORKSPACE = "segdash.workspace"
+#: A message to show once on the next run of a page (e.g. after a load or a rename).
+FLASH = "segdash.flash"
+#: The last error from loading a file, shown on the Data page until the next load.
+LOAD_ERROR = "segdash.load_error"
+
+
+def workspace() -> Workspace:
+    """This browser session's workspace, created (with the sample data loaded) on first use."""
+    if WORKSPACE not in st.session_state:
+        ws = Workspace()
+        sample = config.sample_file()
+        if sample is not None:
+            try:
+                ws.load(sample)
+            except SegdashError as err:  # a broken sample must not block the app
+                log.warning("sample data not loaded: %s", err)
+        st.session_state[WORKSPACE] = ws
+    return st.session_state[WORKSPACE]
+
+
+def flash(message: str) -> None:
+    """Queue ``message`` to show on the next run."""
+    st.session_state[FLASH] = message
+
+
+def pop_flash() -> str | None:
+    """The queued message, if any (removed)."""
+    return st.session_state.pop(FLASH, None)

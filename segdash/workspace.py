@@ -1,0 +1,157 @@
+"""A workspace: one person's data, segmentation and naming, over a private DuckDB.
+
+The browser keeps one workspace per session (``segdash.ui.state``); the command line
+makes one per command. Nothing here imports Streamlit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import duckdb
+
+from segdash import db
+from segdash.schema import PRIVATE_ROLES, ImportResult, Segmentation
+
+T = TypeVar("T")
+
+_MEMO_LIMIT = 64
+
+
+def file_digest(path: str | os.PathLike[str]) -> str:
+    """A short content hash of a file (used to key cached results)."""
+    digest = hashlib.blake2b(digest_size=12)
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@dataclass
+class Workspace:
+    """One person's working state.
+
+    Attributes
+    ----------
+    con
+        Private DuckDB holding ``customers`` and, once segmented, ``segment_labels``.
+    imported
+        The last import's report, or ``None`` before any import.
+    roles
+        Column name -> role, as suggested at import and edited by the user.
+    segmentation
+        The current segmentation, or ``None``.
+    segment_names
+        Segment label -> name the user (or the namer) gave it.
+    """
+
+    con: duckdb.DuckDBPyConnection = field(default_factory=db.connect)
+    imported: ImportResult | None = None
+    data_id: str = ""
+    roles: dict[str, str] = field(default_factory=dict)
+    segmentation: Segmentation | None = None
+    segmentation_id: str = ""
+    segment_names: dict[str, str] = field(default_factory=dict)
+    memo: dict[Hashable, Any] = field(default_factory=dict)
+
+    # -- data ---------------------------------------------------------------
+    def load(self, path: str | os.PathLike[str], *, name: str | None = None, sheet: str | None = None) -> ImportResult:
+        """Import a file into this workspace, replacing any earlier data.
+
+        Parameters
+        ----------
+        path
+            File on disk (uploads are written to a private temporary file first).
+        name
+            Name to show for the file (defaults to the path's file name).
+        sheet
+            Excel sheet to read (defaults to the first sheet that holds a table).
+
+        Returns
+        -------
+        ImportResult
+
+        Raises
+        ------
+        segdash.errors.DataImportError
+            When the file cannot be read; the workspace keeps its earlier data.
+        """
+        from segdash.ingest import import_file
+
+        result = import_file(self.con, path, name=name or Path(path).name, sheet=sheet)
+        self.imported = result
+        self.data_id = f"{file_digest(path)}:{result.sheet or ''}"
+        self.roles = {c.name: c.role for c in result.columns}
+        self.clear_segmentation()
+        return result
+
+    @property
+    def has_data(self) -> bool:
+        """Whether a file has been imported."""
+        return self.imported is not None
+
+    def columns_with_role(self, *roles: str) -> list[str]:
+        """Imported columns whose current role is one of ``roles``, in file order."""
+        return [name for name, role in self.roles.items() if role in roles]
+
+    def column_types(self) -> dict[str, str]:
+        """Column name -> type (``number``, ``text``, ``date``, ``boolean``)."""
+        return {c.name: c.type for c in self.imported.columns} if self.imported else {}
+
+    def modelling_columns(self) -> list[str]:
+        """Columns that may be used for segmenting and profiling (no personal data, no ids)."""
+        return [name for name, role in self.roles.items() if role not in PRIVATE_ROLES and role != "id"]
+
+    def set_role(self, column: str, role: str) -> None:
+        """Change a column's role (results that depend on roles are recomputed)."""
+        if self.roles.get(column) != role:
+            self.roles[column] = role
+            self.memo.clear()
+
+    # -- segmentation ---------------------------------------------------------
+    def set_segmentation(self, segmentation: Segmentation, *, names: dict[str, str] | None = None) -> None:
+        """Make ``segmentation`` current (its labels must already be in ``segment_labels``)."""
+        self.segmentation = segmentation
+        key = repr((self.data_id, segmentation.method, sorted(segmentation.settings.items(), key=str)))
+        self.segmentation_id = hashlib.blake2b(key.encode(), digest_size=10).hexdigest()
+        self.segment_names = dict(names or {})
+        self.memo.clear()
+
+    def clear_segmentation(self) -> None:
+        """Forget the current segmentation and its labels."""
+        self.segmentation = None
+        self.segmentation_id = ""
+        self.segment_names = {}
+        self.memo.clear()
+        self.con.execute(f"DROP TABLE IF EXISTS {db.LABELS}")
+
+    def rename_segment(self, label: str, name: str) -> None:
+        """Give segment ``label`` a display name used on every page and export."""
+        cleaned = " ".join(str(name).split())
+        if cleaned:
+            self.segment_names[label] = cleaned
+        else:
+            self.segment_names.pop(label, None)
+
+    def display_name(self, label: str) -> str:
+        """The name to show for segment ``label``."""
+        return self.segment_names.get(label, label)
+
+    # -- memo -----------------------------------------------------------------
+    def cached(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """Return ``compute()`` memoised under ``key`` for this data and segmentation.
+
+        The memo lives in the workspace (one per session) and is emptied whenever the
+        data, roles or segmentation change, so no result outlives what it was made from.
+        """
+        full_key = (self.data_id, self.segmentation_id, key)
+        if full_key not in self.memo:
+            if len(self.memo) >= _MEMO_LIMIT:
+                self.memo.pop(next(iter(self.memo)))
+            self.memo[full_key] = compute()
+        return self.memo[full_key]
