@@ -1,0 +1,1 @@
+"""Figures and exports: pure functions from tables to Plotly figures and files."""
