@@ -21,6 +21,7 @@ from segdash.schema import PRIVATE_ROLES, ImportResult, Segmentation
 T = TypeVar("T")
 
 _MEMO_LIMIT = 64
+_DROP_LABELS = f"DROP TABLE IF EXISTS {db.LABELS}"  # our constant, not user text
 
 
 def file_digest(path: str | os.PathLike[str]) -> str:
@@ -128,7 +129,7 @@ class Workspace:
         self.segmentation_id = ""
         self.segment_names = {}
         self.memo.clear()
-        self.con.execute(f"DROP TABLE IF EXISTS {db.LABELS}")
+        self.con.execute(_DROP_LABELS)
 
     def rename_segment(self, label: str, name: str) -> None:
         """Give segment ``label`` a display name used on every page and export."""

@@ -10,6 +10,10 @@ import pyarrow as pa
 
 from segdash import db
 
+# Table names are our constants, never user text.
+_STORE_LABELS = f"CREATE OR REPLACE TABLE {db.LABELS} AS SELECT * FROM _segdash_new_labels"
+_SIZES = f"SELECT segment, count(*) AS n FROM {db.LABELS} GROUP BY segment ORDER BY n DESC, segment"
+
 
 def write_labels(
     con: duckdb.DuckDBPyConnection,
@@ -46,7 +50,7 @@ def write_labels(
     table = pa.table({db.ROW: pa.array(row_ids, pa.int64()), "segment": pa.array(label_values, pa.string())})
     con.register("_segdash_new_labels", table)
     try:
-        con.execute(f"CREATE OR REPLACE TABLE {db.LABELS} AS SELECT * FROM _segdash_new_labels")
+        con.execute(_STORE_LABELS)
     finally:
         con.unregister("_segdash_new_labels")
     return segment_sizes(con)
@@ -54,8 +58,5 @@ def write_labels(
 
 def segment_sizes(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Segment label -> rows in ``segment_labels``, largest first (ties by label)."""
-    rows = db.fetch_all(
-        con,
-        f"SELECT segment, count(*) AS n FROM {db.LABELS} GROUP BY segment ORDER BY n DESC, segment",
-    )
+    rows = db.fetch_all(con, _SIZES)
     return {str(label): int(count) for label, count in rows}
