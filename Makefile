@@ -37,7 +37,7 @@ chromium:
 
 # Regenerate the bundled sample (seeded: the same file every time).
 sample: $(VENV)/.installed
-	$(PY) sample_data/generate.py --rows 5000 --out sample_data/customers.csv
+	$(PY) sample_data/generate.py --rows 5000 --out sample_data/customers.csv --transactions sample_data/transactions.csv
 
 bench: $(VENV)/.installed
 	$(PY) bench/import_bench.py

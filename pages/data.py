@@ -1,6 +1,29 @@
-"""Placeholder: filled by its issue."""
+"""Data: what is loaded, loading another file, rejected rows, column roles, and a preview."""
+
 from __future__ import annotations
 
 import streamlit as st
 
-st.title("data")
+from segdash.ui import components
+from segdash.ui import data as data_ui
+
+ws = components.page_setup(
+    "Data",
+    "Load your customer file, check that every row arrived, and tell segdash what each column means.",
+)
+data_ui.apply_pending_sheet(ws)
+data_ui.show_load_error(ws)
+
+if ws.imported is not None:
+    data_ui.import_report(ws)
+else:
+    st.info("No customer file is loaded yet. Upload one or open one from the server's data folder below.",
+            icon=":material/info:")
+
+st.subheader("Load another file" if ws.has_data else "Load a customer file", anchor=False)
+data_ui.file_loader(ws)
+
+if ws.imported is not None:
+    data_ui.rejected_rows(ws.imported)
+    data_ui.column_roles(ws)
+    data_ui.preview_table(ws)

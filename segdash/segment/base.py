@@ -60,3 +60,33 @@ def segment_sizes(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Segment label -> rows in ``segment_labels``, largest first (ties by label)."""
     rows = db.fetch_all(con, _SIZES)
     return {str(label): int(count) for label, count in rows}
+
+
+def write_label_table(con: duckdb.DuckDBPyConnection, table: pa.Table) -> dict[str, int]:
+    """Store an Arrow table of ``(_row, segment)`` as ``segment_labels`` and return the sizes.
+
+    For methods that compute labels in DuckDB (dimensions, RFM): the labels stay columnar,
+    with no per-row Python objects. The caller guarantees one row per imported row.
+
+    Parameters
+    ----------
+    con
+        The workspace's DuckDB connection.
+    table
+        Columns ``_row`` (integers) and ``segment`` (text), one row per imported row.
+
+    Returns
+    -------
+    dict[str, int]
+        Segment label -> number of rows, sorted by size (desc) then label.
+    """
+    labels = pa.table({
+        db.ROW: table.column(db.ROW).cast(pa.int64()),
+        "segment": table.column("segment").cast(pa.string()),
+    })
+    con.register("_segdash_new_labels", labels)
+    try:
+        con.execute(_STORE_LABELS)
+    finally:
+        con.unregister("_segdash_new_labels")
+    return segment_sizes(con)

@@ -19,6 +19,25 @@ FLASH = "segdash.flash"
 #: The last error from loading a file, shown on the Data page until the next load.
 LOAD_ERROR = "segdash.load_error"
 
+# -- Data page -------------------------------------------------------------------------
+#: Where the loaded data came from: ``{"path": str | None, "kind": "sample"|"folder"|"upload",
+#: "temp": bool}`` (``temp``: a private copy of an upload, removed when another file loads).
+SOURCE = "segdash.data.source"
+#: ``file_id`` of the upload last imported (or tried), so reruns never import it again.
+UPLOAD_ID = "segdash.data.upload_id"
+#: This session's private temporary folder for uploads (a ``tempfile.TemporaryDirectory``).
+TEMP_DIR = "segdash.data.temp_dir"
+#: ``(data_id, profile DataFrame)`` of the loaded data (roles do not change it).
+PROFILE = "segdash.data.profile"
+#: A sheet the user picked, to load on this run.
+PENDING_SHEET = "segdash.data.pending_sheet"
+#: Widget keys of the Data page.
+UPLOADER = "segdash.data.uploader"
+FOLDER_FILE = "segdash.data.folder_file"
+SHEET_PICK = "segdash.data.sheet"
+ROLE_EDITOR = "segdash.data.role_editor"
+SHOW_PII = "segdash.data.show_pii"
+
 
 def workspace() -> Workspace:
     """This browser session's workspace, created (with the sample data loaded) on first use."""
@@ -28,6 +47,7 @@ def workspace() -> Workspace:
         if sample is not None:
             try:
                 ws.load(sample)
+                st.session_state[SOURCE] = {"path": str(sample), "kind": "sample", "temp": False}
             except SegdashError as err:  # a broken sample must not block the app
                 log.warning("sample data not loaded: %s", err)
         st.session_state[WORKSPACE] = ws

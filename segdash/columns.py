@@ -1,0 +1,599 @@
+"""Column roles and column profiles.
+
+Roles
+-----
+:func:`suggest_roles` gives every imported column one of :data:`segdash.schema.ROLES`.
+It reads the column's *name* (split into words: ``"NumWebPurchases"`` -> ``num web purchases``,
+``"Annual Income (k$)"`` -> ``annual income k``) against the rule table :data:`ROLE_RULES`, and a
+few facts about its *content* taken in one aggregate query over a sample (share of e-mail
+addresses and phone numbers, distinct values). In order:
+
+1. content: mostly e-mail addresses -> ``pii``; mostly phone numbers in a column whose name says
+   phone/contact/number -> ``pii``;
+2. the first rule of :data:`ROLE_RULES` whose phrase is in the name and whose column type and
+   content condition fit (``email`` is personal data before ``contact`` is a service channel,
+   ``acquisition_cost`` comes before ``acquisition_channel``, ``total_spend`` is revenue before
+   ``spend`` is behavioral, ...);
+3. any other date column -> ``date``; otherwise ``other``;
+4. a column with one value only (``Z_Revenue`` = 11 everywhere) cannot tell customers apart:
+   it becomes ``other`` unless it is an id or personal data.
+
+**Last purchase dates are behavioral**: ``last_purchase_date``, ``last_order``, ``recency`` ...
+get ``behavioral`` (not ``date``), so recency-based methods (RFM) find the purchase date as the
+behavioral column of type date, distinct from signup or birth dates (role ``date``).
+
+Profiles
+--------
+:func:`profile_columns` computes missing values, distinct values, min/median/max, top values and a
+small histogram per column with two DuckDB queries over the whole table (plus one small query per
+text column of medium cardinality). On tables over :data:`EXACT_LIMIT` rows, distinct counts and
+medians are DuckDB's approximations (``approx_count_distinct``, ``approx_quantile``); the
+frame's ``attrs["approximate"]`` says so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+import ibis
+import pandas as pd
+
+from segdash import db
+from segdash.db import ROW, TABLE
+
+#: Above this many rows, profiles use approximate distinct counts and medians.
+EXACT_LIMIT = 200_000
+#: Rows looked at (at most, roughly) for the content facts that suggest roles.
+ROLE_SAMPLE_ROWS = 50_000
+#: Bins of a number or date histogram.
+HISTOGRAM_BINS = 12
+#: Text columns with at most this many distinct values get top values from one shared query.
+_TOP_VALUES_MAP_LIMIT = 1_000
+#: How many top values a profile shows.
+TOP_VALUES = 3
+
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$"
+#: Phone numbers: a leading ``+`` or a separator between digit groups, 7+ characters.
+PHONE_PATTERN = r"^(\+\d[\d ().\-/]{5,}\d|\(?\d{2,}\)?[ .\-/]\d[\d ().\-/]{3,}\d)$"
+
+_TEXT, _NUMBER, _DATE, _BOOLEAN = "text", "number", "date", "boolean"
+_ANY = frozenset({_TEXT, _NUMBER, _DATE, _BOOLEAN})
+
+
+# -- names ---------------------------------------------------------------------------
+
+
+def name_words(name: str) -> tuple[str, ...]:
+    """Split a column name into lower-case words.
+
+    Parameters
+    ----------
+    name
+        A column name as written (``"CustomerID"``, ``"Dt_Customer"``, ``"Annual Income (k$)"``).
+
+    Returns
+    -------
+    tuple of str
+        ``("customer", "id")``, ``("dt", "customer")``, ``("annual", "income", "k")``.
+    """
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", str(name))
+    spaced = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1 \2", spaced)
+    spaced = re.sub(r"([A-Za-z])(\d)", r"\1 \2", spaced)
+    return tuple(re.findall(r"[a-z]+|\d+", spaced.lower()))
+
+
+def _has_phrase(words: tuple[str, ...], phrase: str) -> bool:
+    """Whether ``phrase`` occurs in ``words`` as consecutive words (``^phrase``: the whole name)."""
+    if phrase.startswith("^"):
+        return words == tuple(phrase[1:].split())
+    target = tuple(phrase.split())
+    size = len(target)
+    return any(words[i : i + size] == target for i in range(len(words) - size + 1))
+
+
+@dataclass(frozen=True)
+class RoleRule:
+    """One line of the role table.
+
+    Attributes
+    ----------
+    role
+        The role suggested when the rule fits.
+    phrases
+        Words to find in the column name, consecutive (``"total spend"``); a leading ``^``
+        means the phrase must be the whole name (``"^id"``).
+    types
+        Column types the rule applies to.
+    content
+        Extra condition on the content: ``"varied"`` (many different values, not a category),
+        ``"unique"`` (nearly one value per row), or ``""`` for none.
+    """
+
+    role: str
+    phrases: tuple[str, ...]
+    types: frozenset[str] = _ANY
+    content: str = ""
+
+
+def _rule(role: str, phrases: str, types: Iterable[str] = _ANY, content: str = "") -> RoleRule:
+    return RoleRule(role, tuple(p.strip() for p in phrases.split(",") if p.strip()), frozenset(types), content)
+
+
+_NOT_BOOL = (_TEXT, _NUMBER)
+
+#: The role table, in order of precedence: the first rule that fits wins.
+ROLE_RULES: tuple[RoleRule, ...] = (
+    _rule(
+        "id",
+        "^id, customer id, customerid, cust id, custid, client id, clientid, user id, userid, member id,"
+        " account id, account number, account no, customer number, customer no, customer code, client number,"
+        " contact id, person id, uuid, guid, customer key, record id, ^row id",
+        _NOT_BOOL,
+    ),
+    _rule(
+        "pii",
+        "email, e mail, mail address, ^name, full name, first name, firstname, last name, lastname, surname,"
+        " family name, given name, forename, middle name, customer name, client name, contact name, ^username,"
+        " user name, address, street, zip, zipcode, postcode, post code, postal code, postal, ssn,"
+        " social security, passport, national id, iban, credit card, card number, ip address,"
+        " phone, telephone, ^tel, mobile, cell, cellphone, fax, whatsapp",
+        (_TEXT,),
+        "varied",
+    ),
+    _rule(
+        "pii",
+        "^phone, ^phone number, ^telephone, ^mobile, ^mobile number, ^cell, ^zip, ^zip code, ^zipcode, ^postcode",
+        (_NUMBER,),
+        "varied",
+    ),
+    _rule("pii", "date of birth, dob, birthdate, birth date, birthday", (_DATE, _TEXT)),
+    _rule("id", "id, code, number, no, nr, key, ref, reference, uuid", _NOT_BOOL, "unique"),
+    _rule(
+        "service_channel",
+        "service channel, support channel, contact channel, care channel, preferred contact, contact preference,"
+        " preferred channel, contact method, contact mode, ^contact, ^contact type, communication channel,"
+        " communication preference, preferred communication, channel preference",
+        (_TEXT,),
+    ),
+    _rule(
+        "acquisition_cost",
+        "acquisition cost, cost of acquisition, cost per acquisition, cac, cpa, acq cost, marketing cost,"
+        " marketing spend, campaign cost, acquisition spend, cost to acquire, cost per customer",
+        (_NUMBER,),
+    ),
+    _rule(
+        "acquisition_channel",
+        "acquisition, acquired, acquisition channel, source, utm, campaign, referral, referred, referrer,"
+        " signup channel, sign up channel, channel acquired, first touch, medium, how heard, origin, ^channel",
+        (_TEXT,),
+    ),
+    _rule(
+        "revenue",
+        "revenue, total spend, ^spend, spent, sales, amount, ltv, clv, cltv, lifetime value, monetary,"
+        " charges, turnover, gmv, order value, aov, total price, line total, price quantity, basket value,"
+        " profit, margin",
+        (_NUMBER,),
+    ),
+    _rule(
+        "behavioral",
+        "last purchase, lastpurchase, last order, last visit, last transaction, last active, last seen,"
+        " last login, recency, days since",
+    ),
+    _rule(
+        "psychographic",
+        "interest, interests, hobby, hobbies, lifestyle, life style, values, personality, attitude, attitudes,"
+        " opinion, opinions, motivation, motivations, beliefs, persona, aspirations, passions",
+    ),
+    _rule(
+        "geographic",
+        "country, region, city, state, province, continent, county, territory, town, location, geo, lat,"
+        " latitude, lon, lng, long, longitude, district, area, market, timezone, time zone, suburb",
+    ),
+    _rule(
+        "demographic",
+        "age, gender, sex, genre, income, salary, occupation, job, profession, employment, education, degree,"
+        " marital, married, household, kids, kid, kidhome, teenhome, teen, teens, children, child, dependents,"
+        " dependent, senior, partner, birth, born, family, ethnicity, religion, language, nationality,"
+        " generation, life stage, homeowner, home owner",
+    ),
+    _rule(
+        "behavioral",
+        "orders, order, purchases, purchase, frequency, spend, spending, visits, visit, tenure, quantity, qty,"
+        " mnt, num, count, sessions, logins, clicks, transactions, basket, churn, churned, complain, complaints,"
+        " accepted, response, deals, usage, calls, loyalty, points, subscription, engagement, returns, payment,"
+        " contract",
+    ),
+)
+
+
+@dataclass
+class _Facts:
+    """What the content query found about one column (on a sample)."""
+
+    rows: int
+    values: int
+    distinct: int
+    emails: int = 0
+    phones: int = 0
+
+    @property
+    def constant(self) -> bool:
+        return self.values >= 2 and self.distinct == 1
+
+    def fits(self, condition: str) -> bool:
+        if condition == "varied":
+            return self.values > 0 and (self.distinct * 2 >= self.values or self.distinct > max(10, self.values / 20))
+        if condition == "unique":
+            return self.values > 0 and self.distinct >= 0.9 * self.values
+        return True
+
+
+_PHONE_NAME_WORDS = frozenset(
+    {"contact", "number", "no", "phone", "mobile", "tel", "telephone", "cell", "fax", "whatsapp", "sms", "landline"}
+)
+
+
+def _role_for(words: tuple[str, ...], kind: str, facts: _Facts) -> str:
+    """The role of one column from its name words, type and content facts."""
+    if facts.values and facts.emails * 2 >= facts.values:
+        return "pii"
+    if facts.values and facts.phones * 2 >= facts.values and _PHONE_NAME_WORDS & set(words):
+        return "pii"
+    role = "date" if kind == _DATE else "other"
+    for rule in ROLE_RULES:
+        if (
+            kind in rule.types
+            and any(_has_phrase(words, p) for p in rule.phrases)
+            and facts.fits(rule.content)
+        ):
+            role = rule.role
+            break
+    if facts.constant and role not in ("id", "pii"):
+        return "other"
+    return role
+
+
+def _kind(dtype: Any) -> str:
+    """segdash type of an Ibis dtype."""
+    if dtype.is_boolean():
+        return _BOOLEAN
+    if dtype.is_numeric():
+        return _NUMBER
+    if dtype.is_temporal():
+        return _DATE
+    return _TEXT
+
+
+def _columns(table: Any, types: dict[str, str]) -> list[tuple[str, str]]:
+    """(name, segdash type) for every column but ``_row``, in table order."""
+    schema = table.schema()
+    return [(name, types.get(name) or _kind(dtype)) for name, dtype in schema.items() if name != ROW]
+
+
+def _content_facts(table: Any, columns: list[tuple[str, str]]) -> dict[str, _Facts]:
+    """One aggregate query: values, distinct values, e-mail and phone shares per column."""
+    metrics: dict[str, Any] = {"n": table.count()}
+    for index, (name, kind) in enumerate(columns):
+        column = table[name]
+        metrics[f"v{index}"] = column.count()
+        metrics[f"d{index}"] = column.nunique()
+        if kind == _TEXT and table.schema()[name].is_string():
+            metrics[f"e{index}"] = column.re_search(EMAIL_PATTERN).sum()
+            metrics[f"p{index}"] = column.re_search(PHONE_PATTERN).sum()
+    row = table.aggregate(**metrics).execute().iloc[0]
+    facts = {}
+    for index, (name, _) in enumerate(columns):
+        facts[name] = _Facts(
+            rows=int(row["n"]),
+            values=int(row[f"v{index}"]),
+            distinct=int(row[f"d{index}"]),
+            emails=_int(row.get(f"e{index}")),
+            phones=_int(row.get(f"p{index}")),
+        )
+    return facts
+
+
+def _int(value: Any) -> int:
+    if value is None:
+        return 0
+    try:
+        return 0 if pd.isna(value) else int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _sample(backend: Any, table: str) -> Any:
+    """The table, or a repeatable block sample of about :data:`ROLE_SAMPLE_ROWS` rows of it."""
+    expr = backend.table(table)
+    rows = int(expr.count().execute())
+    if rows <= 2 * ROLE_SAMPLE_ROWS:
+        return expr
+    return expr.sample(ROLE_SAMPLE_ROWS / rows, method="block", seed=0)
+
+
+def suggest_roles(con: duckdb.DuckDBPyConnection, *, table: str = TABLE, types: dict[str, str]) -> dict[str, str]:
+    """Suggest a role for every column from its name and content.
+
+    Parameters
+    ----------
+    con
+        The workspace's DuckDB.
+    table
+        Table to look at (``customers``).
+    types
+        Column name -> segdash type (``number``, ``text``, ``date``, ``boolean``); columns not
+        listed get the type of their DuckDB column.
+
+    Returns
+    -------
+    dict
+        Column name -> one of :data:`segdash.schema.ROLES`, in table order, without ``_row``.
+        Content facts come from a sample of about 50,000 rows on bigger tables.
+    """
+    sample = _sample(db.backend(con), table)
+    columns = _columns(sample, types)
+    if not columns:
+        return {}
+    facts = _content_facts(sample, columns)
+    return {name: _role_for(name_words(name), kind, facts[name]) for name, kind in columns}
+
+
+# -- profiles ------------------------------------------------------------------------
+
+
+@ibis.udf.agg.builtin(name="histogram")
+def _int_histogram(x: int) -> dict[int, int]:  # pragma: no cover - runs in DuckDB
+    """DuckDB's ``histogram`` aggregate over bin numbers."""
+
+
+@ibis.udf.agg.builtin(name="histogram")
+def _text_histogram(x: str) -> dict[str, int]:  # pragma: no cover - runs in DuckDB
+    """DuckDB's ``histogram`` aggregate over text values."""
+
+
+PROFILE_COLUMNS = [
+    "name", "type", "role", "missing", "missing_pct", "distinct", "min", "median", "max", "top_values", "histogram",
+]
+
+
+def format_number(value: Any) -> str:
+    """A number for a screen: thousands separators, at most two decimals (three significant below 1).
+
+    Parameters
+    ----------
+    value
+        Any real number.
+
+    Returns
+    -------
+    str
+        ``84835.0`` -> ``"84,835"``, ``2.555`` -> ``"2.56"``, ``0.00123`` -> ``"0.00123"``.
+    """
+    number = float(value)
+    if math.isnan(number):
+        return ""
+    if number.is_integer():
+        return f"{int(number):,}"
+    if abs(number) < 1:
+        return f"{number:.3g}"
+    return f"{number:,.2f}".rstrip("0").rstrip(".")
+
+
+def _format_date(value: Any) -> str:
+    stamp = pd.Timestamp(value)
+    if stamp.hour == stamp.minute == stamp.second == 0 and stamp.microsecond == 0:
+        return stamp.strftime("%Y-%m-%d")
+    return stamp.strftime("%Y-%m-%d %H:%M")
+
+
+def _display(value: Any, kind: str) -> str | None:
+    if value is None or (not isinstance(value, str | dt.date) and pd.isna(value)):
+        return None
+    if kind == _DATE:
+        return _format_date(value)
+    return format_number(value)
+
+
+def _share(count: int, total: int) -> str:
+    percent = 100 * count / total if total else 0
+    return "<1%" if 0 < percent < 0.5 else f"{round(percent)}%"
+
+
+def top_values_text(counts: dict[Any, int], *, values: int, distinct: int | None = None) -> str:
+    """Top values as one line: ``"Paid search 31% · Social 22% · Email 18% · …"``.
+
+    Parameters
+    ----------
+    counts
+        Value -> rows (at least the most common values).
+    values
+        Rows with a value (shares are of these rows).
+    distinct
+        Number of different values, when ``counts`` holds only the top ones.
+
+    Returns
+    -------
+    str
+        Up to :data:`TOP_VALUES` values with their share, most common first (ties by value),
+        ``…`` when there are more.
+    """
+    if not counts or not values:
+        return ""
+    ordered = sorted(counts.items(), key=lambda item: (-item[1], str(item[0])))
+    shown = []
+    for value, count in ordered[:TOP_VALUES]:
+        label = {True: "Yes", False: "No"}.get(value, value) if isinstance(value, bool) else value
+        label = str(label)
+        label = label if len(label) <= 24 else label[:23] + "…"
+        shown.append(f"{label} {_share(count, values)}")
+    if max(len(counts), distinct or 0) > TOP_VALUES:
+        shown.append("…")
+    return " · ".join(shown)
+
+
+def _bins(low: float, high: float, integer: bool) -> tuple[int, float]:
+    """(number of bins, bin width) for values from ``low`` to ``high``."""
+    if integer and high - low + 1 <= HISTOGRAM_BINS:
+        return int(high - low) + 1, 1.0
+    return HISTOGRAM_BINS, (high - low) / HISTOGRAM_BINS
+
+
+def profile_columns(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    table: str = TABLE,
+    types: dict[str, str],
+    roles: dict[str, str],
+) -> pd.DataFrame:
+    """Profile every column: missing, distinct, min/median/max or top values, histogram.
+
+    Parameters
+    ----------
+    con
+        The workspace's DuckDB.
+    table
+        Table to profile (``customers``).
+    types
+        Column name -> segdash type; columns not listed get the type of their DuckDB column.
+    roles
+        Column name -> role (shown as is; ``other`` when missing).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per column in table order (no ``_row``), columns :data:`PROFILE_COLUMNS`:
+        ``missing`` (rows), ``missing_pct`` (0-100), ``distinct``; ``min``/``median``/``max`` as
+        display text for numbers and dates (``None`` otherwise); ``top_values`` as one line of
+        text for text and yes/no columns (``None`` otherwise); ``histogram`` a list of bin counts
+        (:data:`HISTOGRAM_BINS` bins, or one per value for small whole-number ranges) for numbers
+        and dates, ``[]`` otherwise. ``attrs["approximate"]`` is true when distinct counts and
+        medians are approximations (tables over :data:`EXACT_LIMIT` rows).
+    """
+    backend = db.backend(con)
+    expr = backend.table(table)
+    schema = expr.schema()
+    columns = _columns(expr, types)
+    rows = int(expr.count().execute())
+    approximate = rows > EXACT_LIMIT
+
+    # Query 1: counts, distinct, min/median/max, yes counts -----------------------------
+    metrics: dict[str, Any] = {"n": expr.count()}
+    for index, (name, kind) in enumerate(columns):
+        column = expr[name]
+        metrics[f"v{index}"] = column.count()
+        metrics[f"d{index}"] = column.approx_nunique() if approximate else column.nunique()
+        if kind in (_NUMBER, _DATE) and (schema[name].is_numeric() or schema[name].is_temporal()):
+            metrics[f"lo{index}"] = column.min()
+            metrics[f"hi{index}"] = column.max()
+            metrics[f"me{index}"] = column.approx_median() if approximate else column.median()
+        elif kind == _BOOLEAN and schema[name].is_boolean():
+            metrics[f"t{index}"] = column.sum()
+    stats = expr.aggregate(**metrics).execute().iloc[0].to_dict() if columns else {}
+
+    # Query 2: histograms of numbers and dates, value counts of small text columns ------------
+    shapes: dict[int, tuple[float, int, float]] = {}
+    maps: dict[str, Any] = {}
+    for index, (name, kind) in enumerate(columns):
+        column = expr[name]
+        if f"lo{index}" in stats and stats[f"lo{index}"] is not None and not pd.isna(stats[f"lo{index}"]):
+            low, high = stats[f"lo{index}"], stats[f"hi{index}"]
+            if kind == _DATE:
+                numeric = column.cast("timestamp").epoch_seconds().cast("float64")
+                low, high = pd.Timestamp(low).timestamp(), pd.Timestamp(high).timestamp()
+                integer = False
+            else:
+                numeric = column.cast("float64")
+                low, high = float(low), float(high)
+                integer = schema[name].is_integer()
+            if high > low:
+                count, width = _bins(low, high, integer)
+                shapes[index] = (low, count, width)
+                bin_number = ((numeric - low) / width).floor().clip(lower=0, upper=count - 1).cast("int64")
+                maps[f"h{index}"] = _int_histogram(bin_number)
+        elif kind == _TEXT and 0 < _int(stats.get(f"d{index}")) <= _TOP_VALUES_MAP_LIMIT:
+            maps[f"h{index}"] = _text_histogram(column.cast("string"))
+    histograms = expr.aggregate(**maps).execute().iloc[0].to_dict() if maps else {}
+
+    records = []
+    for index, (name, kind) in enumerate(columns):
+        values = _int(stats.get(f"v{index}"))
+        distinct = min(_int(stats.get(f"d{index}")), values)
+        missing = rows - values
+        record: dict[str, Any] = {
+            "name": name,
+            "type": kind,
+            "role": roles.get(name, "other"),
+            "missing": missing,
+            "missing_pct": round(100 * missing / rows, 2) if rows else 0.0,
+            "distinct": distinct,
+            "min": None,
+            "median": None,
+            "max": None,
+            "top_values": None,
+            "histogram": [],
+        }
+        if f"lo{index}" in stats:
+            record["min"] = _display(stats[f"lo{index}"], kind)
+            record["median"] = _display(stats[f"me{index}"], kind)
+            record["max"] = _display(stats[f"hi{index}"], kind)
+            if index in shapes:
+                counts = _as_dict(histograms.get(f"h{index}"))
+                record["histogram"] = [int(counts.get(b, 0)) for b in range(shapes[index][1])]
+            elif values:
+                record["histogram"] = [values]
+        elif kind == _BOOLEAN and f"t{index}" in stats:
+            yes = _int(stats[f"t{index}"])
+            counts = {v: c for v, c in ((True, yes), (False, values - yes)) if c}
+            record["top_values"] = top_values_text(counts, values=values)
+        elif kind in (_TEXT, _BOOLEAN) or f"h{index}" in histograms:
+            counts = _as_dict(histograms.get(f"h{index}"))
+            if counts or not values:
+                record["top_values"] = top_values_text(counts, values=values, distinct=distinct)
+            elif distinct * 2 >= values:
+                record["top_values"] = _mostly_different(distinct, values)
+            else:
+                record["top_values"] = top_values_text(_top_counts(expr, name), values=values, distinct=distinct)
+        records.append(record)
+    frame = pd.DataFrame.from_records(records, columns=PROFILE_COLUMNS)
+    frame.attrs["approximate"] = approximate
+    return frame
+
+
+def _mostly_different(distinct: int, values: int) -> str:
+    if distinct >= values:
+        return "all different"
+    return f"mostly different ({distinct:,} different values)"
+
+
+def _as_dict(value: Any) -> dict[Any, int]:
+    """DuckDB MAP as returned through pandas (dict, or list of key/value pairs) -> dict."""
+    if value is None:
+        return {}
+    if isinstance(value, dict):
+        if set(value) == {"key", "value"} and isinstance(value["key"], list | tuple):
+            return dict(zip(value["key"], value["value"], strict=True))
+        return dict(value)
+    try:
+        return {k: v for k, v in value}
+    except (TypeError, ValueError):
+        return {}
+
+
+def _top_counts(expr: Any, name: str) -> dict[Any, int]:
+    """The most common values of one column (a group-by; used for many-valued text columns)."""
+    column = expr[name]
+    top = (
+        expr.filter(column.notnull())
+        .group_by(value=column)
+        .aggregate(rows=ibis._.count())
+        .order_by([ibis.desc("rows"), "value"])
+        .limit(TOP_VALUES)
+        .execute()
+    )
+    return dict(zip(top["value"], top["rows"].astype(int), strict=True))

@@ -1,0 +1,345 @@
+"""Delimited text (CSV, TSV, semicolon, pipe) into a raw all-text staging table.
+
+The fast path lets DuckDB's reader do the work (explicit options, every column as text,
+``store_rejects`` to learn each malformed line with its number and reason). It is used
+when every record sits on one physical line, which a line count proves: then the
+record's line is its position plus the lines set aside before it. Otherwise (quoted
+line breaks, blank lines in the middle) Python's ``csv`` module reads the file and
+records where each record starts.
+
+Malformed lines:
+
+* too few values: repaired, the missing values are left empty (missing);
+* too many values, the extra ones empty (trailing delimiters): repaired, extras dropped;
+* too many values otherwise, or a broken quote: rejected, with line number and reason.
+
+Blank lines are skipped and are not rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import tempfile
+import uuid
+from dataclasses import dataclass, field
+
+import duckdb
+import pyarrow as pa
+
+from segdash import db
+from segdash.errors import DataImportError
+from segdash.ingest import sniff
+from segdash.ingest.names import unique_names
+from segdash.schema import RejectedRow
+
+_BATCH = 100_000
+_PLAIN_ERRORS = {
+    "UNQUOTED VALUE": "a quote is not closed properly",
+    "INVALID UNICODE": "it holds characters that are not valid text",
+    "LINE SIZE OVER MAXIMUM": "the line is too long to be a record (over 8 MB)",
+    "INVALID STATE": "the line cannot be read as delimited text",
+}
+
+
+@dataclass
+class RawTable:
+    """A file loaded as text: ``relation`` has ``_row`` then one VARCHAR column per name."""
+
+    relation: str
+    columns: list[str]
+    originals: list[str | None]
+    rows_in_file: int
+    rejected: list[RejectedRow] = field(default_factory=list)
+    repairs: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    encoding: str | None = None
+    delimiter: str | None = None
+    ordered: bool = True
+    native_types: dict[str, str] = field(default_factory=dict)
+    objects: list[tuple[str, str]] = field(default_factory=list)
+
+    def drop(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Drop the staging objects (views first)."""
+        for kind, name in sorted(self.objects, key=lambda o: o[0] != "VIEW"):
+            con.execute("DROP " + kind + " IF EXISTS " + db.quote_ident(name))
+
+
+def _lines_list(lines: list[int], limit: int = 10) -> str:
+    shown = ", ".join(f"{n:,}" for n in lines[:limit])
+    return shown + (f" and {len(lines) - limit:,} more" if len(lines) > limit else "")
+
+
+class _Fixer:
+    """Decides what happens to a record whose value count differs from the header's."""
+
+    def __init__(self, width: int) -> None:
+        self.width = width
+        self.padded: list[int] = []
+        self.trimmed: list[int] = []
+        self.blank: list[int] = []
+        self.rejected: list[RejectedRow] = []
+
+    def fix(self, line: int, fields: list[str], raw: str) -> list[str | None] | None:
+        """The repaired record, or ``None`` when the line is blank or rejected."""
+        if not any(f.strip() for f in fields):
+            self.blank.append(line)
+            return None
+        if len(fields) < self.width:
+            self.padded.append(line)
+            return [*fields, *([None] * (self.width - len(fields)))]
+        if len(fields) > self.width:
+            extra = fields[self.width:]
+            if not any(f.strip() for f in extra):
+                self.trimmed.append(line)
+                return list(fields[: self.width])
+            self.rejected.append(
+                RejectedRow(line, f"has {len(fields)} values but the header has {self.width} columns", raw[:500])
+            )
+            return None
+        return list(fields)
+
+    def report(self) -> tuple[list[str], list[str]]:
+        repairs, notes = [], []
+        if self.padded:
+            repairs.append(
+                f"{len(self.padded):,} line(s) had fewer values than the header; the missing values were "
+                f"left empty (line {_lines_list(self.padded)})."
+            )
+        if self.trimmed:
+            repairs.append(
+                f"{len(self.trimmed):,} line(s) ended with extra empty values (trailing delimiters); "
+                f"they were dropped (line {_lines_list(self.trimmed)})."
+            )
+        if self.blank:
+            notes.append(f"{len(self.blank):,} blank line(s) were skipped (line {_lines_list(self.blank)}).")
+        return repairs, notes
+
+
+def load_delimited(con: duckdb.DuckDBPyConnection, path: str | os.PathLike[str]) -> RawTable:
+    """Load a delimited text file as a raw text table with ``_row`` line numbers.
+
+    Parameters
+    ----------
+    con
+        The workspace's DuckDB.
+    path
+        The text file (any extension).
+
+    Returns
+    -------
+    RawTable
+        The staging relation and everything learnt on the way (encoding, delimiter,
+        rejected lines, repairs, notes). ``rows_in_file`` counts data records, header
+        and blank lines excluded.
+
+    Raises
+    ------
+    DataImportError
+        When the file is empty, holds only a header, or cannot be read as text.
+    """
+    name = sniff.describe(path)
+    text = sniff.prepare_text(path)
+    extra: sniff.TextFile | None = None
+    try:
+        head = sniff.read_head_text(text.path)
+        if not head.strip():
+            raise DataImportError(f"The file {name} is empty: there is nothing to import.")
+        delimiter, header = sniff.sniff_delimiter(head)
+        repairs: list[str] = []
+        if len(header) == 1:
+            hidden = sniff.quoted_lines_delimiter(head)
+            if hidden:
+                extra = _unwrap_lines(text.path)
+                repairs.append(
+                    f"Every line was wrapped in quotes as one value; the quotes were removed and the values "
+                    f"split on the {sniff.DELIMITER_NAMES[hidden]} delimiter."
+                )
+                head = sniff.read_head_text(extra.path)
+                delimiter, header = sniff.sniff_delimiter(head)
+        source = extra or text
+        names, renames = unique_names(header)
+        raw = _duckdb_path(con, source, delimiter, names) or _python_path(con, source, delimiter, names)
+        raw.originals = list(header)
+        raw.repairs = [*repairs, *renames, *raw.repairs]
+        raw.encoding = text.encoding
+        raw.delimiter = delimiter
+        if raw.rows_in_file == 0:
+            raw.drop(con)
+            raise DataImportError(
+                f"The file {name} has column names but no rows of data: there is nothing to import."
+            )
+        enc = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 (with byte-order mark)"}.get(text.encoding, text.encoding.upper())
+        raw.notes.insert(0, f"Read as text in {enc}, values separated by {sniff.DELIMITER_NAMES[delimiter]}.")
+        if len(names) == 1:
+            raw.notes.append(
+                "The file has a single column: no comma, semicolon, tab or pipe separates values. "
+                "If it should have several columns, save it again as CSV."
+            )
+        return raw
+    finally:
+        text.cleanup()
+        if extra:
+            extra.cleanup()
+
+
+def _unwrap_lines(path: str) -> sniff.TextFile:
+    """Rewrite a file whose every line is one quoted value into plain lines."""
+    folder = tempfile.mkdtemp(prefix="segdash-")
+    target = os.path.join(folder, "unwrapped.csv")
+    lines = 0
+    with open(path, encoding="utf-8-sig", newline="") as source, open(target, "w", encoding="utf-8", newline="") as out:
+        for record in csv.reader(source):
+            out.write((record[0] if record else "") + "\n")
+            lines += 1
+    return sniff.TextFile(target, "utf-8", lines, temporary=True)
+
+
+def _new_name(kind: str) -> str:
+    return f"_segdash_{kind}_{uuid.uuid4().hex[:12]}"
+
+
+def _duckdb_path(
+    con: duckdb.DuckDBPyConnection, text: sniff.TextFile, delimiter: str, names: list[str]
+) -> RawTable | None:
+    """DuckDB's reader; ``None`` when records and lines do not match one to one."""
+    table, rejects, scans = _new_name("raw"), _new_name("rejects"), _new_name("scans")
+    raw = RawTable(relation=table, columns=names, originals=[], rows_in_file=0, objects=[("TABLE", table)])
+    sql = (
+        "CREATE TEMP TABLE " + db.quote_ident(table) + " AS SELECT * FROM read_csv(?, delim = ?, quote = '\"', "
+        "escape = '\"', header = true, auto_detect = false, columns = ?, ignore_errors = true, "
+        "store_rejects = true, rejects_table = ?, rejects_scan = ?, max_line_size = 8388608, "
+        "parallel = true)"
+    )
+    columns = {n: "VARCHAR" for n in names}
+    try:
+        con.execute(sql, [text.path, delimiter, columns, rejects, scans])
+        errors = db.fetch_all(
+            con,
+            "SELECT line, arg_min(error_type, column_idx), arg_min(csv_line, column_idx), "
+            "arg_min(error_message, column_idx) FROM " + db.quote_ident(rejects) + " GROUP BY line ORDER BY line",
+        )
+    except duckdb.Error as err:
+        raw.drop(con)
+        raise DataImportError(f"The file {sniff.describe(text.path)} could not be read as a table: {err}") from err
+    finally:
+        con.execute("DROP TABLE IF EXISTS " + db.quote_ident(rejects))
+        con.execute("DROP TABLE IF EXISTS " + db.quote_ident(scans))
+    loaded = db.fetch_scalar(con, "SELECT count(*) FROM " + db.quote_ident(table))
+    if text.lines - 1 != loaded + len(errors) or any("\n" in (e[2] or "").strip("\r\n") for e in errors):
+        raw.drop(con)
+        return None
+    fixer = _Fixer(len(names))
+    fixes: list[tuple] = []
+    excluded: list[int] = []
+    for line, kind, csv_line, message in errors:
+        excluded.append(int(line))
+        raw_line = (csv_line or "").strip("\r\n")
+        if kind in ("MISSING COLUMNS", "TOO MANY COLUMNS"):
+            fields = next(csv.reader(io.StringIO(raw_line), delimiter=delimiter), [])
+            record = fixer.fix(int(line), fields, raw_line)
+            if record is not None:
+                fixes.append((int(line), *record))
+        else:
+            reason = _PLAIN_ERRORS.get(kind, (message or "it could not be read").rstrip("."))
+            fixer.rejected.append(RejectedRow(int(line), reason, raw_line[:500]))
+    view = _new_name("rows")
+    raw.objects.append(("VIEW", view))
+    cols = ", ".join("r." + db.quote_ident(n) for n in names)
+    if not excluded:
+        con.execute(
+            "CREATE TEMP VIEW " + db.quote_ident(view) + " AS SELECT rowid + 2 AS " + db.quote_ident(db.ROW)
+            + ", " + cols + " FROM " + db.quote_ident(table) + " r"
+        )
+    else:
+        shifts, fixed = _new_name("shifts"), _new_name("fixed")
+        raw.objects += [("TABLE", shifts), ("TABLE", fixed)]
+        con.execute("CREATE TEMP TABLE " + db.quote_ident(shifts) + " (k BIGINT, cum BIGINT)")
+        steps: dict[int, int] = {}
+        for j, line in enumerate(excluded, start=1):
+            steps[line - 1 - j] = j
+        con.executemany("INSERT INTO " + db.quote_ident(shifts) + " VALUES (?, ?)", list(steps.items()))
+        _create_text_table(con, fixed, names)
+        if fixes:
+            marks = ", ".join(["?"] * (len(names) + 1))
+            con.executemany("INSERT INTO " + db.quote_ident(fixed) + " VALUES (" + marks + ")", fixes)
+        con.execute(
+            "CREATE TEMP VIEW " + db.quote_ident(view) + " AS SELECT r.rowid + 2 + coalesce(s.cum, 0) AS "
+            + db.quote_ident(db.ROW) + ", " + cols + " FROM " + db.quote_ident(table) + " r ASOF LEFT JOIN "
+            + db.quote_ident(shifts) + " s ON r.rowid >= s.k UNION ALL SELECT * FROM " + db.quote_ident(fixed)
+        )
+        raw.ordered = False
+    raw.relation = view
+    raw.rows_in_file = loaded + len(fixes) + len(fixer.rejected)
+    raw.rejected = fixer.rejected
+    raw.repairs, raw.notes = fixer.report()
+    return raw
+
+
+def _create_text_table(con: duckdb.DuckDBPyConnection, table: str, names: list[str]) -> None:
+    cols = ", ".join([db.quote_ident(db.ROW) + " BIGINT"] + [db.quote_ident(n) + " VARCHAR" for n in names])
+    con.execute("CREATE TEMP TABLE " + db.quote_ident(table) + " (" + cols + ")")
+
+
+def _python_path(
+    con: duckdb.DuckDBPyConnection, text: sniff.TextFile, delimiter: str, names: list[str]
+) -> RawTable:
+    """Python's csv reader, tracking the physical line where each record starts."""
+    table = _new_name("raw")
+    raw = RawTable(relation=table, columns=names, originals=[], rows_in_file=0, objects=[("TABLE", table)])
+    _create_text_table(con, table, names)
+    csv.field_size_limit(2**31 - 1)
+    fixer = _Fixer(len(names))
+    width = len(names)
+    batch: list[list] = [[] for _ in range(width + 1)]
+    records = 0
+    schema = pa.schema([(f"c{i}", pa.int64() if i == 0 else pa.string()) for i in range(width + 1)])
+
+    def flush() -> None:
+        if not batch[0]:
+            return
+        arrow = pa.Table.from_arrays([pa.array(col, type=schema.field(i).type) for i, col in enumerate(batch)],
+                                     schema=schema)
+        view = _new_name("batch")
+        con.register(view, arrow)
+        try:
+            con.execute("INSERT INTO " + db.quote_ident(table) + " SELECT * FROM " + db.quote_ident(view))
+        finally:
+            con.unregister(view)
+        for col in batch:
+            col.clear()
+
+    try:
+        with open(text.path, encoding="utf-8-sig", newline="") as handle:
+            reader = csv.reader(handle, delimiter=delimiter, quotechar='"', doublequote=True, strict=False)
+            previous = 0
+            seen_header = False
+            for fields in reader:
+                start, previous = previous + 1, reader.line_num
+                if not seen_header:
+                    if fields and any(f.strip() for f in fields):
+                        seen_header = True
+                    continue
+                if len(fields) == width and (width > 1 or fields[0].strip()):
+                    record: list[str | None] | None = list(fields)
+                else:
+                    record = fixer.fix(start, fields, delimiter.join(fields))
+                if record is None:
+                    continue
+                records += 1
+                batch[0].append(start)
+                for i, value in enumerate(record, start=1):
+                    batch[i].append(value)
+                if len(batch[0]) >= _BATCH:
+                    flush()
+            flush()
+    except csv.Error as err:
+        raw.drop(con)
+        raise DataImportError(
+            f"The file {sniff.describe(text.path)} could not be read near line {previous + 1}: {err}."
+        ) from err
+    raw.rows_in_file = records + len(fixer.rejected)
+    raw.rejected = fixer.rejected
+    raw.repairs, raw.notes = fixer.report()
+    return raw

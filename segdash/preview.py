@@ -1,0 +1,366 @@
+"""What the Data page (and the command line) shows about an import, in plain words.
+
+* :func:`preview_rows` reads the first rows of the imported table with a ``LIMIT`` query
+  (never the whole table into pandas);
+* :func:`columns_overview` turns a column profile (``segdash.columns.profile_columns``) into the
+  one-row-per-column table a marketer edits roles in;
+* :func:`reconciliation_text`, :func:`found_text`, :func:`import_notes` and
+  :func:`rejected_table` describe an :class:`~segdash.schema.ImportResult`.
+
+Nothing here imports Streamlit.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from segdash import db
+from segdash.schema import PRIVATE_ROLES, ROLE_LABELS, ImportResult
+
+#: Plain names of the delimiters the import recognises.
+DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe", " ": "space", ":": "colon"}
+#: Plain names of file formats.
+FORMAT_NAMES = {
+    "csv": "Text file (CSV)",
+    "text": "Text file (CSV)",
+    "tsv": "Text file (CSV)",
+    "xlsx": "Excel workbook",
+    "xlsm": "Excel workbook",
+    "xls": "Excel workbook",
+    "excel": "Excel workbook",
+    "parquet": "Parquet file",
+}
+#: What the "used for" column says for a role that keeps a column out of segments.
+EXCLUDED_NOTES = {
+    "pii": "Personal data: excluded from segments and exports",
+    "id": "Identifier: not used to build segments",
+}
+#: Columns of :func:`columns_overview`, in display order.
+OVERVIEW_COLUMNS = ("name", "type", "role", "used_for", "missing_pct", "distinct", "summary", "histogram")
+
+
+def preview_rows(
+    con: duckdb.DuckDBPyConnection, *, limit: int = 100, columns: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """The first ``limit`` imported rows, in file order, indexed by their line in the file.
+
+    Parameters
+    ----------
+    con
+        The workspace's DuckDB holding :data:`segdash.db.TABLE`.
+    limit
+        How many rows to return (a ``LIMIT`` in the query; at most this many reach pandas).
+    columns
+        Columns to show, in this order; ``None`` shows every imported column. Unknown names are ignored.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per imported row, indexed by ``_row`` (the record's line or row in the file).
+        Empty (no columns) when nothing is imported.
+
+    Raises
+    ------
+    ValueError
+        When ``limit`` is negative.
+    """
+    if limit < 0:
+        raise ValueError(f"limit={limit} should be >= 0")
+    if not db.table_exists(con, db.TABLE):
+        return pd.DataFrame()
+    table = db.backend(con).table(db.TABLE)
+    available = [name for name in table.columns if name != db.ROW]
+    wanted = available if columns is None else [name for name in columns if name in available]
+    expr = table.order_by(table[db.ROW]).select(db.ROW, *wanted).limit(limit)
+    return expr.to_pandas().set_index(db.ROW)
+
+
+def _finite(value: Any) -> bool:
+    if value is None:
+        return False
+    try:
+        return not (isinstance(value, float) and math.isnan(value)) and not pd.isna(value)
+    except (TypeError, ValueError):
+        return True
+
+
+def _counts(histogram: Any) -> list[int]:
+    if hasattr(histogram, "tolist"):
+        histogram = histogram.tolist()
+    if not isinstance(histogram, list | tuple):
+        return []
+    return [int(v) for v in histogram if _finite(v)]
+
+
+def format_value(value: Any) -> str:
+    """Plain text for one statistic: thousands separators, at most 2 decimals, dates as ``YYYY-MM-DD``.
+
+    Parameters
+    ----------
+    value
+        A number, date, boolean or text.
+
+    Returns
+    -------
+    str
+        ``""`` for a missing value.
+    """
+    if not _finite(value):
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int) or (isinstance(value, float) and float(value).is_integer()):
+        return f"{int(value):,}"
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d") if value == value.normalize() else value.strftime("%Y-%m-%d %H:%M")
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    try:  # numpy scalars
+        return format_value(value.item())
+    except AttributeError:
+        return str(value)
+
+
+def _top_values_text(top_values: Any, *, limit: int = 3) -> str:
+    """``"Email (41%), Phone (30%)"`` or ``"Email, Phone"`` from the profile's ``top_values``."""
+    if isinstance(top_values, str):
+        return top_values
+    if hasattr(top_values, "tolist"):  # numpy array from a list column
+        top_values = top_values.tolist()
+    if not isinstance(top_values, list | tuple | Mapping):
+        return ""
+    items: Iterable[Any] = top_values.items() if isinstance(top_values, Mapping) else top_values
+    parts = []
+    for item in list(items)[:limit]:
+        if isinstance(item, Mapping):
+            value = item.get("value", next(iter(item.values()), ""))
+            share = item.get("pct", item.get("share"))
+        elif isinstance(item, list | tuple) and len(item) >= 2:
+            value, share = item[0], item[1]
+        else:
+            value, share = item, None
+        text = format_value(value) or "(missing)"
+        if isinstance(share, float) and 0 <= share <= 1 and not float(share).is_integer():
+            text += f" ({share:.0%})"
+        parts.append(text)
+    return ", ".join(parts)
+
+
+def summary_text(*, type: str, minimum: Any, median: Any, maximum: Any, top_values: Any) -> str:  # noqa: A002
+    """One line summing up a column: ``min 18 · median 41 · max 90`` or its most common values.
+
+    Parameters
+    ----------
+    type
+        The column's type (``number``, ``text``, ``date``, ``boolean``).
+    minimum, median, maximum
+        The profile's statistics (may be missing).
+    top_values
+        The profile's most common values.
+
+    Returns
+    -------
+    str
+    """
+    if type in ("number", "date") and any(_finite(v) for v in (minimum, median, maximum)):
+        parts = [f"{label} {format_value(v)}" for label, v in (("min", minimum), ("median", median),
+                                                             ("max", maximum)) if _finite(v)]
+        return " · ".join(parts)
+    return _top_values_text(top_values)
+
+
+def columns_overview(profile: pd.DataFrame, *, roles: Mapping[str, str], rows: int) -> pd.DataFrame:
+    """The column table of the Data page: one row per column, roles in plain words.
+
+    Parameters
+    ----------
+    profile
+        ``segdash.columns.profile_columns`` output (name, type, role, missing, distinct, min,
+        median, max, top_values, histogram).
+    roles
+        Column name -> current role (overrides the profile's ``role``).
+    rows
+        Rows loaded, to turn missing counts into shares when the profile has no ``missing_pct``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`OVERVIEW_COLUMNS`: ``role`` holds the label from
+        :data:`segdash.schema.ROLE_LABELS`, ``missing_pct`` a share in 0..100, ``histogram`` a list of counts.
+    """
+    records = []
+    for column in profile.to_dict("records"):
+        name = str(column["name"])
+        role = roles.get(name, column.get("role", "other"))
+        missing = column.get("missing", 0)
+        missing = int(missing) if _finite(missing) else 0
+        histogram = column.get("histogram")
+        records.append(
+            {
+                "name": name,
+                "type": column.get("type", ""),
+                "role": ROLE_LABELS.get(role, role),
+                "used_for": EXCLUDED_NOTES.get(role, "Segments and profiles"),
+                "missing_pct": float(column["missing_pct"]) if _finite(column.get("missing_pct"))
+                else (100.0 * missing / rows if rows else 0.0),
+                "distinct": int(column["distinct"]) if _finite(column.get("distinct")) else None,
+                "summary": summary_text(
+                    type=column.get("type", ""),
+                    minimum=column.get("min"),
+                    median=column.get("median"),
+                    maximum=column.get("max"),
+                    top_values=column.get("top_values"),
+                ),
+                "histogram": _counts(histogram),
+            }
+        )
+    return pd.DataFrame.from_records(records, columns=list(OVERVIEW_COLUMNS))
+
+
+def role_from_label(label: str) -> str:
+    """The role key for a plain-word label (``"Personal data"`` -> ``"pii"``); keys pass through.
+
+    Raises
+    ------
+    ValueError
+        When ``label`` is neither a role nor a role label.
+    """
+    for role, role_label in ROLE_LABELS.items():
+        if label in (role, role_label):
+            return role
+    raise ValueError(f"unknown role {label!r}; expected one of {list(ROLE_LABELS.values())}")
+
+
+def role_changes(current: Mapping[str, str], edited: pd.DataFrame) -> dict[str, str]:
+    """Roles the user changed in the column table.
+
+    Parameters
+    ----------
+    current
+        Column name -> role now.
+    edited
+        The column table as edited (``name`` and ``role`` label columns).
+
+    Returns
+    -------
+    dict
+        Column name -> new role, for changed columns only.
+    """
+    changes = {}
+    for name, label in zip(edited["name"], edited["role"], strict=True):
+        if label is None or (isinstance(label, float) and math.isnan(label)):
+            continue
+        role = role_from_label(str(label))
+        if current.get(name) != role:
+            changes[str(name)] = role
+    return changes
+
+
+def private_columns(roles: Mapping[str, str]) -> list[str]:
+    """Columns holding personal data (hidden from previews unless asked), in order."""
+    return [name for name, role in roles.items() if role in PRIVATE_ROLES]
+
+
+# -- the import report ---------------------------------------------------------------
+
+
+def reconciliation_text(result: ImportResult) -> str:
+    """``"5,000 rows in the file · 5,000 loaded · 0 rejected"``.
+
+    Parameters
+    ----------
+    result
+        An import report.
+
+    Returns
+    -------
+    str
+    """
+    return (
+        f"{result.rows_in_file:,} rows in the file · {result.rows_loaded:,} loaded · "
+        f"{result.rows_rejected:,} rejected"
+    )
+
+
+def rejected_lines_text(result: ImportResult, *, limit: int = 10) -> str:
+    """``"line 4"``, ``"lines 4, 9 and 12"`` or ``"lines 4, 9, ... (25 in all)"`` for the rejected rows."""
+    lines = [f"{r.line:,}" for r in result.rejected]
+    if not lines:
+        return ""
+    if len(lines) == 1:
+        return f"line {lines[0]}"
+    if len(lines) <= limit:
+        return f"lines {', '.join(lines[:-1])} and {lines[-1]}"
+    return f"lines {', '.join(lines[:limit])}, ... ({len(lines):,} in all)"
+
+
+def found_text(result: ImportResult) -> str:
+    """What the import found about the file: format, delimiter, encoding, sheet, columns.
+
+    Parameters
+    ----------
+    result
+        An import report.
+
+    Returns
+    -------
+    str
+        e.g. ``"Text file (CSV) · semicolon-separated · Windows-1252 encoding · 12 columns"``.
+    """
+    parts = [FORMAT_NAMES.get(str(result.format).lower(), str(result.format))]
+    if result.sheet:
+        total = f" (of {len(result.sheets)} sheets)" if len(result.sheets) > 1 else ""
+        parts.append(f"sheet “{result.sheet}”{total}")
+    if result.delimiter:
+        parts.append(f"{DELIMITER_NAMES.get(result.delimiter, repr(result.delimiter))}-separated")
+    if result.encoding:
+        parts.append(f"{result.encoding} encoding")
+    parts.append(f"{len(result.columns):,} columns")
+    return " · ".join(parts)
+
+
+def import_notes(result: ImportResult) -> list[str]:
+    """Everything the import assumed or repaired, one plain sentence each.
+
+    Covers the import's notes and repairs, the tokens read as missing (with their columns),
+    renamed columns, and per-column notes (such as an assumed date format).
+
+    Parameters
+    ----------
+    result
+        An import report.
+
+    Returns
+    -------
+    list of str
+    """
+    notes = [str(n) for n in result.notes] + [str(r) for r in result.repairs]
+    by_token: dict[str, list[str]] = {}
+    for column, tokens in result.missing_tokens.items():
+        for token in tokens:
+            by_token.setdefault(str(token), []).append(str(column))
+    for token, columns in by_token.items():
+        shown = "(blank)" if not token.strip() else f"“{token}”"
+        where = ", ".join(columns[:5]) + (f" and {len(columns) - 5} more" if len(columns) > 5 else "")
+        notes.append(f"{shown} treated as missing in {where}.")
+    for column in result.columns:
+        if column.original_name is not None and column.original_name != column.name:
+            original = f"“{column.original_name}”" if column.original_name.strip() else "a blank header"
+            notes.append(f"Column {original} renamed to “{column.name}”.")
+        if column.note:
+            notes.append(f"{column.name}: {column.note}")
+    return notes
+
+
+def rejected_table(result: ImportResult) -> pd.DataFrame:
+    """The rejected rows as a table: ``line``, ``reason``, ``raw`` (the text as written in the file)."""
+    return pd.DataFrame(
+        [(r.line, r.reason, r.raw) for r in result.rejected], columns=["line", "reason", "raw"]
+    )

@@ -1,0 +1,1359 @@
+"""Segment profiles: sizes, traits, lift, plain-word traits, names, and proof that segments differ.
+
+Everything a page shows is a DuckDB aggregate over ``customers JOIN segment_labels`` built with
+Ibis (a handful of queries, whatever the number of rows); pandas only reshapes the small results.
+
+Statistics (all from :mod:`scipy.stats`)
+-----------------------------------------
+* Numbers: a stratified sample (up to ``per_segment`` customers per segment, chosen by a seeded
+  hash of the row id) is pulled from DuckDB. **Rule:** when the pooled sample is skewed
+  (``|skewness| > 1``, e.g. spend or order counts) the rank-based Kruskal-Wallis test is used,
+  otherwise one-way ANOVA. Effect size: eta squared (``SS_between / SS_total``) for ANOVA and the
+  rank-based eta squared ``(H - k + 1) / (n - k)`` for Kruskal-Wallis.
+* Categories (and yes/no columns): chi-square on the segment x category count table from a
+  DuckDB group-by over every customer (top values, the rest pooled into "Other values").
+  Effect size: Cramér's V.
+* Multiple testing: Benjamini-Hochberg false discovery rate (``scipy.stats.false_discovery_control``)
+  over all attributes (and, separately, over all pair x attribute tests).
+* An attribute **differs clearly** when its corrected p-value is below 0.05 *and* its effect is at
+  least small (eta squared >= 0.01, Cramér's V >= 0.1): with a million customers tiny,
+  meaningless differences are "significant", so size matters too.
+* Two segments are flagged as **alike** (suggest merging) when no attribute differs clearly
+  between them in the pairwise tests (same tests, same rule, corrected over all pairs).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import warnings
+from dataclasses import dataclass, field
+from itertools import combinations
+from typing import Any
+
+import duckdb
+import ibis
+import numpy as np
+import pandas as pd
+from scipy import stats
+from scipy.stats.contingency import association
+
+from segdash import db
+from segdash.schema import PRIVATE_ROLES
+
+NUMBER = "number"
+CATEGORY = "category"
+BOOLEAN = "boolean"
+DATE = "date"
+
+#: Name of the pooled category for values outside the top ones.
+OTHER = "Other values"
+#: Corrected p-value below which a difference counts as real.
+ALPHA = 0.05
+#: Effect sizes below these are "none" (Cohen's usual small / medium / large cut-offs).
+ETA_CUTS = (0.01, 0.06, 0.14)
+CRAMER_CUTS = (0.1, 0.3, 0.5)
+#: Pooled-sample skewness above which Kruskal-Wallis replaces ANOVA.
+SKEW_LIMIT = 1.0
+#: Standardised difference a trait needs to be called distinguishing.
+TRAIT_THRESHOLD = 0.2
+_SKIP_ROLES = set(PRIVATE_ROLES) | {"id"}
+_PERCENTILES = [i / 100 for i in range(1, 100)]
+_HASH_MOD = 1_000_003
+
+
+@dataclass(frozen=True)
+class Attribute:
+    """One column profiled across segments.
+
+    Attributes
+    ----------
+    name
+        Column name in ``customers``.
+    kind
+        ``number``, ``category``, ``boolean`` or ``date`` (profiled as days before the latest date).
+    role
+        The column's role (``schema.ROLES``).
+    label
+        Plain words for screens ("Total spend", "Days since last purchase").
+    """
+
+    name: str
+    kind: str
+    role: str
+    label: str
+
+    @property
+    def numeric(self) -> bool:
+        """Whether the attribute is summarised by mean and median."""
+        return self.kind in (NUMBER, DATE)
+
+
+@dataclass
+class Profile:
+    """Everything the Profiles page shows for one segmentation (all tables are small).
+
+    Attributes
+    ----------
+    sizes
+        ``segment, customers, share`` largest first.
+    attributes
+        The profiled attributes.
+    traits
+        One row per segment x attribute (x category value): see :func:`compute_traits`.
+    percentiles
+        Attribute name -> the overall 1st..99th percentiles (numbers only).
+    top_traits
+        ``segment, rank, attribute, value, std_diff, text``: each segment's distinguishing traits.
+    names
+        Segment label -> suggested name.
+    tests
+        One row per attribute: see :func:`difference_tests`.
+    pairs
+        One row per pair of segments: see :func:`pairwise_tests`.
+    verdict
+        One plain sentence on whether the segments differ.
+    notes
+        Plain notes about odd input (one segment, tiny segments, missing values).
+    """
+
+    sizes: pd.DataFrame
+    attributes: list[Attribute]
+    traits: pd.DataFrame
+    percentiles: dict[str, np.ndarray]
+    top_traits: pd.DataFrame
+    names: dict[str, str]
+    tests: pd.DataFrame
+    pairs: pd.DataFrame
+    verdict: str
+    notes: list[str] = field(default_factory=list)
+
+
+# -- words and numbers -------------------------------------------------------------------------
+
+
+def humanize(column: str) -> str:
+    """Plain label for a column name: ``total_spend`` -> ``Total spend``.
+
+    Parameters
+    ----------
+    column
+        A column name as imported.
+
+    Returns
+    -------
+    str
+    """
+    words = re.sub(r"[_\s]+", " ", str(column)).strip()
+    if not words:
+        return str(column)
+    return words[0].upper() + words[1:]
+
+
+def format_number(value: float | None) -> str:
+    """A number for people: ``1,240``, ``52``, ``3.4``; missing as an en dash.
+
+    Parameters
+    ----------
+    value
+        Any number or ``None``.
+
+    Returns
+    -------
+    str
+    """
+    if value is None or not np.isfinite(value):
+        return "–"
+    if abs(value) >= 10:
+        return f"{value:,.0f}"
+    text = f"{value:,.1f}"
+    return text[:-2] if text.endswith(".0") else text
+
+
+def format_share(share: float | None) -> str:
+    """A share as a whole percentage (``0.634`` -> ``63%``); missing as an en dash."""
+    if share is None or not np.isfinite(share):
+        return "–"
+    return f"{share:.0%}"
+
+
+def format_lift(lift: float | None) -> str:
+    """A lift as ``2.1x``; missing as an en dash."""
+    if lift is None or not np.isfinite(lift):
+        return "–"
+    return f"{lift:.1f}x"
+
+
+def escape_markdown(text: str) -> str:
+    """Backslash-escape Markdown and HTML characters so ``text`` shows literally in ``st.markdown``.
+
+    Parameters
+    ----------
+    text
+        User text (a segment name, a category value).
+
+    Returns
+    -------
+    str
+    """
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~=$&:])", r"\\\1", str(text))
+
+
+def _lower_first(text: str) -> str:
+    if len(text) > 1 and text[:2].isupper():  # SMS, TV: keep
+        return text
+    return text[:1].lower() + text[1:]
+
+
+def _date_label(column: str) -> str:
+    base = re.sub(r"(?i)[_\s]*(date|day|on|at)$", "", str(column)) or str(column)
+    return humanize(base)
+
+
+# -- attributes ------------------------------------------------------------------------------
+
+
+def profile_attributes(roles: dict[str, str], types: dict[str, str]) -> list[Attribute]:
+    """The columns to profile: every column except personal data and ids, in file order.
+
+    Parameters
+    ----------
+    roles
+        Column name -> role (``schema.ROLES``).
+    types
+        Column name -> type (``number``, ``text``, ``date``, ``boolean``).
+
+    Returns
+    -------
+    list[Attribute]
+        Numbers, categories (text), yes/no columns and dates (as "days since").
+    """
+    attributes = []
+    for column, role in roles.items():
+        if role in _SKIP_ROLES or column == db.ROW or column not in types:
+            continue
+        kind = {"number": NUMBER, "text": CATEGORY, "boolean": BOOLEAN, "date": DATE}.get(types[column])
+        if kind is None:
+            continue
+        label = f"Days since {_date_label(column).lower()}" if kind == DATE else humanize(column)
+        attributes.append(Attribute(name=column, kind=kind, role=role, label=label))
+    return attributes
+
+
+def _joined(con: duckdb.DuckDBPyConnection) -> Any:
+    backend = db.backend(con)
+    customers = backend.table(db.TABLE)
+    labels = backend.table(db.LABELS)
+    return customers.join(labels, db.ROW)
+
+
+def _as_of(con: duckdb.DuckDBPyConnection, table: Any, attributes: list[Attribute]) -> dict[str, Any]:
+    dates = [a for a in attributes if a.kind == DATE]
+    if not dates:
+        return {}
+    query = table.aggregate(**{f"d{i}": table[a.name].max() for i, a in enumerate(dates)})
+    row = query.execute().iloc[0]
+    return {a.name: row[f"d{i}"] for i, a in enumerate(dates)}
+
+
+def _numeric_expr(table: Any, attribute: Attribute, as_of: dict[str, Any]) -> Any:
+    column = table[attribute.name]
+    if attribute.kind == DATE:
+        latest = as_of.get(attribute.name)
+        if latest is None or pd.isna(latest):
+            return ibis.null().cast("float64")
+        return ibis.literal(pd.Timestamp(latest).date()).delta(column.cast("date"), unit="day").cast("float64")
+    return column.cast("float64")
+
+
+# -- sizes -----------------------------------------------------------------------------------
+
+
+def segment_sizes(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Customers and share per segment, largest first; shares add up to 1.
+
+    Parameters
+    ----------
+    con
+        Workspace connection holding ``segment_labels``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``segment`` (label), ``customers`` (int), ``share`` (0-1).
+    """
+    labels = db.backend(con).table(db.LABELS)
+    sizes = labels.group_by("segment").aggregate(customers=labels.count()).execute()
+    sizes["segment"] = sizes["segment"].astype(str)
+    sizes["customers"] = sizes["customers"].astype("int64")
+    sizes = sizes.sort_values(["customers", "segment"], ascending=[False, True], ignore_index=True)
+    total = int(sizes["customers"].sum())
+    sizes["share"] = sizes["customers"] / total if total else 0.0
+    return sizes
+
+
+# -- traits ----------------------------------------------------------------------------------
+
+
+def numeric_summary(
+    con: duckdb.DuckDBPyConnection, *, attributes: list[Attribute]
+) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+    """Count, mean, median and standard deviation of every number per segment and overall.
+
+    Two DuckDB queries (grouped and overall); the overall one also returns each attribute's
+    1st..99th percentiles.
+
+    Parameters
+    ----------
+    con
+        Workspace connection.
+    attributes
+        Attributes; only numbers and dates are summarised.
+
+    Returns
+    -------
+    tuple[pandas.DataFrame, dict[str, numpy.ndarray]]
+        Long table ``segment`` (``None`` = everyone), ``attribute``, ``n``, ``missing``, ``mean``,
+        ``median``, ``sd``; and attribute -> 99 overall percentiles.
+    """
+    numeric = [a for a in attributes if a.numeric]
+    if not numeric:
+        return pd.DataFrame(columns=["segment", "attribute", "n", "missing", "mean", "median", "sd"]), {}
+    table = _joined(con)
+    as_of = _as_of(con, table, numeric)
+    metrics: dict[str, Any] = {"rows": table.count()}
+    for i, attribute in enumerate(numeric):
+        expr = _numeric_expr(table, attribute, as_of)
+        metrics[f"n{i}"] = expr.count()
+        metrics[f"mean{i}"] = expr.mean()
+        metrics[f"median{i}"] = expr.median()
+        metrics[f"sd{i}"] = expr.std()
+    grouped = table.group_by("segment").aggregate(**metrics).execute()
+    overall_metrics = dict(metrics)
+    for i, attribute in enumerate(numeric):
+        overall_metrics[f"pct{i}"] = _numeric_expr(table, attribute, as_of).quantile(_PERCENTILES)
+    overall = table.aggregate(**overall_metrics).execute()
+    overall["segment"] = None
+    frames = []
+    for source in (grouped, overall):
+        for i, attribute in enumerate(numeric):
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "segment": source["segment"].map(lambda s: None if s is None else str(s)),
+                        "attribute": attribute.name,
+                        "n": source[f"n{i}"].astype("int64"),
+                        "missing": (source["rows"] - source[f"n{i}"]).astype("int64"),
+                        "mean": pd.to_numeric(source[f"mean{i}"], errors="coerce").astype(float),
+                        "median": pd.to_numeric(source[f"median{i}"], errors="coerce").astype(float),
+                        "sd": pd.to_numeric(source[f"sd{i}"], errors="coerce").astype(float),
+                    }
+                )
+            )
+    percentiles = {}
+    for i, attribute in enumerate(numeric):
+        values = overall[f"pct{i}"].iloc[0]
+        percentiles[attribute.name] = (
+            np.asarray(values, dtype=float) if values is not None else np.full(len(_PERCENTILES), np.nan)
+        )
+    return pd.concat(frames, ignore_index=True), percentiles
+
+
+def category_counts(
+    con: duckdb.DuckDBPyConnection, *, attributes: list[Attribute], top_n: int = 8
+) -> pd.DataFrame:
+    """Customers per segment x value of every category (and yes/no) attribute, in one query.
+
+    Values outside each attribute's ``top_n`` most common are pooled into :data:`OTHER`
+    inside DuckDB, so a column with thousands of values still returns a small table.
+
+    Parameters
+    ----------
+    con
+        Workspace connection.
+    attributes
+        Attributes; only categories and booleans are counted.
+    top_n
+        Values kept per attribute (by overall count; ties by value).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``attribute``, ``segment``, ``value`` (``None`` = missing), ``count``.
+    """
+    categorical = [a for a in attributes if a.kind in (CATEGORY, BOOLEAN)]
+    if not categorical:
+        return pd.DataFrame(columns=["attribute", "segment", "value", "count"])
+    table = _joined(con)
+    parts = []
+    for i, attribute in enumerate(categorical):
+        column = table[attribute.name]
+        value = ibis.ifelse(column, "yes", "no") if attribute.kind == BOOLEAN else column.cast("string")
+        grouped = (
+            table.select(segment=table.segment, value=value)
+            .group_by(["segment", "value"])
+            .aggregate(count=lambda t: t.count())
+            .mutate(attribute=ibis.literal(i, type="int64"))
+        )
+        parts.append(grouped)
+    counts = parts[0].union(*parts[1:], distinct=False) if len(parts) > 1 else parts[0]
+    totals = (
+        counts.filter(counts.value.notnull())
+        .group_by(["attribute", "value"])
+        .aggregate(total=lambda t: t["count"].sum())
+    )
+    ranked = totals.mutate(
+        rank=ibis.row_number().over(group_by="attribute", order_by=[ibis.desc("total"), "value"])
+    ).select("attribute", "value", "rank")
+    joined = counts.left_join(ranked, ["attribute", "value"]).select(
+        "attribute", "segment", "value", "count", "rank"
+    )
+    pooled = joined.mutate(
+        value=ibis.cases(
+            (joined.value.isnull(), ibis.null().cast("string")),
+            (joined["rank"] < top_n, joined.value),
+            else_=ibis.literal(OTHER),
+        )
+    )
+    result = (
+        pooled.group_by(["attribute", "segment", "value"])
+        .aggregate(count=lambda t: t["count"].sum())
+        .execute()
+    )
+    result["attribute"] = result["attribute"].map(lambda i: categorical[int(i)].name)
+    result["segment"] = result["segment"].astype(str)
+    result["value"] = result["value"].map(lambda v: None if v is None or pd.isna(v) else str(v))
+    result["count"] = result["count"].astype("int64")
+    return result.sort_values(["attribute", "segment", "value"], na_position="last", ignore_index=True)
+
+
+def compute_traits(
+    *,
+    attributes: list[Attribute],
+    numbers: pd.DataFrame,
+    counts: pd.DataFrame,
+    segments: list[str],
+) -> pd.DataFrame:
+    """Every segment x attribute (x value) next to the overall figure, with lift and standardised difference.
+
+    * Numbers: ``segment_value`` is the segment mean (``segment_median`` its median), lift is
+      segment mean / overall mean, standardised difference is (segment mean - overall mean) /
+      overall standard deviation.
+    * Categories: one row per value, ``segment_value`` is the share among the segment's known
+      values, lift is p_seg / p_all, standardised difference is (p_seg - p_all) / sqrt(p_all (1 - p_all)).
+    * Yes/no: as a category but only the share of "yes".
+
+    Parameters
+    ----------
+    attributes
+        The profiled attributes.
+    numbers
+        Output of :func:`numeric_summary`.
+    counts
+        Output of :func:`category_counts`.
+    segments
+        Segment labels (in display order).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``segment, attribute, label, kind, role, value, segment_value, segment_median, overall_value,
+        overall_median, lift, std_diff, known`` (``known``: customers of the segment with a value).
+    """
+    rows: list[dict[str, Any]] = []
+    by_name = {a.name: a for a in attributes}
+    overall_numbers = numbers[numbers["segment"].isna()].set_index("attribute")
+    segment_numbers = numbers[numbers["segment"].notna()].set_index(["segment", "attribute"])
+    for attribute in attributes:
+        if attribute.numeric:
+            overall = overall_numbers.loc[attribute.name]
+            mean_all, sd_all, median_all = float(overall["mean"]), float(overall["sd"]), float(overall["median"])
+            for segment in segments:
+                key = (segment, attribute.name)
+                stats_row = segment_numbers.loc[key] if key in segment_numbers.index else None
+                mean = float(stats_row["mean"]) if stats_row is not None else math.nan
+                median = float(stats_row["median"]) if stats_row is not None else math.nan
+                known = int(stats_row["n"]) if stats_row is not None else 0
+                rows.append(
+                    _trait_row(segment, attribute, None, mean, median, mean_all, median_all, known,
+                               lift=_ratio(mean, mean_all), std_diff=_ratio(mean - mean_all, sd_all))
+                )
+    categorical = counts[counts["value"].notna()]
+    for name, group in categorical.groupby("attribute", sort=False):
+        attribute = by_name[name]
+        table = group.pivot_table(index="segment", columns="value", values="count", aggfunc="sum", fill_value=0)
+        table = table.reindex(index=segments, fill_value=0)
+        overall_share = table.sum(axis=0) / max(table.values.sum(), 1)
+        known = table.sum(axis=1)
+        values = ["yes"] if attribute.kind == BOOLEAN else list(overall_share.sort_values(ascending=False).index)
+        for value in values:
+            p_all = float(overall_share.get(value, 0.0))
+            for segment in segments:
+                n_known = int(known.loc[segment])
+                p_seg = float(table.loc[segment, value]) / n_known if n_known and value in table else math.nan
+                sd = math.sqrt(p_all * (1 - p_all))
+                rows.append(
+                    _trait_row(segment, attribute, value, p_seg, math.nan, p_all, math.nan, n_known,
+                               lift=_ratio(p_seg, p_all), std_diff=_ratio(p_seg - p_all, sd))
+                )
+    columns = ["segment", "attribute", "label", "kind", "role", "value", "segment_value", "segment_median",
+               "overall_value", "overall_median", "lift", "std_diff", "known"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _trait_row(segment: str, attribute: Attribute, value: str | None, seg: float, seg_median: float,
+               overall: float, overall_median: float, known: int, *, lift: float, std_diff: float) -> dict:
+    return {
+        "segment": segment, "attribute": attribute.name, "label": attribute.label, "kind": attribute.kind,
+        "role": attribute.role, "value": value, "segment_value": seg, "segment_median": seg_median,
+        "overall_value": overall, "overall_median": overall_median, "lift": lift, "std_diff": std_diff,
+        "known": known,
+    }
+
+
+def _ratio(numerator: float, denominator: float) -> float:
+    if denominator is None or not np.isfinite(denominator) or denominator == 0 or not np.isfinite(numerator):
+        return math.nan
+    return float(numerator / denominator)
+
+
+# -- plain words ------------------------------------------------------------------------------
+
+
+def percentile_rank(value: float, percentiles: np.ndarray | None) -> float:
+    """Where ``value`` falls among everyone (0-1), read from the overall 1st..99th percentiles.
+
+    Parameters
+    ----------
+    value
+        A segment's average.
+    percentiles
+        The 99 overall percentiles (ascending).
+
+    Returns
+    -------
+    float
+        Fraction of customers below ``value`` (NaN when unknown).
+    """
+    if percentiles is None or not np.isfinite(value) or not np.isfinite(percentiles).all():
+        return math.nan
+    levels = np.asarray(_PERCENTILES)
+    if value <= percentiles[0]:
+        return 0.0 if value < percentiles[0] else 0.01
+    if value >= percentiles[-1]:
+        return 1.0 if value > percentiles[-1] else 0.99
+    # ties in the percentiles: take the middle of the tied levels
+    low = np.searchsorted(percentiles, value, side="left")
+    high = np.searchsorted(percentiles, value, side="right")
+    if high > low:
+        return float((levels[low] + levels[high - 1]) / 2)
+    return float(np.interp(value, percentiles, levels))
+
+
+def describe_trait(trait: pd.Series | dict, *, percentiles: np.ndarray | None = None) -> str:
+    """One trait in plain words.
+
+    Examples: ``Age 52 (overall 38)``, ``63% prefer phone support (2.1x average)``,
+    ``Total spend 1,240 (top 10%)``, ``Last purchase 620 days ago (overall 150 days)``.
+
+    Parameters
+    ----------
+    trait
+        A row of :func:`compute_traits`.
+    percentiles
+        The attribute's overall percentiles (numbers), for "top 10%" phrasing of money and
+        behaviour columns.
+
+    Returns
+    -------
+    str
+    """
+    kind, role, label = trait["kind"], trait["role"], trait["label"]
+    seg, overall = trait["segment_value"], trait["overall_value"]
+    if kind == DATE:
+        base = label.removeprefix("Days since ").capitalize()
+        return f"{base} {format_number(seg)} days ago (overall {format_number(overall)} days)"
+    if kind == NUMBER:
+        if role in ("revenue", "behavioral", "acquisition_cost"):
+            rank = percentile_rank(seg, percentiles)
+            if np.isfinite(rank) and rank >= 0.8:
+                return f"{label} {format_number(seg)} (top {math.ceil(round((1 - rank) * 100, 6) / 5) * 5 or 5}%)"
+            if np.isfinite(rank) and rank <= 0.2:
+                return f"{label} {format_number(seg)} (bottom {math.ceil(round(rank * 100, 6) / 5) * 5 or 5}%)"
+        return f"{label} {format_number(seg)} (overall {format_number(overall)})"
+    share, lift = format_share(seg), format_lift(trait["lift"])
+    value = str(trait["value"])
+    if kind == BOOLEAN:
+        return f"{share} {label.lower()} ({lift} average)"
+    if role == "service_channel":
+        return f"{share} prefer {_lower_first(value)} support ({lift} average)"
+    if role == "acquisition_channel":
+        return f"{share} came through {value} ({lift} average)"
+    if role == "geographic":
+        return f"{share} from {value} ({lift} average)"
+    return f"{share} {value} ({label.lower()}, {lift} average)"
+
+
+def top_traits(
+    traits: pd.DataFrame,
+    *,
+    percentiles: dict[str, np.ndarray] | None = None,
+    per_segment: int = 4,
+    threshold: float = TRAIT_THRESHOLD,
+) -> pd.DataFrame:
+    """Each segment's most distinguishing traits, one per attribute, in plain words.
+
+    Numbers count in both directions (older *or* younger); categories only when the segment has
+    more of a value than average. Traits with ``|std_diff| < threshold`` are left out.
+
+    Parameters
+    ----------
+    traits
+        Output of :func:`compute_traits`.
+    percentiles
+        Attribute -> overall percentiles, for "top 10%" phrasing.
+    per_segment
+        Maximum traits per segment.
+    threshold
+        Smallest absolute standardised difference worth mentioning.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``segment, rank, attribute, value, kind, role, std_diff, lift, text`` (rank 1 = strongest).
+    """
+    columns = ["segment", "rank", "attribute", "value", "kind", "role", "std_diff", "lift", "text"]
+    if traits.empty:
+        return pd.DataFrame(columns=columns)
+    candidates = traits[traits["std_diff"].notna() & (traits["known"] > 0)].copy()
+    positive_only = candidates["kind"].isin([CATEGORY])
+    candidates = candidates[~positive_only | (candidates["std_diff"] > 0)]
+    candidates["strength"] = candidates["std_diff"].abs()
+    candidates = candidates[candidates["strength"] >= threshold]
+    candidates = candidates.sort_values(["segment", "strength"], ascending=[True, False], kind="stable")
+    candidates = candidates.drop_duplicates(["segment", "attribute"])
+    candidates = candidates.groupby("segment", sort=False).head(per_segment).copy()
+    percentiles = percentiles or {}
+    candidates["text"] = [
+        describe_trait(row, percentiles=percentiles.get(row["attribute"])) for _, row in candidates.iterrows()
+    ]
+    candidates["rank"] = candidates.groupby("segment").cumcount() + 1
+    return candidates[columns].reset_index(drop=True)
+
+
+# -- names -----------------------------------------------------------------------------------
+
+_NUMBER_WORDS = [
+    (r"\bage\b|^age|age$", ("Older", "Younger")),
+    (r"income|salary|wealth", ("High income", "Low income")),
+    (r"spend|revenue|sales|value|amount|monetary|ltv", ("Big spenders", "Light spenders")),
+    (r"order|purchase|frequency|visit|transaction", ("Frequent buyers", "Occasional buyers")),
+    (r"cost|cac", ("Costly to acquire", "Cheap to acquire")),
+    (r"tenure|years|months", ("Long-standing", "Newer")),
+]
+
+
+def trait_word(trait: pd.Series | dict) -> str:
+    """A short word or two for one trait, used to build segment names ("Older", "Phone support").
+
+    Parameters
+    ----------
+    trait
+        A row of :func:`top_traits`.
+
+    Returns
+    -------
+    str
+    """
+    kind, role, name = trait["kind"], trait.get("role", "other"), str(trait["attribute"])
+    up = trait["std_diff"] > 0
+    if kind == DATE:
+        if re.search(r"(?i)sign|join|creat|first|regist|since", name):
+            return "Long-standing" if up else "Newcomers"
+        return "Lapsed" if up else "Recent buyers"
+    if kind == NUMBER:
+        words = re.sub(r"[_\s]+", " ", name).lower()
+        for pattern, (high, low) in _NUMBER_WORDS:
+            if re.search(pattern, words):
+                return high if up else low
+        if role == "revenue":
+            return "Big spenders" if up else "Light spenders"
+        return f"{'High' if up else 'Low'} {humanize(name).lower()}"
+    if kind == BOOLEAN:
+        return humanize(name) if up else f"Not {humanize(name).lower()}"
+    value = str(trait["value"])
+    if role == "service_channel":
+        return f"{value} support"
+    if role == "acquisition_channel":
+        return f"Via {value}"
+    return value
+
+
+def names_from_traits(top: pd.DataFrame, *, segments: list[str], words: int = 3) -> dict[str, str]:
+    """Unique short names ("Older · High income · Phone support") from each segment's top traits.
+
+    A segment whose name equals another's gets its next trait added; if still equal, its label
+    is added in brackets. A segment without distinguishing traits is "Typical customers".
+
+    Parameters
+    ----------
+    top
+        Output of :func:`top_traits`.
+    segments
+        Segment labels, largest first.
+    words
+        Traits used per name.
+
+    Returns
+    -------
+    dict[str, str]
+        Segment label -> name.
+    """
+    word_lists: dict[str, list[str]] = {}
+    for segment in segments:
+        rows = top[top["segment"] == segment].sort_values("rank")
+        seen: list[str] = []
+        for _, row in rows.iterrows():
+            word = trait_word(row)
+            if word not in seen:
+                seen.append(word)
+        word_lists[segment] = seen
+    names = {s: " · ".join(word_lists[s][:words]) or "Typical customers" for s in segments}
+    for _ in range(2):
+        taken: dict[str, list[str]] = {}
+        for segment, name in names.items():
+            taken.setdefault(name, []).append(segment)
+        for clash in [group for group in taken.values() if len(group) > 1]:
+            for segment in clash:
+                extra = word_lists[segment][words: words + 1]
+                if extra and not names[segment].endswith(extra[0]):
+                    names[segment] = " · ".join(word_lists[segment][: words + 1])
+    counts: dict[str, int] = {}
+    for name in names.values():
+        counts[name] = counts.get(name, 0) + 1
+    return {s: (f"{n} ({s})" if counts[n] > 1 else n) for s, n in names.items()}
+
+
+def is_generic_label(label: str) -> bool:
+    """Whether a segment label says nothing (``3``, ``Segment 2``, ``cluster_1``) and deserves a name.
+
+    Parameters
+    ----------
+    label
+        A segment label.
+
+    Returns
+    -------
+    bool
+    """
+    return bool(re.fullmatch(r"(?i)\s*(segment|cluster|group|component|seg|c|k)?[\s_#-]*\d+\s*", str(label)))
+
+
+def name_segments(con: duckdb.DuckDBPyConnection, *, roles: dict[str, str], types: dict[str, str]) -> dict[str, str]:
+    """Suggest a short, unique name for every segment from its top traits.
+
+    Parameters
+    ----------
+    con
+        Workspace connection holding ``customers`` and ``segment_labels``.
+    roles
+        Column name -> role (personal data and ids are never used).
+    types
+        Column name -> type.
+
+    Returns
+    -------
+    dict[str, str]
+        Segment label -> name, e.g. ``"Older · High income · Phone support"``.
+    """
+    attributes = profile_attributes(roles, types)
+    sizes = segment_sizes(con)
+    segments = list(sizes["segment"])
+    numbers, percentiles = numeric_summary(con, attributes=attributes)
+    counts = category_counts(con, attributes=attributes)
+    traits = compute_traits(attributes=attributes, numbers=numbers, counts=counts, segments=segments)
+    return names_from_traits(top_traits(traits, percentiles=percentiles), segments=segments)
+
+
+# -- samples -----------------------------------------------------------------------------------
+
+
+def _sample_filter(table: Any, sizes: dict[str, int], per_segment: int, random_state: int) -> Any:
+    """Keep about ``per_segment`` rows of each segment, chosen by a seeded hash of ``_row``."""
+    key = ((table[db.ROW] * 7919 + random_state * 104729 + 1).hash() % _HASH_MOD).abs()
+    branches = []
+    for segment, size in sizes.items():
+        fraction = min(1.0, per_segment / size) if size else 1.0
+        branches.append((table.segment == segment, ibis.literal(int(math.ceil(fraction * _HASH_MOD)))))
+    threshold = ibis.cases(*branches, else_=ibis.literal(_HASH_MOD)) if branches else ibis.literal(_HASH_MOD)
+    return table.filter(key < threshold)
+
+
+def stratified_sample(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    attributes: list[Attribute],
+    sizes: dict[str, int],
+    per_segment: int = 2000,
+    random_state: int = 0,
+) -> pd.DataFrame:
+    """About ``per_segment`` customers of every segment (all of a smaller one), numbers only.
+
+    Parameters
+    ----------
+    con
+        Workspace connection.
+    attributes
+        Attributes to fetch (numbers and dates; others are ignored).
+    sizes
+        Segment label -> customers (from :func:`segment_sizes`).
+    per_segment
+        Target rows per segment.
+    random_state
+        Seed of the row choice (same seed, same sample).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``_row``, ``segment`` and one float column per attribute (named by the attribute).
+    """
+    numeric = [a for a in attributes if a.numeric]
+    table = _joined(con)
+    as_of = _as_of(con, table, numeric)
+    sample = _sample_filter(table, sizes, per_segment, random_state)
+    columns = {f"v{i}": _numeric_expr(sample, a, as_of) for i, a in enumerate(numeric)}
+    frame = sample.select(sample[db.ROW], sample.segment, **columns).order_by(db.ROW).execute()
+    frame = frame.rename(columns={f"v{i}": a.name for i, a in enumerate(numeric)})
+    frame["segment"] = frame["segment"].astype(str)
+    return frame
+
+
+def distribution_sample(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    attribute: Attribute,
+    sizes: dict[str, int],
+    per_segment: int = 1000,
+    random_state: int = 0,
+) -> pd.DataFrame:
+    """A sample of one numeric attribute per segment, for box and violin plots.
+
+    Parameters
+    ----------
+    con
+        Workspace connection.
+    attribute
+        A number or date attribute.
+    sizes
+        Segment label -> customers.
+    per_segment
+        Target rows per segment.
+    random_state
+        Seed of the row choice.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``segment``, ``value`` (missing values dropped).
+    """
+    table = _joined(con)
+    as_of = _as_of(con, table, [attribute])
+    sample = _sample_filter(table, sizes, per_segment, random_state)
+    frame = sample.select(segment=sample.segment, value=_numeric_expr(sample, attribute, as_of)).execute()
+    frame["segment"] = frame["segment"].astype(str)
+    return frame.dropna(subset=["value"]).reset_index(drop=True)
+
+
+def pca_map(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    attributes: list[Attribute],
+    features: list[str] | None = None,
+    max_points: int = 3000,
+    random_state: int = 0,
+) -> pd.DataFrame:
+    """A 2-D map (PCA of standardised numbers) of at most ``max_points`` customers.
+
+    The sample is proportional to segment sizes. Missing values are filled with the column's
+    median. Uses the clustering ``features`` when they are numbers, else every numeric attribute.
+
+    Parameters
+    ----------
+    con
+        Workspace connection.
+    attributes
+        Profiled attributes.
+    features
+        Columns the segmentation used (optional).
+    max_points
+        Most points on the map.
+    random_state
+        Seed of the sample and the PCA.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``_row, x, y, segment`` (empty when there are fewer than two usable numbers).
+    """
+    from sklearn.decomposition import PCA
+    from sklearn.preprocessing import StandardScaler
+
+    numeric = [a for a in attributes if a.numeric]
+    chosen = [a for a in numeric if features and a.name in features]
+    chosen = chosen if len(chosen) >= 2 else numeric
+    empty = pd.DataFrame(columns=[db.ROW, "x", "y", "segment"])
+    if len(chosen) < 2:
+        return empty
+    total = int(db.backend(con).table(db.LABELS).count().execute())
+    table = _joined(con)
+    as_of = _as_of(con, table, chosen)
+    key = ((table[db.ROW] * 7919 + random_state * 104729 + 1).hash() % _HASH_MOD).abs()
+    fraction = min(1.0, max_points / total) if total else 1.0
+    sample = table.filter(key < int(math.ceil(fraction * _HASH_MOD)))
+    columns = {f"v{i}": _numeric_expr(sample, a, as_of) for i, a in enumerate(chosen)}
+    frame = sample.select(sample[db.ROW], sample.segment, **columns).order_by(db.ROW).execute()
+    frame = frame.head(max_points)
+    values = frame[[f"v{i}" for i in range(len(chosen))]].astype(float)
+    values = values.loc[:, values.notna().any()]
+    values = values.fillna(values.median())
+    values = values.loc[:, values.std() > 0]
+    if values.shape[1] < 2 or len(frame) < 3:
+        return empty
+    coords = PCA(n_components=2, random_state=random_state).fit_transform(StandardScaler().fit_transform(values))
+    return pd.DataFrame({db.ROW: frame[db.ROW].to_numpy(), "x": coords[:, 0], "y": coords[:, 1],
+                         "segment": frame["segment"].astype(str).to_numpy()})
+
+
+# -- tests -----------------------------------------------------------------------------------
+
+
+def strength(effect: float, *, kind: str) -> str:
+    """Plain word for an effect size: ``none``, ``small``, ``medium`` or ``large``.
+
+    Parameters
+    ----------
+    effect
+        Eta squared (numbers) or Cramér's V (categories).
+    kind
+        ``eta`` or ``cramer``.
+
+    Returns
+    -------
+    str
+    """
+    if effect is None or not np.isfinite(effect):
+        return "unknown"
+    cuts = ETA_CUTS if kind == "eta" else CRAMER_CUTS
+    if effect < cuts[0]:
+        return "none"
+    if effect < cuts[1]:
+        return "small"
+    return "medium" if effect < cuts[2] else "large"
+
+
+def numeric_test(groups: list[np.ndarray]) -> dict[str, Any]:
+    """ANOVA or Kruskal-Wallis across groups, by the skewness rule, with eta squared.
+
+    Parameters
+    ----------
+    groups
+        One array of values per segment (missing values already dropped; empty groups allowed).
+
+    Returns
+    -------
+    dict
+        ``test``, ``statistic``, ``p_value``, ``effect`` (eta squared), ``note``.
+    """
+    used = [np.asarray(g, dtype=float) for g in groups if len(g) > 0]
+    result = {"test": "ANOVA", "statistic": math.nan, "p_value": math.nan, "effect": math.nan, "note": ""}
+    n = sum(len(g) for g in used)
+    if len(used) < 2 or n <= len(used):
+        result["note"] = "not enough values to test"
+        return result
+    pooled = np.concatenate(used)
+    if np.ptp(pooled) == 0:
+        result.update(statistic=0.0, p_value=1.0, effect=0.0, note="same value for everyone")
+        return result
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        skewness = float(stats.skew(pooled))
+        if abs(skewness) > SKEW_LIMIT:
+            statistic, p_value = stats.kruskal(*used)
+            effect = max(0.0, (statistic - len(used) + 1) / (n - len(used)))
+            result["test"] = "Kruskal-Wallis"
+        else:
+            statistic, p_value = stats.f_oneway(*used)
+            grand = pooled.mean()
+            ss_between = sum(len(g) * (g.mean() - grand) ** 2 for g in used)
+            ss_total = float(((pooled - grand) ** 2).sum())
+            effect = ss_between / ss_total if ss_total else 0.0
+    if not np.isfinite(p_value):  # every group constant but different: a perfect separation
+        p_value, statistic = 0.0, math.inf
+    result.update(statistic=float(statistic), p_value=float(p_value), effect=float(min(effect, 1.0)))
+    return result
+
+
+def category_test(table: np.ndarray) -> dict[str, Any]:
+    """Chi-square test of independence on a segment x value count table, with Cramér's V.
+
+    Parameters
+    ----------
+    table
+        Counts, one row per segment and one column per value.
+
+    Returns
+    -------
+    dict
+        ``test``, ``statistic``, ``p_value``, ``effect`` (Cramér's V), ``note``.
+    """
+    counts = np.asarray(table, dtype=float)
+    counts = counts[counts.sum(axis=1) > 0][:, counts.sum(axis=0) > 0] if counts.size else counts
+    result = {"test": "Chi-square", "statistic": math.nan, "p_value": math.nan, "effect": math.nan, "note": ""}
+    if counts.ndim != 2 or counts.shape[0] < 2:
+        result["note"] = "not enough values to test"
+        return result
+    if counts.shape[1] < 2:
+        result.update(statistic=0.0, p_value=1.0, effect=0.0, note="same value for everyone")
+        return result
+    chi2, p_value, _, _ = stats.chi2_contingency(counts, correction=False)
+    effect = association(counts, method="cramer", correction=False)
+    result.update(statistic=float(chi2), p_value=float(p_value), effect=float(effect))
+    return result
+
+
+def _adjust(p_values: pd.Series) -> pd.Series:
+    adjusted = pd.Series(np.nan, index=p_values.index, dtype=float)
+    valid = p_values.notna()
+    if valid.any():
+        adjusted[valid] = stats.false_discovery_control(p_values[valid].clip(0, 1).to_numpy(), method="bh")
+    return adjusted
+
+
+def _category_tables(counts: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    known = counts[counts["value"].notna()]
+    return {
+        name: group.pivot_table(index="segment", columns="value", values="count", aggfunc="sum", fill_value=0)
+        for name, group in known.groupby("attribute", sort=False)
+    }
+
+
+def difference_tests(
+    *,
+    attributes: list[Attribute],
+    sample: pd.DataFrame,
+    counts: pd.DataFrame,
+    segments: list[str],
+    alpha: float = ALPHA,
+) -> pd.DataFrame:
+    """Test every attribute for differences across segments, with effect size and BH correction.
+
+    Parameters
+    ----------
+    attributes
+        Profiled attributes.
+    sample
+        Output of :func:`stratified_sample` (numbers).
+    counts
+        Output of :func:`category_counts` (categories).
+    segments
+        Segment labels.
+    alpha
+        False discovery rate for the Benjamini-Hochberg correction.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``attribute, label, kind, test, statistic, p_value, p_adjusted, effect, effect_name,
+        strength, differs, note``.
+    """
+    rows = []
+    tables = _category_tables(counts)
+    for attribute in attributes:
+        note = ""
+        if attribute.numeric:
+            groups = []
+            empty = []
+            for segment in segments:
+                values = sample.loc[sample["segment"] == segment, attribute.name].dropna().to_numpy(dtype=float)
+                groups.append(values)
+                if len(values) == 0:
+                    empty.append(segment)
+            result = numeric_test(groups)
+            effect_name, effect_kind = "eta squared", "eta"
+            if empty and len(empty) < len(segments):
+                note = f"no values in {len(empty)} segment(s): {', '.join(empty[:3])}"
+        else:
+            table = tables.get(attribute.name)
+            matrix = table.reindex(index=segments, fill_value=0).to_numpy() if table is not None else np.zeros((0, 0))
+            result = category_test(matrix)
+            effect_name, effect_kind = "Cramér's V", "cramer"
+        rows.append(
+            {
+                "attribute": attribute.name, "label": attribute.label, "kind": attribute.kind,
+                "test": result["test"], "statistic": result["statistic"], "p_value": result["p_value"],
+                "effect": result["effect"], "effect_name": effect_name,
+                "strength": strength(result["effect"], kind=effect_kind),
+                "note": "; ".join(x for x in (result["note"], note) if x),
+            }
+        )
+    columns = ["attribute", "label", "kind", "test", "statistic", "p_value", "p_adjusted", "effect",
+               "effect_name", "strength", "differs", "note"]
+    frame = pd.DataFrame(rows, columns=[c for c in columns if c not in ("p_adjusted", "differs")])
+    if frame.empty:
+        return pd.DataFrame(columns=columns)
+    frame["p_adjusted"] = _adjust(frame["p_value"])
+    frame["differs"] = (frame["p_adjusted"] < alpha) & ~frame["strength"].isin(["none", "unknown"])
+    return frame[columns]
+
+
+def pairwise_tests(
+    *,
+    attributes: list[Attribute],
+    sample: pd.DataFrame,
+    counts: pd.DataFrame,
+    segments: list[str],
+    alpha: float = ALPHA,
+) -> pd.DataFrame:
+    """Compare every pair of segments on every attribute; flag pairs that differ on nothing.
+
+    Same tests as :func:`difference_tests` on two segments at a time; Benjamini-Hochberg over
+    all pair x attribute tests. A pair is ``alike`` when no attribute differs clearly.
+
+    Parameters
+    ----------
+    attributes
+        Profiled attributes.
+    sample
+        Output of :func:`stratified_sample`.
+    counts
+        Output of :func:`category_counts`.
+    segments
+        Segment labels.
+    alpha
+        False discovery rate.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``segment_a, segment_b, differing`` (number of attributes that differ clearly),
+        ``tested``, ``alike`` (bool).
+    """
+    tables = _category_tables(counts)
+    rows = []
+    for a, b in combinations(segments, 2):
+        for attribute in attributes:
+            if attribute.numeric:
+                groups = [sample.loc[sample["segment"] == s, attribute.name].dropna().to_numpy(dtype=float)
+                          for s in (a, b)]
+                result = numeric_test(groups)
+                kind = "eta"
+            else:
+                table = tables.get(attribute.name)
+                matrix = table.reindex(index=[a, b], fill_value=0).to_numpy() if table is not None else np.zeros((0, 0))
+                result = category_test(matrix)
+                kind = "cramer"
+            rows.append({"segment_a": a, "segment_b": b, "attribute": attribute.name,
+                         "p_value": result["p_value"], "strength": strength(result["effect"], kind=kind)})
+    columns = ["segment_a", "segment_b", "differing", "tested", "alike"]
+    if not rows:
+        return pd.DataFrame(columns=columns)
+    tests = pd.DataFrame(rows)
+    tests["p_adjusted"] = _adjust(tests["p_value"])
+    tests["differs"] = (tests["p_adjusted"] < alpha) & ~tests["strength"].isin(["none", "unknown"])
+    tests["tested"] = tests["p_value"].notna()
+    pairs = tests.groupby(["segment_a", "segment_b"], sort=False).agg(
+        differing=("differs", "sum"), tested=("tested", "sum")
+    ).reset_index()
+    pairs["differing"] = pairs["differing"].astype(int)
+    pairs["tested"] = pairs["tested"].astype(int)
+    pairs["alike"] = (pairs["differing"] == 0) & (pairs["tested"] > 0)
+    return pairs[columns]
+
+
+def verdict(tests: pd.DataFrame, *, segments: int) -> str:
+    """One sentence: on how many attributes the segments differ clearly, and which do not separate them.
+
+    Parameters
+    ----------
+    tests
+        Output of :func:`difference_tests`.
+    segments
+        Number of segments.
+
+    Returns
+    -------
+    str
+    """
+    if segments < 2:
+        return ("There is only one segment, so there is nothing to compare: the tests need at least "
+                "two segments. Sizes and traits are shown below.")
+    tested = tests[tests["p_value"].notna()]
+    if tested.empty:
+        return "No attribute could be tested (too few customers with values)."
+    differ = tested[tested["differs"]]
+    alike = [f"'{label}'" for label in tested.loc[~tested["differs"], "label"]]
+    if len(differ) == len(tested):
+        return f"Segments differ clearly on all {len(tested)} attributes."
+    if differ.empty:
+        return (f"Segments do not differ clearly on any of the {len(tested)} attributes: "
+                "try other features or fewer segments.")
+    head = f"Segments differ clearly on {len(differ)} of {len(tested)} attributes; "
+    if len(alike) == 1:
+        return head + f"{alike[0]} does not separate them."
+    if len(alike) <= 3:
+        return head + f"{', '.join(alike[:-1])} and {alike[-1]} do not separate them."
+    return head + f"{len(alike)} do not separate them ({', '.join(alike[:3])}, ...)."
+
+
+# -- everything ------------------------------------------------------------------------------
+
+
+def build_profile(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    roles: dict[str, str],
+    types: dict[str, str],
+    top_n: int = 8,
+    per_segment: int = 2000,
+    random_state: int = 0,
+    pairwise_limit: int = 12,
+) -> Profile:
+    """Sizes, traits, top traits, names, tests and verdict for the current segmentation.
+
+    Parameters
+    ----------
+    con
+        Workspace connection holding ``customers`` and ``segment_labels``.
+    roles
+        Column name -> role.
+    types
+        Column name -> type.
+    top_n
+        Category values kept per attribute (the rest is "Other values").
+    per_segment
+        Customers per segment in the sample used by the number tests.
+    random_state
+        Seed of the sample.
+    pairwise_limit
+        Pairwise tests run only up to this many segments (66 pairs at 12).
+
+    Returns
+    -------
+    Profile
+    """
+    attributes = profile_attributes(roles, types)
+    sizes = segment_sizes(con)
+    segments = list(sizes["segment"])
+    size_map = dict(zip(segments, sizes["customers"].astype(int), strict=True))
+    numbers, percentiles = numeric_summary(con, attributes=attributes)
+    counts = category_counts(con, attributes=attributes, top_n=top_n)
+    traits = compute_traits(attributes=attributes, numbers=numbers, counts=counts, segments=segments)
+    top = top_traits(traits, percentiles=percentiles)
+    names = names_from_traits(top, segments=segments)
+    notes = profile_notes(sizes=sizes, traits=traits, counts=counts, top_n=top_n)
+    if len(segments) >= 2 and attributes:
+        sample = stratified_sample(con, attributes=attributes, sizes=size_map, per_segment=per_segment,
+                                   random_state=random_state)
+        tests = difference_tests(attributes=attributes, sample=sample, counts=counts, segments=segments)
+        if len(segments) <= pairwise_limit:
+            pairs = pairwise_tests(attributes=attributes, sample=sample, counts=counts, segments=segments)
+        else:
+            pairs = pd.DataFrame(columns=["segment_a", "segment_b", "differing", "tested", "alike"])
+            notes.append(f"Pairs of segments are compared only up to {pairwise_limit} segments.")
+    else:
+        tests = difference_tests(attributes=[], sample=pd.DataFrame(), counts=counts, segments=segments)
+        pairs = pd.DataFrame(columns=["segment_a", "segment_b", "differing", "tested", "alike"])
+    return Profile(sizes=sizes, attributes=attributes, traits=traits, percentiles=percentiles, top_traits=top,
+                   names=names, tests=tests, pairs=pairs, verdict=verdict(tests, segments=len(segments)),
+                   notes=notes)
+
+
+def profile_notes(*, sizes: pd.DataFrame, traits: pd.DataFrame, counts: pd.DataFrame, top_n: int) -> list[str]:
+    """Plain notes about input that needs care (one segment, tiny segments, all-missing, many values).
+
+    Parameters
+    ----------
+    sizes
+        Output of :func:`segment_sizes`.
+    traits
+        Output of :func:`compute_traits`.
+    counts
+        Output of :func:`category_counts`.
+    top_n
+        Values kept per category.
+
+    Returns
+    -------
+    list[str]
+    """
+    notes = []
+    if len(sizes) < 2:
+        notes.append("Only one segment: the tests that prove segments differ need at least two.")
+    tiny = sizes.loc[sizes["customers"] < 30, "segment"].tolist()
+    if tiny:
+        notes.append(
+            f"{len(tiny)} segment(s) have fewer than 30 customers ({', '.join(map(str, tiny[:3]))}): "
+            "their figures are shaky."
+        )
+    if not traits.empty:
+        empty = traits[(traits["known"] == 0)].drop_duplicates(["segment", "attribute"])
+        for _, row in empty.head(5).iterrows():
+            notes.append(f"'{row['label']}' has no values in segment {row['segment']}.")
+    if not counts.empty and (counts["value"] == OTHER).any():
+        pooled = counts.loc[counts["value"] == OTHER, "attribute"].unique().tolist()
+        notes.append(
+            f"{', '.join(map(humanize, pooled[:4]))}: only the top {top_n} values are shown; the rest "
+            f"are grouped as '{OTHER}'."
+        )
+    return notes
+
+
+# -- drill-down ------------------------------------------------------------------------------
+
+
+def drilldown_columns(roles: dict[str, str], *, show_personal: bool = False) -> list[str]:
+    """Columns to show for a segment's customers: personal data only when asked.
+
+    Parameters
+    ----------
+    roles
+        Column name -> role.
+    show_personal
+        Whether to include personal-data columns.
+
+    Returns
+    -------
+    list[str]
+    """
+    return [c for c, role in roles.items() if c != db.ROW and (show_personal or role not in PRIVATE_ROLES)]
+
+
+def segment_customers(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    segment: str,
+    columns: list[str],
+    limit: int | None = None,
+) -> pd.DataFrame:
+    """The customers of one segment (in file order), with the chosen columns.
+
+    Parameters
+    ----------
+    con
+        Workspace connection.
+    segment
+        Segment label (bound as a value, never formatted into SQL).
+    columns
+        Columns to return.
+    limit
+        Most rows (``None``: all).
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    table = _joined(con)
+    query = table.filter(table.segment == ibis.literal(str(segment))).order_by(db.ROW).select(*columns)
+    if limit is not None:
+        query = query.limit(limit)
+    return query.execute()

@@ -1,0 +1,238 @@
+"""Pictures and plain-language summary of acquisition economics (pure: DataFrame -> Figure / text).
+
+Inputs are the small tables of :class:`segdash.economics.EconomicsResult` with segment labels
+already replaced by display names. Rows whose value is undefined (NaN) are left out of a chart and
+named in its subtitle, never drawn as zero or infinity.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+GOOD = "#2e7d32"
+BAD = "#c62828"
+NEUTRAL = "#607d8b"
+#: The LTV:CAC ratio marketers usually aim for.
+TARGET_RATIO = 3.0
+
+
+def _finite(value: object) -> bool:
+    try:
+        return math.isfinite(float(value))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+
+
+def _left_out(names: Sequence[str], why: str) -> str:
+    if not names:
+        return ""
+    shown = ", ".join(f"'{n}'" for n in list(names)[:4]) + (" …" if len(names) > 4 else "")
+    return f"<br><sup>Not shown ({why}): {shown}</sup>"
+
+
+def _empty(title: str, message: str) -> go.Figure:
+    fig = go.Figure()
+    fig.update_layout(title=title, xaxis_visible=False, yaxis_visible=False, height=320,
+                      annotations=[dict(text=message, showarrow=False, x=0.5, y=0.5, xref="paper",
+                                        yref="paper", font=dict(size=15))])
+    return fig
+
+
+def roi_by_segment(segments: pd.DataFrame) -> go.Figure:
+    """Horizontal bars of ROI to date per segment, best first, with the break-even line at 0%.
+
+    Parameters
+    ----------
+    segments
+        Columns ``segment`` (display names) and ``roi`` (fraction; NaN when undefined).
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        One bar trace named ``"ROI"``; a vertical line at 0 marks break-even.
+    """
+    title = "Return on acquisition spend, to date"
+    known = segments[segments["roi"].map(_finite)]
+    missing = segments.loc[~segments["roi"].map(_finite), "segment"].astype(str).tolist()
+    if known.empty:
+        return _empty(title, "No ROI yet: enter acquisition spend to see it.")
+    ordered = known.sort_values("roi", ascending=True)  # plotly draws bottom-up: best ends on top
+    roi_pct = ordered["roi"].astype(float) * 100
+    colors = [GOOD if v >= 0 else BAD for v in roi_pct]
+    fig = go.Figure(go.Bar(
+        x=roi_pct, y=ordered["segment"].astype(str), orientation="h", name="ROI", marker_color=colors,
+        text=[f"{v:+,.0f}%" for v in roi_pct], textposition="outside", cliponaxis=False,
+        hovertemplate="%{y}: ROI %{x:+,.0f}%<extra></extra>",
+    ))
+    fig.add_vline(x=0, line_dash="dash", line_color="#333",
+                  annotation_text="break-even", annotation_position="top")
+    fig.update_layout(
+        title=title + _left_out(missing, "no spend or revenue"),
+        xaxis_title="ROI = (gross profit − acquisition spend) / spend, in %",
+        yaxis_title=None, height=max(300, 60 + 45 * len(ordered)), margin=dict(l=10, r=60, t=70, b=50),
+        showlegend=False,
+    )
+    return fig
+
+
+def cac_vs_ltv(segments: pd.DataFrame) -> go.Figure:
+    """Bubble chart: CAC (x) against predicted LTV (y), bubble size = customers.
+
+    The diagonal ``LTV = CAC`` is break-even; the ``LTV = 3 x CAC`` line is the usual target.
+    Segments above the 3:1 line earn well on what it costs to win them.
+
+    Parameters
+    ----------
+    segments
+        Columns ``segment``, ``cac``, ``predicted_ltv``, ``customers``.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Traces: ``"Segments"`` (markers), ``"LTV = CAC (break-even)"`` and ``"LTV = 3 × CAC (target)"`` (lines).
+    """
+    title = "What a customer costs vs what a customer is worth"
+    ok = segments["cac"].map(_finite) & segments["predicted_ltv"].map(_finite)
+    known = segments[ok]
+    missing = segments.loc[~ok, "segment"].astype(str).tolist()
+    if known.empty:
+        return _empty(title, "Needs acquisition spend and a signup date to compare CAC with lifetime value.")
+    cac = known["cac"].astype(float).to_numpy()
+    ltv = known["predicted_ltv"].astype(float).to_numpy()
+    customers = known["customers"].astype(float).to_numpy()
+    sizes = 18 + 42 * np.sqrt(customers / max(customers.max(), 1.0))
+    top = float(max(cac.max() * 1.25, 1e-9))
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=[0, top], y=[0, top], mode="lines", name="LTV = CAC (break-even)",
+                             line=dict(color=BAD, dash="dash")))
+    fig.add_trace(go.Scatter(x=[0, top], y=[0, TARGET_RATIO * top], mode="lines", name="LTV = 3 × CAC (target)",
+                             line=dict(color=GOOD, dash="dot")))
+    fig.add_trace(go.Scatter(
+        x=cac, y=ltv, mode="markers+text", name="Segments", text=known["segment"].astype(str),
+        textposition="top center", marker=dict(size=sizes, color=NEUTRAL, opacity=0.7, line=dict(width=1)),
+        customdata=np.column_stack([customers, np.where(cac > 0, ltv / np.where(cac > 0, cac, 1), np.nan)]),
+        hovertemplate="%{text}<br>CAC %{x:,.2f}<br>Lifetime value %{y:,.2f}<br>"
+                      "LTV:CAC %{customdata[1]:.1f}<br>%{customdata[0]:,.0f} customers<extra></extra>",
+    ))
+    y_top = float(max(ltv.max() * 1.15, TARGET_RATIO * top * 0.3, 1e-9))
+    fig.update_layout(
+        title=title + _left_out(missing, "no spend or no signup date"),
+        xaxis_title="CAC: acquisition cost per customer", yaxis_title="Predicted lifetime value (gross profit)",
+        xaxis_range=[0, top], yaxis_range=[min(0.0, float(ltv.min()) * 1.1), y_top], height=460,
+        legend=dict(orientation="h", y=-0.18), margin=dict(t=70),
+    )
+    return fig
+
+
+def roi_heatmap(by_channel: pd.DataFrame) -> go.Figure:
+    """Heatmap of ROI to date per segment (rows) and acquisition channel (columns).
+
+    Parameters
+    ----------
+    by_channel
+        Columns ``segment``, ``channel``, ``roi``, ``customers``.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        One heatmap trace (red below break-even, green above; empty cells = n/a).
+    """
+    title = "ROI by segment and acquisition channel"
+    if by_channel.empty:
+        return _empty(title, "Needs an acquisition channel column.")
+    pivot = by_channel.pivot_table(index="segment", columns="channel", values="roi", aggfunc="first",
+                                   dropna=False, sort=True)
+    z = pivot.to_numpy(dtype=float) * 100
+    text = np.where(np.isfinite(z), np.char.add(np.char.mod("%+.0f", np.nan_to_num(z)), "%"), "n/a")
+    bound = float(np.nanmax(np.abs(z))) if np.isfinite(z).any() else 100.0
+    fig = go.Figure(go.Heatmap(
+        z=z, x=[str(c) for c in pivot.columns], y=[str(i) for i in pivot.index], text=text,
+        texttemplate="%{text}", zmid=0, zmin=-bound, zmax=bound, colorscale="RdYlGn", name="ROI",
+        colorbar=dict(title="ROI %"), hovertemplate="%{y} via %{x}: %{text}<extra></extra>",
+    ))
+    fig.update_layout(title=title + "<br><sup>n/a: no customers or no spend for that channel</sup>",
+                      height=max(320, 90 + 40 * len(pivot.index)), xaxis_title="Acquisition channel",
+                      yaxis_title=None, margin=dict(t=80))
+    return fig
+
+
+def projection_chart(projection: pd.DataFrame) -> go.Figure:
+    """Grouped bars: projected return per segment with the current split and with the what-if split.
+
+    Parameters
+    ----------
+    projection
+        :attr:`segdash.economics.BudgetProjection.table` with ``key`` as display names.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Traces ``"Current split"`` and ``"What-if split"``.
+    """
+    fig = go.Figure()
+    fig.add_trace(go.Bar(x=projection["key"].astype(str), y=projection["current_return"], name="Current split",
+                         marker_color="#90a4ae", hovertemplate="%{x}: %{y:,.0f}<extra>Current split</extra>"))
+    fig.add_trace(go.Bar(x=projection["key"].astype(str), y=projection["return"], name="What-if split",
+                         marker_color="#1565c0", hovertemplate="%{x}: %{y:,.0f}<extra>What-if split</extra>"))
+    fig.update_layout(
+        barmode="group", title="Projected lifetime gross profit from new customers (linear projection)",
+        yaxis_title="Lifetime gross profit", height=380, legend=dict(orientation="h", y=-0.2),
+    )
+    return fig
+
+
+def summary_sentences(segments: pd.DataFrame, *, limit: int = 4) -> list[str]:
+    """Plain sentences a marketer can read out: who pays back, who does not.
+
+    Parameters
+    ----------
+    segments
+        Per-segment table with display names (``segment``, ``customers``, ``spend``, ``roi``,
+        ``ltv_to_cac``, ``payback_months``, ``tenure_months``).
+    limit
+        At most this many sentences about paying segments (all non-paying ones are named).
+
+    Returns
+    -------
+    list[str]
+        E.g. ``"Segment 'Older phone loyalists' returns 4.1x its acquisition cost in gross profit so far."``
+    """
+    sentences: list[str] = []
+    known = segments[segments["roi"].map(_finite)].sort_values("roi", ascending=False)
+    if known.empty:
+        if len(segments) and not (segments["spend"].fillna(0) > 0).any():
+            return ["No acquisition spend is recorded yet, so no segment's return can be judged. "
+                    "Enter spend per channel to see which segments pay back."]
+        return ["Not enough data to judge which segments pay back."]
+    paying = known[known["roi"] >= 0]
+    losing = known[known["roi"] < 0]
+    for row in paying.head(limit).itertuples(index=False):
+        multiple = float(row.roi) + 1.0
+        text = f"Segment '{row.segment}' returns {multiple:,.1f}x its acquisition cost in gross profit so far"
+        if _finite(row.payback_months):
+            text += f"; it pays back in about {float(row.payback_months):,.1f} months"
+        sentences.append(text + ".")
+    for row in losing.itertuples(index=False):
+        text = f"'{row.segment}' has not paid back"
+        if _finite(row.tenure_months):
+            text += f" after {float(row.tenure_months):,.0f} months on average"
+        text += f": gross profit covers {max(float(row.roi) + 1.0, 0.0) * 100:,.0f}% of its acquisition cost"
+        if _finite(row.ltv_to_cac):
+            ratio = float(row.ltv_to_cac)
+            text += (f", but its predicted lifetime value is {ratio:,.1f}x its cost" if ratio >= 1
+                     else f", and even its predicted lifetime value is only {ratio:,.1f}x its cost")
+        sentences.append(text + ".")
+    below_target = known[known["ltv_to_cac"].map(_finite) & (known["ltv_to_cac"] < TARGET_RATIO)]
+    if len(below_target) and len(below_target) < len(known):
+        names = ", ".join(f"'{s}'" for s in below_target["segment"].astype(str))
+        sentences.append(f"Below the usual 3:1 lifetime value to cost target: {names}.")
+    undefined = segments.loc[~segments["roi"].map(_finite), "segment"].astype(str).tolist()
+    if undefined:
+        sentences.append("No ROI for " + ", ".join(f"'{s}'" for s in undefined)
+                         + " (no acquisition spend or no customers).")
+    return sentences

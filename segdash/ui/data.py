@@ -1,0 +1,386 @@
+"""Streamlit pieces of the Data page: loading a file, the import report, roles, preview.
+
+Loading is always an explicit action (an upload, the *Open* button, a sheet choice) and never
+happens again on a plain rerun. Every loading path goes through :func:`load_file`, which shows
+progress, keeps the earlier data when the new file cannot be read, and reruns the page so
+everything on it describes the data now loaded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from segdash import config, db, preview
+from segdash.errors import SegdashError
+from segdash.report.export import to_safe_csv
+from segdash.schema import ROLE_LABELS, ImportResult
+from segdash.ui import state
+from segdash.workspace import Workspace
+
+#: Rows shown in the preview.
+PREVIEW_ROWS = 100
+#: Notes shown before the rest fold into an expander.
+NOTES_SHOWN = 6
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def md(text: object) -> str:
+    """``text`` with Markdown characters escaped, to show user text (names, values) literally."""
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", str(text))
+
+
+# -- files ------------------------------------------------------------------------------
+
+
+def session_temp_dir() -> Path:
+    """This session's private temporary folder (mode 0700), removed when the session ends."""
+    folder = st.session_state.get(state.TEMP_DIR)
+    if folder is None or not Path(folder.name).is_dir():
+        folder = tempfile.TemporaryDirectory(prefix="segdash-upload-")
+        st.session_state[state.TEMP_DIR] = folder
+    return Path(folder.name)
+
+
+def save_upload(uploaded: Any) -> Path:
+    """Write an uploaded file to a private temporary file (mode 0600) and return its path.
+
+    The original extension is kept (sanitised) so the import can tell a workbook from text.
+    """
+    suffix = re.sub(r"[^A-Za-z0-9.]", "", Path(uploaded.name).suffix)[:12]
+    handle, name = tempfile.mkstemp(prefix="upload-", suffix=suffix, dir=session_temp_dir())
+    uploaded.seek(0)
+    with os.fdopen(handle, "wb") as out:
+        while block := uploaded.read(1 << 20):
+            out.write(block)
+    return Path(name)
+
+
+def _remove(path: str | Path | None) -> None:
+    if path:
+        with contextlib.suppress(OSError):
+            Path(path).unlink()
+
+
+def load_file(
+    ws: Workspace, path: Path, *, name: str, kind: str, sheet: str | None = None, temp: bool = False
+) -> bool:
+    """Import ``path`` into the workspace with progress shown, then rerun the page.
+
+    Parameters
+    ----------
+    ws
+        The session's workspace.
+    path
+        The file on the server.
+    name
+        The name to show (an upload's own file name).
+    kind
+        ``"upload"``, ``"folder"`` or ``"sample"``.
+    sheet
+        Excel sheet to read (``None``: the one that holds a table).
+    temp
+        ``path`` is a private copy of an upload: it is removed once it is no longer needed (right
+        after the import, or, for a workbook whose sheets can be switched, when another file loads).
+
+    Returns
+    -------
+    bool
+        ``False`` when the file could not be read (the message is kept for the page, the earlier
+        data stays). On success the page reruns and this does not return.
+    """
+    previous = st.session_state.get(state.SOURCE) or {}
+    error: SegdashError | None = None
+    with st.status(f"Loading {name}…", expanded=False) as status:
+        try:
+            result = ws.load(path, name=name, sheet=sheet)
+        except SegdashError as err:
+            error = err
+            status.update(label=f"Could not load {name}", state="error")
+        else:
+            status.update(label=f"Loaded {name}", state="complete")
+    st.session_state.pop(state.SHEET_PICK, None)  # the picker shows the sheet loaded now
+    if error is not None:
+        st.session_state[state.LOAD_ERROR] = f"**{md(name)}** could not be loaded. {md(error)}"
+        if temp and previous.get("path") != str(path):
+            _remove(path)
+        st.rerun()
+        return False
+    keep = not temp or result.sheet is not None  # a workbook's copy is kept to switch sheets
+    if previous.get("temp") and previous.get("path") != str(path):
+        _remove(previous.get("path"))
+    if not keep:
+        _remove(path)
+    st.session_state[state.SOURCE] = {"path": str(path) if keep else None, "kind": kind, "temp": temp}
+    for key in (state.LOAD_ERROR, state.ROLE_EDITOR, state.PROFILE):
+        st.session_state.pop(key, None)
+    state.flash(f"Loaded {result.source}.")
+    st.rerun()
+    return True
+
+
+def source_path() -> Path | None:
+    """The loaded file on the server, when it is still there (sample, data folder, kept workbook)."""
+    source = st.session_state.get(state.SOURCE) or {}
+    path = source.get("path")
+    return Path(path) if path and Path(path).is_file() else None
+
+
+# -- the report of what is loaded --------------------------------------------------------
+
+
+def show_load_error(ws: Workspace) -> None:
+    """The last failed load, if any, with a reminder that the earlier data is still there."""
+    message = st.session_state.get(state.LOAD_ERROR)
+    if message:
+        still = (
+            f" Still loaded: **{md(ws.imported.source)}**." if ws.imported is not None else ""
+        )
+        st.error(message + still, icon=":material/error:")
+
+
+def import_report(ws: Workspace) -> None:
+    """File name, row reconciliation, what was found (format, delimiter, encoding, sheet), notes."""
+    result = ws.imported
+    assert result is not None
+    st.subheader(f":material/description: {md(result.source)}", anchor=False)
+    line = preview.reconciliation_text(result)
+    if result.rows_rejected:
+        st.warning(
+            f"**{line}**  \nRejected: {preview.rejected_lines_text(result)}. "
+            "They are listed under *Rejected rows* below, with the reason, and can be downloaded.",
+            icon=":material/warning:",
+        )
+    else:
+        st.success(f"**{line}**: every row arrived.", icon=":material/check_circle:")
+    st.caption(md(preview.found_text(result)) + (f" · read in {result.seconds:,.1f} s" if result.seconds else ""))
+    sheet_picker(ws)
+    notes = preview.import_notes(result)
+    if notes:
+        st.markdown("**What segdash noticed while reading the file**")
+        st.markdown("\n".join(f"- {md(note)}" for note in notes[:NOTES_SHOWN]))
+        if len(notes) > NOTES_SHOWN:
+            with st.expander(f"{len(notes) - NOTES_SHOWN:,} more notes"):
+                st.markdown("\n".join(f"- {md(note)}" for note in notes[NOTES_SHOWN:]))
+
+
+def sheet_label(info: Any) -> str:
+    """``"Customers · 5,000 rows · a table"`` for a sheet of the picker."""
+    what = "a table" if info.has_table else f"not a table: {info.reason}"
+    return f"{info.name} · {info.rows:,} rows · {what}"
+
+
+def _sheets(path: Path) -> list[Any]:
+    from segdash.ingest import list_sheets
+
+    return list_sheets(path)
+
+
+def _pick_sheet() -> None:
+    st.session_state[state.PENDING_SHEET] = st.session_state.get(state.SHEET_PICK)
+
+
+def sheet_picker(ws: Workspace) -> None:
+    """For a workbook: every sheet with its row count and whether it looks like a table."""
+    result = ws.imported
+    if result is None or not result.sheet:
+        return
+    path = source_path()
+    if path is None:
+        if len(result.sheets) > 1:
+            st.caption(f"Other sheets in this workbook: {md(', '.join(s for s in result.sheets if s != result.sheet))}. "
+                       "Upload it again to open another sheet.")
+        return
+    try:
+        sheets = ws.cached(("data.sheets", str(path)), lambda: _sheets(path))
+    except SegdashError as err:
+        st.warning(f"The sheets of this workbook could not be listed. {md(err)}")
+        return
+    if len(sheets) < 2:
+        return
+    labels = {info.name: sheet_label(info) for info in sheets}
+    names = list(labels)
+    if st.session_state.get(state.SHEET_PICK) not in labels:
+        st.session_state[state.SHEET_PICK] = result.sheet if result.sheet in labels else names[0]
+    st.selectbox(
+        "Sheet",
+        names,
+        format_func=labels.get,
+        key=state.SHEET_PICK,
+        on_change=_pick_sheet,
+        help="This workbook has several sheets. segdash chose the first one that looks like a table "
+        "of customers; pick another to load it instead.",
+    )
+
+
+def apply_pending_sheet(ws: Workspace) -> None:
+    """Load the sheet the user just picked (once)."""
+    sheet = st.session_state.pop(state.PENDING_SHEET, None)
+    path = source_path()
+    if sheet is None or path is None or ws.imported is None or sheet == ws.imported.sheet:
+        return
+    source = st.session_state.get(state.SOURCE) or {}
+    load_file(ws, path, name=ws.imported.source, kind=source.get("kind", "folder"), sheet=sheet,
+              temp=bool(source.get("temp")))
+
+
+# -- loading ----------------------------------------------------------------------------
+
+
+def file_loader(ws: Workspace) -> None:
+    """Upload a file, or open one from the server's data folder."""
+    upload_tab, folder_tab = st.tabs([":material/upload: Upload from your computer",
+                                      ":material/folder_open: Open from the server's data folder"])
+    with upload_tab:
+        uploaded = st.file_uploader(
+            "Customer file",
+            key=state.UPLOADER,
+            help="Text (CSV, TSV, any delimiter and encoding), Excel workbook (.xlsx) or Parquet, "
+            "up to 1 GB. It is loaded as soon as it is uploaded.",
+        )
+        st.caption("CSV or other text with any delimiter, Excel (.xlsx) or Parquet, up to 1 GB. "
+                   "Your file stays private to this browser session.")
+        if uploaded is not None and st.session_state.get(state.UPLOAD_ID) != uploaded.file_id:
+            st.session_state[state.UPLOAD_ID] = uploaded.file_id
+            load_file(ws, save_upload(uploaded), name=uploaded.name, kind="upload", temp=True)
+    with folder_tab:
+        folder = config.data_dir()
+        files = config.data_dir_files()
+        where = f"`{folder}`" if folder is not None else "not set"
+        st.caption(
+            f"Files already on the server, opened without uploading (best for very large files). "
+            f"Data folder: {where}. Your administrator chooses it with the **SEGDASH\\_DATA\\_DIR** setting."
+        )
+        if not files:
+            st.info("There are no data files in this folder.")
+            return
+        by_name = {path.name: path for path in files}
+        with st.form("segdash.data.folder_form", border=False):
+            choice = st.selectbox("File", list(by_name), key=state.FOLDER_FILE,
+                                  format_func=lambda n: f"{n} ({_size(by_name[n])})")
+            opened = st.form_submit_button("Open", icon=":material/folder_open:", type="primary")
+        if opened and choice in by_name:
+            load_file(ws, by_name[choice], name=choice, kind="folder")
+
+
+def _size(path: Path) -> str:
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return "?"
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:,.0f} {unit}" if unit == "bytes" else f"{size:,.1f} {unit}"
+        size /= 1024
+    return ""  # pragma: no cover
+
+
+# -- rejected rows, columns, preview -----------------------------------------------------
+
+
+def rejected_rows(result: ImportResult) -> None:
+    """The rejected lines (line, reason, raw text) and a safe CSV download."""
+    if not result.rows_rejected:
+        return
+    st.subheader(f"Rejected rows ({result.rows_rejected:,})", anchor=False)
+    table = preview.rejected_table(result)
+    listed = len(table)
+    st.caption("These lines of the file were not loaded. Fix them in the file and load it again, "
+               "or go on without them." + (f" The first {listed:,} are listed." if listed < result.rows_rejected
+                                           else ""))
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "line": st.column_config.NumberColumn("Line in file", format="%d", width="small"),
+            "reason": st.column_config.TextColumn("Why it was rejected", width="large"),
+            "raw": st.column_config.TextColumn("Text in the file", width="large"),
+        },
+    )
+    st.download_button(
+        "Download rejected rows (CSV)",
+        to_safe_csv(table.rename(columns={"line": "line in file", "raw": "text in the file"})),
+        file_name=f"{Path(result.source).stem}-rejected-rows.csv",
+        mime="text/csv",
+        icon=":material/download:",
+        on_click="ignore",
+    )
+
+
+def _profile(ws: Workspace) -> pd.DataFrame:
+    """The column profile of the loaded data, computed once per file.
+
+    Kept in session state keyed by the data (not in ``ws.cached``) because the workspace memo is
+    emptied on every role edit, and the profile does not depend on roles.
+    """
+    from segdash.columns import profile_columns
+
+    cached = st.session_state.get(state.PROFILE)
+    if cached is not None and cached[0] == ws.data_id:
+        return cached[1]
+    with st.spinner("Profiling the columns…"):
+        profile = profile_columns(ws.con, table=db.TABLE, types=ws.column_types(), roles=ws.roles)
+    st.session_state[state.PROFILE] = (ws.data_id, profile)
+    return profile
+
+
+def column_roles(ws: Workspace) -> None:
+    """The editable column table: one row per column, the role editable, the rest read-only."""
+    st.subheader("Columns", anchor=False)
+    st.caption(
+        "What each column holds. The **Role** tells segdash how to use a column; change it if the "
+        "suggestion is wrong. Columns marked **Personal data** are excluded from segments and exports."
+    )
+    assert ws.imported is not None
+    overview = preview.columns_overview(_profile(ws), roles=ws.roles, rows=ws.imported.rows_loaded)
+    top = max((max(h) for h in overview["histogram"] if h), default=1)
+    edited = st.data_editor(
+        overview,
+        key=state.ROLE_EDITOR,
+        hide_index=True,
+        width="stretch",
+        disabled=[c for c in preview.OVERVIEW_COLUMNS if c != "role"],
+        column_config={
+            "name": st.column_config.TextColumn("Column", pinned=True),
+            "type": st.column_config.TextColumn("Type", width="small"),
+            "role": st.column_config.SelectboxColumn(
+                "Role ✎", options=list(ROLE_LABELS.values()), required=True, width="medium",
+                help="Click to change how segdash uses this column.",
+            ),
+            "used_for": st.column_config.TextColumn("Used for", width="medium"),
+            "missing_pct": st.column_config.ProgressColumn(
+                "Missing", format="%.1f%%", min_value=0, max_value=100, width="small"
+            ),
+            "distinct": st.column_config.NumberColumn("Distinct values", format="localized", width="small"),
+            "summary": st.column_config.TextColumn("Summary", width="large"),
+            "histogram": st.column_config.BarChartColumn("Distribution", y_min=0, y_max=top, width="small"),
+        },
+    )
+    changes = preview.role_changes(ws.roles, edited)
+    if changes:
+        for column, role in changes.items():
+            ws.set_role(column, role)
+        st.rerun()
+
+
+def preview_table(ws: Workspace) -> None:
+    """The first rows, personal data hidden unless the user asks to see it."""
+    st.subheader(f"First {PREVIEW_ROWS:,} rows", anchor=False)
+    private = preview.private_columns(ws.roles)
+    show_private = st.toggle("Show personal data", key=state.SHOW_PII, disabled=not private,
+                             help="Columns whose role is Personal data are hidden here unless you turn this on.")
+    hidden = [] if show_private else private
+    columns = [name for name in ws.roles if name not in hidden]
+    rows = ws.cached(("data.preview", tuple(columns)),
+                     lambda: preview.preview_rows(ws.con, limit=PREVIEW_ROWS, columns=columns))
+    if hidden:
+        st.caption(f"Hidden personal data: {md(', '.join(hidden))}.")
+    st.dataframe(rows, width="stretch", column_config={"_index": st.column_config.NumberColumn("Line", format="%d")})

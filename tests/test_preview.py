@@ -1,0 +1,162 @@
+"""segdash.preview: the first rows by a LIMIT query, the column table, the import report in words."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from segdash import db, preview
+from segdash.schema import ColumnInfo, ImportResult, RejectedRow
+
+
+@pytest.fixture
+def con():
+    connection = db.connect()
+    connection.execute(
+        'CREATE TABLE customers ("_row" BIGINT, "name" VARCHAR, "spend $" DOUBLE, "say ""hi""" VARCHAR)'
+    )
+    # inserted out of order: the preview follows the line in the file, not insertion order
+    connection.execute(
+        "INSERT INTO customers VALUES (4, 'Cy', 3.5, 'c'), (2, 'Ann', 1.0, 'a'), (3, 'Bo', 2.0, 'b')"
+    )
+    yield connection
+    connection.close()
+
+
+def test_preview_rows_in_file_order_with_limit(con) -> None:
+    rows = preview.preview_rows(con, limit=2)
+    assert list(rows.index) == [2, 3]
+    assert rows.index.name == "_row"
+    assert list(rows.columns) == ["name", "spend $", 'say "hi"']
+    assert rows["spend $"].tolist() == [1.0, 2.0]
+
+
+def test_preview_rows_selected_columns_in_given_order_unknown_ignored(con) -> None:
+    rows = preview.preview_rows(con, limit=10, columns=['say "hi"', "name", "nope"])
+    assert list(rows.columns) == ['say "hi"', "name"]
+    assert rows["name"].tolist() == ["Ann", "Bo", "Cy"]
+
+
+def test_preview_rows_without_data_and_bad_limit() -> None:
+    empty = db.connect()
+    assert preview.preview_rows(empty, limit=5).empty
+    with pytest.raises(ValueError, match="limit=-1"):
+        preview.preview_rows(empty, limit=-1)
+
+
+def _result(**changes) -> ImportResult:
+    base = dict(source="shop.csv", format="csv", rows_in_file=5000, rows_loaded=5000, rows_rejected=0)
+    base.update(changes)
+    return ImportResult(**base)
+
+
+def test_reconciliation_text_has_thousands_separators() -> None:
+    text = preview.reconciliation_text(_result(rows_in_file=5002, rows_loaded=5000, rows_rejected=2))
+    assert text == "5,002 rows in the file · 5,000 loaded · 2 rejected"
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [([], ""), ([4], "line 4"), ([4, 9], "lines 4 and 9"), ([4, 9, 1200], "lines 4, 9 and 1,200")],
+)
+def test_rejected_lines_text(lines: list[int], expected: str) -> None:
+    result = _result(rejected=[RejectedRow(line, "too many fields") for line in lines])
+    assert preview.rejected_lines_text(result) == expected
+
+
+def test_rejected_lines_text_is_capped() -> None:
+    result = _result(rejected=[RejectedRow(line, "x") for line in range(1, 13)])
+    assert preview.rejected_lines_text(result, limit=3) == "lines 1, 2, 3, ... (12 in all)"
+
+
+def test_found_text_names_delimiter_encoding_sheet() -> None:
+    columns = [ColumnInfo("a", "text"), ColumnInfo("b", "number")]
+    assert preview.found_text(_result(delimiter=";", encoding="UTF-16", columns=columns)) == (
+        "Text file (CSV) · semicolon-separated · UTF-16 encoding · 2 columns"
+    )
+    workbook = _result(format="xlsx", sheet="Customers", sheets=["About", "Customers"], columns=columns)
+    assert preview.found_text(workbook) == "Excel workbook · sheet “Customers” (of 2 sheets) · 2 columns"
+
+
+def test_import_notes_in_plain_words() -> None:
+    result = _result(
+        notes=["Dates in signup read as day-month-year (dd-mm-yyyy)."],
+        repairs=["Line 7: an unclosed quote was closed at the end of the line."],
+        missing_tokens={"income": ["NA", " "], "age": ["NA"]},
+        columns=[
+            ColumnInfo("name_2", "text", original_name="name"),
+            ColumnInfo("column_3", "text", original_name=""),
+            ColumnInfo("age", "number", original_name="age"),
+        ],
+    )
+    notes = preview.import_notes(result)
+    assert notes[0].startswith("Dates in signup")
+    assert notes[1].startswith("Line 7")
+    assert "“NA” treated as missing in income, age." in notes
+    assert "(blank) treated as missing in income." in notes
+    assert "Column “name” renamed to “name_2”." in notes
+    assert "Column a blank header renamed to “column_3”." in notes
+    assert not any("age”" in note for note in notes if note.startswith("Column"))
+
+
+def test_rejected_table_columns() -> None:
+    result = _result(rejected=[RejectedRow(4, "3 fields instead of 2", "a;b;c")])
+    table = preview.rejected_table(result)
+    assert table.to_dict("records") == [{"line": 4, "reason": "3 fields instead of 2", "raw": "a;b;c"}]
+    assert list(preview.rejected_table(_result()).columns) == ["line", "reason", "raw"]
+
+
+def _profile() -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {"name": "email", "type": "text", "role": "pii", "missing": 0, "missing_pct": 0.0, "distinct": 4,
+             "min": None, "median": None, "max": None, "top_values": "all different", "histogram": []},
+            {"name": "age", "type": "number", "role": "demographic", "missing": 1, "missing_pct": 25.0,
+             "distinct": 3, "min": "18", "median": "30", "max": "61", "top_values": None, "histogram": [1, 0, 2]},
+            {"name": "id", "type": "text", "role": "id", "missing": 0, "missing_pct": 0.0, "distinct": 4,
+             "min": None, "median": None, "max": None, "top_values": None, "histogram": []},
+        ]
+    )
+
+
+def test_columns_overview_uses_current_roles_and_plain_labels() -> None:
+    overview = preview.columns_overview(_profile(), roles={"email": "pii", "age": "behavioral", "id": "id"}, rows=4)
+    assert list(overview.columns) == list(preview.OVERVIEW_COLUMNS)
+    rows = overview.set_index("name")
+    assert rows.loc["email", "role"] == "Personal data"
+    assert rows.loc["email", "used_for"] == "Personal data: excluded from segments and exports"
+    assert rows.loc["id", "used_for"] == "Identifier: not used to build segments"
+    assert rows.loc["age", "role"] == "Behavioral"  # the edited role wins over the profile's
+    assert rows.loc["age", "used_for"] == "Segments and profiles"
+    assert rows.loc["age", "summary"] == "min 18 · median 30 · max 61"
+    assert rows.loc["email", "summary"] == "all different"
+    assert rows.loc["id", "summary"] == ""
+    assert rows.loc["age", "missing_pct"] == 25.0
+    assert rows.loc["age", "histogram"] == [1, 0, 2]
+
+
+def test_columns_overview_missing_share_from_counts_when_absent() -> None:
+    profile = _profile().drop(columns=["missing_pct"])
+    overview = preview.columns_overview(profile, roles={}, rows=4)
+    assert overview["missing_pct"].tolist() == [0.0, 25.0, 0.0]
+    assert overview["role"].tolist() == ["Personal data", "Demographic", "Customer id"]
+
+
+def test_summary_text_numbers_and_top_value_pairs() -> None:
+    assert preview.summary_text(type="number", minimum=1000, median=2500.5, maximum=None, top_values=None) == (
+        "min 1,000 · median 2,500.50"
+    )
+    assert preview.summary_text(type="text", minimum=None, median=None, maximum=None,
+                                top_values=[("Email", 0.5), ("Phone", 0.25)]) == "Email (50%), Phone (25%)"
+
+
+def test_role_changes_and_labels() -> None:
+    edited = pd.DataFrame({"name": ["email", "age"], "role": ["Personal data", "Behavioral"]})
+    assert preview.role_changes({"email": "pii", "age": "demographic"}, edited) == {"age": "behavioral"}
+    assert preview.role_from_label("pii") == "pii"
+    with pytest.raises(ValueError, match="unknown role 'boss'"):
+        preview.role_from_label("boss")
+
+
+def test_private_columns() -> None:
+    assert preview.private_columns({"a": "pii", "b": "id", "c": "pii"}) == ["a", "c"]
