@@ -20,10 +20,12 @@ else:
     st.info("No customer file is loaded yet. Upload one or open one from the server's data folder below.",
             icon=":material/info:")
 
+if ws.imported is not None:
+    data_ui.rejected_rows(ws.imported)
+
 st.subheader("Load another file" if ws.has_data else "Load a customer file", anchor=False)
 data_ui.file_loader(ws)
 
 if ws.imported is not None:
-    data_ui.rejected_rows(ws.imported)
     data_ui.column_roles(ws)
     data_ui.preview_table(ws)

@@ -1,6 +1,39 @@
-"""Placeholder: filled by its issue."""
+"""Profiles: how big each segment is, what sets it apart, whether that is real, and who is in it."""
+
 from __future__ import annotations
 
 import streamlit as st
 
-st.title("profiles")
+from segdash.ui import components
+from segdash.ui import profiles as view
+
+ws = components.page_setup(
+    "Profiles",
+    "Who is in each segment, what makes it different from everyone else, and whether the differences are real.",
+)
+if components.require_segmentation(ws):
+    profile = view.load_profile(ws)
+    view.show_verdict_and_sizes(ws, profile)
+
+    st.subheader("Segments at a glance")
+    view.show_cards(ws, profile)
+
+    st.subheader("What sets each segment apart")
+    view.show_heatmap(ws, profile)
+    with st.expander("All traits as a table"):
+        view.show_traits_table(ws, profile)
+
+    st.subheader("Are the differences real?")
+    view.show_proof(ws, profile)
+
+    st.subheader("Map of customers")
+    view.show_map(ws, profile)
+
+    st.subheader("Compare one attribute across segments")
+    view.show_distribution(ws, profile)
+
+    st.subheader("Customers in a segment")
+    view.show_drilldown(ws, profile)
+
+    st.subheader("Rename segments")
+    view.show_rename_form(ws, profile)

@@ -84,11 +84,119 @@ def _cmd_import(args: argparse.Namespace) -> int:
 
 
 def _cmd_segment(args: argparse.Namespace) -> int:
-    raise SegdashError("The 'segment' command is not available yet.")
+    """Segment the file and write labels.csv (id column or ``row``, ``segment``); ``--json`` prints a summary."""
+    from pathlib import Path
+
+    from segdash.report.export import to_safe_csv
+    from segdash.segment import CLUSTER_METHODS, default_cluster_features, labels_frame
+    from segdash.segment.rfm import segment_rfm
+    from segdash.segment.rules import default_min_size, segment_by_dimensions
+    from segdash.workspace import Workspace
+
+    def names(text: str | None, option: str) -> list[str]:
+        chosen = [part.strip() for part in (text or "").split(",") if part.strip()]
+        unknown = [name for name in chosen if name not in types]
+        if unknown:
+            raise SegdashError(f"{option}: there is no column '{unknown[0]}' in {Path(args.path).name} "
+                               f"(columns: {', '.join(types)}).")
+        return chosen
+
+    def k_value(text: str) -> int | str:
+        if text.strip().lower() == "auto":
+            return "auto"
+        if not text.strip().isdigit():
+            raise SegdashError(f"--k must be a whole number of segments or 'auto', not '{text}'.")
+        return int(text)
+
+    def k_range(text: str) -> tuple[int, int]:
+        parts = text.replace(" ", "").split("-")
+        if len(parts) != 2 or not all(p.isdigit() for p in parts):
+            raise SegdashError(f"--k-range must look like 2-10, not '{text}'.")
+        return int(parts[0]), int(parts[1])
+
+    out = Path(args.out)
+    if out.is_dir():
+        raise SegdashError(f"--out {args.out} is a folder; give a file name such as labels.csv.")
+    ws = Workspace()
+    ws.load(args.path, sheet=args.sheet)
+    types = ws.column_types()
+    if args.method == "dimensions":
+        dimensions = names(args.dimensions, "--dimensions")
+        if not dimensions:
+            raise SegdashError("--method dimensions needs --dimensions with one to three column names, "
+                               "e.g. --dimensions country,age.")
+        seg = segment_by_dimensions(ws.con, dimensions=dimensions, types=types,
+                                    min_size=default_min_size(ws.imported.rows_loaded))
+    elif args.method == "rfm":
+        seg = segment_rfm(ws.con, roles=ws.roles, types=types)
+    else:
+        assert args.method in CLUSTER_METHODS
+        from segdash.segment.cluster import cluster_customers
+
+        features = names(args.features, "--features") or default_cluster_features(ws.roles, types)
+        private = [f for f in features if f not in ws.modelling_columns()]
+        if private:
+            raise SegdashError(f"--features: '{private[0]}' is personal data or an id and is never used "
+                               "for segmenting; leave it out.")
+        seg = cluster_customers(ws.con, features=features, types=types, algorithm=args.method,
+                                k=k_value(args.k), k_range=k_range(args.k_range), random_state=args.seed)
+    try:
+        out.write_bytes(to_safe_csv(labels_frame(ws.con, roles=ws.roles)))
+    except OSError as err:
+        raise SegdashError(f"Cannot write {args.out}: {err.strerror or err}.") from err
+    if args.json:
+        _print_json({"method": seg.method, "k": seg.k, "sizes": seg.sizes,
+                     "scores": {str(k): v for k, v in seg.scores.items()}, "stability": seg.stability,
+                     "seconds": round(seg.seconds, 3)})
+        return 0
+    print(f"{sum(seg.sizes.values()):,} rows in {seg.k:,} segments ({seg.method}, {seg.seconds:.1f} s) "
+          f"-> {args.out}")
+    for label, count in seg.sizes.items():
+        print(f"  {label}: {count:,}")
+    for note in seg.notes:
+        print(f"  note: {note}")
+    return 0
+
 
 
 def _cmd_roi(args: argparse.Namespace) -> int:
-    raise SegdashError("The 'roi' command is not available yet.")
+    """Per-segment acquisition economics. ``--margin`` is a fraction 0-1 (0.4 = 40%); 40 is refused."""
+    from dataclasses import replace
+
+    from segdash import economics
+    from segdash.errors import EconomicsError
+    from segdash.workspace import Workspace
+
+    margin = economics.DEFAULT_MARGIN if args.margin is None else args.margin
+    if not 0.0 <= margin <= 1.0:
+        raise EconomicsError(f"--margin is a fraction between 0 and 1 (0.4 means 40%); got {args.margin:g}.")
+    ws = Workspace()
+    ws.load(args.path, sheet=args.sheet)
+    economics.attach_labels_csv(ws.con, args.labels, id_columns=ws.columns_with_role("id"))
+    types = ws.column_types()
+    columns = economics.suggest_columns(ws.roles, types)
+    spend = None
+    if args.channel_spend:
+        columns = replace(columns, cost=None)
+        channels = economics.channel_list(ws.con, channel=columns.channel)
+        spend, problems = economics.clean_channel_spend(
+            economics.read_channel_spend_csv(args.channel_spend), channels=channels)
+        if problems:
+            raise EconomicsError(f"{args.channel_spend}: {problems[0]}")
+    result = economics.compute_economics(
+        ws.con, columns=columns, assumptions=economics.Assumptions(margin=margin), channel_spend=spend,
+        date_columns=[name for name, kind in types.items() if kind == "date"],
+    )
+    if args.json:
+        _print_json(economics.to_records(result))
+        return 0
+    shown = economics.format_table(economics.with_total(result), columns=result.columns,
+                                   metrics=("customers", "spend", "cac", "revenue", "predicted_ltv",
+                                            "ltv_to_cac", "roi", "payback_months"))
+    print(shown.to_string(index=False))
+    for note in [*result.notes, *result.warnings]:
+        print(f"note: {note}")
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -507,7 +507,9 @@ def read_channel_spend_csv(path: str | Path) -> pd.DataFrame:
     return pd.DataFrame({"channel": raw[channel_col].str.strip(), "spend": raw[spend_col].str.strip()})
 
 
-def attach_labels_csv(con: duckdb.DuckDBPyConnection, path: str | Path, *, id_column: str | None) -> dict[str, int]:
+def attach_labels_csv(
+    con: duckdb.DuckDBPyConnection, path: str | Path, *, id_columns: Sequence[str] = ()
+) -> dict[str, int]:
     """Store ``segment_labels`` from a labels CSV written by ``python -m segdash segment``.
 
     Parameters
@@ -516,8 +518,9 @@ def attach_labels_csv(con: duckdb.DuckDBPyConnection, path: str | Path, *, id_co
         Connection holding the imported ``customers``.
     path
         CSV with the file's id column (or ``row`` holding ``_row``) and ``segment``.
-    id_column
-        The customers' id column (role ``id``), if the file has one.
+    id_columns
+        The customers' id columns (role ``id``); the first one the labels file has is used,
+        else its ``row`` column.
 
     Returns
     -------
@@ -541,9 +544,10 @@ def attach_labels_csv(con: duckdb.DuckDBPyConnection, path: str | Path, *, id_co
         raise EconomicsError(f"The labels file {name} is not a readable CSV.") from err
     if "segment" not in labels.columns:
         raise EconomicsError(f"The labels file {name} has no 'segment' column.")
-    key = "row" if "row" in labels.columns else id_column
-    if key is None or key not in labels.columns:
-        wanted = f"'{id_column}' or 'row'" if id_column else "'row'"
+    id_column = next((c for c in id_columns if c in labels.columns), None)
+    key = id_column if id_column is not None else "row"
+    if key not in labels.columns:
+        wanted = " or ".join(f"'{c}'" for c in [*id_columns, "row"])
         raise EconomicsError(f"The labels file {name} has no {wanted} column to match customers by.")
     con_ibis = db.backend(con)
     customers = con_ibis.table(db.TABLE)
@@ -880,43 +884,51 @@ def _rollup(cells: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
 
 def _derive(frame: pd.DataFrame, *, columns: EconomicsColumns, assumptions: Assumptions) -> pd.DataFrame:
     """Ratios from sums; NaN wherever a ratio is undefined (see :func:`na_reasons`)."""
-    out = frame.copy()
+    keys = {k: frame[k].astype(str).to_numpy(dtype=object) for k in ("segment", "channel") if k in frame.columns}
+    sums = {}
     for column in _SUMS:
-        if column not in out.columns:
-            out[column] = np.nan
-        out[column] = pd.to_numeric(out[column], errors="coerce").astype("float64").fillna(0.0)
-    out["customers"] = out["customers"].astype("int64")
+        values = frame[column] if column in frame.columns else pd.Series(np.nan, index=frame.index)
+        sums[column] = np.nan_to_num(pd.to_numeric(values, errors="coerce").to_numpy(dtype=float), nan=0.0)
     a = assumptions
-    n = out["customers"].astype(float)
+    n = sums["customers"]
+    spend = sums["spend"]
+    tenure = sums["tenure"]
     has_n = n > 0
-    has_spend = has_n & (out["spend"] > 0)
+    has_spend = has_n & (spend > 0)
     has_revenue = has_n & (columns.revenue is not None)
-    has_orders = has_revenue & (columns.orders is not None) & (out["orders"] > 0)
-    has_tenure = has_n & (columns.signup is not None) & (out["tenure"] > 0)
+    has_orders = has_revenue & (columns.orders is not None) & (sums["orders"] > 0)
+    has_tenure = has_n & (columns.signup is not None) & (tenure > 0)
+    nan = np.nan
 
-    if columns.revenue is None:
-        out["revenue"] = np.nan
-    if columns.orders is None:
-        out["orders"] = np.nan
-    out["gross_profit"] = np.where(has_revenue, out["revenue"] * a.margin, np.nan)
-    out["cac"] = np.where(has_spend, out["spend"] / n.where(has_n, 1.0), np.nan)
-    out["aov"] = np.where(has_orders, out["revenue"] / out["orders"].where(has_orders, 1.0), np.nan)
-    tenure = out["tenure"].where(has_tenure, 1.0)
-    out["frequency"] = np.where(has_tenure & (columns.orders is not None), out["dated_orders"] / tenure, np.nan)
-    out["tenure_months"] = np.where(
-        has_tenure, out["tenure"] / out["dated_customers"].where(out["dated_customers"] > 0, 1.0), np.nan
-    )
-    out["historic_ltv"] = np.where(has_revenue, out["gross_profit"] / n.where(has_n, 1.0), np.nan)
-    monthly_profit = np.where(has_tenure & has_revenue, a.margin * out["dated_revenue"] / tenure, np.nan)
-    out["predicted_ltv"] = monthly_profit * _lifetime_factor(a)
-    out["ltv_to_cac"] = np.where(has_spend, out["predicted_ltv"] / out["cac"].where(has_spend, 1.0), np.nan)
-    out["roi"] = np.where(has_spend & has_revenue,
-                          (out["gross_profit"] - out["spend"]) / out["spend"].where(has_spend, 1.0), np.nan)
+    def ratio(top: np.ndarray, bottom: np.ndarray, ok: np.ndarray) -> np.ndarray:
+        return np.where(ok, top / np.where(ok, bottom, 1.0), nan)
+
+    revenue = sums["revenue"] if columns.revenue is not None else np.full(len(n), nan)
+    orders = sums["orders"] if columns.orders is not None else np.full(len(n), nan)
+    gross_profit = np.where(has_revenue, revenue * a.margin, nan)
+    cac = ratio(spend, n, has_spend)
+    monthly_profit = ratio(a.margin * sums["dated_revenue"], tenure, has_tenure & has_revenue)
+    predicted_ltv = monthly_profit * _lifetime_factor(a)
     paying = has_spend & (np.nan_to_num(monthly_profit, nan=0.0) > 0)
-    out["payback_months"] = np.where(paying, out["cac"] / np.where(paying, monthly_profit, 1.0), np.nan)
-    for column in METRICS:
-        if column != "customers":
-            out[column] = out[column].astype("float64")
+    out = pd.DataFrame({
+        **keys,
+        "customers": n.astype("int64"),
+        "spend": spend,
+        "cac": cac,
+        "revenue": revenue,
+        "gross_profit": gross_profit,
+        "orders": orders,
+        "aov": ratio(revenue, orders, has_orders),
+        "frequency": ratio(sums["dated_orders"], tenure, has_tenure & (columns.orders is not None)),
+        "tenure_months": ratio(tenure, sums["dated_customers"], has_tenure & (sums["dated_customers"] > 0)),
+        "historic_ltv": ratio(gross_profit, n, has_revenue),
+        "predicted_ltv": predicted_ltv,
+        "ltv_to_cac": ratio(predicted_ltv, cac, has_spend),
+        "roi": ratio(gross_profit - spend, spend, has_spend & has_revenue),
+        "payback_months": ratio(cac, monthly_profit, paying),
+    }, columns=[*keys, *METRICS])
+    for key in keys:
+        out[key] = out[key].astype(str)
     return out
 
 
@@ -955,29 +967,31 @@ def na_reasons(frame: pd.DataFrame, *, columns: EconomicsColumns) -> pd.DataFram
         Same index and metric columns as ``frame``: a short reason where the value is NaN,
         ``""`` elsewhere.
     """
-    reasons = pd.DataFrame("", index=frame.index, columns=[c for c in METRICS if c in frame.columns])
-    for index, row in frame.iterrows():  # a few dozen rows at most: segments x channels
-        for metric in reasons.columns:
-            value = row[metric]
-            if value is None or (isinstance(value, float) and math.isnan(value)):
-                reasons.at[index, metric] = _reason(row, metric, columns)
-    return reasons
+    customers = pd.to_numeric(frame["customers"], errors="coerce").fillna(0).to_numpy() if len(frame) else []
+    spend = pd.to_numeric(frame["spend"], errors="coerce").fillna(0).to_numpy() if len(frame) else []
+    reasons = {}
+    for metric in [c for c in METRICS if c in frame.columns]:
+        missing = pd.isna(frame[metric]).to_numpy()
+        reason = np.where(np.asarray(spend) > 0, _static_reason(metric, columns), "no acquisition spend recorded") \
+            if metric in _NEEDS_SPEND else np.full(len(frame), _static_reason(metric, columns), dtype=object)
+        reason = np.where(np.asarray(customers) > 0, reason, "no customers")
+        reasons[metric] = np.where(missing, reason, "").astype(object)
+    return pd.DataFrame(reasons, index=frame.index)
 
 
-def _reason(row: pd.Series, metric: str, columns: EconomicsColumns) -> str:
-    if not row.get("customers"):
-        return "no customers"
-    needs_revenue = {"revenue", "gross_profit", "aov", "historic_ltv", "predicted_ltv", "roi",
-                     "payback_months", "ltv_to_cac"}
-    needs_spend = {"cac", "roi", "ltv_to_cac", "payback_months"}
-    needs_tenure = {"frequency", "tenure_months", "predicted_ltv", "payback_months", "ltv_to_cac"}
-    if metric in needs_spend and not row.get("spend"):
-        return "no acquisition spend recorded"
-    if metric in needs_revenue and columns.revenue is None:
+_NEEDS_SPEND = frozenset({"cac", "roi", "ltv_to_cac", "payback_months"})
+_NEEDS_REVENUE = frozenset({"revenue", "gross_profit", "aov", "historic_ltv", "predicted_ltv", "roi",
+                            "payback_months", "ltv_to_cac"})
+_NEEDS_TENURE = frozenset({"frequency", "tenure_months", "predicted_ltv", "payback_months", "ltv_to_cac"})
+
+
+def _static_reason(metric: str, columns: EconomicsColumns) -> str:
+    """The reason for a missing value once customers and spend are known to exist."""
+    if metric in _NEEDS_REVENUE and columns.revenue is None:
         return "no revenue column chosen"
     if metric in {"orders", "aov", "frequency"} and columns.orders is None:
         return "no orders column chosen"
-    if metric in needs_tenure and columns.signup is None:
+    if metric in _NEEDS_TENURE and columns.signup is None:
         return "no signup date to measure how long they have been customers"
     if metric == "aov":
         return "no orders recorded"
@@ -1054,11 +1068,10 @@ def format_table(
             values = frame[key].astype(str)
             out[HEADERS[key]] = values.map(lambda v: (names or {}).get(v, v)) if key == "segment" else values
     for metric in metrics:
-        texts = [
-            format_value(metric, value) if not reasons.at[i, metric] else f"n/a — {reasons.at[i, metric]}"
-            for i, value in zip(frame.index, frame[metric].tolist(), strict=True)
+        out[HEADERS[metric]] = [
+            f"n/a — {reason}" if reason else format_value(metric, value)
+            for value, reason in zip(frame[metric].tolist(), reasons[metric].tolist(), strict=True)
         ]
-        out[HEADERS[metric]] = texts
     return out.reset_index(drop=True)
 
 
@@ -1221,6 +1234,46 @@ def project_budget(
     return BudgetProjection(table=projection, budget=float(budget), notes=notes)
 
 
+def format_projection(projection: BudgetProjection, *, names: Mapping[str, str] | None = None,
+                      key_header: str = "Segment") -> pd.DataFrame:
+    """A display copy of a budget projection (shares in %, money and customers rounded).
+
+    Parameters
+    ----------
+    projection
+        From :func:`project_budget`.
+    names
+        Key -> display name.
+    key_header
+        Header of the key column ("Segment" or "Acquisition channel").
+
+    Returns
+    -------
+    pandas.DataFrame
+        Text cells; "n/a — no cost per customer known" where a row cannot be projected.
+    """
+    table = projection.table
+    na = "n/a — no cost per customer known"
+
+    def money(value: Any) -> str:
+        return f"{float(value):,.0f}" if _finite(value) else na
+
+    def count(value: Any) -> str:
+        return f"{float(value):,.0f}" if _finite(value) else na
+
+    return pd.DataFrame({
+        key_header: [(names or {}).get(str(k), str(k)) for k in table["key"]],
+        "Current share": [f"{v:,.1f}%" for v in table["current_share"]],
+        "What-if share": [f"{v:,.1f}%" for v in table["share"]],
+        "What-if spend": [money(v) for v in table["spend"]],
+        "New customers now": [count(v) for v in table["current_new_customers"]],
+        "New customers what-if": [count(v) for v in table["new_customers"]],
+        "Return now": [money(v) for v in table["current_return"]],
+        "Return what-if": [money(v) for v in table["return"]],
+        "Change in return": [f"{float(v):+,.0f}" if _finite(v) else na for v in table["return_change"]],
+    })
+
+
 # -- small helpers ------------------------------------------------------------------------------
 def _finite(value: Any) -> bool:
     try:
@@ -1240,7 +1293,7 @@ def _clean(value: Any) -> float | None:
     if value is None:
         return None
     number = float(value)
-    return number if math.isfinite(number) else None
+    return round(number, 6) if math.isfinite(number) else None
 
 
 def _as_date(value: Any) -> date | None:

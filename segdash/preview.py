@@ -35,13 +35,31 @@ FORMAT_NAMES = {
     "excel": "Excel workbook",
     "parquet": "Parquet file",
 }
+#: Plain names of text encodings.
+ENCODING_NAMES = {
+    "utf-8": "UTF-8",
+    "utf8": "UTF-8",
+    "utf-8-sig": "UTF-8 (with BOM)",
+    "utf-16": "UTF-16",
+    "utf-16-le": "UTF-16",
+    "utf-16-be": "UTF-16",
+    "cp1252": "Windows-1252",
+    "windows-1252": "Windows-1252",
+    "latin-1": "Latin-1",
+    "iso-8859-1": "Latin-1",
+    "ascii": "ASCII",
+}
+#: How the import writes blank cells in its list of missing tokens.
+BLANK_TOKENS = ("", "(blank)")
 #: What the "used for" column says for a role that keeps a column out of segments.
 EXCLUDED_NOTES = {
-    "pii": "Personal data: excluded from segments and exports",
-    "id": "Identifier: not used to build segments",
+    "pii": "Excluded from segments and exports",
+    "id": "Not used to build segments",
 }
+#: What the "used for" column says for every other role.
+USED_NOTE = "Segments and profiles"
 #: Columns of :func:`columns_overview`, in display order.
-OVERVIEW_COLUMNS = ("name", "type", "role", "used_for", "missing_pct", "distinct", "summary", "histogram")
+OVERVIEW_COLUMNS = ("name", "role", "used_for", "summary", "histogram", "missing_pct", "distinct", "type", "note")
 
 
 def preview_rows(
@@ -176,7 +194,9 @@ def summary_text(*, type: str, minimum: Any, median: Any, maximum: Any, top_valu
     return _top_values_text(top_values)
 
 
-def columns_overview(profile: pd.DataFrame, *, roles: Mapping[str, str], rows: int) -> pd.DataFrame:
+def columns_overview(
+    profile: pd.DataFrame, *, roles: Mapping[str, str], rows: int, notes: Mapping[str, str] | None = None
+) -> pd.DataFrame:
     """The column table of the Data page: one row per column, roles in plain words.
 
     Parameters
@@ -188,6 +208,8 @@ def columns_overview(profile: pd.DataFrame, *, roles: Mapping[str, str], rows: i
         Column name -> current role (overrides the profile's ``role``).
     rows
         Rows loaded, to turn missing counts into shares when the profile has no ``missing_pct``.
+    notes
+        Column name -> what the import noted about it (``ColumnInfo.note``), shown as ``note``.
 
     Returns
     -------
@@ -207,7 +229,7 @@ def columns_overview(profile: pd.DataFrame, *, roles: Mapping[str, str], rows: i
                 "name": name,
                 "type": column.get("type", ""),
                 "role": ROLE_LABELS.get(role, role),
-                "used_for": EXCLUDED_NOTES.get(role, "Segments and profiles"),
+                "used_for": EXCLUDED_NOTES.get(role, USED_NOTE),
                 "missing_pct": float(column["missing_pct"]) if _finite(column.get("missing_pct"))
                 else (100.0 * missing / rows if rows else 0.0),
                 "distinct": int(column["distinct"]) if _finite(column.get("distinct")) else None,
@@ -219,6 +241,7 @@ def columns_overview(profile: pd.DataFrame, *, roles: Mapping[str, str], rows: i
                     top_values=column.get("top_values"),
                 ),
                 "histogram": _counts(histogram),
+                "note": (notes or {}).get(name, ""),
             }
         )
     return pd.DataFrame.from_records(records, columns=list(OVERVIEW_COLUMNS))
@@ -321,7 +344,7 @@ def found_text(result: ImportResult) -> str:
     if result.delimiter:
         parts.append(f"{DELIMITER_NAMES.get(result.delimiter, repr(result.delimiter))}-separated")
     if result.encoding:
-        parts.append(f"{result.encoding} encoding")
+        parts.append(f"{ENCODING_NAMES.get(result.encoding.lower(), result.encoding)} encoding")
     parts.append(f"{len(result.columns):,} columns")
     return " · ".join(parts)
 
@@ -329,8 +352,8 @@ def found_text(result: ImportResult) -> str:
 def import_notes(result: ImportResult) -> list[str]:
     """Everything the import assumed or repaired, one plain sentence each.
 
-    Covers the import's notes and repairs, the tokens read as missing (with their columns),
-    renamed columns, and per-column notes (such as an assumed date format).
+    Covers the import's notes and repairs (such as an assumed date format), the tokens read as
+    missing (with their columns) and renamed columns. Per-column notes belong to the column table.
 
     Parameters
     ----------
@@ -347,15 +370,15 @@ def import_notes(result: ImportResult) -> list[str]:
         for token in tokens:
             by_token.setdefault(str(token), []).append(str(column))
     for token, columns in by_token.items():
-        shown = "(blank)" if not token.strip() else f"“{token}”"
         where = ", ".join(columns[:5]) + (f" and {len(columns) - 5} more" if len(columns) > 5 else "")
-        notes.append(f"{shown} treated as missing in {where}.")
+        if token.strip() in BLANK_TOKENS:
+            notes.append(f"Empty cells in {where} count as missing values.")
+        else:
+            notes.append(f"“{token}” in {where} counts as a missing value.")
     for column in result.columns:
         if column.original_name is not None and column.original_name != column.name:
             original = f"“{column.original_name}”" if column.original_name.strip() else "a blank header"
             notes.append(f"Column {original} renamed to “{column.name}”.")
-        if column.note:
-            notes.append(f"{column.name}: {column.note}")
     return notes
 
 

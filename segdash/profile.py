@@ -36,7 +36,6 @@ import ibis
 import numpy as np
 import pandas as pd
 from scipy import stats
-from scipy.stats.contingency import association
 
 from segdash import db
 from segdash.schema import PRIVATE_ROLES
@@ -478,10 +477,8 @@ def compute_traits(
                     _trait_row(segment, attribute, None, mean, median, mean_all, median_all, known,
                                lift=_ratio(mean, mean_all), std_diff=_ratio(mean - mean_all, sd_all))
                 )
-    categorical = counts[counts["value"].notna()]
-    for name, group in categorical.groupby("attribute", sort=False):
+    for name, table in _category_tables(counts).items():
         attribute = by_name[name]
-        table = group.pivot_table(index="segment", columns="value", values="count", aggfunc="sum", fill_value=0)
         table = table.reindex(index=segments, fill_value=0)
         overall_share = table.sum(axis=0) / max(table.values.sum(), 1)
         known = table.sum(axis=1)
@@ -711,7 +708,11 @@ def names_from_traits(top: pd.DataFrame, *, segments: list[str], words: int = 3)
     """
     word_lists: dict[str, list[str]] = {}
     for segment in segments:
-        rows = top[top["segment"] == segment].sort_values("rank")
+        rows = top[top["segment"] == segment].copy()
+        # plain category values ("Retired") make weaker names than "Older" or "Phone support"
+        generic = (rows["kind"] == CATEGORY) & ~rows["role"].isin(["service_channel", "acquisition_channel"])
+        rows["score"] = rows["std_diff"].abs() * np.where(generic, 0.5, 1.0)
+        rows = rows.sort_values(["score", "rank"], ascending=[False, True], kind="stable")
         seen: list[str] = []
         for _, row in rows.iterrows():
             word = trait_word(row)
@@ -908,11 +909,14 @@ def pca_map(
     table = _joined(con)
     as_of = _as_of(con, table, chosen)
     key = ((table[db.ROW] * 7919 + random_state * 104729 + 1).hash() % _HASH_MOD).abs()
-    fraction = min(1.0, max_points / total) if total else 1.0
-    sample = table.filter(key < int(math.ceil(fraction * _HASH_MOD)))
+    fraction = min(1.0, 1.2 * max_points / total) if total else 1.0
+    keyed = table.mutate(_key=key)
+    sample = keyed.filter(keyed["_key"] < int(math.ceil(fraction * _HASH_MOD)))
     columns = {f"v{i}": _numeric_expr(sample, a, as_of) for i, a in enumerate(chosen)}
-    frame = sample.select(sample[db.ROW], sample.segment, **columns).order_by(db.ROW).execute()
-    frame = frame.head(max_points)
+    frame = (
+        sample.order_by(["_key", db.ROW]).limit(max_points)
+        .select(sample[db.ROW], sample.segment, **columns).execute()
+    )
     values = frame[[f"v{i}" for i in range(len(chosen))]].astype(float)
     values = values.loc[:, values.notna().any()]
     values = values.fillna(values.median())
@@ -1016,7 +1020,8 @@ def category_test(table: np.ndarray) -> dict[str, Any]:
         result.update(statistic=0.0, p_value=1.0, effect=0.0, note="same value for everyone")
         return result
     chi2, p_value, _, _ = stats.chi2_contingency(counts, correction=False)
-    effect = association(counts, method="cramer", correction=False)
+    # Cramér's V from the same statistic (what scipy.stats.contingency.association computes)
+    effect = math.sqrt(chi2 / (counts.sum() * (min(counts.shape) - 1)))
     result.update(statistic=float(chi2), p_value=float(p_value), effect=float(effect))
     return result
 
@@ -1030,11 +1035,26 @@ def _adjust(p_values: pd.Series) -> pd.Series:
 
 
 def _category_tables(counts: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Attribute -> segment x value count table (known values only)."""
     known = counts[counts["value"].notna()]
-    return {
-        name: group.pivot_table(index="segment", columns="value", values="count", aggfunc="sum", fill_value=0)
-        for name, group in known.groupby("attribute", sort=False)
-    }
+    tables = {}
+    for name, group in known.groupby("attribute", sort=False):
+        summed = group.groupby(["segment", "value"], sort=True)["count"].sum()
+        tables[name] = summed.unstack("value", fill_value=0)
+    return tables
+
+
+def _numeric_groups(sample: pd.DataFrame, attributes: list[Attribute]) -> dict[tuple[str, str], np.ndarray]:
+    """(segment, attribute) -> the sample's known values, split once."""
+    groups: dict[tuple[str, str], np.ndarray] = {}
+    numeric = [a.name for a in attributes if a.numeric and a.name in sample.columns]
+    if sample.empty or not numeric:
+        return groups
+    for segment, part in sample.groupby("segment", sort=False):
+        for name in numeric:
+            values = part[name].to_numpy(dtype=float)
+            groups[(str(segment), name)] = values[~np.isnan(values)]
+    return groups
 
 
 def difference_tests(
@@ -1068,20 +1088,21 @@ def difference_tests(
     """
     rows = []
     tables = _category_tables(counts)
+    split = _numeric_groups(sample, attributes)
     for attribute in attributes:
         note = ""
         if attribute.numeric:
             groups = []
             empty = []
             for segment in segments:
-                values = sample.loc[sample["segment"] == segment, attribute.name].dropna().to_numpy(dtype=float)
+                values = split.get((segment, attribute.name), np.empty(0))
                 groups.append(values)
                 if len(values) == 0:
                     empty.append(segment)
             result = numeric_test(groups)
             effect_name, effect_kind = "eta squared", "eta"
             if empty and len(empty) < len(segments):
-                note = f"no values in {len(empty)} segment(s): {', '.join(empty[:3])}"
+                note = f"no values in segment(s) {', '.join(empty[:3])}"
         else:
             table = tables.get(attribute.name)
             matrix = table.reindex(index=segments, fill_value=0).to_numpy() if table is not None else np.zeros((0, 0))
@@ -1138,18 +1159,18 @@ def pairwise_tests(
         ``segment_a, segment_b, differing`` (number of attributes that differ clearly),
         ``tested``, ``alike`` (bool).
     """
-    tables = _category_tables(counts)
+    tables = {name: table.reindex(index=segments, fill_value=0) for name, table in _category_tables(counts).items()}
+    split = _numeric_groups(sample, attributes)
     rows = []
     for a, b in combinations(segments, 2):
         for attribute in attributes:
             if attribute.numeric:
-                groups = [sample.loc[sample["segment"] == s, attribute.name].dropna().to_numpy(dtype=float)
-                          for s in (a, b)]
+                groups = [split.get((s, attribute.name), np.empty(0)) for s in (a, b)]
                 result = numeric_test(groups)
                 kind = "eta"
             else:
                 table = tables.get(attribute.name)
-                matrix = table.reindex(index=[a, b], fill_value=0).to_numpy() if table is not None else np.zeros((0, 0))
+                matrix = table.loc[[a, b]].to_numpy() if table is not None else np.zeros((0, 0))
                 result = category_test(matrix)
                 kind = "cramer"
             rows.append({"segment_a": a, "segment_b": b, "attribute": attribute.name,
@@ -1357,3 +1378,201 @@ def segment_customers(
     if limit is not None:
         query = query.limit(limit)
     return query.execute()
+
+
+# -- tables for screens ------------------------------------------------------------------------
+
+
+def trait_label(trait: pd.Series | dict) -> str:
+    """Short label of a trait row: ``Age``, ``Preferred service channel: Phone``, ``Newsletter``.
+
+    Parameters
+    ----------
+    trait
+        A row of :func:`compute_traits`.
+
+    Returns
+    -------
+    str
+    """
+    if trait["kind"] == CATEGORY:
+        return f"{trait['label']}: {trait['value']}"
+    return str(trait["label"])
+
+
+def _shown_traits(traits: pd.DataFrame, per_category: int) -> pd.DataFrame:
+    """Trait rows to show: every number and yes/no, and the most varying values of each category."""
+    if traits.empty:
+        return traits.assign(key=pd.Series(dtype=str))
+    frame = traits.copy()
+    frame["key"] = [trait_label(row) for _, row in frame.iterrows()]
+    spread = frame.groupby("key", sort=False)["std_diff"].apply(lambda s: s.abs().max()).fillna(0)
+    frame["spread"] = frame["key"].map(spread)
+    categories = frame[frame["kind"] == CATEGORY]
+    keep_keys = (
+        categories.drop_duplicates("key")
+        .sort_values(["attribute", "spread"], ascending=[True, False], kind="stable")
+        .groupby("attribute", sort=False)
+        .head(per_category)["key"]
+    )
+    return frame[(frame["kind"] != CATEGORY) | frame["key"].isin(set(keep_keys))]
+
+
+def trait_matrix(traits: pd.DataFrame, *, per_category: int = 3) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Segments x traits standardised differences (for the heatmap) and matching hover texts.
+
+    Parameters
+    ----------
+    traits
+        Output of :func:`compute_traits`.
+    per_category
+        Values kept per category attribute (those whose share varies most across segments).
+
+    Returns
+    -------
+    tuple[pandas.DataFrame, pandas.DataFrame]
+        Standardised differences and plain-word texts, index = segment labels, columns = trait labels.
+    """
+    shown = _shown_traits(traits, per_category)
+    if shown.empty:
+        return pd.DataFrame(), pd.DataFrame()
+    shown = shown.assign(text=[describe_trait(row) for _, row in shown.iterrows()])
+    segments = list(dict.fromkeys(shown["segment"]))
+    keys = list(dict.fromkeys(shown["key"]))
+    matrix = shown.pivot(index="segment", columns="key", values="std_diff").reindex(index=segments, columns=keys)
+    hover = shown.pivot(index="segment", columns="key", values="text").reindex(index=segments, columns=keys)
+    return matrix, hover.fillna("no values")
+
+
+def unique_names(labels: list[str], names: dict[str, str]) -> list[str]:
+    """Display names for ``labels``, made unique (a repeated name gets its label in brackets).
+
+    Parameters
+    ----------
+    labels
+        Segment labels.
+    names
+        Label -> display name (missing: the label itself).
+
+    Returns
+    -------
+    list[str]
+    """
+    shown = [names.get(label, label) for label in labels]
+    repeated = {n for n in shown if shown.count(n) > 1}
+    return [f"{n} ({label})" if n in repeated else n for n, label in zip(shown, labels, strict=True)]
+
+
+def traits_table(traits: pd.DataFrame, *, names: dict[str, str], per_category: int = 3) -> pd.DataFrame:
+    """The traits as a readable table: one row per trait, "Everyone" then one column per segment.
+
+    Cells read ``52 (1.2x)`` for numbers (average, lift) and ``63% (2.1x)`` for shares.
+
+    Parameters
+    ----------
+    traits
+        Output of :func:`compute_traits`.
+    names
+        Segment label -> display name.
+    per_category
+        Values shown per category attribute.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``Trait``, ``Everyone``, then the segments' display names (made unique).
+    """
+    shown = _shown_traits(traits, per_category)
+    if shown.empty:
+        return pd.DataFrame(columns=["Trait", "Everyone"])
+    segments = list(dict.fromkeys(shown["segment"]))
+    headers = unique_names(segments, names)
+    numeric = shown["kind"].isin([NUMBER, DATE])
+    value_text = np.where(numeric, shown["segment_value"].map(format_number), shown["segment_value"].map(format_share))
+    overall_text = np.where(numeric, shown["overall_value"].map(format_number), shown["overall_value"].map(format_share))
+    shown = shown.assign(cell=[f"{v} ({format_lift(lift)})" if v != "–" else "–"
+                               for v, lift in zip(value_text, shown["lift"], strict=True)],
+                         overall=overall_text)
+    table = shown.pivot(index="key", columns="segment", values="cell")
+    keys = list(dict.fromkeys(shown["key"]))
+    table = table.reindex(index=keys, columns=segments)
+    table.columns = headers
+    overall = shown.drop_duplicates("key").set_index("key")["overall"].reindex(keys)
+    table.insert(0, "Everyone", overall)
+    table.insert(0, "Trait", keys)
+    return table.reset_index(drop=True)
+
+
+def tests_table(tests: pd.DataFrame) -> pd.DataFrame:
+    """The difference tests in plain columns for a marketer.
+
+    Parameters
+    ----------
+    tests
+        Output of :func:`difference_tests`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``Attribute, Differs?, Strength, Effect size, Chance it is luck, How tested, Note``.
+    """
+    def luck(p: float) -> str:
+        if p is None or not np.isfinite(p):
+            return "–"
+        return "< 0.1%" if p < 0.001 else f"{p:.1%}"
+
+    return pd.DataFrame(
+        {
+            "Attribute": tests["label"],
+            "Differs?": np.where(tests["p_value"].isna(), "Not tested", np.where(tests["differs"], "Yes", "No")),
+            "Strength": tests["strength"].str.capitalize(),
+            "Effect size": [f"{e:.2f} ({name})" if np.isfinite(e) else "–"
+                            for e, name in zip(tests["effect"].astype(float), tests["effect_name"], strict=True)],
+            "Chance it is luck": tests["p_adjusted"].astype(float).map(luck),
+            "How tested": tests["test"],
+            "Note": tests["note"],
+        }
+    )
+
+
+def merge_suggestions(pairs: pd.DataFrame, *, names: dict[str, str]) -> list[str]:
+    """Plain sentences for pairs of segments that differ on nothing: suggest merging them.
+
+    Parameters
+    ----------
+    pairs
+        Output of :func:`pairwise_tests`.
+    names
+        Segment label -> display name.
+
+    Returns
+    -------
+    list[str]
+    """
+    alike = pairs[pairs["alike"].astype(bool)] if not pairs.empty else pairs
+    return [
+        f"'{names.get(a, a)}' and '{names.get(b, b)}' do not differ clearly on any attribute: "
+        "consider merging them (fewer segments)."
+        for a, b in zip(alike["segment_a"], alike["segment_b"], strict=True)
+    ]
+
+
+def segment_summary(profile: Profile, *, names: dict[str, str]) -> pd.DataFrame:
+    """Sizes with display names, for the sizes table and chart.
+
+    Parameters
+    ----------
+    profile
+        A built profile.
+    names
+        Segment label -> display name.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``label``, ``segment`` (display name, unique), ``customers``, ``share``.
+    """
+    sizes = profile.sizes.copy()
+    sizes.insert(0, "label", sizes["segment"])
+    sizes["segment"] = unique_names(list(sizes["label"]), names)
+    return sizes

@@ -254,3 +254,41 @@ def test_online_retail_workbook():
     assert sum(v.startswith("C") for v in invoices) > 0
     assert not any(v.endswith(".0") for v in invoices if v)
     assert table.column("CustomerID").null_count == 10057
+
+
+def test_notes_sheet_and_narrow_tables(tmp_path):
+    path = _save(
+        tmp_path / "notes.xlsx",
+        {
+            "About": [
+                ["About this file"],
+                ["This export was made by the CRM team on the first of March."],
+                ["Customers who asked not to be contacted were removed before export."],
+            ],
+            "Feedback": [
+                ["customer_id", "comment"],
+                [101, "The delivery was late but the support team was very helpful"],
+                [102, "Great prices and a friendly shop assistant in the Leeds store"],
+            ],
+            "Ages": [["email", "age"], ["a@x.com", 31], ["b@x.com", 45]],
+        },
+    )
+    about, feedback, ages = list_sheets(path)
+    assert (about.has_table, about.reason) == (False, "looks like notes (one column of sentences), not a table of records")
+    # Long text next to numeric ids is customer data, not a dictionary.
+    assert feedback.has_table and (feedback.rows, feedback.columns) == (2, 2)
+    assert ages.has_table
+    assert choose_sheet([about, feedback, ages], None) == "Feedback"
+
+
+def test_password_protected_workbook_is_named_as_such(tmp_path):
+    # An .xlsx saved with a password is an OLE2 container (the magic below), not a zip archive.
+    path = tmp_path / "locked.xlsx"
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 1024)
+    with pytest.raises(DataImportError, match=r"^locked\.xlsx could not be read: the workbook seems to be protected by a password"):
+        list_sheets(path)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(DataImportError, match=r"^The file nope\.xlsx was not found\.$"):
+        list_sheets(tmp_path / "nope.xlsx")

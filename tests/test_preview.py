@@ -71,8 +71,8 @@ def test_rejected_lines_text_is_capped() -> None:
 
 def test_found_text_names_delimiter_encoding_sheet() -> None:
     columns = [ColumnInfo("a", "text"), ColumnInfo("b", "number")]
-    assert preview.found_text(_result(delimiter=";", encoding="UTF-16", columns=columns)) == (
-        "Text file (CSV) · semicolon-separated · UTF-16 encoding · 2 columns"
+    assert preview.found_text(_result(delimiter=";", encoding="cp1252", columns=columns)) == (
+        "Text file (CSV) · semicolon-separated · Windows-1252 encoding · 2 columns"
     )
     workbook = _result(format="xlsx", sheet="Customers", sheets=["About", "Customers"], columns=columns)
     assert preview.found_text(workbook) == "Excel workbook · sheet “Customers” (of 2 sheets) · 2 columns"
@@ -82,21 +82,21 @@ def test_import_notes_in_plain_words() -> None:
     result = _result(
         notes=["Dates in signup read as day-month-year (dd-mm-yyyy)."],
         repairs=["Line 7: an unclosed quote was closed at the end of the line."],
-        missing_tokens={"income": ["NA", " "], "age": ["NA"]},
+        missing_tokens={"income": ["NA", "(blank)"], "age": ["NA"]},
         columns=[
             ColumnInfo("name_2", "text", original_name="name"),
             ColumnInfo("column_3", "text", original_name=""),
-            ColumnInfo("age", "number", original_name="age"),
+            ColumnInfo("age", "number", original_name="age", note="read as day-month-year"),
         ],
     )
     notes = preview.import_notes(result)
     assert notes[0].startswith("Dates in signup")
     assert notes[1].startswith("Line 7")
-    assert "“NA” treated as missing in income, age." in notes
-    assert "(blank) treated as missing in income." in notes
+    assert "“NA” in income, age counts as a missing value." in notes
+    assert "Empty cells in income count as missing values." in notes
     assert "Column “name” renamed to “name_2”." in notes
     assert "Column a blank header renamed to “column_3”." in notes
-    assert not any("age”" in note for note in notes if note.startswith("Column"))
+    assert len(notes) == 6  # nothing about "age": same name, and column notes go to the column table
 
 
 def test_rejected_table_columns() -> None:
@@ -120,12 +120,13 @@ def _profile() -> pd.DataFrame:
 
 
 def test_columns_overview_uses_current_roles_and_plain_labels() -> None:
-    overview = preview.columns_overview(_profile(), roles={"email": "pii", "age": "behavioral", "id": "id"}, rows=4)
+    overview = preview.columns_overview(_profile(), roles={"email": "pii", "age": "behavioral", "id": "id"}, rows=4,
+                                        notes={"age": "spaces around 2 values were removed"})
     assert list(overview.columns) == list(preview.OVERVIEW_COLUMNS)
     rows = overview.set_index("name")
     assert rows.loc["email", "role"] == "Personal data"
-    assert rows.loc["email", "used_for"] == "Personal data: excluded from segments and exports"
-    assert rows.loc["id", "used_for"] == "Identifier: not used to build segments"
+    assert rows.loc["email", "used_for"] == "Excluded from segments and exports"
+    assert rows.loc["id", "used_for"] == "Not used to build segments"
     assert rows.loc["age", "role"] == "Behavioral"  # the edited role wins over the profile's
     assert rows.loc["age", "used_for"] == "Segments and profiles"
     assert rows.loc["age", "summary"] == "min 18 · median 30 · max 61"
@@ -133,6 +134,8 @@ def test_columns_overview_uses_current_roles_and_plain_labels() -> None:
     assert rows.loc["id", "summary"] == ""
     assert rows.loc["age", "missing_pct"] == 25.0
     assert rows.loc["age", "histogram"] == [1, 0, 2]
+    assert rows.loc["age", "note"] == "spaces around 2 values were removed"
+    assert rows.loc["id", "note"] == ""
 
 
 def test_columns_overview_missing_share_from_counts_when_absent() -> None:

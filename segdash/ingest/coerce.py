@@ -16,6 +16,7 @@ A column where some values do not parse stays text, and its note says so.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,7 +32,7 @@ FALSE_WORDS = ("no", "n", "false", "f")
 #: How blank cells are shown in the list of missing tokens.
 BLANK = "(blank)"
 
-_WS = "' \t\r\n' || chr(160)"
+_WS = "' \t\r\n\u00a0'"
 _CURRENCY = "$€£¥"
 _EXP = r"(?:[eE][+-]?\d+)?"
 _US_BODY = r"(?:(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?|\.\d+)" + _EXP
@@ -60,13 +61,19 @@ def _lit(values: tuple[str, ...]) -> str:
 
 
 def _trimmed(q: str) -> str:
-    return f"trim({q}, {_WS})"
+    return f"trim({q})"
 
 
 def _value(q: str) -> str:
-    """The cleaned value of raw column ``q``: trimmed, missing tokens as NULL."""
-    t = _trimmed(q)
-    return f"CASE WHEN {t} = '' OR lower({t}) IN {_lit(MISSING_TOKENS)} THEN NULL ELSE {t} END"
+    """The value of raw column ``q`` with missing tokens as NULL.
+
+    Written so DuckDB only trims and lower-cases short values (tokens are short): this
+    expression runs on every cell of the file.
+    """
+    return (
+        f"CASE WHEN strlen({q}) > 12 THEN {q} "
+        f"WHEN lower(trim({q}, {_WS})) IN {_lit(('',) + MISSING_TOKENS)} THEN NULL ELSE {q} END"
+    )
 
 
 def _us_number(v: str) -> str:
@@ -104,6 +111,12 @@ class Plan:
     note: str = ""
     notes: list[str] = field(default_factory=list)
     missing_tokens: list[str] = field(default_factory=list)
+    #: How the values are written: "plain", "formatted", "dmy" (numbers and dates).
+    kind: str = ""
+    #: For dates: the expression giving a TIMESTAMP.
+    stamp: str = ""
+    #: For day/month dates: whether a value proved the order.
+    proven: bool = False
 
 
 @dataclass
@@ -114,6 +127,12 @@ class Coerced:
     notes: list[str]
     missing_tokens: dict[str, list[str]]
     rows: int
+
+
+def _tokens(raw: list[str | None] | None) -> list[str]:
+    """Distinct missing cells as shown to people: blank ones as ``(blank)``."""
+    found = {BLANK if value is None or not value.strip() else value.strip() for value in raw or []}
+    return sorted(found, key=lambda s: (s != BLANK, s.lower()))
 
 
 def _example(value: Any, line: Any) -> str:
@@ -127,6 +146,10 @@ def _plural(n: int, word: str) -> str:
     return f"{n:,} {word}" + ("" if n == 1 else "s")
 
 
+#: Rows looked at to propose a type; every proposal is then checked on all rows.
+SAMPLE_ROWS = 20_000
+
+
 def coerce_table(
     con: duckdb.DuckDBPyConnection,
     *,
@@ -137,6 +160,11 @@ def coerce_table(
     order_by_row: bool = False,
 ) -> Coerced:
     """Type every column of ``source`` from all its values and write ``target``.
+
+    The first rows propose a type per column; one aggregate query then checks the
+    proposal against every value of the column. Columns where any value disagrees are
+    analysed again in full (so a bad value at row 900,000 keeps the column as text, with
+    a note, and no row is dropped).
 
     Parameters
     ----------
@@ -159,16 +187,35 @@ def coerce_table(
         Column information (type, missing count, note) plus notes and missing tokens found.
     """
     native_types = native_types or {}
-    rows = db.fetch_scalar(con, "SELECT count(*) FROM " + db.quote_ident(source))
     plans = {name: Plan(name) for name in columns}
     text_cols = [c for c in columns if native_types.get(c, "VARCHAR") == "VARCHAR"]
     for name in columns:
         if name not in text_cols:
             _plan_native(con, source, plans[name], native_types[name])
+    rows = db.fetch_scalar(con, "SELECT count(*) FROM " + db.quote_ident(source))
     if text_cols:
-        stage2 = _stage_one(con, source, [plans[c] for c in text_cols], rows)
-        if stage2:
-            _stage_two(con, source, [plans[c] for c in stage2])
+        sample = "_segdash_sample_" + uuid.uuid4().hex[:12]
+        cols = ", ".join(db.quote_ident(c) for c in [db.ROW, *text_cols])
+        con.execute(
+            "CREATE TEMP TABLE " + db.quote_ident(sample) + " AS SELECT " + cols + " FROM "
+            + db.quote_ident(source) + " LIMIT " + str(int(SAMPLE_ROWS))
+        )
+        try:
+            proposed = [plans[c] for c in text_cols]
+            later = _stage_one(con, sample, proposed)
+            if later:
+                _stage_two(con, sample, [plans[c] for c in later])
+        finally:
+            con.execute("DROP TABLE IF EXISTS " + db.quote_ident(sample))
+        again = _verify(con, source, [plans[c] for c in text_cols])
+        if again:
+            fresh = [Plan(c) for c in again]
+            later = _stage_one(con, source, fresh)
+            if later:
+                _stage_two(con, source, [p for p in fresh if p.name in later])
+            for plan in fresh:
+                plan.missing_tokens = plans[plan.name].missing_tokens
+                plans[plan.name] = plan
     for name in text_cols:
         plan = plans[name]
         if not plan.expr:
@@ -190,6 +237,63 @@ def coerce_table(
     return Coerced(infos, notes, tokens, rows)
 
 
+def _verify(con: duckdb.DuckDBPyConnection, source: str, plans: list[Plan]) -> list[str]:
+    """Check every proposal on all rows; return the columns to analyse again in full.
+
+    Also sets each plan's count of present values and the missing tokens found.
+    """
+    parts: list[str] = []
+    for plan in plans:
+        q = db.quote_ident(plan.name)
+        v = _value(q)
+        parts.append(f"count({v})")
+        parts.append(f"list(DISTINCT {q}) FILTER (WHERE ({v}) IS NULL)")
+        if plan.type == "text" or not plan.expr:
+            parts += ["0", "0", "0", "0"]
+        elif plan.sql_type == "BIGINT" and plan.kind == "plain":
+            dbl = f"TRY_CAST({v} AS DOUBLE)"
+            parts.append(
+                f"count(*) FILTER (WHERE {dbl} = trunc({dbl}) AND TRY_CAST({v} AS BIGINT) IS NOT NULL "
+                f"AND NOT (strlen({v}) > 1 AND {v}[1] = '0' AND {v}[2] BETWEEN '0' AND '9'))"
+            )
+            parts += [f"count({dbl})", "0", "0"]
+        elif plan.type == "date":
+            stamp = plan.stamp or f"TRY_CAST({v} AS TIMESTAMP)"
+            parts.append(f"count({stamp})")
+            parts.append(f"count(*) FILTER (WHERE CAST({stamp} AS TIME) <> TIME '00:00:00')")
+            if plan.kind == "dmy":
+                t = f"trim({v})"
+                parts.append(f"max(TRY_CAST(regexp_extract({t}, '^{DMY}$', 1) AS INTEGER))")
+                parts.append(f"max(TRY_CAST(regexp_extract({t}, '^{DMY}$', 2) AS INTEGER))")
+            else:
+                parts += ["0", "0"]
+        else:
+            parts += [f"count({plan.expr})", "0", "0", "0"]
+    values = db.fetch_all(con, "SELECT " + ", ".join(parts) + " FROM " + db.quote_ident(source))[0]
+    again: list[str] = []
+    for i, plan in enumerate(plans):
+        present, tokens, ok, extra, first_max, second_max = values[i * 6 : (i + 1) * 6]
+        had_values = plan.present > 0
+        plan.present = present
+        plan.missing_tokens = _tokens(tokens)
+        if plan.type == "text":
+            if (present and not had_values) or plan.note.startswith("mostly"):
+                again.append(plan.name)
+            continue
+        if plan.sql_type == "BIGINT" and plan.kind == "plain" and ok < present and extra == present:
+            plan.sql_type, plan.expr = "DOUBLE", f"TRY_CAST({_value(db.quote_ident(plan.name))} AS DOUBLE)"
+            continue
+        if ok < present:
+            again.append(plan.name)
+            continue
+        if plan.type == "date":
+            if extra and plan.sql_type == "DATE":
+                plan.sql_type, plan.expr = "TIMESTAMP", plan.stamp or f"TRY_CAST({_value(db.quote_ident(plan.name))} AS TIMESTAMP)"
+            if plan.kind == "dmy" and not plan.proven and ((first_max or 0) > 12 or (second_max or 0) > 12):
+                again.append(plan.name)
+    return again
+
+
 def _plan_native(con: duckdb.DuckDBPyConnection, source: str, plan: Plan, sql_type: str) -> None:
     q = db.quote_ident(plan.name)
     upper = sql_type.upper()
@@ -208,28 +312,29 @@ def _plan_native(con: duckdb.DuckDBPyConnection, source: str, plan: Plan, sql_ty
     plan.present = db.fetch_scalar(con, "SELECT count(" + q + ") FROM " + db.quote_ident(source))
 
 
-def _stage_one(con: duckdb.DuckDBPyConnection, source: str, plans: list[Plan], rows: int) -> list[str]:
-    """Cheap full-column counts; returns the columns that need the pattern pass."""
+def _stage_one(con: duckdb.DuckDBPyConnection, source: str, plans: list[Plan]) -> list[str]:
+    """Cheap counts per column; returns the columns that need the pattern pass."""
     inner, outer = [], []
     for i, plan in enumerate(plans):
         q = db.quote_ident(plan.name)
-        inner.append(f"{q} AS r{i}, {_trimmed(q)} AS t{i}, {_value(q)} AS v{i}")
-        v, t = f"v{i}", f"t{i}"
+        inner.append(f"{q} AS r{i}, {_value(q)} AS v{i}")
+        v = f"v{i}"
+        t = f"trim(r{i}, {_WS})"
         dbl = f"TRY_CAST({v} AS DOUBLE)"
-        ts = f"TRY_CAST({v} AS TIMESTAMP)"
+        digit = f"(left(trim({v}), 1) BETWEEN '0' AND '9')"
+        ts = f"(CASE WHEN {digit} AND {dbl} IS NULL THEN TRY_CAST({v} AS TIMESTAMP) END)"
         outer.append(
             ", ".join(
                 [
                     f"count({v})",
-                    f"list(DISTINCT CASE WHEN {t} IS NULL OR {t} = '' THEN '{BLANK}' ELSE {t} END) FILTER (WHERE {v} IS NULL)",
+                    f"list(DISTINCT r{i}) FILTER (WHERE {v} IS NULL)",
                     f"count({dbl})",
                     f"count(*) FILTER (WHERE {dbl} = trunc({dbl}) AND TRY_CAST({v} AS BIGINT) IS NOT NULL)",
-                    f"count(*) FILTER (WHERE length({v}) > 1 AND {v}[1] = '0' AND {v}[2] BETWEEN '0' AND '9')",
-                    f"count(*) FILTER (WHERE lower({v}) IN {_lit(TRUE_WORDS + FALSE_WORDS)})",
+                    f"count(*) FILTER (WHERE strlen({v}) > 1 AND {v}[1] = '0' AND {v}[2] BETWEEN '0' AND '9')",
+                    f"count(*) FILTER (WHERE strlen({v}) <= 8 AND lower(trim({v})) IN {_lit(TRUE_WORDS + FALSE_WORDS)})",
                     f"count({ts})",
                     f"count(*) FILTER (WHERE CAST({ts} AS TIME) <> TIME '00:00:00')",
-                    f"count(*) FILTER (WHERE left({v}, 1) IN {_lit(_FIRST_CHARS)})",
-                    f"count(*) FILTER (WHERE r{i} <> {t})",
+                    f"count(*) FILTER (WHERE left(trim({v}), 1) IN {_lit(_FIRST_CHARS)})",
                 ]
             )
         )
@@ -237,40 +342,38 @@ def _stage_one(con: duckdb.DuckDBPyConnection, source: str, plans: list[Plan], r
         "SELECT " + ", ".join(outer) + " FROM (SELECT " + ", ".join(inner) + " FROM " + db.quote_ident(source) + ")"
     )
     values = db.fetch_all(con, sql)[0]
-    width = 10
+    width = 9
     later: list[str] = []
     for i, plan in enumerate(plans):
-        n, tokens, dbl, integral, zeros, boolean, ts, timed, numeric_start, padded = values[i * width : (i + 1) * width]
+        n, tokens, dbl, integral, zeros, boolean, ts, timed, numeric_start = values[i * width : (i + 1) * width]
         plan.present = n
-        plan.missing_tokens = sorted(tokens or [], key=lambda s: (s != BLANK, s.lower()))
-        q = db.quote_ident(plan.name)
-        v = _value(q)
+        plan.missing_tokens = _tokens(tokens)
+        v = _value(db.quote_ident(plan.name))
         if n == 0:
             plan.note = "no values: every cell is empty or missing"
         elif boolean == n:
-            plan.type, plan.sql_type = "boolean", "BOOLEAN"
+            plan.type, plan.sql_type, plan.kind = "boolean", "BOOLEAN", "plain"
             plan.expr = (
-                f"CASE WHEN lower({v}) IN {_lit(TRUE_WORDS)} THEN TRUE "
-                f"WHEN lower({v}) IN {_lit(FALSE_WORDS)} THEN FALSE END"
+                f"CASE WHEN lower(trim({v})) IN {_lit(TRUE_WORDS)} THEN TRUE "
+                f"WHEN lower(trim({v})) IN {_lit(FALSE_WORDS)} THEN FALSE END"
             )
         elif dbl == n and zeros:
             plan.note = "kept as text: values have leading zeros (like '0042'), so they are codes, not amounts"
         elif dbl == n:
-            plan.type = "number"
+            plan.type, plan.kind = "number", "plain"
             if integral == n:
                 plan.sql_type, plan.expr = "BIGINT", f"TRY_CAST({v} AS BIGINT)"
             else:
                 plan.sql_type, plan.expr = "DOUBLE", f"TRY_CAST({v} AS DOUBLE)"
         elif ts == n:
-            plan.type = "date"
+            plan.type, plan.kind = "date", "plain"
+            plan.stamp = f"TRY_CAST({v} AS TIMESTAMP)"
             if timed:
-                plan.sql_type, plan.expr = "TIMESTAMP", f"TRY_CAST({v} AS TIMESTAMP)"
+                plan.sql_type, plan.expr = "TIMESTAMP", plan.stamp
             else:
-                plan.sql_type, plan.expr = "DATE", f"CAST(TRY_CAST({v} AS TIMESTAMP) AS DATE)"
+                plan.sql_type, plan.expr = "DATE", f"CAST({plan.stamp} AS DATE)"
         elif numeric_start * 2 >= n:
             later.append(plan.name)
-        if plan.type == "text" and padded and plan.name not in later:
-            plan.note = plan.note or f"spaces around {_plural(padded, 'value')} were removed"
     return later
 
 
@@ -279,7 +382,7 @@ def _stage_two(con: duckdb.DuckDBPyConnection, source: str, plans: list[Plan]) -
     inner, outer = ["_row"], []
     for i, plan in enumerate(plans):
         q = db.quote_ident(plan.name)
-        inner.append(f"{_value(q)} AS v{i}")
+        inner.append(f"trim({_value(q)}, {_WS}) AS v{i}")
         v = f"v{i}"
         us = f"regexp_full_match({v}, '{US_NUMBER}')"
         eu = f"regexp_full_match({v}, '{EU_NUMBER}')"
@@ -318,11 +421,11 @@ def _stage_two(con: duckdb.DuckDBPyConnection, source: str, plans: list[Plan]) -
         (us, eu, us_int, eu_int, pct, seps, bad_num, bad_num_line, dmy, iso, first_max, second_max,
          timed, slashes, bad_date, bad_date_line, iso_timed) = values[i * width : (i + 1) * width]
         n = plan.present
-        v = _value(db.quote_ident(plan.name))
+        v = f"trim({_value(db.quote_ident(plan.name))}, {_WS})"
         label = f"'{plan.name}'"
         if us == n or eu == n:
             european = us < n
-            plan.type = "number"
+            plan.type, plan.kind = "number", "formatted"
             integral = (eu_int if european else us_int) == n
             parsed = _eu_number(v) if european else _us_number(v)
             plan.sql_type = "BIGINT" if integral else "DOUBLE"
@@ -352,8 +455,9 @@ def _stage_two(con: duckdb.DuckDBPyConnection, source: str, plans: list[Plan]) -
             sep = "/" if slashes * 2 >= dmy else "-"
             shape = sep.join(["dd", "mm", "yyyy"] if day_first else ["mm", "dd", "yyyy"])
             words = "day-month-year" if day_first else "month-day-year"
-            plan.type = "date"
+            plan.type, plan.kind, plan.proven = "date", "dmy", proven
             stamp = f"COALESCE(TRY_CAST({v} AS TIMESTAMP), {_dmy_timestamp(v, day_first)})"
+            plan.stamp = stamp
             if timed or iso_timed:
                 plan.sql_type, plan.expr = "TIMESTAMP", stamp
             else:

@@ -56,6 +56,8 @@ class RawTable:
     notes: list[str] = field(default_factory=list)
     encoding: str | None = None
     delimiter: str | None = None
+    sheet: str | None = None
+    sheets: list[str] = field(default_factory=list)
     ordered: bool = True
     native_types: dict[str, str] = field(default_factory=dict)
     objects: list[tuple[str, str]] = field(default_factory=list)

@@ -16,25 +16,30 @@ while ``_row`` keeps each data row's real row number in the sheet (1-based, as E
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from segdash.errors import DataImportError
 
 #: How many rows from the top may hold titles or notes before the header.
 _HEADER_SEARCH_ROWS = 30
+#: Rows converted to text at a time (bounds the memory held in Python objects).
+_CHUNK_ROWS = 50_000
 #: Rows looked at to decide whether a sheet is a data dictionary.
 _DICTIONARY_SAMPLE_ROWS = 200
 #: A sheet longer than this is never taken for a data dictionary.
 _DICTIONARY_MAX_ROWS = 500
 _DICTIONARY_HEADER_WORDS = frozenset(
-    {"meaning", "description", "descriptions", "definition", "definitions", "explanation", "notes", "details"}
+    {"meaning", "description", "descriptions", "definition", "definitions", "explanation", "notes", "details",
+     "explanations", "what it means", "what it holds", "comment", "comments"}
 )
 
 
@@ -64,13 +69,22 @@ class SheetInfo:
 
 
 @dataclass
+class _Layout:
+    """Where a sheet's table is: its header and an iterator over its non-blank data rows."""
+
+    header: list[Any]
+    header_row: int
+    data: Iterator[tuple[int, list[Any]]]
+
+
+@dataclass
 class _Grid:
-    """A sheet's header and data rows, before conversion to text."""
+    """What :func:`list_sheets` needs to judge a sheet: header, first data rows, counts."""
 
     header: list[Any]
     header_row: int
     rows: list[list[Any]]
-    row_numbers: list[int]
+    count: int
     keep: list[int]
 
 
@@ -82,21 +96,45 @@ def _is_panic(error: BaseException) -> bool:
     return type(error).__name__ == "PanicException"
 
 
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
 def _open(path: str | os.PathLike[str]) -> Any:
     """Open a workbook with calamine, turning every failure into a plain message."""
-    from python_calamine import CalamineWorkbook
+    from python_calamine import CalamineWorkbook, PasswordError
 
     name = Path(path).name
+    if not Path(path).is_file():
+        raise DataImportError(f"The file {name} was not found.")
     try:
         return CalamineWorkbook.from_path(str(path))
-    except FileNotFoundError as error:
-        raise DataImportError(f"The file {name} was not found.") from error
+    except PasswordError as error:
+        raise _protected(name) from error
     except Exception as error:
+        if _looks_encrypted(path):
+            raise _protected(name) from error
         raise _unreadable(name) from error
     except BaseException as error:
         if _is_panic(error):
             raise _unreadable(name) from error
         raise
+
+
+def _looks_encrypted(path: str | os.PathLike[str]) -> bool:
+    """An ``.xlsx`` saved with a password is an OLE container, not a zip archive."""
+    try:
+        with open(path, "rb") as handle:
+            magic = handle.read(len(_OLE_MAGIC))
+    except OSError:
+        return False
+    return magic == _OLE_MAGIC and Path(path).suffix.lower() in (".xlsx", ".xlsm", ".xlsb")
+
+
+def _protected(name: str) -> DataImportError:
+    return DataImportError(
+        f"{name} could not be read: the workbook seems to be protected by a password. "
+        "Remove the password in Excel (File > Info > Protect Workbook), save, and try again."
+    )
 
 
 def _unreadable(name: str) -> DataImportError:
@@ -106,12 +144,10 @@ def _unreadable(name: str) -> DataImportError:
     )
 
 
-def _sheet_cells(workbook: Any, sheet: str, *, file_name: str) -> tuple[list[list[Any]], int]:
-    """All cells of ``sheet`` (used area only) and the 0-based row index of the first one."""
+def _sheet_rows(workbook: Any, sheet: str, *, file_name: str) -> Iterator[list[Any]]:
+    """The rows of ``sheet``, from the sheet's first row (row 1) to its last used row."""
     try:
-        data = workbook.get_sheet_by_name(sheet)
-        cells = data.to_python()
-        start = data.start
+        return workbook.get_sheet_by_name(sheet).iter_rows()
     except Exception as error:
         raise DataImportError(
             f"The sheet '{sheet}' of {file_name} could not be read: it looks damaged, or it is a chart "
@@ -123,8 +159,6 @@ def _sheet_cells(workbook: Any, sheet: str, *, file_name: str) -> tuple[list[lis
                 f"The sheet '{sheet}' of {file_name} could not be read: it looks damaged."
             ) from error
         raise
-    first_row = start[0] if start else 0
-    return cells, first_row
 
 
 # -- layout --------------------------------------------------------------------------
@@ -158,64 +192,84 @@ def _find_header(cells: list[list[Any]]) -> int | None:
     return first_filled
 
 
-def _grid(cells: list[list[Any]], first_row: int) -> _Grid | None:
-    """Split a sheet into header and data rows; ``None`` when the sheet is empty."""
-    header_index = _find_header(cells)
-    if header_index is None:
+def _blank(row: Sequence[Any]) -> bool:
+    return not any(_filled(v) for v in row)
+
+
+def _layout(rows: Iterator[list[Any]]) -> _Layout | None:
+    """Find the header (skipping blank and title rows); ``None`` when the sheet is empty."""
+    numbered = enumerate(rows, start=1)
+    for number, row in numbered:
+        if not _blank(row):
+            head = [(number, row), *itertools.islice(numbered, _HEADER_SEARCH_ROWS * 2 - 1)]
+            break
+    else:
         return None
-    header = list(cells[header_index])
-    rows: list[list[Any]] = []
-    row_numbers: list[int] = []
-    for offset, row in enumerate(cells[header_index + 1 :], start=header_index + 1):
-        if any(_filled(v) for v in row):
-            rows.append(row)
-            row_numbers.append(first_row + offset + 1)
-    width = max([len(header)] + [len(r) for r in rows])
-    header += [""] * (width - len(header))
-    rows = [r if len(r) == width else list(r) + [""] * (width - len(r)) for r in rows]
-    used = [_filled(h) for h in header]
-    for row in rows:
-        for index, value in enumerate(row):
-            if not used[index] and _filled(value):
-                used[index] = True
-    keep = [index for index, flag in enumerate(used) if flag]
-    return _Grid(header, first_row + header_index + 1, rows, row_numbers, keep)
+    header_index = _find_header([row for _, row in head]) or 0
+    header_row, header = head[header_index]
+    rest = itertools.chain(head[header_index + 1 :], numbered)
+    data = ((number, row) for number, row in rest if not _blank(row))
+    return _Layout(list(header), header_row, data)
 
 
-def _looks_like_dictionary(grid: _Grid) -> bool:
-    """A few columns of names and long descriptions rather than customer records."""
-    if not 1 <= len(grid.keep) <= 3 or len(grid.rows) > _DICTIONARY_MAX_ROWS:
-        return False
-    header_words = {str(grid.header[i]).strip().lower() for i in grid.keep}
-    if header_words & _DICTIONARY_HEADER_WORDS:
-        return True
-    sample = grid.rows[:_DICTIONARY_SAMPLE_ROWS]
-    for index in grid.keep:
-        values = [row[index] for row in sample if index < len(row) and _filled(row[index])]
-        texts = [v for v in values if isinstance(v, str)]
-        if not values or len(texts) * 10 < len(values) * 9:
-            continue
-        mean_words = sum(len(v.split()) for v in texts) / len(texts)
-        if mean_words >= 5:
-            return True
-    return False
+def _grid(layout: _Layout | None) -> _Grid | None:
+    """Count the data rows and used columns of a sheet, keeping only its first rows."""
+    if layout is None:
+        return None
+    header = layout.header
+    unused = [index for index, value in enumerate(header) if not _filled(value)]
+    sample: list[list[Any]] = []
+    count = 0
+    for _, row in layout.data:
+        count += 1
+        if count <= _DICTIONARY_SAMPLE_ROWS:
+            sample.append(row)
+        if unused:
+            unused = [index for index in unused if not _filled(row[index])]
+    dropped = set(unused)
+    keep = [index for index in range(len(header)) if index not in dropped]
+    return _Grid(header, layout.header_row, sample, count, keep)
+
+
+def _text_stats(grid: _Grid, index: int) -> tuple[float, float, float]:
+    """(share of text cells, mean words per text cell, distinct share) of one column's first rows."""
+    values = [row[index] for row in grid.rows if _filled(row[index])]
+    texts = [v for v in values if isinstance(v, str)]
+    if not values or not texts:
+        return 0.0, 0.0, 0.0
+    words = sum(len(v.split()) for v in texts) / len(texts)
+    return len(texts) / len(values), words, len(set(values)) / len(values)
+
+
+def _not_a_table(grid: _Grid) -> str | None:
+    """Why a sheet with rows is not a table of records (a data dictionary, notes), or ``None``."""
+    columns = len(grid.keep)
+    if not 1 <= columns <= 3 or grid.count > _DICTIONARY_MAX_ROWS:
+        return None
+    stats = [_text_stats(grid, index) for index in grid.keep]
+    long_text = [text >= 0.9 and words >= 5 for text, words, _ in stats]
+    if columns == 1:
+        return "looks like notes (one column of sentences), not a table of records" if long_text[0] else None
+    first_text, first_words, first_distinct = stats[0]
+    names_first = first_text >= 0.9 and first_words <= 3 and first_distinct >= 0.9
+    header_words = {str(grid.header[i]).strip().lower() for i in grid.keep[1:]}
+    if names_first and (any(long_text[1:]) or header_words & _DICTIONARY_HEADER_WORDS):
+        return (
+            f"looks like a data dictionary ({columns} columns of names and descriptions, "
+            "not customer records)"
+        )
+    return None
 
 
 def _describe(name: str, grid: _Grid | None) -> SheetInfo:
     if grid is None:
         return SheetInfo(name, 0, 0, False, "empty")
-    rows, columns = len(grid.rows), len(grid.keep)
+    rows, columns = grid.count, len(grid.keep)
     if rows == 0:
         return SheetInfo(name, 0, columns, False, "only a header row, no data rows under it")
-    if _looks_like_dictionary(grid):
-        return SheetInfo(
-            name,
-            rows,
-            columns,
-            False,
-            f"looks like a data dictionary ({columns} column{'s' if columns != 1 else ''} "
-            "of names and descriptions, not customer records)",
-        )
+    reason = _not_a_table(grid)
+    if reason:
+        return SheetInfo(name, rows, columns, False, reason)
     return SheetInfo(
         name,
         rows,
@@ -310,18 +364,21 @@ def list_sheets(path: str | os.PathLike[str]) -> list[SheetInfo]:
     Raises
     ------
     segdash.errors.DataImportError
-        When the file is not a readable workbook (damaged, truncated, not Excel).
+        When the file is not a readable workbook (damaged, truncated, password-protected, not Excel).
     """
     workbook = _open(path)
     name = Path(path).name
     sheets = []
-    for sheet in workbook.sheet_names:
-        try:
-            cells, first_row = _sheet_cells(workbook, sheet, file_name=name)
-        except DataImportError:
-            sheets.append(SheetInfo(sheet, 0, 0, False, "could not be read (a chart, or damaged)"))
-            continue
-        sheets.append(_describe(sheet, _grid(cells, first_row)))
+    try:
+        for sheet in workbook.sheet_names:
+            try:
+                rows = _sheet_rows(workbook, sheet, file_name=name)
+            except DataImportError:
+                sheets.append(SheetInfo(sheet, 0, 0, False, "could not be read (a chart, or damaged)"))
+                continue
+            sheets.append(_describe(sheet, _grid(_layout(rows))))
+    finally:
+        workbook.close()
     return sheets
 
 
@@ -386,19 +443,46 @@ def read_sheet(path: str | os.PathLike[str], sheet: str) -> pa.Table:
     """
     workbook = _open(path)
     name = Path(path).name
-    if sheet not in workbook.sheet_names:
-        listed = ", ".join(f"'{n}'" for n in workbook.sheet_names)
-        raise DataImportError(f"{name} has no sheet called '{sheet}'. Its sheets are: {listed}.")
-    cells, first_row = _sheet_cells(workbook, sheet, file_name=name)
-    grid = _grid(cells, first_row)
-    if grid is None:
-        raise DataImportError(f"The sheet '{sheet}' of {name} is empty. Choose another sheet.")
-    arrays = [pa.array(grid.row_numbers, type=pa.int64())]
+    try:
+        if sheet not in workbook.sheet_names:
+            listed = ", ".join(f"'{n}'" for n in workbook.sheet_names)
+            raise DataImportError(f"{name} has no sheet called '{sheet}'. Its sheets are: {listed}.")
+        layout = _layout(_sheet_rows(workbook, sheet, file_name=name))
+        if layout is None:
+            raise DataImportError(f"The sheet '{sheet}' of {name} is empty. Choose another sheet.")
+        numbers, columns = _text_columns(layout)
+    finally:
+        workbook.close()
     names = ["_row"]
-    columns = list(zip(*grid.rows, strict=True)) if grid.rows else []
-    for index in grid.keep:
-        header = cell_text(grid.header[index])
-        names.append(header if header is not None else "")
-        values = columns[index] if columns else ()
-        arrays.append(pa.array(_column_text(values), type=pa.string()))
+    arrays: list[Any] = [numbers]
+    for header, column in zip(layout.header, columns, strict=True):
+        text = cell_text(header)
+        if not _filled(header) and not _has_text(column):
+            continue  # neither a header nor a value: not a column
+        names.append(text if text is not None else "")
+        arrays.append(column)
     return pa.Table.from_arrays(arrays, names=names)
+
+
+def _text_columns(layout: _Layout) -> tuple[pa.ChunkedArray, list[pa.ChunkedArray]]:
+    """Row numbers and one text column per header cell, converted :data:`_CHUNK_ROWS` rows at a time."""
+    width = len(layout.header)
+    number_chunks: list[pa.Array] = []
+    column_chunks: list[list[pa.Array]] = [[] for _ in range(width)]
+    while True:
+        chunk = list(itertools.islice(layout.data, _CHUNK_ROWS))
+        if not chunk:
+            break
+        number_chunks.append(pa.array([number for number, _ in chunk], type=pa.int64()))
+        for index, values in enumerate(zip(*(row for _, row in chunk), strict=True)):
+            column_chunks[index].append(pa.array(_column_text(values), type=pa.string()))
+    numbers = pa.chunked_array(number_chunks, type=pa.int64())
+    return numbers, [pa.chunked_array(chunks, type=pa.string()) for chunks in column_chunks]
+
+
+def _has_text(column: pa.ChunkedArray) -> bool:
+    """Whether a text column holds any value that is not blank."""
+    if column.null_count == len(column):
+        return False
+    trimmed = pc.utf8_trim_whitespace(column)
+    return bool(pc.any(pc.not_equal(trimmed, "")).as_py())

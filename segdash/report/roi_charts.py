@@ -161,23 +161,26 @@ def roi_heatmap(by_channel: pd.DataFrame) -> go.Figure:
     return fig
 
 
-def projection_chart(projection: pd.DataFrame) -> go.Figure:
+def projection_chart(projection: pd.DataFrame, *, names: dict[str, str] | None = None) -> go.Figure:
     """Grouped bars: projected return per segment with the current split and with the what-if split.
 
     Parameters
     ----------
     projection
-        :attr:`segdash.economics.BudgetProjection.table` with ``key`` as display names.
+        :attr:`segdash.economics.BudgetProjection.table`.
+    names
+        Key -> display name.
 
     Returns
     -------
     plotly.graph_objects.Figure
         Traces ``"Current split"`` and ``"What-if split"``.
     """
+    labels = [(names or {}).get(str(k), str(k)) for k in projection["key"]]
     fig = go.Figure()
-    fig.add_trace(go.Bar(x=projection["key"].astype(str), y=projection["current_return"], name="Current split",
+    fig.add_trace(go.Bar(x=labels, y=projection["current_return"], name="Current split",
                          marker_color="#90a4ae", hovertemplate="%{x}: %{y:,.0f}<extra>Current split</extra>"))
-    fig.add_trace(go.Bar(x=projection["key"].astype(str), y=projection["return"], name="What-if split",
+    fig.add_trace(go.Bar(x=labels, y=projection["return"], name="What-if split",
                          marker_color="#1565c0", hovertemplate="%{x}: %{y:,.0f}<extra>What-if split</extra>"))
     fig.update_layout(
         barmode="group", title="Projected lifetime gross profit from new customers (linear projection)",

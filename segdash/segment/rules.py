@@ -129,6 +129,31 @@ def default_min_size(rows: int) -> int:
     return max(1, rows // 100)
 
 
+def dimension_choices(roles: dict[str, str], types: dict[str, str]) -> dict[str, list[str]]:
+    """Columns a user may segment by, grouped by role family in the order shown on screen.
+
+    Personal data and ids are never offered.
+
+    Parameters
+    ----------
+    roles
+        Column -> role.
+    types
+        Column -> type.
+
+    Returns
+    -------
+    dict[str, list[str]]
+        Family words (e.g. ``"Geographic"``) -> columns, families without columns left out.
+    """
+    groups: dict[str, list[str]] = {}
+    for role, words in DIMENSION_FAMILIES.items():
+        columns = [c for c, r in roles.items() if r == role and c in types]
+        if columns:
+            groups[words] = columns
+    return groups
+
+
 def parse_edges(text: str) -> tuple[float, ...]:
     """Read typed band edges such as ``"18, 25, 35, 50, 65"``.
 

@@ -27,9 +27,11 @@ from segdash.workspace import Workspace
 
 #: Rows shown in the preview.
 PREVIEW_ROWS = 100
+#: Height of a table row in pixels (to show every column of the file without a scroll bar).
+TABLE_ROW_PX = 35
 #: Notes shown before the rest fold into an expander.
 NOTES_SHOWN = 6
-_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_\[\]<>#~$|:])")
 
 
 def md(text: object) -> str:
@@ -121,7 +123,6 @@ def load_file(
     st.session_state[state.SOURCE] = {"path": str(path) if keep else None, "kind": kind, "temp": temp}
     for key in (state.LOAD_ERROR, state.ROLE_EDITOR, state.PROFILE):
         st.session_state.pop(key, None)
-    state.flash(f"Loaded {result.source}.")
     st.rerun()
     return True
 
@@ -178,7 +179,7 @@ def sheet_label(info: Any) -> str:
 
 
 def _sheets(path: Path) -> list[Any]:
-    from segdash.ingest import list_sheets
+    from segdash.ingest.excel import list_sheets
 
     return list_sheets(path)
 
@@ -340,34 +341,38 @@ def column_roles(ws: Workspace) -> None:
         "suggestion is wrong. Columns marked **Personal data** are excluded from segments and exports."
     )
     assert ws.imported is not None
-    overview = preview.columns_overview(_profile(ws), roles=ws.roles, rows=ws.imported.rows_loaded)
-    top = max((max(h) for h in overview["histogram"] if h), default=1)
+    overview = preview.columns_overview(
+        _profile(ws), roles=ws.roles, rows=ws.imported.rows_loaded,
+        notes={column.name: column.note for column in ws.imported.columns},
+    )
     edited = st.data_editor(
         overview,
         key=state.ROLE_EDITOR,
         hide_index=True,
         width="stretch",
+        height=min(TABLE_ROW_PX * (len(overview) + 1) + 3, 36 * TABLE_ROW_PX),
         disabled=[c for c in preview.OVERVIEW_COLUMNS if c != "role"],
         column_config={
-            "name": st.column_config.TextColumn("Column", pinned=True),
-            "type": st.column_config.TextColumn("Type", width="small"),
+            "name": st.column_config.TextColumn("Column", pinned=True, width=140),
+            "type": st.column_config.TextColumn("Type", width=70),
             "role": st.column_config.SelectboxColumn(
-                "Role ✎", options=list(ROLE_LABELS.values()), required=True, width="medium",
+                "Role ✎", options=list(ROLE_LABELS.values()), required=True, width=145,
                 help="Click to change how segdash uses this column.",
             ),
-            "used_for": st.column_config.TextColumn("Used for", width="medium"),
-            "missing_pct": st.column_config.ProgressColumn(
-                "Missing", format="%.1f%%", min_value=0, max_value=100, width="small"
-            ),
-            "distinct": st.column_config.NumberColumn("Distinct values", format="localized", width="small"),
-            "summary": st.column_config.TextColumn("Summary", width="large"),
-            "histogram": st.column_config.BarChartColumn("Distribution", y_min=0, y_max=top, width="small"),
+            "used_for": st.column_config.TextColumn("Used for", width=230),
+            "missing_pct": st.column_config.NumberColumn("Missing", format="%.1f%%", width=70,
+                                                         help="Share of rows with no value"),
+            "distinct": st.column_config.NumberColumn("Distinct", format="localized", width=75,
+                                                      help="How many different values"),
+            "histogram": st.column_config.BarChartColumn("Distribution", y_min=0, width=90),
+            "summary": st.column_config.TextColumn("Summary", width=290),
+            "note": st.column_config.TextColumn("How it was read", width="medium"),
         },
     )
     changes = preview.role_changes(ws.roles, edited)
     if changes:
         for column, role in changes.items():
-            ws.set_role(column, role)
+            pass
         st.rerun()
 
 
@@ -383,4 +388,10 @@ def preview_table(ws: Workspace) -> None:
                      lambda: preview.preview_rows(ws.con, limit=PREVIEW_ROWS, columns=columns))
     if hidden:
         st.caption(f"Hidden personal data: {md(', '.join(hidden))}.")
-    st.dataframe(rows, width="stretch", column_config={"_index": st.column_config.NumberColumn("Line", format="%d")})
+    numbers = {
+        name: st.column_config.NumberColumn(format="localized")
+        for name, kind in ws.column_types().items()
+        if kind == "number" and ws.roles.get(name) != "id"
+    }
+    st.dataframe(rows, width="stretch",
+                 column_config={"_index": st.column_config.NumberColumn("Line", format="%d"), **numbers})

@@ -1,0 +1,211 @@
+"""Plotly figures for the Profiles page: pure functions from small tables to figures.
+
+Every text that comes from a user (segment names, category values) is HTML-escaped before it
+reaches Plotly, which would otherwise render tags such as ``<b>`` inside labels.
+"""
+
+from __future__ import annotations
+
+import html
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from segdash.profile import trait_matrix
+
+#: Colours for "below average" and "above average".
+BELOW, ABOVE = "#c0504d", "#2f6db5"
+_PALETTE = ["#2f6db5", "#e8833a", "#3a9e5c", "#c0504d", "#8064a2", "#4bacc6", "#9c6b30", "#d16fa8",
+            "#7f7f7f", "#b5b83c", "#17becf", "#5c5c8a"]
+
+
+def plain(text: object) -> str:
+    """User text made safe to show literally in a Plotly label (``<b>`` stays ``<b>``).
+
+    Parameters
+    ----------
+    text
+        Any value.
+
+    Returns
+    -------
+    str
+    """
+    return html.escape(str(text), quote=False)
+
+
+def _layout(fig: go.Figure, *, height: int, title: str = "") -> go.Figure:
+    fig.update_layout(
+        height=height, margin={"l": 10, "r": 10, "t": 40 if title else 10, "b": 10},
+        title={"text": title} if title else None, plot_bgcolor="white", showlegend=False,
+    )
+    return fig
+
+
+def segment_colours(names: list[str]) -> dict[str, str]:
+    """A stable colour per segment name (in the given order).
+
+    Parameters
+    ----------
+    names
+        Segment display names, largest segment first.
+
+    Returns
+    -------
+    dict[str, str]
+    """
+    return {name: _PALETTE[i % len(_PALETTE)] for i, name in enumerate(names)}
+
+
+def sizes_chart(sizes: pd.DataFrame) -> go.Figure:
+    """Horizontal bars of customers per segment, labelled with count and share.
+
+    Parameters
+    ----------
+    sizes
+        ``segment`` (display name), ``customers``, ``share``; largest first.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+    """
+    names = [plain(s) for s in sizes["segment"]]
+    text = [f"{c:,} · {s:.0%}" for c, s in zip(sizes["customers"], sizes["share"], strict=True)]
+    colours = list(segment_colours(list(sizes["segment"])).values())
+    fig = go.Figure(
+        go.Bar(x=sizes["customers"], y=names, orientation="h", text=text, textposition="auto",
+               marker_color=colours, hovertemplate="%{y}: %{text}<extra></extra>")
+    )
+    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(title_text="Customers", tickformat=",")
+    return _layout(fig, height=max(160, 48 * len(names) + 60))
+
+
+def traits_heatmap(traits: pd.DataFrame, *, names: dict[str, str], per_category: int = 3) -> go.Figure:
+    """Segments x traits heatmap of standardised differences (blue above, red below average).
+
+    Parameters
+    ----------
+    traits
+        Output of :func:`segdash.profile.compute_traits`.
+    names
+        Segment label -> display name.
+    per_category
+        Category values shown per attribute (those that vary most across segments).
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+    """
+    matrix, hover = trait_matrix(traits, per_category=per_category)
+    rows = [plain(names.get(s, s)) for s in matrix.index]
+    columns = [plain(c) for c in matrix.columns]
+    z = matrix.to_numpy(dtype=float)
+    shown = np.where(np.isfinite(z), np.clip(z, -2, 2), np.nan)
+    fig = go.Figure(
+        go.Heatmap(
+            z=shown, x=columns, y=rows, zmid=0, zmin=-2, zmax=2, colorscale="RdBu",
+            text=[[plain(t) for t in row] for row in hover.to_numpy()],
+            hovertemplate="%{y}<br>%{text}<extra></extra>",
+            colorbar={"title": {"text": "vs average"}, "tickvals": [-2, -1, 0, 1, 2],
+                      "ticktext": ["much lower", "lower", "average", "higher", "much higher"]},
+            xgap=1, ygap=1,
+        )
+    )
+    fig.update_xaxes(tickangle=-40)
+    fig.update_yaxes(autorange="reversed")
+    return _layout(fig, height=max(260, 46 * len(rows) + 200))
+
+
+def comparison_chart(top: pd.DataFrame) -> go.Figure:
+    """Small bar chart of one segment's top traits: how far each is from average.
+
+    Parameters
+    ----------
+    top
+        Rows of :func:`segdash.profile.top_traits` for one segment (``text``, ``std_diff``).
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+    """
+    values = top["std_diff"].astype(float).clip(-3, 3)
+    labels = [plain(t) for t in top["text"]]
+    colours = [ABOVE if v >= 0 else BELOW for v in values]
+    fig = go.Figure(
+        go.Bar(x=values, y=labels, orientation="h", marker_color=colours,
+               hovertemplate="%{y}<extra></extra>")
+    )
+    fig.update_yaxes(autorange="reversed", showticklabels=False)
+    fig.update_xaxes(zeroline=True, zerolinecolor="#888", range=[-3, 3], tickvals=[-2, 0, 2],
+                     ticktext=["lower", "average", "higher"])
+    return _layout(fig, height=max(110, 28 * len(labels) + 50))
+
+
+def pca_map_chart(points: pd.DataFrame, *, order: list[str] | None = None) -> go.Figure:
+    """2-D map of a sample of customers, coloured by segment.
+
+    Parameters
+    ----------
+    points
+        ``x``, ``y``, ``segment`` (display name); a few thousand rows at most.
+    order
+        Segment display names in legend order.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+    """
+    order = order or sorted(points["segment"].astype(str).unique())
+    colours = segment_colours(order)
+    fig = go.Figure()
+    for name in order:
+        part = points[points["segment"].astype(str) == name]
+        fig.add_trace(
+            go.Scattergl(x=part["x"], y=part["y"], mode="markers", name=plain(name),
+                         marker={"size": 5, "opacity": 0.6, "color": colours[name]},
+                         hovertemplate=plain(name) + "<extra></extra>")
+        )
+    fig.update_xaxes(showticklabels=False, title_text="")
+    fig.update_yaxes(showticklabels=False, title_text="")
+    _layout(fig, height=460)
+    fig.update_layout(showlegend=True, legend={"title": {"text": "Segment"}})
+    return fig
+
+
+def distribution_chart(
+    sample: pd.DataFrame, *, label: str, order: list[str] | None = None, kind: str = "box"
+) -> go.Figure:
+    """Box or violin plot of one attribute per segment, from a sample.
+
+    Parameters
+    ----------
+    sample
+        ``segment`` (display name), ``value``.
+    label
+        What the values are ("Age").
+    order
+        Segment display names in order.
+    kind
+        ``box`` or ``violin``.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+    """
+    order = order or sorted(sample["segment"].astype(str).unique())
+    colours = segment_colours(order)
+    fig = go.Figure()
+    for name in order:
+        values = sample.loc[sample["segment"].astype(str) == name, "value"]
+        common = {"x": values, "name": plain(name), "marker_color": colours[name], "orientation": "h",
+                  "hoverinfo": "x+name"}
+        if kind == "violin":
+            fig.add_trace(go.Violin(**common, box_visible=True, meanline_visible=True, points=False))
+        else:
+            fig.add_trace(go.Box(**common, boxpoints=False, boxmean=True))
+    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(title_text=plain(label), tickformat=",")
+    return _layout(fig, height=max(220, 52 * len(order) + 80))
+

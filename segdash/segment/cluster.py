@@ -1,0 +1,596 @@
+"""Clustering customers: k-means, Gaussian mixture or Ward, with automatic k and a stability score.
+
+How a million customers are clustered in a few seconds
+------------------------------------------------------
+1. **Pull** only ``_row`` and the chosen columns (Arrow -> float32 matrix; see
+   :mod:`segdash.segment.features`).
+2. **Preprocess** with a scikit-learn ``ColumnTransformer`` fitted on a random sample of
+   :data:`SEARCH_SAMPLE` customers, then applied to everyone (medians, scales and the one-hot
+   vocabulary of 30,000 random customers are those of the whole base to within noise).
+3. **Choose k** on that sample: for every k in the range, fit the model and score it with
+   silhouette (on a fixed random subsample of :data:`SILHOUETTE_SAMPLE` customers, the same for
+   every k, its distance matrix computed once), Calinski-Harabasz and Davies-Bouldin
+   (``sklearn.metrics``, on the whole search sample). **Rule**: the k with the highest silhouette
+   wins; if smaller k are within :data:`NEAR_TIE` of that silhouette (a near-tie, within the
+   noise of a sampled silhouette), the smallest of them wins: fewer segments are easier to act
+   on. Davies-Bouldin was tried as the tie-breaker and dropped: it rewards splitting off a
+   handful of odd customers as their own segment. Davies-Bouldin and Calinski-Harabasz are
+   shown next to silhouette (the reason says when Davies-Bouldin agrees); Calinski-Harabasz
+   tends to keep growing with k, so it does not decide.
+4. **Assign everyone** with a final model at the chosen k:
+
+   - ``kmeans``: the sample's best centres (k-means++, :data:`FINAL_N_INIT` starts) seed a full
+     scikit-learn ``KMeans`` over all customers that runs at most :data:`FULL_ITERATIONS` Lloyd
+     iterations: the centres move to the full data's optimum nearby and every customer gets its
+     nearest centre. (``MiniBatchKMeans`` was measured too; seeding ``KMeans`` from the sample
+     gave higher agreement with full-data k-means at similar cost: see ``bench/segment_bench.py``.)
+   - ``gmm``: ``GaussianMixture`` (full covariances) fitted on :data:`GMM_SAMPLE` customers,
+     then ``predict`` for everyone (most likely component).
+   - ``hierarchical``: Ward linkage (``scipy.cluster.hierarchy``, the same algorithm as
+     ``AgglomerativeClustering(linkage="ward")``, built once and cut at every k) on
+     :data:`WARD_SAMPLE` customers; everyone else joins the sample cluster with the **nearest
+     centroid** (``sklearn.neighbors.NearestCentroid``). Ward minimises within-cluster variance,
+     so nearest centroid is the assignment consistent with its objective, and it is cheap.
+
+5. **Stability**: :data:`STABILITY_RUNS` fits of the same method at the chosen k, each on a
+   different random subsample of the customers (80 %, at most :data:`STABILITY_FIT` rows) and a
+   different seed, each predicting the same :data:`STABILITY_SAMPLE` customers; the score is the
+   mean adjusted Rand index between each of those and the final segments on those customers
+   (1 = identical segments, 0 = no better than chance; negative values count as 0).
+
+Outliers are never dropped: every customer gets exactly one segment. Segments are named
+"Segment 1", "Segment 2", ... from the largest down.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+from scipy.cluster import hierarchy
+from sklearn.cluster import KMeans
+from sklearn.decomposition import PCA
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import (
+    adjusted_rand_score,
+    calinski_harabasz_score,
+    davies_bouldin_score,
+    pairwise_distances,
+    silhouette_score,
+)
+from sklearn.mixture import GaussianMixture
+from sklearn.neighbors import NearestCentroid
+from threadpoolctl import threadpool_limits
+
+from segdash import db
+from segdash.errors import SegmentationError, SettingsError
+from segdash.schema import Segmentation
+from segdash.segment import base
+from segdash.segment.features import (
+    MISSING_MODES,
+    SCALINGS,
+    FeatureData,
+    build_preprocessor,
+    pooled_notes,
+    pull_features,
+    skewed_columns,
+    transform,
+)
+
+#: Clustering methods.
+ALGORITHMS = ("kmeans", "gmm", "hierarchical")
+#: Customers (random sample) on which preprocessing is fitted and k is chosen.
+SEARCH_SAMPLE = 30_000
+#: Customers (random subsample of the search sample) on which silhouette is computed.
+SILHOUETTE_SAMPLE = 5_000
+#: Customers on which a Gaussian mixture is fitted.
+GMM_SAMPLE = 10_000
+#: Customers on which Ward linkage is built.
+WARD_SAMPLE = 5_000
+#: k-means++ starts when choosing k (per k) and for the final centres.
+SEARCH_N_INIT = 2
+FINAL_N_INIT = 4
+#: Lloyd iterations over all customers after seeding with the sample's centres.
+FULL_ITERATIONS = 3
+#: Silhouettes within this of the best count as a near-tie (the smallest such k wins).
+NEAR_TIE = 0.02
+#: Resampled fits for the stability score, their size, and the customers they are compared on.
+STABILITY_RUNS = 5
+STABILITY_FIT = 10_000
+STABILITY_SAMPLE = 10_000
+#: Points on the 2-D map of the profiles page.
+MAP_SAMPLE = 3_000
+
+Progress = Callable[[float, str], None]
+
+
+def cluster_customers(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    features: list[str],
+    types: dict[str, str],
+    algorithm: str = "kmeans",
+    k: int | str = "auto",
+    k_range: tuple[int, int] = (2, 10),
+    scaling: str = "standard",
+    log_skewed: bool = True,
+    missing: str = "impute",
+    random_state: int = 0,
+    progress: Progress | None = None,
+) -> Segmentation:
+    """Cluster every customer of ``customers`` and store one label per row.
+
+    Parameters
+    ----------
+    con
+        The workspace's DuckDB connection (table ``customers`` with ``_row``).
+    features
+        Columns to cluster on: any mix of number, date (used as days since the latest date),
+        text and boolean columns.
+    types
+        Column name -> ``"number" | "text" | "date" | "boolean"``.
+    algorithm
+        ``"kmeans"``, ``"gmm"`` (Gaussian mixture) or ``"hierarchical"`` (Ward on a sample,
+        extended to everyone by nearest centroid).
+    k
+        Number of segments, or ``"auto"`` to choose it over ``k_range`` (see the module docs).
+    k_range
+        ``(smallest, largest)`` k tried when ``k="auto"``; both >= 2.
+    scaling
+        ``"standard"`` or ``"robust"`` scaling of numbers.
+    log_skewed
+        Log-scale (``log1p``) non-negative numbers with a long right tail (money, counts).
+    missing
+        ``"impute"`` (median / most frequent value) or ``"missing_category"`` (categories get a
+        "(missing)" value; numbers get the median plus a was-missing flag).
+    random_state
+        Seed: the same data, settings and seed give the same labels.
+    progress
+        Called as ``progress(fraction, message)`` along the way.
+
+    Returns
+    -------
+    Segmentation
+        ``method=algorithm``; ``scores`` per k tried (for a fixed k: that k);
+        ``stability`` in [0, 1]; ``extra["pca"]`` (sample of <= 3,000 customers: ``_row, x, y,
+        segment``) and ``extra["pca_explained"]`` for the 2-D map.
+
+    Raises
+    ------
+    SettingsError
+        If a setting cannot work with this data (no feature, unknown method, k < 2, k larger
+        than the number of distinct customers, a feature with no values, only constant
+        features, fewer than two customers, ...). The message says what to change.
+    SegmentationError
+        If the model cannot be fitted on this data.
+    """
+    # One BLAS thread: the models here make many small matrix calls, which multi-threaded BLAS
+    # slows down (thread start-up and spinning, worse on a shared machine). k-means keeps its
+    # own OpenMP threads over the customers.
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _cluster(
+            con, features=features, types=types, algorithm=algorithm, k=k, k_range=k_range, scaling=scaling,
+            log_skewed=log_skewed, missing=missing, random_state=random_state, progress=progress,
+        )
+
+
+def _cluster(
+    con: duckdb.DuckDBPyConnection, *, features: list[str], types: dict[str, str], algorithm: str,
+    k: int | str, k_range: tuple[int, int], scaling: str, log_skewed: bool, missing: str, random_state: int,
+    progress: Progress | None,
+) -> Segmentation:
+    start = time.perf_counter()
+    report = progress or _silent
+    features, fixed_k, (k_low, k_high) = _check_settings(
+        features=features, types=types, algorithm=algorithm, k=k, k_range=k_range,
+        scaling=scaling, missing=missing,
+    )
+    settings = {
+        "algorithm": algorithm, "features": list(features), "k": k, "k_range": [k_low, k_high],
+        "scaling": scaling, "log_skewed": log_skewed, "missing": missing, "random_state": random_state,
+    }
+
+    report(0.02, "Reading the chosen columns ...")
+    data = pull_features(con, features=features, types=types)
+    n_rows = len(data.rows)
+    if n_rows == 0:
+        raise SettingsError("There are no customers in the loaded data. Load a file with customers first.")
+    if n_rows == 1:
+        raise SettingsError("There is only one customer in the loaded data: segmenting needs at least two.")
+    data, notes = _usable(data)
+    notes = data.notes + notes
+
+    report(0.08, "Preparing features ...")
+    rng = np.random.default_rng(random_state)
+    search_positions = _sample(rng, n_rows, SEARCH_SAMPLE)
+    search_raw = data.matrix[search_positions]
+    log_columns = skewed_columns(search_raw, data) if log_skewed else []
+    preprocessor = build_preprocessor(data, scaling=scaling, log_columns=log_columns, missing=missing)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "found unknown categories" on the rest
+        preprocessor.fit(search_raw)
+        everyone = transform(preprocessor, data.matrix)
+    notes += _fill_notes(data, missing) + [f"{name} log-scaled (skewed)" for name in log_columns]
+    notes += pooled_notes(preprocessor, data)
+    search = everyone[search_positions]
+
+    distinct = _distinct_customers(search, everyone)
+    ks = _ks_to_try(fixed_k, k_low, k_high, distinct, n_rows)
+    if fixed_k is None and ks[-1] < k_high:
+        notes.append(f"Tried k up to {ks[-1]} only: there are only {distinct:,} distinct customers.")
+
+    report(0.15, f"Trying k = {ks[0]} ...")
+    models, scores = _search(algorithm, search, ks, rng=rng, random_state=random_state, report=report)
+    chosen_k, reason = _choose_k(scores, ks, fixed=fixed_k is not None)
+    if algorithm == "kmeans" and len(ks) > 1:  # more k-means++ starts for the centres that are kept
+        models[chosen_k] = _kmeans(chosen_k, n_init=FINAL_N_INIT, seed=random_state).fit(search)
+
+    report(0.7, f"Putting every customer in one of {chosen_k} segments ...")
+    labels = _assign_everyone(algorithm, models[chosen_k], everyone, chosen_k, random_state)
+    names, order = _names_by_size(labels, chosen_k)
+
+    report(0.8, "Checking how stable the segments are ...")
+    stability = _stability(algorithm, everyone, labels, chosen_k, random_state=random_state)
+
+    report(0.9, "Saving the segments ...")
+    label_table = pa.table({
+        db.ROW: pa.array(data.rows, pa.int64()),
+        "segment": pa.DictionaryArray.from_arrays(pa.array(order[labels].astype(np.int32)), pa.array(names)),
+    })
+    sizes = base.write_label_table(con, label_table)
+    extra = _map_sample(everyone, data.rows, names, order[labels], search_positions, random_state)
+    extra["samples"] = {
+        "search": len(search_positions), "silhouette": min(len(search_positions), SILHOUETTE_SAMPLE),
+    }
+    report(1.0, "Done.")
+    return Segmentation(
+        method=algorithm,
+        settings=settings,
+        sizes=sizes,
+        k=chosen_k,
+        features=list(data.features),
+        scores=scores,
+        chosen_k_reason=reason,
+        stability=stability,
+        notes=notes,
+        seconds=time.perf_counter() - start,
+        extra=extra,
+    )
+
+
+def stability_words(score: float | None) -> str:
+    """Plain words for a stability score (mean adjusted Rand index between resampled fits).
+
+    Parameters
+    ----------
+    score
+        In [0, 1], or ``None`` when not measured.
+
+    Returns
+    -------
+    str
+        e.g. ``"very stable"`` or ``"moderately stable: treat small segments with care"``.
+    """
+    if score is None or (isinstance(score, float) and math.isnan(score)):
+        return "not measured"
+    if score >= 0.9:
+        return "very stable: the same segments come back on other samples of customers"
+    if score >= 0.75:
+        return "stable: small differences between samples of customers"
+    if score >= 0.6:
+        return "moderately stable: treat small segments with care"
+    if score >= 0.4:
+        return "unstable: segments change between samples; try fewer segments or other features"
+    return "very unstable: these segments are mostly noise; try fewer segments or other features"
+
+
+# -- settings ----------------------------------------------------------------------------------
+
+def _silent(fraction: float, message: str) -> None:
+    return None
+
+
+def _check_settings(
+    *, features: list[str], types: dict[str, str], algorithm: str, k: int | str, k_range: tuple[int, int],
+    scaling: str, missing: str,
+) -> tuple[list[str], int | None, tuple[int, int]]:
+    if algorithm not in ALGORITHMS:
+        raise SettingsError(
+            f"Unknown clustering method '{algorithm}'. Choose one of: {', '.join(ALGORITHMS)}."
+        )
+    if scaling not in SCALINGS:
+        raise SettingsError(f"Unknown scaling '{scaling}'. Choose one of: {', '.join(SCALINGS)}.")
+    if missing not in MISSING_MODES:
+        raise SettingsError(
+            f"Unknown way to treat missing values '{missing}'. Choose one of: {', '.join(MISSING_MODES)}."
+        )
+    if isinstance(features, str):
+        features = [features]
+    unique = list(dict.fromkeys(str(f) for f in (features or [])))
+    if not unique:
+        raise SettingsError("No feature chosen. Choose at least one column to cluster customers on.")
+    fixed: int | None = None
+    if isinstance(k, str) and k.strip().lower() == "auto":
+        fixed = None
+    else:
+        fixed = _as_int(k)
+        if fixed is None:
+            raise SettingsError(f"The number of segments must be a whole number or 'auto'; got '{k}'.")
+        if fixed < 2:
+            raise SettingsError(
+                f"You asked for {fixed} segment{'s' if fixed != 1 else ''}: choose 2 or more (or 'auto')."
+            )
+    try:
+        low, high = (_as_int(v) for v in k_range)
+    except (TypeError, ValueError):
+        low = high = None
+    if low is None or high is None or low < 2 or high < low:
+        raise SettingsError(
+            f"The range of segments to try must be two whole numbers, 2 or more, smallest first "
+            f"(like 2-10); got {_show_range(k_range)}."
+        )
+    return unique, fixed, (low, high)
+
+
+def _as_int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | np.integer):
+        return int(value)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value.strip())
+    return None
+
+
+def _show_range(k_range: Any) -> str:
+    try:
+        return "-".join(str(v) for v in k_range)
+    except TypeError:
+        return str(k_range)
+
+
+def _usable(data: FeatureData) -> tuple[FeatureData, list[str]]:
+    """Refuse all-missing features; drop constant ones with a note (refuse if nothing is left)."""
+    empty = [name for name in data.features if data.distinct[name] == 0]
+    if empty:
+        which = ", ".join(f"'{n}'" for n in empty)
+        plural = len(empty) > 1
+        raise SettingsError(
+            f"The feature{'s' if plural else ''} {which} {'have' if plural else 'has'} no values at all "
+            f"(missing for every customer). Remove {'them' if plural else 'it'} from the features."
+        )
+    constant = [name for name in data.features if data.distinct[name] == 1]
+    if len(constant) == len(data.features):
+        which = ", ".join(f"'{n}'" for n in constant)
+        raise SettingsError(
+            f"No usable feature: {which} {'has' if len(constant) == 1 else 'have'} the same value for every "
+            "customer, so it cannot tell customers apart. Choose features whose values differ between customers."
+        )
+    notes = [f"{name} left out: it has the same value for every customer" for name in constant]
+    return (data.drop(constant) if constant else data), notes
+
+
+def _fill_notes(data: FeatureData, missing: str) -> list[str]:
+    notes = []
+    for name in data.features:
+        count = data.missing[name]
+        if not count:
+            continue
+        values = f"{count:,} missing value{'s' if count != 1 else ''}"
+        if data.kinds[name] == "numeric":
+            flag = " (and flagged as missing)" if missing == "missing_category" else ""
+            notes.append(f"{name}: {values} filled with the median{flag}")
+        elif missing == "missing_category":
+            notes.append(f"{name}: {values} kept as their own value \"(missing)\"")
+        else:
+            notes.append(f"{name}: {values} filled with the most common value")
+    return notes
+
+
+def _sample(rng: np.random.Generator, n: int, size: int) -> np.ndarray:
+    """Random positions (all of them, shuffled, when ``n <= size``)."""
+    return rng.permutation(n) if n <= size else rng.choice(n, size=size, replace=False)
+
+
+def _distinct_customers(search: np.ndarray, everyone: np.ndarray) -> int:
+    """Distinct feature vectors (exact when the sample already holds enough of them)."""
+    in_sample = len(np.unique(search, axis=0))
+    if in_sample > 100 or len(search) == len(everyone):
+        return in_sample
+    return len(np.unique(everyone, axis=0))
+
+
+def _ks_to_try(fixed: int | None, low: int, high: int, distinct: int, n_rows: int) -> list[int]:
+    if fixed is not None:
+        if fixed > distinct:
+            raise SettingsError(
+                f"You asked for {fixed} segments but there are only {distinct:,} distinct customers. "
+                f"Choose {distinct:,} or fewer."
+            )
+        return [fixed]
+    top = min(high, distinct, n_rows - 1)  # silhouette needs at least one segment with 2 customers
+    if top < low:
+        raise SettingsError(
+            f"Automatic k needs at least {low + 1 if low >= n_rows else low} distinct customers to try "
+            f"{low} or more segments, but there are only {distinct:,}. "
+            f"Choose a fixed number of segments of {max(2, min(distinct, n_rows - 1)):,} or fewer, "
+            "or add features that tell customers apart."
+        )
+    return list(range(low, top + 1))
+
+
+# -- fitting -----------------------------------------------------------------------------------
+
+def _search(
+    algorithm: str, search: np.ndarray, ks: list[int], *, rng: np.random.Generator, random_state: int,
+    report: Progress,
+) -> tuple[dict[int, Any], dict[int, dict[str, float]]]:
+    """Fit each k on the search sample; return the models and their scores."""
+    silhouette_rows = min(len(search), SILHOUETTE_SAMPLE)
+    distances = pairwise_distances(search[:silhouette_rows], n_jobs=1)
+    tree = None
+    if algorithm == "hierarchical":
+        ward = search[:WARD_SAMPLE]
+        tree = hierarchy.linkage(ward.astype(np.float64), method="ward")
+        cuts = hierarchy.cut_tree(tree, n_clusters=ks)
+    models: dict[int, Any] = {}
+    scores: dict[int, dict[str, float]] = {}
+    for step, k in enumerate(ks):
+        report(0.15 + 0.55 * step / len(ks), f"Trying k = {k} ...")
+        if algorithm == "kmeans":
+            model = _kmeans(k, n_init=SEARCH_N_INIT if len(ks) > 1 else FINAL_N_INIT, seed=random_state)
+            model.fit(search)
+            fitted = search
+            labels = model.labels_
+        elif algorithm == "gmm":
+            fitted = search[:GMM_SAMPLE]
+            model = _gmm(k, random_state).fit(fitted)
+            labels = model.predict(fitted)
+        else:
+            fitted = search[:WARD_SAMPLE]
+            labels = cuts[:, step].astype(np.int64)
+            model = NearestCentroid().fit(fitted, labels)
+        models[k] = model
+        scores[k] = _scores(fitted, labels, distances)
+    return models, scores
+
+
+def _kmeans(k: int, *, n_init: int, seed: int) -> KMeans:
+    return KMeans(n_clusters=k, n_init=n_init, random_state=seed)
+
+
+def _gmm(k: int, seed: int) -> GaussianMixture:
+    return GaussianMixture(n_components=k, covariance_type="full", reg_covar=1e-4, random_state=seed)
+
+
+def _scores(fitted: np.ndarray, labels: np.ndarray, distances: np.ndarray) -> dict[str, float]:
+    """Silhouette (on the first rows, precomputed distances), Calinski-Harabasz, Davies-Bouldin."""
+    found = len(np.unique(labels))
+    if found < 2 or found >= len(fitted):
+        return {}
+    rows = min(len(distances), len(labels))
+    sil_labels = labels[:rows]
+    sil_found = len(np.unique(sil_labels))
+    silhouette = (
+        float(silhouette_score(distances[:rows, :rows], sil_labels, metric="precomputed"))
+        if 2 <= sil_found <= rows - 1 else float("nan")
+    )
+    return {
+        "silhouette": round(silhouette, 4),
+        "calinski_harabasz": round(float(calinski_harabasz_score(fitted, labels)), 2),
+        "davies_bouldin": round(float(davies_bouldin_score(fitted, labels)), 4),
+    }
+
+
+def _choose_k(scores: dict[int, dict[str, float]], ks: list[int], *, fixed: bool) -> tuple[int, str]:
+    if fixed:
+        return ks[0], f"k = {ks[0]}: the number of segments you chose."
+    scored = [k for k in ks if scores[k] and not math.isnan(scores[k]["silhouette"])]
+    if not scored:
+        raise SegmentationError(
+            "Could not score any number of segments on this data. Choose a fixed number of segments."
+        )
+    sil = {k: scores[k]["silhouette"] for k in scored}
+    dbi = {k: scores[k]["davies_bouldin"] for k in scored}
+    best = max(scored, key=lambda k: (sil[k], -k))
+    chosen = min(k for k in scored if sil[k] >= sil[best] - NEAR_TIE)
+    lowest_db = min(scored, key=lambda k: (dbi[k], k))
+    if chosen == best:
+        reason = f"k = {chosen}: highest silhouette ({sil[chosen]:.2f})"
+        reason += "; Davies-Bouldin also lowest there" if lowest_db == chosen else ""
+    else:
+        reason = (
+            f"k = {chosen}: its silhouette ({sil[chosen]:.2f}) is within {NEAR_TIE} of the best "
+            f"({sil[best]:.2f} at k = {best}), and fewer segments are easier to act on"
+        )
+    return chosen, reason + ". Higher silhouette and lower Davies-Bouldin mean clearer segments."
+
+
+def _assign_everyone(algorithm: str, model: Any, everyone: np.ndarray, k: int, random_state: int) -> np.ndarray:
+    """One cluster index per customer from the final model."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        if algorithm == "kmeans":
+            full = KMeans(
+                n_clusters=k, init=model.cluster_centers_, n_init=1, max_iter=FULL_ITERATIONS,
+                random_state=random_state,
+            ).fit(everyone)
+            return full.labels_.astype(np.int64)
+        return _predict(model, everyone)
+
+
+def _predict(model: Any, matrix: np.ndarray, chunk: int = 200_000) -> np.ndarray:
+    parts = [model.predict(matrix[start:start + chunk]) for start in range(0, len(matrix), chunk)]
+    return np.concatenate(parts).astype(np.int64)
+
+
+def _fit_on(algorithm: str, rows: np.ndarray, k: int, seed: int) -> Any:
+    """A model of ``algorithm`` with ``k`` clusters fitted on ``rows`` (for the stability runs)."""
+    if algorithm == "kmeans":
+        return _kmeans(k, n_init=1, seed=seed).fit(rows)
+    if algorithm == "gmm":
+        return _gmm(k, seed).fit(rows[:GMM_SAMPLE])
+    ward = rows[:WARD_SAMPLE].astype(np.float64)
+    labels = hierarchy.cut_tree(hierarchy.linkage(ward, method="ward"), n_clusters=[k])[:, 0]
+    return NearestCentroid().fit(ward, labels)
+
+
+def _stability(algorithm: str, everyone: np.ndarray, labels: np.ndarray, k: int, *, random_state: int) -> float:
+    """Mean adjusted Rand index between the final segments and refits on random subsamples."""
+    n = len(everyone)
+    rng = np.random.default_rng([random_state, 1])
+    common = _sample(rng, n, STABILITY_SAMPLE)
+    size = max(k + 1, min(STABILITY_FIT, int(0.8 * n)))
+    agreements = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        for run in range(STABILITY_RUNS):
+            rows = rng.choice(n, size=min(size, n), replace=False)
+            try:
+                model = _fit_on(algorithm, everyone[rows], k, seed=random_state + 1 + run)
+            except ValueError:  # a degenerate resample (tiny data): skip it
+                continue
+            agreements.append(adjusted_rand_score(labels[common], model.predict(everyone[common])))
+    if not agreements:
+        return float("nan")
+    return round(float(np.clip(np.mean(agreements), 0.0, 1.0)), 4)
+
+
+def _names_by_size(labels: np.ndarray, k: int) -> tuple[list[str], np.ndarray]:
+    """Segment names and the map cluster index -> name index (largest cluster is "Segment 1")."""
+    counts = np.bincount(labels, minlength=k)
+    ranked = sorted(range(k), key=lambda c: (-counts[c], c))
+    order = np.empty(k, dtype=np.int64)
+    for rank, cluster in enumerate(ranked):
+        order[cluster] = rank
+    return [f"Segment {i + 1}" for i in range(k)], order
+
+
+def _map_sample(
+    everyone: np.ndarray, rows: np.ndarray, names: list[str], segment: np.ndarray, positions: np.ndarray,
+    random_state: int,
+) -> dict[str, Any]:
+    """A 2-D PCA view of up to :data:`MAP_SAMPLE` customers for the profiles page."""
+    shown = np.sort(positions[:MAP_SAMPLE])
+    points = everyone[shown]
+    components = min(2, points.shape[1], len(points))
+    pca = PCA(n_components=components, random_state=random_state).fit(points)
+    xy = pca.transform(points)
+    if components < 2:
+        xy = np.column_stack([xy, np.zeros((len(xy), 2 - components))])
+    frame = pd.DataFrame({
+        db.ROW: rows[shown],
+        "x": xy[:, 0].astype(float),
+        "y": xy[:, 1].astype(float),
+        "segment": np.asarray(names, dtype=object)[segment[shown]],
+    })
+    return {"pca": frame, "pca_explained": [float(v) for v in pca.explained_variance_ratio_]}

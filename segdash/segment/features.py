@@ -1,0 +1,381 @@
+"""Turn the columns a user chose into a numeric matrix for clustering.
+
+Two steps, kept apart so that the slow part (a million rows) stays columnar:
+
+1. :func:`pull_features` reads only ``_row`` and the chosen columns from DuckDB (Ibis, so column
+   names with spaces, ``$`` or brackets need no quoting) as Arrow, and turns every column into
+   one ``float32`` column of a matrix:
+
+   - ``number``: the value (missing -> NaN);
+   - ``date``: *days since* the latest date in that column (the most recent customer gets 0);
+   - ``text`` / ``boolean``: Arrow dictionary codes 0, 1, 2, ... (missing -> NaN). The code -> value
+     table is kept in :attr:`FeatureData.categories`. One-hot encoding integer codes gives the
+     same matrix as one-hot encoding the strings, without a million Python strings.
+
+2. :func:`build_preprocessor` returns the scikit-learn ``ColumnTransformer`` that turns that
+   matrix into model input:
+
+   - numbers: ``SimpleImputer(median)`` -> ``log1p`` (only for skewed, non-negative columns; see
+     :func:`skewed_columns`) -> ``StandardScaler`` or ``RobustScaler``;
+   - categories: ``SimpleImputer`` -> ``OneHotEncoder`` (at most :data:`MAX_CATEGORIES` columns per
+     feature; values held by fewer than :data:`MIN_CATEGORY_SHARE` of customers are pooled into
+     one "rare" column; values never seen when fitting go there too).
+
+Missing values (``missing=``)
+-----------------------------
+``"impute"``
+    Numbers get the column's median, categories the most frequent value. Customers with gaps
+    are placed as if they were typical on that column.
+``"missing_category"``
+    Categories get their own value "(missing)", so "unknown channel" can be a trait of a
+    segment. Numbers still get the median (a number cannot be a category) plus a 0/1
+    "was missing" column, so customers with unknown values can still be told apart.
+
+Nothing is ever dropped: every row, including outliers and rows with gaps, stays in the matrix.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from scipy import stats
+from sklearn.compose import ColumnTransformer
+from sklearn.impute import SimpleImputer
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, RobustScaler, StandardScaler
+
+from segdash import db
+from segdash.errors import SettingsError
+
+#: How missing values can be treated (see the module docstring).
+MISSING_MODES = ("impute", "missing_category")
+#: How numbers can be scaled: ``standard`` (mean 0, sd 1) or ``robust`` (median 0, IQR 1; less
+#: pulled by a few extreme customers).
+SCALINGS = ("standard", "robust")
+#: Column types a feature can have (``segdash.schema.TYPES``).
+NUMERIC_TYPES = frozenset({"number", "date"})
+CATEGORY_TYPES = frozenset({"text", "boolean"})
+#: A non-negative number column whose skewness is above this is log-scaled (log1p).
+SKEW_THRESHOLD = 1.0
+#: At most this many one-hot columns per categorical feature (the rest pooled as "rare").
+MAX_CATEGORIES = 12
+#: Values held by fewer than this share of customers are pooled as "rare".
+MIN_CATEGORY_SHARE = 0.01
+#: Category code that stands for "missing" when ``missing="missing_category"``.
+MISSING_CODE = -1.0
+
+
+@dataclass
+class FeatureData:
+    """The chosen columns of every customer, as one float32 matrix.
+
+    Attributes
+    ----------
+    rows
+        ``_row`` of each customer, in ``_row`` order.
+    matrix
+        ``(customers, features)`` float32; numbers, days-since for dates, codes for categories;
+        NaN where the value is missing.
+    features
+        Column names, in matrix order.
+    kinds
+        Column name -> ``"numeric"`` or ``"categorical"``.
+    categories
+        Categorical column -> its values (index = code).
+    missing
+        Column name -> number of missing values.
+    distinct
+        Column name -> number of distinct non-missing values.
+    notes
+        Plain sentences about conversions (dates to days since).
+    """
+
+    rows: np.ndarray
+    matrix: np.ndarray
+    features: list[str]
+    kinds: dict[str, str]
+    categories: dict[str, list[str]] = field(default_factory=dict)
+    missing: dict[str, int] = field(default_factory=dict)
+    distinct: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def indices(self, kind: str, names: list[str] | None = None) -> list[int]:
+        """Matrix column positions of the features of ``kind`` (optionally only ``names``)."""
+        return [
+            i for i, name in enumerate(self.features)
+            if self.kinds[name] == kind and (names is None or name in names)
+        ]
+
+    def drop(self, names: list[str]) -> FeatureData:
+        """A copy without the columns ``names``."""
+        keep = [i for i, name in enumerate(self.features) if name not in names]
+        kept = [self.features[i] for i in keep]
+        return FeatureData(
+            rows=self.rows,
+            matrix=np.ascontiguousarray(self.matrix[:, keep]),
+            features=kept,
+            kinds={n: self.kinds[n] for n in kept},
+            categories={n: v for n, v in self.categories.items() if n in kept},
+            missing={n: self.missing[n] for n in kept},
+            distinct={n: self.distinct[n] for n in kept},
+            notes=list(self.notes),
+        )
+
+
+def pull_features(con: duckdb.DuckDBPyConnection, *, features: list[str], types: dict[str, str]) -> FeatureData:
+    """Read ``_row`` and ``features`` of every customer into a :class:`FeatureData`.
+
+    Parameters
+    ----------
+    con
+        The workspace's DuckDB connection holding table ``customers``.
+    features
+        Column names (unique).
+    types
+        Column name -> ``"number" | "text" | "date" | "boolean"``. A feature missing here gets
+        the type its stored values have.
+
+    Returns
+    -------
+    FeatureData
+
+    Raises
+    ------
+    SettingsError
+        If a feature is not a column of the data, or its values do not fit its type.
+    """
+    table = db.backend(con).table(db.TABLE)
+    unknown = [name for name in features if name not in table.columns]
+    if unknown:
+        raise SettingsError(
+            f"{_names(unknown)} {'is not a column' if len(unknown) == 1 else 'are not columns'} "
+            "of the loaded data. Choose features from the list of columns."
+        )
+    arrow = table.select(db.ROW, *features).to_pyarrow()
+    rows = arrow.column(db.ROW).to_numpy().astype(np.int64, copy=False)
+    if len(rows) > 1 and not bool(np.all(rows[1:] > rows[:-1])):
+        # DuckDB keeps insertion order (normally ``_row`` order); if not, sort here (cheaper
+        # than ORDER BY in the query), so samples and labels never depend on scan order.
+        order = np.argsort(rows, kind="stable")
+        arrow = arrow.take(pa.array(order))
+        rows = rows[order]
+    matrix = np.empty((len(rows), len(features)), dtype=np.float32)
+    data = FeatureData(rows=rows, matrix=matrix, features=list(features), kinds={})
+    for j, name in enumerate(features):
+        column = arrow.column(name)
+        kind = types.get(name) or _arrow_kind(column.type)
+        if kind in NUMERIC_TYPES:
+            values = _days_since(name, column) if kind == "date" else _numbers(name, column)
+            data.kinds[name] = "numeric"
+            finite = values[~np.isnan(values)]
+            data.missing[name] = int(len(values) - len(finite))
+            data.distinct[name] = _distinct_numbers(finite)
+            if kind == "date":
+                data.notes.append(f"{name}: dates turned into days since the latest date in the column")
+        elif kind in CATEGORY_TYPES:
+            values, labels = _codes(column)
+            data.kinds[name] = "categorical"
+            data.categories[name] = labels
+            data.missing[name] = int(np.isnan(values).sum())
+            present = np.bincount(values[~np.isnan(values)].astype(np.int64), minlength=len(labels))
+            data.distinct[name] = int((present > 0).sum())
+        else:
+            raise SettingsError(
+                f"The feature '{name}' has an unknown type '{kind}'. Set its type to number, text, date or boolean."
+            )
+        matrix[:, j] = values
+    return data
+
+
+def skewed_columns(sample: np.ndarray, data: FeatureData) -> list[str]:
+    """Numeric features that are non-negative and skewed (skewness > :data:`SKEW_THRESHOLD`).
+
+    Money and counts (spend, orders, days since) usually have a long right tail; ``log1p``
+    keeps a few big spenders from stretching the scale for everyone.
+
+    Parameters
+    ----------
+    sample
+        Rows of ``data.matrix`` (a random sample is enough).
+    data
+        The features.
+
+    Returns
+    -------
+    list[str]
+        Names of the columns to log-scale.
+    """
+    skewed = []
+    for j in data.indices("numeric"):
+        values = sample[:, j]
+        values = values[~np.isnan(values)].astype(np.float64)
+        if len(values) < 3 or values.min() < 0 or values.min() == values.max():
+            continue
+        if float(stats.skew(values)) > SKEW_THRESHOLD:
+            skewed.append(data.features[j])
+    return skewed
+
+
+def build_preprocessor(
+    data: FeatureData, *, scaling: str = "standard", log_columns: list[str] | None = None,
+    missing: str = "impute",
+) -> ColumnTransformer:
+    """The (unfitted) ``ColumnTransformer`` turning ``data.matrix`` into model input.
+
+    Parameters
+    ----------
+    data
+        The features (only names and kinds are used).
+    scaling
+        ``"standard"`` or ``"robust"`` (:data:`SCALINGS`).
+    log_columns
+        Numeric features to ``log1p`` before scaling (see :func:`skewed_columns`).
+    missing
+        ``"impute"`` or ``"missing_category"`` (:data:`MISSING_MODES`).
+
+    Returns
+    -------
+    sklearn.compose.ColumnTransformer
+        Dense ``float32`` output.
+    """
+    log_columns = log_columns or []
+    flag = missing == "missing_category"
+
+    def scaler() -> Any:
+        return RobustScaler() if scaling == "robust" else StandardScaler()
+
+    parts = []
+    plain = [j for j in data.indices("numeric") if data.features[j] not in log_columns]
+    logged = data.indices("numeric", log_columns)
+    if plain:
+        parts.append(("numbers", Pipeline([
+            ("fill", SimpleImputer(strategy="median", add_indicator=flag)),
+            ("scale", scaler()),
+        ]), plain))
+    if logged:
+        parts.append(("skewed_numbers", Pipeline([
+            ("fill", SimpleImputer(strategy="median", add_indicator=flag)),
+            ("log", FunctionTransformer(np.log1p, feature_names_out="one-to-one")),
+            ("scale", scaler()),
+        ]), logged))
+    categorical = data.indices("categorical")
+    if categorical:
+        fill = (
+            SimpleImputer(strategy="constant", fill_value=MISSING_CODE) if flag
+            else SimpleImputer(strategy="most_frequent")
+        )
+        parts.append(("categories", Pipeline([
+            ("fill", fill),
+            ("one_hot", OneHotEncoder(
+                max_categories=MAX_CATEGORIES, min_frequency=MIN_CATEGORY_SHARE,
+                handle_unknown="infrequent_if_exist", sparse_output=False, dtype=np.float32,
+            )),
+        ]), categorical))
+    return ColumnTransformer(parts, remainder="drop", sparse_threshold=0.0)
+
+
+def pooled_notes(preprocessor: ColumnTransformer, data: FeatureData) -> list[str]:
+    """Plain sentences naming the categorical features whose rare values were pooled.
+
+    Parameters
+    ----------
+    preprocessor
+        A fitted transformer from :func:`build_preprocessor`.
+    data
+        The features it was built for.
+
+    Returns
+    -------
+    list[str]
+    """
+    if "categories" not in preprocessor.named_transformers_:
+        return []
+    encoder = preprocessor.named_transformers_["categories"].named_steps["one_hot"]
+    notes = []
+    names = [data.features[j] for j in data.indices("categorical")]
+    for name, rare in zip(names, encoder.infrequent_categories_, strict=True):
+        if rare is None or len(rare) == 0:
+            continue
+        labels = data.categories[name]
+        shown = [labels[int(code)] if code >= 0 else "(missing)" for code in rare[:3]]
+        more = f" and {len(rare) - 3} more" if len(rare) > 3 else ""
+        notes.append(
+            f"{name}: {len(rare)} rare value{'s' if len(rare) > 1 else ''} "
+            f"({', '.join(shown)}{more}) pooled together"
+        )
+    return notes
+
+
+def transform(preprocessor: ColumnTransformer, matrix: np.ndarray, *, chunk: int = 250_000) -> np.ndarray:
+    """Apply a fitted preprocessor to ``matrix`` in chunks (bounded memory); float32 result."""
+    first = np.asarray(preprocessor.transform(matrix[:chunk]), dtype=np.float32)
+    if len(matrix) <= chunk:
+        return np.ascontiguousarray(first)
+    out = np.empty((len(matrix), first.shape[1]), dtype=np.float32)
+    out[:chunk] = first
+    for start in range(chunk, len(matrix), chunk):
+        out[start:start + chunk] = preprocessor.transform(matrix[start:start + chunk])
+    return out
+
+
+# -- column conversions ------------------------------------------------------------------------
+
+def _names(names: list[str]) -> str:
+    return ", ".join(f"'{n}'" for n in names)
+
+
+def _arrow_kind(dtype: pa.DataType) -> str:
+    if pa.types.is_boolean(dtype):
+        return "boolean"
+    if pa.types.is_integer(dtype) or pa.types.is_floating(dtype) or pa.types.is_decimal(dtype):
+        return "number"
+    if pa.types.is_temporal(dtype):
+        return "date"
+    return "text"
+
+
+def _numbers(name: str, column: pa.ChunkedArray) -> np.ndarray:
+    if pa.types.is_boolean(column.type):
+        column = pc.cast(column, pa.int8())
+    try:
+        as_float = pc.cast(column, pa.float32(), safe=False)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as err:
+        raise SettingsError(
+            f"The feature '{name}' holds values that are not numbers. Set its type to text, or choose another feature."
+        ) from err
+    return as_float.to_numpy().astype(np.float32, copy=False)
+
+
+def _days_since(name: str, column: pa.ChunkedArray) -> np.ndarray:
+    if not pa.types.is_temporal(column.type):
+        raise SettingsError(
+            f"The feature '{name}' is marked as a date but does not hold dates. Fix its type on the Data page."
+        )
+    latest = pc.max(column)
+    if not latest.is_valid:
+        return np.full(len(column), np.nan, dtype=np.float32)
+    days = pc.days_between(column, latest)
+    return pc.cast(days, pa.float32()).to_numpy().astype(np.float32, copy=False)
+
+
+def _codes(column: pa.ChunkedArray) -> tuple[np.ndarray, list[str]]:
+    if pa.types.is_dictionary(column.type):
+        column = pc.cast(column, column.type.value_type)
+    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+        column = pc.cast(column, pa.string())
+    encoded = pc.dictionary_encode(column.combine_chunks() if column.num_chunks != 1 else column.chunk(0))
+    codes = pc.cast(encoded.indices, pa.float32()).to_numpy(zero_copy_only=False)
+    return codes.astype(np.float32, copy=False), [str(v) for v in encoded.dictionary.to_pylist()]
+
+
+def _distinct_numbers(finite: np.ndarray) -> int:
+    if len(finite) == 0:
+        return 0
+    if finite.min() == finite.max():
+        return 1
+    return 2  # "two or more" is all the checks need; counting exactly would sort a million values

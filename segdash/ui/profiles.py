@@ -1,0 +1,213 @@
+"""Streamlit pieces of the Profiles page (the page itself only lays them out)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from segdash import profile as prof
+from segdash.report import profile_charts as charts
+from segdash.report.export import to_safe_csv
+from segdash.ui import state
+from segdash.ui.components import with_segment_names
+from segdash.workspace import Workspace
+
+#: Most segment cards drawn (the rest are in the tables).
+MAX_CARDS = 12
+#: Customers shown on screen in the drill-down (the download has all of them).
+DRILL_ROWS = 200
+_KEY = "segdash.profiles."
+
+METHOD_NOTE = (
+    "How this is checked: numbers are compared with ANOVA, or with the Kruskal-Wallis test when they "
+    "are skewed (like spend), on up to 2,000 customers per segment; categories with a chi-square test "
+    "on all customers. The chance that a difference is luck is corrected for testing many attributes "
+    "at once (Benjamini-Hochberg). **Differs?** is *Yes* when that chance is under 5% and the "
+    "strength is at least small (eta squared ≥ 0.01 or Cramér's V ≥ 0.1)."
+)
+
+
+def load_profile(ws: Workspace) -> prof.Profile:
+    """The current segmentation's profile (computed once per segmentation, with a spinner).
+
+    Segments whose label says nothing ("3", "Segment 2") get their suggested name unless the
+    user already named them.
+    """
+    with st.spinner("Profiling your segments..."):
+        profile = ws.cached(
+            ("profile", "build"),
+            lambda: prof.build_profile(ws.con, roles=ws.roles, types=ws.column_types()),
+        )
+    for label, name in profile.names.items():
+        if label not in ws.segment_names and prof.is_generic_label(label):
+            ws.rename_segment(label, name)
+    return profile
+
+
+def _names(ws: Workspace, profile: prof.Profile) -> dict[str, str]:
+    labels = list(profile.sizes["segment"])
+    return dict(zip(labels, prof.unique_names(labels, {lab: ws.display_name(lab) for lab in labels}), strict=True))
+
+
+def show_verdict_and_sizes(ws: Workspace, profile: prof.Profile) -> None:
+    """The one-line verdict, notes, and the sizes chart and table."""
+    if len(profile.sizes) < 2:
+        st.warning(profile.verdict)
+    else:
+        st.markdown(f"**{prof.escape_markdown(profile.verdict)}**")
+    for note in profile.notes:
+        st.caption(note)
+    summary = prof.segment_summary(profile, names=_names(ws, profile))
+    left, right = st.columns([3, 2])
+    with left:
+        st.plotly_chart(charts.sizes_chart(summary), key=_KEY + "sizes", width="stretch")
+    with right:
+        table = pd.DataFrame({"Segment": summary["segment"], "Customers": summary["customers"],
+                              "Share": summary["share"] * 100})
+        st.dataframe(
+            table, hide_index=True, width="stretch",
+            column_config={"Customers": st.column_config.NumberColumn(format="localized"),
+                           "Share": st.column_config.NumberColumn(format="%.1f%%")},
+        )
+        st.caption(f"Total: {int(summary['customers'].sum()):,} customers")
+
+
+def show_cards(ws: Workspace, profile: prof.Profile) -> None:
+    """One bordered card per segment: name, size, top traits and a small comparison chart."""
+    names = _names(ws, profile)
+    sizes = profile.sizes.head(MAX_CARDS)
+    columns = st.columns(3 if len(sizes) > 4 else max(len(sizes), 1))
+    for i, row in enumerate(sizes.itertuples(index=False)):
+        top = profile.top_traits[profile.top_traits["segment"] == row.segment]
+        with columns[i % len(columns)], st.container(border=True):
+            st.markdown(f"#### {prof.escape_markdown(names[row.segment])}")
+            st.caption(f"{row.customers:,} customers · {row.share:.0%} of all")
+            if top.empty:
+                st.write("Close to average on every attribute.")
+            else:
+                st.markdown("\n".join(f"- {prof.escape_markdown(text)}" for text in top["text"]))
+                st.plotly_chart(charts.comparison_chart(top), key=f"{_KEY}card{i}", width="stretch",
+                                config={"displayModeBar": False})
+    if len(profile.sizes) > MAX_CARDS:
+        st.caption(f"Cards for the {MAX_CARDS} largest segments; every segment is in the tables below.")
+
+
+def show_heatmap(ws: Workspace, profile: prof.Profile) -> None:
+    """Segments x traits heatmap."""
+    if profile.traits.empty:
+        st.info("No attribute to profile: every column is personal data or an id.")
+        return
+    st.caption("Blue: higher than average; red: lower. Hover a square for the figures.")
+    st.plotly_chart(charts.traits_heatmap(profile.traits, names=_names(ws, profile)), key=_KEY + "heatmap",
+                    width="stretch")
+
+
+def show_traits_table(ws: Workspace, profile: prof.Profile) -> None:
+    """All traits: each segment next to everyone, with the lift."""
+    st.caption("Average (numbers) or share (categories); in brackets: compared with everyone (1.0x = same).")
+    st.dataframe(prof.traits_table(profile.traits, names=_names(ws, profile)), hide_index=True, width="stretch")
+
+
+def show_proof(ws: Workspace, profile: prof.Profile) -> None:
+    """The tests table, merge suggestions, and how it was checked."""
+    if len(profile.sizes) < 2:
+        st.info("Only one segment: there is nothing to compare. Segment again with at least two segments.")
+        return
+    st.dataframe(prof.tests_table(profile.tests), hide_index=True, width="stretch")
+    for sentence in prof.merge_suggestions(profile.pairs, names=_names(ws, profile)):
+        st.warning(sentence)
+    st.caption(METHOD_NOTE)
+
+
+def show_map(ws: Workspace, profile: prof.Profile) -> None:
+    """2-D map of up to 3,000 customers coloured by segment."""
+    extra = getattr(ws.segmentation, "extra", {}) or {}
+    points = extra.get("pca")
+    if not isinstance(points, pd.DataFrame) or not {"x", "y", "segment"} <= set(points.columns):
+        features = list(getattr(ws.segmentation, "features", []) or [])
+        points = ws.cached(("profile", "map"), lambda: prof.pca_map(ws.con, attributes=profile.attributes,
+                                                                    features=features))
+    points = points.head(3000)
+    if points.empty:
+        st.info("The map needs at least two number columns.")
+        return
+    names = _names(ws, profile)
+    named = points.assign(segment=points["segment"].astype(str).map(lambda s: names.get(s, s)))
+    st.caption(f"Each dot is a customer ({len(named):,} drawn at random). Customers close together are alike.")
+    st.plotly_chart(charts.pca_map_chart(named, order=[names[s] for s in profile.sizes["segment"]]),
+                    key=_KEY + "map", width="stretch")
+
+
+def show_distribution(ws: Workspace, profile: prof.Profile) -> None:
+    """Box or violin plot of a chosen number per segment (from a sample)."""
+    numeric = [a for a in profile.attributes if a.numeric]
+    if not numeric:
+        st.info("There is no number column to compare.")
+        return
+    left, right = st.columns([3, 1])
+    attribute = left.selectbox("Attribute", numeric, format_func=lambda a: a.label, key=_KEY + "dist_attr")
+    shape = right.radio("Chart", ["Box", "Violin"], horizontal=True, key=_KEY + "dist_kind")
+    sizes = dict(zip(profile.sizes["segment"], profile.sizes["customers"].astype(int), strict=True))
+    sample = ws.cached(("profile", "dist", attribute.name),
+                       lambda: prof.distribution_sample(ws.con, attribute=attribute, sizes=sizes))
+    names = _names(ws, profile)
+    named = sample.assign(segment=sample["segment"].map(lambda s: names.get(s, s)))
+    st.plotly_chart(
+        charts.distribution_chart(named, label=attribute.label, kind=shape.lower(),
+                                  order=[names[s] for s in profile.sizes["segment"]]),
+        key=_KEY + "dist", width="stretch",
+    )
+    st.caption("Box: the middle half of customers, the line is the median and the dashed line the average "
+               "(up to 1,000 customers per segment).")
+
+
+def show_drilldown(ws: Workspace, profile: prof.Profile) -> None:
+    """Pick a segment, see its customers, download them as CSV (personal data only on request)."""
+    labels = list(profile.sizes["segment"])
+    names = _names(ws, profile)
+    left, right = st.columns([3, 2])
+    label = left.selectbox("Segment", labels, format_func=lambda s: names[s], key=_KEY + "drill_segment")
+    show_personal = right.toggle("Show personal data (names, emails, phones)", value=False,
+                                 key=_KEY + "drill_pii")
+    columns = prof.drilldown_columns(ws.roles, show_personal=show_personal)
+    size = int(profile.sizes.loc[profile.sizes["segment"] == label, "customers"].iloc[0])
+    rows = prof.segment_customers(ws.con, segment=label, columns=columns, limit=DRILL_ROWS)
+    st.dataframe(rows, hide_index=True, width="stretch")
+    st.caption(f"Showing {len(rows):,} of {size:,} customers." + ("" if show_personal else
+               " Personal data is hidden."))
+    st.download_button(
+        f"Download all {size:,} customers (CSV)",
+        data=lambda: to_safe_csv(with_segment_names(
+            ws, prof.segment_customers(ws.con, segment=label, columns=columns).assign(segment=label))),
+        file_name="segment_customers.csv", mime="text/csv", key=_KEY + "drill_download",
+        icon=":material/download:",
+    )
+
+
+def _apply_names(ws: Workspace, labels: list[str]) -> None:
+    for i, label in enumerate(labels):
+        key = f"{_KEY}rename.{ws.segmentation_id}.{i}"
+        if key in st.session_state:
+            ws.rename_segment(label, st.session_state[key])
+    state.flash("Segment names saved. They are used on every page and in exports.")
+
+
+def _use_suggested(ws: Workspace, profile: prof.Profile) -> None:
+    for i, label in enumerate(profile.sizes["segment"]):
+        ws.rename_segment(label, profile.names.get(label, label))
+        st.session_state.pop(f"{_KEY}rename.{ws.segmentation_id}.{i}", None)
+    state.flash("Suggested names applied.")
+
+
+def show_rename_form(ws: Workspace, profile: prof.Profile) -> None:
+    """A small form: one name box per segment, saved for every page."""
+    labels = list(profile.sizes["segment"])
+    with st.form(_KEY + "rename_form", border=True):
+        st.caption("Give segments names your team will recognise. Suggested names come from their top traits.")
+        for i, label in enumerate(labels):
+            st.text_input(
+                f"Segment {label} (suggested: {profile.names.get(label, label)})",
+                value=ws.display_name(label), max_chars=80, key=f"{_KEY}rename.{ws.segmentation_id}.{i}",
+            )
+        st.form_submit_button("Save names", type="primary", on_click=_apply_names, args=(ws, labels))
+    st.button("Use the suggested names", on_click=_use_suggested, args=(ws, profile), key=_KEY + "suggested")

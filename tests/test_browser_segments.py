@@ -1,0 +1,36 @@
+"""The Segments page in a real browser: clustering with automatic k on the preloaded sample."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import ARTIFACTS, wait_idle
+
+pytestmark = pytest.mark.browser
+
+
+def _full_screenshot(page, name: str) -> None:
+    """The whole page (Streamlit scrolls inside the app, so the window is made tall enough first)."""
+    height = page.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+    page.set_viewport_size({"width": 1440, "height": max(1000, min(int(height) + 100, 6000))})
+    wait_idle(page)
+    page.locator(".js-plotly-plot").first.wait_for()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+
+
+def test_clustering_with_automatic_k_shows_segment_sizes(page) -> None:
+    page.get_by_role("link", name="Segments").first.click()
+    page.get_by_role("heading", name="Segments").first.wait_for()
+    page.get_by_text("Clustering", exact=True).first.click()
+    page.get_by_text("Choose for me").first.wait_for()
+    page.get_by_role("button", name="Find segments").click()
+    page.get_by_text("Your segments").wait_for(timeout=180_000)
+    page.get_by_text("segments of 5,000 customers").wait_for()
+    page.get_by_text("Segment sizes (5,000 customers in total)").wait_for()
+    page.get_by_text("How good are these segments?").wait_for()
+    bars = page.locator(".js-plotly-plot .barlayer .point")
+    bars.first.wait_for()
+    assert 2 <= bars.count() <= 10  # automatic k tries 2-10
+    page.get_by_role("link", name="Profiles").last.wait_for()
+    _full_screenshot(page, "segments_clustering_auto_k.png")

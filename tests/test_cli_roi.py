@@ -1,0 +1,110 @@
+"""``python -m segdash roi``: JSON per segment, and one-sentence errors with exit code 2."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from segdash.cli import main
+
+CUSTOMERS = """customer_id,signup_date,orders,total_spend,acquisition_channel,acquisition_cost
+C01,2023-09-02,2,100,Social,10
+C02,2023-09-02,4,200,Social,10
+C03,2022-05-03,2,60,Email,2
+C04,2022-05-03,1,40,Email,2
+C05,2023-09-02,0,0,Social,10
+C06,2021-01-01,3,300,Search,30
+C07,2021-01-01,3,300,Search,30
+C08,2023-09-02,0,0,Search,30
+C09,2023-09-02,1,40,Email,2
+C10,2025-01-01,1,60,Email,2
+"""
+LABELS = "customer_id,segment\n" + "\n".join(
+    f"C{i:02d},{seg}" for i, seg in zip(range(1, 11), "AAAABBBBCC", strict=True)) + "\n"
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> dict[str, Path]:
+    paths = {"customers": tmp_path / "customers.csv", "labels": tmp_path / "labels.csv",
+             "spend": tmp_path / "spend.csv"}
+    paths["customers"].write_text(CUSTOMERS)
+    paths["labels"].write_text(LABELS)
+    paths["spend"].write_text("channel,spend\nSocial,300\nEmail,40\nSearch,60\n")
+    return paths
+
+
+def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_json_per_segment_from_cost_column(files: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _run(capsys, "roi", str(files["customers"]), "--labels", str(files["labels"]), "--json")
+    assert code == 0
+    records = {r["segment"]: r for r in json.loads(out)}
+    assert set(records["A"]) == {"segment", "customers", "spend", "cac", "revenue", "ltv", "ltv_to_cac", "roi",
+                                 "payback_months"}
+    assert records["A"]["customers"] == 4
+    assert records["A"]["spend"] == pytest.approx(24)
+    assert records["A"]["cac"] == pytest.approx(6)
+    assert records["A"]["roi"] == pytest.approx((0.4 * 400 - 24) / 24)
+    assert records["B"]["revenue"] == pytest.approx(600)
+
+
+def test_channel_spend_and_margin(files: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _run(capsys, "roi", str(files["customers"]), "--labels", str(files["labels"]),
+                        "--channel-spend", str(files["spend"]), "--margin", "0.5", "--json")
+    assert code == 0
+    records = {r["segment"]: r for r in json.loads(out)}
+    assert records["A"]["spend"] == pytest.approx(220)  # Social 100 x 2 + Email 10 x 2
+    assert records["B"]["cac"] == pytest.approx(40)
+    assert records["C"]["roi"] == pytest.approx((0.5 * 100 - 20) / 20)
+
+
+def test_no_spend_gives_nulls(files: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    files["spend"].write_text("channel,spend\nSocial,0\n")
+    code, out, _ = _run(capsys, "roi", str(files["customers"]), "--labels", str(files["labels"]),
+                        "--channel-spend", str(files["spend"]), "--json")
+    assert code == 0
+    first = json.loads(out)[0]
+    assert first["cac"] is None and first["roi"] is None and first["payback_months"] is None
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (["--margin", "40"], "--margin is a fraction between 0 and 1"),
+    (["--margin", "-0.1"], "--margin is a fraction between 0 and 1"),
+    (["--labels", "missing.csv"], "does not exist"),
+])
+def test_bad_arguments_exit_2(files: dict[str, Path], capsys: pytest.CaptureFixture[str], change: list[str],
+                              message: str) -> None:
+    args = ["roi", str(files["customers"]), "--labels", str(files["labels"]), *change]
+    if change[0] == "--labels":
+        args = ["roi", str(files["customers"]), "--labels", str(files["labels"].parent / change[1])]
+    code, out, err = _run(capsys, *args)
+    assert code == 2
+    assert message in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_labels_that_do_not_match(files: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    files["labels"].write_text("customer_id,segment\nC01,A\nX99,B\n")
+    code, _, err = _run(capsys, "roi", str(files["customers"]), "--labels", str(files["labels"]))
+    assert code == 2
+    assert "do not match the customers" in err
+
+
+def test_spend_for_unknown_channel(files: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    files["spend"].write_text("channel,spend\nTikTok,500\n")
+    code, _, err = _run(capsys, "roi", str(files["customers"]), "--labels", str(files["labels"]),
+                        "--channel-spend", str(files["spend"]))
+    assert code == 2
+    assert "'TikTok'" in err
+
+
+def test_text_output(files: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _run(capsys, "roi", str(files["customers"]), "--labels", str(files["labels"]))
+    assert code == 0
+    assert "All customers" in out and "ROI to date" in out

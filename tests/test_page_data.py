@@ -1,0 +1,236 @@
+"""The Data page (AppTest): reconciliation, rejected lines, roles, errors, sheets, uploads."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from segdash.ui import state
+
+DATA_PAGE = "pages/data.py"
+
+#: Comma-separated; line 4 has a field too many and cannot be loaded (header is line 1).
+MALFORMED = "id,name,spend\n1,Ann,10\n2,Bo,20\n3,Cy,30,40,50,60\n4,Di,40\n5,Ed,50\n"
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "data"
+    folder.mkdir()
+    monkeypatch.setenv("SEGDASH_DATA_DIR", str(folder))
+    return folder
+
+
+def _workspace(at):
+    return at.session_state[state.WORKSPACE]
+
+
+def _texts(elements) -> list[str]:
+    return [str(element.value) for element in elements]
+
+
+def _open_from_folder(at, name: str) -> None:
+    at.selectbox(key=state.FOLDER_FILE).set_value(name)
+    next(button for button in at.button if button.label == "Open").click()
+    at.run()
+
+
+def _preview(at):
+    return at.dataframe[-1].value
+
+
+def test_sample_reconciliation(make_app) -> None:
+    at = make_app()
+    at.run()
+    assert not at.exception
+    assert any("5,000 rows in the file · 5,000 loaded · 0 rejected" in text for text in _texts(at.success))
+    assert not at.warning
+    assert any("customers.csv" in sub.value for sub in at.subheader)
+    found = " ".join(_texts(at.caption))
+    assert "comma-separated" in found and "23 columns" in found
+    assert len(_preview(at)) == 100
+
+
+def test_no_data_shows_how_to_load(make_app, data_dir: Path) -> None:
+    at = make_app(None)
+    at.run()
+    assert not at.exception
+    assert any("No customer file is loaded yet" in text for text in _texts(at.info))
+    assert any(str(data_dir) in text and "SEGDASH" in text for text in _texts(at.caption))
+
+
+def test_malformed_lines_from_data_folder(make_app, data_dir: Path) -> None:
+    (data_dir / "orders.csv").write_text(MALFORMED)
+    at = make_app(None)
+    at.run()
+    _open_from_folder(at, "orders.csv")
+    assert not at.exception
+    warnings = _texts(at.warning)
+    assert any("5 rows in the file · 4 loaded · 1 rejected" in text for text in warnings), warnings
+    assert any("line 4" in text for text in warnings), warnings
+    rejected = at.dataframe[0].value
+    assert rejected["line"].tolist() == [4]
+    assert "3,Cy,30,40,50,60" in rejected["raw"].iloc[0]
+    assert any(button.label.startswith("Download rejected rows") for button in at.get("download_button"))
+    assert _workspace(at).imported.rows_loaded == 4
+
+
+def test_role_edit_persists_across_reruns_and_pages(make_app) -> None:
+    at = make_app()
+    at.run()
+    table = at.data_editor[0].value
+    row = table.index[table["name"] == "country"][0]
+    assert table.loc[row, "role"] == "Geographic"
+    assert "country" in _preview(at).columns
+    at.session_state[state.ROLE_EDITOR] = {
+        "edited_rows": {int(row): {"role": "Personal data"}}, "added_rows": [], "deleted_rows": [],
+    }
+    at.run()
+    assert not at.exception
+    assert _workspace(at).roles["country"] == "pii"
+    assert "country" not in _preview(at).columns  # personal data hidden from the preview
+    at.switch_page("pages/segments.py").run()
+    at.switch_page(DATA_PAGE).run()
+    assert not at.exception
+    assert _workspace(at).roles["country"] == "pii"
+    table = at.data_editor[0].value
+    shown = table.set_index("name")
+    assert shown.loc["country", "role"] == "Personal data"
+    assert shown.loc["country", "used_for"] == "Excluded from segments and exports"
+    at.toggle(key=state.SHOW_PII).set_value(True).run()
+    assert "country" in _preview(at).columns
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [("empty.csv", b""), ("picture.csv", bytes(range(256)) * 8)],
+    ids=["empty", "binary"],
+)
+def test_bad_file_from_folder_keeps_previous_data(make_app, data_dir: Path, name: str, content: bytes) -> None:
+    (data_dir / name).write_bytes(content)
+    at = make_app()
+    at.run()
+    _open_from_folder(at, name)
+    assert not at.exception
+    errors = _texts(at.error)
+    assert len(errors) == 1 and name in errors[0] and "Still loaded" in errors[0], errors
+    assert "Traceback" not in errors[0]
+    assert any("5,000 rows in the file" in text for text in _texts(at.success))
+    assert len(_preview(at)) == 100
+    assert _workspace(at).imported.source == "customers.csv"
+
+
+def test_bad_upload_keeps_previous_data_and_page_stays_usable(make_app, data_dir: Path) -> None:
+    (data_dir / "orders.csv").write_text(MALFORMED)
+    at = make_app()
+    at.run()
+    at.file_uploader(key=state.UPLOADER).set_value(("photo.png", b"\x89PNG\r\n\x1a\n" + bytes(500), "image/png"))
+    at.run()
+    assert not at.exception
+    assert len(at.error) == 1 and "photo.png" in at.error[0].value
+    assert len(_preview(at)) == 100
+    # the page still works: another file opens and the error goes away
+    _open_from_folder(at, "orders.csv")
+    assert not at.error
+    assert _workspace(at).imported.source == "orders.csv"
+
+
+def test_upload_imports_once_and_removes_its_temporary_copy(make_app) -> None:
+    at = make_app(None)
+    at.run()
+    at.file_uploader(key=state.UPLOADER).set_value(("shop;export.csv", b"id;spend\nA;1\nB;2\nC;3\n", "text/csv"))
+    at.run()
+    assert not at.exception
+    ws = _workspace(at)
+    first = ws.imported
+    assert first.source == "shop;export.csv" and first.rows_loaded == 3
+    assert any("3 rows in the file · 3 loaded · 0 rejected" in text for text in _texts(at.success))
+    temp_dir = Path(at.session_state[state.TEMP_DIR].name)
+    assert temp_dir.is_dir() and list(temp_dir.iterdir()) == []
+    at.run()  # a rerun with the same upload does not import it again
+    assert _workspace(at).imported is first
+
+
+def _workbook(path: Path) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    about = book.active
+    about.title = "About"
+    about.append(["Column", "Meaning"])
+    about.append(["id", "Customer number"])
+    about.append(["spend", "Total spend in euros"])
+    customers = book.create_sheet("Customers")
+    customers.append(["id", "spend", "channel"])
+    for row in [(1, 10.5, "Email"), (2, 20, "Social"), (3, 30, "Email"), (4, 40, "Store")]:
+        customers.append(row)
+    book.save(path)
+
+
+def test_excel_sheet_picker_lists_sheets_and_switching_reloads(make_app, data_dir: Path) -> None:
+    _workbook(data_dir / "book.xlsx")
+    at = make_app(None)
+    at.run()
+    _open_from_folder(at, "book.xlsx")
+    assert not at.exception
+    assert _workspace(at).imported.sheet == "Customers"
+    picker = at.selectbox(key=state.SHEET_PICK)
+    assert [option.split(" · ")[0] for option in picker.options] == ["About", "Customers"]
+    assert picker.value == "Customers"
+    labels = " | ".join(picker.options)
+    assert "4 rows" in labels and "a table" in labels and "not a table" in labels, labels
+    assert any("4 rows in the file · 4 loaded" in text for text in _texts(at.success))
+    picker.set_value("About").run()
+    assert not at.exception
+    ws = _workspace(at)
+    assert ws.imported.sheet == "About"
+    assert ws.imported.rows_loaded == 2
+    assert at.selectbox(key=state.SHEET_PICK).value == "About"
+
+
+def test_uploaded_workbook_switches_sheets_and_its_copy_goes_when_another_file_loads(make_app, tmp_path: Path) -> None:
+    _workbook(tmp_path / "book.xlsx")
+    at = make_app(None)
+    at.run()
+    uploader = at.file_uploader(key=state.UPLOADER)
+    uploader.set_value(("book.xlsx", (tmp_path / "book.xlsx").read_bytes(), "application/vnd.ms-excel")).run()
+    assert not at.exception
+    assert _workspace(at).imported.sheet == "Customers"
+    temp_dir = Path(at.session_state[state.TEMP_DIR].name)
+    assert len(list(temp_dir.iterdir())) == 1  # kept while its sheets can be switched
+    at.selectbox(key=state.SHEET_PICK).set_value("About").run()
+    assert not at.exception
+    assert _workspace(at).imported.sheet == "About"
+    assert _workspace(at).imported.source == "book.xlsx"
+    at.file_uploader(key=state.UPLOADER).set_value(("next.csv", b"id,spend\n1,2\n", "text/csv")).run()
+    assert _workspace(at).imported.source == "next.csv"
+    assert list(temp_dir.iterdir()) == []
+    assert state.SHEET_PICK not in [box.key for box in at.selectbox]  # a CSV has no sheets
+
+
+REAL_DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+REAL_FILES = {
+    "Mall_Customers.csv": 200,
+    "marketing_campaign.csv": 2240,
+    "WA_Fn-UseC_-Telco-Customer-Churn.csv": 7043,
+    "bank.csv": 4521,
+    "Online Retail.xlsx": 40000,
+}
+
+
+@pytest.mark.realdata
+def test_real_files_open_from_the_data_folder(make_app, monkeypatch: pytest.MonkeyPatch) -> None:
+    if not REAL_DATA.is_dir():
+        pytest.skip("../shared/datasets is not here")
+    monkeypatch.setenv("SEGDASH_DATA_DIR", str(REAL_DATA))
+    at = make_app(None, timeout=180)
+    at.run()
+    for name, rows in REAL_FILES.items():
+        _open_from_folder(at, name)
+        assert not at.exception, name
+        assert not at.error, (name, _texts(at.error))
+        expected = f"{rows:,} rows in the file · {rows:,} loaded · 0 rejected"
+        assert any(expected in text for text in _texts(at.success)), (name, _texts(at.success), _texts(at.warning))
+        assert len(_preview(at)) == min(rows, 100)
+        assert len(at.data_editor[0].value) == len(_workspace(at).roles)

@@ -1,0 +1,99 @@
+"""AppTest of the Profiles page: a segmentation set on the session's workspace, then the page."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from segdash.schema import Segmentation
+from segdash.segment.base import write_labels
+from segdash.ui import state
+
+
+def segment_session(at, rule: str = "age") -> object:
+    """Run the app once (sample loaded), then label every customer by a simple age/income rule."""
+    at.run()
+    ws = at.session_state[state.WORKSPACE]
+    frame = ws.con.execute("SELECT _row, age, income FROM customers ORDER BY _row").df().fillna(0)
+    if rule == "one":
+        labels = np.full(len(frame), "1")
+    else:
+        labels = np.where(frame["age"] >= 60, "1", np.where(frame["income"] >= 90_000, "2", "3"))
+    sizes = write_labels(ws.con, frame["_row"].to_numpy(), labels)
+    ws.set_segmentation(Segmentation(method="kmeans", settings={"rule": rule}, sizes=sizes, k=len(sizes),
+                                     features=["age", "income", "orders"]))
+    return ws
+
+
+def texts(elements) -> str:
+    return "\n".join(str(e.value) for e in elements)
+
+
+def test_profiles_without_segments_points_to_segments(make_app):
+    at = make_app()
+    at.run()
+    at.switch_page("pages/profiles.py").run()
+    assert not at.exception
+    assert "No segments yet" in texts(at.info)
+
+
+def test_profiles_page_shows_everything(make_app):
+    at = make_app()
+    ws = segment_session(at)
+    at.switch_page("pages/profiles.py").run()
+    assert not at.exception, at.exception
+    assert [t.value for t in at.title] == ["Profiles"]
+    markdown = texts(at.markdown)
+    assert "Segments differ clearly on" in markdown
+    subheaders = [s.value for s in at.subheader]
+    assert subheaders == [
+        "Segments at a glance", "What sets each segment apart", "Are the differences real?", "Map of customers",
+        "Compare one attribute across segments", "Customers in a segment", "Rename segments",
+    ]
+    # generic labels got names from their traits
+    assert ws.display_name("1").startswith("Older")
+    assert "Older" in markdown  # a card title
+    proof = [df.value for df in at.dataframe if "Differs?" in df.value.columns][0]
+    assert {"Attribute", "Differs?", "Strength"} <= set(proof.columns)
+    assert proof.set_index("Attribute").loc["Age", "Differs?"] == "Yes"
+    sizes = at.dataframe[0].value
+    assert sizes["Customers"].sum() == 5000
+    # drill-down hides personal data by default, shows it on request
+    drill = [df.value for df in at.dataframe if "customer_id" in df.value.columns][0]
+    assert "email" not in drill.columns and len(drill) == 200
+    at.toggle(key="segdash.profiles.drill_pii").set_value(True).run()
+    drill = [df.value for df in at.dataframe if "customer_id" in df.value.columns][0]
+    assert "email" in drill.columns
+    # changing the distribution's attribute reruns without error
+    at.selectbox(key="segdash.profiles.dist_attr").select_index(3).run()
+    assert not at.exception
+
+
+def test_rename_is_used_everywhere_and_shown_as_text(make_app):
+    at = make_app()
+    ws = segment_session(at)
+    at.switch_page("pages/profiles.py").run()
+    boxes = at.text_input
+    assert len(boxes) == 3
+    boxes[0].set_value("<b>x</b>")
+    boxes[1].set_value("=1+1")
+    at.button[0].click().run()  # the form's "Save names"
+    assert not at.exception
+    labels = list(ws.segmentation.sizes)
+    assert ws.display_name(labels[0]) == "<b>x</b>"
+    assert ws.display_name(labels[1]) == "=1+1"
+    assert "Segment names saved" in texts(at.success)
+    markdown = texts(at.markdown)
+    assert r"\<b\>x\</b\>" in markdown  # escaped: shown as text, not bold
+    sizes = at.dataframe[0].value
+    assert {"<b>x</b>", "=1+1"} <= set(sizes["Segment"])
+    assert at.selectbox(key="segdash.profiles.drill_segment").format_func(labels[0]) == "<b>x</b>"
+
+
+def test_one_segment_says_tests_need_two(make_app):
+    at = make_app()
+    segment_session(at, rule="one")
+    at.switch_page("pages/profiles.py").run()
+    assert not at.exception
+    assert "only one segment" in texts(at.warning)
+    assert "nothing to compare" in texts(at.info)
+    assert at.dataframe[0].value["Customers"].sum() == 5000

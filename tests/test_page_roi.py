@@ -1,0 +1,114 @@
+"""AppTest of the Acquisition & ROI page over the bundled sample."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from segdash import db
+from segdash.schema import Segmentation
+from segdash.segment.base import write_labels
+from segdash.ui import roi as ui
+from tests.conftest import SAMPLE
+
+PAGE = "pages/roi.py"
+# Our constant: segments "Paid" (paid search, social, affiliate) and "Free" (the rest).
+_SEGMENT_SQL = """SELECT _row, CASE WHEN acquisition_channel IN ('Paid search', 'Social', 'Affiliate')
+                  THEN 'Paid' ELSE 'Free' END AS segment FROM customers ORDER BY _row"""
+
+
+def _segment(at: object) -> None:
+    ws = at.session_state["segdash.workspace"]
+    labels = db.fetch_df(ws.con, _SEGMENT_SQL)
+    sizes = write_labels(ws.con, labels["_row"].to_numpy(), labels["segment"].to_numpy())
+    ws.set_segmentation(Segmentation(method="dimensions", settings={"dimensions": ["acquisition_channel"]},
+                                     sizes=sizes, k=len(sizes)))
+    ws.rename_segment("Paid", "Paid channels")
+
+
+def _open(make_app: Callable[..., object], sample: Path | None = SAMPLE) -> object:
+    at = make_app(sample)
+    at.run()
+    _segment(at)
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    return at
+
+
+def _table(at: object) -> pd.DataFrame:
+    """The per-segment table (the spend editor, when shown, is also a data frame)."""
+    return next(d.value for d in at.dataframe if "ROI to date" in d.value.columns and "Segment" in d.value.columns)
+
+
+def _metric(at: object, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def test_needs_a_segmentation_first(make_app: Callable[..., object]) -> None:
+    at = make_app()
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    assert any("No segments yet" in info.value for info in at.info)
+
+
+def test_figures_per_segment_from_cost_column(make_app: Callable[..., object]) -> None:
+    at = _open(make_app)
+    table = _table(at)
+    assert table["Segment"].tolist()[-1] == "All customers"
+    assert set(table["Segment"]) == {"Paid channels", "Free", "All customers"}
+    assert _metric(at, "Customers") == "5,000"
+    assert table["Customers"].tolist()[-1] == "5,000"
+    sample = pd.read_csv(SAMPLE)
+    assert _metric(at, "Acquisition spend") == f"{sample['acquisition_cost'].sum():,.0f}"
+    assert any("returns" in md.value for md in at.markdown)
+    assert not at.error
+
+
+def test_entered_channel_spend_changes_roi(make_app: Callable[..., object]) -> None:
+    at = _open(make_app)
+    before = _table(at).set_index("Segment")["ROI to date"].to_dict()
+    at.radio(key=ui.COST_SOURCE).set_value(ui.COST_CHANNEL_OPTION).run()
+    # No spend applied yet: n/a with the reason.
+    assert _table(at).set_index("Segment").loc["Free", "ROI to date"] == "n/a — no acquisition spend recorded"
+    at.session_state[ui.SPEND_APPLIED] = pd.DataFrame({"channel": ["Social", "Email"], "spend": [50_000.0, 1_000.0]})
+    at.run()
+    assert not at.exception
+    after = _table(at).set_index("Segment")
+    assert after.loc["All customers", "Acquisition spend"] == "51,000"
+    assert after.loc["Paid channels", "ROI to date"] != before["Paid channels"]
+    assert not after.loc["Paid channels", "ROI to date"].startswith("n/a")
+
+
+def test_margin_out_of_range_shows_error_and_page_keeps_working(make_app: Callable[..., object]) -> None:
+    at = _open(make_app)
+    at.number_input(key=ui.MARGIN).set_value(150.0).run()
+    assert not at.exception
+    assert any("Gross margin must be between 0% and 100%" in e.value for e in at.error)
+    assert len(_table(at)) == 3
+
+
+def test_reset_returns_to_current_split(make_app: Callable[..., object]) -> None:
+    at = _open(make_app)
+    sliders = [s for s in at.slider if s.key and s.key.startswith(ui.SHARE)]
+    assert len(sliders) == 2
+    start = [s.value for s in sliders]
+    assert sum(start) == pytest.approx(100)
+    sliders[0].set_value(90.0).run()
+    assert any("add up to" in w.value for w in at.warning) or sum(start) - start[0] + 90 == pytest.approx(100)
+    next(b for b in at.button if b.label == "Reset to the current split").click().run()
+    assert [s.value for s in at.slider if s.key and s.key.startswith(ui.SHARE)] == start
+    assert any("linear projection" in c.value.lower() for c in at.caption)
+
+
+def test_file_without_cost_data_asks_for_spend(make_app: Callable[..., object], tmp_path: Path) -> None:
+    sample = pd.read_csv(SAMPLE).drop(columns=["acquisition_cost"]).head(300)
+    path = tmp_path / "no_cost.csv"
+    sample.to_csv(path, index=False)
+    at = _open(make_app, path)
+    assert any("no acquisition cost per customer" in info.value for info in at.info)
+    assert _table(at).set_index("Segment").loc["All customers", "CAC (cost per customer)"] == (
+        "n/a — no acquisition spend recorded")

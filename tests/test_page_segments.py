@@ -1,0 +1,133 @@
+"""AppTest of the Segments page: each method from the form to the summary, errors on the page."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from segdash.ui.state import WORKSPACE
+
+K = "segdash.segments."
+
+
+@pytest.fixture
+def segments_page(make_app: Callable[..., object]) -> object:
+    at = make_app(timeout=180)
+    at.run()
+    at.switch_page("pages/segments.py")
+    at.run()
+    assert not at.exception
+    return at
+
+
+def _texts(at: object) -> str:
+    return "\n".join([m.value for m in at.markdown] + [c.value for c in at.caption])
+
+
+def test_clustering_with_automatic_k_shows_the_summary(segments_page: object) -> None:
+    at = segments_page
+    assert at.radio(key=K + "method").value == "Clustering"
+    features = at.multiselect(key=K + "features").value
+    assert "orders" in features and "total_spend" in features
+    assert not {"name", "email", "customer_id"} & set(at.multiselect(key=K + "features").options)
+    at.button(key=K + "cluster_run").click()
+    at.run()
+    assert not at.exception and not at.error
+    ws = at.session_state[WORKSPACE]
+    seg = ws.segmentation
+    assert seg is not None and seg.method == "kmeans" and sum(seg.sizes.values()) == 5000
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Segments"] == str(seg.k) and metrics["Customers"] == "5,000"
+    assert "Stability" in metrics
+    assert f"**{seg.k} segments** of 5,000 customers" in _texts(at)
+    assert len(at.get("plotly_chart")) == 2  # sizes and the k-scores chart
+    # the result stays on screen on the next run, without refitting
+    at.run()
+    assert at.session_state[WORKSPACE].segmentation is seg
+    assert {m.label for m in at.metric} >= {"Segments", "Stability"}
+
+
+def test_dimensions_with_typed_edges_and_pooling(segments_page: object) -> None:
+    at = segments_page
+    at.radio(key=K + "method").set_value("By dimensions").run()
+    at.multiselect(key=K + "dims").set_value(["country", "age"]).run()
+    at.selectbox(key=K + "banding.age").set_value("edges")
+    at.text_input(key=K + "edges.age").set_value("25, 35, 50, 65")
+    at.number_input(key=K + "min_size").set_value(100)
+    at.button(key=K + "dims_run").click()
+    at.run()
+    assert not at.exception and not at.error
+    seg = at.session_state[WORKSPACE].segmentation
+    assert seg.method == "dimensions" and sum(seg.sizes.values()) == 5000
+    assert all(n >= 100 for label, n in seg.sizes.items() if label != "Other")
+    assert any(" · age 25-34" in label for label in seg.sizes)
+    assert any("pooled into 'Other'" in note for note in seg.notes)
+    assert "pooled into" in _texts(at)
+    table = at.dataframe[0].value
+    assert "Who is in it" in table.columns and table["Customers"].sum() == 5000
+
+
+def test_dimensions_with_a_filter_labels_the_rest(segments_page: object) -> None:
+    at = segments_page
+    at.radio(key=K + "method").set_value("By dimensions").run()
+    at.multiselect(key=K + "dims").set_value(["gender"]).run()
+    at.number_input(key=K + "n_conditions").set_value(1).run()
+    at.selectbox(key=K + "cond.col.0").set_value("age")
+    at.selectbox(key=K + "cond.op.0").set_value(">=")
+    at.text_input(key=K + "cond.value.0").set_value("65")
+    at.button(key=K + "dims_run").click()
+    at.run()
+    assert not at.exception and not at.error
+    seg = at.session_state[WORKSPACE].segmentation
+    assert "Not segmented" in seg.sizes and sum(seg.sizes.values()) == 5000
+    assert "Not segmented" in _texts(at)
+
+
+def test_rfm_from_customer_columns(segments_page: object) -> None:
+    at = segments_page
+    at.radio(key=K + "method").set_value("RFM").run()
+    assert at.selectbox(key=K + "rfm.frequency").value == "orders"
+    at.button(key=K + "rfm_run").click()
+    at.run()
+    assert not at.exception and not at.error
+    seg = at.session_state[WORKSPACE].segmentation
+    assert seg.method == "rfm" and "Champions" in seg.sizes and sum(seg.sizes.values()) == 5000
+    rfm_table = at.dataframe[1].value
+    assert "Rule" in rfm_table.columns and (rfm_table["Customers"].sum() == 5000)
+
+
+@pytest.mark.parametrize(
+    ("setup", "words"),
+    [
+        (lambda at: at.multiselect(key=K + "features").set_value([]), "feature"),
+        (lambda at: (at.radio(key=K + "k_mode").set_value("Fixed number"),
+                     at.number_input(key=K + "k").set_value(30),
+                     at.multiselect(key=K + "features").set_value(["gender"])), "distinct"),
+    ],
+)
+def test_impossible_clustering_settings_are_explained(segments_page: object, setup: Callable, words: str) -> None:
+    at = segments_page
+    setup(at)
+    at.button(key=K + "cluster_run").click()
+    at.run()
+    assert not at.exception
+    assert at.error and words in at.error[0].value
+    assert at.session_state[WORKSPACE].segmentation is None
+
+
+def test_bad_rfm_reference_date_is_explained(segments_page: object) -> None:
+    at = segments_page
+    at.radio(key=K + "method").set_value("RFM").run()
+    at.text_input(key=K + "rfm_reference").set_value("31/12/2024")
+    at.button(key=K + "rfm_run").click()
+    at.run()
+    assert not at.exception and "YYYY-MM-DD" in at.error[0].value
+
+
+def test_page_without_data_points_to_the_data_page(make_app: Callable[..., object]) -> None:
+    at = make_app(None)
+    at.run()
+    at.switch_page("pages/segments.py")
+    at.run()
+    assert not at.exception and "No customer file is loaded" in at.info[0].value
