@@ -16,14 +16,14 @@ data_ui.show_load_error(ws)
 
 if ws.imported is not None:
     data_ui.import_report(ws)
+    data_ui.rejected_rows(ws.imported)
 else:
     st.info("No customer file is loaded yet. Upload one or open one from the server's data folder below.",
             icon=":material/info:")
 
-if ws.imported is not None:
-    data_ui.rejected_rows(ws.imported)
-
 st.subheader("Load another file" if ws.has_data else "Load a customer file", anchor=False)
+if ws.has_data:
+    st.caption("A new file replaces the data loaded now, and any segments made from it.")
 data_ui.file_loader(ws)
 
 if ws.imported is not None:

@@ -48,11 +48,12 @@ import pandas as pd
 from segdash import db
 from segdash.db import ROW, TABLE
 
-#: Above this many rows, profiles use approximate distinct counts and medians.
+#: Above this many rows, profiles use approximate distinct counts (HyperLogLog).
 EXACT_LIMIT = 200_000
 #: Rows looked at (roughly) for the content facts that suggest roles. Bigger tables are sampled by
 #: blocks (DuckDB ``TABLESAMPLE system``, repeatable): 3x faster than row sampling on 1M rows.
 ROLE_SAMPLE_ROWS = 50_000
+#: Ibis sampling method for the role facts (``"block"``: DuckDB ``TABLESAMPLE system``).
 SAMPLE_METHOD = "block"
 #: Bins of a number or date histogram.
 HISTOGRAM_BINS = 12
@@ -385,7 +386,8 @@ def format_number(value: Any) -> str:
     Returns
     -------
     str
-        ``84835.0`` -> ``"84,835"``, ``2.555`` -> ``"2.56"``, ``0.00123`` -> ``"0.00123"``.
+        ``84835.0`` -> ``"84,835"``, ``1234.5`` -> ``"1,234.5"``, ``2.556`` -> ``"2.56"``,
+        ``0.00123`` -> ``"0.00123"``.
     """
     number = float(value)
     if math.isnan(number):

@@ -310,6 +310,24 @@ def suggest_columns(roles: Mapping[str, str], types: Mapping[str, str]) -> Econo
     )
 
 
+def text_cost_columns(roles: Mapping[str, str], types: Mapping[str, str]) -> list[str]:
+    """Columns marked as acquisition cost whose values are not numbers (so they cannot be used).
+
+    Parameters
+    ----------
+    roles
+        Column -> role.
+    types
+        Column -> type.
+
+    Returns
+    -------
+    list[str]
+        Such columns, in file order.
+    """
+    return [c for c, r in roles.items() if r == "acquisition_cost" and types.get(c) != "number"]
+
+
 def check_columns(columns: EconomicsColumns, types: Mapping[str, str]) -> None:
     """Check each chosen column has the right type.
 
@@ -578,7 +596,7 @@ def spend_template(channels: Sequence[str], *, previous: pd.DataFrame | None = N
     Returns
     -------
     pandas.DataFrame
-        Columns ``channel`` (text) and ``spend`` (float, NaN = not entered).
+        Columns ``channel`` (text) and ``spend`` (float, 0 where nothing was entered).
     """
     amounts: dict[str, float] = {}
     if previous is not None and len(previous):
@@ -590,7 +608,7 @@ def spend_template(channels: Sequence[str], *, previous: pd.DataFrame | None = N
             if value is not None:
                 amounts[channel] = value
     return pd.DataFrame({"channel": [str(c) for c in channels],
-                         "spend": [amounts.get(str(c), np.nan) for c in channels]}).astype({"spend": float})
+                         "spend": [amounts.get(str(c), 0.0) for c in channels]}).astype({"spend": float})
 
 
 def channel_list(con: duckdb.DuckDBPyConnection, *, channel: str | None) -> list[str]:
@@ -839,18 +857,22 @@ def _aggregate(
             per_customer = per_customer.filter(per_customer.signup <= ibis.literal(assumptions.period_end, "date"))
     joined = labels.join(per_customer, "_sd_row")
     dated = joined.tenure.notnull()
-    cells = joined.group_by(["segment", "channel"]).aggregate(
-        customers=joined.count(),
-        cost_sum=joined.cost.sum().fill_null(zero),
-        negative_cost=(joined.cost < 0).sum().fill_null(0),
-        missing_cost=joined.cost.isnull().sum().fill_null(0),
-        revenue=joined.revenue.sum().fill_null(zero),
-        orders=joined.orders.sum().fill_null(zero),
-        dated_customers=dated.sum().fill_null(0),
-        tenure=joined.tenure.sum().fill_null(zero),
-        dated_revenue=dated.ifelse(joined.revenue, zero).sum().fill_null(zero),
-        dated_orders=dated.ifelse(joined.orders, zero).sum().fill_null(zero),
-    )
+    sums: dict[str, ibis.Value] = {"customers": joined.count()}
+    if columns.cost is not None:
+        sums.update(cost_sum=joined.cost.sum().fill_null(zero),
+                    negative_cost=(joined.cost < 0).sum().fill_null(0),
+                    missing_cost=joined.cost.isnull().sum().fill_null(0))
+    if columns.revenue is not None:
+        sums["revenue"] = joined.revenue.sum().fill_null(zero)
+    if columns.orders is not None:
+        sums["orders"] = joined.orders.sum().fill_null(zero)
+    if columns.signup is not None and as_of is not None:
+        sums.update(dated_customers=dated.sum().fill_null(0), tenure=joined.tenure.sum().fill_null(zero))
+        if columns.revenue is not None:
+            sums["dated_revenue"] = joined.revenue.sum(where=dated).fill_null(zero)
+        if columns.orders is not None:
+            sums["dated_orders"] = joined.orders.sum(where=dated).fill_null(zero)
+    cells = joined.group_by(["segment", "channel"]).aggregate(**sums)
     if spend_table is not None and len(spend_table):
         spend = ibis.memtable(pd.DataFrame({"_sd_channel": spend_table["channel"].astype(str),
                                             "_sd_spend": spend_table["spend"].astype(float)}))
@@ -864,9 +886,9 @@ def _aggregate(
         cells = cells.mutate(spend=zero)
     frame = cells.execute()
     for column in ("customers", "negative_cost", "missing_cost", "dated_customers"):
-        frame[column] = frame[column].astype("int64")
+        frame[column] = frame[column].astype("int64") if column in frame.columns else 0
     for column in ("cost_sum", "revenue", "orders", "tenure", "dated_revenue", "dated_orders", "spend"):
-        frame[column] = frame[column].astype("float64")
+        frame[column] = frame[column].astype("float64") if column in frame.columns else 0.0
     frame["segment"] = frame["segment"].astype(str)
     frame["channel"] = frame["channel"].astype(str)
     return frame

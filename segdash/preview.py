@@ -98,6 +98,28 @@ def preview_rows(
     return expr.to_pandas().set_index(db.ROW)
 
 
+def columns_with_times(frame: pd.DataFrame) -> list[str]:
+    """Date columns of ``frame`` where some value has a time of day (others show as plain dates).
+
+    Parameters
+    ----------
+    frame
+        A few rows, such as :func:`preview_rows` returns.
+
+    Returns
+    -------
+    list of str
+    """
+    found = []
+    for name in frame.columns:
+        column = frame[name]
+        if pd.api.types.is_datetime64_any_dtype(column):
+            present = column.dropna()
+            if bool((present != present.dt.normalize()).any()):
+                found.append(str(name))
+    return found
+
+
 def _finite(value: Any) -> bool:
     if value is None:
         return False
@@ -321,7 +343,7 @@ def rejected_lines_text(result: ImportResult, *, limit: int = 10) -> str:
         return f"line {lines[0]}"
     if len(lines) <= limit:
         return f"lines {', '.join(lines[:-1])} and {lines[-1]}"
-    return f"lines {', '.join(lines[:limit])}, ... ({len(lines):,} in all)"
+    return f"lines {', '.join(lines[:limit])}, ... ({max(len(lines), result.rows_rejected):,} in all)"
 
 
 def found_text(result: ImportResult) -> str:

@@ -33,6 +33,7 @@ from typing import Any
 
 import duckdb
 import ibis
+import ibis.selectors as selectors
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -101,7 +102,7 @@ class Profile:
     traits
         One row per segment x attribute (x category value): see :func:`compute_traits`.
     percentiles
-        Attribute name -> the overall 1st..99th percentiles (numbers only).
+        Attribute name -> everyone's 1st..99th percentiles, estimated from the sample (numbers only).
     top_traits
         ``segment, rank, attribute, value, std_diff, text``: each segment's distinguishing traits.
     names
@@ -294,13 +295,11 @@ def segment_sizes(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 # -- traits ----------------------------------------------------------------------------------
 
 
-def numeric_summary(
-    con: duckdb.DuckDBPyConnection, *, attributes: list[Attribute]
-) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+def numeric_summary(con: duckdb.DuckDBPyConnection, *, attributes: list[Attribute]) -> pd.DataFrame:
     """Count, mean, median and standard deviation of every number per segment and overall.
 
-    Two DuckDB queries (grouped and overall); the overall one also returns each attribute's
-    1st..99th percentiles.
+    Two DuckDB queries: grouped over ``customers JOIN segment_labels`` and overall over
+    ``customers`` (every imported row has a label, so that is everyone).
 
     Parameters
     ----------
@@ -311,15 +310,16 @@ def numeric_summary(
 
     Returns
     -------
-    tuple[pandas.DataFrame, dict[str, numpy.ndarray]]
+    pandas.DataFrame
         Long table ``segment`` (``None`` = everyone), ``attribute``, ``n``, ``missing``, ``mean``,
-        ``median``, ``sd``; and attribute -> 99 overall percentiles.
+        ``median``, ``sd``.
     """
     numeric = [a for a in attributes if a.numeric]
     if not numeric:
-        return pd.DataFrame(columns=["segment", "attribute", "n", "missing", "mean", "median", "sd"]), {}
+        return pd.DataFrame(columns=["segment", "attribute", "n", "missing", "mean", "median", "sd"])
     table = _joined(con)
-    as_of = _as_of(con, table, numeric)
+    customers = db.backend(con).table(db.TABLE)  # every imported row has a label: overall = all rows
+    as_of = _as_of(con, customers, numeric)
     metrics: dict[str, Any] = {"rows": table.count()}
     for i, attribute in enumerate(numeric):
         expr = _numeric_expr(table, attribute, as_of)
@@ -328,10 +328,14 @@ def numeric_summary(
         metrics[f"median{i}"] = expr.median()
         metrics[f"sd{i}"] = expr.std()
     grouped = table.group_by("segment").aggregate(**metrics).execute()
-    overall_metrics = dict(metrics)
+    overall_metrics: dict[str, Any] = {"rows": customers.count()}
     for i, attribute in enumerate(numeric):
-        overall_metrics[f"pct{i}"] = _numeric_expr(table, attribute, as_of).quantile(_PERCENTILES)
-    overall = table.aggregate(**overall_metrics).execute()
+        expr = _numeric_expr(customers, attribute, as_of)
+        overall_metrics[f"n{i}"] = expr.count()
+        overall_metrics[f"mean{i}"] = expr.mean()
+        overall_metrics[f"sd{i}"] = expr.std()
+        overall_metrics[f"median{i}"] = expr.median()
+    overall = customers.aggregate(**overall_metrics).execute()
     overall["segment"] = None
     frames = []
     for source in (grouped, overall):
@@ -349,13 +353,7 @@ def numeric_summary(
                     }
                 )
             )
-    percentiles = {}
-    for i, attribute in enumerate(numeric):
-        values = overall[f"pct{i}"].iloc[0]
-        percentiles[attribute.name] = (
-            np.asarray(values, dtype=float) if values is not None else np.full(len(_PERCENTILES), np.nan)
-        )
-    return pd.concat(frames, ignore_index=True), percentiles
+    return pd.concat(frames, ignore_index=True)
 
 
 def category_counts(
@@ -384,18 +382,15 @@ def category_counts(
     if not categorical:
         return pd.DataFrame(columns=["attribute", "segment", "value", "count"])
     table = _joined(con)
-    parts = []
+    wide = {}
     for i, attribute in enumerate(categorical):
         column = table[attribute.name]
-        value = ibis.ifelse(column, "yes", "no") if attribute.kind == BOOLEAN else column.cast("string")
-        grouped = (
-            table.select(segment=table.segment, value=value)
-            .group_by(["segment", "value"])
-            .aggregate(count=lambda t: t.count())
-            .mutate(attribute=ibis.literal(i, type="int64"))
-        )
-        parts.append(grouped)
-    counts = parts[0].union(*parts[1:], distinct=False) if len(parts) > 1 else parts[0]
+        wide[f"c{i}"] = ibis.ifelse(column, "yes", "no") if attribute.kind == BOOLEAN else column.cast("string")
+    # one pass over the joined rows: unpivot the category columns, then count
+    long = table.select(table.segment, **wide).pivot_longer(
+        selectors.startswith("c"), names_to="attribute", values_to="value"
+    )
+    counts = long.group_by(["attribute", "segment", "value"]).aggregate(count=long.count())
     totals = (
         counts.filter(counts.value.notnull())
         .group_by(["attribute", "value"])
@@ -419,7 +414,8 @@ def category_counts(
         .aggregate(count=lambda t: t["count"].sum())
         .execute()
     )
-    result["attribute"] = result["attribute"].map(lambda i: categorical[int(i)].name)
+    by_key = {f"c{i}": a.name for i, a in enumerate(categorical)}
+    result["attribute"] = result["attribute"].map(by_key)
     result["segment"] = result["segment"].astype(str)
     result["value"] = result["value"].map(lambda v: None if v is None or pd.isna(v) else str(v))
     result["count"] = result["count"].astype("int64")
@@ -770,24 +766,34 @@ def name_segments(con: duckdb.DuckDBPyConnection, *, roles: dict[str, str], type
     attributes = profile_attributes(roles, types)
     sizes = segment_sizes(con)
     segments = list(sizes["segment"])
-    numbers, percentiles = numeric_summary(con, attributes=attributes)
+    numbers = numeric_summary(con, attributes=attributes)
     counts = category_counts(con, attributes=attributes)
     traits = compute_traits(attributes=attributes, numbers=numbers, counts=counts, segments=segments)
-    return names_from_traits(top_traits(traits, percentiles=percentiles), segments=segments)
+    return names_from_traits(top_traits(traits), segments=segments)
 
 
 # -- samples -----------------------------------------------------------------------------------
 
 
-def _sample_filter(table: Any, sizes: dict[str, int], per_segment: int, random_state: int) -> Any:
-    """Keep about ``per_segment`` rows of each segment, chosen by a seeded hash of ``_row``."""
-    key = ((table[db.ROW] * 7919 + random_state * 104729 + 1).hash() % _HASH_MOD).abs()
+def _sample_key(table: Any, random_state: int) -> Any:
+    """A seeded pseudo-random integer in [0, _HASH_MOD) per row, from its ``_row``."""
+    return ((table[db.ROW] * 7919 + random_state * 104729 + 1).hash() % _HASH_MOD).abs()
+
+
+def _sampled(con: duckdb.DuckDBPyConnection, sizes: dict[str, int], per_segment: int, random_state: int) -> Any:
+    """About ``per_segment`` customers of each segment (joined with their columns).
+
+    The choice is made on the small labels table first, so only the picked rows are joined.
+    """
+    backend = db.backend(con)
+    labels = backend.table(db.LABELS)
     branches = []
     for segment, size in sizes.items():
         fraction = min(1.0, per_segment / size) if size else 1.0
-        branches.append((table.segment == segment, ibis.literal(int(math.ceil(fraction * _HASH_MOD)))))
+        branches.append((labels.segment == segment, ibis.literal(int(math.ceil(fraction * _HASH_MOD)))))
     threshold = ibis.cases(*branches, else_=ibis.literal(_HASH_MOD)) if branches else ibis.literal(_HASH_MOD)
-    return table.filter(key < threshold)
+    picked = labels.filter(_sample_key(labels, random_state) < threshold)
+    return backend.table(db.TABLE).join(picked, db.ROW)
 
 
 def stratified_sample(
@@ -819,14 +825,54 @@ def stratified_sample(
         ``_row``, ``segment`` and one float column per attribute (named by the attribute).
     """
     numeric = [a for a in attributes if a.numeric]
-    table = _joined(con)
-    as_of = _as_of(con, table, numeric)
-    sample = _sample_filter(table, sizes, per_segment, random_state)
+    as_of = _as_of(con, db.backend(con).table(db.TABLE), numeric)
+    sample = _sampled(con, sizes, per_segment, random_state)
     columns = {f"v{i}": _numeric_expr(sample, a, as_of) for i, a in enumerate(numeric)}
     frame = sample.select(sample[db.ROW], sample.segment, **columns).order_by(db.ROW).execute()
     frame = frame.rename(columns={f"v{i}": a.name for i, a in enumerate(numeric)})
     frame["segment"] = frame["segment"].astype(str)
     return frame
+
+
+def sample_percentiles(
+    sample: pd.DataFrame, *, attributes: list[Attribute], sizes: dict[str, int]
+) -> dict[str, np.ndarray]:
+    """Everyone's 1st..99th percentiles of each number, estimated from the stratified sample.
+
+    Each sampled customer stands for ``segment size / sampled in segment`` customers, so the
+    estimate is unbiased although small segments are over-sampled. Used only to phrase traits
+    ("top 10%"), where a percentile or two of error does not matter.
+
+    Parameters
+    ----------
+    sample
+        Output of :func:`stratified_sample`.
+    attributes
+        Profiled attributes.
+    sizes
+        Segment label -> customers.
+
+    Returns
+    -------
+    dict[str, numpy.ndarray]
+        Attribute name -> 99 values (NaN when the attribute has no values).
+    """
+    percentiles: dict[str, np.ndarray] = {}
+    if sample.empty:
+        return percentiles
+    sampled = sample["segment"].map(sample["segment"].value_counts())
+    weights = (sample["segment"].map(sizes).astype(float) / sampled).to_numpy()
+    for attribute in (a for a in attributes if a.numeric):
+        values = sample[attribute.name].to_numpy(dtype=float)
+        known = ~np.isnan(values)
+        if not known.any():
+            percentiles[attribute.name] = np.full(len(_PERCENTILES), np.nan)
+            continue
+        order = np.argsort(values[known], kind="stable")
+        ordered, cumulative = values[known][order], np.cumsum(weights[known][order])
+        positions = np.searchsorted(cumulative, np.asarray(_PERCENTILES) * cumulative[-1], side="left")
+        percentiles[attribute.name] = ordered[np.minimum(positions, len(ordered) - 1)]
+    return percentiles
 
 
 def distribution_sample(
@@ -857,9 +903,8 @@ def distribution_sample(
     pandas.DataFrame
         ``segment``, ``value`` (missing values dropped).
     """
-    table = _joined(con)
-    as_of = _as_of(con, table, [attribute])
-    sample = _sample_filter(table, sizes, per_segment, random_state)
+    as_of = _as_of(con, db.backend(con).table(db.TABLE), [attribute])
+    sample = _sampled(con, sizes, per_segment, random_state)
     frame = sample.select(segment=sample.segment, value=_numeric_expr(sample, attribute, as_of)).execute()
     frame["segment"] = frame["segment"].astype(str)
     return frame.dropna(subset=["value"]).reset_index(drop=True)
@@ -907,8 +952,8 @@ def pca_map(
         return empty
     total = int(db.backend(con).table(db.LABELS).count().execute())
     table = _joined(con)
-    as_of = _as_of(con, table, chosen)
-    key = ((table[db.ROW] * 7919 + random_state * 104729 + 1).hash() % _HASH_MOD).abs()
+    as_of = _as_of(con, db.backend(con).table(db.TABLE), chosen)
+    key = _sample_key(table, random_state)
     fraction = min(1.0, 1.2 * max_points / total) if total else 1.0
     keyed = table.mutate(_key=key)
     sample = keyed.filter(keyed["_key"] < int(math.ceil(fraction * _HASH_MOD)))
@@ -1266,15 +1311,16 @@ def build_profile(
     sizes = segment_sizes(con)
     segments = list(sizes["segment"])
     size_map = dict(zip(segments, sizes["customers"].astype(int), strict=True))
-    numbers, percentiles = numeric_summary(con, attributes=attributes)
+    numbers = numeric_summary(con, attributes=attributes)
     counts = category_counts(con, attributes=attributes, top_n=top_n)
+    sample = stratified_sample(con, attributes=attributes, sizes=size_map, per_segment=per_segment,
+                               random_state=random_state)
+    percentiles = sample_percentiles(sample, attributes=attributes, sizes=size_map)
     traits = compute_traits(attributes=attributes, numbers=numbers, counts=counts, segments=segments)
     top = top_traits(traits, percentiles=percentiles)
     names = names_from_traits(top, segments=segments)
     notes = profile_notes(sizes=sizes, traits=traits, counts=counts, top_n=top_n)
     if len(segments) >= 2 and attributes:
-        sample = stratified_sample(con, attributes=attributes, sizes=size_map, per_segment=per_segment,
-                                   random_state=random_state)
         tests = difference_tests(attributes=attributes, sample=sample, counts=counts, segments=segments)
         if len(segments) <= pairwise_limit:
             pairs = pairwise_tests(attributes=attributes, sample=sample, counts=counts, segments=segments)

@@ -68,3 +68,31 @@ def test_upload_shows_row_count_rejected_line_and_preview(page, tmp_path: Path) 
     grid.get_by_text("A-4", exact=True).wait_for(state="attached")
     assert grid.get_by_text("A-3", exact=True).count() == 0
     _screenshot(page, "data_page_upload_rejected.png", tables=3)
+
+
+def test_workbook_sheet_picker_in_the_browser(page, tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    about = book.active
+    about.title = "About"
+    about.append(["Column", "Meaning"])
+    about.append(["id", "Customer number"])
+    about.append(["spend", "Total spend in euros"])
+    customers = book.create_sheet("Customers")
+    customers.append(["id", "spend"])
+    for row in [(1, 10.5), (2, 20), (3, 30)]:
+        customers.append(row)
+    path = tmp_path / "book.xlsx"
+    book.save(path)
+
+    page.locator('input[type="file"]').set_input_files(str(path))
+    page.get_by_text("3 rows in the file · 3 loaded · 0 rejected").wait_for()
+    wait_idle(page)
+    picker = page.locator('[data-testid="stSelectbox"]').filter(has_text="Sheet")
+    assert picker.locator("input").input_value() == "Customers · 3 rows · a table"
+    picker.click()
+    page.get_by_role("option", name=re.compile(r"^About · 2 rows · not a table")).click()
+    page.get_by_text("2 rows in the file · 2 loaded · 0 rejected").wait_for()
+    wait_idle(page)
+    _screenshot(page, "data_page_workbook.png", tables=2)

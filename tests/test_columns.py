@@ -12,13 +12,13 @@ from segdash.columns import format_number, name_words, profile_columns, suggest_
 from segdash.schema import ROLES
 
 
-def _load(frame: pd.DataFrame, *, table: str = db.TABLE):
-    """A fresh workspace DuckDB holding ``frame`` (with ``_row`` = 2, 3, ...) as ``table``."""
+def _load(frame: pd.DataFrame):
+    """A fresh workspace DuckDB holding ``frame`` (with ``_row`` = 2, 3, ...) as ``customers``."""
     con = db.connect(threads=1)
     data = frame.copy()
     data.insert(0, db.ROW, range(2, len(data) + 2))
     con.register("frame_view", data)
-    con.execute(f"CREATE TABLE {table} AS SELECT * FROM frame_view")
+    con.execute("CREATE TABLE customers AS SELECT * FROM frame_view")
     con.unregister("frame_view")
     return con
 

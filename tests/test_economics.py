@@ -213,7 +213,7 @@ def test_negative_spend_refused_by_the_core(con: object) -> None:
 def test_spend_template_keeps_earlier_amounts() -> None:
     template = economics.spend_template(["Social", "Email"], previous=_spend(Email=40, Gone=5))
     assert template["channel"].tolist() == ["Social", "Email"]
-    assert np.isnan(template["spend"].iloc[0]) and template["spend"].iloc[1] == 40
+    assert template["spend"].tolist() == [0.0, 40.0]
 
 
 # -- mode 3: no cost data ---------------------------------------------------------------------------
@@ -359,3 +359,8 @@ def test_labels_csv_matched_by_id(tmp_path: object) -> None:
     pd.DataFrame({"customer_id": ["C1", "C2"], "segment": ["X", "Y"]}).to_csv(path, index=False)
     with pytest.raises(EconomicsError, match="do not match the customers"):
         economics.attach_labels_csv(con, path, id_columns=["customer_id"])
+
+
+def test_text_cost_columns() -> None:
+    roles = {"cost": "acquisition_cost", "cac": "acquisition_cost", "name": "pii"}
+    assert economics.text_cost_columns(roles, {"cost": "text", "cac": "number", "name": "text"}) == ["cost"]

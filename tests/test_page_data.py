@@ -48,8 +48,17 @@ def test_sample_reconciliation(make_app) -> None:
     assert not at.warning
     assert any("customers.csv" in sub.value for sub in at.subheader)
     found = " ".join(_texts(at.caption))
-    assert "comma-separated" in found and "23 columns" in found
-    assert len(_preview(at)) == 100
+    assert "comma-separated" in found and f"{len(_workspace(at).roles)} columns" in found
+    rows = _preview(at)
+    assert len(rows) == 100
+    assert rows.index[:3].tolist() == [2, 3, 4]  # line in the file (the header is line 1)
+    private = [name for name, role in _workspace(at).roles.items() if role == "pii"]
+    assert "email" in private
+    assert not set(private) & set(rows.columns)  # personal data hidden unless asked
+    assert any("Hidden personal data" in text and "email" in text for text in _texts(at.caption))
+    columns = at.data_editor[0].value.set_index("name")
+    assert columns.loc["email", "used_for"] == "Excluded from segments and exports"
+    assert columns.loc["email", "role"] == "Personal data"
 
 
 def test_no_data_shows_how_to_load(make_app, data_dir: Path) -> None:
@@ -187,6 +196,7 @@ def test_excel_sheet_picker_lists_sheets_and_switching_reloads(make_app, data_di
     assert ws.imported.sheet == "About"
     assert ws.imported.rows_loaded == 2
     assert at.selectbox(key=state.SHEET_PICK).value == "About"
+    assert any("does not look like a table" in text for text in _texts(at.warning))
 
 
 def test_uploaded_workbook_switches_sheets_and_its_copy_goes_when_another_file_loads(make_app, tmp_path: Path) -> None:

@@ -112,3 +112,15 @@ def test_file_without_cost_data_asks_for_spend(make_app: Callable[..., object], 
     assert any("no acquisition cost per customer" in info.value for info in at.info)
     assert _table(at).set_index("Segment").loc["All customers", "CAC (cost per customer)"] == (
         "n/a — no acquisition spend recorded")
+
+
+def test_negative_cost_shows_error_and_page_keeps_working(make_app: Callable[..., object], tmp_path: Path) -> None:
+    sample = pd.read_csv(SAMPLE).head(300)
+    sample.loc[5, "acquisition_cost"] = -12.5
+    path = tmp_path / "negative_cost.csv"
+    sample.to_csv(path, index=False)
+    at = _open(make_app, path)
+    assert any("1 customers have a negative acquisition cost in 'acquisition_cost'" in e.value for e in at.error)
+    table = _table(at).set_index("Segment")
+    assert table.loc["All customers", "Customers"] == "300"
+    assert table.loc["All customers", "ROI to date"] == "n/a — no acquisition spend recorded"

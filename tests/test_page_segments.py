@@ -63,7 +63,7 @@ def test_dimensions_with_typed_edges_and_pooling(segments_page: object) -> None:
     assert all(n >= 100 for label, n in seg.sizes.items() if label != "Other")
     assert any(" · age 25-34" in label for label in seg.sizes)
     assert any("pooled into 'Other'" in note for note in seg.notes)
-    assert "pooled into" in _texts(at)
+    assert "pooled into" in at.info[0].value
     table = at.dataframe[0].value
     assert "Who is in it" in table.columns and table["Customers"].sum() == 5000
 
@@ -81,7 +81,7 @@ def test_dimensions_with_a_filter_labels_the_rest(segments_page: object) -> None
     assert not at.exception and not at.error
     seg = at.session_state[WORKSPACE].segmentation
     assert "Not segmented" in seg.sizes and sum(seg.sizes.values()) == 5000
-    assert "Not segmented" in _texts(at)
+    assert "Not segmented" in at.info[0].value
 
 
 def test_rfm_from_customer_columns(segments_page: object) -> None:
@@ -131,3 +131,24 @@ def test_page_without_data_points_to_the_data_page(make_app: Callable[..., objec
     at.switch_page("pages/segments.py")
     at.run()
     assert not at.exception and "No customer file is loaded" in at.info[0].value
+
+
+def test_rfm_on_a_transactions_file(make_app: Callable[..., object]) -> None:
+    from tests.conftest import TRANSACTIONS
+
+    at = make_app(TRANSACTIONS, timeout=180)
+    at.run()
+    at.switch_page("pages/segments.py")
+    at.run()
+    at.radio(key=K + "method").set_value("RFM").run()
+    assert "order lines" in _texts(at)
+    at.button(key=K + "rfm_run").click()
+    at.run()
+    assert not at.exception and not at.error
+    ws = at.session_state[WORKSPACE]
+    seg = ws.segmentation
+    assert seg.settings["source"] == "transactions"
+    assert sum(seg.sizes.values()) == ws.imported.rows_loaded
+    assert "No customer id" in seg.sizes
+    assert {m.label for m in at.metric} >= {"Segments", "Order lines", "Customers scored"}
+    assert "cancelled lines" in at.info[0].value

@@ -67,6 +67,8 @@ def test_rejected_lines_text(lines: list[int], expected: str) -> None:
 def test_rejected_lines_text_is_capped() -> None:
     result = _result(rejected=[RejectedRow(line, "x") for line in range(1, 13)])
     assert preview.rejected_lines_text(result, limit=3) == "lines 1, 2, 3, ... (12 in all)"
+    result.rows_rejected = 40  # the import listed only the first 12
+    assert preview.rejected_lines_text(result, limit=3) == "lines 1, 2, 3, ... (40 in all)"
 
 
 def test_found_text_names_delimiter_encoding_sheet() -> None:
@@ -163,3 +165,14 @@ def test_role_changes_and_labels() -> None:
 
 def test_private_columns() -> None:
     assert preview.private_columns({"a": "pii", "b": "id", "c": "pii"}) == ["a", "c"]
+
+
+def test_columns_with_times() -> None:
+    frame = pd.DataFrame(
+        {
+            "signup": pd.to_datetime(["2024-01-02", None]),
+            "ordered": pd.to_datetime(["2024-01-02 00:00", "2024-01-03 08:26"]),
+            "text": ["2024-01-02 08:00", "x"],
+        }
+    )
+    assert preview.columns_with_times(frame) == ["ordered"]

@@ -69,7 +69,7 @@ def trait(traits: pd.DataFrame, segment: str, attribute: str, value: str | None 
 
 
 def tiny_traits(con) -> pd.DataFrame:
-    numbers, _ = prof.numeric_summary(con, attributes=attributes())
+    numbers = prof.numeric_summary(con, attributes=attributes())
     counts = prof.category_counts(con, attributes=attributes())
     return prof.compute_traits(attributes=attributes(), numbers=numbers, counts=counts, segments=["A", "B"])
 
@@ -402,8 +402,18 @@ def test_dates_profiled_as_days_since():
     load(con, pd.DataFrame({"last_purchase_date": dates}), ["Old", "Old", "New", "New"])
     attrs = prof.profile_attributes({"last_purchase_date": "date"}, {"last_purchase_date": "date"})
     assert attrs[0].label == "Days since last purchase"
-    numbers, _ = prof.numeric_summary(con, attributes=attrs)
+    numbers = prof.numeric_summary(con, attributes=attrs)
     old = numbers[(numbers["segment"] == "Old")].iloc[0]
     assert old["mean"] == pytest.approx(25.0)  # 30 and 20 days before Jan 31
     overall = numbers[numbers["segment"].isna()].iloc[0]
     assert overall["mean"] == pytest.approx(15.0)
+
+
+def test_sample_percentiles_weight_segments_by_size():
+    # 10 sampled from each segment, but A stands for 100 customers and B for 900.
+    sample = pd.DataFrame({"segment": ["A"] * 10 + ["B"] * 10, "x": [1.0] * 10 + [10.0] * 10})
+    attrs = prof.profile_attributes({"x": "behavioral"}, {"x": "number"})
+    pct = prof.sample_percentiles(sample, attributes=attrs, sizes={"A": 100, "B": 900})["x"]
+    assert len(pct) == 99
+    assert pct[4] == 1.0 and pct[8] == 1.0  # 5th and 9th percentiles: inside A's 10%
+    assert pct[10] == 10.0 and pct[49] == 10.0  # 11th and 50th: B

@@ -80,7 +80,7 @@ def test_three_blobs_give_three_segments_with_the_right_members() -> None:
 
 def test_fixed_k_gives_that_many_segments_and_scores_for_it() -> None:
     con = workspace_con(blobs())
-    seg = cluster_customers(con, features=["x", "y"], types=NUMBERS, k=2)
+    seg = cluster_customers(con, features=["x", "y"], types=NUMBERS, k="2")  # as typed in a CLI
     assert seg.k == 2 and len(seg.sizes) == 2
     assert sum(seg.sizes.values()) == 90
     assert list(seg.scores) == [2]
@@ -221,6 +221,8 @@ def _bad(frame: pd.DataFrame, message: str, **settings) -> None:
     ({"scaling": "minmax"}, "Unknown scaling 'minmax'"),
     ({"missing": "drop"}, "Unknown way to treat missing values 'drop'"),
     ({"features": ["x", "nope"]}, "'nope' is not a column of the loaded data"),
+    ({"types": {"x": "number", "y": "category"}}, "Unknown column type 'category'"),
+    ({"k_range": "2-x"}, "got 2-x"),
 ])
 def test_bad_settings_are_refused_with_a_plain_sentence(settings: dict, message: str) -> None:
     _bad(blobs(), message, **settings)
@@ -240,6 +242,7 @@ def test_k_larger_than_the_distinct_customers() -> None:
 def test_a_single_customer() -> None:
     frame = pd.DataFrame({db.ROW: [1], "x": [1.0], "y": [2.0]})
     _bad(frame, "There is only one customer in the loaded data: segmenting needs at least two.")
+    _bad(frame.iloc[:0], "There are no customers in the loaded data.")
 
 
 def test_a_feature_with_no_values() -> None:
@@ -276,3 +279,13 @@ def test_k_scores_figure_shows_three_metrics_and_marks_the_chosen_k() -> None:
 
 def test_every_algorithm_is_listed() -> None:
     assert ALGORITHMS == ("kmeans", "gmm", "hierarchical")
+
+
+def test_k_range_as_text_and_infinite_values_count_as_missing() -> None:
+    frame = blobs()
+    frame.loc[0, "x"] = np.inf
+    con = workspace_con(frame)
+    seg = cluster_customers(con, features=["x", "y"], types=NUMBERS, k_range="2-4")
+    assert sorted(seg.scores) == [2, 3, 4] and seg.k == 3
+    assert "x: 1 missing value filled with the median" in seg.notes
+    assert sum(seg.sizes.values()) == 90

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import time
-import uuid
 from pathlib import Path
 
 import duckdb
@@ -62,31 +61,22 @@ def import_file(
     shown = name or Path(path).name
     kind = sniff.detect_format(path)
     raw: RawTable | None = None
-    stage = "_segdash_stage_" + uuid.uuid4().hex[:12]
     try:
         try:
             raw = _load_raw(con, path, kind, sheet)
         except DataImportError as err:
             raise DataImportError(str(err).replace(Path(path).name, shown)) from err
-        coerced = coerce_table(
-            con,
-            source=raw.relation,
-            target=stage,
-            columns=raw.columns,
-            native_types=raw.native_types,
-            order_by_row=not raw.ordered,
-        )
+        coerced = coerce_table(con, table=raw.relation, columns=raw.columns, native_types=raw.native_types)
         from segdash.columns import suggest_roles
 
-        roles = suggest_roles(con, table=stage, types={c.name: c.type for c in coerced.columns})
+        roles = suggest_roles(con, table=raw.relation, types={c.name: c.type for c in coerced.columns})
         for info, original in zip(coerced.columns, raw.originals, strict=True):
             info.role = roles.get(info.name, "other")
             info.original_name = None if original is None else str(original)
-        _swap(con, stage)
+        _swap(con, raw.relation)
     except duckdb.Error as err:
         raise DataImportError(f"{shown} could not be imported: {str(err).splitlines()[0]}") from err
     finally:
-        con.execute("DROP TABLE IF EXISTS " + db.quote_ident(stage))
         if raw is not None:
             raw.drop(con)
     loaded = coerced.rows

@@ -1,17 +1,22 @@
 """Column types from the whole file, decided in DuckDB with a few aggregate queries.
 
-Every text column is looked at in full (not a sample):
+How a text column gets its type:
 
-1. One aggregate query over all columns counts, per column, the values that are missing
-   (blank, ``NA``, ``N/A``, ``null``, ``unknown``, ``nan``, ``#N/A``), booleans, plain
-   numbers (DuckDB's own cast), integral numbers, ISO dates and date-times.
-2. Columns that are neither, but whose values mostly start like a number, get a second
-   query with patterns for formatted numbers (``$84,835.00``, ``1.234,5``, ``12%``,
-   ``(1,234)``) and day/month/year dates (``dd-mm-yyyy``, ``mm/dd/yy``...).
-3. The typed table is built in one ``CREATE TABLE AS``, and a last count checks that
-   no value became missing on the way; a column that lost one goes back to text.
+1. **Propose** from the first rows (:data:`SAMPLE_ROWS`): booleans (``Yes/No``, ``TRUE/FALSE``,
+   ``Y/N``, ``T/F``), plain numbers, ISO dates and date-times, then patterns for formatted
+   numbers (``$84,835.00``, ``1.234,5``, ``12%``, ``(1,234)``) and day/month/year dates
+   (``dd-mm-yyyy``, ``mm/dd/yy``...).
+2. **Check every value**: one aggregate query over the whole table counts, per column, the
+   values the proposed type reads, the missing tokens, and (for day/month dates) the
+   largest day and month parts. A column where any value disagrees is analysed again over
+   all its rows, so a bad value at row 900,000 keeps the column as text with a note
+   (``mostly numbers; 3 values are not (e.g. 'abc' on line 900002)``) and drops no row.
+3. **Build** the typed table in one ``CREATE TABLE AS``; a last count checks that no
+   value became missing on the way (a column that lost one goes back to text).
 
-A column where some values do not parse stays text, and its note says so.
+Missing: blank and whitespace-only cells, and ``NA``, ``N/A``, ``null``, ``unknown``,
+``nan``, ``#N/A`` in any letter case. The tokens actually found are reported per column.
+Percent signs are dropped (``12%`` is 12, not 0.12) and a note says so.
 """
 
 from __future__ import annotations
@@ -31,6 +36,8 @@ TRUE_WORDS = ("yes", "y", "true", "t")
 FALSE_WORDS = ("no", "n", "false", "f")
 #: How blank cells are shown in the list of missing tokens.
 BLANK = "(blank)"
+#: Rows looked at to propose a type; every proposal is then checked on all rows.
+SAMPLE_ROWS = 10_000
 
 _WS = "' \t\r\n\u00a0'"
 _CURRENCY = "$€£¥"
@@ -51,8 +58,19 @@ DMY = r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{2}|\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d
 
 _FIRST_CHARS = tuple("0123456789+-.(" + _CURRENCY)
 
-# SQL types for each segdash type.
-SQL_TYPES = {"number": ("BIGINT", "DOUBLE"), "date": ("DATE", "TIMESTAMP"), "boolean": ("BOOLEAN",), "text": ("VARCHAR",)}
+
+def _variants(words: tuple[str, ...]) -> tuple[str, ...]:
+    out: list[str] = []
+    for word in words:
+        for form in (word, word.upper(), word.title(), word.capitalize()):
+            if form not in out:
+                out.append(form)
+    return tuple(out)
+
+
+#: Exact spellings of missing cells matched on every cell (cheap); other spellings
+#: (``' nA '``) are caught where a typed column fails to read them.
+_MISSING_EXACT = ("", " ", "  ", "   ", "\t") + _variants(MISSING_TOKENS) + ("NaN",)
 
 
 def _lit(values: tuple[str, ...]) -> str:
@@ -60,20 +78,17 @@ def _lit(values: tuple[str, ...]) -> str:
     return "(" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + ")"
 
 
-def _trimmed(q: str) -> str:
-    return f"trim({q})"
-
-
 def _value(q: str) -> str:
-    """The value of raw column ``q`` with missing tokens as NULL.
-
-    Written so DuckDB only trims and lower-cases short values (tokens are short): this
-    expression runs on every cell of the file.
-    """
+    """Raw column ``q`` with every missing spelling as NULL (used on samples and rare full passes)."""
     return (
         f"CASE WHEN strlen({q}) > 12 THEN {q} "
         f"WHEN lower(trim({q}, {_WS})) IN {_lit(('',) + MISSING_TOKENS)} THEN NULL ELSE {q} END"
     )
+
+
+def _is_token(q: str) -> str:
+    """Whether raw cell ``q`` is a missing spelling (any case, any surrounding space)."""
+    return f"(strlen({q}) <= 12 AND lower(trim({q}, {_WS})) IN {_lit(('',) + MISSING_TOKENS)})"
 
 
 def _us_number(v: str) -> str:
@@ -101,22 +116,64 @@ def _dmy_timestamp(v: str, day_first: bool) -> str:
 
 @dataclass
 class Plan:
-    """How one column becomes typed."""
+    """How one column becomes typed.
+
+    ``kind`` says how values are written: ``plain`` (DuckDB reads them as they are),
+    ``formatted`` (numbers with signs/separators), ``dmy`` (day/month/year dates),
+    ``native`` (already typed, Parquet) or ``""`` (text).
+    """
 
     name: str
     type: str = "text"
     sql_type: str = "VARCHAR"
-    expr: str = ""
+    kind: str = ""
+    european: bool = False
+    day_first: bool = True
+    proven: bool = False
     present: int = 0
     note: str = ""
     notes: list[str] = field(default_factory=list)
     missing_tokens: list[str] = field(default_factory=list)
-    #: How the values are written: "plain", "formatted", "dmy" (numbers and dates).
-    kind: str = ""
-    #: For dates: the expression giving a TIMESTAMP.
-    stamp: str = ""
-    #: For day/month dates: whether a value proved the order.
-    proven: bool = False
+    native_expr: str = ""
+    has_tokens: bool = False
+    nonnull: int = 0
+    exact: int = 0
+    unread: tuple[int, Any, Any] | None = None
+
+    @property
+    def q(self) -> str:
+        return db.quote_ident(self.name)
+
+    def parsed(self) -> str:
+        """The typed value of a raw cell, NULL for missing cells (and for values it cannot read)."""
+        q = self.q
+        if self.kind == "native":
+            return self.native_expr
+        if self.type == "text":
+            return f"CASE WHEN {q} IN {_lit(_MISSING_EXACT)} THEN NULL ELSE {q} END" if self.has_tokens else q
+        if self.type == "boolean":
+            low = f"lower(trim({q}))"
+            return f"CASE WHEN {low} IN {_lit(TRUE_WORDS)} THEN TRUE WHEN {low} IN {_lit(FALSE_WORDS)} THEN FALSE END"
+        if self.kind == "plain" and self.type == "number":
+            if self.sql_type == "BIGINT":
+                return f"TRY_CAST({q} AS BIGINT)"
+            return f"nullif(TRY_CAST({q} AS DOUBLE), 'NaN'::DOUBLE)"
+        if self.kind == "plain":
+            if self.sql_type == "DATE":
+                return f"CAST(TRY_CAST({q} AS TIMESTAMP) AS DATE)"
+            return f"TRY_CAST({q} AS TIMESTAMP)"
+        t = f"trim({q}, {_WS})"
+        if self.kind == "formatted":
+            pattern = EU_NUMBER if self.european else US_NUMBER
+            number = _eu_number(t) if self.european else _us_number(t)
+            if self.sql_type == "BIGINT":
+                number = f"CAST({number} AS BIGINT)"
+            return f"CASE WHEN regexp_full_match({t}, '{pattern}') THEN {number} END"
+        stamp = (
+            f"CASE WHEN regexp_full_match({t}, '{DMY}') THEN {_dmy_timestamp(t, self.day_first)} "
+            f"ELSE TRY_CAST({t} AS TIMESTAMP) END"
+        )
+        return f"CAST({stamp} AS DATE)" if self.sql_type == "DATE" else stamp
 
 
 @dataclass
@@ -146,40 +203,26 @@ def _plural(n: int, word: str) -> str:
     return f"{n:,} {word}" + ("" if n == 1 else "s")
 
 
-#: Rows looked at to propose a type; every proposal is then checked on all rows.
-SAMPLE_ROWS = 20_000
-
-
 def coerce_table(
     con: duckdb.DuckDBPyConnection,
     *,
-    source: str,
-    target: str,
+    table: str,
     columns: list[str],
     native_types: dict[str, str] | None = None,
-    order_by_row: bool = False,
 ) -> Coerced:
-    """Type every column of ``source`` from all its values and write ``target``.
-
-    The first rows propose a type per column; one aggregate query then checks the
-    proposal against every value of the column. Columns where any value disagrees are
-    analysed again in full (so a bad value at row 900,000 keeps the column as text, with
-    a note, and no row is dropped).
+    """Type every column of ``table`` from all its values, in place.
 
     Parameters
     ----------
     con
         The workspace's DuckDB.
-    source
-        Table or view with ``_row`` and one column per name in ``columns``.
-    target
-        Table to create: ``_row BIGINT`` then the typed columns.
+    table
+        Staging table with ``_row`` and one column per name in ``columns`` (text, or native
+        types for Parquet). Its columns are converted in one transaction.
     columns
         Column names, in file order.
     native_types
         DuckDB types of columns that are already typed (Parquet); others are text.
-    order_by_row
-        Sort the target by ``_row`` (when ``source`` does not yield rows in file order).
 
     Returns
     -------
@@ -191,187 +234,257 @@ def coerce_table(
     text_cols = [c for c in columns if native_types.get(c, "VARCHAR") == "VARCHAR"]
     for name in columns:
         if name not in text_cols:
-            _plan_native(con, source, plans[name], native_types[name])
-    rows = db.fetch_scalar(con, "SELECT count(*) FROM " + db.quote_ident(source))
+            _plan_native(plans[name], native_types[name])
+    rows = db.fetch_scalar(con, "SELECT count(*) FROM " + db.quote_ident(table))
     if text_cols:
-        sample = "_segdash_sample_" + uuid.uuid4().hex[:12]
-        cols = ", ".join(db.quote_ident(c) for c in [db.ROW, *text_cols])
-        con.execute(
-            "CREATE TEMP TABLE " + db.quote_ident(sample) + " AS SELECT " + cols + " FROM "
-            + db.quote_ident(source) + " LIMIT " + str(int(SAMPLE_ROWS))
-        )
-        try:
-            proposed = [plans[c] for c in text_cols]
-            later = _stage_one(con, sample, proposed)
-            if later:
-                _stage_two(con, sample, [plans[c] for c in later])
-        finally:
-            con.execute("DROP TABLE IF EXISTS " + db.quote_ident(sample))
-        again = _verify(con, source, [plans[c] for c in text_cols])
-        if again:
-            fresh = [Plan(c) for c in again]
-            later = _stage_one(con, source, fresh)
-            if later:
-                _stage_two(con, source, [p for p in fresh if p.name in later])
-            for plan in fresh:
-                plan.missing_tokens = plans[plan.name].missing_tokens
-                plans[plan.name] = plan
-    for name in text_cols:
-        plan = plans[name]
-        if not plan.expr:
-            plan.expr = _value(db.quote_ident(name))
-    _build(con, source, target, [plans[c] for c in columns], order_by_row)
-    lost = _check(con, target, [plans[c] for c in columns])
-    if lost:
-        for name in lost:
-            plan = plans[name]
-            plan.notes = [n for n in plan.notes if "'" + name + "'" not in n]
-            plan.note = f"kept as text: some values could not be read as {plan.type}s"
-            plan.type, plan.sql_type, plan.expr = "text", "VARCHAR", _value(db.quote_ident(name))
-        _build(con, source, target, [plans[c] for c in columns], order_by_row)
-    infos = [
-        ColumnInfo(name=p.name, type=p.type, missing=rows - p.present, note=p.note) for p in plans.values()
-    ]
+        _analyse(con, table, [plans[c] for c in text_cols], limit=SAMPLE_ROWS)
+    again = _verify(con, table, list(plans.values()))
+    if again:
+        fresh = [Plan(c) for c in again]
+        _analyse(con, table, fresh, limit=None)
+        plans.update({p.name: p for p in fresh})
+        for name in _verify(con, table, fresh):
+            if plans[name].type != "text":
+                _give_up(plans[name])
+    _apply(con, table, [plans[c] for c in columns], native_types)
+    infos = [ColumnInfo(name=p.name, type=p.type, missing=rows - p.present, note=p.note) for p in plans.values()]
     notes = [n for p in plans.values() for n in p.notes]
     tokens = {p.name: p.missing_tokens for p in plans.values() if p.missing_tokens}
     return Coerced(infos, notes, tokens, rows)
 
 
-def _verify(con: duckdb.DuckDBPyConnection, source: str, plans: list[Plan]) -> list[str]:
-    """Check every proposal on all rows; return the columns to analyse again in full.
+def _apply(con: duckdb.DuckDBPyConnection, table: str, plans: list[Plan], native_types: dict[str, str]) -> None:
+    """Convert the columns in one transaction; a column that would lose a value stays text."""
+    name = db.quote_ident(table)
+    for attempt in range(2):
+        con.execute("BEGIN TRANSACTION")
+        try:
+            for plan in plans:
+                if plan.type == "text" and plan.kind != "native":
+                    if plan.has_tokens:
+                        con.execute(
+                            "UPDATE " + name + " SET " + plan.q + " = NULL WHERE " + plan.q + " IN " + _lit(_MISSING_EXACT)
+                        )
+                elif plan.kind != "native" or native_types.get(plan.name, "").upper() != plan.sql_type:
+                    con.execute(
+                        "ALTER TABLE " + name + " ALTER COLUMN " + plan.q + " SET DATA TYPE " + plan.sql_type
+                        + " USING " + plan.parsed()
+                    )
+            lost = _check(con, table, plans)
+            if lost and attempt == 0:
+                con.execute("ROLLBACK")
+                for plan in plans:
+                    if plan.name in lost:
+                        plan.notes = [n for n in plan.notes if "'" + plan.name + "'" not in n]
+                        plan.note = f"kept as text: some values could not be read as {plan.type}s"
+                        plan.type, plan.sql_type, plan.kind = "text", "VARCHAR", ""
+                        plan.present = plan.nonnull - plan.exact
+                continue
+            con.execute("COMMIT")
+            return
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
 
-    Also sets each plan's count of present values and the missing tokens found.
+
+def _plan_native(plan: Plan, sql_type: str) -> None:
+    q = plan.q
+    upper = sql_type.upper()
+    plan.kind = "native"
+    if upper in ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER"):
+        plan.type, plan.sql_type, plan.native_expr = "number", "BIGINT", f"CAST({q} AS BIGINT)"
+    elif upper.startswith(("DECIMAL", "FLOAT", "DOUBLE", "REAL", "UBIGINT", "HUGEINT", "UHUGEINT")):
+        plan.type, plan.sql_type, plan.native_expr = "number", "DOUBLE", f"nullif(CAST({q} AS DOUBLE), 'NaN'::DOUBLE)"
+    elif upper == "DATE":
+        plan.type, plan.sql_type, plan.native_expr = "date", "DATE", q
+    elif upper.startswith("TIMESTAMP"):
+        plan.type, plan.sql_type, plan.native_expr = "date", "TIMESTAMP", f"CAST({q} AS TIMESTAMP)"
+    elif upper == "BOOLEAN":
+        plan.type, plan.sql_type, plan.native_expr = "boolean", "BOOLEAN", q
+    else:
+        plan.type, plan.sql_type, plan.native_expr = "text", "VARCHAR", f"CAST({q} AS VARCHAR)"
+
+
+def _verify(con: duckdb.DuckDBPyConnection, source: str, plans: list[Plan]) -> list[str]:
+    """Check every plan against all rows in one query; return the columns to analyse again.
+
+    Sets each plan's count of present values and its missing tokens.
     """
+    width = 6
     parts: list[str] = []
     for plan in plans:
-        q = db.quote_ident(plan.name)
-        v = _value(q)
-        parts.append(f"count({v})")
-        parts.append(f"list(DISTINCT {q}) FILTER (WHERE ({v}) IS NULL)")
-        if plan.type == "text" or not plan.expr:
+        q = plan.q
+        if plan.kind == "native":
+            parts += [f"count({q})", "0", f"count({plan.parsed()})", "0", "0", "0"]
+            continue
+        parts += [f"count({q})", f"count(CASE WHEN strlen({q}) > 7 THEN NULL WHEN {q} IN {_lit(_MISSING_EXACT)} THEN 1 END)"]
+        if plan.type == "text":
             parts += ["0", "0", "0", "0"]
-        elif plan.sql_type == "BIGINT" and plan.kind == "plain":
-            dbl = f"TRY_CAST({v} AS DOUBLE)"
+        elif plan.type == "number" and plan.kind == "plain":
+            dbl = f"TRY_CAST({q} AS DOUBLE)"
+            parts.append(f"count(nullif({dbl}, 'NaN'::DOUBLE))")
             parts.append(
-                f"count(*) FILTER (WHERE {dbl} = trunc({dbl}) AND TRY_CAST({v} AS BIGINT) IS NOT NULL "
-                f"AND NOT (strlen({v}) > 1 AND {v}[1] = '0' AND {v}[2] BETWEEN '0' AND '9'))"
+                f"count(*) FILTER (WHERE {dbl} = trunc({dbl}) AND TRY_CAST({q} AS BIGINT) IS NOT NULL)"
+                if plan.sql_type == "BIGINT"
+                else "0"
             )
-            parts += [f"count({dbl})", "0", "0"]
+            parts.append(f"count(*) FILTER (WHERE {q} >= '00' AND {q} < '0:')")
+            parts.append("0")
         elif plan.type == "date":
-            stamp = plan.stamp or f"TRY_CAST({v} AS TIMESTAMP)"
-            parts.append(f"count({stamp})")
-            parts.append(f"count(*) FILTER (WHERE CAST({stamp} AS TIME) <> TIME '00:00:00')")
+            stamp = Plan(plan.name, type="date", sql_type="TIMESTAMP", kind=plan.kind, day_first=plan.day_first).parsed()
+            parts += [f"count({stamp})", f"count(*) FILTER (WHERE CAST({stamp} AS TIME) <> TIME '00:00:00')"]
             if plan.kind == "dmy":
-                t = f"trim({v})"
+                t = f"trim({q})"
                 parts.append(f"max(TRY_CAST(regexp_extract({t}, '^{DMY}$', 1) AS INTEGER))")
                 parts.append(f"max(TRY_CAST(regexp_extract({t}, '^{DMY}$', 2) AS INTEGER))")
             else:
                 parts += ["0", "0"]
         else:
-            parts += [f"count({plan.expr})", "0", "0", "0"]
+            parts += [f"count({plan.parsed()})", "0", "0", "0"]
+    parts.append("count(*)")
     values = db.fetch_all(con, "SELECT " + ", ".join(parts) + " FROM " + db.quote_ident(source))[0]
     again: list[str] = []
+    odd: list[Plan] = []
     for i, plan in enumerate(plans):
-        present, tokens, ok, extra, first_max, second_max = values[i * 6 : (i + 1) * 6]
-        had_values = plan.present > 0
-        plan.present = present
-        plan.missing_tokens = _tokens(tokens)
+        nonnull, exact, ok, a, b, c = values[i * width : (i + 1) * width]
+        plan.has_tokens = bool(exact)
+        plan.nonnull, plan.exact = nonnull, exact
+        if plan.kind == "native":
+            plan.present = ok
+            continue
         if plan.type == "text":
-            if (present and not had_values) or plan.note.startswith("mostly"):
+            plan.present = nonnull - exact
+            if plan.note.startswith("mostly") or plan.present and plan.note.startswith("no values"):
                 again.append(plan.name)
             continue
-        if plan.sql_type == "BIGINT" and plan.kind == "plain" and ok < present and extra == present:
-            plan.sql_type, plan.expr = "DOUBLE", f"TRY_CAST({_value(db.quote_ident(plan.name))} AS DOUBLE)"
-            continue
-        if ok < present:
-            again.append(plan.name)
+        plan.present = ok
+        if plan.type == "number" and plan.kind == "plain":
+            if plan.sql_type == "BIGINT" and a < ok:
+                plan.sql_type = "DOUBLE"
+            if b:
+                again.append(plan.name)
+                continue
+        if ok + exact < nonnull:
+            odd.append(plan)
             continue
         if plan.type == "date":
-            if extra and plan.sql_type == "DATE":
-                plan.sql_type, plan.expr = "TIMESTAMP", plan.stamp or f"TRY_CAST({_value(db.quote_ident(plan.name))} AS TIMESTAMP)"
-            if plan.kind == "dmy" and not plan.proven and ((first_max or 0) > 12 or (second_max or 0) > 12):
+            if a and plan.sql_type == "DATE":
+                plan.sql_type = "TIMESTAMP"
+            if plan.kind == "dmy" and not plan.proven and ((b or 0) > 12 or (c or 0) > 12):
                 again.append(plan.name)
+    if odd:
+        again += _odd_values(con, source, odd)
+    _collect_tokens(con, source, [p for p in plans if p.name not in again], rows=values[-1])
     return again
 
 
-def _plan_native(con: duckdb.DuckDBPyConnection, source: str, plan: Plan, sql_type: str) -> None:
-    q = db.quote_ident(plan.name)
-    upper = sql_type.upper()
-    if upper in ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER"):
-        plan.type, plan.sql_type, plan.expr = "number", "BIGINT", f"CAST({q} AS BIGINT)"
-    elif upper.startswith(("DECIMAL", "FLOAT", "DOUBLE", "REAL", "UBIGINT", "HUGEINT", "UHUGEINT")):
-        plan.type, plan.sql_type, plan.expr = "number", "DOUBLE", f"CAST({q} AS DOUBLE)"
-    elif upper == "DATE":
-        plan.type, plan.sql_type, plan.expr = "date", "DATE", q
-    elif upper.startswith("TIMESTAMP"):
-        plan.type, plan.sql_type, plan.expr = "date", "TIMESTAMP", f"CAST({q} AS TIMESTAMP)"
-    elif upper == "BOOLEAN":
-        plan.type, plan.sql_type, plan.expr = "boolean", "BOOLEAN", q
-    else:
-        plan.type, plan.sql_type, plan.expr = "text", "VARCHAR", f"CAST({q} AS VARCHAR)"
-    plan.present = db.fetch_scalar(con, "SELECT count(" + q + ") FROM " + db.quote_ident(source))
+def _give_up(plan: Plan) -> None:
+    """Keep a column as text when its values look typed but some cannot be read."""
+    what = {"number": "numbers", "date": "dates", "boolean": "yes/no values"}.get(plan.type, "values")
+    count, value, line = plan.unread or (0, None, None)
+    example = f" (e.g. {_example(value, line)})" if value is not None else ""
+    plan.notes = [n for n in plan.notes if f"'{plan.name}'" not in n]
+    plan.note = f"mostly {what}; {_plural(count, 'value')} cannot be read as such{example}, so the column stays text"
+    plan.notes.append(f"Column '{plan.name}' was kept as text: {plan.note.split('; ', 1)[1]}.")
+    plan.type, plan.sql_type, plan.kind = "text", "VARCHAR", ""
+    plan.present = plan.nonnull - plan.exact
+
+
+def _odd_values(con: duckdb.DuckDBPyConnection, source: str, plans: list[Plan]) -> list[str]:
+    """For typed columns with unread cells: are they all missing spellings? Returns the columns where not."""
+    parts = []
+    for plan in plans:
+        unread = f"({plan.q} IS NOT NULL AND ({plan.parsed()}) IS NULL AND NOT {_is_token(plan.q)})"
+        parts += [f"count(*) FILTER (WHERE {unread})", f"arg_min({plan.q}, {db.quote_ident(db.ROW)}) FILTER (WHERE {unread})",
+                  f"min({db.quote_ident(db.ROW)}) FILTER (WHERE {unread})"]
+    values = db.fetch_all(con, "SELECT " + ", ".join(parts) + " FROM " + db.quote_ident(source))[0]
+    bad = []
+    for i, plan in enumerate(plans):
+        count, value, line = values[3 * i : 3 * i + 3]
+        if count:
+            plan.unread = (count, value, line)
+            bad.append(plan.name)
+        else:
+            plan.has_tokens = True
+    return bad
+
+
+def _collect_tokens(con: duckdb.DuckDBPyConnection, source: str, plans: list[Plan], *, rows: int) -> None:
+    """Record, per column, the spellings of the missing cells actually found."""
+    parts, asked = [], []
+    for plan in plans:
+        if plan.kind == "native":
+            continue
+        if plan.type == "text" and plan.has_tokens:
+            missing = f"{plan.q} IN {_lit(_MISSING_EXACT)}"
+        elif plan.type != "text" and plan.present < plan.nonnull:
+            missing = f"({plan.parsed()}) IS NULL"
+        else:
+            continue
+        parts.append(f"list(DISTINCT {plan.q}) FILTER (WHERE {plan.q} IS NOT NULL AND {missing})")
+        asked.append(plan.name)
+    found: dict[str, list[str | None]] = {}
+    if parts:
+        values = db.fetch_all(con, "SELECT " + ", ".join(parts) + " FROM " + db.quote_ident(source))[0]
+        found = {name: list(value or []) for name, value in zip(asked, values, strict=True)}
+    for plan in plans:
+        if plan.kind != "native":
+            blanks: list[str | None] = [None] if rows > plan.nonnull else []
+            plan.missing_tokens = _tokens([*found.get(plan.name, []), *blanks])
+
+
+def _analyse(con: duckdb.DuckDBPyConnection, table: str, plans: list[Plan], *, limit: int | None) -> None:
+    """Decide each column's type from its values in ``table`` (the first ``limit`` rows, or all)."""
+    clean = "_segdash_clean_" + uuid.uuid4().hex[:12]
+    select = ", ".join([db.quote_ident(db.ROW)] + [f"{_value(p.q)} AS {p.q}" for p in plans])
+    sql = "CREATE TEMP TABLE " + db.quote_ident(clean) + " AS SELECT " + select + " FROM " + db.quote_ident(table)
+    if limit:
+        sql += " LIMIT " + str(int(limit))
+    con.execute(sql)
+    try:
+        later = _stage_one(con, clean, plans)
+        if later:
+            _stage_two(con, clean, [p for p in plans if p.name in later])
+    finally:
+        con.execute("DROP TABLE IF EXISTS " + db.quote_ident(clean))
 
 
 def _stage_one(con: duckdb.DuckDBPyConnection, source: str, plans: list[Plan]) -> list[str]:
-    """Cheap counts per column; returns the columns that need the pattern pass."""
-    inner, outer = [], []
-    for i, plan in enumerate(plans):
-        q = db.quote_ident(plan.name)
-        inner.append(f"{q} AS r{i}, {_value(q)} AS v{i}")
-        v = f"v{i}"
-        t = f"trim(r{i}, {_WS})"
+    """Booleans, plain numbers, ISO dates; returns the columns that need the pattern pass."""
+    outer = []
+    for plan in plans:
+        v = plan.q
         dbl = f"TRY_CAST({v} AS DOUBLE)"
         digit = f"(left(trim({v}), 1) BETWEEN '0' AND '9')"
         ts = f"(CASE WHEN {digit} AND {dbl} IS NULL THEN TRY_CAST({v} AS TIMESTAMP) END)"
-        outer.append(
-            ", ".join(
-                [
-                    f"count({v})",
-                    f"list(DISTINCT r{i}) FILTER (WHERE {v} IS NULL)",
-                    f"count({dbl})",
-                    f"count(*) FILTER (WHERE {dbl} = trunc({dbl}) AND TRY_CAST({v} AS BIGINT) IS NOT NULL)",
-                    f"count(*) FILTER (WHERE strlen({v}) > 1 AND {v}[1] = '0' AND {v}[2] BETWEEN '0' AND '9')",
-                    f"count(*) FILTER (WHERE strlen({v}) <= 8 AND lower(trim({v})) IN {_lit(TRUE_WORDS + FALSE_WORDS)})",
-                    f"count({ts})",
-                    f"count(*) FILTER (WHERE CAST({ts} AS TIME) <> TIME '00:00:00')",
-                    f"count(*) FILTER (WHERE left(trim({v}), 1) IN {_lit(_FIRST_CHARS)})",
-                ]
-            )
-        )
-    sql = (
-        "SELECT " + ", ".join(outer) + " FROM (SELECT " + ", ".join(inner) + " FROM " + db.quote_ident(source) + ")"
-    )
-    values = db.fetch_all(con, sql)[0]
-    width = 9
+        outer += [
+            f"count({v})",
+            f"count({dbl})",
+            f"count(*) FILTER (WHERE {dbl} = trunc({dbl}) AND TRY_CAST({v} AS BIGINT) IS NOT NULL)",
+            f"count(*) FILTER (WHERE trim({v}) >= '00' AND trim({v}) < '0:')",
+            f"count(*) FILTER (WHERE lower(trim({v})) IN {_lit(TRUE_WORDS + FALSE_WORDS)})",
+            f"count({ts})",
+            f"count(*) FILTER (WHERE CAST({ts} AS TIME) <> TIME '00:00:00')",
+            f"count(*) FILTER (WHERE left(trim({v}), 1) IN {_lit(_FIRST_CHARS)})",
+        ]
+    values = db.fetch_all(con, "SELECT " + ", ".join(outer) + " FROM " + db.quote_ident(source))[0]
+    width = 8
     later: list[str] = []
     for i, plan in enumerate(plans):
-        n, tokens, dbl, integral, zeros, boolean, ts, timed, numeric_start = values[i * width : (i + 1) * width]
+        n, dbl, integral, zeros, boolean, ts, timed, numeric_start = values[i * width : (i + 1) * width]
         plan.present = n
-        plan.missing_tokens = _tokens(tokens)
-        v = _value(db.quote_ident(plan.name))
         if n == 0:
             plan.note = "no values: every cell is empty or missing"
         elif boolean == n:
             plan.type, plan.sql_type, plan.kind = "boolean", "BOOLEAN", "plain"
-            plan.expr = (
-                f"CASE WHEN lower(trim({v})) IN {_lit(TRUE_WORDS)} THEN TRUE "
-                f"WHEN lower(trim({v})) IN {_lit(FALSE_WORDS)} THEN FALSE END"
-            )
         elif dbl == n and zeros:
             plan.note = "kept as text: values have leading zeros (like '0042'), so they are codes, not amounts"
         elif dbl == n:
             plan.type, plan.kind = "number", "plain"
-            if integral == n:
-                plan.sql_type, plan.expr = "BIGINT", f"TRY_CAST({v} AS BIGINT)"
-            else:
-                plan.sql_type, plan.expr = "DOUBLE", f"TRY_CAST({v} AS DOUBLE)"
+            plan.sql_type = "BIGINT" if integral == n else "DOUBLE"
         elif ts == n:
             plan.type, plan.kind = "date", "plain"
-            plan.stamp = f"TRY_CAST({v} AS TIMESTAMP)"
-            if timed:
-                plan.sql_type, plan.expr = "TIMESTAMP", plan.stamp
-            else:
-                plan.sql_type, plan.expr = "DATE", f"CAST({plan.stamp} AS DATE)"
+            plan.sql_type = "TIMESTAMP" if timed else "DATE"
         elif numeric_start * 2 >= n:
             later.append(plan.name)
     return later
@@ -381,13 +494,12 @@ def _stage_two(con: duckdb.DuckDBPyConnection, source: str, plans: list[Plan]) -
     """Formatted numbers and day/month/year dates, for the columns stage one could not type."""
     inner, outer = ["_row"], []
     for i, plan in enumerate(plans):
-        q = db.quote_ident(plan.name)
-        inner.append(f"trim({_value(q)}, {_WS}) AS v{i}")
+        inner.append(f"trim({plan.q}, {_WS}) AS v{i}")
         v = f"v{i}"
         us = f"regexp_full_match({v}, '{US_NUMBER}')"
         eu = f"regexp_full_match({v}, '{EU_NUMBER}')"
         dmy = f"regexp_full_match({v}, '{DMY}')"
-        iso = f"(TRY_CAST({v} AS TIMESTAMP) IS NOT NULL)"
+        iso = f"(NOT {dmy} AND TRY_CAST({v} AS TIMESTAMP) IS NOT NULL)"
         xus, xeu = _us_number(v), _eu_number(v)
         outer.append(
             ", ".join(
@@ -421,15 +533,12 @@ def _stage_two(con: duckdb.DuckDBPyConnection, source: str, plans: list[Plan]) -
         (us, eu, us_int, eu_int, pct, seps, bad_num, bad_num_line, dmy, iso, first_max, second_max,
          timed, slashes, bad_date, bad_date_line, iso_timed) = values[i * width : (i + 1) * width]
         n = plan.present
-        v = f"trim({_value(db.quote_ident(plan.name))}, {_WS})"
         label = f"'{plan.name}'"
         if us == n or eu == n:
             european = us < n
-            plan.type, plan.kind = "number", "formatted"
+            plan.type, plan.kind, plan.european = "number", "formatted", european
             integral = (eu_int if european else us_int) == n
-            parsed = _eu_number(v) if european else _us_number(v)
             plan.sql_type = "BIGINT" if integral else "DOUBLE"
-            plan.expr = f"CAST({parsed} AS BIGINT)" if integral else parsed
             if european:
                 plan.note = "European number format: '.' groups thousands, ',' is the decimal mark (1.234,5)"
                 plan.notes.append(f"Numbers in {label} were read in European format (1.234,5 = 1234.5).")
@@ -455,13 +564,8 @@ def _stage_two(con: duckdb.DuckDBPyConnection, source: str, plans: list[Plan]) -
             sep = "/" if slashes * 2 >= dmy else "-"
             shape = sep.join(["dd", "mm", "yyyy"] if day_first else ["mm", "dd", "yyyy"])
             words = "day-month-year" if day_first else "month-day-year"
-            plan.type, plan.kind, plan.proven = "date", "dmy", proven
-            stamp = f"COALESCE(TRY_CAST({v} AS TIMESTAMP), {_dmy_timestamp(v, day_first)})"
-            plan.stamp = stamp
-            if timed or iso_timed:
-                plan.sql_type, plan.expr = "TIMESTAMP", stamp
-            else:
-                plan.sql_type, plan.expr = "DATE", f"CAST({stamp} AS DATE)"
+            plan.type, plan.kind, plan.proven, plan.day_first = "date", "dmy", proven, day_first
+            plan.sql_type = "TIMESTAMP" if timed or iso_timed else "DATE"
             if proven:
                 plan.notes.append(f"Dates in {label} were read as {words} ({shape}).")
                 plan.note = f"read as {words} ({shape})"
@@ -489,22 +593,11 @@ def _stage_two(con: duckdb.DuckDBPyConnection, source: str, plans: list[Plan]) -
                 plan.notes.append(f"Column {label} was kept as text: {plan.note.split('; ', 1)[1]}.")
 
 
-def _build(con: duckdb.DuckDBPyConnection, source: str, target: str, plans: list[Plan], order: bool) -> None:
-    select = [db.quote_ident(db.ROW) + "::BIGINT AS " + db.quote_ident(db.ROW)]
-    for plan in plans:
-        select.append(f"CAST({plan.expr} AS {plan.sql_type}) AS {db.quote_ident(plan.name)}")
-    sql = "CREATE OR REPLACE TABLE " + db.quote_ident(target) + " AS SELECT " + ", ".join(select)
-    sql += " FROM " + db.quote_ident(source)
-    if order:
-        sql += " ORDER BY " + db.quote_ident(db.ROW)
-    con.execute(sql)
-
-
-def _check(con: duckdb.DuckDBPyConnection, target: str, plans: list[Plan]) -> list[str]:
+def _check(con: duckdb.DuckDBPyConnection, table: str, plans: list[Plan]) -> list[str]:
     """Columns whose typed values are fewer than the values present (a parse lost some)."""
     typed = [p for p in plans if p.type != "text"]
     if not typed:
         return []
-    sql = "SELECT " + ", ".join(f"count({db.quote_ident(p.name)})" for p in typed) + " FROM " + db.quote_ident(target)
+    sql = "SELECT " + ", ".join(f"count({p.q})" for p in typed) + " FROM " + db.quote_ident(table)
     counts = db.fetch_all(con, sql)[0]
     return [p.name for p, count in zip(typed, counts, strict=True) if count != p.present]

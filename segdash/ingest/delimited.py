@@ -58,13 +58,12 @@ class RawTable:
     delimiter: str | None = None
     sheet: str | None = None
     sheets: list[str] = field(default_factory=list)
-    ordered: bool = True
     native_types: dict[str, str] = field(default_factory=dict)
     objects: list[tuple[str, str]] = field(default_factory=list)
 
     def drop(self, con: duckdb.DuckDBPyConnection) -> None:
         """Drop the staging objects (views first)."""
-        for kind, name in sorted(self.objects, key=lambda o: o[0] != "VIEW"):
+        for kind, name in self.objects:
             con.execute("DROP " + kind + " IF EXISTS " + db.quote_ident(name))
 
 
@@ -162,7 +161,7 @@ def load_delimited(con: duckdb.DuckDBPyConnection, path: str | os.PathLike[str])
                 delimiter, header = sniff.sniff_delimiter(head)
         source = extra or text
         names, renames = unique_names(header)
-        raw = _duckdb_path(con, source, delimiter, names) or _python_path(con, source, delimiter, names)
+        raw = _duckdb_path(con, source, delimiter, names, name) or _python_path(con, source, delimiter, names, name)
         raw.originals = list(header)
         raw.repairs = [*repairs, *renames, *raw.repairs]
         raw.encoding = text.encoding
@@ -203,16 +202,16 @@ def _new_name(kind: str) -> str:
 
 
 def _duckdb_path(
-    con: duckdb.DuckDBPyConnection, text: sniff.TextFile, delimiter: str, names: list[str]
+    con: duckdb.DuckDBPyConnection, text: sniff.TextFile, delimiter: str, names: list[str], label: str
 ) -> RawTable | None:
     """DuckDB's reader; ``None`` when records and lines do not match one to one."""
-    table, rejects, scans = _new_name("raw"), _new_name("rejects"), _new_name("scans")
+    table, rejects, scans = _new_name("stage"), _new_name("rejects"), _new_name("scans")
     raw = RawTable(relation=table, columns=names, originals=[], rows_in_file=0, objects=[("TABLE", table)])
     sql = (
-        "CREATE TEMP TABLE " + db.quote_ident(table) + " AS SELECT * FROM read_csv(?, delim = ?, quote = '\"', "
-        "escape = '\"', header = true, auto_detect = false, columns = ?, ignore_errors = true, "
-        "store_rejects = true, rejects_table = ?, rejects_scan = ?, max_line_size = 8388608, "
-        "parallel = true)"
+        "CREATE TABLE " + db.quote_ident(table) + " AS SELECT row_number() OVER () + 1 AS " + db.quote_ident(db.ROW)
+        + ", * FROM read_csv(?, delim = ?, quote = '\"', escape = '\"', header = true, auto_detect = false, "
+        "columns = ?, ignore_errors = true, store_rejects = true, rejects_table = ?, rejects_scan = ?, "
+        "max_line_size = 8388608)"
     )
     columns = {n: "VARCHAR" for n in names}
     try:
@@ -224,7 +223,7 @@ def _duckdb_path(
         )
     except duckdb.Error as err:
         raw.drop(con)
-        raise DataImportError(f"The file {sniff.describe(text.path)} could not be read as a table: {err}") from err
+        raise DataImportError(f"The file {label} could not be read as a table: {str(err).splitlines()[0]}") from err
     finally:
         con.execute("DROP TABLE IF EXISTS " + db.quote_ident(rejects))
         con.execute("DROP TABLE IF EXISTS " + db.quote_ident(scans))
@@ -246,49 +245,57 @@ def _duckdb_path(
         else:
             reason = _PLAIN_ERRORS.get(kind, (message or "it could not be read").rstrip("."))
             fixer.rejected.append(RejectedRow(int(line), reason, raw_line[:500]))
-    view = _new_name("rows")
-    raw.objects.append(("VIEW", view))
-    cols = ", ".join("r." + db.quote_ident(n) for n in names)
-    if not excluded:
-        con.execute(
-            "CREATE TEMP VIEW " + db.quote_ident(view) + " AS SELECT rowid + 2 AS " + db.quote_ident(db.ROW)
-            + ", " + cols + " FROM " + db.quote_ident(table) + " r"
-        )
-    else:
-        shifts, fixed = _new_name("shifts"), _new_name("fixed")
-        raw.objects += [("TABLE", shifts), ("TABLE", fixed)]
-        con.execute("CREATE TEMP TABLE " + db.quote_ident(shifts) + " (k BIGINT, cum BIGINT)")
-        steps: dict[int, int] = {}
-        for j, line in enumerate(excluded, start=1):
-            steps[line - 1 - j] = j
-        con.executemany("INSERT INTO " + db.quote_ident(shifts) + " VALUES (?, ?)", list(steps.items()))
-        _create_text_table(con, fixed, names)
-        if fixes:
-            marks = ", ".join(["?"] * (len(names) + 1))
-            con.executemany("INSERT INTO " + db.quote_ident(fixed) + " VALUES (" + marks + ")", fixes)
-        con.execute(
-            "CREATE TEMP VIEW " + db.quote_ident(view) + " AS SELECT r.rowid + 2 + coalesce(s.cum, 0) AS "
-            + db.quote_ident(db.ROW) + ", " + cols + " FROM " + db.quote_ident(table) + " r ASOF LEFT JOIN "
-            + db.quote_ident(shifts) + " s ON r.rowid >= s.k UNION ALL SELECT * FROM " + db.quote_ident(fixed)
-        )
-        raw.ordered = False
-    raw.relation = view
+    if excluded:
+        _renumber(con, raw, excluded, fixes)
     raw.rows_in_file = loaded + len(fixes) + len(fixer.rejected)
     raw.rejected = fixer.rejected
     raw.repairs, raw.notes = fixer.report()
     return raw
 
 
-def _create_text_table(con: duckdb.DuckDBPyConnection, table: str, names: list[str]) -> None:
+def _renumber(con: duckdb.DuckDBPyConnection, raw: RawTable, excluded: list[int], fixes: list[tuple]) -> None:
+    """Give loaded rows their true line numbers around the set-aside lines, and add repaired lines.
+
+    Row ``k`` (1-based, in file order) of DuckDB's output sits on line ``k + 1`` plus the
+    number of set-aside lines before it.
+    """
+    shifts, fixed, table = _new_name("shifts"), _new_name("fixed"), _new_name("stage")
+    con.execute("CREATE TEMP TABLE " + db.quote_ident(shifts) + " (k BIGINT, cum BIGINT)")
+    try:
+        steps: dict[int, int] = {}
+        for j, line in enumerate(excluded, start=1):
+            steps[line - j + 1] = j
+        con.executemany("INSERT INTO " + db.quote_ident(shifts) + " VALUES (?, ?)", list(steps.items()))
+        _create_text_table(con, fixed, raw.columns, temp=True)
+        if fixes:
+            marks = ", ".join(["?"] * (len(raw.columns) + 1))
+            con.executemany("INSERT INTO " + db.quote_ident(fixed) + " VALUES (" + marks + ")", fixes)
+        row = db.quote_ident(db.ROW)
+        cols = ", ".join("r." + db.quote_ident(n) for n in raw.columns)
+        con.execute(
+            "CREATE TABLE " + db.quote_ident(table) + " AS SELECT * FROM (SELECT r." + row + " + coalesce(s.cum, 0) AS "
+            + row + ", " + cols + " FROM " + db.quote_ident(raw.relation) + " r ASOF LEFT JOIN "
+            + db.quote_ident(shifts) + " s ON r." + row + " >= s.k UNION ALL SELECT * FROM " + db.quote_ident(fixed)
+            + ") ORDER BY " + row
+        )
+    finally:
+        con.execute("DROP TABLE IF EXISTS " + db.quote_ident(shifts))
+        con.execute("DROP TABLE IF EXISTS " + db.quote_ident(fixed))
+    con.execute("DROP TABLE IF EXISTS " + db.quote_ident(raw.relation))
+    raw.relation = table
+    raw.objects = [("TABLE", table)]
+
+
+def _create_text_table(con: duckdb.DuckDBPyConnection, table: str, names: list[str], *, temp: bool = False) -> None:
     cols = ", ".join([db.quote_ident(db.ROW) + " BIGINT"] + [db.quote_ident(n) + " VARCHAR" for n in names])
-    con.execute("CREATE TEMP TABLE " + db.quote_ident(table) + " (" + cols + ")")
+    con.execute("CREATE " + ("TEMP " if temp else "") + "TABLE " + db.quote_ident(table) + " (" + cols + ")")
 
 
 def _python_path(
-    con: duckdb.DuckDBPyConnection, text: sniff.TextFile, delimiter: str, names: list[str]
+    con: duckdb.DuckDBPyConnection, text: sniff.TextFile, delimiter: str, names: list[str], label: str
 ) -> RawTable:
     """Python's csv reader, tracking the physical line where each record starts."""
-    table = _new_name("raw")
+    table = _new_name("stage")
     raw = RawTable(relation=table, columns=names, originals=[], rows_in_file=0, objects=[("TABLE", table)])
     _create_text_table(con, table, names)
     csv.field_size_limit(2**31 - 1)
@@ -339,7 +346,7 @@ def _python_path(
     except csv.Error as err:
         raw.drop(con)
         raise DataImportError(
-            f"The file {sniff.describe(text.path)} could not be read near line {previous + 1}: {err}."
+            f"The file {label} could not be read near line {previous + 1}: {err}."
         ) from err
     raw.rows_in_file = records + len(fixer.rejected)
     raw.rejected = fixer.rejected

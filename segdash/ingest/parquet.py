@@ -35,7 +35,7 @@ def load_parquet(con: duckdb.DuckDBPyConnection, path: str | os.PathLike[str]) -
         When the file cannot be read as Parquet or holds no rows.
     """
     name = sniff.describe(path)
-    table = "_segdash_raw_" + uuid.uuid4().hex[:12]
+    table = "_segdash_stage_" + uuid.uuid4().hex[:12]
     try:
         described = db.fetch_all(con, "DESCRIBE SELECT * FROM read_parquet(?)", [str(path)])
     except duckdb.Error as err:
@@ -47,7 +47,7 @@ def load_parquet(con: duckdb.DuckDBPyConnection, path: str | os.PathLike[str]) -
     )
     try:
         con.execute(
-            "CREATE TEMP TABLE " + db.quote_ident(table) + " AS SELECT file_row_number + 1 AS "
+            "CREATE TABLE " + db.quote_ident(table) + " AS SELECT file_row_number + 1 AS "
             + db.quote_ident(db.ROW) + ", " + select + " FROM read_parquet(?, file_row_number = true)",
             [str(path)],
         )

@@ -288,8 +288,10 @@ def sniff_delimiter(text: str) -> tuple[str, list[str]]:
         if best is None or score > best[:2]:
             best = (score[0], score[1], delimiter, records[0])
     if best is None or best[0] < 0.5:
-        records = _records(text, ",", 1)
-        return ",", (records[0] if records else [])
+        # One column: pick a delimiter that never occurs, so every line stays one value.
+        unused = next((d for d in (",", "\t", "|", ";") if d not in text), ",")
+        records = _records(text, unused, 1)
+        return unused, (records[0] if records else [])
     return best[2], best[3]
 
 

@@ -49,11 +49,11 @@ def load_sheet(con: duckdb.DuckDBPyConnection, path: str | os.PathLike[str], *, 
         raise DataImportError(
             f"The sheet '{chosen}' of {name} has column names but no rows of data. Choose another sheet."
         )
-    table = "_segdash_raw_" + uuid.uuid4().hex[:12]
+    table = "_segdash_stage_" + uuid.uuid4().hex[:12]
     view = "_segdash_arrow_" + uuid.uuid4().hex[:12]
     con.register(view, arrow)
     try:
-        con.execute("CREATE TEMP TABLE " + db.quote_ident(table) + " AS SELECT * FROM " + db.quote_ident(view))
+        con.execute("CREATE TABLE " + db.quote_ident(table) + " AS SELECT * FROM " + db.quote_ident(view))
     finally:
         con.unregister(view)
     raw = RawTable(

@@ -28,11 +28,11 @@ def sizes_table(sizes: dict[str, int], *, names: dict[str, str] | None = None,
     Returns
     -------
     pandas.DataFrame
-        One row per segment, largest first; shares add up to 100 %.
+        One row per segment, largest first; ``Share`` is a percentage (0-100) and they add up to 100.
     """
     names = names or {}
     total = sum(sizes.values()) or 1
-    rows = [{"Segment": names.get(label, label), "Customers": int(n), "Share": n / total}
+    rows = [{"Segment": names.get(label, label), "Customers": int(n), "Share": 100.0 * n / total}
             for label, n in sorted(sizes.items(), key=lambda item: (-item[1], item[0]))]
     frame = pd.DataFrame(rows, columns=["Segment", "Customers", "Share"])
     if rules:

@@ -22,8 +22,11 @@ How a million customers are clustered in a few seconds
    - ``kmeans``: the sample's best centres (k-means++, :data:`FINAL_N_INIT` starts) seed a full
      scikit-learn ``KMeans`` over all customers that runs at most :data:`FULL_ITERATIONS` Lloyd
      iterations: the centres move to the full data's optimum nearby and every customer gets its
-     nearest centre. (``MiniBatchKMeans`` was measured too; seeding ``KMeans`` from the sample
-     gave higher agreement with full-data k-means at similar cost: see ``bench/segment_bench.py``.)
+     nearest centre. ``MiniBatchKMeans`` was measured too (``bench/segment_bench.py``, 1M
+     customers, k = 5, adjusted Rand index against full-data ``KMeans``): seeded ``KMeans`` + 3
+     iterations 0.9998 in 0.4 s; ``MiniBatchKMeans`` seeded with the same centres 0.9992 in
+     1.5 s; ``MiniBatchKMeans`` with its own k-means++ start 0.69 in 29 s (a worse local
+     optimum). Nearest sample centre alone, without the full-data iterations, is measured there too.
    - ``gmm``: ``GaussianMixture`` (full covariances) fitted on :data:`GMM_SAMPLE` customers,
      then ``predict`` for everyone (most likely component).
    - ``hierarchical``: Ward linkage (``scipy.cluster.hierarchy``, the same algorithm as
@@ -33,10 +36,19 @@ How a million customers are clustered in a few seconds
      so nearest centroid is the assignment consistent with its objective, and it is cheap.
 
 5. **Stability**: :data:`STABILITY_RUNS` fits of the same method at the chosen k, each on a
-   different random subsample of the customers (80 %, at most :data:`STABILITY_FIT` rows) and a
-   different seed, each predicting the same :data:`STABILITY_SAMPLE` customers; the score is the
+   different random subsample of the customers (80 %, at most :data:`STABILITY_FIT` rows;
+   Ward refits use :data:`WARD_STABILITY_SAMPLE` of them) and a different seed, each
+   predicting the same :data:`STABILITY_SAMPLE` customers; the score is the
    mean adjusted Rand index between each of those and the final segments on those customers
    (1 = identical segments, 0 = no better than chance; negative values count as 0).
+
+Threads
+-------
+Everything on samples runs with one BLAS/OpenMP thread: those fits make many short parallel
+regions, and on a busy server (several sessions, or other work) two spinning threads per region
+made the k search up to 10x *slower* than one thread (measured: 3 k-means fits on 30,000 x 27,
+0.8-1.5 s with one thread against 11 s with two, load average 8 on 2 cores). Only the pass over
+all customers uses several threads, where each parallel region has enough work.
 
 Outliers are never dropped: every customer gets exactly one segment. Segments are named
 "Segment 1", "Segment 2", ... from the largest down.
@@ -45,6 +57,7 @@ Outliers are never dropped: every customer gets exactly one segment. Segments ar
 from __future__ import annotations
 
 import math
+import os
 import time
 import warnings
 from collections.abc import Callable
@@ -71,7 +84,7 @@ from threadpoolctl import threadpool_limits
 
 from segdash import db
 from segdash.errors import SegmentationError, SettingsError
-from segdash.schema import Segmentation
+from segdash.schema import TYPES, Segmentation
 from segdash.segment import base
 from segdash.segment.features import (
     MISSING_MODES,
@@ -89,18 +102,20 @@ ALGORITHMS = ("kmeans", "gmm", "hierarchical")
 #: Customers (random sample) on which preprocessing is fitted and k is chosen.
 SEARCH_SAMPLE = 30_000
 #: Customers (random subsample of the search sample) on which silhouette is computed.
-SILHOUETTE_SAMPLE = 5_000
+SILHOUETTE_SAMPLE = 4_000
 #: Customers on which a Gaussian mixture is fitted.
 GMM_SAMPLE = 10_000
-#: Customers on which Ward linkage is built.
+#: Customers on which Ward linkage is built (and, for the stability refits, a smaller number:
+#: Ward's time grows with the square of the customers).
 WARD_SAMPLE = 5_000
+WARD_STABILITY_SAMPLE = 2_000
 #: k-means++ starts when choosing k (per k) and for the final centres.
 SEARCH_N_INIT = 2
 FINAL_N_INIT = 4
 #: Lloyd iterations over all customers after seeding with the sample's centres.
 FULL_ITERATIONS = 3
 #: Silhouettes within this of the best count as a near-tie (the smallest such k wins).
-NEAR_TIE = 0.02
+NEAR_TIE = 0.01
 #: Resampled fits for the stability score, their size, and the customers they are compared on.
 STABILITY_RUNS = 5
 STABILITY_FIT = 10_000
@@ -108,7 +123,15 @@ STABILITY_SAMPLE = 10_000
 #: Points on the 2-D map of the profiles page.
 MAP_SAMPLE = 3_000
 
+#: OpenMP threads for the one step over every customer (k-means' final iterations).
+_THREADS = max(1, min(os.cpu_count() or 1, 8))
+
 Progress = Callable[[float, str], None]
+
+
+def _one_thread() -> threadpool_limits:
+    """Limit BLAS and OpenMP to one thread (see "Threads" in the module docstring)."""
+    return threadpool_limits(limits=1)
 
 
 def cluster_customers(
@@ -171,10 +194,7 @@ def cluster_customers(
     SegmentationError
         If the model cannot be fitted on this data.
     """
-    # One BLAS thread: the models here make many small matrix calls, which multi-threaded BLAS
-    # slows down (thread start-up and spinning, worse on a shared machine). k-means keeps its
-    # own OpenMP threads over the customers.
-    with threadpool_limits(limits=1, user_api="blas"):
+    with _one_thread():
         return _cluster(
             con, features=features, types=types, algorithm=algorithm, k=k, k_range=k_range, scaling=scaling,
             log_skewed=log_skewed, missing=missing, random_state=random_state, progress=progress,
@@ -193,7 +213,8 @@ def _cluster(
         scaling=scaling, missing=missing,
     )
     settings = {
-        "algorithm": algorithm, "features": list(features), "k": k, "k_range": [k_low, k_high],
+        "algorithm": algorithm, "features": list(features), "k": "auto" if fixed_k is None else fixed_k,
+        "k_range": [k_low, k_high],
         "scaling": scaling, "log_skewed": log_skewed, "missing": missing, "random_state": random_state,
     }
 
@@ -221,20 +242,26 @@ def _cluster(
     notes += pooled_notes(preprocessor, data)
     search = everyone[search_positions]
 
-    distinct = _distinct_customers(search, everyone)
+    distinct = _distinct_customers(search, everyone, needed=fixed_k or k_high)
     ks = _ks_to_try(fixed_k, k_low, k_high, distinct, n_rows)
     if fixed_k is None and ks[-1] < k_high:
         notes.append(f"Tried k up to {ks[-1]} only: there are only {distinct:,} distinct customers.")
 
     report(0.15, f"Trying k = {ks[0]} ...")
-    models, scores = _search(algorithm, search, ks, rng=rng, random_state=random_state, report=report)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # fewer distinct points than k (duplicates)
+        models, scores = _search(algorithm, search, ks, random_state=random_state, report=report)
     chosen_k, reason = _choose_k(scores, ks, fixed=fixed_k is not None)
     if algorithm == "kmeans" and len(ks) > 1:  # more k-means++ starts for the centres that are kept
         models[chosen_k] = _kmeans(chosen_k, n_init=FINAL_N_INIT, seed=random_state).fit(search)
 
     report(0.7, f"Putting every customer in one of {chosen_k} segments ...")
-    labels = _assign_everyone(algorithm, models[chosen_k], everyone, chosen_k, random_state)
+    with threadpool_limits(limits=_THREADS, user_api="openmp"):  # the one step over everyone
+        labels = _assign_everyone(algorithm, models[chosen_k], everyone, chosen_k, random_state)
     names, order = _names_by_size(labels, chosen_k)
+    filled = len(np.unique(labels))
+    if filled < chosen_k:
+        notes.append(f"Only {filled} of the {chosen_k} segments got customers: the model left the others empty.")
 
     report(0.8, "Checking how stable the segments are ...")
     stability = _stability(algorithm, everyone, labels, chosen_k, random_state=random_state)
@@ -327,6 +354,14 @@ def _check_settings(
             raise SettingsError(
                 f"You asked for {fixed} segment{'s' if fixed != 1 else ''}: choose 2 or more (or 'auto')."
             )
+    unknown_types = sorted({str(types[f]) for f in unique if types.get(f) not in (None, *TYPES)})
+    if unknown_types:
+        raise SettingsError(
+            f"Unknown column type {', '.join(repr(t) for t in unknown_types)}. "
+            f"Types are: {', '.join(TYPES)}."
+        )
+    if isinstance(k_range, str):  # "2-10", as typed on the command line
+        k_range = tuple(part.strip() for part in k_range.split("-", 1))
     try:
         low, high = (_as_int(v) for v in k_range)
     except (TypeError, ValueError):
@@ -401,10 +436,10 @@ def _sample(rng: np.random.Generator, n: int, size: int) -> np.ndarray:
     return rng.permutation(n) if n <= size else rng.choice(n, size=size, replace=False)
 
 
-def _distinct_customers(search: np.ndarray, everyone: np.ndarray) -> int:
-    """Distinct feature vectors (exact when the sample already holds enough of them)."""
+def _distinct_customers(search: np.ndarray, everyone: np.ndarray, *, needed: int) -> int:
+    """Distinct customers (feature vectors); counted on everyone only if the sample has too few."""
     in_sample = len(np.unique(search, axis=0))
-    if in_sample > 100 or len(search) == len(everyone):
+    if in_sample >= needed or len(search) == len(everyone):
         return in_sample
     return len(np.unique(everyone, axis=0))
 
@@ -431,8 +466,7 @@ def _ks_to_try(fixed: int | None, low: int, high: int, distinct: int, n_rows: in
 # -- fitting -----------------------------------------------------------------------------------
 
 def _search(
-    algorithm: str, search: np.ndarray, ks: list[int], *, rng: np.random.Generator, random_state: int,
-    report: Progress,
+    algorithm: str, search: np.ndarray, ks: list[int], *, random_state: int, report: Progress,
 ) -> tuple[dict[int, Any], dict[int, dict[str, float]]]:
     """Fit each k on the search sample; return the models and their scores."""
     silhouette_rows = min(len(search), SILHOUETTE_SAMPLE)
@@ -460,7 +494,9 @@ def _search(
             labels = cuts[:, step].astype(np.int64)
             model = NearestCentroid().fit(fitted, labels)
         models[k] = model
-        scores[k] = _scores(fitted, labels, distances)
+        measured = _scores(fitted, labels, distances)
+        if measured:  # a k that cannot be scored (e.g. as many segments as customers) is left out
+            scores[k] = measured
     return models, scores
 
 
@@ -474,16 +510,11 @@ def _gmm(k: int, seed: int) -> GaussianMixture:
 
 def _scores(fitted: np.ndarray, labels: np.ndarray, distances: np.ndarray) -> dict[str, float]:
     """Silhouette (on the first rows, precomputed distances), Calinski-Harabasz, Davies-Bouldin."""
-    found = len(np.unique(labels))
-    if found < 2 or found >= len(fitted):
-        return {}
     rows = min(len(distances), len(labels))
     sil_labels = labels[:rows]
-    sil_found = len(np.unique(sil_labels))
-    silhouette = (
-        float(silhouette_score(distances[:rows, :rows], sil_labels, metric="precomputed"))
-        if 2 <= sil_found <= rows - 1 else float("nan")
-    )
+    if not 2 <= len(np.unique(labels)) <= len(fitted) - 1 or not 2 <= len(np.unique(sil_labels)) <= rows - 1:
+        return {}
+    silhouette = float(silhouette_score(distances[:rows, :rows], sil_labels, metric="precomputed"))
     return {
         "silhouette": round(silhouette, 4),
         "calinski_harabasz": round(float(calinski_harabasz_score(fitted, labels)), 2),
@@ -494,7 +525,7 @@ def _scores(fitted: np.ndarray, labels: np.ndarray, distances: np.ndarray) -> di
 def _choose_k(scores: dict[int, dict[str, float]], ks: list[int], *, fixed: bool) -> tuple[int, str]:
     if fixed:
         return ks[0], f"k = {ks[0]}: the number of segments you chose."
-    scored = [k for k in ks if scores[k] and not math.isnan(scores[k]["silhouette"])]
+    scored = [k for k in ks if k in scores]
     if not scored:
         raise SegmentationError(
             "Could not score any number of segments on this data. Choose a fixed number of segments."
@@ -522,7 +553,7 @@ def _assign_everyone(algorithm: str, model: Any, everyone: np.ndarray, k: int, r
         if algorithm == "kmeans":
             full = KMeans(
                 n_clusters=k, init=model.cluster_centers_, n_init=1, max_iter=FULL_ITERATIONS,
-                random_state=random_state,
+                tol=0.0, random_state=random_state,  # tol=0: no variance pass over everyone
             ).fit(everyone)
             return full.labels_.astype(np.int64)
         return _predict(model, everyone)
@@ -539,12 +570,14 @@ def _fit_on(algorithm: str, rows: np.ndarray, k: int, seed: int) -> Any:
         return _kmeans(k, n_init=1, seed=seed).fit(rows)
     if algorithm == "gmm":
         return _gmm(k, seed).fit(rows[:GMM_SAMPLE])
-    ward = rows[:WARD_SAMPLE].astype(np.float64)
+    ward = rows[:WARD_STABILITY_SAMPLE].astype(np.float64)
     labels = hierarchy.cut_tree(hierarchy.linkage(ward, method="ward"), n_clusters=[k])[:, 0]
     return NearestCentroid().fit(ward, labels)
 
 
-def _stability(algorithm: str, everyone: np.ndarray, labels: np.ndarray, k: int, *, random_state: int) -> float:
+def _stability(
+    algorithm: str, everyone: np.ndarray, labels: np.ndarray, k: int, *, random_state: int,
+) -> float | None:
     """Mean adjusted Rand index between the final segments and refits on random subsamples."""
     n = len(everyone)
     rng = np.random.default_rng([random_state, 1])
@@ -561,7 +594,7 @@ def _stability(algorithm: str, everyone: np.ndarray, labels: np.ndarray, k: int,
                 continue
             agreements.append(adjusted_rand_score(labels[common], model.predict(everyone[common])))
     if not agreements:
-        return float("nan")
+        return None
     return round(float(np.clip(np.mean(agreements), 0.0, 1.0)), 4)
 
 

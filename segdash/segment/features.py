@@ -348,7 +348,11 @@ def _numbers(name: str, column: pa.ChunkedArray) -> np.ndarray:
         raise SettingsError(
             f"The feature '{name}' holds values that are not numbers. Set its type to text, or choose another feature."
         ) from err
-    return as_float.to_numpy().astype(np.float32, copy=False)
+    values = as_float.to_numpy().astype(np.float32, copy=False)
+    infinite = np.isinf(values)
+    if infinite.any():  # "inf" cannot be scaled: count it as missing
+        values = np.where(infinite, np.float32(np.nan), values)
+    return values
 
 
 def _days_since(name: str, column: pa.ChunkedArray) -> np.ndarray:

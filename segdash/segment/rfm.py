@@ -287,6 +287,11 @@ def _score_table(per_customer: Any) -> Any:
     return scored.mutate(rfm_group=ibis.cases(*branches, else_="Lost"))
 
 
+def _materialise(backend: Any, expr: Any) -> Any:
+    """Compute ``expr`` once (Arrow in memory) so the labels and the summaries reuse the scores."""
+    return ibis.memtable(backend.to_pyarrow(expr))
+
+
 def _days_since(col: Any, kind: str, reference_date: date | None, scope: Any) -> tuple[Any, Any]:
     """Days between each row's date and the reference (typed, or the latest date in ``scope``)."""
     if kind != "date":
@@ -382,8 +387,9 @@ def rfm_from_customers(
         raise SettingsError(f"RFM needs at least {MIN_CUSTOMERS} customers to compare; the file has {customers}.")
     if int(counts["no_recency"]) == customers:
         raise SettingsError(f"The recency column '{recency}' is empty for every customer; choose another column.")
-    scored = _score_table(per_customer)
     backend = db.backend(con)
+    # Days are computed once (the reference date is a subquery), then ranked three times.
+    scored = _materialise(backend, _score_table(_materialise(backend, per_customer)))
     sizes = write_label_table(con, backend.to_pyarrow(scored.select(_row=scored._row, segment=scored.rfm_group)))
     group_customers, summary, grid = _summaries(scored)
     notes = []
@@ -504,7 +510,7 @@ def rfm_from_transactions(
     if customers < MIN_CUSTOMERS:
         raise SegmentationError(f"RFM needs at least {MIN_CUSTOMERS} customers with a valid purchase; this "
                                 f"file has {customers}.")
-    scored = _score_table(per_customer)
+    scored = _materialise(backend, _score_table(per_customer))
     groups = scored.select(_gcustomer=scored._customer, _group=scored.rfm_group)
     joined = lines.left_join(groups, lines._customer == groups._gcustomer)
     label = ibis.cases(

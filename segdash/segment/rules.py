@@ -485,19 +485,23 @@ def segment_by_dimensions(
     label = part_exprs[0]
     for expr in part_exprs[1:]:
         label = label.concat(SEPARATOR, expr)
-    labeled = table.select(_row=table[db.ROW], _combo=ibis.ifelse(passes, label, NOT_SEGMENTED))
-
+    # One pass computes every row's combination; counting and pooling then scan that result
+    # (Arrow, zero-copy in DuckDB) instead of recomputing the bands.
+    combos = backend.to_pyarrow(table.select(_row=table[db.ROW],
+                                             _combo=ibis.ifelse(passes, label, NOT_SEGMENTED)))
+    labeled = ibis.memtable(combos)
     counts = labeled.group_by("_combo").aggregate(n=labeled.count()).execute()
     combo_sizes = {str(c): int(n) for c, n in zip(counts["_combo"], counts["n"], strict=True)
                    if c != NOT_SEGMENTED}
     small = sorted(c for c, n in combo_sizes.items() if n < min_size)
     other = OTHER if OTHER not in combo_sizes else f"{OTHER} (small groups)"
     if small:
-        size = labeled._combo.count().over(group_by=labeled._combo)
-        final = ibis.ifelse((size < int(min_size)) & (labeled._combo != NOT_SEGMENTED), other, labeled._combo)
+        pooled = ibis.memtable({"_small": small})
+        final = labeled.left_join(pooled, labeled._combo == pooled._small)
+        final = final.select(_row=final._row, segment=ibis.ifelse(final._small.isnull(), final._combo, other))
+        sizes = write_label_table(con, backend.to_pyarrow(final))
     else:
-        final = labeled._combo
-    sizes = write_label_table(con, backend.to_pyarrow(labeled.select(_row=labeled._row, segment=final)))
+        sizes = write_label_table(con, combos.rename_columns([db.ROW, "segment"]))
 
     rules = {}
     for combo in combo_sizes:
@@ -603,8 +607,7 @@ def _dimension_expr(table: Any, dim: Dimension, kind: str, stats: dict[str, Any]
         prefix = f"{dim.column} "
         rule = _ValueRules(missing, lambda part: f"{dim.column} is in {part.removeprefix(prefix)}")
         return ibis.ifelse(col.isnull(), missing, ibis.literal(prefix).concat(year)), rule
-    text = col.cast("string")
-    text = ibis.ifelse(text.strip() == "", ibis.null("string"), text)
+    text = col.cast("string").nullif("")  # the import already turned blank cells into missing
     return text.fill_null(missing), _ValueRules(missing, lambda part: f"{dim.column} is {part}")
 
 

@@ -35,7 +35,17 @@ _MARKDOWN_SPECIALS = re.compile(r"([\\`*_\[\]<>#~$|:])")
 
 
 def md(text: object) -> str:
-    """``text`` with Markdown characters escaped, to show user text (names, values) literally."""
+    """Escape Markdown in user text (file and column names, values) so it shows literally.
+
+    Parameters
+    ----------
+    text
+        Anything; shown as ``str(text)``.
+
+    Returns
+    -------
+    str
+    """
     return _MARKDOWN_SPECIALS.sub(r"\\\1", str(text))
 
 
@@ -43,7 +53,15 @@ def md(text: object) -> str:
 
 
 def session_temp_dir() -> Path:
-    """This session's private temporary folder (mode 0700), removed when the session ends."""
+    """This session's private temporary folder (mode 0700).
+
+    The folder is a ``tempfile.TemporaryDirectory`` kept in session state: it is removed when the
+    session ends and its state is garbage-collected (or when the server stops).
+
+    Returns
+    -------
+    pathlib.Path
+    """
     folder = st.session_state.get(state.TEMP_DIR)
     if folder is None or not Path(folder.name).is_dir():
         folder = tempfile.TemporaryDirectory(prefix="segdash-upload-")
@@ -52,9 +70,18 @@ def session_temp_dir() -> Path:
 
 
 def save_upload(uploaded: Any) -> Path:
-    """Write an uploaded file to a private temporary file (mode 0600) and return its path.
+    """Write an uploaded file to a private temporary file (mode 0600), 1 MB at a time.
 
-    The original extension is kept (sanitised) so the import can tell a workbook from text.
+    Parameters
+    ----------
+    uploaded
+        A ``streamlit.runtime.uploaded_file_manager.UploadedFile``. Its extension is kept
+        (letters and digits only) next to a random name; the user's file name never becomes a path.
+
+    Returns
+    -------
+    pathlib.Path
+        The private copy, inside :func:`session_temp_dir`.
     """
     suffix = re.sub(r"[^A-Za-z0-9.]", "", Path(uploaded.name).suffix)[:12]
     handle, name = tempfile.mkstemp(prefix="upload-", suffix=suffix, dir=session_temp_dir())
@@ -73,7 +100,7 @@ def _remove(path: str | Path | None) -> None:
 
 def load_file(
     ws: Workspace, path: Path, *, name: str, kind: str, sheet: str | None = None, temp: bool = False
-) -> bool:
+) -> None:
     """Import ``path`` into the workspace with progress shown, then rerun the page.
 
     Parameters
@@ -92,29 +119,32 @@ def load_file(
         ``path`` is a private copy of an upload: it is removed once it is no longer needed (right
         after the import, or, for a workbook whose sheets can be switched, when another file loads).
 
-    Returns
-    -------
-    bool
-        ``False`` when the file could not be read (the message is kept for the page, the earlier
-        data stays). On success the page reruns and this does not return.
+    Notes
+    -----
+    Never returns: the page reruns. When the file cannot be read (a ``SegdashError``), the message
+    is kept under :data:`segdash.ui.state.LOAD_ERROR` for :func:`show_load_error` and the earlier
+    data stays loaded. Any other error still removes the private copy, then propagates to app.py.
     """
     previous = st.session_state.get(state.SOURCE) or {}
     error: SegdashError | None = None
-    with st.status(f"Loading {name}…", expanded=False) as status:
+    with st.status(f"Loading {md(name)}…", expanded=False) as status:
         try:
             result = ws.load(path, name=name, sheet=sheet)
         except SegdashError as err:
             error = err
-            status.update(label=f"Could not load {name}", state="error")
+            status.update(label=f"Could not load {md(name)}", state="error")
+        except BaseException:
+            if temp and previous.get("path") != str(path):
+                _remove(path)
+            raise
         else:
-            status.update(label=f"Loaded {name}", state="complete")
+            status.update(label=f"Loaded {md(name)}", state="complete")
     st.session_state.pop(state.SHEET_PICK, None)  # the picker shows the sheet loaded now
     if error is not None:
         st.session_state[state.LOAD_ERROR] = f"**{md(name)}** could not be loaded. {md(error)}"
         if temp and previous.get("path") != str(path):
             _remove(path)
         st.rerun()
-        return False
     keep = not temp or result.sheet is not None  # a workbook's copy is kept to switch sheets
     if previous.get("temp") and previous.get("path") != str(path):
         _remove(previous.get("path"))
@@ -124,11 +154,15 @@ def load_file(
     for key in (state.LOAD_ERROR, state.ROLE_EDITOR, state.PROFILE):
         st.session_state.pop(key, None)
     st.rerun()
-    return True
 
 
 def source_path() -> Path | None:
-    """The loaded file on the server, when it is still there (sample, data folder, kept workbook)."""
+    """The loaded file on the server, when it is still there (sample, data folder, kept workbook).
+
+    Returns
+    -------
+    pathlib.Path or None
+    """
     source = st.session_state.get(state.SOURCE) or {}
     path = source.get("path")
     return Path(path) if path and Path(path).is_file() else None
@@ -138,7 +172,13 @@ def source_path() -> Path | None:
 
 
 def show_load_error(ws: Workspace) -> None:
-    """The last failed load, if any, with a reminder that the earlier data is still there."""
+    """Show the last failed load, if any, with a reminder that the earlier data is still there.
+
+    Parameters
+    ----------
+    ws
+        The session's workspace.
+    """
     message = st.session_state.get(state.LOAD_ERROR)
     if message:
         still = (
@@ -148,7 +188,13 @@ def show_load_error(ws: Workspace) -> None:
 
 
 def import_report(ws: Workspace) -> None:
-    """File name, row reconciliation, what was found (format, delimiter, encoding, sheet), notes."""
+    """Show the file name, the row reconciliation, what was found, the sheet picker and the notes.
+
+    Parameters
+    ----------
+    ws
+        The session's workspace, with data loaded.
+    """
     result = ws.imported
     assert result is not None
     st.subheader(f":material/description: {md(result.source)}", anchor=False)
@@ -156,7 +202,7 @@ def import_report(ws: Workspace) -> None:
     if result.rows_rejected:
         st.warning(
             f"**{line}**  \nRejected: {preview.rejected_lines_text(result)}. "
-            "They are listed under *Rejected rows* below, with the reason, and can be downloaded.",
+            "See *Rejected rows* below for the reasons and a download.",
             icon=":material/warning:",
         )
     else:
@@ -173,7 +219,17 @@ def import_report(ws: Workspace) -> None:
 
 
 def sheet_label(info: Any) -> str:
-    """``"Customers · 5,000 rows · a table"`` for a sheet of the picker."""
+    """How the sheet picker shows a sheet: ``"Customers · 5,000 rows · a table"``.
+
+    Parameters
+    ----------
+    info
+        A ``segdash.ingest.excel.SheetInfo`` (name, rows, has_table, reason).
+
+    Returns
+    -------
+    str
+    """
     what = "a table" if info.has_table else f"not a table: {info.reason}"
     return f"{info.name} · {info.rows:,} rows · {what}"
 
@@ -189,7 +245,16 @@ def _pick_sheet() -> None:
 
 
 def sheet_picker(ws: Workspace) -> None:
-    """For a workbook: every sheet with its row count and whether it looks like a table."""
+    """For a workbook: pick a sheet among all, each with its row count and whether it is a table.
+
+    The sheet the import chose is preselected; picking another loads it on the next run
+    (:func:`apply_pending_sheet`).
+
+    Parameters
+    ----------
+    ws
+        The session's workspace.
+    """
     result = ws.imported
     if result is None or not result.sheet:
         return
@@ -210,6 +275,10 @@ def sheet_picker(ws: Workspace) -> None:
     names = list(labels)
     if st.session_state.get(state.SHEET_PICK) not in labels:
         st.session_state[state.SHEET_PICK] = result.sheet if result.sheet in labels else names[0]
+    chosen = next((info for info in sheets if info.name == result.sheet), None)
+    if chosen is not None and not chosen.has_table:
+        st.warning(f"Sheet “{md(chosen.name)}” does not look like a table of customers: {md(chosen.reason)}. "
+                   "Pick another sheet below if this is not what you meant.", icon=":material/warning:")
     st.selectbox(
         "Sheet",
         names,
@@ -222,7 +291,13 @@ def sheet_picker(ws: Workspace) -> None:
 
 
 def apply_pending_sheet(ws: Workspace) -> None:
-    """Load the sheet the user just picked (once)."""
+    """Load the sheet the user just picked, once (call it at the top of the page).
+
+    Parameters
+    ----------
+    ws
+        The session's workspace.
+    """
     sheet = st.session_state.pop(state.PENDING_SHEET, None)
     path = source_path()
     if sheet is None or path is None or ws.imported is None or sheet == ws.imported.sheet:
@@ -236,7 +311,13 @@ def apply_pending_sheet(ws: Workspace) -> None:
 
 
 def file_loader(ws: Workspace) -> None:
-    """Upload a file, or open one from the server's data folder."""
+    """Upload a file, or open one from the server's data folder (each load happens once).
+
+    Parameters
+    ----------
+    ws
+        The session's workspace.
+    """
     upload_tab, folder_tab = st.tabs([":material/upload: Upload from your computer",
                                       ":material/folder_open: Open from the server's data folder"])
     with upload_tab:
@@ -263,7 +344,7 @@ def file_loader(ws: Workspace) -> None:
             st.info("There are no data files in this folder.")
             return
         by_name = {path.name: path for path in files}
-        with st.form("segdash.data.folder_form", border=False):
+        with st.form(state.FOLDER_FORM, border=False):
             choice = st.selectbox("File", list(by_name), key=state.FOLDER_FILE,
                                   format_func=lambda n: f"{n} ({_size(by_name[n])})")
             opened = st.form_submit_button("Open", icon=":material/folder_open:", type="primary")
@@ -287,7 +368,13 @@ def _size(path: Path) -> str:
 
 
 def rejected_rows(result: ImportResult) -> None:
-    """The rejected lines (line, reason, raw text) and a safe CSV download."""
+    """Show the rejected lines (line, reason, text in the file) and offer them as a safe CSV.
+
+    Parameters
+    ----------
+    result
+        The import report.
+    """
     if not result.rows_rejected:
         return
     st.subheader(f"Rejected rows ({result.rows_rejected:,})", anchor=False)
@@ -334,7 +421,13 @@ def _profile(ws: Workspace) -> pd.DataFrame:
 
 
 def column_roles(ws: Workspace) -> None:
-    """The editable column table: one row per column, the role editable, the rest read-only."""
+    """The column table: one row per column, the role editable (saved with ``ws.set_role``).
+
+    Parameters
+    ----------
+    ws
+        The session's workspace, with data loaded.
+    """
     st.subheader("Columns", anchor=False)
     st.caption(
         "What each column holds. The **Role** tells segdash how to use a column; change it if the "
@@ -372,12 +465,18 @@ def column_roles(ws: Workspace) -> None:
     changes = preview.role_changes(ws.roles, edited)
     if changes:
         for column, role in changes.items():
-            pass
+            ws.set_role(column, role)
         st.rerun()
 
 
 def preview_table(ws: Workspace) -> None:
-    """The first rows, personal data hidden unless the user asks to see it."""
+    """Show the first rows (a ``LIMIT`` query), personal data hidden unless the user asks for it.
+
+    Parameters
+    ----------
+    ws
+        The session's workspace, with data loaded.
+    """
     st.subheader(f"First {PREVIEW_ROWS:,} rows", anchor=False)
     private = preview.private_columns(ws.roles)
     show_private = st.toggle("Show personal data", key=state.SHOW_PII, disabled=not private,
@@ -388,10 +487,19 @@ def preview_table(ws: Workspace) -> None:
                      lambda: preview.preview_rows(ws.con, limit=PREVIEW_ROWS, columns=columns))
     if hidden:
         st.caption(f"Hidden personal data: {md(', '.join(hidden))}.")
-    numbers = {
-        name: st.column_config.NumberColumn(format="localized")
-        for name, kind in ws.column_types().items()
-        if kind == "number" and ws.roles.get(name) != "id"
-    }
-    st.dataframe(rows, width="stretch",
-                 column_config={"_index": st.column_config.NumberColumn("Line", format="%d"), **numbers})
+    st.dataframe(rows, width="stretch", column_config=_preview_formats(ws, rows))
+
+
+def _preview_formats(ws: Workspace, rows: pd.DataFrame) -> dict[str, Any]:
+    """Thousands separators for amounts, plain dates unless a value has a time of day."""
+    with_times = set(preview.columns_with_times(rows))
+    where = "Row in sheet" if ws.imported is not None and ws.imported.sheet else "Line in file"
+    formats: dict[str, Any] = {"_index": st.column_config.NumberColumn(where, format="%d")}
+    for name, kind in ws.column_types().items():
+        if kind == "number" and ws.roles.get(name) != "id":
+            formats[name] = st.column_config.NumberColumn(format="localized")
+        elif kind == "date":
+            formats[name] = st.column_config.DatetimeColumn(
+                format="YYYY-MM-DD HH:mm" if name in with_times else "YYYY-MM-DD"
+            )
+    return formats

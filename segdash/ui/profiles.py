@@ -58,7 +58,7 @@ def show_verdict_and_sizes(ws: Workspace, profile: prof.Profile) -> None:
     for note in profile.notes:
         st.caption(note)
     summary = prof.segment_summary(profile, names=_names(ws, profile))
-    left, right = st.columns([3, 2])
+    left, right = st.columns([1, 1])
     with left:
         st.plotly_chart(charts.sizes_chart(summary), key=_KEY + "sizes", width="stretch")
     with right:

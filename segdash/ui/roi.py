@@ -94,6 +94,9 @@ def column_pickers(ws: Workspace) -> EconomicsColumns:
             st.session_state[key] = _option(default) if _option(default) in choices else NONE_OPTION
         return _column(st.selectbox(label, choices, key=key, help=help_text))
 
+    for column in economics.text_cost_columns(ws.roles, types):
+        st.warning(f"The column '{column}' is marked as acquisition cost but holds text, not amounts, so it "
+                   "cannot be used. Fix its values (or its type on the Data page), or enter spend per channel.")
     left, middle, right = st.columns(3)
     with left:
         channel = pick("Acquisition channel", COL_CHANNEL, texts, suggested.channel,

@@ -284,25 +284,31 @@ def show_summary(ws: Workspace) -> None:
     cols[1].metric(unit.capitalize(), f"{total:,}")
     if seg.stability is not None:
         cols[2].metric("Stability", f"{seg.stability:.2f}", help="1 = the same segments on every resample.")
-    elif seg.method == "rfm":
+    elif seg.method == "rfm" and unit != "customers":
         cols[2].metric("Customers scored", f"{int(seg.extra.get('customers', total)):,}")
+    if seg.method in ("dimensions", "rfm") and seg.notes:
+        st.info("\n".join(f"- {_md(note)}" for note in seg.notes))
 
     names = {label: ws.display_name(label) for label in seg.sizes}
-    left, right = st.columns([3, 2])
-    left.plotly_chart(charts.sizes_figure(seg.sizes, names=names, unit=unit), width="stretch",
-                      key=_KEY + "sizes_chart")
+    st.plotly_chart(charts.sizes_figure(seg.sizes, names=names, unit=unit), width="stretch",
+                    key=_KEY + "sizes_chart")
     table = charts.sizes_table(seg.sizes, names=names, rules=seg.rules if seg.method != "rfm" else None)
-    right.dataframe(table, hide_index=True, width="stretch", key=_KEY + "sizes_table", column_config={
-        "Customers": st.column_config.NumberColumn(unit.capitalize(), format="localized"),
-        "Share": st.column_config.NumberColumn("Share", format="percent"),
-    })
+    with st.expander("Segment sizes as a table" + (" with who is in each segment" if seg.method == "dimensions"
+                                                   else ""),
+                     expanded=seg.method == "dimensions"):
+        st.dataframe(table, hide_index=True, width="stretch", key=_KEY + "sizes_table", column_config={
+            "Customers": st.column_config.NumberColumn(unit.capitalize(), format="localized"),
+            "Share": st.column_config.NumberColumn("Share", format="%.1f%%"),
+        })
 
     if seg.method in ("kmeans", "gmm", "hierarchical"):
         _show_cluster_quality(seg)
     elif seg.method == "rfm":
         _show_rfm(seg)
-    for note in seg.notes:
-        st.caption(_md(note))
+    if seg.method not in ("dimensions", "rfm") and seg.notes:
+        with st.expander("How the columns were prepared (details)"):
+            for note in seg.notes:
+                st.caption(_md(note))
     left, right = st.columns(2)
     with left:
         st.page_link("pages/profiles.py", label="See what makes each segment different: Profiles",
@@ -342,13 +348,14 @@ def _show_rfm(seg: Segmentation) -> None:
     rules = rfm_core.group_rules()
     rows = [{"Group": s["group"], "Customers": s["customers"], "Rule": rules.get(s["group"], ""),
              "Avg days since last purchase": s["avg_days_since_last_purchase"], "Avg orders": s["avg_orders"],
-             "Avg spend": s["avg_spend"]} for s in summary]
-    st.dataframe(rows, hide_index=True, width="stretch", key=_KEY + "rfm_table", column_config={
-        "Customers": st.column_config.NumberColumn(format="localized"),
-        "Avg days since last purchase": st.column_config.NumberColumn(format="%.0f"),
-        "Avg orders": st.column_config.NumberColumn(format="%.1f"),
-        "Avg spend": st.column_config.NumberColumn(format="localized"),
-    })
+             "Avg spend": round(s["avg_spend"])} for s in summary]
+    st.dataframe(rows, hide_index=True, width="stretch", key=_KEY + "rfm_table", height=36 * (len(rows) + 1) + 4,
+                 column_config={
+                     "Customers": st.column_config.NumberColumn(format="localized"),
+                     "Avg days since last purchase": st.column_config.NumberColumn(format="%.0f"),
+                     "Avg orders": st.column_config.NumberColumn(format="%.1f"),
+                     "Avg spend": st.column_config.NumberColumn(format="localized"),
+                 })
     if seg.extra.get("grid"):
         st.plotly_chart(charts.rfm_grid_figure(seg.extra["grid"]), width="stretch", key=_KEY + "rfm_grid")
     st.caption(_md(seg.extra.get("score_method", "")))

@@ -34,6 +34,7 @@ PENDING_SHEET = "segdash.data.pending_sheet"
 #: Widget keys of the Data page.
 UPLOADER = "segdash.data.uploader"
 FOLDER_FILE = "segdash.data.folder_file"
+FOLDER_FORM = "segdash.data.folder_form"
 SHEET_PICK = "segdash.data.sheet"
 ROLE_EDITOR = "segdash.data.role_editor"
 SHOW_PII = "segdash.data.show_pii"
@@ -46,7 +47,8 @@ def workspace() -> Workspace:
         sample = config.sample_file()
         if sample is not None:
             try:
-                ws.load(sample)
+                with st.spinner(f"Loading the sample data ({sample.name})…"):
+                    ws.load(sample)
                 st.session_state[SOURCE] = {"path": str(sample), "kind": "sample", "temp": False}
             except SegdashError as err:  # a broken sample must not block the app
                 log.warning("sample data not loaded: %s", err)

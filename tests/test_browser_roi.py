@@ -1,0 +1,89 @@
+"""Acquisition & ROI in a real browser: segment by country, enter channel spend, see ROI per segment."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.conftest import ARTIFACTS, wait_idle
+
+pytestmark = pytest.mark.browser
+
+
+def _wait_for_grids(page, count: int) -> None:
+    page.wait_for_function(
+        """(count) => {
+            const grids = [...document.querySelectorAll('[data-testid="stDataFrame"]')];
+            return grids.length >= count && grids.every((grid) => {
+                const canvas = grid.querySelector('canvas');
+                return canvas && canvas.width > 0 && canvas.height > 0;
+            });
+        }""",
+        arg=count,
+    )
+
+
+def _screenshot(page, name: str) -> None:
+    height = page.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+    page.set_viewport_size({"width": 1440, "height": max(1000, min(int(height) + 100, 9000))})
+    wait_idle(page)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+    page.set_viewport_size({"width": 1440, "height": 1000})
+
+
+def _segment_by_country(page) -> None:
+    page.get_by_role("link", name="Segments").click()
+    page.get_by_role("heading", name="Segments").first.wait_for()
+    wait_idle(page)
+    page.get_by_text("By dimensions", exact=True).click()
+    wait_idle(page)
+    box = page.get_by_test_id("stMultiSelect").first.locator("input")
+    box.click()
+    box.fill("country")
+    page.get_by_role("option", name=re.compile(r"country$")).first.click()
+    page.keyboard.press("Escape")
+    wait_idle(page)
+    page.get_by_role("button", name="Make segments").click()
+    page.get_by_text(re.compile(r"Done: \d+ segments")).wait_for()
+    wait_idle(page)
+
+
+def _enter_spend(page, amounts: list[str]) -> None:
+    """Type amounts into the Spend column of the spend table, top to bottom, then apply."""
+    editor = page.get_by_test_id("stDataFrame").first
+    editor.locator("canvas").first.wait_for()
+    box = editor.bounding_box()
+    assert box is not None
+    # First body row of the Spend column (right half of the grid), then type down the column.
+    editor.click(position={"x": box["width"] * 0.75, "y": 35 + 17})
+    for amount in amounts:
+        page.keyboard.type(amount)
+        page.keyboard.press("Enter")
+    page.get_by_role("button", name="Apply spend").click()
+
+
+def test_channel_spend_changes_roi_per_segment(page) -> None:
+    _segment_by_country(page)
+    page.get_by_role("link", name="Acquisition & ROI").click()
+    page.get_by_role("heading", name="Acquisition & ROI").first.wait_for()
+    wait_idle(page)
+    summary = page.get_by_text(re.compile(r"returns [\d.,]+x its acquisition cost"))
+    summary.first.wait_for()
+    before = summary.all_inner_texts()
+    roi_metric = page.get_by_test_id("stMetric").filter(has_text="ROI to date")
+    roi_before = roi_metric.inner_text()
+
+    page.get_by_text("Spend per channel, entered here").click()
+    page.get_by_text(re.compile("No acquisition spend is recorded yet")).wait_for()
+    wait_idle(page)
+    _enter_spend(page, ["60000", "30000", "2000", "4000", "500", "3000", "20000"])
+    page.get_by_text(re.compile(r"returns [\d.,]+x its acquisition cost")).first.wait_for()
+    wait_idle(page)
+    after = page.get_by_text(re.compile(r"returns [\d.,]+x its acquisition cost")).all_inner_texts()
+    assert after and after != before
+    assert "n/a" not in roi_metric.inner_text() and roi_metric.inner_text() != roi_before
+    spend_metric = page.get_by_test_id("stMetric").filter(has_text="Acquisition spend").inner_text()
+    assert "119,500" in spend_metric
+    _screenshot(page, "roi_page_channel_spend.png")
