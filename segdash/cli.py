@@ -77,6 +77,8 @@ def _cmd_import(args: argparse.Namespace) -> int:
         print(f"  rejected line {row.line}: {row.reason}")
     for note in [*result.repairs, *result.notes]:
         print(f"  note: {note}")
+    for column, tokens in result.missing_tokens.items():
+        print(f"  missing in {column}: {', '.join(tokens)}")
     width = max((len(c.name) for c in result.columns), default=4)
     for column in result.columns:
         print(f"  {column.name:<{width}}  {column.type:<8} {column.role:<20} missing {column.missing:,}")

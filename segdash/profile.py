@@ -33,7 +33,7 @@ from typing import Any
 
 import duckdb
 import ibis
-import ibis.selectors as selectors
+import ibis.expr.datatypes as dt
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -295,11 +295,125 @@ def segment_sizes(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 # -- traits ----------------------------------------------------------------------------------
 
 
+@ibis.udf.agg.builtin(name="histogram")
+def _histogram(arg: str) -> dt.Map(dt.string, dt.int64):
+    """DuckDB's ``histogram`` aggregate: value -> count (missing values left out)."""
+
+
+def segment_aggregates(
+    con: duckdb.DuckDBPyConnection, *, attributes: list[Attribute], top_n: int = 8
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every figure the traits need, in one pass over ``customers JOIN segment_labels``.
+
+    One grouped query computes, per segment, count / mean / median / standard deviation of every
+    number and a value histogram of every category; a second, over ``customers`` (every imported
+    row has a label, so that is everyone), gives the overall numbers. Category values outside each
+    attribute's ``top_n`` most common are pooled into :data:`OTHER`.
+
+    Parameters
+    ----------
+    con
+        Workspace connection.
+    attributes
+        Attributes to summarise.
+    top_n
+        Category values kept per attribute (by overall count; ties by value).
+
+    Returns
+    -------
+    tuple[pandas.DataFrame, pandas.DataFrame]
+        ``numbers``: ``segment`` (``None`` = everyone), ``attribute``, ``n``, ``missing``, ``mean``,
+        ``median``, ``sd``; ``counts``: ``attribute``, ``segment``, ``value`` (``None`` = missing),
+        ``count``.
+    """
+    numeric = [a for a in attributes if a.numeric]
+    categorical = [a for a in attributes if a.kind in (CATEGORY, BOOLEAN)]
+    table = _joined(con)
+    customers = db.backend(con).table(db.TABLE)
+    as_of = _as_of(con, customers, numeric)
+    metrics: dict[str, Any] = {"rows": table.count()}
+    for i, attribute in enumerate(numeric):
+        expr = _numeric_expr(table, attribute, as_of)
+        metrics[f"n{i}"] = expr.count()
+        metrics[f"mean{i}"] = expr.mean()
+        metrics[f"median{i}"] = expr.median()
+        metrics[f"sd{i}"] = expr.std()
+    for i, attribute in enumerate(categorical):
+        metrics[f"h{i}"] = _histogram(table[attribute.name].cast("string"))
+    grouped = table.group_by("segment").aggregate(**metrics).execute()
+    grouped["segment"] = grouped["segment"].astype(str)
+    numbers = pd.DataFrame(columns=["segment", "attribute", "n", "missing", "mean", "median", "sd"])
+    if numeric:
+        overall_metrics: dict[str, Any] = {"rows": customers.count()}
+        for i, attribute in enumerate(numeric):
+            expr = _numeric_expr(customers, attribute, as_of)
+            overall_metrics[f"n{i}"] = expr.count()
+            overall_metrics[f"mean{i}"] = expr.mean()
+            overall_metrics[f"sd{i}"] = expr.std()
+            overall_metrics[f"median{i}"] = expr.median()
+        overall = customers.aggregate(**overall_metrics).execute()
+        overall["segment"] = None
+        numbers = pd.concat(
+            [_numbers_frame(source, numeric) for source in (grouped, overall)], ignore_index=True
+        )
+    return numbers, _counts_frame(grouped, categorical, top_n)
+
+
+def _numbers_frame(source: pd.DataFrame, numeric: list[Attribute]) -> pd.DataFrame:
+    frames = []
+    for i, attribute in enumerate(numeric):
+        frames.append(
+            pd.DataFrame(
+                {
+                    "segment": source["segment"],
+                    "attribute": attribute.name,
+                    "n": source[f"n{i}"].astype("int64"),
+                    "missing": (source["rows"] - source[f"n{i}"]).astype("int64"),
+                    "mean": pd.to_numeric(source[f"mean{i}"], errors="coerce").astype(float),
+                    "median": pd.to_numeric(source[f"median{i}"], errors="coerce").astype(float),
+                    "sd": pd.to_numeric(source[f"sd{i}"], errors="coerce").astype(float),
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+def _counts_frame(grouped: pd.DataFrame, categorical: list[Attribute], top_n: int) -> pd.DataFrame:
+    """Long counts from the per-segment histograms, top values kept, the rest pooled."""
+    columns = ["attribute", "segment", "value", "count"]
+    frames = []
+    for i, attribute in enumerate(categorical):
+        records = []
+        for segment, rows, histogram in zip(grouped["segment"], grouped["rows"], grouped[f"h{i}"], strict=True):
+            items = dict(histogram) if histogram is not None else {}
+            known = 0
+            for value, count in items.items():
+                records.append((segment, value, int(count)))
+                known += int(count)
+            if int(rows) > known:
+                records.append((segment, None, int(rows) - known))
+        frame = pd.DataFrame(records, columns=["segment", "value", "count"])
+        if attribute.kind == BOOLEAN:
+            frame["value"] = frame["value"].map({"true": "yes", "false": "no", None: None})
+        known_rows = frame[frame["value"].notna()]
+        totals = known_rows.groupby("value")["count"].sum().reset_index()
+        totals = totals.sort_values(["count", "value"], ascending=[False, True], kind="stable")
+        keep = set(totals["value"].head(top_n))
+        pooled = frame["value"].where(frame["value"].isin(keep) | frame["value"].isna(), OTHER)
+        frame = frame.assign(value=pooled).groupby(["segment", "value"], dropna=False, sort=False)["count"].sum()
+        frame = frame.reset_index()
+        frame["value"] = frame["value"].map(lambda v: None if v is None or pd.isna(v) else str(v))
+        frame.insert(0, "attribute", attribute.name)
+        frames.append(frame)
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    counts = pd.concat(frames, ignore_index=True)[columns]
+    counts["count"] = counts["count"].astype("int64")
+    return counts.sort_values(["attribute", "segment", "value"], na_position="last", ignore_index=True)
+
+
 def numeric_summary(con: duckdb.DuckDBPyConnection, *, attributes: list[Attribute]) -> pd.DataFrame:
     """Count, mean, median and standard deviation of every number per segment and overall.
-
-    Two DuckDB queries: grouped over ``customers JOIN segment_labels`` and overall over
-    ``customers`` (every imported row has a label, so that is everyone).
 
     Parameters
     ----------
@@ -311,58 +425,15 @@ def numeric_summary(con: duckdb.DuckDBPyConnection, *, attributes: list[Attribut
     Returns
     -------
     pandas.DataFrame
-        Long table ``segment`` (``None`` = everyone), ``attribute``, ``n``, ``missing``, ``mean``,
-        ``median``, ``sd``.
+        See :func:`segment_aggregates` (``numbers``).
     """
-    numeric = [a for a in attributes if a.numeric]
-    if not numeric:
-        return pd.DataFrame(columns=["segment", "attribute", "n", "missing", "mean", "median", "sd"])
-    table = _joined(con)
-    customers = db.backend(con).table(db.TABLE)  # every imported row has a label: overall = all rows
-    as_of = _as_of(con, customers, numeric)
-    metrics: dict[str, Any] = {"rows": table.count()}
-    for i, attribute in enumerate(numeric):
-        expr = _numeric_expr(table, attribute, as_of)
-        metrics[f"n{i}"] = expr.count()
-        metrics[f"mean{i}"] = expr.mean()
-        metrics[f"median{i}"] = expr.median()
-        metrics[f"sd{i}"] = expr.std()
-    grouped = table.group_by("segment").aggregate(**metrics).execute()
-    overall_metrics: dict[str, Any] = {"rows": customers.count()}
-    for i, attribute in enumerate(numeric):
-        expr = _numeric_expr(customers, attribute, as_of)
-        overall_metrics[f"n{i}"] = expr.count()
-        overall_metrics[f"mean{i}"] = expr.mean()
-        overall_metrics[f"sd{i}"] = expr.std()
-        overall_metrics[f"median{i}"] = expr.median()
-    overall = customers.aggregate(**overall_metrics).execute()
-    overall["segment"] = None
-    frames = []
-    for source in (grouped, overall):
-        for i, attribute in enumerate(numeric):
-            frames.append(
-                pd.DataFrame(
-                    {
-                        "segment": source["segment"].map(lambda s: None if s is None else str(s)),
-                        "attribute": attribute.name,
-                        "n": source[f"n{i}"].astype("int64"),
-                        "missing": (source["rows"] - source[f"n{i}"]).astype("int64"),
-                        "mean": pd.to_numeric(source[f"mean{i}"], errors="coerce").astype(float),
-                        "median": pd.to_numeric(source[f"median{i}"], errors="coerce").astype(float),
-                        "sd": pd.to_numeric(source[f"sd{i}"], errors="coerce").astype(float),
-                    }
-                )
-            )
-    return pd.concat(frames, ignore_index=True)
+    return segment_aggregates(con, attributes=[a for a in attributes if a.numeric])[0]
 
 
 def category_counts(
     con: duckdb.DuckDBPyConnection, *, attributes: list[Attribute], top_n: int = 8
 ) -> pd.DataFrame:
-    """Customers per segment x value of every category (and yes/no) attribute, in one query.
-
-    Values outside each attribute's ``top_n`` most common are pooled into :data:`OTHER`
-    inside DuckDB, so a column with thousands of values still returns a small table.
+    """Customers per segment x value of every category (and yes/no) attribute.
 
     Parameters
     ----------
@@ -371,55 +442,15 @@ def category_counts(
     attributes
         Attributes; only categories and booleans are counted.
     top_n
-        Values kept per attribute (by overall count; ties by value).
+        Values kept per attribute; the rest is pooled into :data:`OTHER`.
 
     Returns
     -------
     pandas.DataFrame
-        ``attribute``, ``segment``, ``value`` (``None`` = missing), ``count``.
+        See :func:`segment_aggregates` (``counts``).
     """
     categorical = [a for a in attributes if a.kind in (CATEGORY, BOOLEAN)]
-    if not categorical:
-        return pd.DataFrame(columns=["attribute", "segment", "value", "count"])
-    table = _joined(con)
-    wide = {}
-    for i, attribute in enumerate(categorical):
-        column = table[attribute.name]
-        wide[f"c{i}"] = ibis.ifelse(column, "yes", "no") if attribute.kind == BOOLEAN else column.cast("string")
-    # one pass over the joined rows: unpivot the category columns, then count
-    long = table.select(table.segment, **wide).pivot_longer(
-        selectors.startswith("c"), names_to="attribute", values_to="value"
-    )
-    counts = long.group_by(["attribute", "segment", "value"]).aggregate(count=long.count())
-    totals = (
-        counts.filter(counts.value.notnull())
-        .group_by(["attribute", "value"])
-        .aggregate(total=lambda t: t["count"].sum())
-    )
-    ranked = totals.mutate(
-        rank=ibis.row_number().over(group_by="attribute", order_by=[ibis.desc("total"), "value"])
-    ).select("attribute", "value", "rank")
-    joined = counts.left_join(ranked, ["attribute", "value"]).select(
-        "attribute", "segment", "value", "count", "rank"
-    )
-    pooled = joined.mutate(
-        value=ibis.cases(
-            (joined.value.isnull(), ibis.null().cast("string")),
-            (joined["rank"] < top_n, joined.value),
-            else_=ibis.literal(OTHER),
-        )
-    )
-    result = (
-        pooled.group_by(["attribute", "segment", "value"])
-        .aggregate(count=lambda t: t["count"].sum())
-        .execute()
-    )
-    by_key = {f"c{i}": a.name for i, a in enumerate(categorical)}
-    result["attribute"] = result["attribute"].map(by_key)
-    result["segment"] = result["segment"].astype(str)
-    result["value"] = result["value"].map(lambda v: None if v is None or pd.isna(v) else str(v))
-    result["count"] = result["count"].astype("int64")
-    return result.sort_values(["attribute", "segment", "value"], na_position="last", ignore_index=True)
+    return segment_aggregates(con, attributes=categorical, top_n=top_n)[1]
 
 
 def compute_traits(
@@ -766,8 +797,7 @@ def name_segments(con: duckdb.DuckDBPyConnection, *, roles: dict[str, str], type
     attributes = profile_attributes(roles, types)
     sizes = segment_sizes(con)
     segments = list(sizes["segment"])
-    numbers = numeric_summary(con, attributes=attributes)
-    counts = category_counts(con, attributes=attributes)
+    numbers, counts = segment_aggregates(con, attributes=attributes)
     traits = compute_traits(attributes=attributes, numbers=numbers, counts=counts, segments=segments)
     return names_from_traits(top_traits(traits), segments=segments)
 
@@ -1311,8 +1341,7 @@ def build_profile(
     sizes = segment_sizes(con)
     segments = list(sizes["segment"])
     size_map = dict(zip(segments, sizes["customers"].astype(int), strict=True))
-    numbers = numeric_summary(con, attributes=attributes)
-    counts = category_counts(con, attributes=attributes, top_n=top_n)
+    numbers, counts = segment_aggregates(con, attributes=attributes, top_n=top_n)
     sample = stratified_sample(con, attributes=attributes, sizes=size_map, per_segment=per_segment,
                                random_state=random_state)
     percentiles = sample_percentiles(sample, attributes=attributes, sizes=size_map)

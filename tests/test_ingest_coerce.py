@@ -18,7 +18,7 @@ def _load(tmp_path: Path, text: str, name: str = "f.csv") -> tuple[ImportResult,
     con = db.connect()
     result = import_file(con, path)
     assert result.rows_in_file == result.rows_loaded + result.rows_rejected
-    cursor = con.execute(f"SELECT * FROM {db.TABLE} ORDER BY {db.ROW}")
+    cursor = con.execute("SELECT * FROM customers ORDER BY _row")
     names = [d[0] for d in cursor.description]
     rows = cursor.fetchall()
     values = {name: [row[i] for row in rows] for i, name in enumerate(names)}

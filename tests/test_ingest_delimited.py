@@ -21,7 +21,7 @@ def _write(tmp_path: Path, name: str, data: bytes | str) -> Path:
 def _load(path: Path) -> tuple[ImportResult, list[tuple]]:
     con = db.connect()
     result = import_file(con, path)
-    rows = con.execute(f"SELECT * FROM {db.TABLE} ORDER BY {db.ROW}").fetchall()
+    rows = con.execute("SELECT * FROM customers ORDER BY _row").fetchall()
     assert result.rows_in_file == result.rows_loaded + result.rows_rejected
     assert result.rows_loaded == len(rows)
     assert len({r[0] for r in rows}) == len(rows), "_row must be unique"

@@ -15,7 +15,7 @@ from segdash.ingest import import_file
 
 
 def _rows(con) -> list[tuple]:
-    return con.execute(f"SELECT * FROM {db.TABLE} ORDER BY {db.ROW}").fetchall()
+    return con.execute("SELECT * FROM customers ORDER BY _row").fetchall()
 
 
 def _types(con) -> dict[str, str]:

@@ -41,7 +41,7 @@ def test_exact_rows_and_expected_types(imported: dict[str, tuple], name: str) ->
     result, con = imported[name]
     rows, numbers, dates = CASES[name]
     assert (result.rows_in_file, result.rows_loaded, result.rows_rejected) == (rows, rows, 0)
-    assert con.execute(f"SELECT count(*), count(DISTINCT {db.ROW}) FROM {db.TABLE}").fetchone() == (rows, rows)
+    assert con.execute("SELECT count(*), count(DISTINCT _row) FROM customers").fetchone() == (rows, rows)
     types = {c.name: c.type for c in result.columns}
     for column in numbers:
         assert types[column] == "number", column
@@ -54,7 +54,7 @@ def test_marketing_details(imported: dict[str, tuple]) -> None:
     assert result.delimiter == "\t"
     assert {c.name: c.missing for c in result.columns}["Income"] == 24
     assert "Dates in 'Dt_Customer' were read as day-month-year (dd-mm-yyyy)." in result.notes
-    first = con.execute(f'SELECT "Dt_Customer"::VARCHAR FROM {db.TABLE} WHERE {db.ROW} = 2').fetchone()[0]
+    first = con.execute('SELECT "Dt_Customer"::VARCHAR FROM customers WHERE _row = 2').fetchone()[0]
     assert first == "2012-09-04"
 
 
@@ -71,9 +71,9 @@ def test_bank_unknown_is_missing(imported: dict[str, tuple]) -> None:
     result, con = imported["bank.csv"]
     assert result.delimiter == ";"
     assert result.missing_tokens["poutcome"] == ["unknown"]
-    assert con.execute(f"SELECT min(balance) < 0 FROM {db.TABLE}").fetchone()[0]
+    assert con.execute("SELECT min(balance) < 0 FROM customers").fetchone()[0]
 
 
 def test_mall_rows_are_lines(imported: dict[str, tuple]) -> None:
     _, con = imported["Mall_Customers.csv"]
-    assert con.execute(f"SELECT min({db.ROW}), max({db.ROW}) FROM {db.TABLE}").fetchone() == (2, 201)
+    assert con.execute("SELECT min(_row), max(_row) FROM customers").fetchone() == (2, 201)

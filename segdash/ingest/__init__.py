@@ -73,6 +73,10 @@ def import_file(
         for info, original in zip(coerced.columns, raw.originals, strict=True):
             info.role = roles.get(info.name, "other")
             info.original_name = None if original is None else str(original)
+            if kind == "xlsx":
+                info.note = info.note.replace(" on line ", " on row ")
+        if kind == "xlsx":
+            coerced.notes = [n.replace(" on line ", " on row ") for n in coerced.notes]
         _swap(con, raw.relation)
     except duckdb.Error as err:
         raise DataImportError(f"{shown} could not be imported: {str(err).splitlines()[0]}") from err
