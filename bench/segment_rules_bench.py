@@ -127,6 +127,8 @@ def main(argv: list[str] | None = None) -> int:
         print(_row("pandas", other[0], other[1]))
         print(f"  ratio pandas / segdash: {other[0] / mine[0]:.2f}x   segments: {len(mine[2])} vs {len(other[2])}"
               f"   rows labelled: {sum(mine[2].values()):,}")
+        if title.startswith("RFM"):
+            print(f"  same group sizes as pandas: {'yes' if mine[2] == other[2] else 'NO'}")
         target = mine[0] < 2.0
         ok = ok and target
         print(f"  target < 2 s: {'met' if target else 'MISSED'}")

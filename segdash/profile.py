@@ -544,7 +544,7 @@ def _ratio(numerator: float, denominator: float) -> float:
 # -- plain words ------------------------------------------------------------------------------
 
 
-def percentile_rank(value: float, percentiles: np.ndarray | None) -> float:
+def percentile_rank(value: float, *, percentiles: np.ndarray | None) -> float:
     """Where ``value`` falls among everyone (0-1), read from the overall 1st..99th percentiles.
 
     Parameters
@@ -599,7 +599,7 @@ def describe_trait(trait: pd.Series | dict, *, percentiles: np.ndarray | None = 
         return f"{base} {format_number(seg)} days ago (overall {format_number(overall)} days)"
     if kind == NUMBER:
         if role in ("revenue", "behavioral", "acquisition_cost"):
-            rank = percentile_rank(seg, percentiles)
+            rank = percentile_rank(seg, percentiles=percentiles)
             if np.isfinite(rank) and rank >= 0.8:
                 return f"{label} {format_number(seg)} (top {math.ceil(round((1 - rank) * 100, 6) / 5) * 5 or 5}%)"
             if np.isfinite(rank) and rank <= 0.2:
@@ -644,9 +644,10 @@ def top_traits(
     Returns
     -------
     pandas.DataFrame
-        ``segment, rank, attribute, value, kind, role, std_diff, lift, text`` (rank 1 = strongest).
+        ``segment, rank, attribute, value, kind, role, std_diff, lift, text, short`` (rank 1 = strongest;
+        ``short``: a few words for chart axes).
     """
-    columns = ["segment", "rank", "attribute", "value", "kind", "role", "std_diff", "lift", "text"]
+    columns = ["segment", "rank", "attribute", "value", "kind", "role", "std_diff", "lift", "text", "short"]
     if traits.empty:
         return pd.DataFrame(columns=columns)
     candidates = traits[traits["std_diff"].notna() & (traits["known"] > 0)].copy()
@@ -661,8 +662,34 @@ def top_traits(
     candidates["text"] = [
         describe_trait(row, percentiles=percentiles.get(row["attribute"])) for _, row in candidates.iterrows()
     ]
+    candidates["short"] = [short_label(row) for _, row in candidates.iterrows()]
+    repeated = candidates.duplicated(["segment", "short"], keep=False)
+    if repeated.any():
+        candidates.loc[repeated, "short"] = [
+            f"{short} ({label.lower()})"
+            for short, label in zip(candidates.loc[repeated, "short"], candidates.loc[repeated, "label"], strict=True)
+        ]
     candidates["rank"] = candidates.groupby("segment").cumcount() + 1
     return candidates[columns].reset_index(drop=True)
+
+
+def short_label(trait: pd.Series | dict) -> str:
+    """A few words naming a trait, for chart axes: ``Age``, ``Student``, ``Last purchase``.
+
+    Parameters
+    ----------
+    trait
+        A row of :func:`compute_traits`.
+
+    Returns
+    -------
+    str
+    """
+    if trait["kind"] == CATEGORY:
+        return str(trait["value"])
+    if trait["kind"] == DATE:
+        return str(trait["label"]).removeprefix("Days since ").capitalize()
+    return str(trait["label"])
 
 
 # -- names -----------------------------------------------------------------------------------
@@ -1493,7 +1520,29 @@ def _shown_traits(traits: pd.DataFrame, per_category: int) -> pd.DataFrame:
     return frame[(frame["kind"] != CATEGORY) | frame["key"].isin(set(keep_keys))]
 
 
-def trait_matrix(traits: pd.DataFrame, *, per_category: int = 3) -> tuple[pd.DataFrame, pd.DataFrame]:
+def quiet_attributes(traits: pd.DataFrame, *, threshold: float = 0.1) -> list[str]:
+    """Labels of attributes on which no segment is even slightly away from average.
+
+    Parameters
+    ----------
+    traits
+        Output of :func:`compute_traits`.
+    threshold
+        Largest absolute standardised difference that still counts as "average".
+
+    Returns
+    -------
+    list[str]
+    """
+    if traits.empty:
+        return []
+    spread = traits.assign(size=traits["std_diff"].abs()).groupby("label", sort=False)["size"].max()
+    return [label for label, size in spread.items() if not size >= threshold]
+
+
+def trait_matrix(
+    traits: pd.DataFrame, *, per_category: int = 3, hide_quiet: bool = False
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Segments x traits standardised differences (for the heatmap) and matching hover texts.
 
     Parameters
@@ -1502,6 +1551,8 @@ def trait_matrix(traits: pd.DataFrame, *, per_category: int = 3) -> tuple[pd.Dat
         Output of :func:`compute_traits`.
     per_category
         Values kept per category attribute (those whose share varies most across segments).
+    hide_quiet
+        Leave out the attributes of :func:`quiet_attributes`.
 
     Returns
     -------
@@ -1509,6 +1560,8 @@ def trait_matrix(traits: pd.DataFrame, *, per_category: int = 3) -> tuple[pd.Dat
         Standardised differences and plain-word texts, index = segment labels, columns = trait labels.
     """
     shown = _shown_traits(traits, per_category)
+    if hide_quiet:
+        shown = shown[~shown["label"].isin(quiet_attributes(traits))]
     if shown.empty:
         return pd.DataFrame(), pd.DataFrame()
     shown = shown.assign(text=[describe_trait(row) for _, row in shown.iterrows()])
@@ -1519,7 +1572,7 @@ def trait_matrix(traits: pd.DataFrame, *, per_category: int = 3) -> tuple[pd.Dat
     return matrix, hover.fillna("no values")
 
 
-def unique_names(labels: list[str], names: dict[str, str]) -> list[str]:
+def unique_names(labels: list[str], *, names: dict[str, str]) -> list[str]:
     """Display names for ``labels``, made unique (a repeated name gets its label in brackets).
 
     Parameters
@@ -1561,7 +1614,7 @@ def traits_table(traits: pd.DataFrame, *, names: dict[str, str], per_category: i
     if shown.empty:
         return pd.DataFrame(columns=["Trait", "Everyone"])
     segments = list(dict.fromkeys(shown["segment"]))
-    headers = unique_names(segments, names)
+    headers = unique_names(segments, names=names)
     numeric = shown["kind"].isin([NUMBER, DATE])
     value_text = np.where(numeric, shown["segment_value"].map(format_number), shown["segment_value"].map(format_share))
     overall_text = np.where(numeric, shown["overall_value"].map(format_number), shown["overall_value"].map(format_share))
@@ -1649,5 +1702,5 @@ def segment_summary(profile: Profile, *, names: dict[str, str]) -> pd.DataFrame:
     """
     sizes = profile.sizes.copy()
     sizes.insert(0, "label", sizes["segment"])
-    sizes["segment"] = unique_names(list(sizes["label"]), names)
+    sizes["segment"] = unique_names(list(sizes["label"]), names=names)
     return sizes

@@ -39,6 +39,7 @@ def test_segment_then_rename_on_profiles(page):
     heading.first.wait_for()
     assert heading.first.inner_text().strip() == NEW_NAME
     assert page.locator("b", has_text="VIPs").count() == 0
+    assert page.get_by_text(NEW_NAME, exact=True).count() >= 3  # card title, sizes table, drill-down box
     ARTIFACTS.mkdir(exist_ok=True)
     page.set_viewport_size({"width": 1440, "height": 6400})  # the app scrolls inside; show it all
     wait_idle(page)

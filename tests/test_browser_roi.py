@@ -39,12 +39,14 @@ def _segment_by_country(page) -> None:
     wait_idle(page)
     page.get_by_text("By dimensions", exact=True).click()
     wait_idle(page)
-    box = page.get_by_test_id("stMultiSelect").first.locator("input")
-    box.click()
-    box.fill("country")
+    picker = page.get_by_test_id("stMultiSelect").first
+    picker.locator("input").click()
+    picker.locator("input").fill("country")
     page.get_by_role("option", name=re.compile(r"country$")).first.click()
+    picker.get_by_text(re.compile(r"country$")).wait_for()
     page.keyboard.press("Escape")
     wait_idle(page)
+    page.get_by_text("Choose at least one column above.").wait_for(state="detached")
     page.get_by_role("button", name="Make segments").click()
     page.get_by_text(re.compile(r"Done: \d+ segments")).wait_for()
     wait_idle(page)
@@ -56,11 +58,13 @@ def _enter_spend(page, amounts: list[str]) -> None:
     editor.locator("canvas").first.wait_for()
     box = editor.bounding_box()
     assert box is not None
-    # First body row of the Spend column (right half of the grid), then type down the column.
-    editor.click(position={"x": box["width"] * 0.75, "y": 35 + 17})
-    for amount in amounts:
-        page.keyboard.type(amount)
-        page.keyboard.press("Enter")
+    # Rows are 35 px under a 36 px header; the Spend column is the right half of the grid.
+    for row, amount in enumerate(amounts):
+        editor.dblclick(position={"x": box["width"] * 0.75, "y": 36 + 17 + 35 * row})
+        field = page.locator("input.gdg-input")
+        field.fill(amount)
+        field.press("Enter")
+        field.wait_for(state="detached")
     page.get_by_role("button", name="Apply spend").click()
 
 

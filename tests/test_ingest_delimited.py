@@ -164,3 +164,22 @@ def test_row_numbers_follow_physical_lines(tmp_path: Path) -> None:
     result, rows = _load(_write(tmp_path, "n.csv", "x\n" + "".join(f"{i}\n" for i in range(10))))
     assert [r[0] for r in rows] == list(range(2, 12))
     assert [r[1] for r in rows] == list(range(10))
+
+
+def test_windows_1252_with_quoted_line_breaks(tmp_path: Path) -> None:
+    data = 'id,note\n1,"two\nlines"\n2,caf\xe9\n'.encode("latin-1")
+    result, rows = _load(_write(tmp_path, "mixed.csv", data))
+    assert result.encoding == "cp1252"
+    assert rows == [(2, 1, "two\nlines"), (4, 2, "café")]
+
+
+def test_utf16_without_bom(tmp_path: Path) -> None:
+    result, rows = _load(_write(tmp_path, "nobom.csv", "name,age\nZoë,30\n".encode("utf-16-le")))
+    assert result.encoding == "utf-16-le"
+    assert rows == [(2, "Zoë", 30)]
+
+
+def test_text_named_like_a_workbook_is_read_as_text(tmp_path: Path) -> None:
+    result, rows = _load(_write(tmp_path, "report.xlsx", "a;b\n1;2\n"))
+    assert result.format == "csv"
+    assert rows == [(2, 1, 2)]

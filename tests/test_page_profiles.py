@@ -60,6 +60,7 @@ def test_profiles_page_shows_everything(make_app):
     # drill-down hides personal data by default, shows it on request
     drill = [df.value for df in at.dataframe if "customer_id" in df.value.columns][0]
     assert "email" not in drill.columns and len(drill) == 200
+    assert at.text_input[0].label == r"Segment 3 \(suggested\: Occasional buyers · Younger · Light spenders\)"
     at.toggle(key="segdash.profiles.drill_pii").set_value(True).run()
     drill = [df.value for df in at.dataframe if "customer_id" in df.value.columns][0]
     assert "email" in drill.columns
@@ -86,7 +87,9 @@ def test_rename_is_used_everywhere_and_shown_as_text(make_app):
     assert r"\<b\>x\</b\>" in markdown  # escaped: shown as text, not bold
     sizes = at.dataframe[0].value
     assert {"<b>x</b>", "=1+1"} <= set(sizes["Segment"])
-    assert at.selectbox(key="segdash.profiles.drill_segment").format_func(labels[0]) == "<b>x</b>"
+    drill = [box for box in at.selectbox if box.label == "Segment"][0]
+    assert drill.value == labels[0]
+    assert drill.format_func(labels[0]) == "<b>x</b>"
 
 
 def test_one_segment_says_tests_need_two(make_app):

@@ -152,3 +152,23 @@ def test_rfm_on_a_transactions_file(make_app: Callable[..., object]) -> None:
     assert "No customer id" in seg.sizes
     assert {m.label for m in at.metric} >= {"Segments", "Order lines", "Customers scored"}
     assert "cancelled lines" in at.info[0].value
+
+
+def test_sizes_chart_and_table_are_built_from_the_sizes() -> None:
+    from segdash.report.segment_charts import k_scores_figure, rfm_grid_figure, sizes_figure, sizes_table
+
+    sizes = {"B": 30, "A": 60, "Not segmented": 10}
+    table = sizes_table(sizes, names={"A": "Big spenders"}, rules={"A": "spend is 100 or more"})
+    assert table["Segment"].tolist() == ["Big spenders", "B", "Not segmented"]
+    assert table["Share"].tolist() == [60.0, 30.0, 10.0] and table["Who is in it"].iloc[0] == "spend is 100 or more"
+    figure = sizes_figure(sizes, names={"A": "Big spenders"})
+    assert list(figure.data[0].y) == ["Big spenders", "B", "Not segmented"]
+    assert list(figure.data[0].text) == ["60 (60%)", "30 (30%)", "10 (10%)"]
+    assert "100 customers in total" in figure.layout.title.text
+    many = sizes_figure({f"s{i:02d}": 100 - i for i in range(50)}, max_bars=10)
+    assert len(many.data[0].y) == 10 and many.data[0].y[-1] == "41 more segments"
+    assert sum(many.data[0].x) == sum(100 - i for i in range(50))
+    scores = {k: {"silhouette": 0.1 * k, "calinski_harabasz": 10.0 * k, "davies_bouldin": 1.0 / k} for k in (2, 3)}
+    assert len(k_scores_figure(scores, 3).data) == 3
+    grid = rfm_grid_figure([{"R": 5, "FM": 4, "customers": 7}])
+    assert grid.data[0].z[3][4] == 7 and sum(map(sum, grid.data[0].z)) == 7

@@ -417,3 +417,18 @@ def test_sample_percentiles_weight_segments_by_size():
     assert len(pct) == 99
     assert pct[4] == 1.0 and pct[8] == 1.0  # 5th and 9th percentiles: inside A's 10%
     assert pct[10] == 10.0 and pct[49] == 10.0  # 11th and 50th: B
+
+
+def test_quiet_attributes_and_repeated_short_labels():
+    traits = pd.DataFrame({"label": ["Age", "Age", "Gender", "Gender"], "std_diff": [0.5, -0.5, 0.05, float("nan")]})
+    assert prof.quiet_attributes(traits) == ["Gender"]
+    rows = pd.DataFrame(
+        {
+            "segment": ["A", "A"], "attribute": ["lifestyle", "occupation"], "label": ["Lifestyle", "Occupation"],
+            "kind": ["category", "category"], "role": ["psychographic", "demographic"], "value": ["Student"] * 2,
+            "segment_value": [0.5, 0.4], "overall_value": [0.1, 0.1], "lift": [5.0, 4.0], "std_diff": [1.3, 1.0],
+            "known": [10, 10],
+        }
+    )
+    top = prof.top_traits(rows)
+    assert list(top["short"]) == ["Student (lifestyle)", "Student (occupation)"]

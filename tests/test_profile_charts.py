@@ -53,11 +53,17 @@ def test_heatmap_is_centred_and_named(tiny_profile):
     fig = charts.traits_heatmap(tiny_profile.traits, names={"A": "<i>Young</i>", "B": "Old"})
     heat = fig.data[0]
     assert heat.zmid == 0 and heat.zmin == -2 and heat.zmax == 2
-    assert list(heat.y) == ["&lt;i&gt;Young&lt;/i&gt;", "Old"]
-    columns = list(heat.x)
-    assert columns[0] == "Age"
+    assert list(heat.x) == ["&lt;i&gt;Young&lt;/i&gt;", "Old"]
+    rows = list(heat.y)
+    assert rows[0] == "Age"
     assert heat.z[0][0] == pytest.approx(-15 / 350**0.5)
-    assert "Channel: Phone" in columns and "Vip" in columns
+    assert "Channel: Phone" in rows and "Vip" in rows
+    assert list(fig.layout.yaxis.ticktext) == rows  # every trait labelled
+
+
+def test_wrap_escapes_then_breaks_lines():
+    assert charts.wrap("Older · High income · Phone support", width=14) == "Older · High<br>income · Phone<br>support"
+    assert charts.wrap("<b>x</b> y", width=3) == "&lt;b&gt;x&lt;/b&gt;<br>y"
 
 
 def test_comparison_chart_colours_by_direction(tiny_profile):
@@ -65,9 +71,10 @@ def test_comparison_chart_colours_by_direction(tiny_profile):
     fig = charts.comparison_chart(top)
     bar = fig.data[0]
     assert len(bar.y) == len(top)
-    colours = dict(zip(top["text"], bar.marker.color, strict=True))
-    assert colours["Age 30 (overall 45)"] == charts.BELOW
-    assert colours["67% prefer phone support (2.0x average)"] == charts.ABOVE
+    colours = dict(zip(bar.y, bar.marker.color, strict=True))
+    assert colours["Age"] == charts.BELOW
+    assert colours["Phone"] == charts.ABOVE
+    assert "67% prefer phone support (2.0x average)" in list(bar.customdata)
 
 
 def test_map_and_distribution_one_trace_per_segment():

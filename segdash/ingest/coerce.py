@@ -254,34 +254,37 @@ def coerce_table(
 
 
 def _apply(con: duckdb.DuckDBPyConnection, table: str, plans: list[Plan], native_types: dict[str, str]) -> None:
-    """Convert the columns in one transaction; a column that would lose a value stays text."""
+    """Convert the columns one by one (each in its own transaction, so memory is freed as it goes).
+
+    After each conversion the typed values are counted; a column that would lose a value is
+    rolled back and stays text (a guard: the checks before make this rare).
+    """
     name = db.quote_ident(table)
-    for attempt in range(2):
+    for plan in plans:
+        if plan.type == "text" and plan.kind != "native":
+            if plan.has_tokens:
+                con.execute("UPDATE " + name + " SET " + plan.q + " = NULL WHERE " + plan.q + " IN " + _lit(_MISSING_EXACT))
+            continue
+        if plan.kind == "native" and native_types.get(plan.name, "").upper() == plan.sql_type:
+            continue
         con.execute("BEGIN TRANSACTION")
         try:
-            for plan in plans:
-                if plan.type == "text" and plan.kind != "native":
-                    if plan.has_tokens:
-                        con.execute(
-                            "UPDATE " + name + " SET " + plan.q + " = NULL WHERE " + plan.q + " IN " + _lit(_MISSING_EXACT)
-                        )
-                elif plan.kind != "native" or native_types.get(plan.name, "").upper() != plan.sql_type:
-                    con.execute(
-                        "ALTER TABLE " + name + " ALTER COLUMN " + plan.q + " SET DATA TYPE " + plan.sql_type
-                        + " USING " + plan.parsed()
-                    )
-            lost = _check(con, table, plans)
-            if lost and attempt == 0:
+            con.execute(
+                "ALTER TABLE " + name + " ALTER COLUMN " + plan.q + " SET DATA TYPE " + plan.sql_type
+                + " USING " + plan.parsed()
+            )
+            if _check(con, table, [plan]) and plan.kind != "native":
                 con.execute("ROLLBACK")
-                for plan in plans:
-                    if plan.name in lost:
-                        plan.notes = [n for n in plan.notes if "'" + plan.name + "'" not in n]
-                        plan.note = f"kept as text: some values could not be read as {plan.type}s"
-                        plan.type, plan.sql_type, plan.kind = "text", "VARCHAR", ""
-                        plan.present = plan.nonnull - plan.exact
+                plan.notes = [n for n in plan.notes if "'" + plan.name + "'" not in n]
+                plan.note = f"kept as text: some values could not be read as {plan.type}s"
+                plan.type, plan.sql_type, plan.kind = "text", "VARCHAR", ""
+                plan.present = plan.nonnull - plan.exact
+                if plan.has_tokens:
+                    con.execute(
+                        "UPDATE " + name + " SET " + plan.q + " = NULL WHERE " + plan.q + " IN " + _lit(_MISSING_EXACT)
+                    )
                 continue
             con.execute("COMMIT")
-            return
         except Exception:
             con.execute("ROLLBACK")
             raise
@@ -378,6 +381,13 @@ def _verify(con: duckdb.DuckDBPyConnection, source: str, plans: list[Plan]) -> l
     return again
 
 
+def _text_sentence(name: str, note: str) -> str:
+    """``"mostly numbers; 3 values are not (e.g. ...), so ..."`` as a sentence about column ``name``."""
+    kind, rest = note.split("; ", 1)
+    rest = rest.split(", so the column stays text")[0]
+    return f"Column '{name}' is {kind} but {rest}, so it stays text."
+
+
 def _give_up(plan: Plan) -> None:
     """Keep a column as text when its values look typed but some cannot be read."""
     what = {"number": "numbers", "date": "dates", "boolean": "yes/no values"}.get(plan.type, "values")
@@ -385,7 +395,7 @@ def _give_up(plan: Plan) -> None:
     example = f" (e.g. {_example(value, line)})" if value is not None else ""
     plan.notes = [n for n in plan.notes if f"'{plan.name}'" not in n]
     plan.note = f"mostly {what}; {_plural(count, 'value')} cannot be read as such{example}, so the column stays text"
-    plan.notes.append(f"Column '{plan.name}' was kept as text: {plan.note.split('; ', 1)[1]}.")
+    plan.notes.append(_text_sentence(plan.name, plan.note))
     plan.type, plan.sql_type, plan.kind = "text", "VARCHAR", ""
     plan.present = plan.nonnull - plan.exact
 
@@ -590,7 +600,7 @@ def _stage_two(con: duckdb.DuckDBPyConnection, source: str, plans: list[Plan]) -
                     f"(e.g. {_example(bad_date, bad_date_line)}), so the column stays text"
                 )
             if plan.note:
-                plan.notes.append(f"Column {label} was kept as text: {plan.note.split('; ', 1)[1]}.")
+                plan.notes.append(_text_sentence(plan.name, plan.note))
 
 
 def _check(con: duckdb.DuckDBPyConnection, table: str, plans: list[Plan]) -> list[str]:

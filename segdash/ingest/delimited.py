@@ -37,7 +37,7 @@ from segdash.schema import RejectedRow
 _BATCH = 100_000
 _PLAIN_ERRORS = {
     "UNQUOTED VALUE": "a quote is not closed properly",
-    "INVALID UNICODE": "it holds characters that are not valid text",
+    "INVALID ENCODING": "it holds characters that are not valid text",
     "LINE SIZE OVER MAXIMUM": "the line is too long to be a record (over 8 MB)",
     "INVALID STATE": "the line cannot be read as delimited text",
 }
@@ -141,7 +141,17 @@ def load_delimited(con: duckdb.DuckDBPyConnection, path: str | os.PathLike[str])
         When the file is empty, holds only a header, or cannot be read as text.
     """
     name = sniff.describe(path)
-    text = sniff.prepare_text(path)
+    try:
+        return _load(con, path, name, sniff.prepare_text(path, assume_utf8=True))
+    except _NotUtf8:
+        return _load(con, path, name, sniff.prepare_text(path))
+
+
+class _NotUtf8(Exception):
+    """DuckDB found bytes that are not UTF-8 in a file whose start looked like UTF-8."""
+
+
+def _load(con: duckdb.DuckDBPyConnection, path: str | os.PathLike[str], name: str, text: sniff.TextFile) -> RawTable:
     extra: sniff.TextFile | None = None
     try:
         head = sniff.read_head_text(text.path)
@@ -172,7 +182,8 @@ def load_delimited(con: duckdb.DuckDBPyConnection, path: str | os.PathLike[str])
                 f"The file {name} has column names but no rows of data: there is nothing to import."
             )
         enc = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 (with byte-order mark)"}.get(text.encoding, text.encoding.upper())
-        raw.notes.insert(0, f"Read as text in {enc}, values separated by {sniff.DELIMITER_NAMES[delimiter]}.")
+        shape = "one value per line" if len(names) == 1 else f"values separated by {sniff.DELIMITER_NAMES[delimiter]}"
+        raw.notes.insert(0, f"Read as text in {enc}, {shape}.")
         if len(names) == 1:
             raw.notes.append(
                 "The file has a single column: no comma, semicolon, tab or pipe separates values. "
@@ -227,6 +238,9 @@ def _duckdb_path(
     finally:
         con.execute("DROP TABLE IF EXISTS " + db.quote_ident(rejects))
         con.execute("DROP TABLE IF EXISTS " + db.quote_ident(scans))
+    if any(e[1] == "INVALID ENCODING" for e in errors) and text.encoding == "utf-8" and not text.temporary:
+        raw.drop(con)
+        raise _NotUtf8
     loaded = db.fetch_scalar(con, "SELECT count(*) FROM " + db.quote_ident(table))
     if text.lines - 1 != loaded + len(errors) or any("\n" in (e[2] or "").strip("\r\n") for e in errors):
         raw.drop(con)
@@ -343,6 +357,11 @@ def _python_path(
                 if len(batch[0]) >= _BATCH:
                     flush()
             flush()
+    except UnicodeDecodeError as err:
+        raw.drop(con)
+        if text.encoding == "utf-8" and not text.temporary:
+            raise _NotUtf8 from err
+        raise DataImportError(f"The file {label} holds characters that are not valid text.") from err
     except csv.Error as err:
         raw.drop(con)
         raise DataImportError(

@@ -143,16 +143,20 @@ def _count_lines(newlines: int, tail: bytes) -> int:
     return newlines - tail[len(stripped):].count(b"\n") + 1
 
 
-def prepare_text(path: str | os.PathLike[str]) -> TextFile:
+def prepare_text(path: str | os.PathLike[str], *, assume_utf8: bool = False) -> TextFile:
     """Find a text file's encoding, count its lines, and transcode it to UTF-8 when needed.
 
-    UTF-8 is checked over the whole file (not a sample). Files that are not valid UTF-8
-    are read as Windows-1252, or Latin-1 when they hold bytes Windows-1252 leaves undefined.
+    UTF-8 is checked over the whole file (not a sample), here or, with ``assume_utf8``, by
+    DuckDB's reader (which reports every badly encoded line; the caller then asks again
+    without ``assume_utf8``). Files that are not valid UTF-8 are read as Windows-1252, or
+    Latin-1 when they hold bytes Windows-1252 leaves undefined.
 
     Parameters
     ----------
     path
         The text file.
+    assume_utf8
+        Skip the Python check of every byte when the start of the file is UTF-8.
 
     Returns
     -------
@@ -162,11 +166,18 @@ def prepare_text(path: str | os.PathLike[str]) -> TextFile:
     with open(path, "rb") as handle:
         head = handle.read(HEAD_BYTES)
     encoding = guess_bom(head) or _utf16_without_bom(head)
-    if encoding is None:
+    if encoding is None and not assume_utf8:
         lines = _scan_utf8(path)
         if lines is not None:
             return TextFile(str(path), "utf-8", lines)
         encoding = "cp1252" if _decodes(path, "cp1252") else "latin-1"
+    elif encoding is None:
+        try:
+            head.decode("utf-8")
+        except UnicodeDecodeError as err:
+            if err.start < len(head) - 4:  # not just a character cut at the end of the sample
+                return prepare_text(path, assume_utf8=False)
+        return TextFile(str(path), "utf-8", _count_file_lines(path))
     if encoding == "utf-8-sig":
         lines = _scan_utf8(path)
         if lines is not None:
@@ -175,6 +186,16 @@ def prepare_text(path: str | os.PathLike[str]) -> TextFile:
             f"{describe(path)} says it is UTF-8 text but holds bytes that are not; save it again as UTF-8 CSV."
         )
     return _transcode(path, encoding)
+
+
+def _count_file_lines(path: str | os.PathLike[str]) -> int:
+    newlines = 0
+    tail = b""
+    with open(path, "rb") as handle:
+        while block := handle.read(BLOCK):
+            newlines += block.count(b"\n")
+            tail = (tail + block)[-65536:]
+    return _count_lines(newlines, tail)
 
 
 def _scan_utf8(path: str | os.PathLike[str]) -> int | None:

@@ -82,8 +82,36 @@ def sizes_chart(sizes: pd.DataFrame) -> go.Figure:
     return _layout(fig, height=max(160, 48 * len(names) + 60))
 
 
-def traits_heatmap(traits: pd.DataFrame, *, names: dict[str, str], per_category: int = 3) -> go.Figure:
-    """Segments x traits heatmap of standardised differences (blue above, red below average).
+def wrap(text: str, *, width: int = 18) -> str:
+    """User text escaped for Plotly and wrapped onto lines of about ``width`` characters.
+
+    Parameters
+    ----------
+    text
+        A segment name or other user text.
+    width
+        Characters per line (a longer word keeps its own line).
+
+    Returns
+    -------
+    str
+        Escaped text with ``<br>`` between lines.
+    """
+    lines: list[str] = []
+    for word in str(text).split(" "):
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "<br>".join(plain(line) for line in lines)
+
+
+def traits_heatmap(
+    traits: pd.DataFrame, *, names: dict[str, str], per_category: int = 3, hide_quiet: bool = False
+) -> go.Figure:
+    """Traits x segments heatmap of standardised differences (blue above, red below average).
+
+    One row per trait (every label shown, readable horizontally), one column per segment.
 
     Parameters
     ----------
@@ -93,29 +121,31 @@ def traits_heatmap(traits: pd.DataFrame, *, names: dict[str, str], per_category:
         Segment label -> display name.
     per_category
         Category values shown per attribute (those that vary most across segments).
+    hide_quiet
+        Leave out attributes on which every segment is about average.
 
     Returns
     -------
     plotly.graph_objects.Figure
     """
-    matrix, hover = trait_matrix(traits, per_category=per_category)
-    rows = [plain(names.get(s, s)) for s in matrix.index]
-    columns = [plain(c) for c in matrix.columns]
-    z = matrix.to_numpy(dtype=float)
+    matrix, hover = trait_matrix(traits, per_category=per_category, hide_quiet=hide_quiet)
+    segments = [wrap(names.get(s, s)) for s in matrix.index]
+    rows = [plain(c) for c in matrix.columns]
+    z = matrix.to_numpy(dtype=float).T
     shown = np.where(np.isfinite(z), np.clip(z, -2, 2), np.nan)
     fig = go.Figure(
         go.Heatmap(
-            z=shown, x=columns, y=rows, zmid=0, zmin=-2, zmax=2, colorscale="RdBu",
-            text=[[plain(t) for t in row] for row in hover.to_numpy()],
-            hovertemplate="%{y}<br>%{text}<extra></extra>",
+            z=shown, x=segments, y=rows, zmid=0, zmin=-2, zmax=2, colorscale="RdBu",
+            text=[[plain(t) for t in row] for row in hover.to_numpy().T],
+            hovertemplate="%{x}<br>%{text}<extra></extra>",
             colorbar={"title": {"text": "vs average"}, "tickvals": [-2, -1, 0, 1, 2],
                       "ticktext": ["much lower", "lower", "average", "higher", "much higher"]},
-            xgap=1, ygap=1,
+            xgap=2, ygap=1,
         )
     )
-    fig.update_xaxes(tickangle=-40)
-    fig.update_yaxes(autorange="reversed")
-    return _layout(fig, height=max(260, 46 * len(rows) + 200))
+    fig.update_xaxes(side="top", tickmode="array", tickvals=segments, ticktext=segments)
+    fig.update_yaxes(autorange="reversed", tickmode="array", tickvals=rows, ticktext=rows)
+    return _layout(fig, height=max(300, 22 * len(rows) + 140))
 
 
 def comparison_chart(top: pd.DataFrame) -> go.Figure:
@@ -124,20 +154,20 @@ def comparison_chart(top: pd.DataFrame) -> go.Figure:
     Parameters
     ----------
     top
-        Rows of :func:`segdash.profile.top_traits` for one segment (``text``, ``std_diff``).
+        Rows of :func:`segdash.profile.top_traits` for one segment (``short``, ``text``, ``std_diff``).
 
     Returns
     -------
     plotly.graph_objects.Figure
     """
     values = top["std_diff"].astype(float).clip(-3, 3)
-    labels = [plain(t) for t in top["text"]]
+    labels = [plain(t) for t in top["short"]]
     colours = [ABOVE if v >= 0 else BELOW for v in values]
     fig = go.Figure(
         go.Bar(x=values, y=labels, orientation="h", marker_color=colours,
-               hovertemplate="%{y}<extra></extra>")
+               customdata=[plain(t) for t in top["text"]], hovertemplate="%{customdata}<extra></extra>")
     )
-    fig.update_yaxes(autorange="reversed", showticklabels=False)
+    fig.update_yaxes(autorange="reversed", tickmode="array", tickvals=labels, ticktext=labels)
     fig.update_xaxes(zeroline=True, zerolinecolor="#888", range=[-3, 3], tickvals=[-2, 0, 2],
                      ticktext=["lower", "average", "higher"])
     return _layout(fig, height=max(110, 28 * len(labels) + 50))

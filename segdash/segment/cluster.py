@@ -23,10 +23,12 @@ How a million customers are clustered in a few seconds
      scikit-learn ``KMeans`` over all customers that runs at most :data:`FULL_ITERATIONS` Lloyd
      iterations: the centres move to the full data's optimum nearby and every customer gets its
      nearest centre. ``MiniBatchKMeans`` was measured too (``bench/segment_bench.py``, 1M
-     customers, k = 5, adjusted Rand index against full-data ``KMeans``): seeded ``KMeans`` + 3
-     iterations 0.9998 in 0.4 s; ``MiniBatchKMeans`` seeded with the same centres 0.9992 in
-     1.5 s; ``MiniBatchKMeans`` with its own k-means++ start 0.69 in 29 s (a worse local
-     optimum). Nearest sample centre alone, without the full-data iterations, is measured there too.
+     customers, k = 5, adjusted Rand index against full-data ``KMeans``; times vary 3-10x on
+     the shared 2-core machine): seeded ``KMeans`` + 3 iterations 0.9998 (0.4-1.2 s);
+     ``MiniBatchKMeans`` seeded with the same centres 0.9992 (0.1-1.5 s); ``MiniBatchKMeans``
+     with its own k-means++ start 0.69 (12-41 s, a worse local optimum); the nearest sample
+     centre alone, without iterations over everyone, 0.9985 (0.5 s). Seeded ``KMeans`` is kept:
+     closest to full-data k-means, in the same time range.
    - ``gmm``: ``GaussianMixture`` (full covariances) fitted on :data:`GMM_SAMPLE` customers,
      then ``predict`` for everyone (most likely component).
    - ``hierarchical``: Ward linkage (``scipy.cluster.hierarchy``, the same algorithm as

@@ -9,9 +9,10 @@ Two sources:
   quantity x unit price): lines are aggregated per customer in DuckDB, after excluding
   cancellations (invoice starting with "C") and returns (negative quantity or amount).
 
-Scoring (:data:`SCORE_METHOD`): each customer's position from worst to best is ranked with SQL
-``RANK`` (equal values share the lowest position, so equal values always get equal scores), and
-``score = 1 + floor(5 x (rank - 1) / customers)``. On 100 distinct values that is exactly
+Scoring (:data:`SCORE_METHOD`): each customer's position from worst to best is its SQL ``RANK``
+(equal values share the lowest position, so equal values always get equal scores), and
+``score = 1 + floor(5 x (rank - 1) / customers)``. ``rank - 1`` (customers with a worse value) is
+computed from the distinct values with a running total, which sorts only the distinct values. On 100 distinct values that is exactly
 NTILE(5): 1-20 score 1, 21-40 score 2, ... 81-100 score 5.
 
 Groups come from the recency score R and FM = the average of F and M, rounded up, on the
@@ -108,12 +109,29 @@ def rfm_group(r: int, fm: int) -> str:
 
 
 def fm_score(f: int, m: int) -> int:
-    """FM score: the average of the frequency and monetary scores, rounded up."""
+    """FM score: the average of the frequency and monetary scores, rounded up.
+
+    Parameters
+    ----------
+    f, m
+        Frequency and monetary scores (1-5).
+
+    Returns
+    -------
+    int
+        1-5.
+    """
     return (int(f) + int(m) + 1) // 2
 
 
 def group_rules() -> dict[str, str]:
-    """Group name -> its rule in plain words with score ranges, in the grid's order."""
+    """Each group's rule in plain words with its score ranges, in the grid's order.
+
+    Returns
+    -------
+    dict[str, str]
+        Group name -> rule, e.g. ``"Champions" -> "bought very recently, ... (R 5, FM 4-5)"``.
+    """
     return {g.name: g.rule for g in GROUPS}
 
 
@@ -239,11 +257,22 @@ def detect_transactions(
 
 # -- scoring ----------------------------------------------------------------------------------------
 
-def _score(value: Any, n: Any, *, higher_is_better: bool) -> Any:
-    """Quintile score 1-5 of ``value`` by rank (ties share the lower rank)."""
-    order = ibis.asc(value) if higher_is_better else ibis.desc(value)
-    rank = ibis.rank().over(order_by=order)  # 0-based, ties share the lowest position
-    return ((rank * 5) // n + 1).cast("int64")
+def _with_score(table: Any, column: str, name: str, n: int, *, higher_is_better: bool) -> Any:
+    """Add quintile score ``name`` (1-5) of ``column``: ``1 + floor(5 x rank0 / n)``.
+
+    ``rank0`` is the number of customers with a worse value (SQL ``RANK() - 1``: equal values
+    share it). It is computed from the distinct values (group by, running total, join back),
+    which gives the same numbers as a window ``RANK`` but sorts only the distinct values.
+    """
+    counts = table.group_by(column).aggregate(_n=table.count())
+    order = ibis.asc(counts[column]) if higher_is_better else ibis.desc(counts[column])
+    counts = counts.select(
+        _value=counts[column],
+        _worse=counts._n.cumsum(order_by=order) - counts._n,  # values are distinct: no ties in the frame
+    )
+    joined = table.join(counts, table[column] == counts._value)
+    score = ((joined._worse * 5) // ibis.literal(int(n), "int64") + 1).cast("int64")
+    return joined.mutate(**{name: score}).drop("_value", "_worse")
 
 
 def score_values(values: Sequence[float], *, higher_is_better: bool = True) -> list[int]:
@@ -263,8 +292,7 @@ def score_values(values: Sequence[float], *, higher_is_better: bool = True) -> l
     list[int]
     """
     table = ibis.memtable({"i": list(range(len(values))), "v": [float(v) for v in values]})
-    n = table.count().over()
-    scored = table.mutate(score=_score(table.v, n, higher_is_better=higher_is_better)).order_by("i")
+    scored = _with_score(table, "v", "score", len(values), higher_is_better=higher_is_better).order_by("i")
     con = db.connect()
     try:
         return [int(s) for s in db.backend(con).to_pyarrow(scored.score).to_pylist()]
@@ -272,19 +300,23 @@ def score_values(values: Sequence[float], *, higher_is_better: bool = True) -> l
         con.close()
 
 
-def _score_table(per_customer: Any) -> Any:
+def _score_table(per_customer: Any, n: int) -> Any:
     """Add R, F, M, FM scores and the group to a table with ``recency_days``, ``frequency``, ``monetary``."""
-    n = per_customer.count().over()
-    scored = per_customer.mutate(
-        R=_score(per_customer.recency_days, n, higher_is_better=False),
-        F=_score(per_customer.frequency, n, higher_is_better=True),
-        M=_score(per_customer.monetary, n, higher_is_better=True),
-    )
+    scored = _with_score(per_customer, "recency_days", "R", n, higher_is_better=False)
+    scored = _with_score(scored, "frequency", "F", n, higher_is_better=True)
+    scored = _with_score(scored, "monetary", "M", n, higher_is_better=True)
     scored = scored.mutate(FM=((scored.F + scored.M + 1) // 2).cast("int64"))
     branches = [
         (scored.R.between(g.r[0], g.r[1]) & scored.FM.between(g.fm[0], g.fm[1]), g.name) for g in GROUPS
     ]
     return scored.mutate(rfm_group=ibis.cases(*branches, else_="Lost"))
+
+
+def _check_every_row(sizes: dict[str, int], rows: int) -> None:
+    """Every loaded row must have exactly one label (guards the joins above)."""
+    if sum(sizes.values()) != rows:
+        raise SegmentationError(f"RFM labelled {sum(sizes.values()):,} of {rows:,} rows; please report this "
+                                "file to the segdash team.")
 
 
 def _materialise(backend: Any, expr: Any) -> Any:
@@ -389,8 +421,9 @@ def rfm_from_customers(
         raise SettingsError(f"The recency column '{recency}' is empty for every customer; choose another column.")
     backend = db.backend(con)
     # Days are computed once (the reference date is a subquery), then ranked three times.
-    scored = _materialise(backend, _score_table(_materialise(backend, per_customer)))
+    scored = _materialise(backend, _score_table(_materialise(backend, per_customer), customers))
     sizes = write_label_table(con, backend.to_pyarrow(scored.select(_row=scored._row, segment=scored.rfm_group)))
+    _check_every_row(sizes, customers)
     group_customers, summary, grid = _summaries(scored)
     notes = []
     for label, key, column in (("last purchase", "no_recency", recency), ("orders", "no_frequency", frequency),
@@ -510,7 +543,7 @@ def rfm_from_transactions(
     if customers < MIN_CUSTOMERS:
         raise SegmentationError(f"RFM needs at least {MIN_CUSTOMERS} customers with a valid purchase; this "
                                 f"file has {customers}.")
-    scored = _materialise(backend, _score_table(per_customer))
+    scored = _materialise(backend, _score_table(_materialise(backend, per_customer), customers))
     groups = scored.select(_gcustomer=scored._customer, _group=scored.rfm_group)
     joined = lines.left_join(groups, lines._customer == groups._gcustomer)
     label = ibis.cases(
@@ -519,6 +552,7 @@ def rfm_from_transactions(
         else_=joined._group,
     )
     sizes = write_label_table(con, backend.to_pyarrow(joined.select(_row=joined._row, segment=label)))
+    _check_every_row(sizes, rows)
     group_customers, summary, grid = _summaries(scored)
     only_excluded = int(counts["customers"]) - customers
     notes = [
@@ -609,6 +643,6 @@ def segment_rfm(
                                       ("monetary (total spend)", monetary)) if col is None]
     if missing:
         raise SettingsError("RFM needs a column for " + ", ".join(missing) + "; none was found in this file. "
-                            "Choose the columns yourself, or load a transactions file.")
+                            "Choose the columns yourself on the Segments page, or load a transactions file.")
     return rfm_from_customers(con, recency=recency, frequency=frequency, monetary=monetary, types=types,
                               reference_date=reference_date)

@@ -194,7 +194,19 @@ def parse_edges(text: str) -> tuple[float, ...]:
 
 
 def nice_number(value: float, *, digits: int = 3) -> float:
-    """Round ``value`` to ``digits`` significant digits (41,234.5 -> 41,200)."""
+    """Round ``value`` to ``digits`` significant digits (41,234.5 -> 41,200).
+
+    Parameters
+    ----------
+    value
+        Any number.
+    digits
+        Significant digits kept.
+
+    Returns
+    -------
+    float
+    """
     if value == 0 or not math.isfinite(value):
         return float(value)
     magnitude = math.floor(math.log10(abs(value)))
@@ -202,7 +214,17 @@ def nice_number(value: float, *, digits: int = 3) -> float:
 
 
 def format_number(value: float) -> str:
-    """Plain number for a label: thousands separators, no trailing zeros."""
+    """Plain number for a label: thousands separators, no trailing zeros (``1,234``, ``8.62``).
+
+    Parameters
+    ----------
+    value
+        The number.
+
+    Returns
+    -------
+    str
+    """
     value = float(value)
     if value.is_integer():
         return f"{int(value):,}"
@@ -379,7 +401,19 @@ def _condition_expr(table: Any, cond: Condition, types: dict[str, str]) -> Any:
 
 
 def describe_filter(conditions: Sequence[Condition], combine: str = "and") -> str:
-    """Plain words for the filter conditions (``"age is at least 18 and country is France"``)."""
+    """Plain words for the filter conditions (``"age is at least 18 and country is France"``).
+
+    Parameters
+    ----------
+    conditions
+        The conditions.
+    combine
+        ``"and"`` or ``"or"``.
+
+    Returns
+    -------
+    str
+    """
     parts = []
     for cond in conditions:
         words = OPERATORS.get(cond.operator, cond.operator)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import zlib
+
 import pandas as pd
 import streamlit as st
 
@@ -32,6 +34,15 @@ def load_profile(ws: Workspace) -> prof.Profile:
 
     Segments whose label says nothing ("3", "Segment 2") get their suggested name unless the
     user already named them.
+
+    Parameters
+    ----------
+    ws
+        The session's workspace (with a segmentation).
+
+    Returns
+    -------
+    segdash.profile.Profile
     """
     with st.spinner("Profiling your segments..."):
         profile = ws.cached(
@@ -46,17 +57,26 @@ def load_profile(ws: Workspace) -> prof.Profile:
 
 def _names(ws: Workspace, profile: prof.Profile) -> dict[str, str]:
     labels = list(profile.sizes["segment"])
-    return dict(zip(labels, prof.unique_names(labels, {lab: ws.display_name(lab) for lab in labels}), strict=True))
+    shown = prof.unique_names(labels, names={lab: ws.display_name(lab) for lab in labels})
+    return dict(zip(labels, shown, strict=True))
 
 
-def show_verdict_and_sizes(ws: Workspace, profile: prof.Profile) -> None:
-    """The one-line verdict, notes, and the sizes chart and table."""
+def show_verdict_and_sizes(ws: Workspace, *, profile: prof.Profile) -> None:
+    """The one-line verdict, notes, and the sizes chart and table.
+
+    Parameters
+    ----------
+    ws
+        The session's workspace.
+    profile
+        The current segmentation's profile (:func:`load_profile`).
+    """
     if len(profile.sizes) < 2:
         st.warning(profile.verdict)
     else:
         st.markdown(f"**{prof.escape_markdown(profile.verdict)}**")
     for note in profile.notes:
-        st.caption(note)
+        st.caption(prof.escape_markdown(note))
     summary = prof.segment_summary(profile, names=_names(ws, profile))
     left, right = st.columns([1, 1])
     with left:
@@ -72,8 +92,16 @@ def show_verdict_and_sizes(ws: Workspace, profile: prof.Profile) -> None:
         st.caption(f"Total: {int(summary['customers'].sum()):,} customers")
 
 
-def show_cards(ws: Workspace, profile: prof.Profile) -> None:
-    """One bordered card per segment: name, size, top traits and a small comparison chart."""
+def show_cards(ws: Workspace, *, profile: prof.Profile) -> None:
+    """One bordered card per segment: name, size, top traits and a small comparison chart.
+
+    Parameters
+    ----------
+    ws
+        The session's workspace.
+    profile
+        The current segmentation's profile (:func:`load_profile`).
+    """
     names = _names(ws, profile)
     sizes = profile.sizes.head(MAX_CARDS)
     columns = st.columns(3 if len(sizes) > 4 else max(len(sizes), 1))
@@ -92,35 +120,69 @@ def show_cards(ws: Workspace, profile: prof.Profile) -> None:
         st.caption(f"Cards for the {MAX_CARDS} largest segments; every segment is in the tables below.")
 
 
-def show_heatmap(ws: Workspace, profile: prof.Profile) -> None:
-    """Segments x traits heatmap."""
+def show_heatmap(ws: Workspace, *, profile: prof.Profile) -> None:
+    """Segments x traits heatmap.
+
+    Parameters
+    ----------
+    ws
+        The session's workspace.
+    profile
+        The current segmentation's profile (:func:`load_profile`).
+    """
     if profile.traits.empty:
         st.info("No attribute to profile: every column is personal data or an id.")
         return
-    st.caption("Blue: higher than average; red: lower. Hover a square for the figures.")
-    st.plotly_chart(charts.traits_heatmap(profile.traits, names=_names(ws, profile)), key=_KEY + "heatmap",
-                    width="stretch")
+    quiet = prof.quiet_attributes(profile.traits)
+    note = f" Left out because every segment is about average on them: {', '.join(quiet)}." if quiet else ""
+    st.caption("Blue: higher than average; red: lower. Hover a square for the figures." + note)
+    st.plotly_chart(charts.traits_heatmap(profile.traits, names=_names(ws, profile), hide_quiet=True),
+                    key=_KEY + "heatmap", width="stretch")
 
 
-def show_traits_table(ws: Workspace, profile: prof.Profile) -> None:
-    """All traits: each segment next to everyone, with the lift."""
+def show_traits_table(ws: Workspace, *, profile: prof.Profile) -> None:
+    """All traits: each segment next to everyone, with the lift.
+
+    Parameters
+    ----------
+    ws
+        The session's workspace.
+    profile
+        The current segmentation's profile (:func:`load_profile`).
+    """
     st.caption("Average (numbers) or share (categories); in brackets: compared with everyone (1.0x = same).")
     st.dataframe(prof.traits_table(profile.traits, names=_names(ws, profile)), hide_index=True, width="stretch")
 
 
-def show_proof(ws: Workspace, profile: prof.Profile) -> None:
-    """The tests table, merge suggestions, and how it was checked."""
+def show_proof(ws: Workspace, *, profile: prof.Profile) -> None:
+    """The tests table, merge suggestions, and how it was checked.
+
+    Parameters
+    ----------
+    ws
+        The session's workspace.
+    profile
+        The current segmentation's profile (:func:`load_profile`).
+    """
     if len(profile.sizes) < 2:
         st.info("Only one segment: there is nothing to compare. Segment again with at least two segments.")
         return
     st.dataframe(prof.tests_table(profile.tests), hide_index=True, width="stretch")
     for sentence in prof.merge_suggestions(profile.pairs, names=_names(ws, profile)):
-        st.warning(sentence)
+        st.warning(prof.escape_markdown(sentence))
     st.caption(METHOD_NOTE)
 
 
-def show_map(ws: Workspace, profile: prof.Profile) -> None:
-    """2-D map of up to 3,000 customers coloured by segment."""
+def show_map(ws: Workspace, *, profile: prof.Profile) -> None:
+    """2-D map of up to 3,000 customers coloured by segment.
+
+    Parameters
+    ----------
+    ws
+        The session's workspace.
+    profile
+        The current segmentation's profile (:func:`load_profile`).
+    """
     extra = getattr(ws.segmentation, "extra", {}) or {}
     points = extra.get("pca")
     if not isinstance(points, pd.DataFrame) or not {"x", "y", "segment"} <= set(points.columns):
@@ -138,8 +200,16 @@ def show_map(ws: Workspace, profile: prof.Profile) -> None:
                     key=_KEY + "map", width="stretch")
 
 
-def show_distribution(ws: Workspace, profile: prof.Profile) -> None:
-    """Box or violin plot of a chosen number per segment (from a sample)."""
+def show_distribution(ws: Workspace, *, profile: prof.Profile) -> None:
+    """Box or violin plot of a chosen number per segment (from a sample).
+
+    Parameters
+    ----------
+    ws
+        The session's workspace.
+    profile
+        The current segmentation's profile (:func:`load_profile`).
+    """
     numeric = [a for a in profile.attributes if a.numeric]
     if not numeric:
         st.info("There is no number column to compare.")
@@ -161,18 +231,31 @@ def show_distribution(ws: Workspace, profile: prof.Profile) -> None:
                "(up to 1,000 customers per segment).")
 
 
-def show_drilldown(ws: Workspace, profile: prof.Profile) -> None:
-    """Pick a segment, see its customers, download them as CSV (personal data only on request)."""
+def show_drilldown(ws: Workspace, *, profile: prof.Profile) -> None:
+    """Pick a segment, see its customers, download them as CSV (personal data only on request).
+
+    Parameters
+    ----------
+    ws
+        The session's workspace.
+    profile
+        The current segmentation's profile (:func:`load_profile`).
+    """
     labels = list(profile.sizes["segment"])
     names = _names(ws, profile)
     left, right = st.columns([3, 2])
-    label = left.selectbox("Segment", labels, format_func=lambda s: names[s], key=_KEY + "drill_segment")
+    # the key follows the names, so a renamed segment shows its new name in the box at once
+    names_version = zlib.crc32("\x1f".join(names.values()).encode())
+    label = left.selectbox("Segment", labels, format_func=lambda s: names[s],
+                           key=f"{_KEY}drill_segment.{names_version}")
     show_personal = right.toggle("Show personal data (names, emails, phones)", value=False,
                                  key=_KEY + "drill_pii")
     columns = prof.drilldown_columns(ws.roles, show_personal=show_personal)
     size = int(profile.sizes.loc[profile.sizes["segment"] == label, "customers"].iloc[0])
     rows = prof.segment_customers(ws.con, segment=label, columns=columns, limit=DRILL_ROWS)
-    st.dataframe(rows, hide_index=True, width="stretch")
+    types = ws.column_types()
+    dates = {c: st.column_config.DateColumn(format="YYYY-MM-DD") for c in columns if types.get(c) == "date"}
+    st.dataframe(rows, hide_index=True, width="stretch", column_config=dates)
     st.caption(f"Showing {len(rows):,} of {size:,} customers." + ("" if show_personal else
                " Personal data is hidden."))
     st.download_button(
@@ -199,14 +282,23 @@ def _use_suggested(ws: Workspace, profile: prof.Profile) -> None:
     state.flash("Suggested names applied.")
 
 
-def show_rename_form(ws: Workspace, profile: prof.Profile) -> None:
-    """A small form: one name box per segment, saved for every page."""
+def show_rename_form(ws: Workspace, *, profile: prof.Profile) -> None:
+    """A small form: one name box per segment, saved for every page.
+
+    Parameters
+    ----------
+    ws
+        The session's workspace.
+    profile
+        The current segmentation's profile (:func:`load_profile`).
+    """
     labels = list(profile.sizes["segment"])
     with st.form(_KEY + "rename_form", border=True):
         st.caption("Give segments names your team will recognise. Suggested names come from their top traits.")
         for i, label in enumerate(labels):
+            head = label if label.lower().startswith("segment") else f"Segment {label}"
             st.text_input(
-                f"Segment {label} (suggested: {profile.names.get(label, label)})",
+                prof.escape_markdown(f"{head} (suggested: {profile.names.get(label, label)})"),
                 value=ws.display_name(label), max_chars=80, key=f"{_KEY}rename.{ws.segmentation_id}.{i}",
             )
         st.form_submit_button("Save names", type="primary", on_click=_apply_names, args=(ws, labels))

@@ -30,6 +30,7 @@ COL_CHANNEL = PREFIX + "col.channel"
 #: The spend-entry editor (widget state) and the last applied, validated spend table.
 SPEND_EDITOR = PREFIX + "spend_editor"
 SPEND_APPLIED = PREFIX + "spend_applied"
+SPEND_TEMPLATE = PREFIX + "spend_template"
 SPEND_PROBLEMS = PREFIX + "spend_problems"
 #: Assumptions.
 MARGIN = PREFIX + "margin_pct"
@@ -232,7 +233,12 @@ def spend_editor(ws: Workspace, *, channels: list[str]) -> tuple[pd.DataFrame | 
         The last applied valid spend (``None`` before any) and the problems shown.
     """
     applied = st.session_state.get(SPEND_APPLIED)
-    template = economics.spend_template(channels, previous=applied)
+    # The editor keeps its edits relative to the table it was given: keep that table stable while the
+    # editor lives, and rebuild it (with the amounts applied before) only when it is shown afresh.
+    template = st.session_state.get(SPEND_TEMPLATE)
+    if SPEND_EDITOR not in st.session_state or template is None or template["channel"].tolist() != list(channels):
+        template = economics.spend_template(channels, previous=applied)
+        st.session_state[SPEND_TEMPLATE] = template
     with st.form(PREFIX + "spend_form", border=True):
         edited = st.data_editor(
             template, key=SPEND_EDITOR, hide_index=True, num_rows="dynamic", width="stretch",
