@@ -99,10 +99,9 @@ def segdash_contender(path: str, repeat: int) -> dict[str, float]:
 
 def pandas_contender(path: str, repeat: int) -> dict[str, float]:
     """The notebook way: pandas groupby over a DataFrame already in memory."""
+    import duckdb
     import numpy as np
     import pandas as pd
-
-    import duckdb
 
     frame = pd.read_csv(path, usecols=["customer_id", "signup_date", "last_purchase_date", "orders", "total_spend",
                                        "acquisition_channel"], parse_dates=["signup_date", "last_purchase_date"])

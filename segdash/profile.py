@@ -650,7 +650,8 @@ def top_traits(
     columns = ["segment", "rank", "attribute", "value", "kind", "role", "std_diff", "lift", "text", "short"]
     if traits.empty:
         return pd.DataFrame(columns=columns)
-    candidates = traits[traits["std_diff"].notna() & (traits["known"] > 0)].copy()
+    # "Other values" is a pool of rare values, not a trait anyone can act on
+    candidates = traits[traits["std_diff"].notna() & (traits["known"] > 0) & (traits["value"] != OTHER)].copy()
     positive_only = candidates["kind"].isin([CATEGORY])
     candidates = candidates[~positive_only | (candidates["std_diff"] > 0)]
     candidates["strength"] = candidates["std_diff"].abs()
@@ -996,7 +997,8 @@ def pca_map(
     Returns
     -------
     pandas.DataFrame
-        ``_row, x, y, segment`` (empty when there are fewer than two usable numbers).
+        ``_row, x, y, segment`` (empty when there are fewer than two usable numbers);
+        ``attrs["explained"]`` holds the share of variance each axis keeps.
     """
     from sklearn.decomposition import PCA
     from sklearn.preprocessing import StandardScaler
@@ -1025,9 +1027,12 @@ def pca_map(
     values = values.loc[:, values.std() > 0]
     if values.shape[1] < 2 or len(frame) < 3:
         return empty
-    coords = PCA(n_components=2, random_state=random_state).fit_transform(StandardScaler().fit_transform(values))
-    return pd.DataFrame({db.ROW: frame[db.ROW].to_numpy(), "x": coords[:, 0], "y": coords[:, 1],
-                         "segment": frame["segment"].astype(str).to_numpy()})
+    pca = PCA(n_components=2, random_state=random_state)
+    coords = pca.fit_transform(StandardScaler().fit_transform(values))
+    points = pd.DataFrame({db.ROW: frame[db.ROW].to_numpy(), "x": coords[:, 0], "y": coords[:, 1],
+                           "segment": frame["segment"].astype(str).to_numpy()})
+    points.attrs["explained"] = [float(v) for v in pca.explained_variance_ratio_]
+    return points
 
 
 # -- tests -----------------------------------------------------------------------------------
@@ -1057,13 +1062,16 @@ def strength(effect: float, *, kind: str) -> str:
     return "medium" if effect < cuts[2] else "large"
 
 
-def numeric_test(groups: list[np.ndarray]) -> dict[str, Any]:
+def numeric_test(groups: list[np.ndarray], *, skewed: bool | None = None) -> dict[str, Any]:
     """ANOVA or Kruskal-Wallis across groups, by the skewness rule, with eta squared.
 
     Parameters
     ----------
     groups
         One array of values per segment (missing values already dropped; empty groups allowed).
+    skewed
+        Use Kruskal-Wallis (``True``) or ANOVA (``False``); ``None``: decide from these groups'
+        pooled skewness (``|skewness| > SKEW_LIMIT``).
 
     Returns
     -------
@@ -1082,8 +1090,9 @@ def numeric_test(groups: list[np.ndarray]) -> dict[str, Any]:
         return result
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        skewness = float(stats.skew(pooled))
-        if abs(skewness) > SKEW_LIMIT:
+        if skewed is None:
+            skewed = is_skewed(pooled)
+        if skewed:
             statistic, p_value = stats.kruskal(*used)
             effect = max(0.0, (statistic - len(used) + 1) / (n - len(used)))
             result["test"] = "Kruskal-Wallis"
@@ -1097,6 +1106,26 @@ def numeric_test(groups: list[np.ndarray]) -> dict[str, Any]:
         p_value, statistic = 0.0, math.inf
     result.update(statistic=float(statistic), p_value=float(p_value), effect=float(min(effect, 1.0)))
     return result
+
+
+def is_skewed(values: np.ndarray) -> bool:
+    """Whether values are skewed enough for a rank test (``|skewness| > SKEW_LIMIT``).
+
+    Parameters
+    ----------
+    values
+        Known values (no NaN).
+
+    Returns
+    -------
+    bool
+    """
+    values = np.asarray(values, dtype=float)
+    if len(values) < 3 or np.ptp(values) == 0:
+        return False
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return bool(abs(float(stats.skew(values))) > SKEW_LIMIT)
 
 
 def category_test(table: np.ndarray) -> dict[str, Any]:
@@ -1261,18 +1290,27 @@ def pairwise_tests(
         ``segment_a, segment_b, differing`` (number of attributes that differ clearly),
         ``tested``, ``alike`` (bool).
     """
-    tables = {name: table.reindex(index=segments, fill_value=0) for name, table in _category_tables(counts).items()}
+    position = {segment: i for i, segment in enumerate(segments)}
+    tables = {
+        name: table.reindex(index=segments, fill_value=0).to_numpy()
+        for name, table in _category_tables(counts).items()
+    }
     split = _numeric_groups(sample, attributes)
+    # the same test as across all segments: chosen once per attribute from the whole sample
+    skewed = {
+        a.name: is_skewed(np.concatenate([split.get((s, a.name), np.empty(0)) for s in segments]))
+        for a in attributes if a.numeric
+    }
     rows = []
     for a, b in combinations(segments, 2):
         for attribute in attributes:
             if attribute.numeric:
                 groups = [split.get((s, attribute.name), np.empty(0)) for s in (a, b)]
-                result = numeric_test(groups)
+                result = numeric_test(groups, skewed=skewed[attribute.name])
                 kind = "eta"
             else:
                 table = tables.get(attribute.name)
-                matrix = table.loc[[a, b]].to_numpy() if table is not None else np.zeros((0, 0))
+                matrix = table[[position[a], position[b]]] if table is not None else np.zeros((0, 0))
                 result = category_test(matrix)
                 kind = "cramer"
             rows.append({"segment_a": a, "segment_b": b, "attribute": attribute.name,
@@ -1594,7 +1632,8 @@ def unique_names(labels: list[str], *, names: dict[str, str]) -> list[str]:
 def traits_table(traits: pd.DataFrame, *, names: dict[str, str], per_category: int = 3) -> pd.DataFrame:
     """The traits as a readable table: one row per trait, "Everyone" then one column per segment.
 
-    Cells read ``52 (1.2x)`` for numbers (average, lift) and ``63% (2.1x)`` for shares.
+    Cells read ``52 (1.2x)`` for numbers (average, lift; a second row holds the median) and
+    ``63% (2.1x)`` for shares.
 
     Parameters
     ----------
@@ -1621,6 +1660,14 @@ def traits_table(traits: pd.DataFrame, *, names: dict[str, str], per_category: i
     shown = shown.assign(cell=[f"{v} ({format_lift(lift)})" if v != "–" else "–"
                                for v, lift in zip(value_text, shown["lift"], strict=True)],
                          overall=overall_text)
+    medians = shown[numeric].assign(
+        key=lambda f: f["key"] + " (median)",
+        cell=lambda f: f["segment_median"].map(format_number),
+        overall=lambda f: f["overall_median"].map(format_number),
+    )
+    shown = shown.assign(key=np.where(numeric, shown["key"] + " (average)", shown["key"]))
+    # each number's median row right after its average row
+    shown = pd.concat([shown, medians]).sort_index(kind="stable")
     table = shown.pivot(index="key", columns="segment", values="cell")
     keys = list(dict.fromkeys(shown["key"]))
     table = table.reindex(index=keys, columns=segments)
@@ -1704,3 +1751,40 @@ def segment_summary(profile: Profile, *, names: dict[str, str]) -> pd.DataFrame:
     sizes.insert(0, "label", sizes["segment"])
     sizes["segment"] = unique_names(list(sizes["label"]), names=names)
     return sizes
+
+
+def segment_csv(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    segment: str,
+    roles: dict[str, str],
+    name: str | None = None,
+    show_personal: bool = False,
+) -> bytes:
+    """A segment's customers as spreadsheet-safe CSV (personal data left out unless asked).
+
+    Parameters
+    ----------
+    con
+        Workspace connection.
+    segment
+        Segment label.
+    roles
+        Column name -> role.
+    name
+        Display name written in the ``segment`` column (defaults to the label).
+    show_personal
+        Include personal-data columns.
+
+    Returns
+    -------
+    bytes
+        UTF-8 CSV with a BOM; cells that a spreadsheet would run as formulas are neutralised.
+    """
+    from segdash.report.export import to_safe_csv
+
+    columns = drilldown_columns(roles, show_personal=show_personal)
+    frame = segment_customers(con, segment=segment, columns=columns)
+    frame.insert(0, "segment", name if name is not None else segment)
+    return to_safe_csv(frame)
+

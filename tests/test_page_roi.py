@@ -72,9 +72,12 @@ def test_entered_channel_spend_changes_roi(make_app: Callable[..., object]) -> N
     at = _open(make_app)
     before = _table(at).set_index("Segment")["ROI to date"].to_dict()
     at.radio(key=ui.COST_SOURCE).set_value(ui.COST_CHANNEL_OPTION).run()
-    # No spend applied yet: n/a with the reason.
+    # No spend entered yet: n/a with the reason.
     assert _table(at).set_index("Segment").loc["Free", "ROI to date"] == "n/a — no acquisition spend recorded"
-    at.session_state[ui.SPEND_APPLIED] = pd.DataFrame({"channel": ["Social", "Email"], "spend": [50_000.0, 1_000.0]})
+    # AppTest cannot type into a data editor: give the editor a table with the amounts already in it.
+    template = at.session_state[ui.SPEND_TEMPLATE]
+    at.session_state[ui.SPEND_TEMPLATE] = template.assign(
+        spend=template["channel"].map({"Social": 50_000.0, "Email": 1_000.0}).fillna(0.0))
     at.run()
     assert not at.exception
     after = _table(at).set_index("Segment")
@@ -124,3 +127,17 @@ def test_negative_cost_shows_error_and_page_keeps_working(make_app: Callable[...
     table = _table(at).set_index("Segment")
     assert table.loc["All customers", "Customers"] == "300"
     assert table.loc["All customers", "ROI to date"] == "n/a — no acquisition spend recorded"
+
+
+def test_spend_for_unknown_channel_is_shown_next_to_the_table(make_app: Callable[..., object]) -> None:
+    at = _open(make_app)
+    at.radio(key=ui.COST_SOURCE).set_value(ui.COST_CHANNEL_OPTION).run()
+    template = at.session_state[ui.SPEND_TEMPLATE]
+    extra = pd.DataFrame({"channel": ["TikTok"], "spend": [900.0]})
+    at.session_state[ui.SPEND_TEMPLATE] = pd.concat([template.assign(spend=100.0), extra], ignore_index=True)
+    at.run()
+    assert not at.exception
+    assert any("No customer in the data was acquired through 'TikTok'" in e.value for e in at.error)
+    # The other channels' spend is still used.
+    channels = len(template)
+    assert _table(at).set_index("Segment").loc["All customers", "Acquisition spend"] == f"{100 * channels:,}"

@@ -147,6 +147,8 @@ def test_anova_matches_hand_and_scipy():
 
 def test_skewed_numbers_use_kruskal():
     groups = [np.array([1.0, 1, 1, 2, 2, 3]), np.array([1.0, 2, 2, 3, 50, 400])]
+    assert prof.is_skewed(np.concatenate(groups)) and not prof.is_skewed(np.array([1.0, 2, 3, 4]))
+    assert prof.numeric_test(groups, skewed=False)["test"] == "ANOVA"
     result = prof.numeric_test(groups)
     assert result["test"] == "Kruskal-Wallis"
     expected = stats.kruskal(*groups)
@@ -241,6 +243,7 @@ def test_hundreds_of_categories_are_pooled():
     assert counts["count"].sum() == len(cities)
     profile = prof.build_profile(con, roles={"city": "geographic"}, types={"city": "text"}, top_n=5)
     assert any("top 5 values" in note for note in profile.notes)
+    assert prof.OTHER not in set(profile.top_traits["value"])  # a pool is never a trait
 
 
 def test_describe_trait_plain_words():
@@ -336,6 +339,7 @@ def test_pca_map_has_at_most_max_points(tiny):
     assert 0 < len(points) <= 800
     assert list(points.columns) == [db.ROW, "x", "y", "segment"]
     assert set(points["segment"]) == {"A", "B"}
+    assert 0 < sum(points.attrs["explained"]) <= 1.0 + 1e-9
 
 
 def test_drilldown_hides_personal_data_and_binds_labels():
@@ -384,8 +388,11 @@ def test_traits_table_and_tests_table(tiny):
     profile = prof.build_profile(tiny, roles=TINY_ROLES, types=TINY_TYPES)
     table = prof.traits_table(profile.traits, names={"A": "Young", "B": "Young"})
     assert list(table.columns) == ["Trait", "Everyone", "Young (A)", "Young (B)"]
-    age = table.set_index("Trait").loc["Age"]
+    age = table.set_index("Trait").loc["Age (average)"]
     assert age["Everyone"] == "45" and age["Young (A)"] == "30 (0.7x)"
+    median = table.set_index("Trait").loc["Age (median)"]
+    assert median["Everyone"] == "45" and median["Young (B)"] == "60"
+    assert list(table["Trait"][:2]) == ["Age (average)", "Age (median)"]
     phone = table.set_index("Trait").loc["Channel: Phone"]
     assert phone["Everyone"] == "33%" and phone["Young (A)"] == "67% (2.0x)"
     plain = prof.tests_table(profile.tests)
@@ -432,3 +439,40 @@ def test_quiet_attributes_and_repeated_short_labels():
     )
     top = prof.top_traits(rows)
     assert list(top["short"]) == ["Student (lifestyle)", "Student (occupation)"]
+
+
+def test_awkward_column_names_and_an_all_missing_column():
+    con = db.connect()
+    frame = pd.DataFrame(
+        {
+            "Total $ spend": [10.0, 20.0, 30.0, 40.0],
+            "it's \"odd\"": ["a", "a", "b", "b"],
+            "empty": pd.Series([None] * 4, dtype="float64"),
+            "blank": pd.Series([None] * 4, dtype="object"),
+        }
+    )
+    load(con, frame, ["X", "X", "Y", "Y"])
+    roles = {c: "other" for c in frame.columns}
+    types = {"Total $ spend": "number", "it's \"odd\"": "text", "empty": "number", "blank": "text"}
+    profile = prof.build_profile(con, roles=roles, types=types)
+    assert trait(profile.traits, "X", "Total $ spend")["segment_value"] == pytest.approx(15.0)
+    assert trait(profile.traits, "Y", "it's \"odd\"", "b")["segment_value"] == pytest.approx(1.0)
+    empty = trait(profile.traits, "X", "empty")
+    assert math.isnan(empty["segment_value"]) and empty["known"] == 0
+    tests = profile.tests.set_index("attribute")
+    assert tests.loc["empty", "note"].startswith("not enough values")
+    assert "not enough values" in tests.loc["blank", "note"]
+    # four customers: nothing is significant; the two untestable attributes are not counted
+    assert profile.verdict == ("Segments do not differ clearly on any of the 2 attributes: "
+                               "try other features or fewer segments.")
+
+
+def test_segment_csv_is_safe_and_leaves_out_personal_data():
+    con = db.connect()
+    load(con, tiny_frame(), ["A", "A", "A", "B", "B", "B"])
+    text = prof.segment_csv(con, segment="A", roles=TINY_ROLES, name="=1+1").decode("utf-8-sig")
+    lines = text.strip().splitlines()
+    assert lines[0] == "segment,customer_id,age,channel,vip,score"
+    assert len(lines) == 4 and lines[1].startswith("'=1+1,c1,20.0,Phone")
+    with_pii = prof.segment_csv(con, segment="B", roles=TINY_ROLES, show_personal=True).decode("utf-8-sig")
+    assert "name" in with_pii.splitlines()[0] and "Flo" in with_pii

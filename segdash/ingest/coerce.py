@@ -308,7 +308,7 @@ def _plan_native(plan: Plan, sql_type: str) -> None:
         plan.type, plan.sql_type, plan.native_expr = "text", "VARCHAR", f"CAST({q} AS VARCHAR)"
 
 
-def _verify(con: duckdb.DuckDBPyConnection, source: str, plans: list[Plan]) -> list[str]:
+def _verify_chunk(con: duckdb.DuckDBPyConnection, source: str, plans: list[Plan]) -> list[str]:
     """Check every plan against all rows in one query; return the columns to analyse again.
 
     Sets each plan's count of present values and its missing tokens.
@@ -388,6 +388,19 @@ def _text_sentence(name: str, note: str) -> str:
     return f"Column '{name}' is {kind} but {rest}, so it stays text."
 
 
+#: Columns per aggregate query: DuckDB plans thousands of aggregates in one query slowly.
+_CHUNK = 24
+
+
+def _chunks(plans: list[Plan]) -> list[list[Plan]]:
+    return [plans[i : i + _CHUNK] for i in range(0, len(plans), _CHUNK)]
+
+
+def _verify(con: duckdb.DuckDBPyConnection, source: str, plans: list[Plan]) -> list[str]:
+    """Check every plan against all rows; return the columns to analyse again."""
+    return [name for chunk in _chunks(plans) for name in _verify_chunk(con, source, chunk)]
+
+
 def _give_up(plan: Plan) -> None:
     """Keep a column as text when its values look typed but some cannot be read."""
     what = {"number": "numbers", "date": "dates", "boolean": "yes/no values"}.get(plan.type, "values")
@@ -445,21 +458,22 @@ def _collect_tokens(con: duckdb.DuckDBPyConnection, source: str, plans: list[Pla
 
 def _analyse(con: duckdb.DuckDBPyConnection, table: str, plans: list[Plan], *, limit: int | None) -> None:
     """Decide each column's type from its values in ``table`` (the first ``limit`` rows, or all)."""
-    clean = "_segdash_clean_" + uuid.uuid4().hex[:12]
-    select = ", ".join([db.quote_ident(db.ROW)] + [f"{_value(p.q)} AS {p.q}" for p in plans])
-    sql = "CREATE TEMP TABLE " + db.quote_ident(clean) + " AS SELECT " + select + " FROM " + db.quote_ident(table)
-    if limit:
-        sql += " LIMIT " + str(int(limit))
-    con.execute(sql)
-    try:
-        later = _stage_one(con, clean, plans)
-        if later:
-            _stage_two(con, clean, [p for p in plans if p.name in later])
-    finally:
-        con.execute("DROP TABLE IF EXISTS " + db.quote_ident(clean))
+    for chunk in _chunks(plans):
+        clean = "_segdash_clean_" + uuid.uuid4().hex[:12]
+        select = ", ".join([db.quote_ident(db.ROW)] + [f"{_value(p.q)} AS {p.q}" for p in chunk])
+        sql = "CREATE TEMP TABLE " + db.quote_ident(clean) + " AS SELECT " + select + " FROM " + db.quote_ident(table)
+        if limit:
+            sql += " LIMIT " + str(int(limit))
+        con.execute(sql)
+        try:
+            later = _stage_one_chunk(con, clean, chunk)
+            if later:
+                _stage_two_chunk(con, clean, [p for p in chunk if p.name in later])
+        finally:
+            con.execute("DROP TABLE IF EXISTS " + db.quote_ident(clean))
 
 
-def _stage_one(con: duckdb.DuckDBPyConnection, source: str, plans: list[Plan]) -> list[str]:
+def _stage_one_chunk(con: duckdb.DuckDBPyConnection, source: str, plans: list[Plan]) -> list[str]:
     """Booleans, plain numbers, ISO dates; returns the columns that need the pattern pass."""
     outer = []
     for plan in plans:
@@ -500,7 +514,7 @@ def _stage_one(con: duckdb.DuckDBPyConnection, source: str, plans: list[Plan]) -
     return later
 
 
-def _stage_two(con: duckdb.DuckDBPyConnection, source: str, plans: list[Plan]) -> None:
+def _stage_two_chunk(con: duckdb.DuckDBPyConnection, source: str, plans: list[Plan]) -> None:
     """Formatted numbers and day/month/year dates, for the columns stage one could not type."""
     inner, outer = ["_row"], []
     for i, plan in enumerate(plans):

@@ -219,7 +219,7 @@ def _duckdb_path(
     table, rejects, scans = _new_name("stage"), _new_name("rejects"), _new_name("scans")
     raw = RawTable(relation=table, columns=names, originals=[], rows_in_file=0, objects=[("TABLE", table)])
     sql = (
-        "CREATE TABLE " + db.quote_ident(table) + " AS SELECT row_number() OVER () + 1 AS " + db.quote_ident(db.ROW)
+        "CREATE TABLE " + db.quote_ident(table) + " AS SELECT NULL::BIGINT AS " + db.quote_ident(db.ROW)
         + ", * FROM read_csv(?, delim = ?, quote = '\"', escape = '\"', header = true, auto_detect = false, "
         "columns = ?, ignore_errors = true, store_rejects = true, rejects_table = ?, rejects_scan = ?, "
         "max_line_size = 8388608)"
@@ -241,6 +241,12 @@ def _duckdb_path(
     if any(e[1] == "INVALID ENCODING" for e in errors) and text.encoding == "utf-8" and not text.temporary:
         raw.drop(con)
         raise _NotUtf8
+    # Rows keep file order (preserve_insertion_order), so rowid is the record's position:
+    # numbering after the parallel read is much faster than a row_number() window during it.
+    if not db.fetch_scalar(con, "SELECT current_setting('preserve_insertion_order')"):
+        raw.drop(con)
+        return None
+    con.execute("UPDATE " + db.quote_ident(table) + " SET " + db.quote_ident(db.ROW) + " = rowid + 2")
     loaded = db.fetch_scalar(con, "SELECT count(*) FROM " + db.quote_ident(table))
     if text.lines - 1 != loaded + len(errors) or any("\n" in (e[2] or "").strip("\r\n") for e in errors):
         raw.drop(con)

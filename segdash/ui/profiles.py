@@ -9,9 +9,7 @@ import streamlit as st
 
 from segdash import profile as prof
 from segdash.report import profile_charts as charts
-from segdash.report.export import to_safe_csv
 from segdash.ui import state
-from segdash.ui.components import with_segment_names
 from segdash.workspace import Workspace
 
 #: Most segment cards drawn (the rest are in the tables).
@@ -185,17 +183,21 @@ def show_map(ws: Workspace, *, profile: prof.Profile) -> None:
     """
     extra = getattr(ws.segmentation, "extra", {}) or {}
     points = extra.get("pca")
+    explained = extra.get("pca_explained") or []
     if not isinstance(points, pd.DataFrame) or not {"x", "y", "segment"} <= set(points.columns):
         features = list(getattr(ws.segmentation, "features", []) or [])
         points = ws.cached(("profile", "map"), lambda: prof.pca_map(ws.con, attributes=profile.attributes,
                                                                     features=features))
+        explained = points.attrs.get("explained", [])
     points = points.head(3000)
     if points.empty:
         st.info("The map needs at least two number columns.")
         return
     names = _names(ws, profile)
     named = points.assign(segment=points["segment"].astype(str).map(lambda s: names.get(s, s)))
-    st.caption(f"Each dot is a customer ({len(named):,} drawn at random). Customers close together are alike.")
+    kept = f" This flat picture keeps about {sum(explained[:2]):.0%} of how customers differ." if explained else ""
+    st.caption(f"Each dot is a customer ({len(named):,} drawn at random). Customers close together are alike."
+               + kept)
     st.plotly_chart(charts.pca_map_chart(named, order=[names[s] for s in profile.sizes["segment"]]),
                     key=_KEY + "map", width="stretch")
 
@@ -260,8 +262,8 @@ def show_drilldown(ws: Workspace, *, profile: prof.Profile) -> None:
                " Personal data is hidden."))
     st.download_button(
         f"Download all {size:,} customers (CSV)",
-        data=lambda: to_safe_csv(with_segment_names(
-            ws, prof.segment_customers(ws.con, segment=label, columns=columns).assign(segment=label))),
+        data=lambda: prof.segment_csv(ws.con, segment=label, roles=ws.roles, name=ws.display_name(label),
+                                      show_personal=show_personal),
         file_name="segment_customers.csv", mime="text/csv", key=_KEY + "drill_download",
         icon=":material/download:",
     )

@@ -27,11 +27,10 @@ COL_REVENUE = PREFIX + "col.revenue"
 COL_ORDERS = PREFIX + "col.orders"
 COL_SIGNUP = PREFIX + "col.signup"
 COL_CHANNEL = PREFIX + "col.channel"
-#: The spend-entry editor (widget state) and the last applied, validated spend table.
+#: The spend-entry editor (widget state), the table it edits, and the valid spend entered.
 SPEND_EDITOR = PREFIX + "spend_editor"
 SPEND_APPLIED = PREFIX + "spend_applied"
 SPEND_TEMPLATE = PREFIX + "spend_template"
-SPEND_PROBLEMS = PREFIX + "spend_problems"
 #: Assumptions.
 MARGIN = PREFIX + "margin_pct"
 LIFETIME_MODE = PREFIX + "lifetime_mode"
@@ -218,7 +217,7 @@ def assumption_inputs(signup_range: tuple[date | None, date | None], *, has_sign
 
 
 def spend_editor(ws: Workspace, *, channels: list[str]) -> tuple[pd.DataFrame | None, list[str]]:
-    """The editable spend-per-channel table in a form; shows problems right under it.
+    """The editable spend-per-channel table (figures update as amounts are typed); problems show under it.
 
     Parameters
     ----------
@@ -230,33 +229,28 @@ def spend_editor(ws: Workspace, *, channels: list[str]) -> tuple[pd.DataFrame | 
     Returns
     -------
     tuple[pandas.DataFrame | None, list[str]]
-        The last applied valid spend (``None`` before any) and the problems shown.
+        The valid rows entered so far and the problems shown.
     """
     applied = st.session_state.get(SPEND_APPLIED)
     # The editor keeps its edits relative to the table it was given: keep that table stable while the
     # editor lives, and rebuild it (with the amounts applied before) only when it is shown afresh.
     template = st.session_state.get(SPEND_TEMPLATE)
-    if SPEND_EDITOR not in st.session_state or template is None or template["channel"].tolist() != list(channels):
+    if SPEND_EDITOR not in st.session_state or template is None or template["channel"].tolist()[: len(channels)] != list(channels):
         template = economics.spend_template(channels, previous=applied)
         st.session_state[SPEND_TEMPLATE] = template
-    with st.form(PREFIX + "spend_form", border=True):
-        edited = st.data_editor(
-            template, key=SPEND_EDITOR, hide_index=True, num_rows="dynamic", width="stretch",
-            column_config={
-                "channel": st.column_config.TextColumn("Acquisition channel", required=True),
-                "spend": st.column_config.NumberColumn("Spend in the period", min_value=None, format="%,.0f",
-                                                       help="Total spent on this channel in the period."),
-            },
-        )
-        submitted = st.form_submit_button("Apply spend", type="primary")
-    if submitted:
-        clean, problems = economics.clean_channel_spend(edited, channels=channels)
-        st.session_state[SPEND_APPLIED] = clean
-        st.session_state[SPEND_PROBLEMS] = problems
-    for problem in st.session_state.get(SPEND_PROBLEMS, []):
+    edited = st.data_editor(
+        template, key=SPEND_EDITOR, hide_index=True, num_rows="dynamic", width="stretch",
+        column_config={
+            "channel": st.column_config.TextColumn("Acquisition channel", required=True),
+            "spend": st.column_config.NumberColumn("Spend in the period", format="%,.0f",
+                                                   help="Total spent on this channel in the period."),
+        },
+    )
+    clean, problems = economics.clean_channel_spend(edited, channels=channels)
+    st.session_state[SPEND_APPLIED] = clean
+    for problem in problems:
         st.error(problem)
-    applied = st.session_state.get(SPEND_APPLIED)
-    return applied, list(st.session_state.get(SPEND_PROBLEMS, []))
+    return clean, problems
 
 
 def compute(ws: Workspace, inputs: Inputs) -> tuple[EconomicsResult, str | None]:
@@ -381,7 +375,8 @@ def no_cost_message(columns: EconomicsColumns) -> str:
                 "customer and ROI, enter your total acquisition spend below: it is shared equally among all "
                 "customers. (A column with each customer's acquisition channel or cost gives sharper figures.)")
     return ("Your file has no acquisition cost per customer. To see cost per customer and ROI, enter what you "
-            f"spent on each acquisition channel (from the column '{columns.channel}') and press **Apply spend**. "
+            f"spent on each acquisition channel (from the column '{columns.channel}') in the table below; the "
+            "figures update as you type. "
             "Each channel's spend is shared equally among the customers it acquired.")
 
 
