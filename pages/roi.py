@@ -21,14 +21,14 @@ if not require_segmentation(ws):
 st.subheader("1. Acquisition cost")
 with st.expander("Columns used for cost, revenue and dates", expanded=False):
     picked = ui.column_pickers(ws)
-    picked = ui.checked_columns(ws, picked)
+    picked = ui.checked_columns(ws, columns=picked)
 cost_source = ui.COST_COLUMN_OPTION
 if picked.cost is not None:
     cost_source = st.radio(
         "Where does acquisition cost come from?", [ui.COST_COLUMN_OPTION, ui.COST_CHANNEL_OPTION],
         key=ui.COST_SOURCE, horizontal=True,
     )
-columns = ui.columns_for_source(picked, cost_source)
+columns = ui.columns_for_source(picked, source=cost_source)
 cost_message = st.container()
 spend = None
 if columns.cost is not None:
@@ -47,7 +47,7 @@ signup_range = ws.cached(("roi.signup_range", columns.signup),
 assumptions, _ = ui.assumption_inputs(signup_range, has_signup=columns.signup is not None)
 
 # -- 3. results ---------------------------------------------------------------------------------
-result, cost_error = ui.compute(ws, ui.Inputs(columns=columns, assumptions=assumptions, channel_spend=spend))
+result, cost_error = ui.compute(ws, inputs=ui.Inputs(columns=columns, assumptions=assumptions, channel_spend=spend))
 if cost_error:
     cost_message.error(f"{cost_error} Showing the figures without acquisition cost until this is fixed.")
 for warning in result.warnings:
@@ -55,7 +55,7 @@ for warning in result.warnings:
 
 st.subheader("3. Return per segment")
 ui.headline_metrics(result)
-segments_named = ui.named(ws, result.segments)
+segments_named = ui.named(ws, frame=result.segments)
 for sentence in roi_charts.summary_sentences(segments_named):
     st.markdown(f"- {sentence}")
 
@@ -63,9 +63,12 @@ table_tab, roi_tab, ltv_tab, channel_tab = st.tabs(
     ["Table", "ROI by segment", "Cost vs lifetime value", "Segment × channel"]
 )
 with table_tab:
-    shown = economics.format_table(economics.with_total(result), columns=result.columns, names=ws.segment_names)
+    all_figures = st.toggle("Show all figures (order value, frequency, tenure, profit so far)", key=ui.ALL_FIGURES)
+    shown = economics.format_table(economics.with_total(result), columns=result.columns, names=ws.segment_names,
+                                   metrics=economics.METRICS if all_figures else ui.MAIN_TABLE_METRICS)
     st.dataframe(shown, hide_index=True, width="stretch")
-    st.download_button("Download table (CSV)", to_safe_csv(shown), file_name="segment_roi.csv", mime="text/csv")
+    full = economics.format_table(economics.with_total(result), columns=result.columns, names=ws.segment_names)
+    st.download_button("Download all figures (CSV)", to_safe_csv(full), file_name="segment_roi.csv", mime="text/csv")
     for note in result.notes:
         st.caption(note)
 with roi_tab:
@@ -75,7 +78,7 @@ with ltv_tab:
     st.caption("Above the green dotted line a customer is worth at least 3 times what it cost to win; "
                "below the red dashed line the segment does not pay back its acquisition cost.")
 with channel_tab:
-    st.plotly_chart(roi_charts.roi_heatmap(ui.named(ws, result.by_channel)), width="stretch")
+    st.plotly_chart(roi_charts.roi_heatmap(ui.named(ws, frame=result.by_channel)), width="stretch")
     st.dataframe(economics.format_table(result.by_channel, columns=result.columns, names=ws.segment_names,
                                         metrics=ui.CHANNEL_TABLE_METRICS), hide_index=True, width="stretch")
 with st.expander("How each figure is worked out"):
@@ -86,11 +89,11 @@ st.subheader("4. Budget what-if")
 st.caption("**Linear projection**: each segment keeps today's cost per customer and lifetime value, "
            "whatever you spend on it. Real channels saturate, so treat large shifts with care.")
 split_by = ui.split_choice(result)
-table, key_header, names = ui.split_table(ws, result, split_by)
+table, key_header, names = ui.split_table(ws, result=result, split_by=split_by)
 current = economics.current_shares(table, key=ui.split_key(split_by))
-scope = ui.share_scope(ws, split_by, current)
+scope = ui.share_scope(ws, split_by=split_by, current=current)
 keys = list(current)
-budget = ui.budget_input(result)
+budget = ui.budget_input(result, scope=scope)
 shares = ui.share_sliders(keys, current=current, scope=scope, labels=names)
 st.button("Reset to the current split", on_click=ui.reset_shares, args=(keys,),
           kwargs={"current": current, "scope": scope})

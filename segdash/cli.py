@@ -174,9 +174,9 @@ def _cmd_roi(args: argparse.Namespace) -> int:
         raise EconomicsError(f"--margin is a fraction between 0 and 1 (0.4 means 40%); got {args.margin:g}.")
     ws = Workspace()
     ws.load(args.path, sheet=args.sheet)
-    economics.attach_labels_csv(ws.con, args.labels, id_columns=ws.columns_with_role("id"))
+    economics.attach_labels_csv(ws.con, path=args.labels, id_columns=ws.columns_with_role("id"))
     types = ws.column_types()
-    columns = economics.suggest_columns(ws.roles, types)
+    columns = economics.suggest_columns(ws.roles, types=types)
     spend = None
     if args.channel_spend:
         columns = replace(columns, cost=None)

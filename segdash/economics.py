@@ -271,7 +271,7 @@ class BudgetProjection:
 
 
 # -- inputs -------------------------------------------------------------------------------------
-def suggest_columns(roles: Mapping[str, str], types: Mapping[str, str]) -> EconomicsColumns:
+def suggest_columns(roles: Mapping[str, str], *, types: Mapping[str, str]) -> EconomicsColumns:
     """Pick the columns to use from the import's roles and types.
 
     Parameters
@@ -310,7 +310,7 @@ def suggest_columns(roles: Mapping[str, str], types: Mapping[str, str]) -> Econo
     )
 
 
-def text_cost_columns(roles: Mapping[str, str], types: Mapping[str, str]) -> list[str]:
+def text_cost_columns(roles: Mapping[str, str], *, types: Mapping[str, str]) -> list[str]:
     """Columns marked as acquisition cost whose values are not numbers (so they cannot be used).
 
     Parameters
@@ -328,7 +328,7 @@ def text_cost_columns(roles: Mapping[str, str], types: Mapping[str, str]) -> lis
     return [c for c, r in roles.items() if r == "acquisition_cost" and types.get(c) != "number"]
 
 
-def check_columns(columns: EconomicsColumns, types: Mapping[str, str]) -> None:
+def check_columns(columns: EconomicsColumns, *, types: Mapping[str, str]) -> None:
     """Check each chosen column has the right type.
 
     Parameters
@@ -526,7 +526,7 @@ def read_channel_spend_csv(path: str | Path) -> pd.DataFrame:
 
 
 def attach_labels_csv(
-    con: duckdb.DuckDBPyConnection, path: str | Path, *, id_columns: Sequence[str] = ()
+    con: duckdb.DuckDBPyConnection, *, path: str | Path, id_columns: Sequence[str] = ()
 ) -> dict[str, int]:
     """Store ``segment_labels`` from a labels CSV written by ``python -m segdash segment``.
 
@@ -1022,15 +1022,15 @@ def _static_reason(metric: str, columns: EconomicsColumns) -> str:
     return "not enough data"
 
 
-def format_value(metric: str, value: Any) -> str:
+def format_value(value: Any, *, metric: str) -> str:
     """One number as shown on screen (thousands separators, %, x, months).
 
     Parameters
     ----------
-    metric
-        A name from :data:`METRICS`.
     value
         The number (NaN / None give ``"n/a"``).
+    metric
+        A name from :data:`METRICS`.
 
     Returns
     -------
@@ -1091,7 +1091,7 @@ def format_table(
             out[HEADERS[key]] = values.map(lambda v: (names or {}).get(v, v)) if key == "segment" else values
     for metric in metrics:
         out[HEADERS[metric]] = [
-            f"n/a — {reason}" if reason else format_value(metric, value)
+            f"n/a — {reason}" if reason else format_value(value, metric=metric)
             for value, reason in zip(frame[metric].tolist(), reasons[metric].tolist(), strict=True)
         ]
     return out.reset_index(drop=True)

@@ -46,7 +46,7 @@ def _segment_by_country(page) -> None:
     page.get_by_role("option", name=re.compile(r"country$")).first.click()
     # Choosing a column reruns the page; the banding form then drops its "choose a column" hint.
     page.get_by_text("Choose at least one column above.").wait_for(state="detached")
-    page.get_by_role("heading", name="Segments").first.click()
+    page.keyboard.press("Tab")
     wait_idle(page)
     picker.get_by_text(re.compile(r"country$")).wait_for()
     page.get_by_role("button", name="Make segments").click()
@@ -92,3 +92,11 @@ def test_channel_spend_changes_roi_per_segment(page) -> None:
     assert after and after != before
     assert "n/a" not in roi_metric.inner_text() and roi_metric.inner_text() != roi_before
     _screenshot(page, "roi_page_channel_spend.png")
+    for tab, name in [("ROI by segment", "roi_chart_bars.png"), ("Cost vs lifetime value", "roi_chart_bubbles.png"),
+                      ("Segment × channel", "roi_chart_heatmap.png")]:
+        page.get_by_role("tab", name=tab).click()
+        chart = page.get_by_role("tabpanel", name=tab).locator(".js-plotly-plot")
+        chart.wait_for()
+        if tab == "ROI by segment":  # one "+1,234%" label per segment
+            assert chart.locator("text").get_by_text(re.compile(r"^[+-][\d,]+%$")).count() >= 2
+        chart.screenshot(path=str(ARTIFACTS / name))

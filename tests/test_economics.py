@@ -126,7 +126,7 @@ def test_negative_per_customer_cost_is_refused() -> None:
 
 def test_text_cost_column_is_refused() -> None:
     with pytest.raises(EconomicsError, match="holds text, not amounts"):
-        economics.check_columns(EconomicsColumns(cost="channel"), {"channel": "text"})
+        economics.check_columns(EconomicsColumns(cost="channel"), types={"channel": "text"})
 
 
 # -- mode 2: spend per channel ----------------------------------------------------------------------
@@ -281,7 +281,7 @@ def test_suggest_columns_from_roles() -> None:
              "acquisition_cost": "acquisition_cost"}
     types = {"id": "text", "signup_date": "date", "last_purchase_date": "date", "orders": "number",
              "total_spend": "number", "acquisition_channel": "text", "acquisition_cost": "number"}
-    assert economics.suggest_columns(roles, types) == EconomicsColumns(
+    assert economics.suggest_columns(roles, types=types) == EconomicsColumns(
         channel="acquisition_channel", cost="acquisition_cost", revenue="total_spend", orders="orders",
         signup="signup_date")
 
@@ -354,13 +354,13 @@ def test_labels_csv_matched_by_id(tmp_path: object) -> None:
     path = tmp_path / "labels.csv"
     pd.DataFrame({"customer_id": [f"C{i}" for i in range(10, 0, -1)], "segment": list("XXYYYYYYYZ")}).to_csv(
         path, index=False)
-    sizes = economics.attach_labels_csv(con, path, id_columns=["customer_id"])
+    sizes = economics.attach_labels_csv(con, path=path, id_columns=["customer_id"])
     assert sizes == {"Y": 7, "X": 2, "Z": 1}
     pd.DataFrame({"customer_id": ["C1", "C2"], "segment": ["X", "Y"]}).to_csv(path, index=False)
     with pytest.raises(EconomicsError, match="do not match the customers"):
-        economics.attach_labels_csv(con, path, id_columns=["customer_id"])
+        economics.attach_labels_csv(con, path=path, id_columns=["customer_id"])
 
 
 def test_text_cost_columns() -> None:
     roles = {"cost": "acquisition_cost", "cac": "acquisition_cost", "name": "pii"}
-    assert economics.text_cost_columns(roles, {"cost": "text", "cac": "number", "name": "text"}) == ["cost"]
+    assert economics.text_cost_columns(roles, types={"cost": "text", "cac": "number", "name": "text"}) == ["cost"]

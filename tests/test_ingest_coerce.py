@@ -190,3 +190,29 @@ def test_all_missing_column(tmp_path: Path) -> None:
     assert values["b"] == [None, None]
     assert _col(result, "b").missing == 2
     assert _col(result, "b").type == "text"
+
+
+def test_odd_missing_spelling_far_down_stays_a_number(tmp_path: Path) -> None:
+    n = coerce.SAMPLE_ROWS + 100
+    lines = ["v"] + [str(i) for i in range(n)]
+    lines[-1] = " nA "  # not an exact spelling: found when the column is converted
+    result, values, types = _load(tmp_path, "\n".join(lines) + "\n")
+    assert types["v"] == "BIGINT"
+    assert values["v"][-1] is None and values["v"][-2] == n - 2
+    assert _col(result, "v").missing == 1
+    assert result.missing_tokens["v"] == ["nA"]
+
+
+def test_time_far_down_makes_a_timestamp_column(tmp_path: Path) -> None:
+    n = coerce.SAMPLE_ROWS + 100
+    lines = ["d"] + ["2020-01-02"] * n + ["2020-01-03 10:30:00"]
+    result, values, types = _load(tmp_path, "\n".join(lines) + "\n")
+    assert types["d"] == "TIMESTAMP"
+    assert values["d"][-1] == dt.datetime(2020, 1, 3, 10, 30)
+    assert values["d"][0] == dt.datetime(2020, 1, 2)
+
+
+def test_long_integer_ids_keep_every_digit(tmp_path: Path) -> None:
+    _, values, types = _load(tmp_path, "id\n1234567890123456789\n1234567890123456788\n")
+    assert types["id"] == "BIGINT"
+    assert values["id"] == [1234567890123456789, 1234567890123456788]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -141,3 +142,18 @@ def test_spend_for_unknown_channel_is_shown_next_to_the_table(make_app: Callable
     # The other channels' spend is still used.
     channels = len(template)
     assert _table(at).set_index("Segment").loc["All customers", "Acquisition spend"] == f"{100 * channels:,}"
+
+
+def test_counting_only_customers_signed_up_in_period(make_app: Callable[..., object]) -> None:
+    at = _open(make_app)
+    at.radio(key=ui.COST_SOURCE).set_value(ui.COST_CHANNEL_OPTION).run()
+    template = at.session_state[ui.SPEND_TEMPLATE]
+    at.session_state[ui.SPEND_TEMPLATE] = template.assign(spend=1_000.0)
+    at.date_input(key=ui.PERIOD).set_value((date(2025, 1, 1), date(2025, 12, 31)))
+    at.checkbox(key=ui.RESTRICT).check().run()
+    assert not at.exception
+    assert any("Only customers who signed up between 2025-01-01 and 2025-12-31" in c.value for c in at.caption)
+    total = _table(at).set_index("Segment").loc["All customers"]
+    signed_up = pd.to_datetime(pd.read_csv(SAMPLE)["signup_date"]).dt.year.eq(2025).sum()
+    assert total["Customers"] == f"{signed_up:,}"
+    assert total["Acquisition spend"] == f"{1_000 * len(template):,}"

@@ -46,13 +46,15 @@ def test_roi_bars_without_any_roi() -> None:
 def test_cac_ltv_bubbles_with_break_even_and_target_lines() -> None:
     fig = roi_charts.cac_vs_ltv(_segments())
     names = [t.name for t in fig.data]
-    assert names == ["LTV = CAC (break-even)", "LTV = 3 × CAC (target)", "Segments"]
-    even, target, bubbles = fig.data
+    assert names == ["LTV = CAC (break-even)", "LTV = 3 × CAC (target)", "Older phone loyalists",
+                     "Young social bargain hunters"]
+    even, target, older, young = fig.data
     assert even.y[1] == even.x[1]
     assert target.y[1] == 3 * target.x[1]
-    assert list(bubbles.x) == [2.5, 40.0]
-    assert list(bubbles.y) == [30.0, 20.0]
-    assert bubbles.marker.size[0] > bubbles.marker.size[1]  # more customers, bigger bubble
+    assert (older.x[0], older.y[0]) == (2.5, 30.0)
+    assert (young.x[0], young.y[0]) == (40.0, 20.0)
+    assert older.marker.size[0] > young.marker.size[0]  # more customers, bigger bubble
+    assert "No spend yet" in fig.layout.title.text
 
 
 def test_heatmap_has_na_cells() -> None:
@@ -68,8 +70,10 @@ def test_heatmap_has_na_cells() -> None:
     assert list(heat.x) == ["Email", "Social"] and list(heat.y) == ["A", "B"]
     z = np.asarray(heat.z, dtype=float)
     assert z[0, 0] == 50 and z[0, 1] == -25 and np.isnan(z[1, 0]) and np.isnan(z[1, 1])
+    assert (heat.zmin, heat.zmax) == (-100, roi_charts.COLOUR_CAP)
     assert heat.text[0][0] == "+50%" and heat.text[1][1] == "n/a"
-    assert heat.zmid == 0
+    # Pale yellow (the break-even colour) sits exactly at ROI 0 on the -100 .. cap scale.
+    assert heat.colorscale[2][0] == 100 / (roi_charts.COLOUR_CAP + 100)
 
 
 def test_projection_chart_compares_splits() -> None:

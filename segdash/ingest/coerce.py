@@ -139,6 +139,8 @@ class Plan:
     nonnull: int = 0
     exact: int = 0
     unread: tuple[int, Any, Any] | None = None
+    long_ints: bool = False
+    deferred: bool = False
 
     @property
     def q(self) -> str:
@@ -267,6 +269,11 @@ def _apply(con: duckdb.DuckDBPyConnection, table: str, plans: list[Plan], native
             continue
         if plan.kind == "native" and native_types.get(plan.name, "").upper() == plan.sql_type:
             continue
+        if plan.deferred:
+            _apply_deferred(con, table, plan)
+            if plan.type != "text" and not plan.deferred:  # re-analysed: convert as planned now
+                _apply(con, table, [plan], native_types)
+            continue
         con.execute("BEGIN TRANSACTION")
         try:
             con.execute(
@@ -285,6 +292,71 @@ def _apply(con: duckdb.DuckDBPyConnection, table: str, plans: list[Plan], native
                     )
                 continue
             con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+
+
+def _apply_deferred(con: duckdb.DuckDBPyConnection, table: str, plan: Plan) -> None:
+    """Convert a plain number or date column, checking every value as it is converted.
+
+    Numbers become DOUBLE and dates TIMESTAMP first; counting the converted values then tells
+    whether every non-missing cell was read, whether all numbers are whole (then BIGINT) and
+    whether any time is not midnight (else DATE). A cell that cannot be read rolls the change
+    back: the column is analysed again over all its rows.
+    """
+    name = db.quote_ident(table)
+    number = plan.type == "number"
+    wide = "DOUBLE" if number else "TIMESTAMP"
+    expr = f"nullif(TRY_CAST({plan.q} AS DOUBLE), 'NaN'::DOUBLE)" if number else f"TRY_CAST({plan.q} AS TIMESTAMP)"
+    checked = False
+    while True:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute("ALTER TABLE " + name + " ALTER COLUMN " + plan.q + " SET DATA TYPE " + wide + " USING " + expr)
+            if number:
+                detail = f"count(*) FILTER (WHERE {plan.q} = trunc({plan.q}) AND abs({plan.q}) < 9007199254740992)"
+            else:
+                detail = f"count(*) FILTER (WHERE CAST({plan.q} AS TIME) <> TIME '00:00:00')"
+            read, extra = db.fetch_all(con, "SELECT count(" + plan.q + "), " + detail + " FROM " + name)[0]
+            if read + plan.exact < plan.nonnull and not checked:
+                con.execute("ROLLBACK")
+                checked = True
+                plan.sql_type = wide
+                if _odd_values(con, table, [plan]):
+                    fresh = Plan(plan.name)
+                    _analyse(con, table, [fresh], limit=None)
+                    fresh.deferred = False
+                    _verify(con, table, [fresh])
+                    if fresh.deferred:  # still plain: its odd cells cannot be read after all
+                        fresh.deferred = False
+                        fresh.unread = plan.unread
+                        _give_up(fresh)
+                    plan.__dict__.update(fresh.__dict__)
+                    plan.deferred = False
+                    if plan.type == "text" and plan.has_tokens:
+                        con.execute(
+                            "UPDATE " + name + " SET " + plan.q + " = NULL WHERE " + plan.q + " IN " + _lit(_MISSING_EXACT)
+                        )
+                    return
+                odd = db.fetch_all(
+                    con,
+                    "SELECT list(DISTINCT " + plan.q + ") FROM " + name + " WHERE " + plan.q + " IS NOT NULL AND ("
+                    + expr + ") IS NULL",
+                )[0][0]
+                plan.missing_tokens = _tokens([*plan.missing_tokens, *(odd or [])])
+                continue
+            plan.present = read
+            if number and extra == read:
+                plan.sql_type = "BIGINT"
+                con.execute("ALTER TABLE " + name + " ALTER COLUMN " + plan.q + " SET DATA TYPE BIGINT")
+            elif not number and not extra:
+                plan.sql_type = "DATE"
+                con.execute("ALTER TABLE " + name + " ALTER COLUMN " + plan.q + " SET DATA TYPE DATE")
+            else:
+                plan.sql_type = wide
+            con.execute("COMMIT")
+            return
         except Exception:
             con.execute("ROLLBACK")
             raise
@@ -323,6 +395,11 @@ def _verify_chunk(con: duckdb.DuckDBPyConnection, source: str, plans: list[Plan]
         parts += [f"count({q})", f"count(CASE WHEN strlen({q}) > 7 THEN NULL WHEN {q} IN {_lit(_MISSING_EXACT)} THEN 1 END)"]
         if plan.type == "text":
             parts += ["0", "0", "0", "0"]
+        elif plan.kind == "plain" and plan.type in ("number", "date") and not plan.long_ints:
+            # Read and checked while converting (see _apply_deferred): no need to cast twice.
+            plan.deferred = True
+            zeros = f"count(*) FILTER (WHERE {q} >= '00' AND {q} < '0:')" if plan.type == "number" else "0"
+            parts += ["0", "0", zeros, "0"]
         elif plan.type == "number" and plan.kind == "plain":
             dbl = f"TRY_CAST({q} AS DOUBLE)"
             parts.append(f"count(nullif({dbl}, 'NaN'::DOUBLE))")
@@ -358,6 +435,11 @@ def _verify_chunk(con: duckdb.DuckDBPyConnection, source: str, plans: list[Plan]
         if plan.type == "text":
             plan.present = nonnull - exact
             if plan.note.startswith("mostly") or plan.present and plan.note.startswith("no values"):
+                again.append(plan.name)
+            continue
+        if plan.deferred:
+            plan.present = nonnull - exact
+            if b:
                 again.append(plan.name)
             continue
         plan.present = ok
@@ -438,9 +520,9 @@ def _collect_tokens(con: duckdb.DuckDBPyConnection, source: str, plans: list[Pla
     for plan in plans:
         if plan.kind == "native":
             continue
-        if plan.type == "text" and plan.has_tokens:
+        if (plan.type == "text" or plan.deferred) and plan.has_tokens:
             missing = f"{plan.q} IN {_lit(_MISSING_EXACT)}"
-        elif plan.type != "text" and plan.present < plan.nonnull:
+        elif plan.type != "text" and not plan.deferred and plan.present < plan.nonnull:
             missing = f"({plan.parsed()}) IS NULL"
         else:
             continue
@@ -490,12 +572,14 @@ def _stage_one_chunk(con: duckdb.DuckDBPyConnection, source: str, plans: list[Pl
             f"count({ts})",
             f"count(*) FILTER (WHERE CAST({ts} AS TIME) <> TIME '00:00:00')",
             f"count(*) FILTER (WHERE left(trim({v}), 1) IN {_lit(_FIRST_CHARS)})",
+            f"max(strlen(trim({v})))",
         ]
     values = db.fetch_all(con, "SELECT " + ", ".join(outer) + " FROM " + db.quote_ident(source))[0]
-    width = 8
+    width = 9
     later: list[str] = []
     for i, plan in enumerate(plans):
-        n, dbl, integral, zeros, boolean, ts, timed, numeric_start = values[i * width : (i + 1) * width]
+        n, dbl, integral, zeros, boolean, ts, timed, numeric_start, longest = values[i * width : (i + 1) * width]
+        plan.long_ints = bool(longest and longest >= 16)
         plan.present = n
         if n == 0:
             plan.note = "no values: every cell is empty or missing"

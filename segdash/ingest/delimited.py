@@ -38,7 +38,7 @@ _BATCH = 100_000
 _PLAIN_ERRORS = {
     "UNQUOTED VALUE": "a quote is not closed properly",
     "INVALID ENCODING": "it holds characters that are not valid text",
-    "LINE SIZE OVER MAXIMUM": "the line is too long to be a record (over 8 MB)",
+    "LINE SIZE OVER MAXIMUM": "the line is too long to be a record (over 2 MB)",
     "INVALID STATE": "the line cannot be read as delimited text",
 }
 
@@ -221,8 +221,7 @@ def _duckdb_path(
     sql = (
         "CREATE TABLE " + db.quote_ident(table) + " AS SELECT NULL::BIGINT AS " + db.quote_ident(db.ROW)
         + ", * FROM read_csv(?, delim = ?, quote = '\"', escape = '\"', header = true, auto_detect = false, "
-        "columns = ?, ignore_errors = true, store_rejects = true, rejects_table = ?, rejects_scan = ?, "
-        "max_line_size = 8388608)"
+        "columns = ?, ignore_errors = true, store_rejects = true, rejects_table = ?, rejects_scan = ?)"
     )
     columns = {n: "VARCHAR" for n in names}
     try:

@@ -10,6 +10,9 @@ import csv
 import io
 import os
 import tempfile
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,7 +44,18 @@ _MAGIC = (
 
 
 def describe(path: str | os.PathLike[str]) -> str:
-    """The file's name, for messages."""
+    """The file's name, for messages.
+
+    Parameters
+    ----------
+    path
+        The file.
+
+    Returns
+    -------
+    str
+        Its base name.
+    """
     return Path(path).name
 
 
@@ -94,7 +108,18 @@ def detect_format(path: str | os.PathLike[str]) -> str:
 
 
 def guess_bom(head: bytes) -> str | None:
-    """The encoding announced by a byte-order mark, or ``None``."""
+    """The encoding announced by a byte-order mark.
+
+    Parameters
+    ----------
+    head
+        The first bytes of the file.
+
+    Returns
+    -------
+    str or None
+        ``"utf-8-sig"``, ``"utf-16"``, or ``None`` without a byte-order mark.
+    """
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     if head.startswith(codecs.BOM_UTF16_LE) or head.startswith(codecs.BOM_UTF16_BE):
@@ -118,12 +143,23 @@ def _utf16_without_bom(head: bytes) -> str | None:
 
 @dataclass
 class TextFile:
-    """A text file made ready for DuckDB: UTF-8 (maybe a transcoded temporary copy)."""
+    """A text file made ready for DuckDB: UTF-8 (maybe a transcoded temporary copy).
+
+    ``counted`` is the number of physical lines, or a future of it (counted in a background
+    thread while DuckDB reads the file); read it through :attr:`lines`.
+    """
 
     path: str
     encoding: str
-    lines: int
+    counted: int | Future[int]
     temporary: bool = False
+
+    @property
+    def lines(self) -> int:
+        """Physical lines in the file (empty lines at the very end not counted)."""
+        if isinstance(self.counted, Future):
+            self.counted = self.counted.result()
+        return self.counted
 
     def cleanup(self) -> None:
         """Remove the temporary copy, if one was made."""
@@ -133,6 +169,11 @@ class TextFile:
                 os.rmdir(os.path.dirname(self.path))
             except OSError:
                 pass
+
+
+def _tail(tail: bytes, block: bytes) -> bytes:
+    """The last 64 KB seen, without copying whole blocks."""
+    return block[-65536:] if len(block) >= 65536 else (tail + block)[-65536:]
 
 
 def _count_lines(newlines: int, tail: bytes) -> int:
@@ -177,7 +218,7 @@ def prepare_text(path: str | os.PathLike[str], *, assume_utf8: bool = False) -> 
         except UnicodeDecodeError as err:
             if err.start < len(head) - 4:  # not just a character cut at the end of the sample
                 return prepare_text(path, assume_utf8=False)
-        return TextFile(str(path), "utf-8", _count_file_lines(path))
+        return TextFile(str(path), "utf-8", _background(_count_file_lines, path))
     if encoding == "utf-8-sig":
         lines = _scan_utf8(path)
         if lines is not None:
@@ -188,13 +229,27 @@ def prepare_text(path: str | os.PathLike[str], *, assume_utf8: bool = False) -> 
     return _transcode(path, encoding)
 
 
+def _background(fn: Callable[..., int], *args: object) -> Future[int]:
+    """Run ``fn`` in a short-lived thread (file reading and counting release the GIL)."""
+    future: Future[int] = Future()
+
+    def run() -> None:
+        try:
+            future.set_result(fn(*args))
+        except BaseException as err:  # handed to whoever reads the result
+            future.set_exception(err)
+
+    threading.Thread(target=run, daemon=True).start()
+    return future
+
+
 def _count_file_lines(path: str | os.PathLike[str]) -> int:
     newlines = 0
     tail = b""
     with open(path, "rb") as handle:
         while block := handle.read(BLOCK):
             newlines += block.count(b"\n")
-            tail = (tail + block)[-65536:]
+            tail = _tail(tail, block)
     return _count_lines(newlines, tail)
 
 
@@ -210,7 +265,7 @@ def _scan_utf8(path: str | os.PathLike[str]) -> int | None:
                 decoder.decode(block)
             except UnicodeDecodeError:
                 return None
-            tail = (tail + block)[-65536:]
+            tail = _tail(tail, block)
     try:
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
@@ -242,18 +297,31 @@ def _transcode(path: str | os.PathLike[str], encoding: str) -> TextFile:
             if data.startswith(codecs.BOM_UTF8) and out.tell() == 0:
                 data = data[len(codecs.BOM_UTF8):]
             newlines += data.count(b"\n")
-            tail = (tail + data)[-65536:]
+            tail = _tail(tail, data)
             out.write(data)
         data = decoder.decode(b"", final=True).encode("utf-8")
         newlines += data.count(b"\n")
-        tail = (tail + data)[-65536:]
+        tail = _tail(tail, data)
         out.write(data)
     name = {"utf-16": "utf-16", "utf-16-le": "utf-16-le", "utf-16-be": "utf-16-be"}.get(encoding, encoding)
     return TextFile(target, name, _count_lines(newlines, tail), temporary=True)
 
 
 def read_head_text(path: str | os.PathLike[str], *, size: int = HEAD_BYTES) -> str:
-    """The start of a UTF-8 file as text, cut at the last complete line."""
+    """The start of a UTF-8 file as text, cut at the last complete line.
+
+    Parameters
+    ----------
+    path
+        The UTF-8 file.
+    size
+        Bytes to read.
+
+    Returns
+    -------
+    str
+        The text (a byte-order mark removed).
+    """
     with open(path, "rb") as handle:
         head = handle.read(size)
         more = bool(handle.read(1))
@@ -317,7 +385,18 @@ def sniff_delimiter(text: str) -> tuple[str, list[str]]:
 
 
 def quoted_lines_delimiter(text: str) -> str | None:
-    """When every line is one quoted field hiding a delimiter (``"a;b;c"``), return that delimiter."""
+    """Find the delimiter hidden when every line is one quoted value (``"a;b;c"``).
+
+    Parameters
+    ----------
+    text
+        The start of the file (whole lines).
+
+    Returns
+    -------
+    str or None
+        The delimiter found the same number of times in every line, or ``None``.
+    """
     records = _records(text, ",", 200)
     if len(records) < 1 or any(len(r) != 1 for r in records):
         return None

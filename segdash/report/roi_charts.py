@@ -17,6 +17,10 @@ import plotly.graph_objects as go
 GOOD = "#2e7d32"
 BAD = "#c62828"
 NEUTRAL = "#607d8b"
+#: ROI (in %) at which the heatmap colour stops getting greener.
+COLOUR_CAP = 300.0
+#: Red below break-even, pale yellow at 0, green above (positions on the -100% .. COLOUR_CAP scale).
+ROI_COLOURS = [[0.0, "#b71c1c"], [0.2, "#ef9a9a"], [0.25, "#fff8c4"], [0.45, "#c5e1a5"], [1.0, "#1b5e20"]]
 #: The LTV:CAC ratio marketers usually aim for.
 TARGET_RATIO = 3.0
 
@@ -81,7 +85,7 @@ def roi_by_segment(segments: pd.DataFrame) -> go.Figure:
 
 
 def cac_vs_ltv(segments: pd.DataFrame) -> go.Figure:
-    """Bubble chart: CAC (x) against predicted LTV (y), bubble size = customers.
+    """Bubble chart: CAC (x) against predicted LTV (y), one coloured bubble per segment, size = customers.
 
     The diagonal ``LTV = CAC`` is break-even; the ``LTV = 3 x CAC`` line is the usual target.
     Segments above the 3:1 line earn well on what it costs to win them.
@@ -94,7 +98,8 @@ def cac_vs_ltv(segments: pd.DataFrame) -> go.Figure:
     Returns
     -------
     plotly.graph_objects.Figure
-        Traces: ``"Segments"`` (markers), ``"LTV = CAC (break-even)"`` and ``"LTV = 3 × CAC (target)"`` (lines).
+        Traces ``"LTV = CAC (break-even)"`` and ``"LTV = 3 × CAC (target)"`` (lines), then one
+        marker trace per segment, named after it (the legend is the key).
     """
     title = "What a customer costs vs what a customer is worth"
     ok = segments["cac"].map(_finite) & segments["predicted_ltv"].map(_finite)
@@ -105,28 +110,42 @@ def cac_vs_ltv(segments: pd.DataFrame) -> go.Figure:
     cac = known["cac"].astype(float).to_numpy()
     ltv = known["predicted_ltv"].astype(float).to_numpy()
     customers = known["customers"].astype(float).to_numpy()
-    sizes = 18 + 42 * np.sqrt(customers / max(customers.max(), 1.0))
-    top = float(max(cac.max() * 1.25, 1e-9))
+    sizes = 14 + 36 * np.sqrt(customers / max(customers.max(), 1.0))
+    x_top = float(max(cac.max() * 1.3, 1e-9))
+    y_top = float(max(ltv.max() * 1.15, TARGET_RATIO * x_top * 1.05, 1e-9))
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=[0, top], y=[0, top], mode="lines", name="LTV = CAC (break-even)",
-                             line=dict(color=BAD, dash="dash")))
-    fig.add_trace(go.Scatter(x=[0, top], y=[0, TARGET_RATIO * top], mode="lines", name="LTV = 3 × CAC (target)",
-                             line=dict(color=GOOD, dash="dot")))
-    fig.add_trace(go.Scatter(
-        x=cac, y=ltv, mode="markers+text", name="Segments", text=known["segment"].astype(str),
-        textposition="top center", marker=dict(size=sizes, color=NEUTRAL, opacity=0.7, line=dict(width=1)),
-        customdata=np.column_stack([customers, np.where(cac > 0, ltv / np.where(cac > 0, cac, 1), np.nan)]),
-        hovertemplate="%{text}<br>CAC %{x:,.2f}<br>Lifetime value %{y:,.2f}<br>"
-                      "LTV:CAC %{customdata[1]:.1f}<br>%{customdata[0]:,.0f} customers<extra></extra>",
-    ))
-    y_top = float(max(ltv.max() * 1.15, TARGET_RATIO * top * 0.3, 1e-9))
+    fig.add_trace(go.Scatter(x=[0, x_top], y=[0, x_top], mode="lines", name="LTV = CAC (break-even)",
+                             line=dict(color=BAD, dash="dash"), hoverinfo="skip"))
+    fig.add_trace(go.Scatter(x=[0, x_top], y=[0, TARGET_RATIO * x_top], mode="lines",
+                             name="LTV = 3 × CAC (target)", line=dict(color=GOOD, dash="dot"), hoverinfo="skip"))
+    palette = px_colors()
+    for i, row in enumerate(known.itertuples(index=False)):
+        ratio = float(row.predicted_ltv) / float(row.cac) if float(row.cac) > 0 else math.nan
+        fig.add_trace(go.Scatter(
+            x=[float(row.cac)], y=[float(row.predicted_ltv)], mode="markers", name=str(row.segment),
+            marker=dict(size=[float(sizes[i])], color=palette[i % len(palette)], opacity=0.75,
+                        line=dict(width=1, color="white")),
+            hovertemplate=(f"{row.segment}<br>CAC %{{x:,.2f}}<br>Lifetime value %{{y:,.2f}}<br>"
+                           f"LTV:CAC {ratio:,.1f}<br>{float(row.customers):,.0f} customers<extra></extra>"),
+        ))
+    fig.add_annotation(x=x_top, y=TARGET_RATIO * x_top, text="3 : 1 target", showarrow=False, xanchor="right",
+                       yanchor="bottom", font=dict(color=GOOD))
+    fig.add_annotation(x=x_top, y=x_top, text="break-even", showarrow=False, xanchor="right", yanchor="bottom",
+                       font=dict(color=BAD))
     fig.update_layout(
-        title=title + _left_out(missing, "no spend or no signup date"),
+        title=title + "<br><sup>Bubble size = number of customers. Higher and further left is better.</sup>"
+        + _left_out(missing, "no spend or no signup date").replace("<br>", " "),
         xaxis_title="CAC: acquisition cost per customer", yaxis_title="Predicted lifetime value (gross profit)",
-        xaxis_range=[0, top], yaxis_range=[min(0.0, float(ltv.min()) * 1.1), y_top], height=460,
-        legend=dict(orientation="h", y=-0.18), margin=dict(t=70),
+        xaxis_range=[0, x_top], yaxis_range=[min(0.0, float(ltv.min()) * 1.1), y_top], height=480,
+        legend=dict(title="Segment"), margin=dict(t=80),
     )
     return fig
+
+
+def px_colors() -> list[str]:
+    """The qualitative palette used for one colour per segment."""
+    return ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22",
+            "#7f7f7f", "#d62728"]
 
 
 def roi_heatmap(by_channel: pd.DataFrame) -> go.Figure:
@@ -148,14 +167,17 @@ def roi_heatmap(by_channel: pd.DataFrame) -> go.Figure:
     pivot = by_channel.pivot_table(index="segment", columns="channel", values="roi", aggfunc="first",
                                    dropna=False, sort=True)
     z = pivot.to_numpy(dtype=float) * 100
-    text = np.where(np.isfinite(z), np.char.add(np.char.mod("%+.0f", np.nan_to_num(z)), "%"), "n/a")
-    bound = float(np.nanmax(np.abs(z))) if np.isfinite(z).any() else 100.0
+    text = [[f"{v:+,.0f}%" if math.isfinite(v) else "n/a" for v in row] for row in z]
+    # ROI cannot go below -100%; colours stop at +300% so losses stay clearly red next to big winners.
     fig = go.Figure(go.Heatmap(
-        z=z, x=[str(c) for c in pivot.columns], y=[str(i) for i in pivot.index], text=text,
-        texttemplate="%{text}", zmid=0, zmin=-bound, zmax=bound, colorscale="RdYlGn", name="ROI",
-        colorbar=dict(title="ROI %"), hovertemplate="%{y} via %{x}: %{text}<extra></extra>",
+        z=np.clip(z, -100, COLOUR_CAP), x=[str(c) for c in pivot.columns], y=[str(i) for i in pivot.index],
+        text=text, texttemplate="%{text}", zmin=-100, zmax=COLOUR_CAP, colorscale=ROI_COLOURS, name="ROI",
+        colorbar=dict(title="ROI %", tickvals=[-100, 0, 100, 200, COLOUR_CAP],
+                      ticktext=["−100%", "0 (break-even)", "+100%", "+200%", f"+{COLOUR_CAP:.0f}% or more"]),
+        hovertemplate="%{y} via %{x}: %{text}<extra></extra>",
     ))
-    fig.update_layout(title=title + "<br><sup>n/a: no customers or no spend for that channel</sup>",
+    fig.update_layout(title=title + "<br><sup>Red: not paid back; green: paid back. "
+                      "n/a: no customers or no spend for that channel</sup>",
                       height=max(320, 90 + 40 * len(pivot.index)), xaxis_title="Acquisition channel",
                       yaxis_title=None, margin=dict(t=80))
     return fig

@@ -83,7 +83,7 @@ def column_pickers(ws: Workspace) -> EconomicsColumns:
         ``cost`` is the chosen cost column only when the cost source is "column".
     """
     types = ws.column_types()
-    suggested = economics.suggest_columns(ws.roles, types)
+    suggested = economics.suggest_columns(ws.roles, types=types)
     numbers = [c for c, t in types.items() if t == "number"]
     dates = [c for c, t in types.items() if t == "date"]
     texts = [c for c, t in types.items() if t in ("text", "boolean")]
@@ -94,7 +94,7 @@ def column_pickers(ws: Workspace) -> EconomicsColumns:
             st.session_state[key] = _option(default) if _option(default) in choices else NONE_OPTION
         return _column(st.selectbox(label, choices, key=key, help=help_text))
 
-    for column in economics.text_cost_columns(ws.roles, types):
+    for column in economics.text_cost_columns(ws.roles, types=types):
         st.warning(f"The column '{column}' is marked as acquisition cost but holds text, not amounts, so it "
                    "cannot be used. Fix its values (or its type on the Data page), or enter spend per channel.")
     left, middle, right = st.columns(3)
@@ -114,14 +114,14 @@ def column_pickers(ws: Workspace) -> EconomicsColumns:
     return EconomicsColumns(channel=channel, cost=cost, revenue=revenue, orders=orders, signup=signup)
 
 
-def checked_columns(ws: Workspace, columns: EconomicsColumns) -> EconomicsColumns:
+def checked_columns(ws: Workspace, *, columns: EconomicsColumns) -> EconomicsColumns:
     """Show an error for each column of the wrong type and drop it (the page keeps working)."""
     types = ws.column_types()
     fixed = columns
     for attr in ("cost", "revenue", "orders", "signup"):
         single = EconomicsColumns(**{attr: getattr(columns, attr)})
         try:
-            economics.check_columns(single, types)
+            economics.check_columns(single, types=types)
         except EconomicsError as err:
             st.error(str(err))
             fixed = economics.EconomicsColumns(**{**fixed.__dict__, attr: None})
@@ -253,7 +253,7 @@ def spend_editor(ws: Workspace, *, channels: list[str]) -> tuple[pd.DataFrame | 
     return clean, problems
 
 
-def compute(ws: Workspace, inputs: Inputs) -> tuple[EconomicsResult, str | None]:
+def compute(ws: Workspace, *, inputs: Inputs) -> tuple[EconomicsResult, str | None]:
     """Economics for the inputs (memoised per session); on a cost-column error, fall back to no cost.
 
     Returns
@@ -283,7 +283,7 @@ def _frame_key(frame: pd.DataFrame | None) -> Any:
     return tuple(zip(frame["channel"].astype(str), frame["spend"].astype(float), strict=True))
 
 
-def named(ws: Workspace, frame: pd.DataFrame) -> pd.DataFrame:
+def named(ws: Workspace, *, frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with segment labels replaced by display names."""
     from segdash.ui.components import with_segment_names
 
@@ -325,7 +325,7 @@ def reset_shares(keys: list[str], *, current: dict[str, float], scope: str) -> N
         st.session_state[f"{SHARE}{scope}.{key}"] = float(current.get(key, 0.0))
 
 
-def share_scope(ws: Workspace, split_by: str, current: dict[str, float]) -> str:
+def share_scope(ws: Workspace, *, split_by: str, current: dict[str, float]) -> str:
     """Session-state scope of the share sliders: this segmentation, split and current split.
 
     When the current split changes (spend entered or edited) the sliders start again from it.
@@ -339,6 +339,10 @@ def share_scope(ws: Workspace, split_by: str, current: dict[str, float]) -> str:
 
 COST_COLUMN_OPTION = "Cost per customer, from the file"
 COST_CHANNEL_OPTION = "Spend per channel, entered here"
+#: Metrics shown in the main table unless "all figures" is ticked.
+MAIN_TABLE_METRICS = ("customers", "spend", "cac", "revenue", "gross_profit", "predicted_ltv", "ltv_to_cac", "roi",
+                      "payback_months")
+ALL_FIGURES = PREFIX + "all_figures"
 #: Metrics shown in the segment x channel table.
 CHANNEL_TABLE_METRICS = ("customers", "spend", "cac", "revenue", "predicted_ltv", "ltv_to_cac", "roi",
                          "payback_months")
@@ -356,12 +360,15 @@ DEFINITIONS = """
 - **LTV : CAC** = predicted lifetime value ÷ CAC. 3 : 1 or better is the usual target.
 - **ROI to date** = (gross profit − acquisition spend) ÷ acquisition spend. Above 0% the segment has paid back.
 - **Payback (months)** = CAC ÷ gross profit per customer per month.
+- **Period the spend covers**: the dates your entered spend was spent in. Tick *Count only customers who
+  signed up in this period* to share the spend only among customers won in it; the figures then cover only
+  those customers (so revenue is never compared with spend that did not pay for it).
 - **n/a** means the figure cannot be worked out, and says why (for example no acquisition spend recorded).
 - The **All customers** row adds up every segment: its customers and spend are the sums of the rows above.
 """
 
 
-def columns_for_source(columns: EconomicsColumns, source: str) -> EconomicsColumns:
+def columns_for_source(columns: EconomicsColumns, *, source: str) -> EconomicsColumns:
     """The columns to use given the cost-source choice (entered spend ignores the cost column)."""
     if source == COST_CHANNEL_OPTION:
         return EconomicsColumns(**{**columns.__dict__, "cost": None})
@@ -384,11 +391,11 @@ def headline_metrics(result: EconomicsResult) -> None:
     """Four headline numbers for all customers."""
     total = result.total.iloc[0]
     cells = st.columns(5)
-    cells[0].metric("Customers", economics.format_value("customers", total["customers"]))
-    cells[1].metric("Acquisition spend", economics.format_value("spend", total["spend"]))
-    cells[2].metric("Cost per customer (CAC)", economics.format_value("cac", total["cac"]))
-    cells[3].metric("ROI to date", economics.format_value("roi", total["roi"]))
-    cells[4].metric("Lifetime value : CAC", economics.format_value("ltv_to_cac", total["ltv_to_cac"]))
+    cells[0].metric("Customers", economics.format_value(total["customers"], metric="customers"))
+    cells[1].metric("Acquisition spend", economics.format_value(total["spend"], metric="spend"))
+    cells[2].metric("Cost per customer (CAC)", economics.format_value(total["cac"], metric="cac"))
+    cells[3].metric("ROI to date", economics.format_value(total["roi"], metric="roi"))
+    cells[4].metric("Lifetime value : CAC", economics.format_value(total["ltv_to_cac"], metric="ltv_to_cac"))
 
 
 def split_choice(result: EconomicsResult) -> str:
@@ -403,7 +410,7 @@ def split_key(split_by: str) -> str:
     return "channel" if split_by == SPLIT_CHANNEL else "segment"
 
 
-def split_table(ws: Workspace, result: EconomicsResult, split_by: str) -> tuple[pd.DataFrame, str, dict[str, str]]:
+def split_table(ws: Workspace, *, result: EconomicsResult, split_by: str) -> tuple[pd.DataFrame, str, dict[str, str]]:
     """The table to split over, the header of its key, and key -> display name."""
     if split_by == SPLIT_CHANNEL:
         table = result.channels
@@ -412,12 +419,18 @@ def split_table(ws: Workspace, result: EconomicsResult, split_by: str) -> tuple[
     return table, "Segment", {str(k): ws.display_name(str(k)) for k in table["segment"]}
 
 
-def budget_input(result: EconomicsResult) -> float:
-    """The total-budget input, starting at today's total spend (10,000 when none is recorded)."""
+def budget_input(result: EconomicsResult, *, scope: str) -> float:
+    """The total-budget input, starting at today's total spend (10,000 when none is recorded).
+
+    It starts again from today's spend whenever that changes (``scope`` names the current split).
+    """
     spend = float(result.total["spend"].iloc[0]) if len(result.total) else 0.0
-    st.session_state.setdefault(BUDGET, round(spend, 0) if spend > 0 else 10_000.0)
-    return float(st.number_input("Total budget", min_value=0.0, step=1000.0, format="%.0f", key=BUDGET,
-                                 help="Default: today's total acquisition spend."))
+    key = f"{BUDGET}.{scope}"
+    st.session_state.setdefault(key, round(spend, 0) if spend > 0 else 10_000.0)
+    budget = float(st.number_input("Total budget", min_value=0.0, step=1000.0, format="%.0f", key=key,
+                                   help="Starts at today's total acquisition spend."))
+    st.caption(f"Today's total acquisition spend: {spend:,.0f}. Budget entered: {budget:,.0f}.")
+    return budget
 
 
 def show_projection(table: pd.DataFrame, *, budget: float, shares: dict[str, float], key: str,
@@ -436,10 +449,12 @@ def show_projection(table: pd.DataFrame, *, budget: float, shares: dict[str, flo
         st.warning(note)
     totals = projection.totals
     cells = st.columns(3)
+    more_customers = totals["new_customers"] - totals["current_new_customers"]
+    more_return = totals["return"] - totals["current_return"]
     cells[0].metric("New customers (what-if)", f"{totals['new_customers']:,.0f}",
-                    delta=f"{totals['new_customers'] - totals['current_new_customers']:+,.0f} vs current split")
+                    delta=f"{more_customers:+,.0f} vs current split" if abs(more_customers) >= 0.5 else None)
     cells[1].metric("Lifetime gross profit (what-if)", f"{totals['return']:,.0f}",
-                    delta=f"{totals['return'] - totals['current_return']:+,.0f} vs current split")
+                    delta=f"{more_return:+,.0f} vs current split" if abs(more_return) >= 0.5 else None)
     net = totals["return"] - totals["spend"]
     cells[2].metric("Return minus spend (what-if)", f"{net:,.0f}")
     st.plotly_chart(roi_charts.projection_chart(projection.table, names=names), width="stretch")
