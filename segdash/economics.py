@@ -261,7 +261,7 @@ class BudgetProjection:
 
     @property
     def totals(self) -> dict[str, float]:
-        """Sums of the projected and current spend, new customers and return."""
+        """Sums of the projected and current spend, new customers and return (NaN rows skipped)."""
         table = self.table
         return {
             column: float(table[column].sum(min_count=1)) if len(table) else 0.0
@@ -1098,7 +1098,18 @@ def format_table(
 
 
 def with_total(result: EconomicsResult) -> pd.DataFrame:
-    """The per-segment table with the totals row last (for display and export)."""
+    """The per-segment table with the totals row last (for display and export).
+
+    Parameters
+    ----------
+    result
+        From :func:`compute_economics`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``result.segments`` then ``result.total``.
+    """
     return pd.concat([result.segments, result.total], ignore_index=True)
 
 
@@ -1334,5 +1345,17 @@ def _as_date(value: Any) -> date | None:
 
 
 def assumptions_with(assumptions: Assumptions, **changes: Any) -> Assumptions:
-    """Copy of ``assumptions`` with ``changes`` (a convenience for pages and the CLI)."""
+    """Copy of ``assumptions`` with ``changes`` (a convenience for pages and the CLI).
+
+    Parameters
+    ----------
+    assumptions
+        The assumptions to copy.
+    **changes
+        Fields to change.
+
+    Returns
+    -------
+    Assumptions
+    """
     return replace(assumptions, **changes)

@@ -96,3 +96,15 @@ def test_summary_sentences() -> None:
 def test_summary_without_spend() -> None:
     frame = _segments().assign(roi=math.nan, spend=0.0)
     assert "No acquisition spend is recorded yet" in roi_charts.summary_sentences(frame)[0]
+
+
+def test_summary_names_the_lowest_paying_segment_when_many() -> None:
+    frame = pd.DataFrame({
+        "segment": [f"S{i}" for i in range(6)], "customers": [10] * 6, "spend": [100.0] * 6,
+        "roi": [5.0, 4.0, 3.0, 2.0, 1.0, 0.5], "ltv_to_cac": [9.0] * 6, "payback_months": [1.0] * 6,
+        "tenure_months": [12.0] * 6,
+    })
+    sentences = roi_charts.summary_sentences(frame, limit=4)
+    assert len(sentences) == 5
+    assert sentences[0].startswith("Segment 'S0' returns 6.0x")
+    assert sentences[-1] == "The lowest return among the segments that paid back: 'S5', 1.5x its acquisition cost."

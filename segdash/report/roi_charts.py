@@ -118,7 +118,7 @@ def cac_vs_ltv(segments: pd.DataFrame) -> go.Figure:
                              line=dict(color=BAD, dash="dash"), hoverinfo="skip"))
     fig.add_trace(go.Scatter(x=[0, x_top], y=[0, TARGET_RATIO * x_top], mode="lines",
                              name="LTV = 3 × CAC (target)", line=dict(color=GOOD, dash="dot"), hoverinfo="skip"))
-    palette = px_colors()
+    palette = segment_colours()
     for i, row in enumerate(known.itertuples(index=False)):
         ratio = float(row.predicted_ltv) / float(row.cac) if float(row.cac) > 0 else math.nan
         fig.add_trace(go.Scatter(
@@ -142,8 +142,14 @@ def cac_vs_ltv(segments: pd.DataFrame) -> go.Figure:
     return fig
 
 
-def px_colors() -> list[str]:
-    """The qualitative palette used for one colour per segment."""
+def segment_colours() -> list[str]:
+    """The qualitative palette used for one colour per segment.
+
+    Returns
+    -------
+    list[str]
+        Hex colours, cycled when there are more segments.
+    """
     return ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22",
             "#7f7f7f", "#d62728"]
 
@@ -242,6 +248,10 @@ def summary_sentences(segments: pd.DataFrame, *, limit: int = 4) -> list[str]:
         if _finite(row.payback_months):
             text += f"; it pays back in about {float(row.payback_months):,.1f} months"
         sentences.append(text + ".")
+    if len(paying) > limit:
+        last = paying.iloc[-1]
+        sentences.append(f"The lowest return among the segments that paid back: '{last['segment']}', "
+                         f"{float(last['roi']) + 1.0:,.1f}x its acquisition cost.")
     for row in losing.itertuples(index=False):
         text = f"'{row.segment}' has not paid back"
         if _finite(row.tenure_months):

@@ -115,7 +115,20 @@ def column_pickers(ws: Workspace) -> EconomicsColumns:
 
 
 def checked_columns(ws: Workspace, *, columns: EconomicsColumns) -> EconomicsColumns:
-    """Show an error for each column of the wrong type and drop it (the page keeps working)."""
+    """Show an error for each column of the wrong type and drop it (the page keeps working).
+
+    Parameters
+    ----------
+    ws
+        The session workspace.
+    columns
+        The columns picked.
+
+    Returns
+    -------
+    EconomicsColumns
+        The same choice without the columns that cannot be used.
+    """
     types = ws.column_types()
     fixed = columns
     for attr in ("cost", "revenue", "orders", "signup"):
@@ -256,6 +269,13 @@ def spend_editor(ws: Workspace, *, channels: list[str]) -> tuple[pd.DataFrame | 
 def compute(ws: Workspace, *, inputs: Inputs) -> tuple[EconomicsResult, str | None]:
     """Economics for the inputs (memoised per session); on a cost-column error, fall back to no cost.
 
+    Parameters
+    ----------
+    ws
+        The session workspace.
+    inputs
+        Columns, assumptions and entered spend.
+
     Returns
     -------
     tuple[EconomicsResult, str | None]
@@ -284,7 +304,19 @@ def _frame_key(frame: pd.DataFrame | None) -> Any:
 
 
 def named(ws: Workspace, *, frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with segment labels replaced by display names."""
+    """``frame`` with segment labels replaced by display names.
+
+    Parameters
+    ----------
+    ws
+        The session workspace (holds the names).
+    frame
+        A table with a ``segment`` column.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
     from segdash.ui.components import with_segment_names
 
     return with_segment_names(ws, frame)
@@ -320,7 +352,17 @@ def share_sliders(keys: list[str], *, current: dict[str, float], scope: str, lab
 
 
 def reset_shares(keys: list[str], *, current: dict[str, float], scope: str) -> None:
-    """Button callback: put every share slider back to the current split."""
+    """Button callback: put every share slider back to the current split.
+
+    Parameters
+    ----------
+    keys
+        Segment labels (or channels).
+    current
+        Key -> current share in percent.
+    scope
+        The sliders' scope (:func:`share_scope`).
+    """
     for key in keys:
         st.session_state[f"{SHARE}{scope}.{key}"] = float(current.get(key, 0.0))
 
@@ -329,6 +371,19 @@ def share_scope(ws: Workspace, *, split_by: str, current: dict[str, float]) -> s
     """Session-state scope of the share sliders: this segmentation, split and current split.
 
     When the current split changes (spend entered or edited) the sliders start again from it.
+
+    Parameters
+    ----------
+    ws
+        The session workspace.
+    split_by
+        :data:`SPLIT_SEGMENT` or :data:`SPLIT_CHANNEL`.
+    current
+        Key -> current share in percent.
+
+    Returns
+    -------
+    str
     """
     import hashlib
 
@@ -369,14 +424,36 @@ DEFINITIONS = """
 
 
 def columns_for_source(columns: EconomicsColumns, *, source: str) -> EconomicsColumns:
-    """The columns to use given the cost-source choice (entered spend ignores the cost column)."""
+    """The columns to use given the cost-source choice (entered spend ignores the cost column).
+
+    Parameters
+    ----------
+    columns
+        The columns picked.
+    source
+        :data:`COST_COLUMN_OPTION` or :data:`COST_CHANNEL_OPTION`.
+
+    Returns
+    -------
+    EconomicsColumns
+    """
     if source == COST_CHANNEL_OPTION:
         return EconomicsColumns(**{**columns.__dict__, "cost": None})
     return columns
 
 
 def no_cost_message(columns: EconomicsColumns) -> str:
-    """What the page needs when the file has no per-customer acquisition cost."""
+    """What the page needs when the file has no per-customer acquisition cost.
+
+    Parameters
+    ----------
+    columns
+        The columns used (whether there is a channel column changes the advice).
+
+    Returns
+    -------
+    str
+    """
     if columns.channel is None:
         return ("Your file has no acquisition cost per customer and no acquisition channel. To see cost per "
                 "customer and ROI, enter your total acquisition spend below: it is shared equally among all "
@@ -388,7 +465,13 @@ def no_cost_message(columns: EconomicsColumns) -> str:
 
 
 def headline_metrics(result: EconomicsResult) -> None:
-    """Four headline numbers for all customers."""
+    """Headline numbers for all customers: customers, spend, CAC, ROI, LTV:CAC.
+
+    Parameters
+    ----------
+    result
+        The computed economics.
+    """
     total = result.total.iloc[0]
     cells = st.columns(5)
     cells[0].metric("Customers", economics.format_value(total["customers"], metric="customers"))
@@ -399,19 +482,55 @@ def headline_metrics(result: EconomicsResult) -> None:
 
 
 def split_choice(result: EconomicsResult) -> str:
-    """Radio: split the budget by segment or by acquisition channel (when there is a channel column)."""
+    """Radio: split the budget by segment or by acquisition channel (when there is a channel column).
+
+    Parameters
+    ----------
+    result
+        The computed economics.
+
+    Returns
+    -------
+    str
+        :data:`SPLIT_SEGMENT` or :data:`SPLIT_CHANNEL`.
+    """
     if result.columns.channel is None:
         return SPLIT_SEGMENT
     return st.radio("Split the budget by", [SPLIT_SEGMENT, SPLIT_CHANNEL], key=SPLIT_BY, horizontal=True)
 
 
 def split_key(split_by: str) -> str:
-    """Key column of the table the budget is split over."""
+    """Key column of the table the budget is split over.
+
+    Parameters
+    ----------
+    split_by
+        :data:`SPLIT_SEGMENT` or :data:`SPLIT_CHANNEL`.
+
+    Returns
+    -------
+    str
+        ``"segment"`` or ``"channel"``.
+    """
     return "channel" if split_by == SPLIT_CHANNEL else "segment"
 
 
 def split_table(ws: Workspace, *, result: EconomicsResult, split_by: str) -> tuple[pd.DataFrame, str, dict[str, str]]:
-    """The table to split over, the header of its key, and key -> display name."""
+    """The table to split over, the header of its key, and key -> display name.
+
+    Parameters
+    ----------
+    ws
+        The session workspace.
+    result
+        The computed economics.
+    split_by
+        :data:`SPLIT_SEGMENT` or :data:`SPLIT_CHANNEL`.
+
+    Returns
+    -------
+    tuple[pandas.DataFrame, str, dict[str, str]]
+    """
     if split_by == SPLIT_CHANNEL:
         table = result.channels
         return table, "Acquisition channel", {str(k): str(k) for k in table["channel"]}
@@ -422,7 +541,17 @@ def split_table(ws: Workspace, *, result: EconomicsResult, split_by: str) -> tup
 def budget_input(result: EconomicsResult, *, scope: str) -> float:
     """The total-budget input, starting at today's total spend (10,000 when none is recorded).
 
-    It starts again from today's spend whenever that changes (``scope`` names the current split).
+    Parameters
+    ----------
+    result
+        The computed economics.
+    scope
+        Names the current split; the input starts again from today's spend when it changes.
+
+    Returns
+    -------
+    float
+        The budget entered.
     """
     spend = float(result.total["spend"].iloc[0]) if len(result.total) else 0.0
     key = f"{BUDGET}.{scope}"
@@ -435,7 +564,23 @@ def budget_input(result: EconomicsResult, *, scope: str) -> float:
 
 def show_projection(table: pd.DataFrame, *, budget: float, shares: dict[str, float], key: str,
                     key_header: str, names: dict[str, str]) -> None:
-    """Project the budget split and show totals, chart and table (errors shown in place)."""
+    """Project the budget split and show totals, chart and table (errors shown in place).
+
+    Parameters
+    ----------
+    table
+        ``result.segments`` or ``result.channels``.
+    budget
+        Total budget.
+    shares
+        Key -> share in percent.
+    key
+        Key column of ``table``.
+    key_header
+        Header of the key column on screen.
+    names
+        Key -> display name.
+    """
     from segdash.report import roi_charts
 
     total_share = sum(shares.values())
