@@ -24,7 +24,11 @@ setup: $(VENV)/.installed
 dev-setup: $(VENV)/.dev-installed
 
 $(VENV)/.installed: requirements.txt
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || { \
+	  echo "python3 -m venv failed: installing Debian's python3-venv"; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv && \
+	  rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); }
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	@touch $@
 
@@ -33,7 +37,8 @@ $(VENV)/.dev-installed: requirements-dev.txt $(VENV)/.installed
 	@touch $@
 
 chromium:
-	@test -x /usr/bin/chromium || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
+	@test -x /usr/bin/chromium || { $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
 # Regenerate the bundled sample (seeded: the same file every time).
 sample: $(VENV)/.installed
@@ -42,5 +47,6 @@ sample: $(VENV)/.installed
 bench: $(VENV)/.installed
 	$(PY) bench/import_bench.py
 	$(PY) bench/segment_bench.py
+	$(PY) bench/segment_rules_bench.py
 	$(PY) bench/profile_bench.py
 	$(PY) bench/roi_bench.py
