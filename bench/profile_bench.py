@@ -60,7 +60,7 @@ def run_segdash(path: str, repeat: int) -> dict:
     """Load the file with segdash, label 6 segments, then time the profile and page reruns."""
     from segdash import profile as prof
     from segdash.report import profile_charts as charts
-    from segdash.segment.base import write_labels
+    from segdash.segment.base import commit_labels, write_labels
     from segdash.workspace import Workspace
 
     ws = Workspace()
@@ -68,6 +68,7 @@ def run_segdash(path: str, repeat: int) -> dict:
     frame = ws.con.execute("SELECT _row, age, income FROM customers").df()
     write_labels(ws.con, frame["_row"].to_numpy(), _labels(frame["age"].to_numpy(float),
                                                            frame["income"].to_numpy(float)))
+    commit_labels(ws.con)
     roles = dict(ROLES)
     types = ws.column_types()
     attributes = prof.profile_attributes(roles, types)

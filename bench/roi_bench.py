@@ -56,13 +56,14 @@ def segdash_contender(path: str, repeat: int) -> dict[str, float]:
 
     from segdash import db, economics
     from segdash.report import roi_charts
-    from segdash.segment.base import write_labels
+    from segdash.segment.base import commit_labels, write_labels
     from segdash.workspace import Workspace
 
     ws = Workspace()
     ws.load(path)
     labels = db.fetch_df(ws.con, _LABEL_SQL)
     write_labels(ws.con, labels["_row"].to_numpy(), labels["segment"].to_numpy())
+    commit_labels(ws.con)
     del labels
     columns = economics.EconomicsColumns(
         channel="acquisition_channel", revenue="total_spend", orders="orders", signup="signup_date")

@@ -62,6 +62,9 @@ def _load(path: str):
 
 
 def _label_codes(con) -> np.ndarray:
+    from segdash.segment.base import commit_labels
+
+    commit_labels(con)
     segments = np.asarray([row[0] for row in con.execute(_LABELS).fetchall()], dtype=object)
     return np.asarray([int(s.rsplit(" ", 1)[1]) - 1 for s in segments], dtype=np.int8)
 

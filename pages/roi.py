@@ -7,6 +7,7 @@ import streamlit as st
 from segdash import economics
 from segdash.report import roi_charts
 from segdash.report.export import to_safe_csv
+from segdash.report.text import escape_markdown as md
 from segdash.ui import roi as ui
 from segdash.ui.components import page_setup, require_segmentation
 
@@ -16,6 +17,13 @@ ws = page_setup(
 )
 if not require_segmentation(ws):
     st.stop()
+if ws.segmentation is not None and ws.segmentation.extra.get("unit", "customers") != "customers":
+    st.warning(
+        "Your file has one row per order line, not one per customer, so every figure on this page counts "
+        "order lines as if they were customers. For cost per customer and ROI, load a customer file "
+        "(one row per customer, e.g. with acquisition channel or cost) and segment it.",
+        icon=":material/warning:",
+    )
 
 # -- 1. costs -----------------------------------------------------------------------------------
 st.subheader("1. Acquisition cost")
@@ -32,10 +40,10 @@ columns = ui.columns_for_source(picked, source=cost_source)
 cost_message = st.container()
 spend = None
 if columns.cost is not None:
-    cost_message.caption(f"Each customer's acquisition cost is read from the column '{columns.cost}'.")
+    cost_message.caption(f"Each customer's acquisition cost is read from the column '{md(columns.cost)}'.")
 else:
     if picked.cost is None:
-        st.info(ui.no_cost_message(columns))
+        st.info(md(ui.no_cost_message(columns)))
     channels = ws.cached(("roi.channels", columns.channel),
                          lambda: economics.channel_list(ws.con, channel=columns.channel))
     spend, spend_problems = ui.spend_editor(ws, channels=channels)
@@ -44,20 +52,20 @@ else:
 st.subheader("2. Assumptions")
 signup_range = ws.cached(("roi.signup_range", columns.signup),
                          lambda: economics.date_range(ws.con, columns=[columns.signup] if columns.signup else []))
-assumptions, _ = ui.assumption_inputs(signup_range, has_signup=columns.signup is not None)
+assumptions, _ = ui.assumption_inputs(signup_range, has_signup=columns.signup is not None, data_id=ws.data_id)
 
 # -- 3. results ---------------------------------------------------------------------------------
 result, cost_error = ui.compute(ws, inputs=ui.Inputs(columns=columns, assumptions=assumptions, channel_spend=spend))
 if cost_error:
-    cost_message.error(f"{cost_error} Showing the figures without acquisition cost until this is fixed.")
+    cost_message.error(f"{md(cost_error)} Showing the figures without acquisition cost until this is fixed.")
 for warning in result.warnings:
-    cost_message.warning(warning)
+    cost_message.warning(md(warning))
 
 st.subheader("3. Return per segment")
 ui.headline_metrics(result)
 segments_named = ui.named(ws, frame=result.segments)
 for sentence in roi_charts.summary_sentences(segments_named):
-    st.markdown(f"- {sentence}")
+    st.markdown(f"- {md(sentence)}")
 
 table_tab, roi_tab, ltv_tab, channel_tab = st.tabs(
     ["Table", "ROI by segment", "Cost vs lifetime value", "Segment × channel"]
@@ -67,10 +75,10 @@ with table_tab:
     shown = economics.format_table(economics.with_total(result), columns=result.columns, names=ws.segment_names,
                                    metrics=economics.METRICS if all_figures else ui.MAIN_TABLE_METRICS)
     st.dataframe(shown, hide_index=True, width="stretch")
-    full = economics.format_table(economics.with_total(result), columns=result.columns, names=ws.segment_names)
-    st.download_button("Download all figures (CSV)", to_safe_csv(full), file_name="segment_roi.csv", mime="text/csv")
+    st.download_button("Download all figures (CSV)", to_safe_csv(ui.export_frame(ws, result=result)),
+                       file_name="segment_roi.csv", mime="text/csv")
     for note in result.notes:
-        st.caption(note)
+        st.caption(md(note))
 with roi_tab:
     st.plotly_chart(roi_charts.roi_by_segment(segments_named), width="stretch")
 with ltv_tab:

@@ -142,6 +142,7 @@ def _cmd_segment(args: argparse.Namespace) -> int:
                                "for segmenting; leave it out.")
         seg = cluster_customers(ws.con, features=features, types=types, algorithm=args.method,
                                 k=k_value(args.k), k_range=k_range(args.k_range), random_state=args.seed)
+    ws.set_segmentation(seg)
     try:
         out.write_bytes(to_safe_csv(labels_frame(ws.con, roles=ws.roles)))
     except OSError as err:

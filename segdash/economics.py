@@ -551,7 +551,8 @@ def attach_labels_csv(
         If the file cannot be read, lacks the columns, or its ids do not match the loaded rows
         one to one.
     """
-    from segdash.segment.base import write_labels
+    from segdash.report.export import restore_cell
+    from segdash.segment.base import commit_labels, write_labels
 
     name = Path(path).name
     try:
@@ -571,7 +572,9 @@ def attach_labels_csv(
     customers = con_ibis.table(db.TABLE)
     source_key = customers[db.ROW] if key == "row" else customers[id_column]
     keys = customers.select(_sd_row=customers[db.ROW], _sd_key=source_key.cast("string"))
-    given = ibis.memtable(pd.DataFrame({"_sd_key": labels[key].str.strip(), "_sd_segment": labels["segment"]}))
+    # labels.csv is written by to_safe_csv: undo its apostrophe before "=", "+", "-", "@"
+    given = ibis.memtable(pd.DataFrame({"_sd_key": labels[key].map(restore_cell).astype(str).str.strip(),
+                                        "_sd_segment": labels["segment"].map(restore_cell).astype(str)}))
     matched = keys.join(given, keys._sd_key == given._sd_key).select("_sd_row", "_sd_segment").execute()
     loaded = int(customers.count().execute())
     if len(matched) != loaded or len(labels) != loaded or matched["_sd_row"].duplicated().any():
@@ -580,7 +583,9 @@ def attach_labels_csv(
             f"{loaded:,} customers, {matched['_sd_row'].nunique():,} matched by '{key}'. "
             "Use the labels written for this same file."
         )
-    return write_labels(con, matched["_sd_row"].to_numpy(), matched["_sd_segment"].to_numpy())
+    sizes = write_labels(con, matched["_sd_row"].to_numpy(), matched["_sd_segment"].to_numpy())
+    commit_labels(con)  # the file's labels become current at once (there is no run to finish)
+    return sizes
 
 
 def spend_template(channels: Sequence[str], *, previous: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -1097,6 +1102,50 @@ def format_table(
     return out.reset_index(drop=True)
 
 
+#: Export headers that differ from :data:`HEADERS` (the number is not the one shown as text).
+EXPORT_HEADERS = {**HEADERS, "roi": "ROI to date (%)", "ltv_to_cac": "LTV : CAC (times)"}
+
+
+def export_table(
+    frame: pd.DataFrame,
+    *,
+    names: Mapping[str, str] | None = None,
+    metrics: Sequence[str] = METRICS,
+) -> pd.DataFrame:
+    """A numeric copy for CSV export: plain headers, segment names, empty cells where undefined.
+
+    Unlike :func:`format_table` the cells stay numbers (no separators, no "n/a — reason" text),
+    in the same units as the screen: ROI in percent, orders per customer per year.
+
+    Parameters
+    ----------
+    frame
+        A table from :class:`EconomicsResult` (e.g. :func:`with_total`).
+    names
+        Segment label -> display name.
+    metrics
+        Which metric columns to export, in order.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``Segment`` (and ``Acquisition channel`` when present) then one column per metric
+        headed by :data:`EXPORT_HEADERS` (customers a whole number, the rest floats); undefined
+        values are missing (empty in a CSV).
+    """
+    out = pd.DataFrame(index=frame.index)
+    for key in ("segment", "channel"):
+        if key in frame.columns:
+            values = frame[key].astype(str)
+            out[EXPORT_HEADERS[key]] = values.map(lambda v: (names or {}).get(v, v)) if key == "segment" else values
+    scale = {"roi": 100.0, "frequency": 12.0}
+    for metric in metrics:
+        values = pd.to_numeric(frame[metric], errors="coerce").astype(float)
+        values = values.where(np.isfinite(values)) * scale.get(metric, 1.0)
+        out[EXPORT_HEADERS[metric]] = values.round().astype("Int64") if metric == "customers" else values
+    return out.reset_index(drop=True)
+
+
 def with_total(result: EconomicsResult) -> pd.DataFrame:
     """The per-segment table with the totals row last (for display and export).
 
@@ -1176,6 +1225,7 @@ def project_budget(
     budget: float,
     shares: Mapping[str, float],
     key: str = "segment",
+    names: Mapping[str, str] | None = None,
 ) -> BudgetProjection:
     """Linear projection of a budget split: new customers = spend / CAC, return = new customers x LTV.
 
@@ -1194,6 +1244,8 @@ def project_budget(
         rescaled to 100 and a note says so. Missing keys count as 0.
     key
         The key column.
+    names
+        Key -> display name, used in the notes (the segments' names rather than their labels).
 
     Returns
     -------
@@ -1231,15 +1283,25 @@ def project_budget(
     ltv = pd.to_numeric(table["predicted_ltv"], errors="coerce").to_numpy(dtype=float)
     if keys and np.isnan(ltv).all():
         ltv = pd.to_numeric(table["historic_ltv"], errors="coerce").to_numpy(dtype=float)
-        notes.append("Without a signup date there is no predicted LTV; the return uses gross profit per "
-                     "customer so far.")
+        if np.isnan(ltv).all():
+            notes.append("Without revenue per customer the return of new customers cannot be projected: "
+                         "only how many customers the budget buys. Choose a revenue column to see the return.")
+        else:
+            notes.append("Without a signup date there is no predicted LTV; the return uses gross profit per "
+                         "customer so far.")
     projectable = np.isfinite(cac) & (cac > 0)
     lost = [k for k, ok, s in zip(keys, projectable, share, strict=True) if not ok and s > 0]
     if lost:
-        notes.append(
-            f"{', '.join(map(repr, lost))} cannot be projected: no cost per customer is known "
-            "(no acquisition spend or no customers), so its budget share buys no counted customers."
-        )
+        shown = [f"'{(names or {}).get(k, k)}'" for k in lost]
+        if not projectable.any():
+            notes.append("Nothing can be projected: no cost per customer is known for any "
+                         f"{key} (no acquisition spend recorded). Enter the acquisition spend above first.")
+        else:
+            whose = "its budget share buys" if len(lost) == 1 else "their budget shares buy"
+            notes.append(
+                f"{', '.join(shown)} cannot be projected: no cost per customer is known "
+                f"(no acquisition spend or no customers), so {whose} no counted customers."
+            )
     safe_cac = np.where(projectable, cac, 1.0)
     spend = budget * share / 100.0
     current_spend = budget * current / 100.0

@@ -216,8 +216,13 @@ def summary_text(*, type: str, minimum: Any, median: Any, maximum: Any, top_valu
     return _top_values_text(top_values)
 
 
+#: Summary shown for a personal-data column while personal data is hidden.
+HIDDEN_SUMMARY = "hidden (personal data)"
+
+
 def columns_overview(
-    profile: pd.DataFrame, *, roles: Mapping[str, str], rows: int, notes: Mapping[str, str] | None = None
+    profile: pd.DataFrame, *, roles: Mapping[str, str], rows: int, notes: Mapping[str, str] | None = None,
+    show_personal: bool = False,
 ) -> pd.DataFrame:
     """The column table of the Data page: one row per column, roles in plain words.
 
@@ -232,6 +237,10 @@ def columns_overview(
         Rows loaded, to turn missing counts into shares when the profile has no ``missing_pct``.
     notes
         Column name -> what the import noted about it (``ColumnInfo.note``), shown as ``note``.
+    show_personal
+        Whether personal data may be shown. When not, a column whose role is in
+        :data:`segdash.schema.PRIVATE_ROLES` gets the summary :data:`HIDDEN_SUMMARY` and no histogram
+        (its values, e.g. the most common names, stay off the screen).
 
     Returns
     -------
@@ -246,6 +255,7 @@ def columns_overview(
         missing = column.get("missing", 0)
         missing = int(missing) if _finite(missing) else 0
         histogram = column.get("histogram")
+        hidden = role in PRIVATE_ROLES and not show_personal
         records.append(
             {
                 "name": name,
@@ -255,14 +265,14 @@ def columns_overview(
                 "missing_pct": float(column["missing_pct"]) if _finite(column.get("missing_pct"))
                 else (100.0 * missing / rows if rows else 0.0),
                 "distinct": int(column["distinct"]) if _finite(column.get("distinct")) else None,
-                "summary": summary_text(
+                "summary": HIDDEN_SUMMARY if hidden else summary_text(
                     type=column.get("type", ""),
                     minimum=column.get("min"),
                     median=column.get("median"),
                     maximum=column.get("max"),
                     top_values=column.get("top_values"),
                 ),
-                "histogram": _counts(histogram),
+                "histogram": [] if hidden else _counts(histogram),
                 "note": (notes or {}).get(name, ""),
             }
         )
@@ -367,8 +377,12 @@ def found_text(result: ImportResult) -> str:
         parts.append(f"{DELIMITER_NAMES.get(result.delimiter, repr(result.delimiter))}-separated")
     if result.encoding:
         parts.append(f"{ENCODING_NAMES.get(result.encoding.lower(), result.encoding)} encoding")
-    parts.append(f"{len(result.columns):,} columns")
+    parts.append(f"{len(result.columns):,} column{'' if len(result.columns) == 1 else 's'}")
     return " · ".join(parts)
+
+
+#: Import notes that :func:`found_text` already says (encoding, delimiter, sheet): not repeated.
+SAID_BY_FOUND_TEXT = ("Read as text in ", "Read sheet ")
 
 
 def import_notes(result: ImportResult) -> list[str]:
@@ -376,6 +390,7 @@ def import_notes(result: ImportResult) -> list[str]:
 
     Covers the import's notes and repairs (such as an assumed date format), the tokens read as
     missing (with their columns) and renamed columns. Per-column notes belong to the column table.
+    The format, encoding, delimiter and sheet are left out: :func:`found_text` shows them.
 
     Parameters
     ----------
@@ -386,7 +401,8 @@ def import_notes(result: ImportResult) -> list[str]:
     -------
     list of str
     """
-    notes = [str(n) for n in result.notes] + [str(r) for r in result.repairs]
+    notes = [str(n) for n in result.notes if not str(n).startswith(SAID_BY_FOUND_TEXT)]
+    notes += [str(r) for r in result.repairs]
     by_token: dict[str, list[str]] = {}
     for column, tokens in result.missing_tokens.items():
         for token in tokens:

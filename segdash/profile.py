@@ -27,6 +27,7 @@ from __future__ import annotations
 import math
 import re
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
@@ -39,7 +40,8 @@ import pandas as pd
 from scipy import stats
 
 from segdash import db
-from segdash.schema import PRIVATE_ROLES
+from segdash.report.text import escape_markdown  # noqa: F401  (re-exported: pages use prof.escape_markdown)
+from segdash.schema import PRIVATE_ROLES, is_modelling_role
 
 NUMBER = "number"
 CATEGORY = "category"
@@ -57,7 +59,11 @@ CRAMER_CUTS = (0.1, 0.3, 0.5)
 SKEW_LIMIT = 1.0
 #: Standardised difference a trait needs to be called distinguishing.
 TRAIT_THRESHOLD = 0.2
-_SKIP_ROLES = set(PRIVATE_ROLES) | {"id"}
+#: A category value is a trait only when at least this share of the segment has it (1% of a segment
+#: sharing an invoice number, or 4% living in one country, describes nobody in it).
+MIN_CATEGORY_SHARE = 0.10
+#: A category value names a segment only when the segment has it this many times more than average.
+NAME_MIN_LIFT = 1.5
 _PERCENTILES = [i / 100 for i in range(1, 100)]
 _HASH_MOD = 1_000_003
 
@@ -128,6 +134,23 @@ class Profile:
     verdict: str
     notes: list[str] = field(default_factory=list)
 
+    def display_notes(self, names: Mapping[str, str]) -> list[str]:
+        """The notes with segments called by their display names instead of their labels.
+
+        Parameters
+        ----------
+        names
+            Segment label -> the name shown (``Workspace.display_names``).
+
+        Returns
+        -------
+        list[str]
+        """
+        plain = segment_notes(sizes=self.sizes, traits=self.traits)
+        named = segment_notes(sizes=self.sizes, traits=self.traits, names=names)
+        swap = dict(zip(plain, named, strict=True))
+        return [swap.get(note, note) for note in self.notes]
+
 
 # -- words and numbers -------------------------------------------------------------------------
 
@@ -184,21 +207,6 @@ def format_lift(lift: float | None) -> str:
     return f"{lift:.1f}x"
 
 
-def escape_markdown(text: str) -> str:
-    """Backslash-escape Markdown and HTML characters so ``text`` shows literally in ``st.markdown``.
-
-    Parameters
-    ----------
-    text
-        User text (a segment name, a category value).
-
-    Returns
-    -------
-    str
-    """
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~=$&:])", r"\\\1", str(text))
-
-
 def _lower_first(text: str) -> str:
     if len(text) > 1 and text[:2].isupper():  # SMS, TV: keep
         return text
@@ -230,7 +238,7 @@ def profile_attributes(roles: dict[str, str], types: dict[str, str]) -> list[Att
     """
     attributes = []
     for column, role in roles.items():
-        if role in _SKIP_ROLES or column == db.ROW or column not in types:
+        if not is_modelling_role(role) or column == db.ROW or column not in types:
             continue
         kind = {"number": NUMBER, "text": CATEGORY, "boolean": BOOLEAN, "date": DATE}.get(types[column])
         if kind is None:
@@ -615,6 +623,9 @@ def describe_trait(trait: pd.Series | dict, *, percentiles: np.ndarray | None = 
         return f"{share} came through {value} ({lift} average)"
     if role == "geographic":
         return f"{share} from {value} ({lift} average)"
+    answer = yes_no_words(trait["attribute"], value)
+    if answer is not None:  # "69% No (onlinebackup)" -> "69% no online backup"
+        return f"{share} {_lower_first(answer)} ({lift} average)"
     return f"{share} {value} ({label.lower()}, {lift} average)"
 
 
@@ -628,7 +639,8 @@ def top_traits(
     """Each segment's most distinguishing traits, one per attribute, in plain words.
 
     Numbers count in both directions (older *or* younger); categories only when the segment has
-    more of a value than average. Traits with ``|std_diff| < threshold`` are left out.
+    more of a value than average and at least :data:`MIN_CATEGORY_SHARE` of it has the value.
+    Traits with ``|std_diff| < threshold`` are left out.
 
     Parameters
     ----------
@@ -653,7 +665,8 @@ def top_traits(
     # "Other values" is a pool of rare values, not a trait anyone can act on
     candidates = traits[traits["std_diff"].notna() & (traits["known"] > 0) & (traits["value"] != OTHER)].copy()
     positive_only = candidates["kind"].isin([CATEGORY])
-    candidates = candidates[~positive_only | (candidates["std_diff"] > 0)]
+    candidates = candidates[~positive_only | ((candidates["std_diff"] > 0)
+                                              & (candidates["segment_value"] >= MIN_CATEGORY_SHARE))]
     candidates["strength"] = candidates["std_diff"].abs()
     candidates = candidates[candidates["strength"] >= threshold]
     candidates = candidates.sort_values(["segment", "strength"], ascending=[True, False], kind="stable")
@@ -687,7 +700,7 @@ def short_label(trait: pd.Series | dict) -> str:
     str
     """
     if trait["kind"] == CATEGORY:
-        return str(trait["value"])
+        return yes_no_words(trait["attribute"], trait["value"]) or str(trait["value"])
     if trait["kind"] == DATE:
         return str(trait["label"]).removeprefix("Days since ").capitalize()
     return str(trait["label"])
@@ -730,7 +743,7 @@ def trait_word(trait: pd.Series | dict) -> str:
                 return high if up else low
         if role == "revenue":
             return "Big spenders" if up else "Light spenders"
-        return f"{'High' if up else 'Low'} {humanize(name).lower()}"
+        return f"{'High' if up else 'Low'} {_name_words(name)}"
     if kind == BOOLEAN:
         return humanize(name) if up else f"Not {humanize(name).lower()}"
     value = str(trait["value"])
@@ -738,7 +751,39 @@ def trait_word(trait: pd.Series | dict) -> str:
         return f"{value} support"
     if role == "acquisition_channel":
         return f"Via {value}"
-    return value
+    return yes_no_words(name, value) or value  # "Yes" or "No" alone names nothing
+
+
+#: Category values that only answer a yes/no question (True: yes).
+_YES_NO = {"yes": True, "y": True, "true": True, "no": False, "n": False, "false": False}
+
+
+def yes_no_words(column: object, value: object) -> str | None:
+    """Words for a yes/no answer in a text column: ``OnlineBackup`` = ``No`` -> ``No online backup``.
+
+    Parameters
+    ----------
+    column
+        The column's name.
+    value
+        One of its values.
+
+    Returns
+    -------
+    str or None
+        ``None`` when ``value`` is not a plain yes or no.
+    """
+    answer = str(value).strip().lower()
+    if answer not in _YES_NO:
+        return None
+    words = _name_words(str(column))
+    return words[:1].upper() + words[1:] if _YES_NO[answer] else f"No {words}"
+
+
+def _name_words(column: str) -> str:
+    """A column name as lower-case words for a segment name: ``MntWines`` -> ``mnt wines``."""
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", str(column))
+    return re.sub(r"[_\s]+", " ", spaced).strip().lower() or str(column)
 
 
 def names_from_traits(top: pd.DataFrame, *, segments: list[str], words: int = 3) -> dict[str, str]:
@@ -764,6 +809,8 @@ def names_from_traits(top: pd.DataFrame, *, segments: list[str], words: int = 3)
     word_lists: dict[str, list[str]] = {}
     for segment in segments:
         rows = top[top["segment"] == segment].copy()
+        # a value only a little more common than average ("54% Male, 1.2x") does not name a segment
+        rows = rows[(rows["kind"] != CATEGORY) | (pd.to_numeric(rows["lift"], errors="coerce") >= NAME_MIN_LIFT)]
         # plain category values ("Retired") make weaker names than "Older" or "Phone support"
         generic = (rows["kind"] == CATEGORY) & ~rows["role"].isin(["service_channel", "acquisition_channel"])
         rows["score"] = rows["std_diff"].abs() * np.where(generic, 0.5, 1.0)
@@ -1429,6 +1476,42 @@ def build_profile(
                    notes=notes)
 
 
+def segment_notes(*, sizes: pd.DataFrame, traits: pd.DataFrame,
+                  names: Mapping[str, str] | None = None) -> list[str]:
+    """The notes that name segments: tiny segments and attributes with no values in a segment.
+
+    Parameters
+    ----------
+    sizes
+        Output of :func:`segment_sizes`.
+    traits
+        Output of :func:`compute_traits`.
+    names
+        Segment label -> name to show; ``None`` shows the labels.
+
+    Returns
+    -------
+    list[str]
+        Always in the same order for the same input, whatever ``names`` is.
+    """
+    names = names or {}
+    notes = []
+    tiny = [str(names.get(str(s), s)) for s in sizes.loc[sizes["customers"] < 30, "segment"].tolist()]
+    if tiny:
+        which = "segment has" if len(tiny) == 1 else "segments have"
+        more = f" and {len(tiny) - 3} more" if len(tiny) > 3 else ""
+        notes.append(
+            f"{len(tiny)} {which} fewer than 30 customers ({', '.join(tiny[:3])}{more}): "
+            "their figures are shaky."
+        )
+    if not traits.empty:
+        empty = traits[(traits["known"] == 0)].drop_duplicates(["segment", "attribute"])
+        for _, row in empty.head(5).iterrows():
+            shown = names.get(str(row["segment"]), row["segment"])
+            notes.append(f"'{row['label']}' has no values in segment {shown}.")
+    return notes
+
+
 def profile_notes(*, sizes: pd.DataFrame, traits: pd.DataFrame, counts: pd.DataFrame, top_n: int) -> list[str]:
     """Plain notes about input that needs care (one segment, tiny segments, all-missing, many values).
 
@@ -1450,16 +1533,7 @@ def profile_notes(*, sizes: pd.DataFrame, traits: pd.DataFrame, counts: pd.DataF
     notes = []
     if len(sizes) < 2:
         notes.append("Only one segment: the tests that prove segments differ need at least two.")
-    tiny = sizes.loc[sizes["customers"] < 30, "segment"].tolist()
-    if tiny:
-        notes.append(
-            f"{len(tiny)} segment(s) have fewer than 30 customers ({', '.join(map(str, tiny[:3]))}): "
-            "their figures are shaky."
-        )
-    if not traits.empty:
-        empty = traits[(traits["known"] == 0)].drop_duplicates(["segment", "attribute"])
-        for _, row in empty.head(5).iterrows():
-            notes.append(f"'{row['label']}' has no values in segment {row['segment']}.")
+    notes.extend(segment_notes(sizes=sizes, traits=traits))
     if not counts.empty and (counts["value"] == OTHER).any():
         pooled = counts.loc[counts["value"] == OTHER, "attribute"].unique().tolist()
         notes.append(
@@ -1611,7 +1685,10 @@ def trait_matrix(
 
 
 def unique_names(labels: list[str], *, names: dict[str, str]) -> list[str]:
-    """Display names for ``labels``, made unique (a repeated name gets its label in brackets).
+    """Display names for ``labels``, made unique: a repeated name gets `` (2)``, `` (3)``, ... in label order.
+
+    The one implementation behind :meth:`segdash.workspace.Workspace.display_names`, so two
+    segments renamed alike never merge in a chart or table.
 
     Parameters
     ----------
@@ -1623,10 +1700,22 @@ def unique_names(labels: list[str], *, names: dict[str, str]) -> list[str]:
     Returns
     -------
     list[str]
+        One name per label, all different; the first segment with a name keeps it as it is.
     """
-    shown = [names.get(label, label) for label in labels]
-    repeated = {n for n in shown if shown.count(n) > 1}
-    return [f"{n} ({label})" if n in repeated else n for n, label in zip(shown, labels, strict=True)]
+    shown = [str(names.get(label, label)) for label in labels]
+    taken = set(shown)
+    seen: set[str] = set()
+    unique = []
+    for name in shown:
+        if name in seen:
+            number = 2
+            while f"{name} ({number})" in taken:
+                number += 1
+            name = f"{name} ({number})"
+            taken.add(name)
+        seen.add(name)
+        unique.append(name)
+    return unique
 
 
 def traits_table(traits: pd.DataFrame, *, names: dict[str, str], per_category: int = 3) -> pd.DataFrame:

@@ -44,6 +44,22 @@ ROLE_LABELS = {
 PRIVATE_ROLES = frozenset({"pii"})
 
 
+def is_modelling_role(role: str) -> bool:
+    """Whether a column with this role may be used for segmenting and profiling.
+
+    Parameters
+    ----------
+    role
+        One of :data:`ROLES`.
+
+    Returns
+    -------
+    bool
+        ``False`` for personal data (:data:`PRIVATE_ROLES`) and ids, ``True`` otherwise.
+    """
+    return role not in PRIVATE_ROLES and role != "id"
+
+
 @dataclass
 class ColumnInfo:
     """One imported column.

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -16,12 +16,13 @@ from typing import Any, TypeVar
 import duckdb
 
 from segdash import db
-from segdash.schema import PRIVATE_ROLES, ImportResult, Segmentation
+from segdash.schema import ImportResult, Segmentation, is_modelling_role
 
 T = TypeVar("T")
 
 _MEMO_LIMIT = 64
 _DROP_LABELS = f"DROP TABLE IF EXISTS {db.LABELS}"  # our constant, not user text
+_DROP_STAGED = f"DROP TABLE IF EXISTS {db.LABELS}_next"  # staged labels of an unfinished run
 
 
 def file_digest(path: str | os.PathLike[str]) -> str:
@@ -106,7 +107,7 @@ class Workspace:
 
     def modelling_columns(self) -> list[str]:
         """Columns that may be used for segmenting and profiling (no personal data, no ids)."""
-        return [name for name, role in self.roles.items() if role not in PRIVATE_ROLES and role != "id"]
+        return [name for name, role in self.roles.items() if is_modelling_role(role)]
 
     def set_role(self, column: str, role: str) -> None:
         """Change a column's role (results that depend on roles are recomputed)."""
@@ -116,7 +117,19 @@ class Workspace:
 
     # -- segmentation ---------------------------------------------------------
     def set_segmentation(self, segmentation: Segmentation, *, names: dict[str, str] | None = None) -> None:
-        """Make ``segmentation`` current (its labels must already be in ``segment_labels``)."""
+        """Make ``segmentation`` current: swap its staged labels into ``segment_labels``, then set the state.
+
+        Parameters
+        ----------
+        segmentation
+            The run's result; its labels were staged by ``segdash.segment.base.write_label_table``
+            (labels already in ``segment_labels`` with nothing staged are kept as they are).
+        names
+            Segment label -> display name.
+        """
+        from segdash.segment.base import commit_labels
+
+        commit_labels(self.con)
         self.segmentation = segmentation
         key = repr((self.data_id, segmentation.method, sorted(segmentation.settings.items(), key=str)))
         self.segmentation_id = hashlib.blake2b(key.encode(), digest_size=10).hexdigest()
@@ -130,6 +143,7 @@ class Workspace:
         self.segment_names = {}
         self.memo.clear()
         self.con.execute(_DROP_LABELS)
+        self.con.execute(_DROP_STAGED)
 
     def rename_segment(self, label: str, name: str) -> None:
         """Give segment ``label`` a display name used on every page and export."""
@@ -142,6 +156,25 @@ class Workspace:
     def display_name(self, label: str) -> str:
         """The name to show for segment ``label``."""
         return self.segment_names.get(label, label)
+
+    def display_names(self, labels: Iterable[str]) -> dict[str, str]:
+        """Label -> name to show, unique across ``labels`` (a repeated name gets " (2)", " (3)", ...).
+
+        Parameters
+        ----------
+        labels
+            Segment labels, in the order that decides which one keeps a shared name
+            (e.g. the segmentation's sizes, largest first).
+
+        Returns
+        -------
+        dict[str, str]
+            Every label -> its display name; no two labels share a name.
+        """
+        from segdash.profile import unique_names
+
+        ordered = list(dict.fromkeys(str(label) for label in labels))
+        return dict(zip(ordered, unique_names(ordered, names=self.segment_names), strict=True))
 
     # -- memo -----------------------------------------------------------------
     def cached(self, key: Hashable, compute: Callable[[], T]) -> T:

@@ -122,3 +122,17 @@ def wait_idle(tab: object, timeout: float = 60_000) -> None:
         }""",
         timeout=timeout,
     )
+
+
+def wait_for_grids(tab: object, count: int) -> None:
+    """Wait until ``count`` tables are on the page and each has drawn its grid."""
+    tab.wait_for_function(
+        """(count) => {
+            const grids = [...document.querySelectorAll('[data-testid="stDataFrame"]')];
+            return grids.length >= count && grids.every((grid) => {
+                const canvas = grid.querySelector('canvas');
+                return canvas && canvas.width > 0 && canvas.height > 0;
+            });
+        }""",
+        arg=count,
+    )

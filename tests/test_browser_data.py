@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ARTIFACTS, wait_idle
+from tests.conftest import ARTIFACTS, wait_for_grids, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -21,27 +21,13 @@ UPLOAD = (
 )
 
 
-def _wait_for_grids(page, count: int) -> None:
-    """Wait until ``count`` tables are on the page and each has drawn its grid."""
-    page.wait_for_function(
-        """(count) => {
-            const grids = [...document.querySelectorAll('[data-testid="stDataFrame"]')];
-            return grids.length >= count && grids.every((grid) => {
-                const canvas = grid.querySelector('canvas');
-                return canvas && canvas.width > 0 && canvas.height > 0;
-            });
-        }""",
-        arg=count,
-    )
-
-
 def _screenshot(page, name: str, *, tables: int) -> None:
     """The whole page (Streamlit scrolls inside the app, so the window is made tall enough first)."""
-    _wait_for_grids(page, tables)
+    wait_for_grids(page, tables)
     height = page.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
     page.set_viewport_size({"width": 1440, "height": max(1000, min(int(height) + 100, 6000))})
     wait_idle(page)
-    _wait_for_grids(page, tables)
+    wait_for_grids(page, tables)
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / name), full_page=True)
 

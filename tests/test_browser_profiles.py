@@ -1,17 +1,30 @@
-"""Browser flow: sample preloaded -> segment on the Segments page -> rename on Profiles -> new name shown."""
+"""Browser flow (issue 4): upload on the Data page -> segment -> rename on Profiles -> new name shown."""
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
 
-from tests.conftest import ARTIFACTS, wait_idle
+from tests.conftest import ARTIFACTS, SAMPLE, wait_idle
 
 pytestmark = pytest.mark.browser
 
 NEW_NAME = "Loyal <b>VIPs</b> =1+1"
 
 
-def test_segment_then_rename_on_profiles(page):
+def test_upload_segment_then_rename_on_profiles(page, tmp_path: Path):
+    # Data page: upload sample_data/customers.csv (under its own name, so the upload, not the
+    # preloaded sample, is what the reconciliation line and heading describe).
+    upload = tmp_path / "uploaded customers.csv"
+    shutil.copyfile(SAMPLE, upload)
+    page.get_by_role("heading", name="Data").first.wait_for()
+    page.locator('input[type="file"]').set_input_files(str(upload))
+    page.get_by_role("heading", name="uploaded customers.csv").wait_for()
+    page.get_by_text("5,000 rows in the file · 5,000 loaded · 0 rejected").wait_for()
+    wait_idle(page)
+
     # Segments page: clustering with automatic k is the default; run it.
     page.get_by_test_id("stSidebarNavItems").get_by_role("link", name="Segments").click()
     page.get_by_role("button", name="Find segments").click()

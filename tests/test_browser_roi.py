@@ -6,25 +6,13 @@ import re
 
 import pytest
 
-from tests.conftest import ARTIFACTS, wait_idle
+from tests.conftest import ARTIFACTS, wait_for_grids, wait_idle
 
 pytestmark = pytest.mark.browser
 
 
-def _wait_for_grids(page, count: int) -> None:
-    page.wait_for_function(
-        """(count) => {
-            const grids = [...document.querySelectorAll('[data-testid="stDataFrame"]')];
-            return grids.length >= count && grids.every((grid) => {
-                const canvas = grid.querySelector('canvas');
-                return canvas && canvas.width > 0 && canvas.height > 0;
-            });
-        }""",
-        arg=count,
-    )
-
-
 def _screenshot(page, name: str) -> None:
+    wait_for_grids(page, 1)  # the figures table has drawn
     height = page.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
     page.set_viewport_size({"width": 1440, "height": max(1000, min(int(height) + 100, 9000))})
     wait_idle(page)

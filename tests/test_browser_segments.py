@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from tests.conftest import ARTIFACTS, wait_idle
@@ -34,3 +35,10 @@ def test_clustering_with_automatic_k_shows_segment_sizes(page) -> None:
     assert 2 <= bars.count() <= 10  # automatic k tries 2-10
     page.get_by_role("link", name="Profiles").last.wait_for()
     _full_screenshot(page, "segments_clustering_auto_k.png")
+    # the CSV is built on click (in the server's download thread) and carries the segments' names
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download the segment of every customer (CSV)").click()
+    labels = pd.read_csv(download.value.path(), dtype=str, encoding="utf-8-sig", keep_default_na=False)
+    assert list(labels.columns) == ["customer_id", "segment"] and len(labels) == 5000
+    assert 2 <= labels["segment"].nunique() <= 10
+    assert not labels["segment"].str.fullmatch(r"(?i)(segment|cluster)?\s*\d+").any()  # names, not numbers

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from segdash.cli import main
@@ -89,6 +92,15 @@ def test_bad_arguments_exit_2(files: dict[str, Path], capsys: pytest.CaptureFixt
     assert err.count("\n") == 1 and "Traceback" not in err
 
 
+def test_bad_arguments_in_a_real_process_print_no_traceback(files: dict[str, Path]) -> None:
+    done = subprocess.run([sys.executable, "-m", "segdash", "roi", str(files["customers"]), "--labels",
+                           str(files["labels"]), "--margin", "40"], cwd=Path(__file__).resolve().parents[1],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert "--margin is a fraction between 0 and 1" in done.stderr and "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+
+
 def test_labels_that_do_not_match(files: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
     files["labels"].write_text("customer_id,segment\nC01,A\nX99,B\n")
     code, _, err = _run(capsys, "roi", str(files["customers"]), "--labels", str(files["labels"]))
@@ -108,3 +120,23 @@ def test_text_output(files: dict[str, Path], capsys: pytest.CaptureFixture[str])
     code, out, _ = _run(capsys, "roi", str(files["customers"]), "--labels", str(files["labels"]))
     assert code == 0
     assert "All customers" in out and "ROI to date" in out
+
+
+def test_labels_and_ids_with_formula_characters_survive_the_round_trip(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """labels.csv is written spreadsheet-safe ("'-", "'+Gold"); roi must read the original text back."""
+    from segdash.report.export import to_safe_csv
+
+    customers = tmp_path / "customers.csv"
+    customers.write_text("customer_id,total_spend,acquisition_cost\n-1,100,10\n+2,50,10\n=C3,80,20\n@C4,10,5\n")
+    labels = pd.DataFrame({"customer_id": ["-1", "+2", "=C3", "@C4"], "segment": ["-", "+Gold", "+Gold", "@x"]})
+    path = tmp_path / "labels.csv"
+    path.write_bytes(to_safe_csv(labels))
+    assert "'-1,'-" in path.read_text(encoding="utf-8-sig")  # the file really is neutralised
+    code, out, err = _run(capsys, "roi", str(customers), "--labels", str(path), "--json")
+    assert code == 0, err
+    records = {r["segment"]: r for r in json.loads(out)}
+    assert set(records) == {"-", "+Gold", "@x"}
+    assert records["+Gold"]["customers"] == 2
+    assert records["+Gold"]["spend"] == pytest.approx(30)
+    assert records["-"]["revenue"] == pytest.approx(100)

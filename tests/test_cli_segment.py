@@ -10,12 +10,20 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from segdash.cli import main
+
 REPO = Path(__file__).resolve().parents[1]
 
 
 def _segment(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "segdash", "segment", *args], cwd=REPO, capture_output=True,
                           text=True, timeout=120)
+
+
+def _segment_here(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+    """``segment`` in this process (fast): exit code and stderr."""
+    code = main(["segment", *args])
+    return code, capsys.readouterr().err
 
 
 def _read_labels(path: Path) -> pd.DataFrame:
@@ -101,23 +109,32 @@ def test_transactions_without_unique_id_use_row_numbers(tmp_path: Path) -> None:
         (["--method", "kmeans", "--features", "customer_id"], "never used"),
     ],
 )
-def test_bad_input_exits_2_with_one_sentence(customers: Path, tmp_path: Path, args: list[str], words: str) -> None:
-    done = _segment(str(customers), *args, "--out", str(tmp_path / "labels.csv"))
+def test_bad_input_exits_2_with_one_sentence(customers: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                             args: list[str], words: str) -> None:
+    code, err = _segment_here(capsys, str(customers), *args, "--out", str(tmp_path / "labels.csv"))
+    assert code == 2
+    assert words in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_bad_input_in_a_real_process_prints_no_traceback(customers: Path, tmp_path: Path) -> None:
+    done = _segment(str(customers), "--method", "kmeans", "--k", "9", "--features", "age", "--out",
+                    str(tmp_path / "labels.csv"))
     assert done.returncode == 2
-    assert words in done.stderr and "Traceback" not in done.stderr
+    assert "only 5 distinct" in done.stderr and "Traceback" not in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
 
 
-def test_transactions_without_customer_id_exit_2(tmp_path: Path) -> None:
+def test_transactions_without_customer_id_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "noid.csv"
     path.write_text("invoice,date,qty,price\n1,2024-01-01,1,2.5\n2,2024-01-02,2,3\n2,2024-01-02,1,3\n")
-    done = _segment(str(path), "--method", "rfm", "--out", str(tmp_path / "labels.csv"))
-    assert done.returncode == 2 and "no customer id" in done.stderr
+    code, err = _segment_here(capsys, str(path), "--method", "rfm", "--out", str(tmp_path / "labels.csv"))
+    assert code == 2 and "no customer id" in err and len(err.strip().splitlines()) == 1
 
 
-def test_single_customer_exit_2(tmp_path: Path) -> None:
+def test_single_customer_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "one.csv"
     path.write_text("customer_id,orders,spend\nc1,3,10\n")
-    done = _segment(str(path), "--method", "kmeans", "--features", "orders,spend", "--out",
-                    str(tmp_path / "labels.csv"))
-    assert done.returncode == 2 and "only one customer" in done.stderr
+    code, err = _segment_here(capsys, str(path), "--method", "kmeans", "--features", "orders,spend", "--out",
+                              str(tmp_path / "labels.csv"))
+    assert code == 2 and "only one customer" in err and len(err.strip().splitlines()) == 1

@@ -18,6 +18,7 @@ row seg channel cost revenue orders tenure(months)
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, timedelta
 
 import numpy as np
@@ -27,7 +28,7 @@ import pytest
 from segdash import db, economics
 from segdash.economics import Assumptions, EconomicsColumns
 from segdash.errors import EconomicsError
-from segdash.segment.base import write_labels
+from segdash.segment.base import commit_labels, write_labels
 
 AS_OF = date(2025, 1, 1)
 DAYS = {16: 487, 32: 974, 48: 1461}
@@ -55,6 +56,7 @@ def _connection(frame: pd.DataFrame, labels: list[str] = SEGMENTS) -> object:
     con.execute(f"CREATE TABLE {db.TABLE} AS SELECT * FROM _frame")
     con.unregister("_frame")
     write_labels(con, frame["_row"].to_numpy(), labels)
+    commit_labels(con)
     return con
 
 
@@ -328,6 +330,33 @@ def test_project_budget_segment_without_cac(con: object) -> None:
     assert any("'C' cannot be projected" in note for note in projection.notes)
     shown = economics.format_projection(projection)
     assert "n/a — no cost per customer known" in shown["New customers what-if"].tolist()
+
+
+def test_project_budget_notes_use_segment_names_and_say_when_nothing_projects(con: object) -> None:
+    # Seen on Mall_Customers.csv (no cost at all): the what-if warned about 'Segment 1', ...
+    # (labels, not the names on screen) and showed "nan" totals.
+    result = economics.compute_economics(con, columns=NO_COST, assumptions=BASE, channel_spend=_spend(Social=300))
+    projection = economics.project_budget(result.segments, budget=100, shares={"A": 50, "B": 0, "C": 50},
+                                          key="segment", names={"C": "Young savers"})
+    assert any(note.startswith("'Young savers' cannot be projected") and "its budget share buys" in note
+               for note in projection.notes)
+    nothing = economics.compute_economics(con, columns=NO_COST, assumptions=BASE)
+    none = economics.project_budget(nothing.segments, budget=100, shares={"A": 50, "B": 25, "C": 25})
+    assert any(note.startswith("Nothing can be projected") for note in none.notes)
+    assert not any("cannot be projected" in note for note in none.notes)
+    assert np.isnan(none.totals["new_customers"])
+
+
+def test_project_budget_without_revenue_says_the_return_cannot_be_projected(con: object) -> None:
+    # Seen on bank.csv with spend entered but no revenue column: "Lifetime gross profit (what-if): nan"
+    # under a note about the signup date, which was not the reason.
+    no_revenue = dataclasses.replace(NO_COST, revenue=None)
+    result = economics.compute_economics(con, columns=no_revenue, assumptions=BASE, channel_spend=_spend(Social=300))
+    projection = economics.project_budget(result.segments, budget=100, shares={"A": 50, "B": 50, "C": 0})
+    assert any(note.startswith("Without revenue per customer") for note in projection.notes)
+    assert not any("signup date" in note for note in projection.notes)
+    assert projection.totals["new_customers"] > 0
+    assert economics.format_value(projection.totals["return"], metric="spend") == "n/a"
 
 
 @pytest.mark.parametrize(("budget", "shares", "message"), [

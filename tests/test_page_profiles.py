@@ -60,7 +60,7 @@ def test_profiles_page_shows_everything(make_app):
     # drill-down hides personal data by default, shows it on request
     drill = [df.value for df in at.dataframe if "customer_id" in df.value.columns][0]
     assert "email" not in drill.columns and len(drill) == 200
-    assert at.text_input[0].label == r"Segment 3 \(suggested\: Occasional buyers · Younger · Light spenders\)"
+    assert at.text_input[0].label == r"Segment 3 (suggested\: Occasional buyers · Younger · Light spenders)"
     at.toggle(key="segdash.profiles.drill_pii").set_value(True).run()
     drill = [df.value for df in at.dataframe if "customer_id" in df.value.columns][0]
     assert "email" in drill.columns

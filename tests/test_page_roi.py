@@ -124,7 +124,8 @@ def test_negative_cost_shows_error_and_page_keeps_working(make_app: Callable[...
     path = tmp_path / "negative_cost.csv"
     sample.to_csv(path, index=False)
     at = _open(make_app, path)
-    assert any("1 customers have a negative acquisition cost in 'acquisition_cost'" in e.value for e in at.error)
+    # user text is escaped for Markdown on the page ('_' -> '\_')
+    assert any(r"1 customers have a negative acquisition cost in 'acquisition\_cost'" in e.value for e in at.error)
     table = _table(at).set_index("Segment")
     assert table.loc["All customers", "Customers"] == "300"
     assert table.loc["All customers", "ROI to date"] == "n/a — no acquisition spend recorded"
@@ -157,3 +158,23 @@ def test_counting_only_customers_signed_up_in_period(make_app: Callable[..., obj
     signed_up = pd.to_datetime(pd.read_csv(SAMPLE)["signup_date"]).dt.year.eq(2025).sum()
     assert total["Customers"] == f"{signed_up:,}"
     assert total["Acquisition spend"] == f"{1_000 * len(template):,}"
+
+
+def test_user_text_is_shown_literally(make_app: Callable[..., object], tmp_path: Path) -> None:
+    """Segment names and column names with HTML, formula or LaTeX characters stay plain text (issue 4)."""
+    sample = pd.read_csv(SAMPLE).head(300).rename(columns={"acquisition_cost": "Cost (k$)"})
+    path = tmp_path / "dollar.csv"
+    sample.to_csv(path, index=False)
+    at = make_app(path)
+    at.run()
+    _segment(at)
+    ws = at.session_state["segdash.workspace"]
+    ws.set_role("Cost (k$)", "acquisition_cost")
+    ws.rename_segment("Paid", "<b>x</b>")
+    ws.rename_segment("Free", "=1+1")
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    sentences = [m.value for m in at.markdown if m.value.startswith("- ")]
+    assert sentences and all("<b>" not in s for s in sentences)
+    assert any(r"\<b\>x\</b\>" in s or r"\=1+1" in s for s in sentences)
+    assert any(r"'Cost (k\$)'" in c.value for c in at.caption)  # a "$" does not start LaTeX

@@ -132,12 +132,31 @@ def test_columns_overview_uses_current_roles_and_plain_labels() -> None:
     assert rows.loc["age", "role"] == "Behavioral"  # the edited role wins over the profile's
     assert rows.loc["age", "used_for"] == "Segments and profiles"
     assert rows.loc["age", "summary"] == "min 18 · median 30 · max 61"
-    assert rows.loc["email", "summary"] == "all different"
+    assert rows.loc["email", "summary"] == "hidden (personal data)"  # personal data is hidden by default
     assert rows.loc["id", "summary"] == ""
     assert rows.loc["age", "missing_pct"] == 25.0
     assert rows.loc["age", "histogram"] == [1, 0, 2]
     assert rows.loc["age", "note"] == "spaces around 2 values were removed"
     assert rows.loc["id", "note"] == ""
+
+
+def test_columns_overview_hides_personal_values_unless_asked() -> None:
+    records = _profile().to_dict("records")
+    records[0].update(name="full_name", top_values=[("Noah Williams", 0.004), ("Ava Smith", 0.003)], histogram=[3, 1])
+    profile = pd.DataFrame(records)
+    roles = {"full_name": "pii", "age": "demographic", "id": "id"}
+    hidden = preview.columns_overview(profile, roles=roles, rows=4).set_index("name")
+    assert hidden.loc["full_name", "summary"] == "hidden (personal data)"
+    assert hidden.loc["full_name", "histogram"] == []
+    assert "Noah" not in " ".join(hidden["summary"])
+    assert hidden.loc["age", "summary"] == "min 18 · median 30 · max 61"  # other columns unchanged
+    assert hidden.loc["age", "histogram"] == [1, 0, 2]
+    shown = preview.columns_overview(profile, roles=roles, rows=4, show_personal=True).set_index("name")
+    assert shown.loc["full_name", "summary"].startswith("Noah Williams")
+    assert shown.loc["full_name", "histogram"] == [3, 1]
+    # a column the user re-marks as personal data is hidden too
+    remarked = preview.columns_overview(profile, roles={**roles, "age": "pii"}, rows=4).set_index("name")
+    assert remarked.loc["age", "summary"] == "hidden (personal data)"
 
 
 def test_columns_overview_missing_share_from_counts_when_absent() -> None:
@@ -176,3 +195,16 @@ def test_columns_with_times() -> None:
         }
     )
     assert preview.columns_with_times(frame) == ["ordered"]
+
+
+def test_import_notes_do_not_repeat_what_found_text_says() -> None:
+    # The Data page showed "Read as text in UTF-8, values separated by comma." twice: once in the
+    # summary line (found_text) and once in the notes list. The notes now leave it to found_text.
+    result = _result(
+        delimiter=",", encoding="utf-8",
+        notes=["Read as text in UTF-8, values separated by comma.", "Read sheet 'Sheet1' of 1.",
+               "Dates in signup read as day-month-year (dd-mm-yyyy)."],
+        columns=[ColumnInfo("age", "number")],
+    )
+    assert preview.import_notes(result) == ["Dates in signup read as day-month-year (dd-mm-yyyy)."]
+    assert preview.found_text(result) == "Text file (CSV) · comma-separated · UTF-8 encoding · 1 column"

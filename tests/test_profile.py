@@ -13,7 +13,7 @@ from segdash import db
 from segdash import profile as prof
 from segdash.report.export import to_safe_csv
 from segdash.schema import ColumnInfo, ImportResult, Segmentation
-from segdash.segment.base import write_labels
+from segdash.segment.base import commit_labels, write_labels
 from segdash.ui.components import with_segment_names
 from segdash.workspace import Workspace
 
@@ -33,6 +33,7 @@ def load(con, frame: pd.DataFrame, labels: list[str]) -> None:
     con.execute("CREATE OR REPLACE TABLE customers AS SELECT * FROM _test_frame")
     con.unregister("_test_frame")
     write_labels(con, frame[db.ROW].to_numpy(), labels)
+    commit_labels(con)
 
 
 def tiny_frame() -> pd.DataFrame:
@@ -230,6 +231,18 @@ def test_segment_of_one_customer():
     assert profile.tests.set_index("attribute").loc["age", "p_value"] >= 0  # tested, no crash
 
 
+def test_notes_call_segments_by_their_display_names():
+    # Seen on Mall_Customers.csv: "2 segment(s) have fewer than 30 customers (Segment 4, Segment 5)"
+    # while every chart and card used the segments' names.
+    con = db.connect()
+    load(con, tiny_frame(), ["Solo", "Rest", "Rest", "Rest", "Rest", "Rest"])
+    profile = prof.build_profile(con, roles=TINY_ROLES, types=TINY_TYPES)
+    shown = profile.display_notes({"Solo": "Lone wolf", "Rest": "Everyone else"})
+    assert "2 segments have fewer than 30 customers (Everyone else, Lone wolf): their figures are shaky." in shown
+    assert len(shown) == len(profile.notes)
+    assert profile.display_notes({}) == profile.notes
+
+
 def test_hundreds_of_categories_are_pooled():
     con = db.connect()
     cities = [f"City {i:03d}" for i in range(300)] + ["City 000"] * 20 + ["City 001"] * 10
@@ -303,6 +316,28 @@ def test_names_are_unique_when_traits_match():
     assert names["2"] == "Older · High income"
     assert names["1"] == "Older"
     assert len(set(names.values())) == 4
+
+
+def test_weak_category_values_neither_describe_nor_name_a_segment():
+    # Seen on real files: Mall's "Light spenders · High income · Male" (54% male vs 44%: 1.2x) and, on
+    # transactions, "1% 500018 (invoice no, 9.5x average)" as a segment's top trait.
+    con = db.connect()
+    # A: 100 rows, B: 700. Invoice "X" is on 2 rows of A (2% of A, 0.25% overall: 8x, std diff 0.35);
+    # every other invoice is unique. A is 75% M, overall 60% M: lift 1.25, std diff 0.31.
+    codes = ["X", "X"] + [f"INV{i}" for i in range(798)]
+    sex = ["M"] * 75 + ["F"] * 25 + ["M"] * 405 + ["F"] * 295
+    spend = [10.0] * 100 + [90.0] * 700
+    load(con, pd.DataFrame({"invoice": codes, "sex": sex, "spend": spend}), ["A"] * 100 + ["B"] * 700)
+    roles = {"invoice": "other", "sex": "demographic", "spend": "revenue"}
+    types = {"invoice": "text", "sex": "text", "spend": "number"}
+    profile = prof.build_profile(con, roles=roles, types=types)
+    top = profile.top_traits
+    assert top[top["attribute"] == "invoice"].empty  # 2 customers in 100 share a value: not a trait
+    a_sex = top[(top["segment"] == "A") & (top["attribute"] == "sex")]
+    assert len(a_sex) == 1 and a_sex["lift"].iloc[0] == pytest.approx(0.75 / 0.6)  # still a listed trait
+    names = prof.names_from_traits(top, segments=["A", "B"])
+    assert "M" not in names["A"].split(" · ")  # ... but 1.25x is too weak to name the segment
+    assert names["A"] != names["B"]
 
 
 def test_generic_labels():
@@ -387,14 +422,14 @@ def test_rename_carries_to_other_views_and_exports():
 def test_traits_table_and_tests_table(tiny):
     profile = prof.build_profile(tiny, roles=TINY_ROLES, types=TINY_TYPES)
     table = prof.traits_table(profile.traits, names={"A": "Young", "B": "Young"})
-    assert list(table.columns) == ["Trait", "Everyone", "Young (A)", "Young (B)"]
+    assert list(table.columns) == ["Trait", "Everyone", "Young", "Young (2)"]  # renamed alike: still two columns
     age = table.set_index("Trait").loc["Age (average)"]
-    assert age["Everyone"] == "45" and age["Young (A)"] == "30 (0.7x)"
+    assert age["Everyone"] == "45" and age["Young"] == "30 (0.7x)"
     median = table.set_index("Trait").loc["Age (median)"]
-    assert median["Everyone"] == "45" and median["Young (B)"] == "60"
+    assert median["Everyone"] == "45" and median["Young (2)"] == "60"
     assert list(table["Trait"][:2]) == ["Age (average)", "Age (median)"]
     phone = table.set_index("Trait").loc["Channel: Phone"]
-    assert phone["Everyone"] == "33%" and phone["Young (A)"] == "67% (2.0x)"
+    assert phone["Everyone"] == "33%" and phone["Young"] == "67% (2.0x)"
     plain = prof.tests_table(profile.tests)
     assert {"Differs?", "Strength"} <= set(plain.columns)
     assert set(plain["Differs?"]) <= {"Yes", "No", "Not tested"}
@@ -476,3 +511,27 @@ def test_segment_csv_is_safe_and_leaves_out_personal_data():
     assert len(lines) == 4 and lines[1].startswith("'=1+1,c1,20.0,Phone")
     with_pii = prof.segment_csv(con, segment="B", roles=TINY_ROLES, show_personal=True).decode("utf-8-sig")
     assert "name" in with_pii.splitlines()[0] and "Flo" in with_pii
+
+
+@pytest.mark.parametrize(("attribute", "kind", "value", "up", "word"), [
+    # Seen on the telco file: "Light spenders · No internet service · No", "Big spenders · Long-standing · Yes".
+    ("OnlineBackup", "category", "No", True, "No online backup"),
+    ("PaperlessBilling", "category", "Yes", True, "Paperless billing"),
+    ("Contract", "category", "Month-to-month", True, "Month-to-month"),
+    # Seen on marketing_campaign.csv: "High mntwines".
+    ("MntWines", "number", None, True, "High mnt wines"),
+    ("days_active", "number", None, False, "Low days active"),
+])
+def test_trait_words_say_what_a_yes_no_or_camel_case_column_means(attribute, kind, value, up, word):
+    trait = {"kind": kind, "role": "other", "attribute": attribute, "value": value, "std_diff": 1.0 if up else -1.0}
+    assert prof.trait_word(trait) == word
+
+
+def test_yes_no_traits_say_what_was_answered():
+    # Seen on the telco file: "69% No (onlinebackup, 1.6x average)" and a chart bar labelled just "No".
+    trait = {"kind": "category", "role": "other", "attribute": "OnlineBackup", "label": "Onlinebackup",
+             "value": "No", "segment_value": 0.69, "overall_value": 0.43, "lift": 0.69 / 0.43, "std_diff": 0.5}
+    assert prof.describe_trait(trait) == "69% no online backup (1.6x average)"
+    assert prof.short_label(trait) == "No online backup"
+    assert prof.yes_no_words("Partner", "Yes") == "Partner"
+    assert prof.yes_no_words("Contract", "Month-to-month") is None

@@ -8,7 +8,7 @@ import pytest
 from segdash import db
 from segdash import profile as prof
 from segdash.report import profile_charts as charts
-from segdash.segment.base import write_labels
+from segdash.segment.base import commit_labels, write_labels
 
 TINY_ROLES = {"customer_id": "id", "age": "demographic", "channel": "service_channel", "vip": "behavioral"}
 TINY_TYPES = {"customer_id": "text", "age": "number", "channel": "text", "vip": "boolean"}
@@ -31,6 +31,7 @@ def load(con, frame: pd.DataFrame, labels: list[str]) -> None:
     con.execute("CREATE TABLE customers AS SELECT * FROM _test_frame")
     con.unregister("_test_frame")
     write_labels(con, frame["_row"].to_numpy(), labels)
+    commit_labels(con)
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from sklearn.metrics import adjusted_rand_score
 from segdash import db
 from segdash.errors import SettingsError
 from segdash.report.cluster_charts import k_scores_figure
+from segdash.segment.base import commit_labels
 from segdash.segment.cluster import ALGORITHMS, cluster_customers, stability_words
 
 # Three well-separated blobs of 40, 30 and 20 customers around (0, 0), (10, 0) and (0, 10):
@@ -43,6 +44,7 @@ def workspace_con(frame: pd.DataFrame):
 
 
 def labels_of(con) -> pd.DataFrame:
+    commit_labels(con)  # what Workspace.set_segmentation does
     return db.fetch_df(con, "SELECT _row, segment FROM segment_labels ORDER BY _row")
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from segdash import db
 from segdash.errors import SegdashError, SegmentationError, SettingsError
+from segdash.segment.base import commit_labels
 from segdash.segment.rfm import (
     GROUP_NAMES,
     NO_CUSTOMER_ID,
@@ -35,6 +36,7 @@ def _con(frame: pd.DataFrame) -> duckdb.DuckDBPyConnection:
 
 
 def _labels(con: duckdb.DuckDBPyConnection) -> list[str]:
+    commit_labels(con)  # what Workspace.set_segmentation does
     return [label for _, label in db.fetch_all(con, "SELECT _row, segment FROM segment_labels ORDER BY _row")]
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from segdash import db
 from segdash.errors import SettingsError
+from segdash.segment.base import commit_labels
 from segdash.segment.rules import (
     NOT_SEGMENTED,
     OTHER,
@@ -30,6 +31,7 @@ def _con(frame: pd.DataFrame) -> duckdb.DuckDBPyConnection:
 
 
 def _labels(con: duckdb.DuckDBPyConnection) -> dict[int, str]:
+    commit_labels(con)  # what Workspace.set_segmentation does
     return dict(db.fetch_all(con, "SELECT _row, segment FROM segment_labels ORDER BY _row"))
 
 
@@ -176,3 +178,11 @@ def test_deterministic_and_sizes_add_up() -> None:
     second = segment_by_dimensions(con, dimensions=["income", "gender"], types=types, min_size=10)
     assert first.sizes == second.sizes and labels == _labels(con)
     assert sum(first.sizes.values()) == 200 and len(labels) == 200
+
+
+def test_band_labels_with_negative_numbers_read_as_ranges() -> None:
+    bands = make_bands([-16, 0], column="balance", integral=True, open_ends=False, data_min=-275, data_max=40)
+    assert [b.label for b in bands] == ["-275 to -17", "-16 to -1", "0-40"]  # not "-275--17"
+    assert bands[0].rule == "balance is from -275 to -17"
+    decimals = make_bands([0.5], column="rate", integral=False, open_ends=False, data_min=-2.5, data_max=3)
+    assert [b.label for b in decimals] == ["-2.5 to 0.5", "0.5–3"]

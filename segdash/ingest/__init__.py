@@ -66,7 +66,10 @@ def import_file(
             raw = _load_raw(con, path, kind, sheet)
         except DataImportError as err:
             raise DataImportError(str(err).replace(Path(path).name, shown)) from err
-        coerced = coerce_table(con, table=raw.relation, columns=raw.columns, native_types=raw.native_types)
+        coerced = coerce_table(
+            con, table=raw.relation, columns=raw.columns, native_types=raw.native_types,
+            native_tokens=raw.native_tokens,
+        )
         from segdash.columns import suggest_roles
 
         roles = suggest_roles(con, table=raw.relation, types={c.name: c.type for c in coerced.columns})

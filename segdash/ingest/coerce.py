@@ -211,6 +211,7 @@ def coerce_table(
     table: str,
     columns: list[str],
     native_types: dict[str, str] | None = None,
+    native_tokens: dict[str, list[str]] | None = None,
 ) -> Coerced:
     """Type every column of ``table`` from all its values, in place.
 
@@ -224,7 +225,10 @@ def coerce_table(
     columns
         Column names, in file order.
     native_types
-        DuckDB types of columns that are already typed (Parquet); others are text.
+        DuckDB types of columns that are already typed (Parquet, or converted while a text
+        file was read); others are text.
+    native_tokens
+        Missing spellings already found in typed columns (those converted while read).
 
     Returns
     -------
@@ -237,6 +241,7 @@ def coerce_table(
     for name in columns:
         if name not in text_cols:
             _plan_native(plans[name], native_types[name])
+            plans[name].missing_tokens = list((native_tokens or {}).get(name, []))
     rows = db.fetch_scalar(con, "SELECT count(*) FROM " + db.quote_ident(table))
     if text_cols:
         _analyse(con, table, [plans[c] for c in text_cols], limit=SAMPLE_ROWS)
@@ -709,3 +714,124 @@ def _check(con: duckdb.DuckDBPyConnection, table: str, plans: list[Plan]) -> lis
     sql = "SELECT " + ", ".join(f"count({p.q})" for p in typed) + " FROM " + db.quote_ident(table)
     counts = db.fetch_all(con, sql)[0]
     return [p.name for p, count in zip(typed, counts, strict=True) if count != p.present]
+
+
+# -- conversion while the file is read (delimited fast path) ----------------------------------------
+
+
+def plan_on_read(con: duckdb.DuckDBPyConnection, *, sample: str, columns: list[str]) -> dict[str, str]:
+    """Columns worth converting while the file is read, from a sample of its first rows.
+
+    Only plain numbers and ISO dates qualify (what DuckDB's casts read as written); the reader's
+    statuses (:func:`read_expressions`) then check every value of the file, and any doubt sends
+    the file back to the all-text path.
+
+    Parameters
+    ----------
+    con
+        The workspace's DuckDB.
+    sample
+        Table with ``_row`` and the first rows of the file as text.
+    columns
+        Column names, in file order.
+
+    Returns
+    -------
+    dict[str, str]
+        ``{name: "number" | "date"}`` for the columns to convert on read.
+    """
+    plans = [Plan(c) for c in columns]
+    _analyse(con, sample, plans, limit=None)
+    return {
+        p.name: p.type for p in plans
+        if p.kind == "plain" and p.type in ("number", "date") and not p.long_ints
+    }
+
+
+def read_expressions(name: str, kind: str) -> tuple[str, str]:
+    """SQL for a column converted while read: its typed value and its status.
+
+    The status is NULL for an empty cell, 0 for a value read, 1 for a value that cannot be
+    read, 2 for a number written with leading zeros (a code), and ``10 + i`` for the missing
+    spelling ``_MISSING_EXACT[i - 1]``.
+
+    Parameters
+    ----------
+    name
+        Column name (quoted here).
+    kind
+        ``"number"`` or ``"date"``.
+
+    Returns
+    -------
+    tuple[str, str]
+        The typed expression (DOUBLE or TIMESTAMP) and the UTINYINT status expression.
+    """
+    q = db.quote_ident(name)
+    number = kind == "number"
+    typed = f"nullif(TRY_CAST({q} AS DOUBLE), 'NaN'::DOUBLE)" if number else f"TRY_CAST({q} AS TIMESTAMP)"
+    zeros = f"({q} >= '00' AND {q} < '0:')" if number else "FALSE"
+    # Not ``IN (...)``: DuckDB turns a long IN list into a join, and rows would lose file order.
+    spellings = "[" + _lit(_MISSING_EXACT)[1:-1] + "]"
+    status = (
+        f"CAST(CASE WHEN {q} IS NULL THEN NULL WHEN {typed} IS NOT NULL THEN (CASE WHEN {zeros} THEN 2 ELSE 0 END) "
+        f"ELSE coalesce(10 + nullif(list_position({spellings}, {q}), 0), 1) END AS UTINYINT)"
+    )
+    return typed, status
+
+
+def finish_read(
+    con: duckdb.DuckDBPyConnection, *, table: str, kinds: dict[str, str], statuses: dict[str, str], rows: int
+) -> dict[str, tuple[str, list[str]]] | None:
+    """Check the columns converted while read, over every row, and narrow their types.
+
+    Parameters
+    ----------
+    con
+        The workspace's DuckDB.
+    table
+        The staging table, holding each converted column and its status column.
+    kinds
+        ``{name: "number" | "date"}`` as given by :func:`plan_on_read`.
+    statuses
+        ``{name: status column}``.
+    rows
+        Rows in ``table``.
+
+    Returns
+    -------
+    dict[str, tuple[str, list[str]]] | None
+        ``{name: (DuckDB type, missing spellings found)}``; ``None`` when a value could not be
+        read or a number has leading zeros (the file must then be read as text and typed the
+        usual way, which explains such columns).
+    """
+    parts = []
+    for name, kind in kinds.items():
+        q, s = db.quote_ident(name), db.quote_ident(statuses[name])
+        if kind == "number":
+            detail = f"count(*) FILTER (WHERE {q} = trunc({q}) AND abs({q}) < 9007199254740992)"
+        else:
+            detail = f"count(*) FILTER (WHERE CAST({q} AS TIME) <> TIME '00:00:00')"
+        parts += [f"count({s})", f"count(*) FILTER (WHERE {s} IN (1, 2))", f"list(DISTINCT {s}) FILTER (WHERE {s} >= 10)",
+                  f"count({q})", detail]
+    values = db.fetch_all(con, "SELECT " + ", ".join(parts) + " FROM " + db.quote_ident(table))[0]
+    out: dict[str, tuple[str, list[str]]] = {}
+    for i, (name, kind) in enumerate(kinds.items()):
+        nonnull, doubtful, codes, read, detail = values[5 * i : 5 * i + 5]
+        if doubtful:
+            return None
+        if kind == "number":
+            sql_type = "BIGINT" if detail == read else "DOUBLE"
+        else:
+            sql_type = "TIMESTAMP" if detail else "DATE"
+        found: list[str | None] = [_MISSING_EXACT[c - 11] for c in codes or []]
+        if rows > nonnull:
+            found.append(None)
+        out[name] = (sql_type, _tokens(found))
+    for name, (sql_type, _) in out.items():
+        if sql_type in ("BIGINT", "DATE"):
+            con.execute(
+                "ALTER TABLE " + db.quote_ident(table) + " ALTER COLUMN " + db.quote_ident(name) + " SET DATA TYPE "
+                + sql_type
+            )
+    return out

@@ -21,6 +21,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import shutil
 import tempfile
 import uuid
 from dataclasses import dataclass, field
@@ -30,11 +31,19 @@ import pyarrow as pa
 
 from segdash import db
 from segdash.errors import DataImportError
-from segdash.ingest import sniff
+from segdash.ingest import coerce, sniff
 from segdash.ingest.names import unique_names
 from segdash.schema import RejectedRow
 
 _BATCH = 100_000
+#: Bytes per buffer of DuckDB's CSV reader. Its default (32 MB a thread) costs ~40 MB more peak
+#: memory on a 230 MB file and no speed; it must stay above the 2 MB line limit.
+_READ_BUFFER = 4 * 2**20
+#: read_csv options shared by every read: explicit format, every column as text (``columns``).
+_READ_OPTIONS = (
+    "delim = ?, quote = '\"', escape = '\"', header = true, auto_detect = false, columns = ?, "
+    "ignore_errors = true, buffer_size = " + str(_READ_BUFFER)
+)
 _PLAIN_ERRORS = {
     "UNQUOTED VALUE": "a quote is not closed properly",
     "INVALID ENCODING": "it holds characters that are not valid text",
@@ -59,6 +68,7 @@ class RawTable:
     sheet: str | None = None
     sheets: list[str] = field(default_factory=list)
     native_types: dict[str, str] = field(default_factory=dict)
+    native_tokens: dict[str, list[str]] = field(default_factory=dict)
     objects: list[tuple[str, str]] = field(default_factory=list)
 
     def drop(self, con: duckdb.DuckDBPyConnection) -> None:
@@ -162,7 +172,7 @@ def _load(con: duckdb.DuckDBPyConnection, path: str | os.PathLike[str], name: st
         if len(header) == 1:
             hidden = sniff.quoted_lines_delimiter(head)
             if hidden:
-                extra = _unwrap_lines(text.path)
+                extra = _unwrap_lines(text.path, label=name)
                 repairs.append(
                     f"Every line was wrapped in quotes as one value; the quotes were removed and the values "
                     f"split on the {sniff.DELIMITER_NAMES[hidden]} delimiter."
@@ -196,15 +206,36 @@ def _load(con: duckdb.DuckDBPyConnection, path: str | os.PathLike[str], name: st
             extra.cleanup()
 
 
-def _unwrap_lines(path: str) -> sniff.TextFile:
-    """Rewrite a file whose every line is one quoted value into plain lines."""
+#: Largest value Python's csv reader accepts here (it must fit a C long on every platform).
+_FIELD_SIZE_LIMIT = 2**31 - 1
+
+
+def _unwrap_lines(path: str, *, label: str = "") -> sniff.TextFile:
+    """Rewrite a file whose every line is one quoted value into plain lines.
+
+    The temporary folder is removed again if anything fails mid-copy; a line the csv reader
+    cannot take becomes a :class:`DataImportError` naming the line.
+    """
     folder = tempfile.mkdtemp(prefix="segdash-")
     target = os.path.join(folder, "unwrapped.csv")
     lines = 0
-    with open(path, encoding="utf-8-sig", newline="") as source, open(target, "w", encoding="utf-8", newline="") as out:
-        for record in csv.reader(source):
-            out.write((record[0] if record else "") + "\n")
-            lines += 1
+    csv.field_size_limit(_FIELD_SIZE_LIMIT)  # a long value must not stop the copy (default 128 KB)
+    try:
+        with (open(path, encoding="utf-8-sig", newline="") as source,
+              open(target, "w", encoding="utf-8", newline="") as out):
+            reader = csv.reader(source)
+            try:
+                for record in reader:
+                    out.write((record[0] if record else "") + "\n")
+                    lines += 1
+            except csv.Error as err:
+                raise DataImportError(
+                    f"The file {label or os.path.basename(path)} could not be read near line {reader.line_num:,}: "
+                    f"{err}. Check the quotes on that line, or save the file again as CSV."
+                ) from err
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
     return sniff.TextFile(target, "utf-8", lines, temporary=True)
 
 
@@ -216,12 +247,14 @@ def _duckdb_path(
     con: duckdb.DuckDBPyConnection, text: sniff.TextFile, delimiter: str, names: list[str], label: str
 ) -> RawTable | None:
     """DuckDB's reader; ``None`` when records and lines do not match one to one."""
+    fast = _typed_read(con, text, delimiter, names)
+    if fast is not None:
+        return fast
     table, rejects, scans = _new_name("stage"), _new_name("rejects"), _new_name("scans")
     raw = RawTable(relation=table, columns=names, originals=[], rows_in_file=0, objects=[("TABLE", table)])
     sql = (
         "CREATE TABLE " + db.quote_ident(table) + " AS SELECT NULL::BIGINT AS " + db.quote_ident(db.ROW)
-        + ", * FROM read_csv(?, delim = ?, quote = '\"', escape = '\"', header = true, auto_detect = false, "
-        "columns = ?, ignore_errors = true, store_rejects = true, rejects_table = ?, rejects_scan = ?)"
+        + ", * FROM read_csv(?, " + _READ_OPTIONS + ", store_rejects = true, rejects_table = ?, rejects_scan = ?)"
     )
     columns = {n: "VARCHAR" for n in names}
     try:
@@ -272,6 +305,77 @@ def _duckdb_path(
     return raw
 
 
+def _typed_read(
+    con: duckdb.DuckDBPyConnection, text: sniff.TextFile, delimiter: str, names: list[str]
+) -> RawTable | None:
+    """Fast path for well-formed files: plain number and ISO date columns are typed while read.
+
+    The first rows (:data:`coerce.SAMPLE_ROWS`) say which columns hold plain numbers or ISO
+    dates. The read converts those and gives each of their cells a status (read, missing
+    spelling, unreadable, leading zeros) that is counted over the WHOLE file, so the raw text
+    of these columns is never stored and no column is converted afterwards. ``None`` (nothing
+    left behind) when the file has any malformed line, records spanning lines, or a value the
+    conversion cannot vouch for: the all-text path then reads the file again and explains it.
+    """
+    q = db.quote_ident
+    if not db.fetch_scalar(con, "SELECT current_setting('preserve_insertion_order')"):
+        return None
+    columns = {n: "VARCHAR" for n in names}
+    sample = _new_name("sample")
+    try:
+        con.execute(
+            "CREATE TEMP TABLE " + q(sample) + " AS SELECT row_number() OVER () + 1 AS " + q(db.ROW)
+            + ", * FROM (SELECT * FROM read_csv(?, " + _READ_OPTIONS + ") LIMIT ?)",
+            [text.path, delimiter, columns, coerce.SAMPLE_ROWS],
+        )
+        kinds = coerce.plan_on_read(con, sample=sample, columns=names)
+    except duckdb.Error:
+        return None
+    finally:
+        con.execute("DROP TABLE IF EXISTS " + q(sample))
+    if not kinds:
+        return None
+    table, rejects, scans = _new_name("stage"), _new_name("rejects"), _new_name("scans")
+    statuses = {n: _new_name("status") for n in kinds}
+    select = ["NULL::BIGINT AS " + q(db.ROW)]
+    for n in names:
+        if n in kinds:
+            typed, status = coerce.read_expressions(n, kinds[n])
+            select += [typed + " AS " + q(n), status + " AS " + q(statuses[n])]
+        else:
+            select.append(q(n))
+    raw = RawTable(relation=table, columns=names, originals=[], rows_in_file=0, objects=[("TABLE", table)])
+    try:
+        con.execute(
+            "CREATE TABLE " + q(table) + " AS SELECT " + ", ".join(select) + " FROM read_csv(?, " + _READ_OPTIONS
+            + ", store_rejects = true, rejects_table = ?, rejects_scan = ?)",
+            [text.path, delimiter, columns, rejects, scans],
+        )
+        errors = db.fetch_scalar(con, "SELECT count(*) FROM " + q(rejects))
+        loaded = db.fetch_scalar(con, "SELECT count(*) FROM " + q(table))
+        if errors or text.lines - 1 != loaded:
+            raw.drop(con)
+            return None
+        # Rows keep file order (preserve_insertion_order): rowid is the record's position.
+        con.execute("UPDATE " + q(table) + " SET " + q(db.ROW) + " = rowid + 2")
+        checked = coerce.finish_read(con, table=table, kinds=kinds, statuses=statuses, rows=loaded)
+        if checked is None:
+            raw.drop(con)
+            return None
+        for status in statuses.values():
+            con.execute("ALTER TABLE " + q(table) + " DROP COLUMN " + q(status))
+    except duckdb.Error:
+        raw.drop(con)
+        return None
+    finally:
+        con.execute("DROP TABLE IF EXISTS " + q(rejects))
+        con.execute("DROP TABLE IF EXISTS " + q(scans))
+    raw.rows_in_file = loaded
+    raw.native_types = {n: sql_type for n, (sql_type, _) in checked.items()}
+    raw.native_tokens = {n: tokens for n, (_, tokens) in checked.items() if tokens}
+    return raw
+
+
 def _renumber(con: duckdb.DuckDBPyConnection, raw: RawTable, excluded: list[int], fixes: list[tuple]) -> None:
     """Give loaded rows their true line numbers around the set-aside lines, and add repaired lines.
 
@@ -317,7 +421,7 @@ def _python_path(
     table = _new_name("stage")
     raw = RawTable(relation=table, columns=names, originals=[], rows_in_file=0, objects=[("TABLE", table)])
     _create_text_table(con, table, names)
-    csv.field_size_limit(2**31 - 1)
+    csv.field_size_limit(_FIELD_SIZE_LIMIT)
     fixer = _Fixer(len(names))
     width = len(names)
     batch: list[list] = [[] for _ in range(width + 1)]

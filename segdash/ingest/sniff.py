@@ -9,6 +9,7 @@ import codecs
 import csv
 import io
 import os
+import shutil
 import tempfile
 import threading
 from collections.abc import Callable
@@ -291,18 +292,22 @@ def _transcode(path: str | os.PathLike[str], encoding: str) -> TextFile:
     decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
     newlines = 0
     tail = b""
-    with open(path, "rb") as source, open(target, "wb") as out:
-        while block := source.read(BLOCK):
-            data = decoder.decode(block).encode("utf-8")
-            if data.startswith(codecs.BOM_UTF8) and out.tell() == 0:
-                data = data[len(codecs.BOM_UTF8):]
+    try:
+        with open(path, "rb") as source, open(target, "wb") as out:
+            while block := source.read(BLOCK):
+                data = decoder.decode(block).encode("utf-8")
+                if data.startswith(codecs.BOM_UTF8) and out.tell() == 0:
+                    data = data[len(codecs.BOM_UTF8):]
+                newlines += data.count(b"\n")
+                tail = _tail(tail, data)
+                out.write(data)
+            data = decoder.decode(b"", final=True).encode("utf-8")
             newlines += data.count(b"\n")
             tail = _tail(tail, data)
             out.write(data)
-        data = decoder.decode(b"", final=True).encode("utf-8")
-        newlines += data.count(b"\n")
-        tail = _tail(tail, data)
-        out.write(data)
+    except BaseException:  # a full disk, an unreadable file, a stop: leave no temporary folder behind
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
     name = {"utf-16": "utf-16", "utf-16-le": "utf-16-le", "utf-16-be": "utf-16-be"}.get(encoding, encoding)
     return TextFile(target, name, _count_lines(newlines, tail), temporary=True)
 

@@ -29,14 +29,56 @@ def neutralise_cell(value: object) -> object:
     return value
 
 
+def restore_cell(value: object) -> object:
+    """Undo :func:`neutralise_cell`: drop the apostrophe put before formula-like text.
+
+    Parameters
+    ----------
+    value
+        A cell read back from a file this module wrote. Only strings are changed.
+
+    Returns
+    -------
+    object
+        The value without the leading ``'`` when the next character is one of
+        :data:`FORMULA_STARTS`; otherwise unchanged.
+    """
+    if isinstance(value, str) and len(value) > 1 and value[0] == "'" and value[1:].startswith(FORMULA_STARTS):
+        return value[1:]
+    return value
+
+
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
-    """Copy of ``frame`` with every formula-like text cell (and header) neutralised."""
+    """Copy of ``frame`` with every formula-like text cell (and header) neutralised.
+
+    Vectorised per column: only string cells are changed; numbers, dates and missing values
+    (also inside mixed object columns) are left as they are.
+
+    Parameters
+    ----------
+    frame
+        The table to export.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy; text columns become ``object`` columns.
+    """
     safe = frame.copy()
     safe.columns = [neutralise_cell(str(column)) for column in safe.columns]
-    for column in safe.columns:
-        series = safe[column]
-        if series.dtype == object or pd.api.types.is_string_dtype(series):
-            safe[column] = series.map(neutralise_cell).astype(object)
+    for position in range(safe.shape[1]):
+        series = safe.iloc[:, position]
+        if not (series.dtype == object or pd.api.types.is_string_dtype(series)):
+            continue
+        series = series.astype(object)
+        if pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty"):
+            text = series
+        else:  # mixed object column: only its strings may change
+            text = series.where(series.map(lambda value: isinstance(value, str)).astype(bool), None)
+        mask = text.str.startswith(FORMULA_STARTS, na=False).astype(bool)
+        if mask.any():
+            series = series.mask(mask, "'" + text.where(mask, ""))
+        safe.isetitem(position, series)
     return safe
 
 

@@ -58,13 +58,15 @@ def segment_colours(names: list[str]) -> dict[str, str]:
     return {name: _PALETTE[i % len(_PALETTE)] for i, name in enumerate(names)}
 
 
-def sizes_chart(sizes: pd.DataFrame) -> go.Figure:
+def sizes_chart(sizes: pd.DataFrame, *, unit: str = "customers") -> go.Figure:
     """Horizontal bars of customers per segment, labelled with count and share.
 
     Parameters
     ----------
     sizes
         ``segment`` (display name), ``customers``, ``share``; largest first.
+    unit
+        What the sizes count (``"customers"``, or ``"order lines"`` for RFM on a transactions file).
 
     Returns
     -------
@@ -78,7 +80,7 @@ def sizes_chart(sizes: pd.DataFrame) -> go.Figure:
                marker_color=colours, hovertemplate="%{y}: %{text}<extra></extra>")
     )
     fig.update_yaxes(autorange="reversed")
-    fig.update_xaxes(title_text="Customers", tickformat=",")
+    fig.update_xaxes(title_text=unit.capitalize(), tickformat=",")
     return _layout(fig, height=max(160, 48 * len(names) + 60))
 
 

@@ -7,10 +7,17 @@ share: default choices and the labels table as written to ``labels.csv``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 import duckdb
 import pandas as pd
 
 from segdash import db
+from segdash.schema import Segmentation, is_modelling_role
+
+if TYPE_CHECKING:
+    from segdash.workspace import Workspace
 
 #: Roles whose number/date columns are preselected as clustering features, in this order.
 DEFAULT_FEATURE_ROLES = ("behavioral", "revenue", "demographic")
@@ -41,7 +48,7 @@ def default_cluster_features(roles: dict[str, str], types: dict[str, str]) -> li
               if r == role and types.get(c) in ("number", "date")]
     if chosen:
         return chosen
-    return [c for c, r in roles.items() if r not in ("pii", "id") and types.get(c) == "number"]
+    return [c for c, r in roles.items() if is_modelling_role(r) and types.get(c) == "number"]
 
 
 def labels_key_column(con: duckdb.DuckDBPyConnection, *, roles: dict[str, str]) -> str | None:
@@ -69,15 +76,19 @@ def labels_key_column(con: duckdb.DuckDBPyConnection, *, roles: dict[str, str]) 
     return None
 
 
-def labels_frame(con: duckdb.DuckDBPyConnection, *, roles: dict[str, str]) -> pd.DataFrame:
+def labels_frame(con: duckdb.DuckDBPyConnection, *, roles: dict[str, str],
+                 names: dict[str, str] | None = None) -> pd.DataFrame:
     """One row per loaded row: the file's id column (or ``row`` = ``_row``) and ``segment``.
 
     Parameters
     ----------
     con
-        The workspace's DuckDB connection, with ``segment_labels`` written.
+        The workspace's DuckDB connection (or a cursor of it), with ``segment_labels`` written.
     roles
         Column -> role (the id column is the first ``id`` column that is unique per row).
+    names
+        Segment label -> display name (``Workspace.display_names``); ``segment`` then holds the
+        names (labels without one stay as they are). ``None``: the labels themselves.
 
     Returns
     -------
@@ -93,4 +104,68 @@ def labels_frame(con: duckdb.DuckDBPyConnection, *, roles: dict[str, str]) -> pd
     value = joined[key] if key is not None else joined[db.ROW]
     expr = joined.select(_order=joined[db.ROW], _key=value, segment=joined["segment"]).order_by("_order")
     frame = expr.execute()
-    return pd.DataFrame({name: frame["_key"].to_numpy(), "segment": frame["segment"].to_numpy()})
+    segments = frame["segment"]
+    if names:
+        segments = segments.map(lambda label: names.get(label, label))
+    return pd.DataFrame({name: frame["_key"].to_numpy(), "segment": segments.to_numpy()})
+
+
+#: ``Workspace.cached`` key of the current segmentation's :class:`segdash.profile.Profile`
+#: (the Profiles page reads it; a clustering run fills it when it names the segments).
+PROFILE_CACHE_KEY = ("profile", "build")
+
+
+def run_segmentation(
+    ws: Workspace,
+    fit: Callable[[Callable[[float, str], None]], Segmentation],
+    *,
+    named: bool = False,
+    progress: Callable[[float, str], None] | None = None,
+) -> Segmentation:
+    """Run one segmentation and make it current, or leave the previous one exactly as it was.
+
+    ``fit`` stages its labels (``segment_labels_next``); only :meth:`Workspace.set_segmentation`
+    swaps them in. Whatever stops the run before that (an error, a stopped Streamlit rerun,
+    which raises from inside a ``progress`` call) drops the staged labels, so the current
+    labels, segmentation, names and cache stay together.
+
+    Parameters
+    ----------
+    ws
+        The workspace.
+    fit
+        Called with ``progress``; segments ``ws.con`` and returns the :class:`Segmentation`.
+    named
+        Name the segments from their top traits (clustering, whose labels say nothing). The
+        profile this needs is built once and cached under :data:`PROFILE_CACHE_KEY`, where the
+        Profiles page finds it.
+    progress
+        ``progress(fraction, message)`` for a progress bar.
+
+    Returns
+    -------
+    Segmentation
+        The new current segmentation.
+
+    Raises
+    ------
+    segdash.errors.SegdashError
+        Whatever ``fit`` raises for settings that do not work; the previous segmentation stays.
+    """
+    from segdash.segment.base import discard_labels
+
+    report = progress or (lambda fraction, message: None)
+    try:
+        segmentation = fit(report)
+        ws.set_segmentation(segmentation)
+    finally:
+        discard_labels(ws.con)
+    if named:
+        from segdash import profile as prof
+
+        report(0.95, "Naming the segments from their top traits ...")
+        profile = ws.cached(PROFILE_CACHE_KEY,
+                            lambda: prof.build_profile(ws.con, roles=ws.roles, types=ws.column_types()))
+        for label, name in profile.names.items():
+            ws.rename_segment(label, name)
+    return segmentation

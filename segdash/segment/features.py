@@ -156,14 +156,9 @@ def pull_features(con: duckdb.DuckDBPyConnection, *, features: list[str], types:
             f"{_names(unknown)} {'is not a column' if len(unknown) == 1 else 'are not columns'} "
             "of the loaded data. Choose features from the list of columns."
         )
-    arrow = table.select(db.ROW, *features).to_pyarrow()
+    # In ``_row`` order, so samples and labels never depend on how the rows were inserted or scanned.
+    arrow = table.select(db.ROW, *features).order_by(db.ROW).to_pyarrow()
     rows = arrow.column(db.ROW).to_numpy().astype(np.int64, copy=False)
-    if len(rows) > 1 and not bool(np.all(rows[1:] > rows[:-1])):
-        # DuckDB keeps insertion order (normally ``_row`` order); if not, sort here (cheaper
-        # than ORDER BY in the query), so samples and labels never depend on scan order.
-        order = np.argsort(rows, kind="stable")
-        arrow = arrow.take(pa.array(order))
-        rows = rows[order]
     matrix = np.empty((len(rows), len(features)), dtype=np.float32)
     data = FeatureData(rows=rows, matrix=matrix, features=list(features), kinds={})
     for j, name in enumerate(features):

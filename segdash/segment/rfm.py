@@ -33,7 +33,7 @@ import ibis
 
 from segdash import db
 from segdash.errors import SegmentationError, SettingsError
-from segdash.schema import Segmentation
+from segdash.schema import Segmentation, is_modelling_role
 from segdash.segment.base import write_label_table
 
 SCORE_METHOD = (
@@ -187,7 +187,7 @@ def suggest_rfm_columns(roles: dict[str, str], types: dict[str, str]) -> dict[st
     dict
         ``{"recency": col | None, "frequency": col | None, "monetary": col | None}``.
     """
-    usable = [c for c in types if roles.get(c) not in ("pii", "id")]
+    usable = [c for c in types if is_modelling_role(roles.get(c, "other"))]
     dates = [c for c in usable if types[c] == "date"]
     numbers = [c for c in usable if types[c] == "number"]
     recency = (_first(numbers, r"recency|dayssince|sincelast|dayslast") or _first(dates, r"last|recent")

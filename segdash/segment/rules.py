@@ -289,11 +289,18 @@ def make_bands(
 
 
 def _range_label(lo: float, hi: float, integral: bool, *, inclusive_top: bool) -> str:
+    """``25-34`` (whole numbers, inclusive) or ``0–50``; ``-275 to -16`` when a bound is negative."""
     if integral:
         first = math.ceil(lo)
         last = math.floor(hi) if inclusive_top else math.ceil(hi) - 1
-        return format_number(first) if last <= first else f"{format_number(first)}-{format_number(last)}"
-    return f"{format_number(lo)}–{format_number(hi)}"
+        if last <= first:
+            return format_number(first)
+        lo, hi, dash = first, last, "-"
+    else:
+        dash = "–"
+    if lo < 0 or hi < 0:  # "-275--16" would misread: spell the range out
+        dash = " to "
+    return f"{format_number(lo)}{dash}{format_number(hi)}"
 
 
 def _numeric_cuts(banding: str, bands: int, stats: dict[str, Any], integral: bool) -> list[float]:

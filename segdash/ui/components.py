@@ -43,11 +43,28 @@ def require_segmentation(ws: Workspace) -> bool:
 
 
 def with_segment_names(ws: Workspace, frame: pd.DataFrame, column: str = "segment") -> pd.DataFrame:
-    """Copy of ``frame`` whose ``column`` shows the segments' display names."""
+    """Copy of ``frame`` whose ``column`` shows the segments' display names (unique: see ``Workspace.display_names``).
+
+    Parameters
+    ----------
+    ws
+        The session's workspace.
+    frame
+        Any table with a column of segment labels.
+    column
+        That column's name.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``frame`` itself when it has no such column.
+    """
     if column not in frame.columns:
         return frame
+    current = list(ws.segmentation.sizes) if ws.segmentation is not None else []
+    names = ws.display_names([*current, *(str(label) for label in frame[column])])
     named = frame.copy()
-    named[column] = named[column].map(lambda label: ws.display_name(str(label)))
+    named[column] = named[column].map(lambda label: names[str(label)])
     return named
 
 

@@ -21,6 +21,7 @@ import streamlit as st
 from segdash import config, db, preview
 from segdash.errors import SegdashError
 from segdash.report.export import to_safe_csv
+from segdash.report.text import escape_markdown
 from segdash.schema import ROLE_LABELS, ImportResult
 from segdash.ui import state
 from segdash.workspace import Workspace
@@ -31,22 +32,8 @@ PREVIEW_ROWS = 100
 TABLE_ROW_PX = 35
 #: Notes shown before the rest fold into an expander.
 NOTES_SHOWN = 6
-_MARKDOWN_SPECIALS = re.compile(r"([\\`*_\[\]<>#~$|:])")
-
-
-def md(text: object) -> str:
-    """Escape Markdown in user text (file and column names, values) so it shows literally.
-
-    Parameters
-    ----------
-    text
-        Anything; shown as ``str(text)``.
-
-    Returns
-    -------
-    str
-    """
-    return _MARKDOWN_SPECIALS.sub(r"\\\1", str(text))
+#: Escape user text (file and column names, values) shown as Markdown: the one core escaper.
+md = escape_markdown
 
 
 # -- files ------------------------------------------------------------------------------
@@ -126,34 +113,47 @@ def load_file(
     data stays loaded. Any other error still removes the private copy, then propagates to app.py.
     """
     previous = st.session_state.get(state.SOURCE) or {}
-    error: SegdashError | None = None
+    # The session state and files are settled right after ws.load, before any further st.* call:
+    # a click during a long import stops the run at the next Streamlit call (status.update), and
+    # the state must already describe the data now in the workspace.
     with st.status(f"Loading {md(name)}…", expanded=False) as status:
         try:
             result = ws.load(path, name=name, sheet=sheet)
         except SegdashError as err:
-            error = err
+            _record_load_error(name=name, error=err, path=path, temp=temp, previous=previous)
             status.update(label=f"Could not load {md(name)}", state="error")
         except BaseException:
             if temp and previous.get("path") != str(path):
                 _remove(path)
             raise
         else:
+            _record_loaded(path, kind=kind, temp=temp, keep=not temp or result.sheet is not None,
+                           previous=previous)
             status.update(label=f"Loaded {md(name)}", state="complete")
+    st.rerun()
+
+
+def _record_load_error(*, name: str, error: SegdashError, path: Path, temp: bool, previous: dict[str, Any]) -> None:
+    """Keep the message for :func:`show_load_error` and drop the unreadable upload's copy."""
+    st.session_state.pop(state.SHEET_PICK, None)
+    st.session_state[state.LOAD_ERROR] = f"**{md(name)}** could not be loaded. {md(error)}"
+    if temp and previous.get("path") != str(path):
+        _remove(path)
+
+
+def _record_loaded(path: Path, *, kind: str, temp: bool, keep: bool, previous: dict[str, Any]) -> None:
+    """Describe the file now loaded (``SOURCE``), forget the old report, remove copies not needed.
+
+    ``keep``: a workbook's private copy stays to switch sheets; any other upload's copy goes now.
+    """
     st.session_state.pop(state.SHEET_PICK, None)  # the picker shows the sheet loaded now
-    if error is not None:
-        st.session_state[state.LOAD_ERROR] = f"**{md(name)}** could not be loaded. {md(error)}"
-        if temp and previous.get("path") != str(path):
-            _remove(path)
-        st.rerun()
-    keep = not temp or result.sheet is not None  # a workbook's copy is kept to switch sheets
+    st.session_state[state.SOURCE] = {"path": str(path) if keep else None, "kind": kind, "temp": temp}
+    for key in (state.LOAD_ERROR, state.ROLE_EDITOR, state.PROFILE):
+        st.session_state.pop(key, None)
     if previous.get("temp") and previous.get("path") != str(path):
         _remove(previous.get("path"))
     if not keep:
         _remove(path)
-    st.session_state[state.SOURCE] = {"path": str(path) if keep else None, "kind": kind, "temp": temp}
-    for key in (state.LOAD_ERROR, state.ROLE_EDITOR, state.PROFILE):
-        st.session_state.pop(key, None)
-    st.rerun()
 
 
 def source_path() -> Path | None:
@@ -437,6 +437,7 @@ def column_roles(ws: Workspace) -> None:
     overview = preview.columns_overview(
         _profile(ws), roles=ws.roles, rows=ws.imported.rows_loaded,
         notes={column.name: column.note for column in ws.imported.columns},
+        show_personal=bool(st.session_state.get(state.SHOW_PII, False)),
     )
     edited = st.data_editor(
         overview,

@@ -9,6 +9,7 @@ import streamlit as st
 
 from segdash import profile as prof
 from segdash.report import profile_charts as charts
+from segdash.segment import PROFILE_CACHE_KEY
 from segdash.ui import state
 from segdash.workspace import Workspace
 
@@ -44,7 +45,7 @@ def load_profile(ws: Workspace) -> prof.Profile:
     """
     with st.spinner("Profiling your segments..."):
         profile = ws.cached(
-            ("profile", "build"),
+            PROFILE_CACHE_KEY,  # a clustering run may have built it already (segdash.segment.run_segmentation)
             lambda: prof.build_profile(ws.con, roles=ws.roles, types=ws.column_types()),
         )
     for label, name in profile.names.items():
@@ -53,10 +54,14 @@ def load_profile(ws: Workspace) -> prof.Profile:
     return profile
 
 
+def _unit(ws: Workspace) -> str:
+    """What one labelled row is: ``"customers"``, or ``"order lines"`` for RFM on a transactions file."""
+    seg = ws.segmentation
+    return str(seg.extra.get("unit", "customers")) if seg is not None else "customers"
+
+
 def _names(ws: Workspace, profile: prof.Profile) -> dict[str, str]:
-    labels = list(profile.sizes["segment"])
-    shown = prof.unique_names(labels, names={lab: ws.display_name(lab) for lab in labels})
-    return dict(zip(labels, shown, strict=True))
+    return ws.display_names(profile.sizes["segment"])
 
 
 def show_verdict_and_sizes(ws: Workspace, *, profile: prof.Profile) -> None:
@@ -73,21 +78,27 @@ def show_verdict_and_sizes(ws: Workspace, *, profile: prof.Profile) -> None:
         st.warning(profile.verdict)
     else:
         st.markdown(f"**{prof.escape_markdown(profile.verdict)}**")
-    for note in profile.notes:
+    names = _names(ws, profile)
+    for note in profile.display_notes(names):
         st.caption(prof.escape_markdown(note))
-    summary = prof.segment_summary(profile, names=_names(ws, profile))
+    summary = prof.segment_summary(profile, names=names)
+    unit = _unit(ws)
+    if unit != "customers":
+        st.info(f"Your file has one row per {unit[:-1]}, so the sizes and figures below count {unit}, "
+                "not customers. The Segments page shows how many customers each RFM group holds.",
+                icon=":material/info:")
     left, right = st.columns([1, 1])
     with left:
-        st.plotly_chart(charts.sizes_chart(summary), key=_KEY + "sizes", width="stretch")
+        st.plotly_chart(charts.sizes_chart(summary, unit=unit), key=_KEY + "sizes", width="stretch")
     with right:
-        table = pd.DataFrame({"Segment": summary["segment"], "Customers": summary["customers"],
+        table = pd.DataFrame({"Segment": summary["segment"], unit.capitalize(): summary["customers"],
                               "Share": summary["share"] * 100})
         st.dataframe(
             table, hide_index=True, width="stretch",
-            column_config={"Customers": st.column_config.NumberColumn(format="localized"),
+            column_config={unit.capitalize(): st.column_config.NumberColumn(format="localized"),
                            "Share": st.column_config.NumberColumn(format="%.1f%%")},
         )
-        st.caption(f"Total: {int(summary['customers'].sum()):,} customers")
+        st.caption(f"Total: {int(summary['customers'].sum()):,} {unit}")
 
 
 def show_cards(ws: Workspace, *, profile: prof.Profile) -> None:
@@ -107,7 +118,7 @@ def show_cards(ws: Workspace, *, profile: prof.Profile) -> None:
         top = profile.top_traits[profile.top_traits["segment"] == row.segment]
         with columns[i % len(columns)], st.container(border=True):
             st.markdown(f"#### {prof.escape_markdown(names[row.segment])}")
-            st.caption(f"{row.customers:,} customers · {row.share:.0%} of all")
+            st.caption(f"{row.customers:,} {_unit(ws)} · {row.share:.0%} of all")
             if top.empty:
                 st.write("Close to average on every attribute.")
             else:
@@ -262,11 +273,39 @@ def show_drilldown(ws: Workspace, *, profile: prof.Profile) -> None:
                " Personal data is hidden."))
     st.download_button(
         f"Download all {size:,} customers (CSV)",
-        data=lambda: prof.segment_csv(ws.con, segment=label, roles=ws.roles, name=ws.display_name(label),
-                                      show_personal=show_personal),
+        data=lambda: segment_download(ws, label=label, show_personal=show_personal),
         file_name="segment_customers.csv", mime="text/csv", key=_KEY + "drill_download",
         icon=":material/download:",
     )
+
+
+def segment_download(ws: Workspace, *, label: str, show_personal: bool) -> bytes:
+    """A segment's customers as safe CSV, read through its own cursor.
+
+    Streamlit runs a download's callable in a worker thread, possibly while the session reruns
+    and queries ``ws.con``; a DuckDB connection must not be shared between threads, so the
+    export uses a cursor of its own, closed afterwards.
+
+    Parameters
+    ----------
+    ws
+        The session's workspace (with a segmentation).
+    label
+        Segment label.
+    show_personal
+        Include personal-data columns.
+
+    Returns
+    -------
+    bytes
+        The CSV (see :func:`segdash.profile.segment_csv`).
+    """
+    cur = ws.con.cursor()
+    try:
+        return prof.segment_csv(cur, segment=label, roles=ws.roles, name=ws.display_name(label),
+                                show_personal=show_personal)
+    finally:
+        cur.close()
 
 
 def _apply_names(ws: Workspace, labels: list[str]) -> None:

@@ -6,6 +6,7 @@ them and fall back to a safe value, so one bad entry never blanks the rest of th
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -16,6 +17,7 @@ import streamlit as st
 from segdash import economics
 from segdash.economics import Assumptions, EconomicsColumns, EconomicsResult
 from segdash.errors import EconomicsError
+from segdash.report.text import escape_markdown as md
 from segdash.workspace import Workspace
 
 PREFIX = "segdash.roi."
@@ -38,6 +40,7 @@ LIFETIME = PREFIX + "lifetime_months"
 CHURN = PREFIX + "churn_pct"
 DISCOUNT = PREFIX + "discount_pct"
 PERIOD = PREFIX + "period"
+PERIOD_FOR = PREFIX + "period_for"
 RESTRICT = PREFIX + "restrict_to_period"
 #: Budget what-if.
 BUDGET = PREFIX + "budget"
@@ -95,7 +98,7 @@ def column_pickers(ws: Workspace) -> EconomicsColumns:
         return _column(st.selectbox(label, choices, key=key, help=help_text))
 
     for column in economics.text_cost_columns(ws.roles, types=types):
-        st.warning(f"The column '{column}' is marked as acquisition cost but holds text, not amounts, so it "
+        st.warning(f"The column '{md(column)}' is marked as acquisition cost but holds text, not amounts, so it "
                    "cannot be used. Fix its values (or its type on the Data page), or enter spend per channel.")
     left, middle, right = st.columns(3)
     with left:
@@ -136,12 +139,13 @@ def checked_columns(ws: Workspace, *, columns: EconomicsColumns) -> EconomicsCol
         try:
             economics.check_columns(single, types=types)
         except EconomicsError as err:
-            st.error(str(err))
+            st.error(md(err))
             fixed = economics.EconomicsColumns(**{**fixed.__dict__, attr: None})
     return fixed
 
 
-def assumption_inputs(signup_range: tuple[date | None, date | None], *, has_signup: bool) -> tuple[Assumptions, list[str]]:
+def assumption_inputs(signup_range: tuple[date | None, date | None], *, has_signup: bool,
+                      data_id: str = "") -> tuple[Assumptions, list[str]]:
     """Inputs for margin, lifetime or churn, discount and spend period, with their defaults shown.
 
     Parameters
@@ -150,6 +154,8 @@ def assumption_inputs(signup_range: tuple[date | None, date | None], *, has_sign
         Earliest and latest signup date (default spend period).
     has_signup
         Whether a signup column is chosen (the period filter needs it).
+    data_id
+        The loaded data's id: the spend period goes back to the signup range when it changes.
 
     Returns
     -------
@@ -214,7 +220,7 @@ def assumption_inputs(signup_range: tuple[date | None, date | None], *, has_sign
     period_start = period_end = None
     restrict = False
     if start and end:
-        st.session_state.setdefault(PERIOD, (start, end))
+        sync_period(st.session_state, data_id=data_id, signup_range=(start, end))
         picked = st.date_input("Period the spend covers", key=PERIOD,
                                help="The dates your channel spend was spent in. Default: the whole signup range.")
         if isinstance(picked, tuple | list) and len(picked) == 2:
@@ -262,7 +268,7 @@ def spend_editor(ws: Workspace, *, channels: list[str]) -> tuple[pd.DataFrame | 
     clean, problems = economics.clean_channel_spend(edited, channels=channels)
     st.session_state[SPEND_APPLIED] = clean
     for problem in problems:
-        st.error(problem)
+        st.error(md(problem))
     return clean, problems
 
 
@@ -290,11 +296,57 @@ def compute(ws: Workspace, *, inputs: Inputs) -> tuple[EconomicsResult, str | No
             ws.con, columns=columns, assumptions=inputs.assumptions, channel_spend=channel_spend,
             date_columns=date_columns))
 
-    try:
-        return run(inputs.columns, spend), None
-    except EconomicsError as err:
-        fallback = EconomicsColumns(**{**inputs.columns.__dict__, "cost": None})
-        return run(fallback, None), str(err)
+    def attempt() -> tuple[EconomicsResult, str | None]:
+        try:
+            return run(inputs.columns, spend), None
+        except EconomicsError as err:
+            fallback = EconomicsColumns(**{**inputs.columns.__dict__, "cost": None})
+            return run(fallback, None), str(err)
+
+    # the pair is memoised too, so a failing cost column is not aggregated again on every rerun
+    return ws.cached(("roi.attempt", inputs.columns, inputs.assumptions, _frame_key(spend), date_columns), attempt)
+
+
+def export_frame(ws: Workspace, *, result: EconomicsResult) -> pd.DataFrame:
+    """The figures for the "Download all figures" CSV: numbers, segment names, plain headers.
+
+    Parameters
+    ----------
+    ws
+        The session workspace (holds the segment names).
+    result
+        From :func:`compute`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :func:`segdash.economics.export_table` of the segments and the totals row.
+    """
+    from segdash.ui.components import with_segment_names
+
+    return economics.export_table(with_segment_names(ws, economics.with_total(result)))
+
+
+def sync_period(session: Any, *, data_id: str, signup_range: tuple[date | None, date | None]) -> None:
+    """Reset the spend period to the signup range when the data (or its date range) changed.
+
+    Parameters
+    ----------
+    session
+        ``st.session_state`` (any mutable mapping).
+    data_id
+        The workspace's :attr:`~segdash.workspace.Workspace.data_id`.
+    signup_range
+        First and last signup date of the loaded data.
+    """
+    marker = (data_id, signup_range)
+    if session.get(PERIOD_FOR) != marker:
+        session[PERIOD_FOR] = marker
+        start, end = signup_range
+        if start and end:
+            session[PERIOD] = (start, end)
+        else:
+            session.pop(PERIOD, None)
 
 
 def _frame_key(frame: pd.DataFrame | None) -> Any:
@@ -586,22 +638,25 @@ def show_projection(table: pd.DataFrame, *, budget: float, shares: dict[str, flo
     total_share = sum(shares.values())
     st.caption(f"Shares add up to {total_share:,.1f}%.")
     try:
-        projection = economics.project_budget(table, budget=budget, shares=shares, key=key)
+        projection = economics.project_budget(table, budget=budget, shares=shares, key=key, names=names)
     except EconomicsError as err:
-        st.error(str(err))
+        st.error(md(err))
         return
     for note in projection.notes:
-        st.warning(note)
+        st.warning(md(note))
     totals = projection.totals
+    if not math.isfinite(totals["new_customers"]):
+        return  # nothing is projectable: the note above says what to enter
     cells = st.columns(3)
     more_customers = totals["new_customers"] - totals["current_new_customers"]
     more_return = totals["return"] - totals["current_return"]
     cells[0].metric("New customers (what-if)", f"{totals['new_customers']:,.0f}",
                     delta=f"{more_customers:+,.0f} vs current split" if abs(more_customers) >= 0.5 else None)
-    cells[1].metric("Lifetime gross profit (what-if)", f"{totals['return']:,.0f}",
-                    delta=f"{more_return:+,.0f} vs current split" if abs(more_return) >= 0.5 else None)
     net = totals["return"] - totals["spend"]
-    cells[2].metric("Return minus spend (what-if)", f"{net:,.0f}")
+    shown_return = economics.format_value(totals["return"], metric="spend")  # "n/a" without revenue
+    cells[1].metric("Lifetime gross profit (what-if)", shown_return,
+                    delta=f"{more_return:+,.0f} vs current split" if abs(more_return) >= 0.5 else None)
+    cells[2].metric("Return minus spend (what-if)", economics.format_value(net, metric="spend"))
     st.plotly_chart(roi_charts.projection_chart(projection.table, names=names), width="stretch")
     st.dataframe(economics.format_projection(projection, names=names, key_header=key_header),
                  hide_index=True, width="stretch")

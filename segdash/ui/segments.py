@@ -16,7 +16,7 @@ from segdash.errors import SegdashError
 from segdash.report import segment_charts as charts
 from segdash.report.export import to_safe_csv
 from segdash.schema import Segmentation
-from segdash.segment import default_cluster_features, labels_frame
+from segdash.segment import default_cluster_features, labels_frame, run_segmentation
 from segdash.segment import rfm as rfm_core
 from segdash.segment import rules as rules_core
 from segdash.workspace import Workspace
@@ -70,12 +70,8 @@ def _run(ws: Workspace, title: str, fit: Callable[[Callable[[float, str], None]]
             bar.progress(min(max(float(fraction), 0.0), 1.0), text=message)
 
         try:
-            segmentation = fit(progress)
-            names: dict[str, str] = {}
-            if named:
-                progress(0.95, "Naming the segments from their top traits ...")
-                names = prof.name_segments(ws.con, roles=ws.roles, types=ws.column_types())
-            ws.set_segmentation(segmentation, names=names)
+            # stages the labels, swaps them in with the segmentation (or drops them), then names
+            segmentation = run_segmentation(ws, fit, named=named, progress=progress)
         except SegdashError as err:
             status.update(label="The segments could not be made with these settings.", state="error")
             st.error(str(err))
@@ -289,7 +285,7 @@ def show_summary(ws: Workspace) -> None:
     if seg.method in ("dimensions", "rfm") and seg.notes:
         st.info("\n".join(f"- {_md(note)}" for note in seg.notes))
 
-    names = {label: ws.display_name(label) for label in seg.sizes}
+    names = ws.display_names(seg.sizes)
     st.plotly_chart(charts.sizes_figure(seg.sizes, names=names, unit=unit), width="stretch",
                     key=_KEY + "sizes_chart")
     table = charts.sizes_table(seg.sizes, names=names, rules=seg.rules if seg.method != "rfm" else None)
@@ -362,6 +358,15 @@ def _show_rfm(seg: Segmentation) -> None:
 
 
 def _download(ws: Workspace) -> None:
-    frame = ws.cached(("segments", "labels_csv"), lambda: to_safe_csv(labels_frame(ws.con, roles=ws.roles)))
-    st.download_button("Download the segment of every customer (CSV)", frame, file_name="segments.csv",
+    names = ws.display_names(ws.segmentation.sizes)
+    roles = dict(ws.roles)
+
+    def build() -> bytes:  # runs on click, in another thread: its own cursor
+        cursor = ws.con.cursor()
+        try:
+            return to_safe_csv(labels_frame(cursor, roles=roles, names=names))
+        finally:
+            cursor.close()
+
+    st.download_button("Download the segment of every customer (CSV)", build, file_name="segments.csv",
                        mime="text/csv", key=_KEY + "download")
