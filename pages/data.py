@@ -16,6 +16,7 @@ data_ui.show_load_error(ws)
 
 if ws.imported is not None:
     data_ui.import_report(ws)
+    data_ui.transactions_hint(ws)
     data_ui.rejected_rows(ws.imported)
 else:
     st.info("No customer file is loaded yet. Upload one or open one from the server's data folder below.",

@@ -120,6 +120,30 @@ def columns_with_times(frame: pd.DataFrame) -> list[str]:
     return found
 
 
+def year_columns(frame: pd.DataFrame) -> list[str]:
+    """Number columns of ``frame`` holding calendar years (``Year_Birth``): shown as ``1957``, not ``1,957``.
+
+    Parameters
+    ----------
+    frame
+        A few rows, such as :func:`preview_rows` returns.
+
+    Returns
+    -------
+    list of str
+    """
+    from segdash.columns import is_year_like
+
+    found = []
+    for name in frame.columns:
+        column = frame[name]
+        if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
+            present = column.dropna()
+            if len(present) and is_year_like(str(name), low=present.min(), high=present.max()):
+                found.append(str(name))
+    return found
+
+
 def _finite(value: Any) -> bool:
     if value is None:
         return False

@@ -6,13 +6,12 @@ import re
 
 import pytest
 
-from tests.conftest import ARTIFACTS, wait_for_grids, wait_idle
+from tests.conftest import ARTIFACTS, wait_idle
 
 pytestmark = pytest.mark.browser
 
 
 def _screenshot(page, name: str) -> None:
-    wait_for_grids(page, 1)  # the figures table has drawn
     height = page.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
     page.set_viewport_size({"width": 1440, "height": max(1000, min(int(height) + 100, 9000))})
     wait_idle(page)

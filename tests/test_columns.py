@@ -400,3 +400,24 @@ def test_profile_of_date_and_decimal_columns():
     assert postal["histogram"] == [2, 1, 1]  # whole numbers 5..7: one bin per value
     roles = suggest_roles(con, types={"joined": "date", "spend": "number", "PostalCode": "number"})
     assert roles == {"joined": "date", "spend": "revenue", "PostalCode": "pii"}  # postcodes are personal data
+
+
+def test_years_and_numeric_ids_are_shown_without_thousands_separators():
+    # Seen on marketing_campaign.csv ("Year_Birth: min 1,893 · median 1,970") and Online Retail.xlsx
+    # ("CustomerID: min 12,347"). Amounts keep their separators.
+    frame = pd.DataFrame({
+        "Year_Birth": [1893.0, 1970.0, 1996.0],
+        "CustomerID": [12347.0, 15133.0, 18287.0],
+        "Income": [1730.0, 51381.0, 666666.0],
+        "Year_Points": [5.0, 12000.0, 30.0],  # says "year" but is no calendar year
+    })
+    types = {name: "number" for name in frame.columns}
+    profile = profile_columns(_load(frame), types=types, roles={"CustomerID": "id", "Income": "demographic"})
+    rows = profile.set_index("name")
+    assert rows.loc["Year_Birth", ["min", "median", "max"]].tolist() == ["1893", "1970", "1996"]
+    assert rows.loc["CustomerID", ["min", "max"]].tolist() == ["12347", "18287"]
+    assert rows.loc["Income", ["min", "max"]].tolist() == ["1,730", "666,666"]
+    assert rows.loc["Year_Points", "max"] == "12,000"
+    assert columns.is_year_like("Year_Birth", low=1893, high=1996)
+    assert not columns.is_year_like("Income", low=1900, high=2000)
+    assert not columns.is_year_like("birth_year", low=1990.5, high=2000)

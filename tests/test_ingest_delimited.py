@@ -183,3 +183,54 @@ def test_text_named_like_a_workbook_is_read_as_text(tmp_path: Path) -> None:
     result, rows = _load(_write(tmp_path, "report.xlsx", "a;b\n1;2\n"))
     assert result.format == "csv"
     assert rows == [(2, 1, 2)]
+
+
+def _fast_and_text_path(monkeypatch: pytest.MonkeyPatch, path: Path) -> tuple[tuple, tuple, bool]:
+    """Import ``path`` with numbers typed while read, then through the all-text path only."""
+    from segdash.ingest import delimited
+
+    used: list[bool] = []
+    typed_read = delimited._typed_read
+
+    def spy(*args: object) -> object:
+        raw = typed_read(*args)
+        used.append(raw is not None)
+        return raw
+
+    outcomes = []
+    for fake in (spy, lambda *args: None):
+        monkeypatch.setattr(delimited, "_typed_read", fake)
+        result, rows = _load(path)
+        columns = [(c.name, c.type, c.missing, c.note) for c in result.columns]
+        outcomes.append((columns, result.missing_tokens, result.notes, result.repairs, rows))
+    return outcomes[0], outcomes[1], any(used)
+
+
+def test_numbers_typed_while_read_keep_file_order_and_match_the_text_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Big enough (~10 MB) for DuckDB to read it in parallel, where row order can get lost.
+    lines = ["id,n,spend,day,flag,price,note"]
+    for i in range(220_000):
+        n = "NA" if i % 97 == 0 else ("" if i % 89 == 0 else str(i))
+        day = "null" if i % 83 == 0 else f"2024-{i % 12 + 1:02d}-{i % 28 + 1:02d}"
+        lines.append(f'c{i},{n},{i * 0.5},{day},{"yes" if i % 2 else "no"},"${i:,}.00",n/a')
+    path = _write(tmp_path, "big.csv", "\n".join(lines) + "\n")
+    fast, text, used = _fast_and_text_path(monkeypatch, path)
+    assert used, "plain number and date columns should be typed while the file is read"
+    assert fast == text
+    rows = fast[-1]
+    assert [(r[0], r[1]) for r in rows[:3]] == [(2, "c0"), (3, "c1"), (4, "c2")]
+    assert all(r[1] == f"c{r[0] - 2}" for r in rows), "every record keeps its own line number"
+    assert fast[1]["n"] == ["(blank)", "NA"] and fast[1]["day"] == ["null"]
+
+
+def test_leading_zeros_far_down_send_the_file_back_to_the_text_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lines = ["zip,v"] + [f"{10000 + i},{i}" for i in range(3_000)] + ["02134,7"]
+    fast, text, used = _fast_and_text_path(monkeypatch, _write(tmp_path, "zips.csv", "\n".join(lines) + "\n"))
+    assert not used
+    assert fast == text
+    zip_column = next(c for c in fast[0] if c[0] == "zip")
+    assert zip_column[1] == "text" and "leading zeros" in zip_column[3]

@@ -244,3 +244,20 @@ def test_real_files_open_from_the_data_folder(make_app, monkeypatch: pytest.Monk
         assert any(expected in text for text in _texts(at.success)), (name, _texts(at.success), _texts(at.warning))
         assert len(_preview(at)) == min(rows, 100)
         assert len(at.data_editor[0].value) == len(_workspace(at).roles)
+
+
+def test_order_lines_file_points_to_rfm_and_customer_file_does_not(make_app) -> None:
+    # Online Retail.xlsx and sample transactions.csv opened on the Data page gave no hint that they
+    # are order lines, not customers; the marketer had to guess that RFM is the way to segment them.
+    from tests.conftest import TRANSACTIONS
+
+    at = make_app(TRANSACTIONS)
+    at.run()
+    assert not at.exception
+    hints = [text for text in _texts(at.info) if "order lines" in text]
+    assert len(hints) == 1 and "RFM" in hints[0] and "customer\\_id" in hints[0], _texts(at.info)
+
+    customers = make_app()
+    customers.run()
+    assert not customers.exception
+    assert not any("order lines" in text for text in _texts(customers.info))

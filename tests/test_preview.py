@@ -208,3 +208,9 @@ def test_import_notes_do_not_repeat_what_found_text_says() -> None:
     )
     assert preview.import_notes(result) == ["Dates in signup read as day-month-year (dd-mm-yyyy)."]
     assert preview.found_text(result) == "Text file (CSV) · comma-separated · UTF-8 encoding · 1 column"
+
+
+def test_year_columns_of_preview_rows() -> None:
+    rows = pd.DataFrame({"Year_Birth": [1957, 1954, None], "Income": [58138.0, 46344.0, 1.0],
+                         "signup_year": [2019, 2020, 2021], "year_count": [3, 4, 5]})
+    assert preview.year_columns(rows) == ["Year_Birth", "signup_year"]

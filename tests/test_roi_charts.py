@@ -80,7 +80,8 @@ def test_projection_chart_compares_splits() -> None:
     projection = pd.DataFrame({"key": ["a", "b"], "current_return": [10.0, 20.0], "return": [15.0, 5.0]})
     fig = roi_charts.projection_chart(projection, names={"a": "Alpha"})
     assert [t.name for t in fig.data] == ["Current split", "What-if split"]
-    assert list(fig.data[0].x) == ["Alpha", "b"]
+    assert list(fig.data[0].y) == ["Alpha", "b"]  # names on the side: long names stay readable
+    assert list(fig.data[1].x) == [15.0, 5.0] and fig.data[1].orientation == "h"
     assert "linear projection" in fig.layout.title.text
 
 

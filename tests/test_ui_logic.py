@@ -131,6 +131,9 @@ def test_spend_period_resets_when_other_data_loads() -> None:
     assert session[roi_ui.PERIOD] == (date(2020, 3, 1), date(2020, 4, 1))  # kept on a rerun
     roi_ui.sync_period(session, data_id="b", signup_range=(date(2020, 1, 1), date(2020, 12, 31)))
     assert session[roi_ui.PERIOD] == (date(2020, 1, 1), date(2020, 12, 31))  # another file: back to its range
+    del session[roi_ui.PERIOD]  # Streamlit forgets a widget's value when its page is left
+    roi_ui.sync_period(session, data_id="b", signup_range=(date(2020, 1, 1), date(2020, 12, 31)))
+    assert session[roi_ui.PERIOD] == (date(2020, 1, 1), date(2020, 12, 31))
 
 
 class _Stopped(Exception):

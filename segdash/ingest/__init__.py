@@ -68,7 +68,7 @@ def import_file(
             raise DataImportError(str(err).replace(Path(path).name, shown)) from err
         coerced = coerce_table(
             con, table=raw.relation, columns=raw.columns, native_types=raw.native_types,
-            native_tokens=raw.native_tokens,
+            native_tokens=raw.native_tokens, sampled=raw.sampled,
         )
         from segdash.columns import suggest_roles
 

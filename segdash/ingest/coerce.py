@@ -212,6 +212,7 @@ def coerce_table(
     columns: list[str],
     native_types: dict[str, str] | None = None,
     native_tokens: dict[str, list[str]] | None = None,
+    sampled: dict[str, Plan] | None = None,
 ) -> Coerced:
     """Type every column of ``table`` from all its values, in place.
 
@@ -229,6 +230,9 @@ def coerce_table(
         file was read); others are text.
     native_tokens
         Missing spellings already found in typed columns (those converted while read).
+    sampled
+        Plans already made from the first :data:`SAMPLE_ROWS` rows of this same table (see
+        :func:`plan_on_read`); text columns found here are not analysed again.
 
     Returns
     -------
@@ -243,8 +247,13 @@ def coerce_table(
             _plan_native(plans[name], native_types[name])
             plans[name].missing_tokens = list((native_tokens or {}).get(name, []))
     rows = db.fetch_scalar(con, "SELECT count(*) FROM " + db.quote_ident(table))
-    if text_cols:
-        _analyse(con, table, [plans[c] for c in text_cols], limit=SAMPLE_ROWS)
+    sampled = sampled or {}
+    for name in text_cols:
+        if name in sampled:
+            plans[name] = sampled[name]
+    fresh = [plans[c] for c in text_cols if c not in sampled]
+    if fresh:
+        _analyse(con, table, fresh, limit=SAMPLE_ROWS)
     again = _verify(con, table, list(plans.values()))
     if again:
         fresh = [Plan(c) for c in again]
@@ -719,7 +728,9 @@ def _check(con: duckdb.DuckDBPyConnection, table: str, plans: list[Plan]) -> lis
 # -- conversion while the file is read (delimited fast path) ----------------------------------------
 
 
-def plan_on_read(con: duckdb.DuckDBPyConnection, *, sample: str, columns: list[str]) -> dict[str, str]:
+def plan_on_read(
+    con: duckdb.DuckDBPyConnection, *, sample: str, columns: list[str]
+) -> tuple[dict[str, str], dict[str, Plan]]:
     """Columns worth converting while the file is read, from a sample of its first rows.
 
     Only plain numbers and ISO dates qualify (what DuckDB's casts read as written); the reader's
@@ -737,15 +748,18 @@ def plan_on_read(con: duckdb.DuckDBPyConnection, *, sample: str, columns: list[s
 
     Returns
     -------
-    dict[str, str]
-        ``{name: "number" | "date"}`` for the columns to convert on read.
+    tuple[dict[str, str], dict[str, Plan]]
+        ``{name: "number" | "date"}`` for the columns to convert on read, and every column's
+        plan from the sample (the same first rows :func:`coerce_table` would look at, so it can
+        reuse the plans of the columns left as text instead of analysing them again).
     """
     plans = [Plan(c) for c in columns]
     _analyse(con, sample, plans, limit=None)
-    return {
+    kinds = {
         p.name: p.type for p in plans
         if p.kind == "plain" and p.type in ("number", "date") and not p.long_ints
     }
+    return kinds, {p.name: p for p in plans}
 
 
 def read_expressions(name: str, kind: str) -> tuple[str, str]:

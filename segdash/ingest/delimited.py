@@ -69,6 +69,7 @@ class RawTable:
     sheets: list[str] = field(default_factory=list)
     native_types: dict[str, str] = field(default_factory=dict)
     native_tokens: dict[str, list[str]] = field(default_factory=dict)
+    sampled: dict[str, coerce.Plan] = field(default_factory=dict)
     objects: list[tuple[str, str]] = field(default_factory=list)
 
     def drop(self, con: duckdb.DuckDBPyConnection) -> None:
@@ -328,7 +329,7 @@ def _typed_read(
             + ", * FROM (SELECT * FROM read_csv(?, " + _READ_OPTIONS + ") LIMIT ?)",
             [text.path, delimiter, columns, coerce.SAMPLE_ROWS],
         )
-        kinds = coerce.plan_on_read(con, sample=sample, columns=names)
+        kinds, sampled = coerce.plan_on_read(con, sample=sample, columns=names)
     except duckdb.Error:
         return None
     finally:
@@ -373,6 +374,7 @@ def _typed_read(
     raw.rows_in_file = loaded
     raw.native_types = {n: sql_type for n, (sql_type, _) in checked.items()}
     raw.native_tokens = {n: tokens for n, (_, tokens) in checked.items() if tokens}
+    raw.sampled = {n: plan for n, plan in sampled.items() if n not in kinds}
     return raw
 
 

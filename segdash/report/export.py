@@ -62,7 +62,7 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        A copy; text columns become ``object`` columns.
+        A copy with the same column types.
     """
     safe = frame.copy()
     safe.columns = [neutralise_cell(str(column)) for column in safe.columns]
@@ -70,15 +70,20 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
         series = safe.iloc[:, position]
         if not (series.dtype == object or pd.api.types.is_string_dtype(series)):
             continue
-        series = series.astype(object)
-        if pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty"):
-            text = series
-        else:  # mixed object column: only its strings may change
-            text = series.where(series.map(lambda value: isinstance(value, str)).astype(bool), None)
-        mask = text.str.startswith(FORMULA_STARTS, na=False).astype(bool)
-        if mask.any():
-            series = series.mask(mask, "'" + text.where(mask, ""))
-        safe.isetitem(position, series)
+        if series.dtype == object and pd.api.types.infer_dtype(series, skipna=True) not in ("string", "empty"):
+            # mixed object column: only its strings may change
+            text = series.where(series.map(lambda value: isinstance(value, str)).astype(bool), None).astype("str")
+        else:
+            text = series.astype("str")  # vectorised string kernels (Arrow)
+        mask = text.str.startswith(FORMULA_STARTS, na=False)
+        if not mask.any():
+            continue
+        if series.dtype == object:  # keep the other cells (numbers, None) exactly as they were
+            values = series.to_numpy(dtype=object, copy=True)
+            values[mask.to_numpy(dtype=bool)] = ("'" + text[mask]).to_numpy(dtype=object)
+            safe.isetitem(position, pd.Series(values, index=series.index, name=series.name, dtype=object))
+        else:  # a text column stays a text column (no per-cell Python objects)
+            safe.isetitem(position, text.mask(mask, "'" + text))
     return safe
 
 

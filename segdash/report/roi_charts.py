@@ -205,14 +205,18 @@ def projection_chart(projection: pd.DataFrame, *, names: dict[str, str] | None =
         Traces ``"Current split"`` and ``"What-if split"``.
     """
     labels = [(names or {}).get(str(k), str(k)) for k in projection["key"]]
+    # Horizontal bars: long segment names stay readable (tilted names under columns were cut off).
     fig = go.Figure()
-    fig.add_trace(go.Bar(x=labels, y=projection["current_return"], name="Current split",
-                         marker_color="#90a4ae", hovertemplate="%{x}: %{y:,.0f}<extra>Current split</extra>"))
-    fig.add_trace(go.Bar(x=labels, y=projection["return"], name="What-if split",
-                         marker_color="#1565c0", hovertemplate="%{x}: %{y:,.0f}<extra>What-if split</extra>"))
+    fig.add_trace(go.Bar(y=labels, x=projection["current_return"], name="Current split", orientation="h",
+                         marker_color="#90a4ae", hovertemplate="%{y}: %{x:,.0f}<extra>Current split</extra>"))
+    fig.add_trace(go.Bar(y=labels, x=projection["return"], name="What-if split", orientation="h",
+                         marker_color="#1565c0", hovertemplate="%{y}: %{x:,.0f}<extra>What-if split</extra>"))
+    fig.update_yaxes(autorange="reversed", automargin=True)
+    fig.update_xaxes(tickformat=",")
     fig.update_layout(
         barmode="group", title="Projected lifetime gross profit from new customers (linear projection)",
-        yaxis_title="Lifetime gross profit", height=380, legend=dict(orientation="h", y=-0.2),
+        xaxis_title="Lifetime gross profit", height=max(300, 44 * len(labels) + 140),
+        legend=dict(orientation="h", y=-0.15 if len(labels) > 6 else -0.3),
     )
     return fig
 

@@ -218,6 +218,32 @@ def import_report(ws: Workspace) -> None:
                 st.markdown("\n".join(f"- {md(note)}" for note in notes[NOTES_SHOWN:]))
 
 
+def transactions_hint(ws: Workspace) -> None:
+    """Say so when the file is order lines rather than customers, and where to go with it.
+
+    Parameters
+    ----------
+    ws
+        The session's workspace, with data loaded.
+    """
+    from segdash.segment.rfm import detect_transactions
+
+    types = ws.column_types()
+    # same memo key as the Segments page, so the check runs once per data and roles
+    found = ws.cached(("segments", "transactions"),
+                      lambda: detect_transactions(ws.con, roles=ws.roles, types=types))
+    if found is None:
+        return
+    if found.customer is None:
+        st.info("This file looks like **order lines** (one row per purchase), but no column holds a customer id, "
+                "so purchases cannot be added up per customer. Set the role of the customer column to "
+                "*Customer id* below.", icon=":material/receipt_long:")
+        return
+    st.info(f"This file looks like **order lines**: one row per purchase, several per customer (customers "
+            f"are told apart by “{md(found.customer)}”). On the **Segments** page, **RFM** adds them up per "
+            "customer: how recently, how often and how much each one buys.", icon=":material/receipt_long:")
+
+
 def sheet_label(info: Any) -> str:
     """How the sheet picker shows a sheet: ``"Customers · 5,000 rows · a table"``.
 
@@ -494,10 +520,13 @@ def preview_table(ws: Workspace) -> None:
 def _preview_formats(ws: Workspace, rows: pd.DataFrame) -> dict[str, Any]:
     """Thousands separators for amounts, plain dates unless a value has a time of day."""
     with_times = set(preview.columns_with_times(rows))
+    years = set(preview.year_columns(rows))
     where = "Row in sheet" if ws.imported is not None and ws.imported.sheet else "Line in file"
     formats: dict[str, Any] = {"_index": st.column_config.NumberColumn(where, format="%d")}
     for name, kind in ws.column_types().items():
-        if kind == "number" and ws.roles.get(name) != "id":
+        if kind == "number" and name in years:
+            formats[name] = st.column_config.NumberColumn(format="%d")
+        elif kind == "number" and ws.roles.get(name) != "id":
             formats[name] = st.column_config.NumberColumn(format="localized")
         elif kind == "date":
             formats[name] = st.column_config.DatetimeColumn(

@@ -340,7 +340,8 @@ def sync_period(session: Any, *, data_id: str, signup_range: tuple[date | None, 
         First and last signup date of the loaded data.
     """
     marker = (data_id, signup_range)
-    if session.get(PERIOD_FOR) != marker:
+    # Streamlit also drops a widget's value when its page was left: start from the range again
+    if session.get(PERIOD_FOR) != marker or PERIOD not in session:
         session[PERIOD_FOR] = marker
         start, end = signup_range
         if start and end:

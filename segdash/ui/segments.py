@@ -132,7 +132,7 @@ def _banding_widgets(column: str) -> rules_core.Dimension:
                              key=_KEY + f"banding.{column}")
     bands = right.number_input("Number of bands (equal-sized groups / equal-width ranges)", min_value=2,
                                max_value=rules_core.MAX_BANDS, value=4, step=1, key=_KEY + f"bands.{column}")
-    edges_text = right.text_input("My own edges (for 'My own edges')", placeholder="18, 25, 35, 50, 65",
+    edges_text = right.text_input("Band edges, separated by commas (used with 'My own edges')", placeholder="18, 25, 35, 50, 65",
                                   key=_KEY + f"edges.{column}",
                                   help="18, 25, 35, 50, 65 gives <18, 18-24, 25-34, 35-49, 50-64 and 65+.")
     edges: tuple[float, ...] = ()
