@@ -187,19 +187,21 @@ def test_text_named_like_a_workbook_is_read_as_text(tmp_path: Path) -> None:
 
 def _fast_and_text_path(monkeypatch: pytest.MonkeyPatch, path: Path) -> tuple[tuple, tuple, bool]:
     """Import ``path`` with numbers typed while read, then through the all-text path only."""
-    from segdash.ingest import delimited
+    from segdash.ingest import coerce, delimited
 
     used: list[bool] = []
-    typed_read = delimited._typed_read
+    finish_read = coerce.finish_read
 
-    def spy(*args: object) -> object:
-        raw = typed_read(*args)
-        used.append(raw is not None)
-        return raw
+    def spy(*args: object, **kwargs: object) -> object:
+        checked = finish_read(*args, **kwargs)
+        used.append(checked is not None)
+        return checked
 
+    monkeypatch.setattr(coerce, "finish_read", spy)
     outcomes = []
-    for fake in (spy, lambda *args: None):
-        monkeypatch.setattr(delimited, "_typed_read", fake)
+    for text_only in (False, True):
+        if text_only:
+            monkeypatch.setattr(delimited, "_plan_typed", lambda *args: ({}, {}))
         result, rows = _load(path)
         columns = [(c.name, c.type, c.missing, c.note) for c in result.columns]
         outcomes.append((columns, result.missing_tokens, result.notes, result.repairs, rows))

@@ -1,7 +1,9 @@
 """Delimited text (CSV, TSV, semicolon, pipe) into a raw all-text staging table.
 
-The fast path lets DuckDB's reader do the work (explicit options, every column as text,
-``store_rejects`` to learn each malformed line with its number and reason). It is used
+The fast path lets DuckDB's reader do the work (explicit options, every column read as text,
+``store_rejects`` to learn each malformed line with its number and reason); columns of plain
+numbers or ISO dates are converted during the read, with every value checked (see
+:func:`_duckdb_path`). It is used
 when every record sits on one physical line, which a line count proves: then the
 record's line is its position plus the lines set aside before it. Otherwise (quoted
 line breaks, blank lines in the middle) Python's ``csv`` module reads the file and
@@ -54,7 +56,12 @@ _PLAIN_ERRORS = {
 
 @dataclass
 class RawTable:
-    """A file loaded as text: ``relation`` has ``_row`` then one VARCHAR column per name."""
+    """A loaded file: ``relation`` has ``_row`` then one column per name.
+
+    Columns are VARCHAR except those in ``native_types`` (Parquet, or converted while read;
+    ``native_tokens`` then lists the missing spellings found in them). ``sampled`` holds plans
+    already made from the first rows (:func:`segdash.ingest.coerce.plan_on_read`).
+    """
 
     relation: str
     columns: list[str]
@@ -70,6 +77,7 @@ class RawTable:
     native_types: dict[str, str] = field(default_factory=dict)
     native_tokens: dict[str, list[str]] = field(default_factory=dict)
     sampled: dict[str, coerce.Plan] = field(default_factory=dict)
+    loaded: int = 0
     objects: list[tuple[str, str]] = field(default_factory=list)
 
     def drop(self, con: duckdb.DuckDBPyConnection) -> None:
@@ -247,15 +255,81 @@ def _new_name(kind: str) -> str:
 def _duckdb_path(
     con: duckdb.DuckDBPyConnection, text: sniff.TextFile, delimiter: str, names: list[str], label: str
 ) -> RawTable | None:
-    """DuckDB's reader; ``None`` when records and lines do not match one to one."""
-    fast = _typed_read(con, text, delimiter, names)
-    if fast is not None:
-        return fast
+    """DuckDB's reader; ``None`` when records and lines do not match one to one.
+
+    Plain number and ISO date columns (judged on the first :data:`coerce.SAMPLE_ROWS` rows) are
+    converted while the file is read, and each of their cells gets a status (read, missing
+    spelling, unreadable, leading zeros) counted over the WHOLE file: their raw text is never
+    stored and no column is converted afterwards. When a status casts doubt on a column, the
+    file is read again with every column as text and typed the usual way, which explains it.
+    """
+    kinds, sampled = _plan_typed(con, text, delimiter, names)
+    if kinds:
+        statuses = {n: _new_name("status") for n in kinds}
+        raw = _read(con, text, delimiter, names, label, kinds, statuses)
+        if raw is None:
+            return None
+        try:
+            checked = coerce.finish_read(con, table=raw.relation, kinds=kinds, statuses=statuses, rows=raw.loaded)
+            if checked is not None:
+                for status in statuses.values():
+                    con.execute("ALTER TABLE " + db.quote_ident(raw.relation) + " DROP COLUMN " + db.quote_ident(status))
+        except duckdb.Error:
+            raw.drop(con)
+            raise
+        if checked is not None:
+            raw.native_types = {n: sql_type for n, (sql_type, _) in checked.items()}
+            raw.native_tokens = {n: tokens for n, (_, tokens) in checked.items() if tokens}
+            raw.sampled = {n: plan for n, plan in sampled.items() if n not in kinds}
+            return raw
+        raw.drop(con)
+    return _read(con, text, delimiter, names, label, {}, {})
+
+
+def _plan_typed(
+    con: duckdb.DuckDBPyConnection, text: sniff.TextFile, delimiter: str, names: list[str]
+) -> tuple[dict[str, str], dict[str, coerce.Plan]]:
+    """Columns to convert while read, and every column's plan, from the file's first rows."""
+    q = db.quote_ident
+    if not db.fetch_scalar(con, "SELECT current_setting('preserve_insertion_order')"):
+        return {}, {}
+    sample = _new_name("sample")
+    try:
+        con.execute(
+            "CREATE TEMP TABLE " + q(sample) + " AS SELECT row_number() OVER () + 1 AS " + q(db.ROW)
+            + ", * FROM (SELECT * FROM read_csv(?, " + _READ_OPTIONS + ") LIMIT ?)",
+            [text.path, delimiter, {n: "VARCHAR" for n in names}, coerce.SAMPLE_ROWS],
+        )
+        return coerce.plan_on_read(con, sample=sample, columns=names)
+    except duckdb.Error:
+        return {}, {}
+    finally:
+        con.execute("DROP TABLE IF EXISTS " + q(sample))
+
+
+def _read(
+    con: duckdb.DuckDBPyConnection,
+    text: sniff.TextFile,
+    delimiter: str,
+    names: list[str],
+    label: str,
+    kinds: dict[str, str],
+    statuses: dict[str, str],
+) -> RawTable | None:
+    """Read with DuckDB, converting the ``kinds`` columns (each followed by its status column)."""
+    q = db.quote_ident
     table, rejects, scans = _new_name("stage"), _new_name("rejects"), _new_name("scans")
     raw = RawTable(relation=table, columns=names, originals=[], rows_in_file=0, objects=[("TABLE", table)])
+    select: list[str] = []
+    for n in names:
+        if n in kinds:
+            typed, status = coerce.read_expressions(n, kinds[n])
+            select += [typed + " AS " + q(n), status + " AS " + q(statuses[n])]
+        else:
+            select.append(q(n))
     sql = (
-        "CREATE TABLE " + db.quote_ident(table) + " AS SELECT NULL::BIGINT AS " + db.quote_ident(db.ROW)
-        + ", * FROM read_csv(?, " + _READ_OPTIONS + ", store_rejects = true, rejects_table = ?, rejects_scan = ?)"
+        "CREATE TABLE " + q(table) + " AS SELECT NULL::BIGINT AS " + q(db.ROW) + ", " + ", ".join(select)
+        + " FROM read_csv(?, " + _READ_OPTIONS + ", store_rejects = true, rejects_table = ?, rejects_scan = ?)"
     )
     columns = {n: "VARCHAR" for n in names}
     try:
@@ -263,14 +337,14 @@ def _duckdb_path(
         errors = db.fetch_all(
             con,
             "SELECT line, arg_min(error_type, column_idx), arg_min(csv_line, column_idx), "
-            "arg_min(error_message, column_idx) FROM " + db.quote_ident(rejects) + " GROUP BY line ORDER BY line",
+            "arg_min(error_message, column_idx) FROM " + q(rejects) + " GROUP BY line ORDER BY line",
         )
     except duckdb.Error as err:
         raw.drop(con)
         raise DataImportError(f"The file {label} could not be read as a table: {str(err).splitlines()[0]}") from err
     finally:
-        con.execute("DROP TABLE IF EXISTS " + db.quote_ident(rejects))
-        con.execute("DROP TABLE IF EXISTS " + db.quote_ident(scans))
+        con.execute("DROP TABLE IF EXISTS " + q(rejects))
+        con.execute("DROP TABLE IF EXISTS " + q(scans))
     if any(e[1] == "INVALID ENCODING" for e in errors) and text.encoding == "utf-8" and not text.temporary:
         raw.drop(con)
         raise _NotUtf8
@@ -279,8 +353,8 @@ def _duckdb_path(
     if not db.fetch_scalar(con, "SELECT current_setting('preserve_insertion_order')"):
         raw.drop(con)
         return None
-    con.execute("UPDATE " + db.quote_ident(table) + " SET " + db.quote_ident(db.ROW) + " = rowid + 2")
-    loaded = db.fetch_scalar(con, "SELECT count(*) FROM " + db.quote_ident(table))
+    con.execute("UPDATE " + q(table) + " SET " + q(db.ROW) + " = rowid + 2")
+    loaded = db.fetch_scalar(con, "SELECT count(*) FROM " + q(table))
     if text.lines - 1 != loaded + len(errors) or any("\n" in (e[2] or "").strip("\r\n") for e in errors):
         raw.drop(con)
         return None
@@ -299,90 +373,29 @@ def _duckdb_path(
             reason = _PLAIN_ERRORS.get(kind, (message or "it could not be read").rstrip("."))
             fixer.rejected.append(RejectedRow(int(line), reason, raw_line[:500]))
     if excluded:
-        _renumber(con, raw, excluded, fixes)
+        layout = [c for n in names for c in ([n, statuses[n]] if n in kinds else [n])]
+        _renumber(con, raw, excluded, fixes, layout=layout, select=select)
+    raw.loaded = loaded + len(fixes)
     raw.rows_in_file = loaded + len(fixes) + len(fixer.rejected)
     raw.rejected = fixer.rejected
     raw.repairs, raw.notes = fixer.report()
     return raw
 
 
-def _typed_read(
-    con: duckdb.DuckDBPyConnection, text: sniff.TextFile, delimiter: str, names: list[str]
-) -> RawTable | None:
-    """Fast path for well-formed files: plain number and ISO date columns are typed while read.
-
-    The first rows (:data:`coerce.SAMPLE_ROWS`) say which columns hold plain numbers or ISO
-    dates. The read converts those and gives each of their cells a status (read, missing
-    spelling, unreadable, leading zeros) that is counted over the WHOLE file, so the raw text
-    of these columns is never stored and no column is converted afterwards. ``None`` (nothing
-    left behind) when the file has any malformed line, records spanning lines, or a value the
-    conversion cannot vouch for: the all-text path then reads the file again and explains it.
-    """
-    q = db.quote_ident
-    if not db.fetch_scalar(con, "SELECT current_setting('preserve_insertion_order')"):
-        return None
-    columns = {n: "VARCHAR" for n in names}
-    sample = _new_name("sample")
-    try:
-        con.execute(
-            "CREATE TEMP TABLE " + q(sample) + " AS SELECT row_number() OVER () + 1 AS " + q(db.ROW)
-            + ", * FROM (SELECT * FROM read_csv(?, " + _READ_OPTIONS + ") LIMIT ?)",
-            [text.path, delimiter, columns, coerce.SAMPLE_ROWS],
-        )
-        kinds, sampled = coerce.plan_on_read(con, sample=sample, columns=names)
-    except duckdb.Error:
-        return None
-    finally:
-        con.execute("DROP TABLE IF EXISTS " + q(sample))
-    if not kinds:
-        return None
-    table, rejects, scans = _new_name("stage"), _new_name("rejects"), _new_name("scans")
-    statuses = {n: _new_name("status") for n in kinds}
-    select = ["NULL::BIGINT AS " + q(db.ROW)]
-    for n in names:
-        if n in kinds:
-            typed, status = coerce.read_expressions(n, kinds[n])
-            select += [typed + " AS " + q(n), status + " AS " + q(statuses[n])]
-        else:
-            select.append(q(n))
-    raw = RawTable(relation=table, columns=names, originals=[], rows_in_file=0, objects=[("TABLE", table)])
-    try:
-        con.execute(
-            "CREATE TABLE " + q(table) + " AS SELECT " + ", ".join(select) + " FROM read_csv(?, " + _READ_OPTIONS
-            + ", store_rejects = true, rejects_table = ?, rejects_scan = ?)",
-            [text.path, delimiter, columns, rejects, scans],
-        )
-        errors = db.fetch_scalar(con, "SELECT count(*) FROM " + q(rejects))
-        loaded = db.fetch_scalar(con, "SELECT count(*) FROM " + q(table))
-        if errors or text.lines - 1 != loaded:
-            raw.drop(con)
-            return None
-        # Rows keep file order (preserve_insertion_order): rowid is the record's position.
-        con.execute("UPDATE " + q(table) + " SET " + q(db.ROW) + " = rowid + 2")
-        checked = coerce.finish_read(con, table=table, kinds=kinds, statuses=statuses, rows=loaded)
-        if checked is None:
-            raw.drop(con)
-            return None
-        for status in statuses.values():
-            con.execute("ALTER TABLE " + q(table) + " DROP COLUMN " + q(status))
-    except duckdb.Error:
-        raw.drop(con)
-        return None
-    finally:
-        con.execute("DROP TABLE IF EXISTS " + q(rejects))
-        con.execute("DROP TABLE IF EXISTS " + q(scans))
-    raw.rows_in_file = loaded
-    raw.native_types = {n: sql_type for n, (sql_type, _) in checked.items()}
-    raw.native_tokens = {n: tokens for n, (_, tokens) in checked.items() if tokens}
-    raw.sampled = {n: plan for n, plan in sampled.items() if n not in kinds}
-    return raw
-
-
-def _renumber(con: duckdb.DuckDBPyConnection, raw: RawTable, excluded: list[int], fixes: list[tuple]) -> None:
+def _renumber(
+    con: duckdb.DuckDBPyConnection,
+    raw: RawTable,
+    excluded: list[int],
+    fixes: list[tuple],
+    *,
+    layout: list[str],
+    select: list[str],
+) -> None:
     """Give loaded rows their true line numbers around the set-aside lines, and add repaired lines.
 
     Row ``k`` (1-based, in file order) of DuckDB's output sits on line ``k + 1`` plus the
-    number of set-aside lines before it.
+    number of set-aside lines before it. ``layout`` names the staging table's columns after
+    ``_row``; ``select`` makes them from the repaired lines' text, as the read did.
     """
     shifts, fixed, table = _new_name("shifts"), _new_name("fixed"), _new_name("stage")
     con.execute("CREATE TEMP TABLE " + db.quote_ident(shifts) + " (k BIGINT, cum BIGINT)")
@@ -396,12 +409,12 @@ def _renumber(con: duckdb.DuckDBPyConnection, raw: RawTable, excluded: list[int]
             marks = ", ".join(["?"] * (len(raw.columns) + 1))
             con.executemany("INSERT INTO " + db.quote_ident(fixed) + " VALUES (" + marks + ")", fixes)
         row = db.quote_ident(db.ROW)
-        cols = ", ".join("r." + db.quote_ident(n) for n in raw.columns)
+        cols = ", ".join("r." + db.quote_ident(n) for n in layout)
         con.execute(
             "CREATE TABLE " + db.quote_ident(table) + " AS SELECT * FROM (SELECT r." + row + " + coalesce(s.cum, 0) AS "
             + row + ", " + cols + " FROM " + db.quote_ident(raw.relation) + " r ASOF LEFT JOIN "
-            + db.quote_ident(shifts) + " s ON r." + row + " >= s.k UNION ALL SELECT * FROM " + db.quote_ident(fixed)
-            + ") ORDER BY " + row
+            + db.quote_ident(shifts) + " s ON r." + row + " >= s.k UNION ALL SELECT " + row + ", " + ", ".join(select)
+            + " FROM " + db.quote_ident(fixed) + ") ORDER BY " + row
         )
     finally:
         con.execute("DROP TABLE IF EXISTS " + db.quote_ident(shifts))
