@@ -72,9 +72,10 @@ table_tab, roi_tab, ltv_tab, channel_tab = st.tabs(
 )
 with table_tab:
     all_figures = st.toggle("Show all figures (order value, frequency, tenure, profit so far)", key=ui.ALL_FIGURES)
+    metrics = economics.METRICS if all_figures else ui.MAIN_TABLE_METRICS
     shown = economics.format_table(economics.with_total(result), columns=result.columns, names=ws.segment_names,
-                                   metrics=economics.METRICS if all_figures else ui.MAIN_TABLE_METRICS)
-    st.dataframe(shown, hide_index=True, width="stretch")
+                                   metrics=metrics)
+    st.dataframe(shown, hide_index=True, width="stretch", column_config=ui.table_columns(metrics))
     st.download_button("Download all figures (CSV)", to_safe_csv(ui.export_frame(ws, result=result)),
                        file_name="segment_roi.csv", mime="text/csv")
     for note in result.notes:
@@ -88,7 +89,8 @@ with ltv_tab:
 with channel_tab:
     st.plotly_chart(roi_charts.roi_heatmap(ui.named(ws, frame=result.by_channel)), width="stretch")
     st.dataframe(economics.format_table(result.by_channel, columns=result.columns, names=ws.segment_names,
-                                        metrics=ui.CHANNEL_TABLE_METRICS), hide_index=True, width="stretch")
+                                        metrics=ui.CHANNEL_TABLE_METRICS), hide_index=True, width="stretch",
+                 column_config=ui.table_columns(ui.CHANNEL_TABLE_METRICS))
 with st.expander("How each figure is worked out"):
     st.markdown(ui.DEFINITIONS)
 

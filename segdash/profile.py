@@ -28,7 +28,7 @@ import math
 import re
 import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import combinations
 from typing import Any
 
@@ -248,6 +248,47 @@ def profile_attributes(roles: dict[str, str], types: dict[str, str]) -> list[Att
     return attributes
 
 
+def flag_attributes(con: duckdb.DuckDBPyConnection, attributes: list[Attribute]) -> list[Attribute]:
+    """Numbers whose only values are 0 and 1 (Telco's ``SeniorCitizen``) become yes/no attributes.
+
+    A 0/1 column is a flag, not a quantity: "16% senior citizen (2.1x average)" says more than
+    "Senior citizen 0.16 (overall 0.08)", and a segment is "Senior citizen", not "High senior
+    citizen". One aggregate query over ``customers`` checks every number at once; the flag is then
+    profiled exactly like a boolean column (1 = yes).
+
+    Parameters
+    ----------
+    con
+        Workspace connection holding ``customers``.
+    attributes
+        Output of :func:`profile_attributes`.
+
+    Returns
+    -------
+    list[Attribute]
+        The same attributes, in the same order; numbers holding both 0 and 1 and nothing else
+        (missing values aside) have kind :data:`BOOLEAN`.
+    """
+    numbers = [a for a in attributes if a.kind == NUMBER]
+    if not numbers:
+        return attributes
+    customers = db.backend(con).table(db.TABLE)
+    metrics: dict[str, Any] = {}
+    for i, attribute in enumerate(numbers):
+        column = customers[attribute.name].cast("float64")
+        metrics[f"n{i}"] = column.count()
+        metrics[f"f{i}"] = column.isin([0.0, 1.0]).cast("int64").sum()
+        metrics[f"lo{i}"] = column.min()
+        metrics[f"hi{i}"] = column.max()
+    row = customers.aggregate(**metrics).execute().iloc[0]
+    flags = {
+        attribute.name for i, attribute in enumerate(numbers)
+        if int(row[f"n{i}"]) > 0 and int(row[f"f{i}"]) == int(row[f"n{i}"])
+        and float(row[f"lo{i}"]) == 0.0 and float(row[f"hi{i}"]) == 1.0
+    }
+    return [replace(a, kind=BOOLEAN) if a.name in flags else a for a in attributes]
+
+
 def _joined(con: duckdb.DuckDBPyConnection) -> Any:
     backend = db.backend(con)
     customers = backend.table(db.TABLE)
@@ -347,7 +388,10 @@ def segment_aggregates(
         metrics[f"median{i}"] = expr.median()
         metrics[f"sd{i}"] = expr.std()
     for i, attribute in enumerate(categorical):
-        metrics[f"h{i}"] = _histogram(table[attribute.name].cast("string"))
+        column = table[attribute.name]
+        if attribute.kind == BOOLEAN:  # a 0/1 number flag reads as true/false, like a boolean column
+            column = column.cast("boolean")
+        metrics[f"h{i}"] = _histogram(column.cast("string"))
     grouped = table.group_by("segment").aggregate(**metrics).execute()
     grouped["segment"] = grouped["segment"].astype(str)
     numbers = pd.DataFrame(columns=["segment", "attribute", "n", "missing", "mean", "median", "sd"])
@@ -615,8 +659,8 @@ def describe_trait(trait: pd.Series | dict, *, percentiles: np.ndarray | None = 
         return f"{label} {format_number(seg)} (overall {format_number(overall)})"
     share, lift = format_share(seg), format_lift(trait["lift"])
     value = str(trait["value"])
-    if kind == BOOLEAN:
-        return f"{share} {label.lower()} ({lift} average)"
+    if kind == BOOLEAN:  # "16% senior citizen (2.1x average)", also for a 0/1 column "SeniorCitizen"
+        return f"{share} {_name_words(label)} ({lift} average)"
     if role == "service_channel":
         return f"{share} prefer {_lower_first(value)} support ({lift} average)"
     if role == "acquisition_channel":
@@ -744,8 +788,9 @@ def trait_word(trait: pd.Series | dict) -> str:
         if role == "revenue":
             return "Big spenders" if up else "Light spenders"
         return f"{'High' if up else 'Low'} {_name_words(name)}"
-    if kind == BOOLEAN:
-        return humanize(name) if up else f"Not {humanize(name).lower()}"
+    if kind == BOOLEAN:  # "Senior citizen" / "Not senior citizen", as yes/no text columns read
+        words = _name_words(name)
+        return words[:1].upper() + words[1:] if up else f"Not {words}"
     value = str(trait["value"])
     if role == "service_channel":
         return f"{value} support"
@@ -869,7 +914,7 @@ def name_segments(con: duckdb.DuckDBPyConnection, *, roles: dict[str, str], type
     dict[str, str]
         Segment label -> name, e.g. ``"Older · High income · Phone support"``.
     """
-    attributes = profile_attributes(roles, types)
+    attributes = flag_attributes(con, profile_attributes(roles, types))
     sizes = segment_sizes(con)
     segments = list(sizes["segment"])
     numbers, counts = segment_aggregates(con, attributes=attributes)
@@ -1449,7 +1494,7 @@ def build_profile(
     -------
     Profile
     """
-    attributes = profile_attributes(roles, types)
+    attributes = flag_attributes(con, profile_attributes(roles, types))
     sizes = segment_sizes(con)
     segments = list(sizes["segment"])
     size_map = dict(zip(segments, sizes["customers"].astype(int), strict=True))

@@ -236,3 +236,40 @@ def test_leading_zeros_far_down_send_the_file_back_to_the_text_path(
     assert fast == text
     zip_column = next(c for c in fast[0] if c[0] == "zip")
     assert zip_column[1] == "text" and "leading zeros" in zip_column[3]
+
+
+@pytest.mark.parametrize("size", [50, 120_000])  # small, and big enough for DuckDB's parallel read
+@pytest.mark.parametrize("blank_and_trimmed", [False, True])  # False: DuckDB's reader; True: the Python one
+def test_set_aside_and_repaired_lines_keep_every_line_number(tmp_path: Path, size: int, blank_and_trimmed: bool) -> None:
+    # Each record carries its own line number, so every loaded row can be checked against _row.
+    # Padded (short) and rejected (too long) lines, with blank and trimmed (trailing delimiters)
+    # ones in the second case, are scattered, including right after the header and on the last line.
+    from segdash.preview import preview_rows
+
+    lines = ["line,amount,day"]
+    odd = {2: "short", size // 3: "long", size // 2: "short", size - 1: "long", size: "short"}
+    if blank_and_trimmed:
+        odd |= {3: "blank", size // 2 + 1: "trim"}
+    for line in range(2, size + 1):
+        kind = odd.get(line)
+        if kind == "short":
+            lines.append(f"{line},{line * 2}")
+        elif kind == "trim":
+            lines.append(f"{line},{line * 2},2024-01-02,,")
+        elif kind == "blank":
+            lines.append("")
+        elif kind == "long":
+            lines.append(f"{line},{line * 2},2024-01-02,extra")
+        else:
+            lines.append(f"{line},{line * 2},2024-01-{line % 28 + 1:02d}")
+    con = db.connect()
+    result = import_file(con, _write(tmp_path, "odd.csv", "\n".join(lines) + "\n"))
+    rows = con.execute("SELECT _row, line, amount FROM customers ORDER BY _row").fetchall()
+    assert result.rows_in_file == result.rows_loaded + result.rows_rejected
+    assert [r.line for r in result.rejected] == sorted(n for n, k in odd.items() if k == "long")
+    expected = [n for n in range(2, size + 1) if odd.get(n) not in ("blank", "long")]
+    assert [r[0] for r in rows] == expected
+    assert all(r[0] == r[1] and r[2] == 2 * r[1] for r in rows), "every row keeps its own line number"
+    assert any("fewer values" in r for r in result.repairs)
+    assert list(preview_rows(con, limit=3).index) == expected[:3]
+    assert con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name LIKE '_segdash%'").fetchone()[0] == 0

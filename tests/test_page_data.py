@@ -261,3 +261,21 @@ def test_order_lines_file_points_to_rfm_and_customer_file_does_not(make_app) -> 
     customers.run()
     assert not customers.exception
     assert not any("order lines" in text for text in _texts(customers.info))
+
+
+def test_column_details_toggle_keeps_the_table_whole(make_app) -> None:
+    from pandas.testing import assert_frame_equal
+
+    from segdash import preview
+    from segdash.ui import data as data_ui
+
+    at = make_app()
+    at.run()
+    # the short table shows a subset of the columns; the editor always holds them all (roles still edit)
+    assert set(data_ui.MAIN_OVERVIEW_COLUMNS) < set(preview.OVERVIEW_COLUMNS)
+    assert "role" in data_ui.MAIN_OVERVIEW_COLUMNS
+    assert at.toggle(key=state.COLUMN_DETAILS).value is False
+    before = at.data_editor[0].value
+    at.toggle(key=state.COLUMN_DETAILS).set_value(True).run()
+    assert not at.exception
+    assert_frame_equal(at.data_editor[0].value, before)

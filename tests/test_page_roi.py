@@ -178,3 +178,15 @@ def test_user_text_is_shown_literally(make_app: Callable[..., object], tmp_path:
     assert sentences and all("<b>" not in s for s in sentences)
     assert any(r"\<b\>x\</b\>" in s or r"\=1+1" in s for s in sentences)
     assert any(r"'Cost (k\$)'" in c.value for c in at.caption)  # a "$" does not start LaTeX
+
+
+def test_table_headers_are_short_with_full_names_as_tooltips() -> None:
+    from segdash import economics
+
+    config = ui.table_columns(economics.METRICS)
+    assert set(config) == {economics.HEADERS[key] for key in ("segment", "channel", *economics.METRICS)}
+    for key in economics.METRICS:
+        column = config[economics.HEADERS[key]]
+        assert len(column["label"]) <= 12 and column["help"]
+        assert column["width"] == "small"
+    assert config["CAC (cost per customer)"]["label"] == "CAC"

@@ -535,3 +535,38 @@ def test_yes_no_traits_say_what_was_answered():
     assert prof.short_label(trait) == "No online backup"
     assert prof.yes_no_words("Partner", "Yes") == "Partner"
     assert prof.yes_no_words("Contract", "Month-to-month") is None
+
+
+def test_zero_one_number_is_profiled_as_a_yes_no_flag():
+    # A: 2 of 4 are senior citizens (50%); B: 0 of 6.  Overall 2 of 10 = 20%, so A's lift is 2.5x
+    # and its standardised difference (0.5 - 0.2) / sqrt(0.2 * 0.8) = 0.75; B's is -0.2 / 0.4 = -0.5.
+    con = db.connect()
+    frame = pd.DataFrame({
+        "customerID": [f"c{i}" for i in range(10)],
+        "SeniorCitizen": [1, 1, 0, 0, 0, 0, 0, 0, 0, 0],
+        "visits": [0, 1, 2, 0, 1, 2, 0, 1, 2, 0],  # 0/1/2: a number, not a flag
+        "zeros": [0] * 10,  # only 0: says nothing, stays a number
+    })
+    load(con, frame, ["A"] * 4 + ["B"] * 6)
+    roles = {"customerID": "id", "SeniorCitizen": "demographic", "visits": "behavioral", "zeros": "other"}
+    types = {"customerID": "text", "SeniorCitizen": "number", "visits": "number", "zeros": "number"}
+
+    kinds = {a.name: a.kind for a in prof.flag_attributes(con, prof.profile_attributes(roles, types))}
+    assert kinds == {"SeniorCitizen": "boolean", "visits": "number", "zeros": "number"}
+
+    profile = prof.build_profile(con, roles=roles, types=types)
+    senior = trait(profile.traits, "A", "SeniorCitizen")
+    assert senior["value"] == "yes"
+    assert senior["segment_value"] == pytest.approx(0.5)
+    assert senior["overall_value"] == pytest.approx(0.2)
+    assert senior["lift"] == pytest.approx(2.5)
+    assert senior["std_diff"] == pytest.approx(0.75)
+    assert trait(profile.traits, "B", "SeniorCitizen")["std_diff"] == pytest.approx(-0.5)
+    top = profile.top_traits[profile.top_traits["attribute"] == "SeniorCitizen"].set_index("segment")
+    assert top.loc["A", "text"] == "50% senior citizen (2.5x average)"
+    assert top.loc["B", "text"] == "0% senior citizen (0.0x average)"
+    assert profile.names["A"] == "Senior citizen"
+    assert profile.names["B"] == "Not senior citizen"
+    assert not any("High" in name for name in profile.names.values())
+    assert prof.name_segments(con, roles=roles, types=types) == profile.names
+    assert profile.tests.set_index("attribute").loc["SeniorCitizen", "test"] == "Chi-square"

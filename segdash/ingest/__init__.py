@@ -81,8 +81,9 @@ def import_file(
         if kind == "xlsx":
             coerced.notes = [n.replace(" on line ", " on row ") for n in coerced.notes]
         _swap(con, raw.relation)
-    except duckdb.Error as err:
-        raise DataImportError(f"{shown} could not be imported: {str(err).splitlines()[0]}") from err
+    except (duckdb.Error, OSError, UnicodeError) as err:
+        # The reader's own failures (not a bad line): its text goes to the log via ``from err``.
+        raise DataImportError(_read_failure(shown, kind, err)) from err
     finally:
         if raw is not None:
             raw.drop(con)
@@ -110,6 +111,44 @@ def import_file(
         )
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _read_failure(shown: str, kind: str, err: BaseException) -> str:
+    """One plain sentence for a failure of the reader itself (DuckDB, the disk, decoding)."""
+    if isinstance(err, PermissionError):
+        return (
+            f"The file {shown} could not be read because access to it was refused; close it in any other "
+            "program or copy it to a folder you own, then import it again."
+        )
+    if isinstance(err, (OSError, duckdb.IOException)):
+        return (
+            f"The file {shown} could not be read from disk; it may have been moved, deleted or still be "
+            "copying, so check that it is there and complete, then import it again."
+        )
+    if isinstance(err, duckdb.OutOfMemoryException):
+        return (
+            f"The file {shown} is too large to import in the memory available; split it into smaller "
+            "files and import them one at a time."
+        )
+    if isinstance(err, UnicodeError):
+        return (
+            f"The file {shown} holds characters that could not be read as text; save it again as CSV "
+            "(UTF-8) and import the new file."
+        )
+    if kind == "parquet":
+        return (
+            f"The file {shown} looks like Parquet but could not be read; it may be damaged or incomplete, "
+            "so export it again and import the new file."
+        )
+    if kind == "xlsx":
+        return (
+            f"The workbook {shown} could not be read; open it in Excel, save it again as .xlsx "
+            "and import the new file."
+        )
+    return (
+        f"The file {shown} could not be read as a table (for example it mixes line endings or is cut off); "
+        "open it in Excel or a text editor, save it again as CSV and import the new file."
+    )
 
 
 def _load_raw(con: duckdb.DuckDBPyConnection, path: str | os.PathLike[str], kind: str, sheet: str | None) -> RawTable:

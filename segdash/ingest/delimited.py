@@ -339,9 +339,9 @@ def _read(
             "SELECT line, arg_min(error_type, column_idx), arg_min(csv_line, column_idx), "
             "arg_min(error_message, column_idx) FROM " + q(rejects) + " GROUP BY line ORDER BY line",
         )
-    except duckdb.Error as err:
+    except duckdb.Error:
         raw.drop(con)
-        raise DataImportError(f"The file {label} could not be read as a table: {str(err).splitlines()[0]}") from err
+        raise  # import_file turns the reader's own failure into one plain sentence
     finally:
         con.execute("DROP TABLE IF EXISTS " + q(rejects))
         con.execute("DROP TABLE IF EXISTS " + q(scans))
@@ -396,32 +396,36 @@ def _renumber(
     Row ``k`` (1-based, in file order) of DuckDB's output sits on line ``k + 1`` plus the
     number of set-aside lines before it. ``layout`` names the staging table's columns after
     ``_row``; ``select`` makes them from the repaired lines' text, as the read did.
+
+    The table is changed in place: only the ``_row`` of rows after the first set-aside line
+    is rewritten, and repaired lines are appended (every reader orders by ``_row``). Copying
+    and sorting the whole table here made one bad line in a big file cost several times the
+    file's size in memory.
     """
-    shifts, fixed, table = _new_name("shifts"), _new_name("fixed"), _new_name("stage")
-    con.execute("CREATE TEMP TABLE " + db.quote_ident(shifts) + " (k BIGINT, cum BIGINT)")
+    q = db.quote_ident
+    shifts, fixed, table, row = _new_name("shifts"), _new_name("fixed"), q(raw.relation), q(db.ROW)
+    con.execute("CREATE TEMP TABLE " + q(shifts) + " (k BIGINT, cum BIGINT)")
     try:
         steps: dict[int, int] = {}
         for j, line in enumerate(excluded, start=1):
             steps[line - j + 1] = j
-        con.executemany("INSERT INTO " + db.quote_ident(shifts) + " VALUES (?, ?)", list(steps.items()))
-        _create_text_table(con, fixed, raw.columns, temp=True)
-        if fixes:
-            marks = ", ".join(["?"] * (len(raw.columns) + 1))
-            con.executemany("INSERT INTO " + db.quote_ident(fixed) + " VALUES (" + marks + ")", fixes)
-        row = db.quote_ident(db.ROW)
-        cols = ", ".join("r." + db.quote_ident(n) for n in layout)
+        con.executemany("INSERT INTO " + q(shifts) + " VALUES (?, ?)", list(steps.items()))
         con.execute(
-            "CREATE TABLE " + db.quote_ident(table) + " AS SELECT * FROM (SELECT r." + row + " + coalesce(s.cum, 0) AS "
-            + row + ", " + cols + " FROM " + db.quote_ident(raw.relation) + " r ASOF LEFT JOIN "
-            + db.quote_ident(shifts) + " s ON r." + row + " >= s.k UNION ALL SELECT " + row + ", " + ", ".join(select)
-            + " FROM " + db.quote_ident(fixed) + ") ORDER BY " + row
+            "UPDATE " + table + " SET " + row + " = " + table + "." + row + " + moved.cum FROM (SELECT r." + row
+            + " AS old, s.cum FROM " + table + " r ASOF JOIN " + q(shifts) + " s ON r." + row + " >= s.k) moved WHERE "
+            + table + "." + row + " = moved.old"
         )
+        if fixes:
+            _create_text_table(con, fixed, raw.columns, temp=True)
+            marks = ", ".join(["?"] * (len(raw.columns) + 1))
+            con.executemany("INSERT INTO " + q(fixed) + " VALUES (" + marks + ")", fixes)
+            con.execute(
+                "INSERT INTO " + table + " (" + ", ".join([row, *(q(n) for n in layout)]) + ") SELECT " + row + ", "
+                + ", ".join(select) + " FROM " + q(fixed)
+            )
     finally:
-        con.execute("DROP TABLE IF EXISTS " + db.quote_ident(shifts))
-        con.execute("DROP TABLE IF EXISTS " + db.quote_ident(fixed))
-    con.execute("DROP TABLE IF EXISTS " + db.quote_ident(raw.relation))
-    raw.relation = table
-    raw.objects = [("TABLE", table)]
+        con.execute("DROP TABLE IF EXISTS " + q(shifts))
+        con.execute("DROP TABLE IF EXISTS " + q(fixed))
 
 
 def _create_text_table(con: duckdb.DuckDBPyConnection, table: str, names: list[str], *, temp: bool = False) -> None:

@@ -446,6 +446,10 @@ def _profile(ws: Workspace) -> pd.DataFrame:
     return profile
 
 
+#: Columns of the Columns table shown unless "Show all column details" is on (they fit 1440 px).
+MAIN_OVERVIEW_COLUMNS = ("name", "role", "used_for", "summary", "histogram", "missing_pct")
+
+
 def column_roles(ws: Workspace) -> None:
     """The column table: one row per column, the role editable (saved with ``ws.set_role``).
 
@@ -465,6 +469,8 @@ def column_roles(ws: Workspace) -> None:
         notes={column.name: column.note for column in ws.imported.columns},
         show_personal=bool(st.session_state.get(state.SHOW_PII, False)),
     )
+    details = st.toggle("Show all column details (type, distinct values, how it was read)",
+                        key=state.COLUMN_DETAILS)
     edited = st.data_editor(
         overview,
         key=state.ROLE_EDITOR,
@@ -472,6 +478,8 @@ def column_roles(ws: Workspace) -> None:
         width="stretch",
         height=min(TABLE_ROW_PX * (len(overview) + 1) + 3, 36 * TABLE_ROW_PX),
         disabled=[c for c in preview.OVERVIEW_COLUMNS if c != "role"],
+        # the main columns fit a 1440 px screen; the rest only when asked for
+        column_order=preview.OVERVIEW_COLUMNS if details else MAIN_OVERVIEW_COLUMNS,
         column_config={
             "name": st.column_config.TextColumn("Column", pinned=True, width=140),
             "type": st.column_config.TextColumn("Type", width=70),
@@ -479,13 +487,14 @@ def column_roles(ws: Workspace) -> None:
                 "Role ✎", options=list(ROLE_LABELS.values()), required=True, width=145,
                 help="Click to change how segdash uses this column.",
             ),
-            "used_for": st.column_config.TextColumn("Used for", width=230),
+            "used_for": st.column_config.TextColumn("Used for", width=225,
+                                                    help="Whether segdash builds segments and profiles from it"),
             "missing_pct": st.column_config.NumberColumn("Missing", format="%.1f%%", width=70,
                                                          help="Share of rows with no value"),
             "distinct": st.column_config.NumberColumn("Distinct", format="localized", width=75,
                                                       help="How many different values"),
             "histogram": st.column_config.BarChartColumn("Distribution", y_min=0, width=90),
-            "summary": st.column_config.TextColumn("Summary", width=290),
+            "summary": st.column_config.TextColumn("Summary", width=255),
             "note": st.column_config.TextColumn("How it was read", width="medium"),
         },
     )

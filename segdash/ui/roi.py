@@ -455,6 +455,49 @@ ALL_FIGURES = PREFIX + "all_figures"
 CHANNEL_TABLE_METRICS = ("customers", "spend", "cac", "revenue", "predicted_ltv", "ltv_to_cac", "roi",
                          "payback_months")
 
+#: Short header and tooltip per metric, so the per-segment tables fit a laptop screen (1440 px)
+#: without sideways scrolling. The frame keeps the full :data:`segdash.economics.HEADERS` names.
+SHORT_HEADERS = {
+    "channel": ("Channel", "Acquisition channel"),
+    "customers": ("Customers", "Customers in the segment"),
+    "spend": ("Spend", "Acquisition spend: what was spent to win these customers"),
+    "cac": ("CAC", "Customer acquisition cost = acquisition spend ÷ customers"),
+    "revenue": ("Revenue", "Revenue from these customers so far"),
+    "gross_profit": ("Gross profit", "Gross profit = revenue × gross margin"),
+    "orders": ("Orders", "Orders placed so far"),
+    "aov": ("AOV", "Average order value = revenue ÷ orders"),
+    "frequency": ("Orders/yr", "Orders per customer per year"),
+    "tenure_months": ("Months", "Months as customer (average)"),
+    "historic_ltv": ("Profit/cust.", "Gross profit per customer so far (historic lifetime value)"),
+    "predicted_ltv": ("Pred. LTV", "Predicted lifetime value per customer (gross profit over the expected lifetime)"),
+    "ltv_to_cac": ("LTV:CAC", "Predicted lifetime value ÷ CAC; 3 : 1 or better is the usual target"),
+    "roi": ("ROI", "ROI to date = (gross profit − acquisition spend) ÷ acquisition spend"),
+    "payback_months": ("Payback", "Payback in months = CAC ÷ gross profit per customer per month"),
+}
+
+
+def table_columns(metrics: tuple[str, ...] | list[str]) -> dict[str, Any]:
+    """``st.column_config`` for a table of :func:`segdash.economics.format_table`: short headers, compact widths.
+
+    Parameters
+    ----------
+    metrics
+        The metrics the table shows.
+
+    Returns
+    -------
+    dict
+        Full header (the frame's column name) -> column config with a short label and a tooltip.
+    """
+    config: dict[str, Any] = {
+        economics.HEADERS["segment"]: st.column_config.TextColumn("Segment", width="medium", pinned=True),
+    }
+    for key in ("channel", *metrics):
+        label, help_text = SHORT_HEADERS[key]
+        config[economics.HEADERS[key]] = st.column_config.TextColumn(label, help=help_text, width="small")
+    return config
+
+
 DEFINITIONS = """
 - **CAC (customer acquisition cost)** = acquisition spend ÷ customers. With spend entered per channel,
   each channel's spend is shared equally among the customers that channel acquired.

@@ -38,6 +38,8 @@ FOLDER_FORM = "segdash.data.folder_form"
 SHEET_PICK = "segdash.data.sheet"
 ROLE_EDITOR = "segdash.data.role_editor"
 SHOW_PII = "segdash.data.show_pii"
+#: Data page: show every column of the Columns table (type, distinct values, how it was read).
+COLUMN_DETAILS = "segdash.data.column_details"
 
 
 def workspace() -> Workspace:
