@@ -47,6 +47,7 @@ import pandas as pd
 
 from segdash import db
 from segdash.db import ROW, TABLE
+from segdash.schema import is_modelling_role
 
 #: Above this many rows, profiles use approximate distinct counts (HyperLogLog).
 EXACT_LIMIT = 200_000
@@ -655,3 +656,69 @@ def _top_counts(expr: Any, name: str) -> dict[Any, int]:
         .execute()
     )
     return dict(zip(top["value"], top["rows"].astype(int), strict=True))
+
+
+# -- the columns RFM and the economics read ------------------------------------------------------
+_ORDERS_EXACT = re.compile(r"^(orders?|frequency|purchases|numorders|ordercount|transactions|visits)$")
+_ORDERS_LOOSE = re.compile(r"orders?|frequency|purchases|transactions|visits")
+_NOT_ORDERS = re.compile(r"value|spend|amount")
+_SPEND = re.compile(r"spend|revenue|monetary|sales|amount|value|total")
+
+
+def _squashed(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", str(name).lower())
+
+
+def _modelling_numbers(roles: dict[str, str], types: dict[str, str]) -> list[str]:
+    return [c for c, kind in types.items() if kind == "number" and is_modelling_role(roles.get(c, "other"))]
+
+
+def guess_orders_column(roles: dict[str, str], types: dict[str, str]) -> str | None:
+    """The number column counting each customer's orders, or ``None``.
+
+    Behavioral columns are tried first; a name that is exactly "orders", "purchases", "frequency"...
+    wins over one that only contains such a word, and names about money ("order value") never count.
+    Used by RFM (frequency) and by the economics (purchase frequency), so both read the same column.
+
+    Parameters
+    ----------
+    roles
+        Column -> role.
+    types
+        Column -> type.
+
+    Returns
+    -------
+    str or None
+    """
+    numbers = _modelling_numbers(roles, types)
+    ordered = [c for c in numbers if roles.get(c) == "behavioral"] + [
+        c for c in numbers if roles.get(c) != "behavioral"
+    ]
+    for pattern in (_ORDERS_EXACT, _ORDERS_LOOSE):
+        for column in ordered:
+            name = _squashed(column)
+            if pattern.search(name) and not _NOT_ORDERS.search(name):
+                return column
+    return None
+
+
+def guess_spend_column(roles: dict[str, str], types: dict[str, str]) -> str | None:
+    """The number column with each customer's spend to date, among the revenue columns, or ``None``.
+
+    A revenue column named like spend, sales, amount or total wins; otherwise the first revenue
+    column. Only columns whose role is revenue count (so "Spending Score (1-100)" is never money).
+
+    Parameters
+    ----------
+    roles
+        Column -> role.
+    types
+        Column -> type.
+
+    Returns
+    -------
+    str or None
+    """
+    revenue = [c for c in _modelling_numbers(roles, types) if roles.get(c) == "revenue"]
+    return next((c for c in revenue if _SPEND.search(_squashed(c))), revenue[0] if revenue else None)

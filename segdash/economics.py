@@ -54,6 +54,7 @@ import numpy as np
 import pandas as pd
 
 from segdash import db
+from segdash.columns import guess_orders_column, guess_spend_column
 from segdash.errors import EconomicsError
 
 #: Default gross margin (share of revenue left after the cost of goods).
@@ -130,7 +131,6 @@ HEADERS = {
 _MONEY = {"spend", "cac", "revenue", "gross_profit", "aov", "historic_ltv", "predicted_ltv"}
 _TOTAL_MONEY = {"spend", "revenue", "gross_profit"}
 _NAME_HINTS = {
-    "orders": ("order", "frequency", "purchases", "transactions", "visits", "num_purchase"),
     "signup": ("signup", "sign_up", "sign-up", "joined", "join_date", "registration", "registered",
                "created", "first_purchase", "acquired", "acquisition_date", "since", "start"),
 }
@@ -297,15 +297,14 @@ def suggest_columns(roles: Mapping[str, str], *, types: Mapping[str, str]) -> Ec
         return candidates[0] if candidates else None
 
     channel = next((c for c, r in roles.items() if r == "acquisition_channel" and types.get(c) != "number"), None)
-    orders = first("behavioral", "number", _NAME_HINTS["orders"], avoid=("value", "spend", "amount"))
     signup = first("date", "date", _NAME_HINTS["signup"], avoid=("last",))
     if signup is None:
         signup = first("date", "date", ("",), avoid=("last", "recent", "churn", "end"))
     return EconomicsColumns(
         channel=channel,
         cost=first("acquisition_cost", "number"),
-        revenue=first("revenue", "number"),
-        orders=orders,
+        revenue=guess_spend_column(dict(roles), dict(types)),
+        orders=guess_orders_column(dict(roles), dict(types)),
         signup=signup,
     )
 

@@ -421,3 +421,25 @@ def test_years_and_numeric_ids_are_shown_without_thousands_separators():
     assert columns.is_year_like("Year_Birth", low=1893, high=1996)
     assert not columns.is_year_like("Income", low=1900, high=2000)
     assert not columns.is_year_like("birth_year", low=1990.5, high=2000)
+
+
+def test_rfm_and_economics_read_the_same_orders_and_spend_columns() -> None:
+    from segdash import economics
+    from segdash.columns import guess_orders_column, guess_spend_column
+    from segdash.segment.rfm import suggest_rfm_columns
+
+    roles = {"id": "id", "avg_order_value": "behavioral", "NumWebPurchases": "behavioral", "orders": "behavioral",
+             "Spending Score (1-100)": "behavioral", "MonthlyCharges": "revenue", "TotalCharges": "revenue",
+             "last_purchase": "behavioral"}
+    types = {"id": "text", "avg_order_value": "number", "NumWebPurchases": "number", "orders": "number",
+             "Spending Score (1-100)": "number", "MonthlyCharges": "number", "TotalCharges": "number",
+             "last_purchase": "date"}
+    # exact "orders" beats a name that only contains "purchases"; "order value" is money, not orders
+    assert guess_orders_column(roles, types) == "orders"
+    # a revenue column named "total..." beats the first revenue column; the spending score is no money
+    assert guess_spend_column(roles, types) == "TotalCharges"
+    rfm = suggest_rfm_columns(roles, types)
+    money = economics.suggest_columns(roles, types=types)
+    assert (rfm["frequency"], rfm["monetary"]) == (money.orders, money.revenue) == ("orders", "TotalCharges")
+    # Mall-like file: no revenue column at all, so nothing is taken as spend
+    assert guess_spend_column({"Spending Score (1-100)": "behavioral"}, {"Spending Score (1-100)": "number"}) is None

@@ -190,7 +190,7 @@ def _load(con: duckdb.DuckDBPyConnection, path: str | os.PathLike[str], name: st
                 delimiter, header = sniff.sniff_delimiter(head)
         source = extra or text
         names, renames = unique_names(header)
-        raw = _duckdb_path(con, source, delimiter, names, name) or _python_path(con, source, delimiter, names, name)
+        raw = _duckdb_path(con, source, delimiter, names) or _python_path(con, source, delimiter, names, name)
         raw.originals = list(header)
         raw.repairs = [*repairs, *renames, *raw.repairs]
         raw.encoding = text.encoding
@@ -253,7 +253,7 @@ def _new_name(kind: str) -> str:
 
 
 def _duckdb_path(
-    con: duckdb.DuckDBPyConnection, text: sniff.TextFile, delimiter: str, names: list[str], label: str
+    con: duckdb.DuckDBPyConnection, text: sniff.TextFile, delimiter: str, names: list[str]
 ) -> RawTable | None:
     """DuckDB's reader; ``None`` when records and lines do not match one to one.
 
@@ -266,7 +266,7 @@ def _duckdb_path(
     kinds, sampled = _plan_typed(con, text, delimiter, names)
     if kinds:
         statuses = {n: _new_name("status") for n in kinds}
-        raw = _read(con, text, delimiter, names, label, kinds, statuses)
+        raw = _read(con, text, delimiter, names, kinds, statuses)
         if raw is None:
             return None
         try:
@@ -283,7 +283,7 @@ def _duckdb_path(
             raw.sampled = {n: plan for n, plan in sampled.items() if n not in kinds}
             return raw
         raw.drop(con)
-    return _read(con, text, delimiter, names, label, {}, {})
+    return _read(con, text, delimiter, names, {}, {})
 
 
 def _plan_typed(
@@ -312,7 +312,6 @@ def _read(
     text: sniff.TextFile,
     delimiter: str,
     names: list[str],
-    label: str,
     kinds: dict[str, str],
     statuses: dict[str, str],
 ) -> RawTable | None:

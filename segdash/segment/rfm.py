@@ -32,6 +32,7 @@ import duckdb
 import ibis
 
 from segdash import db
+from segdash.columns import guess_orders_column, guess_spend_column
 from segdash.errors import SegmentationError, SettingsError
 from segdash.schema import Segmentation, is_modelling_role
 from segdash.segment.base import write_label_table
@@ -192,12 +193,8 @@ def suggest_rfm_columns(roles: dict[str, str], types: dict[str, str]) -> dict[st
     numbers = [c for c in usable if types[c] == "number"]
     recency = (_first(numbers, r"recency|dayssince|sincelast|dayslast") or _first(dates, r"last|recent")
                or (dates[-1] if dates else None))
-    frequency = _first(numbers, r"^(orders?|frequency|purchases|numorders|ordercount|transactions|visits)$") \
-        or _first(numbers, r"orders|frequency|purchases|transactions")
-    revenue = [c for c in numbers if roles.get(c) == "revenue"]
-    monetary = _first(revenue + numbers, r"spend|revenue|monetary|sales|amount|value|total") \
-        or (revenue[0] if revenue else None)
-    return {"recency": recency, "frequency": frequency, "monetary": monetary}
+    return {"recency": recency, "frequency": guess_orders_column(roles, types),
+            "monetary": guess_spend_column(roles, types)}
 
 
 @dataclass(frozen=True)
