@@ -159,38 +159,62 @@ ROLE_RULES: tuple[RoleRule, ...] = (
         "varied",
     ),
     _rule("pii", "date of birth, dob, birthdate, birth date, birthday", (_DATE, _TEXT)),
-    _rule("id", "id, code, number, no, nr, key, ref, reference, uuid", _NOT_BOOL, "unique"),
+    _rule("id", "id, code, number, no, nr, key, ref, reference, uuid, ^customer, ^client, ^user, ^member, ^account",
+          _NOT_BOOL, "unique"),
+    _rule("other", "description, descriptions, comment, comments, notes, note, free text, message, remarks", (_TEXT,)),
     _rule(
         "service_channel",
         "service channel, support channel, contact channel, care channel, preferred contact, contact preference,"
         " preferred channel, contact method, contact mode, ^contact, ^contact type, communication channel,"
-        " communication preference, preferred communication, channel preference",
+        " communication preference, preferred communication, channel preference, ticket channel, complaint channel,"
+        " service desk channel",
         (_TEXT,),
     ),
     _rule(
         "acquisition_cost",
         "acquisition cost, cost of acquisition, cost per acquisition, cac, cpa, acq cost, marketing cost,"
-        " marketing spend, campaign cost, acquisition spend, cost to acquire, cost per customer",
+        " marketing spend, campaign cost, acquisition spend, cost to acquire, cost per customer, ad spend,"
+        " ads spend, adspend, ad cost, ads cost, advertising spend, advertising cost, media spend, media cost,"
+        " campaign spend, cost per click, cpc, cost per lead, cpl, acquisition costs, marketing costs",
         (_NUMBER,),
     ),
+    # A campaign's type or goal describes the campaign, not how the customer came: not a channel.
+    _rule("other", "campaign type, campaign category, campaign kind, campaign objective, campaign goal,"
+          " campaign status, campaign format, type of campaign", (_TEXT,)),
     _rule(
         "acquisition_channel",
         "acquisition, acquired, acquisition channel, source, utm, campaign, referral, referred, referrer,"
-        " signup channel, sign up channel, channel acquired, first touch, medium, how heard, origin, ^channel",
+        " signup channel, sign up channel, channel acquired, first touch, medium, how heard, origin, ^channel,"
+        " sales channel, marketing channel, lead source",
         (_TEXT,),
+    ),
+    # Ratings and opinions are never money, whatever else the name says.
+    _rule(
+        "psychographic",
+        "rating, ratings, rated, satisfaction, satisfied, importance, nps, net promoter, likelihood, helpfulness,"
+        " reliability, appreciation, accuracy, improvement, factors, trust, preference score",
+    ),
+    # Money that is not what the customer brings in: rebates, raises, claims paid out.
+    _rule(
+        "behavioral",
+        "cashback, cash back, hike, discount, discounts, coupon, coupons, refund, refunds, claim, claims, voucher",
+        (_NUMBER,),
     ),
     _rule(
         "revenue",
         "revenue, total spend, ^spend, spent, sales, amount, ltv, clv, cltv, lifetime value, monetary,"
         " charges, turnover, gmv, order value, aov, total price, line total, price quantity, basket value,"
-        " profit, margin",
+        " profit, margin, mnt, premium, premiums, purchase amount, order amount",
         (_NUMBER,),
+        "money",
     ),
     _rule(
         "behavioral",
         "last purchase, lastpurchase, last order, last visit, last transaction, last active, last seen,"
         " last login, recency, days since",
     ),
+    # A date-typed column is behavioral only when it says when the customer bought or came.
+    _rule("behavioral", "purchase, purchased, order, ordered, visit, transaction, login", (_DATE,)),
     _rule(
         "psychographic",
         "interest, interests, hobby, hobbies, lifestyle, life style, values, personality, attitude, attitudes,"
@@ -199,21 +223,26 @@ ROLE_RULES: tuple[RoleRule, ...] = (
     _rule(
         "geographic",
         "country, region, city, state, province, continent, county, territory, town, location, geo, lat,"
-        " latitude, lon, lng, long, longitude, district, area, market, timezone, time zone, suburb",
+        " latitude, lon, lng, long, longitude, district, area, market, timezone, time zone, suburb, zip, zipcode,"
+        " postcode, post code, postal code, tier, city tier",
     ),
     _rule(
         "demographic",
         "age, gender, sex, genre, income, salary, occupation, job, profession, employment, education, degree,"
         " marital, married, household, kids, kid, kidhome, teenhome, teen, teens, children, child, dependents,"
         " dependent, senior, partner, birth, born, family, ethnicity, religion, language, nationality,"
-        " generation, life stage, homeowner, home owner",
+        " generation, life stage, homeowner, home owner, vehicle",
     ),
     _rule(
         "behavioral",
         "orders, order, purchases, purchase, frequency, spend, spending, visits, visit, tenure, quantity, qty,"
-        " mnt, num, count, sessions, logins, clicks, transactions, basket, churn, churned, complain, complaints,"
+        " num, count, sessions, logins, clicks, transactions, basket, churn, churned, complain, complaints,"
         " accepted, response, deals, usage, calls, loyalty, points, subscription, engagement, returns, payment,"
-        " contract",
+        " contract, purchased, service, services, lines, security, backup, protection, support, streaming, billing,"
+        " paperless, coverage, policy, policies, plan, product, products, search, browsing, browse, cart, review,"
+        " reviews, ticket, duration, balance, loan, loans, default, previous, outcome, poutcome, pdays, campaign,"
+        " contacts, device, login, app, score, ^y, ^target",
+        (_TEXT, _NUMBER, _BOOLEAN),
     ),
 )
 
@@ -227,6 +256,8 @@ class _Facts:
     distinct: int
     emails: int = 0
     phones: int = 0
+    low: float | None = None
+    high: float | None = None
 
     @property
     def constant(self) -> bool:
@@ -237,6 +268,9 @@ class _Facts:
             return self.values > 0 and (self.distinct * 2 >= self.values or self.distinct > _VARIED_DISTINCT)
         if condition == "unique":
             return self.values > 0 and self.distinct >= 0.9 * self.values
+        if condition == "money":  # a 1-5 or 0-10 scale is a rating, never an amount of money
+            scale = self.low is not None and self.high is not None and self.low >= 0 and self.high <= 10
+            return not (scale and self.distinct <= 11)
         return True
 
 
@@ -260,13 +294,13 @@ def _phrase_key(phrase: str) -> tuple[str, ...]:
 
 
 #: Each rule's phrases as word tuples (``^phrase`` as ``("^", ...)``), matched against :func:`_grams`.
-_RULE_KEYS: dict[int, frozenset[tuple[str, ...]]] = {}
+_RULE_KEYS: dict[RoleRule, frozenset[tuple[str, ...]]] = {}
 
 
 def _rule_keys(rule: RoleRule) -> frozenset[tuple[str, ...]]:
-    keys = _RULE_KEYS.get(id(rule))
+    keys = _RULE_KEYS.get(rule)
     if keys is None:
-        keys = _RULE_KEYS[id(rule)] = frozenset(_phrase_key(p) for p in rule.phrases)
+        keys = _RULE_KEYS[rule] = frozenset(_phrase_key(p) for p in rule.phrases)
     return keys
 
 
@@ -327,6 +361,9 @@ def _content_facts(
         if kind == _TEXT and schema[name].is_string():
             metrics[f"e{index}"] = column.re_search(EMAIL_PATTERN).sum()
             metrics[f"p{index}"] = column.re_search(PHONE_PATTERN).sum()
+        elif kind == _NUMBER and schema[name].is_numeric():
+            metrics[f"lo{index}"] = column.min().cast("float64")
+            metrics[f"hi{index}"] = column.max().cast("float64")
     row = table.aggregate(**metrics).execute().iloc[0]
     facts = {}
     for index, (name, _) in enumerate(columns):
@@ -336,6 +373,8 @@ def _content_facts(
             distinct=int(row[f"d{index}"]),
             emails=_int(row.get(f"e{index}")),
             phones=_int(row.get(f"p{index}")),
+            low=_float(row.get(f"lo{index}")),
+            high=_float(row.get(f"hi{index}")),
         )
     return facts
 
@@ -377,6 +416,14 @@ def _content_facts_long(
         facts[name] = _Facts(rows=rows, values=_int(values), distinct=_int(different),
                              emails=_int(emails) if texty else 0, phones=_int(phones) if texty else 0)
     return facts
+
+
+def _float(value: Any) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(number) else number
 
 
 def _int(value: Any) -> int:
@@ -425,7 +472,29 @@ def suggest_roles(con: duckdb.DuckDBPyConnection, *, table: str = TABLE, types: 
     if sample is not head and not any(f.rows for f in facts.values()):
         # block sampling picked no block: use the first rows
         facts = _content_facts(head, columns, approximate=approximate, con=con)
-    return {name: _role_for(name_words(name), kind, facts[name]) for name, kind in columns}
+    roles = {name: _role_for(name_words(name), kind, facts[name]) for name, kind in columns}
+    return _costs_next_to_a_channel(roles, dict(columns))
+
+
+#: Words of a cost that is not a marketing cost (shipping, the goods, claims paid out).
+_NOT_MARKETING_COST = frozenset({
+    "shipping", "delivery", "freight", "product", "products", "unit", "item", "items", "goods", "claim", "claims",
+    "service", "operating", "production", "repair", "repairs", "maintenance", "tax", "taxes",
+})
+
+
+def _costs_next_to_a_channel(roles: dict[str, str], kinds: dict[str, str]) -> dict[str, str]:
+    """Number columns named like a cost (``cost``, ``total_cost``, ``budget``) become acquisition cost
+    when the table also says how each customer was acquired: a cost next to an acquisition channel is
+    what the channel cost, so ROI finds it without the role table being touched."""
+    if "acquisition_channel" not in roles.values():
+        return roles
+    for name, role in roles.items():
+        words = set(name_words(name))
+        if (kinds.get(name) == _NUMBER and role not in ("id", "pii", "acquisition_cost")
+                and words & {"cost", "costs", "budget"} and not words & _NOT_MARKETING_COST):
+            roles[name] = "acquisition_cost"
+    return roles
 
 
 # -- profiles ------------------------------------------------------------------------
@@ -788,3 +857,85 @@ def guess_spend_column(roles: dict[str, str], types: dict[str, str]) -> str | No
     """
     revenue = [c for c in _modelling_numbers(roles, types) if roles.get(c) == "revenue"]
     return next((c for c in revenue if _SPEND.search(_squashed(c))), revenue[0] if revenue else None)
+
+
+# -- codes: whole numbers that name categories ----------------------------------------------------
+
+
+def _phrases(text: str, *, sep: str = ",") -> list[str]:
+    return [p.strip() for p in text.split(sep) if p.strip()]
+
+
+#: Names of number columns that hold codes: categories written as numbers (``Region`` 1-9,
+#: ``Browser`` 1-13, ``TrafficType``, ``OperatingSystems``, ``CityTier``, zip codes).
+_CODE_NAMES = frozenset(_phrase_key(p) for p in _phrases(
+    "region, browser, traffic type, traffic source, operating system, operating systems, os, tier, city tier,"
+    " zip, zipcode, zip code, postcode, post code, postal code, area code, code, codes, category, cat, class,"
+    " segment, cluster, group, type, device, platform, store, branch, department, dept, district, zone,"
+    " territory, state, country, brand, model, site, channel, source, location"
+))
+#: Codes with many values: postal and other codes are categories whatever their number.
+_MANY_CODE_NAMES = frozenset(_phrase_key(p) for p in _phrases(
+    "zip, zipcode, zip code, postcode, post code, postal code, area code, code, codes"
+))
+#: Words that make a number an amount, a count or an ordered scale, never a code.
+_NOT_CODE_WORDS = frozenset(_phrases(
+    "rating ratings score satisfaction count counts number num qty quantity age year years month months day days"
+    " hour hours minutes size tenure income amount price spend spent revenue value level rank grade percent pct"
+    " total sum average avg mean rate", sep=" "
+))
+#: A code column of the ordinary kind has at most this many different values, all small whole numbers.
+CODE_MAX_VALUES = 50
+_CODE_MAX = 1_000
+
+
+def code_columns(con: duckdb.DuckDBPyConnection, *, table: str = TABLE, types: dict[str, str]) -> dict[str, str]:
+    """Whole-number columns that are codes (categories), with the reason in plain words.
+
+    A column is a code when its name says so (``Region``, ``Browser``, ``TrafficType``,
+    ``OperatingSystems``, ``CityTier``, ``zip``...), nothing in its name makes it an amount, a
+    count or an ordered scale (``rating``, ``score``, ``count``, ``age``, ``level``...), and its
+    content fits: whole numbers from 0 up, with 3 to :data:`CODE_MAX_VALUES` different values
+    under 1,000 (postal and other ``code`` columns: any number of values).
+
+    Parameters
+    ----------
+    con
+        The workspace's DuckDB.
+    table
+        The table to look at.
+    types
+        Column name -> segdash type; only ``number`` columns stored as whole numbers are considered.
+
+    Returns
+    -------
+    dict
+        Column name -> note (``"codes, not amounts: read as categories (9 different values)"``).
+    """
+    expr = db.backend(con).table(table)
+    schema = expr.schema()
+    candidates = []
+    for name, kind in types.items():
+        if kind != _NUMBER or name not in schema or not schema[name].is_integer():
+            continue
+        words = name_words(name)
+        grams = _grams(words)
+        if set(words) & _NOT_CODE_WORDS or grams.isdisjoint(_CODE_NAMES):
+            continue
+        candidates.append((name, not grams.isdisjoint(_MANY_CODE_NAMES)))
+    if not candidates:
+        return {}
+    metrics: dict[str, Any] = {}
+    for index, (name, _) in enumerate(candidates):
+        metrics[f"d{index}"] = expr[name].nunique()
+        metrics[f"lo{index}"] = expr[name].min()
+        metrics[f"hi{index}"] = expr[name].max()
+    row = expr.aggregate(**metrics).execute().iloc[0]
+    found = {}
+    for index, (name, many) in enumerate(candidates):
+        distinct, low, high = _int(row[f"d{index}"]), _float(row[f"lo{index}"]), _float(row[f"hi{index}"])
+        if low is None or high is None or low < 0 or distinct < 3:
+            continue
+        if many or (distinct <= CODE_MAX_VALUES and high < _CODE_MAX):
+            found[name] = f"codes, not amounts: read as categories ({distinct:,} different values)"
+    return found
