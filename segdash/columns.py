@@ -677,7 +677,11 @@ def profile_columns(
             metrics[f"me{index}"] = column.median()
         elif kind == _BOOLEAN and schema[name].is_boolean():
             metrics[f"t{index}"] = column.sum()
-    stats = expr.aggregate(**metrics).execute().iloc[0].to_dict() if columns else {}
+    wide = len(columns) > WIDE_COLUMNS
+    if wide:
+        stats = _profile_stats_long(con, expr, columns, approximate=approximate)
+    else:
+        stats = expr.aggregate(**metrics).execute().iloc[0].to_dict() if columns else {}
 
     # Query 2: histograms of numbers and dates, value counts of small text columns ------------
     shapes: dict[int, tuple[float, int, float]] = {}
@@ -701,7 +705,11 @@ def profile_columns(
                 maps[f"h{index}"] = _int_histogram(bin_number)
         elif kind == _TEXT and 0 < _int(stats.get(f"d{index}")) <= _TOP_VALUES_MAP_LIMIT:
             maps[f"h{index}"] = _text_histogram(column.cast("string"))
-    histograms = expr.aggregate(**maps).execute().iloc[0].to_dict() if maps else {}
+    if wide:
+        histograms = _profile_histograms_long(con, expr, columns, shapes, [int(k[1:]) for k in maps if
+                                                                           int(k[1:]) not in shapes])
+    else:
+        histograms = expr.aggregate(**maps).execute().iloc[0].to_dict() if maps else {}
 
     records = []
     for index, (name, kind) in enumerate(columns):
@@ -755,6 +763,80 @@ def profile_columns(
     )
     frame.attrs["approximate"] = approximate
     return frame
+
+
+def _profile_stats_long(
+    con: duckdb.DuckDBPyConnection, expr: Any, columns: list[tuple[str, str]], *, approximate: bool
+) -> dict[str, Any]:
+    """Query 1 of :func:`profile_columns` for a wide table: the same keys, from long-form queries
+    (one per kind of value) instead of one aggregate per column."""
+    schema = expr.schema()
+    source = _source_sql(expr)
+    q = db.quote_ident
+    stats: dict[str, Any] = {"n": int(expr.count().execute())}
+    distinct = "approx_count_distinct(v)" if approximate else "count(DISTINCT v)"
+    counts = db.per_column(con, db.long_form(source, [q(name) + "::VARCHAR" for name, _ in columns]),
+                           ["count(v)", distinct], len(columns))
+    for index, (values, different) in enumerate(counts):
+        stats[f"v{index}"], stats[f"d{index}"] = values, different
+    numbers = [i for i, (n, k) in enumerate(columns) if k == _NUMBER and schema[n].is_numeric()]
+    dates = [i for i, (n, k) in enumerate(columns) if k == _DATE and schema[n].is_temporal()]
+    flags = [i for i, (n, k) in enumerate(columns) if k == _BOOLEAN and schema[n].is_boolean()]
+    for group, cast, median in ((numbers, "DOUBLE", "quantile_cont(v, 0.5)"),
+                                (dates, "TIMESTAMP", "quantile_disc(v, 0.5)")):
+        if group:
+            found = db.per_column(
+                con, db.long_form(source, [f"CAST({q(columns[i][0])} AS {cast})" for i in group]),
+                ["min(v)", "max(v)", median, "count(v)"], len(group),
+            )
+            for i, (low, high, middle, values) in zip(group, found, strict=True):
+                stats[f"lo{i}"], stats[f"hi{i}"], stats[f"me{i}"] = (low, high, middle) if values else (None,) * 3
+    if flags:
+        found = db.per_column(con, db.long_form(source, [f"CAST({q(columns[i][0])} AS INTEGER)" for i in flags]),
+                              ["sum(v)"], len(flags))
+        for i, (yes,) in zip(flags, found, strict=True):
+            stats[f"t{i}"] = yes
+    return stats
+
+
+def _profile_histograms_long(
+    con: duckdb.DuckDBPyConnection,
+    expr: Any,
+    columns: list[tuple[str, str]],
+    shapes: dict[int, tuple[float, int, float]],
+    texts: list[int],
+) -> dict[str, Any]:
+    """Query 2 of :func:`profile_columns` for a wide table: bin counts of numbers and dates, and the
+    most common values of text columns, from long-form queries."""
+    source = _source_sql(expr)
+    q = db.quote_ident
+    out: dict[str, Any] = {}
+    binned = sorted(shapes)
+    if binned:
+        values = [
+            f"epoch(CAST({q(columns[i][0])} AS TIMESTAMP))::DOUBLE" if columns[i][1] == _DATE
+            else f"CAST({q(columns[i][0])} AS DOUBLE)"
+            for i in binned
+        ]
+        # Bin edges are our own numbers (repr of floats), never user text.
+        edges = ", ".join(f"({j}, {shapes[i][0]!r}, {shapes[i][2]!r}, {shapes[i][1]})" for j, i in enumerate(binned))
+        sql = (
+            "SELECT l.i, CAST(least(greatest(floor((l.v - b.low) / b.width), 0), b.bins - 1) AS BIGINT) AS bin, "
+            "count(*) FROM (" + db.long_form(source, values) + ") l JOIN (VALUES " + edges
+            + ") b(i, low, width, bins) ON l.i = b.i GROUP BY ALL"
+        )
+        with db.plain_plans(con, when=len(binned) > WIDE_COLUMNS):
+            for j, bin_number, count in db.fetch_all(con, sql):
+                out.setdefault(f"h{binned[j]}", {})[int(bin_number)] = int(count)
+    if texts:
+        sql = (
+            "SELECT i, v, count(*) AS c FROM (" + db.long_form(source, [q(columns[i][0]) + "::VARCHAR" for i in texts])
+            + f") GROUP BY i, v QUALIFY row_number() OVER (PARTITION BY i ORDER BY c DESC, v) <= {TOP_VALUES + 1}"
+        )
+        with db.plain_plans(con, when=len(texts) > WIDE_COLUMNS):
+            for j, value, count in db.fetch_all(con, sql):
+                out.setdefault(f"h{texts[j]}", {})[value] = int(count)
+    return out
 
 
 def _mostly_different(distinct: int, values: int, *, approximate: bool) -> str:
