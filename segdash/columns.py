@@ -37,6 +37,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -666,8 +667,9 @@ def profile_columns(
     approximate = rows > EXACT_LIMIT
 
     # Query 1: counts, distinct, min/median/max, yes counts -----------------------------
+    wide = len(columns) > WIDE_COLUMNS
     metrics: dict[str, Any] = {"n": expr.count()}
-    for index, (name, kind) in enumerate(columns):
+    for index, (name, kind) in enumerate([] if wide else columns):
         column = expr[name]
         metrics[f"v{index}"] = column.count()
         metrics[f"d{index}"] = column.approx_nunique() if approximate else column.nunique()
@@ -677,9 +679,9 @@ def profile_columns(
             metrics[f"me{index}"] = column.median()
         elif kind == _BOOLEAN and schema[name].is_boolean():
             metrics[f"t{index}"] = column.sum()
-    wide = len(columns) > WIDE_COLUMNS
+    long_table = _long_text_table(con, expr, columns) if wide else ""
     if wide:
-        stats = _profile_stats_long(con, expr, columns, approximate=approximate)
+        stats = _profile_stats_long(con, long_table, expr, columns, rows=rows, approximate=approximate)
     else:
         stats = expr.aggregate(**metrics).execute().iloc[0].to_dict() if columns else {}
 
@@ -687,27 +689,33 @@ def profile_columns(
     shapes: dict[int, tuple[float, int, float]] = {}
     maps: dict[str, Any] = {}
     for index, (name, kind) in enumerate(columns):
-        column = expr[name]
+        column = expr[name] if not wide else None
         if f"lo{index}" in stats and stats[f"lo{index}"] is not None and not pd.isna(stats[f"lo{index}"]):
             low, high = stats[f"lo{index}"], stats[f"hi{index}"]
             if kind == _DATE:
-                numeric = column.cast("timestamp").epoch_seconds().cast("float64")
                 low, high = pd.Timestamp(low).timestamp(), pd.Timestamp(high).timestamp()
                 integer = False
             else:
-                numeric = column.cast("float64")
                 low, high = float(low), float(high)
                 integer = schema[name].is_integer()
             if high > low:
                 count, width = _bins(low, high, integer)
                 shapes[index] = (low, count, width)
+                if wide:
+                    continue
+                if kind == _DATE:
+                    numeric = column.cast("timestamp").epoch_seconds().cast("float64")
+                else:
+                    numeric = column.cast("float64")
                 bin_number = ((numeric - low) / width).floor().clip(lower=0, upper=count - 1).cast("int64")
                 maps[f"h{index}"] = _int_histogram(bin_number)
         elif kind == _TEXT and 0 < _int(stats.get(f"d{index}")) <= _TOP_VALUES_MAP_LIMIT:
-            maps[f"h{index}"] = _text_histogram(column.cast("string"))
+            maps[f"h{index}"] = None if wide else _text_histogram(column.cast("string"))
     if wide:
-        histograms = _profile_histograms_long(con, expr, columns, shapes, [int(k[1:]) for k in maps if
-                                                                           int(k[1:]) not in shapes])
+        try:
+            histograms = _profile_histograms_long(con, long_table, columns, shapes, [int(k[1:]) for k in maps])
+        finally:
+            con.execute("DROP TABLE IF EXISTS " + db.quote_ident(long_table))
     else:
         histograms = expr.aggregate(**maps).execute().iloc[0].to_dict() if maps else {}
 
@@ -765,77 +773,83 @@ def profile_columns(
     return frame
 
 
+def _long_text_table(con: duckdb.DuckDBPyConnection, expr: Any, columns: list[tuple[str, str]]) -> str:
+    """A temporary table of every cell of a wide table as text, ``(i, v)``: unpivoted once, then
+    every profile query reads it (text casts back to numbers and dates exactly)."""
+    name = "_segdash_long_" + uuid.uuid4().hex[:12]
+    sql = db.long_form(_source_sql(expr), [db.quote_ident(n) + "::VARCHAR" for n, _ in columns])
+    with db.plain_plans(con):
+        con.execute("CREATE TEMP TABLE " + db.quote_ident(name) + " AS " + sql)
+    return name
+
+
 def _profile_stats_long(
-    con: duckdb.DuckDBPyConnection, expr: Any, columns: list[tuple[str, str]], *, approximate: bool
+    con: duckdb.DuckDBPyConnection, long_table: str, expr: Any, columns: list[tuple[str, str]], *, rows: int,
+    approximate: bool,
 ) -> dict[str, Any]:
-    """Query 1 of :func:`profile_columns` for a wide table: the same keys, from long-form queries
-    (one per kind of value) instead of one aggregate per column."""
+    """Query 1 of :func:`profile_columns` for a wide table: the same keys, from the long table."""
     schema = expr.schema()
-    source = _source_sql(expr)
-    q = db.quote_ident
-    stats: dict[str, Any] = {"n": int(expr.count().execute())}
+    cells = db.quote_ident(long_table)
+    stats: dict[str, Any] = {"n": rows}
     distinct = "approx_count_distinct(v)" if approximate else "count(DISTINCT v)"
-    counts = db.per_column(con, db.long_form(source, [q(name) + "::VARCHAR" for name, _ in columns]),
-                           ["count(v)", distinct], len(columns))
-    for index, (values, different) in enumerate(counts):
-        stats[f"v{index}"], stats[f"d{index}"] = values, different
+    for i, values, different in db.fetch_all(con, f"SELECT i, count(v), {distinct} FROM {cells} GROUP BY i"):
+        stats[f"v{i}"], stats[f"d{i}"] = values, different
     numbers = [i for i, (n, k) in enumerate(columns) if k == _NUMBER and schema[n].is_numeric()]
     dates = [i for i, (n, k) in enumerate(columns) if k == _DATE and schema[n].is_temporal()]
     flags = [i for i, (n, k) in enumerate(columns) if k == _BOOLEAN and schema[n].is_boolean()]
-    for group, cast, median in ((numbers, "DOUBLE", "quantile_cont(v, 0.5)"),
-                                (dates, "TIMESTAMP", "quantile_disc(v, 0.5)")):
+    for group, cast, median in ((numbers, "DOUBLE", "quantile_cont(x, 0.5)"),
+                                (dates, "TIMESTAMP", "quantile_disc(x, 0.5)")):
+        for i in group:
+            stats[f"lo{i}"] = stats[f"hi{i}"] = stats[f"me{i}"] = None
         if group:
-            found = db.per_column(
-                con, db.long_form(source, [f"CAST({q(columns[i][0])} AS {cast})" for i in group]),
-                ["min(v)", "max(v)", median, "count(v)"], len(group),
-            )
-            for i, (low, high, middle, values) in zip(group, found, strict=True):
-                stats[f"lo{i}"], stats[f"hi{i}"], stats[f"me{i}"] = (low, high, middle) if values else (None,) * 3
+            sql = (f"SELECT i, min(x), max(x), {median} FROM (SELECT i, CAST(v AS {cast}) AS x FROM {cells} "
+                   "WHERE list_contains(?, i)) GROUP BY i")
+            for i, low, high, middle in db.fetch_all(con, sql, [group]):
+                stats[f"lo{i}"], stats[f"hi{i}"], stats[f"me{i}"] = low, high, middle
     if flags:
-        found = db.per_column(con, db.long_form(source, [f"CAST({q(columns[i][0])} AS INTEGER)" for i in flags]),
-                              ["sum(v)"], len(flags))
-        for i, (yes,) in zip(flags, found, strict=True):
+        for i in flags:
+            stats[f"t{i}"] = 0
+        sql = f"SELECT i, sum(CAST(CAST(v AS BOOLEAN) AS INTEGER)) FROM {cells} WHERE list_contains(?, i) GROUP BY i"
+        for i, yes in db.fetch_all(con, sql, [flags]):
             stats[f"t{i}"] = yes
     return stats
 
 
 def _profile_histograms_long(
     con: duckdb.DuckDBPyConnection,
-    expr: Any,
+    long_table: str,
     columns: list[tuple[str, str]],
     shapes: dict[int, tuple[float, int, float]],
     texts: list[int],
 ) -> dict[str, Any]:
     """Query 2 of :func:`profile_columns` for a wide table: bin counts of numbers and dates, and the
-    most common values of text columns, from long-form queries."""
-    source = _source_sql(expr)
-    q = db.quote_ident
+    most common values of text columns, from the long table."""
+    cells = db.quote_ident(long_table)
     out: dict[str, Any] = {}
-    binned = sorted(shapes)
-    if binned:
-        values = [
-            f"epoch(CAST({q(columns[i][0])} AS TIMESTAMP))::DOUBLE" if columns[i][1] == _DATE
-            else f"CAST({q(columns[i][0])} AS DOUBLE)"
-            for i in binned
-        ]
-        # Bin edges are our own numbers (repr of floats), never user text.
-        edges = ", ".join(f"({j}, {shapes[i][0]!r}, {shapes[i][2]!r}, {shapes[i][1]})" for j, i in enumerate(binned))
-        sql = (
-            "SELECT l.i, CAST(least(greatest(floor((l.v - b.low) / b.width), 0), b.bins - 1) AS BIGINT) AS bin, "
-            "count(*) FROM (" + db.long_form(source, values) + ") l JOIN (VALUES " + edges
-            + ") b(i, low, width, bins) ON l.i = b.i GROUP BY ALL"
+    if shapes:
+        dates = [i for i in shapes if columns[i][1] == _DATE]
+        edges = pd.DataFrame(
+            [(i, shapes[i][0], shapes[i][2], shapes[i][1]) for i in sorted(shapes)], columns=["i", "low", "width", "bins"]
         )
-        with db.plain_plans(con, when=len(binned) > WIDE_COLUMNS):
-            for j, bin_number, count in db.fetch_all(con, sql):
-                out.setdefault(f"h{binned[j]}", {})[int(bin_number)] = int(count)
+        view = "_segdash_bins_" + uuid.uuid4().hex[:12]
+        con.register(view, edges)
+        try:
+            number = "CASE WHEN list_contains(?, l.i) THEN epoch(CAST(l.v AS TIMESTAMP))::DOUBLE ELSE CAST(l.v AS DOUBLE) END"
+            sql = (
+                f"SELECT l.i, CAST(least(greatest(floor(({number} - b.low) / b.width), 0), b.bins - 1) AS BIGINT), "
+                f"count(*) FROM {cells} l JOIN {db.quote_ident(view)} b ON l.i = b.i GROUP BY ALL"
+            )
+            for i, bin_number, count in db.fetch_all(con, sql, [dates]):
+                out.setdefault(f"h{i}", {})[int(bin_number)] = int(count)
+        finally:
+            con.unregister(view)
     if texts:
         sql = (
-            "SELECT i, v, count(*) AS c FROM (" + db.long_form(source, [q(columns[i][0]) + "::VARCHAR" for i in texts])
-            + f") GROUP BY i, v QUALIFY row_number() OVER (PARTITION BY i ORDER BY c DESC, v) <= {TOP_VALUES + 1}"
+            f"SELECT i, v, count(*) AS c FROM {cells} WHERE list_contains(?, i) GROUP BY i, v "
+            f"QUALIFY row_number() OVER (PARTITION BY i ORDER BY c DESC, v) <= {TOP_VALUES + 1}"
         )
-        with db.plain_plans(con, when=len(texts) > WIDE_COLUMNS):
-            for j, value, count in db.fetch_all(con, sql):
-                out.setdefault(f"h{texts[j]}", {})[value] = int(count)
+        for i, value, count in db.fetch_all(con, sql, [texts]):
+            out.setdefault(f"h{i}", {})[value] = int(count)
     return out
 
 
