@@ -365,3 +365,22 @@ def test_password_protected_workbook_is_named_as_such(tmp_path):
 def test_missing_file(tmp_path):
     with pytest.raises(DataImportError, match=r"^The file nope\.xlsx was not found\.$"):
         list_sheets(tmp_path / "nope.xlsx")
+
+
+def test_import_opens_the_data_sheet_and_says_why_the_dictionary_was_skipped(tmp_path):
+    from segdash import db
+    from segdash.ingest import import_file
+
+    path = _save(
+        tmp_path / "survey.xlsx",
+        {
+            "Dictionary": [["Sheet", "Variable", "Description"], ["Responses", "id", "Id"], ["Responses", "age", "Age"],
+                           ["Responses", "spend", "Spend"]],
+            "Responses": [["id", "age", "spend"], [1, 30, 10.5], [2, 41, 20]],
+        },
+    )
+    result = import_file(db.connect(), path)
+    assert result.sheet == "Responses"
+    assert result.sheets == ["Dictionary", "Responses"]  # the picker still offers both
+    assert "Sheet 'Dictionary': looks like a data dictionary: it describes the columns of sheet 'Responses' " \
+           "(3 of its 3 column names are listed here), not customer records." in result.notes
