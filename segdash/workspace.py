@@ -60,6 +60,12 @@ class Workspace:
     segmentation_id: str = ""
     segment_names: dict[str, str] = field(default_factory=dict)
     memo: dict[Hashable, Any] = field(default_factory=dict)
+    #: The open project (:class:`segdash.store.Project`), or ``None``: work stays in memory only.
+    project: Any = None
+    #: Id of the loaded data in the project's store ("" when not saved there).
+    stored_dataset_id: str = ""
+    #: Id of the saved segmentation snapshot that is current ("" when the segmentation is not saved).
+    snapshot_id: str = ""
 
     # -- data ---------------------------------------------------------------
     def load(self, path: str | os.PathLike[str], *, name: str | None = None, sheet: str | None = None) -> ImportResult:
