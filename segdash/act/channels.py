@@ -332,8 +332,8 @@ def load_interactions(con: duckdb.DuckDBPyConnection, path: str | Path) -> list[
         arrow = private.table(db.TABLE).to_arrow_table()
     finally:
         private.close()
-    backend = db.backend(con)
-    backend.create_table(INTERACTIONS, arrow, overwrite=True)
+    con.execute(f"DROP TABLE IF EXISTS {INTERACTIONS}")  # our constant, not user text
+    con.from_arrow(arrow).create(INTERACTIONS)
     return [c for c in arrow.column_names if c != db.ROW]
 
 
@@ -424,16 +424,22 @@ def customer_channels(con: duckdb.DuckDBPyConnection, *, source: ChannelSource,
         contacts = interactions.select(k=interactions[source.table_key].cast("string").strip(),
                                        c=interactions[source.table_channel].cast("string").strip().nullif(""))
         contacts = contacts.filter(contacts.k.notnull() & contacts.c.notnull())
+        contacts = contacts.mutate(c=_merged(contacts.c, contacts, mapping))  # merge before counting
         per = contacts.group_by(["k", "c"]).aggregate(n=lambda t: t.count())
         ranked = per.mutate(rank=ibis.row_number().over(group_by="k", order_by=[ibis.desc("n"), "c"]))
         main = ranked.filter(ranked["rank"] == 0).select("k", "c")
         keyed = customers.select(customers[db.ROW], k=customers[source.key].cast("string").strip())
         joined = keyed.left_join(main, keyed.k == main.k)
-        table = joined.select(joined[db.ROW], raw_channel=joined.c)
-    raws = [r for r in table.select("raw_channel").distinct().raw_channel.execute().tolist() if r is not None]
+        return joined.select(joined[db.ROW], channel=joined.c)
+    return table.select(table[db.ROW], channel=_merged(table.raw_channel, table, mapping))
+
+
+def _merged(column: Any, table: Any, mapping: Mapping[str, str] | None) -> Any:
+    """``column`` with raw labels replaced by their merged channel (distinct labels mapped in Python)."""
+    distinct = table.select(raw=column).filter(lambda t: t.raw.notnull()).distinct()
+    raws = [str(r) for r in distinct.raw.execute().tolist() if isinstance(r, str)]
     merge = {raw: (dict(mapping or {}).get(raw) or canonical_label(raw) or raw) for raw in raws}
-    channel = table.raw_channel.substitute(merge) if merge else table.raw_channel
-    return table.select(table[db.ROW], channel=channel)
+    return column.substitute(merge) if merge else column
 
 
 def raw_labels(con: duckdb.DuckDBPyConnection, *, source: ChannelSource) -> list[str]:
@@ -618,7 +624,8 @@ def channel_counts(con: duckdb.DuckDBPyConnection, *, source: ChannelSource,
     joined = labels.join(channels, db.ROW)
     frame = joined.group_by(["segment", "channel"]).aggregate(customers=joined.count()).execute()
     frame["segment"] = frame["segment"].astype(str)
-    frame["channel"] = frame["channel"].map(lambda v: None if v is None or pd.isna(v) else str(v)).astype(object)
+    frame["channel"] = pd.Series([None if v is None or pd.isna(v) else str(v) for v in frame["channel"]],
+                                 index=frame.index, dtype=object)
     frame["customers"] = frame["customers"].astype("int64")
     return frame
 

@@ -15,8 +15,9 @@ Detection rule (:func:`detect_multivalue`): a text column is multi-value with se
 (tried in the order ``;``, ``|``, ``,``) when
 
 * at least 5% of its non-blank cells contain ``s`` (outside quotes),
-* splitting gives at most 60 distinct values and fewer distinct values than distinct cells
-  (values recombine: ``Travel`` appears alone and in ``Fitness, Travel``), and
+* splitting gives at most 60 distinct values, and at least one value appears both as a cell of
+  its own and inside a separated cell (``Travel`` and ``Fitness, Travel``: values recombine,
+  which ``Paris, France`` / ``Lyon, France`` do not), and
 * it has at most 5,000 distinct cells (beyond that it is free text, not a pick list).
 """
 
@@ -121,10 +122,10 @@ def split_cell(text: Any, *, separator: str) -> list[str]:
     cell = str(text).strip()
     if len(cell) >= 2 and cell[0] == '"' and cell[-1] == '"' and cell.count('"') == 2:
         cell = cell[1:-1]
-    try:
-        items = next(csv.reader([cell], delimiter=separator, quotechar='"', skipinitialspace=True))
-    except (csv.Error, StopIteration):  # unbalanced quotes: split plainly
+    if cell.count('"') % 2:  # unbalanced quotes: split plainly
         items = cell.split(separator)
+    else:
+        items = next(csv.reader([cell], delimiter=separator, quotechar='"', skipinitialspace=True), [])
     values: list[str] = []
     for item in items:
         value = _clean(item)
@@ -167,7 +168,9 @@ def analyse_cells(cells: pd.DataFrame, *, column: str) -> MultiValueColumn | Non
             for value in split_cell(cell, separator=separator):
                 by_value.setdefault(value, []).append(cell)
                 counts[value] = counts.get(value, 0) + int(n)
-        if not by_value or len(by_value) > MAX_VALUES or len(by_value) >= len(cells):
+        alone = {value for value, holding in by_value.items() if value in holding}
+        recombined = any(len(holding) > 1 for value, holding in by_value.items() if value in alone)
+        if not by_value or len(by_value) > MAX_VALUES or not recombined:
             continue
         ordered = sorted(by_value, key=lambda v: (-counts[v], v))
         return MultiValueColumn(column=column, separator=separator, values=tuple(ordered),
