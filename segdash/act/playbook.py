@@ -224,33 +224,31 @@ def do_and_dont(*, preference: ch.Preference | None, avoid: Sequence[str], tone:
     tuple[list[str], list[str]]
         ``(dos, donts)``; together between three and ``limit`` sentences.
     """
-    dos: list[str] = []
-    donts: list[str] = []
+    ranked: list[tuple[bool, str]] = []  # (is a "do", sentence), most useful first
     if preference is not None and preference.channel:
         backup = f", with {preference.backup} as the backup" if preference.backup else ""
-        dos.append(f"Answer on {preference.channel} first{backup}.")
+        ranked.append((True, f"Answer on {preference.channel} first{backup}."))
     elif preference is not None and preference.top:
         other = f" and {preference.backup}" if preference.backup else ""
-        dos.append(f"Offer {preference.top}{other} side by side: no single channel is clearly preferred.")
+        ranked.append((True, f"Offer {preference.top}{other} side by side: no single channel is clearly preferred."))
     tone_do, tone_dont = _TONE_DO.get(tone, _TONE_DO["neutral"])
-    dos.append(tone_do)
-    dos.append(_APPROACH_DO.get(approach, _APPROACH_DO["concise/simple"]))
+    ranked.append((True, tone_do))
+    ranked.append((True, _APPROACH_DO.get(approach, _APPROACH_DO["concise/simple"])))
     if avoid:
-        donts.append(f"Don't route them to {' or '.join(avoid[:2])} by default: few of them use it.")
-    donts.append(tone_dont)
+        ranked.append((False, f"Don't route them to {' or '.join(avoid[:2])} by default: few of them use it."))
+    ratio = dict(economics or {}).get("ltv_to_cac")
+    if _finite(ratio) and float(ratio) < 1:
+        ranked.append((False, f"Don't spend more to win customers like these yet: they return {float(ratio):.1f}× "
+                              "what they cost to acquire."))
+    elif _finite(ratio) and float(ratio) >= 3:
+        ranked.append((True, f"Win more customers like these: lifetime value is {float(ratio):.1f}× "
+                             "acquisition cost."))
+    ranked.append((False, tone_dont))
     if values:
-        dos.append(f"Speak to what they value: {values[0]}.")
-    economics = dict(economics or {})
-    ratio = economics.get("ltv_to_cac")
-    if _finite(ratio):
-        if float(ratio) < 1:
-            donts.append(f"Don't spend more to win customers like these yet: they return {float(ratio):.1f}× "
-                         "what they cost to acquire.")
-        elif float(ratio) >= 3:
-            dos.append(f"Win more customers like these: lifetime value is {float(ratio):.1f}× acquisition cost.")
-    # keep the most useful first: channel, tone, approach, then the rest; at most `limit` in all
-    while len(dos) + len(donts) > limit:
-        (dos if len(dos) > len(donts) + 1 else donts).pop()
+        ranked.append((True, f"Speak to what they value: {values[0]}."))
+    kept = ranked[:max(3, limit)]
+    dos = [text for is_do, text in kept if is_do]
+    donts = [text for is_do, text in kept if not is_do]
     return dos, donts
 
 
