@@ -1,4 +1,4 @@
-"""Command line: ``python -m segdash import|segment|roi`` over the same library as the app.
+"""Command line: ``python -m segdash import|segment|roi|playbook`` over the same library as the app.
 
 Errors a user can cause print one plain sentence on stderr and exit with code 2.
 """
@@ -55,6 +55,13 @@ def build_parser() -> argparse.ArgumentParser:
     roi.add_argument("--channel-spend", help="CSV of channel,spend when the file has no per-customer cost")
     roi.add_argument("--json", action="store_true")
     roi.set_defaults(handler=_cmd_roi)
+
+    play = commands.add_parser("playbook", help="service channel, tone and approach per segment")
+    play.add_argument("path")
+    play.add_argument("--sheet")
+    play.add_argument("--labels", required=True, help="labels.csv written by 'segment'")
+    play.add_argument("--json", action="store_true")
+    play.set_defaults(handler=_cmd_playbook)
     return parser
 
 
@@ -199,6 +206,23 @@ def _cmd_roi(args: argparse.Namespace) -> int:
     print(shown.to_string(index=False))
     for note in [*result.notes, *result.warnings]:
         print(f"note: {note}")
+    return 0
+
+
+def _cmd_playbook(args: argparse.Namespace) -> int:
+    """Per segment: channel mix with intervals, preferred channel (or why none), tone, approach, evidence."""
+    from segdash.act.playbook import playbook_for_file
+
+    records = playbook_for_file(args.path, labels=args.labels, sheet=args.sheet)
+    if args.json:
+        _print_json(records)
+        return 0
+    for record in records:
+        preferred = record["preferred_channel"] or "no clear preference"
+        print(f"{record['segment']} ({record['customers']:,} customers): {preferred}; "
+              f"tone {record['tone']}, approach {record['approach']}")
+        for line in record["evidence"]:
+            print(f"  - {line}")
     return 0
 
 

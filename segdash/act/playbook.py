@@ -543,3 +543,34 @@ def report_summary(playbook: Playbook, *, names: Mapping[str, str] | None = None
 def notes_doc_name(snapshot_id: str | None) -> str:
     """The ``notes`` document name for a segmentation: its snapshot id, or ``current``."""
     return snapshot_id or "current"
+
+
+def playbook_for_file(path: str, *, labels: str, sheet: str | None = None) -> list[dict[str, Any]]:
+    """The ``playbook`` command: import a file, attach its labels, build the playbook, return records.
+
+    Parameters
+    ----------
+    path
+        The customer file.
+    labels
+        ``labels.csv`` written by ``python -m segdash segment`` for this file.
+    sheet
+        Excel sheet to read.
+
+    Returns
+    -------
+    list[dict]
+        See :func:`to_records`.
+
+    Raises
+    ------
+    segdash.errors.SegdashError
+        When the file or the labels cannot be used.
+    """
+    from segdash import economics
+    from segdash.workspace import Workspace
+
+    ws = Workspace()
+    ws.load(path, sheet=sheet)
+    economics.attach_labels_csv(ws.con, path=labels, id_columns=ws.columns_with_role("id"))
+    return to_records(build_playbook(ws.con, roles=ws.roles, types=ws.column_types()))
