@@ -295,6 +295,7 @@ def build_playbook(
     economics: pd.DataFrame | None = None,
     who: Mapping[str, list[str]] | None = None,
     notes: Mapping[str, str] | None = None,
+    use_channels: bool = True,
 ) -> Playbook:
     """One card per segment: channels, tone and approach with evidence, values, products, economics, do/don't.
 
@@ -320,6 +321,8 @@ def build_playbook(
         Segment label -> sentences on who they are (the profile's top traits).
     notes
         Segment label -> the team's notes.
+    use_channels
+        ``False``: no channel section even when the file suggests a source.
 
     Returns
     -------
@@ -331,7 +334,7 @@ def build_playbook(
     sizes_frame["segment"] = sizes_frame["segment"].astype(str)
     sizes_frame = sizes_frame.sort_values(["customers", "segment"], ascending=[False, True], ignore_index=True)
     total = int(sizes_frame["customers"].sum()) or 1
-    source = source or ch.suggest_source(roles, types=types)
+    source = (source or ch.suggest_source(roles, types=types)) if use_channels else None
     mix = ch.channel_mix(con, source=source, mapping=mapping) if source is not None else None
     results, problems = tn.suggest_tone(con, rules=rules if rules is not None else tn.default_rules(), roles=roles,
                                         types=types)
