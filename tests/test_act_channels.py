@@ -160,3 +160,13 @@ def test_purchase_by_service_crosstab_and_highlights() -> None:
     assert online_phone["customers"] == 30 and online_phone["share"] == pytest.approx(0.75)
     lines = ch.crosstab_highlights(cross, names={"A": "Everyone"}, min_lift=1.0)
     assert lines[0] == "Everyone: of those who buy via Online, 75% want Phone (75% of all Online buyers; n = 40)."
+
+
+def test_crosstab_display_orders_and_names() -> None:
+    cross = pd.DataFrame({"segment": ["B", "A", "A"], "purchase": ["Web", "Web", "Store"], "service": ["Phone"] * 3,
+                          "customers": [3, 2, 1], "share": [0.5, 0.666, 1.0], "overall_share": [0.4, 0.4, 0.2],
+                          "lift": [1.25, 1.665, 5.0]})
+    shown = ch.crosstab_display(cross, names={"A": "Seniors"}, order=["B", "A"])
+    assert shown.values.tolist() == [["B", "Web", "Phone", 3, 50.0, 40.0, 1.2],
+                                     ["Seniors", "Store", "Phone", 1, 100.0, 20.0, 5.0],
+                                     ["Seniors", "Web", "Phone", 2, 67.0, 40.0, 1.7]]

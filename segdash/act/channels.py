@@ -737,3 +737,36 @@ def crosstab_highlights(crosstab: pd.DataFrame, *, names: Mapping[str, str] | No
         f"{row.service} ({_pct(row.overall_share)} of all {row.purchase} buyers; n = {int(row.group):,})."
         for row in picked.itertuples()
     ]
+
+
+def crosstab_display(crosstab: pd.DataFrame, *, names: Mapping[str, str] | None = None,
+                     order: Sequence[str] = ()) -> pd.DataFrame:
+    """The cross-tab for a screen: display names, segments in ``order``, shares as whole percentages.
+
+    Parameters
+    ----------
+    crosstab
+        From :func:`purchase_service_crosstab`.
+    names
+        Segment label -> display name.
+    order
+        Segment labels in the order to show (others follow).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``Segment, Buys via, Wants service via, Customers, Share %, Share % among all who buy via it, × average``.
+    """
+    names = dict(names or {})
+    rank = {label: i for i, label in enumerate(order)}
+    frame = crosstab.assign(_rank=crosstab["segment"].map(lambda s: rank.get(s, len(rank))))
+    frame = frame.sort_values(["_rank", "segment", "purchase", "customers"], ascending=[True, True, True, False])
+    return pd.DataFrame({
+        "Segment": [names.get(s, s) for s in frame["segment"]],
+        "Buys via": frame["purchase"].astype(str).to_numpy(),
+        "Wants service via": frame["service"].astype(str).to_numpy(),
+        "Customers": frame["customers"].astype("int64").to_numpy(),
+        "Share %": (frame["share"] * 100).round(0).to_numpy(),
+        "Share % among all who buy via it": (frame["overall_share"] * 100).round(0).to_numpy(),
+        "× average": frame["lift"].round(1).to_numpy(),
+    })

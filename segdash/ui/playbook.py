@@ -404,7 +404,7 @@ def show_card(ws: Workspace, card: pb.SegmentCard) -> None:
             parts = [f"{label} {value:,.0f}" for label, value in figures if value is not None]
             roi = card.economics.get("roi")
             if roi is not None:
-                parts.append(f"ROI {roi:.0%}")
+                parts.append(f"ROI to date {roi:,.0%}")
             st.markdown("**Economics:** " + md(" · ".join(parts)))
         st.markdown("**Do**\n\n" + "\n".join(f"- :material/check: {md(d)}" for d in card.dos))
         if card.donts:
@@ -460,18 +460,16 @@ def show_crosstab(ws: Workspace, *, source: ch.ChannelSource, mapping: dict[str,
     lines = ch.crosstab_highlights(cross, names=names)
     st.markdown(_lines(lines) if lines else "No group stands out: in each segment, buyers of every channel want "
                 "to be served much like everyone else.")
-    shown = cross.assign(segment=cross["segment"].map(lambda s: names.get(s, s)))
-    st.dataframe(shown, hide_index=True, width="stretch", column_config={
-        "segment": "Segment", "purchase": "Buys via", "service": "Wants service via", "customers": "Customers",
-        "share": st.column_config.NumberColumn("Share", format="percent"),
-        "overall_share": st.column_config.NumberColumn("Share among all who buy via it", format="percent"),
-        "lift": st.column_config.NumberColumn("× average", format="%.1f")})
+    with st.expander("All combinations"):
+        st.dataframe(ch.crosstab_display(cross, names=names, order=list(names)), hide_index=True, width="stretch",
+                     column_config={"Customers": st.column_config.NumberColumn(format="%,d")})
 
 
 def show_routing(playbook: pb.Playbook) -> None:
     """The routing table for the support desk and its downloads (CSV, Excel, Markdown)."""
     table = pb.routing_table(playbook)
-    st.dataframe(table, hide_index=True, width="stretch")
+    st.dataframe(table, hide_index=True, width="stretch",
+                 column_config={"Customers": st.column_config.NumberColumn(format="%,d")})
     left, middle, right = st.columns(3)
     left.download_button("Download CSV", pb.routing_csv(table), file_name="routing.csv", mime="text/csv")
     middle.download_button("Download Excel", pb.routing_xlsx(table), file_name="routing.xlsx",
