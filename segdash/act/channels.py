@@ -412,7 +412,7 @@ def customer_channels(con: duckdb.DuckDBPyConnection, *, source: ChannelSource,
         raise ChannelError("Load an interactions file first (one row per contact with a customer id and a channel).")
     _check(source, columns=customers.columns, interaction_columns=interactions.columns if interactions is not None else ())
     if source.kind == "column":
-        raw = customers[source.column].cast("string").strip().nullif("")
+        raw = customers[source.column].cast("string").nullif("")
         table = customers.select(customers[db.ROW], raw_channel=raw)
     elif source.kind == "counts":
         values = [customers[column].cast("float64").fill_null(0) for _, column in source.counts]
@@ -421,14 +421,14 @@ def customer_channels(con: duckdb.DuckDBPyConnection, *, source: ChannelSource,
                     zip(source.counts, values, strict=True)]
         table = customers.select(customers[db.ROW], raw_channel=ibis.cases(*branches, else_=ibis.null("string")))
     else:
-        contacts = interactions.select(k=interactions[source.table_key].cast("string").strip(),
-                                       c=interactions[source.table_channel].cast("string").strip().nullif(""))
+        contacts = interactions.select(k=interactions[source.table_key].cast("string"),
+                                       c=interactions[source.table_channel].cast("string").nullif(""))
         contacts = contacts.filter(contacts.k.notnull() & contacts.c.notnull())
         contacts = contacts.mutate(c=_merged(contacts.c, contacts, mapping))  # merge before counting
         per = contacts.group_by(["k", "c"]).aggregate(n=lambda t: t.count())
         ranked = per.mutate(rank=ibis.row_number().over(group_by="k", order_by=[ibis.desc("n"), "c"]))
         main = ranked.filter(ranked["rank"] == 0).select("k", "c")
-        keyed = customers.select(customers[db.ROW], k=customers[source.key].cast("string").strip())
+        keyed = customers.select(customers[db.ROW], k=customers[source.key].cast("string"))
         joined = keyed.left_join(main, keyed.k == main.k)
         return joined.select(joined[db.ROW], channel=joined.c)
     return table.select(table[db.ROW], channel=_merged(table.raw_channel, table, mapping))
@@ -459,11 +459,11 @@ def raw_labels(con: duckdb.DuckDBPyConnection, *, source: ChannelSource) -> list
     backend = db.backend(con)
     if source.kind == "column":
         customers = backend.table(db.TABLE)
-        col = customers[source.column].cast("string").strip().nullif("")
+        col = customers[source.column].cast("string").nullif("")
         counted = customers.select(label=col).filter(lambda t: t.label.notnull())
     elif source.kind == "interactions":
         inter = backend.table(INTERACTIONS)
-        col = inter[source.table_channel].cast("string").strip().nullif("")
+        col = inter[source.table_channel].cast("string").nullif("")
         counted = inter.select(label=col).filter(lambda t: t.label.notnull())
     else:
         return [channel for channel, _ in source.counts]
@@ -601,6 +601,103 @@ def mix_from_counts(counts: pd.DataFrame, *, source: ChannelSource | None = None
                       source=source or ChannelSource(kind="column"), notes=notes)
 
 
+def merge_groups(raws: Sequence[str], *, mapping: Mapping[str, str] | None = None) -> dict[str, list[str]]:
+    """Merged channel -> the raw labels counted as it (mapping first, then :func:`canonical_label`).
+
+    Parameters
+    ----------
+    raws
+        Distinct raw labels.
+    mapping
+        Raw label -> channel (the edited merge table).
+
+    Returns
+    -------
+    dict[str, list[str]]
+    """
+    groups: dict[str, list[str]] = {}
+    for raw in raws:
+        channel = dict(mapping or {}).get(raw) or canonical_label(raw) or raw
+        groups.setdefault(channel, []).append(raw)
+    return groups
+
+
+def mix_metrics(table: Any, *, source: ChannelSource, mapping: Mapping[str, str] | None = None,
+                raws: Sequence[str] = ()) -> tuple[dict[str, Any], list[str]] | None:
+    """Ibis aggregates counting each merged channel, for a query grouped by segment (column and counts sources).
+
+    Parameters
+    ----------
+    table
+        Ibis table of customers joined with their labels.
+    source
+        A ``column`` or ``counts`` source (``interactions`` needs its own query: ``None`` is returned).
+    mapping
+        Raw label -> channel.
+    raws
+        Distinct raw labels of the source column (``column`` source).
+
+    Returns
+    -------
+    tuple[dict, list[str]] | None
+        Metrics ``ch{i}`` and the channel each counts.
+    """
+    if source.kind == "column":
+        groups = merge_groups(raws, mapping=mapping)
+        text = table[source.column].cast("string")
+        channels = list(groups)
+        return {f"ch{i}": text.isin(groups[c]).cast("int64").sum() for i, c in enumerate(channels)}, channels
+    if source.kind == "counts":
+        values = [table[column].cast("float64").fill_null(0) for _, column in source.counts]
+        top = ibis.greatest(*values) if len(values) > 1 else values[0]
+        merged = merge_groups([c for c, _ in source.counts], mapping=mapping)
+        metrics, channels = {}, []
+        for i, (channel, raw_names) in enumerate(merged.items()):
+            firsts = []
+            for position, ((name, _), value) in enumerate(zip(source.counts, values, strict=True)):
+                if name in raw_names:
+                    earlier = [values[j] < top for j in range(position)]  # ties go to the first listed
+                    condition = (value == top) & (top > 0)
+                    for lower in earlier:
+                        condition = condition & lower
+                    firsts.append(condition)
+            hit = firsts[0]
+            for other in firsts[1:]:
+                hit = hit | other
+            metrics[f"ch{i}"] = hit.cast("int64").sum()
+            channels.append(channel)
+        return metrics, channels
+    return None
+
+
+def counts_from_wide(wide: pd.DataFrame, *, channels: Sequence[str]) -> pd.DataFrame:
+    """Long ``segment, channel, customers`` (``None`` = unknown) from a grouped query with ``customers`` and ``ch{i}``.
+
+    Parameters
+    ----------
+    wide
+        One row per segment.
+    channels
+        The channel of each ``ch{i}``.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    rows = []
+    for record in wide.to_dict("records"):
+        known = 0
+        for i, channel in enumerate(channels):
+            n = int(record.get(f"ch{i}") or 0)
+            known += n
+            if n:
+                rows.append((str(record["segment"]), channel, n))
+        unknown = int(record["customers"]) - known
+        if unknown:
+            rows.append((str(record["segment"]), None, unknown))
+    return pd.DataFrame(rows, columns=["segment", "channel", "customers"]).astype({"channel": object})
+
+
 def channel_counts(con: duckdb.DuckDBPyConnection, *, source: ChannelSource,
                    mapping: Mapping[str, str] | None = None) -> pd.DataFrame:
     """Customers per segment x merged channel (one grouped engine query over every customer).
@@ -688,7 +785,7 @@ def purchase_service_crosstab(con: duckdb.DuckDBPyConnection, *, purchase: str, 
     if purchase not in customers.columns:
         raise ChannelError(f"The customer file has no column '{purchase}'.")
     channels = customer_channels(con, source=source, mapping=mapping)
-    bought = customers.select(customers[db.ROW], purchase=customers[purchase].cast("string").strip().nullif(""))
+    bought = customers.select(customers[db.ROW], purchase=customers[purchase].cast("string").nullif(""))
     joined = backend.table(db.LABELS).join(channels, db.ROW).join(bought, db.ROW)
     joined = joined.filter(joined.channel.notnull() & joined.purchase.notnull())
     frame = joined.group_by(["segment", "purchase", "channel"]).aggregate(customers=joined.count()).execute()

@@ -30,6 +30,7 @@ from typing import Any
 
 import duckdb
 import ibis
+import ibis.expr.datatypes as dt
 import pandas as pd
 
 from segdash import db
@@ -196,13 +197,135 @@ def distinct_cells(con: duckdb.DuckDBPyConnection, *, column: str, limit: int = 
         ``cell``, ``n``.
     """
     customers = db.backend(con).table(db.TABLE)
-    text = customers[column].cast("string").strip()
+    text = customers[column].cast("string")
     query = (customers.select(cell=text).filter(lambda t: t.cell.notnull() & (t.cell != ""))
              .group_by("cell").aggregate(n=lambda t: t.count()).order_by([ibis.desc("n"), "cell"]).limit(limit))
     frame = query.execute()
     frame["cell"] = frame["cell"].astype(str)
     frame["n"] = frame["n"].astype("int64")
     return frame
+
+
+@ibis.udf.agg.builtin(name="histogram")
+def _histogram(arg: str) -> dt.Map(dt.string, dt.int64):
+    """DuckDB's ``histogram`` aggregate: value -> count (missing values left out)."""
+
+
+def distinct_cells_many(con: duckdb.DuckDBPyConnection, *, columns: Sequence[str],
+                        limit: int = MAX_CELLS) -> dict[str, pd.DataFrame]:
+    """:func:`distinct_cells` of several columns in two scans of ``customers`` (not one query per column).
+
+    The first scan estimates each column's distinct count (``approx_count_distinct``); the second
+    builds a value histogram of the columns with at most about ``limit`` distinct cells (free-text
+    columns get an empty frame, as they hold no pick list).
+
+    Parameters
+    ----------
+    con
+        Workspace connection.
+    columns
+        Text columns.
+    limit
+        Columns with more distinct cells than this (estimated, with 10% slack) are skipped.
+
+    Returns
+    -------
+    dict[str, pandas.DataFrame]
+        Column -> ``cell``, ``n`` (most common first).
+    """
+    columns = list(dict.fromkeys(columns))
+    if not columns:
+        return {}
+    customers = db.backend(con).table(db.TABLE)
+    texts = {c: customers[c].cast("string").nullif("") for c in columns}
+    counts = customers.aggregate(**{f"d{i}": texts[c].approx_nunique() for i, c in enumerate(columns)}).execute()
+    small = [c for i, c in enumerate(columns) if int(counts[f"d{i}"].iloc[0] or 0) <= limit * 1.1]
+    found = {c: pd.DataFrame({"cell": pd.Series([], dtype=object), "n": pd.Series([], dtype="int64")})
+             for c in columns}
+    if small:
+        row = customers.aggregate(**{f"h{i}": _histogram(texts[c]) for i, c in enumerate(small)}).execute().iloc[0]
+        for i, column in enumerate(small):
+            items = dict(row[f"h{i}"]) if row[f"h{i}"] is not None else {}
+            frame = pd.DataFrame({"cell": pd.Series(list(items), dtype=object),
+                                  "n": pd.Series(list(items.values()), dtype="int64")})
+            found[column] = frame.sort_values(["n", "cell"], ascending=[False, True], ignore_index=True)
+    return found
+
+
+def value_metrics(table: Any, *, specs: Sequence[MultiValueColumn]) -> dict[str, Any]:
+    """Ibis aggregates ``vk{j}`` (known cells) and ``vv{j}_{i}`` (customers holding value i), for a grouped query.
+
+    Parameters
+    ----------
+    table
+        Ibis table holding the columns (joined with the labels to group by segment).
+    specs
+        The columns and their values.
+
+    Returns
+    -------
+    dict[str, ibis expression]
+    """
+    metrics: dict[str, Any] = {}
+    for j, spec in enumerate(specs):
+        text = table[spec.column].cast("string")
+        metrics[f"vk{j}"] = (text.notnull() & (text != "")).cast("int64").sum()
+        for i, expr in enumerate(indicator_exprs(table, spec).values()):
+            metrics[f"vv{j}_{i}"] = expr.cast("int64").sum()
+    return metrics
+
+
+def shares_from_wide(wide: pd.DataFrame, *, specs: Sequence[MultiValueColumn]) -> pd.DataFrame:
+    """Long value shares from a query grouped by segment over :func:`value_metrics` (overall = the sum).
+
+    Parameters
+    ----------
+    wide
+        One row per segment with ``segment`` and the metrics.
+    specs
+        The same specs, in the same order.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``column``, ``segment`` (``None`` = overall), ``value``, ``customers``, ``known``, ``share``.
+    """
+    rows = []
+    segments = wide["segment"].astype(str).tolist()
+    for j, spec in enumerate(specs):
+        known = pd.to_numeric(wide[f"vk{j}"]).fillna(0).astype("int64").tolist()
+        total_known = int(sum(known))
+        for i, value in enumerate(spec.values):
+            held = pd.to_numeric(wide[f"vv{j}_{i}"]).fillna(0).astype("int64").tolist()
+            for segment, k, h in zip(segments, known, held, strict=True):
+                rows.append((spec.column, segment, value, int(h), int(k), h / k if k else float("nan")))
+            total = int(sum(held))
+            rows.append((spec.column, None, value, total, total_known,
+                         total / total_known if total_known else float("nan")))
+    return pd.DataFrame(rows, columns=["column", "segment", "value", "customers", "known", "share"])
+
+
+def value_shares_many(con: duckdb.DuckDBPyConnection, *, specs: Sequence[MultiValueColumn]) -> pd.DataFrame:
+    """:func:`value_shares` of several columns in one grouped query (overall = sum over segments).
+
+    Parameters
+    ----------
+    con
+        Workspace connection with ``customers`` and ``segment_labels`` (every customer has a label).
+    specs
+        The columns and their values.
+
+    Returns
+    -------
+    pandas.DataFrame
+        See :func:`shares_from_wide`.
+    """
+    if not specs:
+        return shares_from_wide(pd.DataFrame({"segment": []}), specs=[])
+    backend = db.backend(con)
+    table = backend.table(db.TABLE).join(backend.table(db.LABELS), db.ROW)
+    wide = table.group_by("segment").aggregate(**value_metrics(table, specs=specs)).execute()
+    return shares_from_wide(wide, specs=specs)
 
 
 def detect_multivalue(
@@ -224,11 +347,10 @@ def detect_multivalue(
     dict[str, MultiValueColumn]
         Column name -> how it splits, for the multi-value columns only.
     """
+    wanted = [c for c in columns if c != db.ROW and (types is None or types.get(c) == "text")]
     found: dict[str, MultiValueColumn] = {}
-    for column in columns:
-        if column == db.ROW or (types is not None and types.get(column) != "text"):
-            continue
-        spec = analyse_cells(distinct_cells(con, column=column), column=column)
+    for column, cells in distinct_cells_many(con, columns=wanted).items():
+        spec = analyse_cells(cells, column=column)
         if spec is not None:
             found[column] = spec
     return found
@@ -251,7 +373,7 @@ def indicator_exprs(table: Any, spec: MultiValueColumn, *, values: Sequence[str]
     dict[str, ibis expression]
         Boolean; missing (null) where the cell is blank.
     """
-    text = table[spec.column].cast("string").strip()
+    text = table[spec.column].cast("string")
     known = text.notnull() & (text != "")
     exprs = {}
     for value in values if values is not None else spec.values:
@@ -277,7 +399,7 @@ def indicator_frame(series: pd.Series, spec: MultiValueColumn, *, values: Sequen
     pandas.DataFrame
         Nullable boolean columns named by :func:`flag_name`, same index as ``series``.
     """
-    text = series.astype("string").str.strip()
+    text = series.astype("string")
     known = text.notna() & (text != "")
     frame = {}
     for value in values if values is not None else spec.values:
@@ -310,7 +432,7 @@ def value_shares(
     if by_segment:
         table = table.join(backend.table(db.LABELS), db.ROW)
     flags = indicator_exprs(table, spec)
-    text = table[spec.column].cast("string").strip()
+    text = table[spec.column].cast("string")
     metrics = {"known": (text.notnull() & (text != "")).cast("int64").sum()}
     names = list(flags)
     for i, name in enumerate(names):

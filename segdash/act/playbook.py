@@ -157,6 +157,32 @@ def column_value_shares(con: duckdb.DuckDBPyConnection, *, column: str) -> pd.Da
     return mv.value_shares(con, spec=spec)
 
 
+def all_distinctive_values(con: duckdb.DuckDBPyConnection, *,
+                           columns: Sequence[str]) -> dict[str, dict[str, list[ValueShare]]]:
+    """:func:`distinctive_values` of several text columns, in three engine queries in all.
+
+    Parameters
+    ----------
+    con
+        Workspace connection with ``customers`` and ``segment_labels``.
+    columns
+        Text columns (multi-value ones are split; free text is skipped).
+
+    Returns
+    -------
+    dict[str, dict[str, list[ValueShare]]]
+        Column -> segment label -> values.
+    """
+    specs = []
+    for column, cells in mv.distinct_cells_many(con, columns=columns).items():
+        spec = mv.analyse_cells(cells, column=column) or single_value_spec(cells, column=column)
+        if spec is not None:
+            specs.append(spec)
+    shares = mv.value_shares_many(con, specs=specs)
+    return {spec.column: distinctive_values(shares[shares["column"] == spec.column], column=spec.column)
+            for spec in specs}
+
+
 def distinctive_values(shares: pd.DataFrame, *, column: str, min_share: float = VALUE_MIN_SHARE,
                        min_lift: float = VALUE_MIN_LIFT) -> dict[str, list[ValueShare]]:
     """Per segment, the values clearly more common than overall, highest lift first (pure).
@@ -329,21 +355,50 @@ def build_playbook(
     Playbook
     """
     names = dict(names or {})
-    labels = db.backend(con).table(db.LABELS)
-    sizes_frame = labels.group_by("segment").aggregate(customers=labels.count()).execute()
-    sizes_frame["segment"] = sizes_frame["segment"].astype(str)
-    sizes_frame = sizes_frame.sort_values(["customers", "segment"], ascending=[False, True], ignore_index=True)
-    total = int(sizes_frame["customers"].sum()) or 1
     source = (source or ch.suggest_source(roles, types=types)) if use_channels else None
-    mix = ch.channel_mix(con, source=source, mapping=mapping) if source is not None else None
-    results, problems = tn.suggest_tone(con, rules=rules if rules is not None else tn.default_rules(), roles=roles,
-                                        types=types)
+    rules_frame = rules if rules is not None else tn.default_rules()
+    cleaned, problems = tn.clean_rules(rules_frame)
+    checks = tn.rule_checks(cleaned, roles=roles, types=types)
     value_columns = [c for c, role in roles.items() if role == "psychographic" and types.get(c) == "text"]
     marketing_columns = [c for c, role in roles.items() if role == "acquisition_channel" and types.get(c) == "text"]
     products = product_columns(roles, types=types)
-    found: dict[str, dict[str, list[ValueShare]]] = {}
-    for column in dict.fromkeys([*value_columns, *marketing_columns[:1], *products]):
-        found[column] = distinctive_values(column_value_shares(con, column=column), column=column)
+    described = list(dict.fromkeys([*value_columns, *marketing_columns[:1], *products]))
+    # two scans for the distinct cells of every text column used, then one grouped query for everything
+    text_columns = [*described, *(c.column for c in checks if c.kind == "share")]
+    if source is not None and source.kind == "column":
+        text_columns.append(source.column)
+    cells = mv.distinct_cells_many(con, columns=text_columns)
+    specs = []
+    for column in described:
+        spec = mv.analyse_cells(cells[column], column=column) or single_value_spec(cells[column], column=column)
+        if spec is not None:
+            specs.append(spec)
+    backend = db.backend(con)
+    table = backend.table(db.TABLE).join(backend.table(db.LABELS), db.ROW)
+    metrics: dict[str, Any] = {"customers": table.count()}
+    metrics.update(tn.check_metrics(con, table, checks=checks, rules=cleaned, cells=cells))
+    metrics.update(mv.value_metrics(table, specs=specs))
+    channel_part = None
+    if source is not None and source.kind != "interactions":
+        ch._check(source, columns=table.columns)
+        raws = [str(c) for c in cells[source.column]["cell"]] if source.kind == "column" else []
+        channel_part = ch.mix_metrics(table, source=source, mapping=mapping, raws=raws)
+        metrics.update(channel_part[0])
+    wide = table.group_by("segment").aggregate(**metrics).execute()
+    wide["segment"] = wide["segment"].astype(str)
+    sizes_frame = wide[["segment", "customers"]].astype({"customers": "int64"})
+    sizes_frame = sizes_frame.sort_values(["customers", "segment"], ascending=[False, True], ignore_index=True)
+    total = int(sizes_frame["customers"].sum()) or 1
+    results = tn.evaluate_rules(wide, checks=checks, rules=cleaned)
+    if channel_part is not None:
+        mix = ch.mix_from_counts(ch.counts_from_wide(wide, channels=channel_part[1]), source=source)
+    elif source is not None:
+        mix = ch.channel_mix(con, source=source, mapping=mapping)
+    else:
+        mix = None
+    shares = mv.shares_from_wide(wide, specs=specs)
+    found = {spec.column: distinctive_values(shares[shares["column"] == spec.column], column=spec.column)
+             for spec in specs}
     econ: dict[str, dict[str, float | None]] = {}
     if economics is not None and not economics.empty:
         for record in economics.to_dict("records"):

@@ -285,6 +285,92 @@ class _Check:
     date: bool = False
 
 
+def rule_checks(rules: Sequence[Rule], *, roles: Mapping[str, str], types: Mapping[str, str]) -> list[_Check]:
+    """The rule x column checks to compute (switched-off and unusable rules are skipped).
+
+    Parameters
+    ----------
+    rules
+        Cleaned rules.
+    roles, types
+        Column name -> role / type.
+
+    Returns
+    -------
+    list
+        One check per rule and matching column, in rule order.
+    """
+    checks: list[_Check] = []
+    for number, rule in enumerate(rules, start=1):
+        if not rule.on or rule.test not in TESTS:
+            continue
+        for column in matching_columns(rule.trait, roles=roles, types=types, test=rule.test):
+            checks.append(_Check(number, column, "share" if rule.test == "share at least" else "average",
+                                 date=types.get(column) == "date"))
+    return checks
+
+
+def check_metrics(con: duckdb.DuckDBPyConnection, table: Any, *, checks: Sequence[_Check], rules: Sequence[Rule],
+                  cells: Mapping[str, pd.DataFrame] | None = None) -> dict[str, Any]:
+    """Ibis aggregates ``c{i}_sum`` / ``c{i}_n`` for the checks, to run in a query grouped by segment.
+
+    A share test matches its value (ignoring case) against the column's distinct cells in Python
+    and becomes ``column IN (matching cells)`` (cheap in the engine); without the cells (free
+    text) it falls back to ``lower(column) LIKE``.
+
+    Parameters
+    ----------
+    con
+        Workspace connection (for the latest date of date columns).
+    table
+        Ibis table of customers joined with their labels.
+    checks
+        From :func:`rule_checks`.
+    rules
+        The rules the checks refer to.
+    cells
+        Column -> distinct cells (``cell``, ``n``), see :func:`segdash.act.multivalue.distinct_cells_many`.
+
+    Returns
+    -------
+    dict[str, ibis expression]
+    """
+    customers = db.backend(con).table(db.TABLE)
+    dates = sorted({c.column for c in checks if c.date and c.kind == "average"})
+    as_of = {}
+    if dates:
+        row = customers.aggregate(**{f"d{i}": customers[c].max() for i, c in enumerate(dates)}).execute().iloc[0]
+        as_of = {c: row[f"d{i}"] for i, c in enumerate(dates)}
+    metrics: dict[str, Any] = {}
+    for i, check in enumerate(checks):
+        column = table[check.column]
+        rule = rules[check.rule - 1]
+        if check.kind == "average":
+            if check.date:
+                latest = as_of.get(check.column)
+                if latest is None or pd.isna(latest):
+                    value = ibis.null().cast("float64")
+                else:
+                    value = ibis.literal(pd.Timestamp(latest).date()).delta(column.cast("date"), unit="day")
+                value = value.cast("float64")
+            else:
+                value = column.cast("float64")
+            metrics[f"c{i}_sum"] = value.sum()
+            metrics[f"c{i}_n"] = value.count()
+        else:
+            text = column.cast("string").nullif("")
+            known = (cells or {}).get(check.column)
+            if known is not None and not known.empty:
+                wanted = rule.value.lower()
+                matching = [str(c) for c in known["cell"] if wanted in str(c).lower()]
+                holds = text.isin(matching) if matching else (text.isnull() & text.notnull())  # never
+            else:
+                holds = text.lower().contains(rule.value.lower())
+            metrics[f"c{i}_sum"] = holds.cast("int64").sum()
+            metrics[f"c{i}_n"] = text.count()
+    return metrics
+
+
 def trait_figures(con: duckdb.DuckDBPyConnection, *, rules: Sequence[Rule], roles: Mapping[str, str],
                   types: Mapping[str, str]) -> tuple[pd.DataFrame, list[_Check]]:
     """Per segment, the figure each rule x matching column needs (one grouped engine query).
@@ -304,46 +390,14 @@ def trait_figures(con: duckdb.DuckDBPyConnection, *, rules: Sequence[Rule], role
         One row per segment with ``c{i}_sum`` and ``c{i}_n`` per check (sum of values or of matches,
         and known values), and the checks in order.
     """
+    from segdash.act.multivalue import distinct_cells_many
+
     backend = db.backend(con)
-    customers = backend.table(db.TABLE)
-    table = customers.join(backend.table(db.LABELS), db.ROW)
-    checks: list[_Check] = []
-    for number, rule in enumerate(rules, start=1):
-        if not rule.on or rule.test not in TESTS:
-            continue
-        for column in matching_columns(rule.trait, roles=roles, types=types, test=rule.test):
-            checks.append(_Check(number, column, "share" if rule.test == "share at least" else "average",
-                                 date=types.get(column) == "date"))
-    dates = sorted({c.column for c in checks if types.get(c.column) == "date"})
-    as_of = {}
-    if dates:
-        row = customers.aggregate(**{f"d{i}": customers[c].max() for i, c in enumerate(dates)}).execute().iloc[0]
-        as_of = {c: row[f"d{i}"] for i, c in enumerate(dates)}
-    metrics: dict[str, Any] = {"customers": table.count()}
-    for i, check in enumerate(checks):
-        column = table[check.column]
-        rule = rules[check.rule - 1]
-        if check.kind == "average":
-            if types.get(check.column) == "date":
-                latest = as_of.get(check.column)
-                if latest is None or pd.isna(latest):
-                    value = ibis.null().cast("float64")
-                else:
-                    value = ibis.literal(pd.Timestamp(latest).date()).delta(column.cast("date"), unit="day")
-                value = value.cast("float64")
-            else:
-                value = column.cast("float64")
-            metrics[f"c{i}_sum"] = value.sum()
-            metrics[f"c{i}_n"] = value.count()
-        else:
-            text = column.cast("string").strip().nullif("")
-            holds = text.lower().contains(rule.value.lower())
-            metrics[f"c{i}_sum"] = holds.cast("int64").sum()
-            metrics[f"c{i}_n"] = text.count()
-    if not checks:
-        frame = table.group_by("segment").aggregate(customers=table.count()).execute()
-    else:
-        frame = table.group_by("segment").aggregate(**metrics).execute()
+    table = backend.table(db.TABLE).join(backend.table(db.LABELS), db.ROW)
+    checks = rule_checks(rules, roles=roles, types=types)
+    cells = distinct_cells_many(con, columns=[c.column for c in checks if c.kind == "share"])
+    metrics = {"customers": table.count(), **check_metrics(con, table, checks=checks, rules=rules, cells=cells)}
+    frame = table.group_by("segment").aggregate(**metrics).execute()
     frame["segment"] = frame["segment"].astype(str)
     return frame, checks
 
