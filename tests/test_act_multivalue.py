@@ -65,3 +65,42 @@ def test_engine_and_pandas_flags_agree() -> None:
     assert shares.loc[("B", "Fitness"), "customers"] == 1 and shares.loc[("B", "Fitness"), "known"] == 2
     overall = mv.value_shares(con, spec=spec, by_segment=False).set_index("value")
     assert overall.loc["Fitness", "share"] == pytest.approx(2 / 4)
+
+
+def _interests_con():
+    cells = ["Fitness; Travel", "Travel", "Books", "Fitness", "Travel; Books", None]
+    return tiny_con(pd.DataFrame({"interests": cells, "age": [20, 30, 40, 50, 60, 70]}), ["A", "A", "A", "B", "B", "B"])
+
+
+def test_profiles_show_the_share_per_value() -> None:
+    from segdash import profile as prof
+
+    con = _interests_con()
+    roles = {"interests": "psychographic", "age": "demographic"}
+    types = {"interests": "text", "age": "number"}
+    attributes, specs = prof.expand_multivalue(con, prof.profile_attributes(roles, types))
+    assert [a.name for a in attributes] == ["interests: Travel", "interests: Books", "interests: Fitness", "age"]
+    assert {a.kind for a in attributes[:3]} == {prof.BOOLEAN}
+    profile = prof.build_profile(con, roles=roles, types=types)
+    traits = profile.traits.set_index(["segment", "attribute", "value"])
+    # A: Travel in 2 of 3 cells; B: 1 of 2 known (one blank); everyone: 3 of 5
+    assert traits.loc[("A", "interests: Travel", "yes"), "segment_value"] == pytest.approx(2 / 3)
+    assert traits.loc[("B", "interests: Travel", "yes"), "segment_value"] == pytest.approx(1 / 2)
+    assert traits.loc[("A", "interests: Travel", "yes"), "overall_value"] == pytest.approx(3 / 5)
+
+
+def test_a_value_is_a_dimension_and_a_clustering_feature() -> None:
+    from segdash.segment.features import pull_features
+    from segdash.segment.rules import segment_by_dimensions
+
+    con = _interests_con()
+    types = {"interests": "text", "age": "number"}
+    assert mv.flag_choices(con, roles={"interests": "psychographic", "age": "demographic"}, types=types) == {
+        "interests": ["interests: Travel", "interests: Books", "interests: Fitness"]}
+    seg = segment_by_dimensions(con, dimensions=["interests: Travel"], types=types)
+    assert seg.sizes == {"interests: Travel yes": 3, "interests: Travel no": 2, "interests: Travel (missing)": 1}
+    data = pull_features(con, features=["age", "interests: Books"], types=types)
+    assert data.kinds == {"age": "numeric", "interests: Books": "categorical"}
+    books = data.matrix[:, 1]
+    codes = data.categories["interests: Books"]
+    assert [None if v != v else codes[int(v)] for v in books] == ["false", "false", "true", "false", "true", None]

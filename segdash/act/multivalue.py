@@ -450,3 +450,78 @@ def value_shares(
             rows.append({"segment": None if segment is None or pd.isna(segment) else str(segment), "value": value,
                          "customers": held, "known": known, "share": held / known if known else float("nan")})
     return pd.DataFrame(rows, columns=["segment", "value", "customers", "known", "share"])
+
+
+def parse_flag(name: str) -> tuple[str, str] | None:
+    """``("interests", "Travel")`` for the flag name ``interests: Travel`` (``None`` for other names)."""
+    column, sep, value = str(name).partition(": ")
+    return (column, value) if sep and column and value else None
+
+
+def add_flags(con: duckdb.DuckDBPyConnection, table: Any, names: Sequence[str], *,
+              specs: Mapping[str, MultiValueColumn] | None = None) -> tuple[Any, dict[str, str]]:
+    """Add the yes/no columns named like ``interests: Travel`` that ``names`` asks for and ``table`` lacks.
+
+    This is how profiles, dimensions and clustering use one value of a multi-value column like any
+    other yes/no column: pass the flag name as a feature, dimension or attribute.
+
+    Parameters
+    ----------
+    con
+        Workspace connection holding ``customers``.
+    table
+        Ibis table with the multi-value source columns.
+    names
+        Wanted column names; names already in ``table`` are left alone.
+    specs
+        Source column -> how it splits (detected when missing).
+
+    Returns
+    -------
+    tuple[ibis.Table, dict[str, str]]
+        The table with the flags added, and flag name -> type (``boolean``) for the added ones.
+    """
+    wanted: dict[str, list[str]] = {}
+    for name in names:
+        parsed = parse_flag(name) if name not in table.columns else None
+        if parsed is not None and parsed[0] in table.columns:
+            wanted.setdefault(parsed[0], []).append(parsed[1])
+    if not wanted:
+        return table, {}
+    known = dict(specs or {})
+    missing = [c for c in wanted if c not in known]
+    if missing:
+        for column, cells in distinct_cells_many(con, columns=missing).items():
+            spec = analyse_cells(cells, column=column)
+            if spec is not None:
+                known[column] = spec
+    exprs: dict[str, Any] = {}
+    for column, values in wanted.items():
+        if column in known:
+            exprs.update(indicator_exprs(table, known[column], values=values))
+    return (table.mutate(**exprs) if exprs else table), dict.fromkeys(exprs, "boolean")
+
+
+def flag_choices(con: duckdb.DuckDBPyConnection, *, roles: Mapping[str, str], types: Mapping[str, str],
+                 top: int = 12) -> dict[str, list[str]]:
+    """For each multi-value column that may be modelled, its most common values' flag names.
+
+    Parameters
+    ----------
+    con
+        Workspace connection.
+    roles, types
+        Column name -> role / type (personal data and ids are never split).
+    top
+        Values offered per column.
+
+    Returns
+    -------
+    dict[str, list[str]]
+        Column -> flag names (``interests: Travel``), for pickers of features and dimensions.
+    """
+    from segdash.schema import is_modelling_role
+
+    columns = [c for c, role in roles.items() if is_modelling_role(role) and types.get(c) == "text"]
+    return {column: [spec.flag_name(v) for v in spec.values[:top]]
+            for column, spec in detect_multivalue(con, columns=columns, types=types).items()}
