@@ -59,6 +59,8 @@ INTERACTIONS = "interactions"
 UNKNOWN = "(not known)"
 
 SOURCE_KINDS = ("column", "counts", "interactions")
+#: Words that, next to "channel" in a column name, mark a service channel (not an acquisition one).
+SERVICE_WORDS = ("service", "ticket", "contact", "support", "preferred", "care")
 
 #: Default merges: the channel shown -> labels that mean it (compared ignoring case, spaces, "-" and "_").
 DEFAULT_SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -268,6 +270,11 @@ def suggest_source(roles: Mapping[str, str], *, types: Mapping[str, str]) -> Cha
     counts = contact_count_columns(roles, types=types)
     if len(counts) >= 2:
         return ChannelSource(kind="counts", counts=tuple(counts.items()))
+    for column, role in roles.items():  # "Ticket Channel", "Preferred contact channel": a service channel by name
+        words = _fold(column).split()
+        if (types.get(column) == "text" and role not in ("pii", "id", "acquisition_channel") and "channel" in words
+                and any(w in words for w in SERVICE_WORDS)):
+            return ChannelSource(kind="column", column=column)
     return None
 
 

@@ -46,7 +46,7 @@ TRAIT_WORDS: dict[str, tuple[str, ...]] = {
     "life stage": ("life stage", "lifestage", "lifestyle", "household", "marital status", "family"),
     "values": ("values", "value", "personal values"),
     "lifestyle": ("lifestyle", "life style"),
-    "satisfaction": ("satisfaction", "satisfaction rating", "shopping satisfaction", "csat", "rating", "nps"),
+    "satisfaction": ("satisfaction", "satisfaction rating", "shopping satisfaction", "csat", "nps"),
     "tenure": ("tenure", "signup date", "signup", "customer since", "member since", "join date"),
     "signup": ("signup date", "signup", "customer since", "member since", "join date"),
     "interests": ("interests", "interest", "hobbies"),
