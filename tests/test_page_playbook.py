@@ -109,3 +109,24 @@ def test_rules_and_notes_saved_in_the_project(make_app: Callable[..., object], t
     at.run(timeout=120)
     assert project.get_doc("playbook", "rules")["rules"][1]["on"] is False
     assert isinstance(tn.rules_from_doc(project.get_doc("playbook", "rules")), pd.DataFrame)
+
+
+def test_channel_from_an_interactions_file(make_app: Callable[..., object], tmp_path: Path) -> None:
+    from segdash.act import channels as ch
+
+    at, ws = _open(make_app)
+    tickets = tmp_path / "tickets.csv"
+    ids = pd.read_csv("sample_data/customers.csv", usecols=["customer_id"])["customer_id"]
+    rows = [f"{customer},{'Mobile Phone' if i % 3 else 'Twitter'}" for i, customer in enumerate(ids[:600])]
+    tickets.write_text("customer_id,channel\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    columns = ch.load_interactions(ws.con, tickets)  # what the uploader does with the file
+    at.session_state[ui.INTERACTIONS_LOADED] = {"file_id": "test", "columns": columns, "name": "tickets.csv"}
+    at.radio(key=ui.SOURCE_KIND).set_value("interactions").run(timeout=120)
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.selectbox(key=ui.INTERACTION_KEY).value == "customer_id"
+    assert at.selectbox(key=ui.INTERACTION_CHANNEL).value == "channel"
+    # 600 customers have tickets: Mobile Phone merges into Phone, Twitter into Social media; the rest unknown
+    merge = next(d.value for d in at.dataframe if "label" in d.value.columns)
+    assert dict(zip(merge["label"], merge["channel"], strict=True)) == {"Mobile Phone": "Phone",
+                                                                         "Twitter": "Social media"}
+    assert any("4,400 customers have no known service channel" in c.value for c in at.caption)
