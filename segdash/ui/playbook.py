@@ -124,8 +124,7 @@ def rules_editor(ws: Workspace) -> pd.DataFrame:
         st.session_state.pop(RULES_BASE, None)
         st.session_state.pop(RULES_EDITOR, None)
     if RULES_EDITOR not in st.session_state or RULES_BASE not in st.session_state:
-        base = st.session_state[RULES_APPLIED].reset_index(drop=True).astype(object)
-        st.session_state[RULES_BASE] = base.where(base.ne(""), None)  # blank cells show empty, not "None"
+        st.session_state[RULES_BASE] = st.session_state[RULES_APPLIED].reset_index(drop=True)
     st.caption("Rules are read top to bottom: the first rule that fires sets the tone, the first that fires "
                "sets the approach. Add a row for a rule of your own; untick **On** to switch one off.")
     edited = st.data_editor(st.session_state[RULES_BASE], key=RULES_EDITOR, num_rows="dynamic", hide_index=True,
