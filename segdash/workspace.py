@@ -66,6 +66,8 @@ class Workspace:
     stored_dataset_id: str = ""
     #: Id of the saved segmentation snapshot that is current ("" when the segmentation is not saved).
     snapshot_id: str = ""
+    #: Why the last load could not be kept in the project ("" when it was, or no project is open).
+    store_error: str = ""
 
     # -- data ---------------------------------------------------------------
     def load(self, path: str | os.PathLike[str], *, name: str | None = None, sheet: str | None = None) -> ImportResult:
@@ -96,9 +98,15 @@ class Workspace:
         self.data_id = f"{file_digest(path)}:{result.sheet or ''}"
         self.roles = {c.name: c.role for c in result.columns}
         self.stored_dataset_id = ""
+        self.store_error = ""
         self.clear_segmentation()
         if self.project is not None:
-            self.store_dataset()
+            from segdash.store import StoreError
+
+            try:
+                self.store_dataset()
+            except StoreError as err:  # the data is loaded; only keeping it failed
+                self.store_error = str(err)
         return result
 
     # -- the project store ------------------------------------------------------------------------
@@ -173,12 +181,15 @@ class Workspace:
         """Keep edited roles with the stored dataset (when a project is open)."""
         if self.project is None or not self.stored_dataset_id:
             return
-        from segdash.store import write_json_atomic
+        from segdash.store import StoreError, write_json_atomic
 
-        meta = self.project.dataset_meta(self.stored_dataset_id)
-        meta.pop("schema", None)
-        meta["roles"] = dict(self.roles)
-        write_json_atomic(self.project.path / "datasets" / self.stored_dataset_id / "dataset.json", meta)
+        try:
+            meta = self.project.dataset_meta(self.stored_dataset_id)
+            meta.pop("schema", None)
+            meta["roles"] = dict(self.roles)
+            write_json_atomic(self.project.path / "datasets" / self.stored_dataset_id / "dataset.json", meta)
+        except StoreError as err:  # the edit stays in this session
+            self.store_error = str(err)
 
     def save_segmentation(self, name: str, *, parent_id: str | None = None) -> str:
         """Save the current segmentation (settings, model, names, labels by customer id) in the project.
@@ -280,6 +291,7 @@ class Workspace:
         if self.roles.get(column) != role:
             self.roles[column] = role
             self.memo.clear()
+            self.save_roles()
 
     # -- segmentation ---------------------------------------------------------
     def set_segmentation(self, segmentation: Segmentation, *, names: dict[str, str] | None = None) -> None:
