@@ -255,6 +255,10 @@ def _apply_cluster(con: duckdb.DuckDBPyConnection, record: dict[str, Any], *, ty
     from segdash.segment.model import ClusterModel
 
     model = ClusterModel.from_dict(record["model"])
+    missing = [name for name in model.features if name not in types]
+    if missing:
+        raise SettingsError(f"The saved segmentation needs the column '{missing[0]}', which this data does not "
+                            "have. Load an export with the same columns.")
     data = pull_features(con, features=model.features, types=types)
     labels = model.labels(data)
     table = pa.table({db.ROW: pa.array(data.rows, pa.int64()), "segment": pa.array(labels.astype(str), pa.string())})

@@ -257,12 +257,16 @@ class _Snapshot:
         if kind is not None:
             shutil.rmtree(self.tmp, ignore_errors=True)
             return
-        with _plain_errors("finish saving"):
-            for child in self.tmp.iterdir():
-                with open(child, "rb") as handle:
-                    os.fsync(handle.fileno())
-            os.rename(self.tmp, self.final)
-            _fsync_dir(self.parent)
+        try:
+            with _plain_errors("finish saving"):
+                for child in self.tmp.iterdir():
+                    with open(child, "rb") as handle:
+                        os.fsync(handle.fileno())
+                os.rename(self.tmp, self.final)
+                _fsync_dir(self.parent)
+        except StoreError:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            raise
 
 
 def _remove_tree(path: Path) -> None:
