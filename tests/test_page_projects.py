@@ -79,3 +79,25 @@ def test_a_broken_store_leaves_the_app_usable(make_app: Callable[..., object], t
     ws = at.session_state[WORKSPACE]
     assert ws.has_data and ws.project is None
     assert any("not a segdash file" in w.value for w in at.warning)
+
+
+def test_command_line_saves_into_a_project_the_app_has_open(make_app: Callable[..., object], tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO, SAMPLE
+
+    home = tmp_path / "home"
+    at = make_app(home=home)
+    at.run()
+    ws = at.session_state[WORKSPACE]
+    assert ws.project.name == "Sample"
+    done = subprocess.run([sys.executable, "-m", "segdash", "segment", str(SAMPLE), "--method", "rfm", "--out",
+                           str(tmp_path / "labels.csv"), "--project", str(home), "--in", "Sample", "--save",
+                           "From the command line"], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    at.switch_page("pages/projects.py")
+    at.run()
+    assert not at.exception
+    assert any("From the command line" in m.value for m in at.markdown)
+    assert [s["name"] for s in ws.project.segmentations()] == ["From the command line"]
