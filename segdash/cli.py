@@ -262,7 +262,14 @@ def _cmd_score(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from segdash.report.export import to_safe_csv
-    from segdash.saved import ApplyReport, apply_model, compare_keys, label_key, snapshot_labels
+    from segdash.saved import (
+        ApplyReport,
+        apply_model,
+        compare_keys,
+        key_is_unique,
+        label_key,
+        snapshot_labels,
+    )
     from segdash.segment import labels_frame
     from segdash.segment.base import discard_labels
     from segdash.workspace import Workspace
@@ -279,7 +286,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
     finally:
         discard_labels(ws.con)
     key_column = label_key(ws.con, seg, roles=ws.roles)
-    current = snapshot_labels(ws.con, key_column)
+    current = snapshot_labels(ws.con, key_column, unique=key_is_unique(seg, key_column))
     matched, new, gone = compare_keys(current, project.segmentation_labels(record["id"]))
     report = ApplyReport(customers=current.num_rows, matched=matched, new_customers=new, gone_customers=gone,
                          sizes=dict(seg.sizes), key_column=key_column)

@@ -204,7 +204,7 @@ class Workspace:
         segdash.store.StoreError
             No name, or the disk is full or read-only (the segmentation stays open in this session).
         """
-        from segdash.saved import label_key, snapshot_labels, snapshot_record
+        from segdash.saved import key_is_unique, label_key, snapshot_labels, snapshot_record
         from segdash.store import StoreError
 
         if self.project is None:
@@ -214,7 +214,7 @@ class Workspace:
         if not self.stored_dataset_id:
             self.store_dataset()
         key_column = label_key(self.con, self.segmentation, roles=self.roles)
-        labels = snapshot_labels(self.con, key_column)
+        labels = snapshot_labels(self.con, key_column, unique=key_is_unique(self.segmentation, key_column))
         names = {label: self.display_name(label) for label in self.segmentation.sizes}
         record = snapshot_record(self.segmentation, name=name, names=names, dataset_id=self.stored_dataset_id,
                                  dataset_name=self.imported.source if self.imported else "",
@@ -252,7 +252,14 @@ class Workspace:
         -------
         segdash.saved.ApplyReport
         """
-        from segdash.saved import ApplyReport, apply_model, compare_keys, label_key, snapshot_labels
+        from segdash.saved import (
+            ApplyReport,
+            apply_model,
+            compare_keys,
+            key_is_unique,
+            label_key,
+            snapshot_labels,
+        )
         from segdash.segment.base import discard_labels
 
         record = self.project.segmentation(snapshot_id)
@@ -264,7 +271,7 @@ class Workspace:
             discard_labels(self.con)
         self.snapshot_id = ""
         key_column = label_key(self.con, segmentation, roles=self.roles)
-        current = snapshot_labels(self.con, key_column)
+        current = snapshot_labels(self.con, key_column, unique=key_is_unique(segmentation, key_column))
         matched, new, gone = compare_keys(current, self.project.segmentation_labels(snapshot_id))
         return ApplyReport(customers=current.num_rows, matched=matched, new_customers=new, gone_customers=gone,
                            sizes=dict(segmentation.sizes), key_column=key_column)
