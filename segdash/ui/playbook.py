@@ -37,7 +37,7 @@ RULES_APPLIED = _KEY + "rules_applied"
 #: The rules document last written to the project (to write only on change).
 RULES_SAVED = _KEY + "rules_saved"
 RULES_EDITOR = _KEY + "rules_editor"
-#: The project the rules were read from (``id(project)``; another project reloads them).
+#: The project the rules were read from (its folder; another project reloads them).
 RULES_PROJECT = _KEY + "rules_project"
 MAP_BASE = _KEY + "map_base"
 MAP_APPLIED = _KEY + "map_applied"
@@ -117,7 +117,8 @@ def rules_editor(ws: Workspace) -> pd.DataFrame:
     pandas.DataFrame
         The rules table to use.
     """
-    project_id = id(_project(ws)) if _project(ws) is not None else None
+    project = _project(ws)
+    project_id = str(getattr(project, "path", id(project))) if project is not None else None
     if st.session_state.get(RULES_PROJECT, "unset") != project_id or RULES_APPLIED not in st.session_state:
         st.session_state[RULES_APPLIED] = _saved_rules(ws)
         st.session_state[RULES_PROJECT] = project_id
