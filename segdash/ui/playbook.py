@@ -340,12 +340,13 @@ def team_notes(ws: Workspace) -> dict[str, str]:
     store = st.session_state.setdefault(NOTES, {})
     scope = f"{name}:{ws.segmentation_id}"
     if scope not in store:
-        saved: dict[str, str] = {}
+        # notes typed before the segmentation was saved ("current") carry over to its snapshot
+        saved: dict[str, str] = dict(store.get(f"current:{ws.segmentation_id}", {}))
         if _project(ws) is not None:
             try:
-                saved = dict(_project(ws).get_doc("notes", name) or {})
-            except SegdashError:
-                saved = {}
+                saved.update(_project(ws).get_doc("notes", name) or {})
+            except SegdashError as err:
+                st.warning(f"The team notes could not be read ({md(err)}).")
         store[scope] = {str(k): str(v) for k, v in saved.items()}
     return store[scope]
 
