@@ -9,10 +9,90 @@ from segdash.schema import ROLE_LABELS
 from segdash.ui import state
 from segdash.workspace import Workspace
 
+#: Presentation view: bigger type; settings (forms, expanders, inputs in the page body) hidden.
+#: Our constant CSS, no user text.
+_PRESENT_CSS = """<style>
+[data-testid="stMain"] [data-testid="stForm"], [data-testid="stMain"] [data-testid="stExpander"],
+[data-testid="stMain"] [data-testid="stFileUploader"], [data-testid="stMain"] [data-testid="stSelectbox"],
+[data-testid="stMain"] [data-testid="stMultiSelect"], [data-testid="stMain"] [data-testid="stRadio"],
+[data-testid="stMain"] [data-testid="stNumberInput"], [data-testid="stMain"] [data-testid="stSlider"],
+[data-testid="stMain"] [data-testid="stTextInput"], [data-testid="stMain"] [data-testid="stTextArea"],
+[data-testid="stMain"] [data-testid="stCheckbox"], [data-testid="stMain"] [data-testid="stToggle"],
+[data-testid="stMain"] [data-testid="stDateInput"], [data-testid="stMain"] [data-testid="stDataEditor"]
+{ display: none !important; }
+[data-testid="stMain"] h1 { font-size: 3.2rem !important; }
+[data-testid="stMain"] h2, [data-testid="stMain"] h3 { font-size: 2.2rem !important; }
+[data-testid="stMain"] p, [data-testid="stMain"] li { font-size: 1.45rem !important; line-height: 1.5; }
+[data-testid="stMain"] [data-testid="stMetricValue"] { font-size: 3.4rem !important; }
+[data-testid="stMain"] [data-testid="stMetricLabel"] p { font-size: 1.4rem !important; }
+</style>"""
+
+
+def presentation_mode() -> bool:
+    """Whether the presentation view is on (pages may leave settings out when it is)."""
+    return bool(st.session_state.get(state.PRESENT, False))
+
+
+def _sync_url(ws: Workspace) -> None:
+    """Keep the view, the open project and the snapshot in the URL (the page is in its path)."""
+    params = st.query_params
+    wanted = {"present": "1" if presentation_mode() else None,
+              "project": getattr(ws.project, "id", None) if ws.project is not None else None,
+              "snapshot": ws.snapshot_id or None}
+    for key, value in wanted.items():
+        if value is None:
+            if key in params:
+                del params[key]
+        elif params.get(key) != value:
+            params[key] = value
+
+
+def _open_from_url(ws: Workspace) -> None:
+    """Once per session: open the project and snapshot a shared link names (``?project=..&snapshot=..``)."""
+    if st.session_state.get(state.URL_OPENED):
+        return
+    st.session_state[state.URL_OPENED] = True
+    project_id = st.query_params.get("project")
+    if not project_id or ws.project is not None:
+        return
+    from segdash.errors import SegdashError
+    from segdash.store import Store
+
+    try:
+        project = Store().open_project(project_id)
+        snapshot = st.query_params.get("snapshot")
+        if snapshot:
+            from segdash.report.snapshot import open_snapshot
+
+            open_snapshot(project, snapshot, ws=ws)
+        ws.project = project
+    except SegdashError as err:
+        st.warning(f"The link's project could not be opened: {err}", icon=":material/link_off:")
+
+
+def presentation_toggle(ws: Workspace) -> bool:
+    """The sidebar toggle for the presentation view, kept in the URL with the project and snapshot.
+
+    Returns
+    -------
+    bool
+        Whether the view is on.
+    """
+    if state.PRESENT not in st.session_state:
+        st.session_state[state.PRESENT] = st.query_params.get("present") == "1"
+    _open_from_url(ws)
+    st.sidebar.toggle("Presentation view", key=state.PRESENT,
+                      help="Large type for a projector; settings are hidden. The link keeps this view.")
+    _sync_url(ws)
+    if presentation_mode():
+        st.html(_PRESENT_CSS)
+    return presentation_mode()
+
 
 def page_setup(title: str, caption: str = "") -> Workspace:
-    """Title, caption and any queued message; returns the session's workspace."""
+    """Title, caption, the presentation toggle and any queued message; returns the session's workspace."""
     ws = state.workspace()
+    presentation_toggle(ws)
     st.title(title)
     if caption:
         st.caption(caption)

@@ -19,6 +19,15 @@ FLASH = "segdash.flash"
 #: The last error from loading a file, shown on the Data page until the next load.
 LOAD_ERROR = "segdash.load_error"
 
+# -- Report & presentation ---------------------------------------------------------------
+#: ``((data_id, segmentation_id), EconomicsResult)``: the economics as last set up on the ROI page,
+#: so the report shows the same figures.
+ROI_RESULT = "segdash.roi.last_result"
+#: The presentation view toggle (large type, settings hidden); mirrored in the URL as ``?present=1``.
+PRESENT = "segdash.present"
+#: Whether the project/snapshot named in the URL was already opened in this session.
+URL_OPENED = "segdash.url_opened"
+
 # -- Data page -------------------------------------------------------------------------
 #: Where the loaded data came from: ``{"path": str | None, "kind": "sample"|"folder"|"upload",
 #: "temp": bool}`` (``temp``: a private copy of an upload, removed when another file loads).
