@@ -501,8 +501,8 @@ def data_section(imported: ImportResult, *, roles: Mapping[str, str]) -> Section
     section.table(table, caption=f"{len(roles):,} columns")
     personal = sum(1 for r in roles.values() if r == "pii")
     if personal:
-        section.note(f"{personal:,} column(s) hold personal data: never used for segmenting and left out of "
-                     "this report.")
+        holds = "1 column holds" if personal == 1 else f"{personal:,} columns hold"
+        section.note(f"{holds} personal data: never used for segmenting and left out of this report.")
     if imported.sheet:
         section.note(f"Sheet '{imported.sheet}' of {len(imported.sheets):,}.")
     reasons: dict[str, int] = {}

@@ -20,6 +20,9 @@ _PRESENT_CSS = """<style>
 [data-testid="stMain"] [data-testid="stCheckbox"], [data-testid="stMain"] [data-testid="stToggle"],
 [data-testid="stMain"] [data-testid="stDateInput"], [data-testid="stMain"] [data-testid="stDataEditor"]
 { display: none !important; }
+[data-testid="stMain"] [data-testid="stElementContainer"]:has(> [data-testid="stTextInput"], > [data-testid="stTextArea"],
+ > [data-testid="stSelectbox"], > [data-testid="stMultiSelect"], > [data-testid="stRadio"],
+ > [data-testid="stNumberInput"], > [data-testid="stSlider"], > [data-testid="stCheckbox"]) { display: none !important; }
 [data-testid="stMain"] h1 { font-size: 3.2rem !important; }
 [data-testid="stMain"] h2, [data-testid="stMain"] h3 { font-size: 2.2rem !important; }
 [data-testid="stMain"] p, [data-testid="stMain"] li { font-size: 1.45rem !important; line-height: 1.5; }
