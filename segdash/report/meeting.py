@@ -24,6 +24,7 @@ Nothing here imports Streamlit.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import math
 import os
@@ -548,6 +549,9 @@ def method_section(segmentation: Segmentation, *, created: datetime | str | None
     facts = [("Method", words), ("Segments", f"{seg.k:,}")]
     if seed is not None:
         facts.append(("Random seed", str(seed)))
+    if created and not isinstance(created, datetime):
+        with contextlib.suppress(ValueError):
+            created = datetime.fromisoformat(str(created))
     if created:
         facts.append(("Made on", created.strftime("%Y-%m-%d %H:%M") if isinstance(created, datetime) else str(created)))
     if seg.features:

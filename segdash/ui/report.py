@@ -163,7 +163,8 @@ def report_downloads(ws: Workspace, *, title: str, summary: str, sections: list[
                                width="stretch")
         else:
             st.info(meeting.no_pdf_message(), icon=":material/info:")
-    st.caption(f"{len(sections)} sections, {charts} interactive charts. The file opens offline in any browser; "
+    st.caption(f"{len(sections)} section{'s' if len(sections) != 1 else ''}, {charts} interactive "
+               f"chart{'s' if charts != 1 else ''}. The file opens offline in any browser; "
                "its print layout puts each section on its own page. No personal data is included.")
 
 
