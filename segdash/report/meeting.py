@@ -899,6 +899,67 @@ def report_names(ws: Workspace, profile: Profile) -> dict[str, str]:
     return ws.display_names(labels)
 
 
+def sample_blocks(ws: Workspace, *, profile: Profile, names: Mapping[str, str], distributions: int = 6,
+                  map_points: int = 2000, per_segment: int = 400) -> list[Block]:
+    """Charts drawn from samples: box plots of the numbers that differ most, and a map of customers.
+
+    Parameters
+    ----------
+    ws
+        Workspace with a segmentation.
+    profile
+        Its profile.
+    names
+        Segment label -> display name.
+    distributions
+        Box plots at most (numbers that differ clearly, strongest effect first).
+    map_points
+        Customers on the map (0: no map).
+    per_segment
+        Customers sampled per segment for each box plot.
+
+    Returns
+    -------
+    list[Block]
+    """
+    from segdash import profile as prof
+    from segdash.report.profile_charts import distribution_chart, pca_map_chart
+
+    if len(profile.sizes) < 2:
+        return []
+    blocks: list[Block] = []
+    order = [names.get(s, s) for s in profile.sizes["segment"].astype(str)]
+    sizes = dict(zip(profile.sizes["segment"].astype(str), profile.sizes["customers"].astype(int), strict=True))
+    by_name = {a.name: a for a in profile.attributes if a.numeric}
+    tests = profile.tests
+    if distributions and not tests.empty:
+        ranked = tests[tests["attribute"].isin(list(by_name)) & tests["differs"].astype(bool)]
+        ranked = ranked.sort_values("effect", ascending=False, kind="stable").head(distributions)
+        for attribute_name in ranked["attribute"]:
+            attribute = by_name[attribute_name]
+            sample = ws.cached(("report", "dist", attribute.name, per_segment),
+                               lambda a=attribute: prof.distribution_sample(ws.con, attribute=a, sizes=sizes,
+                                                                            per_segment=per_segment))
+            if sample.empty:
+                continue
+            named = sample.assign(segment=sample["segment"].map(lambda s: names.get(s, s)))
+            blocks.append(Block("figure", distribution_chart(named, label=attribute.label, order=order),
+                                f"{attribute.label} by segment"))
+    if map_points:
+        features = list(getattr(ws.segmentation, "features", []) or [])
+        points = ws.cached(("report", "map", map_points),
+                           lambda: prof.pca_map(ws.con, attributes=profile.attributes, features=features,
+                                                max_points=map_points))
+        if not points.empty:
+            named = points.assign(segment=points["segment"].astype(str).map(lambda s: names.get(s, s)))
+            blocks.append(Block("figure", pca_map_chart(named[["x", "y", "segment"]], order=order),
+                                "Map of customers"))
+            blocks.append(Block("note", f"Each dot is one of {len(named):,} customers drawn at random; customers "
+                                        "close together are alike. Box plots: the middle half of a sample of up "
+                                        f"to {per_segment:,} customers per segment."))
+    return blocks
+
+
 def workspace_sections(
     ws: Workspace,
     *,
@@ -907,6 +968,8 @@ def workspace_sections(
     economics_result: EconomicsResult | None = None,
     created: datetime | str | None = None,
     extra: Sequence[Section] = (),
+    distributions: int = 6,
+    map_points: int = 2000,
 ) -> list[Section]:
     """Every section the workspace has something for, in report order.
 
@@ -924,6 +987,10 @@ def workspace_sections(
         When the segmentation was made (a saved snapshot's date).
     extra
         Sections of other features (:func:`summary_section`).
+    distributions
+        Box plots of the numbers that separate the segments most (from a sample).
+    map_points
+        Customers drawn on the map (a sample; 0 leaves the map out).
 
     Returns
     -------
@@ -945,7 +1012,10 @@ def workspace_sections(
         unit = str(ws.segmentation.extra.get("unit", "customers"))
         sections.append(method_section(ws.segmentation, created=created, names=names))
         sections.append(sizes_section(profile, names=names, unit=unit))
-        sections.append(traits_section(profile, names=names))
+        traits = traits_section(profile, names=names)
+        traits.blocks.extend(sample_blocks(ws, profile=profile, names=names, distributions=distributions,
+                                           map_points=map_points))
+        sections.append(traits)
         sections.append(proof_section(profile, names=names))
         if unit == "customers":
             result = economics_result if economics_result is not None else workspace_economics(ws, margin=margin)
