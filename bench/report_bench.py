@@ -10,8 +10,8 @@ Measures, after the customers are loaded and labelled (not timed; the import has
   scatter map over every customer, bars from ``groupby``), each written with
   ``fig.to_html(include_plotlyjs=...)`` (the JavaScript once) into one file.
 
-Each contender runs in its own process (``bench/common.run_in_subprocess``). Eight segments are
-assigned by a hash of the customer id, so they are the same in both.
+Each contender runs in its own process (``bench/common.run_in_subprocess``). Eight segments (younger/older
+x spend quartile) are assigned by the same DuckDB expression in both.
 
 Usage::
 
@@ -36,7 +36,10 @@ TARGET_SECONDS = 10.0
 TARGET_MB = 10.0
 SEGMENTS = 8
 # Our constants only: no user text in this SQL.
-_LABEL_SQL = "SELECT _row, 'Segment ' || CAST(hash(customer_id) % 8 AS VARCHAR) AS segment FROM customers"
+#: Eight segments that really differ: younger/older x spend quartile.
+_SEGMENT_EXPR = ("CASE WHEN age < 40 THEN 'Younger' ELSE 'Older' END || ' spend Q' "
+                 "|| CAST(NTILE(4) OVER (ORDER BY total_spend, customer_id) AS VARCHAR)")
+_LABEL_SQL = f"SELECT _row, {_SEGMENT_EXPR} AS segment FROM customers"
 _NUMBERS = ["age", "income", "orders", "total_spend", "acquisition_cost"]
 
 
@@ -53,7 +56,7 @@ def segdash_contender(path: str, repeat: int) -> dict[str, float]:
     labels = db.fetch_df(ws.con, _LABEL_SQL)
     sizes = write_labels(ws.con, labels["_row"].to_numpy(), labels["segment"].to_numpy())
     del labels
-    ws.set_segmentation(Segmentation(method="dimensions", settings={"rule": "hash of customer id"},
+    ws.set_segmentation(Segmentation(method="dimensions", settings={"rule": "age band x spend quartile"},
                                      sizes=sizes, k=len(sizes)))
     runs = []
     charts = size = 0
@@ -79,9 +82,9 @@ def plotly_contender(path: str, repeat: int) -> dict[str, float]:
 
     frame = pd.read_csv(path, usecols=["customer_id", *_NUMBERS, "acquisition_channel"])
     con = duckdb.connect()
-    con.register("customers_frame", frame[["customer_id"]])
+    con.register("customers_frame", frame[["customer_id", "age", "total_spend"]].reset_index())
     frame["segment"] = con.execute(
-        "SELECT 'Segment ' || CAST(hash(customer_id) % 8 AS VARCHAR) FROM customers_frame").df().iloc[:, 0]
+        f"SELECT {_SEGMENT_EXPR} AS segment FROM customers_frame ORDER BY index").df().iloc[:, 0].to_numpy()
     con.close()
     runs = []
     charts = size = 0
@@ -127,7 +130,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=2)
     args = parser.parse_args()
     path = ensure_customers_csv(args.rows)
-    print(f"data: {path} ({args.rows:,} customers, {SEGMENTS} segments by hash of customer_id)")
+    print(f"data: {path} ({args.rows:,} customers, {SEGMENTS} segments: younger/older x spend quartile)")
     ours = run_in_subprocess(segdash_contender, str(path), args.repeat).value
     theirs = run_in_subprocess(plotly_contender, str(path), args.repeat).value
     print(f"{'contender':<40}{'charts':>8}{'first':>10}{'median':>10}{'file MB':>10}{'peak MB':>10}")

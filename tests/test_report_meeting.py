@@ -54,12 +54,17 @@ def test_html_is_self_contained_with_plotly_embedded_once(tmp_path: Path) -> Non
     html_text = _report(ws)
     assert not _REMOTE.search(html_text)
     assert "<link" not in html_text and "@import" not in html_text
-    assert html_text.count("<script") == html_text.count("Plotly.newPlot") + 1  # one bundle + one per chart
+    # the bundle, the shared template, and one per chart
+    assert html_text.count("<script") == html_text.count("Plotly.newPlot(") + 2
     from plotly.offline import get_plotlyjs
 
     bundle_head = get_plotlyjs()[:200]
     assert html_text.count(bundle_head) == 1
-    assert html_text.count("Plotly.newPlot") >= 4  # sizes, traits, ROI charts
+    assert html_text.count("Plotly.newPlot(") >= 8  # sizes, traits, box plots, map, ROI charts
+    charts = html_text.count("Plotly.newPlot(")
+    assert html_text.count("window.SEGDASH_TEMPLATE = {") == 1  # the chart template is defined once...
+    assert html_text.count("{template: SEGDASH_TEMPLATE}") == charts  # ...and used by every chart
+    assert html_text.replace(get_plotlyjs(), "").count('"colorway"') == 1
     assert "@page { size: A4;" in html_text and "break-before: page" in html_text
 
 
@@ -80,7 +85,7 @@ def test_hostile_text_is_escaped_everywhere(tmp_path: Path) -> None:
     # chart labels: escaped for Plotly (which shows them as text), and "/" escaped in the JSON
     assert "&lt;script&gt;alert('x')&lt;\\u002fscript&gt;" in html_text
     # no element can start inside user text: every <script is ours (bundle + charts)
-    assert html_text.count("<script") == html_text.count("Plotly.newPlot") + 1
+    assert html_text.count("<script") == html_text.count("Plotly.newPlot(") + 2
 
 
 def test_personal_data_never_appears(tmp_path: Path) -> None:

@@ -249,13 +249,35 @@ def figure_html(fig: go.Figure, *, div_id: str) -> str:
     -------
     str
     """
-    fig = go.Figure(fig)
-    fig.update_layout(template="plotly_white", autosize=True)
-    if fig.layout.width is not None:
-        fig.update_layout(width=None)
-    return fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id,
-                       config={"displaylogo": False, "responsive": True,
-                               "modeBarButtonsToRemove": ["sendDataToCloud"]})
+    from plotly.io.json import to_json_plotly
+
+    spec = fig.to_dict()  # no validation pass: the figure was validated when it was built
+    layout = dict(spec.get("layout") or {})
+    layout.pop("width", None)
+    layout.pop("template", None)  # the report defines the template once (SEGDASH_TEMPLATE)
+    layout["autosize"] = True
+    height = int(layout.get("height") or 450)
+    # Plotly's JSON encoder escapes "<", ">" and "/" so no text can end the <script> element
+    data = [dict(trace) for trace in spec.get("data") or []]
+    for trace in data:  # SVG rather than WebGL: prints and opens everywhere (charts hold a few thousand points)
+        if trace.get("type") == "scattergl":
+            trace["type"] = "scatter"
+    data_json = to_json_plotly(data)
+    layout_json = to_json_plotly(layout)
+    return (f'<div id="{_esc(div_id)}" class="plotly-graph-div" style="height:{height}px; width:100%;"></div>'
+            f'<script type="text/javascript">Plotly.newPlot("{_esc(div_id)}", {data_json}, '
+            f'Object.assign({{template: SEGDASH_TEMPLATE}}, {layout_json}), SEGDASH_CONFIG);</script>')
+
+
+def _template_js() -> str:
+    """The chart template and options, defined once for every chart of the page."""
+    import plotly.io as pio
+    from plotly.io.json import to_json_plotly
+
+    template = to_json_plotly(pio.templates["plotly_white"].to_plotly_json())
+    config = to_json_plotly({"displaylogo": False, "responsive": True,
+                             "modeBarButtonsToRemove": ["sendDataToCloud"]})
+    return f"window.SEGDASH_TEMPLATE = {template}; window.SEGDASH_CONFIG = {config};"
 
 
 _CSS = """
@@ -372,6 +394,7 @@ def render_html(
         f"<style>{_CSS}\n{page_css}</style>"
         # Plotly's bundle, once, inline: the file opens offline
         f'<script type="text/javascript">{get_plotlyjs()}</script>'
+        f'<script type="text/javascript">{_template_js()}</script>'
         "</head><body><main>"
         f'<header class="cover"><h1>{_esc(title)}</h1>'
         f'<p class="meta">Made with segdash on {created:%Y-%m-%d %H:%M}</p>{summary_html}{notes_html}</header>'
@@ -935,16 +958,18 @@ def sample_blocks(ws: Workspace, *, profile: Profile, names: Mapping[str, str], 
     if distributions and not tests.empty:
         ranked = tests[tests["attribute"].isin(list(by_name)) & tests["differs"].astype(bool)]
         ranked = ranked.sort_values("effect", ascending=False, kind="stable").head(distributions)
-        for attribute_name in ranked["attribute"]:
-            attribute = by_name[attribute_name]
-            sample = ws.cached(("report", "dist", attribute.name, per_segment),
-                               lambda a=attribute: prof.distribution_sample(ws.con, attribute=a, sizes=sizes,
-                                                                            per_segment=per_segment))
-            if sample.empty:
-                continue
-            named = sample.assign(segment=sample["segment"].map(lambda s: names.get(s, s)))
-            blocks.append(Block("figure", distribution_chart(named, label=attribute.label, order=order),
-                                f"{attribute.label} by segment"))
+        chosen = [by_name[name] for name in ranked["attribute"]]
+        if chosen:  # one sample query for every box plot
+            sample = ws.cached(("report", "dist", tuple(a.name for a in chosen), per_segment),
+                               lambda: prof.stratified_sample(ws.con, attributes=chosen, sizes=sizes,
+                                                              per_segment=per_segment))
+            segment_names = sample["segment"].map(lambda s: names.get(s, s))
+            for attribute in chosen:
+                named = pd.DataFrame({"segment": segment_names, "value": sample[attribute.name]}).dropna()
+                if named.empty:
+                    continue
+                blocks.append(Block("figure", distribution_chart(named, label=attribute.label, order=order),
+                                    f"{attribute.label} by segment"))
     if map_points:
         features = list(getattr(ws.segmentation, "features", []) or [])
         points = ws.cached(("report", "map", map_points),
