@@ -89,13 +89,49 @@ def test_personal_columns_need_confirmation(make_app: Callable[..., object]) -> 
 
 def test_presentation_view_in_the_url(make_app: Callable[..., object]) -> None:
     at = _open(make_app)
-    toggle = at.sidebar.toggle(key=state.PRESENT)
+    toggle = at.sidebar.toggle(key=state.PRESENT_TOGGLE)
     assert toggle.value is False and "present" not in at.query_params
     toggle.set_value(True).run()
-    assert at.query_params["present"] == ["1"] or at.query_params["present"] == "1"
+    assert at.query_params["present"] in (["1"], "1")
+    at.switch_page("pages/profiles.py").run()  # the view and the URL survive a page switch
+    assert at.sidebar.toggle(key=state.PRESENT_TOGGLE).value is True
+    assert at.query_params["present"] in (["1"], "1")
     # a new session opened from that link starts in the presentation view
     fresh = make_app()
     fresh.query_params["present"] = "1"
     fresh.run()
-    assert fresh.sidebar.toggle(key=state.PRESENT).value is True
+    assert fresh.sidebar.toggle(key=state.PRESENT_TOGGLE).value is True
     assert not fresh.exception
+
+
+def test_a_shared_link_opens_the_project_and_snapshot(make_app: Callable[..., object], tmp_path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.test_cli_report import _saved_project
+
+    store, project = _saved_project(tmp_path)
+    snapshot = project.find_segmentation("By age")["id"]
+    monkeypatch.setenv("SEGDASH_HOME", str(store.home))
+    at = make_app()
+    at.query_params["project"] = project.id
+    at.query_params["snapshot"] = snapshot
+    at.query_params["present"] = "1"
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, [e.value for e in at.exception]
+    ws = at.session_state[state.WORKSPACE]
+    assert ws.project is not None and ws.project.id == project.id and ws.snapshot_id == snapshot
+    assert ws.segmentation is not None and sum(ws.segmentation.sizes.values()) == 12
+    assert ws.display_name("young") == "Young shoppers"
+    assert at.sidebar.toggle(key=state.PRESENT_TOGGLE).value is True
+    assert at.multiselect(key=ui.SECTIONS).value == ["data", "method", "sizes", "traits", "proof", "economics"]
+
+
+def test_a_link_to_a_missing_project_warns(make_app: Callable[..., object], tmp_path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SEGDASH_HOME", str(tmp_path / "empty"))
+    at = make_app()
+    at.query_params["project"] = "20260101T000000000000-abcdef"
+    at.run()
+    assert not at.exception
+    assert any("could not be opened" in w.value for w in at.warning)
+    assert at.session_state[state.WORKSPACE].has_data  # the sample is still there

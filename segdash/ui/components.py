@@ -26,8 +26,10 @@ _PRESENT_CSS = """<style>
 [data-testid="stMain"] h1 { font-size: 3.2rem !important; }
 [data-testid="stMain"] h2, [data-testid="stMain"] h3 { font-size: 2.2rem !important; }
 [data-testid="stMain"] p, [data-testid="stMain"] li { font-size: 1.45rem !important; line-height: 1.5; }
-[data-testid="stMain"] [data-testid="stMetricValue"] { font-size: 3.4rem !important; }
-[data-testid="stMain"] [data-testid="stMetricLabel"] p { font-size: 1.4rem !important; }
+[data-testid="stMain"] [data-testid="stMetricValue"], [data-testid="stMain"] [data-testid="stMetricValue"] *
+{ font-size: 3rem !important; font-weight: 700; line-height: 1.2; }
+[data-testid="stMain"] [data-testid="stMetricLabel"], [data-testid="stMain"] [data-testid="stMetricLabel"] *
+{ font-size: 1.3rem !important; white-space: normal !important; overflow: visible !important; }
 </style>"""
 
 
@@ -73,6 +75,10 @@ def _open_from_url(ws: Workspace) -> None:
         st.warning(f"The link's project could not be opened: {err}", icon=":material/link_off:")
 
 
+def _keep_presentation_choice() -> None:
+    st.session_state[state.PRESENT] = bool(st.session_state.get(state.PRESENT_TOGGLE))
+
+
 def presentation_toggle(ws: Workspace) -> bool:
     """The sidebar toggle for the presentation view, kept in the URL with the project and snapshot.
 
@@ -84,7 +90,9 @@ def presentation_toggle(ws: Workspace) -> bool:
     if state.PRESENT not in st.session_state:
         st.session_state[state.PRESENT] = st.query_params.get("present") == "1"
     _open_from_url(ws)
-    st.sidebar.toggle("Presentation view", key=state.PRESENT,
+    # the widget's own state does not survive a page switch: the choice lives in state.PRESENT
+    st.session_state[state.PRESENT_TOGGLE] = presentation_mode()
+    st.sidebar.toggle("Presentation view", key=state.PRESENT_TOGGLE, on_change=_keep_presentation_choice,
                       help="Large type for a projector; settings are hidden. The link keeps this view.")
     _sync_url(ws)
     if presentation_mode():

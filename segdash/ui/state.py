@@ -25,6 +25,8 @@ LOAD_ERROR = "segdash.load_error"
 ROI_RESULT = "segdash.roi.last_result"
 #: The presentation view toggle (large type, settings hidden); mirrored in the URL as ``?present=1``.
 PRESENT = "segdash.present"
+#: The sidebar toggle's widget key (its value is copied into ``PRESENT``).
+PRESENT_TOGGLE = "segdash.present_toggle"
 #: Whether the project/snapshot named in the URL was already opened in this session.
 URL_OPENED = "segdash.url_opened"
 
