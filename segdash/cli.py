@@ -63,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--project", help="a project folder, or a project's name or id in SEGDASH_HOME")
     rep.add_argument("--segmentation", help="with --project: the saved segmentation's name or id")
     rep.add_argument("--margin", type=float, default=None, help="gross margin, 0-1 (default 0.4)")
+    rep.add_argument("--channel-spend", help="CSV of channel,spend when the file has no per-customer cost")
     rep.add_argument("--title", help="the report's title")
     rep.add_argument("--summary", default="", help="a free-text summary under the title")
     rep.add_argument("--sections", help="comma-separated sections to keep (default: all there are): "
@@ -261,7 +262,20 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
         ws.set_segmentation(Segmentation(method="labels file", settings={"labels file": Path(args.labels).name},
                                          sizes=sizes, k=len(sizes)))
-    sections = meeting.workspace_sections(ws, margin=margin, created=created)
+    result = None
+    if args.channel_spend:
+        from dataclasses import replace
+
+        columns = replace(economics.suggest_columns(ws.roles, types=ws.column_types()), cost=None)
+        spend, problems = economics.clean_channel_spend(
+            economics.read_channel_spend_csv(args.channel_spend),
+            channels=economics.channel_list(ws.con, channel=columns.channel))
+        if problems:
+            raise EconomicsError(f"{args.channel_spend}: {problems[0]}")
+        result = economics.compute_economics(
+            ws.con, columns=columns, assumptions=economics.Assumptions(margin=margin), channel_spend=spend,
+            date_columns=[name for name, kind in ws.column_types().items() if kind == "date"])
+    sections = meeting.workspace_sections(ws, margin=margin, created=created, economics_result=result)
     if args.sections:
         wanted = [part.strip() for part in args.sections.split(",") if part.strip()]
         unknown = [w for w in wanted if w not in meeting.SECTION_ORDER]
@@ -286,7 +300,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
         from segdash.segment import PROFILE_CACHE_KEY
 
         profile = ws.cached(PROFILE_CACHE_KEY, lambda: None)
-        result = meeting.workspace_economics(ws, margin=margin) if any(s.key == "economics" for s in sections) else None
+        if result is None and any(s.key == "economics" for s in sections):
+            result = meeting.workspace_economics(ws, margin=margin)
         try:
             workbook.write_workbook(workbook.workspace_sheets(ws, profile=profile, economics_result=result),
                                     target=args.xlsx)

@@ -104,3 +104,16 @@ def test_report_by_project_name_in_segdash_home(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "no saved segmentation called 'Nope'" in result.stderr and "By age" in result.stderr
     assert not out.exists()
+
+
+def test_report_with_channel_spend(tmp_path: Path) -> None:
+    data, labels = _labels(tmp_path)
+    spend = tmp_path / "spend.csv"
+    spend.write_text("channel,spend\nSocial,400\nEmail,200\nReferral,400\n", encoding="utf-8")
+    out = tmp_path / "report.html"
+    assert cli.main(["report", str(data), "--labels", str(labels), "--channel-spend", str(spend),
+                     "--out", str(out)]) == 0
+    page = out.read_text(encoding="utf-8")
+    assert "Acquisition spend entered per channel, shared equally among each channel&#x27;s customers." in page
+    # all customers: spend 400 + 200 + 400 = 1,000 over 12 customers -> CAC 83.33
+    assert "<td class=\"\">All customers</td><td class=\"\">12</td><td class=\"\">1,000</td><td class=\"\">83.33</td>" in page
