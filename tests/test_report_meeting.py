@@ -215,3 +215,12 @@ def test_chromium_opens_report_without_errors_and_prints_pdf(tmp_path: Path, bro
     pages = len(re.findall(rb"/Type\s*/Page[^s]", data))
     assert pages >= 7  # contents + one page (at least) per section
     assert all(flag in meeting.CHROMIUM_FLAGS for flag in CHROMIUM_ARGS)
+
+
+def test_long_axis_labels_are_cut_for_the_page() -> None:
+    labels = ["Age", "Ticket description: " + "x" * 80, "&lt;b&gt; " + "y" * 40]
+    fig = go.Figure(go.Heatmap(z=[[1], [2], [3]], y=labels))
+    fig.update_yaxes(tickmode="array", tickvals=labels, ticktext=labels)
+    meeting.shorten_ticks(fig, axis="y", width=20)
+    assert list(fig.layout.yaxis.ticktext) == ["Age", "Ticket description:…", "&lt;b&gt; " + "y" * 15 + "…"]  # 19 characters of "<b> yyy..." + "…"
+    assert list(fig.layout.yaxis.tickvals) == labels  # the data still match the full labels

@@ -667,9 +667,42 @@ def traits_section(profile: Profile, *, names: Mapping[str, str], cards: int = 1
     if len(summary) > cards:
         section.note(f"Sentences for the {cards} largest segments; every segment is in the chart below.")
     if not profile.traits.empty and len(summary) >= 2:
-        section.figure(traits_heatmap(profile.traits, names=display, hide_quiet=True),
-                       caption="Every segment against the average")
+        heatmap = traits_heatmap(profile.traits, names=display, hide_quiet=True)
+        section.figure(shorten_ticks(heatmap, axis="y", width=34), caption="Every segment against the average")
     return section
+
+
+def shorten_ticks(fig: go.Figure, *, axis: str = "y", width: int = 34) -> go.Figure:
+    """Cut long category labels on an axis to ``width`` characters (the full label stays on hover).
+
+    A page of a printed report is narrow: a free-text value as a row label would squeeze the chart.
+
+    Parameters
+    ----------
+    fig
+        A figure with an ``array`` tick mode on that axis (or category labels).
+    axis
+        ``"x"`` or ``"y"``.
+    width
+        Characters kept (an ellipsis marks the cut).
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        The same figure.
+    """
+    layout_axis = fig.layout.yaxis if axis == "y" else fig.layout.xaxis
+    values = list(layout_axis.tickvals) if layout_axis.tickvals is not None else None
+    if values is None:
+        return fig
+    texts = [str(t) for t in (layout_axis.ticktext if layout_axis.ticktext is not None else values)]
+    short = [t if len(html.unescape(t)) <= width else html.escape(html.unescape(t)[: width - 1], quote=False) + "…"
+             for t in texts]
+    if axis == "y":
+        fig.update_yaxes(tickmode="array", tickvals=values, ticktext=short)
+    else:
+        fig.update_xaxes(tickmode="array", tickvals=values, ticktext=short)
+    return fig
 
 
 def proof_section(profile: Profile, *, names: Mapping[str, str]) -> Section:
