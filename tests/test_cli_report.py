@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import openpyxl
@@ -72,13 +73,9 @@ def _saved_project(tmp_path: Path) -> tuple[Store, object]:
     ws = tiny_workspace(tmp_path / "src", name_young="Young shoppers")
     store = Store(tmp_path / "home")
     project = store.create_project("Shop")
-    dataset_id = project.save_dataset(ws.con, imported=ws.imported, roles=ws.roles)
-    labels = labels_frame(ws.con, roles=ws.roles).rename(columns={"customer_id": "key"})
-    project.save_segmentation({"name": "By age", "method": "dimensions", "settings": ws.segmentation.settings,
-                               "names": dict(ws.segment_names), "sizes": ws.segmentation.sizes,
-                               "dataset_id": dataset_id, "dataset_name": ws.imported.source,
-                               "key_column": "customer_id", "customers": 12,
-                               "created": "2026-03-04T10:30:00"}, labels)
+    ws.open_project(project, restore=False)
+    ws.store_dataset()
+    ws.save_segmentation("By age")
     return store, project
 
 
@@ -87,8 +84,12 @@ def test_report_from_a_saved_segmentation(tmp_path: Path) -> None:
     out = tmp_path / "report.html"
     code = cli.main(["report", "--project", str(project.path), "--segmentation", "By age", "--out", str(out)])
     assert code == 0
+    assert cli.main(["report", "--project", str(store.home), "--in", "Shop", "--segmentation", "By age",
+                     "--out", str(tmp_path / "again.html")]) == 0
+    assert code == 0
     page = out.read_text(encoding="utf-8")
-    assert "Young shoppers" in page and "<td class=\"\">2026-03-04 10:30</td>" in page and "Random seed" in page
+    created = datetime.fromisoformat(project.find_segmentation("By age")["created"]).strftime("%Y-%m-%d %H:%M")
+    assert "Young shoppers" in page and f"<td class=\"\">{created}</td>" in page and "Random seed" in page
     assert "tiny customers.csv: 12 rows in the file, 12 loaded, 0 rejected." in page
     assert not any(email in page for email in EMAILS)
 
@@ -97,7 +98,7 @@ def test_report_by_project_name_in_segdash_home(tmp_path: Path) -> None:
     store, project = _saved_project(tmp_path)
     out = tmp_path / "report.html"
     result = subprocess.run(
-        [sys.executable, "-m", "segdash", "report", "--project", "Shop", "--segmentation", "Nope", "--out", str(out)],
+        [sys.executable, "-m", "segdash", "report", "--in", "Shop", "--segmentation", "Nope", "--out", str(out)],
         cwd=REPO, capture_output=True, text=True, env={"SEGDASH_HOME": str(store.home), "PATH": "/usr/bin:/bin"},
         timeout=120,
     )

@@ -38,49 +38,22 @@ def presentation_mode() -> bool:
     return bool(st.session_state.get(state.PRESENT, False))
 
 
-def _sync_url(ws: Workspace) -> None:
-    """Keep the view, the open project and the snapshot in the URL (the page is in its path)."""
-    params = st.query_params
-    wanted = {"present": "1" if presentation_mode() else None,
-              "project": getattr(ws.project, "id", None) if ws.project is not None else None,
-              "snapshot": ws.snapshot_id or None}
-    for key, value in wanted.items():
-        if value is None:
-            if key in params:
-                del params[key]
-        elif params.get(key) != value:
-            params[key] = value
-
-
-def _open_from_url(ws: Workspace) -> None:
-    """Once per session: open the project and snapshot a shared link names (``?project=..&snapshot=..``)."""
-    if st.session_state.get(state.URL_OPENED):
-        return
-    st.session_state[state.URL_OPENED] = True
-    project_id = st.query_params.get("project")
-    if not project_id or ws.project is not None:
-        return
-    from segdash.errors import SegdashError
-    from segdash.store import Store
-
-    try:
-        project = Store().open_project(project_id)
-        snapshot = st.query_params.get("snapshot")
-        if snapshot:
-            from segdash.report.snapshot import open_snapshot
-
-            open_snapshot(project, snapshot, ws=ws)
-        ws.project = project
-    except SegdashError as err:
-        st.warning(f"The link's project could not be opened: {err}", icon=":material/link_off:")
+def _sync_url() -> None:
+    """Keep the view in the URL (``?present=1``); the page is in its path, the project and snapshot
+    are written by :func:`segdash.ui.projects.sync_url`."""
+    if presentation_mode():
+        if st.query_params.get("present") != "1":
+            st.query_params["present"] = "1"
+    elif "present" in st.query_params:
+        del st.query_params["present"]
 
 
 def _keep_presentation_choice() -> None:
     st.session_state[state.PRESENT] = bool(st.session_state.get(state.PRESENT_TOGGLE))
 
 
-def presentation_toggle(ws: Workspace) -> bool:
-    """The sidebar toggle for the presentation view, kept in the URL with the project and snapshot.
+def presentation_toggle() -> bool:
+    """The sidebar toggle for the presentation view, kept in the URL (``?present=1``).
 
     Returns
     -------
@@ -89,12 +62,11 @@ def presentation_toggle(ws: Workspace) -> bool:
     """
     if state.PRESENT not in st.session_state:
         st.session_state[state.PRESENT] = st.query_params.get("present") == "1"
-    _open_from_url(ws)
     # the widget's own state does not survive a page switch: the choice lives in state.PRESENT
     st.session_state[state.PRESENT_TOGGLE] = presentation_mode()
     st.sidebar.toggle("Presentation view", key=state.PRESENT_TOGGLE, on_change=_keep_presentation_choice,
                       help="Large type for a projector; settings are hidden. The link keeps this view.")
-    _sync_url(ws)
+    _sync_url()
     if presentation_mode():
         st.html(_PRESENT_CSS)
     return presentation_mode()
@@ -103,7 +75,11 @@ def presentation_toggle(ws: Workspace) -> bool:
 def page_setup(title: str, caption: str = "") -> Workspace:
     """Title, caption, the presentation toggle and any queued message; returns the session's workspace."""
     ws = state.workspace()
-    presentation_toggle(ws)
+    from segdash.ui import projects
+
+    projects.sidebar(ws)
+    projects.sync_url(ws)
+    presentation_toggle()
     st.title(title)
     if caption:
         st.caption(caption)
