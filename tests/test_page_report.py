@@ -104,14 +104,12 @@ def test_presentation_view_in_the_url(make_app: Callable[..., object]) -> None:
     assert not fresh.exception
 
 
-def test_a_shared_link_opens_the_project_and_snapshot(make_app: Callable[..., object], tmp_path,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_shared_link_opens_the_project_and_snapshot(make_app: Callable[..., object], tmp_path) -> None:
     from tests.test_cli_report import _saved_project
 
     store, project = _saved_project(tmp_path)
     snapshot = project.find_segmentation("By age")["id"]
-    monkeypatch.setenv("SEGDASH_HOME", str(store.home))
-    at = make_app()
+    at = make_app(home=store.home)
     at.query_params["project"] = project.id
     at.query_params["snapshot"] = snapshot
     at.query_params["present"] = "1"
@@ -124,14 +122,3 @@ def test_a_shared_link_opens_the_project_and_snapshot(make_app: Callable[..., ob
     assert ws.display_name("young") == "Young shoppers"
     assert at.sidebar.toggle(key=state.PRESENT_TOGGLE).value is True
     assert at.multiselect(key=ui.SECTIONS).value == ["data", "method", "sizes", "traits", "proof", "economics"]
-
-
-def test_a_link_to_a_missing_project_warns(make_app: Callable[..., object], tmp_path,
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SEGDASH_HOME", str(tmp_path / "empty"))
-    at = make_app()
-    at.query_params["project"] = "20260101T000000000000-abcdef"
-    at.run()
-    assert not at.exception
-    assert any("could not be opened" in w.value for w in at.warning)
-    assert at.session_state[state.WORKSPACE].has_data  # the sample is still there
