@@ -122,3 +122,18 @@ def test_a_shared_link_opens_the_project_and_snapshot(make_app: Callable[..., ob
     assert ws.display_name("young") == "Young shoppers"
     assert at.sidebar.toggle(key=state.PRESENT_TOGGLE).value is True
     assert at.multiselect(key=ui.SECTIONS).value == ["data", "method", "sizes", "traits", "proof", "economics"]
+
+
+def test_a_feature_section_is_offered_when_it_has_something(make_app: Callable[..., object],
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    import pandas as pd
+
+    summary = {"value": (["Grow repeat buyers by 10%."], {"OKRs": pd.DataFrame({"Objective": ["Grow"]})})}
+    monkeypatch.setattr(ui, "feature_sections",
+                        lambda ws: [meeting.summary_section("okrs", summary["value"])])
+    at = _open(make_app)
+    assert at.multiselect(key=ui.SECTIONS).options[-1] == "OKRs and KPIs"
+    summary["value"] = ([], {})  # nothing any more: the section is no longer offered (not memoised)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "OKRs and KPIs" not in at.multiselect(key=ui.SECTIONS).options

@@ -1058,7 +1058,6 @@ def workspace_sections(
     from segdash import profile as prof
     from segdash.segment import PROFILE_CACHE_KEY
 
-    personal = ws.columns_with_role("pii")
     sections: list[Section] = []
     if ws.imported is not None:
         sections.append(data_section(ws.imported, roles=ws.roles))
@@ -1078,12 +1077,31 @@ def workspace_sections(
         if unit == "customers":
             result = economics_result if economics_result is not None else workspace_economics(ws, margin=margin)
             sections.append(economics_section(result, names=names))
+    sections.extend(workspace_extra(ws, extra))
+    return [s for s in order_sections(sections) if s.blocks]
+
+
+def workspace_extra(ws: Workspace, extra: Sequence[Section]) -> list[Section]:
+    """Other features' sections with any personal-data column dropped from their tables.
+
+    Parameters
+    ----------
+    ws
+        The workspace (its ``pii`` columns are dropped).
+    extra
+        Sections made with :func:`summary_section`.
+
+    Returns
+    -------
+    list[Section]
+        Those with something to show.
+    """
+    personal = ws.columns_with_role("pii")
     for section in extra:
         for block in section.blocks:
             if block.kind == "table":
                 block.content = drop_personal(block.content, personal=personal)
-        sections.append(section)
-    return [s for s in order_sections(sections) if s.blocks]
+    return [s for s in extra if s.blocks]
 
 
 def report_title(ws: Workspace) -> str:

@@ -89,8 +89,10 @@ def build_sections(ws: Workspace) -> list[meeting.Section]:
     result = _economics(ws)
     key = ("report", "sections", id(result), tuple(sorted(ws.segment_names.items())))
     with st.spinner("Preparing the report..."):
-        return ws.cached(key, lambda: meeting.workspace_sections(
-            ws, economics_result=result, extra=feature_sections(ws)))
+        core = ws.cached(key, lambda: meeting.workspace_sections(ws, economics_result=result))
+    # other features' sections are small and change on their own pages: made fresh on every run
+    extra = meeting.workspace_extra(ws, feature_sections(ws))
+    return meeting.order_sections([*core, *extra])
 
 
 def report_form(ws: Workspace, *, sections: list[meeting.Section]) -> tuple[str, str, list[meeting.Section], str]:
