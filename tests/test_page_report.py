@@ -131,8 +131,13 @@ def test_a_feature_section_is_offered_when_it_has_something(make_app: Callable[.
     summary = {"value": (["Grow repeat buyers by 10%."], {"OKRs": pd.DataFrame({"Objective": ["Grow"]})})}
     monkeypatch.setattr(ui, "feature_sections",
                         lambda ws: [meeting.summary_section("okrs", summary["value"])])
+    summary["value"] = ([], {})
     at = _open(make_app)
+    at.multiselect(key=ui.SECTIONS).set_value(["sizes", "proof"]).run()
+    summary["value"] = (["Grow repeat buyers by 10%."], {"OKRs": pd.DataFrame({"Objective": ["Grow"]})})
+    at.run()  # OKRs were saved meanwhile: offered and added to the user's choice
     assert at.multiselect(key=ui.SECTIONS).options[-1] == "OKRs and KPIs"
+    assert at.multiselect(key=ui.SECTIONS).value == ["sizes", "proof", "okrs"]
     summary["value"] = ([], {})  # nothing any more: the section is no longer offered (not memoised)
     at.run()
     assert not at.exception, [e.value for e in at.exception]

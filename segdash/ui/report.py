@@ -26,6 +26,8 @@ PREFIX = "segdash.report."
 TITLE = PREFIX + "title"
 SUMMARY = PREFIX + "summary"
 SECTIONS = PREFIX + "sections"
+#: The sections offered on the last run (a new one is added to the choice).
+OFFERED = PREFIX + "offered"
 PAPER = PREFIX + "paper"
 LABEL_COLUMNS = PREFIX + "label_columns"
 CONFIRM_PERSONAL = PREFIX + "confirm_personal"
@@ -115,7 +117,13 @@ def report_form(ws: Workspace, *, sections: list[meeting.Section]) -> tuple[str,
     title = st.text_input("Title", key=TITLE, max_chars=200)
     summary = st.text_area("Summary (what was decided, next steps)", key=SUMMARY, height=110,
                            placeholder="E.g. We focus next quarter's budget on the two segments that pay back.")
-    chosen = st.multiselect("Sections", list(titles), default=list(titles), key=SECTIONS,
+    offered = list(titles)
+    before = st.session_state.get(OFFERED)
+    if SECTIONS in st.session_state and before is not None:  # a section that appeared since is chosen too
+        kept = [key for key in st.session_state[SECTIONS] if key in titles]
+        st.session_state[SECTIONS] = kept + [key for key in offered if key not in before and key not in kept]
+    st.session_state[OFFERED] = offered
+    chosen = st.multiselect("Sections", offered, default=offered, key=SECTIONS,
                             format_func=lambda key: titles.get(key, key),
                             help="Only sections with something to show are offered.")
     paper = st.radio("Paper size when printed", meeting.PAPER_SIZES, horizontal=True, key=PAPER)
