@@ -21,16 +21,26 @@ if TYPE_CHECKING:
 
 #: Roles whose number/date columns are preselected as clustering features, in this order.
 DEFAULT_FEATURE_ROLES = ("behavioral", "revenue", "demographic")
+#: Roles whose columns describe customers and are preselected when the data can be checked
+#: (behaviour and spend, who they are, what they value), categories included.
+DESCRIBING_ROLES = ("behavioral", "revenue", "demographic", "psychographic")
+#: A category column with more different values than this is free text or a code list, not a trait.
+MAX_FEATURE_CATEGORIES = 30
+#: A column missing for more than this share of customers is left out of the default features.
+MAX_FEATURE_MISSING = 0.5
 #: Methods of the command line that are clustering algorithms.
 CLUSTER_METHODS = ("kmeans", "gmm", "hierarchical")
 
 
-def default_cluster_features(roles: dict[str, str], types: dict[str, str]) -> list[str]:
-    """Sensible clustering features: the numeric and date columns that describe behaviour and spend.
+def default_cluster_features(roles: dict[str, str], types: dict[str, str], *,
+                             con: duckdb.DuckDBPyConnection | None = None) -> list[str]:
+    """Sensible clustering features: the informative columns that describe customers.
 
-    Behavioral and revenue columns (orders, spend, last purchase) come first, then numeric
-    demographics (age, income). Personal data and ids are never chosen. If none fits, every
-    numeric column that is not personal data or an id.
+    With ``con`` (the data can be checked): every behavioral, revenue, demographic and
+    psychographic column, categories included, that tells customers apart (see
+    :func:`cluster_feature_choice`). Without it: the number and date columns of those roles.
+    Personal data and ids are never chosen. If none fits, every numeric column that is not
+    personal data or an id.
 
     Parameters
     ----------
@@ -38,17 +48,72 @@ def default_cluster_features(roles: dict[str, str], types: dict[str, str]) -> li
         Column -> role.
     types
         Column -> type.
+    con
+        The workspace's DuckDB connection, to leave out constant, mostly-missing and free-text
+        columns.
 
     Returns
     -------
     list[str]
         Column names in file order within each role.
     """
+    if con is not None:
+        return cluster_feature_choice(con, roles=roles, types=types)[0]
     chosen = [c for role in DEFAULT_FEATURE_ROLES for c, r in roles.items()
               if r == role and types.get(c) in ("number", "date")]
     if chosen:
         return chosen
     return [c for c, r in roles.items() if is_modelling_role(r) and types.get(c) == "number"]
+
+
+def cluster_feature_choice(con: duckdb.DuckDBPyConnection, *, roles: dict[str, str],
+                           types: dict[str, str]) -> tuple[list[str], list[str]]:
+    """The default clustering features and, in plain sentences, why other describing columns were left out.
+
+    A column is chosen when its role describes customers (:data:`DESCRIBING_ROLES`), it has at
+    least two different values, it is missing for at most :data:`MAX_FEATURE_MISSING` of the
+    customers, and, for text, it has at most :data:`MAX_FEATURE_CATEGORIES` different values
+    (more is free text or a code list). Numbers, dates, yes/no and categories all count.
+
+    Parameters
+    ----------
+    con
+        The workspace's DuckDB connection (table ``customers``).
+    roles
+        Column -> role.
+    types
+        Column -> type.
+
+    Returns
+    -------
+    tuple[list[str], list[str]]
+        The features (behavior and spend first, then demographics, then psychographics; file
+        order within each) and the notes.
+    """
+    table = db.backend(con).table(db.TABLE)
+    candidates = [c for role in DESCRIBING_ROLES for c, r in roles.items()
+                  if r == role and c in table.columns and types.get(c) in ("number", "date", "text", "boolean")]
+    if not candidates:
+        return default_cluster_features(roles, types), []
+    aggregates = {"_n": table.count()}
+    for i, column in enumerate(candidates):
+        aggregates[f"d{i}"] = table[column].approx_nunique()
+        aggregates[f"m{i}"] = table[column].isnull().sum()
+    counts = table.aggregate(**aggregates).execute().iloc[0]
+    rows = max(int(counts["_n"]), 1)
+    chosen, notes = [], []
+    for i, column in enumerate(candidates):
+        distinct, missing = int(counts[f"d{i}"]), int(counts[f"m{i}"])
+        if distinct < 2:
+            notes.append(f"'{column}' left out: it has the same value for every customer.")
+        elif missing / rows > MAX_FEATURE_MISSING:
+            notes.append(f"'{column}' left out: it is missing for {missing / rows:.0%} of customers.")
+        elif types.get(column) == "text" and distinct > MAX_FEATURE_CATEGORIES:
+            notes.append(f"'{column}' left out: about {distinct:,} different texts are free text or codes, "
+                         "not a trait customers share.")
+        else:
+            chosen.append(column)
+    return chosen, notes
 
 
 def labels_key_column(con: duckdb.DuckDBPyConnection, *, roles: dict[str, str]) -> str | None:

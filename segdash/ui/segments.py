@@ -185,15 +185,7 @@ def rfm_section(ws: Workspace) -> None:
                     "Cancellations (invoice starting with C) and returns (negative quantity or amount) are left out.")
             columns: dict[str, str | None] = {}
         else:
-            guess = rfm_core.suggest_rfm_columns(ws.roles, types)
-            usable = [c for c in ws.modelling_columns() if types.get(c) in ("number", "date")]
-            numbers = [c for c in usable if types.get(c) == "number"]
-            columns = {
-                "recency": _pick("Recency: last purchase date, or days since the last purchase", usable,
-                                 guess["recency"], "recency"),
-                "frequency": _pick("Frequency: number of orders", numbers, guess["frequency"], "frequency"),
-                "monetary": _pick("Monetary: total spend", numbers, guess["monetary"], "monetary"),
-            }
+            columns = _rfm_pickers(ws, types)
         reference = st.text_input(
             "Count recency up to this date (YYYY-MM-DD; blank = the latest date in the data)",
             key=_KEY + "rfm_reference")
@@ -208,12 +200,31 @@ def rfm_section(ws: Workspace) -> None:
         _run(ws, "Scoring customers ...", fit, named=False)
 
 
-def _pick(label: str, options: list[str], default: str | None, name: str) -> str | None:
-    if not options:
-        st.warning(f"No column can serve as {name}.")
-        return None
-    index = options.index(default) if default in options else 0
-    return st.selectbox(label, options, index=index, key=_KEY + f"rfm.{name}")
+def _rfm_pickers(ws: Workspace, types: dict[str, str]) -> dict[str, object]:
+    """Recency, frequency and money pickers offering only columns that can mean them.
+
+    Frequency and money may be several columns (summed); a measure with no plausible column
+    gets an empty picker and a sentence saying what is missing.
+    """
+    guess = rfm_core.suggest_rfm_columns(ws.roles, types)
+    offered = rfm_core.rfm_candidates(ws.roles, types)
+    if guess["missing"]:
+        st.warning(rfm_core.missing_sentence(guess["missing"]))
+    recency = st.selectbox(
+        "Recency: last purchase date, or days since the last purchase", offered["recency"],
+        index=offered["recency"].index(guess["recency"]) if guess["recency"] in offered["recency"] else None,
+        key=_KEY + "rfm.recency", placeholder="No column says when customers last bought")
+    chosen: dict[str, object] = {"recency": recency}
+    for measure, label, empty in (("frequency", "Frequency: number of orders", "No column counts orders"),
+                                  ("monetary", "Money: total spend", "No column holds spend")):
+        picked = st.multiselect(f"{label} (several columns are added up)", offered[measure],
+                                default=[c for c in guess[measure] if c in offered[measure]],
+                                key=_KEY + f"rfm.{measure}", placeholder=empty)
+        if len(guess[measure]) > 1:
+            st.caption(f"Suggested: the sum of {len(guess[measure])} columns, "
+                       + " + ".join(_md(c) for c in guess[measure]) + ".")
+        chosen[measure] = picked
+    return chosen
 
 
 # -- clustering ---------------------------------------------------------------------------------------
