@@ -198,12 +198,16 @@ def _segment_rfm(args: argparse.Namespace, ws: Any, types: dict[str, str]) -> An
 
 
 def _segment_clusters(args: argparse.Namespace, ws: Any, types: dict[str, str]) -> Any:
-    from segdash.segment import CLUSTER_METHODS, default_cluster_features
+    from segdash.segment import CLUSTER_METHODS, default_cluster_features, single_column_message
     from segdash.segment.cluster import cluster_customers
 
     assert args.method in CLUSTER_METHODS
-    features = _column_list(args.features, "--features", types, args.path) or default_cluster_features(
-        ws.roles, types, con=ws.con)
+    features = _column_list(args.features, "--features", types, args.path)
+    if not features:
+        features = default_cluster_features(ws.roles, types, con=ws.con)
+        problem = single_column_message(features)
+        if problem:
+            raise SegdashError(problem + " Or name the columns with --features.")
     private = [f for f in features if f not in ws.modelling_columns()]
     if private:
         raise SegdashError(f"--features: '{private[0]}' is personal data or an id and is never used "

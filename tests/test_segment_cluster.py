@@ -359,3 +359,22 @@ def test_two_groups_in_the_data_give_two_segments() -> None:
     seg = cluster_customers(workspace_con(frame), features=["x", "y"], types=NUMBERS)
     assert seg.k == 2 and "two clearly separate groups" in seg.chosen_k_reason
     assert seg.extra["k_next_best"] >= 3
+
+
+@pytest.mark.parametrize("features", [
+    ["age", "income", "orders", "total_spend", "last_purchase_date", "acquisition_cost"],  # the planted columns
+    ["age", "income", "orders", "total_spend", "last_purchase_date", "acquisition_cost", "gender",
+     "acquisition_channel", "preferred_service_channel", "lifestyle"],  # the bench's 10 mixed features
+    None,  # the page's default features
+])
+def test_the_bundled_sample_gives_its_planted_five(features: list[str] | None) -> None:
+    from segdash.segment import default_cluster_features
+    from segdash.workspace import Workspace
+    from tests.conftest import SAMPLE
+
+    ws = Workspace()
+    ws.load(SAMPLE)
+    types = ws.column_types()
+    chosen = features or default_cluster_features(ws.roles, types, con=ws.con)
+    seg = cluster_customers(ws.con, features=chosen, types=types, k="auto", random_state=0)
+    assert seg.k == 5, seg.chosen_k_reason

@@ -116,6 +116,31 @@ def cluster_feature_choice(con: duckdb.DuckDBPyConnection, *, roles: dict[str, s
     return chosen, notes
 
 
+def single_column_message(features: list[str]) -> str | None:
+    """A plain sentence when the default features cannot make a clustering worth the name, else ``None``.
+
+    Clustering on one column only cuts that column into ranges, which "By dimensions" does in
+    the open; with none there is nothing to cluster on.
+
+    Parameters
+    ----------
+    features
+        The default features (:func:`default_cluster_features`).
+
+    Returns
+    -------
+    str or None
+    """
+    if len(features) > 1:
+        return None
+    if not features:
+        return ("No column describes your customers' behaviour, spend, demographics or values, so there is "
+                "nothing to cluster on. Set the roles of the columns that do on the Data page (or with --role).")
+    return (f"Only one column describes your customers ('{features[0]}'): clustering on it would just cut it "
+            "into ranges. Use 'By dimensions' with that column instead, or add columns that describe customers "
+            "(set their roles on the Data page, or with --role).")
+
+
 def labels_key_column(con: duckdb.DuckDBPyConnection, *, roles: dict[str, str]) -> str | None:
     """The id column that identifies each loaded row once (role ``id``, no repeats, no blanks), or ``None``.
 

@@ -285,7 +285,10 @@ def _cluster(
         models, scores = _search(algorithm, search, ks, random_state=random_state, report=report)
     chosen_k, reason, next_best = _choose_k(scores, ks, fixed=fixed_k is not None)
     if algorithm == "kmeans" and len(ks) > 1:  # more k-means++ starts for the centres that are kept
-        models[chosen_k] = _kmeans(chosen_k, n_init=FINAL_N_INIT, seed=random_state).fit(search)
+        refit = _kmeans(chosen_k, n_init=FINAL_N_INIT, seed=random_state).fit(search)
+        smallest = np.bincount(refit.labels_, minlength=chosen_k).min() / len(search)
+        if smallest >= MIN_SEGMENT_SHARE:  # the refit must pass the 2% rule too, or the search model stays
+            models[chosen_k] = refit
 
     report(0.7, f"Putting every customer in one of {chosen_k} segments ...")
     with threadpool_limits(limits=_THREADS, user_api="openmp"):  # the one step over everyone

@@ -16,7 +16,7 @@ from segdash.errors import SegdashError
 from segdash.report import segment_charts as charts
 from segdash.report.export import to_safe_csv
 from segdash.schema import Segmentation
-from segdash.segment import default_cluster_features, labels_frame, run_segmentation
+from segdash.segment import labels_frame, run_segmentation
 from segdash.segment import rfm as rfm_core
 from segdash.segment import rules as rules_core
 from segdash.workspace import Workspace
@@ -231,22 +231,30 @@ def _rfm_pickers(ws: Workspace, types: dict[str, str]) -> dict[str, object]:
 
 def clustering_section(ws: Workspace) -> None:
     """Clustering settings form (features, algorithm, k, scaling, missing values, seed) and the run."""
-    from segdash.segment.cluster import ALGORITHMS, cluster_customers
+    from segdash.segment import cluster_feature_choice, single_column_message
+    from segdash.segment.cluster import ALGORITHMS, K_RULE, cluster_customers
 
     types = ws.column_types()
     offered = ws.modelling_columns()
-    default = [c for c in default_cluster_features(ws.roles, types) if c in offered]
+    choice, left_out = ws.cached(("segments", "default_features"),
+                                 lambda: cluster_feature_choice(ws.con, roles=ws.roles, types=types))
+    default = [c for c in choice if c in offered]
+    problem = single_column_message(default)
+    if problem:
+        st.warning(problem)
+        default = []
     with st.form(_KEY + "cluster_form"):
         features = st.multiselect(
             "Columns to group customers on (personal data and ids are never offered)", offered, default=default,
             key=_KEY + "features",
-            help="Preselected: numbers that describe buying behaviour, spend and age/income.")
+            help="Preselected: the columns that describe behaviour, spend, who customers are and what they "
+                 "value (categories included), leaving out constant, mostly empty and free-text columns."
+                 + ("\n\n" + "\n\n".join(left_out) if left_out else ""))
         algorithm = st.selectbox("Method", ALGORITHMS, format_func=lambda a: ALGORITHM_LABELS.get(a, a),
                                  key=_KEY + "algorithm")
         left, right = st.columns(2)
         k_mode = left.radio("Number of segments", ["Choose for me", "Fixed number"], key=_KEY + "k_mode",
-                            help="'Choose for me' tries every number in the range and keeps the one whose "
-                                 "segments are most clearly apart.")
+                            help="'Choose for me' tries every number in the range. " + K_RULE)
         k_fixed = left.number_input("Fixed number (used with 'Fixed number')", min_value=2, max_value=30, value=5, step=1,
                                     key=_KEY + "k")
         k_range = right.slider("Range to try (used with 'Choose for me')", min_value=2, max_value=15, value=(2, 10),
@@ -330,6 +338,8 @@ def _show_cluster_quality(seg: Segmentation) -> None:
     st.markdown("**How good are these segments?**")
     if seg.chosen_k_reason:
         st.markdown(_md(seg.chosen_k_reason))
+    if seg.extra.get("k_rule"):
+        st.caption(_md(seg.extra["k_rule"]))
     if seg.stability is not None:
         st.markdown(f"Stability **{seg.stability:.2f}** (0 to 1): {_md(stability_words(seg.stability))}. "
                     "It measures how much the segments agree when the method is re-run on other samples of "
