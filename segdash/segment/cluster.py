@@ -113,7 +113,7 @@ ALGORITHMS = ("kmeans", "gmm", "hierarchical")
 #: Customers (random sample) on which preprocessing is fitted and k is chosen.
 SEARCH_SAMPLE = 30_000
 #: Customers (random subsample of the search sample) on which silhouette is computed.
-SILHOUETTE_SAMPLE = 4_000
+SILHOUETTE_SAMPLE = 2_500
 #: Customers on which a Gaussian mixture is fitted.
 GMM_SAMPLE = 10_000
 #: Customers on which Ward linkage is built (and, for the stability refits, a smaller number:
@@ -135,7 +135,7 @@ TWO_GROUPS_SILHOUETTE = 0.5
 TWO_GROUPS_MARGIN = 0.1
 #: Resampled fits per k while choosing k, and the customers each is fitted on.
 K_STABILITY_RUNS = 3
-K_STABILITY_FIT = 4_000
+K_STABILITY_FIT = 2_500
 #: k-means++ starts of each quick refit while choosing k.
 K_STABILITY_N_INIT = 2
 #: The rule of automatic k, in words (shown on the page and in ``--json`` as ``k_rule``).
