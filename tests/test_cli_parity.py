@@ -143,3 +143,17 @@ def test_roi_takes_the_columns_by_name(tmp_path: Path, capsys: pytest.CaptureFix
     assert records["A"]["revenue"] == pytest.approx(150.0) and records["B"]["revenue"] == pytest.approx(60.0)
     code, _, err = _run(capsys, "roi", str(path), "--labels", str(labels), "--cost", "nope")
     assert code == 2 and "--cost: there is no column 'nope'" in err
+
+
+def test_a_file_with_one_describing_column_is_not_clustered(tmp_path: Path,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "lines.csv"
+    path.write_text("customer_id,name,Quantity\nc1,Ann,1\nc2,Bob,5\nc3,Cy,2\nc4,Di,8\n")
+    code, _, err = _run(capsys, "segment", str(path), "--method", "kmeans", "--role", "Quantity=behavioral",
+                        "--out", str(tmp_path / "l.csv"))
+    assert code == 2 and "Only one column describes your customers ('Quantity')" in err
+    # naming the features is still allowed
+    code, out, err = _run(capsys, "segment", str(path), "--method", "kmeans", "--features", "Quantity", "--k", "2",
+                          "--out", str(tmp_path / "l.csv"), "--json")
+    assert code == 0, err
+    assert json.loads(out)["k"] == 2

@@ -219,6 +219,8 @@ def test_no_plausible_column_leaves_every_picker_empty_and_says_what_is_missing(
 
 @pytest.mark.parametrize(("chosen", "refused"), [
     ({"recency": "Age", "frequency": "Kidhome", "monetary": "Age"}, "'Age' is chosen for both recency and money"),
+    ({"recency": "Income", "frequency": "Income", "monetary": "Income"}, "'Income' is chosen for both recency and "
+                                                                        "frequency"),
     ({"recency": "Age", "frequency": "Satisfaction", "monetary": "Year_Birth"}, "'Age' cannot serve as recency"),
     ({"recency": "Satisfaction", "frequency": "Service_Rating", "monetary": "Delivery_Rating"},
      "'Satisfaction' cannot serve as recency"),
@@ -278,3 +280,12 @@ def test_split_spend_and_purchases_are_summed_and_shown(tmp_path) -> None:
     assert (round(total_orders), round(total_spend)) == (22, 850)
     # customer 3: 5 days (R 5), 11 orders (F 5), 520 spent (M 5) -> Champions
     assert _labels(ws.con)[2] == "Champions"
+
+
+def test_recency_unit_follows_the_column() -> None:
+    from segdash.segment.rfm import recency_unit
+
+    assert recency_unit("last_purchase_date", "date") == "days"
+    assert recency_unit("MonthsSinceLastPurchase", "number") == "months"
+    assert recency_unit("weeks_since_last_order", "number") == "weeks"
+    assert recency_unit("Recency", "number") == "days"

@@ -645,6 +645,31 @@ def _summaries(scored: Any) -> tuple[dict[str, int], list[dict[str, Any]], list[
     return {s["group"]: s["customers"] for s in summary}, summary, sorted(cells, key=lambda c: (c["R"], c["FM"]))
 
 
+def recency_unit(column: str, kind: str) -> str:
+    """The unit of a recency column: ``"days"`` for dates, else what its name says (months, weeks, days).
+
+    Parameters
+    ----------
+    column
+        The recency column.
+    kind
+        Its type (``"date"`` or ``"number"``).
+
+    Returns
+    -------
+    str
+        ``"days"``, ``"weeks"`` or ``"months"``.
+    """
+    words = _words(column)
+    if kind == "date":
+        return "days"
+    if words & {"month", "months"}:
+        return "months"
+    if words & {"week", "weeks"}:
+        return "weeks"
+    return "days"
+
+
 def _sum_of(table: Any, columns: list[str]) -> Any:
     """The row-wise sum of ``columns`` as float64, missing counted as 0."""
     total = ibis.literal(0.0, "float64")
@@ -769,7 +794,7 @@ def rfm_from_customers(
         seconds=time.perf_counter() - start,
         extra={"score_method": SCORE_METHOD, "group_summary": summary, "grid": grid,
                "customers_per_group": group_customers, "customers": customers, "reference_date": ref_text,
-               "unit": "customers",
+               "unit": "customers", "recency_unit": recency_unit(recency, kind),
                "columns": {"recency": recency, "frequency": list(frequency), "monetary": list(monetary)}},
     )
 

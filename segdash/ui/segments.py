@@ -363,13 +363,14 @@ def _show_rfm(seg: Segmentation) -> None:
     st.markdown("**The RFM groups and their rules**")
     summary = seg.extra.get("group_summary", [])
     rules = rfm_core.group_rules()
+    since = f"Avg {seg.extra.get('recency_unit', 'days')} since last purchase"
     rows = [{"Group": s["group"], "Customers": s["customers"], "Rule": rules.get(s["group"], ""),
-             "Avg days since last purchase": s["avg_days_since_last_purchase"], "Avg orders": s["avg_orders"],
+             since: s["avg_days_since_last_purchase"], "Avg orders": s["avg_orders"],
              "Avg spend": round(s["avg_spend"])} for s in summary]
     st.dataframe(rows, hide_index=True, width="stretch", key=_KEY + "rfm_table", height=36 * (len(rows) + 1) + 4,
                  column_config={
                      "Customers": st.column_config.NumberColumn(format="localized"),
-                     "Avg days since last purchase": st.column_config.NumberColumn(format="%.0f"),
+                     since: st.column_config.NumberColumn(format="%.0f"),
                      "Avg orders": st.column_config.NumberColumn(format="%.1f"),
                      "Avg spend": st.column_config.NumberColumn(format="localized"),
                  })
