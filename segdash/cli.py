@@ -273,21 +273,20 @@ def _print_segments(seg: Any, out: str) -> None:
         print(f"  note: {note}")
 
 
-def _write_labels(frame: Any, out: Any) -> None:
+def _write_labels(labels: Any, out: Any) -> None:
     """labels.csv as the page's download writes it (UTF-8 with BOM, formulas neutralised), written by Arrow.
 
-    ``pandas.DataFrame.to_csv`` took about a second per million labels; Arrow's writer a tenth of it.
+    ``pandas`` took several seconds per million labels (objects, then ``to_csv``); Arrow a fraction.
     """
-    import pyarrow as pa
     import pyarrow.csv as pa_csv
 
-    from segdash.report.export import neutralise_formulas
+    from segdash.report.export import neutralise_arrow
 
-    table = pa.Table.from_pandas(neutralise_formulas(frame), preserve_index=False)
     try:
         with open(out, "wb") as handle:
             handle.write("\ufeff".encode())
-            pa_csv.write_csv(table, handle, write_options=pa_csv.WriteOptions(quoting_style="needed"))
+            pa_csv.write_csv(neutralise_arrow(labels), handle,
+                             write_options=pa_csv.WriteOptions(quoting_style="needed"))
     except OSError as err:
         raise SegdashError(f"Cannot write {out}: {err.strerror or err}.") from err
 
@@ -296,7 +295,7 @@ def _cmd_segment(args: argparse.Namespace) -> int:
     """Segment the file and write labels.csv (id column or ``row``, ``segment``); ``--json`` prints a summary."""
     from pathlib import Path
 
-    from segdash.segment import labels_frame
+    from segdash.segment import labels_table
 
     out = Path(args.out)
     if out.is_dir():
@@ -306,7 +305,7 @@ def _cmd_segment(args: argparse.Namespace) -> int:
     methods = {"dimensions": _segment_dimensions, "rfm": _segment_rfm}
     seg = methods.get(args.method, _segment_clusters)(args, ws, types)
     ws.set_segmentation(seg)
-    _write_labels(labels_frame(ws.con, roles=ws.roles), out)
+    _write_labels(labels_table(ws.con, roles=ws.roles), out)
     if args.json:
         _print_json(segment_summary(seg))
     else:
