@@ -1,4 +1,4 @@
-"""Command line: ``python -m segdash import|segment|roi`` over the same library as the app.
+"""Command line: ``python -m segdash import|segment|score|projects|roi|playbook|report|...`` over the same library as the app.
 
 Errors a user can cause print one plain sentence on stderr and exit with code 2.
 """
@@ -60,7 +60,26 @@ def build_parser() -> argparse.ArgumentParser:
     rfm.add_argument("--amount", help="order lines: the amount column (default: quantity x unit price)")
     rfm.add_argument("--reference-date", help="count recency up to this date (YYYY-MM-DD; default: the latest)")
     seg.add_argument("--out", required=True, help="CSV file for the labels")
+    _project_options(seg)
+    seg.add_argument("--save", metavar="NAME", help="save the segmentation in the project under this name")
     seg.set_defaults(handler=_cmd_segment)
+
+    score = commands.add_parser("score", help="apply a saved segmentation to a file (e.g. next month's export)")
+    score.add_argument("path")
+    score.add_argument("--sheet")
+    _project_options(score)
+    score.add_argument("--segmentation", required=True, help="name (or id) of the saved segmentation")
+    score.add_argument("--new-cuts", action="store_true",
+                       help="RFM: score with this file's own quintiles instead of the saved cut points")
+    score.add_argument("--out", required=True, help="CSV file for the labels")
+    score.add_argument("--save", metavar="NAME", help="also save the result in the project under this name")
+    score.add_argument("--json", action="store_true")
+    score.set_defaults(handler=_cmd_score)
+
+    projects = commands.add_parser("projects", help="list projects and their saved segmentations")
+    _project_options(projects)
+    projects.add_argument("--json", action="store_true")
+    projects.set_defaults(handler=_cmd_projects)
 
     roi = commands.add_parser("roi", help="acquisition cost, LTV and ROI per segment")
     _add_common(roi)
@@ -72,6 +91,30 @@ def build_parser() -> argparse.ArgumentParser:
     roi.add_argument("--channel", help="the acquisition channel column")
     roi.add_argument("--signup", help="the sign-up date column")
     roi.set_defaults(handler=_cmd_roi)
+
+    play = commands.add_parser("playbook", help="service channel, tone and approach per segment")
+    play.add_argument("path")
+    play.add_argument("--sheet")
+    play.add_argument("--labels", required=True, help="labels.csv written by 'segment'")
+    play.add_argument("--json", action="store_true")
+    play.set_defaults(handler=_cmd_playbook)
+    rep = commands.add_parser("report", help="write the meeting report: one self-contained HTML file")
+    rep.add_argument("path", nargs="?", help="the customer file (not needed with --project)")
+    rep.add_argument("--sheet")
+    rep.add_argument("--labels", help="labels.csv written by 'segment'")
+    _project_options(rep)
+    rep.add_argument("--segmentation", help="report on this saved segmentation (name or id) of the project")
+    rep.add_argument("--margin", type=float, default=None, help="gross margin, 0-1 (default 0.4)")
+    rep.add_argument("--channel-spend", help="CSV of channel,spend when the file has no per-customer cost")
+    rep.add_argument("--title", help="the report's title")
+    rep.add_argument("--summary", default="", help="a free-text summary under the title")
+    rep.add_argument("--sections", help="comma-separated sections to keep (default: all there are): "
+                                        "data,method,sizes,traits,proof,economics")
+    rep.add_argument("--paper", default="A4", choices=["A4", "Letter"], help="page size when printed")
+    rep.add_argument("--out", required=True, help="the HTML file to write")
+    rep.add_argument("--pdf", action="store_true", help="also print <out>.pdf with Chromium, when installed")
+    rep.add_argument("--xlsx", help="also write the workbook (a sheet per table) to this file")
+    rep.set_defaults(handler=_cmd_report)
     return parser
 
 
@@ -306,10 +349,13 @@ def _cmd_segment(args: argparse.Namespace) -> int:
     seg = methods.get(args.method, _segment_clusters)(args, ws, types)
     ws.set_segmentation(seg)
     _write_labels(labels_table(ws.con, roles=ws.roles), out)
+    saved = _save_in_project(args, ws)
     if args.json:
-        _print_json(segment_summary(seg))
-    else:
-        _print_segments(seg, args.out)
+        _print_json({**segment_summary(seg), **saved})
+        return 0
+    if saved:
+        print(f"saved as '{args.save}' in project '{saved['project']}'")
+    _print_segments(seg, args.out)
     return 0
 
 
@@ -327,6 +373,162 @@ def _roi_columns(args: argparse.Namespace, suggested: Any, types: dict[str, str]
                                f"(columns: {', '.join(types)}).")
         named[field] = value
     return replace(suggested, **named) if named else suggested
+
+
+def _project_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--project", metavar="DIR",
+                        help="the project folder (a SEGDASH_HOME, or one project's folder); default SEGDASH_HOME")
+    parser.add_argument("--in", dest="project_name", metavar="PROJECT",
+                        help="which project in DIR (name or id); default: the only one, or 'Command line'")
+
+
+def _store(args: argparse.Namespace) -> Any:
+    from pathlib import Path
+
+    from segdash.store import Store
+
+    folder = Path(args.project).expanduser() if args.project else None
+    if folder is not None and (folder / "project.json").is_file():  # one project's own folder
+        return Store(folder.parent.parent), folder.name
+    return Store(folder), None
+
+
+def _project(args: argparse.Namespace, *, create: bool) -> Any:
+    """The project named by ``--project`` / ``--in``."""
+    from segdash.store import StoreError
+
+    store, project_id = _store(args)
+    if project_id:
+        return store.open_project(project_id)
+    if args.project_name:
+        if create:
+            return store.get_or_create(args.project_name)
+        return store.find_project(args.project_name)
+    listed = store.projects()
+    if len(listed) == 1:
+        return store.open_project(listed[0].id)
+    if create:
+        return store.get_or_create("Command line")
+    if not listed:
+        raise StoreError(f"There are no projects in {store.home}. Save one with 'segment ... --save NAME'.")
+    raise StoreError(f"{store.home} holds several projects; name one with --in "
+                     f"({', '.join(p.name for p in listed)}).")
+
+
+def _save_in_project(args: argparse.Namespace, ws: Any) -> dict[str, Any]:
+    """Save the workspace's segmentation when ``--save`` is given; returns JSON fields to print."""
+    if not getattr(args, "save", None):
+        return {}
+    project = _project(args, create=True)
+    ws.open_project(project, restore=False)
+    snapshot = ws.save_segmentation(args.save)
+    return {"project": project.name, "project_id": project.id, "saved": args.save, "snapshot_id": snapshot}
+
+
+def _find_saved(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
+    """The project and record of ``--segmentation`` (searched in every project when none is named)."""
+    from segdash.store import StoreError
+
+    store, project_id = _store(args)
+    if project_id or args.project_name:
+        project = _project(args, create=False)
+        return project, project.find_segmentation(args.segmentation)
+    found = []
+    for info in store.projects():
+        project = store.open_project(info.id)
+        try:
+            found.append((project, project.find_segmentation(args.segmentation)))
+        except StoreError:
+            continue
+    if not found:
+        raise StoreError(f"No project in {store.home} has a saved segmentation called '{args.segmentation}'.")
+    if len(found) > 1:
+        raise StoreError(f"Several projects have a saved segmentation called '{args.segmentation}'; name the "
+                         f"project with --in ({', '.join(p.name for p, _ in found)}).")
+    return found[0]
+
+
+def _cmd_score(args: argparse.Namespace) -> int:
+    """Apply a saved segmentation to a file; labels.csv as 'segment' writes; counts new and gone customers."""
+    from pathlib import Path
+
+    from segdash.report.export import to_safe_csv
+    from segdash.saved import (
+        ApplyReport,
+        apply_model,
+        compare_keys,
+        key_is_unique,
+        label_key,
+        snapshot_labels,
+    )
+    from segdash.segment import labels_frame
+    from segdash.segment.base import discard_labels
+    from segdash.workspace import Workspace
+
+    project, record = _find_saved(args)
+    out = Path(args.out)
+    if out.is_dir():
+        raise SegdashError(f"--out {args.out} is a folder; give a file name such as labels.csv.")
+    ws = Workspace()
+    ws.load(args.path, sheet=args.sheet)
+    try:
+        seg = apply_model(ws.con, record, roles=ws.roles, types=ws.column_types(), new_cuts=args.new_cuts)
+        ws.set_segmentation(seg, names=record.get("names") or {})
+    finally:
+        discard_labels(ws.con)
+    key_column = label_key(ws.con, seg, roles=ws.roles)
+    current = snapshot_labels(ws.con, key_column, unique=key_is_unique(seg, key_column))
+    matched, new, gone = compare_keys(current, project.segmentation_labels(record["id"]))
+    report = ApplyReport(customers=current.num_rows, matched=matched, new_customers=new, gone_customers=gone,
+                         sizes=dict(seg.sizes), key_column=key_column)
+    names = ws.display_names(seg.sizes)
+    try:
+        out.write_bytes(to_safe_csv(labels_frame(ws.con, roles=ws.roles, names=names)))
+    except OSError as err:
+        raise SegdashError(f"Cannot write {args.out}: {err.strerror or err}.") from err
+    saved = {}
+    if args.save:
+        ws.open_project(project, restore=False)
+        saved = {"saved": args.save, "snapshot_id": ws.save_segmentation(args.save, parent_id=record["id"])}
+    if args.json:
+        _print_json({"segmentation": record["name"], "project": project.name, "method": seg.method,
+                     "customers": report.customers, "matched_customers": matched, "new_customers": new,
+                     "gone_customers": gone, "sizes": {names[k]: v for k, v in seg.sizes.items()},
+                     "key_column": key_column, **saved})
+        return 0
+    print(f"Applied '{record['name']}' ({seg.method}) from project '{project.name}' -> {args.out}")
+    for sentence in report.sentences():
+        print(f"  {sentence}")
+    for label, count in seg.sizes.items():
+        print(f"  {names[label]}: {count:,}")
+    return 0
+
+
+def _cmd_projects(args: argparse.Namespace) -> int:
+    """List the projects of a store and their saved segmentations."""
+    store, project_id = _store(args)
+    infos = store.projects()
+    if project_id:
+        infos = [i for i in infos if i.id == project_id]
+    listing = []
+    for info in infos:
+        project = store.open_project(info.id)
+        listing.append({"id": info.id, "name": info.name, "created": info.created, "owner": info.owner,
+                        "datasets": project.datasets(),
+                        "segmentations": [{k: s.get(k) for k in ("id", "name", "created", "method", "dataset_name",
+                                                                 "customers", "parent_id")}
+                                          for s in project.segmentations()]})
+    if args.json:
+        _print_json({"home": str(store.home), "projects": listing})
+        return 0
+    if not listing:
+        print(f"No projects in {store.home} yet.")
+    for entry in listing:
+        print(f"{entry['name']}  ({entry['id']}, {len(entry['datasets'])} data set(s))")
+        for snap in entry["segmentations"]:
+            print(f"  {snap['name']}: {snap['method']}, {snap['customers'] or 0:,} customers, "
+                  f"{snap['dataset_name']}, saved {snap['created']}")
+    return 0
 
 
 def _cmd_roi(args: argparse.Namespace) -> int:
@@ -367,6 +569,104 @@ def _cmd_roi(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_playbook(args: argparse.Namespace) -> int:
+    """Per segment: channel mix with intervals, preferred channel (or why none), tone, approach, evidence."""
+    from segdash.act.playbook import playbook_for_file
+
+    records = playbook_for_file(args.path, labels=args.labels, sheet=args.sheet)
+    if args.json:
+        _print_json(records)
+        return 0
+    for record in records:
+        preferred = record["preferred_channel"] or "no clear preference"
+        print(f"{record['segment']} ({record['customers']:,} customers): {preferred}; "
+              f"tone {record['tone']}, approach {record['approach']}")
+        for line in record["evidence"]:
+            print(f"  - {line}")
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    """The meeting report (HTML, optional PDF and workbook) from a file + labels, or a saved snapshot."""
+    from pathlib import Path
+
+    from segdash import economics
+    from segdash.errors import EconomicsError
+    from segdash.report import meeting
+    from segdash.workspace import Workspace
+
+    margin = economics.DEFAULT_MARGIN if args.margin is None else args.margin
+    if not 0.0 <= margin <= 1.0:
+        raise EconomicsError(f"--margin is a fraction between 0 and 1 (0.4 means 40%); got {args.margin:g}.")
+    created = None
+    if args.project or args.project_name or args.segmentation:
+        if not args.segmentation:
+            raise SegdashError("--project needs --segmentation NAME (the saved segmentation to report on).")
+        project = _project(args, create=False)
+        ws = Workspace()
+        ws.open_project(project, restore=False)
+        record = project.find_segmentation(args.segmentation)
+        ws.open_snapshot(record["id"])
+        created = record.get("created")
+    else:
+        if not args.path or not args.labels:
+            raise SegdashError("Give the customer file and --labels labels.csv, or --project and --segmentation.")
+        ws = Workspace()
+        ws.load(args.path, sheet=args.sheet)
+        sizes = economics.attach_labels_csv(ws.con, path=args.labels, id_columns=ws.columns_with_role("id"))
+        from segdash.schema import Segmentation
+
+        ws.set_segmentation(Segmentation(method="labels file", settings={"labels file": Path(args.labels).name},
+                                         sizes=sizes, k=len(sizes)))
+    result = None
+    if args.channel_spend:
+        from dataclasses import replace
+
+        columns = replace(economics.suggest_columns(ws.roles, types=ws.column_types()), cost=None)
+        spend, problems = economics.clean_channel_spend(
+            economics.read_channel_spend_csv(args.channel_spend),
+            channels=economics.channel_list(ws.con, channel=columns.channel))
+        if problems:
+            raise EconomicsError(f"{args.channel_spend}: {problems[0]}")
+        result = economics.compute_economics(
+            ws.con, columns=columns, assumptions=economics.Assumptions(margin=margin), channel_spend=spend,
+            date_columns=[name for name, kind in ws.column_types().items() if kind == "date"])
+    sections = meeting.workspace_sections(ws, margin=margin, created=created, economics_result=result)
+    if args.sections:
+        wanted = [part.strip() for part in args.sections.split(",") if part.strip()]
+        unknown = [w for w in wanted if w not in meeting.SECTION_ORDER]
+        if unknown:
+            raise SegdashError(f"--sections: there is no section '{unknown[0]}' "
+                               f"(sections: {', '.join(meeting.SECTION_ORDER)}).")
+        sections = [s for s in sections if s.key in wanted]
+    notes = []
+    if args.pdf and meeting.chromium_path() is None:
+        notes.append(meeting.no_pdf_message())
+    html_text = meeting.render_html(sections, title=args.title or meeting.report_title(ws), summary=args.summary,
+                                    paper=args.paper, notes=notes)
+    out, pdf, note = meeting.write_report(html_text, out=args.out, pdf=args.pdf)
+    print(f"{out} ({out.stat().st_size / 1e6:.1f} MB, {len(sections)} sections, "
+          f"{sum(s.charts for s in sections)} charts)")
+    if pdf is not None:
+        print(f"{pdf} (PDF)")
+    if note:
+        print(f"note: {note}")
+    if args.xlsx:
+        from segdash.report import workbook
+        from segdash.segment import PROFILE_CACHE_KEY
+
+        profile = ws.cached(PROFILE_CACHE_KEY, lambda: None)
+        if result is None and any(s.key == "economics" for s in sections):
+            result = meeting.workspace_economics(ws, margin=margin)
+        try:
+            workbook.write_workbook(workbook.workspace_sheets(ws, profile=profile, economics_result=result),
+                                    target=args.xlsx)
+        except OSError as err:
+            raise SegdashError(f"Cannot write {args.xlsx}: {err.strerror or err}.") from err
+        print(f"{args.xlsx} (workbook)")
+    return 0
+
+
 #: Modules each command needs after the file is read: imported in a background thread while DuckDB
 #: reads the file (it releases the GIL), instead of one after the other. The role suggestion needs
 #: Ibis and pandas; clustering needs scikit-learn and scipy.
@@ -375,6 +675,8 @@ _PRELOAD = {
     "segment": ("segdash.columns", "ibis.backends.duckdb", "segdash.segment.cluster", "segdash.segment.rfm",
                 "segdash.segment.rules", "segdash.report.export"),
     "roi": ("segdash.columns", "ibis.backends.duckdb", "segdash.economics"),
+    "score": ("segdash.columns", "ibis.backends.duckdb", "segdash.saved"),
+    "report": ("segdash.columns", "ibis.backends.duckdb", "segdash.economics", "segdash.report.meeting"),
 }
 
 
