@@ -28,8 +28,7 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     """Options every command takes: the file, its sheet, role corrections and JSON output."""
     parser.add_argument("path", help="CSV/TSV/TXT, Excel .xlsx or Parquet file")
     parser.add_argument("--sheet", help="Excel sheet to read (default: the first sheet that holds a table)")
-    parser.add_argument("--role", action="append", default=[], metavar="COLUMN=ROLE",
-                        help="correct a suggested role, e.g. --role MntWines=revenue (repeatable)")
+    _role_option(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 
 
@@ -74,6 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--out", required=True, help="CSV file for the labels")
     score.add_argument("--save", metavar="NAME", help="also save the result in the project under this name")
     score.add_argument("--json", action="store_true")
+    _role_option(score)
     score.set_defaults(handler=_cmd_score)
 
     projects = commands.add_parser("projects", help="list projects and their saved segmentations")
@@ -97,6 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     play.add_argument("--sheet")
     play.add_argument("--labels", required=True, help="labels.csv written by 'segment'")
     play.add_argument("--json", action="store_true")
+    _role_option(play)
     play.set_defaults(handler=_cmd_playbook)
     rep = commands.add_parser("report", help="write the meeting report: one self-contained HTML file")
     rep.add_argument("path", nargs="?", help="the customer file (not needed with --project)")
@@ -114,6 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--out", required=True, help="the HTML file to write")
     rep.add_argument("--pdf", action="store_true", help="also print <out>.pdf with Chromium, when installed")
     rep.add_argument("--xlsx", help="also write the workbook (a sheet per table) to this file")
+    _role_option(rep)
     rep.set_defaults(handler=_cmd_report)
     return parser
 
@@ -147,15 +149,25 @@ def _load(args: argparse.Namespace) -> Any:
     roles = _parse_roles(args.role)
     ws = Workspace()
     ws.load(args.path, sheet=args.sheet, fingerprint=False)
+    _apply_roles(ws, roles, args.path)
+    return ws
+
+
+def _apply_roles(ws: Any, roles: dict[str, str], path: str) -> None:
+    """Put the ``--role`` corrections into a loaded workspace (and its import report)."""
     for column, role in roles.items():
         if column not in ws.roles:
-            raise SegdashError(f"--role: there is no column '{column}' in {_file_name(args.path)} "
+            raise SegdashError(f"--role: there is no column '{column}' in {_file_name(path)} "
                                f"(columns: {', '.join(ws.roles)}).")
         ws.set_role(column, role)
     if roles and ws.imported is not None:
         for info in ws.imported.columns:
             info.role = ws.roles.get(info.name, info.role)
-    return ws
+
+
+def _role_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--role", action="append", default=[], metavar="COLUMN=ROLE",
+                        help="correct a suggested role, e.g. --role MntWines=revenue (repeatable)")
 
 
 def _file_name(path: str) -> str:
@@ -471,6 +483,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
         raise SegdashError(f"--out {args.out} is a folder; give a file name such as labels.csv.")
     ws = Workspace()
     ws.load(args.path, sheet=args.sheet)
+    _apply_roles(ws, _parse_roles(args.role), args.path)
     try:
         seg = apply_model(ws.con, record, roles=ws.roles, types=ws.column_types(), new_cuts=args.new_cuts)
         ws.set_segmentation(seg, names=record.get("names") or {})
@@ -573,7 +586,7 @@ def _cmd_playbook(args: argparse.Namespace) -> int:
     """Per segment: channel mix with intervals, preferred channel (or why none), tone, approach, evidence."""
     from segdash.act.playbook import playbook_for_file
 
-    records = playbook_for_file(args.path, labels=args.labels, sheet=args.sheet)
+    records = playbook_for_file(args.path, labels=args.labels, sheet=args.sheet, roles=_parse_roles(args.role))
     if args.json:
         _print_json(records)
         return 0
@@ -613,6 +626,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
             raise SegdashError("Give the customer file and --labels labels.csv, or --project and --segmentation.")
         ws = Workspace()
         ws.load(args.path, sheet=args.sheet)
+        _apply_roles(ws, _parse_roles(args.role), args.path)
         sizes = economics.attach_labels_csv(ws.con, path=args.labels, id_columns=ws.columns_with_role("id"))
         from segdash.schema import Segmentation
 

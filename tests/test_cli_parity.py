@@ -157,3 +157,18 @@ def test_a_file_with_one_describing_column_is_not_clustered(tmp_path: Path,
                           "--out", str(tmp_path / "l.csv"), "--json")
     assert code == 0, err
     assert json.loads(out)["k"] == 2
+
+
+def test_every_file_command_takes_role(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from segdash.cli import build_parser
+
+    parser = build_parser()
+    for argv in (["import", "f.csv"], ["segment", "f.csv", "--method", "rfm", "--out", "o.csv"],
+                 ["roi", "f.csv", "--labels", "l.csv"], ["score", "f.csv", "--segmentation", "s", "--out", "o.csv"],
+                 ["playbook", "f.csv", "--labels", "l.csv"], ["report", "f.csv", "--labels", "l.csv", "--out", "o"]):
+        assert parser.parse_args([*argv, "--role", "a=revenue"]).role == ["a=revenue"], argv[0]
+    path, labels = tmp_path / "money.csv", tmp_path / "labels.csv"
+    path.write_text(MONEY)
+    labels.write_text("id,segment\n1,A\n2,A\n3,B\n4,B\n5,B\n")
+    code, _, err = _run(capsys, "playbook", str(path), "--labels", str(labels), "--role", "Purse=revenue")
+    assert code == 2 and "no column 'Purse'" in err
