@@ -1,4 +1,4 @@
-"""Command line: ``python -m segdash import|segment|roi`` over the same library as the app.
+"""Command line: ``python -m segdash import|segment|roi|compare`` over the same library as the app.
 
 Errors a user can cause print one plain sentence on stderr and exit with code 2.
 """
@@ -55,6 +55,15 @@ def build_parser() -> argparse.ArgumentParser:
     roi.add_argument("--channel-spend", help="CSV of channel,spend when the file has no per-customer cost")
     roi.add_argument("--json", action="store_true")
     roi.set_defaults(handler=_cmd_roi)
+
+    compare = commands.add_parser("compare", help="compare two saved segmentation snapshots of a project")
+    compare.add_argument("--project", required=True, metavar="DIR",
+                         help="the store folder (SEGDASH_HOME) or one project's folder")
+    compare.add_argument("--name", help="project name or id, when the store holds several projects")
+    compare.add_argument("old", metavar="OLD", help="the earlier snapshot: its name or id")
+    compare.add_argument("new", metavar="NEW", help="the later snapshot: its name or id")
+    compare.add_argument("--json", action="store_true", help="print one JSON object")
+    compare.set_defaults(handler=_cmd_compare)
     return parser
 
 
@@ -199,6 +208,21 @@ def _cmd_roi(args: argparse.Namespace) -> int:
     print(shown.to_string(index=False))
     for note in [*result.notes, *result.warnings]:
         print(f"note: {note}")
+    return 0
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    """Compare two snapshots: who stayed, moved, is new or gone, and what drifted."""
+    from segdash.history.compare import compare_snapshots, to_json
+    from segdash.history.snapshots import open_project_dir
+
+    comparison = compare_snapshots(open_project_dir(args.project, name=args.name), args.old, args.new)
+    if args.json:
+        _print_json(to_json(comparison))
+        return 0
+    print(f"{comparison.old.title} -> {comparison.new.title}")
+    for sentence in [*comparison.sentences(), *comparison.notes]:
+        print(f"  {sentence}")
     return 0
 
 
