@@ -322,3 +322,52 @@ def kpi_history(snapshots: list[Snapshot], kpis: list[Kpi]) -> pd.DataFrame:
     if not frames:
         return pd.DataFrame(columns=["snapshot_id", "snapshot", "created", *KPI_COLUMNS])
     return pd.concat(frames, ignore_index=True)[["snapshot_id", "snapshot", "created", *KPI_COLUMNS]]
+
+
+def kpi_table(history: pd.DataFrame, kpi: Kpi, *, names: dict[str, str] | None = None) -> pd.DataFrame:
+    """One KPI as a table: a row per segment (all customers last), a column per snapshot, formatted.
+
+    Parameters
+    ----------
+    history
+        From :func:`kpi_history`.
+    kpi
+        The KPI to show.
+    names
+        Segment label -> display name.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``Segment`` and one text column per snapshot (``n/a (reason)`` where undefined).
+    """
+    names = {ALL: ALL_NAME, **(names or {})}
+    rows = history[history["kpi"] == kpi.key]
+    if rows.empty:
+        return pd.DataFrame(columns=["Segment"])
+    snapshots = list(dict.fromkeys(rows.sort_values(["created", "snapshot_id"])["snapshot"]))
+    segments = sorted({s for s in rows["segment"] if s != ALL}, key=lambda s: names.get(s, s)) + [ALL]
+    cells = {(r.segment, r.snapshot): (format_kpi(r.value, unit=kpi.unit) if not pd.isna(r.value)
+                                       else f"n/a ({r.reason})") for r in rows.itertuples()}
+    table = pd.DataFrame({"Segment": [names.get(s, s) for s in segments]})
+    for snapshot in snapshots:
+        table[snapshot] = [cells.get((s, snapshot), "n/a (segment not in this snapshot)") for s in segments]
+    return table
+
+
+def category_values(snapshot: Snapshot, column: str, *, limit: int = 50) -> list[str]:
+    """The most common values of a category column in the snapshot's export (as text), for pickers."""
+    if snapshot.data_path is None:
+        return []
+    con = db.connect()
+    try:
+        _, data = attach(con, snapshot, alias="values")
+        if data is None or column not in data.columns:
+            return []
+        texts = data.select(v=data[column].cast("string"))
+        texts = texts.filter(texts.v.notnull())
+        counted = (texts.group_by("v").aggregate(n=texts.count())
+                   .order_by([ibis.desc("n"), "v"]).limit(limit).execute())
+        return [str(v) for v in counted["v"]]
+    finally:
+        con.close()

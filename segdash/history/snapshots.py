@@ -201,3 +201,15 @@ def open_project_dir(folder: str | Path, *, name: str | None = None) -> Any:
         listed = ", ".join(p.name for p in projects)
         raise HistoryError(f"{path} holds several projects ({listed}); say which with --name.")
     return store.open_project(projects[0].id)
+
+
+def snapshot_choice_label(entry: dict[str, Any]) -> str:
+    """How a snapshot is listed in a picker: ``name · 2026-03-01 09:00 · 1,204 customers``."""
+    created = str(entry.get("created") or "")[:16].replace("T", " ")
+    customers = entry.get("customers")
+    if customers is None and entry.get("sizes"):
+        customers = sum(int(v) for v in entry["sizes"].values())
+    parts = [str(entry.get("name") or entry.get("id")), created]
+    if customers is not None:
+        parts.append(f"{int(customers):,} customers")
+    return " · ".join(p for p in parts if p)
