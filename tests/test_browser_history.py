@@ -113,6 +113,8 @@ def test_compare_two_saved_snapshots(browser, history_app) -> None:
         assert labels.count("At risk") == 2, labels  # once on each side
         wait_idle(page)
         ARTIFACTS.mkdir(exist_ok=True)
+        page.set_viewport_size({"width": 1440, "height": 2600})  # the app scrolls inside its own frame
+        page.locator(".js-plotly-plot .sankey").first.wait_for()
         page.screenshot(path=str(ARTIFACTS / "over_time_compare.png"), full_page=True)
         page.get_by_role("tab", name="Objectives & KPIs").click()
         page.get_by_text("No objectives yet").wait_for()

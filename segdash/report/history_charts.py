@@ -87,21 +87,35 @@ def sankey(transitions: pd.DataFrame, *, old_names: Mapping[str, str] | None = N
     sources = [left_index[None if pd.isna(v) else v] for v in flows["from_segment"]]
     targets = [right_index[None if pd.isna(v) else v] for v in flows["to_segment"]]
     link_colours = [_rgba(colours[s], 0.35) for s in sources]
+    # Fixed places: segments top to bottom in the same order on both sides, new / gone customers last.
+    out_totals = pd.Series(flows["customers"].to_numpy(), index=sources).groupby(level=0).sum()
+    in_totals = pd.Series(flows["customers"].to_numpy(), index=targets).groupby(level=0).sum()
+    xs, ys = [0.0] * len(labels), [0.0] * len(labels)
+    for side, totals, x in ((left_index, out_totals, 0.001), (right_index, in_totals, 0.999)):
+        order = list(side.values())
+        size = float(sum(totals.get(i, 0) for i in order)) or 1.0
+        gap = 0.02
+        usable = 1.0 - gap * max(len(order) - 1, 0)
+        top = 0.0
+        for i in order:
+            height = usable * float(totals.get(i, 0)) / size
+            xs[i], ys[i] = x, min(max(top + height / 2, 0.001), 0.999)
+            top += height + gap
     total = int(flows["customers"].sum())
     fig = go.Figure(go.Sankey(
         arrangement="snap",
-        node=dict(label=labels, color=colours, pad=14, thickness=16,
+        node=dict(label=labels, color=colours, pad=14, thickness=16, x=xs, y=ys,
                   hovertemplate="%{label}: %{value:,} customers<extra></extra>"),
         link=dict(source=sources, target=targets, value=flows["customers"].astype(int).tolist(), color=link_colours,
                   hovertemplate="%{source.label} → %{target.label}: %{value:,} customers<extra></extra>"),
     ))
     fig.update_layout(
-        title=f"Where customers went ({total:,} customers in either snapshot)", height=max(360, 34 * len(labels)),
-        margin=dict(l=10, r=10, t=70, b=10), font=dict(size=13),
-        annotations=[dict(text=f"<b>{old_title}</b>", x=0, y=1.06, xref="paper", yref="paper", showarrow=False,
-                          xanchor="left"),
-                     dict(text=f"<b>{new_title}</b>", x=1, y=1.06, xref="paper", yref="paper", showarrow=False,
-                          xanchor="right")],
+        title=dict(text=f"Where customers went ({total:,} customers in either snapshot)", y=0.99, yanchor="top"),
+        height=max(380, 34 * len(labels) + 110), margin=dict(l=10, r=10, t=100, b=10), font=dict(size=13),
+        annotations=[dict(text=f"<b>{old_title}</b>", x=0, y=1.0, xref="paper", yref="paper", showarrow=False,
+                          xanchor="left", yanchor="bottom"),
+                     dict(text=f"<b>{new_title}</b>", x=1, y=1.0, xref="paper", yref="paper", showarrow=False,
+                          xanchor="right", yanchor="bottom")],
     )
     return fig
 
