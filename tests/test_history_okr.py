@@ -202,3 +202,22 @@ def test_kpi_history_is_per_snapshot(three_months):
     loyal = history[history["segment"] == "loyal"]
     assert loyal["value"].tolist() == pytest.approx([400 / 6, 500 / 7, 700 / 9])
     assert kpi_module.format_kpi(loyal["value"].iloc[0], unit="%") == "66.7%"
+
+
+def test_kpi_table_and_category_values(three_months):
+    snapshots = [load_snapshot(three_months, s["id"]) for s in three_months.segmentations()]
+    kpi = Kpi("category_share", column="plan", value="basic")
+    table = kpi_module.kpi_table(kpi_history(snapshots, [kpi]), kpi, names={"loyal": "Loyal phone"})
+    assert list(table["Segment"]) == ["Loyal phone", "other", "All customers"]
+    assert table.shape[1] == 4  # the segment and one column per snapshot
+    assert table.iloc[1, 1:].tolist() == ["50.0%", "50.0%", "50.0%"]
+    assert table.iloc[0, 1] == "0.0%"
+    assert kpi_module.category_values(snapshots[0], "plan") == ["gold", "basic"]  # most common first
+    assert kpi_module.category_values(snapshots[0], "nope") == []
+
+
+def test_snapshot_choice_label():
+    from segdash.history.snapshots import snapshot_choice_label
+
+    entry = {"id": "x", "name": "RFM", "created": "2026-03-01T09:05:00+00:00", "customers": 1204}
+    assert snapshot_choice_label(entry) == "RFM · 2026-03-01 09:05 · 1,204 customers"

@@ -24,6 +24,7 @@ from __future__ import annotations
 from typing import Any
 
 import ibis
+import ibis.expr.datatypes as dt
 import numpy as np
 import pandas as pd
 
@@ -183,24 +184,35 @@ def _decile_edges(table: Any, columns: list[str]) -> dict[str, list[float]]:
     return edges
 
 
+@ibis.udf.agg.builtin(name="histogram")
+def _histogram(arg: dt.float64, boundaries: dt.Array(dt.float64)) -> dt.Map(dt.float64, dt.int64):  # type: ignore[empty-body]
+    """DuckDB's ``histogram(x, boundaries)``: customers with ``x <= boundary`` per boundary (and above the last)."""
+
+
 def _number_bins(table: Any, edges: dict[str, list[float]]) -> dict[str, np.ndarray]:
-    """Counts per bin (below or at each edge, cumulative, then differenced), missing last."""
+    """Customers per bin for every number column, missing values last: one scan, one aggregate per column.
+
+    Bin ``j`` holds ``e_j < x <= e_(j+1)`` (DuckDB ``histogram`` with the decile edges as boundaries); a
+    missing value or NaN is counted apart.
+    """
     aggs: dict[str, Any] = {"_n": table.count()}
     for i, (column, cuts) in enumerate(edges.items()):
         value = table[column].cast("float64")
-        valid = value.notnull() & ~value.isnan()
-        aggs[f"m{i}"] = (~valid).sum()
-        for j, cut in enumerate(cuts):
-            aggs[f"c{i}_{j}"] = (valid & (value <= ibis.literal(cut, type="float64"))).sum()
+        missing = value.isnull() | value.isnan()
+        aggs[f"m{i}"] = missing.sum()
+        if cuts:
+            clean = ibis.ifelse(missing, ibis.null("float64"), value)
+            aggs[f"h{i}"] = _histogram(clean, ibis.literal(cuts, type="array<float64>"))
     row = table.aggregate(**aggs).execute().iloc[0]
     total = int(row["_n"])
     bins = {}
     for i, (column, cuts) in enumerate(edges.items()):
         missing = int(row[f"m{i}"] or 0)
-        cumulative = [int(row[f"c{i}_{j}"] or 0) for j in range(len(cuts))]
-        valid = total - missing
-        counts = np.diff([0, *cumulative, valid])
-        bins[column] = np.append(counts, missing)
+        found = row.get(f"h{i}")
+        counted = dict(found.items() if isinstance(found, dict) else (found or []))
+        counts = [int(counted.get(cut, 0) or 0) for cut in cuts]
+        counts.append(total - missing - sum(counts))  # above the last edge
+        bins[column] = np.array([*counts, missing], dtype=np.int64)
     return bins
 
 
