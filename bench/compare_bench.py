@@ -15,7 +15,8 @@ Timed:
   per column with ``numpy.quantile`` deciles / ``value_counts``.
 
 Each contender runs in its own process (``bench/common.run_in_subprocess``); the first run (cold)
-and the median of the next ``--repeat`` runs are printed.
+and the median of the next ``--repeat`` runs are printed, with the CPU time of a warm run (all
+threads): on a machine shared with other work, wall time grows but CPU time does not.
 
 Usage::
 
@@ -109,16 +110,18 @@ def build_project(home: str, rows: int) -> tuple[str, str, str]:
     return project.id, ids[0], ids[1]
 
 
-def _runs(fn, repeat: int) -> tuple[float, float, object]:  # noqa: ANN001 - bench plumbing
+def _runs(fn, repeat: int) -> tuple[float, float, object, float]:  # noqa: ANN001 - bench plumbing
+    """Cold wall time, median warm wall time, the value, and median warm CPU time (all threads)."""
     start = time.perf_counter()
     value = fn()
     cold = time.perf_counter() - start
-    times = []
+    times, cpu = [], []
     for _ in range(repeat):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         fn()
         times.append(time.perf_counter() - start)
-    return cold, statistics.median(times), value
+        cpu.append(time.process_time() - start_cpu)
+    return cold, statistics.median(times), value, statistics.median(cpu)
 
 
 def segdash_contender(home: str, project_id: str, old_id: str, new_id: str, repeat: int) -> dict:
@@ -134,8 +137,8 @@ def segdash_contender(home: str, project_id: str, old_id: str, new_id: str, repe
         return {"customers": int(result.transitions["customers"].sum()), "columns": len(result.drift),
                 "stayed": result.stayed_share, "sentences": sentences[:2]}
 
-    cold, warm, value = _runs(run, repeat)
-    return {"cold": cold, "warm": warm, **value}
+    cold, warm, value, cpu = _runs(run, repeat)
+    return {"cold": cold, "warm": warm, "cpu": cpu, **value}
 
 
 def pandas_contender(home: str, project_id: str, old_id: str, new_id: str, repeat: int) -> dict:
@@ -183,8 +186,8 @@ def pandas_contender(home: str, project_id: str, old_id: str, new_id: str, repea
                 values[column] = psi(counts.iloc[:, 0], counts.iloc[:, 1])
         return {"customers": int(flows["customers"].sum()), "columns": len(values), "stayed": stayed}
 
-    cold, warm, value = _runs(run, repeat)
-    return {"cold": cold, "warm": warm, **value}
+    cold, warm, value, cpu = _runs(run, repeat)
+    return {"cold": cold, "warm": warm, "cpu": cpu, **value}
 
 
 def main() -> None:
@@ -203,6 +206,7 @@ def main() -> None:
         for name, measured in (("segdash (DuckDB)", ours), ("pandas", theirs)):
             value = measured.value
             print(f"{name:<17} cold {value['cold']:.2f} s   warm median {value['warm']:.2f} s   "
+                  f"(CPU {value['cpu']:.2f} s)   "
                   f"peak {measured.peak_rss_mb:,.0f} MB   customers {value['customers']:,}   "
                   f"drift columns {value['columns']}   stayed {value['stayed']:.3f}")
         print(f"pandas / segdash: cold {theirs.value['cold'] / ours.value['cold']:.1f}x, "

@@ -15,7 +15,7 @@ ws = components.page_setup(
 if not view.require_project(ws):
     st.stop()
 entries = view.listed_snapshots(ws)
-compare_tab, okr_tab = st.tabs(["Compare two snapshots", "Objectives & KPIs"])
+compare_tab, okr_tab = st.tabs(["Compare two snapshots", "Objectives & KPIs"], key=view.TABS, on_change="rerun")
 with compare_tab:
     if len(entries) < 2:
         st.info(f"This project has {len(entries)} saved segmentation{'' if len(entries) == 1 else 's'}. Save one on "

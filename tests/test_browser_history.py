@@ -14,11 +14,14 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from segdash.history import okr
+from segdash.history.kpi import ALL, Kpi
 from segdash.segment import rfm as rfm_core
 from segdash.segment import run_segmentation
 from segdash.store import Store
@@ -51,6 +54,14 @@ def _saved_project(home: Path, folder: Path) -> str:
         ws.load(path)
         run_segmentation(ws, lambda report: rfm_core.segment_rfm(ws.con, roles=ws.roles, types=ws.column_types()))
         ws.save_segmentation(name)
+    largest = max(ws.segmentation.sizes, key=ws.segmentation.sizes.get)
+    objective = okr.new_objective("Grow our best customers")
+    start, due = date.today() - timedelta(days=30), date.today() + timedelta(days=60)
+    objective.key_results += [
+        okr.new_key_result(Kpi("share"), segment=largest, target=40.0, due=due, start=start),
+        okr.new_key_result(Kpi("revenue_per_customer"), segment=ALL, target=2000.0, due=due, start=start),
+    ]
+    okr.save_objectives(project, [objective])
     return project.id
 
 
@@ -117,6 +128,13 @@ def test_compare_two_saved_snapshots(browser, history_app) -> None:
         page.locator(".js-plotly-plot .sankey").first.wait_for()
         page.screenshot(path=str(ARTIFACTS / "over_time_compare.png"), full_page=True)
         page.get_by_role("tab", name="Objectives & KPIs").click()
-        page.get_by_text("No objectives yet").wait_for()
+        page.get_by_text("Grow our best customers: 2 key results").wait_for()
+        page.get_by_label("New objective").fill("Win back lapsed customers")
+        page.get_by_role("button", name="Add objective").click()
+        page.get_by_text("Added the objective 'Win back lapsed customers'.").wait_for()
+        page.get_by_text("Win back lapsed customers: no key results yet.").wait_for()
+        wait_idle(page)
+        page.locator(".js-plotly-plot:visible").nth(1).wait_for()  # a small chart per key result
+        page.screenshot(path=str(ARTIFACTS / "over_time_okrs.png"), full_page=True)
     finally:
         context.close()

@@ -144,7 +144,7 @@ def test_okrs_on_hand_made_snapshots(three_months):
     assert (customers["start_value"], customers["current_value"]) == (4.0, 7.0)
     assert customers["progress"] == pytest.approx(50.0)
     assert customers["Status"] == "on track"
-    assert customers["Key result"] == "Customers of Loyal phone: 10 by 2026-07-15"
+    assert customers["Key result"] == "Loyal phone: customers to 10 by 2026-07-15"
     assert satisfaction["progress"] == pytest.approx(0.0) and satisfaction["Status"] == "behind"
     assert missing["Status"] == "n/a" and missing["Current"] == "n/a"
     assert missing["Note"] == "no saved snapshot has the segment 'gone'"

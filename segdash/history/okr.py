@@ -41,6 +41,8 @@ AT_RISK_SLACK = 25.0
 STATUSES = ("on track", "at risk", "behind", "n/a")
 TABLE_COLUMNS = ("Objective", "Key result", "Segment", "KPI", "Start", "Current", "Target", "Due",
                  "Progress %", "Status", "Note")
+#: The columns shown on screen (segment, KPI and due date are in the key result's sentence).
+SCREEN_COLUMNS = ("Objective", "Key result", "Start", "Current", "Target", "Progress %", "Status", "Note")
 
 
 def _new_id() -> str:
@@ -244,7 +246,7 @@ def evaluate(objectives: list[Objective], history: pd.DataFrame, *, today: date 
             rows.append({
                 "objective_id": objective.id, "key_result_id": kr.id,
                 "Objective": objective.title,
-                "Key result": f"{kr.kpi.label} of {names.get(kr.segment, kr.segment)}: "
+                "Key result": f"{names.get(kr.segment, kr.segment)}: {kr.kpi.label.lower()} to "
                               f"{format_kpi(kr.target, unit=unit)} by {kr.due.isoformat()}",
                 "Segment": names.get(kr.segment, kr.segment), "KPI": kr.kpi.label,
                 "Start": format_kpi(start_value, unit=unit), "Current": format_kpi(current_value, unit=unit),

@@ -23,6 +23,8 @@ from segdash.report.text import escape_markdown as md
 from segdash.workspace import Workspace
 
 PREFIX = "segdash.history."
+#: The page's two tabs (kept across reruns, so saving an objective stays on its tab).
+TABS = PREFIX + "tabs"
 OLD = PREFIX + "old"
 NEW = PREFIX + "new"
 MATRIX_SHARES = PREFIX + "matrix_shares"
@@ -265,7 +267,8 @@ def objectives_section(ws: Workspace, snapshots: list[Snapshot], *, today: date 
         for sentence in okr_core.status_sentences(objectives, evaluated):
             st.markdown(f"- {md(sentence)}")
         table = okr_core.export_table(evaluated)
-        st.dataframe(table, hide_index=True, width="stretch")
+        st.dataframe(table[list(okr_core.SCREEN_COLUMNS)], hide_index=True, width="stretch",
+                     column_config={"Key result": st.column_config.TextColumn(width="large")})
         left, right = st.columns(2)
         left.download_button("Download the OKR table (CSV)", to_safe_csv(table), file_name="okrs.csv",
                              mime="text/csv", key=PREFIX + "csv")
@@ -282,8 +285,9 @@ def objectives_section(ws: Workspace, snapshots: list[Snapshot], *, today: date 
                 row = evaluated[evaluated["key_result_id"] == kr.id].iloc[0]
                 series = okr_core.series_for(kr, history)
                 with charts[position % 3]:
+                    title = f"{row['Segment']}: {kr.kpi.label}"
                     st.plotly_chart(history_charts.key_result_chart(
-                        series, target=kr.target, unit=kr.kpi.unit, title=str(row["Key result"])),
+                        series, target=kr.target, unit=kr.kpi.unit, title=title),
                         width="stretch", key=PREFIX + f"kr.{kr.id}", config={"displayModeBar": False})
                     st.caption(f"{STATUS_ICONS.get(row['Status'], '')} {md(row['Status'])} · progress "
                                f"{md(row['Progress %'])}" + (f" · {md(row['Note'])}" if row["Note"] else ""))
