@@ -1,4 +1,4 @@
-"""Command line: ``python -m segdash import|segment|roi|compare`` over the same library as the app.
+"""Command line: ``python -m segdash import|segment|roi|playbook|compare|...`` over the same library as the app.
 
 Errors a user can cause print one plain sentence on stderr and exit with code 2.
 """
@@ -76,13 +76,18 @@ def build_parser() -> argparse.ArgumentParser:
     roi.set_defaults(handler=_cmd_roi)
 
     compare = commands.add_parser("compare", help="compare two saved segmentation snapshots of a project")
-    compare.add_argument("--project", required=True, metavar="DIR",
-                         help="the store folder (SEGDASH_HOME) or one project's folder")
-    compare.add_argument("--name", help="project name or id, when the store holds several projects")
+    _project_options(compare)
     compare.add_argument("old", metavar="OLD", help="the earlier snapshot: its name or id")
     compare.add_argument("new", metavar="NEW", help="the later snapshot: its name or id")
     compare.add_argument("--json", action="store_true", help="print one JSON object")
     compare.set_defaults(handler=_cmd_compare)
+
+    play = commands.add_parser("playbook", help="service channel, tone and approach per segment")
+    play.add_argument("path")
+    play.add_argument("--sheet")
+    play.add_argument("--labels", required=True, help="labels.csv written by 'segment'")
+    play.add_argument("--json", action="store_true")
+    play.set_defaults(handler=_cmd_playbook)
     return parser
 
 
@@ -271,7 +276,14 @@ def _cmd_score(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from segdash.report.export import to_safe_csv
-    from segdash.saved import ApplyReport, apply_model, compare_keys, label_key, snapshot_labels
+    from segdash.saved import (
+        ApplyReport,
+        apply_model,
+        compare_keys,
+        key_is_unique,
+        label_key,
+        snapshot_labels,
+    )
     from segdash.segment import labels_frame
     from segdash.segment.base import discard_labels
     from segdash.workspace import Workspace
@@ -288,7 +300,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
     finally:
         discard_labels(ws.con)
     key_column = label_key(ws.con, seg, roles=ws.roles)
-    current = snapshot_labels(ws.con, key_column)
+    current = snapshot_labels(ws.con, key_column, unique=key_is_unique(seg, key_column))
     matched, new, gone = compare_keys(current, project.segmentation_labels(record["id"]))
     report = ApplyReport(customers=current.num_rows, matched=matched, new_customers=new, gone_customers=gone,
                          sizes=dict(seg.sizes), key_column=key_column)
@@ -385,15 +397,31 @@ def _cmd_roi(args: argparse.Namespace) -> int:
 def _cmd_compare(args: argparse.Namespace) -> int:
     """Compare two snapshots: who stayed, moved, is new or gone, and what drifted."""
     from segdash.history.compare import compare_snapshots, to_json
-    from segdash.history.snapshots import open_project_dir
 
-    comparison = compare_snapshots(open_project_dir(args.project, name=args.name), args.old, args.new)
+    comparison = compare_snapshots(_project(args, create=False), args.old, args.new)
     if args.json:
         _print_json(to_json(comparison))
         return 0
     print(f"{comparison.old.title} -> {comparison.new.title}")
     for sentence in [*comparison.sentences(), *comparison.notes]:
         print(f"  {sentence}")
+    return 0
+
+
+def _cmd_playbook(args: argparse.Namespace) -> int:
+    """Per segment: channel mix with intervals, preferred channel (or why none), tone, approach, evidence."""
+    from segdash.act.playbook import playbook_for_file
+
+    records = playbook_for_file(args.path, labels=args.labels, sheet=args.sheet)
+    if args.json:
+        _print_json(records)
+        return 0
+    for record in records:
+        preferred = record["preferred_channel"] or "no clear preference"
+        print(f"{record['segment']} ({record['customers']:,} customers): {preferred}; "
+              f"tone {record['tone']}, approach {record['approach']}")
+        for line in record["evidence"]:
+            print(f"  - {line}")
     return 0
 
 

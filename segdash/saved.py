@@ -106,8 +106,14 @@ def label_key(con: duckdb.DuckDBPyConnection, segmentation: Segmentation, *, rol
     return labels_key_column(con, roles=roles) or ROW_KEY
 
 
-def snapshot_labels(con: duckdb.DuckDBPyConnection, key_column: str) -> pa.Table:
-    """``(key, segment)`` of the current labels, one row per customer, key as text.
+def key_is_unique(segmentation: Segmentation, key_column: str) -> bool:
+    """Whether :func:`label_key`'s column identifies each loaded row once (so no grouping is needed)."""
+    return key_column == ROW_KEY or not (segmentation.method == "rfm"
+                                         and segmentation.settings.get("source") == "transactions")
+
+
+def snapshot_labels(con: duckdb.DuckDBPyConnection, key_column: str, *, unique: bool = False) -> pa.Table:
+    """``(key, segment)`` of the current labels, one row per customer, key as text, in file order.
 
     Parameters
     ----------
@@ -115,6 +121,8 @@ def snapshot_labels(con: duckdb.DuckDBPyConnection, key_column: str) -> pa.Table
         Workspace connection with ``customers`` and ``segment_labels``.
     key_column
         From :func:`label_key`.
+    unique
+        The key is known to be unique per row (no grouping needed).
 
     Returns
     -------
@@ -125,9 +133,12 @@ def snapshot_labels(con: duckdb.DuckDBPyConnection, key_column: str) -> pa.Table
     labels = backend.table(db.LABELS)
     joined = table.join(labels, table[db.ROW] == labels[db.ROW])
     key = joined[key_column].cast("string").strip()
-    expr = joined.select(**{KEY: key, "segment": joined["segment"]}).filter(lambda t: t[KEY].notnull() & (t[KEY] != ""))
-    expr = expr.distinct(on=KEY, keep="first").order_by(KEY) if key_column != ROW_KEY else expr.order_by(KEY)
-    return backend.to_pyarrow(expr)
+    expr = joined.select(_order=joined[db.ROW], **{KEY: key, "segment": joined["segment"]})
+    expr = expr.filter(expr[KEY].notnull() & (expr[KEY] != ""))
+    if key_column != ROW_KEY and not unique:  # e.g. order lines: one label per customer
+        expr = expr.group_by(KEY).aggregate(segment=expr.segment.first(order_by=expr._order),
+                                            _order=expr._order.min())
+    return backend.to_pyarrow(expr.order_by("_order").select(KEY, "segment"))
 
 
 def snapshot_record(segmentation: Segmentation, *, name: str, names: dict[str, str], dataset_id: str,
@@ -255,6 +266,10 @@ def _apply_cluster(con: duckdb.DuckDBPyConnection, record: dict[str, Any], *, ty
     from segdash.segment.model import ClusterModel
 
     model = ClusterModel.from_dict(record["model"])
+    missing = [name for name in model.features if name not in types]
+    if missing:
+        raise SettingsError(f"The saved segmentation needs the column '{missing[0]}', which this data does not "
+                            "have. Load an export with the same columns.")
     data = pull_features(con, features=model.features, types=types)
     labels = model.labels(data)
     table = pa.table({db.ROW: pa.array(data.rows, pa.int64()), "segment": pa.array(labels.astype(str), pa.string())})

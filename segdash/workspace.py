@@ -68,6 +68,10 @@ class Workspace:
     snapshot_id: str = ""
     #: Why the last load could not be kept in the project ("" when it was, or no project is open).
     store_error: str = ""
+    #: What the user typed on pages that belongs with a segmentation (e.g. ``inputs["roi"]``: the
+    #: cost source, channel spend and assumptions), JSON-ready; saved with a snapshot and restored
+    #: when it is reopened.
+    inputs: dict[str, Any] = field(default_factory=dict)
 
     # -- data ---------------------------------------------------------------
     def load(self, path: str | os.PathLike[str], *, name: str | None = None, sheet: str | None = None) -> ImportResult:
@@ -204,7 +208,7 @@ class Workspace:
         segdash.store.StoreError
             No name, or the disk is full or read-only (the segmentation stays open in this session).
         """
-        from segdash.saved import label_key, snapshot_labels, snapshot_record
+        from segdash.saved import key_is_unique, label_key, snapshot_labels, snapshot_record
         from segdash.store import StoreError
 
         if self.project is None:
@@ -214,12 +218,13 @@ class Workspace:
         if not self.stored_dataset_id:
             self.store_dataset()
         key_column = label_key(self.con, self.segmentation, roles=self.roles)
-        labels = snapshot_labels(self.con, key_column)
+        labels = snapshot_labels(self.con, key_column, unique=key_is_unique(self.segmentation, key_column))
         names = {label: self.display_name(label) for label in self.segmentation.sizes}
         record = snapshot_record(self.segmentation, name=name, names=names, dataset_id=self.stored_dataset_id,
                                  dataset_name=self.imported.source if self.imported else "",
                                  key_column=key_column, customers=labels.num_rows, roles=self.roles,
                                  parent_id=parent_id)
+        record["inputs"] = dict(self.inputs)
         self.snapshot_id = self.project.save_segmentation(record, labels)
         self._remember()
         return self.snapshot_id
@@ -240,6 +245,7 @@ class Workspace:
             self.set_segmentation(segmentation, names=record.get("names") or {})
         finally:
             discard_labels(self.con)
+        self.inputs = dict(record.get("inputs") or {})
         self.snapshot_id = snapshot_id
         self._remember()
 
@@ -252,7 +258,14 @@ class Workspace:
         -------
         segdash.saved.ApplyReport
         """
-        from segdash.saved import ApplyReport, apply_model, compare_keys, label_key, snapshot_labels
+        from segdash.saved import (
+            ApplyReport,
+            apply_model,
+            compare_keys,
+            key_is_unique,
+            label_key,
+            snapshot_labels,
+        )
         from segdash.segment.base import discard_labels
 
         record = self.project.segmentation(snapshot_id)
@@ -264,7 +277,7 @@ class Workspace:
             discard_labels(self.con)
         self.snapshot_id = ""
         key_column = label_key(self.con, segmentation, roles=self.roles)
-        current = snapshot_labels(self.con, key_column)
+        current = snapshot_labels(self.con, key_column, unique=key_is_unique(segmentation, key_column))
         matched, new, gone = compare_keys(current, self.project.segmentation_labels(snapshot_id))
         return ApplyReport(customers=current.num_rows, matched=matched, new_customers=new, gone_customers=gone,
                            sizes=dict(segmentation.sizes), key_column=key_column)

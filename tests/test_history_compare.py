@@ -17,7 +17,6 @@ from sklearn.metrics import adjusted_rand_score
 from segdash import cli
 from segdash.history import compare, drift
 from segdash.history.compare import GONE_NODE, NEW_NODE, compare_snapshots, to_json
-from segdash.history.snapshots import HistoryError, open_project_dir
 
 NAMES = {"champ": "Champions", "risk": "At risk", "loyal": "Loyal"}
 #: January: C1-C4 champions, C5-C7 at risk, C8-C10 loyal.
@@ -271,14 +270,15 @@ def test_cli_compare_unknown_snapshot_exits_2(two_snapshots, capsys):
     assert len(err.strip().splitlines()) == 1
 
 
-def test_open_project_dir_needs_a_project(tmp_path):
-    with pytest.raises(HistoryError, match="no segdash project"):
-        open_project_dir(tmp_path)
+def test_cli_compare_needs_a_project(tmp_path, capsys):
+    assert cli.main(["compare", "--project", str(tmp_path), "a", "b"]) == 2
+    assert "no projects" in capsys.readouterr().err
     new_project(tmp_path, "A")
     new_project(tmp_path, "B")
-    with pytest.raises(HistoryError, match="several projects"):
-        open_project_dir(tmp_path)
-    assert open_project_dir(tmp_path, name="B").name == "B"
+    assert cli.main(["compare", "--project", str(tmp_path), "a", "b"]) == 2
+    assert "several projects" in capsys.readouterr().err
+    assert cli.main(["compare", "--project", str(tmp_path), "--in", "B", "a", "b"]) == 2
+    assert "no saved segmentation called 'a' in project 'B'" in capsys.readouterr().err
 
 
 def test_to_json_and_report_summary_have_no_customer_ids(two_snapshots):

@@ -166,43 +166,6 @@ def attach(con: duckdb.DuckDBPyConnection, snapshot: Snapshot, *, alias: str) ->
     return labels, data
 
 
-def open_project_dir(folder: str | Path, *, name: str | None = None) -> Any:
-    """The project a command line ``--project DIR`` means.
-
-    Parameters
-    ----------
-    folder
-        A store home (``SEGDASH_HOME``: holds ``projects/``) or one project's own folder.
-    name
-        Project name or id inside a store home (needed when it holds several projects).
-
-    Returns
-    -------
-    segdash.store.Project
-
-    Raises
-    ------
-    HistoryError
-        The folder holds no project, or several and no ``name`` says which.
-    """
-    from segdash.store import Store
-
-    path = Path(folder).expanduser()
-    if (path / "project.json").is_file() and path.parent.name == "projects":
-        return Store(path.parent.parent).open_project(path.name)
-    store = Store(path)
-    if name:
-        return store.find_project(name)
-    projects = store.projects() if store.projects_dir.is_dir() else []
-    if not projects:
-        raise HistoryError(f"There is no segdash project in {path}. Give the folder SEGDASH_HOME points to "
-                           "(or one project's folder), after saving segmentations in a project.")
-    if len(projects) > 1:
-        listed = ", ".join(p.name for p in projects)
-        raise HistoryError(f"{path} holds several projects ({listed}); say which with --name.")
-    return store.open_project(projects[0].id)
-
-
 def snapshot_choice_label(entry: dict[str, Any]) -> str:
     """How a snapshot is listed in a picker: ``name · 2026-03-01 09:00 · 1,204 customers``."""
     created = str(entry.get("created") or "")[:16].replace("T", " ")
