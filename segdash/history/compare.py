@@ -139,6 +139,11 @@ def transitions_query(old_labels: Any, new_labels: Any, *, old_revenue: Any = No
     return _sorted(frame[list(TRANSITION_COLUMNS)])
 
 
+def _none(value: Any) -> bool:
+    """Whether a from/to cell stands for new / gone customers (None, or NaN after a pandas step)."""
+    return value is None or (isinstance(value, float) and np.isnan(value))
+
+
 def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
     order = frame.assign(_f=frame["from_segment"].fillna("\uffff").astype(str),
                          _t=frame["to_segment"].fillna("\uffff").astype(str))
@@ -192,8 +197,8 @@ def transition_matrix(transitions: pd.DataFrame, *, shares: bool = False,
     old_names = old_names or {}
     new_names = new_names or {}
     frame = transitions.assign(
-        row=[NEW_NODE if v is None else old_names.get(v, v) for v in transitions["from_segment"]],
-        col=[GONE_NODE if v is None else new_names.get(v, v) for v in transitions["to_segment"]],
+        row=[NEW_NODE if _none(v) else old_names.get(v, v) for v in transitions["from_segment"]],
+        col=[GONE_NODE if _none(v) else new_names.get(v, v) for v in transitions["to_segment"]],
     )
     matrix = frame.pivot_table(index="row", columns="col", values="customers", aggfunc="sum", fill_value=0)
     rows = sorted(r for r in matrix.index if r != NEW_NODE) + ([NEW_NODE] if NEW_NODE in matrix.index else [])
@@ -473,7 +478,7 @@ def segment_sentences(comparison: Comparison, *, limit: int = 5) -> list[str]:
                 ["customers", "_f"], ascending=[False, True], kind="stable")
             if len(incoming) and int(incoming.iloc[0]["customers"]) > 0:
                 source = incoming.iloc[0]
-                where = "are new" if source["from_segment"] is None else \
+                where = "are new" if _none(source["from_segment"]) else \
                     f"came from {old.display(source['from_segment'])}"
                 share = int(source["customers"]) / after
                 sentences.append(f"{head}; {_pct(share)} of its customers {where}.")
@@ -481,7 +486,7 @@ def segment_sentences(comparison: Comparison, *, limit: int = 5) -> list[str]:
         if len(out) and int(out.iloc[0]["customers"]) > 0:
             target = out.iloc[0]
             share = int(target["customers"]) / before
-            where = "are gone" if target["to_segment"] is None else f"moved to {new.display(target['to_segment'])}"
+            where = "are gone" if _none(target["to_segment"]) else f"moved to {new.display(target['to_segment'])}"
             sentences.append(f"{head}; {_pct(share)} of them {where}.")
         else:
             sentences.append(f"{head}; all of them stayed.")
@@ -596,8 +601,8 @@ def named_flows(comparison: Comparison, flows: pd.DataFrame) -> pd.DataFrame:
     """``flows`` with display names (``From``, ``To``, ``Customers``, ``Revenue``)."""
     c = comparison
     return pd.DataFrame({
-        "From": [NEW_NODE if v is None else c.old.display(v) for v in flows["from_segment"]],
-        "To": [GONE_NODE if v is None else c.new.display(v) for v in flows["to_segment"]],
+        "From": [NEW_NODE if _none(v) else c.old.display(v) for v in flows["from_segment"]],
+        "To": [GONE_NODE if _none(v) else c.new.display(v) for v in flows["to_segment"]],
         "Customers": flows["customers"].astype("int64").to_numpy(),
         "Revenue": flows["revenue"].to_numpy(dtype=float),
     })

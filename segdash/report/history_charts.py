@@ -58,10 +58,10 @@ def sankey(transitions: pd.DataFrame, *, old_names: Mapping[str, str] | None = N
         return _empty("Where customers went", "No customers in either snapshot.")
     old_names = old_names or {}
     new_names = new_names or {}
-    left = sorted({v for v in flows["from_segment"] if v is not None}, key=str)
-    right = sorted({v for v in flows["to_segment"] if v is not None}, key=str)
-    has_new = flows["from_segment"].isna().any()
-    has_gone = flows["to_segment"].isna().any()
+    left = sorted({v for v in flows["from_segment"] if pd.notna(v)}, key=str)
+    right = sorted({v for v in flows["to_segment"] if pd.notna(v)}, key=str)
+    has_new = bool(flows["from_segment"].isna().any())
+    has_gone = bool(flows["to_segment"].isna().any())
     labels, colours = [], []
     colour_of: dict[str, str] = {}
     for i, label in enumerate(dict.fromkeys([*left, *right])):
