@@ -116,3 +116,27 @@ def test_kpi_explorer(make_app, tmp_path: Path, metric: str) -> None:
     assert list(table["Segment"]) == ["At risk", "Champions", "All customers"]
     if metric == "roi":
         assert table.iloc[0, 1].startswith("n/a (")
+
+
+def test_two_different_segmentations_are_matched(make_app, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    project = new_project(home, "Shop")
+    ids = [f"C{i}" for i in range(60)]
+    frame = pd.DataFrame({"customer_id": ids, "age": range(20, 80)})
+    data, _ = save_export(project, frame, folder=tmp_path, name="jan.csv")
+    save_snapshot(project, dataset_id=data, labels={c: "champ" if i < 30 else "risk" for i, c in enumerate(ids)},
+                  name="RFM", names=NAMES, created="2026-01-01T09:00:00+00:00")
+    save_snapshot(project, dataset_id=data, labels={c: "young" if i < 25 else "older" for i, c in enumerate(ids)},
+                  name="Clusters", method="kmeans", created="2026-01-02T09:00:00+00:00")
+    at = make_app(None, home=home)
+    at.query_params["project"] = project.id
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, [e.value for e in at.exception]
+    texts = [m.value for m in at.markdown]
+    assert any("Champions matches young (83% of its customers went there)." in t for t in texts), texts
+    assert any("stayed in their matched segment" in t for t in texts), texts
+    assert any("The two segmentations agree" in t for t in texts), texts
+    matching = next(d.value for d in at.dataframe if "Matches now" in d.value.columns)
+    assert dict(zip(matching["Before"], matching["Matches now"], strict=True)) == {"Champions": "young", "At risk": "older"}
+    assert any("same export" in c.value for c in at.caption)
