@@ -12,6 +12,7 @@ PAGES = {
     "pages/roi.py": "roi",
     "pages/history.py": "over time",
     "pages/playbook.py": "playbook",
+    "pages/report.py": "report",
 }
 #: What app.py shows when a page raised something other than a SegdashError (a bug).
 BUG_MESSAGE = "Something went wrong on this page"
