@@ -1,4 +1,4 @@
-"""Command line: ``python -m segdash import|segment|score|projects|roi|playbook|report|...`` over the same library as the app.
+"""Command line: ``python -m segdash import|segment|score|projects|roi|playbook|report|compare|...`` over the same library as the app.
 
 Errors a user can cause print one plain sentence on stderr and exit with code 2.
 """
@@ -91,6 +91,13 @@ def build_parser() -> argparse.ArgumentParser:
     roi.add_argument("--channel", help="the acquisition channel column")
     roi.add_argument("--signup", help="the sign-up date column")
     roi.set_defaults(handler=_cmd_roi)
+
+    compare = commands.add_parser("compare", help="compare two saved segmentation snapshots of a project")
+    _project_options(compare)
+    compare.add_argument("old", metavar="OLD", help="the earlier snapshot: its name or id")
+    compare.add_argument("new", metavar="NEW", help="the later snapshot: its name or id")
+    compare.add_argument("--json", action="store_true", help="print one JSON object")
+    compare.set_defaults(handler=_cmd_compare)
 
     play = commands.add_parser("playbook", help="service channel, tone and approach per segment")
     play.add_argument("path")
@@ -579,6 +586,20 @@ def _cmd_roi(args: argparse.Namespace) -> int:
     print(shown.to_string(index=False))
     for note in [*result.notes, *result.warnings]:
         print(f"note: {note}")
+    return 0
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    """Compare two snapshots: who stayed, moved, is new or gone, and what drifted."""
+    from segdash.history.compare import compare_snapshots, to_json
+
+    comparison = compare_snapshots(_project(args, create=False), args.old, args.new)
+    if args.json:
+        _print_json(to_json(comparison))
+        return 0
+    print(f"{comparison.old.title} -> {comparison.new.title}")
+    for sentence in [*comparison.sentences(), *comparison.notes]:
+        print(f"  {sentence}")
     return 0
 
 
