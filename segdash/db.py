@@ -10,11 +10,12 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import ibis
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: The imported customers. Every row has ``_row``: its line (CSV) or row (Excel) in the file.
 TABLE = "customers"
@@ -44,7 +45,13 @@ def connect(*, threads: int | None = None) -> duckdb.DuckDBPyConnection:
 
 
 def backend(con: duckdb.DuckDBPyConnection) -> Any:
-    """Return an Ibis backend over ``con`` (no copy: same database)."""
+    """Return an Ibis backend over ``con`` (no copy: same database).
+
+    Ibis (and pandas, which it loads) is imported here, on first use, rather than with this
+    module: a command that only reads a file should not wait for it at start-up.
+    """
+    import ibis
+
     return ibis.duckdb.from_connection(con)
 
 
@@ -66,6 +73,8 @@ def fetch_scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | N
 
 def fetch_df(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
     """Run ``sql`` with bound ``params`` and return a DataFrame."""
+    import pandas  # noqa: F401 - DuckDB's .df() needs it loaded
+
     return con.execute(sql, params or []).df()
 
 

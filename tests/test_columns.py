@@ -440,6 +440,6 @@ def test_rfm_and_economics_read_the_same_orders_and_spend_columns() -> None:
     assert guess_spend_column(roles, types) == "TotalCharges"
     rfm = suggest_rfm_columns(roles, types)
     money = economics.suggest_columns(roles, types=types)
-    assert (rfm["frequency"], rfm["monetary"]) == (money.orders, money.revenue) == ("orders", "TotalCharges")
+    assert (rfm["frequency"], rfm["monetary"]) == ([money.orders], [money.revenue]) == (["orders"], ["TotalCharges"])
     # Mall-like file: no revenue column at all, so nothing is taken as spend
     assert guess_spend_column({"Spending Score (1-100)": "behavioral"}, {"Spending Score (1-100)": "number"}) is None
