@@ -15,6 +15,7 @@ pages = [
     st.Page("pages/segments.py", title="Segments", icon=":material/category:"),
     st.Page("pages/profiles.py", title="Profiles", icon=":material/groups:"),
     st.Page("pages/roi.py", title="Acquisition & ROI", icon=":material/payments:"),
+    st.Page("pages/survey.py", title="Survey", icon=":material/quiz:"),
 ]
 page = st.navigation(pages)
 try:

@@ -226,6 +226,8 @@ def _agrees(answer: Any, on_file: Any, *, numeric: bool) -> bool | None:
         lo, hi = interval
         if lo == hi:  # an exact number: a year's slack (an age has moved on since the data was written)
             return abs(value - lo) <= 1
+        if lo == -math.inf:  # "Less than 30": 30 itself is the next band
+            return value < hi
         return lo <= value <= hi if hi != math.inf else value >= lo
     return normalise_answer(answer) == normalise_answer(on_file)
 
