@@ -210,7 +210,7 @@ def multi_separator(values: pd.Series) -> str | None:
             continue
         parts = Counter(p.casefold() for cell in text for p in re.split(pattern, cell) if p)
         wholes = set(text.str.casefold())
-        if len(parts) > 40 or len(parts) >= text.nunique():
+        if len(parts) > 40:
             continue
         recurring = sum(1 for p, n in parts.items() if n >= 2)
         alone = sum(1 for p in parts if p in wholes)
