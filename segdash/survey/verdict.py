@@ -505,16 +505,25 @@ def verdict_summary(verdict: SurveyVerdict, *, names: dict[str, str] | None = No
 
 
 def questions_table(verdict: SurveyVerdict) -> pd.DataFrame:
-    """The per-question tests for screens: short label, option, test, chance it is luck, strength, differs."""
+    """The per-question tests for screens, in the Profiles page's words: question, option, differs,
+    strength, effect size, chance it is luck (corrected), how tested, and the full question."""
     frame = verdict.questions
+
+    def luck(p: float) -> str:
+        if p is None or not np.isfinite(p):
+            return "–"
+        return "< 0.1%" if p < 0.001 else f"{p:.1%}"
+
     return pd.DataFrame({
         "Question": frame["label"],
         "Option": frame["option"].fillna(""),
-        "Test": frame["test"],
-        "p (corrected)": frame["p_adjusted"].round(4),
-        "Effect": frame["effect"].round(3),
-        "Strength": frame["strength"],
-        "Differs?": np.where(frame["differs"], "Yes", "No"),
+        "Differs?": np.where(frame["p_value"].isna(), "Not tested", np.where(frame["differs"], "Yes", "No")),
+        "Strength": frame["strength"].astype(str).str.capitalize(),
+        "Effect size": [f"{e:.2f} ({name})" if np.isfinite(e) else "–"
+                        for e, name in zip(frame["effect"].astype(float), frame["effect_name"], strict=True)],
+        "Chance it is luck": frame["p_adjusted"].astype(float).map(luck),
+        "How tested": frame["test"],
+        "Answers": frame["answers"].astype(int),
         "Full question": frame["question"],
     })
 

@@ -7,7 +7,9 @@ otherwise in this session only.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -107,8 +109,23 @@ def _names(ws: Workspace) -> dict[str, str]:
     return ws.display_names(list(ws.segmentation.sizes)) if ws.segmentation is not None else {}
 
 
+@contextlib.contextmanager
+def _cursor(ws: Workspace) -> Iterator[Any]:
+    """A cursor of the session's DuckDB for this run: DuckDB refuses a second call on a busy connection,
+    and a click can start a new run while the last one still has a query in flight."""
+    cursor = ws.con.cursor()
+    try:
+        yield cursor
+    finally:
+        cursor.close()
+
+
 def _key_column(ws: Workspace) -> str:
-    return ws.cached(("survey", "key"), lambda: labels_key_column(ws.con, roles=ws.roles) or "_row")
+    def find() -> str:
+        with _cursor(ws) as cur:
+            return labels_key_column(cur, roles=ws.roles) or "_row"
+
+    return ws.cached(("survey", "key"), find)
 
 
 def _save(ws: Workspace, what: str, action: Any) -> None:
@@ -171,9 +188,9 @@ def sample_form(ws: Workspace) -> None:
     settings = SampleSettings(confidence=float(confidence), margin=float(margin) / 100,
                               response_rate=float(response) / 100, allocation=str(allocation),
                               backup_share=float(backups) / 100, random_state=int(seed))
-    with st.spinner("Drawing the sample…"):
+    with st.spinner("Drawing the sample…"), _cursor(ws) as cur:
         recent = smp.recently_surveyed(ws.project, days=int(days)) if ws.project is not None else None
-        sample = smp.draw_sample(ws.con, key_column=_key_column(ws), settings=settings, types=types,
+        sample = smp.draw_sample(cur, key_column=_key_column(ws), settings=settings, types=types,
                                  contact_column=None if contact == NONE else contact,
                                  opt_out_column=None if opt_out == NONE else opt_out, exclude_keys=recent)
     name = f"Sample {sample.drawn.replace('T', ' ')[:19]}"
@@ -207,7 +224,10 @@ def show_plan(ws: Workspace) -> None:
     s = sample.settings
     st.markdown(f"**{md(current.get('sample_name', 'Sample'))}**: {s.confidence:.0%} confidence, ±{s.margin:.0%}, "
                 f"{s.response_rate:.0%} expected response, seed {s.random_state}.")
-    st.dataframe(pd.concat([table, total], ignore_index=True), hide_index=True, width="stretch")
+    counts = {c: st.column_config.NumberColumn(c, format="localized") for c in
+              ("Customers", "Can be invited", "Answers needed", "Invite", "Backups")}
+    st.dataframe(pd.concat([table, total], ignore_index=True), hide_index=True, width="stretch",
+                 column_config=counts)
     for note in sample.notes[:1]:
         st.markdown(md(note))
     more = sample.notes[1:]
@@ -240,7 +260,8 @@ def contact_export(ws: Workspace) -> None:
     stamp = current.get("sample_name", "sample").replace(" ", "_").replace(":", "-")
     if confirmed and columns:
         try:
-            contacts = smp.sample_contacts(ws.con, sample, columns=list(columns))
+            with _cursor(ws) as cur:
+                contacts = smp.sample_contacts(cur, sample, columns=list(columns))
             listing = smp.contact_list(contacts, names=names, contact_columns=list(columns), tool=tool,
                                        confirmed=True, include_backups=with_backups)
         except SegdashError as err:
@@ -268,8 +289,9 @@ def _draft(ws: Workspace) -> list[dict[str, Any]]:
     if seg is not None and seg.method == "dimensions":
         edges = {d["column"]: tuple(d.get("edges") or ()) for d in seg.settings.get("dimensions", [])
                  if d.get("banding") == "edges"}
-    return kits.draft_kit(ws.con, roles=ws.roles, types=ws.column_types(),
-                          features=list(seg.features) if seg is not None else [], edges=edges)
+    with _cursor(ws) as cur:
+        return kits.draft_kit(cur, roles=ws.roles, types=ws.column_types(),
+                              features=list(seg.features) if seg is not None else [], edges=edges)
 
 
 def question_kit(ws: Workspace) -> None:
@@ -369,28 +391,33 @@ def analyse(ws: Workspace) -> Confirmation | None:
     sample: smp.SurveySample | None = current.get("sample")
     types = ws.column_types()
     email = email_column_of(ws.roles, types)
-    if sample is not None:
-        matching = matching_frame(ws.con, sample, email_column=email)
-    else:
-        from segdash.survey.confirm import population_sample
+    key_column = _key_column(ws)
+    with _cursor(ws) as cur:
+        if sample is not None:
+            matching = matching_frame(cur, sample, email_column=email)
+        else:
+            from segdash.survey.confirm import population_sample
 
-        matching = population_sample(ws.con, key_column=_key_column(ws), email_column=email)
+            matching = population_sample(cur, key_column=key_column, email_column=email)
     left, right = st.columns(2)
     column = left.selectbox("Match answers by the column", [AUTO, *answers.columns], key=MATCH_COLUMN)
     field = right.selectbox("…to the sample's", [AUTO, *[f for f in ans.SAMPLE_FIELDS if f in matching.columns]],
                             key=MATCH_FIELD, format_func=lambda f: ans.FIELD_LABELS.get(f, f),
                             disabled=column == AUTO)
     overrides = current.setdefault("type_overrides", {})
+    def compute() -> Confirmation:
+        with _cursor(ws) as cur:
+            return confirm_survey(
+                cur, answers, matching=matching, segmentation=ws.segmentation, roles=ws.roles,
+                types=types, key_column=key_column, kinds=current.get("kinds"),
+                kit=current.get("kit"), names=_names(ws),
+                answer_column=None if column == AUTO else column,
+                sample_field=None if column == AUTO or field == AUTO else field,
+                type_overrides=overrides)
+
     with st.spinner("Matching the answers and testing every question…"):
         result = ws.cached(("survey", "confirm", id(answers), column, field, tuple(sorted(overrides.items())),
-                            repr(current.get("kit")), current.get("sample_name")),
-                           lambda: confirm_survey(
-                               ws.con, answers, matching=matching, segmentation=ws.segmentation, roles=ws.roles,
-                               types=types, key_column=_key_column(ws), kinds=current.get("kinds"),
-                               kit=current.get("kit"), names=_names(ws),
-                               answer_column=None if column == AUTO else column,
-                               sample_field=None if column == AUTO or field == AUTO else field,
-                               type_overrides=overrides))
+                            repr(current.get("kit")), current.get("sample_name")), compute)
     st.markdown(md(result.message))
     if result.placed is not None:
         for note in result.placed.notes:
@@ -486,7 +513,8 @@ def show_verdict(ws: Workspace, result: Confirmation | None) -> None:
         st.dataframe(pd.DataFrame({
             "Segment": [names.get(s, s) for s in kpis["segment"]], "Answers": kpis["answers"],
             "Confirmation rate": kpis["confirmation_rate"] * 100, "Average satisfaction": kpis["average_satisfaction"],
-            "Preferred channel": kpis["preferred_channel"], "Preferred tone": kpis["preferred_tone"]}),
+            "Preferred channel": kpis["preferred_channel"].fillna("– (not asked)"),
+            "Preferred tone": kpis["preferred_tone"].fillna("– (not asked)")}),
             hide_index=True, width="stretch",
             column_config={"Confirmation rate": st.column_config.NumberColumn(format="%.0f%%"),
                            "Average satisfaction": st.column_config.NumberColumn(format="%.1f")})
