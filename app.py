@@ -16,6 +16,7 @@ pages = [
     st.Page("pages/profiles.py", title="Profiles", icon=":material/groups:"),
     st.Page("pages/roi.py", title="Acquisition & ROI", icon=":material/payments:"),
     st.Page("pages/survey.py", title="Survey", icon=":material/quiz:"),
+    st.Page("pages/projects.py", title="Projects", icon=":material/folder_open:"),
 ]
 page = st.navigation(pages)
 try:

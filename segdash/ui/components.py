@@ -13,6 +13,10 @@ from segdash.workspace import Workspace
 def page_setup(title: str, caption: str = "") -> Workspace:
     """Title, caption and any queued message; returns the session's workspace."""
     ws = state.workspace()
+    from segdash.ui import projects
+
+    projects.sidebar(ws)
+    projects.sync_url(ws)
     st.title(title)
     if caption:
         st.caption(caption)
