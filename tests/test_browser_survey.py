@@ -65,8 +65,13 @@ def test_sample_contact_list_answers_and_verdict(page, tmp_path: Path) -> None:
     })
     upload = tmp_path / "survey export.csv"
     answers.to_csv(upload, index=False)
+    wait_idle(page)
     page.locator('input[type="file"]').set_input_files(str(upload))
-    page.get_by_text("Matched 500 answers to the sample by survey token").wait_for(timeout=120_000)
+    try:
+        page.get_by_text("Matched 500 answers to the sample by survey token").wait_for(timeout=240_000)
+    except Exception:
+        _full_screenshot(page, "survey_failed.png")
+        raise
     page.get_by_text("Answers that match no one (1)").wait_for()
 
     # 5. the verdict: every country segment is confirmed by its answers
