@@ -74,3 +74,41 @@ def test_survey_page_draws_sample_and_judges_answers(make_app):
     assert "Confirmed" in markdown
     verdict_rows = [d.value for d in at.dataframe if "Differs?" in d.value.columns]
     assert verdict_rows and "Yes" in set(verdict_rows[0]["Differs?"])
+
+
+def test_survey_is_kept_in_the_project_and_reopened(make_app, tmp_path):
+    home = tmp_path / "home"
+    at = make_app(home=home)
+    ws = segment_by_country(at)
+    assert ws.project is not None  # the first start opens the "Sample" project
+    at.switch_page("pages/survey.py").run()
+    at.number_input(key=view.MARGIN).set_value(10.0)
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+    first = at.session_state[view.STATE]["sample"]
+    saved = ws.project.list_tables("survey_samples")
+    assert len(saved) == 1 and saved[0]["meta"]["settings"]["margin"] == 0.1
+    save = next(b for b in at.button if b.label == "Save questions")
+    save.click().run()
+    assert ws.project.get_doc("survey", "kit")["items"][0]["column"] == "country"
+
+    # a second sample in the same project leaves out everyone invited in the first (last 90 days)
+    at.button[0].click().run()
+    second = at.session_state[view.STATE]["sample"]
+    invited = set(first.frame.loc[first.frame["role"] == "invite", "key"])
+    assert not second.frame["key"].isin(invited).any()
+    assert int(second.plan["surveyed"].sum()) == len(invited)
+
+    # a new browser session on the same project finds the latest sample and the kit again
+    again = make_app(home=home)
+    again.run()
+    reopened = again.session_state[state.WORKSPACE]
+    assert reopened.project is None  # no URL naming the project here: open it as the picker would
+    reopened.open_project(ws.project)
+    again.session_state[state.WORKSPACE].set_segmentation(
+        segment_by_dimensions(reopened.con, dimensions=["country"], types=reopened.column_types()))
+    again.switch_page("pages/survey.py").run()
+    assert not again.exception, again.exception
+    current = again.session_state[view.STATE]
+    assert set(current["sample"].frame["key"]) == set(second.frame["key"])
+    assert current["kit"][0]["column"] == "country"

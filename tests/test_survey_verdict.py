@@ -159,7 +159,8 @@ def test_report_summary_has_sentences_and_tables_without_personal_data():
     verdict = survey_verdict(answers, questions=questions, segments=SEGMENTS)
     sentences, tables = report_summary(verdict, names={"A": "Email lovers"})
     assert any(s.startswith("'Email lovers': confirmed.") for s in sentences)
-    assert set(tables) == {"Survey verdict", "Survey questions"}
+    assert set(tables) == {"Survey verdict", "Survey questions", "Survey KPIs"}
+    assert tables["Survey KPIs"].set_index("Segment").loc["Email lovers", "Preferred channel"] == "Email"
     assert tables["Survey verdict"]["Segment"].tolist()[0] == "Email lovers"
     for table in tables.values():
         assert "_key" not in table.columns and not table.astype(str).apply(
@@ -167,3 +168,4 @@ def test_report_summary_has_sentences_and_tables_without_personal_data():
     data = verdict.to_json()
     assert {"question", "test", "p_value", "effect", "differs"} <= set(data["questions"][0])
     assert {"segment", "verdict", "evidence"} <= set(data["verdicts"][0])
+    assert data["kpis"][0]["preferred_channel"] == "Email"

@@ -89,7 +89,12 @@ class SurveyVerdict:
         verdicts = [{"segment": row.segment, "name": names.get(row.segment, row.segment), "verdict": row.verdict,
                      "evidence": list(row.evidence), "advice": list(row.advice), "answers": int(row.answers)}
                     for row in self.segments.itertuples()]
-        return {"questions": questions, "verdicts": verdicts, "notes": list(self.notes)}
+        kpis = [{"segment": row.segment, "name": names.get(row.segment, row.segment), "answers": int(row.answers),
+                 "confirmation_rate": _num(row.confirmation_rate),
+                 "average_satisfaction": _num(row.average_satisfaction),
+                 "preferred_channel": row.preferred_channel, "preferred_tone": row.preferred_tone}
+                for row in self.kpis.itertuples()]
+        return {"questions": questions, "verdicts": verdicts, "kpis": kpis, "notes": list(self.notes)}
 
 
 def _num(value: float) -> float | None:
@@ -544,15 +549,23 @@ def report_summary(verdict: SurveyVerdict, *, names: dict[str, str] | None = Non
     Returns
     -------
     tuple
-        ``(sentences, {"Survey verdict": ..., "Survey questions": ..., "Response rates": ...})``.
+        ``(sentences, {"Survey verdict": ..., "Survey questions": ..., "Survey KPIs": ...,
+        "Response rates": ...})``; the KPIs (confirmation rate, average satisfaction, preferred
+        channel and tone per segment) are what the playbook and the OKRs read.
     """
     names = names or {}
     sentences = list(verdict.notes)
     for row in verdict.segments.itertuples():
         sentences.append(f"'{names.get(row.segment, row.segment)}': {row.verdict}. {' '.join(row.evidence)} "
                          f"{' '.join(row.advice)}".strip())
+    kpis = verdict.kpis
     tables = {"Survey verdict": verdict_summary(verdict, names=names),
-              "Survey questions": questions_table(verdict)}
+              "Survey questions": questions_table(verdict),
+              "Survey KPIs": pd.DataFrame({
+                  "Segment": [names.get(s, s) for s in kpis["segment"]], "Answers": kpis["answers"],
+                  "Confirmation rate": kpis["confirmation_rate"].round(3),
+                  "Average satisfaction": kpis["average_satisfaction"].round(2),
+                  "Preferred channel": kpis["preferred_channel"], "Preferred tone": kpis["preferred_tone"]})}
     if response is not None:
         tables["Response rates"] = pd.DataFrame({
             "Segment": [names.get(s, s) for s in response["segment"]], "Invited": response["invited"],
