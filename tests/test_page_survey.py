@@ -112,3 +112,21 @@ def test_survey_is_kept_in_the_project_and_reopened(make_app, tmp_path):
     current = again.session_state[view.STATE]
     assert set(current["sample"].frame["key"]) == set(second.frame["key"])
     assert current["kit"][0]["column"] == "country"
+
+
+def test_verdict_is_saved_in_the_project_for_the_playbook(make_app):
+    at = make_app()
+    ws = segment_by_country(at)
+    at.switch_page("pages/survey.py").run()
+    at.button[0].click().run()
+    current = at.session_state[view.STATE]
+    invited = current["sample"].frame.query("role == 'invite'").groupby("segment").head(15)
+    current.update(answers=pd.DataFrame({"token": invited["token"].to_numpy(),
+                                         "How do you prefer to contact us?": np.where(
+                                             invited["segment"] == "France", "Phone", "Email")}),
+                   kinds={}, answers_name="answers.csv")
+    at.run()
+    assert not at.exception, at.exception
+    doc = ws.project.get_doc("survey", "verdict")
+    assert doc["answers"] == "answers.csv" and {"questions", "verdicts", "kpis"} <= set(doc)
+    assert {k["segment"]: k["preferred_channel"] for k in doc["kpis"]}["France"] == "Phone"

@@ -439,10 +439,11 @@ def analyse(ws: Workspace) -> Confirmation | None:
                          "Response rate", format="%.0f%%", min_value=0, max_value=100)})
         if result.bias_warning:
             st.warning(result.bias_warning, icon=":material/warning:")
-    if ws.project is not None and result.verdict is not None:
+    if ws.project is not None and result.verdict is not None and current.get("verdict_saved") != id(result):
         doc = {"sample": current.get("sample_name"), "answers": current.get("answers_name"),
                **result.to_json(names=_names(ws))}
         _save(ws, "verdict", lambda: ws.project.put_doc("survey", "verdict", doc))
+        current["verdict_saved"] = id(result)  # once per verdict, not on every rerun
     return result
 
 
