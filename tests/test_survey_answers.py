@@ -179,3 +179,30 @@ def test_question_types_of_a_frame_skip_the_row_column():
     questions = question_types(frame)
     assert list(questions) == ["How often do you buy?"]
     assert questions["How often do you buy?"].order == ["Never", "Rarely", "Often"]
+
+
+def test_an_excel_export_with_question_headers_imports_with_types(tmp_path):
+    from openpyxl import Workbook
+
+    from segdash.survey.answers import load_answers
+
+    book = Workbook()
+    sheet = book.active
+    headers = ["Timestamp", "Email Address", 'How would you rate us, "overall"? (1 = poor, 5 = great)',
+               "What is your yearly income, before tax?", "Which of these do you use? Select all that apply."]
+    sheet.append(headers)
+    rows = [("2019/10/01 12:38:43 PM GMT+8", "a@example.com", 5, "Less than RM25,000", "Email;Phone"),
+            ("2019/10/01 1:02:11 PM GMT+8", "b@example.com", 3, "RM25,000 to RM50,000", "Email"),
+            ("2019/10/02 9:15:00 AM GMT+8", "c@example.com", 1, "More than RM100,000", "Chat;Email"),
+            ("2019/10/02 9:20:00 AM GMT+8", "d@example.com", 4, "RM50,000 to RM100,000", "Phone")]
+    for row in rows:
+        sheet.append(row)
+    path = tmp_path / "export.xlsx"
+    book.save(path)
+    answers, kinds = load_answers(path)
+    assert list(answers.columns) == ["_row", *headers]
+    questions = question_types(answers, kinds=kinds)
+    assert [q.type for q in questions.values()] == ["timestamp", "key", "likert", "ordinal", "multi"]
+    assert questions[headers[3]].order == ["Less than RM25,000", "RM25,000 to RM50,000", "RM50,000 to RM100,000",
+                                           "More than RM100,000"]
+    assert questions[headers[2]].label == 'How would you rate us, "overall"'  # the bracketed scale dropped

@@ -15,6 +15,7 @@ import re
 from typing import Any
 
 import duckdb
+import ibis
 import pandas as pd
 
 from segdash import db
@@ -125,16 +126,9 @@ def _top_values(con: duckdb.DuckDBPyConnection, column: str, *, multi: bool) -> 
         return options[:MAX_OPTIONS], len(options) > MAX_OPTIONS
     text = table[column].cast("string")
     counts = (table.select(v=text).filter(lambda t: t.v.notnull() & (t.v.strip() != ""))
-              .group_by("v").aggregate(n=lambda t: t.count()).order_by([ibis_desc("n"), "v"]).execute())
+              .group_by("v").aggregate(n=lambda t: t.count()).order_by([ibis.desc("n"), "v"]).execute())
     options = [str(v) for v in counts["v"]]
     return options[:MAX_OPTIONS], len(options) > MAX_OPTIONS
-
-
-def ibis_desc(name: str) -> Any:
-    """``ibis.desc(name)`` (kept here so the query above reads in one line)."""
-    import ibis
-
-    return ibis.desc(name)
 
 
 def _is_multi(con: duckdb.DuckDBPyConnection, column: str) -> bool:

@@ -92,9 +92,13 @@ class SurveyVerdict:
         kpis = [{"segment": row.segment, "name": names.get(row.segment, row.segment), "answers": int(row.answers),
                  "confirmation_rate": _num(row.confirmation_rate),
                  "average_satisfaction": _num(row.average_satisfaction),
-                 "preferred_channel": row.preferred_channel, "preferred_tone": row.preferred_tone}
+                 "preferred_channel": _text(row.preferred_channel), "preferred_tone": _text(row.preferred_tone)}
                 for row in self.kpis.itertuples()]
         return {"questions": questions, "verdicts": verdicts, "kpis": kpis, "notes": list(self.notes)}
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
 
 
 def _num(value: float) -> float | None:

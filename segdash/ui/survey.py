@@ -20,7 +20,6 @@ from segdash.errors import SegdashError
 from segdash.report import survey_charts
 from segdash.report.export import to_safe_csv
 from segdash.report.text import escape_markdown as md
-from segdash.schema import is_modelling_role
 from segdash.segment import labels_key_column
 from segdash.survey import answers as ans
 from segdash.survey import kit as kits
@@ -523,7 +522,3 @@ def show_verdict(ws: Workspace, result: Confirmation | None) -> None:
     st.download_button("Download the verdict (CSV)", to_safe_csv(summary), file_name="survey_verdict.csv",
                        mime="text/csv", icon=":material/download:")
 
-
-def modelling_columns(ws: Workspace) -> list[str]:
-    """Columns answers may be compared with (no personal data, no ids)."""
-    return [c for c, r in ws.roles.items() if is_modelling_role(r)]
