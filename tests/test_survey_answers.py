@@ -206,3 +206,13 @@ def test_an_excel_export_with_question_headers_imports_with_types(tmp_path):
     assert questions[headers[3]].order == ["Less than RM25,000", "RM25,000 to RM50,000", "RM50,000 to RM100,000",
                                            "More than RM100,000"]
     assert questions[headers[2]].label == 'How would you rate us, "overall"'  # the bracketed scale dropped
+
+
+def test_answers_that_happen_to_equal_row_numbers_are_not_a_key():
+    sample = pd.DataFrame({"key": [str(i) for i in range(1, 101)], "segment": ["A"] * 100, "role": "invite",
+                           "token": [f"t{i:04d}" for i in range(100)]})
+    answers = pd.DataFrame({"age": [23, 45, 31], "Rating": [1, 5, 3]})
+    joined = join_answers(answers, sample)
+    assert joined.answer_column is None and len(joined.unmatched) == 3
+    named = join_answers(pd.DataFrame({"Customer ID": ["23", "45"], "age": [23, 45]}), sample)
+    assert named.answer_column == "Customer ID"

@@ -43,6 +43,8 @@ NON_ANSWERS = frozenset({"prefer not to say", "don't know", "dont know", "do not
 
 _KEY_NAME = re.compile(r"(?i)^(token|e-?mail( address)?|customer[ _-]?id|respondent[ _-]?id|external ?data ?reference|"
                        r"id|participant[ _-]?id|custom ?data ?1|attribute_1|invitation[ _-]?id)$")
+_KEYISH = re.compile(r"(?i)token|e-?mail|(^|[\s_])id$|_id\b|customer|respondent|reference|custom ?data|attribute_1|"
+                     r"participant|invitation")
 _TIMESTAMP = re.compile(r"^\d{4}[/-]\d{1,2}[/-]\d{1,2}[ T]\d{1,2}:\d{2}(:\d{2})?(\s*[AP]M)?(\s*(GMT|UTC)?[+-]?\d{0,2}:?\d{0,2})?$"
                         r"|^\d{1,2}/\d{1,2}/\d{2,4} \d{1,2}:\d{2}(:\d{2})?(\s*[AP]M)?$", re.IGNORECASE)
 _NUMBER = re.compile(r"(?<![\w.])[^\d\s-]{0,3}(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?\s*(k|m)?\b", re.IGNORECASE)
@@ -604,11 +606,15 @@ def join_candidates(answers: pd.DataFrame, sample: pd.DataFrame) -> list[dict[st
         if column == "_row":
             continue
         keys = _norm_keys(answers[column])
-        if keys.notna().sum() == 0:
+        known = int(keys.notna().sum())
+        if known == 0:
             continue
+        named = bool(_KEYISH.search(str(column))) or question_type(answers[column], name=str(column))[0] == "key"
         for sample_field, target in targets.items():
             matches = int(keys.isin(target).sum())
-            if matches:
+            # an answer (an age, a 1-5 rating) that happens to equal row numbers is not a key: a column
+            # only counts when it is named or shaped like one, or most of its answers match
+            if matches and (named or (matches >= 0.5 * known and not keys.dropna().str.fullmatch(r"\d{1,4}").all())):
                 found.append({"answer_column": column, "sample_field": sample_field, "matches": matches})
     found.sort(key=lambda c: (-c["matches"], SAMPLE_FIELDS.index(c["sample_field"])))
     return found
