@@ -121,8 +121,10 @@ def place_answers(
         NOT_SEGMENTED,
         OTHER,
         SEPARATOR,
+        Band,
         Condition,
         Dimension,
+        _bands_for,
         _dimension_expr,
         _numeric_stats,
         filter_expr,
@@ -167,19 +169,32 @@ def place_answers(
     frame = pd.DataFrame(data)
     frame["_i"] = range(len(frame))
     table = ibis.memtable(frame)
-    stats = _numeric_stats(customers.filter(filter_expr(customers, conds, combine=segmentation.settings.get(
-        "combine", "and"), types=types)) if conds else customers, dims, types)
-    parts = [_dimension_expr(table, dim, "number" if types.get(dim.column) == "number" else
-                             types.get(dim.column, "text"), stats.get(dim.column))[0] for dim in dims]
+    # the bands the segments were made with: from the segmentation's model (as a saved snapshot
+    # keeps them), else worked out again from the customers exactly as when segmenting
+    saved = (segmentation.model or {}).get("bands", {})
+    combine = segmentation.settings.get("combine", "and")
+    numeric = [d for d in dims if types.get(d.column) == "number" and d.column not in saved]
+    stats = _numeric_stats(customers.filter(filter_expr(customers, conds, combine=combine, types=types))
+                           if conds else customers, numeric, types) if numeric else {}
+    parts = []
+    for dim in dims:
+        kind = types.get(dim.column, "text")
+        bands = None
+        if kind == "number":
+            bands = ([Band(*band) for band in saved[dim.column]] if dim.column in saved
+                     else _bands_for(dim, stats[dim.column]))
+        parts.append(_dimension_expr(table, dim, kind, bands)[0])
     label = parts[0]
     for part in parts[1:]:
         label = label.concat(SEPARATOR, part)
     if conds:
-        passes = filter_expr(table, conds, combine=segmentation.settings.get("combine", "and"), types=types)
+        passes = filter_expr(table, conds, combine=combine, types=types)
         label = ibis.ifelse(passes, label, NOT_SEGMENTED)
     result = backend.execute(table.select(table._i, _segment=label).order_by("_i"))
     known = set(segmentation.sizes)
-    other = next((s for s in segmentation.sizes if s.startswith(OTHER)), None)
+    other = (segmentation.model or {}).get("other") or next((s for s in segmentation.sizes if s.startswith(OTHER)),
+                                                            None)
+    other = other if other in known else None
     segment = result["_segment"].map(lambda s: s if s in known else (other or s))
     placed = answers.copy()
     placed["_segment"] = segment.to_numpy()
