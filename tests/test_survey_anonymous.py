@@ -52,3 +52,13 @@ def test_clustered_segments_cannot_be_rebuilt_from_answers(ws):
     placed = place_answers(ws.con, pd.DataFrame({"Country": ["France"]}), segmentation=clustered,
                            types=ws.column_types())
     assert placed.answers is None and "Add the survey token" in placed.message
+
+
+def test_bands_are_the_same_without_a_saved_model(ws):
+    from dataclasses import replace
+
+    answers = pd.DataFrame({"Country": ["Canada", "Canada"], "Age": [29, 30]})
+    with_model = place_answers(ws.con, answers, segmentation=ws.segmentation, types=ws.column_types())
+    bare = place_answers(ws.con, answers, segmentation=replace(ws.segmentation, model={}), types=ws.column_types())
+    assert with_model.answers["_segment"].tolist() == bare.answers["_segment"].tolist() == [
+        "Canada · age <30", "Canada · age 30-49"]
