@@ -1,4 +1,4 @@
-"""Command line: ``python -m segdash import|segment|roi`` over the same library as the app.
+"""Command line: ``python -m segdash import|segment|score|projects|roi|playbook|report|...`` over the same library as the app.
 
 Errors a user can cause print one plain sentence on stderr and exit with code 2.
 """
@@ -74,6 +74,30 @@ def build_parser() -> argparse.ArgumentParser:
     roi.add_argument("--channel-spend", help="CSV of channel,spend when the file has no per-customer cost")
     roi.add_argument("--json", action="store_true")
     roi.set_defaults(handler=_cmd_roi)
+
+    play = commands.add_parser("playbook", help="service channel, tone and approach per segment")
+    play.add_argument("path")
+    play.add_argument("--sheet")
+    play.add_argument("--labels", required=True, help="labels.csv written by 'segment'")
+    play.add_argument("--json", action="store_true")
+    play.set_defaults(handler=_cmd_playbook)
+    rep = commands.add_parser("report", help="write the meeting report: one self-contained HTML file")
+    rep.add_argument("path", nargs="?", help="the customer file (not needed with --project)")
+    rep.add_argument("--sheet")
+    rep.add_argument("--labels", help="labels.csv written by 'segment'")
+    _project_options(rep)
+    rep.add_argument("--segmentation", help="report on this saved segmentation (name or id) of the project")
+    rep.add_argument("--margin", type=float, default=None, help="gross margin, 0-1 (default 0.4)")
+    rep.add_argument("--channel-spend", help="CSV of channel,spend when the file has no per-customer cost")
+    rep.add_argument("--title", help="the report's title")
+    rep.add_argument("--summary", default="", help="a free-text summary under the title")
+    rep.add_argument("--sections", help="comma-separated sections to keep (default: all there are): "
+                                        "data,method,sizes,traits,proof,economics")
+    rep.add_argument("--paper", default="A4", choices=["A4", "Letter"], help="page size when printed")
+    rep.add_argument("--out", required=True, help="the HTML file to write")
+    rep.add_argument("--pdf", action="store_true", help="also print <out>.pdf with Chromium, when installed")
+    rep.add_argument("--xlsx", help="also write the workbook (a sheet per table) to this file")
+    rep.set_defaults(handler=_cmd_report)
     _add_survey_commands(commands)
     return parser
 
@@ -403,6 +427,104 @@ def _cmd_roi(args: argparse.Namespace) -> int:
     print(shown.to_string(index=False))
     for note in [*result.notes, *result.warnings]:
         print(f"note: {note}")
+    return 0
+
+
+def _cmd_playbook(args: argparse.Namespace) -> int:
+    """Per segment: channel mix with intervals, preferred channel (or why none), tone, approach, evidence."""
+    from segdash.act.playbook import playbook_for_file
+
+    records = playbook_for_file(args.path, labels=args.labels, sheet=args.sheet)
+    if args.json:
+        _print_json(records)
+        return 0
+    for record in records:
+        preferred = record["preferred_channel"] or "no clear preference"
+        print(f"{record['segment']} ({record['customers']:,} customers): {preferred}; "
+              f"tone {record['tone']}, approach {record['approach']}")
+        for line in record["evidence"]:
+            print(f"  - {line}")
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    """The meeting report (HTML, optional PDF and workbook) from a file + labels, or a saved snapshot."""
+    from pathlib import Path
+
+    from segdash import economics
+    from segdash.errors import EconomicsError
+    from segdash.report import meeting
+    from segdash.workspace import Workspace
+
+    margin = economics.DEFAULT_MARGIN if args.margin is None else args.margin
+    if not 0.0 <= margin <= 1.0:
+        raise EconomicsError(f"--margin is a fraction between 0 and 1 (0.4 means 40%); got {args.margin:g}.")
+    created = None
+    if args.project or args.project_name or args.segmentation:
+        if not args.segmentation:
+            raise SegdashError("--project needs --segmentation NAME (the saved segmentation to report on).")
+        project = _project(args, create=False)
+        ws = Workspace()
+        ws.open_project(project, restore=False)
+        record = project.find_segmentation(args.segmentation)
+        ws.open_snapshot(record["id"])
+        created = record.get("created")
+    else:
+        if not args.path or not args.labels:
+            raise SegdashError("Give the customer file and --labels labels.csv, or --project and --segmentation.")
+        ws = Workspace()
+        ws.load(args.path, sheet=args.sheet)
+        sizes = economics.attach_labels_csv(ws.con, path=args.labels, id_columns=ws.columns_with_role("id"))
+        from segdash.schema import Segmentation
+
+        ws.set_segmentation(Segmentation(method="labels file", settings={"labels file": Path(args.labels).name},
+                                         sizes=sizes, k=len(sizes)))
+    result = None
+    if args.channel_spend:
+        from dataclasses import replace
+
+        columns = replace(economics.suggest_columns(ws.roles, types=ws.column_types()), cost=None)
+        spend, problems = economics.clean_channel_spend(
+            economics.read_channel_spend_csv(args.channel_spend),
+            channels=economics.channel_list(ws.con, channel=columns.channel))
+        if problems:
+            raise EconomicsError(f"{args.channel_spend}: {problems[0]}")
+        result = economics.compute_economics(
+            ws.con, columns=columns, assumptions=economics.Assumptions(margin=margin), channel_spend=spend,
+            date_columns=[name for name, kind in ws.column_types().items() if kind == "date"])
+    sections = meeting.workspace_sections(ws, margin=margin, created=created, economics_result=result)
+    if args.sections:
+        wanted = [part.strip() for part in args.sections.split(",") if part.strip()]
+        unknown = [w for w in wanted if w not in meeting.SECTION_ORDER]
+        if unknown:
+            raise SegdashError(f"--sections: there is no section '{unknown[0]}' "
+                               f"(sections: {', '.join(meeting.SECTION_ORDER)}).")
+        sections = [s for s in sections if s.key in wanted]
+    notes = []
+    if args.pdf and meeting.chromium_path() is None:
+        notes.append(meeting.no_pdf_message())
+    html_text = meeting.render_html(sections, title=args.title or meeting.report_title(ws), summary=args.summary,
+                                    paper=args.paper, notes=notes)
+    out, pdf, note = meeting.write_report(html_text, out=args.out, pdf=args.pdf)
+    print(f"{out} ({out.stat().st_size / 1e6:.1f} MB, {len(sections)} sections, "
+          f"{sum(s.charts for s in sections)} charts)")
+    if pdf is not None:
+        print(f"{pdf} (PDF)")
+    if note:
+        print(f"note: {note}")
+    if args.xlsx:
+        from segdash.report import workbook
+        from segdash.segment import PROFILE_CACHE_KEY
+
+        profile = ws.cached(PROFILE_CACHE_KEY, lambda: None)
+        if result is None and any(s.key == "economics" for s in sections):
+            result = meeting.workspace_economics(ws, margin=margin)
+        try:
+            workbook.write_workbook(workbook.workspace_sheets(ws, profile=profile, economics_result=result),
+                                    target=args.xlsx)
+        except OSError as err:
+            raise SegdashError(f"Cannot write {args.xlsx}: {err.strerror or err}.") from err
+        print(f"{args.xlsx} (workbook)")
     return 0
 
 

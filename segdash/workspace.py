@@ -68,6 +68,10 @@ class Workspace:
     snapshot_id: str = ""
     #: Why the last load could not be kept in the project ("" when it was, or no project is open).
     store_error: str = ""
+    #: What the user typed on pages that belongs with a segmentation (e.g. ``inputs["roi"]``: the
+    #: cost source, channel spend and assumptions), JSON-ready; saved with a snapshot and restored
+    #: when it is reopened.
+    inputs: dict[str, Any] = field(default_factory=dict)
 
     # -- data ---------------------------------------------------------------
     def load(self, path: str | os.PathLike[str], *, name: str | None = None, sheet: str | None = None) -> ImportResult:
@@ -220,6 +224,7 @@ class Workspace:
                                  dataset_name=self.imported.source if self.imported else "",
                                  key_column=key_column, customers=labels.num_rows, roles=self.roles,
                                  parent_id=parent_id)
+        record["inputs"] = dict(self.inputs)
         self.snapshot_id = self.project.save_segmentation(record, labels)
         self._remember()
         return self.snapshot_id
@@ -240,6 +245,7 @@ class Workspace:
             self.set_segmentation(segmentation, names=record.get("names") or {})
         finally:
             discard_labels(self.con)
+        self.inputs = dict(record.get("inputs") or {})
         self.snapshot_id = snapshot_id
         self._remember()
 

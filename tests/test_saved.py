@@ -81,12 +81,14 @@ def test_reopen_after_a_restart_gives_identical_labels_names_and_figures(project
     ws = _open(project)
     run_segmentation(ws, lambda progress: METHODS["kmeans"](ws))
     ws.rename_segment("Segment 1", "Loyal <b>big</b> spenders")
+    ws.inputs["roi"] = {"margin": 0.55, "channel_spend": {"Store": 5000.0}}
     snapshot = ws.save_segmentation("Value tiers")
     ws.rename_segment("Segment 2", "Bargain hunters")  # a rename after saving is saved too
     profile = prof.build_profile(ws.con, roles=ws.roles, types=ws.column_types())
     expected = {"labels": _labels(ws).to_dict(), "sizes": ws.segmentation.sizes,
                 "names": {label: ws.display_name(label) for label in ws.segmentation.sizes},
-                "means": profile.sizes.to_dict() if hasattr(profile, "sizes") else None}
+                "means": profile.sizes.to_dict() if hasattr(profile, "sizes") else None,
+                "inputs": {"roi": {"margin": 0.55, "channel_spend": {"Store": 5000.0}}}}
     (tmp_path / "expected.json").write_text(json.dumps(expected, default=str), encoding="utf-8")
     script = f"""
 import json
@@ -101,7 +103,7 @@ labels = snapshot_labels(ws.con, label_key(ws.con, ws.segmentation, roles=ws.rol
 profile = prof.build_profile(ws.con, roles=ws.roles, types=ws.column_types())
 print(json.dumps({{"labels": dict(zip(labels["key"], labels["segment"])), "sizes": ws.segmentation.sizes,
     "names": {{label: ws.display_name(label) for label in ws.segmentation.sizes}},
-    "means": profile.sizes.to_dict() if hasattr(profile, "sizes") else None}}, default=str))
+    "means": profile.sizes.to_dict() if hasattr(profile, "sizes") else None, "inputs": ws.inputs}}, default=str))
 """
     done = subprocess.run([sys.executable, "-c", script], cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)},
                           capture_output=True, text=True, timeout=300)

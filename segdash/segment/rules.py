@@ -510,7 +510,11 @@ def segment_by_dimensions(
     start = time.perf_counter()
     dims = [Dimension(d) if isinstance(d, str) else d for d in dimensions]
     backend = db.backend(con)
-    table = backend.table(db.TABLE)
+    from segdash.act.multivalue import add_flags
+
+    # "interests: Travel" is the yes/no of one value of a multi-value column (segdash.act.multivalue)
+    table, flag_types = add_flags(con, backend.table(db.TABLE), [d.column for d in dims])
+    types = {**flag_types, **types}
     _validate(dims, types, set(table.columns))
     if int(min_size) < 1:
         raise SettingsError("The minimum segment size must be at least 1.")
