@@ -74,6 +74,11 @@ def test_survey_page_draws_sample_and_judges_answers(make_app):
     assert "Confirmed" in markdown
     verdict_rows = [d.value for d in at.dataframe if "Differs?" in d.value.columns]
     assert verdict_rows and "Yes" in set(verdict_rows[0]["Differs?"])
+    # what the meeting report gets (view.report_summary_for reads this result)
+    from segdash.survey.verdict import report_summary
+
+    sentences, tables = report_summary(current["result"].verdict, response=current["result"].response)
+    assert any(": confirmed." in s for s in sentences) and "Response rates" in tables
 
 
 def test_survey_is_kept_in_the_project_and_reopened(make_app, tmp_path):

@@ -417,6 +417,7 @@ def analyse(ws: Workspace) -> Confirmation | None:
     with st.spinner("Matching the answers and testing every question…"):
         result = ws.cached(("survey", "confirm", id(answers), column, field, tuple(sorted(overrides.items())),
                             repr(current.get("kit")), current.get("sample_name")), compute)
+    current["result"] = result
     st.markdown(md(result.message))
     if result.placed is not None:
         for note in result.placed.notes:
@@ -522,3 +523,26 @@ def show_verdict(ws: Workspace, result: Confirmation | None) -> None:
     st.download_button("Download the verdict (CSV)", to_safe_csv(summary), file_name="survey_verdict.csv",
                        mime="text/csv", icon=":material/download:")
 
+
+def report_summary_for(ws: Workspace) -> tuple[list[str], dict[str, pd.DataFrame]] | None:
+    """The survey verdict of this session for the meeting report, or ``None`` before one exists.
+
+    For ``meeting.summary_section("survey", survey.report_summary_for(ws))`` in
+    :func:`segdash.ui.report.feature_sections`.
+
+    Parameters
+    ----------
+    ws
+        The session's workspace.
+
+    Returns
+    -------
+    tuple or None
+        :func:`segdash.survey.verdict.report_summary` of the latest verdict.
+    """
+    from segdash.survey.verdict import report_summary
+
+    result: Confirmation | None = st.session_state.get(STATE, {}).get("result")
+    if result is None or result.verdict is None:
+        return None
+    return report_summary(result.verdict, names=_names(ws), response=result.response)
