@@ -20,6 +20,7 @@ Target: a sample of 1,000,000 customers in under 2 s.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -40,12 +41,12 @@ def segdash_sample(path: str) -> tuple[float, float, dict[str, int]]:
     ws = Workspace()
     ws.load(path)
     ws.set_segmentation(segment_by_dimensions(ws.con, dimensions=["country"], types=ws.column_types()))
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     sample = draw_sample(ws.con, key_column="customer_id", settings=SampleSettings(), contact_column="email")
     contacts = sample_contacts(ws.con, sample, columns=["email"])
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     assert contacts["email"].notna().all()
-    return seconds, peak_rss_mb(), sample.frame.groupby("segment").size().to_dict()
+    return seconds, peak_rss_mb(), sample.frame.groupby("segment").size().to_dict(), cpu
 
 
 def pandas_sample(path: str) -> tuple[float, float, dict[str, int]]:
@@ -56,7 +57,7 @@ def pandas_sample(path: str) -> tuple[float, float, dict[str, int]]:
     from segdash.survey.sizes import SampleSettings, sample_plan
 
     df = pd.read_csv(path, usecols=["customer_id", "email", "country"], dtype=str)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     populations = df["country"].value_counts().to_dict()
     eligible_rows = df[df["email"].notna() & (df["email"].str.strip() != "")]
     plan = sample_plan(populations, settings=SampleSettings(),
@@ -65,8 +66,8 @@ def pandas_sample(path: str) -> tuple[float, float, dict[str, int]]:
     place = shuffled.groupby("country").cumcount()
     take = shuffled["country"].map(plan["invites"] + plan["backups"])
     chosen = shuffled[place < take]
-    seconds = time.perf_counter() - start
-    return seconds, peak_rss_mb(), chosen.groupby("country").size().to_dict()
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    return seconds, peak_rss_mb(), chosen.groupby("country").size().to_dict(), cpu
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -79,8 +80,9 @@ def main(argv: list[str] | None = None) -> int:
     mine = run_in_subprocess(segdash_sample, path).value
     other = run_in_subprocess(pandas_sample, path).value
     print("survey sample per country (95%, ±5%, 30% response, 20% backups, email required)")
-    print(f"  {'segdash (DuckDB via Ibis)':<28} {mine[0]:8.3f} s   peak {mine[1]:8.0f} MB")
-    print(f"  {'pandas':<28} {other[0]:8.3f} s   peak {other[1]:8.0f} MB")
+    print(f"  {'segdash (DuckDB via Ibis)':<28} {mine[0]:8.3f} s wall {mine[3]:8.3f} s CPU   peak {mine[1]:8.0f} MB")
+    print(f"  {'pandas':<28} {other[0]:8.3f} s wall {other[3]:8.3f} s CPU   peak {other[1]:8.0f} MB")
+    print(f"  load average now: {os.getloadavg()[0]:.1f} (on {os.cpu_count()} cores; wall times grow with it)")
     print(f"  ratio pandas / segdash: {other[0] / mine[0]:.2f}x   sampled: {sum(mine[2].values()):,} vs "
           f"{sum(other[2].values()):,}   same sizes per segment: {'yes' if mine[2] == other[2] else 'NO'}")
     met = mine[0] < 2.0
