@@ -15,6 +15,7 @@ pages = [
     st.Page("pages/segments.py", title="Segments", icon=":material/category:"),
     st.Page("pages/profiles.py", title="Profiles", icon=":material/groups:"),
     st.Page("pages/roi.py", title="Acquisition & ROI", icon=":material/payments:"),
+    st.Page("pages/history.py", title="Over time", icon=":material/timeline:"),
     st.Page("pages/playbook.py", title="Playbook", icon=":material/support_agent:"),
     st.Page("pages/survey.py", title="Survey", icon=":material/quiz:"),
     st.Page("pages/projects.py", title="Projects", icon=":material/folder_open:"),

@@ -7,6 +7,7 @@ in Excel or Sheets. Text cells like that are prefixed with an apostrophe; number
 from __future__ import annotations
 
 import pandas as pd
+import pyarrow as pa
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -87,6 +88,32 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     return safe
 
 
+def neutralise_arrow(table: pa.Table) -> pa.Table:
+    """:func:`neutralise_formulas` for an Arrow table: formula-like text cells and headers get a ``'``.
+
+    Parameters
+    ----------
+    table
+        The table to export.
+
+    Returns
+    -------
+    pyarrow.Table
+        Text columns changed where needed; other columns as they were.
+    """
+    import pyarrow.compute as pc
+
+    columns = []
+    for column in table.columns:
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            risky = pc.starts_with(column, FORMULA_STARTS[0])
+            for start in FORMULA_STARTS[1:]:
+                risky = pc.or_(risky, pc.starts_with(column, start))
+            column = pc.if_else(pc.fill_null(risky, False), pc.binary_join_element_wise("'", column, ""), column)
+        columns.append(column)
+    return pa.table(columns, names=[str(neutralise_cell(str(name))) for name in table.column_names])
+
+
 def to_safe_csv(frame: pd.DataFrame) -> bytes:
     """CSV bytes (UTF-8 with BOM so Excel reads accents) with formulas neutralised.
 
@@ -100,3 +127,25 @@ def to_safe_csv(frame: pd.DataFrame) -> bytes:
     bytes
     """
     return neutralise_formulas(frame).to_csv(index=False).encode("utf-8-sig")
+
+
+def to_safe_xlsx(frame: pd.DataFrame, *, sheet: str = "Sheet1") -> bytes:
+    """Excel workbook bytes (openpyxl) with formulas neutralised, so no cell runs when opened.
+
+    Parameters
+    ----------
+    frame
+        The table to export.
+    sheet
+        Worksheet name (at most 31 characters; our own text, not the user's).
+
+    Returns
+    -------
+    bytes
+    """
+    import io
+
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        neutralise_formulas(frame).to_excel(writer, sheet_name=sheet[:31], index=False)
+    return buffer.getvalue()
