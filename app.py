@@ -18,6 +18,7 @@ pages = [
     st.Page("pages/roi.py", title="Acquisition & ROI", icon=":material/payments:"),
     st.Page("pages/history.py", title="Over time", icon=":material/timeline:"),
     st.Page("pages/playbook.py", title="Playbook", icon=":material/support_agent:"),
+    st.Page("pages/survey.py", title="Survey", icon=":material/quiz:"),
     st.Page("pages/report.py", title="Report & exports", icon=":material/summarize:"),
     st.Page("pages/projects.py", title="Projects", icon=":material/folder_open:"),
 ]
