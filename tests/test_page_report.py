@@ -142,3 +142,27 @@ def test_a_feature_section_is_offered_when_it_has_something(make_app: Callable[.
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert "OKRs and KPIs" not in at.multiselect(key=ui.SECTIONS).options
+
+
+def test_the_playbook_built_on_its_page_is_in_the_report_and_workbook(make_app: Callable[..., object]) -> None:
+    at = make_app()
+    at.run()
+    _segment(at)
+    at.switch_page(PAGE).run()
+    assert "playbook" not in at.multiselect(key=ui.SECTIONS).value  # not built yet
+    at.switch_page("pages/playbook.py").run(timeout=120)
+    assert not at.exception, [e.value for e in at.exception]
+    at.switch_page(PAGE).run()
+    assert not at.exception, [e.value for e in at.exception]
+    sections = at.multiselect(key=ui.SECTIONS)
+    assert sections.value[-1] == "playbook" and sections.options[-1] == "Playbook: channel and tone per segment"
+    assert any("Playbook and routing" in c.value for c in at.caption)  # a workbook sheet
+    # what the report then shows: the playbook's sentences and routing table, escaped, no personal data
+    from segdash.act import playbook as pb
+
+    ws = at.session_state[state.WORKSPACE]
+    playbook = at.session_state[state.PLAYBOOK_RESULT][1]
+    section = meeting.summary_section("playbook", pb.report_summary(playbook), personal=ws.columns_with_role("pii"))
+    page = meeting.render_html([section], title="t")
+    assert "Paid channels" in page and "<h3>Routing</h3>" in page and "<h3>Channel mix</h3>" in page
+    assert "@example.com" not in page

@@ -47,7 +47,8 @@ def feature_sections(ws: Workspace) -> list[meeting.Section]:
     """Sections of other features (playbook, survey, OKRs, comparison), one call each.
 
     Each feature's core exposes ``report_summary(...)`` (sentences and tables); bring it in with
-    ``meeting.summary_section("playbook", playbook.report_summary(...))``. Nothing is wired yet.
+    ``meeting.summary_section(key, feature.report_summary(...))``. Wired: the playbook (as last built on
+    the Playbook page). Survey, OKRs and the comparison of snapshots: one such call each, to come.
 
     Parameters
     ----------
@@ -58,7 +59,23 @@ def feature_sections(ws: Workspace) -> list[meeting.Section]:
     -------
     list[meeting.Section]
     """
-    return []
+    sections = []
+    summary = _playbook_summary(ws)
+    if summary is not None:
+        sections.append(meeting.summary_section("playbook", summary, personal=ws.columns_with_role("pii")))
+    return sections
+
+
+def _playbook_summary(ws: Workspace) -> tuple[list[str], dict[str, pd.DataFrame]] | None:
+    """The playbook's report summary when the Playbook page built one for this segmentation."""
+    from segdash.act import playbook as pb
+
+    last = st.session_state.get(state.PLAYBOOK_RESULT)
+    if last is None or last[0] != (ws.data_id, ws.segmentation_id):
+        return None
+    playbook = last[1]
+    names = ws.display_names([card.segment for card in playbook.cards])
+    return pb.report_summary(playbook, names=names)
 
 
 def feature_sheets(ws: Workspace) -> dict[str, pd.DataFrame]:
@@ -73,7 +90,13 @@ def feature_sheets(ws: Workspace) -> dict[str, pd.DataFrame]:
     -------
     dict[str, pandas.DataFrame]
     """
-    return {}
+    sheets: dict[str, pd.DataFrame] = {}
+    summary = _playbook_summary(ws)
+    if summary is not None:
+        tables = summary[1]
+        sheets["Playbook and routing"] = tables.get("routing", pd.DataFrame())
+        sheets["Service channel mix"] = tables.get("channel_mix", pd.DataFrame())
+    return {name: frame for name, frame in sheets.items() if not frame.empty}
 
 
 def build_sections(ws: Workspace) -> list[meeting.Section]:
