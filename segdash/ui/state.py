@@ -54,6 +54,9 @@ ROLE_EDITOR = "segdash.data.role_editor"
 SHOW_PII = "segdash.data.show_pii"
 #: Data page: show every column of the Columns table (type, distinct values, how it was read).
 COLUMN_DETAILS = "segdash.data.column_details"
+#: Data page: text typed to find columns, and the page of the column table (wide files).
+COLUMN_SEARCH = "segdash.data.column_search"
+COLUMN_PAGE = "segdash.data.column_page"
 
 
 def workspace() -> Workspace:
