@@ -54,7 +54,7 @@ def test_without_segments_only_the_data_report(make_app: Callable[..., object]) 
 def test_sections_title_and_downloads(make_app: Callable[..., object]) -> None:
     at = _open(make_app)
     sections = at.multiselect(key=ui.SECTIONS)
-    assert sections.value == ["data", "method", "sizes", "traits", "proof", "economics"]
+    assert sections.value == ["data", "method", "sizes", "traits", "proof", "economics", "playbook"]
     assert at.text_input(key=ui.TITLE).value == "Customer segments: customers.csv"
     assert set(_buttons(at)) >= {"Download the report (HTML)", "Download the workbook (XLSX)",
                                  "Download customer labels (CSV)"}
@@ -121,7 +121,7 @@ def test_a_shared_link_opens_the_project_and_snapshot(make_app: Callable[..., ob
     assert ws.segmentation is not None and sum(ws.segmentation.sizes.values()) == 12
     assert ws.display_name("young") == "Young shoppers"
     assert at.sidebar.toggle(key=state.PRESENT_TOGGLE).value is True
-    assert at.multiselect(key=ui.SECTIONS).value == ["data", "method", "sizes", "traits", "proof", "economics"]
+    assert at.multiselect(key=ui.SECTIONS).value == ["data", "method", "sizes", "traits", "proof", "economics", "playbook"]
 
 
 def test_a_feature_section_is_offered_when_it_has_something(make_app: Callable[..., object],
@@ -142,3 +142,27 @@ def test_a_feature_section_is_offered_when_it_has_something(make_app: Callable[.
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert "OKRs and KPIs" not in at.multiselect(key=ui.SECTIONS).options
+
+
+def test_the_playbook_built_on_its_page_is_in_the_report_and_workbook(make_app: Callable[..., object]) -> None:
+    at = make_app()
+    at.run()
+    _segment(at)
+    at.switch_page(PAGE).run()
+    assert "playbook" in at.multiselect(key=ui.SECTIONS).value  # built with the default rules
+    at.switch_page("pages/playbook.py").run(timeout=120)
+    assert not at.exception, [e.value for e in at.exception]
+    at.switch_page(PAGE).run()
+    assert not at.exception, [e.value for e in at.exception]
+    sections = at.multiselect(key=ui.SECTIONS)
+    assert sections.value[-1] == "playbook" and sections.options[-1] == "Playbook: channel and tone per segment"
+    assert any("Playbook and routing" in c.value for c in at.caption)  # a workbook sheet
+    # what the report then shows: the playbook's sentences and routing table, escaped, no personal data
+    from segdash.act import playbook as pb
+
+    ws = at.session_state[state.WORKSPACE]
+    playbook = at.session_state[state.PLAYBOOK_RESULT][1]
+    section = meeting.summary_section("playbook", pb.report_summary(playbook), personal=ws.columns_with_role("pii"))
+    page = meeting.render_html([section], title="t")
+    assert "Paid channels" in page and "<h3>Routing</h3>" in page and "<h3>Channel mix</h3>" in page
+    assert "@example.com" not in page

@@ -34,4 +34,4 @@ def test_feature_sections_playbook_okrs_and_changes(tmp_path: Path) -> None:
     keys = [section.key for section in feature_sections(ws)]
     assert keys == ["playbook", "okrs", "changes"]
     sheets = feature_sheets(ws)
-    assert "Routing" in sheets and "OKRs" in sheets
+    assert "Playbook and routing" in sheets and "OKRs" in sheets

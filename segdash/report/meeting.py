@@ -28,6 +28,7 @@ import contextlib
 import html
 import math
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -819,6 +820,11 @@ def economics_section(result: EconomicsResult, *, names: Mapping[str, str]) -> S
     return section
 
 
+def _caption(text: str) -> str:
+    """A table key such as ``channel_mix`` as a heading ("Channel mix"); other text unchanged."""
+    return text.replace("_", " ").capitalize() if re.fullmatch(r"[a-z0-9_]+", text) else text
+
+
 def summary_section(key: str, summary: Any, *, title: str | None = None,
                     personal: Iterable[str] = ()) -> Section:
     """A section from a feature's ``report_summary(...)``: plain sentences, then tables.
@@ -864,7 +870,7 @@ def summary_section(key: str, summary: Any, *, title: str | None = None,
     section.bullets([str(s) for s in (sentences or [])])
     for caption, frame in dict(tables or {}).items():
         if isinstance(frame, pd.DataFrame) and not frame.empty:
-            section.table(drop_personal(frame, personal=personal), caption=str(caption))
+            section.table(drop_personal(frame, personal=personal), caption=_caption(str(caption)))
     for caption, fig in dict(figures or {}).items():
         if isinstance(fig, go.Figure):
             section.figure(fig, caption=str(caption))

@@ -25,6 +25,7 @@ from segdash.act import tone as tn
 from segdash.errors import SegdashError
 from segdash.report import playbook_charts
 from segdash.report.text import escape_markdown as md
+from segdash.ui import state
 from segdash.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -327,7 +328,9 @@ def build(ws: Workspace, *, rules: pd.DataFrame, source: ch.ChannelSource | None
             ws.con, roles=ws.roles, types=ws.column_types(), rules=rules, source=source, mapping=mapping,
             economics=economics, who=who, use_channels=source is not None))
     sizes = [card.segment for card in playbook.cards]
-    return pb.rename(playbook, names=ws.display_names(sizes))
+    named = pb.rename(playbook, names=ws.display_names(sizes))
+    st.session_state[state.PLAYBOOK_RESULT] = ((ws.data_id, ws.segmentation_id), named)  # for the report
+    return named
 
 
 def _notes_name(ws: Workspace) -> str:

@@ -70,7 +70,7 @@ def feature_sections(ws: Workspace) -> list[meeting.Section]:
     for key, make in (("playbook", _playbook_summary), ("survey", _survey_summary), ("okrs", _okr_summary),
                       ("changes", _changes_summary)):
         try:
-            summary = ws.cached(("report-feature", key, ws.snapshot_id), lambda make=make: make(ws))
+            summary = make(ws)
         except SegdashError as err:
             log.info("report: %s left out: %s", key, err)
             continue
@@ -78,7 +78,7 @@ def feature_sections(ws: Workspace) -> list[meeting.Section]:
             log.exception("report: %s section failed", key)
             continue
         if summary is not None:
-            sections.append(meeting.summary_section(key, summary))
+            sections.append(meeting.summary_section(key, summary, personal=ws.columns_with_role("pii")))
     return sections
 
 
@@ -88,8 +88,15 @@ def _playbook_summary(ws: Workspace) -> Any:
 
     if ws.segmentation is None:
         return None
-    rules = tone.rules_from_doc(ws.project.get_doc("playbook", "rules") if ws.project is not None else None)
-    playbook = pb.build_playbook(ws.con, roles=ws.roles, types=ws.column_types(), rules=rules)
+    last = st.session_state.get(state.PLAYBOOK_RESULT)
+    if last is not None and last[0] == (ws.data_id, ws.segmentation_id):
+        playbook = last[1]  # as last built on the Playbook page (its edited rules and channel merges)
+    else:
+        def build() -> Any:
+            rules = tone.rules_from_doc(ws.project.get_doc("playbook", "rules") if ws.project is not None else None)
+            return pb.build_playbook(ws.con, roles=ws.roles, types=ws.column_types(), rules=rules)
+
+        playbook = ws.cached(("report-feature", "playbook"), build)
     names = ws.display_names([card.segment for card in playbook.cards])
     return pb.report_summary(pb.rename(playbook, names=names), names=names)
 
@@ -118,7 +125,8 @@ def _changes_summary(ws: Workspace) -> Any:
     if ws.snapshot_id not in ids or ids.index(ws.snapshot_id) == 0:
         return None
     previous = ids[ids.index(ws.snapshot_id) - 1]
-    return compare.report_summary(compare.compare_snapshots(ws.project, previous, ws.snapshot_id))
+    return ws.cached(("report-feature", "changes", previous, ws.snapshot_id), lambda: compare.report_summary(
+        compare.compare_snapshots(ws.project, previous, ws.snapshot_id)))
 
 
 def feature_sheets(ws: Workspace) -> dict[str, pd.DataFrame]:
@@ -134,10 +142,11 @@ def feature_sheets(ws: Workspace) -> dict[str, pd.DataFrame]:
     dict[str, pandas.DataFrame]
     """
     sheets: dict[str, pd.DataFrame] = {}
-    for key, make, wanted in (("playbook", _playbook_summary, {"routing": "Routing", "channel_mix": "Channel mix"}),
+    for key, make, wanted in (("playbook", _playbook_summary, {"routing": "Playbook and routing",
+                                                                "channel_mix": "Service channel mix"}),
                               ("okrs", _okr_summary, {"OKRs": "OKRs"})):
         try:
-            summary = ws.cached(("report-feature", key, ws.snapshot_id), lambda make=make: make(ws))
+            summary = make(ws)
         except Exception:  # noqa: BLE001 - a feature's problem must not cost the workbook
             log.exception("workbook: %s sheets failed", key)
             continue

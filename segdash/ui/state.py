@@ -28,6 +28,9 @@ USER = "segdash.user"
 #: ``((data_id, segmentation_id), EconomicsResult)``: the economics as last set up on the ROI page,
 #: so the report shows the same figures.
 ROI_RESULT = "segdash.roi.last_result"
+#: ``((data_id, segmentation_id), Playbook)``: the playbook as last built on the Playbook page (names
+#: applied), so the report and the workbook show the same.
+PLAYBOOK_RESULT = "segdash.playbook.last_result"
 #: The presentation view toggle (large type, settings hidden); mirrored in the URL as ``?present=1``.
 PRESENT = "segdash.present"
 #: The sidebar toggle's widget key (its value is copied into ``PRESENT``).
