@@ -58,7 +58,8 @@ def segment_colours(names: list[str]) -> dict[str, str]:
     return {name: _PALETTE[i % len(_PALETTE)] for i, name in enumerate(names)}
 
 
-def sizes_chart(sizes: pd.DataFrame, *, unit: str = "customers") -> go.Figure:
+def sizes_chart(sizes: pd.DataFrame, *, unit: str = "customers",
+                colours: dict[str, str] | None = None) -> go.Figure:
     """Horizontal bars of customers per segment, labelled with count and share.
 
     Parameters
@@ -74,7 +75,8 @@ def sizes_chart(sizes: pd.DataFrame, *, unit: str = "customers") -> go.Figure:
     """
     names = [plain(s) for s in sizes["segment"]]
     text = [f"{c:,} · {s:.0%}" for c, s in zip(sizes["customers"], sizes["share"], strict=True)]
-    colours = list(segment_colours(list(sizes["segment"])).values())
+    fallback = segment_colours(list(sizes["segment"]))
+    colours = [(colours or fallback).get(name, fallback[name]) for name in sizes["segment"]]
     fig = go.Figure(
         go.Bar(x=sizes["customers"], y=names, orientation="h", text=text, textposition="auto",
                marker_color=colours, hovertemplate="%{y}: %{text}<extra></extra>")
@@ -175,7 +177,8 @@ def comparison_chart(top: pd.DataFrame) -> go.Figure:
     return _layout(fig, height=max(110, 28 * len(labels) + 50))
 
 
-def pca_map_chart(points: pd.DataFrame, *, order: list[str] | None = None) -> go.Figure:
+def pca_map_chart(points: pd.DataFrame, *, order: list[str] | None = None,
+                  colours: dict[str, str] | None = None) -> go.Figure:
     """2-D map of a sample of customers, coloured by segment.
 
     Parameters
@@ -185,12 +188,15 @@ def pca_map_chart(points: pd.DataFrame, *, order: list[str] | None = None) -> go
     order
         Segment display names in legend order.
 
+    colours
+        Segment display name -> colour (the same on every page); the palette in order otherwise.
+
     Returns
     -------
     plotly.graph_objects.Figure
     """
     order = order or sorted(points["segment"].astype(str).unique())
-    colours = segment_colours(order)
+    colours = {**segment_colours(order), **(colours or {})}
     fig = go.Figure()
     for name in order:
         part = points[points["segment"].astype(str) == name]
@@ -207,7 +213,8 @@ def pca_map_chart(points: pd.DataFrame, *, order: list[str] | None = None) -> go
 
 
 def distribution_chart(
-    sample: pd.DataFrame, *, label: str, order: list[str] | None = None, kind: str = "box"
+    sample: pd.DataFrame, *, label: str, order: list[str] | None = None, kind: str = "box",
+    colours: dict[str, str] | None = None,
 ) -> go.Figure:
     """Box or violin plot of one attribute per segment, from a sample.
 
@@ -222,12 +229,15 @@ def distribution_chart(
     kind
         ``box`` or ``violin``.
 
+    colours
+        Segment display name -> colour (the same on every page); the palette in order otherwise.
+
     Returns
     -------
     plotly.graph_objects.Figure
     """
     order = order or sorted(sample["segment"].astype(str).unique())
-    colours = segment_colours(order)
+    colours = {**segment_colours(order), **(colours or {})}
     fig = go.Figure()
     for name in order:
         values = sample.loc[sample["segment"].astype(str) == name, "value"]
