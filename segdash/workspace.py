@@ -25,6 +25,12 @@ _DROP_LABELS = f"DROP TABLE IF EXISTS {db.LABELS}"  # our constant, not user tex
 _DROP_STAGED = f"DROP TABLE IF EXISTS {db.LABELS}_next"  # staged labels of an unfinished run
 
 
+def _suggested_labels(columns: list[str]) -> dict[str, str]:
+    from segdash.labels import suggest_labels
+
+    return suggest_labels(columns)
+
+
 def file_digest(path: str | os.PathLike[str]) -> str:
     """A short content hash of a file (used to key cached results)."""
     digest = hashlib.blake2b(digest_size=12)
@@ -50,6 +56,8 @@ class Workspace:
         The current segmentation, or ``None``.
     segment_names
         Segment label -> name the user (or the namer) gave it.
+    column_labels
+        Column name -> display label (suggested at import by :mod:`segdash.labels`, editable).
     """
 
     con: duckdb.DuckDBPyConnection = field(default_factory=db.connect)
@@ -59,6 +67,7 @@ class Workspace:
     segmentation: Segmentation | None = None
     segmentation_id: str = ""
     segment_names: dict[str, str] = field(default_factory=dict)
+    column_labels: dict[str, str] = field(default_factory=dict)
     memo: dict[Hashable, Any] = field(default_factory=dict)
 
     # -- data ---------------------------------------------------------------
@@ -89,6 +98,7 @@ class Workspace:
         self.imported = result
         self.data_id = f"{file_digest(path)}:{result.sheet or ''}"
         self.roles = {c.name: c.role for c in result.columns}
+        self.column_labels = _suggested_labels([c.name for c in result.columns])
         self.clear_segmentation()
         return result
 
@@ -113,6 +123,22 @@ class Workspace:
         """Change a column's role (results that depend on roles are recomputed)."""
         if self.roles.get(column) != role:
             self.roles[column] = role
+            self.memo.clear()
+
+    # -- column labels --------------------------------------------------------
+    def column_label(self, column: str) -> str:
+        """The plain-words label shown for ``column`` (see :mod:`segdash.labels`)."""
+        from segdash.labels import label_of
+
+        return label_of(column, self.column_labels)
+
+    def set_column_label(self, column: str, label: str) -> None:
+        """Give ``column`` a display label (blank: back to the suggestion); profiles are rebuilt."""
+        from segdash.labels import suggest_label
+
+        cleaned = " ".join(str(label).split()) or suggest_label(column)
+        if self.column_labels.get(column) != cleaned:
+            self.column_labels[column] = cleaned
             self.memo.clear()
 
     # -- segmentation ---------------------------------------------------------
