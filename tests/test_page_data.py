@@ -292,7 +292,7 @@ def test_column_labels_are_suggested_and_editable(make_app) -> None:
     from segdash.labels import label_changes
 
     edited = table.reset_index().assign(label=lambda t: t["label"].where(t["name"] != "total_spend", "Spend so far"))
-    for column, label in label_changes(ws.column_labels, edited=zip(edited["name"], edited["label"])).items():
+    for column, label in label_changes(ws.column_labels, edited=zip(edited["name"], edited["label"], strict=True)).items():
         ws.set_column_label(column, label)
     at.run()
     assert at.data_editor[0].value.set_index("name").loc["total_spend", "label"] == "Spend so far"

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
+
 
 def clarity_words(silhouette: float | None) -> str:
     """How clearly customers fall into groups, from a silhouette score (-1 to 1).
@@ -52,3 +54,28 @@ def chance_words(p_value: float | None) -> str:
     if p_value < 0.05:
         return "unlikely to be chance"
     return "could well be chance"
+
+
+def tests_table(tests: pd.DataFrame) -> pd.DataFrame:
+    """The first view of "are the differences real?": one plain line per attribute, no statistics.
+
+    Parameters
+    ----------
+    tests
+        :attr:`segdash.profile.Profile.tests` (``label``, ``differs``, ``strength``, ``p_adjusted``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``Attribute``, ``Do segments differ?``, ``How much``, ``Could it be chance?``.
+    """
+    p_values = pd.to_numeric(tests["p_adjusted"], errors="coerce")
+    tested = p_values.notna()
+    return pd.DataFrame({
+        "Attribute": tests["label"].astype(str),
+        "Do segments differ?": [("Yes" if bool(d) else "No") if t else "Not tested"
+                                for d, t in zip(tests["differs"], tested, strict=True)],
+        "How much": tests["strength"].astype(str).str.capitalize(),
+        "Could it be chance?": [chance_words(float(p)) if t else "not tested"
+                                for p, t in zip(p_values, tested, strict=True)],
+    })
