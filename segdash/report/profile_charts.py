@@ -198,7 +198,11 @@ def comparison_chart(top: pd.DataFrame) -> go.Figure:
     """
     values = top["std_diff"].astype(float).clip(-3, 3)
     labels = [plain(shorten(t)) for t in top["short"]]
-    colours = [ABOVE if v >= 0 else BELOW for v in values]
+    worse = [top["kind"].iloc[i] != "category" and higher_is_worse(
+        str(top["attribute"].iloc[i]), label=str(top["label"].iloc[i]) if "label" in top else "",
+        role=str(top["role"].iloc[i]) if "role" in top else "") for i in range(len(top))]
+    # colour follows meaning: more days since the last purchase is drawn in the "worse" colour
+    colours = [ABOVE if (v >= 0) != bad else BELOW for v, bad in zip(values, worse, strict=True)]
     fig = go.Figure(
         go.Bar(x=values, y=labels, orientation="h", marker_color=colours,
                customdata=[plain(t) for t in top["text"]], hovertemplate="%{customdata}<extra></extra>")

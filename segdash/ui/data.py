@@ -511,6 +511,10 @@ def column_roles(ws: Workspace) -> None:
             ws.set_role(column, role)
         for column, label in label_changes.items():
             ws.set_column_label(column, label)
+        if label_changes:
+            state.flash("Saved: " + "; ".join(f"'{escape_markdown(column)}' is shown as '{escape_markdown(label)}'"
+                                              for column, label in label_changes.items())
+                        + ". Segment names, cards and charts use it from now on.")
         st.rerun()
 
 

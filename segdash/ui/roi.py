@@ -46,6 +46,8 @@ RESTRICT = PREFIX + "restrict_to_period"
 BUDGET = PREFIX + "budget"
 SPLIT_BY = PREFIX + "split_by"
 SHARE = PREFIX + "share."
+#: Scope -> the what-if split (see ``_shares``).
+SHARES = PREFIX + "shares"
 #: Budget what-if: the most one segment may get in a suggested split, and the last suggestion.
 CAP = PREFIX + "cap"
 SUGGESTION = PREFIX + "suggestion"
@@ -455,6 +457,14 @@ SHORT_HEADERS = {
 }
 
 
+#: Short headers of the what-if table (the full header shows on hover), so it fits 1440 px.
+PROJECTION_HEADERS = {
+    "Current share": "Share now", "What-if share": "Share", "What-if spend": "Spend",
+    "New customers now": "Cust. now", "New customers what-if": "Customers", "Return now": "Return now",
+    "Return what-if": "Return", "Change in return": "Change", "ROI (what-if)": "ROI",
+}
+
+
 def table_columns(metrics: tuple[str, ...] | list[str]) -> dict[str, Any]:
     """``st.column_config`` for a table of :func:`segdash.economics.format_table`: short headers, compact widths.
 
@@ -469,7 +479,8 @@ def table_columns(metrics: tuple[str, ...] | list[str]) -> dict[str, Any]:
         Full header (the frame's column name) -> column config with a short label and a tooltip.
     """
     config: dict[str, Any] = {
-        economics.HEADERS["segment"]: st.column_config.TextColumn("Segment", width="medium", pinned=True),
+        # wide enough for a three-trait name; the figures scroll under it when "all figures" is on
+        economics.HEADERS["segment"]: st.column_config.TextColumn("Segment", width="large", pinned=True),
     }
     for key in ("channel", *metrics):
         label, help_text = SHORT_HEADERS[key]
@@ -657,8 +668,11 @@ def show_projection(table: pd.DataFrame, *, budget: float, shares: dict[str, flo
                     delta=f"{more_return:+,.0f} vs current split" if abs(more_return) >= 0.5 else None)
     cells[2].metric("Return minus spend (what-if)", economics.format_value(net, metric="spend"))
     st.plotly_chart(roi_charts.projection_chart(projection.table, names=names), width="stretch")
-    st.dataframe(economics.format_projection(projection, names=names, key_header=key_header),
-                 hide_index=True, width="stretch")
+    shown = economics.format_projection(projection, names=names, key_header=key_header)
+    st.dataframe(shown, hide_index=True, width="stretch", column_config={
+        column: st.column_config.TextColumn(PROJECTION_HEADERS.get(column, column), width="small",
+                                            help=column) for column in shown.columns if column != key_header
+    } | {key_header: st.column_config.TextColumn(key_header, width="large", pinned=True)})
 
 
 # -- page sections (the page lays these out) ------------------------------------------------------
@@ -768,21 +782,36 @@ def results_section(ws: Workspace, *, result: EconomicsResult) -> None:
         st.markdown(DEFINITIONS)
 
 
-def _share_key(scope: str, key: str) -> str:
-    return f"{SHARE}{scope}.{key}"
+def _shares(scope: str, current: dict[str, float]) -> dict[str, Any]:
+    """The what-if split of ``scope``: ``{"version": int, "shares": {key: percent}}``, today's at first.
+
+    The split lives under a plain key (kept across pages). The sliders only show it: their keys carry
+    the version, which goes up whenever the split is set for them (moved, suggested, reset), so every
+    slider is drawn afresh from the split and never from a value the browser remembered.
+    """
+    store = st.session_state.setdefault(SHARES, {})
+    if scope not in store:
+        store[scope] = {"version": 0, "shares": dict(current)}
+    return store[scope]
 
 
-def _rebalance(scope: str, keys: list[str], changed: str) -> None:
+def _slider_key(scope: str, version: int, key: str) -> str:
+    return f"{SHARE}{scope}.{version}.{key}"
+
+
+def _rebalance(scope: str, changed: str) -> None:
     """Slider callback: the others make room (or take the rest) so the shares stay at 100%."""
-    shares = {k: float(st.session_state.get(_share_key(scope, k), 0.0)) for k in keys}
-    for k, value in economics.rebalance_shares(shares, changed=changed, value=shares[changed]).items():
-        st.session_state[_share_key(scope, k)] = value
+    entry = st.session_state[SHARES][scope]
+    value = float(st.session_state[_slider_key(scope, entry["version"], changed)])
+    entry["shares"] = economics.rebalance_shares(entry["shares"], changed=changed, value=value)
+    entry["version"] += 1
     st.session_state.pop(SUGGESTION, None)
 
 
 def _set_shares(scope: str, shares: dict[str, float]) -> None:
-    for k, value in shares.items():
-        st.session_state[_share_key(scope, k)] = float(value)
+    entry = st.session_state[SHARES][scope]
+    entry["shares"] = {k: float(v) for k, v in shares.items()}
+    entry["version"] += 1
 
 
 def _reset(scope: str, current: dict[str, float]) -> None:
@@ -823,20 +852,21 @@ def whatif_section(ws: Workspace, *, result: EconomicsResult) -> None:
     budget_key = state.kept(f"{BUDGET}.{scope}", default=spend if spend > 0 else 10_000.0)
     budget = float(st.number_input("Total budget", min_value=0.0, step=1000.0, format="%.0f", key=budget_key,
                                    help="Starts at today's total acquisition spend."))
-    st.caption(f"Today's total acquisition spend: {format_number(spend, compact=True)}.")
+    st.caption(f"Budget entered: {format_number(budget, compact=True)}. Today's total acquisition spend: "
+               f"{format_number(spend, compact=True)}.")
     word = "segment" if key == "segment" else "channel"
     st.markdown(f"**Share of the budget per {word}** (moving one makes room in the others, so they always "
                 "add up to 100%)")
     columns = st.columns(min(3, max(len(keys), 1)))
-    shares = {}
+    entry = _shares(scope, current)
+    shares = {k: float(entry["shares"].get(k, 0.0)) for k in keys}
     for i, k in enumerate(keys):  # one slider per segment: layout, not data
         with columns[i % len(columns)]:
-            shares[k] = st.slider(names.get(k, k), 0.0, 100.0, step=0.5, format="%.1f%%",
-                                  key=state.kept(_share_key(scope, k), default=current.get(k, 0.0)),
-                                  on_change=_rebalance, args=(scope, keys, k))
+            st.slider(names.get(k, k), 0.0, 100.0, value=shares[k], step=0.5, format="%.1f%%",
+                      key=_slider_key(scope, entry["version"], k), on_change=_rebalance, args=(scope, k))
     left, middle, right = st.columns([1, 1, 2], vertical_alignment="bottom")
     left.button("Reset to today's split", on_click=_reset, args=(scope, current), key=PREFIX + "reset")
-    right.number_input(f"Suggest a split: no {word} above (%)", min_value=1.0, max_value=100.0, step=5.0,
+    right.number_input(f"Most one {word} may get in a suggested split (%)", min_value=1.0, max_value=100.0, step=5.0,
                        format="%.0f", key=state.kept(CAP, default=50.0),
                        help="The suggestion fills the budget best return first, up to this share each.")
     middle.button("Suggest a split", on_click=_suggest, args=(scope, table, key, names), key=PREFIX + "suggest",

@@ -105,13 +105,14 @@ def kept(key: str, *, default: Any = None, options: Sequence[Any] | None = None,
         ``key``, ready to pass to the widget.
     """
     store: dict[str, Any] = st.session_state.setdefault(KEPT_VALUES, {})
-    if key in st.session_state:
+    in_widget = key in st.session_state
+    if in_widget:
         store[key] = st.session_state[key]
-        value, present = st.session_state[key], True
-    else:
-        value, present = store.get(key, default), key in store
+        value = st.session_state[key]
+    else:  # first show, or the page was left: start from the remembered value (or the default)
+        value = store.get(key, default)
     fixed = _fit_options(value, options=options, multi=multi, default=default)
-    if not present or fixed is not value:
+    if not in_widget or fixed is not value:
         if fixed is None and default is None and not multi:
             st.session_state.pop(key, None)  # let the widget start from its own first value
         else:
