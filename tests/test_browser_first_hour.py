@@ -116,8 +116,8 @@ def test_every_input_survives_leaving_each_page_and_coming_back(page, busy_cpu) 
 def test_every_page_says_the_sample_is_loaded(page) -> None:
     for name in PAGES:
         _go(page, name)
-        notice = page.get_by_text("You are looking at sample data")
-        notice.wait_for()
+        page.get_by_text("You are looking at sample data").wait_for()
+        page.get_by_role("link", name=re.compile("Load your own file")).wait_for()
         assert page.get_by_role("link", name=re.compile("Load your own file")).count() == 1
     # one click from any page to the loader
     page.get_by_role("link", name=re.compile("Load your own file")).click()

@@ -32,40 +32,30 @@ def busy_cpu() -> Iterator[None]:
             worker.wait(timeout=10)
 
 
-def _open_spend_table(page) -> object:
+def _open_spend_boxes(page) -> object:
     _segment_by_country(page)
     page.get_by_test_id("stSidebarNavItems").get_by_role("link", name="Acquisition & ROI").click()
     page.get_by_role("heading", name="Acquisition & ROI").first.wait_for()
     wait_idle(page)
     page.get_by_text("Spend per channel, entered here").click()
-    page.get_by_text(re.compile("No acquisition spend is recorded yet")).wait_for()
+    page.get_by_text(re.compile("No acquisition spend is recorded yet")).first.wait_for()
     wait_idle(page)
-    editor = page.get_by_test_id("stDataFrame").first
-    editor.locator("canvas").first.wait_for()
-    return editor
+    boxes = page.get_by_test_id("stNumberInput").filter(has=page.get_by_placeholder("not entered"))
+    boxes.first.wait_for()
+    return boxes
 
 
-def _cell(editor, row: int) -> dict[str, float]:
-    box = editor.bounding_box()
-    assert box is not None
-    # Rows are 35 px under a 36 px header; the Spend column is the right half of the grid.
-    return {"x": box["width"] * 0.75, "y": 36 + 17 + 35 * row}
-
-
-def _type_amounts_briskly(page, editor, amounts: list[int]) -> None:
-    """Alternate: click once and type (the cell's editor opens on the first key); double-click and type.
-
-    No waiting for the app between entries: the next cell is clicked as soon as Enter is pressed.
-    """
+def _type_amounts_briskly(page, boxes, amounts: list[int]) -> None:
+    """Alternate: click a box once and type; double-click a box and type. Leaving a box (clicking the
+    next one) or pressing Enter applies it. No waiting for the app between entries."""
     for row, amount in enumerate(amounts):
+        field = boxes.nth(row).locator("input")
         if row % 2 == 0:
-            editor.click(position=_cell(editor, row))
-            page.keyboard.type(str(amount))
+            field.click()
         else:
-            editor.dblclick(position=_cell(editor, row))
-            page.locator("input.gdg-input").wait_for()
-            page.keyboard.type(str(amount))
-        page.keyboard.press("Enter")
+            field.dblclick()
+        page.keyboard.type(str(amount))
+    page.keyboard.press("Enter")
 
 
 def _spend_metric(page) -> object:
@@ -73,8 +63,9 @@ def _spend_metric(page) -> object:
 
 
 def test_every_spend_value_typed_briskly_arrives_on_a_busy_cpu(page, busy_cpu) -> None:
-    editor = _open_spend_table(page)
-    _type_amounts_briskly(page, editor, AMOUNTS)
+    boxes = _open_spend_boxes(page)
+    assert boxes.count() == len(AMOUNTS)  # one box per acquisition channel of the sample
+    _type_amounts_briskly(page, boxes, AMOUNTS)
     total = f"{sum(AMOUNTS):,}"
     # The total only reads 127,000 when all seven entries arrived (each is a distinct power of two).
     _spend_metric(page).filter(has_text=total).wait_for(timeout=90_000)
@@ -87,8 +78,8 @@ def test_every_spend_value_typed_briskly_arrives_on_a_busy_cpu(page, busy_cpu) -
 
 
 def test_single_click_then_type_sets_the_number_typed(page) -> None:
-    editor = _open_spend_table(page)
-    editor.click(position=_cell(editor, 0))
+    boxes = _open_spend_boxes(page)
+    boxes.first.locator("input").click()
     page.keyboard.type("5000")
     page.keyboard.press("Enter")
     _spend_metric(page).filter(has_text="5,000").wait_for()
