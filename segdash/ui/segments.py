@@ -351,8 +351,9 @@ def _show_cluster_quality(seg: Segmentation) -> None:
     if clarity is not None:
         st.markdown(f"How clearly customers fall into these groups: **{_md(plain.clarity_words(clarity))}**.")
     if seg.stability is not None:
-        st.markdown(f"Run again on other samples of your customers, the segments come out "
-                    f"**{_md(stability_words(seg.stability))}**.")
+        words = stability_words(seg.stability)
+        st.markdown(f"How stable they are when found again on other samples of your customers: "
+                    f"**{_md(words[:1].upper() + words[1:])}**.")
     with st.expander("Details for analysts"):
         if seg.chosen_k_reason:
             st.markdown(_md(seg.chosen_k_reason))
