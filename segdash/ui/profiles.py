@@ -53,7 +53,7 @@ def load_profile(ws: Workspace) -> prof.Profile:
         profile = ws.cached(
             PROFILE_CACHE_KEY,  # a clustering run may have built it already (segdash.segment.run_segmentation)
             lambda: prof.build_profile(ws.con, roles=ws.roles, types=ws.column_types(),
-                                       labels=ws.column_labels),
+                                       labels=ws.display_labels()),
         )
     for label, name in profile.names.items():
         if label not in ws.segment_names and prof.is_generic_label(label):

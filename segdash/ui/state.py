@@ -20,6 +20,17 @@ WORKSPACE = "segdash.workspace"
 FLASH = "segdash.flash"
 #: The last error from loading a file, shown on the Data page until the next load.
 LOAD_ERROR = "segdash.load_error"
+#: The signed-in user (``None`` when sign-in is off).
+USER = "segdash.user"
+
+# -- Report & presentation ---------------------------------------------------------------
+#: ``((data_id, segmentation_id), EconomicsResult)``: the economics as last set up on the ROI page,
+#: so the report shows the same figures.
+ROI_RESULT = "segdash.roi.last_result"
+#: The presentation view toggle (large type, settings hidden); mirrored in the URL as ``?present=1``.
+PRESENT = "segdash.present"
+#: The sidebar toggle's widget key (its value is copied into ``PRESENT``).
+PRESENT_TOGGLE = "segdash.present_toggle"
 
 # -- Data page -------------------------------------------------------------------------
 #: Where the loaded data came from: ``{"path": str | None, "kind": "sample"|"folder"|"upload",
@@ -42,6 +53,9 @@ ROLE_EDITOR = "segdash.data.role_editor"
 SHOW_PII = "segdash.data.show_pii"
 #: Data page: show every column of the Columns table (type, distinct values, how it was read).
 COLUMN_DETAILS = "segdash.data.column_details"
+#: Data page: text typed to find columns, and the page of the column table (wide files).
+COLUMN_SEARCH = "segdash.data.column_search"
+COLUMN_PAGE = "segdash.data.column_page"
 
 
 def workspace() -> Workspace:
@@ -57,7 +71,16 @@ def workspace() -> Workspace:
             except SegdashError as err:  # a broken sample must not block the app
                 log.warning("sample data not loaded: %s", err)
         st.session_state[WORKSPACE] = ws
+        from segdash.ui import projects
+
+        projects.start_session(ws)
     return st.session_state[WORKSPACE]
+
+
+def source_from_store(ws: Workspace) -> None:
+    """Note that the loaded data came from the open project (not the bundled sample, not an upload)."""
+    if ws.stored_dataset_id:
+        st.session_state[SOURCE] = {"path": None, "kind": "project", "temp": False}
 
 
 def flash(message: str) -> None:
