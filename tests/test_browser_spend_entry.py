@@ -67,8 +67,10 @@ def test_every_spend_value_typed_briskly_arrives_on_a_busy_cpu(page, busy_cpu) -
     assert boxes.count() == len(AMOUNTS)  # one box per acquisition channel of the sample
     _type_amounts_briskly(page, boxes, AMOUNTS)
     total = f"{sum(AMOUNTS):,}"
-    # The total only reads 127,000 when all seven entries arrived (each is a distinct power of two).
-    _spend_metric(page).filter(has_text=total).wait_for(timeout=90_000)
+    # The total only reads 127,000 when all seven entries arrived (each is a distinct power of two):
+    # first in the line under the boxes, then in the figures worked out from them.
+    page.get_by_text(f"Entered for 7 of 7 channels, {total} in total").wait_for(timeout=120_000)
+    _spend_metric(page).filter(has_text=total).wait_for(timeout=180_000)
     wait_idle(page)
     assert total in _spend_metric(page).inner_text()
     # ... and it stays: a later rerun must not drop what was typed

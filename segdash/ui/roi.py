@@ -423,7 +423,9 @@ def share_scope(ws: Workspace, *, split_by: str, current: dict[str, float]) -> s
     """
     import hashlib
 
-    digest = hashlib.blake2b(repr(sorted(current.items())).encode(), digest_size=6).hexdigest()
+    # rounded: a sum over many customers may differ in its last bit between two runs of the same query
+    rounded = sorted((str(k), round(float(v), 6)) for k, v in current.items())
+    digest = hashlib.blake2b(repr(rounded).encode(), digest_size=6).hexdigest()
     kind = "channel" if split_by == SPLIT_CHANNEL else "segment"
     return f"{ws.segmentation_id or 'none'}.{kind}.{digest}"
 
