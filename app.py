@@ -7,6 +7,7 @@ import logging
 import streamlit as st
 
 from segdash.errors import SegdashError
+from segdash.ui import state
 
 st.set_page_config(page_title="segdash", page_icon=":material/donut_small:", layout="wide")
 
@@ -15,13 +16,16 @@ pages = [
     st.Page("pages/segments.py", title="Segments", icon=":material/category:"),
     st.Page("pages/profiles.py", title="Profiles", icon=":material/groups:"),
     st.Page("pages/roi.py", title="Acquisition & ROI", icon=":material/payments:"),
+    st.Page("pages/history.py", title="Over time", icon=":material/timeline:"),
     st.Page("pages/playbook.py", title="Playbook", icon=":material/support_agent:"),
-    st.Page("pages/projects.py", title="Projects", icon=":material/folder_open:"),
+    st.Page("pages/survey.py", title="Survey", icon=":material/quiz:"),
     st.Page("pages/report.py", title="Report & exports", icon=":material/summarize:"),
+    st.Page("pages/projects.py", title="Projects", icon=":material/folder_open:"),
 ]
 page = st.navigation(pages)
 try:
-    page.run()
+    with state.one_run_at_a_time():
+        page.run()
 except SegdashError as err:
     st.error(str(err))
 except Exception:  # a bug: log it for us, show plain words to the user, keep the app usable

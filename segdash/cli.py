@@ -1,4 +1,4 @@
-"""Command line: ``python -m segdash import|segment|score|projects|roi|playbook|report|...`` over the same library as the app.
+"""Command line: ``python -m segdash import|segment|score|projects|roi|playbook|report|compare|...`` over the same library as the app.
 
 Errors a user can cause print one plain sentence on stderr and exit with code 2.
 """
@@ -92,6 +92,13 @@ def build_parser() -> argparse.ArgumentParser:
     roi.add_argument("--signup", help="the sign-up date column")
     roi.set_defaults(handler=_cmd_roi)
 
+    compare = commands.add_parser("compare", help="compare two saved segmentation snapshots of a project")
+    _project_options(compare)
+    compare.add_argument("old", metavar="OLD", help="the earlier snapshot: its name or id")
+    compare.add_argument("new", metavar="NEW", help="the later snapshot: its name or id")
+    compare.add_argument("--json", action="store_true", help="print one JSON object")
+    compare.set_defaults(handler=_cmd_compare)
+
     play = commands.add_parser("playbook", help="service channel, tone and approach per segment")
     play.add_argument("path")
     play.add_argument("--sheet")
@@ -117,7 +124,33 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--xlsx", help="also write the workbook (a sheet per table) to this file")
     _role_option(rep)
     rep.set_defaults(handler=_cmd_report)
+    _add_survey_commands(commands)
     return parser
+
+
+def _add_survey_commands(commands: Any) -> None:
+    """``survey-sample`` and ``survey-confirm`` (issue 12)."""
+    sample = commands.add_parser("survey-sample", help="draw a seeded random sample of each segment to survey")
+    sample.add_argument("path")
+    sample.add_argument("--sheet")
+    sample.add_argument("--labels", required=True, help="labels.csv written by 'segment'")
+    sample.add_argument("--confidence", type=float, default=0.95, help="confidence level, 0-1 (default 0.95)")
+    sample.add_argument("--margin", type=float, default=0.05, help="margin of error, 0-1 (default 0.05)")
+    sample.add_argument("--response-rate", type=float, default=0.3, help="expected response rate, 0-1 (default 0.3)")
+    sample.add_argument("--allocation", choices=["per-segment", "proportional"], default="per-segment")
+    sample.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    sample.add_argument("--out", required=True, help="CSV file for the sample (no personal data)")
+    sample.add_argument("--json", action="store_true")
+    sample.set_defaults(handler=_cmd_survey_sample)
+
+    confirm = commands.add_parser("survey-confirm", help="test survey answers across segments: the verdict")
+    confirm.add_argument("path")
+    confirm.add_argument("--sheet")
+    confirm.add_argument("--labels", required=True, help="labels.csv written by 'segment'")
+    confirm.add_argument("--answers", required=True, help="the survey tool's export (CSV or XLSX)")
+    confirm.add_argument("--key", help="the answers' column holding the customer id or email (default: found)")
+    confirm.add_argument("--json", action="store_true")
+    confirm.set_defaults(handler=_cmd_survey_confirm)
 
 
 def _print_json(data: Any) -> None:
@@ -582,6 +615,20 @@ def _cmd_roi(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_compare(args: argparse.Namespace) -> int:
+    """Compare two snapshots: who stayed, moved, is new or gone, and what drifted."""
+    from segdash.history.compare import compare_snapshots, to_json
+
+    comparison = compare_snapshots(_project(args, create=False), args.old, args.new)
+    if args.json:
+        _print_json(to_json(comparison))
+        return 0
+    print(f"{comparison.old.title} -> {comparison.new.title}")
+    for sentence in [*comparison.sentences(), *comparison.notes]:
+        print(f"  {sentence}")
+    return 0
+
+
 def _cmd_playbook(args: argparse.Namespace) -> int:
     """Per segment: channel mix with intervals, preferred channel (or why none), tone, approach, evidence."""
     from segdash.act.playbook import playbook_for_file
@@ -681,6 +728,91 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _survey_workspace(args: argparse.Namespace) -> Any:
+    """The customers with the labels of ``--labels`` attached."""
+    from segdash import economics
+    from segdash.workspace import Workspace
+
+    ws = Workspace()
+    ws.load(args.path, sheet=args.sheet)
+    economics.attach_labels_csv(ws.con, path=args.labels, id_columns=ws.columns_with_role("id"))
+    return ws
+
+
+def _cmd_survey_sample(args: argparse.Namespace) -> int:
+    """Draw the sample and write it (customer id, segment, role, rank, token); ``--json`` prints the plan."""
+    from pathlib import Path
+
+    from segdash.report.export import to_safe_csv
+    from segdash.segment import labels_key_column
+    from segdash.survey.sample import draw_sample
+    from segdash.survey.sizes import SampleSettings
+
+    out = Path(args.out)
+    if out.is_dir():
+        raise SegdashError(f"--out {args.out} is a folder; give a file name such as sample.csv.")
+    settings = SampleSettings(confidence=args.confidence, margin=args.margin, response_rate=args.response_rate,
+                              allocation=args.allocation, random_state=args.seed).check()
+    ws = _survey_workspace(args)
+    key = labels_key_column(ws.con, roles=ws.roles) or "_row"
+    sample = draw_sample(ws.con, key_column=key, settings=settings, types=ws.column_types())
+    frame = sample.frame.rename(columns={"key": key if key != "_row" else "row"})
+    try:
+        out.write_bytes(to_safe_csv(frame))
+    except OSError as err:
+        raise SegdashError(f"Cannot write {args.out}: {err.strerror or err}.") from err
+    plan = sample.plan
+    if args.json:
+        _print_json([{"segment": r.segment, "population": int(r.population), "completes_needed": int(r.completes_needed),
+                      "invites": int(r.invites), "backups": int(r.backups)} for r in plan.itertuples()])
+        return 0
+    print(f"{int(plan['invites'].sum()):,} invitations and {int(plan['backups'].sum()):,} backups -> {args.out}")
+    for row in plan.itertuples():
+        print(f"  {row.segment}: {row.population:,} customers, {row.completes_needed:,} answers needed, "
+              f"invite {row.invites:,}, backups {row.backups:,}" + (" (everyone)" if row.everyone else ""))
+    for note in sample.notes[1:]:
+        print(f"  note: {note}")
+    return 0
+
+
+def _cmd_survey_confirm(args: argparse.Namespace) -> int:
+    """Match the answers to the customers (id or email), test every question, give each segment a verdict."""
+    from segdash.segment import labels_key_column
+    from segdash.segment.base import segment_sizes
+    from segdash.survey.answers import load_answers
+    from segdash.survey.confirm import confirm_survey, email_column_of, population_sample
+
+    ws = _survey_workspace(args)
+    types = ws.column_types()
+    key = labels_key_column(ws.con, roles=ws.roles) or "_row"
+    answers, kinds = load_answers(args.answers)
+    matching = population_sample(ws.con, key_column=key, email_column=email_column_of(ws.roles, types))
+    from segdash.schema import Segmentation
+
+    sizes = segment_sizes(ws.con)
+    segmentation = Segmentation(method="labels", settings={}, sizes=sizes, k=len(sizes))
+    result = confirm_survey(ws.con, answers.drop(columns=["_row"]), matching=matching, segmentation=segmentation,
+                            roles=ws.roles, types=types, key_column=key, kinds=kinds, answer_column=args.key)
+    if args.json:
+        _print_json(result.to_json())
+        return 0
+    print(result.message)
+    if result.response is not None:
+        for row in result.response.itertuples():
+            print(f"  {row.segment}: {row.answered:,} of {row.invited:,} answered ({row.response_rate:.1%})")
+    if result.bias_warning:
+        print(f"note: {result.bias_warning}")
+    if result.verdict is None:
+        return 0
+    for row in result.verdict.questions.itertuples():
+        label = row.label + (f": {row.option}" if row.option else "")
+        print(f"  {'differs' if row.differs else 'same   '}  {label}  ({row.test}, p={row.p_adjusted:.3g}, "
+              f"effect {row.effect:.2f})")
+    for row in result.verdict.segments.itertuples():
+        print(f"{row.segment}: {row.verdict}. {' '.join(row.evidence)}")
+    return 0
+
+
 #: Modules each command needs after the file is read: imported in a background thread while DuckDB
 #: reads the file (it releases the GIL), instead of one after the other. The role suggestion needs
 #: Ibis and pandas; clustering needs scikit-learn and scipy.
@@ -691,6 +823,8 @@ _PRELOAD = {
     "roi": ("segdash.columns", "ibis.backends.duckdb", "segdash.economics"),
     "score": ("segdash.columns", "ibis.backends.duckdb", "segdash.saved"),
     "report": ("segdash.columns", "ibis.backends.duckdb", "segdash.economics", "segdash.report.meeting"),
+    "survey-sample": ("segdash.columns", "ibis.backends.duckdb", "segdash.economics", "segdash.survey.sample"),
+    "survey-confirm": ("segdash.columns", "ibis.backends.duckdb", "segdash.economics", "segdash.survey.confirm"),
 }
 
 

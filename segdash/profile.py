@@ -55,6 +55,8 @@ ALPHA = 0.05
 #: Effect sizes below these are "none" (Cohen's usual small / medium / large cut-offs).
 ETA_CUTS = (0.01, 0.06, 0.14)
 CRAMER_CUTS = (0.1, 0.3, 0.5)
+#: Column names longer than this are survey questions: they get a short label (segdash.survey.answers).
+LONG_HEADER = 48
 #: Pooled-sample skewness above which Kruskal-Wallis replaces ANOVA.
 SKEW_LIMIT = 1.0
 #: Standardised difference a trait needs to be called distinguishing.
@@ -170,6 +172,10 @@ def humanize(column: str) -> str:
     words = re.sub(r"[_\s]+", " ", str(column)).strip()
     if not words:
         return str(column)
+    if len(words) > LONG_HEADER:  # a survey question as a header: a short label (full text on hover)
+        from segdash.survey.answers import short_label
+
+        return short_label(words)
     return words[0].upper() + words[1:]
 
 
@@ -898,7 +904,12 @@ def _wordy(trait: pd.Series | dict) -> str:
 def _name_words(column: str) -> str:
     """A column name as lower-case words for a segment name: ``MntWines`` -> ``mnt wines``."""
     spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", str(column))
-    return re.sub(r"[_\s]+", " ", spaced).strip().lower() or str(column)
+    words = re.sub(r"[_\s]+", " ", spaced).strip().lower() or str(column)
+    if len(words) > LONG_HEADER:  # a whole survey question never becomes a segment name
+        from segdash.survey.answers import short_label
+
+        return short_label(str(column), max_chars=30).rstrip("…").strip().lower()
+    return words
 
 
 def names_from_traits(top: pd.DataFrame, *, segments: list[str], words: int = 3) -> dict[str, str]:

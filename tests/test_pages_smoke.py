@@ -10,6 +10,7 @@ PAGES = {
     "pages/segments.py": "segment",
     "pages/profiles.py": "profile",
     "pages/roi.py": "roi",
+    "pages/history.py": "over time",
     "pages/playbook.py": "playbook",
     "pages/report.py": "report",
 }

@@ -127,3 +127,25 @@ def to_safe_csv(frame: pd.DataFrame) -> bytes:
     bytes
     """
     return neutralise_formulas(frame).to_csv(index=False).encode("utf-8-sig")
+
+
+def to_safe_xlsx(frame: pd.DataFrame, *, sheet: str = "Sheet1") -> bytes:
+    """Excel workbook bytes (openpyxl) with formulas neutralised, so no cell runs when opened.
+
+    Parameters
+    ----------
+    frame
+        The table to export.
+    sheet
+        Worksheet name (at most 31 characters; our own text, not the user's).
+
+    Returns
+    -------
+    bytes
+    """
+    import io
+
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        neutralise_formulas(frame).to_excel(writer, sheet_name=sheet[:31], index=False)
+    return buffer.getvalue()

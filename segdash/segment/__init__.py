@@ -62,9 +62,12 @@ def default_cluster_features(roles: dict[str, str], types: dict[str, str], *,
         return cluster_feature_choice(con, roles=roles, types=types)[0]
     chosen = [c for role in DEFAULT_FEATURE_ROLES for c, r in roles.items()
               if r == role and types.get(c) in ("number", "date")]
-    if chosen:
+    if len(chosen) >= 2:
         return chosen
-    return [c for c, r in roles.items() if is_modelling_role(r) and types.get(c) == "number"]
+    # One column alone (a survey export's single 1-5 rating) splits into its own values with a
+    # "perfect" silhouette that means nothing: add the other numbers (ratings, age) instead.
+    others = [c for c, r in roles.items() if is_modelling_role(r) and types.get(c) == "number" and c not in chosen]
+    return [*chosen, *others]
 
 
 def cluster_feature_choice(con: duckdb.DuckDBPyConnection, *, roles: dict[str, str],

@@ -8,6 +8,9 @@ Two steps, kept apart so that the slow part (a million rows) stays columnar:
 
    - ``number``: the value (missing -> NaN);
    - ``date``: *days since* the latest date in that column (the most recent customer gets 0);
+   - ``text`` of ordered answers (bands such as ``Less than 25,000`` < ``25,000 to 50,000``, or
+     ``Never`` < ``Rarely`` < ``Often``; see :func:`segdash.survey.answers.answer_order`): their
+     place in the order, 1, 2, 3, ... (a number, so the order counts);
    - ``text`` / ``boolean``: Arrow dictionary codes 0, 1, 2, ... (missing -> NaN). The code -> value
      table is kept in :attr:`FeatureData.categories`. One-hot encoding integer codes gives the
      same matrix as one-hot encoding the strings, without a million Python strings.
@@ -176,6 +179,14 @@ def pull_features(con: duckdb.DuckDBPyConnection, *, features: list[str], types:
             data.distinct[name] = _distinct_numbers(finite)
             if kind == "date":
                 data.notes.append(f"{name}: dates turned into days since the latest date in the column")
+        elif kind in CATEGORY_TYPES and (ordered := _ordered_answers(column)) is not None:
+            values, order = ordered  # "Never" < "Rarely" < "Often", "Less than 25,000" < ...: places 1, 2, 3
+            data.kinds[name] = "numeric"
+            finite = values[~np.isnan(values)]
+            data.missing[name] = int(len(values) - len(finite))
+            data.distinct[name] = _distinct_numbers(finite)
+            data.notes.append(f"{name}: ordered answers used as places 1-{len(order)} "
+                              f"({' < '.join(order[:3])}{' < …' if len(order) > 3 else ''})")
         elif kind in CATEGORY_TYPES:
             values, labels = _codes(column)
             data.kinds[name] = "categorical"
@@ -374,6 +385,30 @@ def _codes(column: pa.ChunkedArray) -> tuple[np.ndarray, list[str]]:
     encoded = pc.dictionary_encode(column.combine_chunks() if column.num_chunks != 1 else column.chunk(0))
     codes = pc.cast(encoded.indices, pa.float32()).to_numpy(zero_copy_only=False)
     return codes.astype(np.float32, copy=False), [str(v) for v in encoded.dictionary.to_pylist()]
+
+
+def _ordered_answers(column: pa.ChunkedArray) -> tuple[np.ndarray, list[str]] | None:
+    """A text column of ordered answers (bands, frequency or agreement words) as places 1..k, else ``None``.
+
+    Uses :func:`segdash.survey.answers.answer_order` on the distinct values only; answers outside
+    the order ("Prefer not to say") become missing.
+    """
+    from segdash.survey.answers import answer_order, normalise_answer
+
+    if pa.types.is_boolean(column.type):
+        return None
+    values, labels = _codes(column)
+    if not 3 <= len(labels) <= 15:
+        return None
+    order = answer_order(labels)
+    if order is None:
+        return None
+    place = {normalise_answer(v): float(i + 1) for i, v in enumerate(order)}
+    lookup = np.array([place.get(normalise_answer(label), np.nan) for label in labels], dtype=np.float32)
+    known = ~np.isnan(values)
+    placed = np.full(len(values), np.nan, dtype=np.float32)
+    placed[known] = lookup[values[known].astype(np.int64)]
+    return placed, order
 
 
 def _distinct_numbers(finite: np.ndarray) -> int:

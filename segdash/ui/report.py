@@ -8,19 +8,24 @@ segmentation and memoised in the workspace.
 
 from __future__ import annotations
 
+import logging
 import tempfile
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import streamlit as st
 
 from segdash.economics import EconomicsResult
+from segdash.errors import SegdashError
 from segdash.report import meeting, workbook
 from segdash.report.text import escape_markdown as md
 from segdash.segment import PROFILE_CACHE_KEY
 from segdash.ui import state
 from segdash.workspace import Workspace
+
+log = logging.getLogger(__name__)
 
 PREFIX = "segdash.report."
 TITLE = PREFIX + "title"
@@ -46,8 +51,11 @@ def _economics(ws: Workspace) -> EconomicsResult | None:
 def feature_sections(ws: Workspace) -> list[meeting.Section]:
     """Sections of other features (playbook, survey, OKRs, comparison), one call each.
 
-    Each feature's core exposes ``report_summary(...)`` (sentences and tables); bring it in with
-    ``meeting.summary_section("playbook", playbook.report_summary(...))``. Nothing is wired yet.
+    Each feature's core exposes ``report_summary(...)`` (sentences and tables), brought in with
+    ``meeting.summary_section(key, summary)``: the playbook (default rules, or the project's
+    edited ones), the survey verdict of this session, the project's OKRs, and what changed
+    since the previous saved snapshot. A feature that has nothing yet adds no section, and one
+    that fails is logged and left out (the rest of the report still comes).
 
     Parameters
     ----------
@@ -58,7 +66,59 @@ def feature_sections(ws: Workspace) -> list[meeting.Section]:
     -------
     list[meeting.Section]
     """
-    return []
+    sections = []
+    for key, make in (("playbook", _playbook_summary), ("survey", _survey_summary), ("okrs", _okr_summary),
+                      ("changes", _changes_summary)):
+        try:
+            summary = ws.cached(("report-feature", key, ws.snapshot_id), lambda make=make: make(ws))
+        except SegdashError as err:
+            log.info("report: %s left out: %s", key, err)
+            continue
+        except Exception:  # a feature's bug must not cost the meeting its report
+            log.exception("report: %s section failed", key)
+            continue
+        if summary is not None:
+            sections.append(meeting.summary_section(key, summary))
+    return sections
+
+
+def _playbook_summary(ws: Workspace) -> Any:
+    from segdash.act import playbook as pb
+    from segdash.act import tone
+
+    if ws.segmentation is None:
+        return None
+    rules = tone.rules_from_doc(ws.project.get_doc("playbook", "rules") if ws.project is not None else None)
+    playbook = pb.build_playbook(ws.con, roles=ws.roles, types=ws.column_types(), rules=rules)
+    names = ws.display_names([card.segment for card in playbook.cards])
+    return pb.report_summary(pb.rename(playbook, names=names), names=names)
+
+
+def _survey_summary(ws: Workspace) -> Any:
+    from segdash.ui import survey
+
+    return survey.report_summary_for(ws)
+
+
+def _okr_summary(ws: Workspace) -> Any:
+    from segdash.history import okr
+
+    if ws.project is None or not okr.load_objectives(ws.project):
+        return None
+    return okr.report_summary(ws.project)
+
+
+def _changes_summary(ws: Workspace) -> Any:
+    """The current saved snapshot against the one saved before it (of the same project)."""
+    from segdash.history import compare
+
+    if ws.project is None or not ws.snapshot_id:
+        return None
+    ids = [entry["id"] for entry in ws.project.segmentations()]
+    if ws.snapshot_id not in ids or ids.index(ws.snapshot_id) == 0:
+        return None
+    previous = ids[ids.index(ws.snapshot_id) - 1]
+    return compare.report_summary(compare.compare_snapshots(ws.project, previous, ws.snapshot_id))
 
 
 def feature_sheets(ws: Workspace) -> dict[str, pd.DataFrame]:
@@ -73,7 +133,21 @@ def feature_sheets(ws: Workspace) -> dict[str, pd.DataFrame]:
     -------
     dict[str, pandas.DataFrame]
     """
-    return {}
+    sheets: dict[str, pd.DataFrame] = {}
+    for key, make, wanted in (("playbook", _playbook_summary, {"routing": "Routing", "channel_mix": "Channel mix"}),
+                              ("okrs", _okr_summary, {"OKRs": "OKRs"})):
+        try:
+            summary = ws.cached(("report-feature", key, ws.snapshot_id), lambda make=make: make(ws))
+        except Exception:  # noqa: BLE001 - a feature's problem must not cost the workbook
+            log.exception("workbook: %s sheets failed", key)
+            continue
+        if summary is None:
+            continue
+        for table, sheet in wanted.items():
+            frame = summary[1].get(table)
+            if frame is not None and not frame.empty:
+                sheets[sheet] = frame
+    return sheets
 
 
 def build_sections(ws: Workspace) -> list[meeting.Section]:

@@ -1,0 +1,81 @@
+"""The Survey page in a real browser: draw a sample, download the contact list, upload answers, see the verdict."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tests.conftest import ARTIFACTS, SAMPLE, wait_idle
+
+pytestmark = pytest.mark.browser
+
+
+def _full_screenshot(page, name: str) -> None:
+    height = page.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+    page.set_viewport_size({"width": 1440, "height": max(1000, min(int(height) + 100, 9000))})
+    wait_idle(page)
+    page.locator(".js-plotly-plot").first.wait_for()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+
+
+def test_sample_contact_list_answers_and_verdict(page, tmp_path: Path) -> None:
+    # segment the preloaded sample customers by country
+    page.get_by_role("link", name="Segments").first.click()
+    page.get_by_text("By dimensions", exact=True).first.click()
+    page.get_by_text("Segment by (one to three columns)").wait_for()
+    page.locator('[data-testid="stMultiSelect"]').first.click()
+    page.get_by_role("option", name=re.compile(r"country$")).click()
+    page.keyboard.press("Escape")
+    page.get_by_role("button", name="Make segments").click()
+    page.get_by_text(re.compile(r"^Done: 8 segments")).first.wait_for(timeout=120_000)
+    wait_idle(page)
+
+    # 1. draw the sample at ±10 points
+    page.get_by_test_id("stSidebarNavItems").get_by_role("link", name="Survey").click()
+    page.get_by_role("heading", name="1. Who to invite").wait_for()
+    margin = page.get_by_role("spinbutton", name="Margin of error (± percentage points)")
+    margin.fill("10")
+    margin.press("Tab")
+    page.get_by_role("button", name="Draw the sample").click()
+    page.get_by_text(re.compile(r"^Invite 2,173 customers in total")).wait_for()
+
+    # 2. the contact list needs the confirmation first
+    assert page.get_by_role("button", name="Download contact list (CSV)").count() == 0
+    page.get_by_text("I confirm these customers may be contacted for research").click()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download contact list (CSV)").click()
+    contacts = pd.read_csv(download.value.path(), dtype=str, encoding="utf-8-sig")
+    assert list(contacts.columns) == ["email", "customer_id", "token", "segment_id", "segment_name"]
+    assert len(contacts) == 2173 and contacts["email"].str.contains("@").all()
+
+    # 4. answers come back from 500 of them, keyed by the token, plus one stranger
+    customers = pd.read_csv(SAMPLE, dtype=str).set_index("customer_id")
+    answered = contacts.sample(500, random_state=0)
+    rng = np.random.default_rng(0)
+    answers = pd.DataFrame({
+        "Timestamp": "2019/10/01 12:38:43 PM GMT+8",
+        "token": [*answered["token"], "0000000000000000"],
+        "Which country do you live in?": [*customers.loc[answered["customer_id"], "country"], "France"],
+        "How satisfied are you with us overall?": rng.integers(1, 6, size=501),
+    })
+    upload = tmp_path / "survey export.csv"
+    answers.to_csv(upload, index=False)
+    wait_idle(page)
+    page.locator('input[type="file"]').set_input_files(str(upload))
+    try:
+        page.get_by_text("Matched 500 answers to the sample by survey token").wait_for(timeout=240_000)
+    except Exception:
+        _full_screenshot(page, "survey_failed.png")
+        raise
+    page.get_by_text("Answers that match no one (1)").wait_for()
+
+    # 5. the verdict: every country segment is confirmed by its answers
+    page.get_by_role("heading", name="5. Verdict").wait_for()
+    page.get_by_text(re.compile(r"^8 of 8 segments are confirmed by the survey")).wait_for()
+    assert page.get_by_text("Confirmed", exact=True).count() == 8
+    _full_screenshot(page, "survey_page_verdict.png")

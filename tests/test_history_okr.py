@@ -1,0 +1,223 @@
+"""KPIs per segment and per snapshot, and OKR progress/status on hand-made snapshots."""
+
+from __future__ import annotations
+
+import io
+import math
+from datetime import date
+
+import openpyxl
+import pandas as pd
+import pytest
+from history_helpers import new_project, save_export, save_snapshot
+
+from segdash.history import kpi as kpi_module
+from segdash.history import okr
+from segdash.history.kpi import ALL, Kpi, kpi_history, snapshot_kpis
+from segdash.history.snapshots import HistoryError, load_snapshot
+from segdash.report.export import to_safe_csv, to_safe_xlsx
+
+
+def _customers(n_loyal: int, *, satisfaction: float) -> tuple[pd.DataFrame, dict[str, str]]:
+    """``n_loyal`` loyal customers and 2 others, each loyal one with the given satisfaction."""
+    ids = [f"L{i}" for i in range(n_loyal)] + ["O1", "O2"]
+    frame = pd.DataFrame({
+        "customer_id": ids,
+        "satisfaction": [satisfaction] * n_loyal + [1.0, 3.0],
+        "plan": ["gold"] * n_loyal + ["gold", "basic"],
+        "total_spend": [100.0] * n_loyal + [10.0, 30.0],
+    })
+    return frame, {i: ("loyal" if i.startswith("L") else "other") for i in ids}
+
+
+@pytest.fixture
+def three_months(tmp_path):
+    """Loyal grows 4 -> 5 -> 7 customers; satisfaction 5, 5.5, 5 (January, February, March)."""
+    project = new_project(tmp_path / "home")
+    for month, (n, sat) in enumerate([(4, 5.0), (5, 5.5), (7, 5.0)], start=1):
+        frame, labels = _customers(n, satisfaction=sat)
+        data, _ = save_export(project, frame, folder=tmp_path, name=f"m{month}.csv")
+        save_snapshot(project, dataset_id=data, labels=labels, name="RFM", names={"loyal": "Loyal phone"},
+                      created=f"2026-0{month}-01T09:00:00+00:00")
+    return project
+
+
+def test_kpis_hand_worked(tmp_path):
+    project = new_project(tmp_path / "home")
+    frame = pd.DataFrame({
+        "customer_id": ["A1", "A2", "B1", "B2", "B3"],
+        "satisfaction": [4.0, 6.0, 1.0, 2.0, None],
+        "plan": ["gold", "basic", "gold", "gold", "gold"],
+        "last_purchase_date": ["2026-02-20", "2025-12-01", "2026-03-01", "2026-01-01", "2026-02-15"],
+        "total_spend": [100.0, 300.0, 10.0, 20.0, 30.0],
+        "orders": [2, 4, 1, 1, 1],
+    })
+    data, _ = save_export(project, frame, folder=tmp_path, name="x.csv")
+    labels = {"A1": "a", "A2": "a", "B1": "b", "B2": "b", "B3": "b"}
+    snap = load_snapshot(project, save_snapshot(project, dataset_id=data, labels=labels, name="x"))
+    kpis = [Kpi("customers"), Kpi("share"), Kpi("mean", column="satisfaction"),
+            Kpi("category_share", column="plan", value="gold"),
+            Kpi("active_share", column="last_purchase_date", days=30),
+            Kpi("revenue_per_customer"), Kpi("aov"), Kpi("cac"), Kpi("mean", column="nope")]
+    table = snapshot_kpis(snap, kpis).set_index(["segment", "kpi"])
+
+    def value(segment: str, k: Kpi) -> float:
+        return float(table.loc[(segment, k.key), "value"])
+
+    assert value("a", kpis[0]) == 2 and value(ALL, kpis[0]) == 5
+    assert value("a", kpis[1]) == pytest.approx(40.0)
+    assert value("a", kpis[2]) == pytest.approx(5.0)
+    assert value("b", kpis[2]) == pytest.approx(1.5)  # the missing one is left out of the average
+    assert value("a", kpis[3]) == pytest.approx(50.0) and value(ALL, kpis[3]) == pytest.approx(80.0)
+    # latest date 2026-03-01: A1 (Feb 20) and B1 (Mar 1), B3 (Feb 15) are within 30 days
+    assert value("a", kpis[4]) == pytest.approx(50.0) and value("b", kpis[4]) == pytest.approx(200 / 3)
+    assert value("a", kpis[5]) == pytest.approx(200.0)
+    assert value("a", kpis[6]) == pytest.approx(400 / 6)
+    assert math.isnan(value("a", kpis[7]))
+    assert table.loc[("a", kpis[7].key), "reason"] == "no acquisition spend recorded"
+    assert table.loc[("a", kpis[8].key), "reason"] == "this export has no column 'nope'"
+
+
+def test_kpi_without_export_says_why(tmp_path):
+    project = new_project(tmp_path / "home")
+    frame, labels = _customers(2, satisfaction=4.0)
+    data, _ = save_export(project, frame, folder=tmp_path, name="x.csv")
+    snap_id = save_snapshot(project, dataset_id=data, labels=labels, name="x")
+    project.delete_dataset(data)
+    table = snapshot_kpis(load_snapshot(project, snap_id), [Kpi("customers"), Kpi("mean", column="satisfaction")])
+    rows = table.set_index(["segment", "kpi"])
+    assert rows.loc[("loyal", "customers|||"), "value"] == 2  # counts come from the labels alone
+    assert "no longer in the project" in rows.loc[("loyal", "mean|satisfaction||"), "reason"]
+
+
+def test_kpi_needs_what_it_measures():
+    with pytest.raises(HistoryError, match="needs a column"):
+        Kpi("mean")
+    with pytest.raises(HistoryError, match="number of days"):
+        Kpi("active_share", column="d", days=0)
+    with pytest.raises(HistoryError, match="not a KPI"):
+        Kpi("happiness")
+    assert Kpi.from_dict(Kpi("active_share", column="d", days=90).to_dict()) == Kpi("active_share", column="d", days=90)
+
+
+@pytest.mark.parametrize(("start", "current", "target", "expected"), [
+    (4, 7, 10, 50.0), (50, 40, 30, 50.0), (4, 4, 10, 0.0), (4, 12, 10, 400 / 3), (5, 5, 5, 100.0)])
+def test_progress(start, current, target, expected):
+    assert okr.progress_pct(start, current, target)[0] == pytest.approx(expected)
+
+
+def test_progress_undefined():
+    assert okr.progress_pct(5, 6, 5) == (None, "the target equals the start value")
+    assert okr.progress_pct(math.nan, 6, 5)[0] is None
+
+
+@pytest.mark.parametrize(("progress", "today", "expected"), [
+    (50.0, date(2026, 3, 15), "on track"),   # 33% of the time gone
+    (20.0, date(2026, 3, 15), "at risk"),    # 13 points short
+    (5.0, date(2026, 3, 15), "behind"),      # 28 points short
+    (100.0, date(2026, 1, 20), "on track"),  # reached
+    (90.0, date(2026, 8, 1), "behind"),      # due date passed
+    (None, date(2026, 3, 15), "n/a"),
+])
+def test_status_against_time(progress, today, expected):
+    start, due = date(2026, 1, 15), date(2026, 7, 15)
+    assert okr.status(progress, start=start, due=due, today=today) == expected
+
+
+def test_okrs_on_hand_made_snapshots(three_months):
+    project = three_months
+    grow = okr.new_objective("Grow our loyal phone customers")
+    grow.key_results.append(okr.new_key_result(Kpi("customers"), segment="loyal", target=10,
+                                               due=date(2026, 7, 15), start=date(2026, 1, 15)))
+    grow.key_results.append(okr.new_key_result(Kpi("mean", column="satisfaction"), segment="loyal", target=8,
+                                               due=date(2026, 7, 15), start=date(2026, 1, 15)))
+    grow.key_results.append(okr.new_key_result(Kpi("customers"), segment="gone", target=3,
+                                               due=date(2026, 7, 15), start=date(2026, 1, 15)))
+    okr.save_objectives(project, [grow])
+    loaded = okr.load_objectives(project)
+    assert [o.to_dict() for o in loaded] == [grow.to_dict()]
+    assert project.get_doc("okrs", "okrs")["objectives"][0]["title"] == "Grow our loyal phone customers"
+    snapshots = [load_snapshot(project, s["id"]) for s in project.segmentations()]
+    history = okr.okr_history(snapshots, loaded)
+    table = okr.evaluate(loaded, history, today=date(2026, 3, 15), names={"loyal": "Loyal phone"})
+    customers, satisfaction, missing = (table.iloc[i] for i in range(3))
+    assert (customers["start_value"], customers["current_value"]) == (4.0, 7.0)
+    assert customers["progress"] == pytest.approx(50.0)
+    assert customers["Status"] == "on track"
+    assert customers["Key result"] == "Loyal phone: customers to 10 by 2026-07-15"
+    assert satisfaction["progress"] == pytest.approx(0.0) and satisfaction["Status"] == "behind"
+    assert missing["Status"] == "n/a" and missing["Current"] == "n/a"
+    assert missing["Note"] == "no saved snapshot has the segment 'gone'"
+    series = okr.series_for(loaded[0].key_results[1], history)
+    assert series["value"].tolist() == pytest.approx([5.0, 5.5, 5.0])
+
+
+def test_start_value_is_the_snapshot_current_at_the_start(three_months):
+    project = three_months
+    objective = okr.new_objective("Grow")
+    objective.key_results.append(okr.new_key_result(Kpi("customers"), segment="loyal", target=9,
+                                                    due=date(2026, 6, 1), start=date(2026, 2, 10)))
+    snapshots = [load_snapshot(project, s["id"]) for s in project.segmentations()]
+    row = okr.evaluate([objective], okr.okr_history(snapshots, [objective]), today=date(2026, 3, 2)).iloc[0]
+    assert row["start_value"] == 5.0  # February's snapshot
+    assert row["progress"] == pytest.approx(50.0)
+
+
+def test_key_result_validation():
+    with pytest.raises(HistoryError, match="number"):
+        okr.new_key_result(Kpi("customers"), segment="a", target="lots", due=date(2026, 2, 1), start=date(2026, 1, 1))
+    with pytest.raises(HistoryError, match="after the start"):
+        okr.new_key_result(Kpi("customers"), segment="a", target=3, due=date(2026, 1, 1), start=date(2026, 1, 1))
+    with pytest.raises(HistoryError, match="objective"):
+        okr.new_objective("   ")
+
+
+def test_okr_export_is_formula_safe(three_months):
+    project = three_months
+    objective = okr.new_objective("=HYPERLINK(\"http://x\")")
+    objective.key_results.append(okr.new_key_result(Kpi("customers"), segment="loyal", target=10,
+                                                    due=date(2026, 7, 15), start=date(2026, 1, 15)))
+    okr.save_objectives(project, [objective])
+    sentences, tables = okr.report_summary(project, today=date(2026, 3, 15))
+    assert sentences == ['=HYPERLINK("http://x"): 1 key result - 1 on track.']
+    table = tables["OKRs"]
+    assert list(table.columns) == list(okr.TABLE_COLUMNS)
+    csv = to_safe_csv(table).decode("utf-8-sig")
+    assert "'=HYPERLINK" in csv
+    sheet = openpyxl.load_workbook(io.BytesIO(to_safe_xlsx(table, sheet="OKRs"))).active
+    assert sheet["A2"].value.startswith("'=")
+    assert sheet["A2"].data_type == "s"
+
+
+def test_report_summary_without_objectives(tmp_path):
+    project = new_project(tmp_path / "home")
+    sentences, tables = okr.report_summary(project)
+    assert sentences == ["No objectives are set for this project yet."]
+    assert list(tables["OKRs"].columns) == list(okr.TABLE_COLUMNS)
+
+
+def test_kpi_history_is_per_snapshot(three_months):
+    snapshots = [load_snapshot(three_months, s["id"]) for s in three_months.segmentations()]
+    history = kpi_history(snapshots, [Kpi("share")])
+    loyal = history[history["segment"] == "loyal"]
+    assert loyal["value"].tolist() == pytest.approx([400 / 6, 500 / 7, 700 / 9])
+    assert kpi_module.format_kpi(loyal["value"].iloc[0], unit="%") == "66.7%"
+
+
+def test_kpi_table_and_category_values(three_months):
+    snapshots = [load_snapshot(three_months, s["id"]) for s in three_months.segmentations()]
+    kpi = Kpi("category_share", column="plan", value="basic")
+    table = kpi_module.kpi_table(kpi_history(snapshots, [kpi]), kpi, names={"loyal": "Loyal phone"})
+    assert list(table["Segment"]) == ["Loyal phone", "other", "All customers"]
+    assert table.shape[1] == 4  # the segment and one column per snapshot
+    assert table.iloc[1, 1:].tolist() == ["50.0%", "50.0%", "50.0%"]
+    assert table.iloc[0, 1] == "0.0%"
+    assert kpi_module.category_values(snapshots[0], "plan") == ["gold", "basic"]  # most common first
+    assert kpi_module.category_values(snapshots[0], "nope") == []
+
+
+def test_snapshot_choice_label():
+    from segdash.history.snapshots import snapshot_choice_label
+
+    entry = {"id": "x", "name": "RFM", "created": "2026-03-01T09:05:00+00:00", "customers": 1204}
+    assert snapshot_choice_label(entry) == "RFM · 2026-03-01 09:05 · 1,204 customers"

@@ -1,0 +1,142 @@
+"""AppTest of the Over time page: no project, one snapshot, two snapshots compared, OKRs added."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from history_helpers import new_project, save_export, save_snapshot
+
+from segdash.history import okr
+from segdash.store import Store
+
+PAGE = "pages/history.py"
+NAMES = {"champ": "Champions", "risk": "At risk"}
+
+
+def _project(home: Path, folder: Path, *, snapshots: int = 2) -> str:
+    project = new_project(home, "Shop")
+    ids = [f"C{i}" for i in range(60)]
+    jan = pd.DataFrame({"customer_id": ids, "age": range(20, 80), "total_spend": [10.0 * i for i in range(60)],
+                        "plan": ["gold" if i % 3 == 0 else "basic" for i in range(60)]})
+    feb = jan.iloc[5:].assign(age=lambda f: f["age"] + 10)
+    data_jan, _ = save_export(project, jan, folder=folder, name="jan.csv")
+    data_feb, _ = save_export(project, feb, folder=folder, name="feb.csv")
+    save_snapshot(project, dataset_id=data_jan, labels={c: "champ" if i < 30 else "risk" for i, c in enumerate(ids)},
+                  name="RFM", names=NAMES, created="2026-01-01T09:00:00+00:00")
+    if snapshots > 1:
+        save_snapshot(project, dataset_id=data_feb,
+                      labels={c: "champ" if i < 20 else "risk" for i, c in enumerate(ids) if i >= 5},
+                      name="RFM", names=NAMES, created="2026-02-01T09:00:00+00:00")
+    return project.id
+
+
+def _open(make_app: Callable[..., object], tmp_path: Path, *, snapshots: int = 2) -> object:
+    home = tmp_path / "home"
+    project_id = _project(home, tmp_path, snapshots=snapshots)
+    at = make_app(None, home=home)
+    at.query_params["project"] = project_id
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_without_a_project_says_what_is_needed(make_app) -> None:
+    at = make_app(None)
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    assert any("needs saved segmentations in a project" in i.value for i in at.info)
+
+
+def test_one_snapshot_asks_for_a_second(make_app, tmp_path: Path) -> None:
+    at = _open(make_app, tmp_path, snapshots=1)
+    assert any("has 1 saved segmentation." in i.value for i in at.info)
+
+
+def test_two_snapshots_are_compared(make_app, tmp_path: Path) -> None:
+    at = _open(make_app, tmp_path)
+    texts = [m.value for m in at.markdown]
+    assert any("stayed in their segment" in t and "5 are gone" in t for t in texts), texts
+    assert any(t.startswith("- Champions shrank from 30 to 15") for t in texts), texts
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["New customers"] == "0" and metrics["Gone customers"] == "5"
+    assert metrics["Stayed in their segment"] == "82%"  # 45 of 55 (C20-C29 moved to At risk)
+    assert len(at.get("plotly_chart")) >= 3  # Sankey, sizes, drift
+    frames = [d.value for d in at.dataframe]
+    matrix = next(f for f in frames if "Gone customers" in f.columns)
+    assert matrix.loc["Champions", "At risk"] == 10
+    drift = next(f for f in frames if "PSI" in f.columns)
+    assert set(drift["Attribute"]) == {"age", "total_spend", "plan"}
+
+
+def test_picking_the_same_snapshot_twice_warns(make_app, tmp_path: Path) -> None:
+    at = _open(make_app, tmp_path)
+    at.selectbox(key="segdash.history.old").set_value(at.selectbox(key="segdash.history.new").value).run()
+    assert any("two different" in w.value for w in at.warning)
+
+
+def test_objective_and_key_result_are_saved_and_judged(make_app, tmp_path: Path) -> None:
+    at = _open(make_app, tmp_path)
+    form_input = next(t for t in at.text_input if t.label == "New objective")
+    form_input.input("Keep our champions")
+    next(b for b in at.button if b.label == "Add objective").click().run()
+    assert not at.exception
+    project = Store(tmp_path / "home").projects()[0]
+    saved = okr.load_objectives(Store(tmp_path / "home").open_project(project.id))
+    assert [o.title for o in saved] == ["Keep our champions"]
+    at.selectbox(key="segdash.history.kr_kpi").set_value("customers").run()
+    at.selectbox(key="segdash.history.kr_segment").set_value("champ").run()
+    at.number_input(key="segdash.history.kr_target").set_value(40.0).run()
+    next(b for b in at.button if b.label == "Add key result").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    saved = okr.load_objectives(Store(tmp_path / "home").open_project(project.id))
+    assert saved[0].key_results[0].segment == "champ" and saved[0].key_results[0].target == 40.0
+    table = next(d.value for d in at.dataframe if "Status" in d.value.columns)
+    row = table.iloc[0]
+    # written today: start = the newest snapshot (15), current 15 -> 0% progress, nothing elapsed yet
+    assert (row["Start"], row["Current"], row["Target"], row["Progress %"]) == ("15", "15", "40", "0%")
+    assert row["Status"] == "on track"
+    labels = [b.label for b in at.get("download_button")]
+    assert "Download the OKR table (CSV)" in labels and "Download the OKR table (Excel)" in labels
+
+
+@pytest.mark.parametrize("metric", ["mean", "category_share", "active_share", "roi"])
+def test_kpi_explorer(make_app, tmp_path: Path, metric: str) -> None:
+    at = _open(make_app, tmp_path)
+    at.selectbox(key="segdash.history.kpi_pick").set_value(metric).run()
+    assert not at.exception, [e.value for e in at.exception]
+    if metric == "active_share":
+        assert any("no date column" in c.value for c in at.caption)
+        return
+    table = at.dataframe[-1].value
+    assert list(table["Segment"]) == ["At risk", "Champions", "All customers"]
+    if metric == "roi":
+        assert table.iloc[0, 1].startswith("n/a (")
+
+
+def test_two_different_segmentations_are_matched(make_app, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    project = new_project(home, "Shop")
+    ids = [f"C{i}" for i in range(60)]
+    frame = pd.DataFrame({"customer_id": ids, "age": range(20, 80)})
+    data, _ = save_export(project, frame, folder=tmp_path, name="jan.csv")
+    save_snapshot(project, dataset_id=data, labels={c: "champ" if i < 30 else "risk" for i, c in enumerate(ids)},
+                  name="RFM", names=NAMES, created="2026-01-01T09:00:00+00:00")
+    save_snapshot(project, dataset_id=data, labels={c: "young" if i < 25 else "older" for i, c in enumerate(ids)},
+                  name="Clusters", method="kmeans", created="2026-01-02T09:00:00+00:00")
+    at = make_app(None, home=home)
+    at.query_params["project"] = project.id
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, [e.value for e in at.exception]
+    texts = [m.value for m in at.markdown]
+    assert any("Champions matches young (83% of its customers went there)." in t for t in texts), texts
+    assert any("stayed in their matched segment" in t for t in texts), texts
+    assert any("The two segmentations agree" in t for t in texts), texts
+    matching = next(d.value for d in at.dataframe if "Matches now" in d.value.columns)
+    assert dict(zip(matching["Before"], matching["Matches now"], strict=True)) == {"Champions": "young", "At risk": "older"}
+    assert any("same export" in c.value for c in at.caption)
