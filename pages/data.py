@@ -22,7 +22,7 @@ else:
     st.info("No customer file is loaded yet. Upload one or open one from the server's data folder below.",
             icon=":material/info:")
 
-st.subheader("Load another file" if ws.has_data else "Load a customer file", anchor=False)
+st.subheader("Load another file" if ws.has_data else "Load a customer file", anchor=components.LOADER_ANCHOR)
 if ws.has_data:
     st.caption("A new file replaces the data loaded now, and any segments made from it.")
 data_ui.file_loader(ws)

@@ -13,27 +13,20 @@ ws = components.page_setup(
 )
 if components.require_segmentation(ws):
     profile = view.load_profile(ws)
-    view.show_verdict_and_sizes(ws, profile=profile)
+    view.show_verdict_and_sizes(ws, profile=profile)  # with "Rename segments" next to the names
 
-    st.subheader("Segments at a glance")
-    view.show_cards(ws, profile=profile)
-
-    st.subheader("What sets each segment apart")
-    view.show_heatmap(ws, profile=profile)
-    with st.expander("All traits as a table"):
-        view.show_traits_table(ws, profile=profile)
-
-    st.subheader("Are the differences real?")
-    view.show_proof(ws, profile=profile)
-
-    st.subheader("Map of customers")
-    view.show_map(ws, profile=profile)
-
-    st.subheader("Compare one attribute across segments")
-    view.show_distribution(ws, profile=profile)
-
-    st.subheader("Customers in a segment")
-    view.show_drilldown(ws, profile=profile)
-
-    st.subheader("Rename segments")
-    view.show_rename_form(ws, profile=profile)
+    glance, apart, real, where, compare, who = st.tabs(list(view.SECTIONS))
+    with glance:
+        view.show_cards(ws, profile=profile)
+    with apart:
+        view.show_heatmap(ws, profile=profile)
+        with st.expander("All traits as a table"):
+            view.show_traits_table(ws, profile=profile)
+    with real:
+        view.show_proof(ws, profile=profile)
+    with where:
+        view.show_map(ws, profile=profile)
+    with compare:
+        view.show_distribution(ws, profile=profile)
+    with who:
+        view.show_drilldown(ws, profile=profile)

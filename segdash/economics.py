@@ -1218,6 +1218,147 @@ def current_shares(table: pd.DataFrame, *, key: str = "segment") -> dict[str, fl
     return {k: round(float(v), 1) for k, v in zip(keys, rounded, strict=True)}
 
 
+def exact_shares(table: pd.DataFrame, *, key: str = "segment") -> dict[str, float]:
+    """Each row's share (%) of today's acquisition spend, unrounded (the what-if's starting split).
+
+    Parameters
+    ----------
+    table
+        ``EconomicsResult.segments`` or ``.channels``.
+    key
+        ``"segment"`` or ``"channel"``.
+
+    Returns
+    -------
+    dict[str, float]
+        Key -> percent (adds up to 100); equal shares when no spend is recorded.
+    """
+    keys = [str(k) for k in table[key].tolist()]
+    if not keys:
+        return {}
+    spend = pd.to_numeric(table["spend"], errors="coerce").fillna(0.0).to_numpy(dtype=float)
+    total = float(spend.sum())
+    raw = spend / total * 100.0 if total > 0 else np.full(len(keys), 100.0 / len(keys))
+    return {k: float(v) for k, v in zip(keys, raw, strict=True)}
+
+
+def rebalance_shares(shares: Mapping[str, float], *, changed: str, value: float) -> dict[str, float]:
+    """Set one share and rescale the others so that all of them still add up to 100%.
+
+    The others keep their proportions to each other; when they are all 0 they share the rest equally.
+
+    Parameters
+    ----------
+    shares
+        Key -> percent before the change.
+    changed
+        The key the user moved.
+    value
+        Its new percent (clipped to 0-100).
+
+    Returns
+    -------
+    dict[str, float]
+        Key -> percent, adding up to 100 (a single key always gets 100).
+    """
+    value = min(max(float(value), 0.0), 100.0)
+    others = [k for k in shares if k != changed]
+    if not others:
+        return {changed: 100.0}
+    rest = 100.0 - value
+    before = sum(max(float(shares[k]), 0.0) for k in others)
+    result = {changed: value}
+    for k in others:
+        result[k] = rest * max(float(shares[k]), 0.0) / before if before > 0 else rest / len(others)
+    return {k: result[k] for k in shares}
+
+
+@dataclass
+class SplitSuggestion:
+    """A budget split that puts money where each unit spent returns most, within a cap per row.
+
+    Attributes
+    ----------
+    shares
+        Key -> percent (adds up to 100).
+    reasons
+        One plain sentence per row: its return per unit spent and why it got its share.
+    """
+
+    shares: dict[str, float]
+    reasons: list[str] = field(default_factory=list)
+
+
+def suggest_split(table: pd.DataFrame, *, cap: float = 50.0, key: str = "segment",
+                  names: Mapping[str, str] | None = None) -> SplitSuggestion:
+    """Fill the budget, best return per unit spent first, no row above ``cap`` percent.
+
+    Return per unit spent is lifetime gross profit per customer ÷ cost per customer (predicted LTV
+    ÷ CAC; gross profit so far ÷ CAC without a signup date). Under a linear projection every unit
+    is best spent on the highest ratio, so the best row gets the cap, the next the cap, and so on
+    until 100% is given; rows whose return is unknown get nothing.
+
+    Parameters
+    ----------
+    table
+        ``EconomicsResult.segments`` or ``.channels``.
+    cap
+        Most any one row may get, in percent (above 0, at most 100).
+    key
+        ``"segment"`` or ``"channel"``.
+    names
+        Key -> display name, for the sentences.
+
+    Returns
+    -------
+    SplitSuggestion
+
+    Raises
+    ------
+    EconomicsError
+        If the cap is not above 0 and at most 100, no row has a known return per unit spent, or
+        the rows with one cannot take the whole budget under the cap.
+    """
+    if cap is None or not _finite(cap) or not 0 < float(cap) <= 100:
+        raise EconomicsError(f"The most one {key} may get must be above 0% and at most 100%; got {cap}.")
+    cap = float(cap)
+    keys = [str(k) for k in table[key].tolist()]
+    cac = pd.to_numeric(table["cac"], errors="coerce").to_numpy(dtype=float)
+    ltv = pd.to_numeric(table["predicted_ltv"], errors="coerce").to_numpy(dtype=float)
+    if np.isnan(ltv).all():
+        ltv = pd.to_numeric(table["historic_ltv"], errors="coerce").to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(np.isfinite(cac) & (cac > 0), ltv / cac, np.nan)
+    known = [i for i in np.argsort(-np.nan_to_num(ratio, nan=-np.inf), kind="stable") if np.isfinite(ratio[i])]
+    if not known:
+        raise EconomicsError("No split can be suggested: the return per unit spent is not known for any "
+                             f"{key} (enter the acquisition spend and choose a revenue column first).")
+    if cap * len(known) < 100.0 - 1e-9:
+        raise EconomicsError(
+            f"With at most {cap:,.0f}% each, the {len(known)} {key}s whose return is known can take only "
+            f"{cap * len(known):,.0f}% of the budget. Raise the limit to at least {math.ceil(100 / len(known))}%.")
+    shares = dict.fromkeys(keys, 0.0)
+    left = 100.0
+    reasons = []
+    shown = names or {}
+    for i in known:
+        give = min(cap, left)
+        shares[keys[i]] = give
+        left -= give
+        per_unit = f"returns {ratio[i]:,.2f} for every 1 spent"
+        if give >= cap:
+            why = f"gets the most allowed, {give:,.0f}%"
+        elif give > 0:
+            why = f"gets the {give:,.0f}% left"
+        else:
+            why = "gets nothing: the budget is used up on better returns"
+        reasons.append(f"'{shown.get(keys[i], keys[i])}' {per_unit}: it {why}.")
+    for k, r in zip(keys, ratio, strict=True):
+        if not np.isfinite(r):
+            reasons.append(f"'{shown.get(k, k)}' gets nothing: its return per unit spent is not known.")
+    return SplitSuggestion(shares=shares, reasons=reasons)
+
+
 def project_budget(
     table: pd.DataFrame,
     *,
@@ -1277,7 +1418,10 @@ def project_budget(
     if keys and abs(share_sum - 100.0) > 0.05:
         notes.append(f"The shares add up to {share_sum:,.1f}%, not 100%; they were scaled to 100%.")
         share = share / share_sum * 100.0
-    current = np.array([current_shares(table, key=key)[k] for k in keys], dtype=float) if keys else share
+    exact = exact_shares(table, key=key)
+    current = np.array([exact[k] for k in keys], dtype=float) if keys else share
+    today_spend = pd.to_numeric(table["spend"], errors="coerce").fillna(0.0).to_numpy(dtype=float)
+    today_total = float(today_spend.sum())
     cac = pd.to_numeric(table["cac"], errors="coerce").to_numpy(dtype=float)
     ltv = pd.to_numeric(table["predicted_ltv"], errors="coerce").to_numpy(dtype=float)
     if keys and np.isnan(ltv).all():
@@ -1306,6 +1450,19 @@ def project_budget(
     current_spend = budget * current / 100.0
     new = np.where(projectable, spend / safe_cac, np.nan)
     current_new = np.where(projectable, current_spend / safe_cac, np.nan)
+    if today_total > 0 and keys:
+        # Scale today's own figures where there are some: with today's budget and today's split both
+        # ratios are exactly 1, so the projection is today's spend, customers and return, not a
+        # re-derivation that differs in the last digit.
+        customers = pd.to_numeric(table["customers"], errors="coerce").to_numpy(dtype=float)
+        measured = projectable & (today_spend > 0) & (current > 0)
+        budget_ratio = float(budget) / today_total
+        with np.errstate(divide="ignore", invalid="ignore"):
+            factor = budget_ratio * (share / np.where(current > 0, current, 1.0))
+        spend = np.where(measured, today_spend * factor, spend)
+        current_spend = np.where(measured, today_spend * budget_ratio, current_spend)
+        new = np.where(measured, customers * factor, new)
+        current_new = np.where(measured, customers * budget_ratio, current_new)
     returns = new * ltv
     current_returns = current_new * ltv
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -227,7 +227,8 @@ def _date_label(column: str) -> str:
 # -- attributes ------------------------------------------------------------------------------
 
 
-def profile_attributes(roles: dict[str, str], types: dict[str, str]) -> list[Attribute]:
+def profile_attributes(roles: dict[str, str], types: dict[str, str],
+                       labels: dict[str, str] | None = None) -> list[Attribute]:
     """The columns to profile: every column except personal data and ids, in file order.
 
     Parameters
@@ -236,6 +237,9 @@ def profile_attributes(roles: dict[str, str], types: dict[str, str]) -> list[Att
         Column name -> role (``schema.ROLES``).
     types
         Column name -> type (``number``, ``text``, ``date``, ``boolean``).
+    labels
+        Column name -> display label (:attr:`segdash.workspace.Workspace.column_labels`); the
+        column's name in plain words where none is given.
 
     Returns
     -------
@@ -249,7 +253,11 @@ def profile_attributes(roles: dict[str, str], types: dict[str, str]) -> list[Att
         kind = {"number": NUMBER, "text": CATEGORY, "boolean": BOOLEAN, "date": DATE}.get(types[column])
         if kind is None:
             continue
-        label = f"Days since {_date_label(column).lower()}" if kind == DATE else humanize(column)
+        given = (labels or {}).get(column)
+        if kind == DATE:
+            label = f"Days since {_lower_first(_date_label(given or column))}"
+        else:
+            label = given or humanize(column)
         attributes.append(Attribute(name=column, kind=kind, role=role, label=label))
     return attributes
 
@@ -719,7 +727,7 @@ def describe_trait(trait: pd.Series | dict, *, percentiles: np.ndarray | None = 
         return f"{share} came through {value} ({lift} average)"
     if role == "geographic":
         return f"{share} from {value} ({lift} average)"
-    answer = yes_no_words(trait["attribute"], value)
+    answer = yes_no_words(_wordy(trait), value)
     if answer is not None:  # "69% No (onlinebackup)" -> "69% no online backup"
         return f"{share} {_lower_first(answer)} ({lift} average)"
     return f"{share} {value} ({label.lower()}, {lift} average)"
@@ -755,7 +763,8 @@ def top_traits(
         ``segment, rank, attribute, value, kind, role, std_diff, lift, text, short`` (rank 1 = strongest;
         ``short``: a few words for chart axes).
     """
-    columns = ["segment", "rank", "attribute", "value", "kind", "role", "std_diff", "lift", "text", "short"]
+    columns = ["segment", "rank", "attribute", "value", "kind", "role", "std_diff", "lift", "text", "short",
+               "label", "segment_value"]
     if traits.empty:
         return pd.DataFrame(columns=columns)
     # "Other values" is a pool of rare values, not a trait anyone can act on
@@ -796,7 +805,7 @@ def short_label(trait: pd.Series | dict) -> str:
     str
     """
     if trait["kind"] == CATEGORY:
-        return yes_no_words(trait["attribute"], trait["value"]) or str(trait["value"])
+        return yes_no_words(_wordy(trait), trait["value"]) or str(trait["value"])
     if trait["kind"] == DATE:
         return str(trait["label"]).removeprefix("Days since ").capitalize()
     return str(trait["label"])
@@ -827,28 +836,37 @@ def trait_word(trait: pd.Series | dict) -> str:
     str
     """
     kind, role, name = trait["kind"], trait.get("role", "other"), str(trait["attribute"])
+    label = str(trait.get("label") or humanize(name))
     up = trait["std_diff"] > 0
     if kind == DATE:
         if re.search(r"(?i)sign|join|creat|first|regist|since", name):
             return "Long-standing" if up else "Newcomers"
         return "Lapsed" if up else "Recent buyers"
     if kind == NUMBER:
-        words = re.sub(r"[_\s]+", " ", name).lower()
+        spent_on = re.fullmatch(r"(?i)amount spent on (\w+)", label)
+        if spent_on:  # "Amount spent on wines" -> "Low wine spend"
+            thing = spent_on.group(1).lower()
+            thing = thing[:-1] if thing.endswith("s") and not thing.endswith("ss") else thing
+            return f"{'High' if up else 'Low'} {thing} spend"
+        segment_value = trait.get("segment_value")
+        if not up and segment_value is not None and np.isfinite(segment_value) and abs(segment_value) < 0.05:
+            return f"No {_lower_first(label)}"  # "Young children at home" at 0 -> "No young children at home"
+        words = re.sub(r"[_\s]+", " ", f"{name} {label}").lower()
         for pattern, (high, low) in _NUMBER_WORDS:
             if re.search(pattern, words):
                 return high if up else low
         if role == "revenue":
             return "Big spenders" if up else "Light spenders"
-        return f"{'High' if up else 'Low'} {_name_words(name)}"
+        return f"{'High' if up else 'Low'} {_name_words(label)}"
     if kind == BOOLEAN:  # "Senior citizen" / "Not senior citizen", as yes/no text columns read
-        words = _name_words(name)
+        words = _name_words(label)
         return words[:1].upper() + words[1:] if up else f"Not {words}"
     value = str(trait["value"])
     if role == "service_channel":
         return f"{value} support"
     if role == "acquisition_channel":
         return f"Via {value}"
-    return yes_no_words(name, value) or value  # "Yes" or "No" alone names nothing
+    return yes_no_words(_wordy(trait), value) or value  # "Yes" or "No" alone names nothing
 
 
 #: Category values that only answer a yes/no question (True: yes).
@@ -875,6 +893,12 @@ def yes_no_words(column: object, value: object) -> str | None:
         return None
     words = _name_words(str(column))
     return words[:1].upper() + words[1:] if _YES_NO[answer] else f"No {words}"
+
+
+def _wordy(trait: pd.Series | dict) -> str:
+    """The trait's label when it is words (a user's or suggested label), else its column name."""
+    label = str(trait.get("label") or "")
+    return label if " " in label.strip() else str(trait["attribute"])
 
 
 def _name_words(column: str) -> str:
@@ -954,7 +978,8 @@ def is_generic_label(label: str) -> bool:
     return bool(re.fullmatch(r"(?i)\s*(segment|cluster|group|component|seg|c|k)?[\s_#-]*\d+\s*", str(label)))
 
 
-def name_segments(con: duckdb.DuckDBPyConnection, *, roles: dict[str, str], types: dict[str, str]) -> dict[str, str]:
+def name_segments(con: duckdb.DuckDBPyConnection, *, roles: dict[str, str], types: dict[str, str],
+                  labels: dict[str, str] | None = None) -> dict[str, str]:
     """Suggest a short, unique name for every segment from its top traits.
 
     Parameters
@@ -965,13 +990,15 @@ def name_segments(con: duckdb.DuckDBPyConnection, *, roles: dict[str, str], type
         Column name -> role (personal data and ids are never used).
     types
         Column name -> type.
+    labels
+        Column name -> display label (plain words in the names).
 
     Returns
     -------
     dict[str, str]
         Segment label -> name, e.g. ``"Older · High income · Phone support"``.
     """
-    attributes, specs = expand_multivalue(con, flag_attributes(con, profile_attributes(roles, types)))
+    attributes, specs = expand_multivalue(con, flag_attributes(con, profile_attributes(roles, types, labels)))
     sizes = segment_sizes(con)
     segments = list(sizes["segment"])
     numbers, counts = segment_aggregates(con, attributes=attributes)
@@ -1527,6 +1554,7 @@ def build_profile(
     per_segment: int = 2000,
     random_state: int = 0,
     pairwise_limit: int = 12,
+    labels: dict[str, str] | None = None,
 ) -> Profile:
     """Sizes, traits, top traits, names, tests and verdict for the current segmentation.
 
@@ -1546,12 +1574,14 @@ def build_profile(
         Seed of the sample.
     pairwise_limit
         Pairwise tests run only up to this many segments (66 pairs at 12).
+    labels
+        Column name -> display label, used in names, traits and charts (see :func:`profile_attributes`).
 
     Returns
     -------
     Profile
     """
-    attributes, specs = expand_multivalue(con, flag_attributes(con, profile_attributes(roles, types)))
+    attributes, specs = expand_multivalue(con, flag_attributes(con, profile_attributes(roles, types, labels)))
     sizes = segment_sizes(con)
     segments = list(sizes["segment"])
     size_map = dict(zip(segments, sizes["customers"].astype(int), strict=True))

@@ -25,6 +25,12 @@ _DROP_LABELS = f"DROP TABLE IF EXISTS {db.LABELS}"  # our constant, not user tex
 _DROP_STAGED = f"DROP TABLE IF EXISTS {db.LABELS}_next"  # staged labels of an unfinished run
 
 
+def _suggested_labels(columns: list[str]) -> dict[str, str]:
+    from segdash.labels import suggest_labels
+
+    return suggest_labels(columns)
+
+
 def file_digest(path: str | os.PathLike[str]) -> str:
     """A short content hash of a file (used to key cached results)."""
     digest = hashlib.blake2b(digest_size=12)
@@ -50,6 +56,8 @@ class Workspace:
         The current segmentation, or ``None``.
     segment_names
         Segment label -> name the user (or the namer) gave it.
+    column_labels
+        Column name -> display label (suggested at import by :mod:`segdash.labels`, editable).
     """
 
     con: duckdb.DuckDBPyConnection = field(default_factory=db.connect)
@@ -59,6 +67,7 @@ class Workspace:
     segmentation: Segmentation | None = None
     segmentation_id: str = ""
     segment_names: dict[str, str] = field(default_factory=dict)
+    column_labels: dict[str, str] = field(default_factory=dict)
     memo: dict[Hashable, Any] = field(default_factory=dict)
     #: The open project (:class:`segdash.store.Project`), or ``None``: work stays in memory only.
     project: Any = None
@@ -106,6 +115,7 @@ class Workspace:
         self.imported = result
         self.data_id = f"{file_digest(path) if fingerprint else os.fspath(path)}:{result.sheet or ''}"
         self.roles = {c.name: c.role for c in result.columns}
+        self.column_labels = _suggested_labels([c.name for c in result.columns])
         self.stored_dataset_id = ""
         self.store_error = ""
         self.clear_segmentation()
@@ -310,6 +320,26 @@ class Workspace:
             self.roles[column] = role
             self.memo.clear()
             self.save_roles()
+
+    # -- column labels --------------------------------------------------------
+    def column_label(self, column: str) -> str:
+        """The plain-words label shown for ``column`` (see :mod:`segdash.labels`)."""
+        from segdash.labels import label_of
+
+        return label_of(column, self.column_labels)
+
+    def display_labels(self) -> dict[str, str]:
+        """Column -> label for every column (suggested where none is stored, e.g. a project opened from disk)."""
+        return {column: self.column_label(column) for column in self.roles}
+
+    def set_column_label(self, column: str, label: str) -> None:
+        """Give ``column`` a display label (blank: back to the suggestion); profiles are rebuilt."""
+        from segdash.labels import suggest_label
+
+        cleaned = " ".join(str(label).split()) or suggest_label(column)
+        if self.column_labels.get(column) != cleaned:
+            self.column_labels[column] = cleaned
+            self.memo.clear()
 
     # -- segmentation ---------------------------------------------------------
     def set_segmentation(self, segmentation: Segmentation, *, names: dict[str, str] | None = None) -> None:

@@ -30,31 +30,25 @@ def _segment_by_country(page) -> None:
     picker = page.get_by_test_id("stMultiSelect").first
     picker.locator("input").click()
     picker.locator("input").fill("country")
-    page.get_by_role("option", name=re.compile(r"country$")).first.click()
+    page.get_by_role("option", name=re.compile(r"country$", re.I)).first.click()
     # Choosing a column reruns the page; the banding form then drops its "choose a column" hint.
     page.get_by_text("Choose at least one column above.").wait_for(state="detached")
     page.keyboard.press("Tab")
     wait_idle(page)
-    picker.get_by_text(re.compile(r"country$")).wait_for()
+    picker.get_by_text(re.compile(r"country$", re.I)).wait_for()
     page.get_by_role("button", name="Make segments").click()
     page.get_by_text(re.compile(r"Done: \d+ segments")).wait_for()
     wait_idle(page)
 
 
 def _enter_spend(page, amounts: list[str]) -> None:
-    """Type amounts into the Spend column of the spend table, top to bottom (figures update live)."""
-    editor = page.get_by_test_id("stDataFrame").first
-    editor.locator("canvas").first.wait_for()
-    box = editor.bounding_box()
-    assert box is not None
-    # Rows are 35 px under a 36 px header; the Spend column is the right half of the grid.
+    """Type amounts into the spend boxes, one per channel, in order (figures update as each is left)."""
+    boxes = page.get_by_test_id("stNumberInput").filter(has=page.get_by_placeholder("not entered"))
+    boxes.first.wait_for()
     for row, amount in enumerate(amounts):
-        editor.dblclick(position={"x": box["width"] * 0.75, "y": 36 + 17 + 35 * row})
-        field = page.locator("input.gdg-input")
-        field.fill(amount)
-        field.press("Enter")
-        field.wait_for(state="detached")
-
+        boxes.nth(row).locator("input").fill(amount)
+        boxes.nth(row).locator("input").press("Enter")
+    wait_idle(page)
 
 
 def test_channel_spend_changes_roi_per_segment(page) -> None:
@@ -72,7 +66,6 @@ def test_channel_spend_changes_roi_per_segment(page) -> None:
     page.get_by_text(re.compile("No acquisition spend is recorded yet")).wait_for()
     wait_idle(page)
     _enter_spend(page, ["60000", "30000", "2000", "4000", "500", "3000", "20000"])
-    # The editor sends its edits 150 ms after the last one; the headline shows the full total then.
     page.get_by_test_id("stMetric").filter(has_text="Acquisition spend").filter(has_text="119,500").wait_for()
     wait_idle(page)
     after = page.get_by_text(re.compile(r"returns [\d.,]+x its acquisition cost")).all_inner_texts()

@@ -272,13 +272,31 @@ def test_column_details_toggle_keeps_the_table_whole(make_app) -> None:
     at = make_app()
     at.run()
     # the short table shows a subset of the columns; the editor always holds them all (roles still edit)
-    assert set(data_ui.MAIN_OVERVIEW_COLUMNS) < set(preview.OVERVIEW_COLUMNS)
-    assert "role" in data_ui.MAIN_OVERVIEW_COLUMNS
+    assert set(data_ui.MAIN_OVERVIEW_COLUMNS) < {"label", *preview.OVERVIEW_COLUMNS}
+    assert {"role", "label"} <= set(data_ui.MAIN_OVERVIEW_COLUMNS)
     assert at.toggle(key=state.COLUMN_DETAILS).value is False
     before = at.data_editor[0].value
     at.toggle(key=state.COLUMN_DETAILS).set_value(True).run()
     assert not at.exception
     assert_frame_equal(at.data_editor[0].value, before)
+
+
+def test_column_labels_are_suggested_and_editable(make_app) -> None:
+    at = make_app()
+    at.run()
+    table = at.data_editor[0].value.set_index("name")
+    assert table.loc["last_purchase_date", "label"] == "Last purchase date"
+    assert table.loc["total_spend", "label"] == "Total spend"
+    ws = at.session_state[state.WORKSPACE]
+    # AppTest cannot type into a table: the same change the editor would report
+    from segdash.labels import label_changes
+
+    edited = table.reset_index().assign(label=lambda t: t["label"].where(t["name"] != "total_spend", "Spend so far"))
+    for column, label in label_changes(ws.column_labels, edited=zip(edited["name"], edited["label"], strict=True)).items():
+        ws.set_column_label(column, label)
+    at.run()
+    assert at.data_editor[0].value.set_index("name").loc["total_spend", "label"] == "Spend so far"
+    assert ws.column_label("total_spend") == "Spend so far"
 
 
 def test_a_wide_file_gets_a_searchable_paged_column_table(make_app, data_dir: Path) -> None:

@@ -6,6 +6,7 @@ import numpy as np
 
 from segdash.schema import Segmentation
 from segdash.segment.base import write_labels
+from segdash.ui import profiles as view
 from segdash.ui import state
 
 
@@ -44,17 +45,20 @@ def test_profiles_page_shows_everything(make_app):
     assert [t.value for t in at.title] == ["Profiles"]
     markdown = texts(at.markdown)
     assert "Segments differ clearly on" in markdown
-    subheaders = [s.value for s in at.subheader]
-    assert subheaders == [
-        "Segments at a glance", "What sets each segment apart", "Are the differences real?", "Map of customers",
-        "Compare one attribute across segments", "Customers in a segment", "Rename segments",
-    ]
+    # one tab per section (the tabs are the table of contents); renaming sits next to the names
+    assert [t.label for t in at.tabs] == list(view.SECTIONS)
+    assert any("Rename segments" in str(p.proto) for p in at.get("popover"))
     # generic labels got names from their traits
     assert ws.display_name("1").startswith("Older")
     assert "Older" in markdown  # a card title
-    proof = [df.value for df in at.dataframe if "Differs?" in df.value.columns][0]
+    proof = [df.value for df in at.dataframe if "Differs?" in df.value.columns][0]  # details for analysts
     assert {"Attribute", "Differs?", "Strength"} <= set(proof.columns)
     assert proof.set_index("Attribute").loc["Age", "Differs?"] == "Yes"
+    first = [df.value for df in at.dataframe if "Could it be chance?" in df.value.columns][0]  # plain words
+    assert list(first.columns) == ["Attribute", "Do segments differ?", "How much", "Could it be chance?"]
+    assert first.set_index("Attribute").loc["Age", "Could it be chance?"] == "very unlikely to be chance"
+    jargon = ("ANOVA", "Cramér", "eta squared", "Benjamini", "p-value")
+    assert not any(word in " ".join(map(str, first.to_numpy().ravel())) for word in jargon)
     sizes = at.dataframe[0].value
     assert sizes["Customers"].sum() == 5000
     # drill-down hides personal data by default, shows it on request

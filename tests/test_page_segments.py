@@ -52,7 +52,10 @@ def test_dimensions_with_typed_edges_and_pooling(segments_page: object) -> None:
     at = segments_page
     at.radio(key=K + "method").set_value("By dimensions").run()
     at.multiselect(key=K + "dims").set_value(["country", "age"]).run()
-    at.selectbox(key=K + "banding.age").set_value("edges")
+    assert not any(t.key == K + "edges.age" for t in at.text_input)  # only with "My own edges"
+    assert any(n.key == K + "bands.age" for n in at.number_input)
+    at.selectbox(key=K + "banding.age").set_value("edges").run()
+    assert not any(n.key == K + "bands.age" for n in at.number_input)
     at.text_input(key=K + "edges.age").set_value("25, 35, 50, 65")
     at.number_input(key=K + "min_size").set_value(100)
     at.button(key=K + "dims_run").click()
@@ -103,7 +106,7 @@ def test_rfm_from_customer_columns(segments_page: object) -> None:
     ("setup", "words"),
     [
         (lambda at: at.multiselect(key=K + "features").set_value([]), "feature"),
-        (lambda at: (at.radio(key=K + "k_mode").set_value("Fixed number"),
+        (lambda at: (at.radio(key=K + "k_mode").set_value("Fixed number").run(),
                      at.number_input(key=K + "k").set_value(30),
                      at.multiselect(key=K + "features").set_value(["gender"])), "distinct"),
     ],
@@ -193,3 +196,13 @@ def test_sizes_chart_and_table_are_built_from_the_sizes() -> None:
     assert len(k_scores_figure(scores, 3).data) == 3
     grid = rfm_grid_figure([{"R": 5, "FM": 4, "customers": 7}])
     assert grid.data[0].z[3][4] == 7 and sum(map(sum, grid.data[0].z)) == 7
+
+
+def test_clustering_form_shows_only_the_number_field_that_applies(segments_page: object) -> None:
+    at = segments_page
+    assert at.radio(key=K + "k_mode").value == "Choose for me"
+    assert any(s.key == K + "k_range" for s in at.slider)
+    assert not any(n.key == K + "k" for n in at.number_input)
+    at.radio(key=K + "k_mode").set_value("Fixed number").run()
+    assert any(n.key == K + "k" for n in at.number_input)
+    assert not any(s.key == K + "k_range" for s in at.slider)

@@ -570,3 +570,24 @@ def test_zero_one_number_is_profiled_as_a_yes_no_flag():
     assert not any("High" in name for name in profile.names.values())
     assert prof.name_segments(con, roles=roles, types=types) == profile.names
     assert profile.tests.set_index("attribute").loc["SeniorCitizen", "test"] == "Chi-square"
+
+
+def test_names_and_traits_use_column_labels():
+    """Marketing-campaign style columns: names read "Low wine spend · No young children at home"."""
+    from segdash.labels import suggest_labels
+
+    con = db.connect()
+    frame = pd.DataFrame({
+        "ID": [f"c{i}" for i in range(12)],
+        "MntWines": [10.0, 12, 8, 11, 9, 10, 900, 950, 880, 920, 910, 890],
+        "Kidhome": [0.0, 0, 0, 0, 0, 0, 1, 2, 1, 2, 1, 1],
+    })
+    load(con, frame, ["A"] * 6 + ["B"] * 6)
+    roles = {"ID": "id", "MntWines": "behavioral", "Kidhome": "demographic"}
+    types = {"ID": "text", "MntWines": "number", "Kidhome": "number"}
+    profile = prof.build_profile(con, roles=roles, types=types, labels=suggest_labels(roles))
+    assert profile.names["A"] == "Low wine spend · No young children at home"
+    assert profile.names["B"] == "High wine spend · High young children at home"
+    texts = " ".join(profile.top_traits["text"])
+    assert "Amount spent on wines" in texts and "Mnt" not in texts
+    assert set(profile.traits["label"]) == {"Amount spent on wines", "Young children at home"}

@@ -1070,7 +1070,8 @@ def workspace_sections(
     if ws.segmentation is not None:
         if profile is None:
             profile = ws.cached(PROFILE_CACHE_KEY,
-                                lambda: prof.build_profile(ws.con, roles=ws.roles, types=ws.column_types()))
+                                lambda: prof.build_profile(ws.con, roles=ws.roles, types=ws.column_types(),
+                                                       labels=ws.display_labels()))
         names = report_names(ws, profile)
         unit = str(ws.segmentation.extra.get("unit", "customers"))
         sections.append(method_section(ws.segmentation, created=created, names=names))

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from segdash.labels import higher_is_worse, shorten
 from segdash.profile import trait_matrix
 
 #: Colours for "below average" and "above average".
@@ -58,7 +59,8 @@ def segment_colours(names: list[str]) -> dict[str, str]:
     return {name: _PALETTE[i % len(_PALETTE)] for i, name in enumerate(names)}
 
 
-def sizes_chart(sizes: pd.DataFrame, *, unit: str = "customers") -> go.Figure:
+def sizes_chart(sizes: pd.DataFrame, *, unit: str = "customers",
+                colours: dict[str, str] | None = None) -> go.Figure:
     """Horizontal bars of customers per segment, labelled with count and share.
 
     Parameters
@@ -72,12 +74,14 @@ def sizes_chart(sizes: pd.DataFrame, *, unit: str = "customers") -> go.Figure:
     -------
     plotly.graph_objects.Figure
     """
-    names = [plain(s) for s in sizes["segment"]]
+    names = [plain(shorten(s, length=40)) for s in sizes["segment"]]
+    full = [plain(s) for s in sizes["segment"]]
     text = [f"{c:,} · {s:.0%}" for c, s in zip(sizes["customers"], sizes["share"], strict=True)]
-    colours = list(segment_colours(list(sizes["segment"])).values())
+    fallback = segment_colours(list(sizes["segment"]))
+    colours = [(colours or fallback).get(name, fallback[name]) for name in sizes["segment"]]
     fig = go.Figure(
         go.Bar(x=sizes["customers"], y=names, orientation="h", text=text, textposition="auto",
-               marker_color=colours, hovertemplate="%{y}: %{text}<extra></extra>")
+               marker_color=colours, customdata=full, hovertemplate="%{customdata}: %{text}<extra></extra>")
     )
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(title_text=unit.capitalize(), tickformat=",")
@@ -131,23 +135,53 @@ def traits_heatmap(
     plotly.graph_objects.Figure
     """
     matrix, hover = trait_matrix(traits, per_category=per_category, hide_quiet=hide_quiet)
-    segments = [wrap(names.get(s, s)) for s in matrix.index]
-    rows = [plain(c) for c in matrix.columns]
-    z = matrix.to_numpy(dtype=float).T
+    worse = worse_traits(traits)
+    full_names = [plain(names.get(s, s)) for s in matrix.index]
+    segments = [wrap(shorten(names.get(s, s), length=60)) for s in matrix.index]
+    rows = [plain(c) + (" (fewer is better)" if c in worse else "") for c in matrix.columns]
+    # colour follows meaning: where more is worse, "higher" is drawn in the bad (red) colour
+    sign = np.array([-1.0 if c in worse else 1.0 for c in matrix.columns])
+    z = (matrix.to_numpy(dtype=float) * sign).T
     shown = np.where(np.isfinite(z), np.clip(z, -2, 2), np.nan)
     fig = go.Figure(
         go.Heatmap(
             z=shown, x=segments, y=rows, zmid=0, zmin=-2, zmax=2, colorscale="RdBu",
-            text=[[plain(t) for t in row] for row in hover.to_numpy().T],
-            hovertemplate="%{x}<br>%{text}<extra></extra>",
+            text=[[f"{full}<br>{plain(t)}" for full, t in zip(full_names, row, strict=True)]
+                  for row in hover.to_numpy().T],
+            hovertemplate="%{text}<extra></extra>",
             colorbar={"title": {"text": "vs average"}, "tickvals": [-2, -1, 0, 1, 2],
-                      "ticktext": ["much lower", "lower", "average", "higher", "much higher"]},
+                      "ticktext": ["much worse / lower", "lower", "average", "higher", "much better / higher"]},
             xgap=2, ygap=1,
         )
     )
     fig.update_xaxes(side="top", tickmode="array", tickvals=segments, ticktext=segments)
-    fig.update_yaxes(autorange="reversed", tickmode="array", tickvals=rows, ticktext=rows)
+    fig.update_yaxes(autorange="reversed", tickmode="array", tickvals=rows,
+                     ticktext=[shorten(r, length=48) for r in rows])
     return _layout(fig, height=max(300, 22 * len(rows) + 140))
+
+
+def worse_traits(traits: pd.DataFrame) -> set[str]:
+    """Heatmap row keys of the attributes where more is worse (days since last purchase, cost, ...).
+
+    Parameters
+    ----------
+    traits
+        Output of :func:`segdash.profile.compute_traits`.
+
+    Returns
+    -------
+    set[str]
+        Keys as in :func:`segdash.profile.trait_matrix` columns (numbers and dates only).
+    """
+    from segdash.profile import CATEGORY, trait_label
+
+    keys = set()
+    for _, row in traits.drop_duplicates("attribute").iterrows():
+        if row["kind"] == CATEGORY:
+            continue
+        if higher_is_worse(str(row["attribute"]), label=str(row["label"]), role=str(row.get("role", ""))):
+            keys.add(trait_label(row))
+    return keys
 
 
 def comparison_chart(top: pd.DataFrame) -> go.Figure:
@@ -163,8 +197,12 @@ def comparison_chart(top: pd.DataFrame) -> go.Figure:
     plotly.graph_objects.Figure
     """
     values = top["std_diff"].astype(float).clip(-3, 3)
-    labels = [plain(t) for t in top["short"]]
-    colours = [ABOVE if v >= 0 else BELOW for v in values]
+    labels = [plain(shorten(t)) for t in top["short"]]
+    worse = [top["kind"].iloc[i] != "category" and higher_is_worse(
+        str(top["attribute"].iloc[i]), label=str(top["label"].iloc[i]) if "label" in top else "",
+        role=str(top["role"].iloc[i]) if "role" in top else "") for i in range(len(top))]
+    # colour follows meaning: more days since the last purchase is drawn in the "worse" colour
+    colours = [ABOVE if (v >= 0) != bad else BELOW for v, bad in zip(values, worse, strict=True)]
     fig = go.Figure(
         go.Bar(x=values, y=labels, orientation="h", marker_color=colours,
                customdata=[plain(t) for t in top["text"]], hovertemplate="%{customdata}<extra></extra>")
@@ -175,7 +213,8 @@ def comparison_chart(top: pd.DataFrame) -> go.Figure:
     return _layout(fig, height=max(110, 28 * len(labels) + 50))
 
 
-def pca_map_chart(points: pd.DataFrame, *, order: list[str] | None = None) -> go.Figure:
+def pca_map_chart(points: pd.DataFrame, *, order: list[str] | None = None,
+                  colours: dict[str, str] | None = None) -> go.Figure:
     """2-D map of a sample of customers, coloured by segment.
 
     Parameters
@@ -185,12 +224,15 @@ def pca_map_chart(points: pd.DataFrame, *, order: list[str] | None = None) -> go
     order
         Segment display names in legend order.
 
+    colours
+        Segment display name -> colour (the same on every page); the palette in order otherwise.
+
     Returns
     -------
     plotly.graph_objects.Figure
     """
     order = order or sorted(points["segment"].astype(str).unique())
-    colours = segment_colours(order)
+    colours = {**segment_colours(order), **(colours or {})}
     fig = go.Figure()
     for name in order:
         part = points[points["segment"].astype(str) == name]
@@ -207,7 +249,8 @@ def pca_map_chart(points: pd.DataFrame, *, order: list[str] | None = None) -> go
 
 
 def distribution_chart(
-    sample: pd.DataFrame, *, label: str, order: list[str] | None = None, kind: str = "box"
+    sample: pd.DataFrame, *, label: str, order: list[str] | None = None, kind: str = "box",
+    colours: dict[str, str] | None = None,
 ) -> go.Figure:
     """Box or violin plot of one attribute per segment, from a sample.
 
@@ -222,12 +265,15 @@ def distribution_chart(
     kind
         ``box`` or ``violin``.
 
+    colours
+        Segment display name -> colour (the same on every page); the palette in order otherwise.
+
     Returns
     -------
     plotly.graph_objects.Figure
     """
     order = order or sorted(sample["segment"].astype(str).unique())
-    colours = segment_colours(order)
+    colours = {**segment_colours(order), **(colours or {})}
     fig = go.Figure()
     for name in order:
         values = sample.loc[sample["segment"].astype(str) == name, "value"]

@@ -84,7 +84,7 @@ def roi_by_segment(segments: pd.DataFrame) -> go.Figure:
     return fig
 
 
-def cac_vs_ltv(segments: pd.DataFrame) -> go.Figure:
+def cac_vs_ltv(segments: pd.DataFrame, *, colors: dict[str, str] | None = None) -> go.Figure:
     """Bubble chart: CAC (x) against predicted LTV (y), one coloured bubble per segment, size = customers.
 
     The diagonal ``LTV = CAC`` is break-even; the ``LTV = 3 x CAC`` line is the usual target.
@@ -94,6 +94,8 @@ def cac_vs_ltv(segments: pd.DataFrame) -> go.Figure:
     ----------
     segments
         Columns ``segment``, ``cac``, ``predicted_ltv``, ``customers``.
+    colors
+        Segment name -> colour (the same on every page); the palette in row order otherwise.
 
     Returns
     -------
@@ -123,7 +125,8 @@ def cac_vs_ltv(segments: pd.DataFrame) -> go.Figure:
         ratio = float(row.predicted_ltv) / float(row.cac) if float(row.cac) > 0 else math.nan
         fig.add_trace(go.Scatter(
             x=[float(row.cac)], y=[float(row.predicted_ltv)], mode="markers", name=str(row.segment),
-            marker=dict(size=[float(sizes[i])], color=palette[i % len(palette)], opacity=0.75,
+            marker=dict(size=[float(sizes[i])], color=(colors or {}).get(str(row.segment), palette[i % len(palette)]),
+                        opacity=0.75,
                         line=dict(width=1, color="white")),
             hovertemplate=(f"{row.segment}<br>CAC %{{x:,.2f}}<br>Lifetime value %{{y:,.2f}}<br>"
                            f"LTV:CAC {ratio:,.1f}<br>{float(row.customers):,.0f} customers<extra></extra>"),

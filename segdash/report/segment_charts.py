@@ -42,7 +42,7 @@ def sizes_table(sizes: dict[str, int], *, names: dict[str, str] | None = None,
 
 
 def sizes_figure(sizes: dict[str, int], *, names: dict[str, str] | None = None, unit: str = "customers",
-                 max_bars: int = 40) -> go.Figure:
+                 max_bars: int = 40, colors: dict[str, str] | None = None) -> go.Figure:
     """Horizontal bar chart of segment sizes with counts and shares, largest on top.
 
     Parameters
@@ -55,6 +55,8 @@ def sizes_figure(sizes: dict[str, int], *, names: dict[str, str] | None = None, 
         What is counted ("customers" or "order lines"), for the axis and hover.
     max_bars
         At most this many bars; the rest are summed into one "N more segments" bar.
+    colors
+        Display name -> colour (one colour per segment on every page); one colour otherwise.
 
     Returns
     -------
@@ -68,8 +70,8 @@ def sizes_figure(sizes: dict[str, int], *, names: dict[str, str] | None = None, 
         ordered = [*ordered[:max_bars - 1], (f"{len(rest)} more segments", sum(n for _, n in rest))]
     labels = [names.get(label, label) for label, _ in ordered]
     counts = [n for _, n in ordered]
-    colors = [_GREY if label in _SIDE_LABELS or label.endswith("more segments") else _COLOR
-              for label, _ in ordered]
+    colors = [_GREY if label in _SIDE_LABELS or label.endswith("more segments")
+              else (colors or {}).get(names.get(label, label), _COLOR) for label, _ in ordered]
     figure = go.Figure(go.Bar(
         x=counts, y=labels, orientation="h", marker_color=colors,
         text=[f"{n:,} ({n / total:.0%})" for n in counts], textposition="auto",

@@ -284,7 +284,8 @@ def run_segmentation(
 
         report(0.95, "Naming the segments from their top traits ...")
         profile = ws.cached(PROFILE_CACHE_KEY,
-                            lambda: prof.build_profile(ws.con, roles=ws.roles, types=ws.column_types()))
+                            lambda: prof.build_profile(ws.con, roles=ws.roles, types=ws.column_types(),
+                                                       labels=ws.display_labels()))
         for label, name in profile.names.items():
             ws.rename_segment(label, name)
     return segmentation

@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from segdash import config, db, preview
+from segdash import config, db, labels, preview
 from segdash.errors import SegdashError
 from segdash.report.export import to_safe_csv
 from segdash.report.text import escape_markdown
@@ -449,7 +449,7 @@ def _profile(ws: Workspace) -> pd.DataFrame:
 
 
 #: Columns of the Columns table shown unless "Show all column details" is on (they fit 1440 px).
-MAIN_OVERVIEW_COLUMNS = ("name", "role", "used_for", "summary", "histogram", "missing_pct")
+MAIN_OVERVIEW_COLUMNS = ("name", "label", "role", "used_for", "summary", "histogram", "missing_pct")
 
 
 def column_roles(ws: Workspace) -> None:
@@ -462,8 +462,10 @@ def column_roles(ws: Workspace) -> None:
     """
     st.subheader("Columns", anchor=False)
     st.caption(
-        "What each column holds. The **Role** tells segdash how to use a column; change it if the "
-        "suggestion is wrong. Columns marked **Personal data** are excluded from segments and exports."
+        "What each column holds. The **Shown as** label is how segdash names the column in segment names, "
+        "cards, charts and sentences: double-click it to change it. The **Role** tells segdash how to use a "
+        "column; change it if the suggestion is wrong. Columns marked **Personal data** are excluded from "
+        "segments and exports."
     )
     assert ws.imported is not None
     overview = preview.columns_overview(
@@ -471,6 +473,7 @@ def column_roles(ws: Workspace) -> None:
         notes={column.name: column.note for column in ws.imported.columns},
         show_personal=bool(st.session_state.get(state.SHOW_PII, False)),
     )
+    overview.insert(1, "label", [ws.column_label(str(name)) for name in overview["name"]])
     details = st.toggle("Show all column details (type, distinct values, how it was read)",
                         key=state.COLUMN_DETAILS)
     editor_key = state.ROLE_EDITOR
@@ -490,9 +493,12 @@ def column_roles(ws: Workspace) -> None:
         height=min(TABLE_ROW_PX * (len(overview) + 1) + 3, 36 * TABLE_ROW_PX),
         disabled=[c for c in preview.OVERVIEW_COLUMNS if c != "role"],
         # the main columns fit a 1440 px screen; the rest only when asked for
-        column_order=preview.OVERVIEW_COLUMNS if details else MAIN_OVERVIEW_COLUMNS,
+        column_order=("name", "label", *preview.OVERVIEW_COLUMNS[1:]) if details else MAIN_OVERVIEW_COLUMNS,
         column_config={
             "name": st.column_config.TextColumn("Column", pinned=True, width=140),
+            "label": st.column_config.TextColumn(
+                "Shown as ✎", width=190, max_chars=60,
+                help="Plain words for this column in names, cards, charts and sentences. Double-click to edit."),
             "type": st.column_config.TextColumn("Type", width=70),
             "role": st.column_config.SelectboxColumn(
                 "Role ✎", options=list(ROLE_LABELS.values()), required=True, width=145,
@@ -510,9 +516,16 @@ def column_roles(ws: Workspace) -> None:
         },
     )
     changes = preview.role_changes(ws.roles, edited)
-    if changes:
+    label_changes = labels.label_changes(ws.column_labels, edited=zip(edited["name"], edited["label"], strict=True))
+    if changes or label_changes:
         for column, role in changes.items():
             ws.set_role(column, role)
+        for column, label in label_changes.items():
+            ws.set_column_label(column, label)
+        if label_changes:
+            state.flash("Saved: " + "; ".join(f"'{escape_markdown(column)}' is shown as '{escape_markdown(label)}'"
+                                              for column, label in label_changes.items())
+                        + ". Segment names, cards and charts use it from now on.")
         st.rerun()
 
 

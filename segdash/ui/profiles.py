@@ -8,9 +8,11 @@ import pandas as pd
 import streamlit as st
 
 from segdash import profile as prof
+from segdash.report import plain
 from segdash.report import profile_charts as charts
 from segdash.segment import PROFILE_CACHE_KEY
 from segdash.ui import state
+from segdash.ui.components import segment_colors
 from segdash.workspace import Workspace
 
 #: Most segment cards drawn (the rest are in the tables).
@@ -18,6 +20,10 @@ MAX_CARDS = 12
 #: Customers shown on screen in the drill-down (the download has all of them).
 DRILL_ROWS = 200
 _KEY = "segdash.profiles."
+
+#: The Profiles page's sections, in order (the tabs are its table of contents).
+SECTIONS = ("At a glance", "What sets them apart", "Are the differences real?", "Map of customers",
+            "Compare one attribute", "Customers in a segment")
 
 METHOD_NOTE = (
     "How this is checked: numbers are compared with ANOVA, or with the Kruskal-Wallis test when they "
@@ -46,7 +52,8 @@ def load_profile(ws: Workspace) -> prof.Profile:
     with st.spinner("Profiling your segments..."):
         profile = ws.cached(
             PROFILE_CACHE_KEY,  # a clustering run may have built it already (segdash.segment.run_segmentation)
-            lambda: prof.build_profile(ws.con, roles=ws.roles, types=ws.column_types()),
+            lambda: prof.build_profile(ws.con, roles=ws.roles, types=ws.column_types(),
+                                       labels=ws.display_labels()),
         )
     for label, name in profile.names.items():
         if label not in ws.segment_names and prof.is_generic_label(label):
@@ -89,8 +96,11 @@ def show_verdict_and_sizes(ws: Workspace, *, profile: prof.Profile) -> None:
                 icon=":material/info:")
     left, right = st.columns([1, 1])
     with left:
-        st.plotly_chart(charts.sizes_chart(summary, unit=unit), key=_KEY + "sizes", width="stretch")
+        st.plotly_chart(charts.sizes_chart(summary, unit=unit, colours=segment_colors(ws)), key=_KEY + "sizes",
+                        width="stretch")
     with right:
+        with st.popover("Rename segments", icon=":material/edit:"):
+            show_rename_form(ws, profile=profile)
         table = pd.DataFrame({"Segment": summary["segment"], unit.capitalize(): summary["customers"],
                               "Share": summary["share"] * 100})
         st.dataframe(
@@ -144,7 +154,9 @@ def show_heatmap(ws: Workspace, *, profile: prof.Profile) -> None:
         return
     quiet = prof.quiet_attributes(profile.traits)
     note = f" Left out because every segment is about average on them: {', '.join(quiet)}." if quiet else ""
-    st.caption("Blue: higher than average; red: lower. Hover a square for the figures." + note)
+    st.caption("Blue: higher than average; red: lower. Where more is worse (marked “fewer is better”, such as "
+               "days since the last purchase), the colours swap, so blue is always the good side. "
+               "Hover a square for the figures." + note)
     st.plotly_chart(charts.traits_heatmap(profile.traits, names=_names(ws, profile), hide_quiet=True),
                     key=_KEY + "heatmap", width="stretch")
 
@@ -176,10 +188,12 @@ def show_proof(ws: Workspace, *, profile: prof.Profile) -> None:
     if len(profile.sizes) < 2:
         st.info("Only one segment: there is nothing to compare. Segment again with at least two segments.")
         return
-    st.dataframe(prof.tests_table(profile.tests), hide_index=True, width="stretch")
+    st.dataframe(plain.tests_table(profile.tests), hide_index=True, width="stretch")
     for sentence in prof.merge_suggestions(profile.pairs, names=_names(ws, profile)):
         st.warning(prof.escape_markdown(sentence))
-    st.caption(METHOD_NOTE)
+    with st.expander("Details for analysts"):
+        st.dataframe(prof.tests_table(profile.tests), hide_index=True, width="stretch")
+        st.caption(METHOD_NOTE)
 
 
 def show_map(ws: Workspace, *, profile: prof.Profile) -> None:
@@ -209,7 +223,8 @@ def show_map(ws: Workspace, *, profile: prof.Profile) -> None:
     kept = f" This flat picture keeps about {sum(explained[:2]):.0%} of how customers differ." if explained else ""
     st.caption(f"Each dot is a customer ({len(named):,} drawn at random). Customers close together are alike."
                + kept)
-    st.plotly_chart(charts.pca_map_chart(named, order=[names[s] for s in profile.sizes["segment"]]),
+    st.plotly_chart(charts.pca_map_chart(named, order=[names[s] for s in profile.sizes["segment"]],
+                                         colours=segment_colors(ws)),
                     key=_KEY + "map", width="stretch")
 
 
@@ -228,8 +243,10 @@ def show_distribution(ws: Workspace, *, profile: prof.Profile) -> None:
         st.info("There is no number column to compare.")
         return
     left, right = st.columns([3, 1])
-    attribute = left.selectbox("Attribute", numeric, format_func=lambda a: a.label, key=_KEY + "dist_attr")
-    shape = right.radio("Chart", ["Box", "Violin"], horizontal=True, key=_KEY + "dist_kind")
+    attribute = left.selectbox("Attribute", numeric, format_func=lambda a: a.label,
+                               key=state.kept(_KEY + "dist_attr", options=numeric))
+    shape = right.radio("Chart", ["Box", "Violin"], horizontal=True,
+                        key=state.kept(_KEY + "dist_kind", default="Box", options=["Box", "Violin"]))
     sizes = dict(zip(profile.sizes["segment"], profile.sizes["customers"].astype(int), strict=True))
     sample = ws.cached(("profile", "dist", attribute.name),
                        lambda: prof.distribution_sample(ws.con, attribute=attribute, sizes=sizes))
@@ -237,7 +254,7 @@ def show_distribution(ws: Workspace, *, profile: prof.Profile) -> None:
     named = sample.assign(segment=sample["segment"].map(lambda s: names.get(s, s)))
     st.plotly_chart(
         charts.distribution_chart(named, label=attribute.label, kind=shape.lower(),
-                                  order=[names[s] for s in profile.sizes["segment"]]),
+                                  order=[names[s] for s in profile.sizes["segment"]], colours=segment_colors(ws)),
         key=_KEY + "dist", width="stretch",
     )
     st.caption("Box: the middle half of customers, the line is the median and the dashed line the average "
@@ -260,9 +277,9 @@ def show_drilldown(ws: Workspace, *, profile: prof.Profile) -> None:
     # the key follows the names, so a renamed segment shows its new name in the box at once
     names_version = zlib.crc32("\x1f".join(names.values()).encode())
     label = left.selectbox("Segment", labels, format_func=lambda s: names[s],
-                           key=f"{_KEY}drill_segment.{names_version}")
-    show_personal = right.toggle("Show personal data (names, emails, phones)", value=False,
-                                 key=_KEY + "drill_pii")
+                           key=state.kept(f"{_KEY}drill_segment.{names_version}", options=labels))
+    show_personal = right.toggle("Show personal data (names, emails, phones)",
+                                 key=state.kept(_KEY + "drill_pii", default=False))
     columns = prof.drilldown_columns(ws.roles, show_personal=show_personal)
     size = int(profile.sizes.loc[profile.sizes["segment"] == label, "customers"].iloc[0])
     rows = prof.segment_customers(ws.con, segment=label, columns=columns, limit=DRILL_ROWS)

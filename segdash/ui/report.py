@@ -274,7 +274,8 @@ def workbook_download(ws: Workspace) -> None:
         from segdash import profile as prof
 
         profile = ws.cached(PROFILE_CACHE_KEY,
-                            lambda: prof.build_profile(ws.con, roles=ws.roles, types=ws.column_types()))
+                            lambda: prof.build_profile(ws.con, roles=ws.roles, types=ws.column_types(),
+                                                       labels=ws.display_labels()))
     names = meeting.report_names(ws, profile)
     sheets = workbook.workspace_sheets(ws, profile=profile, economics_result=_economics(ws),
                                        extra=feature_sheets(ws), include_labels=False)

@@ -17,6 +17,7 @@ import streamlit as st
 from segdash import economics
 from segdash.economics import Assumptions, EconomicsColumns, EconomicsResult
 from segdash.errors import EconomicsError
+from segdash.numbers import format_number
 from segdash.report.text import escape_markdown as md
 from segdash.ui import state
 from segdash.workspace import Workspace
@@ -30,10 +31,8 @@ COL_REVENUE = PREFIX + "col.revenue"
 COL_ORDERS = PREFIX + "col.orders"
 COL_SIGNUP = PREFIX + "col.signup"
 COL_CHANNEL = PREFIX + "col.channel"
-#: The spend-entry editor (widget state), the table it edits, and the valid spend entered.
-SPEND_EDITOR = PREFIX + "spend_editor"
-SPEND_APPLIED = PREFIX + "spend_applied"
-SPEND_TEMPLATE = PREFIX + "spend_template"
+#: Spend boxes, one per channel: ``SPEND + data_id + "." + channel`` (see :func:`spend_key`).
+SPEND = PREFIX + "spend."
 #: Assumptions.
 MARGIN = PREFIX + "margin_pct"
 LIFETIME_MODE = PREFIX + "lifetime_mode"
@@ -47,6 +46,11 @@ RESTRICT = PREFIX + "restrict_to_period"
 BUDGET = PREFIX + "budget"
 SPLIT_BY = PREFIX + "split_by"
 SHARE = PREFIX + "share."
+#: Scope -> the what-if split (see ``_shares``).
+SHARES = PREFIX + "shares"
+#: Budget what-if: the most one segment may get in a suggested split, and the last suggestion.
+CAP = PREFIX + "cap"
+SUGGESTION = PREFIX + "suggestion"
 
 NONE_OPTION = "(none)"
 LIFETIME_MONTHS_OPTION = "Expected lifetime (months)"
@@ -94,9 +98,9 @@ def column_pickers(ws: Workspace) -> EconomicsColumns:
 
     def pick(label: str, key: str, options: list[str], default: str | None, help_text: str) -> str | None:
         choices = [NONE_OPTION, *options]
-        if st.session_state.get(key) not in choices:
-            st.session_state[key] = _option(default) if _option(default) in choices else NONE_OPTION
-        return _column(st.selectbox(label, choices, key=key, help=help_text))
+        start = _option(default) if _option(default) in choices else NONE_OPTION
+        return _column(st.selectbox(label, choices, help=help_text,
+                                    key=state.kept(key, default=start, options=choices)))
 
     for column in economics.text_cost_columns(ws.roles, types=types):
         st.warning(f"The column '{md(column)}' is marked as acquisition cost but holds text, not amounts, so it "
@@ -165,11 +169,12 @@ def assumption_inputs(signup_range: tuple[date | None, date | None], *, has_sign
     """
     errors: list[str] = []
     defaults = Assumptions()
-    st.session_state.setdefault(MARGIN, defaults.margin * 100)
-    st.session_state.setdefault(LIFETIME, defaults.lifetime_months)
-    st.session_state.setdefault(CHURN, 3.0)
-    st.session_state.setdefault(DISCOUNT, 0.0)
-    st.session_state.setdefault(LIFETIME_MODE, LIFETIME_MONTHS_OPTION)
+    state.kept(MARGIN, default=defaults.margin * 100)
+    state.kept(LIFETIME, default=float(defaults.lifetime_months))
+    state.kept(CHURN, default=3.0)
+    state.kept(DISCOUNT, default=0.0)
+    state.kept(LIFETIME_MODE, default=LIFETIME_MONTHS_OPTION, options=[LIFETIME_MONTHS_OPTION, CHURN_OPTION])
+    state.kept(RESTRICT, default=False)
     left, middle, right = st.columns(3)
     with left:
         margin_pct = st.number_input(
@@ -221,6 +226,7 @@ def assumption_inputs(signup_range: tuple[date | None, date | None], *, has_sign
     period_start = period_end = None
     restrict = False
     if start and end:
+        state.kept(PERIOD)
         sync_period(st.session_state, data_id=data_id, signup_range=(start, end))
         picked = st.date_input("Period the spend covers", key=PERIOD,
                                help="The dates your channel spend was spent in. Default: the whole signup range.")
@@ -236,38 +242,57 @@ def assumption_inputs(signup_range: tuple[date | None, date | None], *, has_sign
     return assumptions, errors
 
 
-def spend_editor(ws: Workspace, *, channels: list[str]) -> tuple[pd.DataFrame | None, list[str]]:
-    """The editable spend-per-channel table (figures update as amounts are typed); problems show under it.
+def spend_key(ws: Workspace, *, channel: str) -> str:
+    """Session-state key of the spend box of ``channel`` (per loaded data, so another file starts empty).
+
+    Parameters
+    ----------
+    ws
+        The session workspace.
+    channel
+        An acquisition channel (or :data:`segdash.economics.ALL_CHANNELS`).
+
+    Returns
+    -------
+    str
+    """
+    return f"{SPEND}{ws.data_id}.{channel}"
+
+
+def spend_inputs(ws: Workspace, *, channels: list[str]) -> tuple[pd.DataFrame | None, list[str]]:
+    """One number box per acquisition channel (figures update when a box is left or Enter is pressed).
+
+    Plain number boxes, not a table editor: in a table editor the first key pressed on a selected
+    cell opens the cell's editor a moment later, and every key typed before it is open starts the
+    editor again (``5000`` becomes ``0``; on a busy computer whole entries go). A number box is a
+    real text field, so every key lands in it, and its value survives the reruns in between.
 
     Parameters
     ----------
     ws
         The session workspace.
     channels
-        Channels found in the data.
+        Channels found in the data (``[ALL_CHANNELS]`` without a channel column).
 
     Returns
     -------
     tuple[pandas.DataFrame | None, list[str]]
-        The valid rows entered so far and the problems shown.
+        The valid amounts entered so far (``channel``, ``spend``) and the problems shown.
     """
-    applied = st.session_state.get(SPEND_APPLIED)
-    # The editor keeps its edits relative to the table it was given: keep that table stable while the
-    # editor lives, and rebuild it (with the amounts applied before) only when it is shown afresh.
-    template = st.session_state.get(SPEND_TEMPLATE)
-    if SPEND_EDITOR not in st.session_state or template is None or template["channel"].tolist()[: len(channels)] != list(channels):
-        template = economics.spend_template(channels, previous=applied)
-        st.session_state[SPEND_TEMPLATE] = template
-    edited = st.data_editor(
-        template, key=SPEND_EDITOR, hide_index=True, num_rows="dynamic", width="stretch",
-        column_config={
-            "channel": st.column_config.TextColumn("Acquisition channel", required=True),
-            "spend": st.column_config.NumberColumn("Spend in the period", format="%,.0f",
-                                                   help="Total spent on this channel in the period."),
-        },
-    )
-    clean, problems = economics.clean_channel_spend(edited, channels=channels)
-    st.session_state[SPEND_APPLIED] = clean
+    columns = st.columns(min(4, max(len(channels), 1)))
+    amounts = []
+    for i, channel in enumerate(channels):  # one box per channel: layout, not data
+        label = "Total acquisition spend" if channel == economics.ALL_CHANNELS else channel
+        with columns[i % len(columns)]:
+            value = st.number_input(label, min_value=0.0, value=None, step=1000.0, format="%.0f",
+                                    placeholder="not entered", key=state.kept(spend_key(ws, channel=channel)),
+                                    help=f"Total spent on {label} in the period (press Enter or click away to apply).")
+        amounts.append({"channel": channel, "spend": value})
+    clean, problems = economics.clean_channel_spend(pd.DataFrame(amounts), channels=channels)
+    entered = float(clean["spend"].sum()) if len(clean) else 0.0
+    st.caption(f"Entered for {len(clean)} of {len(channels)} channels, {format_number(entered)} in total. "
+               "Empty boxes count as no spend recorded." if len(channels) > 1 else
+               "Shared equally among all customers.")
     for problem in problems:
         st.error(md(problem))
     return clean, problems
@@ -378,51 +403,6 @@ def named(ws: Workspace, *, frame: pd.DataFrame) -> pd.DataFrame:
     return with_segment_names(ws, frame)
 
 
-def share_sliders(keys: list[str], *, current: dict[str, float], scope: str, labels: dict[str, str]) -> dict[str, float]:
-    """One 0-100% slider per segment (or channel), starting at the current split.
-
-    Parameters
-    ----------
-    keys
-        Segment labels (or channels).
-    current
-        Key -> current share in percent (the Reset target).
-    scope
-        Identifies the segmentation and split, so sliders restart when either changes.
-    labels
-        Key -> text to show.
-
-    Returns
-    -------
-    dict[str, float]
-        Key -> chosen share in percent.
-    """
-    shares = {}
-    columns = st.columns(min(3, max(len(keys), 1)))
-    for i, key in enumerate(keys):  # one widget per segment: layout, not data
-        state_key = f"{SHARE}{scope}.{key}"
-        st.session_state.setdefault(state_key, float(current.get(key, 0.0)))
-        with columns[i % len(columns)]:
-            shares[key] = st.slider(labels.get(key, key), 0.0, 100.0, step=0.5, key=state_key, format="%.1f%%")
-    return shares
-
-
-def reset_shares(keys: list[str], *, current: dict[str, float], scope: str) -> None:
-    """Button callback: put every share slider back to the current split.
-
-    Parameters
-    ----------
-    keys
-        Segment labels (or channels).
-    current
-        Key -> current share in percent.
-    scope
-        The sliders' scope (:func:`share_scope`).
-    """
-    for key in keys:
-        st.session_state[f"{SHARE}{scope}.{key}"] = float(current.get(key, 0.0))
-
-
 def share_scope(ws: Workspace, *, split_by: str, current: dict[str, float]) -> str:
     """Session-state scope of the share sliders: this segmentation, split and current split.
 
@@ -443,7 +423,9 @@ def share_scope(ws: Workspace, *, split_by: str, current: dict[str, float]) -> s
     """
     import hashlib
 
-    digest = hashlib.blake2b(repr(sorted(current.items())).encode(), digest_size=6).hexdigest()
+    # rounded: a sum over many customers may differ in its last bit between two runs of the same query
+    rounded = sorted((str(k), round(float(v), 6)) for k, v in current.items())
+    digest = hashlib.blake2b(repr(rounded).encode(), digest_size=6).hexdigest()
     kind = "channel" if split_by == SPLIT_CHANNEL else "segment"
     return f"{ws.segmentation_id or 'none'}.{kind}.{digest}"
 
@@ -479,6 +461,14 @@ SHORT_HEADERS = {
 }
 
 
+#: Short headers of the what-if table (the full header shows on hover), so it fits 1440 px.
+PROJECTION_HEADERS = {
+    "Current share": "Share now", "What-if share": "Share", "What-if spend": "Spend",
+    "New customers now": "Cust. now", "New customers what-if": "Customers", "Return now": "Return now",
+    "Return what-if": "Return", "Change in return": "Change", "ROI (what-if)": "ROI",
+}
+
+
 def table_columns(metrics: tuple[str, ...] | list[str]) -> dict[str, Any]:
     """``st.column_config`` for a table of :func:`segdash.economics.format_table`: short headers, compact widths.
 
@@ -493,7 +483,8 @@ def table_columns(metrics: tuple[str, ...] | list[str]) -> dict[str, Any]:
         Full header (the frame's column name) -> column config with a short label and a tooltip.
     """
     config: dict[str, Any] = {
-        economics.HEADERS["segment"]: st.column_config.TextColumn("Segment", width="medium", pinned=True),
+        # wide enough for a three-trait name; the figures scroll under it when "all figures" is on
+        economics.HEADERS["segment"]: st.column_config.TextColumn("Segment", width="large", pinned=True),
     }
     for key in ("channel", *metrics):
         label, help_text = SHORT_HEADERS[key]
@@ -595,7 +586,9 @@ def split_choice(result: EconomicsResult) -> str:
     """
     if result.columns.channel is None:
         return SPLIT_SEGMENT
-    return st.radio("Split the budget by", [SPLIT_SEGMENT, SPLIT_CHANNEL], key=SPLIT_BY, horizontal=True)
+    options = [SPLIT_SEGMENT, SPLIT_CHANNEL]
+    return st.radio("Split the budget by", options, horizontal=True,
+                    key=state.kept(SPLIT_BY, default=SPLIT_SEGMENT, options=options))
 
 
 def split_key(split_by: str) -> str:
@@ -637,30 +630,6 @@ def split_table(ws: Workspace, *, result: EconomicsResult, split_by: str) -> tup
     return table, "Segment", {str(k): ws.display_name(str(k)) for k in table["segment"]}
 
 
-def budget_input(result: EconomicsResult, *, scope: str) -> float:
-    """The total-budget input, starting at today's total spend (10,000 when none is recorded).
-
-    Parameters
-    ----------
-    result
-        The computed economics.
-    scope
-        Names the current split; the input starts again from today's spend when it changes.
-
-    Returns
-    -------
-    float
-        The budget entered.
-    """
-    spend = float(result.total["spend"].iloc[0]) if len(result.total) else 0.0
-    key = f"{BUDGET}.{scope}"
-    st.session_state.setdefault(key, round(spend, 0) if spend > 0 else 10_000.0)
-    budget = float(st.number_input("Total budget", min_value=0.0, step=1000.0, format="%.0f", key=key,
-                                   help="Starts at today's total acquisition spend."))
-    st.caption(f"Today's total acquisition spend: {spend:,.0f}. Budget entered: {budget:,.0f}.")
-    return budget
-
-
 def show_projection(table: pd.DataFrame, *, budget: float, shares: dict[str, float], key: str,
                     key_header: str, names: dict[str, str]) -> None:
     """Project the budget split and show totals, chart and table (errors shown in place).
@@ -682,8 +651,6 @@ def show_projection(table: pd.DataFrame, *, budget: float, shares: dict[str, flo
     """
     from segdash.report import roi_charts
 
-    total_share = sum(shares.values())
-    st.caption(f"Shares add up to {total_share:,.1f}%.")
     try:
         projection = economics.project_budget(table, budget=budget, shares=shares, key=key, names=names)
     except EconomicsError as err:
@@ -705,5 +672,216 @@ def show_projection(table: pd.DataFrame, *, budget: float, shares: dict[str, flo
                     delta=f"{more_return:+,.0f} vs current split" if abs(more_return) >= 0.5 else None)
     cells[2].metric("Return minus spend (what-if)", economics.format_value(net, metric="spend"))
     st.plotly_chart(roi_charts.projection_chart(projection.table, names=names), width="stretch")
-    st.dataframe(economics.format_projection(projection, names=names, key_header=key_header),
-                 hide_index=True, width="stretch")
+    shown = economics.format_projection(projection, names=names, key_header=key_header)
+    st.dataframe(shown, hide_index=True, width="stretch", column_config={
+        column: st.column_config.TextColumn(PROJECTION_HEADERS.get(column, column), width="small",
+                                            help=column) for column in shown.columns if column != key_header
+    } | {key_header: st.column_config.TextColumn(key_header, width="large", pinned=True)})
+
+
+# -- page sections (the page lays these out) ------------------------------------------------------
+
+def cost_section(ws: Workspace) -> tuple[EconomicsColumns, pd.DataFrame | None, Any]:
+    """Section 1: the columns used, where cost comes from, and the spend boxes when spend is entered.
+
+    Parameters
+    ----------
+    ws
+        The session workspace.
+
+    Returns
+    -------
+    tuple[EconomicsColumns, pandas.DataFrame | None, streamlit container]
+        The columns to use, the spend entered per channel (``None`` with a cost column), and the
+        place under the cost choice where cost messages go.
+    """
+    with st.expander("Columns used for cost, revenue and dates", expanded=False):
+        picked = column_pickers(ws)
+        picked = checked_columns(ws, columns=picked)
+    cost_source = COST_COLUMN_OPTION
+    if picked.cost is not None:
+        options = [COST_COLUMN_OPTION, COST_CHANNEL_OPTION]
+        cost_source = st.radio("Where does acquisition cost come from?", options, horizontal=True,
+                               key=state.kept(COST_SOURCE, default=COST_COLUMN_OPTION, options=options))
+    columns = columns_for_source(picked, source=cost_source)
+    cost_message = st.container()
+    spend = None
+    if columns.cost is not None:
+        cost_message.caption(f"Each customer's acquisition cost is read from the column '{md(columns.cost)}'.")
+    else:
+        if picked.cost is None:
+            st.info(md(no_cost_message(columns)))
+        channels = ws.cached(("roi.channels", columns.channel),
+                             lambda: economics.channel_list(ws.con, channel=columns.channel))
+        spend, _ = spend_inputs(ws, channels=channels)
+    return columns, spend, cost_message
+
+
+def assumptions_section(ws: Workspace, *, columns: EconomicsColumns) -> Assumptions:
+    """Section 2: margin, lifetime, discount and the spend period (see :func:`assumption_inputs`).
+
+    Parameters
+    ----------
+    ws
+        The session workspace.
+    columns
+        The columns used (the signup date gives the default period).
+
+    Returns
+    -------
+    Assumptions
+    """
+    signup_range = ws.cached(("roi.signup_range", columns.signup),
+                             lambda: economics.date_range(ws.con, columns=[columns.signup] if columns.signup else []))
+    assumptions, _ = assumption_inputs(signup_range, has_signup=columns.signup is not None, data_id=ws.data_id)
+    return assumptions
+
+
+def results_section(ws: Workspace, *, result: EconomicsResult) -> None:
+    """Section 3: headline figures, one sentence per segment, the tables and charts.
+
+    Parameters
+    ----------
+    ws
+        The session workspace.
+    result
+        From :func:`compute`.
+    """
+    from segdash.report import roi_charts
+    from segdash.report.export import to_safe_csv
+    from segdash.ui.components import segment_colors
+
+    headline_metrics(result)
+    segments_named = named(ws, frame=result.segments)
+    for sentence in roi_charts.summary_sentences(segments_named):
+        st.markdown(f"- {md(sentence)}")
+    colors = segment_colors(ws)
+    table_tab, roi_tab, ltv_tab, channel_tab = st.tabs(
+        ["Table", "ROI by segment", "Cost vs lifetime value", "Segment × channel"])
+    with table_tab:
+        all_figures = st.toggle("Show all figures (order value, frequency, tenure, profit so far)",
+                                key=state.kept(ALL_FIGURES, default=False))
+        metrics = economics.METRICS if all_figures else MAIN_TABLE_METRICS
+        shown = economics.format_table(economics.with_total(result), columns=result.columns,
+                                       names=ws.display_names(ws.segmentation.sizes) if ws.segmentation else None,
+                                       metrics=metrics)
+        st.dataframe(shown, hide_index=True, width="stretch", column_config=table_columns(metrics))
+        st.download_button("Download all figures (CSV)", to_safe_csv(export_frame(ws, result=result)),
+                           file_name="segment_roi.csv", mime="text/csv")
+        for note in result.notes:
+            st.caption(md(note))
+    with roi_tab:
+        st.plotly_chart(roi_charts.roi_by_segment(segments_named), width="stretch")
+    with ltv_tab:
+        st.plotly_chart(roi_charts.cac_vs_ltv(segments_named, colors=colors), width="stretch")
+        st.caption("Above the green dotted line a customer is worth at least 3 times what it cost to win; "
+                   "below the red dashed line the segment does not pay back its acquisition cost.")
+    with channel_tab:
+        st.plotly_chart(roi_charts.roi_heatmap(named(ws, frame=result.by_channel)), width="stretch")
+        st.dataframe(economics.format_table(result.by_channel, columns=result.columns,
+                                            names=ws.display_names(ws.segmentation.sizes) if ws.segmentation
+                                            else None, metrics=CHANNEL_TABLE_METRICS),
+                     hide_index=True, width="stretch", column_config=table_columns(CHANNEL_TABLE_METRICS))
+    with st.expander("How each figure is worked out"):
+        st.markdown(DEFINITIONS)
+
+
+def _shares(scope: str, current: dict[str, float]) -> dict[str, Any]:
+    """The what-if split of ``scope``: ``{"version": int, "shares": {key: percent}}``, today's at first.
+
+    The split lives under a plain key (kept across pages). The sliders only show it: their keys carry
+    the version, which goes up whenever the split is set for them (moved, suggested, reset), so every
+    slider is drawn afresh from the split and never from a value the browser remembered.
+    """
+    store = st.session_state.setdefault(SHARES, {})
+    if scope not in store:
+        store[scope] = {"version": 0, "shares": dict(current)}
+    return store[scope]
+
+
+def _slider_key(scope: str, version: int, key: str) -> str:
+    return f"{SHARE}{scope}.{version}.{key}"
+
+
+def _rebalance(scope: str, changed: str) -> None:
+    """Slider callback: the others make room (or take the rest) so the shares stay at 100%."""
+    entry = st.session_state[SHARES][scope]
+    value = float(st.session_state[_slider_key(scope, entry["version"], changed)])
+    entry["shares"] = economics.rebalance_shares(entry["shares"], changed=changed, value=value)
+    entry["version"] += 1
+    st.session_state.pop(SUGGESTION, None)
+
+
+def _set_shares(scope: str, shares: dict[str, float]) -> None:
+    entry = st.session_state[SHARES][scope]
+    entry["shares"] = {k: float(v) for k, v in shares.items()}
+    entry["version"] += 1
+
+
+def _reset(scope: str, current: dict[str, float]) -> None:
+    """Button callback: back to today's split (exactly)."""
+    _set_shares(scope, current)
+    st.session_state.pop(SUGGESTION, None)
+
+
+def _suggest(scope: str, table: pd.DataFrame, key: str, names: dict[str, str]) -> None:
+    """Button callback: the split with the best return per unit spent, within the cap."""
+    try:
+        suggestion = economics.suggest_split(table, cap=float(st.session_state.get(CAP) or 50.0), key=key,
+                                             names=names)
+    except EconomicsError as err:
+        st.session_state[SUGGESTION] = (scope, None, str(err))
+        return
+    _set_shares(scope, suggestion.shares)
+    st.session_state[SUGGESTION] = (scope, suggestion.reasons, None)
+
+
+def whatif_section(ws: Workspace, *, result: EconomicsResult) -> None:
+    """Section 4: budget, shares that always add up to 100%, a suggested split, and the projection.
+
+    Parameters
+    ----------
+    ws
+        The session workspace.
+    result
+        From :func:`compute`.
+    """
+    split_by = split_choice(result)
+    table, key_header, names = split_table(ws, result=result, split_by=split_by)
+    key = split_key(split_by)
+    current = economics.exact_shares(table, key=key)
+    scope = share_scope(ws, split_by=split_by, current=current)
+    keys = list(current)
+    spend = float(result.total["spend"].iloc[0]) if len(result.total) else 0.0
+    budget_key = state.kept(f"{BUDGET}.{scope}", default=spend if spend > 0 else 10_000.0)
+    budget = float(st.number_input("Total budget", min_value=0.0, step=1000.0, format="%.0f", key=budget_key,
+                                   help="Starts at today's total acquisition spend."))
+    st.caption(f"Budget entered: {format_number(budget, compact=True)}. Today's total acquisition spend: "
+               f"{format_number(spend, compact=True)}.")
+    word = "segment" if key == "segment" else "channel"
+    st.markdown(f"**Share of the budget per {word}** (moving one makes room in the others, so they always "
+                "add up to 100%)")
+    columns = st.columns(min(3, max(len(keys), 1)))
+    entry = _shares(scope, current)
+    shares = {k: float(entry["shares"].get(k, 0.0)) for k in keys}
+    for i, k in enumerate(keys):  # one slider per segment: layout, not data
+        with columns[i % len(columns)]:
+            st.slider(names.get(k, k), 0.0, 100.0, value=shares[k], step=0.5, format="%.1f%%",
+                      key=_slider_key(scope, entry["version"], k), on_change=_rebalance, args=(scope, k))
+    left, middle, right = st.columns([1, 1, 2], vertical_alignment="bottom")
+    left.button("Reset to today's split", on_click=_reset, args=(scope, current), key=PREFIX + "reset")
+    right.number_input(f"Most one {word} may get in a suggested split (%)", min_value=1.0, max_value=100.0, step=5.0,
+                       format="%.0f", key=state.kept(CAP, default=50.0),
+                       help="The suggestion fills the budget best return first, up to this share each.")
+    middle.button("Suggest a split", on_click=_suggest, args=(scope, table, key, names), key=PREFIX + "suggest",
+                  type="primary")
+    suggestion = st.session_state.get(SUGGESTION)
+    if suggestion and suggestion[0] == scope:
+        _, reasons, problem = suggestion
+        if problem:
+            st.error(md(problem))
+        else:
+            st.info("**Suggested split**: under the linear projection every unit of budget returns most where "
+                    "lifetime profit per unit spent is highest, so the best ones get the most allowed.\n"
+                    + "\n".join(f"- {md(reason)}" for reason in reasons))
+    show_projection(table, budget=budget, shares=shares, key=key, key_header=key_header, names=names)

@@ -13,12 +13,14 @@ import streamlit as st
 
 from segdash import profile as prof
 from segdash.errors import SegdashError
+from segdash.report import plain
 from segdash.report import segment_charts as charts
 from segdash.report.export import to_safe_csv
 from segdash.schema import Segmentation
 from segdash.segment import labels_frame, run_segmentation
 from segdash.segment import rfm as rfm_core
 from segdash.segment import rules as rules_core
+from segdash.ui import state
 from segdash.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -37,9 +39,9 @@ METHODS = {
 _METHOD_OF = {"dimensions": "By dimensions", "rfm": "RFM", "kmeans": "Clustering", "gmm": "Clustering",
               "hierarchical": "Clustering"}
 ALGORITHM_LABELS = {
-    "kmeans": "k-means (fast, round groups of similar size)",
-    "gmm": "Gaussian mixture (groups of different shapes and sizes)",
-    "hierarchical": "Hierarchical / Ward (builds groups by merging the closest customers)",
+    "kmeans": "Round groups of similar size (fast; k-means)",
+    "gmm": "Groups of different shapes and sizes (Gaussian mixture)",
+    "hierarchical": "Groups built by merging the most alike customers (hierarchical)",
 }
 METHOD_WORDS = {"dimensions": "by dimensions", "rfm": "by RFM scores", "kmeans": "by k-means clustering",
                 "gmm": "by Gaussian-mixture clustering", "hierarchical": "by hierarchical clustering"}
@@ -54,8 +56,8 @@ def choose_method(ws: Workspace) -> str:
     """Radio of the three methods (starting on the current segmentation's), with its explanation."""
     current = _METHOD_OF.get(ws.segmentation.method, "Clustering") if ws.segmentation else "Clustering"
     options = list(METHODS)
-    choice = st.radio("How do you want to segment your customers?", options, index=options.index(current),
-                      horizontal=True, key=_KEY + "method")
+    choice = st.radio("How do you want to segment your customers?", options, horizontal=True,
+                      key=state.kept(_KEY + "method", default=current, options=options))
     st.caption(METHODS[choice])
     return choice
 
@@ -105,28 +107,40 @@ def dimensions_section(ws: Workspace) -> None:
         return
     st.caption("Columns are grouped by what they describe: "
                + ", ".join(f"**{_md(words)}** ({len(cols)})" for words, cols in groups.items()) + ".")
+    label = ws.column_label if hasattr(ws, "column_label") else str
     chosen = st.multiselect(
         "Segment by (one to three columns)", options, max_selections=rules_core.MAX_DIMENSIONS,
-        format_func=lambda c: f"{family[c]}: {c}", key=_KEY + "dims",
+        format_func=lambda c: f"{family[c]}: {label(c)}",
+        key=state.kept(_KEY + "dims", options=options, multi=True),
         placeholder="Choose columns, e.g. country and age",
     )
     conditions_count = st.number_input(
         "Filter conditions (optional: segment only some customers)", min_value=0, max_value=MAX_CONDITIONS,
-        value=0, step=1, key=_KEY + "n_conditions",
+        step=1, key=state.kept(_KEY + "n_conditions", default=0),
     )
+    numeric = [c for c in chosen if types.get(c) == "number"]
+    bandings = {}
+    if numeric:  # outside the form, so the form shows only the fields the chosen banding needs
+        cells = st.columns(len(numeric))
+        for cell, column in zip(cells, numeric, strict=True):
+            bandings[column] = cell.selectbox(
+                f"How to cut '{label(column)}' into bands", rules_core.BANDINGS,
+                format_func=rules_core.BANDING_LABELS.get,
+                key=state.kept(_KEY + f"banding.{column}", default=rules_core.BANDINGS[0],
+                               options=rules_core.BANDINGS))
     with st.form(_KEY + "dims_form"):
         dimensions = []
         for column in chosen:
             if types.get(column) == "number":
-                dimensions.append(_banding_widgets(column))
+                dimensions.append(_banding_widgets(column, bandings[column], label=label(column)))
             else:
                 dimensions.append(rules_core.Dimension(column))
         if not chosen:
             st.info("Choose at least one column above.")
         rows = ws.imported.rows_loaded if ws.imported else 0
         min_size = st.number_input(
-            "Smallest segment size (smaller combinations are pooled into 'Other')", min_value=1,
-            value=rules_core.default_min_size(rows), step=1, key=_KEY + "min_size",
+            "Smallest segment size (smaller combinations are pooled into 'Other')", min_value=1, step=1,
+            key=state.kept(_KEY + "min_size", default=rules_core.default_min_size(rows)),
         )
         conditions, combine = _condition_widgets(ws, int(conditions_count))
         submitted = st.form_submit_button("Make segments", type="primary", key=_KEY + "dims_run")
@@ -136,16 +150,16 @@ def dimensions_section(ws: Workspace) -> None:
             combine=combine), named=False)
 
 
-def _banding_widgets(column: str) -> rules_core.Dimension:
-    st.markdown(f"**{_md(column)}** is a number: how should it be cut into bands?")
-    left, right = st.columns([2, 3])
-    banding = left.selectbox("Bands", rules_core.BANDINGS, format_func=rules_core.BANDING_LABELS.get,
-                             key=_KEY + f"banding.{column}")
-    bands = right.number_input("Number of bands (equal-sized groups / equal-width ranges)", min_value=2,
-                               max_value=rules_core.MAX_BANDS, value=4, step=1, key=_KEY + f"bands.{column}")
-    edges_text = right.text_input("Band edges, separated by commas (used with 'My own edges')", placeholder="18, 25, 35, 50, 65",
-                                  key=_KEY + f"edges.{column}",
-                                  help="18, 25, 35, 50, 65 gives <18, 18-24, 25-34, 35-49, 50-64 and 65+.")
+def _banding_widgets(column: str, banding: str, *, label: str) -> rules_core.Dimension:
+    """The one field the chosen banding needs: the number of bands, or the band edges."""
+    bands, edges_text = 4, ""
+    if banding == "edges":
+        edges_text = st.text_input(f"Band edges for '{label}', separated by commas", placeholder="18, 25, 35, 50, 65",
+                                   key=state.kept(_KEY + f"edges.{column}", default=""),
+                                   help="18, 25, 35, 50, 65 gives <18, 18-24, 25-34, 35-49, 50-64 and 65+.")
+    else:
+        bands = st.number_input(f"Number of bands for '{label}'", min_value=2, max_value=rules_core.MAX_BANDS,
+                                step=1, key=state.kept(_KEY + f"bands.{column}", default=4))
     edges: tuple[float, ...] = ()
     if banding == "edges" and edges_text.strip():
         try:
@@ -159,17 +173,19 @@ def _condition_widgets(ws: Workspace, count: int) -> tuple[list[rules_core.Condi
     if count == 0:
         return [], "and"
     st.markdown("**Only segment customers where**")
-    combine = st.radio("Combine the conditions", ["and", "or"], horizontal=True, key=_KEY + "combine",
+    combine = st.radio("Combine the conditions", ["and", "or"], horizontal=True,
+                       key=state.kept(_KEY + "combine", default="and", options=["and", "or"]),
                        format_func=lambda c: "all conditions hold (AND)" if c == "and" else "any condition holds (OR)")
     columns = ws.modelling_columns()
     operators = list(rules_core.OPERATORS)
     conditions = []
     for i in range(count):
         a, b, c = st.columns([2, 2, 3])
-        column = a.selectbox("Column", columns, key=_KEY + f"cond.col.{i}")
+        column = a.selectbox("Column", columns, key=state.kept(_KEY + f"cond.col.{i}", options=columns))
         operator = b.selectbox("Condition", operators, format_func=rules_core.OPERATORS.get,
-                               key=_KEY + f"cond.op.{i}")
-        value = c.text_input("Value (for 'is one of': separate with commas)", key=_KEY + f"cond.value.{i}")
+                               key=state.kept(_KEY + f"cond.op.{i}", options=operators))
+        value = c.text_input("Value (for 'is one of': separate with commas)",
+                             key=state.kept(_KEY + f"cond.value.{i}", default=""))
         conditions.append(rules_core.Condition(column, operator, value))
     st.caption("Customers who do not match are labelled 'Not segmented', so everyone still has exactly one label.")
     return conditions, combine
@@ -199,7 +215,7 @@ def rfm_section(ws: Workspace) -> None:
             columns = _rfm_pickers(ws, types)
         reference = st.text_input(
             "Count recency up to this date (YYYY-MM-DD; blank = the latest date in the data)",
-            key=_KEY + "rfm_reference")
+            key=state.kept(_KEY + "rfm_reference", default=""))
         submitted = st.form_submit_button("Score customers", type="primary", key=_KEY + "rfm_run")
     if submitted:
         def fit(progress: Callable[[float, str], None]) -> Segmentation:
@@ -223,14 +239,15 @@ def _rfm_pickers(ws: Workspace, types: dict[str, str]) -> dict[str, object]:
         st.warning(rfm_core.missing_sentence(guess["missing"]))
     recency = st.selectbox(
         "Recency: last purchase date, or days since the last purchase", offered["recency"],
-        index=offered["recency"].index(guess["recency"]) if guess["recency"] in offered["recency"] else None,
-        key=_KEY + "rfm.recency", placeholder="No column says when customers last bought")
+        index=None, placeholder="No column says when customers last bought",
+        key=state.kept(_KEY + "rfm.recency", options=offered["recency"],
+                       default=guess["recency"] if guess["recency"] in offered["recency"] else None))
     chosen: dict[str, object] = {"recency": recency}
     for measure, label, empty in (("frequency", "Frequency: number of orders", "No column counts orders"),
                                   ("monetary", "Money: total spend", "No column holds spend")):
-        picked = st.multiselect(f"{label} (several columns are added up)", offered[measure],
-                                default=[c for c in guess[measure] if c in offered[measure]],
-                                key=_KEY + f"rfm.{measure}", placeholder=empty)
+        picked = st.multiselect(f"{label} (several columns are added up)", offered[measure], placeholder=empty,
+                                key=state.kept(_KEY + f"rfm.{measure}", options=offered[measure], multi=True,
+                                               default=[c for c in guess[measure] if c in offered[measure]]))
         if len(guess[measure]) > 1:
             st.caption(f"Suggested: the sum of {len(guess[measure])} columns, "
                        + " + ".join(_md(c) for c in guess[measure]) + ".")
@@ -254,34 +271,43 @@ def clustering_section(ws: Workspace) -> None:
     if problem:
         st.warning(problem)
         default = []
+    modes = ["Choose for me", "Fixed number"]
+    # outside the form, so the form shows only the field this choice needs
+    k_mode = st.radio("Number of segments", modes, horizontal=True,
+                      key=state.kept(_KEY + "k_mode", default=modes[0], options=modes),
+                      help="'Choose for me' tries every number in a range and keeps the one where customers "
+                           "fall most clearly into groups. " + K_RULE)
+    label = ws.column_label if hasattr(ws, "column_label") else str
     with st.form(_KEY + "cluster_form"):
         features = st.multiselect(
-            "Columns to group customers on (personal data and ids are never offered)", offered, default=default,
-            key=_KEY + "features",
+            "Columns to group customers on (personal data and ids are never offered)", offered,
+            format_func=label, key=state.kept(_KEY + "features", default=default, options=offered, multi=True),
             help="Preselected: the columns that describe behaviour, spend, who customers are and what they "
                  "value (categories included), leaving out constant, mostly empty and free-text columns."
                  + ("\n\n" + "\n\n".join(left_out) if left_out else ""))
         algorithm = st.selectbox("Method", ALGORITHMS, format_func=lambda a: ALGORITHM_LABELS.get(a, a),
-                                 key=_KEY + "algorithm")
-        left, right = st.columns(2)
-        k_mode = left.radio("Number of segments", ["Choose for me", "Fixed number"], key=_KEY + "k_mode",
-                            help="'Choose for me' tries every number in the range. " + K_RULE)
-        k_fixed = left.number_input("Fixed number (used with 'Fixed number')", min_value=2, max_value=30, value=5, step=1,
-                                    key=_KEY + "k")
-        k_range = right.slider("Range to try (used with 'Choose for me')", min_value=2, max_value=15, value=(2, 10),
-                               key=_KEY + "k_range")
+                                 key=state.kept(_KEY + "algorithm", options=ALGORITHMS))
+        k_fixed, k_range = 5, (2, 10)
+        if k_mode == "Fixed number":
+            k_fixed = st.number_input("How many segments", min_value=2, max_value=30, step=1,
+                                      key=state.kept(_KEY + "k", default=5))
+        else:
+            k_range = st.slider("Numbers of segments to try", min_value=2, max_value=15,
+                                key=state.kept(_KEY + "k_range", default=(2, 10)))
         with st.expander("Advanced settings"):
-            scaling = st.radio("Scaling of numbers", ["standard", "robust"], horizontal=True, key=_KEY + "scaling",
+            scaling = st.radio("Scaling of numbers", ["standard", "robust"], horizontal=True,
+                               key=state.kept(_KEY + "scaling", default="standard", options=["standard", "robust"]),
                                format_func=lambda s: "Standard (mean and spread)" if s == "standard"
                                else "Robust (median; less pulled by extreme customers)")
-            log_skewed = st.checkbox("Use a log scale for skewed money and count columns", value=True,
-                                     key=_KEY + "log")
+            log_skewed = st.checkbox("Use a log scale for skewed money and count columns",
+                                     key=state.kept(_KEY + "log", default=True))
             missing = st.radio("Missing values", ["impute", "missing_category"], horizontal=True,
-                               key=_KEY + "missing",
+                               key=state.kept(_KEY + "missing", default="impute",
+                                              options=["impute", "missing_category"]),
                                format_func=lambda m: "Fill with a typical value" if m == "impute"
                                else "Treat 'missing' as its own value")
-            seed = st.number_input("Random seed (same seed, same segments)", min_value=0, value=0, step=1,
-                                   key=_KEY + "seed")
+            seed = st.number_input("Random seed (same seed, same segments)", min_value=0, step=1,
+                                   key=state.kept(_KEY + "seed", default=0))
         submitted = st.form_submit_button("Find segments", type="primary", key=_KEY + "cluster_run")
     if submitted:
         k = "auto" if k_mode == "Choose for me" else int(k_fixed)
@@ -316,7 +342,9 @@ def show_summary(ws: Workspace) -> None:
         st.info("\n".join(f"- {_md(note)}" for note in seg.notes))
 
     names = ws.display_names(seg.sizes)
-    st.plotly_chart(charts.sizes_figure(seg.sizes, names=names, unit=unit), width="stretch",
+    from segdash.ui.components import segment_colors
+
+    st.plotly_chart(charts.sizes_figure(seg.sizes, names=names, unit=unit, colors=segment_colors(ws)), width="stretch",
                     key=_KEY + "sizes_chart")
     table = charts.sizes_table(seg.sizes, names=names, rules=seg.rules if seg.method != "rfm" else None)
     with st.expander("Segment sizes as a table" + (" with who is in each segment" if seg.method == "dimensions"
@@ -347,19 +375,30 @@ def _show_cluster_quality(seg: Segmentation) -> None:
     from segdash.segment.cluster import stability_words
 
     st.markdown("**How good are these segments?**")
-    if seg.chosen_k_reason:
-        st.markdown(_md(seg.chosen_k_reason))
-    if seg.extra.get("k_rule"):
-        st.caption(_md(seg.extra["k_rule"]))
+    clarity = (seg.scores.get(seg.k) or {}).get("silhouette") if seg.scores else None
+    tried = sorted(seg.scores)
+    if len(tried) > 1:
+        st.markdown(f"segdash tried {tried[0]} to {tried[-1]} segments and kept **{seg.k}**: "
+                    "the number where customers fall most clearly into groups.")
+    if clarity is not None:
+        st.markdown(f"How clearly customers fall into these groups: **{_md(plain.clarity_words(clarity))}**.")
     if seg.stability is not None:
-        st.markdown(f"Stability **{seg.stability:.2f}** (0 to 1): {_md(stability_words(seg.stability))}. "
-                    "It measures how much the segments agree when the method is re-run on other samples of "
-                    "your customers.")
-    if len(seg.scores) > 1:
-        st.plotly_chart(_k_scores_figure(seg.scores, seg.k), width="stretch", key=_KEY + "k_scores")
-        st.caption("Silhouette: how clearly customers sit in their own segment rather than the next one. "
-                   "Calinski-Harabasz: how far apart segments are compared with how spread out they are. "
-                   "Davies-Bouldin: how much segments overlap (lower is better).")
+        words = stability_words(seg.stability)
+        st.markdown(f"How stable they are when found again on other samples of your customers: "
+                    f"**{_md(words[:1].upper() + words[1:])}**.")
+    with st.expander("Details for analysts"):
+        if seg.chosen_k_reason:
+            st.markdown(_md(seg.chosen_k_reason))
+        if seg.extra.get("k_rule"):
+            st.caption(_md(seg.extra["k_rule"]))
+        if seg.stability is not None:
+            st.markdown(f"Stability **{seg.stability:.2f}** (0 to 1): mean adjusted Rand index between fits "
+                        "on resamples of your customers.")
+        if len(seg.scores) > 1:
+            st.plotly_chart(_k_scores_figure(seg.scores, seg.k), width="stretch", key=_KEY + "k_scores")
+            st.caption("Silhouette: how clearly customers sit in their own segment rather than the next one. "
+                       "Calinski-Harabasz: how far apart segments are compared with how spread out they are. "
+                       "Davies-Bouldin: how much segments overlap (lower is better).")
 
 
 def _k_scores_figure(scores: dict, chosen_k: int) -> object:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 import streamlit as st
 
@@ -115,3 +116,83 @@ def flash(message: str) -> None:
 def pop_flash() -> str | None:
     """The queued message, if any (removed)."""
     return st.session_state.pop(FLASH, None)
+
+
+# -- inputs that survive moving between pages ------------------------------------------------------
+# Streamlit forgets the value of a widget that is not drawn on a run (e.g. when the user opens
+# another page). A widget whose key goes through ``kept`` gets its last value back when its page is
+# drawn again: the value is copied under a plain (non-widget) key at the start of every run, and put
+# back into the widget's key just before the widget is made. Buttons, uploads and table editors
+# cannot be given a value, so they never go through ``kept``.
+
+#: Widget key -> the last value the user gave it (a plain dict: Streamlit never drops it).
+KEPT_VALUES = "segdash.kept_values"
+
+
+def kept(key: str, *, default: Any = None, options: Sequence[Any] | None = None, multi: bool = False) -> str:
+    """Remember the widget ``key`` across pages; call it as the widget's ``key=`` argument.
+
+    The widget must then be made without its own default (``value=``, ``index=``, ``default=``):
+    the default goes here, so Streamlit never sees two competing starting values.
+
+    Parameters
+    ----------
+    key
+        The widget's session-state key.
+    default
+        The value on first show (``None``: the widget's own first option or empty value).
+    options
+        The widget's options, when it has any: a remembered value no longer among them (the data
+        changed) is dropped, and the default is used instead.
+    multi
+        The widget holds a list of options (multiselect): keep the remembered ones still offered.
+
+    Returns
+    -------
+    str
+        ``key``, ready to pass to the widget.
+    """
+    store: dict[str, Any] = st.session_state.setdefault(KEPT_VALUES, {})
+    in_widget = key in st.session_state
+    if in_widget:
+        store[key] = st.session_state[key]
+        value = st.session_state[key]
+    else:  # first show, or the page was left: start from the remembered value (or the default)
+        value = store.get(key, default)
+    fixed = _fit_options(value, options=options, multi=multi, default=default)
+    if not in_widget or fixed is not value:
+        if fixed is None and default is None and not multi:
+            st.session_state.pop(key, None)  # let the widget start from its own first value
+        else:
+            st.session_state[key] = fixed
+    return key
+
+
+def _fit_options(value: Any, *, options: Sequence[Any] | None, multi: bool, default: Any) -> Any:
+    if options is None:
+        return value
+    offered = list(options)
+    if multi:
+        if not isinstance(value, list | tuple):
+            return default if default is not None else []
+        kept_values = [v for v in value if v in offered]
+        return value if len(kept_values) == len(value) else kept_values
+    if value in offered:
+        return value
+    return default if default in offered else None
+
+
+def remember_inputs() -> None:
+    """Copy the value of every kept widget still in the session (called once at the start of a run)."""
+    store: dict[str, Any] = st.session_state.setdefault(KEPT_VALUES, {})
+    for key in list(store):
+        if key in st.session_state:
+            store[key] = st.session_state[key]
+
+
+def forget_inputs(prefix: str) -> None:
+    """Forget the remembered values (and current widget values) of every key starting with ``prefix``."""
+    store: dict[str, Any] = st.session_state.setdefault(KEPT_VALUES, {})
+    for key in [k for k in store if k.startswith(prefix)]:
+        store.pop(key, None)
+        st.session_state.pop(key, None)
