@@ -179,7 +179,7 @@ class Workspace:
         if self.project is None or self.imported is None:
             raise ValueError("no project open or no data loaded")
         self.stored_dataset_id = self.project.save_dataset(self.con, imported=self.imported, roles=self.roles,
-                                                           column_labels=getattr(self, "column_labels", None))
+                                                           column_labels=self.column_labels)
         self._remember()
         return self.stored_dataset_id
 
@@ -192,6 +192,9 @@ class Workspace:
         self.data_id = f"store:{dataset_id}"
         self.roles = {c.name: c.role for c in self.imported.columns}
         self.roles.update({k: v for k, v in (meta.get("roles") or {}).items() if k in self.roles})
+        self.column_labels = _suggested_labels(list(self.roles))
+        self.column_labels.update({k: str(v) for k, v in (meta.get("column_labels") or {}).items()
+                                   if k in self.roles})
         self.stored_dataset_id = dataset_id
         self.clear_segmentation()
         self._remember()
@@ -206,6 +209,7 @@ class Workspace:
             meta = self.project.dataset_meta(self.stored_dataset_id)
             meta.pop("schema", None)
             meta["roles"] = dict(self.roles)
+            meta["column_labels"] = dict(self.column_labels)
             write_json_atomic(self.project.path / "datasets" / self.stored_dataset_id / "dataset.json", meta)
         except StoreError as err:  # the edit stays in this session
             self.store_error = str(err)
@@ -340,6 +344,7 @@ class Workspace:
         if self.column_labels.get(column) != cleaned:
             self.column_labels[column] = cleaned
             self.memo.clear()
+            self.save_roles()  # kept with the stored dataset, like the roles
 
     # -- segmentation ---------------------------------------------------------
     def set_segmentation(self, segmentation: Segmentation, *, names: dict[str, str] | None = None) -> None:

@@ -216,3 +216,13 @@ def test_opening_a_project_restores_the_last_dataset_and_snapshot(project: objec
     assert again.snapshot_id == snapshot and again.imported.rows_loaded == 5000
     assert again.segmentation.sizes == ws.segmentation.sizes
     assert again.roles == ws.roles
+
+
+def test_column_labels_and_roles_are_kept_with_the_project(project: object) -> None:
+    ws = _open(project)
+    ws.set_column_label("age", "Age in years")
+    ws.set_role("city", "other")
+    again = Workspace()
+    again.open_project(project)
+    assert again.column_label("age") == "Age in years"
+    assert again.roles["city"] == "other"

@@ -52,6 +52,7 @@ def start_session(ws: Workspace) -> None:
             snapshot = st.query_params.get(SNAPSHOT_PARAM)
             if snapshot and snapshot != ws.snapshot_id and any(s["id"] == snapshot for s in project.segmentations()):
                 ws.open_snapshot(snapshot)
+            restore_inputs(ws)
             state.source_from_store(ws)
             return
         if not home.projects_dir.exists():
@@ -124,6 +125,7 @@ def _switch(ws: Workspace, project_id: str | None) -> None:
         else:
             project = store().open_project(project_id)
             ws.open_project(project)
+            restore_inputs(ws)
             state.source_from_store(ws)
             state.flash(f"Opened project '{project.name}'.")
     except SegdashError as err:
@@ -275,6 +277,7 @@ def _run_store(ws: Workspace, action: object, message: str) -> None:
     try:
         with st.spinner("Opening ..."):
             action()  # type: ignore[operator]
+        restore_inputs(ws)
         state.source_from_store(ws)
     except SegdashError as err:
         st.error(str(err))
@@ -301,6 +304,7 @@ def save_box(ws: Workspace) -> None:
                              key=_KEY + "save_name")
         if st.form_submit_button("Save segmentation", icon=":material/save:", type="primary"):
             try:
+                capture_inputs(ws)
                 with st.spinner("Saving ..."):
                     ws.save_segmentation(name)
             except StoreError as err:
@@ -309,6 +313,38 @@ def save_box(ws: Workspace) -> None:
             state.flash(f"Saved '{' '.join(name.split())}' in project '{ws.project.name}'.")
             sync_url(ws)
             st.rerun()
+
+
+#: Widget values kept with a saved segmentation (the Acquisition & ROI page's inputs).
+_SAVED_INPUT_PREFIXES = {"roi": "segdash.roi."}
+
+
+def capture_inputs(ws: Workspace) -> None:
+    """Copy the page inputs that belong with a segmentation into ``ws.inputs`` (JSON-ready ones only)."""
+    import json
+
+    kept = st.session_state.get(state.KEPT_VALUES, {})
+    for name, prefix in _SAVED_INPUT_PREFIXES.items():
+        values = {}
+        for key, value in kept.items():
+            if not key.startswith(prefix):
+                continue
+            try:
+                json.dumps(value)
+            except (TypeError, ValueError):
+                continue  # e.g. a date range: not kept
+            values[key] = value
+        ws.inputs[name] = values
+
+
+def restore_inputs(ws: Workspace) -> None:
+    """Put the inputs saved with the open segmentation back, so the pages show them again."""
+    kept = st.session_state.setdefault(state.KEPT_VALUES, {})
+    for name, prefix in _SAVED_INPUT_PREFIXES.items():
+        values = (ws.inputs or {}).get(name) or {}
+        if values:
+            state.forget_inputs(prefix)
+            kept.update({k: v for k, v in values.items() if k.startswith(prefix)})
 
 
 def _method_words(method: object) -> str:
