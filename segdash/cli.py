@@ -588,7 +588,7 @@ def _cmd_roi(args: argparse.Namespace) -> int:
     if not 0.0 <= margin <= 1.0:
         raise EconomicsError(f"--margin is a fraction between 0 and 1 (0.4 means 40%); got {args.margin:g}.")
     ws = _load(args)
-    economics.attach_labels_csv(ws.con, path=args.labels, id_columns=ws.columns_with_role("id"))
+    ws.use_labels_file(args.labels)
     types = ws.column_types()
     columns = _roi_columns(args, economics.suggest_columns(ws.roles, types=types), types)
     spend = None
@@ -674,7 +674,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
         ws = Workspace()
         ws.load(args.path, sheet=args.sheet)
         _apply_roles(ws, _parse_roles(args.role), args.path)
-        sizes = economics.attach_labels_csv(ws.con, path=args.labels, id_columns=ws.columns_with_role("id"))
+        sizes = ws.use_labels_file(args.labels)
         from segdash.schema import Segmentation
 
         ws.set_segmentation(Segmentation(method="labels file", settings={"labels file": Path(args.labels).name},
@@ -730,12 +730,11 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 def _survey_workspace(args: argparse.Namespace) -> Any:
     """The customers with the labels of ``--labels`` attached."""
-    from segdash import economics
     from segdash.workspace import Workspace
 
     ws = Workspace()
     ws.load(args.path, sheet=args.sheet)
-    economics.attach_labels_csv(ws.con, path=args.labels, id_columns=ws.columns_with_role("id"))
+    ws.use_labels_file(args.labels)
     return ws
 
 

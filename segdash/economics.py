@@ -524,10 +524,13 @@ def read_channel_spend_csv(path: str | Path) -> pd.DataFrame:
     return pd.DataFrame({"channel": raw[channel_col].str.strip(), "spend": raw[spend_col].str.strip()})
 
 
-def attach_labels_csv(
+def stage_labels_csv(
     con: duckdb.DuckDBPyConnection, *, path: str | Path, id_columns: Sequence[str] = ()
 ) -> dict[str, int]:
-    """Store ``segment_labels`` from a labels CSV written by ``python -m segdash segment``.
+    """Stage labels from a labels CSV written by ``python -m segdash segment`` (not current yet).
+
+    The labels become current only through the workspace
+    (:meth:`segdash.workspace.Workspace.use_labels_file`), which commits them with a segmentation.
 
     Parameters
     ----------
@@ -551,7 +554,7 @@ def attach_labels_csv(
         one to one.
     """
     from segdash.report.export import restore_cell
-    from segdash.segment.base import commit_labels, write_labels
+    from segdash.segment.base import write_labels
 
     name = Path(path).name
     try:
@@ -582,9 +585,7 @@ def attach_labels_csv(
             f"{loaded:,} customers, {matched['_sd_row'].nunique():,} matched by '{key}'. "
             "Use the labels written for this same file."
         )
-    sizes = write_labels(con, matched["_sd_row"].to_numpy(), matched["_sd_segment"].to_numpy())
-    commit_labels(con)  # the file's labels become current at once (there is no run to finish)
-    return sizes
+    return write_labels(con, matched["_sd_row"].to_numpy(), matched["_sd_segment"].to_numpy())
 
 
 def spend_template(channels: Sequence[str], *, previous: pd.DataFrame | None = None) -> pd.DataFrame:

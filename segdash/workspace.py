@@ -368,6 +368,32 @@ class Workspace:
         self.segment_names = dict(names or {})
         self.memo.clear()
 
+    def use_labels_file(self, path: str | os.PathLike[str]) -> dict[str, int]:
+        """Make the labels of a ``labels.csv`` (from ``python -m segdash segment``) the current segmentation.
+
+        Returns
+        -------
+        dict[str, int]
+            Segment sizes.
+
+        Raises
+        ------
+        segdash.errors.EconomicsError
+            The file cannot be read or does not match the loaded customers one to one; the
+            current segmentation stays.
+        """
+        from segdash.economics import stage_labels_csv
+        from segdash.segment.base import discard_labels
+
+        try:
+            sizes = stage_labels_csv(self.con, path=path, id_columns=self.columns_with_role("id"))
+            segmentation = Segmentation(method="labels", settings={"file": Path(path).name}, sizes=sizes,
+                                        k=len(sizes), notes=[f"Segments read from {Path(path).name}."])
+            self.set_segmentation(segmentation)
+        finally:
+            discard_labels(self.con)
+        return sizes
+
     def clear_segmentation(self) -> None:
         """Forget the current segmentation and its labels."""
         self.snapshot_id = ""

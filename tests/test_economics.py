@@ -383,13 +383,22 @@ def test_labels_csv_matched_by_id(tmp_path: object) -> None:
     path = tmp_path / "labels.csv"
     pd.DataFrame({"customer_id": [f"C{i}" for i in range(10, 0, -1)], "segment": list("XXYYYYYYYZ")}).to_csv(
         path, index=False)
-    sizes = economics.attach_labels_csv(con, path=path, id_columns=["customer_id"])
+    sizes = _attach(con, path)
     assert sizes == {"Y": 7, "X": 2, "Z": 1}
     pd.DataFrame({"customer_id": ["C1", "C2"], "segment": ["X", "Y"]}).to_csv(path, index=False)
     with pytest.raises(EconomicsError, match="do not match the customers"):
-        economics.attach_labels_csv(con, path=path, id_columns=["customer_id"])
+        _attach(con, path)
 
 
 def test_text_cost_columns() -> None:
     roles = {"cost": "acquisition_cost", "cac": "acquisition_cost", "name": "pii"}
     assert economics.text_cost_columns(roles, types={"cost": "text", "cac": "number", "name": "text"}) == ["cost"]
+
+
+def _attach(con: object, path: object) -> dict[str, int]:
+    """Stage a labels file and make it current, as the workspace does."""
+    from segdash.segment.base import commit_labels
+
+    sizes = economics.stage_labels_csv(con, path=path, id_columns=["customer_id"])
+    commit_labels(con)
+    return sizes

@@ -628,7 +628,6 @@ def playbook_for_file(path: str, *, labels: str, sheet: str | None = None,
     segdash.errors.SegdashError
         When the file or the labels cannot be used.
     """
-    from segdash import economics
     from segdash.errors import SettingsError
     from segdash.workspace import Workspace
 
@@ -638,5 +637,5 @@ def playbook_for_file(path: str, *, labels: str, sheet: str | None = None,
         if column not in ws.roles:
             raise SettingsError(f"--role: there is no column '{column}' in the file (columns: {', '.join(ws.roles)}).")
         ws.set_role(column, role)
-    economics.attach_labels_csv(ws.con, path=labels, id_columns=ws.columns_with_role("id"))
+    ws.use_labels_file(labels)
     return to_records(build_playbook(ws.con, roles=ws.roles, types=ws.column_types()))
