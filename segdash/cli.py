@@ -117,7 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--title", help="the report's title")
     rep.add_argument("--summary", default="", help="a free-text summary under the title")
     rep.add_argument("--sections", help="comma-separated sections to keep (default: all there are): "
-                                        "data,method,sizes,traits,proof,economics")
+                                        "data,method,sizes,traits,proof,economics,playbook,survey,okrs,changes")
     rep.add_argument("--paper", default="A4", choices=["A4", "Letter"], help="page size when printed")
     rep.add_argument("--out", required=True, help="the HTML file to write")
     rep.add_argument("--pdf", action="store_true", help="also print <out>.pdf with Chromium, when installed")
@@ -692,7 +692,11 @@ def _cmd_report(args: argparse.Namespace) -> int:
         result = economics.compute_economics(
             ws.con, columns=columns, assumptions=economics.Assumptions(margin=margin), channel_spend=spend,
             date_columns=[name for name, kind in ws.column_types().items() if kind == "date"])
-    sections = meeting.workspace_sections(ws, margin=margin, created=created, economics_result=result)
+    from segdash.report import features
+
+    found = features.summaries(ws)  # playbook, saved survey verdict, OKRs, changes since the last snapshot
+    sections = meeting.workspace_sections(ws, margin=margin, created=created, economics_result=result,
+                                          extra=features.sections(ws, found))
     if args.sections:
         wanted = [part.strip() for part in args.sections.split(",") if part.strip()]
         unknown = [w for w in wanted if w not in meeting.SECTION_ORDER]
@@ -720,7 +724,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
         if result is None and any(s.key == "economics" for s in sections):
             result = meeting.workspace_economics(ws, margin=margin)
         try:
-            workbook.write_workbook(workbook.workspace_sheets(ws, profile=profile, economics_result=result),
+            workbook.write_workbook(workbook.workspace_sheets(ws, profile=profile, economics_result=result,
+                                                             extra=features.sheets(found)),
                                     target=args.xlsx)
         except OSError as err:
             raise SegdashError(f"Cannot write {args.xlsx}: {err.strerror or err}.") from err

@@ -33,7 +33,7 @@ def test_report_from_file_and_labels(tmp_path: Path, capsys: pytest.CaptureFixtu
                      "--xlsx", str(xlsx), "--summary", "Keep both."])
     printed = capsys.readouterr().out
     assert code == 0, printed
-    assert re.match(r".*report\.html \(\d+\.\d MB, 6 sections, \d+ charts\)", printed.splitlines()[0])
+    assert re.match(r".*report\.html \(\d+\.\d MB, 7 sections, \d+ charts\)", printed.splitlines()[0])
     page = out.read_text(encoding="utf-8")
     assert "Gross margin: 30% of revenue." in page and "Keep both." in page
     assert "tiny customers.csv: 12 rows in the file, 12 loaded, 0 rejected." in page

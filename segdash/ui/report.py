@@ -18,7 +18,6 @@ import pandas as pd
 import streamlit as st
 
 from segdash.economics import EconomicsResult
-from segdash.errors import SegdashError
 from segdash.report import meeting, workbook
 from segdash.report.text import escape_markdown as md
 from segdash.segment import PROFILE_CACHE_KEY
@@ -48,14 +47,24 @@ def _economics(ws: Workspace) -> EconomicsResult | None:
     return meeting.workspace_economics(ws)
 
 
-def feature_sections(ws: Workspace) -> list[meeting.Section]:
-    """Sections of other features (playbook, survey, OKRs, comparison), one call each.
+def _page_summaries(ws: Workspace) -> dict[str, Any]:
+    """Feature summaries, preferring what this session's pages built (edited playbook rules, the
+    latest survey verdict) over what is saved."""
+    from segdash.report import features
+    from segdash.ui import survey
 
-    Each feature's core exposes ``report_summary(...)`` (sentences and tables), brought in with
-    ``meeting.summary_section(key, summary)``: the playbook (default rules, or the project's
-    edited ones), the survey verdict of this session, the project's OKRs, and what changed
-    since the previous saved snapshot. A feature that has nothing yet adds no section, and one
-    that fails is logged and left out (the rest of the report still comes).
+    overrides = {"survey": lambda: survey.report_summary_for(ws) or features.survey_summary(ws)}
+    last = st.session_state.get(state.PLAYBOOK_RESULT)
+    if last is not None and last[0] == (ws.data_id, ws.segmentation_id):
+        overrides["playbook"] = lambda: features.playbook_summary(ws, playbook=last[1])
+    return features.summaries(ws, overrides=overrides)
+
+
+def feature_sections(ws: Workspace) -> list[meeting.Section]:
+    """Sections of other features (playbook, survey, OKRs, changes since the previous snapshot).
+
+    See :mod:`segdash.report.features`: one ``report_summary(...)`` call per feature; a feature
+    with nothing to show adds no section, one that fails is left out.
 
     Parameters
     ----------
@@ -66,67 +75,9 @@ def feature_sections(ws: Workspace) -> list[meeting.Section]:
     -------
     list[meeting.Section]
     """
-    sections = []
-    for key, make in (("playbook", _playbook_summary), ("survey", _survey_summary), ("okrs", _okr_summary),
-                      ("changes", _changes_summary)):
-        try:
-            summary = make(ws)
-        except SegdashError as err:
-            log.info("report: %s left out: %s", key, err)
-            continue
-        except Exception:  # a feature's bug must not cost the meeting its report
-            log.exception("report: %s section failed", key)
-            continue
-        if summary is not None:
-            sections.append(meeting.summary_section(key, summary, personal=ws.columns_with_role("pii")))
-    return sections
+    from segdash.report import features
 
-
-def _playbook_summary(ws: Workspace) -> Any:
-    from segdash.act import playbook as pb
-    from segdash.act import tone
-
-    if ws.segmentation is None:
-        return None
-    last = st.session_state.get(state.PLAYBOOK_RESULT)
-    if last is not None and last[0] == (ws.data_id, ws.segmentation_id):
-        playbook = last[1]  # as last built on the Playbook page (its edited rules and channel merges)
-    else:
-        def build() -> Any:
-            rules = tone.rules_from_doc(ws.project.get_doc("playbook", "rules") if ws.project is not None else None)
-            return pb.build_playbook(ws.con, roles=ws.roles, types=ws.column_types(), rules=rules)
-
-        playbook = ws.cached(("report-feature", "playbook"), build)
-    names = ws.display_names([card.segment for card in playbook.cards])
-    return pb.report_summary(pb.rename(playbook, names=names), names=names)
-
-
-def _survey_summary(ws: Workspace) -> Any:
-    from segdash.ui import survey
-
-    return survey.report_summary_for(ws)
-
-
-def _okr_summary(ws: Workspace) -> Any:
-    from segdash.history import okr
-
-    if ws.project is None or not okr.load_objectives(ws.project):
-        return None
-    return okr.report_summary(ws.project)
-
-
-def _changes_summary(ws: Workspace) -> Any:
-    """The current saved snapshot against the one saved before it (of the same project)."""
-    from segdash.history import compare
-
-    if ws.project is None or not ws.snapshot_id:
-        return None
-    ids = [entry["id"] for entry in ws.project.segmentations()]
-    if ws.snapshot_id not in ids or ids.index(ws.snapshot_id) == 0:
-        return None
-    previous = ids[ids.index(ws.snapshot_id) - 1]
-    return ws.cached(("report-feature", "changes", previous, ws.snapshot_id), lambda: compare.report_summary(
-        compare.compare_snapshots(ws.project, previous, ws.snapshot_id)))
+    return features.sections(ws, _page_summaries(ws))
 
 
 def feature_sheets(ws: Workspace) -> dict[str, pd.DataFrame]:
@@ -141,22 +92,9 @@ def feature_sheets(ws: Workspace) -> dict[str, pd.DataFrame]:
     -------
     dict[str, pandas.DataFrame]
     """
-    sheets: dict[str, pd.DataFrame] = {}
-    for key, make, wanted in (("playbook", _playbook_summary, {"routing": "Playbook and routing",
-                                                                "channel_mix": "Service channel mix"}),
-                              ("okrs", _okr_summary, {"OKRs": "OKRs"})):
-        try:
-            summary = make(ws)
-        except Exception:  # noqa: BLE001 - a feature's problem must not cost the workbook
-            log.exception("workbook: %s sheets failed", key)
-            continue
-        if summary is None:
-            continue
-        for table, sheet in wanted.items():
-            frame = summary[1].get(table)
-            if frame is not None and not frame.empty:
-                sheets[sheet] = frame
-    return sheets
+    from segdash.report import features
+
+    return features.sheets(_page_summaries(ws))
 
 
 def build_sections(ws: Workspace) -> list[meeting.Section]:

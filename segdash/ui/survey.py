@@ -442,6 +442,12 @@ def analyse(ws: Workspace) -> Confirmation | None:
     if ws.project is not None and result.verdict is not None and current.get("verdict_saved") != id(result):
         doc = {"sample": current.get("sample_name"), "answers": current.get("answers_name"),
                **result.to_json(names=_names(ws))}
+        from segdash.survey.verdict import report_summary
+
+        sentences, tables = report_summary(result.verdict, names=_names(ws), response=result.response)
+        doc["report"] = {"sentences": list(sentences),  # for the meeting report made elsewhere (CLI)
+                         "tables": {name: frame.astype(object).where(frame.notna(), None).to_dict("records")
+                                    for name, frame in tables.items()}}
         _save(ws, "verdict", lambda: ws.project.put_doc("survey", "verdict", doc))
         current["verdict_saved"] = id(result)  # once per verdict, not on every rerun
     return result
