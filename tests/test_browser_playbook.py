@@ -30,7 +30,7 @@ def _segment_by_age(page) -> None:
     picker = page.get_by_test_id("stMultiSelect").first
     picker.locator("input").click()
     picker.locator("input").fill("age")
-    page.get_by_role("option", name=re.compile(r": age$")).first.click()
+    page.get_by_role("option", name=re.compile(r": age$", re.IGNORECASE)).first.click()
     page.get_by_text("Choose at least one column above.").wait_for(state="detached")
     page.keyboard.press("Tab")
     wait_idle(page)

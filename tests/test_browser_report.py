@@ -28,7 +28,7 @@ def test_click_report_and_download_it(page, browser, tmp_path) -> None:
     _go_to_report(page)
     page.get_by_label("Title").fill("Q3 <review>")
     page.get_by_label("Title").press("Enter")
-    page.get_by_text("6 sections").wait_for()
+    page.get_by_text("7 sections").wait_for()
     wait_idle(page)
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "report_page.png"), full_page=True)

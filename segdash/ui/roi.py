@@ -803,10 +803,16 @@ def _slider_key(scope: str, version: int, key: str) -> str:
     return f"{SHARE}{scope}.{version}.{key}"
 
 
-def _rebalance(scope: str, changed: str) -> None:
-    """Slider callback: the others make room (or take the rest) so the shares stay at 100%."""
+def _rebalance(scope: str, changed: str, slider: str) -> None:
+    """Slider callback: the others make room (or take the rest) so the shares stay at 100%.
+
+    ``slider`` is the key the moved slider was drawn with: the split's version may have moved on
+    since (another callback of the same click), so the key is not recomputed here.
+    """
     entry = st.session_state[SHARES][scope]
-    value = float(st.session_state[_slider_key(scope, entry["version"], changed)])
+    if slider not in st.session_state:  # a slider of an older version of the split: nothing to apply
+        return
+    value = float(st.session_state[slider])
     entry["shares"] = economics.rebalance_shares(entry["shares"], changed=changed, value=value)
     entry["version"] += 1
     st.session_state.pop(SUGGESTION, None)
@@ -867,7 +873,8 @@ def whatif_section(ws: Workspace, *, result: EconomicsResult) -> None:
     for i, k in enumerate(keys):  # one slider per segment: layout, not data
         with columns[i % len(columns)]:
             st.slider(names.get(k, k), 0.0, 100.0, value=shares[k], step=0.5, format="%.1f%%",
-                      key=_slider_key(scope, entry["version"], k), on_change=_rebalance, args=(scope, k))
+                      key=_slider_key(scope, entry["version"], k), on_change=_rebalance,
+                      args=(scope, k, _slider_key(scope, entry["version"], k)))
     left, middle, right = st.columns([1, 1, 2], vertical_alignment="bottom")
     left.button("Reset to today's split", on_click=_reset, args=(scope, current), key=PREFIX + "reset")
     right.number_input(f"Most one {word} may get in a suggested split (%)", min_value=1.0, max_value=100.0, step=5.0,
