@@ -26,6 +26,7 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     """The ``segdash`` argument parser."""
     parser = _Parser(prog="python -m segdash", description="Customer segmentation from the command line.")
+    parser.add_argument("--user", help="act as this user (default: SEGDASH_USER); needed when sign-in is set up")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     imp = commands.add_parser("import", help="import a customer file and print the import report")
@@ -55,6 +56,18 @@ def build_parser() -> argparse.ArgumentParser:
     roi.add_argument("--channel-spend", help="CSV of channel,spend when the file has no per-customer cost")
     roi.add_argument("--json", action="store_true")
     roi.set_defaults(handler=_cmd_roi)
+
+    pw = commands.add_parser("passwd", help="set a user's password for the built-in sign-in")
+    pw.add_argument("name", metavar="USER", help="user name (letters, digits, . _ @ + -)")
+    pw.add_argument("--file", help="password file (default: SEGDASH_PASSWORDS or SEGDASH_HOME/segdash-passwords)")
+    pw.set_defaults(handler=_cmd_passwd)
+
+    serve = commands.add_parser("serve-check", help="refuse to serve beyond localhost without sign-in")
+    serve.add_argument("--host", default="127.0.0.1", help="the address the server will listen on")
+    serve.set_defaults(handler=_cmd_serve_check)
+
+    projects = commands.add_parser("projects", help="list the projects you may open")
+    projects.set_defaults(handler=_cmd_projects)
     return parser
 
 
@@ -199,6 +212,46 @@ def _cmd_roi(args: argparse.Namespace) -> int:
     print(shown.to_string(index=False))
     for note in [*result.notes, *result.warnings]:
         print(f"note: {note}")
+    return 0
+
+
+def _cmd_passwd(args: argparse.Namespace) -> int:
+    """Ask for a password twice without echo (or read one line from a pipe) and store its hash."""
+    import getpass
+    from pathlib import Path
+
+    from segdash import auth
+
+    name = auth.check_user_name(args.name)
+    if sys.stdin.isatty():
+        password = getpass.getpass(f"New password for {name}: ")
+        if getpass.getpass("Same password again: ") != password:
+            raise auth.AuthError("The two passwords differ; nothing was changed.")
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    path = auth.set_password(name, password, path=Path(args.file) if args.file else None)
+    print(f"Password for {name} saved in {path}.")
+    return 0
+
+
+def _cmd_serve_check(args: argparse.Namespace) -> int:
+    from segdash import auth
+
+    print(auth.serve_check(args.host))
+    return 0
+
+
+def _cmd_projects(args: argparse.Namespace) -> int:
+    from segdash import auth
+    from segdash.store import Store
+
+    user = auth.acting_user(args.user)
+    listed = Store().projects(user=user)
+    if not listed:
+        print("No projects yet." if user is None else f"No projects that {user} may open.")
+    for info in listed:
+        shared = f", shared with {', '.join(info.shared_with)}" if info.shared_with else ""
+        print(f"{info.id}  {info.name}  (owner: {info.owner or 'nobody'}{shared})")
     return 0
 
 
