@@ -23,7 +23,7 @@ LABELS = "segment_labels"
 
 
 def connect(*, threads: int | None = None) -> duckdb.DuckDBPyConnection:
-    """Open a private in-memory DuckDB for one workspace.
+    """Open a private in-memory DuckDB for one workspace, with the session memory limit set.
 
     Parameters
     ----------
@@ -34,7 +34,10 @@ def connect(*, threads: int | None = None) -> duckdb.DuckDBPyConnection:
     -------
     duckdb.DuckDBPyConnection
     """
+    from segdash.limits import apply_memory_limit
+
     con = duckdb.connect(":memory:")
+    apply_memory_limit(con)  # SEGDASH_SESSION_MEMORY: one session cannot starve the others
     threads = threads or int(os.environ.get("SEGDASH_THREADS", "0") or 0)
     if threads:
         con.execute("SET threads = ?", [threads])

@@ -1,0 +1,145 @@
+"""Sign-in in a real browser: wrong and right password, a reload keeps the session, sign-out, expiry,
+and two users who never see each other's projects or data."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from segdash import auth
+from tests.conftest import ARTIFACTS, REPO, SAMPLE, _free_port, wait_idle
+
+pytestmark = pytest.mark.browser
+
+
+def start_server(env_extra: dict[str, str], log_name: str) -> tuple[subprocess.Popen, str, object]:
+    """``streamlit run app.py`` on a free port with extra environment; returns (process, url, log)."""
+    port = _free_port()
+    env = {**os.environ, "SEGDASH_SAMPLE": str(SAMPLE), "SEGDASH_DATA_DIR": str(SAMPLE.parent), **env_extra}
+    ARTIFACTS.mkdir(exist_ok=True)
+    log = open(ARTIFACTS / log_name, "w")  # noqa: SIM115 - closed by stop_server
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"), "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true",
+         "--server.fileWatcherType", "none", "--server.runOnSave", "false"],
+        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return server, url, log
+        except OSError:
+            pass
+        if server.poll() is not None or time.monotonic() > deadline:
+            server.kill()
+            log.close()
+            raise RuntimeError(f"streamlit did not start; see {ARTIFACTS / log_name}")
+        time.sleep(0.2)  # polling a server start-up, not waiting in a test
+
+
+def stop_server(server: subprocess.Popen, log: object) -> None:
+    server.terminate()
+    try:
+        server.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.kill()
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def signin_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    home = tmp_path_factory.mktemp("signin-home")
+    passwords = home / "segdash-passwords"
+    auth.set_password("ann", "ann-password", path=passwords)
+    auth.set_password("bob", "bob-password", path=passwords)
+    server, url, log = start_server({"SEGDASH_HOME": str(home), "SEGDASH_PASSWORDS": str(passwords)},
+                                    "server-signin.log")
+    yield url, home
+    stop_server(server, log)
+
+
+def sign_in(tab: object, user: str, password: str) -> None:
+    tab.get_by_label("User name", exact=True).fill(user)
+    tab.get_by_label("Password", exact=True).fill(password)
+    tab.get_by_role("button", name="Sign in").click()
+
+
+def test_wrong_then_right_password_reload_and_sign_out(browser: object, signin_server: tuple[str, Path]) -> None:
+    url, _home = signin_server
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    tab = context.new_page()
+    tab.set_default_timeout(60_000)
+    try:
+        tab.goto(url)
+        wait_idle(tab)
+        assert tab.get_by_text("Sign in to open your team's customer segments.").is_visible()
+        assert tab.get_by_role("link", name="Segments").count() == 0  # nothing behind the gate
+        tab.goto(f"{url}/segments")  # nor by a page's address: Streamlit says there is no such page
+        wait_idle(tab)
+        tab.get_by_text("Page not found").wait_for()
+        tab.screenshot(path=str(ARTIFACTS / "signin-page-address.png"))
+        assert tab.get_by_role("heading", name="Segments").count() == 0
+        assert tab.get_by_text("customers.csv").count() == 0
+        tab.goto(url)
+        wait_idle(tab)
+        sign_in(tab, "ann", "wrong-password")
+        tab.get_by_text("That user name and password do not match.").wait_for()
+        assert not [c for c in context.cookies() if c["name"] == auth.COOKIE_NAME]
+        assert any(c["name"] == "_streamlit_xsrf" for c in context.cookies())  # XSRF protection stays on
+        sign_in(tab, "ann", "ann-password")
+        tab.get_by_text("Signed in as ann").wait_for()
+        tab.get_by_role("link", name="Segments").wait_for()
+        tab.wait_for_function("() => document.cookie.includes('segdash_session=')")
+        cookie = next(c for c in context.cookies() if c["name"] == auth.COOKIE_NAME)
+        assert cookie["sameSite"] == "Strict"
+        assert 11 * 3600 < cookie["expires"] - time.time() <= 12 * 3600 + 5
+        tab.screenshot(path=str(ARTIFACTS / "signin-signed-in.png"))
+
+        tab.reload()  # a new Streamlit session: the cookie signs it in
+        wait_idle(tab)
+        tab.get_by_text("Signed in as ann").wait_for()
+        assert tab.get_by_label("Password", exact=True).count() == 0
+
+        tab.get_by_role("button", name="Sign out").click()
+        tab.get_by_label("Password", exact=True).wait_for()
+        tab.wait_for_function("() => !document.cookie.includes('segdash_session=')")
+        tab.reload()
+        wait_idle(tab)
+        tab.get_by_label("Password", exact=True).wait_for()
+        assert tab.get_by_text("Signed in as").count() == 0
+    finally:
+        context.close()
+
+
+def test_expired_or_forged_cookie_shows_sign_in(browser: object, signin_server: tuple[str, Path]) -> None:
+    url, home = signin_server
+    users = auth.parse_users((home / "segdash-passwords").read_text())
+    secret = (home / "auth-secret").read_bytes() if (home / "auth-secret").exists() else auth.server_secret(folder=home)
+    expired = auth.make_token("ann", stored_hash=users["ann"], secret=secret, hours=1, now=time.time() - 7200)
+    fresh = auth.make_token("bob", stored_hash=users["bob"], secret=secret, hours=1)
+    for value, signed_in in ((expired, False), (fresh[:-1] + ("0" if fresh[-1] != "0" else "1"), False),
+                             (fresh, True)):
+        context = browser.new_context()
+        context.add_cookies([{"name": auth.COOKIE_NAME, "value": value, "url": url}])
+        tab = context.new_page()
+        tab.set_default_timeout(60_000)
+        try:
+            tab.goto(url)
+            wait_idle(tab)
+            if signed_in:
+                tab.get_by_text("Signed in as bob").wait_for()
+            else:
+                tab.get_by_label("Password", exact=True).wait_for()
+                assert tab.get_by_text("Signed in as").count() == 0
+        finally:
+            context.close()
