@@ -448,3 +448,33 @@ def acting_user(explicit: str | None = None) -> str | None:
     if mode() != "none":
         raise AuthError("Sign-in is set up on this server: say who you are with --user NAME or SEGDASH_USER=NAME.")
     return None
+
+
+# -- who may open a project -------------------------------------------------------------------------
+
+def may_open(meta: dict, user: str | None) -> bool:
+    """Whether ``user`` may open a project with this ``project.json`` (``None``: sign-in is off, all).
+
+    The owner, the users it is shared with, and everyone for a project without owner (made before
+    sign-in was set up).
+    """
+    if user is None:
+        return True
+    owner = meta.get("owner")
+    return owner in (None, user) or user in (meta.get("shared_with") or [])
+
+
+def open_project_for(store: object, project_id: str, *, user: str | None) -> object:
+    """``store.open_project(project_id)`` when ``user`` may open it; else the same sentence as a missing one.
+
+    Raises
+    ------
+    segdash.store.StoreError
+        No such project, or it is private to others (not told apart, so ids cannot be probed).
+    """
+    from segdash.store import StoreError
+
+    project = store.open_project(project_id)
+    if not may_open(project.meta(), user):
+        raise StoreError("That project no longer exists (it may have been deleted). Choose another one.")
+    return project

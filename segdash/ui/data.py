@@ -376,7 +376,8 @@ def file_loader(ws: Workspace) -> None:
                                   format_func=lambda n: f"{n} ({_size(by_name[n])})")
             opened = st.form_submit_button("Open", icon=":material/folder_open:", type="primary")
         if opened and choice in by_name:
-            load_file(ws, by_name[choice], name=choice, kind="folder")
+            # checked again now: a file swapped for a link out of the folder since listing is refused
+            load_file(ws, config.data_dir_file(choice), name=choice, kind="folder")
 
 
 def _size(path: Path) -> str:
