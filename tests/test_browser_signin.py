@@ -143,3 +143,50 @@ def test_expired_or_forged_cookie_shows_sign_in(browser: object, signin_server: 
                 assert tab.get_by_text("Signed in as").count() == 0
         finally:
             context.close()
+
+
+HOSTILE_CSV = ('customer,"<script>window.__pwned=1</script>","<img src=x onerror=window.__pwned=2>",spend\n'
+               'A-1,"**bold**","=HYPERLINK(""http://evil"")",10\nA-2,x,y,20\nA-3,x,y,30\n')
+
+
+def test_two_users_isolated_and_hostile_names_stay_text(browser: object, signin_server: tuple[str, Path],
+                                                        tmp_path: Path) -> None:
+    url, _home = signin_server
+    tabs = []
+    try:
+        for user in ("ann", "bob"):
+            context = browser.new_context(viewport={"width": 1440, "height": 1000})
+            tab = context.new_page()
+            tab.set_default_timeout(60_000)
+            tab.goto(url)
+            wait_idle(tab)
+            sign_in(tab, user, f"{user}-password")
+            tab.get_by_text(f"Signed in as {user}").wait_for()
+            tab.get_by_text("5,000 rows in the file").first.wait_for()
+            tabs.append((context, tab))
+        (_, ann), (_, bob) = tabs
+        upload = tmp_path / "<b>ann's shop<b>.csv"
+        upload.write_text(HOSTILE_CSV, encoding="utf-8")
+        ann.locator('input[type="file"]').set_input_files(str(upload))
+        ann.get_by_text("3 rows in the file · 3 loaded · 0 rejected").wait_for()
+        wait_idle(ann)
+        main = ann.locator('[data-testid="stMain"]')
+        shown = main.inner_text()
+        assert "<b>ann's shop<b>.csv" in shown  # the file name as typed, not bold
+        assert main.locator("b", has_text="ann's shop").count() == 0
+        assert ann.evaluate("() => window.__pwned") is None  # no script or handler ran
+        assert main.locator("script").count() == 0 and main.locator("img[src='x']").count() == 0
+        ARTIFACTS.mkdir(exist_ok=True)
+        ann.screenshot(path=str(ARTIFACTS / "signin-hostile-names.png"), full_page=True)
+
+        bob.get_by_test_id("stSidebarNavItems").get_by_role("link", name="Segments").click()
+        bob.get_by_role("heading", name="Segments").first.wait_for()
+        wait_idle(bob)
+        bob.get_by_test_id("stSidebarNavItems").get_by_role("link", name="Data").click()
+        bob.get_by_text("5,000 rows in the file").first.wait_for()
+        wait_idle(bob)
+        assert "ann's shop" not in bob.locator('[data-testid="stMain"]').inner_text()
+        assert bob.get_by_text("Signed in as bob").count() == 1 and bob.get_by_text("Signed in as ann").count() == 0
+    finally:
+        for context, _tab in tabs:
+            context.close()
