@@ -77,6 +77,15 @@ def rss_mb(pid: int) -> tuple[float, float]:
     return read(pid)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds used so far by a process (/proc/<pid>/stat)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class Sampler(threading.Thread):
     """Samples the server's RSS every 0.2 s (the peak is also read from VmHWM at the end)."""
 
@@ -189,6 +198,7 @@ def main() -> int:
                     raise SystemExit(f"server did not start; see {log_path}")
                 time.sleep(0.2)
             idle_rss = rss_mb(server.pid)[0]
+            cpu_before = cpu_seconds(server.pid)
             sampler = Sampler(server.pid)
             sampler.start()
             started = time.perf_counter()
@@ -196,6 +206,8 @@ def main() -> int:
             wall = time.perf_counter() - started
             sampler.stop.set()
             current, hwm = rss_mb(server.pid)
+            server_cpu = cpu_seconds(server.pid) - cpu_before
+            load = os.getloadavg()
             alive = server.poll() is None
         finally:
             server.terminate()
@@ -207,7 +219,9 @@ def main() -> int:
     print(f"segdash load test: {args.sessions} sessions x {args.rows:,} customers, one server, "
           f"{os.cpu_count()} cores, SEGDASH_SESSION_MEMORY={env.get('SEGDASH_SESSION_MEMORY', '(default)')}, "
           f"SEGDASH_HEAVY_RUNS={env.get('SEGDASH_HEAVY_RUNS', '(default: cores)')}")
-    print(f"wall time {wall:.1f} s; server alive at the end: {alive}")
+    print(f"wall time {wall:.1f} s; server alive at the end: {alive}; server CPU {server_cpu:.1f} s "
+          f"({server_cpu / max(args.sessions, 1):.1f} s per session); machine load average at the end "
+          f"{load[0]:.1f} (other work on the machine shares its {os.cpu_count()} cores)")
     print(f"{'click':<26}{'n':>4}{'median s':>10}{'slowest s':>11}")
     slowest_all = 0.0
     for name, values in timings.items():

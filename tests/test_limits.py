@@ -136,3 +136,19 @@ def test_upload_folders_of_dead_servers_are_removed(tmp_path: Path) -> None:
         (folder / "upload-x.csv").write_text("secret")
     assert limits.remove_stale_uploads(folder=tmp_path) == 1
     assert not gone.exists() and mine.exists() and other_live.exists()
+
+
+def test_small_data_clusters_with_a_smaller_silhouette_budget_and_the_same_k() -> None:
+    """Issue 14: less CPU per run on small data; the bundled sample still gets its 5 planted segments."""
+    import segdash.segment.cluster as cluster
+    from segdash.segment import default_cluster_features
+
+    assert cluster._silhouette_budget(5_000) == cluster.SMALL_SILHOUETTE_SAMPLE == 2_000
+    assert cluster._silhouette_budget(30_000) == cluster.SILHOUETTE_SAMPLE
+    ws = Workspace()
+    ws.load(SAMPLE)
+    types = ws.column_types()
+    seg = cluster.cluster_customers(ws.con, features=default_cluster_features(ws.roles, types), types=types,
+                                    algorithm="kmeans", k="auto", k_range=(2, 10), random_state=0)
+    assert seg.extra["samples"]["silhouette"] == 2_000
+    assert seg.k == 5

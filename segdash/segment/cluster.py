@@ -105,6 +105,9 @@ ALGORITHMS = ("kmeans", "gmm", "hierarchical")
 SEARCH_SAMPLE = 30_000
 #: Customers (random subsample of the search sample) on which silhouette is computed.
 SILHOUETTE_SAMPLE = 4_000
+#: Small data (a search sample of at most this many rows) computes silhouette on fewer customers.
+SMALL_DATA = 20_000
+SMALL_SILHOUETTE_SAMPLE = 2_000
 #: Customers on which a Gaussian mixture is fitted.
 GMM_SAMPLE = 10_000
 #: Customers on which Ward linkage is built (and, for the stability refits, a smaller number:
@@ -276,7 +279,8 @@ def _cluster(
     sizes = base.write_label_table(con, label_table)
     extra = _map_sample(everyone, data.rows, names, order[labels], search_positions, random_state)
     extra["samples"] = {
-        "search": len(search_positions), "silhouette": min(len(search_positions), SILHOUETTE_SAMPLE),
+        "search": len(search_positions),
+        "silhouette": min(len(search_positions), _silhouette_budget(len(search_positions))),
     }
     report(1.0, "Done.")
     return Segmentation(
@@ -467,11 +471,22 @@ def _ks_to_try(fixed: int | None, low: int, high: int, distinct: int, n_rows: in
 
 # -- fitting -----------------------------------------------------------------------------------
 
+def _silhouette_budget(search_rows: int) -> int:
+    """Customers silhouette is computed on: fewer for small data (issue 14, a shared server).
+
+    Silhouette over m customers costs O(m^2) and dominated a 5,000-customer run. With
+    :data:`SMALL_SILHOUETTE_SAMPLE` for a search sample of at most :data:`SMALL_DATA` rows, the
+    bundled sample and three other generated 5,000-customer files got the same k and stability
+    with half the CPU (0.65-0.92 s -> 0.33-0.37 s per run; ``bench/load_test.py``).
+    """
+    return SMALL_SILHOUETTE_SAMPLE if search_rows <= SMALL_DATA else SILHOUETTE_SAMPLE
+
+
 def _search(
     algorithm: str, search: np.ndarray, ks: list[int], *, random_state: int, report: Progress,
 ) -> tuple[dict[int, Any], dict[int, dict[str, float]]]:
     """Fit each k on the search sample; return the models and their scores."""
-    silhouette_rows = min(len(search), SILHOUETTE_SAMPLE)
+    silhouette_rows = min(len(search), _silhouette_budget(len(search)))
     distances = pairwise_distances(search[:silhouette_rows], n_jobs=1)
     tree = None
     if algorithm == "hierarchical":
