@@ -128,3 +128,11 @@ def test_no_user_html_and_no_shared_caches() -> None:
                     cached.append(f"{source.name}:{number + 1}: {pattern}")
     assert html == [], "user text must be shown as text (escape it, then allow HTML only if unavoidable)"
     assert cached == [], "per-session results go in Workspace.cached, never in a cache shared between sessions"
+
+
+def test_xsrf_protection_is_not_turned_off() -> None:
+    import tomllib
+
+    config_toml = tomllib.loads((REPO / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config_toml.get("server", {}).get("enableXsrfProtection", True) is True
+    assert config_toml.get("server", {}).get("enableCORS", True) is True
