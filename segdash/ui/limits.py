@@ -33,8 +33,19 @@ def _sweeper() -> None:
             log.exception("idle sweep failed")
 
 
+def _warm_up() -> None:
+    """Import the heavy modules (scikit-learn, scipy, Plotly) before the first person needs them."""
+    import importlib
+
+    for name in ("segdash.segment.cluster", "segdash.profile", "segdash.economics", "segdash.report.profile_charts"):
+        try:
+            importlib.import_module(name)
+        except Exception:  # a warm-up must never break the app; the page import reports real errors
+            log.debug("warm-up import of %s failed", name, exc_info=True)
+
+
 def start_up() -> None:
-    """Once per server process: remove upload folders of dead servers, start the idle sweep."""
+    """Once per server process: remove upload folders of dead servers, start the idle sweep, warm up."""
     if _STARTED.is_set():
         return
     with _START_LOCK:
@@ -44,6 +55,7 @@ def start_up() -> None:
         if removed:
             log.info("removed %d upload folder(s) left by an earlier server", removed)
         threading.Thread(target=_sweeper, name="segdash-idle-sweep", daemon=True).start()
+        threading.Thread(target=_warm_up, name="segdash-warm-up", daemon=True).start()
         _STARTED.set()
 
 
