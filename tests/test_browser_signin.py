@@ -190,3 +190,29 @@ def test_two_users_isolated_and_hostile_names_stay_text(browser: object, signin_
     finally:
         for context, _tab in tabs:
             context.close()
+
+
+def test_first_request_to_a_page_address_after_a_restart_asks_to_sign_in(browser: object, tmp_path: Path) -> None:
+    """A fresh Streamlit process with a pages/ folder runs the first request's page file directly
+    (without app.py) until some script calls st.navigation: that page must stop at the sign-in."""
+    passwords = tmp_path / "segdash-passwords"
+    auth.set_password("ann", "ann-password", path=passwords)
+    server, url, log = start_server({"SEGDASH_HOME": str(tmp_path), "SEGDASH_PASSWORDS": str(passwords)},
+                                    "server-signin-first.log")
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    tab = context.new_page()
+    tab.set_default_timeout(60_000)
+    try:
+        tab.goto(f"{url}/segments")  # the very first request this server sees
+        wait_idle(tab)
+        tab.get_by_label("Password", exact=True).wait_for()
+        tab.screenshot(path=str(ARTIFACTS / "signin-first-request.png"))
+        assert tab.get_by_role("heading", name="Segments").count() == 0
+        assert tab.get_by_role("button", name="Find segments").count() == 0
+        tab.goto(url)
+        wait_idle(tab)
+        sign_in(tab, "ann", "ann-password")
+        tab.get_by_text("Signed in as ann").wait_for()
+    finally:
+        context.close()
+        stop_server(server, log)

@@ -152,3 +152,19 @@ def test_small_data_clusters_with_a_smaller_silhouette_budget_and_the_same_k() -
                                     algorithm="kmeans", k="auto", k_range=(2, 10), random_state=0)
     assert seg.extra["samples"]["silhouette"] == 2_000
     assert seg.k == 5
+
+
+def test_an_idle_session_is_told_its_data_was_put_away(make_app: object) -> None:
+    from segdash.ui import state
+
+    app = make_app().run()
+    assert not app.exception
+    ws = app.session_state[state.WORKSPACE]
+    assert ws.has_data
+    limits.release_workspace(ws)  # what the idle sweep does after SEGDASH_IDLE_MINUTES
+    app.run()
+    assert not app.exception
+    shown = " ".join(str(m.value) for m in [*app.info, *app.success, *app.warning, *app.toast])
+    assert "sat unused for more than 30 minutes, so its data was put away" in shown
+    fresh = app.session_state[state.WORKSPACE]
+    assert fresh is not ws and fresh.has_data  # a new workspace with the sample; the old one is gone

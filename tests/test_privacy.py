@@ -69,3 +69,20 @@ st.text("projects: " + ", ".join(p.name for p in Store().projects(user=ui_auth.c
     app.button[0].click().run()
     assert not app.exception
     assert [t.value for t in app.text] == ["user: ann", "projects: Ann's"]
+
+
+def test_oidc_gate_asks_to_sign_in_and_shows_nothing_else(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With [auth] in secrets.toml the gate offers Streamlit's sign-in and stops before any page."""
+    monkeypatch.setenv("SEGDASH_HOME", str(tmp_path / "home"))
+    monkeypatch.setattr(auth, "mode", lambda **_: "oidc")
+    script = """
+import streamlit as st
+from segdash.ui import auth as ui_auth
+ui_auth.gate()
+st.text("behind the gate")
+"""
+    app = AppTest.from_string(script, default_timeout=30).run()
+    assert not app.exception
+    assert [b.label for b in app.button] == ["Sign in"]
+    assert not app.text
+

@@ -61,6 +61,18 @@ def _write_cookie(value: str, max_age: int) -> None:
                        key="segdash.auth.cookie", height=0)
 
 
+def require_signed_in() -> None:
+    """Run the sign-in gate unless this session is already signed in (or sign-in is off).
+
+    Every page calls it (through ``components.page_setup``). app.py's gate is not enough on its
+    own: with a ``pages/`` folder, a fresh Streamlit process runs the first request's page file
+    directly ("MPA v1": ``PagesManager.uses_pages_directory`` is true until some script calls
+    ``st.navigation``), so ``/segments`` as the first request after a restart would skip app.py.
+    """
+    if st.session_state.get(USER) is None:
+        gate()
+
+
 def client_address() -> str:
     """The client's address for throttling (behind a proxy with ``SEGDASH_TRUST_PROXY=1``: the address it saw)."""
     if os.environ.get("SEGDASH_TRUST_PROXY", "").strip().lower() in ("1", "true", "yes", "on"):
@@ -89,7 +101,7 @@ def gate() -> str | None:
 
 
 def _oidc_gate() -> str:
-    if not st.user.is_logged_in:
+    if not getattr(st.user, "is_logged_in", False):  # absent until [auth] is read by Streamlit
         def oidc_signin() -> None:
             st.title("segdash")
             st.write("Sign in to open your team's customer segments.")

@@ -7,11 +7,15 @@ import streamlit as st
 
 from segdash.schema import ROLE_LABELS
 from segdash.ui import state
+from segdash.ui.auth import require_signed_in
+from segdash.ui.limits import touch
 from segdash.workspace import Workspace
 
 
 def page_setup(title: str, caption: str = "") -> Workspace:
-    """Title, caption and any queued message; returns the session's workspace."""
+    """Title, caption and any queued message; returns the session's workspace (signed-in users only)."""
+    require_signed_in()  # also here: a page file can run without app.py (see segdash.ui.auth)
+    touch()  # idle clean-up notice, for the same reason
     ws = state.workspace()
     st.title(title)
     if caption:
