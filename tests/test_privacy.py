@@ -86,3 +86,35 @@ st.text("behind the gate")
     assert [b.label for b in app.button] == ["Sign in"]
     assert not app.text
 
+
+
+def test_app_started_openly_without_sign_in_shows_only_the_refusal(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """``streamlit run app.py --server.address 0.0.0.0`` (not through make run) still refuses to serve."""
+    from streamlit import config as st_config
+
+    monkeypatch.setenv("SEGDASH_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("SEGDASH_ALLOW_OPEN", raising=False)
+    monkeypatch.delenv("SEGDASH_PASSWORD_HASH", raising=False)
+    monkeypatch.delenv("SEGDASH_PASSWORDS", raising=False)
+    script = """
+import streamlit as st
+from segdash.ui import auth as ui_auth
+ui_auth.gate()
+st.text("customer data")
+"""
+    before = st_config.get_option("server.address")
+    assert before == "127.0.0.1"  # .streamlit/config.toml: localhost unless told otherwise
+    st_config.set_option("server.address", "0.0.0.0")
+    try:
+        app = AppTest.from_string(script, default_timeout=30).run()
+        assert not app.exception
+        assert [e.value for e in app.error][0].startswith("segdash will not serve on 0.0.0.0 without sign-in")
+        assert not app.text
+        monkeypatch.setenv("SEGDASH_ALLOW_OPEN", "1")
+        app = AppTest.from_string(script, default_timeout=30).run()
+        assert [t.value for t in app.text] == ["customer data"]
+    finally:
+        st_config.set_option("server.address", before)
+    app = AppTest.from_string(script, default_timeout=30).run()  # localhost (the project's config.toml)
+    assert [t.value for t in app.text] == ["customer data"]

@@ -94,10 +94,25 @@ def gate() -> str | None:
         st.stop()
     if how == "none":
         st.session_state.pop(USER, None)
+        _refuse_open_serving()
         return None
     if how == "oidc":
         return _oidc_gate()
     return _password_gate()
+
+
+def _refuse_open_serving() -> None:
+    """Without sign-in, show only a refusal when Streamlit listens beyond localhost.
+
+    ``make run`` refuses before starting (``segdash serve-check``); this catches a server started
+    some other way (``streamlit run app.py --server.address 0.0.0.0``). No address means every one.
+    """
+    address = str(st.get_option("server.address") or "0.0.0.0")
+    try:
+        auth.serve_check(address)
+    except auth.ServeRefused as err:
+        st.error(str(err))
+        st.stop()
 
 
 def _oidc_gate() -> str:
