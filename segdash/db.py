@@ -14,6 +14,11 @@ import duckdb
 import ibis
 import pandas as pd
 
+# Resolve Ibis's lazily loaded DuckDB backend once, while this module is imported (under Python's
+# import lock). Left to first use, ten sessions starting at once raced inside Ibis and one got
+# "module 'ibis.duckdb' has no attribute 'from_connection'" (bench/load_test.py, issue 14).
+_IBIS_DUCKDB = ibis.duckdb
+
 #: The imported customers. Every row has ``_row``: its line (CSV) or row (Excel) in the file.
 TABLE = "customers"
 #: Unique, stable id of an imported row (line number of the record in the file).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import threading
@@ -168,3 +169,21 @@ def test_an_idle_session_is_told_its_data_was_put_away(make_app: object) -> None
     assert "sat unused for more than 30 minutes, so its data was put away" in shown
     fresh = app.session_state[state.WORKSPACE]
     assert fresh is not ws and fresh.has_data  # a new workspace with the sample; the old one is gone
+
+
+def test_ibis_duckdb_backend_is_resolved_when_segdash_db_is_imported() -> None:
+    """Many sessions opening their first page at once must not race on Ibis's lazy backend loading."""
+    code = ("import sys, ibis; assert 'duckdb' not in vars(ibis); import segdash.db; "
+            "assert 'duckdb' in vars(ibis), 'resolved at import'; "
+            "import threading; errors = []\n"
+            "def use():\n"
+            "    try:\n"
+            "        segdash.db.backend(segdash.db.connect())\n"
+            "    except Exception as err:\n"
+            "        errors.append(err)\n"
+            "threads = [threading.Thread(target=use) for _ in range(8)]\n"
+            "[t.start() for t in threads]; [t.join() for t in threads]\n"
+            "assert not errors, errors\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO,
+                          env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert done.returncode == 0, done.stderr[-2000:]
