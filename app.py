@@ -21,6 +21,8 @@ pages = [
     st.Page("pages/segments.py", title="Segments", icon=":material/category:"),
     st.Page("pages/profiles.py", title="Profiles", icon=":material/groups:"),
     st.Page("pages/roi.py", title="Acquisition & ROI", icon=":material/payments:"),
+    st.Page("pages/playbook.py", title="Playbook", icon=":material/support_agent:"),
+    st.Page("pages/projects.py", title="Projects", icon=":material/folder_open:"),
 ]
 page = st.navigation(pages)
 try:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from segdash.ui import components
+from segdash.ui import components, projects
 from segdash.ui import segments as view
 
 ws = components.page_setup(
@@ -18,3 +18,4 @@ if components.require_data(ws):
     else:
         view.clustering_section(ws)
     view.show_summary(ws)
+    projects.save_box(ws)

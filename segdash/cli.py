@@ -1,4 +1,4 @@
-"""Command line: ``python -m segdash import|segment|roi`` over the same library as the app.
+"""Command line: ``python -m segdash import|segment|roi|playbook`` over the same library as the app.
 
 Errors a user can cause print one plain sentence on stderr and exit with code 2.
 """
@@ -46,7 +46,26 @@ def build_parser() -> argparse.ArgumentParser:
     seg.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     seg.add_argument("--out", required=True, help="CSV file for the labels")
     seg.add_argument("--json", action="store_true")
+    _project_options(seg)
+    seg.add_argument("--save", metavar="NAME", help="save the segmentation in the project under this name")
     seg.set_defaults(handler=_cmd_segment)
+
+    score = commands.add_parser("score", help="apply a saved segmentation to a file (e.g. next month's export)")
+    score.add_argument("path")
+    score.add_argument("--sheet")
+    _project_options(score)
+    score.add_argument("--segmentation", required=True, help="name (or id) of the saved segmentation")
+    score.add_argument("--new-cuts", action="store_true",
+                       help="RFM: score with this file's own quintiles instead of the saved cut points")
+    score.add_argument("--out", required=True, help="CSV file for the labels")
+    score.add_argument("--save", metavar="NAME", help="also save the result in the project under this name")
+    score.add_argument("--json", action="store_true")
+    score.set_defaults(handler=_cmd_score)
+
+    projects = commands.add_parser("projects", help="list projects and their saved segmentations")
+    _project_options(projects)
+    projects.add_argument("--json", action="store_true")
+    projects.set_defaults(handler=_cmd_projects)
 
     roi = commands.add_parser("roi", help="acquisition cost, LTV and ROI per segment")
     roi.add_argument("path")
@@ -57,17 +76,26 @@ def build_parser() -> argparse.ArgumentParser:
     roi.add_argument("--json", action="store_true")
     roi.set_defaults(handler=_cmd_roi)
 
+    play = commands.add_parser("playbook", help="service channel, tone and approach per segment")
+    play.add_argument("path")
+    play.add_argument("--sheet")
+    play.add_argument("--labels", required=True, help="labels.csv written by 'segment'")
+    play.add_argument("--json", action="store_true")
+    play.set_defaults(handler=_cmd_playbook)
+
     pw = commands.add_parser("passwd", help="set a user's password for the built-in sign-in")
     pw.add_argument("name", metavar="USER", help="user name (letters, digits, . _ @ + -)")
     pw.add_argument("--file", help="password file (default: SEGDASH_PASSWORDS or SEGDASH_HOME/segdash-passwords)")
     pw.set_defaults(handler=_cmd_passwd)
 
+    share = commands.add_parser("share", help="let named users open a project you own (none: private again)")
+    _project_options(share)
+    share.add_argument("users", nargs="*", metavar="USER", help="users who may open it besides you")
+    share.set_defaults(handler=_cmd_share)
+
     serve = commands.add_parser("serve-check", help="refuse to serve beyond localhost without sign-in")
     serve.add_argument("--host", default="127.0.0.1", help="the address the server will listen on")
     serve.set_defaults(handler=_cmd_serve_check)
-
-    projects = commands.add_parser("projects", help="list the projects you may open")
-    projects.set_defaults(handler=_cmd_projects)
     return parser
 
 
@@ -160,11 +188,14 @@ def _cmd_segment(args: argparse.Namespace) -> int:
         out.write_bytes(to_safe_csv(labels_frame(ws.con, roles=ws.roles)))
     except OSError as err:
         raise SegdashError(f"Cannot write {args.out}: {err.strerror or err}.") from err
+    saved = _save_in_project(args, ws)
     if args.json:
         _print_json({"method": seg.method, "k": seg.k, "sizes": seg.sizes,
                      "scores": {str(k): v for k, v in seg.scores.items()}, "stability": seg.stability,
-                     "seconds": round(seg.seconds, 3)})
+                     "seconds": round(seg.seconds, 3), **saved})
         return 0
+    if saved:
+        print(f"saved as '{args.save}' in project '{saved['project']}'")
     print(f"{sum(seg.sizes.values()):,} rows in {seg.k:,} segments ({seg.method}, {seg.seconds:.1f} s) "
           f"-> {args.out}")
     for label, count in seg.sizes.items():
@@ -173,6 +204,176 @@ def _cmd_segment(args: argparse.Namespace) -> int:
         print(f"  note: {note}")
     return 0
 
+
+
+def _project_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--project", metavar="DIR",
+                        help="the project folder (a SEGDASH_HOME, or one project's folder); default SEGDASH_HOME")
+    parser.add_argument("--in", dest="project_name", metavar="PROJECT",
+                        help="which project in DIR (name or id); default: the only one, or 'Command line'")
+
+
+def _store(args: argparse.Namespace) -> Any:
+    from pathlib import Path
+
+    from segdash.store import Store
+
+    folder = Path(args.project).expanduser() if args.project else None
+    if folder is not None and (folder / "project.json").is_file():  # one project's own folder
+        return Store(folder.parent.parent), folder.name
+    return Store(folder), None
+
+
+def _project(args: argparse.Namespace, *, create: bool) -> Any:
+    """The project named by ``--project`` / ``--in``."""
+    from segdash import auth
+    from segdash.store import StoreError
+
+    store, project_id = _store(args)
+    user = auth.acting_user(getattr(args, "user", None))  # only the projects this user may open
+    if project_id:
+        return auth.open_project_for(store, project_id, user=user)
+    listed = store.projects(user=user)
+    if args.project_name:
+        wanted = " ".join(str(args.project_name).split())
+        matches = [p for p in listed if wanted in (p.id, p.name)]
+        if len(matches) > 1:
+            raise StoreError(f"Several projects are called '{wanted}'; use the project id instead.")
+        if matches:
+            return store.open_project(matches[0].id)
+        if create:
+            return store.create_project(wanted, owner=user)
+        known = ", ".join(p.name for p in listed) or "none yet"
+        raise StoreError(f"There is no project called '{args.project_name}' in {store.home} (projects: {known}).")
+    if len(listed) == 1:
+        return store.open_project(listed[0].id)
+    if create:
+        mine = [p for p in listed if p.name == "Command line"]
+        return store.open_project(mine[0].id) if mine else store.create_project("Command line", owner=user)
+    if not listed:
+        raise StoreError(f"There are no projects in {store.home}. Save one with 'segment ... --save NAME'.")
+    raise StoreError(f"{store.home} holds several projects; name one with --in "
+                     f"({', '.join(p.name for p in listed)}).")
+
+
+def _save_in_project(args: argparse.Namespace, ws: Any) -> dict[str, Any]:
+    """Save the workspace's segmentation when ``--save`` is given; returns JSON fields to print."""
+    if not getattr(args, "save", None):
+        return {}
+    project = _project(args, create=True)
+    ws.open_project(project, restore=False)
+    snapshot = ws.save_segmentation(args.save)
+    return {"project": project.name, "project_id": project.id, "saved": args.save, "snapshot_id": snapshot}
+
+
+def _find_saved(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
+    """The project and record of ``--segmentation`` (searched in every project when none is named)."""
+    from segdash.store import StoreError
+
+    store, project_id = _store(args)
+    if project_id or args.project_name:
+        project = _project(args, create=False)
+        return project, project.find_segmentation(args.segmentation)
+    from segdash import auth
+
+    found = []
+    for info in store.projects(user=auth.acting_user(getattr(args, "user", None))):
+        project = store.open_project(info.id)
+        try:
+            found.append((project, project.find_segmentation(args.segmentation)))
+        except StoreError:
+            continue
+    if not found:
+        raise StoreError(f"No project in {store.home} has a saved segmentation called '{args.segmentation}'.")
+    if len(found) > 1:
+        raise StoreError(f"Several projects have a saved segmentation called '{args.segmentation}'; name the "
+                         f"project with --in ({', '.join(p.name for p, _ in found)}).")
+    return found[0]
+
+
+def _cmd_score(args: argparse.Namespace) -> int:
+    """Apply a saved segmentation to a file; labels.csv as 'segment' writes; counts new and gone customers."""
+    from pathlib import Path
+
+    from segdash.report.export import to_safe_csv
+    from segdash.saved import (
+        ApplyReport,
+        apply_model,
+        compare_keys,
+        key_is_unique,
+        label_key,
+        snapshot_labels,
+    )
+    from segdash.segment import labels_frame
+    from segdash.segment.base import discard_labels
+    from segdash.workspace import Workspace
+
+    project, record = _find_saved(args)
+    out = Path(args.out)
+    if out.is_dir():
+        raise SegdashError(f"--out {args.out} is a folder; give a file name such as labels.csv.")
+    ws = Workspace()
+    ws.load(args.path, sheet=args.sheet)
+    try:
+        seg = apply_model(ws.con, record, roles=ws.roles, types=ws.column_types(), new_cuts=args.new_cuts)
+        ws.set_segmentation(seg, names=record.get("names") or {})
+    finally:
+        discard_labels(ws.con)
+    key_column = label_key(ws.con, seg, roles=ws.roles)
+    current = snapshot_labels(ws.con, key_column, unique=key_is_unique(seg, key_column))
+    matched, new, gone = compare_keys(current, project.segmentation_labels(record["id"]))
+    report = ApplyReport(customers=current.num_rows, matched=matched, new_customers=new, gone_customers=gone,
+                         sizes=dict(seg.sizes), key_column=key_column)
+    names = ws.display_names(seg.sizes)
+    try:
+        out.write_bytes(to_safe_csv(labels_frame(ws.con, roles=ws.roles, names=names)))
+    except OSError as err:
+        raise SegdashError(f"Cannot write {args.out}: {err.strerror or err}.") from err
+    saved = {}
+    if args.save:
+        ws.open_project(project, restore=False)
+        saved = {"saved": args.save, "snapshot_id": ws.save_segmentation(args.save, parent_id=record["id"])}
+    if args.json:
+        _print_json({"segmentation": record["name"], "project": project.name, "method": seg.method,
+                     "customers": report.customers, "matched_customers": matched, "new_customers": new,
+                     "gone_customers": gone, "sizes": {names[k]: v for k, v in seg.sizes.items()},
+                     "key_column": key_column, **saved})
+        return 0
+    print(f"Applied '{record['name']}' ({seg.method}) from project '{project.name}' -> {args.out}")
+    for sentence in report.sentences():
+        print(f"  {sentence}")
+    for label, count in seg.sizes.items():
+        print(f"  {names[label]}: {count:,}")
+    return 0
+
+
+def _cmd_projects(args: argparse.Namespace) -> int:
+    """List the projects of a store and their saved segmentations."""
+    from segdash import auth
+
+    store, project_id = _store(args)
+    infos = store.projects(user=auth.acting_user(args.user))
+    if project_id:
+        infos = [i for i in infos if i.id == project_id]
+    listing = []
+    for info in infos:
+        project = store.open_project(info.id)
+        listing.append({"id": info.id, "name": info.name, "created": info.created, "owner": info.owner,
+                        "datasets": project.datasets(),
+                        "segmentations": [{k: s.get(k) for k in ("id", "name", "created", "method", "dataset_name",
+                                                                 "customers", "parent_id")}
+                                          for s in project.segmentations()]})
+    if args.json:
+        _print_json({"home": str(store.home), "projects": listing})
+        return 0
+    if not listing:
+        print(f"No projects in {store.home} yet.")
+    for entry in listing:
+        print(f"{entry['name']}  ({entry['id']}, {len(entry['datasets'])} data set(s))")
+        for snap in entry["segmentations"]:
+            print(f"  {snap['name']}: {snap['method']}, {snap['customers'] or 0:,} customers, "
+                  f"{snap['dataset_name']}, saved {snap['created']}")
+    return 0
 
 
 def _cmd_roi(args: argparse.Namespace) -> int:
@@ -215,6 +416,23 @@ def _cmd_roi(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_playbook(args: argparse.Namespace) -> int:
+    """Per segment: channel mix with intervals, preferred channel (or why none), tone, approach, evidence."""
+    from segdash.act.playbook import playbook_for_file
+
+    records = playbook_for_file(args.path, labels=args.labels, sheet=args.sheet)
+    if args.json:
+        _print_json(records)
+        return 0
+    for record in records:
+        preferred = record["preferred_channel"] or "no clear preference"
+        print(f"{record['segment']} ({record['customers']:,} customers): {preferred}; "
+              f"tone {record['tone']}, approach {record['approach']}")
+        for line in record["evidence"]:
+            print(f"  - {line}")
+    return 0
+
+
 def _cmd_passwd(args: argparse.Namespace) -> int:
     """Ask for a password twice without echo (or read one line from a pipe) and store its hash."""
     import getpass
@@ -234,24 +452,26 @@ def _cmd_passwd(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_share(args: argparse.Namespace) -> int:
+    """Set who besides the owner may open the project named by --project/--in (the owner only)."""
+    from segdash import auth
+
+    user = auth.acting_user(args.user)
+    project = _project(args, create=False)
+    owner = project.meta().get("owner")
+    if user is not None and owner not in (None, user):
+        raise auth.AuthError(f"Only {owner}, who owns '{project.name}', can change who may open it.")
+    names = [auth.check_user_name(name) for name in args.users]
+    project.share(names)
+    print(f"'{project.name}' may be opened by " + (", ".join([owner or "everyone", *names]) if owner else
+                                                   "everyone (it has no owner)") + ".")
+    return 0
+
+
 def _cmd_serve_check(args: argparse.Namespace) -> int:
     from segdash import auth
 
     print(auth.serve_check(args.host))
-    return 0
-
-
-def _cmd_projects(args: argparse.Namespace) -> int:
-    from segdash import auth
-    from segdash.store import Store
-
-    user = auth.acting_user(args.user)
-    listed = Store().projects(user=user)
-    if not listed:
-        print("No projects yet." if user is None else f"No projects that {user} may open.")
-    for info in listed:
-        shared = f", shared with {', '.join(info.shared_with)}" if info.shared_with else ""
-        print(f"{info.id}  {info.name}  (owner: {info.owner or 'nobody'}{shared})")
     return 0
 
 

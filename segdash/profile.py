@@ -289,6 +289,46 @@ def flag_attributes(con: duckdb.DuckDBPyConnection, attributes: list[Attribute])
     return [replace(a, kind=BOOLEAN) if a.name in flags else a for a in attributes]
 
 
+#: Values of a multi-value column profiled as yes/no attributes (the most common ones).
+MULTIVALUE_TOP = 12
+
+
+def expand_multivalue(con: duckdb.DuckDBPyConnection,
+                      attributes: list[Attribute]) -> tuple[list[Attribute], dict[str, Any]]:
+    """Replace each multi-value category (``sports; travel``) by one yes/no attribute per value.
+
+    The share of customers holding each value is then profiled, tested and described like any
+    yes/no column ("36% Interests: Travel, 1.7x average"). See :mod:`segdash.act.multivalue`.
+
+    Parameters
+    ----------
+    con
+        Workspace connection holding ``customers``.
+    attributes
+        Attributes to profile.
+
+    Returns
+    -------
+    tuple[list[Attribute], dict]
+        The attributes (flags named ``interests: Travel``, in the place of their column), and
+        column -> how it splits.
+    """
+    from segdash.act.multivalue import detect_multivalue
+
+    specs = detect_multivalue(con, columns=[a.name for a in attributes if a.kind == CATEGORY])
+    if not specs:
+        return attributes, {}
+    expanded = []
+    for attribute in attributes:
+        spec = specs.get(attribute.name)
+        if spec is None:
+            expanded.append(attribute)
+            continue
+        expanded.extend(Attribute(name=spec.flag_name(value), kind=BOOLEAN, role=attribute.role,
+                                  label=f"{attribute.label}: {value}") for value in spec.values[:MULTIVALUE_TOP])
+    return expanded, specs
+
+
 def _joined(con: duckdb.DuckDBPyConnection) -> Any:
     backend = db.backend(con)
     customers = backend.table(db.TABLE)
@@ -350,7 +390,7 @@ def _histogram(arg: str) -> dt.Map(dt.string, dt.int64):
 
 
 def segment_aggregates(
-    con: duckdb.DuckDBPyConnection, *, attributes: list[Attribute], top_n: int = 8
+    con: duckdb.DuckDBPyConnection, *, attributes: list[Attribute], top_n: int = 8, specs: Mapping[str, Any] | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Every figure the traits need, in one pass over ``customers JOIN segment_labels``.
 
@@ -367,6 +407,9 @@ def segment_aggregates(
         Attributes to summarise.
     top_n
         Category values kept per attribute (by overall count; ties by value).
+    specs
+        Multi-value column -> how it splits, for flag attributes (:func:`expand_multivalue`);
+        detected when missing.
 
     Returns
     -------
@@ -375,9 +418,12 @@ def segment_aggregates(
         ``median``, ``sd``; ``counts``: ``attribute``, ``segment``, ``value`` (``None`` = missing),
         ``count``.
     """
+    from segdash.act.multivalue import add_flags
+
     numeric = [a for a in attributes if a.numeric]
     categorical = [a for a in attributes if a.kind in (CATEGORY, BOOLEAN)]
-    table = _joined(con)
+    # yes/no flags of multi-value cells ("interests: Travel", see expand_multivalue) are computed here
+    table, _ = add_flags(con, _joined(con), [a.name for a in categorical], specs=specs)
     customers = db.backend(con).table(db.TABLE)
     as_of = _as_of(con, customers, numeric)
     metrics: dict[str, Any] = {"rows": table.count()}
@@ -914,7 +960,7 @@ def name_segments(con: duckdb.DuckDBPyConnection, *, roles: dict[str, str], type
     dict[str, str]
         Segment label -> name, e.g. ``"Older · High income · Phone support"``.
     """
-    attributes = flag_attributes(con, profile_attributes(roles, types))
+    attributes, specs = expand_multivalue(con, flag_attributes(con, profile_attributes(roles, types)))
     sizes = segment_sizes(con)
     segments = list(sizes["segment"])
     numbers, counts = segment_aggregates(con, attributes=attributes)
@@ -1494,11 +1540,11 @@ def build_profile(
     -------
     Profile
     """
-    attributes = flag_attributes(con, profile_attributes(roles, types))
+    attributes, specs = expand_multivalue(con, flag_attributes(con, profile_attributes(roles, types)))
     sizes = segment_sizes(con)
     segments = list(sizes["segment"])
     size_map = dict(zip(segments, sizes["customers"].astype(int), strict=True))
-    numbers, counts = segment_aggregates(con, attributes=attributes, top_n=top_n)
+    numbers, counts = segment_aggregates(con, attributes=attributes, top_n=top_n, specs=specs)
     sample = stratified_sample(con, attributes=attributes, sizes=size_map, per_segment=per_segment,
                                random_state=random_state)
     percentiles = sample_percentiles(sample, attributes=attributes, sizes=size_map)

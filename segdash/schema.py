@@ -136,3 +136,6 @@ class Segmentation:
     seconds: float = 0.0
     #: Feature matrix coordinates for the 2-D map (PCA of a sample), if the method has one.
     extra: dict[str, Any] = field(default_factory=dict)
+    #: Everything needed to apply this segmentation again to new data, JSON-ready (bands and kept
+    #: combinations, RFM cut points, or the fitted preprocessing and model parameters as lists).
+    model: dict[str, Any] = field(default_factory=dict)

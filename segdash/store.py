@@ -204,8 +204,8 @@ def check_parquet(path: Path) -> Path:
     return path
 
 
-def write_parquet_atomic(path: Path, table: Any) -> None:
-    """Write an Arrow table (or pandas DataFrame) as Parquet, atomically."""
+def _write_parquet(path: Path, table: Any) -> None:
+    """Write an Arrow table (or DataFrame) as Parquet without pandas metadata (no atomicity: see callers)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -213,10 +213,16 @@ def write_parquet_atomic(path: Path, table: Any) -> None:
         table = pa.Table.from_pandas(table, preserve_index=False)
     table = table.replace_schema_metadata(None)  # no pandas metadata: nothing to interpret on reading
     with _plain_errors(f"save {path.name}"):
+        pq.write_table(table, path)
+
+
+def write_parquet_atomic(path: Path, table: Any) -> None:
+    """Write an Arrow table (or pandas DataFrame) as Parquet, atomically."""
+    with _plain_errors(f"save {path.name}"):
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f"{_TMP}{secrets.token_hex(4)}-{path.name}")
         try:
-            pq.write_table(table, tmp)
+            _write_parquet(tmp, table)
             with open(tmp, "rb+") as handle:
                 os.fsync(handle.fileno())
             os.replace(tmp, path)
@@ -257,12 +263,16 @@ class _Snapshot:
         if kind is not None:
             shutil.rmtree(self.tmp, ignore_errors=True)
             return
-        with _plain_errors("finish saving"):
-            for child in self.tmp.iterdir():
-                with open(child, "rb") as handle:
-                    os.fsync(handle.fileno())
-            os.rename(self.tmp, self.final)
-            _fsync_dir(self.parent)
+        try:
+            with _plain_errors("finish saving"):
+                for child in self.tmp.iterdir():
+                    with open(child, "rb") as handle:
+                        os.fsync(handle.fileno())
+                os.rename(self.tmp, self.final)
+                _fsync_dir(self.parent)
+        except StoreError:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            raise
 
 
 def _remove_tree(path: Path) -> None:
@@ -500,11 +510,15 @@ class Project:
         from dataclasses import asdict
 
         dataset_id = new_id()
-        arrow = con.table(table).fetch_arrow_table()
+        relation = con.table(table)
+        rows = int(relation.aggregate("count(*)").fetchall()[0][0])
         with _Snapshot(self.path / "datasets", dataset_id) as tmp:
-            write_parquet_atomic(tmp / "customers.parquet", arrow)
+            with _plain_errors("save the data"):
+                # DuckDB's parallel writer; the file is inside the snapshot's temporary folder, so
+                # it only becomes visible when the whole folder is renamed into place.
+                relation.write_parquet(str(tmp / "customers.parquet"))
             write_json_atomic(tmp / "dataset.json", {
-                "id": dataset_id, "name": imported.source, "created": now_iso(), "rows": arrow.num_rows,
+                "id": dataset_id, "name": imported.source, "created": now_iso(), "rows": rows,
                 "imported": asdict(imported), "roles": dict(roles), "column_labels": dict(column_labels or {}),
             })
         return dataset_id
@@ -556,7 +570,7 @@ class Project:
         record = {**record, "id": snapshot_id, "created": record.get("created") or now_iso()}
         record["name"] = clean_name(record.get("name", ""), what="saved segmentation")
         with _Snapshot(self.path / "segmentations", snapshot_id) as tmp:
-            write_parquet_atomic(tmp / "labels.parquet", labels)
+            _write_parquet(tmp / "labels.parquet", labels)
             write_json_atomic(tmp / "segmentation.json", record)
         return snapshot_id
 

@@ -66,6 +66,12 @@ class Workspace:
     stored_dataset_id: str = ""
     #: Id of the saved segmentation snapshot that is current ("" when the segmentation is not saved).
     snapshot_id: str = ""
+    #: Why the last load could not be kept in the project ("" when it was, or no project is open).
+    store_error: str = ""
+    #: What the user typed on pages that belongs with a segmentation (e.g. ``inputs["roi"]``: the
+    #: cost source, channel spend and assumptions), JSON-ready; saved with a snapshot and restored
+    #: when it is reopened.
+    inputs: dict[str, Any] = field(default_factory=dict)
 
     # -- data ---------------------------------------------------------------
     def load(self, path: str | os.PathLike[str], *, name: str | None = None, sheet: str | None = None) -> ImportResult:
@@ -95,8 +101,186 @@ class Workspace:
         self.imported = result
         self.data_id = f"{file_digest(path)}:{result.sheet or ''}"
         self.roles = {c.name: c.role for c in result.columns}
+        self.stored_dataset_id = ""
+        self.store_error = ""
         self.clear_segmentation()
+        if self.project is not None:
+            from segdash.store import StoreError
+
+            try:
+                self.store_dataset()
+            except StoreError as err:  # the data is loaded; only keeping it failed
+                self.store_error = str(err)
         return result
+
+    # -- the project store ------------------------------------------------------------------------
+    def open_project(self, project: Any, *, restore: bool = True) -> None:
+        """Make ``project`` (a :class:`segdash.store.Project`) the one work is saved into.
+
+        With ``restore``, the project's last dataset and last opened snapshot come back, so a
+        reload lands where the user was. The data loaded now stays when the project has none.
+        """
+        self.project = project
+        self.snapshot_id = ""
+        if not restore:
+            return
+        state = project.get_doc("settings", "last_open", {}) or {}
+        datasets = [d["id"] for d in project.datasets()]
+        dataset_id = state.get("dataset_id") if state.get("dataset_id") in datasets else (datasets[-1] if datasets
+                                                                                           else "")
+        if dataset_id:
+            self.open_dataset(dataset_id)
+            snapshot = state.get("snapshot_id")
+            if snapshot and any(s["id"] == snapshot for s in project.segmentations()):
+                self.open_snapshot(snapshot)
+        elif self.has_data:
+            self.store_dataset()
+
+    def close_project(self) -> None:
+        """Keep working in memory only (the data and segments stay loaded)."""
+        self.project = None
+        self.stored_dataset_id = ""
+        self.snapshot_id = ""
+
+    def _remember(self) -> None:
+        """Note in the project which dataset and snapshot are open (a reload restores them)."""
+        if self.project is not None:
+            self.project.put_doc("settings", "last_open",
+                                 {"dataset_id": self.stored_dataset_id, "snapshot_id": self.snapshot_id})
+
+    def store_dataset(self) -> str:
+        """Save the loaded data (table, import report, roles) into the open project.
+
+        Returns
+        -------
+        str
+            The dataset id in the project.
+
+        Raises
+        ------
+        segdash.store.StoreError
+            Disk full or read-only: the data stays loaded in this session.
+        """
+        if self.project is None or self.imported is None:
+            raise ValueError("no project open or no data loaded")
+        self.stored_dataset_id = self.project.save_dataset(self.con, imported=self.imported, roles=self.roles,
+                                                           column_labels=getattr(self, "column_labels", None))
+        self._remember()
+        return self.stored_dataset_id
+
+    def open_dataset(self, dataset_id: str) -> None:
+        """Load a dataset saved in the open project (replacing the data loaded now)."""
+        from segdash.saved import load_dataset
+
+        meta = load_dataset(self.con, self.project, dataset_id)
+        self.imported = meta["imported"]
+        self.data_id = f"store:{dataset_id}"
+        self.roles = {c.name: c.role for c in self.imported.columns}
+        self.roles.update({k: v for k, v in (meta.get("roles") or {}).items() if k in self.roles})
+        self.stored_dataset_id = dataset_id
+        self.clear_segmentation()
+        self._remember()
+
+    def save_roles(self) -> None:
+        """Keep edited roles with the stored dataset (when a project is open)."""
+        if self.project is None or not self.stored_dataset_id:
+            return
+        from segdash.store import StoreError, write_json_atomic
+
+        try:
+            meta = self.project.dataset_meta(self.stored_dataset_id)
+            meta.pop("schema", None)
+            meta["roles"] = dict(self.roles)
+            write_json_atomic(self.project.path / "datasets" / self.stored_dataset_id / "dataset.json", meta)
+        except StoreError as err:  # the edit stays in this session
+            self.store_error = str(err)
+
+    def save_segmentation(self, name: str, *, parent_id: str | None = None) -> str:
+        """Save the current segmentation (settings, model, names, labels by customer id) in the project.
+
+        Returns
+        -------
+        str
+            The snapshot id (also :attr:`snapshot_id`).
+
+        Raises
+        ------
+        segdash.store.StoreError
+            No name, or the disk is full or read-only (the segmentation stays open in this session).
+        """
+        from segdash.saved import key_is_unique, label_key, snapshot_labels, snapshot_record
+        from segdash.store import StoreError
+
+        if self.project is None:
+            raise StoreError("Open or create a project first: saved segmentations live in a project.")
+        if self.segmentation is None:
+            raise StoreError("There is no segmentation to save yet. Make one on the Segments page.")
+        if not self.stored_dataset_id:
+            self.store_dataset()
+        key_column = label_key(self.con, self.segmentation, roles=self.roles)
+        labels = snapshot_labels(self.con, key_column, unique=key_is_unique(self.segmentation, key_column))
+        names = {label: self.display_name(label) for label in self.segmentation.sizes}
+        record = snapshot_record(self.segmentation, name=name, names=names, dataset_id=self.stored_dataset_id,
+                                 dataset_name=self.imported.source if self.imported else "",
+                                 key_column=key_column, customers=labels.num_rows, roles=self.roles,
+                                 parent_id=parent_id)
+        record["inputs"] = dict(self.inputs)
+        self.snapshot_id = self.project.save_segmentation(record, labels)
+        self._remember()
+        return self.snapshot_id
+
+    def open_snapshot(self, snapshot_id: str) -> None:
+        """Reopen a saved segmentation: its data (when another is loaded), labels, names and settings."""
+        from segdash.saved import restore_labels, segmentation_from_record
+        from segdash.segment.base import discard_labels
+
+        record = self.project.segmentation(snapshot_id)
+        if record.get("dataset_id") and record["dataset_id"] != self.stored_dataset_id:
+            self.open_dataset(record["dataset_id"])
+        labels = self.project.segmentation_labels(snapshot_id)
+        try:
+            restore_labels(self.con, labels, str(record.get("key_column") or db.ROW))
+            segmentation = segmentation_from_record(record)
+            segmentation.sizes = _current_sizes(self.con, staged=True)
+            self.set_segmentation(segmentation, names=record.get("names") or {})
+        finally:
+            discard_labels(self.con)
+        self.inputs = dict(record.get("inputs") or {})
+        self.snapshot_id = snapshot_id
+        self._remember()
+
+    def apply_snapshot(self, snapshot_id: str, *, new_cuts: bool = False) -> Any:
+        """Segment the loaded data with a saved segmentation and count new and gone customers.
+
+        The result becomes the current segmentation (with the saved names); save it to keep it.
+
+        Returns
+        -------
+        segdash.saved.ApplyReport
+        """
+        from segdash.saved import (
+            ApplyReport,
+            apply_model,
+            compare_keys,
+            key_is_unique,
+            label_key,
+            snapshot_labels,
+        )
+        from segdash.segment.base import discard_labels
+
+        record = self.project.segmentation(snapshot_id)
+        try:
+            segmentation = apply_model(self.con, record, roles=self.roles, types=self.column_types(),
+                                       new_cuts=new_cuts)
+            self.set_segmentation(segmentation, names=record.get("names") or {})
+        finally:
+            discard_labels(self.con)
+        self.snapshot_id = ""
+        key_column = label_key(self.con, segmentation, roles=self.roles)
+        current = snapshot_labels(self.con, key_column, unique=key_is_unique(segmentation, key_column))
+        matched, new, gone = compare_keys(current, self.project.segmentation_labels(snapshot_id))
+        return ApplyReport(customers=current.num_rows, matched=matched, new_customers=new, gone_customers=gone,
+                           sizes=dict(segmentation.sizes), key_column=key_column)
 
     @property
     def has_data(self) -> bool:
@@ -120,6 +304,7 @@ class Workspace:
         if self.roles.get(column) != role:
             self.roles[column] = role
             self.memo.clear()
+            self.save_roles()
 
     # -- segmentation ---------------------------------------------------------
     def set_segmentation(self, segmentation: Segmentation, *, names: dict[str, str] | None = None) -> None:
@@ -136,6 +321,7 @@ class Workspace:
         from segdash.segment.base import commit_labels
 
         commit_labels(self.con)
+        self.snapshot_id = ""
         self.segmentation = segmentation
         key = repr((self.data_id, segmentation.method, sorted(segmentation.settings.items(), key=str)))
         self.segmentation_id = hashlib.blake2b(key.encode(), digest_size=10).hexdigest()
@@ -144,6 +330,7 @@ class Workspace:
 
     def clear_segmentation(self) -> None:
         """Forget the current segmentation and its labels."""
+        self.snapshot_id = ""
         self.segmentation = None
         self.segmentation_id = ""
         self.segment_names = {}
@@ -158,6 +345,9 @@ class Workspace:
             self.segment_names[label] = cleaned
         else:
             self.segment_names.pop(label, None)
+        if self.project is not None and self.snapshot_id and self.segmentation is not None:
+            names = {lab: self.display_name(lab) for lab in self.segmentation.sizes}
+            self.project.update_segmentation(self.snapshot_id, names=names)
 
     def display_name(self, label: str) -> str:
         """The name to show for segment ``label``."""
@@ -195,3 +385,12 @@ class Workspace:
                 self.memo.pop(next(iter(self.memo)))
             self.memo[full_key] = compute()
         return self.memo[full_key]
+
+
+def _current_sizes(con: duckdb.DuckDBPyConnection, *, staged: bool = False) -> dict[str, int]:
+    """Segment sizes of the staged (or current) labels, largest first."""
+    from segdash.segment.base import STAGING
+
+    table = STAGING if staged else db.LABELS  # our constants
+    rows = db.fetch_all(con, f"SELECT segment, count(*) AS n FROM {table} GROUP BY segment ORDER BY n DESC, segment")
+    return {str(label): int(n) for label, n in rows}

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -29,12 +31,13 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture
-def make_app(monkeypatch: pytest.MonkeyPatch) -> Callable[..., object]:
+def make_app(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Callable[..., object]:
     """Factory for ``AppTest`` of app.py; ``sample`` is the file a new session loads (None: no data)."""
     from streamlit.testing.v1 import AppTest
 
-    def factory(sample: Path | None = SAMPLE, *, timeout: float = 60) -> AppTest:
+    def factory(sample: Path | None = SAMPLE, *, timeout: float = 60, home: Path | None = None) -> AppTest:
         monkeypatch.setenv("SEGDASH_SAMPLE", str(sample) if sample else "none")
+        monkeypatch.setenv("SEGDASH_HOME", str(home or tmp_path / "segdash-home"))
         monkeypatch.chdir(REPO)
         return AppTest.from_file(str(REPO / "app.py"), default_timeout=timeout)
 
@@ -51,7 +54,8 @@ def _free_port() -> int:
 def app_url() -> Iterator[str]:
     """A real ``streamlit run app.py`` on a free localhost port, with the sample data preloaded."""
     port = _free_port()
-    env = {**os.environ, "SEGDASH_SAMPLE": str(SAMPLE), "SEGDASH_DATA_DIR": str(SAMPLE.parent)}
+    home = tempfile.mkdtemp(prefix="segdash-home-")
+    env = {**os.environ, "SEGDASH_SAMPLE": str(SAMPLE), "SEGDASH_DATA_DIR": str(SAMPLE.parent), "SEGDASH_HOME": home}
     ARTIFACTS.mkdir(exist_ok=True)
     log = open(ARTIFACTS / "server.log", "w")  # noqa: SIM115 - closed below
     server = subprocess.Popen(
@@ -81,6 +85,7 @@ def app_url() -> Iterator[str]:
     except subprocess.TimeoutExpired:
         server.kill()
     log.close()
+    shutil.rmtree(home, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

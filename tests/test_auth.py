@@ -178,3 +178,21 @@ def test_cli_acts_as_named_user(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     assert main(["projects"]) == 0
     shown = capsys.readouterr().out
     assert "Ann's plan" not in shown and "Bob only" in shown
+
+
+def test_cli_share_by_the_owner_only(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from segdash.store import Store
+
+    store = Store()
+    store.create_project("Plan", owner="ann")
+    auth.set_password("ann", "ann-password")
+    assert main(["--user", "bob", "projects"]) == 0
+    assert "Plan" not in capsys.readouterr().out
+    assert main(["--user", "bob", "share", "--in", "Plan", "bob"]) == 2  # bob cannot even see it
+    assert "no project called 'Plan'" in capsys.readouterr().err
+    assert main(["--user", "ann", "share", "--in", "Plan", "bob"]) == 0
+    assert "may be opened by ann, bob" in capsys.readouterr().out
+    assert main(["--user", "bob", "projects"]) == 0
+    assert "Plan" in capsys.readouterr().out
+    assert main(["--user", "bob", "share", "--in", "Plan", "mallory"]) == 2
+    assert "Only ann, who owns 'Plan'" in capsys.readouterr().err

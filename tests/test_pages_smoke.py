@@ -10,6 +10,7 @@ PAGES = {
     "pages/segments.py": "segment",
     "pages/profiles.py": "profile",
     "pages/roi.py": "roi",
+    "pages/playbook.py": "playbook",
 }
 #: What app.py shows when a page raised something other than a SegdashError (a bug).
 BUG_MESSAGE = "Something went wrong on this page"

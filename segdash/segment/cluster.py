@@ -96,8 +96,8 @@ from segdash.segment.features import (
     pooled_notes,
     pull_features,
     skewed_columns,
-    transform,
 )
+from segdash.segment.model import ClusterModel
 
 #: Clustering methods.
 ALGORITHMS = ("kmeans", "gmm", "hierarchical")
@@ -242,7 +242,10 @@ def _cluster(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # "found unknown categories" on the rest
         preprocessor.fit(search_raw)
-        everyone = transform(preprocessor, data.matrix)
+    # The fitted preprocessing as data: the same code turns a saved segmentation's new data into
+    # model input, so applying it again to this file gives exactly these labels.
+    fitted = ClusterModel.from_preprocessor(preprocessor, data, algorithm=algorithm)
+    everyone = fitted.transform(data)
     notes += _fill_notes(data, missing) + [f"{name} log-scaled (skewed)" for name in log_columns]
     notes += pooled_notes(preprocessor, data)
     search = everyone[search_positions]
@@ -262,8 +265,10 @@ def _cluster(
 
     report(0.7, f"Putting every customer in one of {chosen_k} segments ...")
     with threadpool_limits(limits=_THREADS, user_api="openmp"):  # the one step over everyone
-        labels = _assign_everyone(algorithm, models[chosen_k], everyone, chosen_k, random_state)
+        _final_model(fitted, algorithm, models[chosen_k], everyone, chosen_k, random_state)
+        labels = fitted.assign(everyone)
     names, order = _names_by_size(labels, chosen_k)
+    fitted.segments = [names[order[c]] for c in range(chosen_k)]
     filled = len(np.unique(labels))
     if filled < chosen_k:
         notes.append(f"Only {filled} of the {chosen_k} segments got customers: the model left the others empty.")
@@ -295,6 +300,7 @@ def _cluster(
         notes=notes,
         seconds=time.perf_counter() - start,
         extra=extra,
+        model=fitted.to_dict(),
     )
 
 
@@ -563,8 +569,14 @@ def _choose_k(scores: dict[int, dict[str, float]], ks: list[int], *, fixed: bool
     return chosen, reason + ". Higher silhouette and lower Davies-Bouldin mean clearer segments."
 
 
-def _assign_everyone(algorithm: str, model: Any, everyone: np.ndarray, k: int, random_state: int) -> np.ndarray:
-    """One cluster index per customer from the final model."""
+def _final_model(fitted: ClusterModel, algorithm: str, model: Any, everyone: np.ndarray, k: int,
+                 random_state: int) -> None:
+    """Put the final model's parameters into ``fitted`` (which then assigns every customer).
+
+    k-means: the sample's centres refined by a few Lloyd iterations over everyone; Ward: the
+    centroids of the sample clusters; Gaussian mixture: the fitted weights, means and covariances.
+    Segment names are set afterwards (they depend on the sizes).
+    """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         if algorithm == "kmeans":
@@ -572,13 +584,11 @@ def _assign_everyone(algorithm: str, model: Any, everyone: np.ndarray, k: int, r
                 n_clusters=k, init=model.cluster_centers_, n_init=1, max_iter=FULL_ITERATIONS,
                 tol=0.0, random_state=random_state,  # tol=0: no variance pass over everyone
             ).fit(everyone)
-            return full.labels_.astype(np.int64)
-        return _predict(model, everyone)
-
-
-def _predict(model: Any, matrix: np.ndarray, chunk: int = 200_000) -> np.ndarray:
-    parts = [model.predict(matrix[start:start + chunk]) for start in range(0, len(matrix), chunk)]
-    return np.concatenate(parts).astype(np.int64)
+            fitted.set_centers(full.cluster_centers_, [])
+        elif algorithm == "gmm":
+            fitted.set_mixture(model, [])
+        else:
+            fitted.set_centers(model.centroids_[np.argsort(model.classes_)], [])
 
 
 def _fit_on(algorithm: str, rows: np.ndarray, k: int, seed: int) -> Any:

@@ -149,7 +149,11 @@ def pull_features(con: duckdb.DuckDBPyConnection, *, features: list[str], types:
     SettingsError
         If a feature is not a column of the data, or its values do not fit its type.
     """
-    table = db.backend(con).table(db.TABLE)
+    from segdash.act.multivalue import add_flags
+
+    # "interests: Travel" is the yes/no of one value of a multi-value column (segdash.act.multivalue)
+    table, flag_types = add_flags(con, db.backend(con).table(db.TABLE), features)
+    types = {**flag_types, **types}
     unknown = [name for name in features if name not in table.columns]
     if unknown:
         raise SettingsError(

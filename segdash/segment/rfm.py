@@ -297,11 +297,44 @@ def score_values(values: Sequence[float], *, higher_is_better: bool = True) -> l
         con.close()
 
 
-def _score_table(per_customer: Any, n: int) -> Any:
-    """Add R, F, M, FM scores and the group to a table with ``recency_days``, ``frequency``, ``monetary``."""
-    scored = _with_score(per_customer, "recency_days", "R", n, higher_is_better=False)
-    scored = _with_score(scored, "frequency", "F", n, higher_is_better=True)
-    scored = _with_score(scored, "monetary", "M", n, higher_is_better=True)
+def _with_cut_score(table: Any, column: str, name: str, bounds: dict[str, float], *, higher_is_better: bool) -> Any:
+    """Add score ``name`` from saved cut points: the highest score whose bound the value reaches.
+
+    ``bounds`` maps a score (2-5) to the smallest value that had it (``higher_is_better``) or
+    the largest (recency in days); a value that reaches no bound scores 1.
+    """
+    value = table[column]
+    branches = [((value >= float(bound)) if higher_is_better else (value <= float(bound)), int(score))
+                for score, bound in sorted(bounds.items(), key=lambda item: -int(item[0]))]
+    score = ibis.cases(*branches, else_=1) if branches else ibis.literal(1)
+    return table.mutate(**{name: score.cast("int64")})
+
+
+def _cut_points(scored: Any) -> dict[str, dict[str, float]]:
+    """Cut points that reproduce the scores of ``scored`` exactly (see :func:`_with_cut_score`)."""
+    cuts: dict[str, dict[str, float]] = {}
+    for score, column, higher in (("R", "recency_days", False), ("F", "frequency", True), ("M", "monetary", True)):
+        per_score = scored.group_by(score).aggregate(lo=scored[column].min(), hi=scored[column].max()).execute()
+        cuts[score] = {str(int(s)): float(lo if higher else hi)
+                       for s, lo, hi in zip(per_score[score], per_score["lo"], per_score["hi"], strict=True)
+                       if int(s) > 1}
+    return cuts
+
+
+def _score_table(per_customer: Any, n: int, cuts: dict[str, dict[str, float]] | None = None) -> Any:
+    """Add R, F, M, FM scores and the group to a table with ``recency_days``, ``frequency``, ``monetary``.
+
+    With ``cuts`` (saved by an earlier run), scores come from those cut points instead of this
+    data's quintiles.
+    """
+    if cuts is not None:
+        scored = _with_cut_score(per_customer, "recency_days", "R", cuts["R"], higher_is_better=False)
+        scored = _with_cut_score(scored, "frequency", "F", cuts["F"], higher_is_better=True)
+        scored = _with_cut_score(scored, "monetary", "M", cuts["M"], higher_is_better=True)
+    else:
+        scored = _with_score(per_customer, "recency_days", "R", n, higher_is_better=False)
+        scored = _with_score(scored, "frequency", "F", n, higher_is_better=True)
+        scored = _with_score(scored, "monetary", "M", n, higher_is_better=True)
     scored = scored.mutate(FM=((scored.F + scored.M + 1) // 2).cast("int64"))
     branches = [
         (scored.R.between(g.r[0], g.r[1]) & scored.FM.between(g.fm[0], g.fm[1]), g.name) for g in GROUPS
@@ -357,6 +390,7 @@ def rfm_from_customers(
     monetary: str,
     types: dict[str, str],
     reference_date: date | None = None,
+    cuts: dict[str, dict[str, float]] | None = None,
 ) -> Segmentation:
     """RFM groups from a customer file (one row per customer) and store the labels.
 
@@ -375,12 +409,15 @@ def rfm_from_customers(
         Column -> type.
     reference_date
         "Today" for recency; defaults to the latest date in the recency column.
+    cuts
+        Cut points saved by an earlier run (``Segmentation.model["cuts"]``): score with them
+        instead of this data's quintiles.
 
     Returns
     -------
     Segmentation
         ``method="rfm"``, one of the named groups per customer; ``rules`` holds each group's rule;
-        ``extra`` holds ``group_summary``, ``grid`` and ``score_method``.
+        ``extra`` holds ``group_summary``, ``grid`` and ``score_method``; ``model`` the cut points.
 
     Raises
     ------
@@ -418,9 +455,10 @@ def rfm_from_customers(
         raise SettingsError(f"The recency column '{recency}' is empty for every customer; choose another column.")
     backend = db.backend(con)
     # Days are computed once (the reference date is a subquery), then ranked three times.
-    scored = _materialise(backend, _score_table(_materialise(backend, per_customer), customers))
+    scored = _materialise(backend, _score_table(_materialise(backend, per_customer), customers, cuts))
     sizes = write_label_table(con, backend.to_pyarrow(scored.select(_row=scored._row, segment=scored.rfm_group)))
     _check_every_row(sizes, customers)
+    model = {"kind": "rfm", "cuts": cuts if cuts is not None else _cut_points(scored)}
     group_customers, summary, grid = _summaries(scored)
     notes = []
     for label, key, column in (("last purchase", "no_recency", recency), ("orders", "no_frequency", frequency),
@@ -437,10 +475,12 @@ def rfm_from_customers(
                      + (" (the date you typed)." if reference_date else " (the latest date in the data)."))
     settings = {"source": "customers", "recency": recency, "frequency": frequency, "monetary": monetary,
                 "reference_date": str(reference_date) if reference_date else None}
+    if cuts is not None:
+        notes.append("Scored with the saved cut points of the original segmentation, not this data's quintiles.")
     return Segmentation(
         method="rfm", settings=settings, sizes=sizes, k=len(sizes), features=[recency, frequency, monetary],
         notes=notes, rules={label: group_rules().get(label, label) for label in sizes},
-        seconds=time.perf_counter() - start,
+        seconds=time.perf_counter() - start, model=model,
         extra={"score_method": SCORE_METHOD, "group_summary": summary, "grid": grid,
                "customers_per_group": group_customers, "customers": customers, "reference_date": ref_text,
                "unit": "customers"},
@@ -453,6 +493,7 @@ def rfm_from_transactions(
     columns: TransactionColumns,
     types: dict[str, str],
     reference_date: date | None = None,
+    cuts: dict[str, dict[str, float]] | None = None,
 ) -> Segmentation:
     """RFM groups from a transactions file; each order line gets its customer's group.
 
@@ -472,11 +513,14 @@ def rfm_from_transactions(
         Column -> type.
     reference_date
         "Today" for recency; defaults to the latest purchase date in the file.
+    cuts
+        Cut points saved by an earlier run: score with them instead of this data's quintiles.
 
     Returns
     -------
     Segmentation
-        ``method="rfm"``; ``notes`` say how many lines were excluded and why.
+        ``method="rfm"``; ``notes`` say how many lines were excluded and why; ``model`` holds
+        the cut points.
 
     Raises
     ------
@@ -540,7 +584,8 @@ def rfm_from_transactions(
     if customers < MIN_CUSTOMERS:
         raise SegmentationError(f"RFM needs at least {MIN_CUSTOMERS} customers with a valid purchase; this "
                                 f"file has {customers}.")
-    scored = _materialise(backend, _score_table(_materialise(backend, per_customer), customers))
+    scored = _materialise(backend, _score_table(_materialise(backend, per_customer), customers, cuts))
+    model = {"kind": "rfm", "cuts": cuts if cuts is not None else _cut_points(scored)}
     groups = scored.select(_gcustomer=scored._customer, _group=scored.rfm_group)
     joined = lines.left_join(groups, lines._customer == groups._gcustomer)
     label = ibis.cases(
@@ -576,11 +621,13 @@ def rfm_from_transactions(
     rules[NO_VALID_PURCHASE] = "Customers whose every line was a cancellation or a return."
     settings = {"source": "transactions", **asdict(columns),
                 "reference_date": str(reference_date) if reference_date else None}
+    if cuts is not None:
+        notes.append("Scored with the saved cut points of the original segmentation, not this data's quintiles.")
     return Segmentation(
         method="rfm", settings=settings, sizes=sizes, k=len(group_customers),
         features=[c for c in (columns.date, columns.invoice, columns.amount, columns.quantity, columns.price) if c],
         notes=notes, rules={label: rules.get(label, label) for label in sizes},
-        seconds=time.perf_counter() - start,
+        seconds=time.perf_counter() - start, model=model,
         extra={"score_method": SCORE_METHOD, "group_summary": summary, "grid": grid,
                "customers_per_group": group_customers, "customers": customers, "reference_date": ref_text,
                "unit": "order lines", "excluded": {"cancelled": int(counts["cancelled"]),

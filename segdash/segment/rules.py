@@ -471,6 +471,7 @@ def segment_by_dimensions(
     min_size: int = 1,
     conditions: Sequence[Condition] = (),
     combine: str = "and",
+    saved_model: dict[str, Any] | None = None,
 ) -> Segmentation:
     """Segment customers by the combinations of one to three columns and store the labels.
 
@@ -488,12 +489,17 @@ def segment_by_dimensions(
         Optional filter; rows that do not pass get ``"Not segmented"``.
     combine
         ``"and"`` or ``"or"`` between the conditions.
+    saved_model
+        ``Segmentation.model`` of an earlier run, to apply that segmentation again to new
+        data: its numeric bands are reused as they were (not recomputed from the new data),
+        and combinations it did not keep (pooled or never seen) go to "Other".
 
     Returns
     -------
     Segmentation
         ``method="dimensions"``; ``rules`` maps each label to plain words; ``notes`` says how
-        many combinations were pooled and how many rows the filter left out.
+        many combinations were pooled and how many rows the filter left out; ``model`` holds
+        the bands and kept combinations (JSON-ready) to apply it again.
 
     Raises
     ------
@@ -504,7 +510,11 @@ def segment_by_dimensions(
     start = time.perf_counter()
     dims = [Dimension(d) if isinstance(d, str) else d for d in dimensions]
     backend = db.backend(con)
-    table = backend.table(db.TABLE)
+    from segdash.act.multivalue import add_flags
+
+    # "interests: Travel" is the yes/no of one value of a multi-value column (segdash.act.multivalue)
+    table, flag_types = add_flags(con, backend.table(db.TABLE), [d.column for d in dims])
+    types = {**flag_types, **types}
     _validate(dims, types, set(table.columns))
     if int(min_size) < 1:
         raise SettingsError("The minimum segment size must be at least 1.")
@@ -517,10 +527,20 @@ def segment_by_dimensions(
         raise SettingsError("No customer matches the filter conditions; loosen or remove a condition.")
 
     stats = _numeric_stats(table.filter(passes) if conditions else table, dims, types)
+    saved_bands = (saved_model or {}).get("bands", {})
     part_exprs = []
     part_rules: list[dict[str, str]] = []
+    fitted_bands: dict[str, list[list[Any]]] = {}
     for dim in dims:
-        expr, rules = _dimension_expr(table, dim, types.get(dim.column, "text"), stats.get(dim.column))
+        kind = types.get(dim.column, "text")
+        bands = None
+        if kind == "number":
+            if saved_model is not None and dim.column in saved_bands:
+                bands = [Band(*band) for band in saved_bands[dim.column]]
+            else:
+                bands = _bands_for(dim, stats[dim.column])
+            fitted_bands[dim.column] = [[b.lower, b.upper, b.label, b.rule] for b in bands]
+        expr, rules = _dimension_expr(table, dim, kind, bands)
         part_exprs.append(expr)
         part_rules.append(rules)
     label = part_exprs[0]
@@ -534,8 +554,15 @@ def segment_by_dimensions(
     counts = labeled.group_by("_combo").aggregate(n=labeled.count()).execute()
     combo_sizes = {str(c): int(n) for c, n in zip(counts["_combo"], counts["n"], strict=True)
                    if c != NOT_SEGMENTED}
-    small = sorted(c for c, n in combo_sizes.items() if n < min_size)
-    other = OTHER if OTHER not in combo_sizes else f"{OTHER} (small groups)"
+    unseen: list[str] = []
+    if saved_model is not None:  # the saved segments are kept as they were; everything else is "Other"
+        kept_before = set(saved_model.get("segments", []))
+        small = sorted(c for c in combo_sizes if c not in kept_before)
+        unseen = [c for c in small if c not in set(saved_model.get("pooled", []))]
+        other = str(saved_model.get("other") or OTHER)
+    else:
+        small = sorted(c for c, n in combo_sizes.items() if n < min_size)
+        other = OTHER if OTHER not in combo_sizes else f"{OTHER} (small groups)"
     if small:
         pooled = ibis.memtable({"_small": small})
         final = labeled.left_join(pooled, labeled._combo == pooled._small)
@@ -550,7 +577,16 @@ def segment_by_dimensions(
             continue
         rules[combo] = _combo_rule(combo, dims, part_rules)
     notes = []
-    if small:
+    if small and saved_model is not None:
+        pooled_rows = sum(combo_sizes[c] for c in small)
+        rules[other] = "Combinations the saved segmentation pooled together or did not have."
+        notes.append(f"{pooled_rows:,} customers fall in combinations the saved segmentation did not keep, "
+                     f"so they are in '{other}'.")
+        if unseen:
+            unseen_rows = sum(combo_sizes[c] for c in unseen)
+            notes.append(f"{len(unseen):,} combinations are new in this data ({unseen_rows:,} customers), for "
+                         f"example '{unseen[0]}'.")
+    elif small:
         pooled_rows = sum(combo_sizes[c] for c in small)
         rules[other] = (f"Combinations with fewer than {int(min_size):,} customers, pooled together "
                         f"({len(small):,} combinations, {pooled_rows:,} customers).")
@@ -570,10 +606,16 @@ def segment_by_dimensions(
         "combine": combine,
     }
     k = len([s for s in sizes if s != NOT_SEGMENTED])
+    kept = [c for c in combo_sizes if c not in small]
+    if saved_model is not None:
+        kept = list(saved_model.get("segments", []))
+        small = list(saved_model.get("pooled", []))
+    model = {"kind": "dimensions", "bands": fitted_bands, "segments": sorted(kept), "pooled": sorted(small),
+             "other": other}
     return Segmentation(
         method="dimensions", settings=settings, sizes=sizes, k=k, features=[d.column for d in dims],
         notes=notes, rules={label: rules.get(label, label) for label in sizes},
-        seconds=time.perf_counter() - start,
+        seconds=time.perf_counter() - start, model=model,
     )
 
 
@@ -616,23 +658,25 @@ def _numeric_stats(table: Any, dims: Sequence[Dimension], types: dict[str, str])
     return stats
 
 
-def _dimension_expr(table: Any, dim: Dimension, kind: str, stats: dict[str, Any] | None) -> tuple[Any, dict]:
+def _bands_for(dim: Dimension, stats: dict[str, Any]) -> list[Band]:
+    """The bands of a numeric dimension: typed edges, or cut points from the column's statistics."""
+    integral = stats["integral"]
+    if dim.banding == "edges":
+        cuts = [float(e) for e in dim.edges]
+        return make_bands(cuts, column=dim.column, integral=integral and all(float(c).is_integer() for c in cuts),
+                          open_ends=True)
+    cuts = _numeric_cuts(dim.banding, int(dim.bands), stats, integral)
+    return make_bands(cuts, column=dim.column, integral=integral, open_ends=False,
+                      data_min=stats["min"], data_max=stats["max"])
+
+
+def _dimension_expr(table: Any, dim: Dimension, kind: str, bands: list[Band] | None) -> tuple[Any, dict]:
     """Ibis text expression of a row's band/value for one dimension, and label -> rule."""
     col = table[dim.column]
     missing = f"{dim.column} {MISSING}"
     rules = {missing: f"{dim.column} is missing"}
     if kind == "number":
-        assert stats is not None
-        integral = stats["integral"]
-        if dim.banding == "edges":
-            cuts = [float(e) for e in dim.edges]
-            bands = make_bands(cuts, column=dim.column, integral=integral and all(float(c).is_integer()
-                                                                                  for c in cuts),
-                               open_ends=True)
-        else:
-            cuts = _numeric_cuts(dim.banding, int(dim.bands), stats, integral)
-            bands = make_bands(cuts, column=dim.column, integral=integral, open_ends=False,
-                               data_min=stats["min"], data_max=stats["max"])
+        assert bands is not None
         value = col.cast("float64")
         branches = [(value.isnull(), missing)]
         for band in bands[:-1]:

@@ -26,9 +26,10 @@ import streamlit as st
 
 from segdash import auth
 from segdash.errors import SegdashError
+from segdash.ui import state
 
-#: The signed-in user's name (any sign-in mode).
-USER = "segdash.auth.user"
+#: The signed-in user's name (any sign-in mode); the key is declared in segdash.ui.state.
+USER = state.USER
 #: The token this session wrote (or must write) into the cookie.
 TOKEN = "segdash.auth.token"
 #: The user signed out in this tab: the old cookie (still in ``st.context.cookies``) is ignored.

@@ -17,6 +17,10 @@ def page_setup(title: str, caption: str = "") -> Workspace:
     require_signed_in()  # also here: a page file can run without app.py (see segdash.ui.auth)
     touch()  # idle clean-up notice, for the same reason
     ws = state.workspace()
+    from segdash.ui import projects
+
+    projects.sidebar(ws)
+    projects.sync_url(ws)
     st.title(title)
     if caption:
         st.caption(caption)

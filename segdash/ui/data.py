@@ -180,6 +180,8 @@ def show_load_error(ws: Workspace) -> None:
     ws
         The session's workspace.
     """
+    if ws.store_error:
+        st.warning(ws.store_error, icon=":material/cloud_off:")
     message = st.session_state.get(state.LOAD_ERROR)
     if message:
         still = (

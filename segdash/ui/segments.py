@@ -87,10 +87,21 @@ def _run(ws: Workspace, title: str, fit: Callable[[Callable[[float, str], None]]
 
 # -- by dimensions --------------------------------------------------------------------------------
 
+def multivalue_flags(ws: Workspace) -> dict[str, list[str]]:
+    """Yes/no choices ("interests: Travel") for the values of multi-value columns (memoised per data)."""
+    from segdash.act.multivalue import flag_choices
+
+    return ws.cached(("multivalue.flags", tuple(sorted(ws.roles.items()))),
+                     lambda: flag_choices(ws.con, roles=ws.roles, types=ws.column_types()))
+
+
 def dimensions_section(ws: Workspace) -> None:
     """Column picker (outside the form, cheap) and the banding / size / filter form."""
     types = ws.column_types()
     groups = rules_core.dimension_choices(ws.roles, types)
+    flags = [flag for names in multivalue_flags(ws).values() for flag in names]
+    if flags:  # one value of a multi-value column ("interests: Travel"), as a yes/no dimension
+        groups["One value (yes/no)"] = flags
     options = [c for columns in groups.values() for c in columns]
     family = {c: words for words, columns in groups.items() for c in columns}
     if not options:
@@ -227,7 +238,7 @@ def clustering_section(ws: Workspace) -> None:
     from segdash.segment.cluster import ALGORITHMS, cluster_customers
 
     types = ws.column_types()
-    offered = ws.modelling_columns()
+    offered = [*ws.modelling_columns(), *(f for flags in multivalue_flags(ws).values() for f in flags)]
     default = [c for c in default_cluster_features(ws.roles, types) if c in offered]
     with st.form(_KEY + "cluster_form"):
         features = st.multiselect(

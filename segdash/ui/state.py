@@ -18,6 +18,8 @@ WORKSPACE = "segdash.workspace"
 FLASH = "segdash.flash"
 #: The last error from loading a file, shown on the Data page until the next load.
 LOAD_ERROR = "segdash.load_error"
+#: The signed-in user (``None`` when sign-in is off).
+USER = "segdash.user"
 
 # -- Data page -------------------------------------------------------------------------
 #: Where the loaded data came from: ``{"path": str | None, "kind": "sample"|"folder"|"upload",
@@ -55,7 +57,16 @@ def workspace() -> Workspace:
             except SegdashError as err:  # a broken sample must not block the app
                 log.warning("sample data not loaded: %s", err)
         st.session_state[WORKSPACE] = ws
+        from segdash.ui import projects
+
+        projects.start_session(ws)
     return st.session_state[WORKSPACE]
+
+
+def source_from_store(ws: Workspace) -> None:
+    """Note that the loaded data came from the open project (not the bundled sample, not an upload)."""
+    if ws.stored_dataset_id:
+        st.session_state[SOURCE] = {"path": None, "kind": "project", "temp": False}
 
 
 def flash(message: str) -> None:

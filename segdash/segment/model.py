@@ -1,0 +1,259 @@
+"""A fitted clustering as plain data: preprocessing and model parameters that can be saved and applied.
+
+A clustering run fits scikit-learn's ``ColumnTransformer`` and a model on a sample. To save it
+(JSON, never pickle) and to apply it to next month's export, this module turns the fitted
+objects into numbers and value lists (:class:`ClusterModel`), and applies them with plain
+numpy. The clustering run itself uses :meth:`ClusterModel.transform` and
+:meth:`ClusterModel.assign` too, so a saved segmentation applied to the same file gives exactly
+the saved labels: there is one code path, not a copy.
+
+What is kept per feature:
+
+* numbers (and dates as days since the latest date): the fill value (median), whether a
+  "was missing" column was added, ``log1p`` or not, and the scaler's centre and scale;
+* categories: the *values* (not the per-file codes) that got their own one-hot column, the
+  rare values pooled together, and the fill value. In new data, a value never seen joins the
+  pooled "rare" column when there is one (scikit-learn's ``handle_unknown="infrequent_if_exist"``),
+  else no column;
+* the model: k-means / Ward centres (nearest centre wins), or the Gaussian mixture's weights,
+  means and covariances (most likely component wins, computed by scikit-learn from those
+  arrays);
+* the segment label of each cluster.
+
+The same numbers are what a warehouse needs to assign customers in SQL (issue 15).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from segdash.errors import SettingsError
+from segdash.segment.features import MISSING_CODE, FeatureData
+
+_CHUNK = 200_000
+
+
+@dataclass
+class NumericBlock:
+    """One numeric pipeline: fill -> (indicator) -> (log1p) -> scale, over ``columns``."""
+
+    columns: list[str]
+    fill: list[float]
+    indicator: list[int]  # positions (within ``columns``) that get a "was missing" column
+    log: bool
+    center: list[float]
+    scale: list[float]
+
+
+@dataclass
+class CategoricalFeature:
+    """One categorical feature's one-hot columns."""
+
+    column: str
+    values: list[str | None]  # values with their own column, in output order (None = missing)
+    rare: list[str | None]  # values pooled into the "rare" column (empty: no such column)
+    fill: str | None  # value given to missing cells (None: missing stays its own value)
+
+
+@dataclass
+class ClusterModel:
+    """A fitted clustering as data (see the module docstring)."""
+
+    algorithm: str
+    features: list[str]
+    numeric: list[NumericBlock] = field(default_factory=list)
+    categorical: list[CategoricalFeature] = field(default_factory=list)
+    centers: list[list[float]] = field(default_factory=list)
+    weights: list[float] = field(default_factory=list)
+    covariances: list[Any] = field(default_factory=list)
+    covariance_type: str = "full"
+    segments: list[str] = field(default_factory=list)  # segment label of cluster i
+
+    # -- building -------------------------------------------------------------------------------
+    @classmethod
+    def from_preprocessor(cls, preprocessor: Any, data: FeatureData, *, algorithm: str) -> ClusterModel:
+        """Read a fitted ``ColumnTransformer`` (from ``features.build_preprocessor``) into data.
+
+        Parameters
+        ----------
+        preprocessor
+            The fitted transformer.
+        data
+            The features it was fitted on (names, kinds and category values).
+        algorithm
+            ``kmeans``, ``gmm`` or ``hierarchical``.
+
+        Returns
+        -------
+        ClusterModel
+            Without model parameters yet (see :meth:`set_centers`, :meth:`set_mixture`).
+        """
+        model = cls(algorithm=algorithm, features=list(data.features))
+        for name, pipeline, positions in preprocessor.transformers_:
+            if name in ("numbers", "skewed_numbers"):
+                fill = pipeline.named_steps["fill"]
+                scale = pipeline.named_steps["scale"]
+                center = getattr(scale, "mean_", None)
+                if center is None:
+                    center = scale.center_
+                indicator = [] if fill.indicator_ is None else [int(i) for i in fill.indicator_.features_]
+                model.numeric.append(NumericBlock(
+                    columns=[data.features[j] for j in positions],
+                    fill=[float(v) for v in fill.statistics_],
+                    indicator=indicator,
+                    log="log" in pipeline.named_steps,
+                    center=[float(v) for v in np.asarray(center, dtype=np.float64)],
+                    scale=[float(v) for v in np.asarray(scale.scale_, dtype=np.float64)],
+                ))
+            elif name == "categories":
+                fill = pipeline.named_steps["fill"]
+                encoder = pipeline.named_steps["one_hot"]
+                infrequent = getattr(encoder, "infrequent_categories_", [None] * len(positions))
+                for i, j in enumerate(positions):
+                    column = data.features[j]
+                    labels = data.categories[column]
+
+                    def value(code: float, labels: list[str] = labels) -> str | None:
+                        return None if float(code) == MISSING_CODE or np.isnan(code) else labels[int(code)]
+
+                    rare_codes = [] if infrequent[i] is None else list(infrequent[i])
+                    rare_set = {float(c) for c in rare_codes}
+                    kept = [value(c) for c in encoder.categories_[i] if float(c) not in rare_set]
+                    fill_code = fill.statistics_[i]
+                    model.categorical.append(CategoricalFeature(
+                        column=column, values=kept, rare=[value(c) for c in rare_codes],
+                        fill=None if float(fill_code) == MISSING_CODE else value(fill_code),
+                    ))
+        return model
+
+    def set_centers(self, centers: np.ndarray, segments: list[str]) -> None:
+        """Nearest-centre assignment (k-means, Ward) with these centres; ``segments[i]`` labels centre i."""
+        self.centers = np.asarray(centers, dtype=np.float32).astype(np.float64).tolist()
+        self.segments = list(segments)
+
+    def set_mixture(self, mixture: Any, segments: list[str]) -> None:
+        """Most-likely-component assignment with a fitted ``GaussianMixture``'s parameters."""
+        self.centers = np.asarray(mixture.means_, dtype=np.float64).tolist()
+        self.weights = np.asarray(mixture.weights_, dtype=np.float64).tolist()
+        self.covariances = np.asarray(mixture.covariances_, dtype=np.float64).tolist()
+        self.covariance_type = str(mixture.covariance_type)
+        self.segments = list(segments)
+
+    # -- applying -------------------------------------------------------------------------------
+    def transform(self, data: FeatureData) -> np.ndarray:
+        """The model input (float32) for ``data``, whose features must include :attr:`features`.
+
+        Raises
+        ------
+        SettingsError
+            A feature is missing from ``data`` or has changed kind (number vs category).
+        """
+        position = {name: j for j, name in enumerate(data.features)}
+        for name in self.features:
+            if name not in position:
+                raise SettingsError(f"The saved segmentation needs the column '{name}', which this file does "
+                                    "not have. Load an export with the same columns.")
+        parts: list[np.ndarray] = []
+        n = len(data.rows)
+        for block in self.numeric:
+            for name in block.columns:
+                if data.kinds.get(name) != "numeric":
+                    raise SettingsError(f"'{name}' held numbers when the segmentation was saved but does not "
+                                        "now; check its type on the Data page.")
+            raw = data.matrix[:, [position[c] for c in block.columns]].astype(np.float64)
+            missing = np.isnan(raw)
+            filled = np.where(missing, np.asarray(block.fill, dtype=np.float64), raw)
+            if block.indicator:
+                filled = np.hstack([filled, missing[:, block.indicator].astype(np.float64)])
+            if block.log:
+                filled = np.log1p(filled)
+            parts.append(((filled - np.asarray(block.center)) / np.asarray(block.scale)).astype(np.float32))
+        for feature in self.categorical:
+            if data.kinds.get(feature.column) != "categorical":
+                raise SettingsError(f"'{feature.column}' held categories when the segmentation was saved but "
+                                    "does not now; check its type on the Data page.")
+            parts.append(self._one_hot(feature, data, position[feature.column], n))
+        if not parts:
+            return np.zeros((n, 0), dtype=np.float32)
+        return np.ascontiguousarray(np.hstack(parts), dtype=np.float32)
+
+    @staticmethod
+    def _one_hot(feature: CategoricalFeature, data: FeatureData, j: int, n: int) -> np.ndarray:
+        width = len(feature.values) + (1 if feature.rare else 0)
+        out = np.zeros((n, width), dtype=np.float32)
+        column_of: dict[str | None, int] = {value: i for i, value in enumerate(feature.values)}
+        rare_column = len(feature.values) if feature.rare else -1
+        labels = data.categories.get(feature.column, [])
+        # new code -> output column (-1: no column); the last slot is for missing cells
+        lookup = np.full(len(labels) + 1, -1, dtype=np.int64)
+        for code, label in enumerate([*labels, None]):
+            value = feature.fill if (label is None and feature.fill is not None) else label
+            lookup[code] = column_of.get(value, rare_column)
+        codes = data.matrix[:, j]
+        index = np.where(np.isnan(codes), len(labels), np.nan_to_num(codes, nan=0.0)).astype(np.int64)
+        target = lookup[index]
+        hit = target >= 0
+        out[np.nonzero(hit)[0], target[hit]] = 1.0
+        return out
+
+    def assign(self, matrix: np.ndarray) -> np.ndarray:
+        """Cluster index of every row of the model input ``matrix`` (from :meth:`transform`)."""
+        if len(matrix) == 0:
+            return np.zeros(0, dtype=np.int64)
+        if self.algorithm == "gmm":
+            mixture = self._mixture()
+            parts = [mixture.predict(matrix[s:s + _CHUNK]) for s in range(0, len(matrix), _CHUNK)]
+            return np.concatenate(parts).astype(np.int64)
+        from sklearn.metrics import pairwise_distances_argmin
+
+        centers = np.asarray(self.centers, dtype=np.float32)
+        return pairwise_distances_argmin(matrix, centers).astype(np.int64)
+
+    def labels(self, data: FeatureData) -> np.ndarray:
+        """Segment label of every customer of ``data`` (transform, then assign)."""
+        return np.asarray(self.segments, dtype=object)[self.assign(self.transform(data))]
+
+    def _mixture(self) -> Any:
+        """A ``GaussianMixture`` rebuilt from the saved arrays (no pickle: numbers only)."""
+        from sklearn.mixture import GaussianMixture
+        from sklearn.mixture._gaussian_mixture import _compute_precision_cholesky
+
+        mixture = GaussianMixture(n_components=len(self.weights), covariance_type=self.covariance_type)
+        mixture.weights_ = np.asarray(self.weights, dtype=np.float64)
+        mixture.means_ = np.asarray(self.centers, dtype=np.float64)
+        mixture.covariances_ = np.asarray(self.covariances, dtype=np.float64)
+        mixture.precisions_cholesky_ = _compute_precision_cholesky(mixture.covariances_, self.covariance_type)
+        mixture.n_features_in_ = mixture.means_.shape[1]
+        mixture.converged_ = True
+        mixture.n_iter_ = 0
+        mixture.lower_bound_ = 0.0
+        return mixture
+
+    # -- saving ---------------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (``kind: "cluster"``)."""
+        return {"kind": "cluster", **asdict(self)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ClusterModel:
+        """The model saved by :meth:`to_dict`.
+
+        Raises
+        ------
+        SettingsError
+            The saved form is not a clustering model.
+        """
+        try:
+            return cls(
+                algorithm=str(data["algorithm"]), features=[str(f) for f in data["features"]],
+                numeric=[NumericBlock(**block) for block in data.get("numeric", [])],
+                categorical=[CategoricalFeature(**feature) for feature in data.get("categorical", [])],
+                centers=data.get("centers", []), weights=data.get("weights", []),
+                covariances=data.get("covariances", []), covariance_type=data.get("covariance_type", "full"),
+                segments=[str(s) for s in data.get("segments", [])],
+            )
+        except (KeyError, TypeError) as err:
+            raise SettingsError("The saved clustering model is incomplete; segment again and save.") from err

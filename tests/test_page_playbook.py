@@ -1,0 +1,132 @@
+"""AppTest of the Playbook page: cards, rules editing (never lost), renames, notes and rules saved in a project."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+from segdash.act import tone as tn
+from segdash.segment.rules import segment_by_dimensions
+from segdash.store import Store
+from segdash.ui import playbook as ui
+
+PAGE = "pages/playbook.py"
+
+
+def _segment_by_age(at: object) -> object:
+    ws = at.session_state["segdash.workspace"]
+    ws.set_segmentation(segment_by_dimensions(ws.con, dimensions=["age"], types=ws.column_types(), min_size=50))
+    return ws
+
+
+def _open(make_app: Callable[..., object]) -> tuple[object, object]:
+    at = make_app()
+    at.run()
+    ws = _segment_by_age(at)
+    at.switch_page(PAGE).run(timeout=120)
+    assert not at.exception, [e.value for e in at.exception]
+    return at, ws
+
+
+def _card_titles(at: object) -> list[str]:
+    return [m.value[5:] for m in at.markdown if m.value.startswith("#### ")]
+
+
+def _tone_of(at: object, name: str) -> str:
+    titles = [m.value for m in at.markdown]
+    start = titles.index(f"#### {name}")
+    return next(t for t in titles[start:] if t.startswith("**Tone:**"))
+
+
+def test_needs_a_segmentation_first(make_app: Callable[..., object]) -> None:
+    at = make_app()
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    assert any("No segments yet" in info.value for info in at.info)
+
+
+def test_cards_routing_and_test_sentence(make_app: Callable[..., object]) -> None:
+    at, ws = _open(make_app)
+    assert _card_titles(at)[:4] == ["age 41-50", "age 51-88", "age 18-26", "age 27-40"]
+    assert any(m.value.startswith("**Channel preference differs clearly between segments") for m in at.markdown)
+    assert "formal" in _tone_of(at, "age 51-88") and "casual" in _tone_of(at, "age 18-26")
+    assert any("Serve them on:** :green-badge[Phone]" in m.value for m in at.markdown)
+    routing = next(d.value for d in at.dataframe if "Preferred channel" in d.value.columns)
+    assert routing.set_index("Segment").loc["age 51-88", "Preferred channel"] == "Phone"
+    assert not at.error
+
+
+def test_editing_a_rule_changes_the_card_and_is_kept(make_app: Callable[..., object]) -> None:
+    at, ws = _open(make_app)
+    # AppTest cannot type into a data editor: hand the editor a base table with the edit already made
+    base = at.session_state[ui.RULES_BASE].copy()
+    base.loc[0, "tone"] = "casual"  # older customers: casual instead of formal
+    at.session_state[ui.RULES_BASE] = base
+    at.run(timeout=120)
+    assert "casual" in _tone_of(at, "age 51-88")
+    # the edit survives another run and a visit to another page
+    at.switch_page("pages/profiles.py").run(timeout=120)
+    at.switch_page(PAGE).run(timeout=120)
+    assert at.session_state[ui.RULES_APPLIED].loc[0, "tone"] == "casual"
+    assert "casual" in _tone_of(at, "age 51-88")
+
+
+def test_renames_follow(make_app: Callable[..., object]) -> None:
+    at, ws = _open(make_app)
+    ws.rename_segment("age 51-88", "Seniors")
+    at.run(timeout=120)
+    assert "Seniors" in _card_titles(at)
+    routing = next(d.value for d in at.dataframe if "Preferred channel" in d.value.columns)
+    assert "Seniors" in routing["Segment"].tolist()
+
+
+def test_rules_and_notes_saved_in_the_project(make_app: Callable[..., object], tmp_path: Path) -> None:
+    at = make_app()
+    at.run()
+    ws = _segment_by_age(at)
+    project = Store(tmp_path).create_project("Shop")
+    rules = tn.default_rules()
+    rules.loc[0, "tone"] = "neutral"
+    project.put_doc("playbook", "rules", tn.rules_to_doc(rules))
+    ws.project = project
+    at.switch_page(PAGE).run(timeout=120)
+    assert not at.exception
+    assert at.session_state[ui.RULES_APPLIED].loc[0, "tone"] == "neutral"  # read back from the project
+    assert "neutral" in _tone_of(at, "age 51-88")
+    note = next(t for t in at.text_area if t.label == "Team notes")
+    note.input("Call before noon").run(timeout=120)
+    saved = project.get_doc("notes", "current")
+    assert list(saved.values()) == ["Call before noon"]
+    routing = next(d.value for d in at.dataframe if "Preferred channel" in d.value.columns)
+    assert "Call before noon" in routing["Notes"].tolist()
+    # an edit of the rules is saved too
+    base = at.session_state[ui.RULES_BASE].copy()
+    base.loc[1, "on"] = False
+    at.session_state[ui.RULES_BASE] = base
+    at.run(timeout=120)
+    assert project.get_doc("playbook", "rules")["rules"][1]["on"] is False
+    assert isinstance(tn.rules_from_doc(project.get_doc("playbook", "rules")), pd.DataFrame)
+
+
+def test_channel_from_an_interactions_file(make_app: Callable[..., object], tmp_path: Path) -> None:
+    from segdash.act import channels as ch
+
+    at, ws = _open(make_app)
+    tickets = tmp_path / "tickets.csv"
+    ids = pd.read_csv("sample_data/customers.csv", usecols=["customer_id"])["customer_id"]
+    rows = [f"{customer},{'Mobile Phone' if i % 3 else 'Twitter'}" for i, customer in enumerate(ids[:600])]
+    tickets.write_text("customer_id,channel\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    columns = ch.load_interactions(ws.con, tickets)  # what the uploader does with the file
+    at.session_state[ui.INTERACTIONS_LOADED] = {"file_id": "test", "columns": columns, "name": "tickets.csv"}
+    at.radio(key=ui.SOURCE_KIND).set_value("interactions").run(timeout=120)
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.selectbox(key=ui.INTERACTION_KEY).value == "customer_id"
+    assert at.selectbox(key=ui.INTERACTION_CHANNEL).value == "channel"
+    # 600 customers have tickets: Mobile Phone merges into Phone, Twitter into Social media; the rest unknown
+    merge = next(d.value for d in at.dataframe if "label" in d.value.columns)
+    assert dict(zip(merge["label"], merge["channel"], strict=True)) == {"Mobile Phone": "Phone",
+                                                                         "Twitter": "Social media"}
+    assert any("4,400 customers have no known service channel" in c.value for c in at.caption)

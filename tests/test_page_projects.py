@@ -1,0 +1,103 @@
+"""AppTest of the project picker and the Projects page."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from segdash.store import Store
+from segdash.ui.state import WORKSPACE
+
+K = "segdash.projects."
+
+
+def test_first_start_opens_a_ready_sample_project(make_app: Callable[..., object], tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    at = make_app(home=home)
+    at.run()
+    assert not at.exception
+    ws = at.session_state[WORKSPACE]
+    assert ws.project is not None and ws.project.name == "Sample"
+    assert at.query_params["project"] == [ws.project.id] or at.query_params["project"] == ws.project.id
+    assert [d["rows"] for d in Store(home).open_project(ws.project.id).datasets()] == [5000]
+
+
+def test_create_rename_and_delete_a_project(make_app: Callable[..., object], tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    at = make_app(home=home)
+    at.run()
+    at.switch_page("pages/projects.py")
+    at.run()
+    at.text_input[0].input("Autumn review")
+    at.button[0].click()  # Create project (the form's submit button)
+    at.run()
+    assert not at.exception
+    ws = at.session_state[WORKSPACE]
+    assert ws.project.name == "Autumn review"
+    assert sorted(p.name for p in Store(home).projects()) == ["Autumn review", "Sample"]
+    project_id = ws.project.id
+    at.text_input(key=K + f"name.{project_id}").input("Autumn review 2027")
+    at.button(key=K + f"rename.{project_id}").click()
+    at.run()
+    assert Store(home).open_project(project_id).name == "Autumn review 2027"
+    assert at.button(key=K + f"delete.{project_id}").disabled
+    at.checkbox(key=K + f"sure.{project_id}").check()
+    at.run()
+    at.button(key=K + f"delete.{project_id}").click()
+    at.run()
+    assert not at.exception
+    assert [p.name for p in Store(home).projects()] == ["Sample"]
+    assert at.session_state[WORKSPACE].project is None
+
+
+def test_save_box_saves_the_current_segmentation(make_app: Callable[..., object], tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    at = make_app(home=home, timeout=180)
+    at.run()
+    at.switch_page("pages/segments.py")
+    at.run()
+    at.radio(key="segdash.segments.method").set_value("RFM")
+    at.run()
+    at.button(key="segdash.segments.rfm_run").click()
+    at.run()
+    at.text_input(key=K + "save_name").input("RFM March")
+    next(b for b in at.button if b.label == "Save segmentation").click()
+    at.run()
+    assert not at.exception and not at.error
+    ws = at.session_state[WORKSPACE]
+    assert ws.snapshot_id
+    assert [s["name"] for s in ws.project.segmentations()] == ["RFM March"]
+
+
+def test_a_broken_store_leaves_the_app_usable(make_app: Callable[..., object], tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "store.json").write_bytes(b"\x80\x04 not json")
+    at = make_app(home=home)
+    at.run()
+    assert not at.exception
+    ws = at.session_state[WORKSPACE]
+    assert ws.has_data and ws.project is None
+    assert any("not a segdash file" in w.value for w in at.warning)
+
+
+def test_command_line_saves_into_a_project_the_app_has_open(make_app: Callable[..., object], tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO, SAMPLE
+
+    home = tmp_path / "home"
+    at = make_app(home=home)
+    at.run()
+    ws = at.session_state[WORKSPACE]
+    assert ws.project.name == "Sample"
+    done = subprocess.run([sys.executable, "-m", "segdash", "segment", str(SAMPLE), "--method", "rfm", "--out",
+                           str(tmp_path / "labels.csv"), "--project", str(home), "--in", "Sample", "--save",
+                           "From the command line"], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    at.switch_page("pages/projects.py")
+    at.run()
+    assert not at.exception
+    assert any("From the command line" in m.value for m in at.markdown)
+    assert [s["name"] for s in ws.project.segmentations()] == ["From the command line"]
