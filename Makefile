@@ -51,3 +51,4 @@ bench: $(VENV)/.installed
 	$(PY) bench/segment_rules_bench.py
 	$(PY) bench/profile_bench.py
 	$(PY) bench/roi_bench.py
+	$(PY) bench/report_bench.py

@@ -23,6 +23,7 @@ pages = [
     st.Page("pages/roi.py", title="Acquisition & ROI", icon=":material/payments:"),
     st.Page("pages/playbook.py", title="Playbook", icon=":material/support_agent:"),
     st.Page("pages/projects.py", title="Projects", icon=":material/folder_open:"),
+    st.Page("pages/report.py", title="Report & exports", icon=":material/summarize:"),
 ]
 page = st.navigation(pages)
 try:

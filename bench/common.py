@@ -191,3 +191,53 @@ def run_in_subprocess(fn: Callable[..., Any], *args: Any) -> Measured:
     if not ok:
         raise RuntimeError(f"{getattr(fn, '__name__', fn)} failed: {value}")
     return Measured(value=value, seconds=seconds, peak_rss_mb=peak)
+
+
+def time_commands(commands: dict[str, list[str]], *, repeat: int = 3, cwd: Path = REPO) -> dict[str, list[float]]:
+    """Wall seconds of whole processes (interpreter start and imports included), run round-robin.
+
+    Each command runs ``repeat`` times, alternating with the others, so background load on a shared
+    machine hits every contender alike; report the median. Output is discarded; a failing command
+    raises.
+
+    Parameters
+    ----------
+    commands
+        Name -> argv (e.g. ``[sys.executable, "-m", "segdash", "import", path]``).
+    repeat
+        Runs per command.
+    cwd
+        Working directory (the repository, so ``-m segdash`` finds the package).
+
+    Returns
+    -------
+    dict[str, list[float]]
+        Name -> the wall seconds of each run.
+
+    Raises
+    ------
+    RuntimeError
+        If a command exits with a non-zero code (its stderr is in the message).
+    """
+    import os
+    import subprocess
+
+    env = {**os.environ, "PYTHONPATH": str(cwd)}
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(max(1, repeat)):
+        for name, argv in commands.items():
+            start = time.perf_counter()
+            done = subprocess.run(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                  text=True, check=False)
+            seconds = time.perf_counter() - start
+            if done.returncode != 0:
+                raise RuntimeError(f"{name} failed ({done.returncode}): {done.stderr.strip()[-500:]}")
+            times[name].append(seconds)
+    return times
+
+
+BARE_DUCKDB = (
+    "import duckdb, sys; con = duckdb.connect(); con.execute('SET enable_progress_bar = false'); "
+    "con.execute('CREATE TABLE t AS SELECT * FROM read_csv(?)', [sys.argv[1]])"
+)
+"""A bare ``duckdb`` process reading a CSV into a table (``python -c BARE_DUCKDB path``)."""

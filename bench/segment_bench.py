@@ -24,6 +24,13 @@ Contenders, each in a fresh process (so peak memory is its own):
 
 Printed: wall time, peak memory, speed ratio, the adjusted Rand index (ARI) between segdash's
 labels and full-data KMeans at the same k, and each one's ARI against the planted truth.
+
+Then **as the user runs it**, whole processes with Python start, imports and reading the file:
+``python -m segdash segment FILE --method kmeans --features <the 10> --k auto --out labels.csv``
+against ``python bench/notebook_kmeans.py FILE`` (pandas ``read_csv``, the same preprocessing
+written the notebook way, ``KMeans`` on all rows for k = 2..10, silhouette on 10,000), run
+round-robin ``--whole-repeat`` times, medians. Target: segdash at least 5x faster.
+``--whole-only`` skips the in-process part.
 """
 
 from __future__ import annotations
@@ -40,7 +47,13 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from common import ensure_customers_csv, generate_customers, peak_rss_mb, run_in_subprocess  # noqa: E402
+from common import (  # noqa: E402
+    ensure_customers_csv,
+    generate_customers,
+    peak_rss_mb,
+    run_in_subprocess,
+    time_commands,
+)
 
 NUMBERS = ["age", "income", "orders", "total_spend", "acquisition_cost"]
 DATES = ["last_purchase_date"]
@@ -161,7 +174,12 @@ def main() -> None:
     parser.add_argument("--notebook-k", default="2-10", help="k the notebook baseline tries, e.g. 2-10 or 5")
     parser.add_argument("--repeat", type=int, default=3, help="segdash runs (median counts)")
     parser.add_argument("--skip-variants", action="store_true", help="skip the final-assignment variants")
+    parser.add_argument("--whole-only", action="store_true", help="only the whole-process comparison")
+    parser.add_argument("--whole-repeat", type=int, default=3, help="runs of each whole process (median counts)")
     args = parser.parse_args()
+    if args.whole_only:
+        _whole_processes(str(ensure_customers_csv(args.rows)), args.whole_repeat)
+        return
     from sklearn.metrics import adjusted_rand_score
 
     print(f"segment bench: {args.rows:,} customers, {len(FEATURES)} features, automatic k over 2-10; "
@@ -211,7 +229,7 @@ def main() -> None:
         if k in nb["labels"]:
             print(f"  notebook k = {k} vs planted truth: {adjusted_rand_score(truth, nb['labels'][k]):.3f}")
     if PLANTED_K in nb["labels"] and not args.skip_variants:
-        print(f"final assignment at k = {PLANTED_K} (centres from the {30_000:,}-customer sample), "
+        print(f"final assignment at k = {PLANTED_K} (centres from the search sample), "
               "ARI vs full-data KMeans / vs truth, seconds:")
         for name, (labels, seconds) in run_in_subprocess(run_final_variants, path, PLANTED_K).value.items():
             print(f"  {name:32s} {adjusted_rand_score(nb['labels'][PLANTED_K], labels):.4f} / "
@@ -223,6 +241,30 @@ def main() -> None:
             PLANTED_K in nb["labels"] and adjusted_rand_score(nb["labels"][PLANTED_K], planted["labels"]) >= 0.9,
     }
     print("targets: " + "; ".join(f"{name}: {'met' if ok else 'NOT met'}" for name, ok in targets.items()))
+    _whole_processes(path, args.whole_repeat)
+
+
+def _whole_processes(path: str, repeat: int) -> None:
+    """``python -m segdash segment --k auto`` against the notebook script, as whole processes."""
+    import tempfile
+
+    load = os.getloadavg()[0]
+    with tempfile.TemporaryDirectory(prefix="segdash-bench-") as folder:
+        times = time_commands({
+            "python -m segdash segment --k auto": [
+                sys.executable, "-m", "segdash", "segment", path, "--method", "kmeans", "--features",
+                ",".join(FEATURES), "--k", "auto", "--out", str(Path(folder) / "labels.csv")],
+            "notebook (bench/notebook_kmeans.py)": [
+                sys.executable, str(Path(__file__).resolve().parent / "notebook_kmeans.py"), path],
+        }, repeat=repeat)
+    median = {name: statistics.median(runs) for name, runs in times.items()}
+    ratio = median["notebook (bench/notebook_kmeans.py)"] / median["python -m segdash segment --k auto"]
+    print(f"\nwhole processes (Python start, imports and reading the CSV included), {repeat} runs each, "
+          f"round-robin; load average {load:.1f} before, {os.getloadavg()[0]:.1f} after:")
+    for name, runs in times.items():
+        print(f"  {name:<38} median {median[name]:6.2f} s  ({', '.join(f'{t:.2f}' for t in runs)})")
+    print(f"target segdash >= 5x faster than the notebook, whole processes: {'met' if ratio >= 5 else 'MISSED'} "
+          f"({ratio:.1f}x)")
 
 
 if __name__ == "__main__":

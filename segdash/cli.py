@@ -1,4 +1,4 @@
-"""Command line: ``python -m segdash import|segment|roi|playbook`` over the same library as the app.
+"""Command line: ``python -m segdash import|segment|score|projects|roi|playbook|report|...`` over the same library as the app.
 
 Errors a user can cause print one plain sentence on stderr and exit with code 2.
 """
@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -23,6 +24,14 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USER_ERROR, f"segdash: {message}\n")
 
 
+def _add_common(parser: argparse.ArgumentParser) -> None:
+    """Options every command takes: the file, its sheet, role corrections and JSON output."""
+    parser.add_argument("path", help="CSV/TSV/TXT, Excel .xlsx or Parquet file")
+    parser.add_argument("--sheet", help="Excel sheet to read (default: the first sheet that holds a table)")
+    _role_option(parser)
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``segdash`` argument parser."""
     parser = _Parser(prog="python -m segdash", description="Customer segmentation from the command line.")
@@ -30,22 +39,27 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     imp = commands.add_parser("import", help="import a customer file and print the import report")
-    imp.add_argument("path", help="CSV/TSV/TXT, Excel .xlsx or Parquet file")
-    imp.add_argument("--sheet", help="Excel sheet to read (default: the first sheet that holds a table)")
-    imp.add_argument("--json", action="store_true", help="print one JSON object")
+    _add_common(imp)
     imp.set_defaults(handler=_cmd_import)
 
     seg = commands.add_parser("segment", help="segment customers and write one label per row")
-    seg.add_argument("path")
-    seg.add_argument("--sheet")
+    _add_common(seg)
     seg.add_argument("--method", required=True, choices=["dimensions", "rfm", "kmeans", "gmm", "hierarchical"])
-    seg.add_argument("--features", help="comma-separated clustering features (default: all usable)")
+    seg.add_argument("--features", help="comma-separated clustering features (default: the informative "
+                                        "behavioral, demographic and psychographic columns)")
     seg.add_argument("--dimensions", help="comma-separated columns for --method dimensions")
     seg.add_argument("--k", default="auto", help="number of segments, or 'auto' (default)")
     seg.add_argument("--k-range", default="2-10", help="range of k tried by --k auto (default 2-10)")
     seg.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    rfm = seg.add_argument_group("RFM columns (default: suggested; only plausible columns are accepted)")
+    rfm.add_argument("--recency", help="customer file: last-purchase date, or days since the last purchase")
+    rfm.add_argument("--frequency", help="customer file: orders column(s), comma-separated columns are added up")
+    rfm.add_argument("--monetary", help="customer file: spend column(s), comma-separated columns are added up")
+    rfm.add_argument("--customer-id", help="order lines: the customer id column")
+    rfm.add_argument("--date", help="order lines: the purchase date column")
+    rfm.add_argument("--amount", help="order lines: the amount column (default: quantity x unit price)")
+    rfm.add_argument("--reference-date", help="count recency up to this date (YYYY-MM-DD; default: the latest)")
     seg.add_argument("--out", required=True, help="CSV file for the labels")
-    seg.add_argument("--json", action="store_true")
     _project_options(seg)
     seg.add_argument("--save", metavar="NAME", help="save the segmentation in the project under this name")
     seg.set_defaults(handler=_cmd_segment)
@@ -60,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--out", required=True, help="CSV file for the labels")
     score.add_argument("--save", metavar="NAME", help="also save the result in the project under this name")
     score.add_argument("--json", action="store_true")
+    _role_option(score)
     score.set_defaults(handler=_cmd_score)
 
     projects = commands.add_parser("projects", help="list projects and their saved segmentations")
@@ -68,12 +83,14 @@ def build_parser() -> argparse.ArgumentParser:
     projects.set_defaults(handler=_cmd_projects)
 
     roi = commands.add_parser("roi", help="acquisition cost, LTV and ROI per segment")
-    roi.add_argument("path")
-    roi.add_argument("--sheet")
+    _add_common(roi)
     roi.add_argument("--labels", required=True, help="labels.csv written by 'segment'")
     roi.add_argument("--margin", type=float, default=None, help="gross margin, 0-1 (default 0.4)")
     roi.add_argument("--channel-spend", help="CSV of channel,spend when the file has no per-customer cost")
-    roi.add_argument("--json", action="store_true")
+    roi.add_argument("--cost", help="the acquisition cost column (per customer)")
+    roi.add_argument("--revenue", help="the revenue / spend column")
+    roi.add_argument("--channel", help="the acquisition channel column")
+    roi.add_argument("--signup", help="the sign-up date column")
     roi.set_defaults(handler=_cmd_roi)
 
     play = commands.add_parser("playbook", help="service channel, tone and approach per segment")
@@ -81,7 +98,26 @@ def build_parser() -> argparse.ArgumentParser:
     play.add_argument("--sheet")
     play.add_argument("--labels", required=True, help="labels.csv written by 'segment'")
     play.add_argument("--json", action="store_true")
+    _role_option(play)
     play.set_defaults(handler=_cmd_playbook)
+    rep = commands.add_parser("report", help="write the meeting report: one self-contained HTML file")
+    rep.add_argument("path", nargs="?", help="the customer file (not needed with --project)")
+    rep.add_argument("--sheet")
+    rep.add_argument("--labels", help="labels.csv written by 'segment'")
+    _project_options(rep)
+    rep.add_argument("--segmentation", help="report on this saved segmentation (name or id) of the project")
+    rep.add_argument("--margin", type=float, default=None, help="gross margin, 0-1 (default 0.4)")
+    rep.add_argument("--channel-spend", help="CSV of channel,spend when the file has no per-customer cost")
+    rep.add_argument("--title", help="the report's title")
+    rep.add_argument("--summary", default="", help="a free-text summary under the title")
+    rep.add_argument("--sections", help="comma-separated sections to keep (default: all there are): "
+                                        "data,method,sizes,traits,proof,economics")
+    rep.add_argument("--paper", default="A4", choices=["A4", "Letter"], help="page size when printed")
+    rep.add_argument("--out", required=True, help="the HTML file to write")
+    rep.add_argument("--pdf", action="store_true", help="also print <out>.pdf with Chromium, when installed")
+    rep.add_argument("--xlsx", help="also write the workbook (a sheet per table) to this file")
+    _role_option(rep)
+    rep.set_defaults(handler=_cmd_report)
 
     pw = commands.add_parser("passwd", help="set a user's password for the built-in sign-in")
     pw.add_argument("name", metavar="USER", help="user name (letters, digits, . _ @ + -)")
@@ -103,10 +139,61 @@ def _print_json(data: Any) -> None:
     print(json.dumps(data, indent=2, default=str, ensure_ascii=False))
 
 
-def _cmd_import(args: argparse.Namespace) -> int:
+def _parse_roles(pairs: Sequence[str]) -> dict[str, str]:
+    """``["MntWines=revenue", ...]`` -> ``{"MntWines": "revenue"}``; the role must be one segdash knows."""
+    from segdash.schema import ROLE_LABELS, ROLES
+
+    by_label = {label.lower(): role for role, label in ROLE_LABELS.items()}
+    chosen: dict[str, str] = {}
+    for pair in pairs:
+        column, sep, role = pair.rpartition("=")
+        role = role.strip().lower()
+        role = role if role in ROLES else by_label.get(role, role)
+        if not sep or not column.strip():
+            raise SegdashError(f"--role takes COLUMN=ROLE (e.g. --role MntWines=revenue), not '{pair}'.")
+        if role not in ROLES:
+            raise SegdashError(f"--role {pair}: '{role}' is not a role; roles are: {', '.join(ROLES)}.")
+        chosen[column.strip()] = role
+    return chosen
+
+
+def _load(args: argparse.Namespace) -> Any:
+    """A workspace with the file loaded and the ``--role`` corrections applied."""
     from segdash.workspace import Workspace
 
-    result = Workspace().load(args.path, sheet=args.sheet)
+    roles = _parse_roles(args.role)
+    ws = Workspace()
+    ws.load(args.path, sheet=args.sheet, fingerprint=False)
+    _apply_roles(ws, roles, args.path)
+    return ws
+
+
+def _apply_roles(ws: Any, roles: dict[str, str], path: str) -> None:
+    """Put the ``--role`` corrections into a loaded workspace (and its import report)."""
+    for column, role in roles.items():
+        if column not in ws.roles:
+            raise SegdashError(f"--role: there is no column '{column}' in {_file_name(path)} "
+                               f"(columns: {', '.join(ws.roles)}).")
+        ws.set_role(column, role)
+    if roles and ws.imported is not None:
+        for info in ws.imported.columns:
+            info.role = ws.roles.get(info.name, info.role)
+
+
+def _role_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--role", action="append", default=[], metavar="COLUMN=ROLE",
+                        help="correct a suggested role, e.g. --role MntWines=revenue (repeatable)")
+
+
+def _file_name(path: str) -> str:
+    from pathlib import Path
+
+    return Path(path).name
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    ws = _load(args)
+    result = ws.imported
     if args.json:
         _print_json(result.to_dict())
         return 0
@@ -126,84 +213,193 @@ def _cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _column_list(text: str | None, option: str, types: dict[str, str], path: str) -> list[str]:
+    """Comma-separated column names from an option, each checked against the file's columns."""
+    chosen = [part.strip() for part in (text or "").split(",") if part.strip()]
+    unknown = [name for name in chosen if name not in types]
+    if unknown:
+        raise SegdashError(f"{option}: there is no column '{unknown[0]}' in {_file_name(path)} "
+                           f"(columns: {', '.join(types)}).")
+    return chosen
+
+
+def _k_value(text: str) -> int | str:
+    if text.strip().lower() == "auto":
+        return "auto"
+    if not text.strip().isdigit():
+        raise SegdashError(f"--k must be a whole number of segments or 'auto', not '{text}'.")
+    return int(text)
+
+
+def _k_range(text: str) -> tuple[int, int]:
+    parts = text.replace(" ", "").split("-")
+    if len(parts) != 2 or not all(p.isdigit() for p in parts):
+        raise SegdashError(f"--k-range must look like 2-10, not '{text}'.")
+    return int(parts[0]), int(parts[1])
+
+
+def _segment_dimensions(args: argparse.Namespace, ws: Any, types: dict[str, str]) -> Any:
+    from segdash.segment.rules import default_min_size, segment_by_dimensions
+
+    dimensions = _column_list(args.dimensions, "--dimensions", types, args.path)
+    if not dimensions:
+        raise SegdashError("--method dimensions needs --dimensions with one to three column names, "
+                           "e.g. --dimensions country,age.")
+    return segment_by_dimensions(ws.con, dimensions=dimensions, types=types,
+                                 min_size=default_min_size(ws.imported.rows_loaded))
+
+
+def _segment_rfm(args: argparse.Namespace, ws: Any, types: dict[str, str]) -> Any:
+    """RFM through the same entry point as the page (:func:`segdash.segment.rfm.segment_rfm`)."""
+    from segdash.segment.rfm import parse_reference_date, segment_rfm
+
+    for option, value in (("--recency", args.recency), ("--customer-id", args.customer_id),
+                          ("--date", args.date), ("--amount", args.amount)):
+        if value is not None and value not in types:
+            raise SegdashError(f"{option}: there is no column '{value}' in {_file_name(args.path)} "
+                               f"(columns: {', '.join(types)}).")
+    return segment_rfm(
+        ws.con, roles=ws.roles, types=types, recency=args.recency,
+        frequency=_column_list(args.frequency, "--frequency", types, args.path) or None,
+        monetary=_column_list(args.monetary, "--monetary", types, args.path) or None,
+        customer_column=args.customer_id, date_column=args.date, amount_column=args.amount,
+        reference_date=parse_reference_date(args.reference_date),
+        source="customers" if (args.recency or args.frequency or args.monetary) else "auto",
+    )
+
+
+def _segment_clusters(args: argparse.Namespace, ws: Any, types: dict[str, str]) -> Any:
+    from segdash.segment import CLUSTER_METHODS, default_cluster_features, single_column_message
+    from segdash.segment.cluster import cluster_customers
+
+    assert args.method in CLUSTER_METHODS
+    features = _column_list(args.features, "--features", types, args.path)
+    if not features:
+        features = default_cluster_features(ws.roles, types, con=ws.con)
+        problem = single_column_message(features)
+        if problem:
+            raise SegdashError(problem + " Or name the columns with --features.")
+    private = [f for f in features if f not in ws.modelling_columns()]
+    if private:
+        raise SegdashError(f"--features: '{private[0]}' is personal data or an id and is never used "
+                           "for segmenting; leave it out.")
+    return cluster_customers(ws.con, features=features, types=types, algorithm=args.method,
+                             k=_k_value(args.k), k_range=_k_range(args.k_range), random_state=args.seed)
+
+
+def segment_summary(seg: Any) -> dict[str, Any]:
+    """The ``--json`` summary of a segmentation (the numbers the page shows).
+
+    Parameters
+    ----------
+    seg
+        A :class:`segdash.schema.Segmentation`.
+
+    Returns
+    -------
+    dict
+        ``method``, ``k``, ``k_reason``, ``sizes``, ``unit``, ``features``, ``scores``, ``stability``,
+        ``notes``, ``seconds``; for RFM also ``customers``, ``customers_per_group``, ``columns``
+        and ``group_summary``.
+    """
+    summary: dict[str, Any] = {
+        "method": seg.method, "k": seg.k, "k_reason": seg.chosen_k_reason, "sizes": seg.sizes,
+        "unit": seg.extra.get("unit", "customers"), "features": list(seg.features),
+        "scores": {str(k): v for k, v in seg.scores.items()}, "stability": seg.stability,
+        "notes": list(seg.notes), "seconds": round(seg.seconds, 3),
+    }
+    if seg.method == "rfm":
+        summary["customers"] = seg.extra.get("customers")
+        summary["customers_per_group"] = seg.extra.get("customers_per_group")
+        summary["columns"] = seg.extra.get("columns") or {
+            key: seg.settings.get(key) for key in ("customer", "date", "invoice", "amount", "quantity", "price")}
+        summary["group_summary"] = seg.extra.get("group_summary")
+    for key in ("k_rule", "k_next_best", "feature_notes"):
+        if key in seg.extra:
+            summary[key] = seg.extra[key]
+    return summary
+
+
+def _print_segments(seg: Any, out: str) -> None:
+    """The plain-text report of ``segment``."""
+    unit = seg.extra.get("unit", "customers")
+    total = sum(seg.sizes.values())
+    if seg.method == "rfm" and unit != "customers":
+        customers = seg.extra.get("customers_per_group", {})
+        print(f"{sum(customers.values()):,} customers in {len(customers):,} RFM groups (from {total:,} {unit}, "
+              f"{seg.seconds:.1f} s) -> {out}")
+        for label, count in customers.items():
+            print(f"  {label}: {count:,} customers")
+        extra = {label: n for label, n in seg.sizes.items() if label not in customers}
+        for label, count in extra.items():
+            print(f"  {label}: {count:,} {unit}")
+    else:
+        print(f"{total:,} {unit} in {seg.k:,} segments ({seg.method}, {seg.seconds:.1f} s) -> {out}")
+        for label, count in seg.sizes.items():
+            print(f"  {label}: {count:,}")
+    if seg.chosen_k_reason:
+        print(f"  k: {seg.chosen_k_reason}")
+    for note in seg.notes:
+        print(f"  note: {note}")
+
+
+def _write_labels(labels: Any, out: Any) -> None:
+    """labels.csv as the page's download writes it (UTF-8 with BOM, formulas neutralised), written by Arrow.
+
+    ``pandas`` took several seconds per million labels (objects, then ``to_csv``); Arrow a fraction.
+    """
+    import pyarrow.csv as pa_csv
+
+    from segdash.report.export import neutralise_arrow
+
+    try:
+        with open(out, "wb") as handle:
+            handle.write("\ufeff".encode())
+            pa_csv.write_csv(neutralise_arrow(labels), handle,
+                             write_options=pa_csv.WriteOptions(quoting_style="needed"))
+    except OSError as err:
+        raise SegdashError(f"Cannot write {out}: {err.strerror or err}.") from err
+
+
 def _cmd_segment(args: argparse.Namespace) -> int:
     """Segment the file and write labels.csv (id column or ``row``, ``segment``); ``--json`` prints a summary."""
     from pathlib import Path
 
-    from segdash.report.export import to_safe_csv
-    from segdash.segment import CLUSTER_METHODS, default_cluster_features, labels_frame
-    from segdash.segment.rfm import segment_rfm
-    from segdash.segment.rules import default_min_size, segment_by_dimensions
-    from segdash.workspace import Workspace
-
-    def names(text: str | None, option: str) -> list[str]:
-        chosen = [part.strip() for part in (text or "").split(",") if part.strip()]
-        unknown = [name for name in chosen if name not in types]
-        if unknown:
-            raise SegdashError(f"{option}: there is no column '{unknown[0]}' in {Path(args.path).name} "
-                               f"(columns: {', '.join(types)}).")
-        return chosen
-
-    def k_value(text: str) -> int | str:
-        if text.strip().lower() == "auto":
-            return "auto"
-        if not text.strip().isdigit():
-            raise SegdashError(f"--k must be a whole number of segments or 'auto', not '{text}'.")
-        return int(text)
-
-    def k_range(text: str) -> tuple[int, int]:
-        parts = text.replace(" ", "").split("-")
-        if len(parts) != 2 or not all(p.isdigit() for p in parts):
-            raise SegdashError(f"--k-range must look like 2-10, not '{text}'.")
-        return int(parts[0]), int(parts[1])
+    from segdash.segment import labels_table
 
     out = Path(args.out)
     if out.is_dir():
         raise SegdashError(f"--out {args.out} is a folder; give a file name such as labels.csv.")
-    ws = Workspace()
-    ws.load(args.path, sheet=args.sheet)
+    ws = _load(args)
     types = ws.column_types()
-    if args.method == "dimensions":
-        dimensions = names(args.dimensions, "--dimensions")
-        if not dimensions:
-            raise SegdashError("--method dimensions needs --dimensions with one to three column names, "
-                               "e.g. --dimensions country,age.")
-        seg = segment_by_dimensions(ws.con, dimensions=dimensions, types=types,
-                                    min_size=default_min_size(ws.imported.rows_loaded))
-    elif args.method == "rfm":
-        seg = segment_rfm(ws.con, roles=ws.roles, types=types)
-    else:
-        assert args.method in CLUSTER_METHODS
-        from segdash.segment.cluster import cluster_customers
-
-        features = names(args.features, "--features") or default_cluster_features(ws.roles, types)
-        private = [f for f in features if f not in ws.modelling_columns()]
-        if private:
-            raise SegdashError(f"--features: '{private[0]}' is personal data or an id and is never used "
-                               "for segmenting; leave it out.")
-        seg = cluster_customers(ws.con, features=features, types=types, algorithm=args.method,
-                                k=k_value(args.k), k_range=k_range(args.k_range), random_state=args.seed)
+    methods = {"dimensions": _segment_dimensions, "rfm": _segment_rfm}
+    seg = methods.get(args.method, _segment_clusters)(args, ws, types)
     ws.set_segmentation(seg)
-    try:
-        out.write_bytes(to_safe_csv(labels_frame(ws.con, roles=ws.roles)))
-    except OSError as err:
-        raise SegdashError(f"Cannot write {args.out}: {err.strerror or err}.") from err
+    _write_labels(labels_table(ws.con, roles=ws.roles), out)
     saved = _save_in_project(args, ws)
     if args.json:
-        _print_json({"method": seg.method, "k": seg.k, "sizes": seg.sizes,
-                     "scores": {str(k): v for k, v in seg.scores.items()}, "stability": seg.stability,
-                     "seconds": round(seg.seconds, 3), **saved})
+        _print_json({**segment_summary(seg), **saved})
         return 0
     if saved:
         print(f"saved as '{args.save}' in project '{saved['project']}'")
-    print(f"{sum(seg.sizes.values()):,} rows in {seg.k:,} segments ({seg.method}, {seg.seconds:.1f} s) "
-          f"-> {args.out}")
-    for label, count in seg.sizes.items():
-        print(f"  {label}: {count:,}")
-    for note in seg.notes:
-        print(f"  note: {note}")
+    _print_segments(seg, args.out)
     return 0
 
+
+def _roi_columns(args: argparse.Namespace, suggested: Any, types: dict[str, str]) -> Any:
+    """The suggested economics columns with ``--cost``, ``--revenue``, ``--channel``, ``--signup`` put in."""
+    from dataclasses import replace
+
+    named = {}
+    for option, field, value in (("--cost", "cost", args.cost), ("--revenue", "revenue", args.revenue),
+                                 ("--channel", "channel", args.channel), ("--signup", "signup", args.signup)):
+        if value is None:
+            continue
+        if value not in types:
+            raise SegdashError(f"{option}: there is no column '{value}' in {_file_name(args.path)} "
+                               f"(columns: {', '.join(types)}).")
+        named[field] = value
+    return replace(suggested, **named) if named else suggested
 
 
 def _project_options(parser: argparse.ArgumentParser) -> None:
@@ -314,6 +510,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
         raise SegdashError(f"--out {args.out} is a folder; give a file name such as labels.csv.")
     ws = Workspace()
     ws.load(args.path, sheet=args.sheet)
+    _apply_roles(ws, _parse_roles(args.role), args.path)
     try:
         seg = apply_model(ws.con, record, roles=ws.roles, types=ws.column_types(), new_cuts=args.new_cuts)
         ws.set_segmentation(seg, names=record.get("names") or {})
@@ -382,16 +579,14 @@ def _cmd_roi(args: argparse.Namespace) -> int:
 
     from segdash import economics
     from segdash.errors import EconomicsError
-    from segdash.workspace import Workspace
 
     margin = economics.DEFAULT_MARGIN if args.margin is None else args.margin
     if not 0.0 <= margin <= 1.0:
         raise EconomicsError(f"--margin is a fraction between 0 and 1 (0.4 means 40%); got {args.margin:g}.")
-    ws = Workspace()
-    ws.load(args.path, sheet=args.sheet)
+    ws = _load(args)
     economics.attach_labels_csv(ws.con, path=args.labels, id_columns=ws.columns_with_role("id"))
     types = ws.column_types()
-    columns = economics.suggest_columns(ws.roles, types=types)
+    columns = _roi_columns(args, economics.suggest_columns(ws.roles, types=types), types)
     spend = None
     if args.channel_spend:
         columns = replace(columns, cost=None)
@@ -420,7 +615,7 @@ def _cmd_playbook(args: argparse.Namespace) -> int:
     """Per segment: channel mix with intervals, preferred channel (or why none), tone, approach, evidence."""
     from segdash.act.playbook import playbook_for_file
 
-    records = playbook_for_file(args.path, labels=args.labels, sheet=args.sheet)
+    records = playbook_for_file(args.path, labels=args.labels, sheet=args.sheet, roles=_parse_roles(args.role))
     if args.json:
         _print_json(records)
         return 0
@@ -475,9 +670,124 @@ def _cmd_serve_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_report(args: argparse.Namespace) -> int:
+    """The meeting report (HTML, optional PDF and workbook) from a file + labels, or a saved snapshot."""
+    from pathlib import Path
+
+    from segdash import economics
+    from segdash.errors import EconomicsError
+    from segdash.report import meeting
+    from segdash.workspace import Workspace
+
+    margin = economics.DEFAULT_MARGIN if args.margin is None else args.margin
+    if not 0.0 <= margin <= 1.0:
+        raise EconomicsError(f"--margin is a fraction between 0 and 1 (0.4 means 40%); got {args.margin:g}.")
+    created = None
+    if args.project or args.project_name or args.segmentation:
+        if not args.segmentation:
+            raise SegdashError("--project needs --segmentation NAME (the saved segmentation to report on).")
+        project = _project(args, create=False)
+        ws = Workspace()
+        ws.open_project(project, restore=False)
+        record = project.find_segmentation(args.segmentation)
+        ws.open_snapshot(record["id"])
+        created = record.get("created")
+    else:
+        if not args.path or not args.labels:
+            raise SegdashError("Give the customer file and --labels labels.csv, or --project and --segmentation.")
+        ws = Workspace()
+        ws.load(args.path, sheet=args.sheet)
+        _apply_roles(ws, _parse_roles(args.role), args.path)
+        sizes = economics.attach_labels_csv(ws.con, path=args.labels, id_columns=ws.columns_with_role("id"))
+        from segdash.schema import Segmentation
+
+        ws.set_segmentation(Segmentation(method="labels file", settings={"labels file": Path(args.labels).name},
+                                         sizes=sizes, k=len(sizes)))
+    result = None
+    if args.channel_spend:
+        from dataclasses import replace
+
+        columns = replace(economics.suggest_columns(ws.roles, types=ws.column_types()), cost=None)
+        spend, problems = economics.clean_channel_spend(
+            economics.read_channel_spend_csv(args.channel_spend),
+            channels=economics.channel_list(ws.con, channel=columns.channel))
+        if problems:
+            raise EconomicsError(f"{args.channel_spend}: {problems[0]}")
+        result = economics.compute_economics(
+            ws.con, columns=columns, assumptions=economics.Assumptions(margin=margin), channel_spend=spend,
+            date_columns=[name for name, kind in ws.column_types().items() if kind == "date"])
+    sections = meeting.workspace_sections(ws, margin=margin, created=created, economics_result=result)
+    if args.sections:
+        wanted = [part.strip() for part in args.sections.split(",") if part.strip()]
+        unknown = [w for w in wanted if w not in meeting.SECTION_ORDER]
+        if unknown:
+            raise SegdashError(f"--sections: there is no section '{unknown[0]}' "
+                               f"(sections: {', '.join(meeting.SECTION_ORDER)}).")
+        sections = [s for s in sections if s.key in wanted]
+    notes = []
+    if args.pdf and meeting.chromium_path() is None:
+        notes.append(meeting.no_pdf_message())
+    html_text = meeting.render_html(sections, title=args.title or meeting.report_title(ws), summary=args.summary,
+                                    paper=args.paper, notes=notes)
+    out, pdf, note = meeting.write_report(html_text, out=args.out, pdf=args.pdf)
+    print(f"{out} ({out.stat().st_size / 1e6:.1f} MB, {len(sections)} sections, "
+          f"{sum(s.charts for s in sections)} charts)")
+    if pdf is not None:
+        print(f"{pdf} (PDF)")
+    if note:
+        print(f"note: {note}")
+    if args.xlsx:
+        from segdash.report import workbook
+        from segdash.segment import PROFILE_CACHE_KEY
+
+        profile = ws.cached(PROFILE_CACHE_KEY, lambda: None)
+        if result is None and any(s.key == "economics" for s in sections):
+            result = meeting.workspace_economics(ws, margin=margin)
+        try:
+            workbook.write_workbook(workbook.workspace_sheets(ws, profile=profile, economics_result=result),
+                                    target=args.xlsx)
+        except OSError as err:
+            raise SegdashError(f"Cannot write {args.xlsx}: {err.strerror or err}.") from err
+        print(f"{args.xlsx} (workbook)")
+    return 0
+
+
+#: Modules each command needs after the file is read: imported in a background thread while DuckDB
+#: reads the file (it releases the GIL), instead of one after the other. The role suggestion needs
+#: Ibis and pandas; clustering needs scikit-learn and scipy.
+_PRELOAD = {
+    "import": ("segdash.columns", "ibis.backends.duckdb"),
+    "segment": ("segdash.columns", "ibis.backends.duckdb", "segdash.segment.cluster", "segdash.segment.rfm",
+                "segdash.segment.rules", "segdash.report.export"),
+    "roi": ("segdash.columns", "ibis.backends.duckdb", "segdash.economics"),
+    "score": ("segdash.columns", "ibis.backends.duckdb", "segdash.saved"),
+    "report": ("segdash.columns", "ibis.backends.duckdb", "segdash.economics", "segdash.report.meeting"),
+}
+
+
+def _preload(modules: Sequence[str]) -> threading.Thread:
+    """Start importing ``modules`` in a background thread; join it before the process ends."""
+    import importlib
+
+    def run() -> None:
+        for module in modules:
+            try:
+                importlib.import_module(module)
+            except Exception:  # noqa: BLE001 - the command's own import will raise it where it matters
+                return
+
+    thread = threading.Thread(target=run, name="segdash-preload", daemon=True)
+    thread.start()
+    return thread
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
+    import os
+
     args = build_parser().parse_args(argv)
+    preload = os.environ.get("SEGDASH_PRELOAD", "1") != "0"  # 0: one import after the other (benchmarks)
+    loader = _preload(_PRELOAD.get(args.command, ()) if preload else ())
     try:
         return int(args.handler(args) or 0)
     except SegdashError as err:
@@ -486,3 +796,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (FileNotFoundError, IsADirectoryError, PermissionError) as err:
         print(f"segdash: cannot open {err.filename}: {err.strerror.lower()}.", file=sys.stderr)
         return EXIT_USER_ERROR
+    finally:
+        loader.join()

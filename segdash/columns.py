@@ -37,6 +37,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -159,38 +160,62 @@ ROLE_RULES: tuple[RoleRule, ...] = (
         "varied",
     ),
     _rule("pii", "date of birth, dob, birthdate, birth date, birthday", (_DATE, _TEXT)),
-    _rule("id", "id, code, number, no, nr, key, ref, reference, uuid", _NOT_BOOL, "unique"),
+    _rule("id", "id, code, number, no, nr, key, ref, reference, uuid, ^customer, ^client, ^user, ^member, ^account",
+          _NOT_BOOL, "unique"),
+    _rule("other", "description, descriptions, comment, comments, notes, note, free text, message, remarks", (_TEXT,)),
     _rule(
         "service_channel",
         "service channel, support channel, contact channel, care channel, preferred contact, contact preference,"
         " preferred channel, contact method, contact mode, ^contact, ^contact type, communication channel,"
-        " communication preference, preferred communication, channel preference",
+        " communication preference, preferred communication, channel preference, ticket channel, complaint channel,"
+        " service desk channel",
         (_TEXT,),
     ),
     _rule(
         "acquisition_cost",
         "acquisition cost, cost of acquisition, cost per acquisition, cac, cpa, acq cost, marketing cost,"
-        " marketing spend, campaign cost, acquisition spend, cost to acquire, cost per customer",
+        " marketing spend, campaign cost, acquisition spend, cost to acquire, cost per customer, ad spend,"
+        " ads spend, adspend, ad cost, ads cost, advertising spend, advertising cost, media spend, media cost,"
+        " campaign spend, cost per click, cpc, cost per lead, cpl, acquisition costs, marketing costs",
         (_NUMBER,),
     ),
+    # A campaign's type or goal describes the campaign, not how the customer came: not a channel.
+    _rule("other", "campaign type, campaign category, campaign kind, campaign objective, campaign goal,"
+          " campaign status, campaign format, type of campaign", (_TEXT,)),
     _rule(
         "acquisition_channel",
         "acquisition, acquired, acquisition channel, source, utm, campaign, referral, referred, referrer,"
-        " signup channel, sign up channel, channel acquired, first touch, medium, how heard, origin, ^channel",
+        " signup channel, sign up channel, channel acquired, first touch, medium, how heard, origin, ^channel,"
+        " sales channel, marketing channel, lead source",
         (_TEXT,),
+    ),
+    # Ratings and opinions are never money, whatever else the name says.
+    _rule(
+        "psychographic",
+        "rating, ratings, rated, satisfaction, satisfied, importance, nps, net promoter, likelihood, helpfulness,"
+        " reliability, appreciation, accuracy, improvement, factors, trust, preference score",
+    ),
+    # Money that is not what the customer brings in: rebates, raises, claims paid out.
+    _rule(
+        "behavioral",
+        "cashback, cash back, hike, discount, discounts, coupon, coupons, refund, refunds, claim, claims, voucher",
+        (_NUMBER,),
     ),
     _rule(
         "revenue",
         "revenue, total spend, ^spend, spent, sales, amount, ltv, clv, cltv, lifetime value, monetary,"
         " charges, turnover, gmv, order value, aov, total price, line total, price quantity, basket value,"
-        " profit, margin",
+        " profit, margin, mnt, premium, premiums, purchase amount, order amount",
         (_NUMBER,),
+        "money",
     ),
     _rule(
         "behavioral",
         "last purchase, lastpurchase, last order, last visit, last transaction, last active, last seen,"
         " last login, recency, days since",
     ),
+    # A date-typed column is behavioral only when it says when the customer bought or came.
+    _rule("behavioral", "purchase, purchased, order, ordered, visit, transaction, login", (_DATE,)),
     _rule(
         "psychographic",
         "interest, interests, hobby, hobbies, lifestyle, life style, values, personality, attitude, attitudes,"
@@ -199,21 +224,26 @@ ROLE_RULES: tuple[RoleRule, ...] = (
     _rule(
         "geographic",
         "country, region, city, state, province, continent, county, territory, town, location, geo, lat,"
-        " latitude, lon, lng, long, longitude, district, area, market, timezone, time zone, suburb",
+        " latitude, lon, lng, long, longitude, district, area, market, timezone, time zone, suburb, zip, zipcode,"
+        " postcode, post code, postal code, tier, city tier",
     ),
     _rule(
         "demographic",
         "age, gender, sex, genre, income, salary, occupation, job, profession, employment, education, degree,"
         " marital, married, household, kids, kid, kidhome, teenhome, teen, teens, children, child, dependents,"
         " dependent, senior, partner, birth, born, family, ethnicity, religion, language, nationality,"
-        " generation, life stage, homeowner, home owner",
+        " generation, life stage, homeowner, home owner, vehicle",
     ),
     _rule(
         "behavioral",
         "orders, order, purchases, purchase, frequency, spend, spending, visits, visit, tenure, quantity, qty,"
-        " mnt, num, count, sessions, logins, clicks, transactions, basket, churn, churned, complain, complaints,"
+        " num, count, sessions, logins, clicks, transactions, basket, churn, churned, complain, complaints,"
         " accepted, response, deals, usage, calls, loyalty, points, subscription, engagement, returns, payment,"
-        " contract",
+        " contract, purchased, service, services, lines, security, backup, protection, support, streaming, billing,"
+        " paperless, coverage, policy, policies, plan, product, products, search, browsing, browse, cart, review,"
+        " reviews, ticket, duration, balance, loan, loans, default, previous, outcome, poutcome, pdays, campaign,"
+        " contacts, device, login, app, score, ^y, ^target",
+        (_TEXT, _NUMBER, _BOOLEAN),
     ),
 )
 
@@ -227,6 +257,8 @@ class _Facts:
     distinct: int
     emails: int = 0
     phones: int = 0
+    low: float | None = None
+    high: float | None = None
 
     @property
     def constant(self) -> bool:
@@ -237,6 +269,9 @@ class _Facts:
             return self.values > 0 and (self.distinct * 2 >= self.values or self.distinct > _VARIED_DISTINCT)
         if condition == "unique":
             return self.values > 0 and self.distinct >= 0.9 * self.values
+        if condition == "money":  # a 1-5 or 0-10 scale is a rating, never an amount of money
+            scale = self.low is not None and self.high is not None and self.low >= 0 and self.high <= 10
+            return not (scale and self.distinct <= 11)
         return True
 
 
@@ -248,6 +283,28 @@ _PHONE_NAME_WORDS = frozenset(
 )
 
 
+def _grams(words: tuple[str, ...]) -> set[tuple[str, ...]]:
+    """Every run of consecutive words of a name, plus ``("^", *words)`` for the whole name."""
+    runs = {words[i:j] for i in range(len(words)) for j in range(i + 1, len(words) + 1)}
+    runs.add(("^", *words))
+    return runs
+
+
+def _phrase_key(phrase: str) -> tuple[str, ...]:
+    return ("^", *phrase[1:].split()) if phrase.startswith("^") else tuple(phrase.split())
+
+
+#: Each rule's phrases as word tuples (``^phrase`` as ``("^", ...)``), matched against :func:`_grams`.
+_RULE_KEYS: dict[RoleRule, frozenset[tuple[str, ...]]] = {}
+
+
+def _rule_keys(rule: RoleRule) -> frozenset[tuple[str, ...]]:
+    keys = _RULE_KEYS.get(rule)
+    if keys is None:
+        keys = _RULE_KEYS[rule] = frozenset(_phrase_key(p) for p in rule.phrases)
+    return keys
+
+
 def _role_for(words: tuple[str, ...], kind: str, facts: _Facts) -> str:
     """The role of one column from its name words, type and content facts."""
     if facts.values and facts.emails * 2 >= facts.values:
@@ -255,10 +312,11 @@ def _role_for(words: tuple[str, ...], kind: str, facts: _Facts) -> str:
     if facts.values and facts.phones * 2 >= facts.values and _PHONE_NAME_WORDS & set(words):
         return "pii"
     role = "date" if kind == _DATE else "other"
+    grams = _grams(words)
     for rule in ROLE_RULES:
         if (
             kind in rule.types
-            and any(_has_phrase(words, p) for p in rule.phrases)
+            and not grams.isdisjoint(_rule_keys(rule))
             and facts.fits(rule.content)
         ):
             role = rule.role
@@ -285,12 +343,16 @@ def _columns(table: Any, types: dict[str, str]) -> list[tuple[str, str]]:
     return [(name, types.get(name) or _kind(dtype)) for name, dtype in schema.items() if name != ROW]
 
 
-def _content_facts(table: Any, columns: list[tuple[str, str]], *, approximate: bool = False) -> dict[str, _Facts]:
+def _content_facts(
+    table: Any, columns: list[tuple[str, str]], *, approximate: bool = False, con: duckdb.DuckDBPyConnection
+) -> dict[str, _Facts]:
     """One aggregate query: values, distinct values, e-mail and phone shares per column.
 
     With ``approximate``, distinct values are DuckDB's HyperLogLog estimate: exact hash sets of
     every column of a 50,000-row sample cost ~60 MB of peak memory during a 1M-row import.
     """
+    if len(columns) > WIDE_COLUMNS:
+        return _content_facts_long(con, table, columns, approximate=approximate)
     schema = table.schema()
     metrics: dict[str, Any] = {"n": table.count()}
     for index, (name, kind) in enumerate(columns):
@@ -300,6 +362,9 @@ def _content_facts(table: Any, columns: list[tuple[str, str]], *, approximate: b
         if kind == _TEXT and schema[name].is_string():
             metrics[f"e{index}"] = column.re_search(EMAIL_PATTERN).sum()
             metrics[f"p{index}"] = column.re_search(PHONE_PATTERN).sum()
+        elif kind == _NUMBER and schema[name].is_numeric():
+            metrics[f"lo{index}"] = column.min().cast("float64")
+            metrics[f"hi{index}"] = column.max().cast("float64")
     row = table.aggregate(**metrics).execute().iloc[0]
     facts = {}
     for index, (name, _) in enumerate(columns):
@@ -309,8 +374,57 @@ def _content_facts(table: Any, columns: list[tuple[str, str]], *, approximate: b
             distinct=int(row[f"d{index}"]),
             emails=_int(row.get(f"e{index}")),
             phones=_int(row.get(f"p{index}")),
+            low=_float(row.get(f"lo{index}")),
+            high=_float(row.get(f"hi{index}")),
         )
     return facts
+
+
+#: Above this many columns, per-column facts come from one query over the table in long form
+#: (:func:`segdash.db.long_form`): one distinct count per column in a single query costs DuckDB
+#: minutes and gigabytes on 5,000 columns.
+WIDE_COLUMNS = 48
+
+
+def _sql_text(constant: str) -> str:
+    """One of our own constants as a SQL string literal."""
+    return "'" + constant.replace("'", "''") + "'"
+
+
+def _source_sql(table: Any) -> str:
+    """An Ibis table expression as a parenthesised DuckDB query (for the long-form queries)."""
+    return "(" + ibis.to_sql(table, dialect="duckdb") + ")"
+
+
+def _content_facts_long(
+    con: duckdb.DuckDBPyConnection, table: Any, columns: list[tuple[str, str]], *, approximate: bool
+) -> dict[str, _Facts]:
+    """:func:`_content_facts` for a wide table: one query over all its cells in long form."""
+    schema = table.schema()
+    rows = _int(table.count().execute())
+    text = [db.quote_ident(name) + "::VARCHAR" for name, _ in columns]
+    distinct = "approx_count_distinct(v)" if approximate else "count(DISTINCT v)"
+    counts = db.per_column(
+        con,
+        db.long_form(_source_sql(table), text),
+        ["count(v)", distinct, f"count(*) FILTER (WHERE regexp_matches(v, {_sql_text(EMAIL_PATTERN)}))",
+         f"count(*) FILTER (WHERE regexp_matches(v, {_sql_text(PHONE_PATTERN)}))"],
+        len(columns),
+    )
+    facts = {}
+    for (name, kind), (values, different, emails, phones) in zip(columns, counts, strict=True):
+        texty = kind == _TEXT and schema[name].is_string()
+        facts[name] = _Facts(rows=rows, values=_int(values), distinct=_int(different),
+                             emails=_int(emails) if texty else 0, phones=_int(phones) if texty else 0)
+    return facts
+
+
+def _float(value: Any) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(number) else number
 
 
 def _int(value: Any) -> int:
@@ -355,11 +469,33 @@ def suggest_roles(con: duckdb.DuckDBPyConnection, *, table: str = TABLE, types: 
     if not columns:
         return {}
     approximate = sample is not head  # a sampled big table: estimated distinct counts (less memory)
-    facts = _content_facts(sample, columns, approximate=approximate)
+    facts = _content_facts(sample, columns, approximate=approximate, con=con)
     if sample is not head and not any(f.rows for f in facts.values()):
         # block sampling picked no block: use the first rows
-        facts = _content_facts(head, columns, approximate=approximate)
-    return {name: _role_for(name_words(name), kind, facts[name]) for name, kind in columns}
+        facts = _content_facts(head, columns, approximate=approximate, con=con)
+    roles = {name: _role_for(name_words(name), kind, facts[name]) for name, kind in columns}
+    return _costs_next_to_a_channel(roles, dict(columns))
+
+
+#: Words of a cost that is not a marketing cost (shipping, the goods, claims paid out).
+_NOT_MARKETING_COST = frozenset({
+    "shipping", "delivery", "freight", "product", "products", "unit", "item", "items", "goods", "claim", "claims",
+    "service", "operating", "production", "repair", "repairs", "maintenance", "tax", "taxes",
+})
+
+
+def _costs_next_to_a_channel(roles: dict[str, str], kinds: dict[str, str]) -> dict[str, str]:
+    """Number columns named like a cost (``cost``, ``total_cost``, ``budget``) become acquisition cost
+    when the table also says how each customer was acquired: a cost next to an acquisition channel is
+    what the channel cost, so ROI finds it without the role table being touched."""
+    if "acquisition_channel" not in roles.values():
+        return roles
+    for name, role in roles.items():
+        words = set(name_words(name))
+        if (kinds.get(name) == _NUMBER and role not in ("id", "pii", "acquisition_cost")
+                and words & {"cost", "costs", "budget"} and not words & _NOT_MARKETING_COST):
+            roles[name] = "acquisition_cost"
+    return roles
 
 
 # -- profiles ------------------------------------------------------------------------
@@ -531,8 +667,9 @@ def profile_columns(
     approximate = rows > EXACT_LIMIT
 
     # Query 1: counts, distinct, min/median/max, yes counts -----------------------------
+    wide = len(columns) > WIDE_COLUMNS
     metrics: dict[str, Any] = {"n": expr.count()}
-    for index, (name, kind) in enumerate(columns):
+    for index, (name, kind) in enumerate([] if wide else columns):
         column = expr[name]
         metrics[f"v{index}"] = column.count()
         metrics[f"d{index}"] = column.approx_nunique() if approximate else column.nunique()
@@ -542,31 +679,45 @@ def profile_columns(
             metrics[f"me{index}"] = column.median()
         elif kind == _BOOLEAN and schema[name].is_boolean():
             metrics[f"t{index}"] = column.sum()
-    stats = expr.aggregate(**metrics).execute().iloc[0].to_dict() if columns else {}
+    long_table = _long_text_table(con, expr, columns) if wide else ""
+    if wide:
+        stats = _profile_stats_long(con, long_table, expr, columns, rows=rows, approximate=approximate)
+    else:
+        stats = expr.aggregate(**metrics).execute().iloc[0].to_dict() if columns else {}
 
     # Query 2: histograms of numbers and dates, value counts of small text columns ------------
     shapes: dict[int, tuple[float, int, float]] = {}
     maps: dict[str, Any] = {}
     for index, (name, kind) in enumerate(columns):
-        column = expr[name]
+        column = expr[name] if not wide else None
         if f"lo{index}" in stats and stats[f"lo{index}"] is not None and not pd.isna(stats[f"lo{index}"]):
             low, high = stats[f"lo{index}"], stats[f"hi{index}"]
             if kind == _DATE:
-                numeric = column.cast("timestamp").epoch_seconds().cast("float64")
                 low, high = pd.Timestamp(low).timestamp(), pd.Timestamp(high).timestamp()
                 integer = False
             else:
-                numeric = column.cast("float64")
                 low, high = float(low), float(high)
                 integer = schema[name].is_integer()
             if high > low:
                 count, width = _bins(low, high, integer)
                 shapes[index] = (low, count, width)
+                if wide:
+                    continue
+                if kind == _DATE:
+                    numeric = column.cast("timestamp").epoch_seconds().cast("float64")
+                else:
+                    numeric = column.cast("float64")
                 bin_number = ((numeric - low) / width).floor().clip(lower=0, upper=count - 1).cast("int64")
                 maps[f"h{index}"] = _int_histogram(bin_number)
         elif kind == _TEXT and 0 < _int(stats.get(f"d{index}")) <= _TOP_VALUES_MAP_LIMIT:
-            maps[f"h{index}"] = _text_histogram(column.cast("string"))
-    histograms = expr.aggregate(**maps).execute().iloc[0].to_dict() if maps else {}
+            maps[f"h{index}"] = None if wide else _text_histogram(column.cast("string"))
+    if wide:
+        try:
+            histograms = _profile_histograms_long(con, long_table, columns, shapes, [int(k[1:]) for k in maps])
+        finally:
+            con.execute("DROP TABLE IF EXISTS " + db.quote_ident(long_table))
+    else:
+        histograms = expr.aggregate(**maps).execute().iloc[0].to_dict() if maps else {}
 
     records = []
     for index, (name, kind) in enumerate(columns):
@@ -620,6 +771,86 @@ def profile_columns(
     )
     frame.attrs["approximate"] = approximate
     return frame
+
+
+def _long_text_table(con: duckdb.DuckDBPyConnection, expr: Any, columns: list[tuple[str, str]]) -> str:
+    """A temporary table of every cell of a wide table as text, ``(i, v)``: unpivoted once, then
+    every profile query reads it (text casts back to numbers and dates exactly)."""
+    name = "_segdash_long_" + uuid.uuid4().hex[:12]
+    sql = db.long_form(_source_sql(expr), [db.quote_ident(n) + "::VARCHAR" for n, _ in columns])
+    with db.plain_plans(con):
+        con.execute("CREATE TEMP TABLE " + db.quote_ident(name) + " AS " + sql)
+    return name
+
+
+def _profile_stats_long(
+    con: duckdb.DuckDBPyConnection, long_table: str, expr: Any, columns: list[tuple[str, str]], *, rows: int,
+    approximate: bool,
+) -> dict[str, Any]:
+    """Query 1 of :func:`profile_columns` for a wide table: the same keys, from the long table."""
+    schema = expr.schema()
+    cells = db.quote_ident(long_table)
+    stats: dict[str, Any] = {"n": rows}
+    distinct = "approx_count_distinct(v)" if approximate else "count(DISTINCT v)"
+    for i, values, different in db.fetch_all(con, f"SELECT i, count(v), {distinct} FROM {cells} GROUP BY i"):
+        stats[f"v{i}"], stats[f"d{i}"] = values, different
+    numbers = [i for i, (n, k) in enumerate(columns) if k == _NUMBER and schema[n].is_numeric()]
+    dates = [i for i, (n, k) in enumerate(columns) if k == _DATE and schema[n].is_temporal()]
+    flags = [i for i, (n, k) in enumerate(columns) if k == _BOOLEAN and schema[n].is_boolean()]
+    for group, cast, median in ((numbers, "DOUBLE", "quantile_cont(x, 0.5)"),
+                                (dates, "TIMESTAMP", "quantile_disc(x, 0.5)")):
+        for i in group:
+            stats[f"lo{i}"] = stats[f"hi{i}"] = stats[f"me{i}"] = None
+        if group:
+            sql = (f"SELECT i, min(x), max(x), {median} FROM (SELECT i, CAST(v AS {cast}) AS x FROM {cells} "
+                   "WHERE list_contains(?, i)) GROUP BY i")
+            for i, low, high, middle in db.fetch_all(con, sql, [group]):
+                stats[f"lo{i}"], stats[f"hi{i}"], stats[f"me{i}"] = low, high, middle
+    if flags:
+        for i in flags:
+            stats[f"t{i}"] = 0
+        sql = f"SELECT i, sum(CAST(CAST(v AS BOOLEAN) AS INTEGER)) FROM {cells} WHERE list_contains(?, i) GROUP BY i"
+        for i, yes in db.fetch_all(con, sql, [flags]):
+            stats[f"t{i}"] = yes
+    return stats
+
+
+def _profile_histograms_long(
+    con: duckdb.DuckDBPyConnection,
+    long_table: str,
+    columns: list[tuple[str, str]],
+    shapes: dict[int, tuple[float, int, float]],
+    texts: list[int],
+) -> dict[str, Any]:
+    """Query 2 of :func:`profile_columns` for a wide table: bin counts of numbers and dates, and the
+    most common values of text columns, from the long table."""
+    cells = db.quote_ident(long_table)
+    out: dict[str, Any] = {}
+    if shapes:
+        dates = [i for i in shapes if columns[i][1] == _DATE]
+        edges = pd.DataFrame(
+            [(i, shapes[i][0], shapes[i][2], shapes[i][1]) for i in sorted(shapes)], columns=["i", "low", "width", "bins"]
+        )
+        view = "_segdash_bins_" + uuid.uuid4().hex[:12]
+        con.register(view, edges)
+        try:
+            number = "CASE WHEN list_contains(?, l.i) THEN epoch(CAST(l.v AS TIMESTAMP))::DOUBLE ELSE CAST(l.v AS DOUBLE) END"
+            sql = (
+                f"SELECT l.i, CAST(least(greatest(floor(({number} - b.low) / b.width), 0), b.bins - 1) AS BIGINT), "
+                f"count(*) FROM {cells} l JOIN {db.quote_ident(view)} b ON l.i = b.i GROUP BY ALL"
+            )
+            for i, bin_number, count in db.fetch_all(con, sql, [dates]):
+                out.setdefault(f"h{i}", {})[int(bin_number)] = int(count)
+        finally:
+            con.unregister(view)
+    if texts:
+        sql = (
+            f"SELECT i, v, count(*) AS c FROM {cells} WHERE list_contains(?, i) GROUP BY i, v "
+            f"QUALIFY row_number() OVER (PARTITION BY i ORDER BY c DESC, v) <= {TOP_VALUES + 1}"
+        )
+        for i, value, count in db.fetch_all(con, sql, [texts]):
+            out.setdefault(f"h{i}", {})[value] = int(count)
+    return out
 
 
 def _mostly_different(distinct: int, values: int, *, approximate: bool) -> str:
@@ -722,3 +953,85 @@ def guess_spend_column(roles: dict[str, str], types: dict[str, str]) -> str | No
     """
     revenue = [c for c in _modelling_numbers(roles, types) if roles.get(c) == "revenue"]
     return next((c for c in revenue if _SPEND.search(_squashed(c))), revenue[0] if revenue else None)
+
+
+# -- codes: whole numbers that name categories ----------------------------------------------------
+
+
+def _phrases(text: str, *, sep: str = ",") -> list[str]:
+    return [p.strip() for p in text.split(sep) if p.strip()]
+
+
+#: Names of number columns that hold codes: categories written as numbers (``Region`` 1-9,
+#: ``Browser`` 1-13, ``TrafficType``, ``OperatingSystems``, ``CityTier``, zip codes).
+_CODE_NAMES = frozenset(_phrase_key(p) for p in _phrases(
+    "region, browser, traffic type, traffic source, operating system, operating systems, os, tier, city tier,"
+    " zip, zipcode, zip code, postcode, post code, postal code, area code, code, codes, category, cat, class,"
+    " segment, cluster, group, type, device, platform, store, branch, department, dept, district, zone,"
+    " territory, state, country, brand, model, site, channel, source, location"
+))
+#: Codes with many values: postal and other codes are categories whatever their number.
+_MANY_CODE_NAMES = frozenset(_phrase_key(p) for p in _phrases(
+    "zip, zipcode, zip code, postcode, post code, postal code, area code, code, codes"
+))
+#: Words that make a number an amount, a count or an ordered scale, never a code.
+_NOT_CODE_WORDS = frozenset(_phrases(
+    "rating ratings score satisfaction count counts number num qty quantity age year years month months day days"
+    " hour hours minutes size tenure income amount price spend spent revenue value level rank grade percent pct"
+    " total sum average avg mean rate", sep=" "
+))
+#: A code column of the ordinary kind has at most this many different values, all small whole numbers.
+CODE_MAX_VALUES = 50
+_CODE_MAX = 1_000
+
+
+def code_columns(con: duckdb.DuckDBPyConnection, *, table: str = TABLE, types: dict[str, str]) -> dict[str, str]:
+    """Whole-number columns that are codes (categories), with the reason in plain words.
+
+    A column is a code when its name says so (``Region``, ``Browser``, ``TrafficType``,
+    ``OperatingSystems``, ``CityTier``, ``zip``...), nothing in its name makes it an amount, a
+    count or an ordered scale (``rating``, ``score``, ``count``, ``age``, ``level``...), and its
+    content fits: whole numbers from 0 up, with 3 to :data:`CODE_MAX_VALUES` different values
+    under 1,000 (postal and other ``code`` columns: any number of values).
+
+    Parameters
+    ----------
+    con
+        The workspace's DuckDB.
+    table
+        The table to look at.
+    types
+        Column name -> segdash type; only ``number`` columns stored as whole numbers are considered.
+
+    Returns
+    -------
+    dict
+        Column name -> note (``"codes, not amounts: read as categories (9 different values)"``).
+    """
+    expr = db.backend(con).table(table)
+    schema = expr.schema()
+    candidates = []
+    for name, kind in types.items():
+        if kind != _NUMBER or name not in schema or not schema[name].is_integer():
+            continue
+        words = name_words(name)
+        grams = _grams(words)
+        if set(words) & _NOT_CODE_WORDS or grams.isdisjoint(_CODE_NAMES):
+            continue
+        candidates.append((name, not grams.isdisjoint(_MANY_CODE_NAMES)))
+    if not candidates:
+        return {}
+    metrics: dict[str, Any] = {}
+    for index, (name, _) in enumerate(candidates):
+        metrics[f"d{index}"] = expr[name].nunique()
+        metrics[f"lo{index}"] = expr[name].min()
+        metrics[f"hi{index}"] = expr[name].max()
+    row = expr.aggregate(**metrics).execute().iloc[0]
+    found = {}
+    for index, (name, many) in enumerate(candidates):
+        distinct, low, high = _int(row[f"d{index}"]), _float(row[f"lo{index}"]), _float(row[f"hi{index}"])
+        if low is None or high is None or low < 0 or distinct < 3:
+            continue
+        if many or (distinct <= CODE_MAX_VALUES and high < _CODE_MAX):
+            found[name] = f"codes, not amounts: read as categories ({distinct:,} different values)"
+    return found

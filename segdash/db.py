@@ -7,17 +7,21 @@ through Ibis, or, inside the ingest module only, through :func:`quote_ident`.
 
 from __future__ import annotations
 
+import contextlib
 import os
-from typing import Any
+import threading
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import ibis
-import pandas as pd
 
-# Resolve Ibis's lazily loaded DuckDB backend once, while this module is imported (under Python's
-# import lock). Left to first use, ten sessions starting at once raced inside Ibis and one got
-# "module 'ibis.duckdb' has no attribute 'from_connection'" (bench/load_test.py, issue 14).
-_IBIS_DUCKDB = ibis.duckdb
+if TYPE_CHECKING:
+    import pandas as pd
+
+# Ibis loads its DuckDB backend lazily, on first attribute access. Ten sessions starting at once
+# raced inside that and one got "module 'ibis.duckdb' has no attribute 'from_connection'"
+# (bench/load_test.py, issue 14): the first access is made under this lock.
+_IBIS_LOCK = threading.Lock()
 
 #: The imported customers. Every row has ``_row``: its line (CSV) or row (Excel) in the file.
 TABLE = "customers"
@@ -50,8 +54,16 @@ def connect(*, threads: int | None = None) -> duckdb.DuckDBPyConnection:
 
 
 def backend(con: duckdb.DuckDBPyConnection) -> Any:
-    """Return an Ibis backend over ``con`` (no copy: same database)."""
-    return ibis.duckdb.from_connection(con)
+    """Return an Ibis backend over ``con`` (no copy: same database).
+
+    Ibis (and pandas, which it loads) is imported here, on first use, rather than with this
+    module: a command that only reads a file should not wait for it at start-up.
+    """
+    import ibis
+
+    with _IBIS_LOCK:
+        duckdb_backend = ibis.duckdb
+    return duckdb_backend.from_connection(con)
 
 
 def quote_ident(name: str) -> str:
@@ -72,6 +84,8 @@ def fetch_scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | N
 
 def fetch_df(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
     """Run ``sql`` with bound ``params`` and return a DataFrame."""
+    import pandas  # noqa: F401 - DuckDB's .df() needs it loaded
+
     return con.execute(sql, params or []).df()
 
 
@@ -80,3 +94,82 @@ def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     return bool(
         fetch_scalar(con, "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name])
     )
+
+
+def long_form(source: str, expressions: list[str], *, limit: int | None = None) -> str:
+    """SQL for a table in long form: one row per non-missing cell, ``i`` (expression number) and ``v``.
+
+    Per-column facts of a wide table (thousands of columns) come from one ``GROUP BY i`` over this
+    instead of one aggregate per column: DuckDB plans every aggregate of a query separately, and
+    distinct counts over thousands of columns took minutes (and gigabytes) for 20 rows.
+
+    Parameters
+    ----------
+    source
+        A table name quoted with :func:`quote_ident`, or a parenthesised query.
+    expressions
+        SQL expressions over ``source``'s columns, all of one type (built from quoted names and
+        constants, never from user text).
+    limit
+        Only the first rows.
+
+    Returns
+    -------
+    str
+        ``SELECT i, v FROM (UNPIVOT ...)``; cells whose expression is NULL are left out.
+    """
+    select = ", ".join(f"{e} AS c{i}" for i, e in enumerate(expressions))
+    inner = "SELECT " + select + " FROM " + source + (f" LIMIT {int(limit)}" if limit else "")
+    names = ", ".join(f"c{i}" for i in range(len(expressions)))
+    return "SELECT CAST(substr(k, 2) AS INTEGER) AS i, v FROM (UNPIVOT (" + inner + ") ON " + names + " INTO NAME k VALUE v)"
+
+
+def per_column(con: duckdb.DuckDBPyConnection, long_sql: str, aggregates: list[str], count: int) -> list[tuple]:
+    """Aggregates over ``v`` per column of a :func:`long_form` query.
+
+    Parameters
+    ----------
+    con
+        The connection.
+    long_sql
+        A :func:`long_form` query (or one built on it, with columns ``i`` and ``v``).
+    aggregates
+        SQL aggregates over ``v``.
+    count
+        Number of columns (expressions) in the long form.
+
+    Returns
+    -------
+    list of tuple
+        One tuple per column, in order; ``(0, ...)`` for a column without any value.
+    """
+    with plain_plans(con, when=count > 48):  # thousands of expressions under the UNPIVOT
+        rows = fetch_all(con, "SELECT i, " + ", ".join(aggregates) + " FROM (" + long_sql + ") GROUP BY i")
+    out: list[tuple] = [(0,) * len(aggregates)] * count
+    for i, *values in rows:
+        out[i] = tuple(values)
+    return out
+
+
+@contextlib.contextmanager
+def plain_plans(con: duckdb.DuckDBPyConnection, *, when: bool = True) -> Iterator[None]:
+    """Run the statements inside without DuckDB's query optimizer (when ``when``).
+
+    For a statement with thousands of column expressions (typing a 5,000-column file) the optimizer
+    costs minutes, while the statement itself (a projection, a full scan) has nothing to optimise.
+
+    Parameters
+    ----------
+    con
+        The connection.
+    when
+        Only then; otherwise the statements run as usual.
+    """
+    if not when:
+        yield
+        return
+    con.execute("PRAGMA disable_optimizer")
+    try:
+        yield
+    finally:
+        con.execute("PRAGMA enable_optimizer")

@@ -317,6 +317,41 @@ def role_from_label(label: str) -> str:
     raise ValueError(f"unknown role {label!r}; expected one of {list(ROLE_LABELS.values())}")
 
 
+#: Rows of the column table shown at a time; wider files get a search box and pages.
+COLUMNS_PER_PAGE = 50
+
+
+def columns_page(
+    overview: pd.DataFrame, *, search: str = "", page: int = 1, per_page: int = COLUMNS_PER_PAGE
+) -> tuple[pd.DataFrame, int, int]:
+    """One page of the column table, after keeping the columns whose name contains ``search``.
+
+    Parameters
+    ----------
+    overview
+        The column table (:func:`columns_overview`), one row per column with ``name``.
+    search
+        Text to find in column names (any case, surrounding spaces ignored); empty keeps all.
+    page
+        1-based page number; clipped to the pages there are.
+    per_page
+        Rows per page.
+
+    Returns
+    -------
+    tuple[pandas.DataFrame, int, int]
+        The rows of that page (index kept), the number of pages (at least 1), and how many
+        columns matched the search.
+    """
+    wanted = search.strip().lower()
+    matched = overview
+    if wanted:
+        matched = overview[overview["name"].astype(str).str.lower().str.contains(wanted, regex=False)]
+    pages = max(1, math.ceil(len(matched) / per_page))
+    page = min(max(1, int(page)), pages)
+    return matched.iloc[(page - 1) * per_page : page * per_page], pages, len(matched)
+
+
 def role_changes(current: Mapping[str, str], edited: pd.DataFrame) -> dict[str, str]:
     """Roles the user changed in the column table.
 

@@ -74,7 +74,8 @@ class Workspace:
     inputs: dict[str, Any] = field(default_factory=dict)
 
     # -- data ---------------------------------------------------------------
-    def load(self, path: str | os.PathLike[str], *, name: str | None = None, sheet: str | None = None) -> ImportResult:
+    def load(self, path: str | os.PathLike[str], *, name: str | None = None, sheet: str | None = None,
+             fingerprint: bool = True) -> ImportResult:
         """Import a file into this workspace, replacing any earlier data.
 
         Parameters
@@ -85,6 +86,10 @@ class Workspace:
             Name to show for the file (defaults to the path's file name).
         sheet
             Excel sheet to read (defaults to the first sheet that holds a table).
+        fingerprint
+            Key cached results by a hash of the file's content (the app: the same upload gives the
+            same results). The command line, one workspace per command, skips reading the file
+            twice and keys them by the path.
 
         Returns
         -------
@@ -99,7 +104,7 @@ class Workspace:
 
         result = import_file(self.con, path, name=name or Path(path).name, sheet=sheet)
         self.imported = result
-        self.data_id = f"{file_digest(path)}:{result.sheet or ''}"
+        self.data_id = f"{file_digest(path) if fingerprint else os.fspath(path)}:{result.sheet or ''}"
         self.roles = {c.name: c.role for c in result.columns}
         self.stored_dataset_id = ""
         self.store_error = ""

@@ -51,7 +51,7 @@ def test_dimensions_writes_one_label_per_row_keyed_by_id(customers: Path, tmp_pa
                     "--json")
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
-    assert set(result) == {"method", "k", "sizes", "scores", "stability", "seconds"}
+    assert set(result) >= {"method", "k", "k_reason", "sizes", "unit", "scores", "stability", "seconds"}
     assert result["method"] == "dimensions" and result["k"] == 3
     assert result["sizes"] == {"France": 2, "Spain": 2, "Italy": 1}
     labels = _read_labels(out)
@@ -81,7 +81,7 @@ def test_rfm_on_customer_columns(customers: Path, tmp_path: Path) -> None:
     # 5 customers, R/F/M all rising together: scores 1..5 -> Lost, Hibernating, Need attention, Loyal, Champions
     assert _read_labels(out)["segment"].tolist() == ["Lost", "Hibernating", "Need attention", "Loyal",
                                                      "Champions"]
-    assert "5 rows in 5 segments" in done.stdout
+    assert "5 customers in 5 segments" in done.stdout
 
 
 def test_transactions_without_unique_id_use_row_numbers(tmp_path: Path) -> None:

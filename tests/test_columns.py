@@ -162,7 +162,7 @@ def test_roles_of_real_export_column_names():
         "Annual Income (k$)": "demographic",
         "Spending Score (1-100)": "behavioral",
         "Dt_Customer": "date",
-        "MntWines": "behavioral",
+        "MntWines": "revenue",  # amount spent on wine: money the customer brought in
         "NumWebPurchases": "behavioral",
         "Contact": "service_channel",
         "PaymentMethod": "behavioral",
@@ -174,8 +174,8 @@ def test_roles_of_real_export_column_names():
         "InvoiceNo": "other",  # named like an id but repeats: not a customer id
         "StockCode": "other",
         "UnitPrice": "other",
-        "PhoneService": "other",  # yes/no, not a phone number
-        "TechSupport": "other",
+        "PhoneService": "behavioral",  # a service taken (yes/no), not a phone number
+        "TechSupport": "behavioral",
         "tenure": "behavioral",
         "Country": "geographic",
     }
@@ -217,7 +217,7 @@ def test_content_decides_personal_data_and_ids():
         "email_opt_in": "other",
         "order_number": "id",
         "referral": "acquisition_channel",
-        "campaign": "other",
+        "campaign": "behavioral",  # contacts during the campaign: behaviour, not a channel
         "signup_channel": "acquisition_channel",
         "support_channel": "service_channel",
         "CAC": "acquisition_cost",
@@ -440,6 +440,6 @@ def test_rfm_and_economics_read_the_same_orders_and_spend_columns() -> None:
     assert guess_spend_column(roles, types) == "TotalCharges"
     rfm = suggest_rfm_columns(roles, types)
     money = economics.suggest_columns(roles, types=types)
-    assert (rfm["frequency"], rfm["monetary"]) == (money.orders, money.revenue) == ("orders", "TotalCharges")
+    assert (rfm["frequency"], rfm["monetary"]) == ([money.orders], [money.revenue]) == (["orders"], ["TotalCharges"])
     # Mall-like file: no revenue column at all, so nothing is taken as spend
     assert guess_spend_column({"Spending Score (1-100)": "behavioral"}, {"Spending Score (1-100)": "number"}) is None

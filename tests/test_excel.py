@@ -130,7 +130,7 @@ def test_data_dictionary_first_sheet_is_skipped(tmp_path):
     assert [s.name for s in sheets] == ["Read me", "Customers"]
     dictionary, data = sheets
     assert not dictionary.has_table
-    assert dictionary.reason.startswith("looks like a data dictionary (2 columns")
+    assert dictionary.reason.startswith("looks like a data dictionary: it describes the columns of sheet 'Customers'")
     assert (dictionary.rows, dictionary.columns) == (3, 2)
     assert data == SheetInfo("Customers", 2, 3, True, "a table of 2 rows and 3 columns (header on row 1)")
     assert choose_sheet(sheets, None) == "Customers"
@@ -153,6 +153,79 @@ def test_dictionary_without_telltale_header_is_found_by_its_long_text(tmp_path):
     fields, data = list_sheets(path)
     assert not fields.has_table and "data dictionary" in fields.reason
     assert data.has_table
+
+
+def test_dictionary_whose_first_column_is_not_the_names_is_found_by_what_it_holds(tmp_path):
+    # Sheet | Variable | Description: the first column repeats the data sheet's name, and the short
+    # descriptions give no telltale long text. The data sheet's headers listed in its cells give it away.
+    path = _save(
+        tmp_path / "survey.xlsx",
+        {
+            "Dictionary": [
+                ["Sheet", "Variable", "Description"],
+                ["Responses", "RespondentID", "Respondent"],
+                ["Responses", "Age", "Age"],
+                ["Responses", "Region", "Region code"],
+                ["Responses", "Annual Spend", "Spend (USD)"],
+                ["Responses", "Channel", "Channel"],
+            ],
+            "Responses": [
+                ["RespondentID", "Age", "Region", "Annual Spend", "Channel"],
+                [101, 34, 3, 120.5, "Web"],
+                [102, 51, 1, 80, "Store"],
+                [103, 27, 3, 45, "Web"],
+            ],
+        },
+    )
+    sheets = list_sheets(path)
+    dictionary, data = sheets
+    assert not dictionary.has_table
+    assert dictionary.reason == (
+        "looks like a data dictionary: it describes the columns of sheet 'Responses' "
+        "(5 of its 5 column names are listed here), not customer records"
+    )
+    assert data.has_table
+    assert choose_sheet(sheets, None) == "Responses"
+    assert choose_sheet(sheets, "Dictionary") == "Dictionary"
+
+
+def test_dictionary_with_header_spelled_differently_still_counts(tmp_path):
+    path = _save(
+        tmp_path / "codes.xlsx",
+        {
+            "Codebook": [
+                ["Name", "Type", "Notes"],
+                ["customer id ", "int", "key"],
+                ["AGE", "int", ""],
+                ["city", "text", ""],
+            ],
+            "Data": [["Customer ID", "Age", "City", "Segment"], [1, 30, "Paris", "A"], [2, 40, "Lyon", "B"]],
+        },
+    )
+    codebook, data = list_sheets(path)
+    assert not codebook.has_table and "(3 of its 4 column names" in codebook.reason
+    assert data.has_table
+
+
+def test_sheets_with_the_same_header_are_both_tables(tmp_path):
+    header = ["id", "region", "spend"]
+    path = _save(
+        tmp_path / "years.xlsx",
+        {"2023": [header, [1, "North", 10], [2, "South", 20]], "2024": [header, [1, "North", 12], [3, "East", 5]]},
+    )
+    assert [s.has_table for s in list_sheets(path)] == [True, True]
+
+
+def test_a_lookup_sheet_that_names_a_few_columns_is_still_a_table(tmp_path):
+    # One of four data columns named in another sheet's cells is not "most": both stay tables.
+    path = _save(
+        tmp_path / "lookup.xlsx",
+        {
+            "Customers": [["id", "region", "spend", "channel"], [1, "N", 10, "Web"], [2, "S", 20, "Store"]],
+            "Regions": [["code", "label"], ["N", "North"], ["S", "South"], ["region", "Region"]],
+        },
+    )
+    assert [s.has_table for s in list_sheets(path)] == [True, True]
 
 
 def test_several_sheets_empty_and_header_only(tmp_path):
@@ -292,3 +365,22 @@ def test_password_protected_workbook_is_named_as_such(tmp_path):
 def test_missing_file(tmp_path):
     with pytest.raises(DataImportError, match=r"^The file nope\.xlsx was not found\.$"):
         list_sheets(tmp_path / "nope.xlsx")
+
+
+def test_import_opens_the_data_sheet_and_says_why_the_dictionary_was_skipped(tmp_path):
+    from segdash import db
+    from segdash.ingest import import_file
+
+    path = _save(
+        tmp_path / "survey.xlsx",
+        {
+            "Dictionary": [["Sheet", "Variable", "Description"], ["Responses", "id", "Id"], ["Responses", "age", "Age"],
+                           ["Responses", "spend", "Spend"]],
+            "Responses": [["id", "age", "spend"], [1, 30, 10.5], [2, 41, 20]],
+        },
+    )
+    result = import_file(db.connect(), path)
+    assert result.sheet == "Responses"
+    assert result.sheets == ["Dictionary", "Responses"]  # the picker still offers both
+    assert "Sheet 'Dictionary': looks like a data dictionary: it describes the columns of sheet 'Responses' " \
+           "(3 of its 3 column names are listed here), not customer records." in result.notes

@@ -76,3 +76,17 @@ def test_one_escaper_for_every_page(text: str, escaped: str) -> None:
     assert escape_markdown(text) == escaped
     assert prof.escape_markdown(text) == escaped  # Profiles and Segments pages
     assert data_ui.md(text) == escaped  # Data page
+
+
+def test_arrow_labels_are_neutralised_like_the_dataframe_ones() -> None:
+    import pyarrow as pa
+
+    from segdash.report.export import neutralise_arrow, neutralise_formulas
+
+    table = pa.table({"=id": ["=1+1", "a", "-3", None, "@x"], "n": [1, 2, 3, 4, 5]})
+    safe = neutralise_arrow(table)
+    assert safe.column_names == ["'=id", "n"]
+    assert safe.column("'=id").to_pylist() == ["'=1+1", "a", "'-3", None, "'@x"]
+    assert safe.column("n").to_pylist() == [1, 2, 3, 4, 5]
+    frame = neutralise_formulas(table.to_pandas())
+    assert frame["'=id"].tolist()[:3] == safe.column("'=id").to_pylist()[:3]

@@ -216,3 +216,62 @@ def test_long_integer_ids_keep_every_digit(tmp_path: Path) -> None:
     _, values, types = _load(tmp_path, "id\n1234567890123456789\n1234567890123456788\n")
     assert types["id"] == "BIGINT"
     assert values["id"] == [1234567890123456789, 1234567890123456788]
+
+
+# -- spreadsheet placeholders for "no value" (issue 16) -------------------------------------------
+
+PLACEHOLDERS = ["-", "--", "?", "#N/A", "NaN", "n.a.", "(blank)"]
+
+
+def test_placeholder_tokens_in_a_numeric_column_are_missing(tmp_path: Path) -> None:
+    lines = ["id,spend,visits"] + [f"{i},{token},{i}" for i, token in enumerate(PLACEHOLDERS, start=1)]
+    lines += ["8,10.5,8", "9,20,9", "10,30.25,10"]
+    result, values, types = _load(tmp_path, "\n".join(lines) + "\n")
+    assert _col(result, "spend").type == "number"
+    assert types["spend"] == "DOUBLE"
+    assert values["spend"] == [None] * 7 + [10.5, 20.0, 30.25]
+    assert _col(result, "spend").missing == 7
+    assert set(result.missing_tokens["spend"]) == set(PLACEHOLDERS)
+
+
+def test_placeholder_tokens_next_to_formatted_numbers(tmp_path: Path) -> None:
+    text = 'amount\n"$1,200.50"\n-\n--\n?\n"$7"\n(blank)\nn.a.\n'
+    result, values, types = _load(tmp_path, text)
+    assert types["amount"] == "DOUBLE"
+    assert values["amount"] == [1200.5, None, None, None, 7.0, None, None]
+    assert set(result.missing_tokens["amount"]) == {"-", "--", "?", "(blank)", "n.a."}
+
+
+def test_placeholder_token_long_after_the_sample(tmp_path: Path) -> None:
+    n = coerce.SAMPLE_ROWS + 500
+    lines = ["id,score"] + [f"{i},{i % 97}" for i in range(1, n + 1)]
+    lines[n - 3] = f"{n - 3},--"
+    lines[n - 2] = f"{n - 2},?"
+    result, values, types = _load(tmp_path, "\n".join(lines) + "\n")
+    assert types["score"] == "BIGINT"
+    assert values["score"][n - 4 : n - 2] == [None, None]
+    assert result.missing_tokens["score"] == ["--", "?"]
+
+
+def test_placeholder_tokens_in_a_workbook(tmp_path: Path) -> None:
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["id", "income"])
+    for i, value in enumerate([52000, "-", 61000.5, "n.a.", "?", 48000], start=1):
+        sheet.append([i, value])
+    path = tmp_path / "book.xlsx"
+    workbook.save(path)
+    con = db.connect()
+    result = import_file(con, path)
+    assert _col(result, "income").type == "number"
+    assert _col(result, "income").missing == 3
+    assert set(result.missing_tokens["income"]) == {"-", "n.a.", "?"}
+    assert con.execute("SELECT sum(income) FROM customers").fetchone()[0] == 161000.5
+
+
+def test_a_dash_in_a_text_column_is_missing_too(tmp_path: Path) -> None:
+    result, values, _ = _load(tmp_path, "city\nParis\n-\nLyon\n?\n")
+    assert values["city"] == ["Paris", None, "Lyon", None]
+    assert set(result.missing_tokens["city"]) == {"-", "?"}

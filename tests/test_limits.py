@@ -139,49 +139,15 @@ def test_upload_folders_of_dead_servers_are_removed(tmp_path: Path) -> None:
     assert not gone.exists() and mine.exists() and other_live.exists()
 
 
-def test_small_data_clusters_with_a_smaller_silhouette_budget_and_the_same_k() -> None:
-    """Issue 14: less CPU per run on small data; the bundled sample still gets its 5 planted segments."""
-    import segdash.segment.cluster as cluster
-    from segdash.segment import default_cluster_features
-
-    assert cluster._silhouette_budget(5_000) == cluster.SMALL_SILHOUETTE_SAMPLE == 2_000
-    assert cluster._silhouette_budget(30_000) == cluster.SILHOUETTE_SAMPLE
-    ws = Workspace()
-    ws.load(SAMPLE)
-    types = ws.column_types()
-    seg = cluster.cluster_customers(ws.con, features=default_cluster_features(ws.roles, types), types=types,
-                                    algorithm="kmeans", k="auto", k_range=(2, 10), random_state=0)
-    assert seg.extra["samples"]["silhouette"] == 2_000
-    assert seg.k == 5
-
-
-def test_an_idle_session_is_told_its_data_was_put_away(make_app: object) -> None:
-    from segdash.ui import state
-
-    app = make_app().run()
-    assert not app.exception
-    ws = app.session_state[state.WORKSPACE]
-    assert ws.has_data
-    limits.release_workspace(ws)  # what the idle sweep does after SEGDASH_IDLE_MINUTES
-    app.run()
-    assert not app.exception
-    shown = " ".join(str(m.value) for m in [*app.info, *app.success, *app.warning, *app.toast])
-    assert "sat unused for more than 30 minutes, so its data was put away" in shown
-    fresh = app.session_state[state.WORKSPACE]
-    assert fresh is not ws and fresh.has_data  # a new workspace with the sample; the old one is gone
-
-
-def test_ibis_duckdb_backend_is_resolved_when_segdash_db_is_imported() -> None:
+def test_many_sessions_reach_ibis_duckdb_at_once() -> None:
     """Many sessions opening their first page at once must not race on Ibis's lazy backend loading."""
-    code = ("import sys, ibis; assert 'duckdb' not in vars(ibis); import segdash.db; "
-            "assert 'duckdb' in vars(ibis), 'resolved at import'; "
-            "import threading; errors = []\n"
+    code = ("import sys, threading, segdash.db; errors = []\n"
             "def use():\n"
             "    try:\n"
             "        segdash.db.backend(segdash.db.connect())\n"
             "    except Exception as err:\n"
             "        errors.append(err)\n"
-            "threads = [threading.Thread(target=use) for _ in range(8)]\n"
+            "threads = [threading.Thread(target=use) for _ in range(16)]\n"
             "[t.start() for t in threads]; [t.join() for t in threads]\n"
             "assert not errors, errors\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO,

@@ -279,3 +279,23 @@ def test_column_details_toggle_keeps_the_table_whole(make_app) -> None:
     at.toggle(key=state.COLUMN_DETAILS).set_value(True).run()
     assert not at.exception
     assert_frame_equal(at.data_editor[0].value, before)
+
+
+def test_a_wide_file_gets_a_searchable_paged_column_table(make_app, data_dir: Path) -> None:
+    header = ",".join(["customer_id"] + [f"metric_{i:03d}" for i in range(1, 120)] + ["region_name"])
+    rows = [",".join([str(r)] + [str((r * i) % 7) for i in range(1, 120)] + [f"R{r % 3}"]) for r in range(1, 6)]
+    (data_dir / "wide.csv").write_text(header + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    at = make_app(DATA_PAGE)
+    at.run()
+    _open_from_folder(at, "wide.csv")
+    assert not at.exception
+    table = at.data_editor[0].value
+    assert len(table) == 50 and table["name"].iloc[0] == "customer_id"
+    assert any("121 of 121 columns match · page 1 of 3" in text for text in _texts(at.caption))
+    at.number_input(key=state.COLUMN_PAGE).set_value(3)
+    at.run()
+    assert at.data_editor[0].value["name"].tolist()[-1] == "region_name"
+    at.text_input(key=state.COLUMN_SEARCH).set_value("REGION")
+    at.run()
+    assert at.data_editor[0].value["name"].tolist() == ["region_name"]
+    assert any("1 of 121 columns match · page 1 of 1" in text for text in _texts(at.caption))

@@ -87,7 +87,9 @@ def test_dimensions_with_a_filter_labels_the_rest(segments_page: object) -> None
 def test_rfm_from_customer_columns(segments_page: object) -> None:
     at = segments_page
     at.radio(key=K + "method").set_value("RFM").run()
-    assert at.selectbox(key=K + "rfm.frequency").value == "orders"
+    assert at.multiselect(key=K + "rfm.frequency").value == ["orders"]
+    assert at.multiselect(key=K + "rfm.monetary").value == ["total_spend"]
+    assert at.selectbox(key=K + "rfm.recency").value == "last_purchase_date"
     at.button(key=K + "rfm_run").click()
     at.run()
     assert not at.exception and not at.error
@@ -123,6 +125,25 @@ def test_bad_rfm_reference_date_is_explained(segments_page: object) -> None:
     at.button(key=K + "rfm_run").click()
     at.run()
     assert not at.exception and "YYYY-MM-DD" in at.error[0].value
+
+
+def test_rfm_without_plausible_columns_offers_empty_pickers_and_says_why(
+        make_app: Callable[..., object], tmp_path) -> None:
+    path = tmp_path / "survey.csv"
+    path.write_text("id,Year_Birth,Age,Satisfaction,Service_Rating\n1,1970,54,4,5\n2,1985,39,2,3\n"
+                    "3,1990,34,5,4\n4,1962,62,3,2\n")
+    at = make_app(path, timeout=180)
+    at.run()
+    at.switch_page("pages/segments.py")
+    at.run()
+    at.radio(key=K + "method").set_value("RFM").run()
+    assert not at.exception
+    assert at.selectbox(key=K + "rfm.recency").value is None
+    assert at.multiselect(key=K + "rfm.frequency").value == [] and at.multiselect(key=K + "rfm.monetary").value == []
+    assert "no column can serve as recency, frequency, money" in at.warning[0].value
+    at.button(key=K + "rfm_run").click()
+    at.run()
+    assert not at.exception and at.error and at.session_state[WORKSPACE].segmentation is None
 
 
 def test_page_without_data_points_to_the_data_page(make_app: Callable[..., object]) -> None:

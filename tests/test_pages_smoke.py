@@ -11,6 +11,7 @@ PAGES = {
     "pages/profiles.py": "profile",
     "pages/roi.py": "roi",
     "pages/playbook.py": "playbook",
+    "pages/report.py": "report",
 }
 #: What app.py shows when a page raised something other than a SegdashError (a bug).
 BUG_MESSAGE = "Something went wrong on this page"

@@ -214,3 +214,17 @@ def test_year_columns_of_preview_rows() -> None:
     rows = pd.DataFrame({"Year_Birth": [1957, 1954, None], "Income": [58138.0, 46344.0, 1.0],
                          "signup_year": [2019, 2020, 2021], "year_count": [3, 4, 5]})
     assert preview.year_columns(rows) == ["Year_Birth", "signup_year"]
+
+
+def test_columns_page_searches_names_and_clips_the_page() -> None:
+    import pandas as pd
+
+    from segdash.preview import columns_page
+
+    overview = pd.DataFrame({"name": [f"col_{i}" for i in range(1, 8)] + ["Region"], "role": ["Other"] * 8})
+    page, pages, matched = columns_page(overview, per_page=3, page=2)
+    assert (page["name"].tolist(), pages, matched) == (["col_4", "col_5", "col_6"], 3, 8)
+    page, pages, matched = columns_page(overview, search=" region ", per_page=3, page=9)
+    assert (page["name"].tolist(), pages, matched) == (["Region"], 1, 1)
+    page, pages, matched = columns_page(overview, search="nothing", per_page=3)
+    assert (len(page), pages, matched) == (0, 1, 0)

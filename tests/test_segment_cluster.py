@@ -13,7 +13,14 @@ from segdash import db
 from segdash.errors import SettingsError
 from segdash.report.cluster_charts import k_scores_figure
 from segdash.segment.base import commit_labels
-from segdash.segment.cluster import ALGORITHMS, cluster_customers, stability_words
+from segdash.segment.cluster import (
+    ALGORITHMS,
+    K_RULE,
+    _choose_k,
+    cluster_customers,
+    elbow_k,
+    stability_words,
+)
 
 # Three well-separated blobs of 40, 30 and 20 customers around (0, 0), (10, 0) and (0, 10):
 # by size, blob A is "Segment 1", B "Segment 2", C "Segment 3".
@@ -69,10 +76,13 @@ def test_three_blobs_give_three_segments_with_the_right_members() -> None:
         "A": "Segment 1", "B": "Segment 2", "C": "Segment 3",
     }
     assert sorted(seg.scores) == list(range(2, 11))
-    assert set(seg.scores[3]) == {"silhouette", "calinski_harabasz", "davies_bouldin"}
+    assert set(seg.scores[3]) == {"silhouette", "calinski_harabasz", "davies_bouldin", "smallest_share", "stability",
+                                  "inertia"}
+    assert seg.scores[3]["stability"] == pytest.approx(1.0) and seg.scores[3]["smallest_share"] == pytest.approx(20 / 90, abs=1e-3)
     best = max(seg.scores, key=lambda k: seg.scores[k]["silhouette"])
     assert best == 3 and seg.scores[3]["silhouette"] > 0.8
-    assert seg.chosen_k_reason.startswith("k = 3: highest silhouette")
+    assert seg.chosen_k_reason.startswith("k = 3: the elbow of the inertia curve")
+    assert seg.extra["k_rule"] == K_RULE and seg.extra["k_next_best"] in (2, 4)
     assert seg.stability == pytest.approx(1.0)
     # Progress goes forward, ends at 1, and names the k being tried.
     fractions = [f for f, _ in seen]
@@ -291,3 +301,80 @@ def test_k_range_as_text_and_infinite_values_count_as_missing() -> None:
     assert sorted(seg.scores) == [2, 3, 4] and seg.k == 3
     assert "x: 1 missing value filled with the median" in seg.notes
     assert sum(seg.sizes.values()) == 90
+
+
+# -- the automatic-k rule (issue 16) -----------------------------------------------------------
+
+def _scores(sil: dict[int, float], *, inertia: dict[int, float], share: dict[int, float] | None = None,
+            stability: dict[int, float] | None = None) -> dict[int, dict[str, float]]:
+    return {k: {"silhouette": sil[k], "inertia": inertia[k], "smallest_share": (share or {}).get(k, 0.2),
+                "stability": (stability or {}).get(k, 0.95)} for k in sil}
+
+
+def test_elbow_is_the_point_furthest_below_the_chord() -> None:
+    # inertia 10, 6, 3, 2.5, 2.2: the chord from (2, 10) to (6, 2.2); scaled, k = 4 is furthest below it
+    assert elbow_k([2, 3, 4, 5, 6], [10, 6, 3, 2.5, 2.2]) == 4
+    assert elbow_k([2, 3], [5, 1]) == 2  # too few points for an elbow
+    assert elbow_k([2, 3, 4], [1, 1, 1]) == 2  # flat: no elbow, the first k
+
+
+def test_silhouette_favouring_two_halves_does_not_win() -> None:
+    # silhouette best at 2 (0.30) but no clear two groups; the elbow is at 4
+    ks = [2, 3, 4, 5, 6]
+    scores = _scores({2: 0.30, 3: 0.25, 4: 0.24, 5: 0.22, 6: 0.21}, inertia={2: 10, 3: 7, 4: 4, 5: 3.6, 6: 3.3})
+    k, reason, next_best = _choose_k(scores, ks, fixed=False)
+    assert k == 4 and next_best in (3, 5)
+    assert reason.startswith("k = 4: the elbow of the inertia curve")
+
+
+def test_two_clear_groups_win_and_name_the_next_best_k() -> None:
+    ks = [2, 3, 4, 5]
+    scores = _scores({2: 0.72, 3: 0.48, 4: 0.41, 5: 0.38}, inertia={2: 4, 3: 3, 4: 2.6, 5: 2.4})
+    k, reason, next_best = _choose_k(scores, ks, fixed=False)
+    assert (k, next_best) == (2, 3)
+    assert reason.startswith("k = 2: your customers fall into two clearly separate groups")
+    assert "try k = 3" in reason
+
+
+def test_tiny_or_unstable_elbows_give_way_to_the_nearest_k_that_passes() -> None:
+    ks = [2, 3, 4, 5, 6, 7]
+    inertia = {2: 20, 3: 15, 4: 11, 5: 8, 6: 4, 7: 3.8}  # elbow at 6
+    sil = dict.fromkeys(ks, 0.2)
+    scores = _scores(sil, inertia=inertia, share={6: 0.01, 7: 0.01}, stability={5: 0.5})
+    k, reason, _ = _choose_k(scores, ks, fixed=False)
+    assert k == 4  # 6 and 7 hold a segment under 2%, 5 is unstable
+    assert "nearest to the elbow of the inertia curve (k = 6" in reason
+    assert "k = 6, 7 (a segment under 2% of customers)" in reason and "k = 5 (unstable" in reason
+    # nothing from 3 up is stable: the nearest useful k is kept, and the reason says to take care
+    scores = _scores(sil, inertia=inertia, stability=dict.fromkeys([3, 4, 5, 6, 7], 0.4))
+    k, reason, _ = _choose_k(scores, ks, fixed=False)
+    assert k == 6 and "first cut" in reason
+
+
+def test_two_groups_in_the_data_give_two_segments() -> None:
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame({db.ROW: np.arange(400, dtype=np.int64),
+                          "x": np.r_[rng.normal(0, 1, 200), rng.normal(12, 1, 200)],
+                          "y": np.r_[rng.normal(0, 1, 200), rng.normal(12, 1, 200)]})
+    seg = cluster_customers(workspace_con(frame), features=["x", "y"], types=NUMBERS)
+    assert seg.k == 2 and "two clearly separate groups" in seg.chosen_k_reason
+    assert seg.extra["k_next_best"] >= 3
+
+
+@pytest.mark.parametrize("features", [
+    ["age", "income", "orders", "total_spend", "last_purchase_date", "acquisition_cost"],  # the planted columns
+    ["age", "income", "orders", "total_spend", "last_purchase_date", "acquisition_cost", "gender",
+     "acquisition_channel", "preferred_service_channel", "lifestyle"],  # the bench's 10 mixed features
+    None,  # the page's default features
+])
+def test_the_bundled_sample_gives_its_planted_five(features: list[str] | None) -> None:
+    from segdash.segment import default_cluster_features
+    from segdash.workspace import Workspace
+    from tests.conftest import SAMPLE
+
+    ws = Workspace()
+    ws.load(SAMPLE)
+    types = ws.column_types()
+    chosen = features or default_cluster_features(ws.roles, types, con=ws.con)
+    seg = cluster_customers(ws.con, features=chosen, types=types, k="auto", random_state=0)
+    assert seg.k == 5, seg.chosen_k_reason

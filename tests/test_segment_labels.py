@@ -155,7 +155,7 @@ def test_app_path_and_command_line_give_the_same_labels(tmp_path: Path,
     ws.load(SAMPLE)
     types = ws.column_types()
     offered = ws.modelling_columns()
-    features = [c for c in default_cluster_features(ws.roles, types) if c in offered]  # the page's default
+    features = [c for c in default_cluster_features(ws.roles, types, con=ws.con) if c in offered]  # the page's default
     seg = run_segmentation(ws, lambda report: cluster_customers(
         ws.con, features=features, types=types, algorithm="kmeans", k="auto", k_range=(2, 10),
         scaling="standard", log_skewed=True, missing="impute", random_state=0, progress=report), named=True)

@@ -104,8 +104,8 @@ def test_suggested_columns_and_auto_rfm_on_a_customer_file() -> None:
         ["2024-01-01", "2024-02-01", "2024-03-01"]), "orders": [1, 2, 3], "total_spend": [1.0, 2.0, 3.0]})
     roles = {"customer_id": "id", "last_purchase_date": "date", "orders": "behavioral", "total_spend": "revenue"}
     types = {"customer_id": "text", "last_purchase_date": "date", "orders": "number", "total_spend": "number"}
-    assert suggest_rfm_columns(roles, types) == {"recency": "last_purchase_date", "frequency": "orders",
-                                                 "monetary": "total_spend"}
+    assert suggest_rfm_columns(roles, types) == {"recency": "last_purchase_date", "frequency": ["orders"],
+                                                 "monetary": ["total_spend"], "missing": {}}
     con = _con(frame)
     assert detect_transactions(con, roles=roles, types=types) is None  # one row per customer
     seg = segment_rfm(con, roles=roles, types=types)
@@ -170,15 +170,122 @@ def test_transactions_without_customer_id_explain() -> None:
         (HAND_MADE.head(1), TYPES, "at least 2 customers"),
         (HAND_MADE.assign(orders=["a", "b", "c", "d", "e"]), {**TYPES, "orders": "text"}, "must hold numbers"),
         (HAND_MADE.assign(**{"days since last order": None}), TYPES, "empty for every customer"),
-        (pd.DataFrame({"name": ["a", "b"]}), {"name": "text"}, "RFM needs a column"),
+        (pd.DataFrame({"name": ["a", "b"]}), {"name": "text"}, "no column can serve as recency, frequency, money"),
     ],
 )
 def test_bad_rfm_inputs_explain(frame: pd.DataFrame, types: dict, words: str) -> None:
     con = _con(frame)
     chosen = {"recency": "days since last order", "frequency": "orders", "monetary": "total $pend"}
+    roles = {"total $pend": "revenue"}
     with pytest.raises(SettingsError, match=words):
-        segment_rfm(con, roles={}, types=types, **(chosen if "orders" in frame else {}))
+        segment_rfm(con, roles=roles, types=types, **(chosen if "orders" in frame else {}))
 
 
 def test_errors_are_segdash_errors() -> None:
     assert issubclass(SettingsError, SegdashError) and issubclass(SegmentationError, SegdashError)
+
+
+# -- plausible columns only (issue 16: birth year as spend, age as recency, ratings as R/F/M) ---------
+
+def _load_csv(tmp_path, text: str):
+    from segdash.workspace import Workspace
+
+    path = tmp_path / "customers.csv"
+    path.write_text(text)
+    ws = Workspace()
+    ws.load(path)
+    return ws
+
+
+SURVEY = """id,Year_Birth,Age,Income,Satisfaction,Service_Rating,Delivery_Rating,Kidhome
+1,1970,54,50000,4,5,3,1
+2,1985,39,62000,2,3,4,0
+3,1990,34,41000,5,4,5,2
+4,1962,62,75000,3,2,1,0
+5,1978,46,58000,1,1,2,1
+"""
+
+
+def test_no_plausible_column_leaves_every_picker_empty_and_says_what_is_missing(tmp_path) -> None:
+    # birth year, age, income and three 1-5 ratings: none can be recency, frequency or money
+    ws = _load_csv(tmp_path, SURVEY)
+    types = ws.column_types()
+    guess = suggest_rfm_columns(ws.roles, types)
+    assert (guess["recency"], guess["frequency"], guess["monetary"]) == (None, [], [])
+    assert set(guess["missing"]) == {"recency", "frequency", "monetary"}
+    with pytest.raises(SettingsError, match="no column can serve as recency, frequency, money"):
+        segment_rfm(ws.con, roles=ws.roles, types=types)
+
+
+@pytest.mark.parametrize(("chosen", "refused"), [
+    ({"recency": "Age", "frequency": "Kidhome", "monetary": "Age"}, "'Age' is chosen for both recency and money"),
+    ({"recency": "Income", "frequency": "Income", "monetary": "Income"}, "'Income' is chosen for both recency and "
+                                                                        "frequency"),
+    ({"recency": "Age", "frequency": "Satisfaction", "monetary": "Year_Birth"}, "'Age' cannot serve as recency"),
+    ({"recency": "Satisfaction", "frequency": "Service_Rating", "monetary": "Delivery_Rating"},
+     "'Satisfaction' cannot serve as recency"),
+])
+def test_implausible_columns_are_refused_when_chosen(tmp_path, chosen: dict, refused: str) -> None:
+    ws = _load_csv(tmp_path, SURVEY)
+    with pytest.raises(SettingsError, match=refused):
+        segment_rfm(ws.con, roles=ws.roles, types=ws.column_types(), **chosen)
+
+
+def test_a_birth_year_or_rating_is_never_money_even_with_the_revenue_role() -> None:
+    from segdash.segment.rfm import rfm_candidates
+
+    roles = {"Year_Birth": "revenue", "Spending Score (1-100)": "behavioral", "Shopping_Satisfaction": "revenue",
+             "cashback": "revenue", "Total Claim Amount": "revenue", "amount_spent": "behavioral"}
+    types = dict.fromkeys(roles, "number")
+    assert rfm_candidates(roles, types)["monetary"] == ["amount_spent"]
+
+
+def test_one_column_never_serves_twice() -> None:
+    from segdash.segment.rfm import rfm_candidates
+
+    roles = {"days_since_last_purchase": "behavioral", "orders": "behavioral", "spend": "revenue"}
+    types = dict.fromkeys(roles, "number")
+    found = rfm_candidates(roles, types)
+    assert found == {"recency": ["days_since_last_purchase"], "frequency": ["orders"], "monetary": ["spend"]}
+    # "Months Since Last Claim" says months since, but not since a purchase
+    assert rfm_candidates({"Months Since Last Claim": "other"}, {"Months Since Last Claim": "number"})["recency"] == []
+
+
+SPLIT = """id,Recency,MntWines,MntMeat,MntGold,NumDealsPurchases,NumWebPurchases,NumStorePurchases
+1,10,100,50,0,1,2,3
+2,40,10,5,5,0,1,0
+3,5,300,200,20,2,5,6
+4,80,0,10,0,1,0,1
+5,20,50,50,50,3,2,2
+"""
+
+
+def test_split_spend_and_purchases_are_summed_and_shown(tmp_path) -> None:
+    ws = _load_csv(tmp_path, SPLIT)
+    roles = {**ws.roles, "MntWines": "behavioral", "MntMeat": "behavioral", "MntGold": "behavioral"}
+    types = ws.column_types()
+    guess = suggest_rfm_columns(roles, types)
+    assert guess["recency"] == "Recency"
+    # deals are a subset of the purchases, so they are not added again
+    assert guess["frequency"] == ["NumWebPurchases", "NumStorePurchases"]
+    assert guess["monetary"] == ["MntWines", "MntMeat", "MntGold"]
+    seg = segment_rfm(ws.con, roles=roles, types=types)
+    assert seg.extra["columns"] == {"recency": "Recency", "frequency": ["NumWebPurchases", "NumStorePurchases"],
+                                    "monetary": ["MntWines", "MntMeat", "MntGold"]}
+    assert any(n == "Spend is the sum of 3 columns: MntWines + MntMeat + MntGold." for n in seg.notes)
+    # sums per customer: orders 5,1,11,1,4; spend 150,20,520,10,150 -> averages in the group table
+    summary = {s["group"]: s for s in seg.extra["group_summary"]}
+    total_orders = sum(s["avg_orders"] * s["customers"] for s in summary.values())
+    total_spend = sum(s["avg_spend"] * s["customers"] for s in summary.values())
+    assert (round(total_orders), round(total_spend)) == (22, 850)
+    # customer 3: 5 days (R 5), 11 orders (F 5), 520 spent (M 5) -> Champions
+    assert _labels(ws.con)[2] == "Champions"
+
+
+def test_recency_unit_follows_the_column() -> None:
+    from segdash.segment.rfm import recency_unit
+
+    assert recency_unit("last_purchase_date", "date") == "days"
+    assert recency_unit("MonthsSinceLastPurchase", "number") == "months"
+    assert recency_unit("weeks_since_last_order", "number") == "weeks"
+    assert recency_unit("Recency", "number") == "days"

@@ -603,7 +603,8 @@ def notes_doc_name(snapshot_id: str | None) -> str:
     return snapshot_id or "current"
 
 
-def playbook_for_file(path: str, *, labels: str, sheet: str | None = None) -> list[dict[str, Any]]:
+def playbook_for_file(path: str, *, labels: str, sheet: str | None = None,
+                      roles: dict[str, str] | None = None) -> list[dict[str, Any]]:
     """The ``playbook`` command: import a file, attach its labels, build the playbook, return records.
 
     Parameters
@@ -614,6 +615,8 @@ def playbook_for_file(path: str, *, labels: str, sheet: str | None = None) -> li
         ``labels.csv`` written by ``python -m segdash segment`` for this file.
     sheet
         Excel sheet to read.
+    roles
+        Role corrections (``--role COLUMN=ROLE``) applied after the import.
 
     Returns
     -------
@@ -626,9 +629,14 @@ def playbook_for_file(path: str, *, labels: str, sheet: str | None = None) -> li
         When the file or the labels cannot be used.
     """
     from segdash import economics
+    from segdash.errors import SettingsError
     from segdash.workspace import Workspace
 
     ws = Workspace()
     ws.load(path, sheet=sheet)
+    for column, role in (roles or {}).items():
+        if column not in ws.roles:
+            raise SettingsError(f"--role: there is no column '{column}' in the file (columns: {', '.join(ws.roles)}).")
+        ws.set_role(column, role)
     economics.attach_labels_csv(ws.con, path=labels, id_columns=ws.columns_with_role("id"))
     return to_records(build_playbook(ws.con, roles=ws.roles, types=ws.column_types()))

@@ -16,7 +16,7 @@ import duckdb
 from segdash import db
 from segdash.errors import DataImportError
 from segdash.ingest import sniff
-from segdash.ingest.coerce import coerce_table
+from segdash.ingest.coerce import Coerced, coerce_table
 from segdash.ingest.delimited import RawTable, load_delimited
 from segdash.schema import ImportResult
 
@@ -72,6 +72,7 @@ def import_file(
         )
         from segdash.columns import suggest_roles
 
+        _codes_as_text(con, raw.relation, coerced)
         roles = suggest_roles(con, table=raw.relation, types={c.name: c.type for c in coerced.columns})
         for info, original in zip(coerced.columns, raw.originals, strict=True):
             info.role = roles.get(info.name, "other")
@@ -161,6 +162,25 @@ def _load_raw(con: duckdb.DuckDBPyConnection, path: str | os.PathLike[str], kind
 
         return load_parquet(con, path)
     return load_delimited(con, path)
+
+
+def _codes_as_text(con: duckdb.DuckDBPyConnection, stage: str, coerced: Coerced) -> None:
+    """Store whole-number code columns (``Region`` 1-9, zip codes) as text, so every page treats
+    them as categories (no bands like "Region 4-9", no means); a note says so."""
+    from segdash.columns import code_columns
+
+    codes = code_columns(con, table=stage, types={c.name: c.type for c in coerced.columns})
+    for info in coerced.columns:
+        if info.name in codes:
+            con.execute(
+                "ALTER TABLE " + db.quote_ident(stage) + " ALTER COLUMN " + db.quote_ident(info.name)
+                + " SET DATA TYPE VARCHAR"
+            )
+            info.type, info.note = "text", codes[info.name]
+            coerced.notes.append(
+                f"Column '{info.name}' holds codes, not amounts ({codes[info.name].split('(')[-1].rstrip(')')}), "
+                "so it is read as categories."
+            )
 
 
 def _swap(con: duckdb.DuckDBPyConnection, stage: str) -> None:

@@ -14,8 +14,8 @@ How a text column gets its type:
 3. **Build** the typed table in one ``CREATE TABLE AS``; a last count checks that no
    value became missing on the way (a column that lost one goes back to text).
 
-Missing: blank and whitespace-only cells, and ``NA``, ``N/A``, ``null``, ``unknown``,
-``nan``, ``#N/A`` in any letter case. The tokens actually found are reported per column.
+Missing: blank and whitespace-only cells, and ``NA``, ``N/A``, ``n.a.``, ``null``, ``unknown``,
+``nan``, ``#N/A``, ``-``, ``--``, ``?``, ``(blank)`` in any letter case. The tokens actually found are reported per column.
 Percent signs are dropped (``12%`` is 12, not 0.12) and a note says so.
 """
 
@@ -31,7 +31,7 @@ from segdash import db
 from segdash.schema import ColumnInfo
 
 #: Lower-case tokens read as missing (besides blank and whitespace-only cells).
-MISSING_TOKENS = ("na", "n/a", "null", "unknown", "nan", "#n/a")
+MISSING_TOKENS = ("na", "n/a", "n.a.", "null", "unknown", "nan", "#n/a", "-", "--", "?", "(blank)")
 TRUE_WORDS = ("yes", "y", "true", "t")
 FALSE_WORDS = ("no", "n", "false", "f")
 #: How blank cells are shown in the list of missing tokens.
@@ -71,6 +71,9 @@ def _variants(words: tuple[str, ...]) -> tuple[str, ...]:
 #: Exact spellings of missing cells matched on every cell (cheap); other spellings
 #: (``' nA '``) are caught where a typed column fails to read them.
 _MISSING_EXACT = ("", " ", "  ", "   ", "\t") + _variants(MISSING_TOKENS) + ("NaN",)
+#: The longest exact spelling; cells longer than this are never missing (a cheap test first).
+_TOKEN_MAX = max(len(t) for t in _MISSING_EXACT)
+assert 10 + len(_MISSING_EXACT) < 64, "read_expressions' status codes (10 + position) must fit a 64-bit mask"
 
 
 def _lit(values: tuple[str, ...]) -> str:
@@ -406,7 +409,7 @@ def _verify_chunk(con: duckdb.DuckDBPyConnection, source: str, plans: list[Plan]
         if plan.kind == "native":
             parts += [f"count({q})", "0", f"count({plan.parsed()})", "0", "0", "0"]
             continue
-        parts += [f"count({q})", f"count(CASE WHEN strlen({q}) > 7 THEN NULL WHEN {q} IN {_lit(_MISSING_EXACT)} THEN 1 END)"]
+        parts += [f"count({q})", f"count(CASE WHEN strlen({q}) > {_TOKEN_MAX} THEN NULL WHEN {q} IN {_lit(_MISSING_EXACT)} THEN 1 END)"]
         if plan.type == "text":
             parts += ["0", "0", "0", "0"]
         elif plan.kind == "plain" and plan.type in ("number", "date") and not plan.long_ints:
@@ -494,7 +497,43 @@ def _chunks(plans: list[Plan]) -> list[list[Plan]]:
 
 def _verify(con: duckdb.DuckDBPyConnection, source: str, plans: list[Plan]) -> list[str]:
     """Check every plan against all rows; return the columns to analyse again."""
-    return [name for chunk in _chunks(plans) for name in _verify_chunk(con, source, chunk)]
+    again: list[str] = []
+    if len(plans) > WIDE_COLUMNS:
+        simple = [p for p in plans if p.kind == "native" or p.type == "text"]
+        again += _verify_long(con, source, simple)
+        plans = [p for p in plans if not (p.kind == "native" or p.type == "text")]
+    return again + [name for chunk in _chunks(plans) for name in _verify_chunk(con, source, chunk)]
+
+
+def _verify_long(con: duckdb.DuckDBPyConnection, source: str, plans: list[Plan]) -> list[str]:
+    """:func:`_verify_chunk` and :func:`_collect_tokens` for text and native columns of a wide table.
+
+    One long-form query (:func:`segdash.db.long_form`) counts every column's values and missing
+    spellings, instead of one aggregate per column.
+    """
+    if not plans:
+        return []
+    rows = db.fetch_scalar(con, "SELECT count(*) FROM " + db.quote_ident(source))
+    token = f"(strlen(v) <= {_TOKEN_MAX} AND v IN {_lit(_MISSING_EXACT)})"
+    counts = db.per_column(
+        con,
+        db.long_form(db.quote_ident(source), [f"CAST({p.q} AS VARCHAR)" for p in plans]),
+        ["count(v)", f"count(*) FILTER (WHERE {token})", f"list(DISTINCT v) FILTER (WHERE {token})"],
+        len(plans),
+    )
+    again: list[str] = []
+    for plan, (nonnull, exact, spelled) in zip(plans, counts, strict=True):
+        if plan.kind == "native":
+            plan.has_tokens, plan.nonnull, plan.exact, plan.present = False, nonnull, 0, nonnull
+            continue
+        plan.has_tokens, plan.nonnull, plan.exact = bool(exact), nonnull, exact
+        plan.present = nonnull - exact
+        if plan.note.startswith("mostly") or plan.present and plan.note.startswith("no values"):
+            again.append(plan.name)
+            continue
+        blanks: list[str | None] = [None] if rows > nonnull else []
+        plan.missing_tokens = _tokens([*(spelled or []), *blanks])
+    return again
 
 
 def _give_up(plan: Plan) -> None:
@@ -552,43 +591,76 @@ def _collect_tokens(con: duckdb.DuckDBPyConnection, source: str, plans: list[Pla
             plan.missing_tokens = _tokens([*found.get(plan.name, []), *blanks])
 
 
+#: Above this many columns, per-column facts come from one query over the table in long form
+#: (one row per cell: column number, value) instead of one aggregate per column: DuckDB plans each
+#: aggregate of a query separately, so 5,000 columns x 9 aggregates took minutes for 20 rows.
+WIDE_COLUMNS = 48
+
+
 def _analyse(con: duckdb.DuckDBPyConnection, table: str, plans: list[Plan], *, limit: int | None) -> None:
     """Decide each column's type from its values in ``table`` (the first ``limit`` rows, or all)."""
+    if len(plans) > WIDE_COLUMNS:
+        # Missing spellings are cleared after the unpivot: one expression, not one per column.
+        raw = db.long_form(db.quote_ident(table), [p.q for p in plans], limit=limit)
+        long_sql = "SELECT i, " + _value("v") + " AS v FROM (" + raw + ")"
+        values = db.per_column(con, long_sql, _stage_one_parts("v"), len(plans))
+        later = set(_stage_one_read(plans, [v for row in values for v in row]))
+        for chunk in _chunks([p for p in plans if p.name in later]):
+            _in_clean_copy(con, table, chunk, limit, lambda clean, chunk=chunk: _stage_two_chunk(con, clean, chunk))
+        return
     for chunk in _chunks(plans):
-        clean = "_segdash_clean_" + uuid.uuid4().hex[:12]
-        select = ", ".join([db.quote_ident(db.ROW)] + [f"{_value(p.q)} AS {p.q}" for p in chunk])
-        sql = "CREATE TEMP TABLE " + db.quote_ident(clean) + " AS SELECT " + select + " FROM " + db.quote_ident(table)
-        if limit:
-            sql += " LIMIT " + str(int(limit))
-        con.execute(sql)
-        try:
+
+        def both(clean: str, chunk: list[Plan] = chunk) -> None:
             later = _stage_one_chunk(con, clean, chunk)
             if later:
                 _stage_two_chunk(con, clean, [p for p in chunk if p.name in later])
-        finally:
-            con.execute("DROP TABLE IF EXISTS " + db.quote_ident(clean))
+
+        _in_clean_copy(con, table, chunk, limit, both)
+
+
+def _in_clean_copy(
+    con: duckdb.DuckDBPyConnection, table: str, plans: list[Plan], limit: int | None, run: Any
+) -> None:
+    """``run(clean)`` on a temporary copy of the ``plans`` columns with missing spellings as NULL."""
+    clean = "_segdash_clean_" + uuid.uuid4().hex[:12]
+    select = ", ".join([db.quote_ident(db.ROW)] + [f"{_value(p.q)} AS {p.q}" for p in plans])
+    sql = "CREATE TEMP TABLE " + db.quote_ident(clean) + " AS SELECT " + select + " FROM " + db.quote_ident(table)
+    if limit:
+        sql += " LIMIT " + str(int(limit))
+    con.execute(sql)
+    try:
+        run(clean)
+    finally:
+        con.execute("DROP TABLE IF EXISTS " + db.quote_ident(clean))
+
+
+def _stage_one_parts(v: str) -> list[str]:
+    """Stage one's aggregates over the cleaned text cell ``v``."""
+    dbl = f"TRY_CAST({v} AS DOUBLE)"
+    digit = f"(left(trim({v}), 1) BETWEEN '0' AND '9')"
+    ts = f"(CASE WHEN {digit} AND {dbl} IS NULL THEN TRY_CAST({v} AS TIMESTAMP) END)"
+    return [
+        f"count({v})",
+        f"count({dbl})",
+        f"count(*) FILTER (WHERE {dbl} = trunc({dbl}) AND TRY_CAST({v} AS BIGINT) IS NOT NULL)",
+        f"count(*) FILTER (WHERE trim({v}) >= '00' AND trim({v}) < '0:')",
+        f"count(*) FILTER (WHERE lower(trim({v})) IN {_lit(TRUE_WORDS + FALSE_WORDS)})",
+        f"count({ts})",
+        f"count(*) FILTER (WHERE CAST({ts} AS TIME) <> TIME '00:00:00')",
+        f"count(*) FILTER (WHERE left(trim({v}), 1) IN {_lit(_FIRST_CHARS)})",
+        f"max(strlen(trim({v})))",
+    ]
 
 
 def _stage_one_chunk(con: duckdb.DuckDBPyConnection, source: str, plans: list[Plan]) -> list[str]:
     """Booleans, plain numbers, ISO dates; returns the columns that need the pattern pass."""
-    outer = []
-    for plan in plans:
-        v = plan.q
-        dbl = f"TRY_CAST({v} AS DOUBLE)"
-        digit = f"(left(trim({v}), 1) BETWEEN '0' AND '9')"
-        ts = f"(CASE WHEN {digit} AND {dbl} IS NULL THEN TRY_CAST({v} AS TIMESTAMP) END)"
-        outer += [
-            f"count({v})",
-            f"count({dbl})",
-            f"count(*) FILTER (WHERE {dbl} = trunc({dbl}) AND TRY_CAST({v} AS BIGINT) IS NOT NULL)",
-            f"count(*) FILTER (WHERE trim({v}) >= '00' AND trim({v}) < '0:')",
-            f"count(*) FILTER (WHERE lower(trim({v})) IN {_lit(TRUE_WORDS + FALSE_WORDS)})",
-            f"count({ts})",
-            f"count(*) FILTER (WHERE CAST({ts} AS TIME) <> TIME '00:00:00')",
-            f"count(*) FILTER (WHERE left(trim({v}), 1) IN {_lit(_FIRST_CHARS)})",
-            f"max(strlen(trim({v})))",
-        ]
+    outer = [part for plan in plans for part in _stage_one_parts(plan.q)]
     values = db.fetch_all(con, "SELECT " + ", ".join(outer) + " FROM " + db.quote_ident(source))[0]
+    return _stage_one_read(plans, list(values))
+
+
+def _stage_one_read(plans: list[Plan], values: list[Any]) -> list[str]:
+    """Set each plan from stage one's counts (9 per column, in order); the columns for the pattern pass."""
     width = 9
     later: list[str] = []
     for i, plan in enumerate(plans):
@@ -762,12 +834,14 @@ def plan_on_read(
     return kinds, {p.name: p for p in plans}
 
 
-def read_expressions(name: str, kind: str) -> tuple[str, str]:
+def read_expressions(name: str, kind: str, *, wide: bool = False) -> tuple[str, str]:
     """SQL for a column converted while read: its typed value and its status.
 
     The status is NULL for an empty cell, 0 for a value read, 1 for a value that cannot be
     read, 2 for a number written with leading zeros (a code), and ``10 + i`` for the missing
-    spelling ``_MISSING_EXACT[i - 1]``.
+    spelling ``_MISSING_EXACT[i - 1]``. In a wide file (``wide``), the "status" is the cell's
+    text as written: :func:`finish_read` then judges every cell in one long-form query, because
+    thousands of status expressions in the read made DuckDB's planner the slowest part.
 
     Parameters
     ----------
@@ -775,6 +849,8 @@ def read_expressions(name: str, kind: str) -> tuple[str, str]:
         Column name (quoted here).
     kind
         ``"number"`` or ``"date"``.
+    wide
+        The file has more than :data:`WIDE_COLUMNS` columns converted while read.
 
     Returns
     -------
@@ -784,6 +860,8 @@ def read_expressions(name: str, kind: str) -> tuple[str, str]:
     q = db.quote_ident(name)
     number = kind == "number"
     typed = f"nullif(TRY_CAST({q} AS DOUBLE), 'NaN'::DOUBLE)" if number else f"TRY_CAST({q} AS TIMESTAMP)"
+    if wide:
+        return typed, q
     zeros = f"({q} >= '00' AND {q} < '0:')" if number else "FALSE"
     # Not ``IN (...)``: DuckDB turns a long IN list into a join, and rows would lose file order.
     spellings = "[" + _lit(_MISSING_EXACT)[1:-1] + "]"
@@ -826,9 +904,14 @@ def finish_read(
             detail = f"count(*) FILTER (WHERE {q} = trunc({q}) AND abs({q}) < 9007199254740992)"
         else:
             detail = f"count(*) FILTER (WHERE CAST({q} AS TIME) <> TIME '00:00:00')"
-        parts += [f"count({s})", f"count(*) FILTER (WHERE {s} IN (1, 2))", f"list(DISTINCT {s}) FILTER (WHERE {s} >= 10)",
-                  f"count({q})", detail]
-    values = db.fetch_all(con, "SELECT " + ", ".join(parts) + " FROM " + db.quote_ident(table))[0]
+        # The spellings found, as a bit mask (bit c: status c): a DISTINCT aggregate per column
+        # costs DuckDB a hash table each, and thousands of them made a wide file take minutes.
+        spelled = f"bit_or(CAST(1 AS UBIGINT) << CAST({s} AS UBIGINT)) FILTER (WHERE {s} >= 10)"
+        parts += [f"count({s})", f"count(*) FILTER (WHERE {s} IN (1, 2))", spelled, f"count({q})", detail]
+    if len(kinds) > WIDE_COLUMNS:
+        values = _finish_read_long(con, table, kinds, statuses)
+    else:
+        values = list(db.fetch_all(con, "SELECT " + ", ".join(parts) + " FROM " + db.quote_ident(table))[0])
     out: dict[str, tuple[str, list[str]]] = {}
     for i, (name, kind) in enumerate(kinds.items()):
         nonnull, doubtful, codes, read, detail = values[5 * i : 5 * i + 5]
@@ -838,10 +921,15 @@ def finish_read(
             sql_type = "BIGINT" if detail == read else "DOUBLE"
         else:
             sql_type = "TIMESTAMP" if detail else "DATE"
-        found: list[str | None] = [_MISSING_EXACT[c - 11] for c in codes or []]
+        found: list[str | None] = [
+            _MISSING_EXACT[c - 11] for c in range(11, 11 + len(_MISSING_EXACT)) if (codes or 0) >> c & 1
+        ]
         if rows > nonnull:
             found.append(None)
         out[name] = (sql_type, _tokens(found))
+    if len(kinds) > WIDE_COLUMNS:
+        _narrow_wide(con, table, {n: t for n, (t, _) in out.items()}, drop=list(statuses.values()))
+        return out
     for name, (sql_type, _) in out.items():
         if sql_type in ("BIGINT", "DATE"):
             con.execute(
@@ -849,3 +937,59 @@ def finish_read(
                 + sql_type
             )
     return out
+
+
+def _finish_read_long(
+    con: duckdb.DuckDBPyConnection, table: str, kinds: dict[str, str], statuses: dict[str, str]
+) -> list[Any]:
+    """:func:`finish_read`'s five counts per column, from the cells' text (wide files, see
+    :func:`read_expressions`), in one long-form query per kind."""
+    spellings = "[" + _lit(_MISSING_EXACT)[1:-1] + "]"
+    found: dict[str, tuple] = {}
+    for kind in ("number", "date"):
+        group = [n for n in kinds if kinds[n] == kind]
+        if not group:
+            continue
+        if kind == "number":
+            typed = "nullif(TRY_CAST(v AS DOUBLE), 'NaN'::DOUBLE)"
+            odd = f"({typed} IS NOT NULL AND v >= '00' AND v < '0:')"
+            detail = f"count(*) FILTER (WHERE {typed} = trunc({typed}) AND abs({typed}) < 9007199254740992)"
+        else:
+            typed = "TRY_CAST(v AS TIMESTAMP)"
+            odd = "FALSE"
+            detail = f"count(*) FILTER (WHERE CAST({typed} AS TIME) <> TIME '00:00:00')"
+        position = f"list_position({spellings}, v)"
+        counts = db.per_column(
+            con,
+            db.long_form(db.quote_ident(table), [db.quote_ident(statuses[n]) for n in group]),
+            [
+                "count(v)",
+                f"count(*) FILTER (WHERE ({typed} IS NULL AND coalesce({position}, 0) = 0) OR {odd})",
+                f"bit_or(CAST(1 AS UBIGINT) << CAST(10 + {position} AS UBIGINT)) FILTER (WHERE {typed} IS NULL "
+                f"AND {position} > 0)",
+                f"count({typed})",
+                detail,
+            ],
+            len(group),
+        )
+        found.update(zip(group, counts, strict=True))
+    return [value for name in kinds for value in found[name]]
+
+
+def _narrow_wide(con: duckdb.DuckDBPyConnection, table: str, types: dict[str, str], *, drop: list[str]) -> None:
+    """Narrow many columns' types and drop columns in one rewrite of ``table`` (rows keep their order).
+
+    One ``ALTER TABLE`` per column costs a pass over the table's catalogue entry each: thousands of
+    them on a wide table took longer than reading the file.
+    """
+    q = db.quote_ident
+    columns = [c for (c,) in db.fetch_all(
+        con, "SELECT column_name FROM duckdb_columns() WHERE table_name = ? ORDER BY column_index", [table])]
+    dropped = set(drop)
+    select = [
+        f"CAST({q(c)} AS {types[c]}) AS {q(c)}" if types.get(c) in ("BIGINT", "DATE") else q(c)
+        for c in columns if c not in dropped
+    ]
+    # An explicit list: ``* EXCLUDE (...) REPLACE (...)`` over thousands of columns binds slowly.
+    with db.plain_plans(con):
+        con.execute("CREATE OR REPLACE TABLE " + q(table) + " AS SELECT " + ", ".join(select) + " FROM " + q(table))

@@ -271,7 +271,7 @@ def _duckdb_path(
             return None
         try:
             checked = coerce.finish_read(con, table=raw.relation, kinds=kinds, statuses=statuses, rows=raw.loaded)
-            if checked is not None:
+            if checked is not None and len(kinds) <= coerce.WIDE_COLUMNS:  # else finish_read dropped them
                 for status in statuses.values():
                     con.execute("ALTER TABLE " + db.quote_ident(raw.relation) + " DROP COLUMN " + db.quote_ident(status))
         except duckdb.Error:
@@ -320,9 +320,10 @@ def _read(
     table, rejects, scans = _new_name("stage"), _new_name("rejects"), _new_name("scans")
     raw = RawTable(relation=table, columns=names, originals=[], rows_in_file=0, objects=[("TABLE", table)])
     select: list[str] = []
+    wide = len(kinds) > coerce.WIDE_COLUMNS
     for n in names:
         if n in kinds:
-            typed, status = coerce.read_expressions(n, kinds[n])
+            typed, status = coerce.read_expressions(n, kinds[n], wide=wide)
             select += [typed + " AS " + q(n), status + " AS " + q(statuses[n])]
         else:
             select.append(q(n))
@@ -332,7 +333,8 @@ def _read(
     )
     columns = {n: "VARCHAR" for n in names}
     try:
-        con.execute(sql, [text.path, delimiter, columns, rejects, scans])
+        with db.plain_plans(con, when=len(select) > coerce.WIDE_COLUMNS):
+            con.execute(sql, [text.path, delimiter, columns, rejects, scans])
         errors = db.fetch_all(
             con,
             "SELECT line, arg_min(error_type, column_idx), arg_min(csv_line, column_idx), "

@@ -86,6 +86,7 @@ class _Grid:
     rows: list[list[Any]]
     count: int
     keep: list[int]
+    cells: frozenset[str] = frozenset()
 
 
 # -- workbook access -----------------------------------------------------------------
@@ -262,16 +263,62 @@ def _grid(layout: _Layout | None) -> _Grid | None:
     header = layout.header
     unused = [index for index, value in enumerate(header) if not _filled(value)]
     sample: list[list[Any]] = []
+    cells: set[str] = set()
     count = 0
     for _, row in layout.data:
         count += 1
         if count <= _DICTIONARY_SAMPLE_ROWS:
             sample.append(row)
+        if count <= _DICTIONARY_MAX_ROWS:
+            cells.update(_name_key(v) for v in row if isinstance(v, str) and 0 < len(v) <= _NAME_MAX)
         if unused:
             unused = [index for index in unused if not _filled(row[index])]
     dropped = set(unused)
     keep = [index for index in range(len(header)) if index not in dropped]
-    return _Grid(header, layout.header_row, sample, count, keep)
+    return _Grid(header, layout.header_row, sample, count, keep,
+                 frozenset(cells) if count <= _DICTIONARY_MAX_ROWS else frozenset())
+
+
+#: Cells longer than this are sentences, not column names.
+_NAME_MAX = 120
+
+
+def _name_key(value: Any) -> str:
+    """A header or cell as compared between sheets: trimmed, one space between words, lower case."""
+    return " ".join(str(value).split()).lower()
+
+
+def _documented(grids: dict[str, _Grid | None]) -> dict[str, tuple[str, int, int]]:
+    """Sheets whose cells list most of another sheet's column names: ``{sheet: (other, found, of)}``.
+
+    A data dictionary is recognised by what it holds, whatever its layout (``Variable |
+    Description``, ``Sheet | Variable | Description``, ...): more than half of the other sheet's
+    column names (at least two) appear among its cells below its own header. Two sheets with the
+    same header row do not document each other: only the cells under a header count.
+    """
+    found: dict[str, tuple[str, int, int]] = {}
+    for name, grid in grids.items():
+        if grid is None or not grid.cells or grid.count > _DICTIONARY_MAX_ROWS:
+            continue
+        best: tuple[str, int, int] | None = None
+        for other, table in grids.items():
+            if other == name or table is None or table.count == 0:
+                continue
+            headers = {_name_key(table.header[i]) for i in table.keep if _filled(table.header[i])}
+            if len(headers) < 2:
+                continue
+            hits = len(headers & grid.cells)
+            if hits >= 2 and hits * 2 > len(headers) and (best is None or hits / len(headers) > best[1] / best[2]):
+                best = (other, hits, len(headers))
+        if best is not None:
+            found[name] = best
+    for name, (other, _, _) in list(found.items()):
+        mutual = found.get(other)
+        if mutual is not None and mutual[0] == name:  # each lists the other's names: the longer is data
+            grid, table = grids[name], grids[other]
+            if grid is not None and table is not None and grid.count > table.count:
+                found.pop(name, None)
+    return found
 
 
 def _text_stats(grid: _Grid, index: int) -> tuple[float, float, float]:
@@ -304,12 +351,19 @@ def _not_a_table(grid: _Grid) -> str | None:
     return None
 
 
-def _describe(name: str, grid: _Grid | None) -> SheetInfo:
+def _describe(name: str, grid: _Grid | None, documents: tuple[str, int, int] | None = None) -> SheetInfo:
     if grid is None:
         return SheetInfo(name, 0, 0, False, "empty")
     rows, columns = grid.count, len(grid.keep)
     if rows == 0:
         return SheetInfo(name, 0, columns, False, "only a header row, no data rows under it")
+    if documents is not None:
+        other, hits, total = documents
+        return SheetInfo(
+            name, rows, columns, False,
+            f"looks like a data dictionary: it describes the columns of sheet '{other}' "
+            f"({hits} of its {total} column names are listed here), not customer records",
+        )
     reason = _not_a_table(grid)
     if reason:
         return SheetInfo(name, rows, columns, False, reason)
@@ -411,18 +465,25 @@ def list_sheets(path: str | os.PathLike[str]) -> list[SheetInfo]:
     """
     workbook = _open(path)
     name = Path(path).name
-    sheets = []
+    grids: dict[str, _Grid | None] = {}
+    unreadable: set[str] = set()
+    names = list(workbook.sheet_names)
     try:
-        for sheet in workbook.sheet_names:
+        for sheet in names:
             try:
                 rows = _sheet_rows(workbook, sheet, file_name=name)
             except DataImportError:
-                sheets.append(SheetInfo(sheet, 0, 0, False, "could not be read (a chart, or damaged)"))
+                unreadable.add(sheet)
                 continue
-            sheets.append(_describe(sheet, _grid(_layout(rows))))
+            grids[sheet] = _grid(_layout(rows))
     finally:
         workbook.close()
-    return sheets
+    documented = _documented(grids)
+    return [
+        SheetInfo(sheet, 0, 0, False, "could not be read (a chart, or damaged)") if sheet in unreadable
+        else _describe(sheet, grids[sheet], documented.get(sheet))
+        for sheet in names
+    ]
 
 
 def choose_sheet(sheets: list[SheetInfo], requested: str | None) -> str:

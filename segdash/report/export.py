@@ -7,6 +7,7 @@ in Excel or Sheets. Text cells like that are prefixed with an apostrophe; number
 from __future__ import annotations
 
 import pandas as pd
+import pyarrow as pa
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -85,6 +86,32 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
         else:  # a text column stays a text column (no per-cell Python objects)
             safe.isetitem(position, text.mask(mask, "'" + text))
     return safe
+
+
+def neutralise_arrow(table: pa.Table) -> pa.Table:
+    """:func:`neutralise_formulas` for an Arrow table: formula-like text cells and headers get a ``'``.
+
+    Parameters
+    ----------
+    table
+        The table to export.
+
+    Returns
+    -------
+    pyarrow.Table
+        Text columns changed where needed; other columns as they were.
+    """
+    import pyarrow.compute as pc
+
+    columns = []
+    for column in table.columns:
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            risky = pc.starts_with(column, FORMULA_STARTS[0])
+            for start in FORMULA_STARTS[1:]:
+                risky = pc.or_(risky, pc.starts_with(column, start))
+            column = pc.if_else(pc.fill_null(risky, False), pc.binary_join_element_wise("'", column, ""), column)
+        columns.append(column)
+    return pa.table(columns, names=[str(neutralise_cell(str(name))) for name in table.column_names])
 
 
 def to_safe_csv(frame: pd.DataFrame) -> bytes:

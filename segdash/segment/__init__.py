@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from segdash import db
 from segdash.schema import Segmentation, is_modelling_role
@@ -21,16 +22,26 @@ if TYPE_CHECKING:
 
 #: Roles whose number/date columns are preselected as clustering features, in this order.
 DEFAULT_FEATURE_ROLES = ("behavioral", "revenue", "demographic")
+#: Roles whose columns describe customers and are preselected when the data can be checked
+#: (behaviour and spend, who they are, what they value), categories included.
+DESCRIBING_ROLES = ("behavioral", "revenue", "demographic", "psychographic")
+#: A category column with more different values than this is free text or a code list, not a trait.
+MAX_FEATURE_CATEGORIES = 30
+#: A column missing for more than this share of customers is left out of the default features.
+MAX_FEATURE_MISSING = 0.5
 #: Methods of the command line that are clustering algorithms.
 CLUSTER_METHODS = ("kmeans", "gmm", "hierarchical")
 
 
-def default_cluster_features(roles: dict[str, str], types: dict[str, str]) -> list[str]:
-    """Sensible clustering features: the numeric and date columns that describe behaviour and spend.
+def default_cluster_features(roles: dict[str, str], types: dict[str, str], *,
+                             con: duckdb.DuckDBPyConnection | None = None) -> list[str]:
+    """Sensible clustering features: the informative columns that describe customers.
 
-    Behavioral and revenue columns (orders, spend, last purchase) come first, then numeric
-    demographics (age, income). Personal data and ids are never chosen. If none fits, every
-    numeric column that is not personal data or an id.
+    With ``con`` (the data can be checked): every behavioral, revenue, demographic and
+    psychographic column, categories included, that tells customers apart (see
+    :func:`cluster_feature_choice`). Without it: the number and date columns of those roles.
+    Personal data and ids are never chosen. If none fits, every numeric column that is not
+    personal data or an id.
 
     Parameters
     ----------
@@ -38,17 +49,97 @@ def default_cluster_features(roles: dict[str, str], types: dict[str, str]) -> li
         Column -> role.
     types
         Column -> type.
+    con
+        The workspace's DuckDB connection, to leave out constant, mostly-missing and free-text
+        columns.
 
     Returns
     -------
     list[str]
         Column names in file order within each role.
     """
+    if con is not None:
+        return cluster_feature_choice(con, roles=roles, types=types)[0]
     chosen = [c for role in DEFAULT_FEATURE_ROLES for c, r in roles.items()
               if r == role and types.get(c) in ("number", "date")]
     if chosen:
         return chosen
     return [c for c, r in roles.items() if is_modelling_role(r) and types.get(c) == "number"]
+
+
+def cluster_feature_choice(con: duckdb.DuckDBPyConnection, *, roles: dict[str, str],
+                           types: dict[str, str]) -> tuple[list[str], list[str]]:
+    """The default clustering features and, in plain sentences, why other describing columns were left out.
+
+    A column is chosen when its role describes customers (:data:`DESCRIBING_ROLES`), it has at
+    least two different values, it is missing for at most :data:`MAX_FEATURE_MISSING` of the
+    customers, and, for text, it has at most :data:`MAX_FEATURE_CATEGORIES` different values
+    (more is free text or a code list). Numbers, dates, yes/no and categories all count.
+
+    Parameters
+    ----------
+    con
+        The workspace's DuckDB connection (table ``customers``).
+    roles
+        Column -> role.
+    types
+        Column -> type.
+
+    Returns
+    -------
+    tuple[list[str], list[str]]
+        The features (behavior and spend first, then demographics, then psychographics; file
+        order within each) and the notes.
+    """
+    table = db.backend(con).table(db.TABLE)
+    candidates = [c for role in DESCRIBING_ROLES for c, r in roles.items()
+                  if r == role and c in table.columns and types.get(c) in ("number", "date", "text", "boolean")]
+    if not candidates:
+        return default_cluster_features(roles, types), []
+    aggregates = {"_n": table.count()}
+    for i, column in enumerate(candidates):
+        aggregates[f"d{i}"] = table[column].approx_nunique()
+        aggregates[f"m{i}"] = table[column].isnull().sum()
+    counts = table.aggregate(**aggregates).execute().iloc[0]
+    rows = max(int(counts["_n"]), 1)
+    chosen, notes = [], []
+    for i, column in enumerate(candidates):
+        distinct, missing = int(counts[f"d{i}"]), int(counts[f"m{i}"])
+        if distinct < 2:
+            notes.append(f"'{column}' left out: it has the same value for every customer.")
+        elif missing / rows > MAX_FEATURE_MISSING:
+            notes.append(f"'{column}' left out: it is missing for {missing / rows:.0%} of customers.")
+        elif types.get(column) == "text" and distinct > MAX_FEATURE_CATEGORIES:
+            notes.append(f"'{column}' left out: about {distinct:,} different texts are free text or codes, "
+                         "not a trait customers share.")
+        else:
+            chosen.append(column)
+    return chosen, notes
+
+
+def single_column_message(features: list[str]) -> str | None:
+    """A plain sentence when the default features cannot make a clustering worth the name, else ``None``.
+
+    Clustering on one column only cuts that column into ranges, which "By dimensions" does in
+    the open; with none there is nothing to cluster on.
+
+    Parameters
+    ----------
+    features
+        The default features (:func:`default_cluster_features`).
+
+    Returns
+    -------
+    str or None
+    """
+    if len(features) > 1:
+        return None
+    if not features:
+        return ("No column describes your customers' behaviour, spend, demographics or values, so there is "
+                "nothing to cluster on. Set the roles of the columns that do on the Data page (or with --role).")
+    return (f"Only one column describes your customers ('{features[0]}'): clustering on it would just cut it "
+            "into ranges. Use 'By dimensions' with that column instead, or add columns that describe customers "
+            "(set their roles on the Data page, or with --role).")
 
 
 def labels_key_column(con: duckdb.DuckDBPyConnection, *, roles: dict[str, str]) -> str | None:
@@ -76,6 +167,42 @@ def labels_key_column(con: duckdb.DuckDBPyConnection, *, roles: dict[str, str]) 
     return None
 
 
+def labels_table(con: duckdb.DuckDBPyConnection, *, roles: dict[str, str],
+                 names: dict[str, str] | None = None) -> pa.Table:
+    """One row per loaded row, as Arrow: the file's id column (or ``row`` = ``_row``) and ``segment``.
+
+    Columnar all the way (no Python object per customer): a million labels take a fraction of a
+    second. :func:`labels_frame` is the same as a DataFrame.
+
+    Parameters
+    ----------
+    con
+        The workspace's DuckDB connection (or a cursor of it), with ``segment_labels`` written.
+    roles
+        Column -> role (the id column is the first ``id`` column that is unique per row).
+    names
+        Segment label -> display name (``Workspace.display_names``); ``segment`` then holds the
+        names (labels without one stay as they are). ``None``: the labels themselves.
+
+    Returns
+    -------
+    pyarrow.Table
+        Columns ``[<id column> or "row", "segment"]``, in file order.
+    """
+    backend = db.backend(con)
+    table = backend.table(db.TABLE)
+    labels = backend.table(db.LABELS)
+    key = labels_key_column(con, roles=roles)
+    joined = table.join(labels, table[db.ROW] == labels[db.ROW])
+    value = joined[key] if key is not None else joined[db.ROW]
+    segment = joined["segment"].cast("string")
+    if names:
+        segment = segment.substitute({str(k): str(v) for k, v in names.items()})
+    expr = joined.select(_order=joined[db.ROW], _key=value, segment=segment).order_by("_order")
+    arrow = expr.to_pyarrow()
+    return pa.table({key if key is not None else "row": arrow.column("_key"), "segment": arrow.column("segment")})
+
+
 def labels_frame(con: duckdb.DuckDBPyConnection, *, roles: dict[str, str],
                  names: dict[str, str] | None = None) -> pd.DataFrame:
     """One row per loaded row: the file's id column (or ``row`` = ``_row``) and ``segment``.
@@ -95,19 +222,8 @@ def labels_frame(con: duckdb.DuckDBPyConnection, *, roles: dict[str, str],
     pandas.DataFrame
         Columns ``[<id column> or "row", "segment"]``, in file order.
     """
-    backend = db.backend(con)
-    table = backend.table(db.TABLE)
-    labels = backend.table(db.LABELS)
-    key = labels_key_column(con, roles=roles)
-    joined = table.join(labels, table[db.ROW] == labels[db.ROW])
-    name = key if key is not None else "row"
-    value = joined[key] if key is not None else joined[db.ROW]
-    expr = joined.select(_order=joined[db.ROW], _key=value, segment=joined["segment"]).order_by("_order")
-    frame = expr.execute()
-    segments = frame["segment"]
-    if names:
-        segments = segments.map(lambda label: names.get(label, label))
-    return pd.DataFrame({name: frame["_key"].to_numpy(), "segment": segments.to_numpy()})
+    arrow = labels_table(con, roles=roles, names=names)
+    return pd.DataFrame({name: arrow.column(name).to_numpy(zero_copy_only=False) for name in arrow.column_names})
 
 
 #: ``Workspace.cached`` key of the current segmentation's :class:`segdash.profile.Profile`

@@ -6,17 +6,27 @@ How a million customers are clustered in a few seconds
    :mod:`segdash.segment.features`).
 2. **Preprocess** with a scikit-learn ``ColumnTransformer`` fitted on a random sample of
    :data:`SEARCH_SAMPLE` customers, then applied to everyone (medians, scales and the one-hot
-   vocabulary of 30,000 random customers are those of the whole base to within noise).
+   vocabulary of 10,000 random customers are those of the whole base to within noise; 30,000 until
+   issue 16, when whole-process timing showed the k search as the largest step after the import).
 3. **Choose k** on that sample: for every k in the range, fit the model and score it with
    silhouette (on a fixed random subsample of :data:`SILHOUETTE_SAMPLE` customers, the same for
    every k, its distance matrix computed once), Calinski-Harabasz and Davies-Bouldin
-   (``sklearn.metrics``, on the whole search sample). **Rule**: the k with the highest silhouette
-   wins; if smaller k are within :data:`NEAR_TIE` of that silhouette (a near-tie, within the
-   noise of a sampled silhouette), the smallest of them wins: fewer segments are easier to act
-   on. Davies-Bouldin was tried as the tie-breaker and dropped: it rewards splitting off a
-   handful of odd customers as their own segment. Davies-Bouldin and Calinski-Harabasz are
-   shown next to silhouette (the reason says when Davies-Bouldin agrees); Calinski-Harabasz
-   tends to keep growing with k, so it does not decide.
+   (``sklearn.metrics``, on the whole search sample), the share of the smallest segment, and a
+   quick stability (:data:`K_STABILITY_RUNS` refits on :data:`K_STABILITY_FIT` resampled
+   customers, adjusted Rand index on the silhouette customers). **Rule** (:data:`K_RULE`),
+   balancing fit, stability and usefulness: the elbow of the inertia curve (:func:`elbow_k`),
+   if its stability is at least :data:`STABLE_K` and its smallest segment holds at least
+   :data:`MIN_SEGMENT_SHARE` of customers; otherwise the nearest k >= 3 that passes both. k = 2
+   wins only when the data really has two groups: silhouette at least
+   :data:`TWO_GROUPS_SILHOUETTE` and :data:`TWO_GROUPS_MARGIN` above the chosen k's; the reason
+   then names the next-best k. Measured on the bundled sample (planted 5), Mall customers on
+   income x spending score (5) and the real files of ``../shared/datasets`` (3-8):
+   ``tests/test_realdata_k.py``.
+   Why not "highest silhouette" (the rule until issue 16): on real customer files without
+   sharp clusters it nearly always favours 2 segments of about half each, which nobody can act
+   on, and among k >= 3 it drifts up to the top of the range on some files (Mall customers on
+   all four columns: k = 10). Davies-Bouldin rewards splitting off a handful of odd customers
+   as their own segment. Calinski-Harabasz tends to keep growing with k. All three are shown.
 4. **Assign everyone** with a final model at the chosen k:
 
    - ``kmeans``: the sample's best centres (k-means++, :data:`FINAL_N_INIT` starts) seed a full
@@ -102,12 +112,9 @@ from segdash.segment.model import ClusterModel
 #: Clustering methods.
 ALGORITHMS = ("kmeans", "gmm", "hierarchical")
 #: Customers (random sample) on which preprocessing is fitted and k is chosen.
-SEARCH_SAMPLE = 30_000
+SEARCH_SAMPLE = 10_000
 #: Customers (random subsample of the search sample) on which silhouette is computed.
-SILHOUETTE_SAMPLE = 4_000
-#: Small data (a search sample of at most this many rows) computes silhouette on fewer customers.
-SMALL_DATA = 20_000
-SMALL_SILHOUETTE_SAMPLE = 2_000
+SILHOUETTE_SAMPLE = 2_500
 #: Customers on which a Gaussian mixture is fitted.
 GMM_SAMPLE = 10_000
 #: Customers on which Ward linkage is built (and, for the stability refits, a smaller number:
@@ -119,8 +126,29 @@ SEARCH_N_INIT = 2
 FINAL_N_INIT = 4
 #: Lloyd iterations over all customers after seeding with the sample's centres.
 FULL_ITERATIONS = 3
-#: Silhouettes within this of the best count as a near-tie (the smallest such k wins).
-NEAR_TIE = 0.01
+#: Automatic k only considers k whose resampled stability is at least this ...
+STABLE_K = 0.75
+#: ... and whose smallest segment holds at least this share of the (sampled) customers.
+MIN_SEGMENT_SHARE = 0.02
+#: k = 2 is chosen only when the data really has two groups: its silhouette is at least this ...
+TWO_GROUPS_SILHOUETTE = 0.5
+#: ... and at least this much above the best other k.
+TWO_GROUPS_MARGIN = 0.1
+#: Resampled fits per k while choosing k, and the customers each is fitted on.
+K_STABILITY_RUNS = 3
+K_STABILITY_FIT = 2_500
+#: k-means++ starts of each quick refit while choosing k.
+K_STABILITY_N_INIT = 2
+#: The rule of automatic k, in words (shown on the page and in ``--json`` as ``k_rule``).
+K_RULE = (
+    "Automatic k: the elbow of the curve of how spread out customers are within their segments "
+    "(inertia: the point after which more segments stop paying off), kept only if its segments come back when "
+    f"the method is re-run on other samples of customers (stability at least {STABLE_K}) and its smallest "
+    f"segment holds at least {MIN_SEGMENT_SHARE:.0%} of customers; otherwise the nearest k that passes. "
+    f"Two segments only when customers fall into two clearly separate groups (silhouette at least "
+    f"{TWO_GROUPS_SILHOUETTE} and {TWO_GROUPS_MARGIN} above the elbow's): 'half buy more, half buy less' "
+    "is not a segmentation anyone can act on."
+)
 #: Resampled fits for the stability score, their size, and the customers they are compared on.
 STABILITY_RUNS = 5
 STABILITY_FIT = 10_000
@@ -259,9 +287,12 @@ def _cluster(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)  # fewer distinct points than k (duplicates)
         models, scores = _search(algorithm, search, ks, random_state=random_state, report=report)
-    chosen_k, reason = _choose_k(scores, ks, fixed=fixed_k is not None)
+    chosen_k, reason, next_best = _choose_k(scores, ks, fixed=fixed_k is not None)
     if algorithm == "kmeans" and len(ks) > 1:  # more k-means++ starts for the centres that are kept
-        models[chosen_k] = _kmeans(chosen_k, n_init=FINAL_N_INIT, seed=random_state).fit(search)
+        refit = _kmeans(chosen_k, n_init=FINAL_N_INIT, seed=random_state).fit(search)
+        smallest = np.bincount(refit.labels_, minlength=chosen_k).min() / len(search)
+        if smallest >= MIN_SEGMENT_SHARE:  # the refit must pass the 2% rule too, or the search model stays
+            models[chosen_k] = refit
 
     report(0.7, f"Putting every customer in one of {chosen_k} segments ...")
     with threadpool_limits(limits=_THREADS, user_api="openmp"):  # the one step over everyone
@@ -284,9 +315,11 @@ def _cluster(
     sizes = base.write_label_table(con, label_table)
     extra = _map_sample(everyone, data.rows, names, order[labels], search_positions, random_state)
     extra["samples"] = {
-        "search": len(search_positions),
-        "silhouette": min(len(search_positions), _silhouette_budget(len(search_positions))),
+        "search": len(search_positions), "silhouette": min(len(search_positions), SILHOUETTE_SAMPLE),
     }
+    if fixed_k is None:
+        extra["k_rule"] = K_RULE
+        extra["k_next_best"] = next_best
     report(1.0, "Done.")
     return Segmentation(
         method=algorithm,
@@ -477,22 +510,11 @@ def _ks_to_try(fixed: int | None, low: int, high: int, distinct: int, n_rows: in
 
 # -- fitting -----------------------------------------------------------------------------------
 
-def _silhouette_budget(search_rows: int) -> int:
-    """Customers silhouette is computed on: fewer for small data (issue 14, a shared server).
-
-    Silhouette over m customers costs O(m^2) and dominated a 5,000-customer run. With
-    :data:`SMALL_SILHOUETTE_SAMPLE` for a search sample of at most :data:`SMALL_DATA` rows, the
-    bundled sample and three other generated 5,000-customer files got the same k and stability
-    with half the CPU (0.65-0.92 s -> 0.33-0.37 s per run; ``bench/load_test.py``).
-    """
-    return SMALL_SILHOUETTE_SAMPLE if search_rows <= SMALL_DATA else SILHOUETTE_SAMPLE
-
-
 def _search(
     algorithm: str, search: np.ndarray, ks: list[int], *, random_state: int, report: Progress,
 ) -> tuple[dict[int, Any], dict[int, dict[str, float]]]:
     """Fit each k on the search sample; return the models and their scores."""
-    silhouette_rows = min(len(search), _silhouette_budget(len(search)))
+    silhouette_rows = min(len(search), SILHOUETTE_SAMPLE)
     distances = pairwise_distances(search[:silhouette_rows], n_jobs=1)
     tree = None
     if algorithm == "hierarchical":
@@ -519,8 +541,46 @@ def _search(
         models[k] = model
         measured = _scores(fitted, labels, distances)
         if measured:  # a k that cannot be scored (e.g. as many segments as customers) is left out
+            measured["smallest_share"] = round(float(np.bincount(labels, minlength=k).min() / len(labels)), 4)
+            measured["inertia"] = _within_sum_of_squares(fitted, labels)
+            if len(ks) > 1:
+                measured["stability"] = _k_stability(algorithm, search, labels[:silhouette_rows], k,
+                                                     random_state=random_state)
             scores[k] = measured
     return models, scores
+
+
+def _within_sum_of_squares(points: np.ndarray, labels: np.ndarray) -> float:
+    """Sum of squared distances of the points to their segment's centre, per point (k-means' inertia / n)."""
+    total = 0.0
+    for label in np.unique(labels):
+        members = points[labels == label].astype(np.float64)
+        total += float(((members - members.mean(axis=0)) ** 2).sum())
+    return round(total / max(len(points), 1), 6)
+
+
+def _k_stability(algorithm: str, search: np.ndarray, reference: np.ndarray, k: int, *, random_state: int) -> float:
+    """Quick stability of k while choosing it: refits on resampled customers against ``reference``.
+
+    ``reference`` holds the search model's labels of the first ``len(reference)`` search
+    customers; each refit (a different random :data:`K_STABILITY_FIT` customers and seed)
+    predicts those customers, and the mean adjusted Rand index is returned (negative as 0).
+    """
+    rng = np.random.default_rng([random_state, 2, k])
+    common = search[:len(reference)]
+    size = max(k + 1, min(K_STABILITY_FIT, int(0.8 * len(search))))
+    agreements = []
+    for run in range(K_STABILITY_RUNS):
+        rows = search[rng.choice(len(search), size=min(size, len(search)), replace=False)]
+        try:
+            model = (_kmeans(k, n_init=K_STABILITY_N_INIT, seed=random_state + 11 + run).fit(rows)
+                     if algorithm == "kmeans" else _fit_on(algorithm, rows, k, seed=random_state + 11 + run))
+        except ValueError:  # a degenerate resample (tiny data): skip it
+            continue
+        agreements.append(adjusted_rand_score(reference, model.predict(common)))
+    if not agreements:
+        return 0.0
+    return round(float(np.clip(np.mean(agreements), 0.0, 1.0)), 4)
 
 
 def _kmeans(k: int, *, n_init: int, seed: int) -> KMeans:
@@ -545,28 +605,87 @@ def _scores(fitted: np.ndarray, labels: np.ndarray, distances: np.ndarray) -> di
     }
 
 
-def _choose_k(scores: dict[int, dict[str, float]], ks: list[int], *, fixed: bool) -> tuple[int, str]:
+def elbow_k(ks: list[int], inertia: list[float]) -> int:
+    """The elbow of a falling inertia curve: the k furthest below the straight line from its first to its last point.
+
+    Both axes are scaled to 0-1 first (the "kneedle" construction), so the answer does not depend
+    on the units of the inertia.
+
+    Parameters
+    ----------
+    ks
+        Numbers of segments tried, ascending.
+    inertia
+        Within-segment sum of squares at each k.
+
+    Returns
+    -------
+    int
+        The elbow; with fewer than three k, the first k whose inertia drop is largest relative to
+        the next (that is, the first one).
+    """
+    if len(ks) < 3:
+        return ks[0]
+    x = np.asarray(ks, dtype=float)
+    y = np.asarray(inertia, dtype=float)
+    x = (x - x[0]) / (x[-1] - x[0])
+    spread = y.max() - y.min()
+    y = (y - y.min()) / spread if spread > 0 else np.zeros_like(y)
+    chord = y[0] + (y[-1] - y[0]) * x
+    return int(ks[int(np.argmax(chord - y))])
+
+
+def _choose_k(scores: dict[int, dict[str, float]], ks: list[int], *, fixed: bool) -> tuple[int, str, int | None]:
+    """The k of :data:`K_RULE`, the reason in plain words, and the next-best k (or ``None``)."""
     if fixed:
-        return ks[0], f"k = {ks[0]}: the number of segments you chose."
+        return ks[0], f"k = {ks[0]}: the number of segments you chose.", None
     scored = [k for k in ks if k in scores]
     if not scored:
         raise SegmentationError(
             "Could not score any number of segments on this data. Choose a fixed number of segments."
         )
     sil = {k: scores[k]["silhouette"] for k in scored}
-    dbi = {k: scores[k]["davies_bouldin"] for k in scored}
-    best = max(scored, key=lambda k: (sil[k], -k))
-    chosen = min(k for k in scored if sil[k] >= sil[best] - NEAR_TIE)
-    lowest_db = min(scored, key=lambda k: (dbi[k], k))
-    if chosen == best:
-        reason = f"k = {chosen}: highest silhouette ({sil[chosen]:.2f})"
-        reason += "; Davies-Bouldin also lowest there" if lowest_db == chosen else ""
+    small = [k for k in scored if scores[k].get("smallest_share", 1.0) < MIN_SEGMENT_SHARE]
+    shaky = [k for k in scored if k not in small and scores[k].get("stability", 1.0) < STABLE_K]
+    useful = [k for k in scored if k not in small]
+    kept = [k for k in useful if k not in shaky]
+    pool = [k for k in kept if k >= 3]
+    relaxed = not pool and bool([k for k in useful if k >= 3])
+    pool = pool or [k for k in useful if k >= 3] or kept or useful or scored
+    elbow = elbow_k(scored, [scores[k].get("inertia", 0.0) for k in scored])
+    chosen = min(pool, key=lambda k: (abs(k - elbow), k))
+    others = sorted((k for k in pool if k != chosen), key=lambda k: (abs(k - elbow), k))
+    next_best = others[0] if others else None
+    left_out = _left_out(small, shaky)
+    if 2 in kept and chosen != 2 and sil[2] >= TWO_GROUPS_SILHOUETTE and sil[2] >= sil[chosen] + TWO_GROUPS_MARGIN:
+        reason = (f"k = 2: your customers fall into two clearly separate groups (silhouette {sil[2]:.2f}, "
+                  f"against {sil[chosen]:.2f} for the next-best number, k = {chosen}). For a finer split, "
+                  f"try k = {chosen}.")
+        return 2, reason + left_out, chosen
+    detail = (f"stability {scores[chosen]['stability']:.2f}, " if "stability" in scores[chosen] else "") \
+        + f"smallest segment {scores[chosen].get('smallest_share', 0.0):.0%} of customers"
+    if chosen == elbow:
+        reason = (f"k = {chosen}: the elbow of the inertia curve (after it, more segments barely tighten them; "
+                  f"{detail}).")
     else:
-        reason = (
-            f"k = {chosen}: its silhouette ({sil[chosen]:.2f}) is within {NEAR_TIE} of the best "
-            f"({sil[best]:.2f} at k = {best}), and fewer segments are easier to act on"
-        )
-    return chosen, reason + ". Higher silhouette and lower Davies-Bouldin mean clearer segments."
+        why = ("unstable or with a segment under "
+               f"{MIN_SEGMENT_SHARE:.0%} of customers" if elbow in scored else "outside the range")
+        reason = (f"k = {chosen}: the nearest to the elbow of the inertia curve (k = {elbow}, {why}) "
+                  f"that passes the checks ({detail}).")
+    if relaxed:
+        reason += (" No k from 3 up was stable, so the most useful one was kept anyway: treat these segments "
+                   "as a first cut.")
+    return chosen, reason + left_out, next_best
+
+
+def _left_out(small: list[int], shaky: list[int]) -> str:
+    """' Left out: k = 9, 10 (a segment under 2% of customers); k = 7 (unstable).' or an empty string."""
+    parts = []
+    if small:
+        parts.append(f"k = {', '.join(map(str, small))} (a segment under {MIN_SEGMENT_SHARE:.0%} of customers)")
+    if shaky:
+        parts.append(f"k = {', '.join(map(str, shaky))} (unstable: segments change between samples)")
+    return (" Left out: " + "; ".join(parts) + ".") if parts else ""
 
 
 def _final_model(fitted: ClusterModel, algorithm: str, model: Any, everyone: np.ndarray, k: int,

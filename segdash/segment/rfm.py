@@ -32,7 +32,7 @@ import duckdb
 import ibis
 
 from segdash import db
-from segdash.columns import guess_orders_column, guess_spend_column
+from segdash.columns import name_words
 from segdash.errors import SegmentationError, SettingsError
 from segdash.schema import Segmentation, is_modelling_role
 from segdash.segment.base import write_label_table
@@ -163,6 +163,18 @@ def parse_reference_date(text: str | None) -> date | None:
 
 
 # -- column suggestions ------------------------------------------------------------------------------
+#
+# Each of R, F and M must come from a column that can mean it (see :func:`rfm_candidates`):
+#
+# * recency: a date that is not a birth / sign-up / first-contact date, or a number whose name
+#   says days, weeks or months since (or ago) a purchase, or "recency";
+# * frequency: a number whose name counts orders or purchases ("orders", "NumWebPurchases",
+#   "Frequency"), never one about money, time or a rating;
+# * money: a number with the revenue role, or a behavioral number named like spend ("MntWines",
+#   "amount_spent"), never a score, rating, claim, cashback, price, income or year.
+#
+# Frequency and money may be the sum of several such columns (purchases per channel, spend per
+# category) when no column already holds the total.
 
 def _norm(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", str(name).lower())
@@ -173,8 +185,150 @@ def _first(columns: Sequence[str], pattern: str) -> str | None:
     return next((c for c in columns if rx.search(_norm(c))), None)
 
 
-def suggest_rfm_columns(roles: dict[str, str], types: dict[str, str]) -> dict[str, str | None]:
-    """Best guesses for the recency, frequency and monetary columns of a customer file.
+_PURCHASE = frozenset({"purchase", "purchases", "purchased", "order", "orders", "ordered", "buy", "buys",
+                       "bought", "buying", "transaction", "transactions", "txn", "txns", "invoice", "invoices",
+                       "basket", "baskets", "booking", "bookings", "visit", "visits", "shop", "shopping", "sale"})
+_TIME_UNITS = frozenset({"day", "days", "week", "weeks", "month", "months", "d"})
+_SINCE = frozenset({"since", "ago", "last"})
+_FILLER = frozenset({"the", "of", "num", "number", "no", "nb", "total", "count", "a", "customer", "cust"})
+_NOT_RECENCY_DATE = frozenset({"birth", "born", "dob", "birthday", "signup", "registered", "registration",
+                               "joined", "join", "created", "creation", "enrolled", "enrollment", "enrolment",
+                               "inception", "start", "started", "opened", "first", "acquired", "acquisition",
+                               "onboarded", "member", "since"})
+_ORDER_COUNT = frozenset({"orders", "order", "purchases", "purchase", "transactions", "transaction", "txn",
+                          "txns", "invoices", "baskets", "bookings", "buys"})
+_MONEY = frozenset({"value", "amount", "amt", "spend", "spent", "spending", "revenue", "price", "cost", "mnt",
+                    "sales", "aov", "monetary", "charges", "paid", "payment", "ltv", "clv", "cltv", "gmv",
+                    "turnover", "profit", "margin"})
+_RATING = frozenset({"score", "rating", "ratings", "rate", "rated", "satisfaction", "importance", "likelihood",
+                     "ratio", "pct", "percent", "percentage", "share", "helpfulness", "recommendation",
+                     "recommend", "nps", "index", "rank", "level", "tier"})
+_TIME = frozenset({"days", "day", "months", "month", "weeks", "week", "since", "ago", "last", "first", "date",
+                   "time", "recency", "year", "years", "tenure", "duration", "hour", "hours"})
+_NOT_MONEY = _RATING | frozenset({"claim", "claims", "cashback", "hike", "discount", "price", "income",
+                                  "salary", "wage", "balance", "limit", "budget", "year", "birth", "age",
+                                  "cost", "cac", "cpa", "tax", "fee", "refund", "refunds", "returns",
+                                  "credit", "debt", "loan"})
+_SPEND_WORDS = frozenset({"spend", "spent", "spending", "mnt", "amount", "amt", "revenue", "sales", "monetary",
+                          "paid", "charges", "ltv", "clv", "cltv", "gmv", "turnover"})
+_TOTAL = frozenset({"total", "lifetime", "ltv", "clv", "cltv", "overall", "all", "sum", "cumulative"})
+_RATE = frozenset({"monthly", "month", "avg", "average", "mean", "per", "weekly", "week", "annual",
+                   "yearly", "daily", "median"})
+_SUBSET = frozenset({"deal", "deals", "discount", "discounted", "promo", "promotion", "coupon", "coupons",
+                     "voucher", "vouchers", "returned", "cancelled", "canceled"})
+
+#: What RFM needs, in words, when no column can serve (shown on the page and the command line).
+MISSING_WORDS = {
+    "recency": "when each customer last bought: a last-purchase date, or a number of days or months since "
+               "the last purchase (named like 'days_since_last_order' or 'Recency')",
+    "frequency": "how often each customer bought: a count of orders or purchases (named like 'orders' or "
+                 "'num_purchases')",
+    "monetary": "how much each customer spent: a column with the role 'revenue / spend', or one named like "
+                "'total_spend' or 'amount_spent'",
+}
+MEASURE_WORDS = {"recency": "recency", "frequency": "frequency", "monetary": "money"}
+
+
+def _words(name: str) -> frozenset[str]:
+    return frozenset(name_words(name))
+
+
+def _recency_ok(column: str, role: str, kind: str) -> bool:
+    words = _words(column)
+    if role in ("revenue", "acquisition_cost", "acquisition_channel") or not is_modelling_role(role):
+        return False
+    if kind == "date":
+        return not words & _NOT_RECENCY_DATE
+    if kind != "number":
+        return False
+    if "recency" in words:
+        return True
+    timed = bool(words & _TIME_UNITS) and bool(words & _SINCE)
+    rest = words - _TIME_UNITS - _SINCE - _FILLER
+    return timed and (bool(words & _PURCHASE) or not rest)
+
+
+def _recency_named(column: str) -> bool:
+    """A date named like a purchase (``last_purchase_date``, ``Date of Purchase``, ``LastOrder``)."""
+    words = _words(column)
+    return bool(words & (_PURCHASE | {"last", "recent", "latest", "recency"}))
+
+
+def _frequency_ok(column: str, role: str, kind: str) -> bool:
+    words = _words(column)
+    if kind != "number" or role in ("revenue", "acquisition_cost") or not is_modelling_role(role):
+        return False
+    if words & (_MONEY | _RATING | _TIME):
+        return False
+    if words & _ORDER_COUNT:
+        return True
+    return "frequency" in words and not (words - {"frequency"} - _FILLER - {"purchase"})
+
+
+def _frequency_total(column: str) -> bool:
+    return not (_words(column) - _ORDER_COUNT - _FILLER - {"frequency", "all", "lifetime"})
+
+
+def _money_ok(column: str, role: str, kind: str) -> bool:
+    words = _words(column)
+    if kind != "number" or words & _NOT_MONEY:
+        return False
+    if role == "revenue":
+        return True
+    return role == "behavioral" and bool(words & _SPEND_WORDS)
+
+
+def _money_total(column: str) -> bool:
+    words = _words(column)
+    return bool(words & _TOTAL) or not (words - _SPEND_WORDS - _FILLER - {"value"})
+
+
+def rfm_candidates(roles: dict[str, str], types: dict[str, str]) -> dict[str, list[str]]:
+    """The columns that can serve as recency, frequency and money, in file order.
+
+    Parameters
+    ----------
+    roles
+        Column -> role.
+    types
+        Column -> type.
+
+    Returns
+    -------
+    dict[str, list[str]]
+        ``{"recency": [...], "frequency": [...], "monetary": [...]}``; a column appears under
+        at most one measure (recency first, then frequency, then money).
+    """
+    def role(column: str) -> str:
+        return roles.get(column, "other")
+
+    recency = [c for c in types if _recency_ok(c, role(c), types[c])]
+    frequency = [c for c in types if c not in recency and _frequency_ok(c, role(c), types[c])]
+    monetary = [c for c in types if c not in recency and c not in frequency and _money_ok(c, role(c), types[c])]
+    return {"recency": recency, "frequency": frequency, "monetary": monetary}
+
+
+def _total_or_parts(columns: list[str], is_total: Any) -> list[str]:
+    """One column that holds the total, else the sum of the parts (subsets such as deals left out)."""
+    if not columns:
+        return []
+    totals = [c for c in columns if is_total(c)]
+    if totals:
+        return [next((c for c in totals if _words(c) & _TOTAL), totals[0])]
+    rates = [c for c in columns if _words(c) & _RATE]
+    parts = [c for c in columns if c not in rates]
+    whole = [c for c in parts if not _words(c) & _SUBSET] or parts
+    return whole or rates[:1]
+
+
+def suggest_rfm_columns(roles: dict[str, str], types: dict[str, str]) -> dict[str, Any]:
+    """The columns to pre-fill for recency, frequency and money, or nothing where none can serve.
+
+    Recency: a number named like recency or days since the last purchase wins over a date; a date
+    is suggested only when its name says purchase, order or last. Frequency and money: the column
+    that holds the total ("orders", "TotalCharges", "Customer Lifetime Value"), else the sum of the
+    part columns (spend per category, purchases per channel; counts of deals or discounted
+    purchases are a subset, so they are left out of the sum).
 
     Parameters
     ----------
@@ -186,15 +340,92 @@ def suggest_rfm_columns(roles: dict[str, str], types: dict[str, str]) -> dict[st
     Returns
     -------
     dict
-        ``{"recency": col | None, "frequency": col | None, "monetary": col | None}``.
+        ``{"recency": col | None, "frequency": [cols], "monetary": [cols], "missing": {measure: words}}``:
+        an empty list (or ``None``) means no plausible column; ``missing`` says what is needed.
     """
-    usable = [c for c in types if is_modelling_role(roles.get(c, "other"))]
-    dates = [c for c in usable if types[c] == "date"]
-    numbers = [c for c in usable if types[c] == "number"]
-    recency = (_first(numbers, r"recency|dayssince|sincelast|dayslast") or _first(dates, r"last|recent")
-               or (dates[-1] if dates else None))
-    return {"recency": recency, "frequency": guess_orders_column(roles, types),
-            "monetary": guess_spend_column(roles, types)}
+    found = rfm_candidates(roles, types)
+    numbers = [c for c in found["recency"] if types[c] == "number"]
+    dates = [c for c in found["recency"] if types[c] == "date" and _recency_named(c)]
+    recency = (numbers or dates or [None])[0]
+    frequency = _total_or_parts(found["frequency"], _frequency_total)
+    monetary = _total_or_parts(found["monetary"], _money_total)
+    chosen = {"recency": recency, "frequency": frequency, "monetary": monetary}
+    missing = {m: MISSING_WORDS[m] for m, value in chosen.items() if not value}
+    return {**chosen, "missing": missing}
+
+
+def _as_list(columns: str | Sequence[str] | None) -> list[str]:
+    """One column name, or several (a sum), as a list; ``None`` or blank is the empty list."""
+    if columns is None:
+        return []
+    if isinstance(columns, str):
+        return [columns] if columns.strip() else []
+    return list(dict.fromkeys(str(c) for c in columns if str(c).strip()))
+
+
+def missing_sentence(missing: dict[str, str]) -> str:
+    """One plain sentence naming what RFM lacks in this file (empty when nothing is missing).
+
+    Parameters
+    ----------
+    missing
+        Measure -> words, as in ``suggest_rfm_columns(...)["missing"]``.
+
+    Returns
+    -------
+    str
+    """
+    if not missing:
+        return ""
+    parts = "; ".join(f"{MEASURE_WORDS[m]} needs {words}" for m, words in missing.items())
+    return (f"RFM cannot score this file: no column can serve as {', '.join(MEASURE_WORDS[m] for m in missing)} "
+            f"({parts}). If such a column exists, set its role on the Data page (or with --role), or "
+            "load the order lines (a transactions file) instead.")
+
+
+def check_rfm_columns(
+    *, recency: str | None, frequency: Sequence[str], monetary: Sequence[str], roles: dict[str, str],
+    types: dict[str, str],
+) -> None:
+    """Refuse a column that cannot mean what it is chosen for, or one column used twice.
+
+    Parameters
+    ----------
+    recency
+        The recency column.
+    frequency, monetary
+        The column(s) summed for frequency and for money.
+    roles, types
+        Column -> role and column -> type.
+
+    Raises
+    ------
+    SettingsError
+        With a sentence naming the column and what it would need to be.
+    """
+    chosen = [("recency", c) for c in ([recency] if recency else [])] + [("frequency", c) for c in frequency] \
+        + [("monetary", c) for c in monetary]
+    seen: dict[str, str] = {}
+    for measure, column in chosen:
+        if column in seen:
+            raise SettingsError(
+                f"'{column}' is chosen for both {MEASURE_WORDS[seen[column]]} and {MEASURE_WORDS[measure]}; "
+                "each of recency, frequency and money needs its own column.")
+        seen[column] = measure
+    checks = {"recency": _recency_ok, "frequency": _frequency_ok, "monetary": _money_ok}
+    for measure, column in chosen:
+        if column not in types:
+            raise SettingsError(f"There is no column '{column}' in the loaded data (chosen for "
+                                f"{MEASURE_WORDS[measure]}).")
+        allowed = ("date", "number") if measure == "recency" else ("number",)
+        if types[column] not in allowed:
+            need = "a date or a number of days" if measure == "recency" else "numbers"
+            raise SettingsError(f"The {measure} column '{column}' must hold {need}; it holds {types[column]}. "
+                                "Choose another column.")
+        if not checks[measure](column, roles.get(column, "other"), types[column]):
+            raise SettingsError(
+                f"'{column}' cannot serve as {MEASURE_WORDS[measure]}: RFM needs {MISSING_WORDS[measure]}. "
+                "Choose another column, or correct the column's role if it really holds that.")
 
 
 @dataclass(frozen=True)
@@ -207,6 +438,23 @@ class TransactionColumns:
     amount: str | None = None
     quantity: str | None = None
     price: str | None = None
+
+
+def _transaction_parts(columns: list[str], types: dict[str, str]) -> dict[str, str | None]:
+    """Columns of an order-lines file found by name: invoice, quantity, price, amount, date, customer."""
+    numbers = [c for c in columns if types[c] == "number"]
+    invoice = _first(columns, r"^(invoice|receipt|transaction|basket|ticket)s?(no|id|number|nr|num|code|ref)?$") \
+        or _first(columns, r"^order(no|id|number|nr|num|code|ref)$")
+    quantity = _first(numbers, r"^(quantity|qty|units|quantities)$") or _first(numbers, r"quantity|qty")
+    price = _first(numbers, r"price")
+    amount = _first(numbers, r"^(amount|lineamount|linetotal|revenue|sales|value|total|linevalue)$")
+    when = _first([c for c in columns if types[c] == "date"], r"date|time|day") or next(
+        (c for c in columns if types[c] == "date"), None)
+    candidates = [c for c in columns if c != invoice]
+    customer = _first(candidates, r"^(customer|client|member|account|user|buyer|shopper)s?(id|no|number|code|ref|key)?$") \
+        or _first(candidates, r"(customer|client|member|buyer|shopper)(id|no|number|code|ref|key)")
+    return {"invoice": invoice, "quantity": quantity, "price": price, "amount": amount, "date": when,
+            "customer": customer}
 
 
 def detect_transactions(
@@ -229,20 +477,11 @@ def detect_transactions(
         ``None`` when the file looks like one row per customer. ``customer`` is ``None`` when
         the file has order lines but no customer id column.
     """
-    columns = list(types)
-    numbers = [c for c in columns if types[c] == "number"]
-    invoice = _first(columns, r"^(invoice|receipt|transaction|basket|ticket)s?(no|id|number|nr|num|code|ref)?$") \
-        or _first(columns, r"^order(no|id|number|nr|num|code|ref)$")
-    quantity = _first(numbers, r"^(quantity|qty|units|quantities)$") or _first(numbers, r"quantity|qty")
-    price = _first(numbers, r"price")
-    amount = _first(numbers, r"^(amount|lineamount|linetotal|revenue|sales|value|total|linevalue)$")
-    when = _first([c for c in columns if types[c] == "date"], r"date|time|day") or next(
-        (c for c in columns if types[c] == "date"), None)
+    parts = _transaction_parts(list(types), types)
+    invoice, quantity, price, amount, when, customer = (parts[k] for k in (
+        "invoice", "quantity", "price", "amount", "date", "customer"))
     if when is None or not (amount or (quantity and price)) or not (invoice or quantity):
         return None
-    candidates = [c for c in columns if c != invoice]
-    customer = _first(candidates, r"^(customer|client|member|account|user|buyer|shopper)s?(id|no|number|code|ref|key)?$") \
-        or _first(candidates, r"(customer|client|member|buyer|shopper)(id|no|number|code|ref|key)")
     if customer is None:
         return TransactionColumns(None, when, invoice, amount, quantity, price)
     table = db.backend(con).table(db.TABLE)
@@ -250,6 +489,63 @@ def detect_transactions(
     if int(counts["customers"]) == 0 or int(counts["rows"]) <= int(counts["customers"]):
         return None  # one row per customer: a customer file with a date and an amount
     return TransactionColumns(customer, when, invoice, amount, quantity, price)
+
+
+def transaction_columns(
+    con: duckdb.DuckDBPyConnection, *, roles: dict[str, str], types: dict[str, str],
+    customer_column: str | None = None, date_column: str | None = None, amount_column: str | None = None,
+) -> TransactionColumns | None:
+    """The order-lines columns as detected, with the ones the user named put in their place.
+
+    Naming any of the three columns reads the file as order lines even when
+    detection alone would not (the user says so); the other columns are still found by name.
+
+    Parameters
+    ----------
+    con
+        The workspace's DuckDB connection.
+    roles, types
+        Column -> role and column -> type.
+    customer_column, date_column, amount_column
+        Columns the user chose (``--customer-id``, ``--date``, ``--amount``), or ``None``.
+
+    Returns
+    -------
+    TransactionColumns or None
+        ``None`` when nothing was named and the file does not look like order lines.
+
+    Raises
+    ------
+    SettingsError
+        If a named column does not exist or has the wrong type, or the lines have no amount.
+    """
+    customer, when, amount = customer_column, date_column, amount_column
+    found = detect_transactions(con, roles=roles, types=types)
+    if not (customer or when or amount):
+        return found
+    for option, column, allowed in (("customer id", customer, None), ("date", when, ("date",)),
+                                    ("amount", amount, ("number",))):
+        if column is None:
+            continue
+        if column not in types:
+            raise SettingsError(f"There is no column '{column}' (chosen as the {option}); the columns are: "
+                                f"{', '.join(types)}.")
+        if allowed and types[column] not in allowed:
+            raise SettingsError(f"The {option} column '{column}' holds {types[column]}, not "
+                                f"{'dates' if option == 'date' else 'numbers'}; choose another column.")
+    parts = _transaction_parts(list(types), types)
+    base = found or TransactionColumns(parts["customer"], parts["date"] or "", parts["invoice"], parts["amount"],
+                                       parts["quantity"], parts["price"])
+    chosen = TransactionColumns(
+        customer=customer or base.customer, date=when or base.date, invoice=base.invoice,
+        amount=amount or base.amount, quantity=base.quantity, price=base.price,
+    )
+    if not chosen.date:
+        raise SettingsError("These order lines have no date column; name it (--date).")
+    if not (chosen.amount or (chosen.quantity and chosen.price)):
+        raise SettingsError("These order lines have no amount (or quantity and unit price); name the amount "
+                            "column (--amount).")
+    return chosen
 
 
 # -- scoring ----------------------------------------------------------------------------------------
@@ -382,17 +678,61 @@ def _summaries(scored: Any) -> tuple[dict[str, int], list[dict[str, Any]], list[
     return {s["group"]: s["customers"] for s in summary}, summary, sorted(cells, key=lambda c: (c["R"], c["FM"]))
 
 
+def recency_unit(column: str, kind: str) -> str:
+    """The unit of a recency column: ``"days"`` for dates, else what its name says (months, weeks, days).
+
+    Parameters
+    ----------
+    column
+        The recency column.
+    kind
+        Its type (``"date"`` or ``"number"``).
+
+    Returns
+    -------
+    str
+        ``"days"``, ``"weeks"`` or ``"months"``.
+    """
+    words = _words(column)
+    if kind == "date":
+        return "days"
+    if words & {"month", "months"}:
+        return "months"
+    if words & {"week", "weeks"}:
+        return "weeks"
+    return "days"
+
+
+def _sum_of(table: Any, columns: list[str]) -> Any:
+    """The row-wise sum of ``columns`` as float64, missing counted as 0."""
+    total = ibis.literal(0.0, "float64")
+    for column in columns:
+        total = total + table[column].cast("float64").fill_null(0)
+    return total
+
+
+def _all_missing(table: Any, columns: list[str]) -> Any:
+    """Whether every one of ``columns`` is missing on a row (as 0/1 for summing)."""
+    missing = ibis.literal(True)
+    for column in columns:
+        missing = missing & table[column].isnull()
+    return missing.cast("int64")
+
+
 def rfm_from_customers(
     con: duckdb.DuckDBPyConnection,
     *,
     recency: str,
-    frequency: str,
-    monetary: str,
+    frequency: str | Sequence[str],
+    monetary: str | Sequence[str],
     types: dict[str, str],
     reference_date: date | None = None,
     cuts: dict[str, dict[str, float]] | None = None,
 ) -> Segmentation:
     """RFM groups from a customer file (one row per customer) and store the labels.
+
+    This scores exactly the columns it is given; :func:`segment_rfm` is the entry point that
+    suggests plausible columns and refuses implausible ones.
 
     Parameters
     ----------
@@ -402,9 +742,9 @@ def rfm_from_customers(
         A last-purchase date column (days are counted back from ``reference_date``, or from
         the latest date in that column) or a number of days since the last purchase.
     frequency
-        Number of orders (missing counts as 0).
+        Number of orders: one column, or several that are summed (missing counts as 0).
     monetary
-        Total spend (missing counts as 0).
+        Total spend: one column, or several that are summed (missing counts as 0).
     types
         Column -> type.
     reference_date
@@ -426,14 +766,21 @@ def rfm_from_customers(
     """
     start = time.perf_counter()
     table = db.backend(con).table(db.TABLE)
-    for role, column, allowed in (("recency", recency, ("date", "number")),
-                                  ("frequency", frequency, ("number",)), ("monetary", monetary, ("number",))):
+    frequency, monetary = _as_list(frequency), _as_list(monetary)
+    chosen = [("recency", recency, ("date", "number"))] + [("frequency", c, ("number",)) for c in frequency or [None]] \
+        + [("monetary", c, ("number",)) for c in monetary or [None]]
+    for role, column, allowed in chosen:
         if not column or column not in table.columns:
             raise SettingsError(f"Choose the {role} column for RFM ('{column}' is not in the loaded data).")
         if types.get(column) not in allowed:
             need = "a date or a number of days" if role == "recency" else "numbers"
             raise SettingsError(f"The {role} column '{column}' must hold {need}; it holds "
                                 f"{types.get(column, 'text')}. Choose another column.")
+    used = [recency, *frequency, *monetary]
+    twice = next((c for c in used if used.count(c) > 1), None)
+    if twice is not None:
+        raise SettingsError(f"'{twice}' is chosen more than once; each of recency, frequency and money needs "
+                            "its own column.")
     kind = types[recency]
     days, reference = _days_since(table[recency], kind, reference_date, table[recency].cast("date"))
     # Missing recency is scored as the least recent; missing orders or spend as none.
@@ -441,12 +788,12 @@ def rfm_from_customers(
     per_customer = table.select(
         _row=table[db.ROW],
         recency_days=days.fill_null(worst),
-        frequency=table[frequency].cast("float64").fill_null(0),
-        monetary=table[monetary].cast("float64").fill_null(0),
+        frequency=_sum_of(table, frequency),
+        monetary=_sum_of(table, monetary),
     )
     counts = table.aggregate(
         n=table.count(), no_recency=days.isnull().sum(),
-        no_frequency=table[frequency].isnull().sum(), no_monetary=table[monetary].isnull().sum(),
+        no_frequency=_all_missing(table, frequency).sum(), no_monetary=_all_missing(table, monetary).sum(),
     ).execute().iloc[0]
     customers = int(counts["n"])
     if customers < MIN_CUSTOMERS:
@@ -461,29 +808,34 @@ def rfm_from_customers(
     model = {"kind": "rfm", "cuts": cuts if cuts is not None else _cut_points(scored)}
     group_customers, summary, grid = _summaries(scored)
     notes = []
-    for label, key, column in (("last purchase", "no_recency", recency), ("orders", "no_frequency", frequency),
-                               ("spend", "no_monetary", monetary)):
+    for label, key, column in (("last purchase", "no_recency", recency),
+                               ("orders", "no_frequency", " + ".join(frequency)),
+                               ("spend", "no_monetary", " + ".join(monetary))):
         missing = int(counts[key])
         if missing:
             treated = "the least recent" if key == "no_recency" else "zero"
             notes.append(f"{missing:,} customers have no {label} ('{column}'); they were scored as {treated}.")
+    for label, columns in (("Orders", frequency), ("Spend", monetary)):
+        if len(columns) > 1:
+            notes.append(f"{label} is the sum of {len(columns)} columns: {' + '.join(columns)}.")
     ref_text = None
     if kind == "date":
         ref_value = reference_date or table[recency].cast("date").max().execute()
         ref_text = str(ref_value)[:10]
         notes.append(f"Recency counts days from each customer's last purchase to {ref_text}"
                      + (" (the date you typed)." if reference_date else " (the latest date in the data)."))
-    settings = {"source": "customers", "recency": recency, "frequency": frequency, "monetary": monetary,
+    settings = {"source": "customers", "recency": recency, "frequency": list(frequency), "monetary": list(monetary),
                 "reference_date": str(reference_date) if reference_date else None}
     if cuts is not None:
         notes.append("Scored with the saved cut points of the original segmentation, not this data's quintiles.")
     return Segmentation(
-        method="rfm", settings=settings, sizes=sizes, k=len(sizes), features=[recency, frequency, monetary],
+        method="rfm", settings=settings, sizes=sizes, k=len(sizes), features=[recency, *frequency, *monetary],
         notes=notes, rules={label: group_rules().get(label, label) for label in sizes},
         seconds=time.perf_counter() - start, model=model,
         extra={"score_method": SCORE_METHOD, "group_summary": summary, "grid": grid,
                "customers_per_group": group_customers, "customers": customers, "reference_date": ref_text,
-               "unit": "customers"},
+               "unit": "customers", "recency_unit": recency_unit(recency, kind),
+               "columns": {"recency": recency, "frequency": list(frequency), "monetary": list(monetary)}},
     )
 
 
@@ -641,12 +993,18 @@ def segment_rfm(
     roles: dict[str, str],
     types: dict[str, str],
     recency: str | None = None,
-    frequency: str | None = None,
-    monetary: str | None = None,
+    frequency: str | Sequence[str] | None = None,
+    monetary: str | Sequence[str] | None = None,
+    customer_column: str | None = None,
+    date_column: str | None = None,
+    amount_column: str | None = None,
     reference_date: date | None = None,
     source: str = "auto",
 ) -> Segmentation:
     """RFM from whatever the loaded file is: a transactions file or a customer file.
+
+    The one entry point of the page and the command line, so both score the same customers
+    into the same groups.
 
     Parameters
     ----------
@@ -655,7 +1013,11 @@ def segment_rfm(
     roles, types
         Column -> role and column -> type.
     recency, frequency, monetary
-        Customer-file columns; guessed by :func:`suggest_rfm_columns` when ``None``.
+        Customer-file columns (frequency and money may be several columns, summed). Each left
+        out is suggested by :func:`suggest_rfm_columns`; each given must be plausible
+        (:func:`check_rfm_columns`).
+    customer_column, date_column, amount_column
+        Order-lines columns that replace the detected ones (:func:`transaction_columns`).
     reference_date
         "Today" for recency (default: the latest date in the data).
     source
@@ -668,25 +1030,26 @@ def segment_rfm(
     Raises
     ------
     SettingsError, SegmentationError
-        When the columns RFM needs cannot be found or do not fit.
+        When the columns RFM needs cannot be found, cannot mean what they are chosen for, or do
+        not fit.
     """
     if source not in ("auto", "customers", "transactions"):
         raise SettingsError(f"Unknown RFM source '{source}'.")
     if source != "customers":
-        found = detect_transactions(con, roles=roles, types=types)
+        found = transaction_columns(con, roles=roles, types=types, customer_column=customer_column,
+                                    date_column=date_column, amount_column=amount_column)
         if found is not None:
             return rfm_from_transactions(con, columns=found, types=types, reference_date=reference_date)
         if source == "transactions":
             raise SegmentationError("This file does not look like a transactions file (one row per order line "
                                     "with a customer id, a date and an amount or quantity and price).")
     guess = suggest_rfm_columns(roles, types)
-    recency, frequency, monetary = (recency or guess["recency"], frequency or guess["frequency"],
-                                    monetary or guess["monetary"])
-    missing = [name for name, col in (("recency (last purchase date or days since)", recency),
-                                      ("frequency (number of orders)", frequency),
-                                      ("monetary (total spend)", monetary)) if col is None]
+    chosen = {"recency": recency or guess["recency"], "frequency": _as_list(frequency) or guess["frequency"],
+              "monetary": _as_list(monetary) or guess["monetary"]}
+    missing = {m: MISSING_WORDS[m] for m, value in chosen.items() if not value}
     if missing:
-        raise SettingsError("RFM needs a column for " + ", ".join(missing) + "; none was found in this file. "
-                            "Choose the columns yourself on the Segments page, or load a transactions file.")
-    return rfm_from_customers(con, recency=recency, frequency=frequency, monetary=monetary, types=types,
-                              reference_date=reference_date)
+        raise SettingsError(missing_sentence(missing))
+    check_rfm_columns(recency=chosen["recency"], frequency=chosen["frequency"], monetary=chosen["monetary"],
+                      roles=roles, types=types)
+    return rfm_from_customers(con, recency=chosen["recency"], frequency=chosen["frequency"],
+                              monetary=chosen["monetary"], types=types, reference_date=reference_date)

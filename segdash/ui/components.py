@@ -11,16 +11,83 @@ from segdash.ui.auth import require_signed_in
 from segdash.ui.limits import touch
 from segdash.workspace import Workspace
 
+#: Presentation view: bigger type; settings (forms, expanders, inputs in the page body) hidden.
+#: Our constant CSS, no user text.
+_PRESENT_CSS = """<style>
+[data-testid="stMain"] [data-testid="stForm"], [data-testid="stMain"] [data-testid="stExpander"],
+[data-testid="stMain"] [data-testid="stFileUploader"], [data-testid="stMain"] [data-testid="stSelectbox"],
+[data-testid="stMain"] [data-testid="stMultiSelect"], [data-testid="stMain"] [data-testid="stRadio"],
+[data-testid="stMain"] [data-testid="stNumberInput"], [data-testid="stMain"] [data-testid="stSlider"],
+[data-testid="stMain"] [data-testid="stTextInput"], [data-testid="stMain"] [data-testid="stTextArea"],
+[data-testid="stMain"] [data-testid="stCheckbox"], [data-testid="stMain"] [data-testid="stToggle"],
+[data-testid="stMain"] [data-testid="stDateInput"], [data-testid="stMain"] [data-testid="stDataEditor"]
+{ display: none !important; }
+[data-testid="stMain"] [data-testid="stElementContainer"]:has(> [data-testid="stTextInput"], > [data-testid="stTextArea"],
+ > [data-testid="stSelectbox"], > [data-testid="stMultiSelect"], > [data-testid="stRadio"],
+ > [data-testid="stNumberInput"], > [data-testid="stSlider"], > [data-testid="stCheckbox"]) { display: none !important; }
+[data-testid="stMain"] h1 { font-size: 3.2rem !important; }
+[data-testid="stMain"] h2, [data-testid="stMain"] h3 { font-size: 2.2rem !important; }
+[data-testid="stMain"] p, [data-testid="stMain"] li { font-size: 1.45rem !important; line-height: 1.5; }
+[data-testid="stMain"] [data-testid="stMetricValue"], [data-testid="stMain"] [data-testid="stMetricValue"] *
+{ font-size: 3rem !important; font-weight: 700; line-height: 1.2; }
+[data-testid="stMain"] [data-testid="stMetricLabel"], [data-testid="stMain"] [data-testid="stMetricLabel"] *
+{ font-size: 1.3rem !important; white-space: normal !important; overflow: visible !important; }
+</style>"""
+
+
+def presentation_mode() -> bool:
+    """Whether the presentation view is on (pages may leave settings out when it is)."""
+    return bool(st.session_state.get(state.PRESENT, False))
+
+
+def _sync_url() -> None:
+    """Keep the view in the URL (``?present=1``); the page is in its path, the project and snapshot
+    are written by :func:`segdash.ui.projects.sync_url`."""
+    if presentation_mode():
+        if st.query_params.get("present") != "1":
+            st.query_params["present"] = "1"
+    elif "present" in st.query_params:
+        del st.query_params["present"]
+
+
+def _keep_presentation_choice() -> None:
+    st.session_state[state.PRESENT] = bool(st.session_state.get(state.PRESENT_TOGGLE))
+
+
+def presentation_toggle() -> bool:
+    """The sidebar toggle for the presentation view, kept in the URL (``?present=1``).
+
+    Returns
+    -------
+    bool
+        Whether the view is on.
+    """
+    if state.PRESENT not in st.session_state:
+        st.session_state[state.PRESENT] = st.query_params.get("present") == "1"
+    # the widget's own state does not survive a page switch: the choice lives in state.PRESENT
+    st.session_state[state.PRESENT_TOGGLE] = presentation_mode()
+    st.sidebar.toggle("Presentation view", key=state.PRESENT_TOGGLE, on_change=_keep_presentation_choice,
+                      help="Large type for a projector; settings are hidden. The link keeps this view.")
+    _sync_url()
+    if presentation_mode():
+        st.html(_PRESENT_CSS)  # shared-ok: our constant CSS, no user text
+    return presentation_mode()
+
 
 def page_setup(title: str, caption: str = "") -> Workspace:
-    """Title, caption and any queued message; returns the session's workspace (signed-in users only)."""
-    require_signed_in()  # also here: a page file can run without app.py (see segdash.ui.auth)
-    touch()  # idle clean-up notice, for the same reason
+    """Title, caption, the presentation toggle and any queued message; returns the session's workspace.
+
+    Only for a signed-in user when sign-in is on: a page file can run without app.py (see
+    segdash.ui.auth.require_signed_in), so the gate and the idle notice are checked here too.
+    """
+    require_signed_in()
+    touch()
     ws = state.workspace()
     from segdash.ui import projects
 
     projects.sidebar(ws)
     projects.sync_url(ws)
+    presentation_toggle()
     st.title(title)
     if caption:
         st.caption(caption)

@@ -475,9 +475,18 @@ def column_roles(ws: Workspace) -> None:
     )
     details = st.toggle("Show all column details (type, distinct values, how it was read)",
                         key=state.COLUMN_DETAILS)
+    editor_key = state.ROLE_EDITOR
+    if len(overview) > preview.COLUMNS_PER_PAGE:  # a wide file: find columns by name, page through the rest
+        search_box, page_box = st.columns([3, 1])
+        search = search_box.text_input("Find a column", key=state.COLUMN_SEARCH, placeholder="Part of a column name")
+        page = page_box.number_input("Page", min_value=1, step=1, key=state.COLUMN_PAGE)
+        overview, pages, matched = preview.columns_page(overview, search=search, page=int(page))
+        st.caption(f"{matched:,} of {len(ws.roles):,} columns match · page {min(int(page), pages)} of {pages}, "
+                   f"{preview.COLUMNS_PER_PAGE} columns a page")
+        editor_key = f"{state.ROLE_EDITOR}:{search}:{page}"  # an edit belongs to the rows shown when made
     edited = st.data_editor(
         overview,
-        key=state.ROLE_EDITOR,
+        key=editor_key,
         hide_index=True,
         width="stretch",
         height=min(TABLE_ROW_PX * (len(overview) + 1) + 3, 36 * TABLE_ROW_PX),

@@ -18,6 +18,7 @@ from segdash import economics
 from segdash.economics import Assumptions, EconomicsColumns, EconomicsResult
 from segdash.errors import EconomicsError
 from segdash.report.text import escape_markdown as md
+from segdash.ui import state
 from segdash.workspace import Workspace
 
 PREFIX = "segdash.roi."
@@ -304,7 +305,9 @@ def compute(ws: Workspace, *, inputs: Inputs) -> tuple[EconomicsResult, str | No
             return run(fallback, None), str(err)
 
     # the pair is memoised too, so a failing cost column is not aggregated again on every rerun
-    return ws.cached(("roi.attempt", inputs.columns, inputs.assumptions, _frame_key(spend), date_columns), attempt)
+    outcome = ws.cached(("roi.attempt", inputs.columns, inputs.assumptions, _frame_key(spend), date_columns), attempt)
+    st.session_state[state.ROI_RESULT] = ((ws.data_id, ws.segmentation_id), outcome[0])
+    return outcome
 
 
 def export_frame(ws: Workspace, *, result: EconomicsResult) -> pd.DataFrame:

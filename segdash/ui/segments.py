@@ -16,7 +16,7 @@ from segdash.errors import SegdashError
 from segdash.report import segment_charts as charts
 from segdash.report.export import to_safe_csv
 from segdash.schema import Segmentation
-from segdash.segment import default_cluster_features, labels_frame, run_segmentation
+from segdash.segment import labels_frame, run_segmentation
 from segdash.segment import rfm as rfm_core
 from segdash.segment import rules as rules_core
 from segdash.ui.limits import heavy_run
@@ -200,15 +200,7 @@ def rfm_section(ws: Workspace) -> None:
                     "Cancellations (invoice starting with C) and returns (negative quantity or amount) are left out.")
             columns: dict[str, str | None] = {}
         else:
-            guess = rfm_core.suggest_rfm_columns(ws.roles, types)
-            usable = [c for c in ws.modelling_columns() if types.get(c) in ("number", "date")]
-            numbers = [c for c in usable if types.get(c) == "number"]
-            columns = {
-                "recency": _pick("Recency: last purchase date, or days since the last purchase", usable,
-                                 guess["recency"], "recency"),
-                "frequency": _pick("Frequency: number of orders", numbers, guess["frequency"], "frequency"),
-                "monetary": _pick("Monetary: total spend", numbers, guess["monetary"], "monetary"),
-            }
+            columns = _rfm_pickers(ws, types)
         reference = st.text_input(
             "Count recency up to this date (YYYY-MM-DD; blank = the latest date in the data)",
             key=_KEY + "rfm_reference")
@@ -223,34 +215,61 @@ def rfm_section(ws: Workspace) -> None:
         _run(ws, "Scoring customers ...", fit, named=False)
 
 
-def _pick(label: str, options: list[str], default: str | None, name: str) -> str | None:
-    if not options:
-        st.warning(f"No column can serve as {name}.")
-        return None
-    index = options.index(default) if default in options else 0
-    return st.selectbox(label, options, index=index, key=_KEY + f"rfm.{name}")
+def _rfm_pickers(ws: Workspace, types: dict[str, str]) -> dict[str, object]:
+    """Recency, frequency and money pickers offering only columns that can mean them.
+
+    Frequency and money may be several columns (summed); a measure with no plausible column
+    gets an empty picker and a sentence saying what is missing.
+    """
+    guess = rfm_core.suggest_rfm_columns(ws.roles, types)
+    offered = rfm_core.rfm_candidates(ws.roles, types)
+    if guess["missing"]:
+        st.warning(rfm_core.missing_sentence(guess["missing"]))
+    recency = st.selectbox(
+        "Recency: last purchase date, or days since the last purchase", offered["recency"],
+        index=offered["recency"].index(guess["recency"]) if guess["recency"] in offered["recency"] else None,
+        key=_KEY + "rfm.recency", placeholder="No column says when customers last bought")
+    chosen: dict[str, object] = {"recency": recency}
+    for measure, label, empty in (("frequency", "Frequency: number of orders", "No column counts orders"),
+                                  ("monetary", "Money: total spend", "No column holds spend")):
+        picked = st.multiselect(f"{label} (several columns are added up)", offered[measure],
+                                default=[c for c in guess[measure] if c in offered[measure]],
+                                key=_KEY + f"rfm.{measure}", placeholder=empty)
+        if len(guess[measure]) > 1:
+            st.caption(f"Suggested: the sum of {len(guess[measure])} columns, "
+                       + " + ".join(_md(c) for c in guess[measure]) + ".")
+        chosen[measure] = picked
+    return chosen
 
 
 # -- clustering ---------------------------------------------------------------------------------------
 
 def clustering_section(ws: Workspace) -> None:
     """Clustering settings form (features, algorithm, k, scaling, missing values, seed) and the run."""
-    from segdash.segment.cluster import ALGORITHMS, cluster_customers
+    from segdash.segment import cluster_feature_choice, single_column_message
+    from segdash.segment.cluster import ALGORITHMS, K_RULE, cluster_customers
 
     types = ws.column_types()
     offered = [*ws.modelling_columns(), *(f for flags in multivalue_flags(ws).values() for f in flags)]
-    default = [c for c in default_cluster_features(ws.roles, types) if c in offered]
+    choice, left_out = ws.cached(("segments", "default_features"),
+                                 lambda: cluster_feature_choice(ws.con, roles=ws.roles, types=types))
+    default = [c for c in choice if c in offered]
+    problem = single_column_message(default)
+    if problem:
+        st.warning(problem)
+        default = []
     with st.form(_KEY + "cluster_form"):
         features = st.multiselect(
             "Columns to group customers on (personal data and ids are never offered)", offered, default=default,
             key=_KEY + "features",
-            help="Preselected: numbers that describe buying behaviour, spend and age/income.")
+            help="Preselected: the columns that describe behaviour, spend, who customers are and what they "
+                 "value (categories included), leaving out constant, mostly empty and free-text columns."
+                 + ("\n\n" + "\n\n".join(left_out) if left_out else ""))
         algorithm = st.selectbox("Method", ALGORITHMS, format_func=lambda a: ALGORITHM_LABELS.get(a, a),
                                  key=_KEY + "algorithm")
         left, right = st.columns(2)
         k_mode = left.radio("Number of segments", ["Choose for me", "Fixed number"], key=_KEY + "k_mode",
-                            help="'Choose for me' tries every number in the range and keeps the one whose "
-                                 "segments are most clearly apart.")
+                            help="'Choose for me' tries every number in the range. " + K_RULE)
         k_fixed = left.number_input("Fixed number (used with 'Fixed number')", min_value=2, max_value=30, value=5, step=1,
                                     key=_KEY + "k")
         k_range = right.slider("Range to try (used with 'Choose for me')", min_value=2, max_value=15, value=(2, 10),
@@ -334,6 +353,8 @@ def _show_cluster_quality(seg: Segmentation) -> None:
     st.markdown("**How good are these segments?**")
     if seg.chosen_k_reason:
         st.markdown(_md(seg.chosen_k_reason))
+    if seg.extra.get("k_rule"):
+        st.caption(_md(seg.extra["k_rule"]))
     if seg.stability is not None:
         st.markdown(f"Stability **{seg.stability:.2f}** (0 to 1): {_md(stability_words(seg.stability))}. "
                     "It measures how much the segments agree when the method is re-run on other samples of "
@@ -357,13 +378,14 @@ def _show_rfm(seg: Segmentation) -> None:
     st.markdown("**The RFM groups and their rules**")
     summary = seg.extra.get("group_summary", [])
     rules = rfm_core.group_rules()
+    since = f"Avg {seg.extra.get('recency_unit', 'days')} since last purchase"
     rows = [{"Group": s["group"], "Customers": s["customers"], "Rule": rules.get(s["group"], ""),
-             "Avg days since last purchase": s["avg_days_since_last_purchase"], "Avg orders": s["avg_orders"],
+             since: s["avg_days_since_last_purchase"], "Avg orders": s["avg_orders"],
              "Avg spend": round(s["avg_spend"])} for s in summary]
     st.dataframe(rows, hide_index=True, width="stretch", key=_KEY + "rfm_table", height=36 * (len(rows) + 1) + 4,
                  column_config={
                      "Customers": st.column_config.NumberColumn(format="localized"),
-                     "Avg days since last purchase": st.column_config.NumberColumn(format="%.0f"),
+                     since: st.column_config.NumberColumn(format="%.0f"),
                      "Avg orders": st.column_config.NumberColumn(format="%.1f"),
                      "Avg spend": st.column_config.NumberColumn(format="localized"),
                  })

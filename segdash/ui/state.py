@@ -21,6 +21,15 @@ LOAD_ERROR = "segdash.load_error"
 #: The signed-in user (``None`` when sign-in is off).
 USER = "segdash.user"
 
+# -- Report & presentation ---------------------------------------------------------------
+#: ``((data_id, segmentation_id), EconomicsResult)``: the economics as last set up on the ROI page,
+#: so the report shows the same figures.
+ROI_RESULT = "segdash.roi.last_result"
+#: The presentation view toggle (large type, settings hidden); mirrored in the URL as ``?present=1``.
+PRESENT = "segdash.present"
+#: The sidebar toggle's widget key (its value is copied into ``PRESENT``).
+PRESENT_TOGGLE = "segdash.present_toggle"
+
 # -- Data page -------------------------------------------------------------------------
 #: Where the loaded data came from: ``{"path": str | None, "kind": "sample"|"folder"|"upload",
 #: "temp": bool}`` (``temp``: a private copy of an upload, removed when another file loads).
@@ -42,6 +51,9 @@ ROLE_EDITOR = "segdash.data.role_editor"
 SHOW_PII = "segdash.data.show_pii"
 #: Data page: show every column of the Columns table (type, distinct values, how it was read).
 COLUMN_DETAILS = "segdash.data.column_details"
+#: Data page: text typed to find columns, and the page of the column table (wide files).
+COLUMN_SEARCH = "segdash.data.column_search"
+COLUMN_PAGE = "segdash.data.column_page"
 
 
 def workspace() -> Workspace:
