@@ -135,6 +135,7 @@ class IdleRegistry:
         self._clock = clock
         self._lock = threading.Lock()
         self._entries: dict[int, tuple[weakref.ref, float, int]] = {}
+        self._run_locks: dict[int, threading.RLock] = {}
 
     def touch(self, workspace: Any) -> None:
         """Mark ``workspace`` as used now (registering it when new)."""
@@ -146,15 +147,23 @@ class IdleRegistry:
 
     @contextlib.contextmanager
     def using(self, workspace: Any) -> Iterator[None]:
-        """Hold ``workspace`` in use for the duration (the sweep skips it)."""
+        """Hold ``workspace`` in use for the duration (the sweep skips it), one run at a time.
+
+        Streamlit may start a session's next run while the previous one is still inside a DuckDB
+        call (it stops at its next Streamlit call); DuckDB 2.0 then refuses the second call on the
+        same connection ("connection is busy"). The second run waits here for the first to end.
+        """
         self.touch(workspace)
         key = id(workspace)
         with self._lock:
             ref, seen, busy = self._entries[key]
             self._entries[key] = (ref, seen, busy + 1)
+            run_lock = self._run_locks.setdefault(key, threading.RLock())
+        run_lock.acquire()
         try:
             yield
         finally:
+            run_lock.release()
             with self._lock:
                 if key in self._entries:
                     ref, _, busy = self._entries[key]
@@ -174,6 +183,7 @@ class IdleRegistry:
                 workspace = ref()
                 if workspace is None:
                     del self._entries[key]
+                    self._run_locks.pop(key, None)
                 elif busy == 0 and now - seen >= idle_seconds:
                     del self._entries[key]
                     chosen.append(workspace)

@@ -153,3 +153,32 @@ def test_many_sessions_reach_ibis_duckdb_at_once() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO,
                           env={**os.environ, "PYTHONPATH": str(REPO)})
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_two_runs_of_one_session_take_turns_on_its_workspace() -> None:
+    registry = limits.IdleRegistry()
+    ws = Workspace()
+    first_in, release_first, second_in = threading.Event(), threading.Event(), threading.Event()
+
+    def first() -> None:
+        with registry.using(ws):
+            first_in.set()
+            release_first.wait(10)
+
+    def second() -> None:
+        with registry.using(ws):
+            second_in.set()
+
+    runner = threading.Thread(target=first)
+    runner.start()
+    assert first_in.wait(10)
+    follower = threading.Thread(target=second)
+    follower.start()
+    assert not second_in.wait(0.3)  # waits for the first run instead of sharing the connection
+    release_first.set()
+    assert second_in.wait(10)
+    runner.join(10)
+    follower.join(10)
+    other = Workspace()
+    with registry.using(other):  # another session never waits
+        pass

@@ -94,7 +94,7 @@ def heavy_run(status: object | None = None) -> Iterator[float]:
     shown = [-1]
 
     def waiting(ahead: int) -> None:
-        if ahead != shown[0] and status is not None:
+        if status is not None:  # a Streamlit call on every poll: a click elsewhere stops this wait
             shown[0] = ahead
             others = "1 other run" if ahead == 1 else f"{ahead} other runs"
             status.update(label=f"Waiting behind {others} on this server …")
