@@ -498,16 +498,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from segdash.report.export import to_safe_csv
-    from segdash.saved import (
-        ApplyReport,
-        apply_model,
-        compare_keys,
-        key_is_unique,
-        label_key,
-        snapshot_labels,
-    )
     from segdash.segment import labels_frame
-    from segdash.segment.base import discard_labels
     from segdash.workspace import Workspace
 
     project, record = _find_saved(args)
@@ -517,16 +508,10 @@ def _cmd_score(args: argparse.Namespace) -> int:
     ws = Workspace()
     ws.load(args.path, sheet=args.sheet)
     _apply_roles(ws, _parse_roles(args.role), args.path)
-    try:
-        seg = apply_model(ws.con, record, roles=ws.roles, types=ws.column_types(), new_cuts=args.new_cuts)
-        ws.set_segmentation(seg, names=record.get("names") or {})
-    finally:
-        discard_labels(ws.con)
-    key_column = label_key(ws.con, seg, roles=ws.roles)
-    current = snapshot_labels(ws.con, key_column, unique=key_is_unique(seg, key_column))
-    matched, new, gone = compare_keys(current, project.segmentation_labels(record["id"]))
-    report = ApplyReport(customers=current.num_rows, matched=matched, new_customers=new, gone_customers=gone,
-                         sizes=dict(seg.sizes), key_column=key_column)
+    report = ws.apply_record(record, project.segmentation_labels(record["id"]), new_cuts=args.new_cuts)
+    seg = ws.segmentation
+    matched, new, gone, key_column = (report.matched, report.new_customers, report.gone_customers,
+                                      report.key_column)
     names = ws.display_names(seg.sizes)
     try:
         out.write_bytes(to_safe_csv(labels_frame(ws.con, roles=ws.roles, names=names)))

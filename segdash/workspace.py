@@ -251,7 +251,7 @@ class Workspace:
     def open_snapshot(self, snapshot_id: str) -> None:
         """Reopen a saved segmentation: its data (when another is loaded), labels, names and settings."""
         from segdash.saved import restore_labels, segmentation_from_record
-        from segdash.segment.base import discard_labels
+        from segdash.segment.base import discard_labels, segment_sizes
 
         record = self.project.segmentation(snapshot_id)
         if record.get("dataset_id") and record["dataset_id"] != self.stored_dataset_id:
@@ -260,7 +260,7 @@ class Workspace:
         try:
             restore_labels(self.con, labels, str(record.get("key_column") or db.ROW))
             segmentation = segmentation_from_record(record)
-            segmentation.sizes = _current_sizes(self.con, staged=True)
+            segmentation.sizes = segment_sizes(self.con, staged=True)
             self.set_segmentation(segmentation, names=record.get("names") or {})
         finally:
             discard_labels(self.con)
@@ -269,9 +269,23 @@ class Workspace:
         self._remember()
 
     def apply_snapshot(self, snapshot_id: str, *, new_cuts: bool = False) -> Any:
+        """Segment the loaded data with a snapshot of the open project (see :meth:`apply_record`)."""
+        return self.apply_record(self.project.segmentation(snapshot_id), self.project.segmentation_labels(snapshot_id),
+                                 new_cuts=new_cuts)
+
+    def apply_record(self, record: dict[str, Any], saved_labels: Any, *, new_cuts: bool = False) -> Any:
         """Segment the loaded data with a saved segmentation and count new and gone customers.
 
         The result becomes the current segmentation (with the saved names); save it to keep it.
+
+        Parameters
+        ----------
+        record
+            The snapshot's record (settings, model, names).
+        saved_labels
+            The snapshot's labels (Arrow ``key, segment``), to count new and gone customers.
+        new_cuts
+            RFM only: this data's own quintiles instead of the saved cut points.
 
         Returns
         -------
@@ -287,7 +301,6 @@ class Workspace:
         )
         from segdash.segment.base import discard_labels
 
-        record = self.project.segmentation(snapshot_id)
         try:
             segmentation = apply_model(self.con, record, roles=self.roles, types=self.column_types(),
                                        new_cuts=new_cuts)
@@ -297,7 +310,7 @@ class Workspace:
         self.snapshot_id = ""
         key_column = label_key(self.con, segmentation, roles=self.roles)
         current = snapshot_labels(self.con, key_column, unique=key_is_unique(segmentation, key_column))
-        matched, new, gone = compare_keys(current, self.project.segmentation_labels(snapshot_id))
+        matched, new, gone = compare_keys(current, saved_labels)
         return ApplyReport(customers=current.num_rows, matched=matched, new_customers=new, gone_customers=gone,
                            sizes=dict(segmentation.sizes), key_column=key_column)
 
@@ -452,11 +465,3 @@ class Workspace:
             self.memo[full_key] = compute()
         return self.memo[full_key]
 
-
-def _current_sizes(con: duckdb.DuckDBPyConnection, *, staged: bool = False) -> dict[str, int]:
-    """Segment sizes of the staged (or current) labels, largest first."""
-    from segdash.segment.base import STAGING
-
-    table = STAGING if staged else db.LABELS  # our constants
-    rows = db.fetch_all(con, f"SELECT segment, count(*) AS n FROM {table} GROUP BY segment ORDER BY n DESC, segment")
-    return {str(label): int(n) for label, n in rows}

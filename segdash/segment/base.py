@@ -69,9 +69,9 @@ def write_labels(
     return write_label_table(con, table)
 
 
-def segment_sizes(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """Segment label -> rows in the current ``segment_labels``, largest first (ties by label)."""
-    rows = db.fetch_all(con, _CURRENT_SIZES)
+def segment_sizes(con: duckdb.DuckDBPyConnection, *, staged: bool = False) -> dict[str, int]:
+    """Segment label -> rows in the current ``segment_labels`` (or the staged labels), largest first."""
+    rows = db.fetch_all(con, _SIZES if staged else _CURRENT_SIZES)
     return {str(label): int(count) for label, count in rows}
 
 

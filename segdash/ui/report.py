@@ -8,7 +8,6 @@ segmentation and memoised in the workspace.
 
 from __future__ import annotations
 
-import logging
 import tempfile
 from datetime import datetime
 from pathlib import Path
@@ -23,8 +22,6 @@ from segdash.report.text import escape_markdown as md
 from segdash.segment import PROFILE_CACHE_KEY
 from segdash.ui import state
 from segdash.workspace import Workspace
-
-log = logging.getLogger(__name__)
 
 PREFIX = "segdash.report."
 TITLE = PREFIX + "title"
