@@ -44,3 +44,34 @@ def test_a_remembered_option_that_is_gone_falls_back_to_the_default() -> None:
     at.radio(key="nav").set_value("form").run()
     assert not at.exception
     assert at.selectbox(key="col").value == "a"
+
+
+FLASH_APP = '''
+import streamlit as st
+from segdash.ui import state
+
+if st.button("save"):
+    state.flash("Saved: it")
+    st.rerun()
+message = state.pop_flash(now=st.session_state.get("clock", 0.0))
+if message:
+    st.success(message)
+'''
+
+
+def test_a_confirmation_outlives_the_extra_run_a_widget_sends_then_goes() -> None:
+    at = AppTest.from_string(FLASH_APP, default_timeout=30)
+    at.session_state["clock"] = 100.0
+    at.run()
+    assert not at.success
+    at.button[0].click().run()  # the save run, then its rerun shows the confirmation (first shown at 100 s)
+    assert [s.value for s in at.success] == ["Saved: it"]
+    at.session_state["clock"] = 100.0 + 3.0  # a table editor's own follow-up run, 3 s later: still there
+    at.run()
+    assert [s.value for s in at.success] == ["Saved: it"]
+    at.session_state["clock"] = 100.0 + 9.0  # the next click, 9 s after it was first shown: gone
+    at.run()
+    assert not at.success
+    at.session_state["clock"] = 100.0 + 1.0  # and gone for good
+    at.run()
+    assert not at.success

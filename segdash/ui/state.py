@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -18,7 +19,7 @@ log = logging.getLogger(__name__)
 
 #: The session's Workspace (its own DuckDB: two people on one server never share data).
 WORKSPACE = "segdash.workspace"
-#: A message to show once on the next run of a page (e.g. after a load or a rename).
+#: A confirmation to show on the next runs of a page (e.g. after a load or a rename); see ``pop_flash``.
 FLASH = "segdash.flash"
 #: The last error from loading a file, shown on the Data page until the next load.
 LOAD_ERROR = "segdash.load_error"
@@ -108,14 +109,35 @@ def one_run_at_a_time() -> Iterator[None]:
         yield
 
 
+#: How long a confirmation stays on screen after it was first shown, in seconds.
+FLASH_SECONDS = 8.0
+
+
 def flash(message: str) -> None:
-    """Queue ``message`` to show on the next run."""
-    st.session_state[FLASH] = message
+    """Queue ``message`` (a confirmation such as "Saved: ...") to show from the next run on."""
+    st.session_state[FLASH] = {"message": message, "first_shown": None}
 
 
-def pop_flash() -> str | None:
-    """The queued message, if any (removed)."""
-    return st.session_state.pop(FLASH, None)
+def pop_flash(now: float | None = None) -> str | None:
+    """The queued confirmation while it is still due, else ``None`` (and it is dropped).
+
+    A confirmation stays for ``FLASH_SECONDS`` after the run that first showed it, on every run in
+    that time, rather than for exactly one run: a widget often sends one more run right after a
+    save (a table editor clearing its edits, say), and a one-run message would be wiped by it
+    before anyone could read it.
+    """
+    entry = st.session_state.get(FLASH)
+    if entry is None:
+        return None
+    if isinstance(entry, str):  # queued by an older session of this code
+        entry = {"message": entry, "first_shown": None}
+    now = time.monotonic() if now is None else now
+    if entry["first_shown"] is None:
+        st.session_state[FLASH] = {**entry, "first_shown": now}
+    elif now - entry["first_shown"] > FLASH_SECONDS:
+        del st.session_state[FLASH]
+        return None
+    return str(entry["message"])
 
 
 # -- inputs that survive moving between pages ------------------------------------------------------
