@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 import duckdb
 
 from segdash import db
+from segdash.data import STAGING, Data
 from segdash.schema import ImportResult, Segmentation, is_modelling_role
 
 T = TypeVar("T")
@@ -81,6 +82,25 @@ class Workspace:
     #: cost source, channel spend and assumptions), JSON-ready; saved with a snapshot and restored
     #: when it is reopened.
     inputs: dict[str, Any] = field(default_factory=dict)
+    #: ``(con, Ibis backend over it)``, made once per connection (see :attr:`data`).
+    _backend: Any = field(default=None, repr=False, compare=False)
+
+    # -- the handle the core works on ---------------------------------------------------------------
+    @property
+    def data(self) -> Data:
+        """The handle to this workspace's customers and current labels (``labels`` is ``None`` before segmenting)."""
+        return self.data_with_labels(db.LABELS if self.segmentation is not None else None)
+
+    def data_with_labels(self, labels: str | None) -> Data:
+        """The handle to this workspace's customers with the labels table ``labels`` (e.g. staged ones)."""
+        if self._backend is None or self._backend[0] is not self.con:
+            self._backend = (self.con, db.backend(self.con))
+        return Data(backend=self._backend[1], table=db.TABLE, key=db.ROW, labels=labels, con=self.con)
+
+    @property
+    def staged_data(self) -> Data:
+        """The handle a segmentation run writes to: the customers, labels staged but not yet committed."""
+        return self.data_with_labels(STAGING)
 
     # -- data ---------------------------------------------------------------
     def load(self, path: str | os.PathLike[str], *, name: str | None = None, sheet: str | None = None,
