@@ -166,6 +166,36 @@ def pull_features(con: duckdb.DuckDBPyConnection, *, features: list[str], types:
     # In ``_row`` order, so samples and labels never depend on how the rows were inserted or scanned.
     arrow = table.select(db.ROW, *features).order_by(db.ROW).to_pyarrow()
     rows = arrow.column(db.ROW).to_numpy().astype(np.int64, copy=False)
+    return feature_data(arrow, rows=rows, features=features, types=types)
+
+
+def feature_data(arrow: pa.Table, *, rows: np.ndarray, features: list[str], types: dict[str, str]) -> FeatureData:
+    """Turn the pulled columns of some customers into a :class:`FeatureData` (see the module docstring).
+
+    :func:`pull_features` reads every customer of the embedded DuckDB; the engine path
+    (:func:`segdash.segment.cluster.cluster_in_engine`) a seeded sample of a table in Spark or a
+    warehouse. Both convert the columns here.
+
+    Parameters
+    ----------
+    arrow
+        The customers' values of ``features``, one row per customer, in ``rows`` order.
+    rows
+        The customers' ids (``_row``, or the key column's values).
+    features
+        Column names (unique).
+    types
+        Column name -> ``"number" | "text" | "date" | "boolean"``.
+
+    Returns
+    -------
+    FeatureData
+
+    Raises
+    ------
+    SettingsError
+        If a feature's values do not fit its type.
+    """
     matrix = np.empty((len(rows), len(features)), dtype=np.float32)
     data = FeatureData(rows=rows, matrix=matrix, features=list(features), kinds={})
     for j, name in enumerate(features):
@@ -393,22 +423,44 @@ def _ordered_answers(column: pa.ChunkedArray) -> tuple[np.ndarray, list[str]] | 
     Uses :func:`segdash.survey.answers.answer_order` on the distinct values only; answers outside
     the order ("Prefer not to say") become missing.
     """
-    from segdash.survey.answers import answer_order, normalise_answer
-
     if pa.types.is_boolean(column.type):
         return None
     values, labels = _codes(column)
+    places = answer_places(labels)
+    if places is None:
+        return None
+    order, place = places
+    lookup = np.array([place.get(label, np.nan) for label in labels], dtype=np.float32)
+    known = ~np.isnan(values)
+    placed = np.full(len(values), np.nan, dtype=np.float32)
+    placed[known] = lookup[values[known].astype(np.int64)]
+    return placed, order
+
+
+def answer_places(labels: list[str]) -> tuple[list[str], dict[str, float]] | None:
+    """When ``labels`` (a text column's distinct values) are ordered answers: the order and each label's place.
+
+    Parameters
+    ----------
+    labels
+        Distinct values of a text column.
+
+    Returns
+    -------
+    tuple or None
+        ``(order, {label: place 1..k})`` (labels outside the order are left out), or ``None`` when
+        the values are not 3-15 ordered answers (:func:`segdash.survey.answers.answer_order`).
+    """
+    from segdash.survey.answers import answer_order, normalise_answer
+
     if not 3 <= len(labels) <= 15:
         return None
     order = answer_order(labels)
     if order is None:
         return None
-    place = {normalise_answer(v): float(i + 1) for i, v in enumerate(order)}
-    lookup = np.array([place.get(normalise_answer(label), np.nan) for label in labels], dtype=np.float32)
-    known = ~np.isnan(values)
-    placed = np.full(len(values), np.nan, dtype=np.float32)
-    placed[known] = lookup[values[known].astype(np.int64)]
-    return placed, order
+    by_text = {normalise_answer(v): float(i + 1) for i, v in enumerate(order)}
+    place = {label: by_text[normalise_answer(label)] for label in labels if normalise_answer(label) in by_text}
+    return order, place
 
 
 def _distinct_numbers(finite: np.ndarray) -> int:

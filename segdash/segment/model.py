@@ -25,6 +25,7 @@ The same numbers are what a warehouse needs to assign customers in SQL (issue 15
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -215,6 +216,117 @@ class ClusterModel:
     def labels(self, data: FeatureData) -> np.ndarray:
         """Segment label of every customer of ``data`` (transform, then assign)."""
         return np.asarray(self.segments, dtype=object)[self.assign(self.transform(data))]
+
+    # -- compiling to the engine (issue 15) -------------------------------------------------------
+    def ibis_inputs(self, raw: Mapping[str, Any]) -> list[Any]:
+        """The model input as Ibis float64 expressions: :meth:`transform`, written as arithmetic the engine runs.
+
+        Numbers: fill (median) -> "was missing" flags -> ``ln(1 + x)`` -> ``(x - centre) / scale``;
+        categories: one 0/1 column per kept value, plus the "rare" column (anything else). The same
+        order and numbers as :meth:`transform`, in float64 (numpy rounds the result to float32).
+
+        Parameters
+        ----------
+        raw
+            Feature name -> Ibis expression of its raw value: a number (dates as days since the
+            latest date, ordered answers as their place) for numeric features, text for categories.
+
+        Returns
+        -------
+        list
+            One float64 expression per model input column.
+
+        Raises
+        ------
+        SettingsError
+            A feature has no expression in ``raw``.
+        """
+        import ibis
+
+        for name in self.features:
+            if name not in raw:
+                raise SettingsError(f"The saved segmentation needs the column '{name}', which this table does "
+                                    "not have.")
+        inputs: list[Any] = []
+        for block in self.numeric:
+            values = [raw[name].cast("float64") for name in block.columns]
+            missing = [value.isnull() for value in values]
+            columns = [ibis.ifelse(gap, ibis.literal(float(fill), "float64"), value)
+                       for value, gap, fill in zip(values, missing, block.fill, strict=True)]
+            columns += [ibis.ifelse(missing[i], ibis.literal(1.0, "float64"), ibis.literal(0.0, "float64"))
+                        for i in block.indicator]
+            if block.log:  # log1p; the fitted columns were never negative (see features.skewed_columns)
+                columns = [(ibis.greatest(column, ibis.literal(0.0, "float64")) + 1.0).ln() for column in columns]
+            inputs += [(column - float(center)) / float(scale)
+                       for column, center, scale in zip(columns, block.center, block.scale, strict=True)]
+        for feature in self.categorical:
+            value = raw[feature.column].cast("string")
+            if feature.fill is not None:
+                value = value.fill_null(feature.fill)
+            hits = [(value.isnull() if kept is None else (value == kept).fill_null(False)) for kept in feature.values]
+            inputs += [ibis.ifelse(hit, ibis.literal(1.0, "float64"), ibis.literal(0.0, "float64")) for hit in hits]
+            if feature.rare:
+                known = ibis.literal(False)
+                for hit in hits:
+                    known = known | hit
+                inputs.append(ibis.ifelse(known, ibis.literal(0.0, "float64"), ibis.literal(1.0, "float64")))
+        return inputs
+
+    def ibis_distances(self, inputs: Sequence[Any]) -> list[Any]:
+        """Squared Euclidean distance of model inputs (from :meth:`ibis_inputs`) to each centre, as Ibis expressions.
+
+        Summed in a fixed order, so every engine adds the same numbers the same way. k-means and
+        Ward only (a Gaussian mixture is not a nearest-centre rule).
+
+        Parameters
+        ----------
+        inputs
+            The model input expressions (same order as the centres' coordinates).
+
+        Returns
+        -------
+        list
+            One float64 expression per centre.
+
+        Raises
+        ------
+        SettingsError
+            The model is a Gaussian mixture, or the inputs do not match the centres.
+        """
+        if self.algorithm == "gmm":
+            raise SettingsError("A Gaussian mixture cannot assign customers inside a database engine yet; use "
+                                "k-means or hierarchical clustering there.")
+        if not self.centers or len(self.centers[0]) != len(inputs):
+            raise SettingsError("The clustering model does not match its features; segment again.")
+        distances = []
+        for center in self.centers:
+            total = None
+            for value, coordinate in zip(inputs, center, strict=True):
+                term = (value - float(coordinate)) * (value - float(coordinate))
+                total = term if total is None else total + term
+            distances.append(total)
+        return distances
+
+    @staticmethod
+    def ibis_nearest(distances: Sequence[Any]) -> Any:
+        """Index (0-based) of the smallest distance, the lower index on a tie (as :meth:`assign`), as Ibis.
+
+        Parameters
+        ----------
+        distances
+            Expressions from :meth:`ibis_distances` (or columns holding them).
+
+        Returns
+        -------
+        ibis int64 expression
+        """
+        import ibis
+
+        if len(distances) == 1:
+            return ibis.literal(0, "int64")
+        nearest = ibis.least(*distances)
+        branches = [(distance <= nearest, ibis.literal(i, "int64")) for i, distance in enumerate(distances[:-1])]
+        return ibis.cases(*branches, else_=ibis.literal(len(distances) - 1, "int64"))
 
     def _mixture(self) -> Any:
         """A ``GaussianMixture`` rebuilt from the saved arrays (no pickle: numbers only)."""
