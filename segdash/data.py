@@ -74,12 +74,12 @@ class Data:
         return self.backend.table(self.labels)
 
     def labelled(self) -> ir.Table:
-        """Customers joined to their labels (inner join on :attr:`key`): every column plus ``segment``."""
+        """Customers joined to their labels (inner join on :attr:`key`): every column plus the label as ``segment``."""
         customers = self.customers()
         labels = self.segment_labels()
-        return customers.join(labels.select(labels[self.key], labels["segment"]),
-                              customers[self.key] == labels[self.key]).select(
-            *[customers[c] for c in customers.columns], labels["segment"])
+        joined = customers.join(labels.select(labels[self.key], labels["segment"]),
+                                customers[self.key] == labels[self.key])
+        return joined.select(*[customers[c] for c in customers.columns if c != "segment"], labels["segment"])
 
     # -- facts ----------------------------------------------------------------------------------
     @property

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from segdash import db
+from segdash.data import Data
 from segdash.schema import Segmentation
 from segdash.segment.base import write_labels
 from segdash.ui import roi as ui
@@ -24,7 +25,7 @@ _SEGMENT_SQL = """SELECT _row, CASE WHEN acquisition_channel IN ('Paid search', 
 def _segment(at: object) -> None:
     ws = at.session_state["segdash.workspace"]
     labels = db.fetch_df(ws.con, _SEGMENT_SQL)
-    sizes = write_labels(ws.con, labels["_row"].to_numpy(), labels["segment"].to_numpy())
+    sizes = write_labels(Data.duckdb(ws.con), labels["_row"].to_numpy(), labels["segment"].to_numpy())
     ws.set_segmentation(Segmentation(method="dimensions", settings={"dimensions": ["acquisition_channel"]},
                                      sizes=sizes, k=len(sizes)))
     ws.rename_segment("Paid", "Paid channels")

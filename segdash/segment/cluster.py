@@ -75,7 +75,6 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
-import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -95,6 +94,7 @@ from sklearn.neighbors import NearestCentroid
 from threadpoolctl import threadpool_limits
 
 from segdash import db
+from segdash.data import Data
 from segdash.errors import SegmentationError, SettingsError
 from segdash.schema import TYPES, Segmentation
 from segdash.segment import base
@@ -168,7 +168,7 @@ def _one_thread() -> threadpool_limits:
 
 
 def cluster_customers(
-    con: duckdb.DuckDBPyConnection,
+    data: Data,
     *,
     features: list[str],
     types: dict[str, str],
@@ -185,8 +185,8 @@ def cluster_customers(
 
     Parameters
     ----------
-    con
-        The workspace's DuckDB connection (table ``customers`` with ``_row``).
+    data
+        The customers to cluster (the labels are staged in their engine).
     features
         Columns to cluster on: any mix of number, date (used as days since the latest date),
         text and boolean columns.
@@ -229,13 +229,13 @@ def cluster_customers(
     """
     with _one_thread():
         return _cluster(
-            con, features=features, types=types, algorithm=algorithm, k=k, k_range=k_range, scaling=scaling,
+            data, features=features, types=types, algorithm=algorithm, k=k, k_range=k_range, scaling=scaling,
             log_skewed=log_skewed, missing=missing, random_state=random_state, progress=progress,
         )
 
 
 def _cluster(
-    con: duckdb.DuckDBPyConnection, *, features: list[str], types: dict[str, str], algorithm: str,
+    source: Data, *, features: list[str], types: dict[str, str], algorithm: str,
     k: int | str, k_range: tuple[int, int], scaling: str, log_skewed: bool, missing: str, random_state: int,
     progress: Progress | None,
 ) -> Segmentation:
@@ -252,7 +252,7 @@ def _cluster(
     }
 
     report(0.02, "Reading the chosen columns ...")
-    data = pull_features(con, features=features, types=types)
+    data = pull_features(source, features=features, types=types)
     n_rows = len(data.rows)
     if n_rows == 0:
         raise SettingsError("There are no customers in the loaded data. Load a file with customers first.")
@@ -309,10 +309,10 @@ def _cluster(
 
     report(0.9, "Saving the segments ...")
     label_table = pa.table({
-        db.ROW: pa.array(data.rows, pa.int64()),
+        source.key: pa.array(data.rows, pa.int64()) if source.key == db.ROW else pa.array(data.rows),
         "segment": pa.DictionaryArray.from_arrays(pa.array(order[labels].astype(np.int32)), pa.array(names)),
     })
-    sizes = base.write_label_table(con, label_table)
+    sizes = base.write_label_table(source, label_table)
     extra = _map_sample(everyone, data.rows, names, order[labels], search_positions, random_state)
     extra["samples"] = {
         "search": len(search_positions), "silhouette": min(len(search_positions), SILHOUETTE_SAMPLE),

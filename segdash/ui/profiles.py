@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from segdash import profile as prof
+from segdash.data import Data
 from segdash.report import plain
 from segdash.report import profile_charts as charts
 from segdash.segment import PROFILE_CACHE_KEY
@@ -52,7 +53,7 @@ def load_profile(ws: Workspace) -> prof.Profile:
     with st.spinner("Profiling your segments..."):
         profile = ws.cached(
             PROFILE_CACHE_KEY,  # a clustering run may have built it already (segdash.segment.run_segmentation)
-            lambda: prof.build_profile(ws.con, roles=ws.roles, types=ws.column_types(),
+            lambda: prof.build_profile(ws.data, roles=ws.roles, types=ws.column_types(),
                                        labels=ws.display_labels()),
         )
     for label, name in profile.names.items():
@@ -211,7 +212,7 @@ def show_map(ws: Workspace, *, profile: prof.Profile) -> None:
     explained = extra.get("pca_explained") or []
     if not isinstance(points, pd.DataFrame) or not {"x", "y", "segment"} <= set(points.columns):
         features = list(getattr(ws.segmentation, "features", []) or [])
-        points = ws.cached(("profile", "map"), lambda: prof.pca_map(ws.con, attributes=profile.attributes,
+        points = ws.cached(("profile", "map"), lambda: prof.pca_map(ws.data, attributes=profile.attributes,
                                                                     features=features))
         explained = points.attrs.get("explained", [])
     points = points.head(3000)
@@ -249,7 +250,7 @@ def show_distribution(ws: Workspace, *, profile: prof.Profile) -> None:
                         key=state.kept(_KEY + "dist_kind", default="Box", options=["Box", "Violin"]))
     sizes = dict(zip(profile.sizes["segment"], profile.sizes["customers"].astype(int), strict=True))
     sample = ws.cached(("profile", "dist", attribute.name),
-                       lambda: prof.distribution_sample(ws.con, attribute=attribute, sizes=sizes))
+                       lambda: prof.distribution_sample(ws.data, attribute=attribute, sizes=sizes))
     names = _names(ws, profile)
     named = sample.assign(segment=sample["segment"].map(lambda s: names.get(s, s)))
     st.plotly_chart(
@@ -282,7 +283,7 @@ def show_drilldown(ws: Workspace, *, profile: prof.Profile) -> None:
                                  key=state.kept(_KEY + "drill_pii", default=False))
     columns = prof.drilldown_columns(ws.roles, show_personal=show_personal)
     size = int(profile.sizes.loc[profile.sizes["segment"] == label, "customers"].iloc[0])
-    rows = prof.segment_customers(ws.con, segment=label, columns=columns, limit=DRILL_ROWS)
+    rows = prof.segment_customers(ws.data, segment=label, columns=columns, limit=DRILL_ROWS)
     types = ws.column_types()
     dates = {c: st.column_config.DateColumn(format="YYYY-MM-DD") for c in columns if types.get(c) == "date"}
     st.dataframe(rows, hide_index=True, width="stretch", column_config=dates)
@@ -319,7 +320,7 @@ def segment_download(ws: Workspace, *, label: str, show_personal: bool) -> bytes
     """
     cur = ws.con.cursor()
     try:
-        return prof.segment_csv(cur, segment=label, roles=ws.roles, name=ws.display_name(label),
+        return prof.segment_csv(Data.duckdb(cur), segment=label, roles=ws.roles, name=ws.display_name(label),
                                 show_personal=show_personal)
     finally:
         cur.close()

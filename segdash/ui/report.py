@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from segdash.data import Data
 from segdash.economics import EconomicsResult
 from segdash.report import meeting, workbook
 from segdash.report.text import escape_markdown as md
@@ -209,7 +210,7 @@ def workbook_download(ws: Workspace) -> None:
         from segdash import profile as prof
 
         profile = ws.cached(PROFILE_CACHE_KEY,
-                            lambda: prof.build_profile(ws.con, roles=ws.roles, types=ws.column_types(),
+                            lambda: prof.build_profile(ws.data, roles=ws.roles, types=ws.column_types(),
                                                        labels=ws.display_labels()))
     names = meeting.report_names(ws, profile)
     sheets = workbook.workspace_sheets(ws, profile=profile, economics_result=_economics(ws),
@@ -222,7 +223,7 @@ def workbook_download(ws: Workspace) -> None:
         try:
             full = dict(sheets)
             if customers < workbook.EXCEL_MAX_ROWS:
-                full["Customer labels"] = workbook.labels_table(cursor, roles=roles, names=names)
+                full["Customer labels"] = workbook.labels_table(Data.duckdb(cursor), roles=roles, names=names)
             return workbook.write_workbook(full)
         finally:
             cursor.close()
@@ -261,7 +262,7 @@ def labels_download(ws: Workspace) -> None:
     def build() -> bytes:  # runs on click, in another thread: its own cursor
         cursor = ws.con.cursor()
         try:
-            frame = workbook.labels_table(cursor, roles=roles, names=names, columns=chosen, allow_personal=allow)
+            frame = workbook.labels_table(Data.duckdb(cursor), roles=roles, names=names, columns=chosen, allow_personal=allow)
             return workbook.labels_csv(frame)
         finally:
             cursor.close()

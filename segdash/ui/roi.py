@@ -319,7 +319,7 @@ def compute(ws: Workspace, *, inputs: Inputs) -> tuple[EconomicsResult, str | No
     def run(columns: EconomicsColumns, channel_spend: pd.DataFrame | None) -> EconomicsResult:
         key = ("roi", columns, inputs.assumptions, _frame_key(channel_spend), date_columns)
         return ws.cached(key, lambda: economics.compute_economics(
-            ws.con, columns=columns, assumptions=inputs.assumptions, channel_spend=channel_spend,
+            ws.data, columns=columns, assumptions=inputs.assumptions, channel_spend=channel_spend,
             date_columns=date_columns))
 
     def attempt() -> tuple[EconomicsResult, str | None]:
@@ -712,7 +712,7 @@ def cost_section(ws: Workspace) -> tuple[EconomicsColumns, pd.DataFrame | None, 
         if picked.cost is None:
             st.info(md(no_cost_message(columns)))
         channels = ws.cached(("roi.channels", columns.channel),
-                             lambda: economics.channel_list(ws.con, channel=columns.channel))
+                             lambda: economics.channel_list(ws.data, channel=columns.channel))
         spend, _ = spend_inputs(ws, channels=channels)
     return columns, spend, cost_message
 
@@ -732,7 +732,7 @@ def assumptions_section(ws: Workspace, *, columns: EconomicsColumns) -> Assumpti
     Assumptions
     """
     signup_range = ws.cached(("roi.signup_range", columns.signup),
-                             lambda: economics.date_range(ws.con, columns=[columns.signup] if columns.signup else []))
+                             lambda: economics.date_range(ws.data, columns=[columns.signup] if columns.signup else []))
     assumptions, _ = assumption_inputs(signup_range, has_signup=columns.signup is not None, data_id=ws.data_id)
     return assumptions
 

@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from segdash.data import Data
 from segdash.errors import SegdashError
 from segdash.report import survey_charts
 from segdash.report.export import to_safe_csv
@@ -122,7 +123,7 @@ def _cursor(ws: Workspace) -> Iterator[Any]:
 def _key_column(ws: Workspace) -> str:
     def find() -> str:
         with _cursor(ws) as cur:
-            return labels_key_column(cur, roles=ws.roles) or "_row"
+            return labels_key_column(Data.duckdb(cur), roles=ws.roles) or "_row"
 
     return ws.cached(("survey", "key"), find)
 
@@ -189,7 +190,7 @@ def sample_form(ws: Workspace) -> None:
                               backup_share=float(backups) / 100, random_state=int(seed))
     with st.spinner("Drawing the sample…"), _cursor(ws) as cur:
         recent = smp.recently_surveyed(ws.project, days=int(days)) if ws.project is not None else None
-        sample = smp.draw_sample(cur, key_column=_key_column(ws), settings=settings, types=types,
+        sample = smp.draw_sample(Data.duckdb(cur), key_column=_key_column(ws), settings=settings, types=types,
                                  contact_column=None if contact == NONE else contact,
                                  opt_out_column=None if opt_out == NONE else opt_out, exclude_keys=recent)
     name = f"Sample {sample.drawn.replace('T', ' ')[:19]}"
@@ -260,7 +261,7 @@ def contact_export(ws: Workspace) -> None:
     if confirmed and columns:
         try:
             with _cursor(ws) as cur:
-                contacts = smp.sample_contacts(cur, sample, columns=list(columns))
+                contacts = smp.sample_contacts(Data.duckdb(cur), sample, columns=list(columns))
             listing = smp.contact_list(contacts, names=names, contact_columns=list(columns), tool=tool,
                                        confirmed=True, include_backups=with_backups)
         except SegdashError as err:
@@ -289,7 +290,7 @@ def _draft(ws: Workspace) -> list[dict[str, Any]]:
         edges = {d["column"]: tuple(d.get("edges") or ()) for d in seg.settings.get("dimensions", [])
                  if d.get("banding") == "edges"}
     with _cursor(ws) as cur:
-        return kits.draft_kit(cur, roles=ws.roles, types=ws.column_types(),
+        return kits.draft_kit(Data.duckdb(cur), roles=ws.roles, types=ws.column_types(),
                               features=list(seg.features) if seg is not None else [], edges=edges)
 
 
@@ -393,11 +394,11 @@ def analyse(ws: Workspace) -> Confirmation | None:
     key_column = _key_column(ws)
     with _cursor(ws) as cur:
         if sample is not None:
-            matching = matching_frame(cur, sample, email_column=email)
+            matching = matching_frame(Data.duckdb(cur), sample, email_column=email)
         else:
             from segdash.survey.confirm import population_sample
 
-            matching = population_sample(cur, key_column=key_column, email_column=email)
+            matching = population_sample(Data.duckdb(cur), key_column=key_column, email_column=email)
     left, right = st.columns(2)
     column = left.selectbox("Match answers by the column", [AUTO, *answers.columns], key=MATCH_COLUMN)
     field = right.selectbox("…to the sample's", [AUTO, *[f for f in ans.SAMPLE_FIELDS if f in matching.columns]],
@@ -407,7 +408,7 @@ def analyse(ws: Workspace) -> Confirmation | None:
     def compute() -> Confirmation:
         with _cursor(ws) as cur:
             return confirm_survey(
-                cur, answers, matching=matching, segmentation=ws.segmentation, roles=ws.roles,
+                Data.duckdb(cur), answers, matching=matching, segmentation=ws.segmentation, roles=ws.roles,
                 types=types, key_column=key_column, kinds=current.get("kinds"),
                 kit=current.get("kit"), names=_names(ws),
                 answer_column=None if column == AUTO else column,
