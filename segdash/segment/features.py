@@ -164,9 +164,9 @@ def pull_features(data: Data, *, features: list[str], types: dict[str, str]) -> 
             "of the loaded data. Choose features from the list of columns."
         )
     # In ``_row`` order, so samples and labels never depend on how the rows were inserted or scanned.
-<<<<<<< HEAD
-    arrow = table.select(db.ROW, *features).order_by(db.ROW).to_pyarrow()
-    rows = arrow.column(db.ROW).to_numpy().astype(np.int64, copy=False)
+    arrow = data.backend.to_pyarrow(table.select(data.key, *features).order_by(data.key))
+    rows = arrow.column(data.key).to_numpy(zero_copy_only=False)
+    rows = rows.astype(np.int64, copy=False) if data.key == db.ROW else rows
     return feature_data(arrow, rows=rows, features=features, types=types)
 
 
@@ -197,11 +197,6 @@ def feature_data(arrow: pa.Table, *, rows: np.ndarray, features: list[str], type
     SettingsError
         If a feature's values do not fit its type.
     """
-=======
-    arrow = data.backend.to_pyarrow(table.select(data.key, *features).order_by(data.key))
-    rows = arrow.column(data.key).to_numpy(zero_copy_only=False)
-    rows = rows.astype(np.int64, copy=False) if data.key == db.ROW else rows
->>>>>>> i9handle
     matrix = np.empty((len(rows), len(features)), dtype=np.float32)
     pulled = FeatureData(rows=rows, matrix=matrix, features=list(features), kinds={})
     for j, name in enumerate(features):
