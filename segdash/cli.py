@@ -24,12 +24,32 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USER_ERROR, f"segdash: {message}\n")
 
 
-def _add_common(parser: argparse.ArgumentParser) -> None:
-    """Options every command takes: the file, its sheet, role corrections and JSON output."""
-    parser.add_argument("path", help="CSV/TSV/TXT, Excel .xlsx or Parquet file")
+def _add_common(parser: argparse.ArgumentParser, *, source: bool = False) -> None:
+    """Options every command takes: the file, its sheet, role corrections and JSON output.
+
+    With ``source``: the file may be replaced by ``--source URL --table NAME`` (a table in Spark,
+    PostgreSQL or a warehouse; ``SEGDASH_SOURCE`` is the default URL).
+    """
+    if source:
+        parser.add_argument("path", nargs="?", help="CSV/TSV/TXT, Excel .xlsx or Parquet file (or --source)")
+        _source_options(parser)
+    else:
+        parser.add_argument("path", help="CSV/TSV/TXT, Excel .xlsx or Parquet file")
     parser.add_argument("--sheet", help="Excel sheet to read (default: the first sheet that holds a table)")
     _role_option(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def _source_options(parser: argparse.ArgumentParser) -> None:
+    """``--source``, ``--table``, ``--key``, ``--labels-table``: a table in an engine instead of a file."""
+    group = parser.add_argument_group("a table in an engine instead of a file (issue 15)")
+    group.add_argument("--source", metavar="URL",
+                       help="connection URL: pyspark://, postgres://user@host:5432/db, duckdb:///file.duckdb, ... "
+                            "(default: SEGDASH_SOURCE); the password comes from SEGDASH_SOURCE_PASSWORD")
+    group.add_argument("--table", help="the customers table in that engine")
+    group.add_argument("--key", help="its customer id column (default: found, e.g. customer_id)")
+    group.add_argument("--labels-table", help="table the labels are written to in the engine "
+                                              "(default: <table>_segments)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,11 +58,11 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     imp = commands.add_parser("import", help="import a customer file and print the import report")
-    _add_common(imp)
+    _add_common(imp, source=True)
     imp.set_defaults(handler=_cmd_import)
 
     seg = commands.add_parser("segment", help="segment customers and write one label per row")
-    _add_common(seg)
+    _add_common(seg, source=True)
     seg.add_argument("--method", required=True, choices=["dimensions", "rfm", "kmeans", "gmm", "hierarchical"])
     seg.add_argument("--features", help="comma-separated clustering features (default: the informative "
                                         "behavioral, demographic and psychographic columns)")
@@ -176,14 +196,48 @@ def _parse_roles(pairs: Sequence[str]) -> dict[str, str]:
 
 
 def _load(args: argparse.Namespace) -> Any:
-    """A workspace with the file loaded and the ``--role`` corrections applied."""
+    """A workspace with the file loaded (or the engine's table opened) and the ``--role`` corrections applied."""
     from segdash.workspace import Workspace
 
     roles = _parse_roles(args.role)
+    if _uses_source(args):
+        from segdash.engines import EngineTable
+
+        table = EngineTable.open(args.source, args.table, key=args.key, labels=args.labels_table)
+        for column, role in roles.items():
+            if column not in table.roles:
+                raise SegdashError(f"--role: there is no column '{column}' in {table.description}.")
+            table.set_role(column, role)
+        return table
+    if not args.path:
+        raise SegdashError("Give a customer file, or a table in an engine with --source URL --table NAME "
+                           "(or set SEGDASH_SOURCE).")
     ws = Workspace()
     ws.load(args.path, sheet=args.sheet, fingerprint=False)
     _apply_roles(ws, roles, args.path)
     return ws
+
+
+def _uses_source(args: argparse.Namespace) -> bool:
+    """Whether the command reads a table in an engine (``--source``/``--table``, or ``SEGDASH_SOURCE`` and no file)."""
+    import os
+
+    if not hasattr(args, "source"):
+        return False
+    if args.path and (args.source or args.table):
+        raise SegdashError("Give either a file or --source/--table, not both.")
+    if args.path:
+        return False
+    if args.source or args.table or os.environ.get("SEGDASH_SOURCE"):
+        if not args.table:
+            raise SegdashError("--source needs --table: the name of the customers table in that engine.")
+        return True
+    return False
+
+
+def _where(args: argparse.Namespace) -> str:
+    """What the command read, for messages: the file name or the engine's table."""
+    return f"table '{args.table}'" if getattr(args, "table", None) and not args.path else _file_name(args.path)
 
 
 def _apply_roles(ws: Any, roles: dict[str, str], path: str) -> None:
@@ -211,6 +265,8 @@ def _file_name(path: str) -> str:
 
 def _cmd_import(args: argparse.Namespace) -> int:
     ws = _load(args)
+    if not hasattr(ws, "imported"):  # a table in an engine: nothing is imported, describe it
+        return _describe_engine_table(args, ws)
     result = ws.imported
     if args.json:
         _print_json(result.to_dict())
@@ -231,12 +287,32 @@ def _cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
-def _column_list(text: str | None, option: str, types: dict[str, str], path: str) -> list[str]:
+def _describe_engine_table(args: argparse.Namespace, table: Any) -> int:
+    """``import --source``: the table's engine, size, columns, types and suggested roles (nothing is copied)."""
+    try:
+        rows = table.rows
+        if args.json:
+            _print_json({"source": table.source.url, "engine": table.source.engine_label, "table": table.data.table,
+                         "key": table.data.key, "rows": rows,
+                         "columns": [{"name": c, "type": t, "role": table.roles.get(c, "other")}
+                                     for c, t in table.types.items()]})
+            return 0
+        print(f"{table.description}: {rows:,} customers, key '{table.data.key}' (read in place, nothing imported)")
+        width = max((len(c) for c in table.types), default=4)
+        for column, kind in table.types.items():
+            print(f"  {column:<{width}}  {kind:<8} {table.roles.get(column, 'other')}")
+    finally:
+        table.close()
+    return 0
+
+
+def _column_list(text: str | None, option: str, types: dict[str, str], path: str | None) -> list[str]:
     """Comma-separated column names from an option, each checked against the file's columns."""
     chosen = [part.strip() for part in (text or "").split(",") if part.strip()]
     unknown = [name for name in chosen if name not in types]
     if unknown:
-        raise SegdashError(f"{option}: there is no column '{unknown[0]}' in {_file_name(path)} "
+        where = _file_name(path) if path else "the table"
+        raise SegdashError(f"{option}: there is no column '{unknown[0]}' in {where} "
                            f"(columns: {', '.join(types)}).")
     return chosen
 
@@ -263,8 +339,8 @@ def _segment_dimensions(args: argparse.Namespace, ws: Any, types: dict[str, str]
     if not dimensions:
         raise SegdashError("--method dimensions needs --dimensions with one to three column names, "
                            "e.g. --dimensions country,age.")
-    return segment_by_dimensions(ws.data, dimensions=dimensions, types=types,
-                                 min_size=default_min_size(ws.imported.rows_loaded))
+    rows = ws.imported.rows_loaded if hasattr(ws, "imported") else ws.rows
+    return segment_by_dimensions(ws.data, dimensions=dimensions, types=types, min_size=default_min_size(rows))
 
 
 def _segment_rfm(args: argparse.Namespace, ws: Any, types: dict[str, str]) -> Any:
@@ -274,7 +350,7 @@ def _segment_rfm(args: argparse.Namespace, ws: Any, types: dict[str, str]) -> An
     for option, value in (("--recency", args.recency), ("--customer-id", args.customer_id),
                           ("--date", args.date), ("--amount", args.amount)):
         if value is not None and value not in types:
-            raise SegdashError(f"{option}: there is no column '{value}' in {_file_name(args.path)} "
+            raise SegdashError(f"{option}: there is no column '{value}' in {_where(args)} "
                                f"(columns: {', '.join(types)}).")
     return segment_rfm(
         ws.data, roles=ws.roles, types=types, recency=args.recency,
@@ -389,12 +465,23 @@ def _cmd_segment(args: argparse.Namespace) -> int:
     if out.is_dir():
         raise SegdashError(f"--out {args.out} is a folder; give a file name such as labels.csv.")
     ws = _load(args)
-    types = ws.column_types()
-    methods = {"dimensions": _segment_dimensions, "rfm": _segment_rfm}
-    seg = methods.get(args.method, _segment_clusters)(args, ws, types)
-    ws.set_segmentation(seg)
-    _write_labels(labels_table(ws.data, roles=ws.roles), out)
-    saved = _save_in_project(args, ws)
+    engine = not hasattr(ws, "imported")
+    if engine and (args.save or args.project):
+        raise SegdashError("--save and --project work with files only for now; the labels of a table in an "
+                           "engine are written there (--labels-table).")
+    try:
+        types = ws.column_types()
+        methods = {"dimensions": _segment_dimensions, "rfm": _segment_rfm}
+        seg = methods.get(args.method, _segment_clusters)(args, ws, types)
+        ws.set_segmentation(seg)
+        _write_labels(labels_table(ws.data, roles=ws.roles), out)
+        saved = {} if engine else _save_in_project(args, ws)
+        if engine:
+            seg.notes.append(f"Labels written to table '{ws.data.labels}' in {ws.source.engine_label} "
+                             f"({ws.source.url}).")
+    finally:
+        if engine:
+            ws.close()
     if args.json:
         _print_json({**segment_summary(seg), **saved})
         return 0

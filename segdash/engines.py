@@ -23,6 +23,7 @@ queries run in the engine.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import tempfile
@@ -121,7 +122,8 @@ def display_url(url: str) -> str:
         netloc = f"{quote(unquote(parts.username), safe='')}@{netloc}"
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
              if not any(word in k.lower() for word in _SECRET_WORDS)]
-    return urlunsplit((parts.scheme, netloc, parts.path, urlencode(query), ""))
+    shown = f"{parts.scheme}://{netloc}{parts.path}"
+    return shown + (f"?{urlencode(query)}" if query else "")
 
 
 def source_url(environ: Mapping[str, str] | None = None) -> str | None:
@@ -222,10 +224,8 @@ class Source:
             return
         disconnect = getattr(self.backend, "disconnect", None)
         if disconnect is not None:
-            try:
+            with contextlib.suppress(Exception):  # closing is best effort
                 disconnect()
-            except Exception:  # closing is best effort
-                pass
 
 
 def connect(url: str | None = None, *, environ: Mapping[str, str] | None = None) -> Source:
@@ -466,3 +466,129 @@ def column_types(table: Any) -> dict[str, str]:
         else:
             types[name] = "text"
     return types
+
+
+# -- a table in an engine, as the command line uses it ------------------------------------------
+
+#: Rows read from an engine to suggest column roles from names and content (the first rows: every
+#: engine can give those cheaply; roles only need a look at the values).
+ROLE_SAMPLE = 5_000
+
+
+def suggest_roles(data: Data, *, types: dict[str, str]) -> dict[str, str]:
+    """Column roles of a table in an engine, suggested as for an imported file, on its first rows.
+
+    The rows are read into a private in-memory DuckDB and :func:`segdash.columns.suggest_roles`
+    looks at them (names and content); the key column is the customer id.
+
+    Parameters
+    ----------
+    data
+        The customers.
+    types
+        Column -> type (:func:`column_types`).
+
+    Returns
+    -------
+    dict[str, str]
+        Column -> role.
+    """
+    from segdash import db
+    from segdash.columns import suggest_roles as suggest
+
+    sample = data.backend.to_pyarrow(data.customers().limit(ROLE_SAMPLE))
+    con = db.connect()
+    try:
+        con.register("_segdash_sample", sample)
+        con.execute(f"CREATE TABLE {db.TABLE} AS SELECT * FROM _segdash_sample")
+        con.unregister("_segdash_sample")
+        roles = suggest(con, types=types)
+    finally:
+        con.close()
+    roles[data.key] = "id"
+    return {name: roles.get(name, "other") for name in types}
+
+
+@dataclass
+class EngineTable:
+    """A customers table in an engine, with what the command line needs (types, roles, labels).
+
+    The counterpart of :class:`segdash.workspace.Workspace` for data that is not imported: nothing
+    is copied; segmenting writes the labels as a table in the engine (:attr:`Data.labels`).
+    """
+
+    source: Source
+    data: Data
+    types: dict[str, str]
+    roles: dict[str, str]
+
+    @classmethod
+    def open(cls, url: str | None, table: str, *, key: str | None = None, labels: str | None = None,
+             environ: Mapping[str, str] | None = None) -> EngineTable:
+        """Connect to ``url`` and open ``table`` (key checked or found, types and roles suggested).
+
+        Parameters
+        ----------
+        url
+            Connection URL (default ``SEGDASH_SOURCE``).
+        table
+            The customers table.
+        key
+            Customer id column (found when ``None``).
+        labels
+            Table the labels are written to (default ``<table>_segments``).
+        environ
+            Environment for the URL and password (default ``os.environ``).
+
+        Returns
+        -------
+        EngineTable
+
+        Raises
+        ------
+        SourceError
+            The source, the table or the key cannot be used.
+        """
+        source = connect(url, environ=environ)
+        try:
+            data = source.data(table, key=key, labels=labels or f"{table}_segments")
+            types = column_types(data.customers())
+            roles = suggest_roles(data, types=types)
+        except Exception:
+            source.close()
+            raise
+        return cls(source=source, data=data, types=types, roles=roles)
+
+    @property
+    def rows(self) -> int:
+        """Customers in the table (one count in the engine)."""
+        return int(self.data.customers().count().execute())
+
+    @property
+    def description(self) -> str:
+        """``table 'customers' in PostgreSQL (postgres://shop@db:5432/sales)``: never a password."""
+        return f"table '{self.data.table}' in {self.source.engine_label} ({self.source.url})"
+
+    def column_types(self) -> dict[str, str]:
+        """Column -> type."""
+        return dict(self.types)
+
+    def modelling_columns(self) -> list[str]:
+        """Columns that may be used for segmenting (no personal data, no ids)."""
+        from segdash.schema import is_modelling_role
+
+        return [name for name, role in self.roles.items() if is_modelling_role(role)]
+
+    def set_role(self, column: str, role: str) -> None:
+        """Correct a suggested role."""
+        self.roles[column] = role
+
+    def set_segmentation(self, segmentation: Any) -> None:
+        """Make the staged labels of ``segmentation`` the table's labels (:attr:`Data.labels`, in the engine)."""
+        from segdash.segment.base import commit_labels
+
+        commit_labels(self.data)
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.source.close()

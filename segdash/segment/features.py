@@ -470,3 +470,151 @@ def _distinct_numbers(finite: np.ndarray) -> int:
     if finite.min() == finite.max():
         return 1
     return 2  # "two or more" is all the checks need; counting exactly would sort a million values
+
+
+# -- features of a table in another engine (issue 15) --------------------------------------------
+
+@dataclass
+class EngineFeatures:
+    """The chosen columns of a table in an engine, as Ibis expressions the engine computes.
+
+    Attributes
+    ----------
+    raw
+        Feature name -> expression over ``data.customers()``: numbers as float64, dates as days
+        since the latest date in the column (over the whole table), ordered answers as their place
+        1..k, other text and yes/no as they are.
+    types
+        Feature name -> the type of ``raw`` (``number`` for dates and ordered answers).
+    notes
+        Plain sentences about the conversions.
+    """
+
+    raw: dict[str, Any]
+    types: dict[str, str]
+    notes: list[str] = field(default_factory=list)
+
+
+def engine_features(data: Data, *, features: list[str], types: dict[str, str]) -> EngineFeatures:
+    """The features of every customer as expressions that run in ``data``'s engine (nothing is pulled).
+
+    The same conversions as :func:`feature_data`, written so the engine does them: the latest
+    date of a date column is a scalar subquery over the whole table; a text column whose few
+    distinct values (looked up in the engine) are ordered answers becomes its place.
+
+    Parameters
+    ----------
+    data
+        The customers (:class:`segdash.data.Data`).
+    features
+        Column names (unique).
+    types
+        Column name -> ``"number" | "text" | "date" | "boolean"`` (missing: from the engine's schema).
+
+    Returns
+    -------
+    EngineFeatures
+
+    Raises
+    ------
+    SettingsError
+        If a feature is not a column of the table or has an unknown type.
+    """
+    import ibis
+
+    table = data.customers()
+    unknown = [name for name in features if name not in table.columns]
+    if unknown:
+        raise SettingsError(
+            f"{_names(unknown)} {'is not a column' if len(unknown) == 1 else 'are not columns'} "
+            f"of the table '{data.table}'. Choose features from its columns."
+        )
+    if data.key in features:
+        raise SettingsError(f"'{data.key}' identifies customers; it cannot also be a feature.")
+    schema = table.schema()
+    out = EngineFeatures(raw={}, types={})
+    for name in features:
+        column = table[name]
+        kind = types.get(name) or _arrow_kind(schema[name].to_pyarrow())
+        if kind == "number":
+            out.raw[name], out.types[name] = column.cast("float64"), "number"
+        elif kind == "date":
+            day = column.cast("date")
+            out.raw[name] = day.max().as_scalar().delta(day, unit="day").cast("float64")
+            out.types[name] = "number"
+            out.notes.append(f"{name}: dates turned into days since the latest date in the column")
+        elif kind == "boolean":
+            out.raw[name], out.types[name] = column, "boolean"
+        elif kind == "text":
+            few = data.backend.to_pyarrow(table.select(_v=column.cast("string")).distinct().limit(16))
+            labels = [str(v) for v in few.column("_v").to_pylist() if v is not None]
+            places = answer_places(labels) if len(labels) <= 15 else None
+            if places is None:
+                out.raw[name], out.types[name] = column.cast("string"), "text"
+            else:
+                order, place = places
+                text = column.cast("string")
+                out.raw[name] = ibis.cases(*[(text == label, ibis.literal(value, "float64"))
+                                             for label, value in place.items()],
+                                           else_=ibis.null("float64"))
+                out.types[name] = "number"
+                out.notes.append(f"{name}: ordered answers used as places 1-{len(order)} "
+                                 f"({' < '.join(order[:3])}{' < …' if len(order) > 3 else ''})")
+        else:
+            raise SettingsError(
+                f"The feature '{name}' has an unknown type '{kind}'. Set its type to number, text, date or boolean."
+            )
+    return out
+
+
+#: Modulus and multipliers of the seeded order of an engine sample (Lehmer generator, 2^31 - 1):
+#: integer arithmetic every SQL engine does the same way, so the sample does not depend on the engine.
+_SAMPLE_MODULUS = 2_147_483_647
+_SAMPLE_MULTIPLIERS = (48_271, 69_621)
+
+
+def engine_sample(data: Data, raw: dict[str, Any], *, size: int, random_state: int = 0) -> tuple[pa.Table, int]:
+    """A seeded sample of at most ``size`` customers, computed in the engine, and the number of customers.
+
+    The sample is the same on every engine: each customer gets a pseudo-random number from its key
+    (integer keys: the key itself; text keys: its place in key order) by integer arithmetic modulo
+    2^31 - 1, and the ``size`` smallest are kept (ties by key). A table of at most ``size``
+    customers is pulled whole. The rows come back sorted by key.
+
+    Parameters
+    ----------
+    data
+        The customers (:class:`segdash.data.Data`).
+    raw
+        Feature name -> expression (:attr:`EngineFeatures.raw`).
+    size
+        At most this many customers.
+    random_state
+        Seed.
+
+    Returns
+    -------
+    tuple[pyarrow.Table, int]
+        Columns ``<key>`` and the features; and the number of customers in the table.
+    """
+    import ibis
+
+    table = data.customers()
+    key = table[data.key]
+    total = int(table.count().execute())
+    chosen = table.select(key, **raw)
+    if total > size:
+        modulus = _SAMPLE_MODULUS
+        if key.type().is_integer():
+            base = key.cast("int64").abs() % modulus
+        else:  # text keys: the place in key order (the engine's collation decides ties of equal text only)
+            base = ibis.row_number().over(order_by=key).cast("int64") % modulus
+        seed = (int(random_state) * 7_919 + 1) % modulus
+        first, second = _SAMPLE_MULTIPLIERS
+        draw = ((base * first) % modulus + seed) % modulus
+        draw = (draw * second) % modulus
+        chosen = chosen.mutate(_segdash_draw=draw).order_by(["_segdash_draw", data.key]).limit(int(size))
+        chosen = chosen.drop("_segdash_draw")
+    arrow = data.backend.to_pyarrow(chosen)
+    arrow = arrow.take(pc.sort_indices(arrow, sort_keys=[(data.key, "ascending")]))
+    return arrow, total

@@ -332,6 +332,44 @@ class ClusterModel:
         branches = [(distance <= nearest, ibis.literal(i, "int64")) for i, distance in enumerate(distances[:-1])]
         return ibis.cases(*branches, else_=ibis.literal(len(distances) - 1, "int64"))
 
+    def ibis_assign(self, data: Data, raw: Mapping[str, Any]) -> Any:
+        """Every customer of ``data`` with the index of its cluster, as a table expression the engine runs.
+
+        Built in steps (raw values, model inputs, distances, nearest centre), each a projection of
+        the one before, so no engine has to repeat a long expression.
+
+        Parameters
+        ----------
+        data
+            The customers (:class:`segdash.data.Data`).
+        raw
+            Feature name -> raw value expression over ``data.customers()``
+            (:func:`segdash.segment.features.engine_features`).
+
+        Returns
+        -------
+        ibis.Table
+            Columns ``<data.key>`` and ``_cluster`` (0-based index of the nearest centre).
+        """
+        table = data.customers()
+        names = list(self.features)
+        step = table.select(table[data.key], **{f"_x{i}": raw[name] for i, name in enumerate(names)})
+        inputs = self.ibis_inputs({name: step[f"_x{i}"] for i, name in enumerate(names)})
+        step = step.select(step[data.key], **{f"_z{j}": value for j, value in enumerate(inputs)})
+        distances = self.ibis_distances([step[f"_z{j}"] for j in range(len(inputs))])
+        step = step.select(step[data.key], **{f"_d{c}": value for c, value in enumerate(distances)})
+        nearest = self.ibis_nearest([step[f"_d{c}"] for c in range(len(distances))])
+        return step.select(step[data.key], _cluster=nearest)
+
+    def ibis_segment(self, cluster: Any) -> Any:
+        """The segment label (:attr:`segments`) of a cluster index expression."""
+        import ibis
+
+        if len(self.segments) == 1:
+            return ibis.literal(self.segments[0], "string")
+        return ibis.cases(*[(cluster == i, ibis.literal(name, "string")) for i, name in enumerate(self.segments[:-1])],
+                          else_=ibis.literal(self.segments[-1], "string"))
+
     def assign_all(self, data: Data, *, types: dict[str, str]) -> dict[str, int]:
         """Assign every customer of ``data`` to a segment and stage the labels (``Workspace`` commits them).
 
@@ -354,8 +392,13 @@ class ClusterModel:
         import pyarrow as pa
 
         from segdash.segment.base import write_label_table
-        from segdash.segment.features import pull_features
+        from segdash.segment.features import engine_features, pull_features
 
+        if not data.is_duckdb:  # Spark, Postgres, a warehouse: the model runs there as an expression
+            features = engine_features(data, features=self.features, types=types)
+            clusters = self.ibis_assign(data, features.raw)
+            return write_label_table(data, clusters.select(clusters[data.key],
+                                                           segment=self.ibis_segment(clusters._cluster)))
         pulled = pull_features(data, features=self.features, types=types)
         labels = self.labels(pulled)
         rows = pa.array(pulled.rows, pa.int64()) if data.key == db.ROW else pa.array(pulled.rows)
