@@ -202,7 +202,9 @@ class Source:
 
         customers = self.table(table)
         chosen = find_key(customers, key=key, table_name=table)
-        return Data.ibis(self.backend, table=table, key=chosen, labels=labels)
+        # No ``con`` even for a DuckDB file: a table in an engine is queried in place, never pulled
+        # into the app's memory (the embedded fast paths are for imported files).
+        return Data(backend=self.backend, table=table, key=chosen, labels=labels, con=None)
 
     def table(self, name: str) -> Any:
         """The Ibis table ``name``, or a plain error naming the tables there are."""
