@@ -290,17 +290,15 @@ def _cmd_import(args: argparse.Namespace) -> int:
 def _describe_engine_table(args: argparse.Namespace, table: Any) -> int:
     """``import --source``: the table's engine, size, columns, types and suggested roles (nothing is copied)."""
     try:
-        rows = table.rows
+        summary = table.summary()
         if args.json:
-            _print_json({"source": table.source.url, "engine": table.source.engine_label, "table": table.data.table,
-                         "key": table.data.key, "rows": rows,
-                         "columns": [{"name": c, "type": t, "role": table.roles.get(c, "other")}
-                                     for c, t in table.types.items()]})
+            _print_json(summary)
             return 0
-        print(f"{table.description}: {rows:,} customers, key '{table.data.key}' (read in place, nothing imported)")
-        width = max((len(c) for c in table.types), default=4)
-        for column, kind in table.types.items():
-            print(f"  {column:<{width}}  {kind:<8} {table.roles.get(column, 'other')}")
+        print(f"{table.description}: {summary['rows']:,} customers, key '{summary['key']}' "
+              "(read in place, nothing imported)")
+        width = max((len(c["name"]) for c in summary["columns"]), default=4)
+        for column in summary["columns"]:
+            print(f"  {column['name']:<{width}}  {column['type']:<8} {column['role']}")
     finally:
         table.close()
     return 0

@@ -571,6 +571,24 @@ class EngineTable:
         """``table 'customers' in PostgreSQL (postgres://shop@db:5432/sales)``: never a password."""
         return f"table '{self.data.table}' in {self.source.engine_label} ({self.source.url})"
 
+    def summary(self) -> dict[str, Any]:
+        """What the Data page and ``import --source`` show: engine, URL (no password), rows, key, columns.
+
+        Returns
+        -------
+        dict
+            ``engine`` (name on screen), ``source`` (URL without secrets), ``table``, ``key``, ``rows``
+            (one count in the engine), ``labels_table``, ``columns`` (``name``, ``type``, ``role``) and
+            ``command``: the command line that segments it (RFM as the example).
+        """
+        return {
+            "engine": self.source.engine_label, "source": self.source.url, "table": self.data.table,
+            "key": self.data.key, "rows": self.rows, "labels_table": self.data.labels,
+            "columns": [{"name": c, "type": t, "role": self.roles.get(c, "other")} for c, t in self.types.items()],
+            "command": (f'python -m segdash segment --source "{self.source.url}" --table {self.data.table} '
+                        f"--key {self.data.key} --method rfm --out labels.csv"),
+        }
+
     def column_types(self) -> dict[str, str]:
         """Column -> type."""
         return dict(self.types)

@@ -54,6 +54,12 @@ PENDING_SHEET = "segdash.data.pending_sheet"
 UPLOADER = "segdash.data.uploader"
 FOLDER_FILE = "segdash.data.folder_file"
 FOLDER_FORM = "segdash.data.folder_form"
+#: "Connect to a database" (issue 15): the form, its URL and table fields, and the summary of the
+#: table connected last (a dict from ``EngineTable.summary``; never a password).
+ENGINE_FORM = "segdash.data.engine_form"
+ENGINE_URL = "segdash.data.engine_url"
+ENGINE_TABLE = "segdash.data.engine_table"
+ENGINE_SUMMARY = "segdash.data.engine_summary"
 SHEET_PICK = "segdash.data.sheet"
 ROLE_EDITOR = "segdash.data.role_editor"
 SHOW_PII = "segdash.data.show_pii"
