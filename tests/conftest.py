@@ -163,9 +163,12 @@ def spark_session() -> Iterator[object]:
     """The run's local-mode Spark session; fails (never skips) when Spark or Java cannot start."""
     from tests.engines_helpers import EngineUnavailable, start_spark
 
+    warehouse = tempfile.mkdtemp(prefix="segdash-spark-")
     try:
-        session = start_spark()
+        session = start_spark(warehouse)
     except EngineUnavailable as err:
+        shutil.rmtree(warehouse, ignore_errors=True)
         pytest.fail(f"Spark: {err}", pytrace=False)
     yield session
     session.stop()
+    shutil.rmtree(warehouse, ignore_errors=True)

@@ -126,8 +126,13 @@ def start_postgres() -> PostgresServer:
     return PostgresServer(data_dir=data_dir, port=port, bin_dir=bin_dir, owner=owner)
 
 
-def start_spark() -> object:
+def start_spark(warehouse: str | None = None) -> object:
     """The process's local Spark session (2 cores, 1 GB, no UI, 4 shuffle partitions).
+
+    Parameters
+    ----------
+    warehouse
+        Folder for the tables the tests write (default: a temporary folder).
 
     Raises
     ------
@@ -144,6 +149,6 @@ def start_spark() -> object:
     from segdash.engines import spark_session
 
     try:
-        return spark_session("local[2]", memory="1g")
+        return spark_session("local[2]", memory="1g", warehouse=warehouse)
     except Exception as err:  # Py4J / JVM start-up errors
         raise EngineUnavailable(f"Spark did not start: {str(err).strip()[:600]}") from err

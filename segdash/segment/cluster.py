@@ -79,6 +79,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 from scipy.cluster import hierarchy
 from sklearn.cluster import KMeans
 from sklearn.decomposition import PCA
@@ -103,10 +104,12 @@ from segdash.segment.features import (
     MISSING_MODES,
     SCALINGS,
     FeatureData,
+    answer_places,
     build_preprocessor,
     engine_features,
     engine_sample,
     feature_data,
+    ordered_expr,
     pooled_notes,
     pull_features,
     skewed_columns,
@@ -280,6 +283,11 @@ def _cluster(
         rows = sample.column(source.key).to_numpy(zero_copy_only=False)
         data = feature_data(sample, rows=rows, features=features, types=found.types)
         data.notes[:0] = found.notes
+        for name in features:  # text the sample reads as ordered answers (the table has more values)
+            if found.types[name] == "text" and data.kinds.get(name) == "numeric":
+                labels = [str(v) for v in pc.unique(sample.column(name)).to_pylist() if v is not None]
+                places = answer_places(labels)
+                found.raw[name] = ordered_expr(source.customers()[name], places[1] if places else {})
     else:
         data = pull_features(source, features=features, types=types)
     fit = _fit(data, algorithm=algorithm, fixed_k=fixed_k, k_low=k_low, k_high=k_high, scaling=scaling,

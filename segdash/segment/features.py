@@ -520,7 +520,6 @@ def engine_features(data: Data, *, features: list[str], types: dict[str, str]) -
     SettingsError
         If a feature is not a column of the table or has an unknown type.
     """
-    import ibis
 
     table = data.customers()
     unknown = [name for name in features if name not in table.columns]
@@ -552,19 +551,35 @@ def engine_features(data: Data, *, features: list[str], types: dict[str, str]) -
             if places is None:
                 out.raw[name], out.types[name] = column.cast("string"), "text"
             else:
-                order, place = places
-                text = column.cast("string")
-                out.raw[name] = ibis.cases(*[(text == label, ibis.literal(value, "float64"))
-                                             for label, value in place.items()],
-                                           else_=ibis.null("float64"))
-                out.types[name] = "number"
-                out.notes.append(f"{name}: ordered answers used as places 1-{len(order)} "
-                                 f"({' < '.join(order[:3])}{' < …' if len(order) > 3 else ''})")
+                out.raw[name], out.types[name] = ordered_expr(column, places[1]), "number"
+                out.notes.append(f"{name}: ordered answers used as places 1-{len(places[0])} "
+                                 f"({' < '.join(places[0][:3])}{' < …' if len(places[0]) > 3 else ''})")
         else:
             raise SettingsError(
                 f"The feature '{name}' has an unknown type '{kind}'. Set its type to number, text, date or boolean."
             )
     return out
+
+
+def ordered_expr(column: Any, place: dict[str, float]) -> Any:
+    """An Ibis float64 expression: the place of each text answer (``place``), missing for any other value.
+
+    Parameters
+    ----------
+    column
+        Ibis text (or any) column.
+    place
+        Answer text -> place 1..k (:func:`answer_places`).
+
+    Returns
+    -------
+    ibis float64 expression
+    """
+    import ibis
+
+    text = column.cast("string")
+    return ibis.cases(*[(text == label, ibis.literal(value, "float64")) for label, value in place.items()],
+                      else_=ibis.null("float64"))
 
 
 #: Modulus and multipliers of the seeded order of an engine sample (Lehmer generator, 2^31 - 1):
