@@ -102,8 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
     projects.set_defaults(handler=_cmd_projects)
 
     roi = commands.add_parser("roi", help="acquisition cost, LTV and ROI per segment")
-    _add_common(roi)
-    roi.add_argument("--labels", required=True, help="labels.csv written by 'segment'")
+    _add_common(roi, source=True)
+    roi.add_argument("--labels", help="labels.csv written by 'segment' (with --source: the labels table there)")
     roi.add_argument("--margin", type=float, default=None, help="gross margin, 0-1 (default 0.4)")
     roi.add_argument("--channel-spend", help="CSV of channel,spend when the file has no per-customer cost")
     roi.add_argument("--cost", help="the acquisition cost column (per customer)")
@@ -658,7 +658,16 @@ def _cmd_roi(args: argparse.Namespace) -> int:
     if not 0.0 <= margin <= 1.0:
         raise EconomicsError(f"--margin is a fraction between 0 and 1 (0.4 means 40%); got {args.margin:g}.")
     ws = _load(args)
-    ws.use_labels_file(args.labels)
+    if hasattr(ws, "imported"):
+        if not args.labels:
+            raise SegdashError("roi needs --labels: the labels.csv written by 'segment'.")
+        ws.use_labels_file(args.labels)
+    elif args.labels:
+        raise SegdashError("With --source the labels are the table 'segment' wrote in the engine "
+                           "(--labels-table); leave out --labels.")
+    elif ws.data.labels not in ws.source.backend.list_tables():
+        raise SegdashError(f"There are no segments in table '{ws.data.labels}' of {ws.source.engine_label}: run "
+                           "'segment --source ...' first, or name the labels table with --labels-table.")
     types = ws.column_types()
     columns = _roi_columns(args, economics.suggest_columns(ws.roles, types=types), types)
     spend = None

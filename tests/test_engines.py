@@ -7,6 +7,7 @@ same label for every customer everywhere, computed in each engine (labels writte
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,7 @@ ROWS = 300
 KEY = "customer_id"
 TYPES = {"customer_id": "text", "country": "text", "gender": "text", "age": "number", "income": "number",
          "orders": "number", "total_spend": "number", "last_purchase_date": "date", "signup_date": "date",
-         "acquisition_channel": "text", "interests": "text"}
+         "acquisition_channel": "text", "acquisition_cost": "number", "interests": "text"}
 ENGINES = ("duckdb", "pyspark", "postgres")
 
 
@@ -188,8 +189,9 @@ def test_engine_sample_is_seeded_and_the_same_everywhere(sources: dict[str, engi
     assert np.unique(keys["duckdb"]).size == 50
 
 
-def test_csv_written_from_an_engine_source(sources: dict[str, engines.Source], tmp_path: Path,
-                                           monkeypatch: pytest.MonkeyPatch, postgres_server: Any) -> None:
+def test_command_line_reads_and_writes_in_the_engine(sources: dict[str, engines.Source], tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch, postgres_server: Any,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
     from segdash.cli import main
 
     monkeypatch.setenv(engines.PASSWORD_ENV, PG_PASSWORD)
@@ -200,3 +202,8 @@ def test_csv_written_from_an_engine_source(sources: dict[str, engines.Source], t
     assert code == 0
     written = pa_csv.read_csv(out)
     assert written.num_rows == ROWS and written.column_names == [KEY, "segment"]
+    capsys.readouterr()
+    # ROI reads the labels table 'segment' wrote in the engine (customers_segments)
+    assert main(["roi", "--source", postgres_server.url, "--table", "customers", "--json"]) == 0
+    records = json.loads(capsys.readouterr().out)
+    assert sum(row["customers"] for row in records) == ROWS
