@@ -207,10 +207,9 @@ def show_map(ws: Workspace, *, profile: prof.Profile) -> None:
     profile
         The current segmentation's profile (:func:`load_profile`).
     """
-    extra = getattr(ws.segmentation, "extra", {}) or {}
-    points = extra.get("pca")
-    explained = extra.get("pca_explained") or []
-    if not isinstance(points, pd.DataFrame) or not {"x", "y", "segment"} <= set(points.columns):
+    points = ws.segmentation.map_points() if ws.segmentation is not None else None
+    explained = points.attrs.get("explained", []) if points is not None else []
+    if points is None:
         features = list(getattr(ws.segmentation, "features", []) or [])
         points = ws.cached(("profile", "map"), lambda: prof.pca_map(ws.data, attributes=profile.attributes,
                                                                     features=features))
