@@ -12,7 +12,9 @@ session (``Workspace.data``) and is the one place that commits labels and names.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -120,6 +122,22 @@ class Data:
         """The same data with the labels a run has staged but not committed yet."""
         return self.with_labels(STAGING)
 
+    @contextlib.contextmanager
+    def own_cursor(self) -> Iterator[Data]:
+        """The same data over a DuckDB cursor of its own, closed at the end (other engines: itself).
+
+        DuckDB refuses a second call on a busy connection: work in another thread (a download
+        built on click) takes its own cursor.
+        """
+        if self.con is None:
+            yield self
+            return
+        cursor = self.con.cursor()
+        try:
+            yield Data.duckdb(cursor, table=self.table, labels=self.labels)
+        finally:
+            cursor.close()
+
     # -- construction ---------------------------------------------------------------------------
     @classmethod
     def duckdb(cls, con: duckdb.DuckDBPyConnection, *, table: str = db.TABLE,
@@ -153,6 +171,30 @@ class Data:
 
     def __repr__(self) -> str:  # the backend's repr is long and says little
         return f"Data(engine={self.engine!r}, table={self.table!r}, key={self.key!r}, labels={self.labels!r})"
+
+
+def table_exists(backend: Any, name: str) -> bool:
+    """Whether ``backend`` has a table or view ``name`` (not ``list_tables``: it fails on DuckDB 2.0 with Ibis 12)."""
+    try:
+        backend.table(name)
+    except Exception:  # noqa: BLE001 - each engine raises its own "not found"
+        return False
+    return True
+
+
+def drop_table(backend: Any, name: str) -> None:
+    """``DROP TABLE IF EXISTS name`` in any Ibis backend (the name quoted for its dialect).
+
+    Not ``backend.drop_table(force=True)``: with the sqlglot release installed next to Ibis 12 it
+    renders ``DROP TABLE IF EXISTS`` without the name (the same goes for ``create_table(overwrite=True)``).
+    """
+    import sqlglot as sg
+
+    dialect = getattr(getattr(backend, "compiler", None), "dialect", None) or backend.name
+    result = backend.raw_sql("DROP TABLE IF EXISTS " + sg.to_identifier(name, quoted=True).sql(dialect))
+    close = getattr(result, "close", None)
+    if callable(close) and not isinstance(result, duckdb.DuckDBPyConnection):  # DuckDB returns its connection
+        close()  # e.g. a Postgres cursor
 
 
 def as_data(value: Data | duckdb.DuckDBPyConnection) -> Data:

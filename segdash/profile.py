@@ -448,9 +448,13 @@ def segment_aggregates(
         column = table[attribute.name]
         if attribute.kind == BOOLEAN:  # a 0/1 number flag reads as true/false, like a boolean column
             column = column.cast("boolean")
-        metrics[f"h{i}"] = _histogram(column.cast("string"))
+        if data.is_duckdb:  # DuckDB's histogram: every category column in the one grouped scan
+            metrics[f"h{i}"] = _histogram(column.cast("string"))
     grouped = table.group_by("segment").aggregate(**metrics).execute()
     grouped["segment"] = grouped["segment"].astype(str)
+    if not data.is_duckdb:  # another engine: one (segment, value) count per category column
+        for i, attribute in enumerate(categorical):
+            grouped[f"h{i}"] = _value_counts(table, attribute, grouped["segment"])
     numbers = pd.DataFrame(columns=["segment", "attribute", "n", "missing", "mean", "median", "sd"])
     if numeric:
         overall_metrics: dict[str, Any] = {"rows": customers.count()}
@@ -466,6 +470,20 @@ def segment_aggregates(
             [_numbers_frame(source, numeric) for source in (grouped, overall)], ignore_index=True
         )
     return numbers, _counts_frame(grouped, categorical, top_n)
+
+
+def _value_counts(table: Any, attribute: Attribute, segments: pd.Series) -> list[dict[str, int]]:
+    """Per segment (in the order of ``segments``), value -> customers of one category column (portable SQL)."""
+    column = table[attribute.name]
+    if attribute.kind == BOOLEAN:
+        column = column.cast("boolean")
+    values = table.select(segment=table["segment"].cast("string"), _v=column.cast("string"))
+    values = values.filter(values._v.notnull())
+    counts = values.group_by(["segment", "_v"]).aggregate(_n=values.count()).execute()
+    found: dict[str, dict[str, int]] = {}
+    for segment, value, n in zip(counts["segment"], counts["_v"], counts["_n"], strict=True):
+        found.setdefault(str(segment), {})[str(value)] = int(n)
+    return [found.get(str(segment), {}) for segment in segments]
 
 
 def _numbers_frame(source: pd.DataFrame, numeric: list[Attribute]) -> pd.DataFrame:

@@ -66,11 +66,7 @@ class ApplyReport:
 # -- building a snapshot ------------------------------------------------------------------------------
 
 def _json_safe(value: Any) -> Any:
-    """``value`` as JSON data; a DataFrame becomes ``{"__frame__": {column: list}}``."""
-    import pandas as pd
-
-    if isinstance(value, pd.DataFrame):
-        return {"__frame__": {str(c): _json_safe(value[c].tolist()) for c in value.columns}}
+    """``value`` as JSON data (numpy scalars become numbers; a segmentation holds nothing else)."""
     if isinstance(value, dict):
         return {str(k): _json_safe(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -83,12 +79,10 @@ def _json_safe(value: Any) -> Any:
 
 
 def _revive(value: Any) -> Any:
-    """Undo :func:`_json_safe` (frames come back as DataFrames)."""
-    import pandas as pd
-
+    """A saved ``extra`` as it is; snapshots saved before it was JSON-only held a map as ``{"__frame__": columns}``."""
     if isinstance(value, dict):
         if set(value) == {"__frame__"}:
-            return pd.DataFrame(value["__frame__"])
+            return {str(k): _revive(v) for k, v in value["__frame__"].items()}
         return {k: _revive(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_revive(v) for v in value]

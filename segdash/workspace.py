@@ -6,9 +6,10 @@ makes one per command. Nothing here imports Streamlit.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -88,14 +89,26 @@ class Workspace:
     @property
     def data(self) -> Data:
         """The handle to this workspace's customers and current labels (``labels`` is ``None`` before segmenting)."""
-        segmented = self.segmentation is not None or db.table_exists(self.con, db.LABELS)
-        return self.data_with_labels(db.LABELS if segmented else None)
+        return self.data_with_labels(db.LABELS if self.segmentation is not None else None)
 
     def data_with_labels(self, labels: str | None) -> Data:
         """The handle to this workspace's customers with the labels table ``labels`` (e.g. staged ones)."""
         if self._backend is None or self._backend[0] is not self.con:
             self._backend = (self.con, db.backend(self.con))
         return Data(backend=self._backend[1], table=db.TABLE, key=db.ROW, labels=labels, con=self.con)
+
+    @contextlib.contextmanager
+    def cursor_data(self) -> Iterator[Data]:
+        """The handle over a cursor of its own (closed at the end), for work in another thread.
+
+        DuckDB refuses a second call on a busy connection; a download built on click runs while the
+        page may be querying. Nothing here touches the shared connection but ``cursor()``.
+        """
+        cursor = self.con.cursor()
+        try:
+            yield Data.duckdb(cursor, labels=db.LABELS if self.segmentation is not None else None)
+        finally:
+            cursor.close()
 
     @property
     def staged_data(self) -> Data:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import duckdb
+import pandas as pd
 import pytest
 
 from segdash import db
-from segdash.data import STAGING, Data, NoLabelsError, as_data
+from segdash.data import STAGING, Data, NoLabelsError, as_data, table_exists
 from segdash.workspace import Workspace
 
 
@@ -66,3 +67,46 @@ def test_workspace_handle_follows_the_segmentation() -> None:
     ws.segmentation = Segmentation(method="rules", settings={}, sizes={"A": 1, "B": 1}, k=2)
     assert ws.data.labels == "segment_labels"
     assert ws.data.backend is ws.data.backend  # one Ibis backend per connection
+
+
+def _other_engine(frame: pd.DataFrame) -> Data:
+    """Customers in an Ibis backend with no DuckDB connection handed over: the engine-neutral paths only."""
+    import ibis
+
+    backend = ibis.duckdb.connect()
+    backend.create_table("people", ibis.memtable(frame))
+    return Data(backend=backend, table="people", key="id", labels="people_segments")
+
+
+def test_segmentation_path_runs_on_a_backend_without_the_duckdb_connection() -> None:
+
+
+    from segdash.segment import labels_table
+    from segdash.segment.base import commit_labels, discard_labels, segment_sizes
+    from segdash.segment.rfm import rfm_from_customers
+    from segdash.segment.rules import segment_by_dimensions
+
+    frame = pd.DataFrame({"id": [f"C{i}" for i in range(10)], "city": ["Lyon"] * 6 + ["Nice"] * 4,
+                          "days": [float(d) for d in range(10)], "orders": [float(10 - d) for d in range(10)],
+                          "spend": [float(100 * d) for d in range(10)]})
+    data = _other_engine(frame)
+    assert data.con is None and not data.is_duckdb
+    seg = segment_by_dimensions(data, dimensions=["city"], types={"city": "text"})
+    assert seg.sizes == {"Lyon": 6, "Nice": 4}
+    assert segment_sizes(data, staged=True) == {"Lyon": 6, "Nice": 4}
+    assert commit_labels(data) is True
+    assert table_exists(data.backend, "people_segments") and not table_exists(data.backend, STAGING)
+    assert segment_sizes(data) == {"Lyon": 6, "Nice": 4}
+    labels = labels_table(data, roles={"id": "id"}).to_pandas()
+    assert labels["id"].tolist() == [f"C{i}" for i in range(10)]  # keyed by the id column, in key order
+    assert labels["segment"].tolist() == ["Lyon"] * 6 + ["Nice"] * 4
+    rfm = rfm_from_customers(data, recency="days", frequency="orders", monetary="spend",
+                             types={"days": "number", "orders": "number", "spend": "number"})
+    assert sum(rfm.sizes.values()) == 10
+    discard_labels(data)
+    assert not table_exists(data.backend, STAGING)
+    with pytest.raises(ValueError, match="exactly one label"):  # a programming error: nothing is staged
+        from segdash.segment.base import write_labels
+
+        write_labels(data, ["C1", "C1"], ["A", "B"])
+    assert not table_exists(data.backend, STAGING)

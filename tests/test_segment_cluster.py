@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import numpy as np
 import pandas as pd
@@ -192,8 +193,10 @@ def test_one_label_per_row_sizes_add_up_and_map_sample() -> None:
     assert sorted(labels[db.ROW]) == sorted(frame[db.ROW]) and labels[db.ROW].is_unique
     assert sum(seg.sizes.values()) == len(frame)
     assert list(seg.sizes.values()) == sorted(seg.sizes.values(), reverse=True)
-    pca = seg.extra["pca"]
+    assert json.loads(json.dumps(seg.extra)) == seg.extra  # JSON data only: saved as it is
+    pca = seg.map_points()
     assert list(pca.columns) == [db.ROW, "x", "y", "segment"] and len(pca) == 90
+    assert pca.attrs["explained"] == seg.extra["pca_explained"]
     assert set(pca["segment"]) == set(seg.sizes)
     assert len(seg.extra["pca_explained"]) == 2 and sum(seg.extra["pca_explained"]) == pytest.approx(1.0)
 

@@ -44,7 +44,7 @@ import pandas as pd
 from scipy import stats
 
 from segdash import db
-from segdash.data import Data
+from segdash.data import Data, table_exists
 from segdash.errors import SegdashError
 
 #: Customers with a known channel a segment needs before one channel can be called preferred.
@@ -333,14 +333,15 @@ def load_interactions(data: Data, path: str | Path) -> list[str]:
     """
     from segdash.ingest import import_file
 
+    con = data.require_con("Loading an interactions file")  # DuckDB-only: the file is read by DuckDB
     private = db.connect()
     try:
         import_file(private, path, name=Path(path).name)
         arrow = private.table(db.TABLE).to_arrow_table()
     finally:
         private.close()
-    data.con.execute(f"DROP TABLE IF EXISTS {INTERACTIONS}")  # our constant, not user text
-    data.con.from_arrow(arrow).create(INTERACTIONS)
+    con.execute(f"DROP TABLE IF EXISTS {INTERACTIONS}")  # our constant, not user text
+    con.from_arrow(arrow).create(INTERACTIONS)
     return [c for c in arrow.column_names if c != db.ROW]
 
 
@@ -413,8 +414,8 @@ def customer_channels(data: Data, *, source: ChannelSource,
     """
     backend = data.backend
     customers = data.customers()
-    interactions = backend.table(INTERACTIONS) if source.kind == "interactions" and db.table_exists(
-        data.con, INTERACTIONS) else None
+    interactions = backend.table(INTERACTIONS) if source.kind == "interactions" and table_exists(
+        backend, INTERACTIONS) else None
     if source.kind == "interactions" and interactions is None:
         raise ChannelError("Load an interactions file first (one row per contact with a customer id and a channel).")
     _check(source, columns=customers.columns, interaction_columns=interactions.columns if interactions is not None else ())

@@ -242,7 +242,10 @@ def distinct_cells_many(data: Data, *, columns: Sequence[str],
     small = [c for i, c in enumerate(columns) if int(counts[f"d{i}"].iloc[0] or 0) <= limit * 1.1]
     found = {c: pd.DataFrame({"cell": pd.Series([], dtype=object), "n": pd.Series([], dtype="int64")})
              for c in columns}
-    if small:
+    if small and not data.is_duckdb:  # another engine: a plain GROUP BY per column (no histogram aggregate)
+        for column in small:
+            found[column] = distinct_cells(data, column=column, limit=int(limit * 1.1) + 1)
+    elif small:
         row = customers.aggregate(**{f"h{i}": _histogram(texts[c]) for i, c in enumerate(small)}).execute().iloc[0]
         for i, column in enumerate(small):
             items = dict(row[f"h{i}"]) if row[f"h{i}"] is not None else {}

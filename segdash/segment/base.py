@@ -19,7 +19,7 @@ import numpy as np
 import pyarrow as pa
 
 from segdash import db
-from segdash.data import STAGING, Data
+from segdash.data import STAGING, Data, drop_table, table_exists
 
 # Table names are our constants, never user text.
 _STORE_LABELS = f"CREATE OR REPLACE TABLE {STAGING} AS SELECT * FROM _segdash_new_labels"
@@ -135,7 +135,8 @@ def write_label_table(data: Data, table: pa.Table | Any) -> dict[str, int]:
     if isinstance(table, pa.Table):
         table = ibis.memtable(table)
     staged = table.select(table[data.key], segment=table["segment"].cast("string"))
-    data.backend.create_table(STAGING, staged, overwrite=True)
+    drop_table(data.backend, STAGING)  # not create_table(overwrite=True): see segdash.data.drop_table
+    data.backend.create_table(STAGING, staged)
     new = data.staged().segment_labels()
     customers = data.customers()
     counts = new.aggregate(given=new.count(), distinct=new[data.key].nunique())
@@ -160,7 +161,7 @@ def has_staged(data: Data) -> bool:
     """Whether a run has staged labels that are not committed yet."""
     if data.con is not None:
         return db.table_exists(data.con, STAGING)
-    return STAGING in data.backend.list_tables()
+    return table_exists(data.backend, STAGING)
 
 
 def commit_labels(data: Data) -> bool:
@@ -194,8 +195,12 @@ def commit_labels(data: Data) -> bool:
             con.execute("ROLLBACK")
             raise
         return True
-    data.backend.drop_table(target, force=True)
-    data.backend.rename_table(STAGING, target)
+    drop_table(data.backend, target)
+    try:
+        data.backend.rename_table(STAGING, target)
+    except NotImplementedError:  # an engine without RENAME: copy, then drop the staged table
+        data.backend.create_table(target, data.backend.table(STAGING))
+        drop_table(data.backend, STAGING)
     return True
 
 
@@ -210,4 +215,4 @@ def discard_labels(data: Data) -> None:
     if data.con is not None:
         data.con.execute(_DROP_STAGING)
     else:
-        data.backend.drop_table(STAGING, force=True)
+        drop_table(data.backend, STAGING)

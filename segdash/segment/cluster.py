@@ -77,7 +77,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from scipy.cluster import hierarchy
@@ -235,8 +234,8 @@ def cluster_customers(
     -------
     Segmentation
         ``method=algorithm``; ``scores`` per k tried (for a fixed k: that k);
-        ``stability`` in [0, 1]; ``extra["pca"]`` (sample of <= 3,000 customers: ``_row, x, y,
-        segment``) and ``extra["pca_explained"]`` for the 2-D map.
+        ``stability`` in [0, 1]; ``extra["pca"]`` (sample of <= 3,000 customers: lists ``_row, x, y,
+        segment``; :meth:`Segmentation.map_points` is the frame) and ``extra["pca_explained"]``.
 
     Raises
     ------
@@ -854,10 +853,10 @@ def _map_sample(
     xy = pca.transform(points)
     if components < 2:
         xy = np.column_stack([xy, np.zeros((len(xy), 2 - components))])
-    frame = pd.DataFrame({
-        db.ROW: rows[shown],
-        "x": xy[:, 0].astype(float),
-        "y": xy[:, 1].astype(float),
-        "segment": np.asarray(names, dtype=object)[segment[shown]],
-    })
-    return {"pca": frame, "pca_explained": [float(v) for v in pca.explained_variance_ratio_]}
+    points = {  # JSON data (Segmentation.extra is saved as it is); Segmentation.map_points() makes the frame
+        db.ROW: rows[shown].tolist(),
+        "x": xy[:, 0].astype(float).tolist(),
+        "y": xy[:, 1].astype(float).tolist(),
+        "segment": [str(s) for s in np.asarray(names, dtype=object)[segment[shown]]],
+    }
+    return {"pca": points, "pca_explained": [float(v) for v in pca.explained_variance_ratio_]}

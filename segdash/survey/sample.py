@@ -153,11 +153,12 @@ def draw_sample(
     if segments is not None:
         base = base.filter(base._segment.isin([str(s) for s in segments]))
     excluded = pd.Series([] if exclude_keys is None else list(exclude_keys), dtype="string").dropna().astype(str)
+    con = data.require_con("Drawing a survey sample")  # DuckDB-only: the seeded top-N per segment is DuckDB SQL
     registered = False
     try:
         if len(excluded):
             # a table of our own name (not a memtable): the ranking query below is run by DuckDB directly
-            data.con.register(_EXCLUDED, pa.table({"_recent": pa.array(excluded.drop_duplicates().tolist(), pa.string())}))
+            con.register(_EXCLUDED, pa.table({"_recent": pa.array(excluded.drop_duplicates().tolist(), pa.string())}))
             registered = True
             recent = backend.table(_EXCLUDED)
             base = base.left_join(recent, base._key == recent._recent)
@@ -184,7 +185,7 @@ def draw_sample(
                                most, random_state=int(settings.random_state))
     finally:
         if registered:
-            data.con.unregister(_EXCLUDED)
+            con.unregister(_EXCLUDED)
     take = (plan["invites"] + plan["backups"]).set_axis(plan["segment"])
     invites = plan["invites"].set_axis(plan["segment"])
     top = top[top["_rank"] <= top["_segment"].map(take).fillna(0)]

@@ -8,7 +8,6 @@ import pandas as pd
 import streamlit as st
 
 from segdash import profile as prof
-from segdash.data import Data
 from segdash.report import plain
 from segdash.report import profile_charts as charts
 from segdash.segment import PROFILE_CACHE_KEY
@@ -207,10 +206,9 @@ def show_map(ws: Workspace, *, profile: prof.Profile) -> None:
     profile
         The current segmentation's profile (:func:`load_profile`).
     """
-    extra = getattr(ws.segmentation, "extra", {}) or {}
-    points = extra.get("pca")
-    explained = extra.get("pca_explained") or []
-    if not isinstance(points, pd.DataFrame) or not {"x", "y", "segment"} <= set(points.columns):
+    points = ws.segmentation.map_points() if ws.segmentation is not None else None
+    explained = points.attrs.get("explained", []) if points is not None else []
+    if points is None:
         features = list(getattr(ws.segmentation, "features", []) or [])
         points = ws.cached(("profile", "map"), lambda: prof.pca_map(ws.data, attributes=profile.attributes,
                                                                     features=features))
@@ -318,12 +316,9 @@ def segment_download(ws: Workspace, *, label: str, show_personal: bool) -> bytes
     bytes
         The CSV (see :func:`segdash.profile.segment_csv`).
     """
-    cur = ws.con.cursor()
-    try:
-        return prof.segment_csv(Data.duckdb(cur), segment=label, roles=ws.roles, name=ws.display_name(label),
+    with ws.cursor_data() as data:
+        return prof.segment_csv(data, segment=label, roles=ws.roles, name=ws.display_name(label),
                                 show_personal=show_personal)
-    finally:
-        cur.close()
 
 
 def _apply_names(ws: Workspace, labels: list[str]) -> None:

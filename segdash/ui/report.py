@@ -16,7 +16,6 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from segdash.data import Data
 from segdash.economics import EconomicsResult
 from segdash.report import meeting, workbook
 from segdash.report.text import escape_markdown as md
@@ -219,14 +218,11 @@ def workbook_download(ws: Workspace) -> None:
     customers = sum(ws.segmentation.sizes.values())
 
     def build() -> bytes:  # runs on click, in another thread: its own cursor
-        cursor = ws.con.cursor()
-        try:
+        with ws.cursor_data() as data:
             full = dict(sheets)
             if customers < workbook.EXCEL_MAX_ROWS:
-                full["Customer labels"] = workbook.labels_table(Data.duckdb(cursor), roles=roles, names=names)
+                full["Customer labels"] = workbook.labels_table(data, roles=roles, names=names)
             return workbook.write_workbook(full)
-        finally:
-            cursor.close()
 
     st.download_button("Download the workbook (XLSX)", build, file_name="segdash-workbook.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -260,12 +256,9 @@ def labels_download(ws: Workspace) -> None:
     roles = dict(ws.roles)
 
     def build() -> bytes:  # runs on click, in another thread: its own cursor
-        cursor = ws.con.cursor()
-        try:
-            frame = workbook.labels_table(Data.duckdb(cursor), roles=roles, names=names, columns=chosen, allow_personal=allow)
+        with ws.cursor_data() as data:
+            frame = workbook.labels_table(data, roles=roles, names=names, columns=chosen, allow_personal=allow)
             return workbook.labels_csv(frame)
-        finally:
-            cursor.close()
 
     st.download_button("Download customer labels (CSV)", build, file_name="segment-labels.csv", mime="text/csv",
                        icon=":material/download:", key=PREFIX + "labels")

@@ -12,7 +12,6 @@ from collections.abc import Callable
 import streamlit as st
 
 from segdash import profile as prof
-from segdash.data import Data
 from segdash.errors import SegdashError
 from segdash.report import plain
 from segdash.report import segment_charts as charts
@@ -435,11 +434,8 @@ def _download(ws: Workspace) -> None:
     roles = dict(ws.roles)
 
     def build() -> bytes:  # runs on click, in another thread: its own cursor
-        cursor = ws.con.cursor()
-        try:
-            return to_safe_csv(labels_frame(Data.duckdb(cursor), roles=roles, names=names))
-        finally:
-            cursor.close()
+        with ws.cursor_data() as data:
+            return to_safe_csv(labels_frame(data, roles=roles, names=names))
 
     st.download_button("Download the segment of every customer (CSV)", build, file_name="segments.csv",
                        mime="text/csv", key=_KEY + "download")

@@ -110,20 +110,17 @@ def _names(ws: Workspace) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def _cursor(ws: Workspace) -> Iterator[Any]:
-    """A cursor of the session's DuckDB for this run: DuckDB refuses a second call on a busy connection,
+def _cursor(ws: Workspace) -> Iterator[Data]:
+    """The data over a cursor of its own for this run: DuckDB refuses a second call on a busy connection,
     and a click can start a new run while the last one still has a query in flight."""
-    cursor = ws.con.cursor()
-    try:
-        yield cursor
-    finally:
-        cursor.close()
+    with ws.cursor_data() as data:
+        yield data
 
 
 def _key_column(ws: Workspace) -> str:
     def find() -> str:
         with _cursor(ws) as cur:
-            return labels_key_column(Data.duckdb(cur), roles=ws.roles) or "_row"
+            return labels_key_column(cur, roles=ws.roles) or "_row"
 
     return ws.cached(("survey", "key"), find)
 
@@ -190,7 +187,7 @@ def sample_form(ws: Workspace) -> None:
                               backup_share=float(backups) / 100, random_state=int(seed))
     with st.spinner("Drawing the sample…"), _cursor(ws) as cur:
         recent = smp.recently_surveyed(ws.project, days=int(days)) if ws.project is not None else None
-        sample = smp.draw_sample(Data.duckdb(cur), key_column=_key_column(ws), settings=settings, types=types,
+        sample = smp.draw_sample(cur, key_column=_key_column(ws), settings=settings, types=types,
                                  contact_column=None if contact == NONE else contact,
                                  opt_out_column=None if opt_out == NONE else opt_out, exclude_keys=recent)
     name = f"Sample {sample.drawn.replace('T', ' ')[:19]}"
@@ -261,7 +258,7 @@ def contact_export(ws: Workspace) -> None:
     if confirmed and columns:
         try:
             with _cursor(ws) as cur:
-                contacts = smp.sample_contacts(Data.duckdb(cur), sample, columns=list(columns))
+                contacts = smp.sample_contacts(cur, sample, columns=list(columns))
             listing = smp.contact_list(contacts, names=names, contact_columns=list(columns), tool=tool,
                                        confirmed=True, include_backups=with_backups)
         except SegdashError as err:
@@ -290,7 +287,7 @@ def _draft(ws: Workspace) -> list[dict[str, Any]]:
         edges = {d["column"]: tuple(d.get("edges") or ()) for d in seg.settings.get("dimensions", [])
                  if d.get("banding") == "edges"}
     with _cursor(ws) as cur:
-        return kits.draft_kit(Data.duckdb(cur), roles=ws.roles, types=ws.column_types(),
+        return kits.draft_kit(cur, roles=ws.roles, types=ws.column_types(),
                               features=list(seg.features) if seg is not None else [], edges=edges)
 
 
@@ -394,11 +391,11 @@ def analyse(ws: Workspace) -> Confirmation | None:
     key_column = _key_column(ws)
     with _cursor(ws) as cur:
         if sample is not None:
-            matching = matching_frame(Data.duckdb(cur), sample, email_column=email)
+            matching = matching_frame(cur, sample, email_column=email)
         else:
             from segdash.survey.confirm import population_sample
 
-            matching = population_sample(Data.duckdb(cur), key_column=key_column, email_column=email)
+            matching = population_sample(cur, key_column=key_column, email_column=email)
     left, right = st.columns(2)
     column = left.selectbox("Match answers by the column", [AUTO, *answers.columns], key=MATCH_COLUMN)
     field = right.selectbox("…to the sample's", [AUTO, *[f for f in ans.SAMPLE_FIELDS if f in matching.columns]],
@@ -408,7 +405,7 @@ def analyse(ws: Workspace) -> Confirmation | None:
     def compute() -> Confirmation:
         with _cursor(ws) as cur:
             return confirm_survey(
-                Data.duckdb(cur), answers, matching=matching, segmentation=ws.segmentation, roles=ws.roles,
+                cur, answers, matching=matching, segmentation=ws.segmentation, roles=ws.roles,
                 types=types, key_column=key_column, kinds=current.get("kinds"),
                 kit=current.get("kit"), names=_names(ws),
                 answer_column=None if column == AUTO else column,
