@@ -652,6 +652,7 @@ def _cmd_roi(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
     from segdash import economics
+    from segdash.data import table_exists
     from segdash.errors import EconomicsError
 
     margin = economics.DEFAULT_MARGIN if args.margin is None else args.margin
@@ -665,7 +666,7 @@ def _cmd_roi(args: argparse.Namespace) -> int:
     elif args.labels:
         raise SegdashError("With --source the labels are the table 'segment' wrote in the engine "
                            "(--labels-table); leave out --labels.")
-    elif ws.data.labels not in ws.source.backend.list_tables():
+    elif not table_exists(ws.source.backend, ws.data.labels):
         raise SegdashError(f"There are no segments in table '{ws.data.labels}' of {ws.source.engine_label}: run "
                            "'segment --source ...' first, or name the labels table with --labels-table.")
     types = ws.column_types()

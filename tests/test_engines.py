@@ -18,7 +18,7 @@ import pyarrow.csv as pa_csv
 import pytest
 
 from segdash import engines
-from segdash.data import Data
+from segdash.data import Data, drop_table, table_exists
 from segdash.segment.base import commit_labels, segment_sizes
 from segdash.segment.cluster import cluster_customers
 from segdash.segment.features import pull_features
@@ -62,7 +62,8 @@ def sources(postgres_server: Any, spark_session: Any, tmp_path_factory: pytest.T
         "postgres": engines.connect(postgres_server.url, environ=env),
     }
     for source in opened.values():
-        source.backend.create_table("customers", arrow, overwrite=True)
+        drop_table(source.backend, "customers")
+        source.backend.create_table("customers", arrow)
     yield opened
     for source in opened.values():
         source.close()
@@ -168,7 +169,7 @@ def test_labels_are_written_back_as_a_table_in_the_engine(sources: dict[str, eng
         seg = rfm_from_customers(data, recency="last_purchase_date", frequency="orders", monetary="total_spend",
                                  types=TYPES)
         assert commit_labels(data)
-        assert "customers_segments" in sources[name].backend.list_tables()
+        assert table_exists(sources[name].backend, "customers_segments")
         assert segment_sizes(data) == seg.sizes
 
 
