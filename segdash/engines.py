@@ -173,6 +173,10 @@ class Source:
     def tables(self) -> list[str]:
         """Tables and views the connection sees (default schema)."""
         try:
+            if self.engine == "duckdb":  # Ibis 12's list_tables leaves DuckDB 2.0 with an unfinished result
+                rows = self.backend.con.execute("SELECT table_name FROM information_schema.tables "
+                                                "WHERE table_schema = current_schema()").fetchall()
+                return sorted(str(name) for (name,) in rows)
             return sorted(self.backend.list_tables())
         except Exception as err:  # driver errors differ per engine
             raise SourceError(f"Could not list the tables of {self.url}: {_first_line(err)}") from err
@@ -214,8 +218,8 @@ class Source:
             return self.backend.table(name)
         except Exception as err:
             try:
-                known = self.backend.list_tables()
-            except Exception:  # the first error is the one to show
+                known = self.tables()
+            except SourceError:  # the first error is the one to show
                 known = []
             shown = ", ".join(sorted(known)[:20]) or "none"
             raise SourceError(f"There is no table '{name}' in {self.url} (tables: {shown}).") from err
@@ -339,7 +343,12 @@ def spark_session(master: str = "local[2]", *, memory: str = "1g", warehouse: st
                              or tempfile.mkdtemp(prefix="segdash-spark-"))
     for name, value in SPARK_LOCAL_CONF.items():
         builder = builder.config(name, value)
-    return builder.getOrCreate()
+    if master.startswith("local"):  # a local session talks to itself only
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+        builder = builder.config("spark.driver.bindAddress", "127.0.0.1").config("spark.driver.host", "127.0.0.1")
+    session = builder.getOrCreate()
+    session.sparkContext.setLogLevel("ERROR")
+    return session
 
 
 def _pyspark(parts: Any) -> Any:

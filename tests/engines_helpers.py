@@ -152,3 +152,28 @@ def start_spark(warehouse: str | None = None) -> object:
         return spark_session("local[2]", memory="1g", warehouse=warehouse)
     except Exception as err:  # Py4J / JVM start-up errors
         raise EngineUnavailable(f"Spark did not start: {str(err).strip()[:600]}") from err
+
+
+def load_table(backend: object, name: str, table: object) -> None:
+    """Put an Arrow table into an engine as table ``name`` (replacing it).
+
+    DuckDB and Spark through their own readers: Ibis 12's ``create_table`` from in-memory data renders
+    an empty ``DROP VIEW IF EXISTS`` on DuckDB with the sqlglot installed next to it, and on Spark it
+    turned an integer column with gaps into nulls.
+    """
+    from segdash.data import drop_table
+
+    drop_table(backend, name)
+    if getattr(backend, "name", "") == "duckdb":
+        con = backend.con
+        con.register("_segdash_load", table)
+        try:
+            con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM _segdash_load')
+        finally:
+            con.unregister("_segdash_load")
+        return
+    if getattr(backend, "name", "") == "pyspark":  # Spark's own Arrow reader: Ibis' memtable path lost
+        session = backend._session  # nullable integers (a column with gaps came out all null)
+        session.createDataFrame(table).write.saveAsTable(name, mode="overwrite")
+        return
+    backend.create_table(name, table)

@@ -18,14 +18,14 @@ import pyarrow.csv as pa_csv
 import pytest
 
 from segdash import engines
-from segdash.data import Data, drop_table, table_exists
+from segdash.data import Data, table_exists
 from segdash.segment.base import commit_labels, segment_sizes
 from segdash.segment.cluster import cluster_customers
 from segdash.segment.features import pull_features
 from segdash.segment.model import ClusterModel
 from segdash.segment.rfm import rfm_from_customers
 from segdash.segment.rules import Dimension, segment_by_dimensions
-from tests.engines_helpers import PG_PASSWORD
+from tests.engines_helpers import PG_PASSWORD, load_table
 
 pytestmark = pytest.mark.engines
 
@@ -62,8 +62,7 @@ def sources(postgres_server: Any, spark_session: Any, tmp_path_factory: pytest.T
         "postgres": engines.connect(postgres_server.url, environ=env),
     }
     for source in opened.values():
-        drop_table(source.backend, "customers")
-        source.backend.create_table("customers", arrow)
+        load_table(source.backend, "customers", arrow)
     yield opened
     for source in opened.values():
         source.close()

@@ -33,6 +33,7 @@ def test_source_comes_from_the_environment_and_names_the_engine(tmp_path: Path) 
     source = engines.connect(environ=env)
     try:
         assert source.engine == "duckdb" and source.engine_label == "DuckDB"
+        assert source.tables() == []
     finally:
         source.close()
     assert engines.engine_name("pyspark") == "Apache Spark"
@@ -63,10 +64,13 @@ def test_key_and_types_come_from_the_engine() -> None:
     import ibis
 
     source = engines.connect("duckdb://", environ={})
-    source.backend.create_table("people", pa.table({
+    people = pa.table({
         "Name": ["a", "b", "c"], "CustomerID": [7, 8, 9], "region_id": [1, 1, 2],
         "joined": [dt.date(2024, 1, d) for d in (1, 2, 3)], "vip": [True, False, True], "spend": [1.5, 2.0, 3.0],
-    }))
+    })
+    source.backend.con.register("_people", people)
+    source.backend.con.execute("CREATE TABLE people AS SELECT * FROM _people")
+    source.backend.con.unregister("_people")
     table = source.table("people")
     assert engines.find_key(table) == "CustomerID"
     assert engines.column_types(table) == {"Name": "text", "CustomerID": "number", "region_id": "number",
@@ -77,3 +81,6 @@ def test_key_and_types_come_from_the_engine() -> None:
         engines.find_key(ibis.memtable({"a": [1, 1]}))
     data = source.data("people")
     assert data.key == "CustomerID" and data.engine == "duckdb"
+    with pytest.raises(engines.SourceError, match=r"no table 'nope' .* \(tables: people\)"):
+        source.data("nope")
+    assert source.tables() == ["people"]  # the connection still works after the error

@@ -95,7 +95,7 @@ from sklearn.neighbors import NearestCentroid
 from threadpoolctl import threadpool_limits
 
 from segdash import db
-from segdash.data import Data
+from segdash.data import Data, materialise
 from segdash.errors import SegmentationError, SettingsError
 from segdash.schema import TYPES, Segmentation
 from segdash.segment import base
@@ -294,7 +294,8 @@ def _cluster(
     data, fitted, everyone, labels, chosen_k, notes = fit.data, fit.fitted, fit.everyone, fit.labels, fit.k, fit.notes
     if engine:
         report(0.7, f"Putting every customer in one of {chosen_k} segments, in {source.engine} ...")
-        clusters = fitted.ibis_assign(source, {name: found.raw[name] for name in fitted.features})
+        # cached in the engine: counted for the names, then written as the labels
+        clusters = materialise(source, fitted.ibis_assign(source, {name: found.raw[name] for name in fitted.features}))
         counted = source.backend.to_pyarrow(clusters.group_by("_cluster").aggregate(_n=clusters.count()))
         counts = np.zeros(chosen_k, dtype=np.int64)
         for cluster, n in zip(counted.column("_cluster").to_pylist(), counted.column("_n").to_pylist(), strict=True):

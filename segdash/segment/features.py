@@ -619,13 +619,15 @@ def engine_sample(data: Data, raw: dict[str, Any], *, size: int, random_state: i
     total = int(table.count().execute())
     chosen = table.select(key, **raw)
     if total > size:
-        modulus = _SAMPLE_MODULUS
+        # 64-bit literals: with 32-bit ones Spark did the products in 32 bits and wrapped around
+        modulus = ibis.literal(_SAMPLE_MODULUS, "int64")
         if key.type().is_integer():
             base = key.cast("int64").abs() % modulus
         else:  # text keys: the place in key order (the engine's collation decides ties of equal text only)
-            base = ibis.row_number().over(order_by=key).cast("int64") % modulus
-        seed = (int(random_state) * 7_919 + 1) % modulus
-        first, second = _SAMPLE_MULTIPLIERS
+            # through float64: Ibis types ROW_NUMBER as int64 and drops a cast to int64, but Spark's is 32-bit
+            base = ibis.row_number().over(order_by=key).cast("float64").cast("int64") % modulus
+        seed = ibis.literal((int(random_state) * 7_919 + 1) % _SAMPLE_MODULUS, "int64")
+        first, second = (ibis.literal(m, "int64") for m in _SAMPLE_MULTIPLIERS)
         draw = ((base * first) % modulus + seed) % modulus
         draw = (draw * second) % modulus
         chosen = chosen.mutate(_segdash_draw=draw).order_by(["_segdash_draw", data.key]).limit(int(size))

@@ -257,8 +257,7 @@ class ClusterModel:
             missing = [value.isnull() for value in values]
             columns = [ibis.ifelse(gap, ibis.literal(float(fill), "float64"), value)
                        for value, gap, fill in zip(values, missing, block.fill, strict=True)]
-            columns += [ibis.ifelse(missing[i], ibis.literal(1.0, "float64"), ibis.literal(0.0, "float64"))
-                        for i in block.indicator]
+            columns += [ibis.ifelse(missing[i], 1, 0).cast("float64") for i in block.indicator]
             if block.log:  # log1p; the fitted columns were never negative (see features.skewed_columns)
                 columns = [(ibis.greatest(column, ibis.literal(0.0, "float64")) + 1.0).ln() for column in columns]
             inputs += [(column - float(center)) / float(scale)
@@ -268,12 +267,14 @@ class ClusterModel:
             if feature.fill is not None:
                 value = value.fill_null(feature.fill)
             hits = [(value.isnull() if kept is None else (value == kept).fill_null(False)) for kept in feature.values]
-            inputs += [ibis.ifelse(hit, ibis.literal(1.0, "float64"), ibis.literal(0.0, "float64")) for hit in hits]
+            # 1/0 as integers cast to float64: a float literal is NUMERIC in PostgreSQL, and the distances
+            # would then be summed in decimal arithmetic there but in binary floating point elsewhere
+            inputs += [ibis.ifelse(hit, 1, 0).cast("float64") for hit in hits]
             if feature.rare:
                 known = ibis.literal(False)
                 for hit in hits:
                     known = known | hit
-                inputs.append(ibis.ifelse(known, ibis.literal(0.0, "float64"), ibis.literal(1.0, "float64")))
+                inputs.append(ibis.ifelse(known, 0, 1).cast("float64"))
         return inputs
 
     def ibis_distances(self, inputs: Sequence[Any]) -> list[Any]:
