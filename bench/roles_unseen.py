@@ -17,8 +17,8 @@ are acceptable.
 Each file goes through the real import (:func:`segdash.ingest.import_file`, the path of the page
 and of ``python -m segdash import``). The script prints hits/total per file and overall (again
 without the files named by ``--without``), then every miss with the role expected, the role
-suggested, and the first line of :data:`segdash.columns.ROLE_RULES` whose words are in the column's
-name and whose types fit the column (content conditions aside), so a miss can be traced to a rule.
+suggested, and the lines of :data:`segdash.columns.ROLE_RULES` whose words are in the column's name
+and whose types fit the column, so a miss can be traced to a rule (``--all`` prints every column).
 Columns segdash imports but ``expected.json`` does not list are printed as unjudged, not counted.
 
 Issue 16's goal: at least 90% right on files the suite has never seen. Exit status 0 either way (it
@@ -73,8 +73,8 @@ def _phrase_in(words: tuple[str, ...], phrase: str) -> bool:
     return any(words[i : i + len(target)] == target for i in range(len(words) - len(target) + 1))
 
 
-def first_name_rule(name: str, kind: str) -> str:
-    """The first role-table line whose words are in ``name`` and whose types include ``kind``.
+def name_rules(name: str, kind: str) -> str:
+    """The role-table lines whose words are in ``name`` and whose types include ``kind``, in order.
 
     Parameters
     ----------
@@ -86,19 +86,20 @@ def first_name_rule(name: str, kind: str) -> str:
     Returns
     -------
     str
-        ``"behavioral ('spend')"``, or ``"no name rule (default)"``. Content conditions (``varied``,
-        ``unique``, ``money``) are not checked here, so a rule listed may have been skipped for its
-        content; the constant-column and cost-next-to-a-channel steps come after the table.
+        ``"id ('number', if unique); behavioral ('orders')"``, or ``"no name rule (default)"``.
+        The first line whose content condition (``varied``, ``unique``, ``money``) holds is the one
+        that fired; the constant-column and cost-next-to-a-channel steps come after the table.
     """
     words = name_words(name)
+    found = []
     for rule in ROLE_RULES:
         if kind not in rule.types:
             continue
-        for phrase in rule.phrases:
-            if _phrase_in(words, phrase):
-                condition = f", if {rule.content}" if rule.content else ""
-                return f"{rule.role} ('{phrase}'{condition})"
-    return "no name rule (default)"
+        phrase = next((p for p in rule.phrases if _phrase_in(words, p)), None)
+        if phrase is not None:
+            condition = f", if {rule.content}" if rule.content else ""
+            found.append(f"{rule.role} ('{phrase}'{condition})")
+    return "; ".join(found) if found else "no name rule (default)"
 
 
 def judge_file(path: Path, judged: dict[str, Any]) -> tuple[list[Outcome], list[tuple[str, str]], float]:
@@ -134,7 +135,7 @@ def judge_file(path: Path, judged: dict[str, Any]) -> tuple[list[Outcome], list[
             continue
         seen.add(column.name)
         outcomes.append(Outcome(path.name, name, expected, column.role, column.type,
-                                first_name_rule(column.name, column.type)))
+                                name_rules(column.name, column.type)))
     unjudged = [(c.name, c.role) for c in result.columns if c.name not in seen]
     return outcomes, unjudged, seconds
 
@@ -148,6 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder", type=Path, help="folder with the files and expected.json")
     parser.add_argument("--expected", type=Path, help="judgement file (default: FOLDER/expected.json)")
+    parser.add_argument("--all", action="store_true", help="print every judged column, not only the misses")
     parser.add_argument("--without", action="append", default=[], metavar="FILE",
                         help="also print the overall figure without this file (repeatable)")
     args = parser.parse_args(argv)
@@ -165,6 +167,10 @@ def main(argv: list[str] | None = None) -> int:
         every += outcomes
         hits = sum(o.hit for o in outcomes)
         print(f"{name:48} {_share(hits, len(outcomes)):>18}  {seconds:.2f} s")
+        if args.all:
+            for o in outcomes:
+                mark = "  " if o.hit else "X "
+                print(f"    {mark}{o.column} ({o.type}): {o.suggested}  [expected {'/'.join(o.expected)}]")
         for column, role in unjudged:
             print(f"    unjudged: {column!r} -> {role}")
 
@@ -179,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'columns with one acceptable role only':48} {_share(sum(o.hit for o in strict), len(strict)):>18}")
 
     misses = [o for o in every if not o.hit]
-    print(f"\nMisses ({len(misses)}): file | column (type) | expected -> suggested | first name rule")
+    print(f"\nMisses ({len(misses)}): file | column (type) | expected -> suggested | role-table lines its name matches")
     for o in misses:
         print(f"  {o.file} | {o.column} ({o.type}) | {'/'.join(o.expected)} -> {o.suggested} | {o.rule}")
     pairs = Counter((o.expected[0], o.suggested) for o in misses)
