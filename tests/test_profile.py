@@ -396,7 +396,7 @@ def make_workspace(frame: pd.DataFrame, labels: list[str], roles: dict, types: d
                                rows_rejected=0, columns=[ColumnInfo(c, types[c], roles[c]) for c in roles])
     ws.roles = dict(roles)
     ws.data_id = "tiny"
-    sizes = prof.segment_sizes(ws.data)
+    sizes = prof.segment_sizes(Data.duckdb(ws.con))  # labels loaded, not yet a segmentation
     ws.set_segmentation(Segmentation(method="dimensions", settings={}, sizes=dict(
         zip(sizes["segment"], sizes["customers"], strict=True)), k=len(sizes)))
     return ws
