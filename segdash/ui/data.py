@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from segdash import config, db, labels, preview
+from segdash import config, db, labels, limits, preview
 from segdash.errors import SegdashError
 from segdash.report.export import to_safe_csv
 from segdash.report.text import escape_markdown
@@ -51,7 +51,8 @@ def session_temp_dir() -> Path:
     """
     folder = st.session_state.get(state.TEMP_DIR)
     if folder is None or not Path(folder.name).is_dir():
-        folder = tempfile.TemporaryDirectory(prefix="segdash-upload-")
+        # the server's pid in the name: start-up removes folders of servers that are gone (segdash.limits)
+        folder = tempfile.TemporaryDirectory(prefix=limits.upload_prefix())
         st.session_state[state.TEMP_DIR] = folder
     return Path(folder.name)
 
@@ -377,7 +378,8 @@ def file_loader(ws: Workspace) -> None:
                                   format_func=lambda n: f"{n} ({_size(by_name[n])})")
             opened = st.form_submit_button("Open", icon=":material/folder_open:", type="primary")
         if opened and choice in by_name:
-            load_file(ws, by_name[choice], name=choice, kind="folder")
+            # checked again now: a file swapped for a link out of the folder since listing is refused
+            load_file(ws, config.data_dir_file(choice), name=choice, kind="folder")
 
 
 def _size(path: Path) -> str:

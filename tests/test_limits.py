@@ -1,0 +1,184 @@
+"""Server limits: memory per session (and its message), idle sessions, the heavy-run queue, upload folders."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from segdash import db, limits
+from segdash.workspace import Workspace
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLE = REPO / "sample_data" / "customers.csv"
+HEAVY = "SELECT s, count(*) FROM (SELECT range::VARCHAR || repeat('x', 200) AS s FROM range(3000000)) GROUP BY s"
+
+
+def test_sizes_and_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert limits.parse_size("2GB", setting="X") == 2 * 1024**3
+    assert limits.parse_size("512 MB", setting="X") == 512 * 1024**2
+    assert limits.parse_size("1.5GiB", setting="X") == int(1.5 * 1024**3)
+    assert limits.parse_size("1000", setting="X") == 1000
+    with pytest.raises(limits.LimitError, match="SEGDASH_SESSION_MEMORY='lots' is not a size"):
+        limits.parse_size("lots", setting="SEGDASH_SESSION_MEMORY")
+    monkeypatch.delenv("SEGDASH_SESSION_MEMORY", raising=False)
+    monkeypatch.setenv("SEGDASH_MAX_SESSIONS", "4")
+    expected = max(limits.MIN_SESSION_BYTES, int(limits.machine_memory() * 0.8) // 4)
+    assert limits.session_memory_bytes() == expected
+    monkeypatch.setenv("SEGDASH_MAX_SESSIONS", "zero")
+    with pytest.raises(limits.LimitError, match="SEGDASH_MAX_SESSIONS"):
+        limits.session_memory_bytes()
+
+
+def test_each_connection_gets_the_session_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SEGDASH_SESSION_MEMORY", "300MB")
+    con = db.connect()
+    assert db.fetch_scalar(con, "SELECT current_setting('memory_limit')") == "286.1 MiB"  # 300 MB in MiB units
+
+
+def test_exceeding_the_limit_is_a_plain_sentence_in_core(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SEGDASH_SESSION_MEMORY", "40MB")
+    con = db.connect()
+    with pytest.raises(duckdb.Error) as caught:
+        con.execute(HEAVY).fetchall()
+    assert limits.is_out_of_memory(caught.value)
+    assert limits.is_out_of_memory(RuntimeError("wrapped")) is False
+    message = limits.out_of_memory_message()
+    assert message.startswith("This needs more memory than one session may use on this server (40 MB).")
+    assert "SEGDASH_SESSION_MEMORY" in message
+    assert con.execute("SELECT 42").fetchall() == [(42,)]  # the connection lives on
+
+
+def test_memory_limit_message_on_a_page(make_app: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A page whose query runs out of the session's memory shows one sentence; the app keeps working."""
+    from segdash.ui import data as data_ui
+
+    real_preview = data_ui.preview_table
+
+    def greedy_preview(ws: Workspace) -> None:
+        ws.con.execute("SET memory_limit = '40MB'")  # this session's share, made small after the import
+        ws.con.execute(HEAVY).fetchall()
+
+    monkeypatch.setattr(data_ui, "preview_table", greedy_preview)
+    monkeypatch.setenv("SEGDASH_SESSION_MEMORY", "200MB")
+    app = make_app().run()
+    assert not app.exception
+    errors = [e.value for e in app.error]
+    assert any(e.startswith("This needs more memory than one session may use on this server (200 MB).")
+               for e in errors), errors
+    monkeypatch.setattr(data_ui, "preview_table", real_preview)
+    app.run()
+    assert not app.exception and not app.error
+
+
+def test_idle_registry_frees_only_idle_unused_workspaces() -> None:
+    clock = [0.0]
+    registry = limits.IdleRegistry(clock=lambda: clock[0])
+    idle, busy, fresh = Workspace(), Workspace(), Workspace()
+    idle.load(SAMPLE)
+    registry.touch(idle)
+    registry.touch(busy)
+    clock[0] = 200.0
+    registry.touch(fresh)
+    released = []
+    with registry.using(busy):
+        clock[0] = 1900.0
+        assert registry.sweep(idle_seconds=1800, release=released.append) == 1
+    assert released == [idle]
+    limits.release_workspace(idle)
+    assert not idle.has_data and idle.idle_released and idle.memo == {}
+    assert not db.table_exists(idle.con, db.TABLE)
+    clock[0] = 1900.0 + 1800
+    assert registry.sweep(idle_seconds=1800, release=released.append) == 2  # busy (now idle) and fresh
+    released.clear()
+    del busy, fresh
+    assert registry.live() == 0
+
+
+def test_run_queue_waits_and_says_how_many_are_ahead() -> None:
+    queue = limits.RunQueue(1)
+    first_in, release_first = threading.Event(), threading.Event()
+    told: list[int] = []
+    waited: list[float] = []
+
+    def first() -> None:
+        with queue.slot():
+            first_in.set()
+            release_first.wait(10)
+
+    def second() -> None:
+        with queue.slot(on_wait=lambda ahead: (told.append(ahead), release_first.set()), poll=0.05) as wait:
+            waited.append(wait)
+
+    runner = threading.Thread(target=first)
+    runner.start()
+    assert first_in.wait(10)
+    assert queue.ahead == 1
+    second()
+    runner.join(10)
+    assert told[0] == 1  # "waiting behind 1 other run"
+    assert waited[0] > 0
+    assert queue.ahead == 0
+
+
+def test_upload_folders_of_dead_servers_are_removed(tmp_path: Path) -> None:
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True, check=True).stdout.strip()
+    gone = tmp_path / f"{limits.UPLOAD_PREFIX}{dead}-abc"
+    mine = tmp_path / f"{limits.upload_prefix()}def"
+    other_live = tmp_path / f"{limits.UPLOAD_PREFIX}1-ghi"  # pid 1 is always running
+    for folder in (gone, mine, other_live):
+        folder.mkdir()
+        (folder / "upload-x.csv").write_text("secret")
+    assert limits.remove_stale_uploads(folder=tmp_path) == 1
+    assert not gone.exists() and mine.exists() and other_live.exists()
+
+
+def test_many_sessions_reach_ibis_duckdb_at_once() -> None:
+    """Many sessions opening their first page at once must not race on Ibis's lazy backend loading."""
+    code = ("import sys, threading, segdash.db; errors = []\n"
+            "def use():\n"
+            "    try:\n"
+            "        segdash.db.backend(segdash.db.connect())\n"
+            "    except Exception as err:\n"
+            "        errors.append(err)\n"
+            "threads = [threading.Thread(target=use) for _ in range(16)]\n"
+            "[t.start() for t in threads]; [t.join() for t in threads]\n"
+            "assert not errors, errors\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO,
+                          env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_two_runs_of_one_session_take_turns_on_its_workspace() -> None:
+    registry = limits.IdleRegistry()
+    ws = Workspace()
+    first_in, release_first, second_in = threading.Event(), threading.Event(), threading.Event()
+
+    def first() -> None:
+        with registry.using(ws):
+            first_in.set()
+            release_first.wait(10)
+
+    def second() -> None:
+        with registry.using(ws):
+            second_in.set()
+
+    runner = threading.Thread(target=first)
+    runner.start()
+    assert first_in.wait(10)
+    follower = threading.Thread(target=second)
+    follower.start()
+    assert not second_in.wait(0.3)  # waits for the first run instead of sharing the connection
+    release_first.set()
+    assert second_in.wait(10)
+    runner.join(10)
+    follower.join(10)
+    other = Workspace()
+    with registry.using(other):  # another session never waits
+        pass
