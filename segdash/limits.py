@@ -158,7 +158,7 @@ class IdleRegistry:
         with self._lock:
             ref, seen, busy = self._entries[key]
             self._entries[key] = (ref, seen, busy + 1)
-            run_lock = self._run_locks.setdefault(key, threading.RLock())
+            run_lock = self._run_lock(workspace)
         run_lock.acquire()
         try:
             yield
@@ -168,6 +168,15 @@ class IdleRegistry:
                 if key in self._entries:
                     ref, _, busy = self._entries[key]
                     self._entries[key] = (ref, self._clock(), max(0, busy - 1))
+
+    def _run_lock(self, workspace: Any) -> threading.RLock:
+        """The workspace's run lock (call with ``self._lock`` held); it lives as long as the workspace."""
+        key = id(workspace)
+        run_lock = self._run_locks.get(key)
+        if run_lock is None:
+            run_lock = self._run_locks[key] = threading.RLock()
+            weakref.finalize(workspace, self._run_locks.pop, key, None)
+        return run_lock
 
     def live(self) -> int:
         """Workspaces still alive and registered."""
@@ -183,12 +192,17 @@ class IdleRegistry:
                 workspace = ref()
                 if workspace is None:
                     del self._entries[key]
-                    self._run_locks.pop(key, None)
                 elif busy == 0 and now - seen >= idle_seconds:
+                    run_lock = self._run_lock(workspace)
+                    if not run_lock.acquire(blocking=False):  # a run is just starting on it
+                        continue
                     del self._entries[key]
-                    chosen.append(workspace)
-        for workspace in chosen:
-            release(workspace)
+                    chosen.append((workspace, run_lock))
+        for workspace, run_lock in chosen:  # a run starting meanwhile waits until its data is put away
+            try:
+                release(workspace)
+            finally:
+                run_lock.release()
         return len(chosen)
 
 

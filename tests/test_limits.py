@@ -182,3 +182,82 @@ def test_two_runs_of_one_session_take_turns_on_its_workspace() -> None:
     other = Workspace()
     with registry.using(other):  # another session never waits
         pass
+
+
+def test_a_freed_session_is_told_behind_the_sign_in_and_the_notice_follows_the_8_s_rule(
+        make_app: object, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Signed in, a session whose data the idle sweep freed gets one notice and fresh data on its next run.
+
+    touch() runs in app.py and again in page_setup: the notice must survive both, stay on the
+    follow-up runs of the next 8 s (like any confirmation) and then go.
+    """
+    import time
+
+    from segdash import auth
+    from segdash.ui import state
+
+    passwords = tmp_path / "segdash-passwords"
+    auth.set_password("ann", "ann-password", path=passwords)
+    monkeypatch.setenv("SEGDASH_PASSWORDS", str(passwords))
+    monkeypatch.setenv("SEGDASH_IDLE_MINUTES", "30")
+    app = make_app().run()
+    assert not app.exception
+    assert not [t for t in app.title if t.value == "Data"]  # behind the gate
+    app.text_input[0].input("ann")
+    app.text_input[1].input("ann-password")
+    app.button[0].click().run()
+    assert not app.exception
+    assert app.session_state[state.USER] == "ann"
+    freed = app.session_state[state.WORKSPACE]
+    assert freed.has_data
+    limits.release_workspace(freed)  # what the idle sweep does
+    notice = ("This page sat unused for more than 30 minutes, so its data was put away to free memory "
+              "for others. Load your file again (saved projects are kept).")
+    shown = lambda: [s.value for s in app.success if "sat unused" in s.value]  # noqa: E731
+    app.run()
+    assert not app.exception
+    assert shown() == [notice]
+    fresh = app.session_state[state.WORKSPACE]
+    assert fresh is not freed and fresh.has_data and not getattr(fresh, "idle_released", False)
+    app.run()  # a widget's follow-up run within 8 s: still shown, and no second notice
+    assert shown() == [notice]
+    assert app.session_state[state.WORKSPACE] is fresh
+    entry = app.session_state[state.FLASH]
+    app.session_state[state.FLASH] = {**entry, "first_shown": time.monotonic() - state.FLASH_SECONDS - 1}
+    app.run()
+    assert not app.exception and not shown()
+    assert app.session_state[state.USER] == "ann"  # still signed in throughout
+
+
+def test_a_run_starting_while_the_sweep_frees_its_workspace_waits_for_it() -> None:
+    import gc
+
+    clock = [0.0]
+    registry = limits.IdleRegistry(clock=lambda: clock[0])
+    held = [Workspace()]
+    registry.touch(held[0])
+    clock[0] = 1800.0
+    run_started, run_in = threading.Event(), threading.Event()
+    seen_in_release: list[bool] = []
+    followers: list[threading.Thread] = []
+
+    def run() -> None:
+        run_started.set()
+        with registry.using(held[0]):
+            run_in.set()
+
+    def release(workspace: Workspace) -> None:
+        followers.append(threading.Thread(target=run))
+        followers[0].start()
+        assert run_started.wait(10)
+        seen_in_release.append(run_in.wait(0.3))  # the run waits instead of using a closing connection
+
+    assert registry.sweep(idle_seconds=1800, release=release) == 1
+    assert seen_in_release == [False]
+    assert run_in.wait(10)  # and goes on once the data is put away
+    followers[0].join(10)
+    key = id(held[0])
+    assert key in registry._run_locks
+    held.clear()
+    gc.collect()
+    assert key not in registry._run_locks  # a workspace's run lock goes with it
