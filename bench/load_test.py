@@ -86,6 +86,28 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def browser_cpu_seconds(*, exclude: int) -> float:
+    """CPU seconds used so far by this script's descendants (Playwright's driver and Chromium), less ``exclude``."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+    mine, total = os.getpid(), 0.0
+    for pid in parents:
+        ancestor, depth = parents.get(pid), 0
+        while ancestor not in (None, 0, 1, mine) and depth < 50:
+            ancestor, depth = parents.get(ancestor), depth + 1
+        if ancestor == mine and pid != exclude:
+            try:  # its own CPU and that of its children already gone (closed tabs' renderers)
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += sum(int(fields[i]) for i in (11, 12, 13, 14)) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 class Sampler(threading.Thread):
     """Samples the server's RSS every 0.2 s (the peak is also read from VmHWM at the end)."""
 
@@ -147,7 +169,7 @@ async def run_session(index: int, browser: object, url: str, path: Path, rows: i
         await context.close()
 
 
-async def drive(url: str, files: list[Path], rows: int, timeout: float) -> tuple[dict, dict]:
+async def drive(url: str, files: list[Path], rows: int, timeout: float, *, server_pid: int) -> tuple[dict, dict, float]:
     from playwright.async_api import async_playwright
 
     timings: dict[str, list[float]] = {}
@@ -159,8 +181,9 @@ async def drive(url: str, files: list[Path], rows: int, timeout: float) -> tuple
                  for i, path in enumerate(files)]
         gate.set()  # every session starts at once
         await asyncio.gather(*tasks)
+        browser_cpu = browser_cpu_seconds(exclude=server_pid)  # before the browser's processes exit
         await browser.close()
-    return timings, seen
+    return timings, seen, browser_cpu
 
 
 def main() -> int:
@@ -201,8 +224,10 @@ def main() -> int:
             cpu_before = cpu_seconds(server.pid)
             sampler = Sampler(server.pid)
             sampler.start()
+            load_start = os.getloadavg()
             started = time.perf_counter()
-            timings, seen = asyncio.run(drive(url, files, args.rows, args.timeout * 1000))
+            timings, seen, browser_cpu = asyncio.run(drive(url, files, args.rows, args.timeout * 1000,
+                                                           server_pid=server.pid))
             wall = time.perf_counter() - started
             sampler.stop.set()
             current, hwm = rss_mb(server.pid)
@@ -220,7 +245,8 @@ def main() -> int:
           f"{os.cpu_count()} cores, SEGDASH_SESSION_MEMORY={env.get('SEGDASH_SESSION_MEMORY', '(default)')}, "
           f"SEGDASH_HEAVY_RUNS={env.get('SEGDASH_HEAVY_RUNS', '(default: cores)')}")
     print(f"wall time {wall:.1f} s; server alive at the end: {alive}; server CPU {server_cpu:.1f} s "
-          f"({server_cpu / max(args.sessions, 1):.1f} s per session); machine load average at the end "
+          f"({server_cpu / max(args.sessions, 1):.1f} s per session); browser CPU {browser_cpu:.1f} s; "
+          f"machine load average at the start {load_start[0]:.1f}, at the end "
           f"{load[0]:.1f} (other work on the machine shares its {os.cpu_count()} cores)")
     print(f"{'click':<26}{'n':>4}{'median s':>10}{'slowest s':>11}")
     slowest_all = 0.0
