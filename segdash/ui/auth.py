@@ -192,7 +192,7 @@ def _signin_form(*, users: dict[str, str], secret: bytes, hours: float) -> None:
         _write_cookie("", 0)  # removes the cookie
     st.title("segdash")
     st.write("Sign in to open your team's customer segments.")
-    with st.form(SIGNIN_FORM):
+    with st.form(SIGNIN_FORM, width=480):  # a sign-in box, not a full-width band
         name = st.text_input("User name", autocomplete="username")
         password = st.text_input("Password", type="password", autocomplete="current-password")
         submitted = st.form_submit_button("Sign in", type="primary")
@@ -201,7 +201,7 @@ def _signin_form(*, users: dict[str, str], secret: bytes, hours: float) -> None:
     try:
         user = auth.check_password_signin(name, password, client=client_address(), users=users)
     except auth.AuthError as err:
-        st.error(str(err))
+        st.error(str(err), width=480)
         return
     _forget_session()
     st.session_state[USER] = user
