@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import threading
 import time
@@ -22,6 +23,14 @@ SWEEP_EVERY = 60.0
 
 
 def _sweeper() -> None:
+    """Every minute: free idle sessions' data, then one full garbage collection for the whole server.
+
+    Streamlit's own full collection after every script run of every session is turned off
+    (``runner.postScriptGC = false`` in .streamlit/config.toml): it holds the GIL while it scans
+    every session's objects, so everyone waits for it, and it was about a fifth of the server's CPU
+    in ``bench/load_test.py``. Collecting here once a minute still frees the data of sessions
+    Streamlit has dropped (their DuckDB, their upload folder), which only a full collection finds.
+    """
     while True:
         time.sleep(SWEEP_EVERY)  # a daemon thread's pace, not a user's wait
         try:
@@ -29,6 +38,7 @@ def _sweeper() -> None:
                                           release=limits.release_workspace)
             if freed:
                 log.info("freed the data of %d idle session(s)", freed)
+            gc.collect()
         except Exception:  # the sweep must never die
             log.exception("idle sweep failed")
 
