@@ -213,7 +213,10 @@ REGISTRY = IdleRegistry()
 def release_workspace(workspace: Any) -> None:
     """Free a workspace's in-memory data: its DuckDB is closed and replaced by an empty one.
 
-    The workspace is marked ``idle_released`` so the app can tell the user what happened.
+    Its upload folder (``upload_folder``, a ``tempfile.TemporaryDirectory``, when it has one) is
+    removed too: a tab closed for good leaves an idle session, so its copy of an upload goes
+    within ``SEGDASH_IDLE_MINUTES`` whatever Streamlit does with the session. The workspace is
+    marked ``idle_released`` so the app can tell the user what happened.
     """
     from segdash import db
 
@@ -229,6 +232,11 @@ def release_workspace(workspace: Any) -> None:
     workspace.idle_released = True
     with contextlib.suppress(Exception):
         old.close()
+    folder = getattr(workspace, "upload_folder", None)
+    if folder is not None:
+        with contextlib.suppress(OSError):
+            folder.cleanup()
+        workspace.upload_folder = None
 
 
 # -- heavy runs -----------------------------------------------------------------------------------
@@ -323,7 +331,9 @@ def _alive(pid: int) -> bool:
 def remove_stale_uploads(*, folder: Path | None = None) -> int:
     """Remove upload folders left by segdash servers that are no longer running; returns how many.
 
-    A folder of a server still running (another segdash on this machine) is left alone.
+    A folder of a server still running (another segdash on this machine) is left alone. A folder
+    without a server's pid in its name (an older segdash) is removed only once it is a day old:
+    its server may still be running.
     """
     root = folder or Path(tempfile.gettempdir())
     removed = 0
@@ -331,6 +341,10 @@ def remove_stale_uploads(*, folder: Path | None = None) -> int:
         owner = path.name[len(UPLOAD_PREFIX):].split("-", 1)[0]
         if owner.isdigit() and (int(owner) == os.getpid() or _alive(int(owner))):
             continue
+        if not owner.isdigit():
+            with contextlib.suppress(OSError):
+                if time.time() - path.stat().st_mtime < 24 * 3600:
+                    continue
         if path.is_dir() and not path.is_symlink():
             shutil.rmtree(path, ignore_errors=True)
             removed += 1

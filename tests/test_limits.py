@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import threading
+import time
 from pathlib import Path
 
 import duckdb
@@ -90,8 +92,12 @@ def test_idle_registry_frees_only_idle_unused_workspaces() -> None:
         clock[0] = 1900.0
         assert registry.sweep(idle_seconds=1800, release=released.append) == 1
     assert released == [idle]
+    upload = tempfile.TemporaryDirectory(prefix=limits.upload_prefix())
+    (Path(upload.name) / "upload-x.csv").write_text("secret")
+    idle.upload_folder = upload  # what the Data page sets on the session's workspace
     limits.release_workspace(idle)
     assert not idle.has_data and idle.idle_released and idle.memo == {}
+    assert not Path(upload.name).exists() and idle.upload_folder is None  # a closed tab's upload goes too
     assert not db.table_exists(idle.con, db.TABLE)
     clock[0] = 1900.0 + 1800
     assert registry.sweep(idle_seconds=1800, release=released.append) == 2  # busy (now idle) and fresh
@@ -132,11 +138,16 @@ def test_upload_folders_of_dead_servers_are_removed(tmp_path: Path) -> None:
     gone = tmp_path / f"{limits.UPLOAD_PREFIX}{dead}-abc"
     mine = tmp_path / f"{limits.upload_prefix()}def"
     other_live = tmp_path / f"{limits.UPLOAD_PREFIX}1-ghi"  # pid 1 is always running
-    for folder in (gone, mine, other_live):
+    older_kind = tmp_path / f"{limits.UPLOAD_PREFIX}k2x9_abc"  # an older segdash: no pid in the name
+    older_kind_stale = tmp_path / f"{limits.UPLOAD_PREFIX}q7w3_def"
+    for folder in (gone, mine, other_live, older_kind, older_kind_stale):
         folder.mkdir()
         (folder / "upload-x.csv").write_text("secret")
-    assert limits.remove_stale_uploads(folder=tmp_path) == 1
-    assert not gone.exists() and mine.exists() and other_live.exists()
+    day_ago = time.time() - 25 * 3600
+    os.utime(older_kind_stale, (day_ago, day_ago))
+    assert limits.remove_stale_uploads(folder=tmp_path) == 2
+    assert not gone.exists() and not older_kind_stale.exists()
+    assert mine.exists() and other_live.exists() and older_kind.exists()  # its server may still be running
 
 
 def test_many_sessions_reach_ibis_duckdb_at_once() -> None:
@@ -191,8 +202,6 @@ def test_a_freed_session_is_told_behind_the_sign_in_and_the_notice_follows_the_8
     touch() runs in app.py and again in page_setup: the notice must survive both, stay on the
     follow-up runs of the next 8 s (like any confirmation) and then go.
     """
-    import time
-
     from segdash import auth
     from segdash.ui import state
 

@@ -42,8 +42,10 @@ md = escape_markdown
 def session_temp_dir() -> Path:
     """This session's private temporary folder (mode 0700).
 
-    The folder is a ``tempfile.TemporaryDirectory`` kept in session state: it is removed when the
-    session ends and its state is garbage-collected (or when the server stops).
+    The folder is a ``tempfile.TemporaryDirectory`` kept in session state and on the session's
+    workspace (``upload_folder``): it is removed when the idle sweep frees the workspace (a closed
+    tab's session is idle too), when the session's state is garbage-collected, or at the next
+    start-up after the server stopped.
 
     Returns
     -------
@@ -54,6 +56,9 @@ def session_temp_dir() -> Path:
         # the server's pid in the name: start-up removes folders of servers that are gone (segdash.limits)
         folder = tempfile.TemporaryDirectory(prefix=limits.upload_prefix())
         st.session_state[state.TEMP_DIR] = folder
+    ws = st.session_state.get(state.WORKSPACE)
+    if ws is not None:
+        ws.upload_folder = folder  # limits.release_workspace removes it with the session's data
     return Path(folder.name)
 
 
