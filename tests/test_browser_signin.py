@@ -3,57 +3,23 @@ and two users who never see each other's projects or data."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
+import contextlib
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from segdash import auth
-from tests.conftest import ARTIFACTS, REPO, SAMPLE, _free_port, wait_idle
+from tests.conftest import ARTIFACTS, SAMPLE, serve_app, wait_idle
 
 pytestmark = pytest.mark.browser
 
 
-def start_server(env_extra: dict[str, str], log_name: str) -> tuple[subprocess.Popen, str, object]:
-    """``streamlit run app.py`` on a free port with extra environment; returns (process, url, log)."""
-    port = _free_port()
-    env = {**os.environ, "SEGDASH_SAMPLE": str(SAMPLE), "SEGDASH_DATA_DIR": str(SAMPLE.parent), **env_extra}
-    ARTIFACTS.mkdir(exist_ok=True)
-    log = open(ARTIFACTS / log_name, "w")  # noqa: SIM115 - closed by stop_server
-    server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true",
-         "--server.fileWatcherType", "none", "--server.runOnSave", "false"],
-        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return server, url, log
-        except OSError:
-            pass
-        if server.poll() is not None or time.monotonic() > deadline:
-            server.kill()
-            log.close()
-            raise RuntimeError(f"streamlit did not start; see {ARTIFACTS / log_name}")
-        time.sleep(0.2)  # polling a server start-up, not waiting in a test
-
-
-def stop_server(server: subprocess.Popen, log: object) -> None:
-    server.terminate()
-    try:
-        server.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        server.kill()
-    log.close()
+def start_server(env_extra: dict[str, str], log_name: str) -> contextlib.AbstractContextManager[str]:
+    """``streamlit run app.py`` with the sample data and ``env_extra``; a context giving its URL."""
+    return serve_app({"SEGDASH_SAMPLE": str(SAMPLE), "SEGDASH_DATA_DIR": str(SAMPLE.parent), **env_extra},
+                     log_name=log_name)
 
 
 @pytest.fixture(scope="module")
@@ -62,10 +28,8 @@ def signin_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[st
     passwords = home / "segdash-passwords"
     auth.set_password("ann", "ann-password", path=passwords)
     auth.set_password("bob", "bob-password", path=passwords)
-    server, url, log = start_server({"SEGDASH_HOME": str(home), "SEGDASH_PASSWORDS": str(passwords)},
-                                    "server-signin.log")
-    yield url, home
-    stop_server(server, log)
+    with start_server({"SEGDASH_HOME": str(home), "SEGDASH_PASSWORDS": str(passwords)}, "server-signin.log") as url:
+        yield url, home
 
 
 def sign_in(tab: object, user: str, password: str) -> None:
@@ -197,22 +161,21 @@ def test_first_request_to_a_page_address_after_a_restart_asks_to_sign_in(browser
     (without app.py) until some script calls st.navigation: that page must stop at the sign-in."""
     passwords = tmp_path / "segdash-passwords"
     auth.set_password("ann", "ann-password", path=passwords)
-    server, url, log = start_server({"SEGDASH_HOME": str(tmp_path), "SEGDASH_PASSWORDS": str(passwords)},
-                                    "server-signin-first.log")
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    tab = context.new_page()
-    tab.set_default_timeout(60_000)
-    try:
-        tab.goto(f"{url}/segments")  # the very first request this server sees
-        wait_idle(tab)
-        tab.get_by_label("Password", exact=True).wait_for()
-        tab.screenshot(path=str(ARTIFACTS / "signin-first-request.png"))
-        assert tab.get_by_role("heading", name="Segments").count() == 0
-        assert tab.get_by_role("button", name="Find segments").count() == 0
-        tab.goto(url)
-        wait_idle(tab)
-        sign_in(tab, "ann", "ann-password")
-        tab.get_by_text("Signed in as ann").wait_for()
-    finally:
-        context.close()
-        stop_server(server, log)
+    with start_server({"SEGDASH_HOME": str(tmp_path), "SEGDASH_PASSWORDS": str(passwords)},
+                      "server-signin-first.log") as url:
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        tab = context.new_page()
+        tab.set_default_timeout(60_000)
+        try:
+            tab.goto(f"{url}/segments")  # the very first request this server sees
+            wait_idle(tab)
+            tab.get_by_label("Password", exact=True).wait_for()
+            tab.screenshot(path=str(ARTIFACTS / "signin-first-request.png"))
+            assert tab.get_by_role("heading", name="Segments").count() == 0
+            assert tab.get_by_role("button", name="Find segments").count() == 0
+            tab.goto(url)
+            wait_idle(tab)
+            sign_in(tab, "ann", "ann-password")
+            tab.get_by_text("Signed in as ann").wait_for()
+        finally:
+            context.close()
