@@ -264,7 +264,8 @@ def _segment_dimensions(args: argparse.Namespace, ws: Any, types: dict[str, str]
         raise SegdashError("--method dimensions needs --dimensions with one to three column names, "
                            "e.g. --dimensions country,age.")
     return segment_by_dimensions(ws.con, dimensions=dimensions, types=types,
-                                 min_size=default_min_size(ws.imported.rows_loaded))
+                                 min_size=default_min_size(ws.imported.rows_loaded),
+                                 column_labels=ws.display_labels())
 
 
 def _segment_rfm(args: argparse.Namespace, ws: Any, types: dict[str, str]) -> Any:

@@ -58,13 +58,17 @@ def test_dimensions_with_typed_edges_and_pooling(segments_page: object) -> None:
     assert not any(n.key == K + "bands.age" for n in at.number_input)
     at.text_input(key=K + "edges.age").set_value("25, 35, 50, 65")
     at.number_input(key=K + "min_size").set_value(100)
+    at.session_state[WORKSPACE].set_column_label("age", "Age in years")  # as typed on the Data page
     at.button(key=K + "dims_run").click()
     at.run()
     assert not at.exception and not at.error
     seg = at.session_state[WORKSPACE].segmentation
     assert seg.method == "dimensions" and sum(seg.sizes.values()) == 5000
     assert all(n >= 100 for label, n in seg.sizes.items() if label != "Other")
-    assert any(" · age 25-34" in label for label in seg.sizes)
+    # the labels and rules use the column's display label, not its raw name
+    assert any(" · Age in years 25-34" in label for label in seg.sizes)
+    assert not any(" · age " in label for label in seg.sizes)
+    assert any(rule.endswith("Age in years is from 25 to 34") for rule in seg.rules.values())
     assert any("pooled into 'Other'" in note for note in seg.notes)
     assert "pooled into" in at.info[0].value
     table = at.dataframe[0].value
