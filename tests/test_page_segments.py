@@ -50,6 +50,7 @@ def test_clustering_with_automatic_k_shows_the_summary(segments_page: object) ->
 
 def test_dimensions_with_typed_edges_and_pooling(segments_page: object) -> None:
     at = segments_page
+    at.session_state[WORKSPACE].set_column_label("age", "Age in years")  # as typed on the Data page
     at.radio(key=K + "method").set_value("By dimensions").run()
     at.multiselect(key=K + "dims").set_value(["country", "age"]).run()
     assert not any(t.key == K + "edges.age" for t in at.text_input)  # only with "My own edges"
@@ -58,7 +59,6 @@ def test_dimensions_with_typed_edges_and_pooling(segments_page: object) -> None:
     assert not any(n.key == K + "bands.age" for n in at.number_input)
     at.text_input(key=K + "edges.age").set_value("25, 35, 50, 65")
     at.number_input(key=K + "min_size").set_value(100)
-    at.session_state[WORKSPACE].set_column_label("age", "Age in years")  # as typed on the Data page
     at.button(key=K + "dims_run").click()
     at.run()
     assert not at.exception and not at.error

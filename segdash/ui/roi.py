@@ -471,7 +471,7 @@ PROJECTION_TODAY = ("Current share", "What-if share", "New customers now", "New 
 
 #: Short headers of the what-if table (the full header shows on hover), so it fits 1440 px.
 PROJECTION_HEADERS = {
-    "Current share": "Share now", "What-if share": "Share", "What-if spend": "Spend",
+    "Current share": "Share now", "What-if share": "What-if share", "What-if spend": "What-if spend",
     "New customers now": "Cust. now", "New customers what-if": "Customers", "Return now": "Return now",
     "Return what-if": "Return", "Change in return": "Change", "ROI (what-if)": "ROI",
 }
