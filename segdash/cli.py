@@ -35,6 +35,7 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     """The ``segdash`` argument parser."""
     parser = _Parser(prog="python -m segdash", description="Customer segmentation from the command line.")
+    parser.add_argument("--user", help="act as this user (default: SEGDASH_USER); needed when sign-in is set up")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     imp = commands.add_parser("import", help="import a customer file and print the import report")
@@ -125,6 +126,20 @@ def build_parser() -> argparse.ArgumentParser:
     _role_option(rep)
     rep.set_defaults(handler=_cmd_report)
     _add_survey_commands(commands)
+
+    pw = commands.add_parser("passwd", help="set a user's password for the built-in sign-in")
+    pw.add_argument("name", metavar="USER", help="user name (letters, digits, . _ @ + -)")
+    pw.add_argument("--file", help="password file (default: SEGDASH_PASSWORDS or SEGDASH_HOME/segdash-passwords)")
+    pw.set_defaults(handler=_cmd_passwd)
+
+    share = commands.add_parser("share", help="let named users open a project you own (none: private again)")
+    _project_options(share)
+    share.add_argument("users", nargs="*", metavar="USER", help="users who may open it besides you")
+    share.set_defaults(handler=_cmd_share)
+
+    serve = commands.add_parser("serve-check", help="refuse to serve beyond localhost without sign-in")
+    serve.add_argument("--host", default="127.0.0.1", help="the address the server will listen on")
+    serve.set_defaults(handler=_cmd_serve_check)
     return parser
 
 
@@ -263,7 +278,7 @@ def _segment_dimensions(args: argparse.Namespace, ws: Any, types: dict[str, str]
     if not dimensions:
         raise SegdashError("--method dimensions needs --dimensions with one to three column names, "
                            "e.g. --dimensions country,age.")
-    return segment_by_dimensions(ws.con, dimensions=dimensions, types=types,
+    return segment_by_dimensions(ws.data, dimensions=dimensions, types=types,
                                  min_size=default_min_size(ws.imported.rows_loaded),
                                  column_labels=ws.display_labels())
 
@@ -278,7 +293,7 @@ def _segment_rfm(args: argparse.Namespace, ws: Any, types: dict[str, str]) -> An
             raise SegdashError(f"{option}: there is no column '{value}' in {_file_name(args.path)} "
                                f"(columns: {', '.join(types)}).")
     return segment_rfm(
-        ws.con, roles=ws.roles, types=types, recency=args.recency,
+        ws.data, roles=ws.roles, types=types, recency=args.recency,
         frequency=_column_list(args.frequency, "--frequency", types, args.path) or None,
         monetary=_column_list(args.monetary, "--monetary", types, args.path) or None,
         customer_column=args.customer_id, date_column=args.date, amount_column=args.amount,
@@ -294,7 +309,7 @@ def _segment_clusters(args: argparse.Namespace, ws: Any, types: dict[str, str]) 
     assert args.method in CLUSTER_METHODS
     features = _column_list(args.features, "--features", types, args.path)
     if not features:
-        features = default_cluster_features(ws.roles, types, con=ws.con)
+        features = default_cluster_features(ws.roles, types, data=ws.data)
         problem = single_column_message(features)
         if problem:
             raise SegdashError(problem + " Or name the columns with --features.")
@@ -302,7 +317,7 @@ def _segment_clusters(args: argparse.Namespace, ws: Any, types: dict[str, str]) 
     if private:
         raise SegdashError(f"--features: '{private[0]}' is personal data or an id and is never used "
                            "for segmenting; leave it out.")
-    return cluster_customers(ws.con, features=features, types=types, algorithm=args.method,
+    return cluster_customers(ws.data, features=features, types=types, algorithm=args.method,
                              k=_k_value(args.k), k_range=_k_range(args.k_range), random_state=args.seed)
 
 
@@ -394,7 +409,7 @@ def _cmd_segment(args: argparse.Namespace) -> int:
     methods = {"dimensions": _segment_dimensions, "rfm": _segment_rfm}
     seg = methods.get(args.method, _segment_clusters)(args, ws, types)
     ws.set_segmentation(seg)
-    _write_labels(labels_table(ws.con, roles=ws.roles), out)
+    _write_labels(labels_table(ws.data, roles=ws.roles), out)
     saved = _save_in_project(args, ws)
     if args.json:
         _print_json({**segment_summary(seg), **saved})
@@ -441,20 +456,30 @@ def _store(args: argparse.Namespace) -> Any:
 
 def _project(args: argparse.Namespace, *, create: bool) -> Any:
     """The project named by ``--project`` / ``--in``."""
+    from segdash import auth
     from segdash.store import StoreError
 
     store, project_id = _store(args)
+    user = auth.acting_user(getattr(args, "user", None))  # only the projects this user may open
     if project_id:
-        return store.open_project(project_id)
+        return auth.open_project_for(store, project_id, user=user)
+    listed = store.projects(user=user)
     if args.project_name:
+        wanted = " ".join(str(args.project_name).split())
+        matches = [p for p in listed if wanted in (p.id, p.name)]
+        if len(matches) > 1:
+            raise StoreError(f"Several projects are called '{wanted}'; use the project id instead.")
+        if matches:
+            return store.open_project(matches[0].id)
         if create:
-            return store.get_or_create(args.project_name)
-        return store.find_project(args.project_name)
-    listed = store.projects()
+            return store.create_project(wanted, owner=user)
+        known = ", ".join(p.name for p in listed) or "none yet"
+        raise StoreError(f"There is no project called '{args.project_name}' in {store.home} (projects: {known}).")
     if len(listed) == 1:
         return store.open_project(listed[0].id)
     if create:
-        return store.get_or_create("Command line")
+        mine = [p for p in listed if p.name == "Command line"]
+        return store.open_project(mine[0].id) if mine else store.create_project("Command line", owner=user)
     if not listed:
         raise StoreError(f"There are no projects in {store.home}. Save one with 'segment ... --save NAME'.")
     raise StoreError(f"{store.home} holds several projects; name one with --in "
@@ -479,8 +504,10 @@ def _find_saved(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
     if project_id or args.project_name:
         project = _project(args, create=False)
         return project, project.find_segmentation(args.segmentation)
+    from segdash import auth
+
     found = []
-    for info in store.projects():
+    for info in store.projects(user=auth.acting_user(getattr(args, "user", None))):
         project = store.open_project(info.id)
         try:
             found.append((project, project.find_segmentation(args.segmentation)))
@@ -515,7 +542,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
                                       report.key_column)
     names = ws.display_names(seg.sizes)
     try:
-        out.write_bytes(to_safe_csv(labels_frame(ws.con, roles=ws.roles, names=names)))
+        out.write_bytes(to_safe_csv(labels_frame(ws.data, roles=ws.roles, names=names)))
     except OSError as err:
         raise SegdashError(f"Cannot write {args.out}: {err.strerror or err}.") from err
     saved = {}
@@ -538,8 +565,10 @@ def _cmd_score(args: argparse.Namespace) -> int:
 
 def _cmd_projects(args: argparse.Namespace) -> int:
     """List the projects of a store and their saved segmentations."""
+    from segdash import auth
+
     store, project_id = _store(args)
-    infos = store.projects()
+    infos = store.projects(user=auth.acting_user(args.user))
     if project_id:
         infos = [i for i in infos if i.id == project_id]
     listing = []
@@ -580,13 +609,13 @@ def _cmd_roi(args: argparse.Namespace) -> int:
     spend = None
     if args.channel_spend:
         columns = replace(columns, cost=None)
-        channels = economics.channel_list(ws.con, channel=columns.channel)
+        channels = economics.channel_list(ws.data, channel=columns.channel)
         spend, problems = economics.clean_channel_spend(
             economics.read_channel_spend_csv(args.channel_spend), channels=channels)
         if problems:
             raise EconomicsError(f"{args.channel_spend}: {problems[0]}")
     result = economics.compute_economics(
-        ws.con, columns=columns, assumptions=economics.Assumptions(margin=margin), channel_spend=spend,
+        ws.data, columns=columns, assumptions=economics.Assumptions(margin=margin), channel_spend=spend,
         date_columns=[name for name, kind in types.items() if kind == "date"],
     )
     if args.json:
@@ -632,6 +661,48 @@ def _cmd_playbook(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_passwd(args: argparse.Namespace) -> int:
+    """Ask for a password twice without echo (or read one line from a pipe) and store its hash."""
+    import getpass
+    from pathlib import Path
+
+    from segdash import auth
+
+    name = auth.check_user_name(args.name)
+    if sys.stdin.isatty():
+        password = getpass.getpass(f"New password for {name}: ")
+        if getpass.getpass("Same password again: ") != password:
+            raise auth.AuthError("The two passwords differ; nothing was changed.")
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    path = auth.set_password(name, password, path=Path(args.file) if args.file else None)
+    print(f"Password for {name} saved in {path}.")
+    return 0
+
+
+def _cmd_share(args: argparse.Namespace) -> int:
+    """Set who besides the owner may open the project named by --project/--in (the owner only)."""
+    from segdash import auth
+
+    user = auth.acting_user(args.user)
+    project = _project(args, create=False)
+    owner = project.meta().get("owner")
+    if user is not None and owner not in (None, user):
+        raise auth.AuthError(f"Only {owner}, who owns '{project.name}', can change who may open it.")
+    names = [auth.check_user_name(name) for name in args.users]
+    project.share(names)
+    print(f"'{project.name}' may be opened by " + (", ".join([owner or "everyone", *names]) if owner else
+                                                   "everyone (it has no owner)") + ".")
+    return 0
+
+
+def _cmd_serve_check(args: argparse.Namespace) -> int:
+    from segdash import auth
+
+    print(auth.serve_check(args.host))
+    return 0
+
+
 def _cmd_report(args: argparse.Namespace) -> int:
     """The meeting report (HTML, optional PDF and workbook) from a file + labels, or a saved snapshot."""
     from pathlib import Path
@@ -672,11 +743,11 @@ def _cmd_report(args: argparse.Namespace) -> int:
         columns = replace(economics.suggest_columns(ws.roles, types=ws.column_types()), cost=None)
         spend, problems = economics.clean_channel_spend(
             economics.read_channel_spend_csv(args.channel_spend),
-            channels=economics.channel_list(ws.con, channel=columns.channel))
+            channels=economics.channel_list(ws.data, channel=columns.channel))
         if problems:
             raise EconomicsError(f"{args.channel_spend}: {problems[0]}")
         result = economics.compute_economics(
-            ws.con, columns=columns, assumptions=economics.Assumptions(margin=margin), channel_spend=spend,
+            ws.data, columns=columns, assumptions=economics.Assumptions(margin=margin), channel_spend=spend,
             date_columns=[name for name, kind in ws.column_types().items() if kind == "date"])
     from segdash.report import features
 
@@ -744,8 +815,8 @@ def _cmd_survey_sample(args: argparse.Namespace) -> int:
     settings = SampleSettings(confidence=args.confidence, margin=args.margin, response_rate=args.response_rate,
                               allocation=args.allocation, random_state=args.seed).check()
     ws = _survey_workspace(args)
-    key = labels_key_column(ws.con, roles=ws.roles) or "_row"
-    sample = draw_sample(ws.con, key_column=key, settings=settings, types=ws.column_types())
+    key = labels_key_column(ws.data, roles=ws.roles) or "_row"
+    sample = draw_sample(ws.data, key_column=key, settings=settings, types=ws.column_types())
     frame = sample.frame.rename(columns={"key": key if key != "_row" else "row"})
     try:
         out.write_bytes(to_safe_csv(frame))
@@ -774,14 +845,14 @@ def _cmd_survey_confirm(args: argparse.Namespace) -> int:
 
     ws = _survey_workspace(args)
     types = ws.column_types()
-    key = labels_key_column(ws.con, roles=ws.roles) or "_row"
+    key = labels_key_column(ws.data, roles=ws.roles) or "_row"
     answers, kinds = load_answers(args.answers)
-    matching = population_sample(ws.con, key_column=key, email_column=email_column_of(ws.roles, types))
+    matching = population_sample(ws.data, key_column=key, email_column=email_column_of(ws.roles, types))
     from segdash.schema import Segmentation
 
-    sizes = segment_sizes(ws.con)
+    sizes = segment_sizes(ws.data)
     segmentation = Segmentation(method="labels", settings={}, sizes=sizes, k=len(sizes))
-    result = confirm_survey(ws.con, answers.drop(columns=["_row"]), matching=matching, segmentation=segmentation,
+    result = confirm_survey(ws.data, answers.drop(columns=["_row"]), matching=matching, segmentation=segmentation,
                             roles=ws.roles, types=types, key_column=key, kinds=kinds, answer_column=args.key)
     if args.json:
         _print_json(result.to_json())

@@ -12,6 +12,7 @@ import logging
 import streamlit as st
 
 from segdash import config
+from segdash.auth import open_project_for
 from segdash.errors import SegdashError
 from segdash.store import Store, StoreError
 from segdash.ui import state
@@ -46,8 +47,8 @@ def start_session(ws: Workspace) -> None:
     wanted = st.query_params.get(PROJECT_PARAM)
     try:
         home = store()
-        if wanted:
-            project = home.open_project(wanted)
+        if wanted:  # a link names the project: opened only for its owner or those it is shared with
+            project = open_project_for(home, wanted, user=current_user())
             ws.open_project(project)
             snapshot = st.query_params.get(SNAPSHOT_PARAM)
             if snapshot and snapshot != ws.snapshot_id and any(s["id"] == snapshot for s in project.segmentations()):
@@ -123,7 +124,7 @@ def _switch(ws: Workspace, project_id: str | None) -> None:
             ws.close_project()
             state.flash("Working in memory now: nothing you do is saved.")
         else:
-            project = store().open_project(project_id)
+            project = open_project_for(store(), project_id, user=current_user())
             ws.open_project(project)
             restore_inputs(ws)
             state.source_from_store(ws)
@@ -335,16 +336,22 @@ def capture_inputs(ws: Workspace) -> None:
                 continue  # e.g. a date range: not kept
             values[key] = value
         ws.inputs[name] = values
+    from segdash.ui import roi
+
+    ws.inputs["whatif"] = roi.whatif_inputs(ws)  # the budget splits (by segment, by channel)
 
 
 def restore_inputs(ws: Workspace) -> None:
     """Put the inputs saved with the open segmentation back, so the pages show them again."""
+    from segdash.ui import roi
+
     kept = st.session_state.setdefault(state.KEPT_VALUES, {})
     for name, prefix in _SAVED_INPUT_PREFIXES.items():
         values = (ws.inputs or {}).get(name) or {}
         if values:
             state.forget_inputs(prefix)
             kept.update({k: v for k, v in values.items() if k.startswith(prefix)})
+    roi.restore_whatif((ws.inputs or {}).get("whatif"))
 
 
 def _method_words(method: object) -> str:
