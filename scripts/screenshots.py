@@ -92,6 +92,25 @@ def main(out: Path) -> None:
             _go(tab, "Acquisition & ROI", "Acquisition & ROI")
             tab.locator(".js-plotly-plot:visible").first.wait_for()
             _shot(tab, out, "7_roi.png")
+            for expander in ("More figures", "Today's figures next to the what-if"):
+                tab.get_by_test_id("stExpander").filter(has_text=expander).locator("summary").click()
+            tab.get_by_role("tab", name="Segment × channel").click()
+            _shot(tab, out, "8_roi_details_open.png")
+            _go(tab, "Segments", "Segments")
+            tab.get_by_text("By dimensions", exact=True).click()
+            picker = tab.get_by_test_id("stMultiSelect").first
+            for column in ("age", "country"):
+                picker.locator("input").click()
+                picker.locator("input").fill(column)
+                tab.get_by_role("option", name=re.compile(rf": {column}$", re.I)).first.click()
+                _idle(tab)
+            tab.keyboard.press("Escape")
+            tab.get_by_role("button", name="Make segments").click()
+            tab.get_by_text(re.compile(r"Done: \d+ segments")).wait_for()
+            _shot(tab, out, "9_segments_dimensions_result.png")
+            _go(tab, "Playbook", "Playbook")
+            tab.get_by_text("Details for analysts").first.wait_for()
+            _shot(tab, out, "10_playbook.png")
             browser.close()
     finally:
         server.terminate()

@@ -353,7 +353,9 @@ def _segment_dimensions(args: argparse.Namespace, ws: Any, types: dict[str, str]
         raise SegdashError("--method dimensions needs --dimensions with one to three column names, "
                            "e.g. --dimensions country,age.")
     rows = ws.imported.rows_loaded if hasattr(ws, "imported") else ws.rows
-    return segment_by_dimensions(ws.data, dimensions=dimensions, types=types, min_size=default_min_size(rows))
+    labels = ws.display_labels() if hasattr(ws, "display_labels") else None
+    return segment_by_dimensions(ws.data, dimensions=dimensions, types=types, min_size=default_min_size(rows),
+                                 column_labels=labels)
 
 
 def _segment_rfm(args: argparse.Namespace, ws: Any, types: dict[str, str]) -> Any:

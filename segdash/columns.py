@@ -48,6 +48,7 @@ import pandas as pd
 
 from segdash import db
 from segdash.db import ROW, TABLE
+from segdash.numbers import format_number
 from segdash.schema import is_modelling_role
 
 #: Above this many rows, profiles use approximate distinct counts (HyperLogLog).
@@ -518,30 +519,6 @@ PROFILE_COLUMNS = [
 ]
 
 
-def format_number(value: Any) -> str:
-    """A number for a screen: thousands separators, at most two decimals (three significant below 1).
-
-    Parameters
-    ----------
-    value
-        Any real number.
-
-    Returns
-    -------
-    str
-        ``84835.0`` -> ``"84,835"``, ``1234.5`` -> ``"1,234.5"``, ``2.556`` -> ``"2.56"``,
-        ``0.00123`` -> ``"0.00123"``.
-    """
-    number = float(value)
-    if math.isnan(number):
-        return ""
-    if number.is_integer():
-        return f"{int(number):,}"
-    if abs(number) < 1:
-        return f"{number:.3g}"
-    return f"{number:,.2f}".rstrip("0").rstrip(".")
-
-
 def _format_date(value: Any) -> str:
     stamp = pd.Timestamp(value)
     if stamp.hour == stamp.minute == stamp.second == 0 and stamp.microsecond == 0:
@@ -555,8 +532,8 @@ def _display(value: Any, kind: str, *, plain: bool = False) -> str | None:
     if kind == _DATE:
         return _format_date(value)
     if plain:
-        return format_number(value).replace(",", "")
-    return format_number(value)
+        return format_number(value, missing="").replace(",", "")
+    return format_number(value, missing="")
 
 
 _YEAR_NAME = re.compile(r"(?i)year|birth|(?:^|[^a-z])yr(?:[^a-z]|$)")

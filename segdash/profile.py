@@ -40,6 +40,7 @@ from scipy import stats
 
 from segdash import db
 from segdash.data import Data
+from segdash.numbers import format_number
 from segdash.report.text import escape_markdown  # noqa: F401  (re-exported: pages use prof.escape_markdown)
 from segdash.schema import PRIVATE_ROLES, is_modelling_role
 
@@ -179,24 +180,9 @@ def humanize(column: str) -> str:
     return words[0].upper() + words[1:]
 
 
-def format_number(value: float | None) -> str:
-    """A number for people: ``1,240``, ``52``, ``3.4``; missing as an en dash.
-
-    Parameters
-    ----------
-    value
-        Any number or ``None``.
-
-    Returns
-    -------
-    str
-    """
-    if value is None or not np.isfinite(value):
-        return "–"
-    if abs(value) >= 10:
-        return f"{value:,.0f}"
-    text = f"{value:,.1f}"
-    return text[:-2] if text.endswith(".0") else text
+def _compact(value: Any) -> str:
+    """A number for a card or sentence (:func:`segdash.numbers.format_number`, compact)."""
+    return format_number(value, compact=True)
 
 
 def format_share(share: float | None) -> str:
@@ -723,15 +709,15 @@ def describe_trait(trait: pd.Series | dict, *, percentiles: np.ndarray | None = 
     seg, overall = trait["segment_value"], trait["overall_value"]
     if kind == DATE:
         base = label.removeprefix("Days since ").capitalize()
-        return f"{base} {format_number(seg)} days ago (overall {format_number(overall)} days)"
+        return f"{base} {format_number(seg, compact=True)} days ago (overall {format_number(overall, compact=True)} days)"
     if kind == NUMBER:
         if role in ("revenue", "behavioral", "acquisition_cost"):
             rank = percentile_rank(seg, percentiles=percentiles)
             if np.isfinite(rank) and rank >= 0.8:
-                return f"{label} {format_number(seg)} (top {math.ceil(round((1 - rank) * 100, 6) / 5) * 5 or 5}%)"
+                return f"{label} {format_number(seg, compact=True)} (top {math.ceil(round((1 - rank) * 100, 6) / 5) * 5 or 5}%)"
             if np.isfinite(rank) and rank <= 0.2:
-                return f"{label} {format_number(seg)} (bottom {math.ceil(round(rank * 100, 6) / 5) * 5 or 5}%)"
-        return f"{label} {format_number(seg)} (overall {format_number(overall)})"
+                return f"{label} {format_number(seg, compact=True)} (bottom {math.ceil(round(rank * 100, 6) / 5) * 5 or 5}%)"
+        return f"{label} {format_number(seg, compact=True)} (overall {format_number(overall, compact=True)})"
     share, lift = format_share(seg), format_lift(trait["lift"])
     value = str(trait["value"])
     if kind == BOOLEAN:  # "16% senior citizen (2.1x average)", also for a 0/1 column "SeniorCitizen"
@@ -1892,15 +1878,15 @@ def traits_table(traits: pd.DataFrame, *, names: dict[str, str], per_category: i
     segments = list(dict.fromkeys(shown["segment"]))
     headers = unique_names(segments, names=names)
     numeric = shown["kind"].isin([NUMBER, DATE])
-    value_text = np.where(numeric, shown["segment_value"].map(format_number), shown["segment_value"].map(format_share))
-    overall_text = np.where(numeric, shown["overall_value"].map(format_number), shown["overall_value"].map(format_share))
+    value_text = np.where(numeric, shown["segment_value"].map(_compact), shown["segment_value"].map(format_share))
+    overall_text = np.where(numeric, shown["overall_value"].map(_compact), shown["overall_value"].map(format_share))
     shown = shown.assign(cell=[f"{v} ({format_lift(lift)})" if v != "–" else "–"
                                for v, lift in zip(value_text, shown["lift"], strict=True)],
                          overall=overall_text)
     medians = shown[numeric].assign(
         key=lambda f: f["key"] + " (median)",
-        cell=lambda f: f["segment_median"].map(format_number),
-        overall=lambda f: f["overall_median"].map(format_number),
+        cell=lambda f: f["segment_median"].map(_compact),
+        overall=lambda f: f["overall_median"].map(_compact),
     )
     shown = shown.assign(key=np.where(numeric, shown["key"] + " (average)", shown["key"]))
     # each number's median row right after its average row

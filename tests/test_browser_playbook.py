@@ -42,7 +42,7 @@ def test_edit_a_tone_rule_and_see_the_card_change(page) -> None:
     page.get_by_role("heading", name="One card per segment").wait_for()
     wait_idle(page)
     # the oldest age band is served formally on the phone
-    oldest = _card(page, r"^age (5|6)\d-\d+$")
+    oldest = _card(page, r"^Age (5|6)\d-\d+$")
     oldest.get_by_text("formal", exact=True).wait_for()
     oldest.get_by_text("Phone", exact=True).first.wait_for()
     full_page_screenshot(page, "playbook_page.png")
@@ -62,7 +62,7 @@ def test_edit_a_tone_rule_and_see_the_card_change(page) -> None:
     page.keyboard.type("casual")
     page.keyboard.press("Enter")
     # The card of the oldest band follows: casual now, and the evidence names rule 1.
-    oldest = _card(page, r"^age (5|6)\d-\d+$")
+    oldest = _card(page, r"^Age (5|6)\d-\d+$")
     oldest.get_by_text("casual", exact=True).wait_for()
     wait_idle(page)
     assert oldest.get_by_text("formal", exact=True).count() == 0

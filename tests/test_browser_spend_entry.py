@@ -74,7 +74,8 @@ def test_every_spend_value_typed_briskly_arrives_on_a_busy_cpu(page, busy_cpu) -
     wait_idle(page)
     assert total in _spend_metric(page).inner_text()
     # ... and it stays: a later rerun must not drop what was typed
-    page.get_by_text("Show all figures").first.click()
+    page.get_by_test_id("stRadio").filter(has_text="Split the budget by").get_by_text("Acquisition channel").click()
+    page.get_by_text("Share of the budget per channel").wait_for()
     wait_idle(page)
     assert total in _spend_metric(page).inner_text()
 

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from segdash import columns, db
-from segdash.columns import format_number, name_words, profile_columns, suggest_roles, top_values_text
+from segdash.columns import name_words, profile_columns, suggest_roles, top_values_text
 from segdash.schema import ROLES
 
 
@@ -364,11 +364,6 @@ def test_profile_of_an_empty_table_and_a_custom_table_name():
 
 
 def test_display_helpers():
-    assert format_number(84835.0) == "84,835"
-    assert format_number(2.556) == "2.56"
-    assert format_number(1234.5) == "1,234.5"
-    assert format_number(0.00123) == "0.00123"
-    assert format_number(-9058) == "-9,058"
     assert top_values_text({"A": 1, "B": 199}, values=200) == "B 100% · A <1%"
     assert top_values_text({True: 3, False: 1}, values=4) == "Yes 75% · No 25%"
     assert top_values_text({"x" * 30: 1}, values=1) == "x" * 23 + "… 100%"

@@ -51,7 +51,11 @@ def test_needs_a_segmentation_first(make_app: Callable[..., object]) -> None:
 def test_cards_routing_and_test_sentence(make_app: Callable[..., object]) -> None:
     at, ws = _open(make_app)
     assert _card_titles(at)[:4] == ["age 41-50", "age 51-88", "age 18-26", "age 27-40"]
-    assert any(m.value.startswith("**Channel preference differs clearly between segments") for m in at.markdown)
+    # plain words first; the test's name and numbers are in "Details for analysts"
+    sentence = next(m.value for m in at.markdown if m.value.startswith("**Channel preference differs clearly"))
+    assert "very unlikely to be chance" in sentence and "Cramér" not in sentence and "p <" not in sentence
+    details = next(e for e in at.expander if e.label == "Details for analysts")
+    assert any("Cramér's V" in m.value for m in details.markdown)
     assert "formal" in _tone_of(at, "age 51-88") and "casual" in _tone_of(at, "age 18-26")
     assert any("Serve them on:** :green-badge[Phone]" in m.value for m in at.markdown)
     routing = next(d.value for d in at.dataframe if "Preferred channel" in d.value.columns)

@@ -214,6 +214,37 @@ def test_table_headers_are_short_with_full_names_as_tooltips() -> None:
     assert config["CAC (cost per customer)"]["label"] == "CAC"
 
 
+def test_a_slider_value_sent_again_never_changes_the_split() -> None:
+    """The what-if split changes only when a slider is moved (issue 8: shares changed by themselves).
+
+    Streamlit calls a slider's callback again when the browser re-sends the value of a slider no
+    longer on the page (its callback outlives its value); that value is the one it was drawn with.
+    """
+    session = {ui.SHARES: {"s": {"version": 1, "shares": {"a": 50.0, "b": 50.0, "c": 0.0}}}}
+    entry = session[ui.SHARES]["s"]
+    # a slider of today's split (version 0, drawn at 20%) sent again after "Suggest a split": ignored
+    session["v0.c"] = 20.0
+    assert not ui.apply_slider_move(session, scope="s", changed="c", slider="v0.c", drawn=20.0)
+    assert entry["shares"] == {"a": 50.0, "b": 50.0, "c": 0.0} and entry["version"] == 1
+    # a real move: the others make room
+    session["v1.a"] = 60.0
+    assert ui.apply_slider_move(session, scope="s", changed="a", slider="v1.a", drawn=50.0)
+    assert entry["shares"] == {"a": 60.0, "b": 40.0, "c": 0.0} and entry["version"] == 2
+    # the same move sent again (the page was left and opened again): ignored
+    assert not ui.apply_slider_move(session, scope="s", changed="a", slider="v1.a", drawn=50.0)
+    assert entry["shares"] == {"a": 60.0, "b": 40.0, "c": 0.0}
+    # a second quick move of a slider still drawn for version 1 applies to the split as it is now
+    session["v1.b"] = 20.0
+    assert ui.apply_slider_move(session, scope="s", changed="b", slider="v1.b", drawn=50.0)
+    assert entry["shares"] == {"a": 80.0, "b": 20.0, "c": 0.0} and entry["version"] == 3
+    # and moving the first slider again (before the page redraws it) is a move too
+    session["v1.a"] = 50.0
+    assert ui.apply_slider_move(session, scope="s", changed="a", slider="v1.a", drawn=50.0)
+    assert entry["shares"]["a"] == 50.0 and sum(entry["shares"].values()) == 100.0
+    # a slider that is gone from the session: nothing to apply
+    assert not ui.apply_slider_move(session, scope="s", changed="c", slider="gone", drawn=0.0)
+
+
 def test_whatif_split_and_budget_are_saved_with_the_snapshot_and_come_back(make_app: Callable[..., object],
                                                                           tmp_path: Path) -> None:
     home = tmp_path / "home"

@@ -50,6 +50,7 @@ def test_clustering_with_automatic_k_shows_the_summary(segments_page: object) ->
 
 def test_dimensions_with_typed_edges_and_pooling(segments_page: object) -> None:
     at = segments_page
+    at.session_state[WORKSPACE].set_column_label("age", "Age in years")  # as typed on the Data page
     at.radio(key=K + "method").set_value("By dimensions").run()
     at.multiselect(key=K + "dims").set_value(["country", "age"]).run()
     assert not any(t.key == K + "edges.age" for t in at.text_input)  # only with "My own edges"
@@ -64,7 +65,10 @@ def test_dimensions_with_typed_edges_and_pooling(segments_page: object) -> None:
     seg = at.session_state[WORKSPACE].segmentation
     assert seg.method == "dimensions" and sum(seg.sizes.values()) == 5000
     assert all(n >= 100 for label, n in seg.sizes.items() if label != "Other")
-    assert any(" · age 25-34" in label for label in seg.sizes)
+    # the labels and rules use the column's display label, not its raw name
+    assert any(" · Age in years 25-34" in label for label in seg.sizes)
+    assert not any(" · age " in label for label in seg.sizes)
+    assert any(rule.endswith("Age in years is from 25 to 34") for rule in seg.rules.values())
     assert any("pooled into 'Other'" in note for note in seg.notes)
     assert "pooled into" in at.info[0].value
     table = at.dataframe[0].value

@@ -74,6 +74,10 @@ def test_survey_page_draws_sample_and_judges_answers(make_app):
     assert "Confirmed" in markdown
     verdict_rows = [d.value for d in at.dataframe if "Differs?" in d.value.columns]
     assert verdict_rows and "Yes" in set(verdict_rows[0]["Differs?"])
+    # plain words first: the test names and effect sizes only under "Details for analysts" (issue 8)
+    assert "Effect size" not in verdict_rows[0].columns and "How tested" not in verdict_rows[0].columns
+    details = next(e for e in at.expander if e.label == "Details for analysts")
+    assert "Cramér" in texts(details.caption) and "Effect size" in details.dataframe[0].value.columns
     # what the meeting report gets (view.report_summary_for reads this result)
     from segdash.survey.verdict import report_summary
 

@@ -187,3 +187,51 @@ def test_band_labels_with_negative_numbers_read_as_ranges() -> None:
     assert bands[0].rule == "balance is from -275 to -17"
     decimals = make_bands([0.5], column="rate", integral=False, open_ends=False, data_min=-2.5, data_max=3)
     assert [b.label for b in decimals] == ["-2.5 to 0.5", "0.5–3"]
+
+
+def test_labels_and_rules_use_the_column_display_labels() -> None:
+    """Issue 8: "Age in years 25-34", not "age 25-34"; the saved model keeps the words it used."""
+    frame = pd.DataFrame({"age": [20, 30, 40, None], "vip": [True, False, True, None],
+                          "joined": pd.to_datetime(["2020-03-01", "2021-05-01", "2021-07-01", None]),
+                          "country": ["FR", "DE", "FR", "DE"]})
+    types = {"age": "number", "vip": "boolean", "joined": "date", "country": "text"}
+    labels = {"age": "Age in years", "vip": "VIP member", "joined": "Customer since", "country": "Country"}
+    con = _con(frame)
+    seg = segment_by_dimensions(Data.duckdb(con), dimensions=[Dimension("age", "edges", edges=(25, 35))], types=types,
+                                column_labels=labels)
+    assert set(seg.sizes) == {"Age in years <25", "Age in years 25-34", "Age in years 35+", "Age in years (missing)"}
+    assert seg.rules["Age in years 25-34"] == "Age in years is from 25 to 34"
+    assert seg.rules["Age in years (missing)"] == "Age in years is missing"
+    assert seg.model["column_labels"] == {"age": "Age in years"}
+    seg = segment_by_dimensions(Data.duckdb(con), dimensions=["vip", "joined", "country"], types=types, column_labels=labels)
+    assert _labels(con)[2] == "VIP member yes · Customer since 2020 · FR"
+    assert seg.rules["VIP member yes · Customer since 2020 · FR"] == (
+        "VIP member is yes and Customer since is in 2020 and Country is FR")
+    # no labels given: the column names, as before
+    plain = segment_by_dimensions(Data.duckdb(con), dimensions=[Dimension("age", "edges", edges=(25, 35))], types=types)
+    assert "age 25-34" in plain.sizes and plain.model["column_labels"] == {"age": "age"}
+
+
+def test_applying_a_saved_segmentation_keeps_its_labels_whatever_the_labels_are_now() -> None:
+    con = _con(pd.DataFrame({"age": [20, 30, 40, 50]}))
+    first = segment_by_dimensions(Data.duckdb(con), dimensions=[Dimension("age", "edges", edges=(25, 35))],
+                                  types={"age": "number"}, column_labels={"age": "Age in years"})
+    again = segment_by_dimensions(Data.duckdb(con), dimensions=[Dimension("age", "edges", edges=(25, 35))],
+                                  types={"age": "number"}, column_labels={"age": "Renamed since"},
+                                  saved_model=first.model)
+    assert again.sizes == first.sizes
+    older = {k: v for k, v in first.model.items() if k != "column_labels"}  # saved before labels were kept
+    older["segments"] = ["age 25-34", "age 35+", "age <25"]
+    assert set(segment_by_dimensions(Data.duckdb(con), dimensions=[Dimension("age", "edges", edges=(25, 35))],
+                                     types={"age": "number"}, saved_model=older).sizes) == {
+        "age <25", "age 25-34", "age 35+"}
+
+
+def test_dimension_names_of_flag_columns_and_unlabelled_columns() -> None:
+    from segdash.segment.rules import dimension_names
+
+    labels = {"interests": "Interests", "MntWines": "Wine spend"}
+    assert dimension_names(["interests: Travel", "MntWines", "NumWebPurchases"], column_labels=labels) == {
+        "interests: Travel": "Interests: Travel", "MntWines": "Wine spend",
+        "NumWebPurchases": "Number of web purchases"}
+    assert dimension_names(["MntWines"], column_labels=None) == {"MntWines": "MntWines"}

@@ -561,6 +561,34 @@ def mix_test_sentence(mix: ch.ChannelMix | None) -> str:
     return f"Channel preference does not differ clearly between segments (chi-square {p_text})."
 
 
+def mix_plain_sentence(mix: ch.ChannelMix | None) -> str:
+    """:func:`mix_test_sentence` in plain words, without test names or numbers (the first view of a page).
+
+    Parameters
+    ----------
+    mix
+        The channel mix of the playbook (``None`` without a service channel).
+
+    Returns
+    -------
+    str
+    """
+    if mix is None:
+        return "There is no service channel in this file."
+    test = mix.test
+    if not _finite(test.get("p_value")):
+        return "Channel preference cannot be compared: too few segments or channels."
+    p, v = float(test["p_value"]), float(test["effect"])
+    if p < ch.ALPHA and v >= 0.1:
+        return ("Channel preference differs clearly between segments, and that is very unlikely to be chance: "
+                "serving each segment on its own channel is worth it.")
+    if p < ch.ALPHA:
+        return ("Channel preference differs between segments, but only a little: one channel plan for everyone "
+                "loses little.")
+    return ("Channel preference does not differ clearly between segments: the differences could well be chance, "
+            "so one channel plan for everyone is fine.")
+
+
 def report_summary(playbook: Playbook, *, names: Mapping[str, str] | None = None) -> tuple[list[str], dict[str, pd.DataFrame]]:
     """What the meeting report needs from the playbook: sentences and small tables (no personal data).
 

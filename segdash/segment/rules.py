@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
@@ -23,6 +23,7 @@ import ibis
 
 from segdash.data import Data, materialise
 from segdash.errors import SettingsError
+from segdash.numbers import format_number, nice_number  # noqa: F401  (nice_number: re-exported)
 from segdash.schema import Segmentation
 from segdash.segment.base import write_label_table
 
@@ -192,44 +193,6 @@ def parse_edges(text: str) -> tuple[float, ...]:
     return tuple(values)
 
 
-def nice_number(value: float, *, digits: int = 3) -> float:
-    """Round ``value`` to ``digits`` significant digits (41,234.5 -> 41,200).
-
-    Parameters
-    ----------
-    value
-        Any number.
-    digits
-        Significant digits kept.
-
-    Returns
-    -------
-    float
-    """
-    if value == 0 or not math.isfinite(value):
-        return float(value)
-    magnitude = math.floor(math.log10(abs(value)))
-    return float(round(value, digits - 1 - magnitude))
-
-
-def format_number(value: float) -> str:
-    """Plain number for a label: thousands separators, no trailing zeros (``1,234``, ``8.62``).
-
-    Parameters
-    ----------
-    value
-        The number.
-
-    Returns
-    -------
-    str
-    """
-    value = float(value)
-    if value.is_integer():
-        return f"{int(value):,}"
-    return f"{nice_number(value):,.6g}" if abs(value) < 1e6 else f"{value:,.0f}"
-
-
 def make_bands(
     cuts: Sequence[float],
     *,
@@ -270,19 +233,19 @@ def make_bands(
             label = "all" if data_min is None else _range_label(data_min, data_max, integral, inclusive_top=True)
             rule = f"{column} has a value"
         elif lo is None:
-            label, rule = f"<{format_number(hi)}", f"{column} is less than {format_number(hi)}"
+            label, rule = f"<{format_number(hi, significant=3)}", f"{column} is less than {format_number(hi, significant=3)}"
         elif hi is None:
-            label, rule = f"{format_number(lo)}+", f"{column} is {format_number(lo)} or more"
+            label, rule = f"{format_number(lo, significant=3)}+", f"{column} is {format_number(lo, significant=3)} or more"
         else:
             top = upper is None  # last band of quantiles/equal width: up to the maximum, inclusive
             label = _range_label(lo, hi, integral, inclusive_top=top)
             if integral:
                 last = hi if top else math.ceil(hi) - 1
-                rule = f"{column} is from {format_number(math.ceil(lo))} to {format_number(last)}"
+                rule = f"{column} is from {format_number(math.ceil(lo), significant=3)} to {format_number(last, significant=3)}"
             elif top:
-                rule = f"{column} is from {format_number(lo)} to {format_number(hi)}"
+                rule = f"{column} is from {format_number(lo, significant=3)} to {format_number(hi, significant=3)}"
             else:
-                rule = f"{column} is from {format_number(lo)} up to (not including) {format_number(hi)}"
+                rule = f"{column} is from {format_number(lo, significant=3)} up to (not including) {format_number(hi, significant=3)}"
         bands.append(Band(lower, upper, label, rule))
     return bands
 
@@ -293,13 +256,13 @@ def _range_label(lo: float, hi: float, integral: bool, *, inclusive_top: bool) -
         first = math.ceil(lo)
         last = math.floor(hi) if inclusive_top else math.ceil(hi) - 1
         if last <= first:
-            return format_number(first)
+            return format_number(first, significant=3)
         lo, hi, dash = first, last, "-"
     else:
         dash = "–"
     if lo < 0 or hi < 0:  # "-275--16" would misread: spell the range out
         dash = " to "
-    return f"{format_number(lo)}{dash}{format_number(hi)}"
+    return f"{format_number(lo, significant=3)}{dash}{format_number(hi, significant=3)}"
 
 
 def _numeric_cuts(banding: str, bands: int, stats: dict[str, Any], integral: bool) -> list[float]:
@@ -471,6 +434,7 @@ def segment_by_dimensions(
     conditions: Sequence[Condition] = (),
     combine: str = "and",
     saved_model: dict[str, Any] | None = None,
+    column_labels: Mapping[str, str] | None = None,
 ) -> Segmentation:
     """Segment customers by the combinations of one to three columns and store the labels.
 
@@ -491,7 +455,12 @@ def segment_by_dimensions(
     saved_model
         ``Segmentation.model`` of an earlier run, to apply that segmentation again to new
         data: its numeric bands are reused as they were (not recomputed from the new data),
-        and combinations it did not keep (pooled or never seen) go to "Other".
+        and combinations it did not keep (pooled or never seen) go to "Other". Its column labels
+        are reused too, so the segments keep their labels.
+    column_labels
+        Column -> display label (:meth:`segdash.workspace.Workspace.display_labels`): segment
+        labels and rules then read "Age 25-34" and "Age is from 25 to 34" rather than the raw
+        column name. ``None``: the column names themselves.
 
     Returns
     -------
@@ -525,7 +494,11 @@ def segment_by_dimensions(
     if kept == 0:
         raise SettingsError("No customer matches the filter conditions; loosen or remove a condition.")
 
-    stats = _numeric_stats(table.filter(passes) if conditions else table, dims, types)
+    if saved_model is not None:  # the saved segments' labels are kept as they were
+        names = dict(saved_model.get("column_labels") or {})
+    else:
+        names = dimension_names([d.column for d in dims], column_labels=column_labels)
+    stats = _numeric_stats(table.filter(passes) if conditions else table, dims, types, names=names)
     saved_bands = (saved_model or {}).get("bands", {})
     part_exprs = []
     part_rules: list[dict[str, str]] = []
@@ -537,9 +510,9 @@ def segment_by_dimensions(
             if saved_model is not None and dim.column in saved_bands:
                 bands = [Band(*band) for band in saved_bands[dim.column]]
             else:
-                bands = _bands_for(dim, stats[dim.column])
+                bands = _bands_for(dim, stats[dim.column], name=names.get(dim.column, dim.column))
             fitted_bands[dim.column] = [[b.lower, b.upper, b.label, b.rule] for b in bands]
-        expr, rules = _dimension_expr(table, dim, kind, bands)
+        expr, rules = _dimension_expr(table, dim, kind, bands, name=names.get(dim.column, dim.column))
         part_exprs.append(expr)
         part_rules.append(rules)
     label = part_exprs[0]
@@ -614,7 +587,7 @@ def segment_by_dimensions(
         kept = list(saved_model.get("segments", []))
         small = list(saved_model.get("pooled", []))
     model = {"kind": "dimensions", "bands": fitted_bands, "segments": sorted(kept), "pooled": sorted(small),
-             "other": other}
+             "other": other, "column_labels": names}
     return Segmentation(
         method="dimensions", settings=settings, sizes=sizes, k=k, features=[d.column for d in dims],
         notes=notes, rules={label: rules.get(label, label) for label in sizes},
@@ -629,7 +602,39 @@ def _combo_rule(combo: str, dims: Sequence[Dimension], part_rules: list[dict[str
     return " and ".join(rules.get(part, part) for part, rules in zip(parts, part_rules, strict=True))
 
 
-def _numeric_stats(table: Any, dims: Sequence[Dimension], types: dict[str, str]) -> dict[str, dict[str, Any]]:
+def dimension_names(columns: Sequence[str], *, column_labels: Mapping[str, str] | None) -> dict[str, str]:
+    """The words each dimension column goes by in segment labels and rules.
+
+    Parameters
+    ----------
+    columns
+        The dimension columns (a yes/no flag of a multi-value column reads ``"interests: Travel"``).
+    column_labels
+        Column -> display label (the workspace's); ``None`` keeps the column names.
+
+    Returns
+    -------
+    dict[str, str]
+        Column -> words, for the given columns only (kept in the segmentation's model, so applying
+        it again gives the same labels). A column without a label gets its suggested label; a
+        flag column gets its column's label followed by its value (``"Interests: Travel"``).
+    """
+    if column_labels is None:
+        return {column: column for column in columns}
+    from segdash.labels import label_of
+
+    names = {}
+    for column in columns:
+        base, sep, value = column.partition(": ")
+        if column not in column_labels and sep and base in column_labels:
+            names[column] = f"{label_of(base, column_labels)}: {value}"
+        else:
+            names[column] = label_of(column, column_labels)
+    return names
+
+
+def _numeric_stats(table: Any, dims: Sequence[Dimension], types: dict[str, str], *,
+                   names: Mapping[str, str] | None = None) -> dict[str, dict[str, Any]]:
     """Min, max, integrality and quantiles of every numeric dimension, in one query."""
     numeric = [d for d in dims if types.get(d.column) == "number"]
     if not numeric:
@@ -646,6 +651,7 @@ def _numeric_stats(table: Any, dims: Sequence[Dimension], types: dict[str, str])
     stats = {}
     for i, dim in enumerate(numeric):
         lo, hi = row[f"min{i}"], row[f"max{i}"]
+        name = (names or {}).get(dim.column, dim.column)
         lo = None if lo is None or (isinstance(lo, float) and math.isnan(lo)) else float(lo)
         hi = None if hi is None or (isinstance(hi, float) and math.isnan(hi)) else float(hi)
         quantiles = row[f"q{i}"] if dim.banding == "quantiles" else []
@@ -654,49 +660,58 @@ def _numeric_stats(table: Any, dims: Sequence[Dimension], types: dict[str, str])
             "quantiles": [] if quantiles is None else list(quantiles), "notes": [],
         }
         if lo is None:
-            stats[dim.column]["notes"].append(f"'{dim.column}' has no values among these customers.")
+            stats[dim.column]["notes"].append(f"'{name}' has no values among these customers.")
         elif lo == hi:
-            stats[dim.column]["notes"].append(f"'{dim.column}' has the same value ({format_number(lo)}) for "
+            stats[dim.column]["notes"].append(f"'{name}' has the same value ({format_number(lo, significant=3)}) for "
                                               "everyone, so it makes a single band.")
     return stats
 
 
-def _bands_for(dim: Dimension, stats: dict[str, Any]) -> list[Band]:
-    """The bands of a numeric dimension: typed edges, or cut points from the column's statistics."""
+def _bands_for(dim: Dimension, stats: dict[str, Any], *, name: str | None = None) -> list[Band]:
+    """The bands of a numeric dimension: typed edges, or cut points from the column's statistics.
+
+    ``name``: the words the column goes by in the band rules (its name by default).
+    """
+    name = name or dim.column
     integral = stats["integral"]
     if dim.banding == "edges":
         cuts = [float(e) for e in dim.edges]
-        return make_bands(cuts, column=dim.column, integral=integral and all(float(c).is_integer() for c in cuts),
+        return make_bands(cuts, column=name, integral=integral and all(float(c).is_integer() for c in cuts),
                           open_ends=True)
     cuts = _numeric_cuts(dim.banding, int(dim.bands), stats, integral)
-    return make_bands(cuts, column=dim.column, integral=integral, open_ends=False,
+    return make_bands(cuts, column=name, integral=integral, open_ends=False,
                       data_min=stats["min"], data_max=stats["max"])
 
 
-def _dimension_expr(table: Any, dim: Dimension, kind: str, bands: list[Band] | None) -> tuple[Any, dict]:
-    """Ibis text expression of a row's band/value for one dimension, and label -> rule."""
+def _dimension_expr(table: Any, dim: Dimension, kind: str, bands: list[Band] | None, *,
+                    name: str | None = None) -> tuple[Any, dict]:
+    """Ibis text expression of a row's band/value for one dimension, and label -> rule.
+
+    ``name``: the words the column goes by in labels and rules (see :func:`dimension_names`).
+    """
     col = table[dim.column]
-    missing = f"{dim.column} {MISSING}"
-    rules = {missing: f"{dim.column} is missing"}
+    name = name or dim.column
+    missing = f"{name} {MISSING}"
+    rules = {missing: f"{name} is missing"}
     if kind == "number":
         assert bands is not None
         value = col.cast("float64")
         branches = [(value.isnull(), missing)]
         for band in bands[:-1]:
-            branches.append((value < band.upper, f"{dim.column} {band.label}"))
-        expr = ibis.cases(*branches, else_=f"{dim.column} {bands[-1].label}")
-        rules.update({f"{dim.column} {b.label}": b.rule for b in bands})
+            branches.append((value < band.upper, f"{name} {band.label}"))
+        expr = ibis.cases(*branches, else_=f"{name} {bands[-1].label}")
+        rules.update({f"{name} {b.label}": b.rule for b in bands})
         return expr, rules
     if kind == "boolean":
-        rules.update({f"{dim.column} yes": f"{dim.column} is yes", f"{dim.column} no": f"{dim.column} is no"})
-        return ibis.cases((col.isnull(), missing), (col, f"{dim.column} yes"), else_=f"{dim.column} no"), rules
+        rules.update({f"{name} yes": f"{name} is yes", f"{name} no": f"{name} is no"})
+        return ibis.cases((col.isnull(), missing), (col, f"{name} yes"), else_=f"{name} no"), rules
     if kind == "date":
         year = col.cast("date").year().cast("string")
-        prefix = f"{dim.column} "
-        rule = _ValueRules(missing, lambda part: f"{dim.column} is in {part.removeprefix(prefix)}")
+        prefix = f"{name} "
+        rule = _ValueRules(missing, lambda part: f"{name} is in {part.removeprefix(prefix)}")
         return ibis.ifelse(col.isnull(), missing, ibis.literal(prefix).concat(year)), rule
     text = col.cast("string").nullif("")  # the import already turned blank cells into missing
-    return text.fill_null(missing), _ValueRules(missing, lambda part: f"{dim.column} is {part}")
+    return text.fill_null(missing), _ValueRules(missing, lambda part: f"{name} is {part}")
 
 
 class _ValueRules(dict):

@@ -171,6 +171,7 @@ def place_answers(
     # the bands the segments were made with: from the segmentation's model (as a saved snapshot
     # keeps them), else worked out again from the customers exactly as when segmenting
     saved = (segmentation.model or {}).get("bands", {})
+    names = (segmentation.model or {}).get("column_labels") or {}  # the words the labels were made with
     combine = segmentation.settings.get("combine", "and")
     numeric = [d for d in dims if types.get(d.column) == "number" and d.column not in saved]
     stats = _numeric_stats(customers.filter(filter_expr(customers, conds, combine=combine, types=types))
@@ -182,7 +183,7 @@ def place_answers(
         if kind == "number":
             bands = ([Band(*band) for band in saved[dim.column]] if dim.column in saved
                      else _bands_for(dim, stats[dim.column]))
-        parts.append(_dimension_expr(table, dim, kind, bands)[0])
+        parts.append(_dimension_expr(table, dim, kind, bands, name=names.get(dim.column))[0])
     label = parts[0]
     for part in parts[1:]:
         label = label.concat(SEPARATOR, part)

@@ -18,9 +18,9 @@ import ibis
 import pandas as pd
 
 from segdash.data import Data
+from segdash.numbers import format_number, nice_number
 from segdash.profile import humanize
 from segdash.report.export import neutralise_formulas
-from segdash.segment.rules import format_number, nice_number
 from segdash.survey import SurveyError
 from segdash.survey.answers import short_label, split_multi
 
@@ -91,13 +91,13 @@ def numeric_bands(cuts: list[float], *, integral: bool) -> list[str]:
     cuts = sorted(dict.fromkeys(float(c) for c in cuts))
     if not cuts:
         return []
-    labels = [f"Less than {format_number(cuts[0])}"]
+    labels = [f"Less than {format_number(cuts[0], significant=3)}"]
     for lo, hi in zip(cuts[:-1], cuts[1:], strict=True):
         if integral and float(lo).is_integer() and float(hi).is_integer():
-            labels.append(f"{format_number(lo)} to {format_number(hi - 1)}")
+            labels.append(f"{format_number(lo, significant=3)} to {format_number(hi - 1, significant=3)}")
         else:
-            labels.append(f"{format_number(lo)} to less than {format_number(hi)}")
-    labels.append(f"{format_number(cuts[-1])} or more")
+            labels.append(f"{format_number(lo, significant=3)} to less than {format_number(hi, significant=3)}")
+    labels.append(f"{format_number(cuts[-1], significant=3)} or more")
     return labels
 
 

@@ -108,8 +108,9 @@ def show_comparison(result: compare_core.Comparison) -> None:
                                                                  ", staying in the matched segment"))
     cols[1].metric("New customers", f"{result.new_customers:,}")
     cols[2].metric("Gone customers", f"{result.gone_customers:,}")
-    cols[3].metric("Agreement (adjusted Rand index)", "n/a" if result.ari is None else f"{result.ari:.2f}",
-                   help="1 means the two snapshots group customers the same way; 0 means no more alike than chance.")
+    cols[3].metric("How alike the two groupings are", "n/a" if result.ari is None else f"{result.ari:.2f}",
+                   help="1 means the two snapshots group customers the same way; 0 means no more alike than chance "
+                        "(for analysts: the adjusted Rand index).")
     old, new = result.old, result.new
     st.plotly_chart(history_charts.sankey(result.transitions, old_names=old.names, new_names=new.names,
                                           old_title=f"Before: {old.title}", new_title=f"Now: {new.title}"),

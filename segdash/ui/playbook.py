@@ -435,9 +435,11 @@ def show_cards(ws: Workspace, playbook: pb.Playbook, *, per_row: int = 2) -> Non
 
 def show_mix(playbook: pb.Playbook) -> None:
     """The test sentence, the channel-mix chart and the notes."""
-    st.markdown(f"**{md(pb.mix_test_sentence(playbook.mix))}**")
+    st.markdown(f"**{md(pb.mix_plain_sentence(playbook.mix))}**")
     if playbook.mix is None:
         return
+    with st.expander("Details for analysts"):
+        st.markdown(md(pb.mix_test_sentence(playbook.mix)))
     rows = [{"segment": card.name, **m} for card in playbook.cards for m in card.channel_mix]
     if rows:
         st.plotly_chart(playbook_charts.channel_mix_chart(pd.DataFrame(rows)), width="stretch")

@@ -436,13 +436,15 @@ def share_scope(ws: Workspace, *, split_by: str, current: dict[str, float]) -> s
 
 COST_COLUMN_OPTION = "Cost per customer, from the file"
 COST_CHANNEL_OPTION = "Spend per channel, entered here"
-#: Metrics shown in the main table unless "all figures" is ticked.
-MAIN_TABLE_METRICS = ("customers", "spend", "cac", "revenue", "gross_profit", "predicted_ltv", "ltv_to_cac", "roi",
-                      "payback_months")
-ALL_FIGURES = PREFIX + "all_figures"
-#: Metrics shown in the segment x channel table.
-CHANNEL_TABLE_METRICS = ("customers", "spend", "cac", "revenue", "predicted_ltv", "ltv_to_cac", "roi",
-                         "payback_months")
+#: Metrics of the main table: what a segment costs and returns. Seven short columns next to the segment
+#: names fit a 1440-pixel screen without scrolling sideways.
+MAIN_TABLE_METRICS = ("customers", "spend", "cac", "predicted_ltv", "ltv_to_cac", "roi", "payback_months")
+#: Metrics of the "More figures" table (in an expander under the main one).
+DETAIL_TABLE_METRICS = ("revenue", "gross_profit", "orders", "aov", "frequency", "tenure_months", "historic_ltv")
+#: Metrics shown in the segment x channel table (next to the segment and the channel).
+CHANNEL_TABLE_METRICS = ("customers", "spend", "cac", "predicted_ltv", "ltv_to_cac", "roi", "payback_months")
+#: Width (px) of the pinned segment-name column: a three-trait name shows in full, and seven figures fit beside it.
+SEGMENT_WIDTH = 340
 
 #: Short header and tooltip per metric, so the per-segment tables fit a laptop screen (1440 px)
 #: without sideways scrolling. The frame keeps the full :data:`segdash.economics.HEADERS` names.
@@ -465,21 +467,29 @@ SHORT_HEADERS = {
 }
 
 
+#: Columns of the what-if table; today's customers and return are in an expander under it (so it fits 1440 px).
+PROJECTION_MAIN = ("Current share", "What-if share", "What-if spend", "New customers what-if", "Return what-if",
+                   "Change in return")
+PROJECTION_TODAY = ("Current share", "What-if share", "New customers now", "New customers what-if", "Return now",
+                    "Return what-if")
+
 #: Short headers of the what-if table (the full header shows on hover), so it fits 1440 px.
 PROJECTION_HEADERS = {
-    "Current share": "Share now", "What-if share": "Share", "What-if spend": "Spend",
+    "Current share": "Share now", "What-if share": "What-if share", "What-if spend": "What-if spend",
     "New customers now": "Cust. now", "New customers what-if": "Customers", "Return now": "Return now",
     "Return what-if": "Return", "Change in return": "Change", "ROI (what-if)": "ROI",
 }
 
 
-def table_columns(metrics: tuple[str, ...] | list[str]) -> dict[str, Any]:
+def table_columns(metrics: tuple[str, ...] | list[str], *, segment_width: int = SEGMENT_WIDTH) -> dict[str, Any]:
     """``st.column_config`` for a table of :func:`segdash.economics.format_table`: short headers, compact widths.
 
     Parameters
     ----------
     metrics
         The metrics the table shows.
+    segment_width
+        Width of the pinned segment column, in pixels.
 
     Returns
     -------
@@ -487,8 +497,7 @@ def table_columns(metrics: tuple[str, ...] | list[str]) -> dict[str, Any]:
         Full header (the frame's column name) -> column config with a short label and a tooltip.
     """
     config: dict[str, Any] = {
-        # wide enough for a three-trait name; the figures scroll under it when "all figures" is on
-        economics.HEADERS["segment"]: st.column_config.TextColumn("Segment", width="large", pinned=True),
+        economics.HEADERS["segment"]: st.column_config.TextColumn("Segment", width=segment_width, pinned=True),
     }
     for key in ("channel", *metrics):
         label, help_text = SHORT_HEADERS[key]
@@ -677,10 +686,16 @@ def show_projection(table: pd.DataFrame, *, budget: float, shares: dict[str, flo
     cells[2].metric("Return minus spend (what-if)", economics.format_value(net, metric="spend"))
     st.plotly_chart(roi_charts.projection_chart(projection.table, names=names), width="stretch")
     shown = economics.format_projection(projection, names=names, key_header=key_header)
-    st.dataframe(shown, hide_index=True, width="stretch", column_config={
-        column: st.column_config.TextColumn(PROJECTION_HEADERS.get(column, column), width="small",
-                                            help=column) for column in shown.columns if column != key_header
-    } | {key_header: st.column_config.TextColumn(key_header, width="large", pinned=True)})
+
+    def table(columns: tuple[str, ...]) -> None:
+        st.dataframe(shown[[key_header, *columns]], hide_index=True, width="stretch", column_config={
+            column: st.column_config.TextColumn(PROJECTION_HEADERS.get(column, column), width="small", help=column)
+            for column in columns
+        } | {key_header: st.column_config.TextColumn(key_header, width=SEGMENT_WIDTH, pinned=True)})
+
+    table(PROJECTION_MAIN)
+    with st.expander("Today's figures next to the what-if"):
+        table(PROJECTION_TODAY)
 
 
 # -- page sections (the page lays these out) ------------------------------------------------------
@@ -763,13 +778,14 @@ def results_section(ws: Workspace, *, result: EconomicsResult) -> None:
     table_tab, roi_tab, ltv_tab, channel_tab = st.tabs(
         ["Table", "ROI by segment", "Cost vs lifetime value", "Segment × channel"])
     with table_tab:
-        all_figures = st.toggle("Show all figures (order value, frequency, tenure, profit so far)",
-                                key=state.kept(ALL_FIGURES, default=False))
-        metrics = economics.METRICS if all_figures else MAIN_TABLE_METRICS
-        shown = economics.format_table(economics.with_total(result), columns=result.columns,
-                                       names=ws.display_names(ws.segmentation.sizes) if ws.segmentation else None,
-                                       metrics=metrics)
-        st.dataframe(shown, hide_index=True, width="stretch", column_config=table_columns(metrics))
+        names = ws.display_names(ws.segmentation.sizes) if ws.segmentation else None
+        with_total = economics.with_total(result)
+        shown = economics.format_table(with_total, columns=result.columns, names=names, metrics=MAIN_TABLE_METRICS)
+        st.dataframe(shown, hide_index=True, width="stretch", column_config=table_columns(MAIN_TABLE_METRICS))
+        with st.expander("More figures: revenue, profit, orders, order value, frequency, tenure"):
+            details = economics.format_table(with_total, columns=result.columns, names=names,
+                                             metrics=DETAIL_TABLE_METRICS)
+            st.dataframe(details, hide_index=True, width="stretch", column_config=table_columns(DETAIL_TABLE_METRICS))
         st.download_button("Download all figures (CSV)", to_safe_csv(export_frame(ws, result=result)),
                            file_name="segment_roi.csv", mime="text/csv")
         for note in result.notes:
@@ -807,19 +823,64 @@ def _slider_key(scope: str, version: int, key: str) -> str:
     return f"{SHARE}{scope}.{version}.{key}"
 
 
-def _rebalance(scope: str, changed: str, slider: str) -> None:
+def _rebalance(scope: str, changed: str, slider: str, drawn: float) -> None:
     """Slider callback: the others make room (or take the rest) so the shares stay at 100%.
 
-    ``slider`` is the key the moved slider was drawn with: the split's version may have moved on
-    since (another callback of the same click), so the key is not recomputed here.
+    See :func:`apply_slider_move`; ``slider`` and ``drawn`` are the key and value the slider was drawn with.
     """
-    entry = st.session_state[SHARES][scope]
-    if slider not in st.session_state:  # a slider of an older version of the split: nothing to apply
-        return
-    value = float(st.session_state[slider])
+    apply_slider_move(st.session_state, scope=scope, changed=changed, slider=slider, drawn=drawn)
+
+
+#: How many applied slider moves a split remembers (see :func:`apply_slider_move`).
+MOVES_KEPT = 200
+
+
+def apply_slider_move(session: Any, *, scope: str, changed: str, slider: str, drawn: float) -> bool:
+    """Apply the move of a what-if slider to the split of ``scope``, unless nothing was moved.
+
+    Streamlit keeps a widget's callback (with the arguments it was drawn with) after the widget has
+    left the page, but forgets its value. When the browser later sends that slider's value once more
+    (a slider of an older version of the split, or of the page before it was left), Streamlit counts
+    it as a change and calls the callback again. That value is the one the slider was drawn with, or
+    a move already applied; applying it would put an old share back into the split, so the split
+    would change by itself (the what-if shares came back different after leaving the page). So a
+    move is applied only when the value differs from the last value this slider is known to hold:
+    the value it was drawn with, or its last move applied. A move of a slider drawn for an older
+    version of the split (two quick moves) is still applied, to the split as it is now.
+
+    Parameters
+    ----------
+    session
+        ``st.session_state`` (any mutable mapping).
+    scope
+        The split's scope (see :func:`share_scope`).
+    changed
+        The row the slider sets.
+    slider
+        The slider's key.
+    drawn
+        The share the slider was drawn with.
+
+    Returns
+    -------
+    bool
+        Whether the split changed.
+    """
+    entry = session[SHARES][scope]
+    if slider not in session:
+        return False
+    value = float(session[slider])
+    moves = entry.setdefault("moves", {})
+    if value == float(moves.get(slider, drawn)):
+        return False  # the browser sent back what this slider already held: not a move
+    moves.pop(slider, None)
+    moves[slider] = value
+    while len(moves) > MOVES_KEPT:
+        moves.pop(next(iter(moves)))
     entry["shares"] = economics.rebalance_shares(entry["shares"], changed=changed, value=value)
     entry["version"] += 1
-    st.session_state.pop(SUGGESTION, None)
+    session.pop(SUGGESTION, None)
+    return True
 
 
 def _set_shares(scope: str, shares: dict[str, float]) -> None:
@@ -924,7 +985,7 @@ def whatif_section(ws: Workspace, *, result: EconomicsResult) -> None:
         with columns[i % len(columns)]:
             st.slider(names.get(k, k), 0.0, 100.0, value=shares[k], step=0.5, format="%.1f%%",
                       key=_slider_key(scope, entry["version"], k), on_change=_rebalance,
-                      args=(scope, k, _slider_key(scope, entry["version"], k)))
+                      args=(scope, k, _slider_key(scope, entry["version"], k), shares[k]))
     left, middle, right = st.columns([1, 1, 2], vertical_alignment="bottom")
     left.button("Reset to today's split", on_click=_reset, args=(scope, current), key=PREFIX + "reset")
     right.number_input(f"Most one {word} may get in a suggested split (%)", min_value=1.0, max_value=100.0, step=5.0,

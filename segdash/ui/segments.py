@@ -151,7 +151,7 @@ def dimensions_section(ws: Workspace) -> None:
     if submitted:
         _run(ws, "Grouping customers ...", lambda progress: rules_core.segment_by_dimensions(
             ws.data, dimensions=dimensions, types=types, min_size=int(min_size), conditions=conditions,
-            combine=combine), named=False)
+            combine=combine, column_labels=ws.display_labels()), named=False)
 
 
 def _banding_widgets(column: str, banding: str, *, label: str) -> rules_core.Dimension:

@@ -475,6 +475,10 @@ def _types_editor(result: Confirmation, overrides: dict[str, str]) -> None:
 
 # -- 5. the verdict ------------------------------------------------------------------------------------------
 
+#: Columns of the per-question tests table that name statistics: shown under "Details for analysts" only.
+ANALYST_COLUMNS = ("Effect size", "How tested")
+
+
 def show_verdict(ws: Workspace, result: Confirmation | None) -> None:
     """Per-segment verdict cards, the tests per question, charts, KPIs and a download."""
     if result is None:
@@ -497,12 +501,17 @@ def show_verdict(ws: Workspace, result: Confirmation | None) -> None:
                 for sentence in row.advice:
                     st.markdown(f":material/lightbulb: {md(sentence)}")
     st.markdown("**Do answers differ between segments?**")
-    st.caption("One test per question (one per option for several-choice questions): chi-square with Cramér's V "
-               "for choices, Kruskal-Wallis with eta squared for ratings and ordered answers. The chance that a "
-               "difference is luck is corrected for testing many questions (Benjamini-Hochberg), as on the "
-               "Profiles page.")
-    st.dataframe(questions_table(verdict), hide_index=True, width="stretch",
+    tests = questions_table(verdict)
+    # plain words first (as on the Profiles page); the test names and effect sizes are for analysts
+    st.dataframe(tests[[c for c in tests.columns if c not in ANALYST_COLUMNS]], hide_index=True, width="stretch",
                  column_config={"Full question": st.column_config.TextColumn("Full question", width="large")})
+    with st.expander("Details for analysts"):
+        st.caption("One test per question (one per option for several-choice questions): chi-square with Cramér's "
+                   "V for choices, Kruskal-Wallis with eta squared for ratings and ordered answers. The chance that "
+                   "a difference is luck is corrected for testing many questions (Benjamini-Hochberg), as on the "
+                   "Profiles page.")
+        st.dataframe(tests, hide_index=True, width="stretch",
+                     column_config={"Full question": st.column_config.TextColumn("Full question", width="large")})
     tested = [c for c, q in result.questions.items() if q.type in ("single", "multi", *ans.RANKED)]
     if tested:
         differing = list(dict.fromkeys(verdict.questions.loc[verdict.questions["differs"], "question"]))
