@@ -679,6 +679,8 @@ def _model_outputs_stringing_names(roles: dict[str, str]) -> None:
             roles[name] = "other"
 
 
+#: A first column named like a period (``Year``, ``Month``) counts time, not customers.
+_TIME_WORDS = frozenset({"year", "month", "week", "day", "date", "hour", "time", "period", "quarter"})
 #: An identifier written as a code: letters, digits and separators, at least one digit, no spaces.
 CODE_PATTERN = r"^[A-Za-z]{0,6}[-_/#.]?[0-9][A-Za-z0-9\-_/#.]*$"
 
@@ -686,7 +688,7 @@ CODE_PATTERN = r"^[A-Za-z]{0,6}[-_/#.]?[0-9][A-Za-z0-9\-_/#.]*$"
 def _looks_like_an_id(sample: Any, name: str, kind: str, facts: _Facts, *, approximate: bool) -> bool:
     """Whether the first column, whose name says nothing, holds an identifier: every value different
     (nearly every one on a sampled big table), whole numbers from 0 up or codes like ``C-1042``."""
-    if facts.values < 2 or facts.values < 0.98 * facts.rows:
+    if facts.values < 2 or facts.values < 0.98 * facts.rows or _TIME_WORDS & set(role_words(name)):
         return False
     if facts.distinct < (0.97 * facts.values if approximate else facts.values):
         return False

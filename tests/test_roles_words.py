@@ -206,7 +206,8 @@ def test_an_unnamed_first_column_of_unique_whole_numbers_or_codes_is_an_id() -> 
     assert _roles(numbers) == {"Column 1": "id", "Age": "demographic"}
     codes = pd.DataFrame({"Column 1": ["AB-1001", "AB-1002", "AB-1003", "AB-1004"], "Age": [30, 41, 30, 25]})
     assert _roles(codes)["Column 1"] == "id"
-    # Not an id: a value repeats; words without digits; decimals; negative numbers; not the first column.
+    # Not an id: a value repeats; words without digits; decimals; negative numbers; not the first column;
+    # a period.
     repeats = pd.DataFrame({"Column 1": [10, 11, 11, 13], "Age": [30, 41, 30, 25]})
     assert _roles(repeats)["Column 1"] == "other"
     words = pd.DataFrame({"Label": ["alpha", "beta", "gamma", "delta"], "Age": [30, 41, 30, 25]})
@@ -217,6 +218,8 @@ def test_an_unnamed_first_column_of_unique_whole_numbers_or_codes_is_an_id() -> 
     assert _roles(negative)["Mystery"] == "other"
     second = pd.DataFrame({"Age": [30, 41, 30, 25], "Column 2": [10, 11, 12, 13]})
     assert _roles(second)["Column 2"] == "other"
+    years = pd.DataFrame({"Year": [2019, 2020, 2021, 2022], "Age": [30, 41, 30, 25]})
+    assert _roles(years)["Year"] == "other"  # periods, not customers
 
 
 def test_new_words_of_real_customer_files() -> None:
