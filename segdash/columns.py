@@ -322,7 +322,8 @@ ROLE_RULES: tuple[RoleRule, ...] = (
     _rule(
         "psychographic",
         "rating, ratings, rated, satisfaction, satisfied, importance, nps, net promoter, likelihood, helpfulness,"
-        " reliability, appreciation, accuracy, improvement, factors, trust, preference score",
+        " reliability, appreciation, accuracy, improvement, factors, trust, preference score, csat, ces,"
+        " customer effort, feedback, sentiment",
     ),
     # Money that is not what the customer brings in: rebates, raises, claims paid out.
     _rule(
@@ -336,7 +337,7 @@ ROLE_RULES: tuple[RoleRule, ...] = (
         "revenue, total spend, ^spend, spent, sales, amount, ltv, clv, cltv, lifetime value, monetary,"
         " charges, turnover, gmv, order value, aov, total price, line total, price quantity, basket value,"
         " profit, margin, mnt, premium, premiums, purchase amount, order amount, fee, fees, billing amount,"
-        " bill amount",
+        " bill amount, transaction value, purchase value",
         (_NUMBER,),
         "money",
     ),
@@ -357,7 +358,7 @@ ROLE_RULES: tuple[RoleRule, ...] = (
         "geographic",
         "country, region, city, state, province, continent, county, territory, town, location, geo, lat,"
         " latitude, lon, lng, long, longitude, district, area, market, timezone, time zone, suburb, zip, zipcode,"
-        " postcode, post code, postal code, tier, city tier, geography, geographic, geographical",
+        " postcode, post code, postal code, city tier, tier city, region tier, geography, geographic, geographical",
     ),
     _rule(
         "demographic",
@@ -380,7 +381,8 @@ ROLE_RULES: tuple[RoleRule, ...] = (
         " attrited, exited, retained, active, inactive, activity, months on book, utilization, open to buy,"
         " revolving, high value, vip, status, change, ratio, internet, download, upload, unlimited, gb, minutes,"
         " data usage, account length, account age, customer since, member since, relationship length,"
-        " length of relationship",
+        " length of relationship, tier, opens, opened, views, pageviews, page views, bounce, wishlist,"
+        " wish list",
         (_TEXT, _NUMBER, _BOOLEAN),
     ),
 )

@@ -251,3 +251,20 @@ def test_new_words_of_real_customer_files() -> None:
         "shipping_type": "behavioral",
         "Last Interaction": "behavioral",
     }
+
+
+def test_a_loyalty_tier_is_not_a_place_and_survey_scores_are_opinions() -> None:
+    frame = pd.DataFrame({
+        "CityTier": ["1", "3", "1", "2"],
+        "Loyalty_Tier": ["Gold", "Silver", "Gold", "Bronze"],
+        "CSAT": [4, 5, 3, 4],
+        "Page_Views": [12, 40, 3, 18],
+        "Avg_Transaction_Value": [35.5, 80.0, 12.25, 50.0],
+    })
+    assert _roles(frame) == {
+        "CityTier": "geographic",
+        "Loyalty_Tier": "behavioral",
+        "CSAT": "psychographic",
+        "Page_Views": "behavioral",
+        "Avg_Transaction_Value": "revenue",
+    }
