@@ -83,7 +83,8 @@ def name_words(name: str) -> tuple[str, ...]:
     role vocabulary (:func:`_vocabulary`) and holds several of them is split into words with
     ``wordninja`` (English word frequencies, shipped with the library) taught that vocabulary:
     ``"Tenureinmonths"`` -> ``tenure in months``, ``"CLIENTNUM"`` -> ``client num``. Known words
-    and abbreviations (``kidhome``, ``mnt``, ``recency``) are never split.
+    and abbreviations (``kidhome``, ``mnt``, ``recency``) are never split; in a name with several
+    words, only runs of :data:`_MIN_SQUASHED_PART` letters or more are tried (``invoice_no`` stays).
 
     Parameters
     ----------
@@ -98,9 +99,13 @@ def name_words(name: str) -> tuple[str, ...]:
     spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", str(name))
     spaced = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1 \2", spaced)
     spaced = re.sub(r"([A-Za-z])(\d)", r"\1 \2", spaced)
+    found = re.findall(r"[a-z]+|\d+", spaced.lower())
+    # A name written as one run of letters is squashed; in a name whose writer separated words, only
+    # a long run can be (``Saveforlater_Frequency``).
+    shortest = _MIN_SQUASHED if sum(w.isalpha() for w in found) == 1 else _MIN_SQUASHED_PART
     words: list[str] = []
-    for word in re.findall(r"[a-z]+|\d+", spaced.lower()):
-        words.extend(_split_squashed(word))
+    for word in found:
+        words.extend(_split_squashed(word) if len(word) >= shortest else (word,))
     return tuple(words)
 
 
@@ -175,6 +180,8 @@ _EXTRA_WORDS = frozenset({
 })
 #: Squashed runs shorter than this are left whole (``dob``, ``mnt``, ``cmp``).
 _MIN_SQUASHED = 6
+#: ... and, in a name with other words (``invoice_no``), runs shorter than this.
+_MIN_SQUASHED_PART = 10
 
 
 def _vocabulary() -> frozenset[str]:
@@ -214,7 +221,7 @@ def _splitter() -> Any:
 @functools.lru_cache(maxsize=4096)
 def _split_squashed(word: str) -> tuple[str, ...]:
     """A lower-case run of letters as known words (``totalrevenue`` -> ``total``, ``revenue``), or as is."""
-    if len(word) < _MIN_SQUASHED or not word.isalpha() or word in _vocabulary() or _stem(word) in _vocabulary():
+    if not word.isalpha() or word in _vocabulary() or _stem(word) in _vocabulary():
         return (word,)
     parts = tuple(str(p).lower() for p in _splitter().split(word))
     known = [p for p in parts if len(p) >= 3 and (p in _vocabulary() or _normal(p) in _vocabulary())]

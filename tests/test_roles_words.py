@@ -51,6 +51,9 @@ def _roles(frame: pd.DataFrame) -> dict[str, str]:
         ("Timestamp", ("timestamp",)),
         ("MntWines", ("mnt", "wines")),
         ("Attrition_Flag", ("attrition", "flag")),
+        # in a name whose words are separated, only a long run is read as squashed
+        ("invoice_no", ("invoice", "no")),
+        ("Customer_Lifetimevalue", ("customer", "lifetime", "value")),
     ],
 )
 def test_squashed_runs_of_letters_are_split_into_known_words(name: str, words: tuple[str, ...]) -> None:
