@@ -120,7 +120,7 @@ ABBREVIATIONS: dict[str, str] = {
     "tot": "total", "rev": "revenue", "purch": "purchase", "prod": "product", "prods": "product",
     "dept": "department", "edu": "education", "loc": "location", "msg": "message", "ctry": "country",
     "cntry": "country", "txt": "text", "sess": "session", "subs": "subscription", "util": "utilization",
-    "utilisation": "utilization", "promotion": "promo",
+    "utilisation": "utilization", "promotion": "promo", "resp": "response",
 }
 #: Plural-looking words that are not plurals (``status``), or whose singular means something else.
 _NO_STEM = frozenset({"values", "news", "series", "species", "sms", "gps", "ios", "gas", "yes", "has", "was", "this",
@@ -336,7 +336,7 @@ ROLE_RULES: tuple[RoleRule, ...] = (
     _rule(
         "behavioral",
         "cashback, cash back, hike, discount, discounts, coupon, coupons, refund, refunds, claim, claims, voucher,"
-        " promo, promo code, loan, loans",
+        " promo, promo code, loan, loans, time spent, minutes spent, hours spent",
         (_NUMBER, _BOOLEAN),
     ),
     _rule(
@@ -364,7 +364,7 @@ ROLE_RULES: tuple[RoleRule, ...] = (
     _rule(
         "geographic",
         "country, region, city, state, province, continent, county, territory, town, location, geo, lat,"
-        " latitude, lon, lng, long, longitude, district, area, market, timezone, time zone, suburb, zip, zipcode,"
+        " latitude, lon, lng, ^long, longitude, district, area, market, timezone, time zone, suburb, zip, zipcode,"
         " postcode, post code, postal code, city tier, tier city, region tier, geography, geographic, geographical",
     ),
     _rule(

@@ -271,3 +271,18 @@ def test_a_loyalty_tier_is_not_a_place_and_survey_scores_are_opinions() -> None:
         "Page_Views": "behavioral",
         "Avg_Transaction_Value": "revenue",
     }
+
+
+def test_time_spent_is_not_money_and_long_is_longitude_only_alone() -> None:
+    frame = pd.DataFrame({
+        "Time_Spent_Min": [12.5, 40.0, 3.25, 18.0],
+        "Long_Term_Customer": ["Yes", "No", "Yes", "Yes"],
+        "Long": [-0.12, 2.35, 13.40, -3.70],
+        "Resp_Rate": [0.1, 0.4, 0.25, 0.3],
+    })
+    assert _roles(frame) == {
+        "Time_Spent_Min": "behavioral",
+        "Long_Term_Customer": "other",
+        "Long": "geographic",
+        "Resp_Rate": "behavioral",  # resp = response
+    }
