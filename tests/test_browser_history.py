@@ -47,7 +47,7 @@ def _saved_project(home: Path, folder: Path) -> str:
     ws.open_project(project, restore=False)
     for path, name in zip(_exports(folder), ("RFM January", "RFM March"), strict=True):
         ws.load(path)
-        run_segmentation(ws, lambda report: rfm_core.segment_rfm(ws.con, roles=ws.roles, types=ws.column_types()))
+        run_segmentation(ws, lambda report: rfm_core.segment_rfm(ws.data, roles=ws.roles, types=ws.column_types()))
         ws.save_segmentation(name)
     largest = max(ws.segmentation.sizes, key=ws.segmentation.sizes.get)
     objective = okr.new_objective("Grow our best customers")

@@ -39,12 +39,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import ibis
 import pandas as pd
 from scipy import stats
 
 from segdash import db
+from segdash.data import Data, table_exists
 from segdash.errors import SegdashError
 
 #: Customers with a known channel a segment needs before one channel can be called preferred.
@@ -308,16 +308,16 @@ def contact_count_columns(roles: Mapping[str, str], *, types: Mapping[str, str])
     return found
 
 
-def load_interactions(con: duckdb.DuckDBPyConnection, path: str | Path) -> list[str]:
+def load_interactions(data: Data, path: str | Path) -> list[str]:
     """Read an interactions file (one row per contact) into the table :data:`INTERACTIONS`.
 
     The file is parsed by segdash's importer (any delimiter, encoding, multi-line cells) in a
-    private connection and copied into ``con``; ``customers`` is untouched.
+    private connection and copied into ``data.con``; ``customers`` is untouched.
 
     Parameters
     ----------
-    con
-        Workspace connection.
+    data
+        The customers (and, where needed, their segment labels) to work on.
     path
         CSV/TSV/Excel/Parquet file.
 
@@ -333,6 +333,7 @@ def load_interactions(con: duckdb.DuckDBPyConnection, path: str | Path) -> list[
     """
     from segdash.ingest import import_file
 
+    con = data.require_con("Loading an interactions file")  # DuckDB-only: the file is read by DuckDB
     private = db.connect()
     try:
         import_file(private, path, name=Path(path).name)
@@ -389,14 +390,14 @@ def _check(source: ChannelSource, *, columns: Sequence[str], interaction_columns
             raise ChannelError(f"The customer file has no column '{name}'. Pick another channel column.")
 
 
-def customer_channels(con: duckdb.DuckDBPyConnection, *, source: ChannelSource,
+def customer_channels(data: Data, *, source: ChannelSource,
                       mapping: Mapping[str, str] | None = None) -> Any:
     """An Ibis table ``(_row, channel)``: each customer's merged service channel (null: unknown).
 
     Parameters
     ----------
-    con
-        Workspace connection holding ``customers`` (and :data:`INTERACTIONS` for that source).
+    data
+        The customers (and, where needed, their segment labels) to work on.
     source
         Where the channel comes from.
     mapping
@@ -411,10 +412,10 @@ def customer_channels(con: duckdb.DuckDBPyConnection, *, source: ChannelSource,
     ChannelError
         When a column of the source is missing.
     """
-    backend = db.backend(con)
-    customers = backend.table(db.TABLE)
-    interactions = backend.table(INTERACTIONS) if source.kind == "interactions" and db.table_exists(
-        con, INTERACTIONS) else None
+    backend = data.backend
+    customers = data.customers()
+    interactions = backend.table(INTERACTIONS) if source.kind == "interactions" and table_exists(
+        backend, INTERACTIONS) else None
     if source.kind == "interactions" and interactions is None:
         raise ChannelError("Load an interactions file first (one row per contact with a customer id and a channel).")
     _check(source, columns=customers.columns, interaction_columns=interactions.columns if interactions is not None else ())
@@ -449,13 +450,13 @@ def _merged(column: Any, table: Any, mapping: Mapping[str, str] | None) -> Any:
     return column.substitute(merge) if merge else column
 
 
-def raw_labels(con: duckdb.DuckDBPyConnection, *, source: ChannelSource) -> list[str]:
+def raw_labels(data: Data, *, source: ChannelSource) -> list[str]:
     """The distinct raw channel labels of a source, most common first (for the merge table).
 
     Parameters
     ----------
-    con
-        Workspace connection.
+    data
+        The customers (and, where needed, their segment labels) to work on.
     source
         Where the channel comes from.
 
@@ -463,9 +464,9 @@ def raw_labels(con: duckdb.DuckDBPyConnection, *, source: ChannelSource) -> list
     -------
     list[str]
     """
-    backend = db.backend(con)
+    backend = data.backend
     if source.kind == "column":
-        customers = backend.table(db.TABLE)
+        customers = data.customers()
         col = customers[source.column].cast("string").nullif("")
         counted = customers.select(label=col).filter(lambda t: t.label.notnull())
     elif source.kind == "interactions":
@@ -705,14 +706,14 @@ def counts_from_wide(wide: pd.DataFrame, *, channels: Sequence[str]) -> pd.DataF
     return pd.DataFrame(rows, columns=["segment", "channel", "customers"]).astype({"channel": object})
 
 
-def channel_counts(con: duckdb.DuckDBPyConnection, *, source: ChannelSource,
+def channel_counts(data: Data, *, source: ChannelSource,
                    mapping: Mapping[str, str] | None = None) -> pd.DataFrame:
     """Customers per segment x merged channel (one grouped engine query over every customer).
 
     Parameters
     ----------
-    con
-        Workspace connection with ``customers`` and ``segment_labels``.
+    data
+        The customers (and, where needed, their segment labels) to work on.
     source
         Where the channel comes from.
     mapping
@@ -723,8 +724,8 @@ def channel_counts(con: duckdb.DuckDBPyConnection, *, source: ChannelSource,
     pandas.DataFrame
         ``segment``, ``channel`` (``None``: unknown), ``customers``.
     """
-    channels = customer_channels(con, source=source, mapping=mapping)
-    labels = db.backend(con).table(db.LABELS)
+    channels = customer_channels(data, source=source, mapping=mapping)
+    labels = data.segment_labels()
     joined = labels.join(channels, db.ROW)
     frame = joined.group_by(["segment", "channel"]).aggregate(customers=joined.count()).execute()
     frame["segment"] = frame["segment"].astype(str)
@@ -734,14 +735,14 @@ def channel_counts(con: duckdb.DuckDBPyConnection, *, source: ChannelSource,
     return frame
 
 
-def channel_mix(con: duckdb.DuckDBPyConnection, *, source: ChannelSource, mapping: Mapping[str, str] | None = None,
+def channel_mix(data: Data, *, source: ChannelSource, mapping: Mapping[str, str] | None = None,
                 min_known: int = MIN_KNOWN, alpha: float = ALPHA) -> ChannelMix:
     """The service-channel mix of every segment (see the module docstring for the statistics).
 
     Parameters
     ----------
-    con
-        Workspace connection with ``customers`` and ``segment_labels``.
+    data
+        The customers (and, where needed, their segment labels) to work on.
     source
         Where the channel comes from.
     mapping
@@ -758,21 +759,21 @@ def channel_mix(con: duckdb.DuckDBPyConnection, *, source: ChannelSource, mappin
     ChannelError
         When a column of the source is missing.
     """
-    counts = channel_counts(con, source=source, mapping=mapping)
+    counts = channel_counts(data, source=source, mapping=mapping)
     return mix_from_counts(counts, source=source, min_known=min_known, alpha=alpha)
 
 
 # -- purchase channel x service channel ------------------------------------------------------------
 
 
-def purchase_service_crosstab(con: duckdb.DuckDBPyConnection, *, purchase: str, source: ChannelSource,
+def purchase_service_crosstab(data: Data, *, purchase: str, source: ChannelSource,
                               mapping: Mapping[str, str] | None = None) -> pd.DataFrame:
     """Per segment, how customers of each purchase (or order) channel want to be served.
 
     Parameters
     ----------
-    con
-        Workspace connection.
+    data
+        The customers (and, where needed, their segment labels) to work on.
     purchase
         The purchase/order channel column (``Online``/``Store``, or the acquisition channel).
     source
@@ -787,13 +788,12 @@ def purchase_service_crosstab(con: duckdb.DuckDBPyConnection, *, purchase: str, 
         service channel), ``overall_share`` (of that service channel among everyone with that purchase
         channel) and ``lift``.
     """
-    backend = db.backend(con)
-    customers = backend.table(db.TABLE)
+    customers = data.customers()
     if purchase not in customers.columns:
         raise ChannelError(f"The customer file has no column '{purchase}'.")
-    channels = customer_channels(con, source=source, mapping=mapping)
+    channels = customer_channels(data, source=source, mapping=mapping)
     bought = customers.select(customers[db.ROW], purchase=customers[purchase].cast("string").nullif(""))
-    joined = backend.table(db.LABELS).join(channels, db.ROW).join(bought, db.ROW)
+    joined = data.segment_labels().join(channels, db.ROW).join(bought, db.ROW)
     joined = joined.filter(joined.channel.notnull() & joined.purchase.notnull())
     frame = joined.group_by(["segment", "purchase", "channel"]).aggregate(customers=joined.count()).execute()
     frame = frame.rename(columns={"channel": "service"})

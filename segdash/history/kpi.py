@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from segdash import db
+from segdash.data import Data
 from segdash.history.snapshots import KEY, HistoryError, Snapshot, attach
 
 #: The row for everyone in a snapshot.
@@ -278,7 +279,7 @@ def _economics(con: duckdb.DuckDBPyConnection, snapshot: Snapshot,
     types = snapshot.types
     columns = economics.suggest_columns(snapshot.roles, types=types)
     result = economics.compute_economics(
-        con, columns=columns, date_columns=[name for name, kind in types.items() if kind == "date"])
+        Data(backend=backend, con=con), columns=columns, date_columns=[name for name, kind in types.items() if kind == "date"])
     frame = pd.concat([result.segments, result.total.assign(segment=ALL)], ignore_index=True)
     reasons = economics.na_reasons(frame, columns=columns)
     customers_n = frame["customers"].replace(0, np.nan)
