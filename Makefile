@@ -11,6 +11,7 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 .PHONY: run test lint sample bench setup dev-setup chromium
 
 run: $(VENV)/.installed
+	$(PY) -m segdash serve-check --host $(HOST)
 	$(PY) -m streamlit run app.py --server.port $(PORT) --server.address $(HOST) --server.fileWatcherType none
 
 test: $(VENV)/.dev-installed chromium

@@ -35,6 +35,7 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     """The ``segdash`` argument parser."""
     parser = _Parser(prog="python -m segdash", description="Customer segmentation from the command line.")
+    parser.add_argument("--user", help="act as this user (default: SEGDASH_USER); needed when sign-in is set up")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     imp = commands.add_parser("import", help="import a customer file and print the import report")
@@ -125,6 +126,20 @@ def build_parser() -> argparse.ArgumentParser:
     _role_option(rep)
     rep.set_defaults(handler=_cmd_report)
     _add_survey_commands(commands)
+
+    pw = commands.add_parser("passwd", help="set a user's password for the built-in sign-in")
+    pw.add_argument("name", metavar="USER", help="user name (letters, digits, . _ @ + -)")
+    pw.add_argument("--file", help="password file (default: SEGDASH_PASSWORDS or SEGDASH_HOME/segdash-passwords)")
+    pw.set_defaults(handler=_cmd_passwd)
+
+    share = commands.add_parser("share", help="let named users open a project you own (none: private again)")
+    _project_options(share)
+    share.add_argument("users", nargs="*", metavar="USER", help="users who may open it besides you")
+    share.set_defaults(handler=_cmd_share)
+
+    serve = commands.add_parser("serve-check", help="refuse to serve beyond localhost without sign-in")
+    serve.add_argument("--host", default="127.0.0.1", help="the address the server will listen on")
+    serve.set_defaults(handler=_cmd_serve_check)
     return parser
 
 
@@ -440,20 +455,30 @@ def _store(args: argparse.Namespace) -> Any:
 
 def _project(args: argparse.Namespace, *, create: bool) -> Any:
     """The project named by ``--project`` / ``--in``."""
+    from segdash import auth
     from segdash.store import StoreError
 
     store, project_id = _store(args)
+    user = auth.acting_user(getattr(args, "user", None))  # only the projects this user may open
     if project_id:
-        return store.open_project(project_id)
+        return auth.open_project_for(store, project_id, user=user)
+    listed = store.projects(user=user)
     if args.project_name:
+        wanted = " ".join(str(args.project_name).split())
+        matches = [p for p in listed if wanted in (p.id, p.name)]
+        if len(matches) > 1:
+            raise StoreError(f"Several projects are called '{wanted}'; use the project id instead.")
+        if matches:
+            return store.open_project(matches[0].id)
         if create:
-            return store.get_or_create(args.project_name)
-        return store.find_project(args.project_name)
-    listed = store.projects()
+            return store.create_project(wanted, owner=user)
+        known = ", ".join(p.name for p in listed) or "none yet"
+        raise StoreError(f"There is no project called '{args.project_name}' in {store.home} (projects: {known}).")
     if len(listed) == 1:
         return store.open_project(listed[0].id)
     if create:
-        return store.get_or_create("Command line")
+        mine = [p for p in listed if p.name == "Command line"]
+        return store.open_project(mine[0].id) if mine else store.create_project("Command line", owner=user)
     if not listed:
         raise StoreError(f"There are no projects in {store.home}. Save one with 'segment ... --save NAME'.")
     raise StoreError(f"{store.home} holds several projects; name one with --in "
@@ -478,8 +503,10 @@ def _find_saved(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
     if project_id or args.project_name:
         project = _project(args, create=False)
         return project, project.find_segmentation(args.segmentation)
+    from segdash import auth
+
     found = []
-    for info in store.projects():
+    for info in store.projects(user=auth.acting_user(getattr(args, "user", None))):
         project = store.open_project(info.id)
         try:
             found.append((project, project.find_segmentation(args.segmentation)))
@@ -537,8 +564,10 @@ def _cmd_score(args: argparse.Namespace) -> int:
 
 def _cmd_projects(args: argparse.Namespace) -> int:
     """List the projects of a store and their saved segmentations."""
+    from segdash import auth
+
     store, project_id = _store(args)
-    infos = store.projects()
+    infos = store.projects(user=auth.acting_user(args.user))
     if project_id:
         infos = [i for i in infos if i.id == project_id]
     listing = []
@@ -628,6 +657,48 @@ def _cmd_playbook(args: argparse.Namespace) -> int:
               f"tone {record['tone']}, approach {record['approach']}")
         for line in record["evidence"]:
             print(f"  - {line}")
+    return 0
+
+
+def _cmd_passwd(args: argparse.Namespace) -> int:
+    """Ask for a password twice without echo (or read one line from a pipe) and store its hash."""
+    import getpass
+    from pathlib import Path
+
+    from segdash import auth
+
+    name = auth.check_user_name(args.name)
+    if sys.stdin.isatty():
+        password = getpass.getpass(f"New password for {name}: ")
+        if getpass.getpass("Same password again: ") != password:
+            raise auth.AuthError("The two passwords differ; nothing was changed.")
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    path = auth.set_password(name, password, path=Path(args.file) if args.file else None)
+    print(f"Password for {name} saved in {path}.")
+    return 0
+
+
+def _cmd_share(args: argparse.Namespace) -> int:
+    """Set who besides the owner may open the project named by --project/--in (the owner only)."""
+    from segdash import auth
+
+    user = auth.acting_user(args.user)
+    project = _project(args, create=False)
+    owner = project.meta().get("owner")
+    if user is not None and owner not in (None, user):
+        raise auth.AuthError(f"Only {owner}, who owns '{project.name}', can change who may open it.")
+    names = [auth.check_user_name(name) for name in args.users]
+    project.share(names)
+    print(f"'{project.name}' may be opened by " + (", ".join([owner or "everyone", *names]) if owner else
+                                                   "everyone (it has no owner)") + ".")
+    return 0
+
+
+def _cmd_serve_check(args: argparse.Namespace) -> int:
+    from segdash import auth
+
+    print(auth.serve_check(args.host))
     return 0
 
 

@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from segdash import config, db, labels, preview
+from segdash import config, db, labels, limits, preview
 from segdash.errors import SegdashError
 from segdash.report.export import to_safe_csv
 from segdash.report.text import escape_markdown
@@ -42,8 +42,10 @@ md = escape_markdown
 def session_temp_dir() -> Path:
     """This session's private temporary folder (mode 0700).
 
-    The folder is a ``tempfile.TemporaryDirectory`` kept in session state: it is removed when the
-    session ends and its state is garbage-collected (or when the server stops).
+    The folder is a ``tempfile.TemporaryDirectory`` kept in session state and on the session's
+    workspace (``upload_folder``): it is removed when the idle sweep frees the workspace (a closed
+    tab's session is idle too), when the session's state is garbage-collected, or at the next
+    start-up after the server stopped.
 
     Returns
     -------
@@ -51,8 +53,12 @@ def session_temp_dir() -> Path:
     """
     folder = st.session_state.get(state.TEMP_DIR)
     if folder is None or not Path(folder.name).is_dir():
-        folder = tempfile.TemporaryDirectory(prefix="segdash-upload-")
+        # the server's pid in the name: start-up removes folders of servers that are gone (segdash.limits)
+        folder = tempfile.TemporaryDirectory(prefix=limits.upload_prefix())
         st.session_state[state.TEMP_DIR] = folder
+    ws = st.session_state.get(state.WORKSPACE)
+    if ws is not None:
+        ws.upload_folder = folder  # limits.release_workspace removes it with the session's data
     return Path(folder.name)
 
 
@@ -377,7 +383,8 @@ def file_loader(ws: Workspace) -> None:
                                   format_func=lambda n: f"{n} ({_size(by_name[n])})")
             opened = st.form_submit_button("Open", icon=":material/folder_open:", type="primary")
         if opened and choice in by_name:
-            load_file(ws, by_name[choice], name=choice, kind="folder")
+            # checked again now: a file swapped for a link out of the folder since listing is refused
+            load_file(ws, config.data_dir_file(choice), name=choice, kind="folder")
 
 
 def _size(path: Path) -> str:
