@@ -39,7 +39,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from segdash import db  # noqa: E402
-from segdash.columns import ROLE_RULES, name_words  # noqa: E402
+from segdash.columns import ROLE_RULES, phrase_matches  # noqa: E402
 from segdash.ingest import import_file  # noqa: E402
 
 GOAL = 0.90
@@ -65,14 +65,6 @@ def _key(name: str) -> str:
     return " ".join(str(name).split())
 
 
-def _phrase_in(words: tuple[str, ...], phrase: str) -> bool:
-    """Same matching as the role table: consecutive words; ``^phrase`` is the whole name."""
-    if phrase.startswith("^"):
-        return words == tuple(phrase[1:].split())
-    target = tuple(phrase.split())
-    return any(words[i : i + len(target)] == target for i in range(len(words) - len(target) + 1))
-
-
 def name_rules(name: str, kind: str) -> str:
     """The role-table lines whose words are in ``name`` and whose types include ``kind``, in order.
 
@@ -90,12 +82,11 @@ def name_rules(name: str, kind: str) -> str:
         The first line whose content condition (``varied``, ``unique``, ``money``) holds is the one
         that fired; the constant-column and cost-next-to-a-channel steps come after the table.
     """
-    words = name_words(name)
     found = []
     for rule in ROLE_RULES:
         if kind not in rule.types:
             continue
-        phrase = next((p for p in rule.phrases if _phrase_in(words, p)), None)
+        phrase = next((p for p in rule.phrases if phrase_matches(p, name)), None)
         if phrase is not None:
             condition = f", if {rule.content}" if rule.content else ""
             found.append(f"{rule.role} ('{phrase}'{condition})")

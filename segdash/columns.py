@@ -35,6 +35,7 @@ within a few percent), and the frame's ``attrs["approximate"]`` says so.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 import uuid
@@ -79,6 +80,13 @@ _ANY = frozenset({_TEXT, _NUMBER, _DATE, _BOOLEAN})
 def name_words(name: str) -> tuple[str, ...]:
     """Split a column name into lower-case words.
 
+    Case changes, digits and punctuation separate words; a run of letters that is not a word of the
+    role vocabulary (:func:`_vocabulary`) and holds several of them is split into words with
+    ``wordninja`` (English word frequencies, shipped with the library) taught that vocabulary:
+    ``"Tenureinmonths"`` -> ``tenure in months``, ``"CLIENTNUM"`` -> ``client num``. Known words
+    and abbreviations (``kidhome``, ``mnt``, ``recency``) are never split; in a name with several
+    words, only runs of :data:`_MIN_SQUASHED_PART` letters or more are tried (``invoice_no`` stays).
+
     Parameters
     ----------
     name
@@ -92,7 +100,135 @@ def name_words(name: str) -> tuple[str, ...]:
     spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", str(name))
     spaced = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1 \2", spaced)
     spaced = re.sub(r"([A-Za-z])(\d)", r"\1 \2", spaced)
-    return tuple(re.findall(r"[a-z]+|\d+", spaced.lower()))
+    found = re.findall(r"[a-z]+|\d+", spaced.lower())
+    # A name written as one run of letters is squashed; in a name whose writer separated words, only
+    # a long run can be (``Saveforlater_Frequency``).
+    shortest = _MIN_SQUASHED if sum(w.isalpha() for w in found) == 1 else _MIN_SQUASHED_PART
+    words: list[str] = []
+    for word in found:
+        words.extend(_split_squashed(word) if len(word) >= shortest else (word,))
+    return tuple(words)
+
+
+#: Short forms met in real column names -> the word the role table uses (``Total_Trans_Amt``).
+ABBREVIATIONS: dict[str, str] = {
+    "amt": "amount", "amnt": "amount", "bal": "balance", "ct": "count", "cnt": "count", "trx": "transaction",
+    "txn": "transaction", "txns": "transaction", "trans": "transaction", "tx": "transaction", "chng": "change",
+    "chg": "change", "cr": "credit", "num": "number", "no": "number", "nr": "number", "nbr": "number",
+    "nmbr": "number", "qty": "quantity", "avg": "average", "pct": "percent", "prc": "percent", "perc": "percent", "pcnt": "percent",
+    "yr": "year", "yrs": "year", "mo": "month", "mon": "month", "mth": "month", "mths": "month",
+    "freq": "frequency", "cust": "customer", "acct": "account", "addr": "address", "prev": "previous",
+    "tot": "total", "rev": "revenue", "purch": "purchase", "prod": "product", "prods": "product",
+    "dept": "department", "edu": "education", "loc": "location", "msg": "message", "ctry": "country",
+    "cntry": "country", "txt": "text", "sess": "session", "subs": "subscription", "util": "utilization",
+    "utilisation": "utilization", "promotion": "promo", "resp": "response",
+}
+#: Plural-looking words that are not plurals (``status``), or whose singular means something else.
+_NO_STEM = frozenset({"values", "news", "series", "species", "sms", "gps", "ios", "gas", "yes", "has", "was", "this",
+                      "its", "his", "hers", "ours", "plus", "bus", "canvas", "always", "perhaps", "whereas"})
+_IE_PLURALS = frozenset({"movies", "cookies", "calories", "selfies", "rookies", "hoodies", "zombies", "brownies"})
+#: A leading number word followed by more words counts things: ``NumOfProducts``, ``No_of_children``.
+_COUNTING = frozenset({"number"})
+
+
+def _stem(word: str) -> str:
+    """The singular of a plural word, the same way for names and the role table."""
+    if len(word) <= 3 or word in _NO_STEM or not word.endswith("s") or word.endswith(("ss", "us", "is")):
+        return word
+    if word.endswith("sses"):
+        return word[:-2]
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-1] if word in _IE_PLURALS else word[:-3] + "y"
+    return word[:-1]
+
+
+def _normal(word: str) -> str:
+    """One name word as the role table reads it: abbreviations written out, plurals made singular."""
+    return _stem(ABBREVIATIONS.get(word, word))
+
+
+def role_words(name: str) -> tuple[str, ...]:
+    """The words of a column name as the role table reads them.
+
+    :func:`name_words`, with abbreviations written out (``amt`` -> ``amount``, ``bal`` ->
+    ``balance``, ``ct`` -> ``count``; :data:`ABBREVIATIONS`), plurals made singular
+    (``payments`` -> ``payment``), and a leading ``number``/``num``/``no`` before more words read
+    as a count (``NumOfProducts`` -> ``count of product``; a trailing one stays a number:
+    ``CLIENTNUM`` -> ``client number``).
+
+    Parameters
+    ----------
+    name
+        A column name as written.
+
+    Returns
+    -------
+    tuple of str
+        ``"Total_Trans_Amt"`` -> ``("total", "transaction", "amount")``.
+    """
+    words = [_normal(w) for w in name_words(name)]
+    if len(words) > 1 and words[0] in _COUNTING and not words[1].isdigit():
+        words[0] = "count"
+    return tuple(words)
+
+
+#: Words a squashed name is made of, besides the role table's and :data:`ABBREVIATIONS`
+#: (``Tenureinmonths``, ``Customerstatus``, ``Avgmonthlygbdownload``).
+_EXTRA_WORDS = frozenset({
+    "total", "monthly", "yearly", "annual", "weekly", "daily", "average", "minimum", "maximum", "number", "count",
+    "status", "type", "method", "category", "reason", "group", "level", "flag", "score", "plan", "data", "internet",
+    "online", "offer", "months", "years", "days", "weeks", "in", "of", "on", "to", "per", "since", "last", "first",
+})
+#: Squashed runs shorter than this are left whole (``dob``, ``mnt``, ``cmp``).
+_MIN_SQUASHED = 6
+#: ... and, in a name with other words (``invoice_no``), runs shorter than this.
+_MIN_SQUASHED_PART = 10
+
+
+def _vocabulary() -> frozenset[str]:
+    """Every word of the role table, the abbreviations and :data:`_EXTRA_WORDS` (as written and singular)."""
+    global _VOCABULARY
+    if _VOCABULARY is None:
+        words = {w for rule in ROLE_RULES for phrase in rule.phrases for w in phrase.lstrip("^").split()}
+        words |= set(ABBREVIATIONS) | set(ABBREVIATIONS.values()) | _EXTRA_WORDS | _MODEL_OUTPUT_WORDS
+        words |= _DERIVED_WORDS
+        _VOCABULARY = frozenset(words | {_stem(w) for w in words})
+    return _VOCABULARY
+
+
+_VOCABULARY: frozenset[str] | None = None
+_SPLITTER: Any = None
+
+
+def _splitter() -> Any:
+    """``wordninja``'s English model, with the role vocabulary made as likely as common English words."""
+    global _SPLITTER
+    if _SPLITTER is None:
+        import wordninja
+
+        base = wordninja.DEFAULT_LANGUAGE_MODEL
+        model = object.__new__(wordninja.LanguageModel)
+        costs = dict(base._wordcost)
+        common = math.log(500 * math.log(len(costs)))  # as likely as the 500th most common English word
+        for word in _vocabulary():
+            if len(word) >= 3:
+                costs[word] = min(costs.get(word, common), common)
+        model._wordcost = costs
+        model._maxword = max(base._maxword, max(len(w) for w in costs))
+        _SPLITTER = model
+    return _SPLITTER
+
+
+@functools.lru_cache(maxsize=4096)
+def _split_squashed(word: str) -> tuple[str, ...]:
+    """A lower-case run of letters as known words (``totalrevenue`` -> ``total``, ``revenue``), or as is."""
+    if not word.isalpha() or word in _vocabulary() or _stem(word) in _vocabulary():
+        return (word,)
+    parts = tuple(str(p).lower() for p in _splitter().split(word))
+    known = [p for p in parts if len(p) >= 3 and (p in _vocabulary() or _normal(p) in _vocabulary())]
+    if len(parts) < 2 or not known or "".join(parts) != word:
+        return (word,)
+    return parts
 
 
 def _has_phrase(words: tuple[str, ...], phrase: str) -> bool:
@@ -194,26 +330,30 @@ ROLE_RULES: tuple[RoleRule, ...] = (
     _rule(
         "psychographic",
         "rating, ratings, rated, satisfaction, satisfied, importance, nps, net promoter, likelihood, helpfulness,"
-        " reliability, appreciation, accuracy, improvement, factors, trust, preference score",
+        " reliability, appreciation, accuracy, improvement, factors, trust, preference score, csat, ces,"
+        " customer effort, feedback, sentiment",
     ),
     # Money that is not what the customer brings in: rebates, raises, claims paid out.
     _rule(
         "behavioral",
-        "cashback, cash back, hike, discount, discounts, coupon, coupons, refund, refunds, claim, claims, voucher",
-        (_NUMBER,),
+        "cashback, cash back, hike, discount, discounts, coupon, coupons, refund, refunds, claim, claims, voucher,"
+        " promo, promo code, loan, loans, time spent, minutes spent, hours spent",
+        (_NUMBER, _BOOLEAN),
     ),
     _rule(
         "revenue",
         "revenue, total spend, ^spend, spent, sales, amount, ltv, clv, cltv, lifetime value, monetary,"
         " charges, turnover, gmv, order value, aov, total price, line total, price quantity, basket value,"
-        " profit, margin, mnt, premium, premiums, purchase amount, order amount",
+        " profit, margin, mnt, premium, premiums, purchase amount, order amount, fee, fees, billing amount,"
+        " bill amount, transaction value, purchase value",
         (_NUMBER,),
         "money",
     ),
     _rule(
         "behavioral",
         "last purchase, lastpurchase, last order, last visit, last transaction, last active, last seen,"
-        " last login, recency, days since",
+        " last login, recency, days since, months since last, since last, last interaction, last contact,"
+        " last activity, last payment",
     ),
     # A date-typed column is behavioral only when it says when the customer bought or came.
     _rule("behavioral", "purchase, purchased, order, ordered, visit, transaction, login", (_DATE,)),
@@ -225,28 +365,49 @@ ROLE_RULES: tuple[RoleRule, ...] = (
     _rule(
         "geographic",
         "country, region, city, state, province, continent, county, territory, town, location, geo, lat,"
-        " latitude, lon, lng, long, longitude, district, area, market, timezone, time zone, suburb, zip, zipcode,"
-        " postcode, post code, postal code, tier, city tier",
+        " latitude, lon, lng, ^long, longitude, district, area, market, timezone, time zone, suburb, zip, zipcode,"
+        " postcode, post code, postal code, city tier, tier city, region tier, geography, geographic, geographical",
     ),
     _rule(
         "demographic",
         "age, gender, sex, genre, income, salary, occupation, job, profession, employment, education, degree,"
         " marital, married, household, kids, kid, kidhome, teenhome, teen, teens, children, child, dependents,"
         " dependent, senior, partner, birth, born, family, ethnicity, religion, language, nationality,"
-        " generation, life stage, homeowner, home owner, vehicle",
+        " generation, life stage, homeowner, home owner, vehicle, graduated, graduate, graduation, work experience,"
+        " job experience, professional experience, years of experience, ^experience",
     ),
     _rule(
         "behavioral",
         "orders, order, purchases, purchase, frequency, spend, spending, visits, visit, tenure, quantity, qty,"
-        " num, count, sessions, logins, clicks, transactions, basket, churn, churned, complain, complaints,"
+        " count, sessions, logins, clicks, transactions, basket, churn, churned, complain, complaints,"
         " accepted, response, deals, usage, calls, loyalty, points, subscription, engagement, returns, payment,"
         " contract, purchased, service, services, lines, security, backup, protection, support, streaming, billing,"
         " paperless, coverage, policy, policies, plan, product, products, search, browsing, browse, cart, review,"
         " reviews, ticket, duration, balance, loan, loans, default, previous, outcome, poutcome, pdays, campaign,"
-        " contacts, device, login, app, score, ^y, ^target",
+        " contacts, device, login, app, score, ^y, ^target, promo, shipping, shipment, delivery, interaction,"
+        " cash advance, installment, credit, credit limit, card, website, web, online, membership, attrition,"
+        " attrited, exited, retained, active, inactive, activity, months on book, utilization, open to buy,"
+        " revolving, high value, vip, status, change, ratio, internet, download, upload, unlimited, gb, minutes,"
+        " data usage, account length, account age, customer since, member since, relationship length,"
+        " length of relationship, tier, opens, opened, views, pageviews, page views, bounce, wishlist,"
+        " wish list",
         (_TEXT, _NUMBER, _BOOLEAN),
     ),
 )
+
+
+#: Words of a model's output (``Naive_Bayes_Classifier_..._1``, ``churn_probability``): not a fact about
+#: the customer, whatever other column names it strings together -> ``other``.
+_MODEL_OUTPUT_WORDS = frozenset({
+    "classifier", "classification", "probability", "proba", "prob", "prediction", "predicted", "pred", "posterior",
+    "logit", "naive", "bayes",
+})
+#: Words of a figure derived from others (``BalanceSalaryRatio``, ``Total_Amt_Chng_Q4_Q1``): such a
+#: column is not the money, income or place its other words name, so the revenue, demographic and
+#: geographic lines do not apply (a behavioral line still may).
+_DERIVED_WORDS = frozenset({"ratio", "change", "delta", "difference", "diff", "proportion", "variance"})
+#: The role-table lines a derived figure skips.
+_NOT_FOR_DERIVED = frozenset({"revenue", "demographic", "geographic"})
 
 
 @dataclass
@@ -295,6 +456,29 @@ def _phrase_key(phrase: str) -> tuple[str, ...]:
     return ("^", *phrase[1:].split()) if phrase.startswith("^") else tuple(phrase.split())
 
 
+def _role_key(phrase: str) -> tuple[str, ...]:
+    """A role-table phrase read like a name (:func:`_normal` on every word)."""
+    return tuple(w if w == "^" else _normal(w) for w in _phrase_key(phrase))
+
+
+def phrase_matches(phrase: str, name: str) -> bool:
+    """Whether a role-table phrase is in a column name, read the way :func:`suggest_roles` reads both.
+
+    Parameters
+    ----------
+    phrase
+        A phrase of :data:`ROLE_RULES` (``"total spend"``, ``"^id"``).
+    name
+        A column name as written.
+
+    Returns
+    -------
+    bool
+        ``phrase_matches("payment", "MINIMUM_PAYMENTS")`` is ``True``.
+    """
+    return _role_key(phrase) in _grams(role_words(name))
+
+
 #: Each rule's phrases as word tuples (``^phrase`` as ``("^", ...)``), matched against :func:`_grams`.
 _RULE_KEYS: dict[RoleRule, frozenset[tuple[str, ...]]] = {}
 
@@ -302,21 +486,25 @@ _RULE_KEYS: dict[RoleRule, frozenset[tuple[str, ...]]] = {}
 def _rule_keys(rule: RoleRule) -> frozenset[tuple[str, ...]]:
     keys = _RULE_KEYS.get(rule)
     if keys is None:
-        keys = _RULE_KEYS[rule] = frozenset(_phrase_key(p) for p in rule.phrases)
+        keys = _RULE_KEYS[rule] = frozenset(_role_key(p) for p in rule.phrases)
     return keys
 
 
 def _role_for(words: tuple[str, ...], kind: str, facts: _Facts) -> str:
-    """The role of one column from its name words, type and content facts."""
+    """The role of one column from its words (:func:`role_words`), type and content facts."""
     if facts.values and facts.emails * 2 >= facts.values:
         return "pii"
     if facts.values and facts.phones * 2 >= facts.values and _PHONE_NAME_WORDS & set(words):
         return "pii"
+    if _MODEL_OUTPUT_WORDS & set(words):
+        return "other"
+    derived = not _DERIVED_WORDS.isdisjoint(words)
     role = "date" if kind == _DATE else "other"
     grams = _grams(words)
     for rule in ROLE_RULES:
         if (
             kind in rule.types
+            and not (derived and rule.role in _NOT_FOR_DERIVED)
             and not grams.isdisjoint(_rule_keys(rule))
             and facts.fits(rule.content)
         ):
@@ -474,8 +662,54 @@ def suggest_roles(con: duckdb.DuckDBPyConnection, *, table: str = TABLE, types: 
     if sample is not head and not any(f.rows for f in facts.values()):
         # block sampling picked no block: use the first rows
         facts = _content_facts(head, columns, approximate=approximate, con=con)
-    roles = {name: _role_for(name_words(name), kind, facts[name]) for name, kind in columns}
+    roles = {name: _role_for(role_words(name), kind, facts[name]) for name, kind in columns}
+    _model_outputs_stringing_names(roles)
+    first, kind = columns[0]
+    if roles[first] == "other" and _looks_like_an_id(sample, first, kind, facts[first], approximate=approximate):
+        roles[first] = "id"
     return _costs_next_to_a_channel(roles, dict(columns))
+
+
+#: A name of at least this many words that strings together other columns' names is a model's output.
+_COMPOUND_WORDS = 8
+#: ... when it holds this many other columns' names of two words or more.
+_COMPOUND_NAMES = 3
+
+
+def _model_outputs_stringing_names(roles: dict[str, str]) -> None:
+    """A very long name made of several other columns' names (``Naive_Bayes_Classifier_Attrition_Flag_
+    Card_Category_Contacts_Count_12_mon_..._1``) is a model's output built from them: ``other``."""
+    words = {name: name_words(name) for name in roles}
+    names = {w for w in words.values() if len(w) >= 2}
+    for name, own in words.items():
+        if len(own) < _COMPOUND_WORDS or roles[name] in ("id", "pii"):
+            continue
+        inside = {g for g in _grams(own) if g in names and g != own}
+        if len(inside) >= _COMPOUND_NAMES:
+            roles[name] = "other"
+
+
+#: A first column named like a period (``Year``, ``Month``) counts time, not customers.
+_TIME_WORDS = frozenset({"year", "month", "week", "day", "date", "hour", "time", "period", "quarter"})
+#: An identifier written as a code: letters, digits and separators, at least one digit, no spaces.
+CODE_PATTERN = r"^[A-Za-z]{0,6}[-_/#.]?[0-9][A-Za-z0-9\-_/#.]*$"
+
+
+def _looks_like_an_id(sample: Any, name: str, kind: str, facts: _Facts, *, approximate: bool) -> bool:
+    """Whether the first column, whose name says nothing, holds an identifier: every value different
+    (nearly every one on a sampled big table), whole numbers from 0 up or codes like ``C-1042``."""
+    if facts.values < 2 or facts.values < 0.98 * facts.rows or _TIME_WORDS & set(role_words(name)):
+        return False
+    if facts.distinct < (0.97 * facts.values if approximate else facts.values):
+        return False
+    column = sample[name]
+    dtype = sample.schema()[name]
+    if kind == _NUMBER and dtype.is_numeric():
+        return dtype.is_integer() and (facts.low is None or facts.low >= 0)
+    if kind == _TEXT and dtype.is_string():
+        codes = _int(column.re_search(CODE_PATTERN).sum().execute())
+        return codes >= facts.values
+    return False
 
 
 #: Words of a cost that is not a marketing cost (shipping, the goods, claims paid out).
