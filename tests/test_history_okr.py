@@ -221,3 +221,35 @@ def test_snapshot_choice_label():
 
     entry = {"id": "x", "name": "RFM", "created": "2026-03-01T09:05:00+00:00", "customers": 1204}
     assert snapshot_choice_label(entry) == "RFM · 2026-03-01 09:05 · 1,204 customers"
+
+
+def test_editing_an_objective_and_a_key_result(three_months):
+    project = three_months
+    grow = okr.new_objective("Grow our loyal customers")
+    kr = okr.new_key_result(Kpi("customers"), segment="loyal", target=10, due=date(2026, 7, 15),
+                            start=date(2026, 1, 15))
+    grow.key_results.append(kr)
+    keep = okr.new_objective("Keep the others")
+    saved = [grow, keep]
+    reworded = okr.edit_objective(saved, grow.id, title="  Grow our   loyal phone customers ")
+    assert [o.title for o in reworded] == ["Grow our loyal phone customers", "Keep the others"]
+    assert grow.title == "Grow our loyal customers"  # the list given is left as it was
+    assert reworded[0].key_results[0].to_dict() == kr.to_dict()
+    edited = okr.edit_key_result(reworded, kr.id, target=6, due=date(2026, 5, 15))
+    changed = edited[0].key_results[0]
+    assert (changed.id, changed.start, changed.target, changed.due, changed.segment) == (
+        kr.id, date(2026, 1, 15), 6.0, date(2026, 5, 15), "loyal")
+    okr.save_objectives(project, edited)
+    loaded = okr.load_objectives(project)
+    snapshots = [load_snapshot(project, s["id"]) for s in project.segmentations()]
+    table = okr.evaluate(loaded, okr.okr_history(snapshots, loaded), today=date(2026, 3, 15))
+    # start 4 (January), current 7 (March), new target 6: reached -> 150%, on track
+    assert table.iloc[0]["progress"] == pytest.approx(150.0) and table.iloc[0]["Status"] == "on track"
+    with pytest.raises(HistoryError, match="after the start"):
+        okr.edit_key_result(edited, kr.id, due=date(2026, 1, 1))
+    with pytest.raises(HistoryError, match="must be a number"):
+        okr.edit_key_result(edited, kr.id, target="lots")
+    with pytest.raises(HistoryError, match="Write the objective"):
+        okr.edit_objective(edited, grow.id, title="   ")
+    with pytest.raises(HistoryError, match="no longer saved"):
+        okr.edit_key_result(edited, "nope", target=3)

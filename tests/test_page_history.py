@@ -140,3 +140,45 @@ def test_two_different_segmentations_are_matched(make_app, tmp_path: Path) -> No
     matching = next(d.value for d in at.dataframe if "Matches now" in d.value.columns)
     assert dict(zip(matching["Before"], matching["Matches now"], strict=True)) == {"Champions": "young", "At risk": "older"}
     assert any("same export" in c.value for c in at.caption)
+
+
+def test_an_objective_and_a_key_result_are_edited_in_the_page(make_app, tmp_path: Path) -> None:
+    from datetime import date
+
+    from segdash.history.kpi import Kpi
+
+    home = tmp_path / "home"
+    project_id = _project(home, tmp_path)
+    project = Store(home).open_project(project_id)
+    objective = okr.new_objective("Keep our champions")
+    kr = okr.new_key_result(Kpi("customers"), segment="champ", target=40, due=date(2030, 1, 1),
+                            start=date(2026, 1, 15))
+    objective.key_results.append(kr)
+    okr.save_objectives(project, [objective])
+    at = make_app(None, home=home)
+    at.query_params["project"] = project_id
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, [e.value for e in at.exception]
+    # reword the objective
+    at.selectbox(key="segdash.history.edit_pick").set_value((objective.id, None)).run()
+    at.text_input(key=f"segdash.history.edit.title.{objective.id}").input("Grow our champions").run()
+    next(b for b in at.button if b.label == "Save the objective").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    saved = okr.load_objectives(Store(home).open_project(project_id))
+    assert saved[0].title == "Grow our champions" and saved[0].key_results[0].id == kr.id
+    # change the key result's target, date and segment: start and id stay
+    at.selectbox(key="segdash.history.edit_pick").set_value((objective.id, kr.id)).run()
+    assert at.number_input(key=f"segdash.history.edit.target.{kr.id}").value == 40.0  # pre-filled
+    at.number_input(key=f"segdash.history.edit.target.{kr.id}").set_value(10.0).run()
+    at.selectbox(key=f"segdash.history.edit.segment.{kr.id}").set_value("risk").run()
+    at.date_input(key=f"segdash.history.edit.due.{kr.id}").set_value(date(2031, 6, 30)).run()
+    next(b for b in at.button if b.label == "Save the key result").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    saved = okr.load_objectives(Store(home).open_project(project_id))
+    edited = saved[0].key_results[0]
+    assert (edited.id, edited.segment, edited.target, edited.due, edited.start) == (
+        kr.id, "risk", 10.0, date(2031, 6, 30), date(2026, 1, 15))
+    table = next(d.value for d in at.dataframe if "Status" in d.value.columns)
+    assert table.iloc[0]["Objective"] == "Grow our champions"
+    assert table.iloc[0]["Target"] == "10"

@@ -27,6 +27,8 @@ KEY = "_sd_key"
 #: Column types that PSI treats as numbers / as categories.
 NUMBER_TYPES = frozenset({"number"})
 CATEGORY_TYPES = frozenset({"text", "boolean"})
+#: Column types that drift compares as dates (days before the export's latest date).
+DATE_TYPES = frozenset({"date"})
 
 
 class HistoryError(SegdashError):

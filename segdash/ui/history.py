@@ -42,6 +42,9 @@ KR_SEGMENT = PREFIX + "kr_segment"
 KR_TARGET = PREFIX + "kr_target"
 KR_DUE = PREFIX + "kr_due"
 REMOVE_PICK = PREFIX + "remove_pick"
+EDIT_PICK = PREFIX + "edit_pick"
+#: Edit boxes: ``EDIT + <field> + "." + <objective or key result id>`` (pre-filled per item).
+EDIT = PREFIX + "edit."
 
 STATUS_ICONS = {"on track": ":material/check_circle:", "at risk": ":material/warning:",
                 "behind": ":material/error:", "n/a": ":material/help:"}
@@ -164,8 +167,9 @@ def show_comparison(result: compare_core.Comparison) -> None:
                          hide_index=True, width="stretch",
                          column_config={"PSI": st.column_config.NumberColumn(format="%.3f")})
             st.caption("Population stability index: under 0.1 the attribute drifted little, 0.1-0.25 moderately, "
-                       "0.25 or more strongly. Numbers are cut at the deciles of the earlier export; each "
-                       "category is its own group; missing values are a group of their own.")
+                       "0.25 or more strongly. Numbers are cut at the deciles of the earlier export; dates are "
+                       "compared as days before each export's latest date (so tenure and recency, not the "
+                       "calendar); each category is its own group; missing values are a group of their own.")
     if not result.same_segments:
         with shown[4]:
             matching = result.matching
@@ -300,6 +304,7 @@ def objectives_section(ws: Workspace, snapshots: list[Snapshot], *, today: date 
     _add_objective(ws, objectives)
     if objectives:
         _add_key_result(ws, objectives, snapshots[-1])
+        _edit(ws, objectives, snapshots[-1])
         _remove(ws, objectives)
 
 
@@ -353,16 +358,62 @@ def _add_key_result(ws: Workspace, objectives: list[okr_core.Objective], newest:
             _save(ws, objectives, "Added the key result.")
 
 
+def _choices(objectives: list[okr_core.Objective], *, whole: str) -> tuple[list[tuple[str, str | None]],
+                                                                         dict[tuple[str, str | None], str]]:
+    """Pick-list entries: each objective and each of its key results."""
+    options: list[tuple[str, str | None]] = []
+    labels: dict[tuple[str, str | None], str] = {}
+    for objective in objectives:
+        options.append((objective.id, None))
+        labels[(objective.id, None)] = f"Objective: {objective.title}{whole}"
+        for kr in objective.key_results:
+            options.append((objective.id, kr.id))
+            labels[(objective.id, kr.id)] = f"Key result: {kr.kpi.label} ({objective.title})"
+    return options, labels
+
+
+def _edit(ws: Workspace, objectives: list[okr_core.Objective], newest: Snapshot) -> None:
+    """Reword an objective, or change a key result's target, date or segment (saved in the project)."""
+    with st.expander("Edit an objective or a key result"):
+        options, labels = _choices(objectives, whole="")
+        picked = st.selectbox("What to edit", options, format_func=labels.get, key=EDIT_PICK)
+        if picked is None:
+            return
+        objective_id, kr_id = picked
+        objective = next(o for o in objectives if o.id == objective_id)
+        if kr_id is None:
+            title = st.text_input("Objective", value=objective.title, key=f"{EDIT}title.{objective_id}")
+            if st.button("Save the objective", icon=":material/save:", key=PREFIX + "edit_save_objective"):
+                try:
+                    edited = okr_core.edit_objective(objectives, objective_id, title=title)
+                except SegdashError as err:
+                    st.error(str(err))
+                    return
+                _save(ws, edited, "Saved the objective.")
+            return
+        kr = next(k for k in objective.key_results if k.id == kr_id)
+        segments = [kpi_core.ALL, *sorted(newest.sizes, key=lambda s: newest.display(s))]
+        if kr.segment not in segments:
+            segments.append(kr.segment)
+        segment = st.selectbox("Segment", segments, index=segments.index(kr.segment), key=f"{EDIT}segment.{kr_id}",
+                               format_func=lambda s: kpi_core.ALL_NAME if s == kpi_core.ALL else newest.display(s))
+        left, right = st.columns(2)
+        target = left.number_input(f"Target ({kr.kpi.unit})", value=float(kr.target), step=1.0,
+                                   key=f"{EDIT}target.{kr_id}")
+        due = right.date_input("By", value=kr.due, min_value=kr.start + timedelta(days=1), key=f"{EDIT}due.{kr_id}")
+        st.caption(f"{md(kr.kpi.label)}, set on {kr.start.isoformat()}: progress is still measured from then.")
+        if st.button("Save the key result", icon=":material/save:", key=PREFIX + "edit_save_kr"):
+            try:
+                edited = okr_core.edit_key_result(objectives, kr_id, target=target, due=due, segment=segment)
+            except SegdashError as err:
+                st.error(str(err))
+                return
+            _save(ws, edited, "Saved the key result.")
+
+
 def _remove(ws: Workspace, objectives: list[okr_core.Objective]) -> None:
     with st.expander("Remove an objective or a key result"):
-        options: list[tuple[str, str | None]] = []
-        labels: dict[tuple[str, str | None], str] = {}
-        for objective in objectives:
-            options.append((objective.id, None))
-            labels[(objective.id, None)] = f"Objective: {objective.title} (and its key results)"
-            for kr in objective.key_results:
-                options.append((objective.id, kr.id))
-                labels[(objective.id, kr.id)] = f"Key result: {kr.kpi.label} ({objective.title})"
+        options, labels = _choices(objectives, whole=" (and its key results)")
         picked = st.selectbox("What to remove", options, format_func=labels.get, key=REMOVE_PICK)
         if st.button("Remove", icon=":material/delete:", key=PREFIX + "remove"):
             objective_id, kr_id = picked
