@@ -253,3 +253,66 @@ def test_editing_an_objective_and_a_key_result(three_months):
         okr.edit_objective(edited, grow.id, title="   ")
     with pytest.raises(HistoryError, match="no longer saved"):
         okr.edit_key_result(edited, "nope", target=3)
+
+
+def _economics_export(project, tmp_path):
+    frame = pd.DataFrame({
+        "customer_id": ["A1", "A2", "B1", "B2", "B3"],
+        "signup_date": ["2025-01-01", "2025-07-01", "2025-01-01", "2025-04-01", "2025-10-01"],
+        "total_spend": [120.0, 60.0, 240.0, 90.0, 30.0],
+        "orders": [2, 1, 4, 3, 1],
+        "channel": ["Web", "Web", "Shop", "Shop", "Shop"],
+    })
+    data, _ = save_export(project, frame, folder=tmp_path, name="x.csv", roles={"channel": "acquisition_channel"})
+    return data, {"A1": "a", "A2": "a", "B1": "b", "B2": "b", "B3": "b"}
+
+
+#: What the Acquisition & ROI page saves with a snapshot: 80% margin, 72 months, spend per channel.
+ROI_INPUTS = {"segdash.roi.margin_pct": 80.0, "segdash.roi.lifetime_months": 72.0,
+              "segdash.roi.spend.abc123:.Web": 100.0, "segdash.roi.spend.abc123:.Shop": 60.0,
+              "segdash.roi.spend.old-file:.Web": 999.0}
+
+
+def test_economics_kpis_use_the_roi_inputs_saved_with_the_snapshot(tmp_path):
+    project = new_project(tmp_path / "home")
+    data, labels = _economics_export(project, tmp_path)
+    plain = load_snapshot(project, save_snapshot(project, dataset_id=data, labels=labels, name="plain"))
+    saved = load_snapshot(project, save_snapshot(project, dataset_id=data, labels=labels, name="saved",
+                                                 inputs={"roi": ROI_INPUTS}))
+    kpis = [Kpi("ltv"), Kpi("cac"), Kpi("roi")]
+    before = snapshot_kpis(plain, kpis).set_index(["segment", "kpi"])["value"]
+    after = snapshot_kpis(saved, kpis).set_index(["segment", "kpi"])["value"]
+    # predicted LTV = margin x monthly revenue x lifetime: 80% / 40% x 72 / 36 months = 4 times the defaults
+    for segment in ("a", "b", ALL):
+        assert after[(segment, "ltv|||")] == pytest.approx(4 * before[(segment, "ltv|||")])
+    # spend per channel (the file that names both channels, not the older one): Web 100 / 2, Shop 60 / 3
+    assert math.isnan(before[("a", "cac|||")])
+    assert (after[("a", "cac|||")], after[("b", "cac|||")], after[(ALL, "cac|||")]) == pytest.approx((50, 20, 32))
+    # ROI = (margin x revenue - cost) / cost: a (0.8 x 180 - 100) / 100, b (0.8 x 360 - 60) / 60, all (432 - 160) / 160
+    assert (after[("a", "roi|||")], after[("b", "roi|||")], after[(ALL, "roi|||")]) == pytest.approx((44, 380, 170))
+    # live inputs given for a snapshot win over the saved ones (the page passes what it shows now)
+    live = snapshot_kpis(saved, [Kpi("roi")], roi_inputs={**ROI_INPUTS, "segdash.roi.margin_pct": 50.0})
+    assert live.set_index("segment").loc["a", "value"] == pytest.approx((0.5 * 180 - 100) / 100 * 100)
+    history = kpi_history([plain, saved], [Kpi("cac")], roi_inputs={plain.id: ROI_INPUTS})
+    assert history.set_index(["snapshot", "segment"]).loc[(plain.title, "a"), "value"] == pytest.approx(50)
+
+
+def test_saved_economics_falls_back_like_the_page():
+    from segdash import economics
+    from segdash.ui import roi
+
+    assert economics.SAVED_INPUTS_PREFIX == roi.PREFIX
+    roles = {"spend": "revenue", "joined": "date", "ch": "acquisition_channel", "cost": "acquisition_cost"}
+    types = {"spend": "number", "joined": "date", "ch": "text", "cost": "number"}
+    defaults = economics.saved_economics(None, roles=roles, types=types)
+    assert defaults.columns == economics.suggest_columns(roles, types=types)
+    assert defaults.assumptions == economics.Assumptions()
+    odd = economics.saved_economics({
+        "segdash.roi.margin_pct": 140.0, "segdash.roi.lifetime_mode": roi.CHURN_OPTION, "segdash.roi.churn_pct": 5.0,
+        "segdash.roi.discount_pct": 10.0, "segdash.roi.col.revenue": "gone_column", "segdash.roi.col.orders": "(none)",
+        "segdash.roi.cost_source": roi.COST_CHANNEL_OPTION, "other.key": 1}, roles=roles, types=types)
+    assert odd.assumptions.margin == 0.4 and odd.assumptions.monthly_churn == pytest.approx(0.05)
+    assert odd.assumptions.annual_discount_rate == pytest.approx(0.10)
+    assert odd.columns.revenue == "spend" and odd.columns.orders is None
+    assert odd.columns.cost is None  # spend entered per channel: the cost column is not used
+    assert any("gross margin (140%)" in n for n in odd.notes) and any("gone_column" in n for n in odd.notes)

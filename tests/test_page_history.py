@@ -182,3 +182,30 @@ def test_an_objective_and_a_key_result_are_edited_in_the_page(make_app, tmp_path
     table = next(d.value for d in at.dataframe if "Status" in d.value.columns)
     assert table.iloc[0]["Objective"] == "Grow our champions"
     assert table.iloc[0]["Target"] == "10"
+
+
+def test_economics_kpis_use_the_roi_inputs_saved_with_each_snapshot(make_app, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    project = new_project(home, "Shop")
+    frame = pd.DataFrame({"customer_id": ["A1", "A2", "B1", "B2", "B3"],
+                          "signup_date": ["2025-01-01", "2025-07-01", "2025-01-01", "2025-04-01", "2025-10-01"],
+                          "total_spend": [120.0, 60.0, 240.0, 90.0, 30.0], "orders": [2, 1, 4, 3, 1],
+                          "channel": ["Web", "Web", "Shop", "Shop", "Shop"]})
+    data, _ = save_export(project, frame, folder=tmp_path, name="x.csv", roles={"channel": "acquisition_channel"})
+    labels = {"A1": "champ", "A2": "champ", "B1": "risk", "B2": "risk", "B3": "risk"}
+    save_snapshot(project, dataset_id=data, labels=labels, name="Before", names=NAMES,
+                  created="2026-01-01T09:00:00+00:00")
+    save_snapshot(project, dataset_id=data, labels=labels, name="With spend", names=NAMES,
+                  created="2026-02-01T09:00:00+00:00",
+                  inputs={"roi": {"segdash.roi.spend.f1:.Web": 100.0, "segdash.roi.spend.f1:.Shop": 60.0}})
+    at = make_app(None, home=home)
+    at.query_params["project"] = project.id
+    at.run()
+    at.switch_page(PAGE).run()
+    at.selectbox(key="segdash.history.kpi_pick").set_value("cac").run()
+    assert not at.exception, [e.value for e in at.exception]
+    table = at.dataframe[-1].value.set_index("Segment")
+    first, second = table.columns
+    assert table.loc["Champions", first].startswith("n/a (")  # saved without spend: the defaults
+    assert (table.loc["Champions", second], table.loc["At risk", second]) == ("50.00", "20.00")  # 100 / 2, 60 / 3
+    assert any("inputs saved with each snapshot" in c.value for c in at.caption)

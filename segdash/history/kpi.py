@@ -7,8 +7,11 @@ a private DuckDB and works out each KPI for every segment and for all customers:
 * ``customers`` and ``share`` (of all customers in the snapshot, in %);
 * ``revenue_per_customer``, ``aov`` (average order value), ``frequency`` (purchases per year),
   ``cac``, ``ltv`` (predicted lifetime value), ``ltv_to_cac``, ``roi`` (in %) and
-  ``payback_months``: from :func:`segdash.economics.compute_economics` with its default
-  assumptions and the columns it suggests, so they equal the ROI page's figures;
+  ``payback_months``: from :func:`segdash.economics.compute_economics` with the Acquisition & ROI
+  page's inputs saved with each snapshot (columns, cost source, spend per channel, margin,
+  lifetime or churn, discount; see :func:`segdash.economics.saved_economics`), or given for a
+  snapshot in ``roi_inputs`` (the page's live inputs), so they equal the ROI page's figures.
+  Without saved inputs: the page's defaults (the columns it suggests, 40% margin, 36 months);
 * ``active_share``: % of customers whose date in ``column`` is within ``days`` days of the
   latest date in that column in the same export (an export is a picture of one moment);
 * ``mean``: the average of a number ``column``;
@@ -21,6 +24,7 @@ progress and charts use one unit. An undefined value is NaN with a reason.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -164,7 +168,8 @@ def kpi_columns(snapshot: Snapshot, metric: str) -> list[str]:
             and name != snapshot.key_column]
 
 
-def snapshot_kpis(snapshot: Snapshot, kpis: list[Kpi], *, con: duckdb.DuckDBPyConnection | None = None) -> pd.DataFrame:
+def snapshot_kpis(snapshot: Snapshot, kpis: list[Kpi], *, con: duckdb.DuckDBPyConnection | None = None,
+                  roi_inputs: Mapping[str, Any] | None = None) -> pd.DataFrame:
     """Every KPI for every segment of one snapshot, and for all its customers.
 
     Parameters
@@ -175,6 +180,9 @@ def snapshot_kpis(snapshot: Snapshot, kpis: list[Kpi], *, con: duckdb.DuckDBPyCo
         What to work out.
     con
         DuckDB connection to work in (default: a private one, closed at the end).
+    roi_inputs
+        The Acquisition & ROI page's inputs to use for the economics KPIs (default: the ones saved
+        with the snapshot, ``record["inputs"]["roi"]``).
 
     Returns
     -------
@@ -185,13 +193,14 @@ def snapshot_kpis(snapshot: Snapshot, kpis: list[Kpi], *, con: duckdb.DuckDBPyCo
     own = con is None
     con = con or db.connect()
     try:
-        return _snapshot_kpis(con, snapshot, list(dict.fromkeys(kpis)))
+        return _snapshot_kpis(con, snapshot, list(dict.fromkeys(kpis)), roi_inputs=roi_inputs)
     finally:
         if own:
             con.close()
 
 
-def _snapshot_kpis(con: duckdb.DuckDBPyConnection, snapshot: Snapshot, kpis: list[Kpi]) -> pd.DataFrame:
+def _snapshot_kpis(con: duckdb.DuckDBPyConnection, snapshot: Snapshot, kpis: list[Kpi], *,
+                   roi_inputs: Mapping[str, Any] | None) -> pd.DataFrame:
     labels, data = attach(con, snapshot, alias="kpi")
     sizes = labels.group_by("segment").aggregate(n=labels.count()).execute()
     size = {str(s): int(n) for s, n in zip(sizes["segment"], sizes["n"], strict=True)}
@@ -215,7 +224,8 @@ def _snapshot_kpis(con: duckdb.DuckDBPyConnection, snapshot: Snapshot, kpis: lis
     if data is not None:
         joined = labels.join(data, labels.key == data[KEY])
     economics_kpis = [k for k in kpis if k.metric in ECONOMICS]
-    economics = _economics(con, snapshot, data) if economics_kpis and data is not None else None
+    economics = (_economics(con, snapshot, data, roi_inputs=roi_inputs)
+                 if economics_kpis and data is not None else None)
     for kpi in kpis:
         if kpi.metric == "customers":
             add(kpi, {s: float(n) for s, n in size.items()})
@@ -264,10 +274,17 @@ def _column_kpi(joined: Any, kpi: Kpi, *, data: Any) -> tuple[dict[str, float], 
     return values, reason
 
 
-def _economics(con: duckdb.DuckDBPyConnection, snapshot: Snapshot,
-               data: Any) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, str]]]:
+def saved_roi_inputs(snapshot: Snapshot) -> dict[str, Any]:
+    """The Acquisition & ROI page's inputs saved with ``snapshot`` (empty: the page's defaults)."""
+    inputs = (snapshot.record.get("inputs") or {}).get("roi") or {}
+    return dict(inputs) if isinstance(inputs, Mapping) else {}
+
+
+def _economics(con: duckdb.DuckDBPyConnection, snapshot: Snapshot, data: Any, *,
+               roi_inputs: Mapping[str, Any] | None = None) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, str]]]:
     """The ROI page's figures for this snapshot: metric -> segment -> value, and the n/a reasons."""
     from segdash import economics
+    from segdash.errors import EconomicsError
 
     backend = ibis.duckdb.from_connection(con)
     customers = data.drop(KEY)
@@ -276,9 +293,19 @@ def _economics(con: duckdb.DuckDBPyConnection, snapshot: Snapshot,
     # Ibis writes the SELECT (identifiers quoted by it); the table name is our constant.
     con.execute(f"CREATE OR REPLACE TABLE {db.LABELS} AS {ibis.to_sql(labels, dialect='duckdb')}")
     types = snapshot.types
-    columns = economics.suggest_columns(snapshot.roles, types=types)
-    result = economics.compute_economics(
-        con, columns=columns, date_columns=[name for name, kind in types.items() if kind == "date"])
+    saved = economics.saved_economics(saved_roi_inputs(snapshot) if roi_inputs is None else roi_inputs,
+                                      roles=snapshot.roles, types=types)
+    columns = saved.columns
+    spend = None
+    if columns.cost is None and saved.spend:
+        spend = saved.channel_spend(channels=economics.channel_list(con, channel=columns.channel))
+    try:
+        result = economics.compute_economics(
+            con, columns=columns, assumptions=saved.assumptions, channel_spend=spend,
+            date_columns=[name for name, kind in types.items() if kind == "date"])
+    except EconomicsError as err:
+        everyone = [*map(str, snapshot.sizes), ALL]
+        return {}, {metric: dict.fromkeys(everyone, str(err)) for metric in ECONOMICS.values()}
     frame = pd.concat([result.segments, result.total.assign(segment=ALL)], ignore_index=True)
     reasons = economics.na_reasons(frame, columns=columns)
     customers_n = frame["customers"].replace(0, np.nan)
@@ -307,8 +334,19 @@ def _label_rows(backend: Any, snapshot: Snapshot) -> Any:
     return joined.select(**{db.ROW: joined._sd_row, "segment": joined.segment})
 
 
-def kpi_history(snapshots: list[Snapshot], kpis: list[Kpi]) -> pd.DataFrame:
+def kpi_history(snapshots: list[Snapshot], kpis: list[Kpi], *,
+                roi_inputs: Mapping[str, Mapping[str, Any]] | None = None) -> pd.DataFrame:
     """:func:`snapshot_kpis` over several snapshots, with each snapshot's id, name and date.
+
+    Parameters
+    ----------
+    snapshots
+        The snapshots.
+    kpis
+        What to work out.
+    roi_inputs
+        Snapshot id -> the Acquisition & ROI page's inputs to use for it instead of the saved ones
+        (the page passes its live inputs for the snapshot that is open).
 
     Returns
     -------
@@ -317,7 +355,7 @@ def kpi_history(snapshots: list[Snapshot], kpis: list[Kpi]) -> pd.DataFrame:
     """
     frames = []
     for snapshot in sorted(snapshots, key=lambda s: (s.created, s.id)):
-        frame = snapshot_kpis(snapshot, kpis)
+        frame = snapshot_kpis(snapshot, kpis, roi_inputs=(roi_inputs or {}).get(snapshot.id))
         frames.append(frame.assign(snapshot_id=snapshot.id, snapshot=snapshot.title, created=snapshot.created))
     if not frames:
         return pd.DataFrame(columns=["snapshot_id", "snapshot", "created", *KPI_COLUMNS])

@@ -232,13 +232,38 @@ def _names(snapshots: list[Snapshot]) -> dict[str, str]:
     return names
 
 
+def live_roi_inputs(ws: Workspace) -> dict[str, dict[str, Any]]:
+    """The Acquisition & ROI page's current inputs for the snapshot that is open (``{}`` if none typed).
+
+    Other snapshots use the inputs saved with them (:func:`segdash.history.kpi.saved_roi_inputs`).
+    """
+    import json
+
+    from segdash.economics import SAVED_INPUTS_PREFIX
+    from segdash.ui import state
+
+    if not ws.snapshot_id:
+        return {}
+    values = {}
+    for key, value in st.session_state.get(state.KEPT_VALUES, {}).items():
+        if str(key).startswith(SAVED_INPUTS_PREFIX):
+            try:
+                json.dumps(value)
+            except (TypeError, ValueError):
+                continue  # e.g. the spend period (dates): not kept with a snapshot either
+            values[key] = value
+    return {ws.snapshot_id: values} if values else {}
+
+
 def kpi_history(ws: Workspace, snapshots: list[Snapshot], kpis: list[kpi_core.Kpi]) -> pd.DataFrame:
-    """KPI values on every snapshot, memoised for this session."""
-    key = ("history.kpis", ws.project.id, tuple(s.id for s in snapshots), tuple(k.key for k in kpis))
+    """KPI values on every snapshot (economics with the ROI page's inputs), memoised for this session."""
+    roi_inputs = live_roi_inputs(ws)
+    key = ("history.kpis", ws.project.id, tuple(s.id for s in snapshots), tuple(k.key for k in kpis),
+           repr(sorted((sid, sorted(v.items(), key=str)) for sid, v in roi_inputs.items())))
 
     def run() -> pd.DataFrame:
         with st.spinner("Working out the KPIs on every saved snapshot ..."):
-            return kpi_core.kpi_history(snapshots, kpis)
+            return kpi_core.kpi_history(snapshots, kpis, roi_inputs=roi_inputs)
 
     return ws.cached(key, run)
 
@@ -253,11 +278,24 @@ def kpi_explorer(ws: Workspace, snapshots: list[Snapshot]) -> None:
     history = kpi_history(ws, snapshots, [chosen])
     st.dataframe(kpi_core.kpi_table(history, chosen, names=_names(snapshots)), hide_index=True, width="stretch")
     if chosen.metric in kpi_core.ECONOMICS:
-        st.caption("Worked out as on the Acquisition & ROI page, with its default assumptions (40% margin, "
-                   "36 months lifetime) and the columns it suggests for each export.")
+        st.caption(economics_caption(ws, snapshots))
     if chosen.metric == "active_share":
         st.caption("'Active' counts customers whose date is within that many days of the latest date in the same "
                    "export (an export is a picture of one moment).")
+
+
+def economics_caption(ws: Workspace, snapshots: list[Snapshot]) -> str:
+    """Which Acquisition & ROI inputs the economics KPIs used, in words."""
+    live = set(live_roi_inputs(ws))
+    saved = [s for s in snapshots if s.id in live or kpi_core.saved_roi_inputs(s)]
+    words = ("Worked out as on the Acquisition & ROI page, with the inputs saved with each snapshot "
+             "(columns, cost source, spend per channel, margin, lifetime, discount)")
+    if live:
+        words += "; for the snapshot that is open, the page's current inputs"
+    if len(saved) < len(snapshots):
+        words += (". A snapshot saved without them uses the page's defaults (the columns it suggests, "
+                  "40% margin, 36 months lifetime)")
+    return words + "."
 
 
 def objectives_section(ws: Workspace, snapshots: list[Snapshot], *, today: date | None = None) -> None:
