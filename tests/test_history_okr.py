@@ -316,3 +316,49 @@ def test_saved_economics_falls_back_like_the_page():
     assert odd.columns.revenue == "spend" and odd.columns.orders is None
     assert odd.columns.cost is None  # spend entered per channel: the cost column is not used
     assert any("gross margin (140%)" in n for n in odd.notes) and any("gone_column" in n for n in odd.notes)
+
+
+def test_survey_confirmation_rate_kpi_per_snapshot(tmp_path):
+    from segdash.survey import results
+
+    project = new_project(tmp_path / "home")
+    frame, labels = _customers(2, satisfaction=4.0)  # loyal: L0, L1; other: O1, O2
+    data, _ = save_export(project, frame, folder=tmp_path, name="x.csv")
+    first = save_snapshot(project, dataset_id=data, labels=labels, name="one", created="2026-01-01T09:00:00+00:00")
+    second = save_snapshot(project, dataset_id=data, labels=labels, name="two", created="2026-02-01T09:00:00+00:00")
+    third = save_snapshot(project, dataset_id=data, labels=labels, name="three", created="2026-03-01T09:00:00+00:00")
+    # an older verdict document (no snapshot id in it): tied to its snapshot through the sample it answers
+    project.put_table("survey_samples", "Sample 1", pd.DataFrame({"key": ["L0"], "segment": ["loyal"]}),
+                      meta={"snapshot_id": first})
+    project.put_doc("survey", "verdict", {"sample": "Sample 1", "kpis": [
+        {"segment": "loyal", "answers": 4, "confirmation_rate": 0.75, "average_satisfaction": 4.5},
+        {"segment": "other", "answers": 0, "confirmation_rate": None, "average_satisfaction": None}]})
+    project.put_doc("survey", results.verdict_name(second), {"snapshot_id": second, "kpis": [
+        {"segment": "loyal", "answers": 2, "confirmation_rate": 0.5, "average_satisfaction": None},
+        {"segment": "other", "answers": 6, "confirmation_rate": 1.0, "average_satisfaction": 3.0}]})
+    found = results.survey_kpis(project)
+    assert set(found) == {first, second}
+    snapshots = [load_snapshot(project, s) for s in (first, second, third)]
+    kpis = [Kpi("survey_confirmation"), Kpi("survey_satisfaction")]
+    history = kpi_history(snapshots, kpis).set_index(["snapshot_id", "segment", "kpi"])
+    value = history["value"]
+    reason = history["reason"]
+    assert value[(first, "loyal", "survey_confirmation|||")] == pytest.approx(75.0)
+    assert math.isnan(value[(first, "other", "survey_confirmation|||")])
+    assert reason[(first, "other", "survey_confirmation|||")] == "no survey answers from this segment"
+    assert value[(first, ALL, "survey_confirmation|||")] == pytest.approx(75.0)
+    assert value[(first, "loyal", "survey_satisfaction|||")] == pytest.approx(4.5)
+    # all customers: the segments' rates weighted by their answers, (0.5 x 2 + 1.0 x 6) / 8
+    assert value[(second, ALL, "survey_confirmation|||")] == pytest.approx(87.5)
+    assert reason[(second, "loyal", "survey_satisfaction|||")] == "the survey asked no satisfaction rating"
+    assert reason[(third, "loyal", "survey_confirmation|||")] == "no survey verdict is saved for this snapshot"
+    # an OKR on it: 75% -> 50% confirmed, target 90%
+    objective = okr.new_objective("Confirm the loyal segment")
+    objective.key_results.append(okr.new_key_result(Kpi("survey_confirmation"), segment="loyal", target=90,
+                                                    due=date(2026, 6, 1), start=date(2026, 1, 15)))
+    table = okr.evaluate([objective], okr.okr_history(snapshots, [objective]), today=date(2026, 3, 15))
+    # series: 75 (Jan), 50 (Feb); March has no verdict and is skipped -> (50 - 75) / (90 - 75) = -167%
+    assert (table.iloc[0]["Start"], table.iloc[0]["Current"]) == ("75.0%", "50.0%")
+    assert table.iloc[0]["progress"] == pytest.approx(-500 / 3) and table.iloc[0]["Status"] == "behind"
+    assert okr.series_for(objective.key_results[0], okr.okr_history(snapshots, [objective]))["value"].tolist() == [
+        75.0, 50.0]

@@ -15,7 +15,11 @@ a private DuckDB and works out each KPI for every segment and for all customers:
 * ``active_share``: % of customers whose date in ``column`` is within ``days`` days of the
   latest date in that column in the same export (an export is a picture of one moment);
 * ``mean``: the average of a number ``column``;
-* ``category_share``: % of customers whose ``column`` equals ``value``.
+* ``category_share``: % of customers whose ``column`` equals ``value``;
+* ``survey_confirmation`` (in %) and ``survey_satisfaction``: from the survey verdict saved for
+  the snapshot (:mod:`segdash.survey.results`): the share of confirmation answers that agree with
+  the data on file, and the average satisfaction rating. For all customers, the segments' values
+  weighted by their answers.
 
 Values are in the unit shown to people (shares and ROI in %, frequency per year) so targets,
 progress and charts use one unit. An undefined value is NaN with a reason.
@@ -55,7 +59,13 @@ METRICS: dict[str, tuple[str, str | None, str]] = {
     "active_share": ("Share active recently", "date", "%"),
     "mean": ("Average of a number column", "number", "number"),
     "category_share": ("Share in a category", "category", "%"),
+    "survey_confirmation": ("Survey confirmation rate", None, "%"),
+    "survey_satisfaction": ("Average satisfaction (survey)", None, "number"),
 }
+#: Why a survey KPI is n/a on a snapshot that was not surveyed (key results skip those snapshots).
+NO_VERDICT = "no survey verdict is saved for this snapshot"
+#: Metrics read from the survey verdict saved for a snapshot (KPI name -> survey KPI column).
+SURVEY = {"survey_confirmation": "confirmation_rate", "survey_satisfaction": "average_satisfaction"}
 #: Metrics taken from :func:`segdash.economics.compute_economics` (KPI name -> economics column).
 ECONOMICS = {"revenue_per_customer": "revenue", "aov": "aov", "frequency": "frequency", "cac": "cac",
              "ltv": "predicted_ltv", "ltv_to_cac": "ltv_to_cac", "roi": "roi", "payback_months": "payback_months"}
@@ -238,6 +248,9 @@ def _snapshot_kpis(con: duckdb.DuckDBPyConnection, snapshot: Snapshot, kpis: lis
             values, reasons = economics
             column = ECONOMICS[kpi.metric]
             add(kpi, values.get(column, {}), reasons.get(column, {}))
+        elif kpi.metric in SURVEY:
+            values, reasons, default = _survey_values(snapshot, SURVEY[kpi.metric])
+            add(kpi, values, reasons, default=default)
         elif joined is None:
             add(kpi, {}, default=no_data)
         elif kpi.column not in data.columns:
@@ -246,6 +259,29 @@ def _snapshot_kpis(con: duckdb.DuckDBPyConnection, snapshot: Snapshot, kpis: lis
             values, reason = _column_kpi(joined, kpi, data=data)
             add(kpi, values, default=reason)
     return pd.DataFrame(rows, columns=list(KPI_COLUMNS))
+
+
+def _survey_values(snapshot: Snapshot, column: str) -> tuple[dict[str, float], dict[str, str], str]:
+    """A survey KPI per segment (rates in %) and for all, the reasons where missing, and the default reason."""
+    from segdash.survey.results import overall
+
+    frame = snapshot.survey
+    if frame is None or len(frame) == 0:
+        return {}, {}, NO_VERDICT
+    scale = 100.0 if column == "confirmation_rate" else 1.0
+    values: dict[str, float] = {}
+    reasons: dict[str, str] = {}
+    for row in frame.itertuples():
+        value = getattr(row, column)
+        if value is not None and not pd.isna(value):
+            values[str(row.segment)] = float(value) * scale
+        elif int(row.answers) == 0:
+            reasons[str(row.segment)] = "no survey answers from this segment"
+        else:
+            reasons[str(row.segment)] = ("no confirmation question was checked against the data"
+                                         if column == "confirmation_rate" else "the survey asked no satisfaction rating")
+    values[ALL] = overall(frame, column) * scale
+    return values, reasons, "no survey answers from this segment"
 
 
 def _column_kpi(joined: Any, kpi: Kpi, *, data: Any) -> tuple[dict[str, float], str]:

@@ -8,7 +8,7 @@ is a KPI (:class:`segdash.history.kpi.Kpi`), a segment (a label, or
 How a key result is judged (:func:`evaluate`):
 
 * its **series** are the snapshots that hold its segment (all snapshots for all customers),
-  oldest first;
+  oldest first; for a survey KPI, only the snapshots with a survey verdict;
 * **start value**: the value in the newest of those snapshots saved on or before the start date
   (the snapshot that was current when the key result was written), else the oldest one;
 * **current value**: the value in the newest snapshot of the series;
@@ -30,7 +30,7 @@ from typing import Any
 
 import pandas as pd
 
-from segdash.history.kpi import ALL, ALL_NAME, Kpi, format_kpi, kpi_history
+from segdash.history.kpi import ALL, ALL_NAME, NO_VERDICT, SURVEY, Kpi, format_kpi, kpi_history
 from segdash.history.snapshots import HistoryError, Snapshot
 
 DOC_KIND = "okrs"
@@ -272,6 +272,8 @@ def status(progress: float | None, *, start: date, due: date, today: date) -> st
 def series_for(key_result: KeyResult, history: pd.DataFrame) -> pd.DataFrame:
     """The key result's values across snapshots (``snapshot_id``, ``snapshot``, ``created``, ``value``, ``reason``)."""
     rows = history[(history["kpi"] == key_result.kpi.key) & (history["segment"] == key_result.segment)]
+    if key_result.kpi.metric in SURVEY:  # a survey is not run on every snapshot: follow the ones surveyed
+        rows = rows[rows["reason"] != NO_VERDICT]
     return rows.sort_values(["created", "snapshot_id"], kind="stable")[
         ["snapshot_id", "snapshot", "created", "value", "reason"]].reset_index(drop=True)
 

@@ -72,8 +72,13 @@ def listed_snapshots(ws: Workspace) -> list[dict[str, Any]]:
 
 
 def snapshot(ws: Workspace, snapshot_id: str) -> Snapshot:
-    """A loaded snapshot, memoised for this session."""
-    return ws.cached(("history.snapshot", ws.project.id, snapshot_id), lambda: load_snapshot(ws.project, snapshot_id))
+    """A loaded snapshot, memoised for this session (its survey results read afresh: a verdict may be new)."""
+    from dataclasses import replace
+
+    from segdash.survey.results import survey_kpis
+
+    loaded = ws.cached(("history.snapshot", ws.project.id, snapshot_id), lambda: load_snapshot(ws.project, snapshot_id))
+    return replace(loaded, survey=survey_kpis(ws.project).get(snapshot_id))
 
 
 # -- compare ------------------------------------------------------------------------------------------
@@ -258,8 +263,9 @@ def live_roi_inputs(ws: Workspace) -> dict[str, dict[str, Any]]:
 def kpi_history(ws: Workspace, snapshots: list[Snapshot], kpis: list[kpi_core.Kpi]) -> pd.DataFrame:
     """KPI values on every snapshot (economics with the ROI page's inputs), memoised for this session."""
     roi_inputs = live_roi_inputs(ws)
+    survey = tuple((s.id, s.survey.to_json()) for s in snapshots if s.survey is not None)
     key = ("history.kpis", ws.project.id, tuple(s.id for s in snapshots), tuple(k.key for k in kpis),
-           repr(sorted((sid, sorted(v.items(), key=str)) for sid, v in roi_inputs.items())))
+           repr(sorted((sid, sorted(v.items(), key=str)) for sid, v in roi_inputs.items())), survey)
 
     def run() -> pd.DataFrame:
         with st.spinner("Working out the KPIs on every saved snapshot ..."):

@@ -440,7 +440,10 @@ def analyse(ws: Workspace) -> Confirmation | None:
         if result.bias_warning:
             st.warning(result.bias_warning, icon=":material/warning:")
     if ws.project is not None and result.verdict is not None and current.get("verdict_saved") != id(result):
+        from datetime import UTC, datetime
+
         doc = {"sample": current.get("sample_name"), "answers": current.get("answers_name"),
+               "snapshot_id": ws.snapshot_id, "saved_at": datetime.now(UTC).isoformat(),
                **result.to_json(names=_names(ws))}
         from segdash.survey.verdict import report_summary
 
@@ -449,6 +452,10 @@ def analyse(ws: Workspace) -> Confirmation | None:
                          "tables": {name: frame.astype(object).where(frame.notna(), None).to_dict("records")
                                     for name, frame in tables.items()}}
         _save(ws, "verdict", lambda: ws.project.put_doc("survey", "verdict", doc))
+        if ws.snapshot_id:  # kept per saved snapshot, for the KPIs over time (segdash.survey.results)
+            from segdash.survey.results import verdict_name
+
+            _save(ws, "verdict", lambda: ws.project.put_doc("survey", verdict_name(ws.snapshot_id), doc))
         current["verdict_saved"] = id(result)  # once per verdict, not on every rerun
     return result
 
