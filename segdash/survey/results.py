@@ -104,3 +104,54 @@ def overall(frame: pd.DataFrame, column: str) -> float:
     if known.empty:
         return float("nan")
     return float(np.average(known[column].astype(float), weights=known["answers"].astype(float)))
+
+
+def kpi_table(frame: pd.DataFrame, *, names: dict[str, str] | None = None) -> pd.DataFrame:
+    """The survey KPIs as a table for a page: one row per segment, plain column names.
+
+    Parameters
+    ----------
+    frame
+        :data:`KPI_COLUMNS` (:func:`survey_kpis`, :func:`latest_kpis` or ``SurveyVerdict.kpis``).
+    names
+        Segment label -> display name.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``Segment``, ``Answers``, ``Confirmed %`` (0-100, NaN when no confirmation question was
+        checked), ``Average satisfaction``, ``Preferred channel``, ``Preferred tone`` (``–`` when not asked).
+    """
+    names = names or {}
+    return pd.DataFrame({
+        "Segment": [names.get(str(s), str(s)) for s in frame["segment"]],
+        "Answers": frame["answers"].astype("int64").to_numpy(),
+        "Confirmed %": (frame["confirmation_rate"].astype(float) * 100).to_numpy(),
+        "Average satisfaction": frame["average_satisfaction"].astype(float).to_numpy(),
+        "Preferred channel": [str(v) if v is not None and not pd.isna(v) else "–" for v in frame["preferred_channel"]],
+        "Preferred tone": [str(v) if v is not None and not pd.isna(v) else "–" for v in frame["preferred_tone"]],
+    })
+
+
+def segment_sentence(frame: pd.DataFrame, segment: str) -> str:
+    """What the survey said about one segment, in one line ("" when it gave no answers).
+
+    E.g. ``"12 answers: 83% of the checks against the data agree; satisfaction 4.2; prefer Email;
+    tone casual."``.
+    """
+    rows = frame[frame["segment"].astype(str) == str(segment)]
+    if rows.empty or int(rows.iloc[0]["answers"]) == 0:
+        return ""
+    row = rows.iloc[0]
+    answers = int(row["answers"])
+    parts = [f"{answers:,} answer{'s' if answers != 1 else ''}"]
+    details = []
+    if pd.notna(row["confirmation_rate"]):
+        details.append(f"{float(row['confirmation_rate']):.0%} of the checks against the data agree")
+    if pd.notna(row["average_satisfaction"]):
+        details.append(f"satisfaction {float(row['average_satisfaction']):.1f}")
+    if row["preferred_channel"] is not None and not pd.isna(row["preferred_channel"]):
+        details.append(f"prefer {row['preferred_channel']}")
+    if row["preferred_tone"] is not None and not pd.isna(row["preferred_tone"]):
+        details.append(f"tone {row['preferred_tone']}")
+    return parts[0] + (": " + "; ".join(details) if details else "") + "."

@@ -290,6 +290,24 @@ def kpi_explorer(ws: Workspace, snapshots: list[Snapshot]) -> None:
                    "export (an export is a picture of one moment).")
 
 
+def survey_section(ws: Workspace, snapshots: list[Snapshot]) -> None:
+    """What the newest surveyed snapshot's survey found per segment (the survey KPIs)."""
+    from segdash.survey.results import kpi_table
+
+    st.subheader("Survey results per segment", anchor=False)
+    surveyed = [s for s in snapshots if s.survey is not None and len(s.survey)]
+    if not surveyed:
+        st.caption("No survey verdict is saved for a snapshot yet. Survey a saved segmentation on the **Survey** "
+                   "page: its confirmation rate and satisfaction then become KPIs here.")
+        return
+    newest = surveyed[-1]
+    st.caption(f"From the survey of '{md(newest.title)}'. The confirmation rate and the average satisfaction are "
+               "also KPIs: pick them in a key result or in the table below.")
+    st.dataframe(kpi_table(newest.survey, names=newest.names), hide_index=True, width="stretch",
+                 column_config={"Confirmed %": st.column_config.NumberColumn(format="%.0f%%"),
+                                "Average satisfaction": st.column_config.NumberColumn(format="%.1f")})
+
+
 def economics_caption(ws: Workspace, snapshots: list[Snapshot]) -> str:
     """Which Acquisition & ROI inputs the economics KPIs used, in words."""
     live = set(live_roi_inputs(ws))

@@ -537,6 +537,52 @@ def show_verdict(ws: Workspace, result: Confirmation | None) -> None:
                        mime="text/csv", icon=":material/download:")
 
 
+def kpis_for(ws: Workspace) -> pd.DataFrame | None:
+    """Per-segment survey KPIs for the current segmentation, or ``None`` when it has not been surveyed.
+
+    This session's verdict when it was drawn for the current segmentation, else the verdict saved
+    in the project for the open snapshot (:func:`segdash.survey.results.survey_kpis`).
+
+    Parameters
+    ----------
+    ws
+        The session's workspace.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        :data:`segdash.survey.results.KPI_COLUMNS`.
+    """
+    from segdash.survey.results import survey_kpis
+
+    current = st.session_state.get(STATE, {})
+    result: Confirmation | None = current.get("result")
+    if (result is not None and result.verdict is not None
+            and current.get("sample_for") in (None, ws.segmentation_id)):
+        return result.verdict.kpis
+    if ws.project is not None and ws.snapshot_id:
+        return survey_kpis(ws.project).get(ws.snapshot_id)
+    return None
+
+
+def matched_answers(ws: Workspace) -> tuple[pd.DataFrame, dict[str, Any], str] | None:
+    """This session's answers matched to customers (for the playbook), or ``None`` before there are any.
+
+    Returns
+    -------
+    tuple or None
+        The answers (``_key``: customer id as text, ``_segment``), their questions, and the
+        customers' id column the keys come from.
+    """
+    current = st.session_state.get(STATE, {})
+    result: Confirmation | None = current.get("result")
+    if result is None or result.answers is None or "_key" not in result.answers.columns:
+        return None
+    if current.get("sample_for") not in (None, ws.segmentation_id) or not result.answers["_key"].notna().any():
+        return None
+    return result.answers, result.questions, _key_column(ws)
+
+
 def report_summary_for(ws: Workspace) -> tuple[list[str], dict[str, pd.DataFrame]] | None:
     """The survey verdict of this session for the meeting report, or ``None`` before one exists.
 
