@@ -114,7 +114,7 @@ def test_survey_confirm_matches_tokens_of_the_drawn_sample(files, capsys):
                  str(files["answers"]), "--sample", str(files["sample"]), "--json"])
     assert code == 0
     data = json.loads(capsys.readouterr().out)
-    assert "by token" in data["message"] and data["unmatched_answers"] == 1
+    assert "by survey token" in data["message"] and data["unmatched_answers"] == 1
     rates = {row["segment"]: row for row in data["response_rate"]}
     # rates are of the invited (1,077 in A, all 300 in B), not of every customer
     answered_a = int((answering["segment"] == "A").sum())
@@ -125,7 +125,7 @@ def test_survey_confirm_matches_tokens_of_the_drawn_sample(files, capsys):
     code = main(["survey-confirm", str(files["customers"]), "--labels", str(files["labels"]), "--answers",
                  str(files["answers"]), "--json"])
     assert code == 0
-    assert "by token" not in json.loads(capsys.readouterr().out)["message"]
+    assert "survey token" not in json.loads(capsys.readouterr().out)["message"]
 
 
 def test_survey_confirm_sample_file_errors(files, capsys):

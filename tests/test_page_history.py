@@ -209,3 +209,29 @@ def test_economics_kpis_use_the_roi_inputs_saved_with_each_snapshot(make_app, tm
     assert table.loc["Champions", first].startswith("n/a (")  # saved without spend: the defaults
     assert (table.loc["Champions", second], table.loc["At risk", second]) == ("50.00", "20.00")  # 100 / 2, 60 / 3
     assert any("inputs saved with each snapshot" in c.value for c in at.caption)
+
+
+def test_survey_results_and_kpi_on_the_over_time_page(make_app, tmp_path: Path) -> None:
+    from segdash.survey import results
+
+    home = tmp_path / "home"
+    project_id = _project(home, tmp_path)
+    project = Store(home).open_project(project_id)
+    newest = project.segmentations()[-1]["id"]
+    project.put_doc("survey", results.verdict_name(newest), {"snapshot_id": newest, "kpis": [
+        {"segment": "champ", "answers": 10, "confirmation_rate": 0.8, "average_satisfaction": 4.0,
+         "preferred_channel": "Email", "preferred_tone": None},
+        {"segment": "risk", "answers": 30, "confirmation_rate": 0.4, "average_satisfaction": 2.5}]})
+    at = make_app(None, home=home)
+    at.query_params["project"] = project_id
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, [e.value for e in at.exception]
+    table = next(d.value for d in at.dataframe if "Confirmed %" in d.value.columns).set_index("Segment")
+    assert table.loc["Champions", "Confirmed %"] == 80.0 and table.loc["At risk", "Preferred tone"] == "–"
+    at.selectbox(key="segdash.history.kpi_pick").set_value("survey_confirmation").run()
+    kpis = at.dataframe[-1].value.set_index("Segment")
+    first, second = kpis.columns
+    assert kpis.loc["Champions", first] == "n/a (no survey verdict is saved for this snapshot)"
+    # all customers: (0.8 x 10 + 0.4 x 30) / 40 = 50%
+    assert (kpis.loc["Champions", second], kpis.loc["All customers", second]) == ("80.0%", "50.0%")

@@ -284,7 +284,7 @@ def drift_sentence(drift: pd.DataFrame, *, limit: int = 4) -> str:
         group = drift[drift["level"] == level].sort_values("psi", ascending=False)
         if group.empty:
             continue
-        names = [str(c) for c in group["column"]]
+        names = [_short(c) for c in group["column"]]
         shown = names[:limit]
         rest = len(names) - len(shown)
         listed = _join(shown + ([f"{rest} more"] if rest else []))
@@ -297,6 +297,13 @@ def drift_sentence(drift: pd.DataFrame, *, limit: int = 4) -> str:
         return ""
     text = "; ".join(parts) + "."
     return text[0].upper() + text[1:]
+
+
+def _short(column: object) -> str:
+    """A survey question's short label (the drift table carries the full question); other names as they are."""
+    from segdash.labels import is_question, suggest_label
+
+    return suggest_label(str(column)) if is_question(column) else str(column)
 
 
 def _join(items: list[str]) -> str:

@@ -167,10 +167,10 @@ def show_comparison(result: compare_core.Comparison) -> None:
             st.info("No attribute to compare between the two exports.")
         else:
             st.plotly_chart(history_charts.drift_bars(result.drift), width="stretch", key=PREFIX + "drift")
-            st.dataframe(result.drift.rename(columns={"column": "Attribute", "kind": "Kind", "psi": "PSI",
-                                                      "level": "Drifted", "bins": "Bins"}),
-                         hide_index=True, width="stretch",
-                         column_config={"PSI": st.column_config.NumberColumn(format="%.3f")})
+            st.dataframe(compare_core.drift_display(result.drift), hide_index=True, width="stretch",
+                         column_config={"PSI": st.column_config.NumberColumn(format="%.3f"),
+                                        "Full question": st.column_config.TextColumn(
+                                            help="The survey question behind a short label")})
             st.caption("Population stability index: under 0.1 the attribute drifted little, 0.1-0.25 moderately, "
                        "0.25 or more strongly. Numbers are cut at the deciles of the earlier export; dates are "
                        "compared as days before each export's latest date (so tenure and recency, not the "

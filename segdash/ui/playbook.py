@@ -199,6 +199,7 @@ def channel_source(ws: Workspace) -> ch.ChannelSource | None:
 
 def _survey_source(ws: Workspace) -> ch.ChannelSource | None:
     """Survey answers matched on the Survey page, as a channel source (a question such as "how to contact you")."""
+    from segdash.labels import questions_help
     from segdash.survey.answers import TYPE_LABELS
     from segdash.ui.survey import matched_answers
 
@@ -215,7 +216,9 @@ def _survey_source(ws: Workspace) -> ch.ChannelSource | None:
     guess = ch.survey_channel_question(questions)
     question = st.selectbox("Question with the channel", choices, index=choices.index(guess) if guess in choices else 0,
                             format_func=lambda c: f"{questions[c].label} ({TYPE_LABELS[questions[c].type]})",
-                            help="For example 'How would you like to be contacted?'", key=SURVEY_QUESTION)
+                            help="For example 'How would you like to be contacted?'"
+                                 + ("\n\n" + asked if (asked := questions_help(choices)) else ""),
+                            key=SURVEY_QUESTION)
     spec = questions[question]
     rows = ch.survey_channel_rows(answers, question=question, key="_key",
                                   separator=spec.separator if spec.type == "multi" else None)
