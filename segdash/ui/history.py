@@ -444,7 +444,7 @@ def _edit(ws: Workspace, objectives: list[okr_core.Objective], newest: Snapshot)
         objective_id, kr_id = picked
         objective = next(o for o in objectives if o.id == objective_id)
         if kr_id is None:
-            title = st.text_input("Objective", value=objective.title, key=f"{EDIT}title.{objective_id}")
+            title = st.text_input("Objective in words", value=objective.title, key=f"{EDIT}title.{objective_id}")
             if st.button("Save the objective", icon=":material/save:", key=PREFIX + "edit_save_objective"):
                 try:
                     edited = okr_core.edit_objective(objectives, objective_id, title=title)
