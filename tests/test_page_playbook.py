@@ -168,5 +168,5 @@ def test_survey_answers_as_channel_source_and_survey_results_on_cards(make_app: 
     at.radio(key=ui.SOURCE_KIND).set_value("column").run(timeout=120)
     assert not at.exception, [e.value for e in at.exception]
     lines = [m.value for m in at.markdown if "**Survey:**" in m.value]
-    assert lines == [":material/forum: **Survey:** 40 answers: 90% of the checks against the data agree; "
+    assert lines == [":material/forum: **Survey:** 40 answers\\: 90% of the checks against the data agree; "
                      "satisfaction 4.4; prefer Letter; tone formal."]
