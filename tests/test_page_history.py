@@ -161,14 +161,17 @@ def test_an_objective_and_a_key_result_are_edited_in_the_page(make_app, tmp_path
     at.switch_page(PAGE).run()
     assert not at.exception, [e.value for e in at.exception]
     # reword the objective
-    at.selectbox(key="segdash.history.edit_pick").set_value((objective.id, None)).run()
+    edit_pick = next(b for b in at.selectbox if b.label == "What to edit")
+    edit_pick.set_value((objective.id, None)).run()
     at.text_input(key=f"segdash.history.edit.title.{objective.id}").input("Grow our champions").run()
     next(b for b in at.button if b.label == "Save the objective").click().run()
     assert not at.exception, [e.value for e in at.exception]
     saved = okr.load_objectives(Store(home).open_project(project_id))
     assert saved[0].title == "Grow our champions" and saved[0].key_results[0].id == kr.id
     # change the key result's target, date and segment: start and id stay
-    at.selectbox(key="segdash.history.edit_pick").set_value((objective.id, kr.id)).run()
+    edit_pick = next(b for b in at.selectbox if b.label == "What to edit")
+    assert "Objective: Grow our champions" in edit_pick.options  # the new wording at once
+    edit_pick.set_value((objective.id, kr.id)).run()
     assert at.number_input(key=f"segdash.history.edit.target.{kr.id}").value == 40.0  # pre-filled
     at.number_input(key=f"segdash.history.edit.target.{kr.id}").set_value(10.0).run()
     at.selectbox(key=f"segdash.history.edit.segment.{kr.id}").set_value("risk").run()

@@ -6,6 +6,7 @@ Every key lives here and starts with ``segdash.history.``. The computing is in
 
 from __future__ import annotations
 
+import zlib
 from datetime import date, timedelta
 from typing import Any
 
@@ -42,6 +43,7 @@ KR_SEGMENT = PREFIX + "kr_segment"
 KR_TARGET = PREFIX + "kr_target"
 KR_DUE = PREFIX + "kr_due"
 REMOVE_PICK = PREFIX + "remove_pick"
+#: The edit picker: ``EDIT_PICK + "." + <a version of the listed wording>``.
 EDIT_PICK = PREFIX + "edit_pick"
 #: Edit boxes: ``EDIT + <field> + "." + <objective or key result id>`` (pre-filled per item).
 EDIT = PREFIX + "edit."
@@ -438,7 +440,9 @@ def _edit(ws: Workspace, objectives: list[okr_core.Objective], newest: Snapshot)
     """Reword an objective, or change a key result's target, date or segment (saved in the project)."""
     with st.expander("Edit an objective or a key result"):
         options, labels = _choices(objectives, whole="")
-        picked = st.selectbox("What to edit", options, format_func=labels.get, key=EDIT_PICK)
+        # the key follows the wording, so a reworded objective shows its new words in the box at once
+        version = zlib.crc32("\x1f".join(labels.values()).encode())
+        picked = st.selectbox("What to edit", options, format_func=labels.get, key=f"{EDIT_PICK}.{version}")
         if picked is None:
             return
         objective_id, kr_id = picked
