@@ -63,19 +63,20 @@ def segdash_contender(path: str, repeat: int) -> dict[str, object]:
     """Load with segdash's import, label by age band, then time ``build_playbook`` (not the load)."""
     from segdash import db
     from segdash.act import playbook as pb
+    from segdash.data import Data
     from segdash.segment.base import commit_labels, write_labels
     from segdash.workspace import Workspace
 
     ws = Workspace()
     ws.load(path)
     labels = db.fetch_df(ws.con, _BANDS_SQL)
-    write_labels(ws.con, labels["_row"].to_numpy(), labels["segment"].to_numpy())
-    commit_labels(ws.con)
+    write_labels(Data.duckdb(ws.con), labels["_row"].to_numpy(), labels["segment"].to_numpy())
+    commit_labels(Data.duckdb(ws.con))
     del labels
     holder: dict[str, object] = {}
 
     def playbook() -> None:
-        book = pb.build_playbook(ws.con, roles=ws.roles, types=ws.column_types())
+        book = pb.build_playbook(ws.data, roles=ws.roles, types=ws.column_types())
         pb.routing_table(book)
         holder["book"] = book
 

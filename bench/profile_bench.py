@@ -59,6 +59,7 @@ def _labels(age, income):
 def run_segdash(path: str, repeat: int) -> dict:
     """Load the file with segdash, label 6 segments, then time the profile and page reruns."""
     from segdash import profile as prof
+    from segdash.data import Data
     from segdash.report import profile_charts as charts
     from segdash.segment.base import commit_labels, write_labels
     from segdash.workspace import Workspace
@@ -66,9 +67,9 @@ def run_segdash(path: str, repeat: int) -> dict:
     ws = Workspace()
     ws.load(path)
     frame = ws.con.execute("SELECT _row, age, income FROM customers").df()
-    write_labels(ws.con, frame["_row"].to_numpy(), _labels(frame["age"].to_numpy(float),
+    write_labels(Data.duckdb(ws.con), frame["_row"].to_numpy(), _labels(frame["age"].to_numpy(float),
                                                            frame["income"].to_numpy(float)))
-    commit_labels(ws.con)
+    commit_labels(Data.duckdb(ws.con))
     roles = dict(ROLES)
     types = ws.column_types()
     attributes = prof.profile_attributes(roles, types)
@@ -76,7 +77,7 @@ def run_segdash(path: str, repeat: int) -> dict:
     profile_times, profile_cpu = [], []
     for _ in range(repeat):
         start, cpu = time.perf_counter(), time.process_time()
-        profile = prof.build_profile(ws.con, roles=roles, types=types)
+        profile = prof.build_profile(ws.data, roles=roles, types=types)
         profile_times.append(time.perf_counter() - start)
         profile_cpu.append(time.process_time() - cpu)
     sizes = dict(zip(profile.sizes["segment"], profile.sizes["customers"].astype(int), strict=True))
@@ -84,7 +85,7 @@ def run_segdash(path: str, repeat: int) -> dict:
     rerun_times, rerun_cpu = [], []
     for name in RERUN_ATTRIBUTES * repeat:
         start, cpu = time.perf_counter(), time.process_time()
-        sample = prof.distribution_sample(ws.con, attribute=by_name[name], sizes=sizes)
+        sample = prof.distribution_sample(ws.data, attribute=by_name[name], sizes=sizes)
         charts.distribution_chart(sample, label=by_name[name].label, order=list(sizes))
         rerun_times.append(time.perf_counter() - start)
         rerun_cpu.append(time.process_time() - cpu)

@@ -47,6 +47,7 @@ _NUMBERS = ["age", "income", "orders", "total_spend", "acquisition_cost"]
 def segdash_contender(path: str, repeat: int) -> dict[str, float]:
     """Load and label (not timed), then time the report from scratch ``repeat`` times."""
     from segdash import db
+    from segdash.data import Data
     from segdash.report import meeting
     from segdash.schema import Segmentation
     from segdash.segment.base import write_labels
@@ -55,7 +56,7 @@ def segdash_contender(path: str, repeat: int) -> dict[str, float]:
     ws = Workspace()
     ws.load(path)
     labels = db.fetch_df(ws.con, _LABEL_SQL)
-    sizes = write_labels(ws.con, labels["_row"].to_numpy(), labels["segment"].to_numpy())
+    sizes = write_labels(Data.duckdb(ws.con), labels["_row"].to_numpy(), labels["segment"].to_numpy())
     del labels
     ws.set_segmentation(Segmentation(method="dimensions", settings={"rule": "age band x spend quartile"},
                                      sizes=sizes, k=len(sizes)))
@@ -69,7 +70,7 @@ def segdash_contender(path: str, repeat: int) -> dict[str, float]:
         for _ in range(repeat):
             ws.memo.clear()  # nothing memoised: the profile, economics and samples are all recomputed
             start, start_cpu = time.perf_counter(), time.process_time()
-            ws.cached(PROFILE_CACHE_KEY, lambda: prof.build_profile(ws.con, roles=ws.roles, types=ws.column_types()))
+            ws.cached(PROFILE_CACHE_KEY, lambda: prof.build_profile(ws.data, roles=ws.roles, types=ws.column_types()))
             profiled = time.perf_counter()
             sections = meeting.workspace_sections(ws)
             built = time.perf_counter()

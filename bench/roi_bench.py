@@ -55,6 +55,7 @@ def segdash_contender(path: str, repeat: int) -> dict[str, float]:
     import pandas as pd
 
     from segdash import db, economics
+    from segdash.data import Data
     from segdash.report import roi_charts
     from segdash.segment.base import commit_labels, write_labels
     from segdash.workspace import Workspace
@@ -62,8 +63,8 @@ def segdash_contender(path: str, repeat: int) -> dict[str, float]:
     ws = Workspace()
     ws.load(path)
     labels = db.fetch_df(ws.con, _LABEL_SQL)
-    write_labels(ws.con, labels["_row"].to_numpy(), labels["segment"].to_numpy())
-    commit_labels(ws.con)
+    write_labels(Data.duckdb(ws.con), labels["_row"].to_numpy(), labels["segment"].to_numpy())
+    commit_labels(Data.duckdb(ws.con))
     del labels
     columns = economics.EconomicsColumns(
         channel="acquisition_channel", revenue="total_spend", orders="orders", signup="signup_date")
@@ -72,7 +73,7 @@ def segdash_contender(path: str, repeat: int) -> dict[str, float]:
     holder: dict[str, object] = {}
 
     def figures() -> None:
-        result = economics.compute_economics(ws.con, columns=columns, channel_spend=spend,
+        result = economics.compute_economics(ws.data, columns=columns, channel_spend=spend,
                                              date_columns=date_columns)
         economics.format_table(economics.with_total(result), columns=result.columns)
         economics.format_table(result.by_channel, columns=result.columns)

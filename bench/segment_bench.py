@@ -12,7 +12,7 @@ preferred_service_channel, lifestyle.
 
 Contenders, each in a fresh process (so peak memory is its own):
 
-- **segdash**: ``cluster_customers(con, k="auto", k_range=(2, 10))`` timed end to end (pull from
+- **segdash**: ``cluster_customers(data, k="auto", k_range=(2, 10))`` timed end to end (pull from
   DuckDB, preprocess, k search, stability, final assignment of everyone, labels written to
   DuckDB). Loading the CSV into DuckDB is timed separately. Run ``--repeat`` times; the median
   counts. Also one run at the planted number of segments (k = 5) for the agreement figures.
@@ -75,15 +75,17 @@ def _load(path: str):
 
 
 def _label_codes(con) -> np.ndarray:
+    from segdash.data import Data
     from segdash.segment.base import commit_labels
 
-    commit_labels(con)
+    commit_labels(Data.duckdb(con))
     segments = np.asarray([row[0] for row in con.execute(_LABELS).fetchall()], dtype=object)
     return np.asarray([int(s.rsplit(" ", 1)[1]) - 1 for s in segments], dtype=np.int8)
 
 
 def run_segdash(path: str, k: int | str, k_range: tuple[int, int]) -> dict:
     """One segdash run (child process): load (timed apart), then cluster_customers end to end."""
+    from segdash.data import Data
     from segdash.segment.cluster import cluster_customers
 
     start = time.perf_counter()
@@ -91,7 +93,7 @@ def run_segdash(path: str, k: int | str, k_range: tuple[int, int]) -> dict:
     load_seconds = time.perf_counter() - start
     peak_loaded = peak_rss_mb()
     start, cpu = time.perf_counter(), time.process_time()
-    seg = cluster_customers(con, features=FEATURES, types=TYPES, k=k, k_range=k_range, random_state=0)
+    seg = cluster_customers(Data.duckdb(con), features=FEATURES, types=TYPES, k=k, k_range=k_range, random_state=0)
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     peak = peak_rss_mb()
     return {
@@ -106,10 +108,11 @@ def run_notebook(path: str, ks: list[int]) -> dict:
     from sklearn.cluster import KMeans
     from sklearn.metrics import silhouette_score
 
+    from segdash.data import Data
     from segdash.segment.features import build_preprocessor, pull_features, skewed_columns
 
     con = _load(path)
-    data = pull_features(con, features=FEATURES, types=TYPES)  # the notebook's DataFrame, untimed
+    data = pull_features(Data.duckdb(con), features=FEATURES, types=TYPES)  # the notebook's DataFrame, untimed
     peak_loaded = peak_rss_mb()
     start, cpu = time.perf_counter(), time.process_time()
     prep = build_preprocessor(data, log_columns=skewed_columns(data.matrix, data))
@@ -136,11 +139,12 @@ def run_final_variants(path: str, k: int) -> dict:
     from sklearn.cluster import KMeans, MiniBatchKMeans
     from sklearn.metrics import pairwise_distances_argmin
 
+    from segdash.data import Data
     from segdash.segment import cluster
     from segdash.segment.features import build_preprocessor, pull_features, skewed_columns, transform
 
     con = _load(path)
-    data = pull_features(con, features=FEATURES, types=TYPES)
+    data = pull_features(Data.duckdb(con), features=FEATURES, types=TYPES)
     rng = np.random.default_rng(0)
     sample = cluster._sample(rng, len(data.rows), cluster.SEARCH_SAMPLE)
     prep = build_preprocessor(data, log_columns=skewed_columns(data.matrix[sample], data))

@@ -42,7 +42,7 @@ def segdash_dimensions(path: str) -> tuple[float, float, dict[str, int]]:
     result = ws.load(path)
     start = time.perf_counter()
     seg = segment_by_dimensions(
-        ws.con, dimensions=["country", Dimension("age", "edges", edges=EDGES), Dimension("income", "quantiles", 4)],
+        ws.data, dimensions=["country", Dimension("age", "edges", edges=EDGES), Dimension("income", "quantiles", 4)],
         types=ws.column_types(), min_size=default_min_size(result.rows_loaded),
     )
     return time.perf_counter() - start, peak_rss_mb(), seg.sizes
@@ -73,7 +73,7 @@ def segdash_rfm(path: str) -> tuple[float, float, dict[str, int]]:
     ws = Workspace()
     ws.load(path)
     start = time.perf_counter()
-    seg = rfm_from_customers(ws.con, recency="last_purchase_date", frequency="orders", monetary="total_spend",
+    seg = rfm_from_customers(ws.data, recency="last_purchase_date", frequency="orders", monetary="total_spend",
                              types=ws.column_types())
     return time.perf_counter() - start, peak_rss_mb(), seg.sizes
 

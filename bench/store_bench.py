@@ -58,6 +58,7 @@ def main() -> None:
     home = tempfile.mkdtemp(prefix="segdash-bench-home-")
     os.environ["SEGDASH_HOME"] = home
 
+    from segdash.data import Data
     from segdash.saved import apply_model
     from segdash.segment import run_segmentation
     from segdash.segment.base import discard_labels
@@ -73,7 +74,7 @@ def main() -> None:
     ws.store_dataset()
     dataset_seconds = time.perf_counter() - start
     types = ws.column_types()
-    run_segmentation(ws, lambda progress: cluster_customers(ws.con, features=FEATURES, types=types, k=5))
+    run_segmentation(ws, lambda progress: cluster_customers(ws.data, features=FEATURES, types=types, k=5))
 
     saves, reopens, scores = [], [], []
     for i in range(args.repeat):
@@ -90,9 +91,9 @@ def main() -> None:
     record = project.segmentation(snapshot)
     for _ in range(args.repeat):
         start = time.perf_counter()
-        seg = apply_model(ws.con, record, roles=ws.roles, types=types)
+        seg = apply_model(ws.data, record, roles=ws.roles, types=types)
         scores.append(time.perf_counter() - start)
-        discard_labels(ws.con)
+        discard_labels(Data.duckdb(ws.con))
     assert seg.sizes == record["sizes"], "scoring the same file must give the saved labels"
 
     # -- the obvious alternative: pickle a fitted sklearn pipeline --------------------------------

@@ -40,10 +40,10 @@ def segdash_sample(path: str) -> tuple[float, float, dict[str, int]]:
 
     ws = Workspace()
     ws.load(path)
-    ws.set_segmentation(segment_by_dimensions(ws.con, dimensions=["country"], types=ws.column_types()))
+    ws.set_segmentation(segment_by_dimensions(ws.data, dimensions=["country"], types=ws.column_types()))
     start, cpu = time.perf_counter(), time.process_time()
-    sample = draw_sample(ws.con, key_column="customer_id", settings=SampleSettings(), contact_column="email")
-    contacts = sample_contacts(ws.con, sample, columns=["email"])
+    sample = draw_sample(ws.data, key_column="customer_id", settings=SampleSettings(), contact_column="email")
+    contacts = sample_contacts(ws.data, sample, columns=["email"])
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     assert contacts["email"].notna().all()
     return seconds, peak_rss_mb(), sample.frame.groupby("segment").size().to_dict(), cpu

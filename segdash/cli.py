@@ -265,7 +265,7 @@ def _segment_dimensions(args: argparse.Namespace, ws: Any, types: dict[str, str]
     if not dimensions:
         raise SegdashError("--method dimensions needs --dimensions with one to three column names, "
                            "e.g. --dimensions country,age.")
-    return segment_by_dimensions(ws.con, dimensions=dimensions, types=types,
+    return segment_by_dimensions(ws.data, dimensions=dimensions, types=types,
                                  min_size=default_min_size(ws.imported.rows_loaded))
 
 
@@ -279,7 +279,7 @@ def _segment_rfm(args: argparse.Namespace, ws: Any, types: dict[str, str]) -> An
             raise SegdashError(f"{option}: there is no column '{value}' in {_file_name(args.path)} "
                                f"(columns: {', '.join(types)}).")
     return segment_rfm(
-        ws.con, roles=ws.roles, types=types, recency=args.recency,
+        ws.data, roles=ws.roles, types=types, recency=args.recency,
         frequency=_column_list(args.frequency, "--frequency", types, args.path) or None,
         monetary=_column_list(args.monetary, "--monetary", types, args.path) or None,
         customer_column=args.customer_id, date_column=args.date, amount_column=args.amount,
@@ -295,7 +295,7 @@ def _segment_clusters(args: argparse.Namespace, ws: Any, types: dict[str, str]) 
     assert args.method in CLUSTER_METHODS
     features = _column_list(args.features, "--features", types, args.path)
     if not features:
-        features = default_cluster_features(ws.roles, types, con=ws.con)
+        features = default_cluster_features(ws.roles, types, data=ws.data)
         problem = single_column_message(features)
         if problem:
             raise SegdashError(problem + " Or name the columns with --features.")
@@ -303,7 +303,7 @@ def _segment_clusters(args: argparse.Namespace, ws: Any, types: dict[str, str]) 
     if private:
         raise SegdashError(f"--features: '{private[0]}' is personal data or an id and is never used "
                            "for segmenting; leave it out.")
-    return cluster_customers(ws.con, features=features, types=types, algorithm=args.method,
+    return cluster_customers(ws.data, features=features, types=types, algorithm=args.method,
                              k=_k_value(args.k), k_range=_k_range(args.k_range), random_state=args.seed)
 
 
@@ -395,7 +395,7 @@ def _cmd_segment(args: argparse.Namespace) -> int:
     methods = {"dimensions": _segment_dimensions, "rfm": _segment_rfm}
     seg = methods.get(args.method, _segment_clusters)(args, ws, types)
     ws.set_segmentation(seg)
-    _write_labels(labels_table(ws.con, roles=ws.roles), out)
+    _write_labels(labels_table(ws.data, roles=ws.roles), out)
     saved = _save_in_project(args, ws)
     if args.json:
         _print_json({**segment_summary(seg), **saved})
@@ -516,7 +516,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
                                       report.key_column)
     names = ws.display_names(seg.sizes)
     try:
-        out.write_bytes(to_safe_csv(labels_frame(ws.con, roles=ws.roles, names=names)))
+        out.write_bytes(to_safe_csv(labels_frame(ws.data, roles=ws.roles, names=names)))
     except OSError as err:
         raise SegdashError(f"Cannot write {args.out}: {err.strerror or err}.") from err
     saved = {}
@@ -581,13 +581,13 @@ def _cmd_roi(args: argparse.Namespace) -> int:
     spend = None
     if args.channel_spend:
         columns = replace(columns, cost=None)
-        channels = economics.channel_list(ws.con, channel=columns.channel)
+        channels = economics.channel_list(ws.data, channel=columns.channel)
         spend, problems = economics.clean_channel_spend(
             economics.read_channel_spend_csv(args.channel_spend), channels=channels)
         if problems:
             raise EconomicsError(f"{args.channel_spend}: {problems[0]}")
     result = economics.compute_economics(
-        ws.con, columns=columns, assumptions=economics.Assumptions(margin=margin), channel_spend=spend,
+        ws.data, columns=columns, assumptions=economics.Assumptions(margin=margin), channel_spend=spend,
         date_columns=[name for name, kind in types.items() if kind == "date"],
     )
     if args.json:
@@ -673,11 +673,11 @@ def _cmd_report(args: argparse.Namespace) -> int:
         columns = replace(economics.suggest_columns(ws.roles, types=ws.column_types()), cost=None)
         spend, problems = economics.clean_channel_spend(
             economics.read_channel_spend_csv(args.channel_spend),
-            channels=economics.channel_list(ws.con, channel=columns.channel))
+            channels=economics.channel_list(ws.data, channel=columns.channel))
         if problems:
             raise EconomicsError(f"{args.channel_spend}: {problems[0]}")
         result = economics.compute_economics(
-            ws.con, columns=columns, assumptions=economics.Assumptions(margin=margin), channel_spend=spend,
+            ws.data, columns=columns, assumptions=economics.Assumptions(margin=margin), channel_spend=spend,
             date_columns=[name for name, kind in ws.column_types().items() if kind == "date"])
     from segdash.report import features
 
@@ -745,8 +745,8 @@ def _cmd_survey_sample(args: argparse.Namespace) -> int:
     settings = SampleSettings(confidence=args.confidence, margin=args.margin, response_rate=args.response_rate,
                               allocation=args.allocation, random_state=args.seed).check()
     ws = _survey_workspace(args)
-    key = labels_key_column(ws.con, roles=ws.roles) or "_row"
-    sample = draw_sample(ws.con, key_column=key, settings=settings, types=ws.column_types())
+    key = labels_key_column(ws.data, roles=ws.roles) or "_row"
+    sample = draw_sample(ws.data, key_column=key, settings=settings, types=ws.column_types())
     frame = sample.frame.rename(columns={"key": key if key != "_row" else "row"})
     try:
         out.write_bytes(to_safe_csv(frame))
@@ -781,18 +781,19 @@ def _cmd_survey_confirm(args: argparse.Namespace) -> int:
 
     ws = _survey_workspace(args)
     types = ws.column_types()
-    key = labels_key_column(ws.con, roles=ws.roles) or "_row"
+    key = labels_key_column(ws.data, roles=ws.roles) or "_row"
     answers, kinds = load_answers(args.answers)
     email = email_column_of(ws.roles, types)
     if args.sample:  # the drawn sample: match by token as the Survey page does; rates are of the invited
-        matching = with_emails(ws.con, sample_from_file(args.sample, key_column=key), key_column=key, email_column=email)
+        matching = with_emails(ws.data, sample_from_file(args.sample, key_column=key), key_column=key,
+                               email_column=email)
     else:
-        matching = population_sample(ws.con, key_column=key, email_column=email)
+        matching = population_sample(ws.data, key_column=key, email_column=email)
     from segdash.schema import Segmentation
 
-    sizes = segment_sizes(ws.con)
+    sizes = segment_sizes(ws.data)
     segmentation = Segmentation(method="labels", settings={}, sizes=sizes, k=len(sizes))
-    result = confirm_survey(ws.con, answers.drop(columns=["_row"]), matching=matching, segmentation=segmentation,
+    result = confirm_survey(ws.data, answers.drop(columns=["_row"]), matching=matching, segmentation=segmentation,
                             roles=ws.roles, types=types, key_column=key, kinds=kinds, answer_column=args.key)
     if args.json:
         _print_json(result.to_json())

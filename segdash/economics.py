@@ -48,13 +48,13 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import ibis
 import numpy as np
 import pandas as pd
 
 from segdash import db
 from segdash.columns import guess_orders_column, guess_spend_column
+from segdash.data import Data
 from segdash.errors import EconomicsError
 
 #: Default gross margin (share of revenue left after the cost of goods).
@@ -524,18 +524,18 @@ def read_channel_spend_csv(path: str | Path) -> pd.DataFrame:
     return pd.DataFrame({"channel": raw[channel_col].str.strip(), "spend": raw[spend_col].str.strip()})
 
 
-def stage_labels_csv(
-    con: duckdb.DuckDBPyConnection, *, path: str | Path, id_columns: Sequence[str] = ()
-) -> dict[str, int]:
-    """Stage labels from a labels CSV written by ``python -m segdash segment`` (not current yet).
+def match_labels_csv(
+    data: Data, *, path: str | Path, id_columns: Sequence[str] = ()
+) -> pd.DataFrame:
+    """Read a labels CSV written by ``python -m segdash segment`` and match it to the loaded customers.
 
-    The labels become current only through the workspace
-    (:meth:`segdash.workspace.Workspace.use_labels_file`), which commits them with a segmentation.
+    Nothing is written: the workspace (:meth:`segdash.workspace.Workspace.use_labels_file`) stages
+    and commits the labels with a segmentation; it is the one place that does.
 
     Parameters
     ----------
-    con
-        Connection holding the imported ``customers``.
+    data
+        The loaded customers.
     path
         CSV with the file's id column (or ``row`` holding ``_row``) and ``segment``.
     id_columns
@@ -544,8 +544,8 @@ def stage_labels_csv(
 
     Returns
     -------
-    dict[str, int]
-        Segment sizes.
+    pandas.DataFrame
+        Columns ``<data.key>`` and ``segment``: one row per loaded customer.
 
     Raises
     ------
@@ -554,7 +554,6 @@ def stage_labels_csv(
         one to one.
     """
     from segdash.report.export import restore_cell
-    from segdash.segment.base import write_labels
 
     name = Path(path).name
     try:
@@ -570,22 +569,21 @@ def stage_labels_csv(
     if key not in labels.columns:
         wanted = " or ".join(f"'{c}'" for c in [*id_columns, "row"])
         raise EconomicsError(f"The labels file {name} has no {wanted} column to match customers by.")
-    con_ibis = db.backend(con)
-    customers = con_ibis.table(db.TABLE)
-    source_key = customers[db.ROW] if key == "row" else customers[id_column]
-    keys = customers.select(_sd_row=customers[db.ROW], _sd_key=source_key.cast("string"))
+    customers = data.customers()
+    source_key = customers[data.key] if key == "row" else customers[id_column]
+    keys = customers.select(_sd_row=customers[data.key], _sd_key=source_key.cast("string"))
     # labels.csv is written by to_safe_csv: undo its apostrophe before "=", "+", "-", "@"
     given = ibis.memtable(pd.DataFrame({"_sd_key": labels[key].map(restore_cell).astype(str).str.strip(),
                                         "_sd_segment": labels["segment"].map(restore_cell).astype(str)}))
-    matched = keys.join(given, keys._sd_key == given._sd_key).select("_sd_row", "_sd_segment").execute()
-    loaded = int(customers.count().execute())
+    matched = data.backend.execute(keys.join(given, keys._sd_key == given._sd_key).select("_sd_row", "_sd_segment"))
+    loaded = int(data.backend.execute(customers.count()))
     if len(matched) != loaded or len(labels) != loaded or matched["_sd_row"].duplicated().any():
         raise EconomicsError(
             f"The labels in {name} do not match the customers in this file: {len(labels):,} labels, "
             f"{loaded:,} customers, {matched['_sd_row'].nunique():,} matched by '{key}'. "
             "Use the labels written for this same file."
         )
-    return write_labels(con, matched["_sd_row"].to_numpy(), matched["_sd_segment"].to_numpy())
+    return pd.DataFrame({data.key: matched["_sd_row"].to_numpy(), "segment": matched["_sd_segment"].to_numpy()})
 
 
 def spend_template(channels: Sequence[str], *, previous: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -616,13 +614,13 @@ def spend_template(channels: Sequence[str], *, previous: pd.DataFrame | None = N
                          "spend": [amounts.get(str(c), 0.0) for c in channels]}).astype({"spend": float})
 
 
-def channel_list(con: duckdb.DuckDBPyConnection, *, channel: str | None) -> list[str]:
+def channel_list(data: Data, *, channel: str | None) -> list[str]:
     """The acquisition channels present in the data, most customers first.
 
     Parameters
     ----------
-    con
-        Workspace connection.
+    data
+        The customers (and, where needed, their segment labels) to work on.
     channel
         The acquisition-channel column, or ``None`` (then ``[ALL_CHANNELS]``).
 
@@ -632,19 +630,19 @@ def channel_list(con: duckdb.DuckDBPyConnection, *, channel: str | None) -> list
     """
     if channel is None:
         return [ALL_CHANNELS]
-    table = db.backend(con).table(db.TABLE)
+    table = data.customers()
     value = table[channel].cast("string").fill_null(NO_CHANNEL).name("channel")
     counts = table.select(value).group_by("channel").agg(n=ibis._.count()).order_by([ibis.desc("n"), "channel"])
     return [str(v) for v in counts.execute()["channel"].tolist()]
 
 
-def date_range(con: duckdb.DuckDBPyConnection, *, columns: Sequence[str]) -> tuple[date | None, date | None]:
+def date_range(data: Data, *, columns: Sequence[str]) -> tuple[date | None, date | None]:
     """Earliest and latest date over ``columns`` (e.g. to default the spend period and as-of date).
 
     Parameters
     ----------
-    con
-        Workspace connection.
+    data
+        The customers (and, where needed, their segment labels) to work on.
     columns
         Date columns.
 
@@ -654,7 +652,7 @@ def date_range(con: duckdb.DuckDBPyConnection, *, columns: Sequence[str]) -> tup
     """
     if not columns:
         return None, None
-    table = db.backend(con).table(db.TABLE)
+    table = data.customers()
     aggs = {}
     for i, column in enumerate(columns):
         aggs[f"lo{i}"] = table[column].cast("date").min()
@@ -669,7 +667,7 @@ def date_range(con: duckdb.DuckDBPyConnection, *, columns: Sequence[str]) -> tup
 
 # -- the computation ------------------------------------------------------------------------------
 def compute_economics(
-    con: duckdb.DuckDBPyConnection,
+    data: Data,
     *,
     columns: EconomicsColumns,
     assumptions: Assumptions | None = None,
@@ -680,8 +678,8 @@ def compute_economics(
 
     Parameters
     ----------
-    con
-        Workspace connection with ``customers`` and ``segment_labels``.
+    data
+        The customers (and, where needed, their segment labels) to work on.
     columns
         The columns to use. With ``columns.cost`` set, costs come from that column.
     assumptions
@@ -720,10 +718,10 @@ def compute_economics(
 
     as_of = a.as_of
     if columns.signup is not None and as_of is None:
-        _, as_of = date_range(con, columns=list(dict.fromkeys([columns.signup, *date_columns])))
+        _, as_of = date_range(data, columns=list(dict.fromkeys([columns.signup, *date_columns])))
     restrict = bool(a.restrict_to_period and columns.signup is not None and (a.period_start or a.period_end))
 
-    cells = _aggregate(con, columns=columns, as_of=as_of, assumptions=a, restrict=restrict,
+    cells = _aggregate(data, columns=columns, as_of=as_of, assumptions=a, restrict=restrict,
                        spend_table=spend_table if mode == "channel_spend" else None)
 
     if mode == "per_customer":
@@ -767,7 +765,7 @@ def compute_economics(
         notes.append("No signup date column is chosen, so purchase frequency, predicted LTV and payback "
                      "cannot be worked out.")
 
-    segment_list = _segment_list(con) if restrict else sorted(cells["segment"].unique().tolist())
+    segment_list = _segment_list(data) if restrict else sorted(cells["segment"].unique().tolist())
     by_segment = _rollup(cells, ["segment"])
     by_segment = (
         pd.DataFrame({"segment": segment_list}).merge(by_segment, on="segment", how="left")
@@ -817,7 +815,7 @@ def _spend_table(channel_spend: pd.DataFrame | None) -> pd.DataFrame:
 
 
 def _aggregate(
-    con: duckdb.DuckDBPyConnection,
+    data: Data,
     *,
     columns: EconomicsColumns,
     as_of: date | None,
@@ -826,9 +824,8 @@ def _aggregate(
     spend_table: pd.DataFrame | None,
 ) -> pd.DataFrame:
     """The one pass over customers: sums per (segment, channel), with channel spend allocated."""
-    backend = db.backend(con)
-    customers = backend.table(db.TABLE)
-    labels = backend.table(db.LABELS)
+    customers = data.customers()
+    labels = data.segment_labels()
     labels = labels.select(_sd_row=labels[db.ROW], segment=labels["segment"].cast("string"))
     zero = ibis.literal(0.0, type="float64")
 
@@ -971,8 +968,8 @@ def _lifetime_factor(a: Assumptions) -> float:
     return (1.0 - (1.0 + monthly) ** -lifetime) / monthly
 
 
-def _segment_list(con: duckdb.DuckDBPyConnection) -> list[str]:
-    labels = db.backend(con).table(db.LABELS)
+def _segment_list(data: Data) -> list[str]:
+    labels = data.segment_labels()
     return sorted(str(v) for v in labels.select(segment=labels["segment"].cast("string")).distinct()
                   .execute()["segment"].tolist())
 

@@ -32,7 +32,6 @@ from dataclasses import dataclass, field, replace
 from itertools import combinations
 from typing import Any
 
-import duckdb
 import ibis
 import ibis.expr.datatypes as dt
 import numpy as np
@@ -40,6 +39,7 @@ import pandas as pd
 from scipy import stats
 
 from segdash import db
+from segdash.data import Data
 from segdash.report.text import escape_markdown  # noqa: F401  (re-exported: pages use prof.escape_markdown)
 from segdash.schema import PRIVATE_ROLES, is_modelling_role
 
@@ -262,7 +262,7 @@ def profile_attributes(roles: dict[str, str], types: dict[str, str],
     return attributes
 
 
-def flag_attributes(con: duckdb.DuckDBPyConnection, attributes: list[Attribute]) -> list[Attribute]:
+def flag_attributes(data: Data, attributes: list[Attribute]) -> list[Attribute]:
     """Numbers whose only values are 0 and 1 (Telco's ``SeniorCitizen``) become yes/no attributes.
 
     A 0/1 column is a flag, not a quantity: "16% senior citizen (2.1x average)" says more than
@@ -272,8 +272,8 @@ def flag_attributes(con: duckdb.DuckDBPyConnection, attributes: list[Attribute])
 
     Parameters
     ----------
-    con
-        Workspace connection holding ``customers``.
+    data
+        The customers (and, where needed, their segment labels) to work on.
     attributes
         Output of :func:`profile_attributes`.
 
@@ -286,7 +286,7 @@ def flag_attributes(con: duckdb.DuckDBPyConnection, attributes: list[Attribute])
     numbers = [a for a in attributes if a.kind == NUMBER]
     if not numbers:
         return attributes
-    customers = db.backend(con).table(db.TABLE)
+    customers = data.customers()
     metrics: dict[str, Any] = {}
     for i, attribute in enumerate(numbers):
         column = customers[attribute.name].cast("float64")
@@ -307,7 +307,7 @@ def flag_attributes(con: duckdb.DuckDBPyConnection, attributes: list[Attribute])
 MULTIVALUE_TOP = 12
 
 
-def expand_multivalue(con: duckdb.DuckDBPyConnection,
+def expand_multivalue(data: Data,
                       attributes: list[Attribute]) -> tuple[list[Attribute], dict[str, Any]]:
     """Replace each multi-value category (``sports; travel``) by one yes/no attribute per value.
 
@@ -316,8 +316,8 @@ def expand_multivalue(con: duckdb.DuckDBPyConnection,
 
     Parameters
     ----------
-    con
-        Workspace connection holding ``customers``.
+    data
+        The customers (and, where needed, their segment labels) to work on.
     attributes
         Attributes to profile.
 
@@ -329,7 +329,7 @@ def expand_multivalue(con: duckdb.DuckDBPyConnection,
     """
     from segdash.act.multivalue import detect_multivalue
 
-    specs = detect_multivalue(con, columns=[a.name for a in attributes if a.kind == CATEGORY])
+    specs = detect_multivalue(data, columns=[a.name for a in attributes if a.kind == CATEGORY])
     if not specs:
         return attributes, {}
     expanded = []
@@ -343,14 +343,11 @@ def expand_multivalue(con: duckdb.DuckDBPyConnection,
     return expanded, specs
 
 
-def _joined(con: duckdb.DuckDBPyConnection) -> Any:
-    backend = db.backend(con)
-    customers = backend.table(db.TABLE)
-    labels = backend.table(db.LABELS)
-    return customers.join(labels, db.ROW)
+def _joined(data: Data) -> Any:
+    return data.labelled()
 
 
-def _as_of(con: duckdb.DuckDBPyConnection, table: Any, attributes: list[Attribute]) -> dict[str, Any]:
+def _as_of(data: Data, table: Any, attributes: list[Attribute]) -> dict[str, Any]:
     dates = [a for a in attributes if a.kind == DATE]
     if not dates:
         return {}
@@ -372,20 +369,20 @@ def _numeric_expr(table: Any, attribute: Attribute, as_of: dict[str, Any]) -> An
 # -- sizes -----------------------------------------------------------------------------------
 
 
-def segment_sizes(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+def segment_sizes(data: Data) -> pd.DataFrame:
     """Customers and share per segment, largest first; shares add up to 1.
 
     Parameters
     ----------
-    con
-        Workspace connection holding ``segment_labels``.
+    data
+        The customers (and, where needed, their segment labels) to work on.
 
     Returns
     -------
     pandas.DataFrame
         Columns ``segment`` (label), ``customers`` (int), ``share`` (0-1).
     """
-    labels = db.backend(con).table(db.LABELS)
+    labels = data.segment_labels()
     sizes = labels.group_by("segment").aggregate(customers=labels.count()).execute()
     sizes["segment"] = sizes["segment"].astype(str)
     sizes["customers"] = sizes["customers"].astype("int64")
@@ -404,7 +401,7 @@ def _histogram(arg: str) -> dt.Map(dt.string, dt.int64):
 
 
 def segment_aggregates(
-    con: duckdb.DuckDBPyConnection, *, attributes: list[Attribute], top_n: int = 8, specs: Mapping[str, Any] | None = None
+    data: Data, *, attributes: list[Attribute], top_n: int = 8, specs: Mapping[str, Any] | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Every figure the traits need, in one pass over ``customers JOIN segment_labels``.
 
@@ -415,8 +412,8 @@ def segment_aggregates(
 
     Parameters
     ----------
-    con
-        Workspace connection.
+    data
+        The customers (and, where needed, their segment labels) to work on.
     attributes
         Attributes to summarise.
     top_n
@@ -437,9 +434,9 @@ def segment_aggregates(
     numeric = [a for a in attributes if a.numeric]
     categorical = [a for a in attributes if a.kind in (CATEGORY, BOOLEAN)]
     # yes/no flags of multi-value cells ("interests: Travel", see expand_multivalue) are computed here
-    table, _ = add_flags(con, _joined(con), [a.name for a in categorical], specs=specs)
-    customers = db.backend(con).table(db.TABLE)
-    as_of = _as_of(con, customers, numeric)
+    table, _ = add_flags(data, _joined(data), [a.name for a in categorical], specs=specs)
+    customers = data.customers()
+    as_of = _as_of(data, customers, numeric)
     metrics: dict[str, Any] = {"rows": table.count()}
     for i, attribute in enumerate(numeric):
         expr = _numeric_expr(table, attribute, as_of)
@@ -451,9 +448,13 @@ def segment_aggregates(
         column = table[attribute.name]
         if attribute.kind == BOOLEAN:  # a 0/1 number flag reads as true/false, like a boolean column
             column = column.cast("boolean")
-        metrics[f"h{i}"] = _histogram(column.cast("string"))
+        if data.is_duckdb:  # DuckDB's histogram: every category column in the one grouped scan
+            metrics[f"h{i}"] = _histogram(column.cast("string"))
     grouped = table.group_by("segment").aggregate(**metrics).execute()
     grouped["segment"] = grouped["segment"].astype(str)
+    if not data.is_duckdb:  # another engine: one (segment, value) count per category column
+        for i, attribute in enumerate(categorical):
+            grouped[f"h{i}"] = _value_counts(table, attribute, grouped["segment"])
     numbers = pd.DataFrame(columns=["segment", "attribute", "n", "missing", "mean", "median", "sd"])
     if numeric:
         overall_metrics: dict[str, Any] = {"rows": customers.count()}
@@ -469,6 +470,20 @@ def segment_aggregates(
             [_numbers_frame(source, numeric) for source in (grouped, overall)], ignore_index=True
         )
     return numbers, _counts_frame(grouped, categorical, top_n)
+
+
+def _value_counts(table: Any, attribute: Attribute, segments: pd.Series) -> list[dict[str, int]]:
+    """Per segment (in the order of ``segments``), value -> customers of one category column (portable SQL)."""
+    column = table[attribute.name]
+    if attribute.kind == BOOLEAN:
+        column = column.cast("boolean")
+    values = table.select(segment=table["segment"].cast("string"), _v=column.cast("string"))
+    values = values.filter(values._v.notnull())
+    counts = values.group_by(["segment", "_v"]).aggregate(_n=values.count()).execute()
+    found: dict[str, dict[str, int]] = {}
+    for segment, value, n in zip(counts["segment"], counts["_v"], counts["_n"], strict=True):
+        found.setdefault(str(segment), {})[str(value)] = int(n)
+    return [found.get(str(segment), {}) for segment in segments]
 
 
 def _numbers_frame(source: pd.DataFrame, numeric: list[Attribute]) -> pd.DataFrame:
@@ -524,13 +539,13 @@ def _counts_frame(grouped: pd.DataFrame, categorical: list[Attribute], top_n: in
     return counts.sort_values(["attribute", "segment", "value"], na_position="last", ignore_index=True)
 
 
-def numeric_summary(con: duckdb.DuckDBPyConnection, *, attributes: list[Attribute]) -> pd.DataFrame:
+def numeric_summary(data: Data, *, attributes: list[Attribute]) -> pd.DataFrame:
     """Count, mean, median and standard deviation of every number per segment and overall.
 
     Parameters
     ----------
-    con
-        Workspace connection.
+    data
+        The customers (and, where needed, their segment labels) to work on.
     attributes
         Attributes; only numbers and dates are summarised.
 
@@ -539,18 +554,18 @@ def numeric_summary(con: duckdb.DuckDBPyConnection, *, attributes: list[Attribut
     pandas.DataFrame
         See :func:`segment_aggregates` (``numbers``).
     """
-    return segment_aggregates(con, attributes=[a for a in attributes if a.numeric])[0]
+    return segment_aggregates(data, attributes=[a for a in attributes if a.numeric])[0]
 
 
 def category_counts(
-    con: duckdb.DuckDBPyConnection, *, attributes: list[Attribute], top_n: int = 8
+    data: Data, *, attributes: list[Attribute], top_n: int = 8
 ) -> pd.DataFrame:
     """Customers per segment x value of every category (and yes/no) attribute.
 
     Parameters
     ----------
-    con
-        Workspace connection.
+    data
+        The customers (and, where needed, their segment labels) to work on.
     attributes
         Attributes; only categories and booleans are counted.
     top_n
@@ -562,7 +577,7 @@ def category_counts(
         See :func:`segment_aggregates` (``counts``).
     """
     categorical = [a for a in attributes if a.kind in (CATEGORY, BOOLEAN)]
-    return segment_aggregates(con, attributes=categorical, top_n=top_n)[1]
+    return segment_aggregates(data, attributes=categorical, top_n=top_n)[1]
 
 
 def compute_traits(
@@ -1011,14 +1026,14 @@ def is_generic_label(label: str) -> bool:
     return bool(re.fullmatch(r"(?i)\s*(segment|cluster|group|component|seg|c|k)?[\s_#-]*\d+\s*", str(label)))
 
 
-def name_segments(con: duckdb.DuckDBPyConnection, *, roles: dict[str, str], types: dict[str, str],
+def name_segments(data: Data, *, roles: dict[str, str], types: dict[str, str],
                   labels: dict[str, str] | None = None) -> dict[str, str]:
     """Suggest a short, unique name for every segment from its top traits.
 
     Parameters
     ----------
-    con
-        Workspace connection holding ``customers`` and ``segment_labels``.
+    data
+        The customers (and, where needed, their segment labels) to work on.
     roles
         Column name -> role (personal data and ids are never used).
     types
@@ -1031,10 +1046,10 @@ def name_segments(con: duckdb.DuckDBPyConnection, *, roles: dict[str, str], type
     dict[str, str]
         Segment label -> name, e.g. ``"Older · High income · Phone support"``.
     """
-    attributes, specs = expand_multivalue(con, flag_attributes(con, profile_attributes(roles, types, labels)))
-    sizes = segment_sizes(con)
+    attributes, specs = expand_multivalue(data, flag_attributes(data, profile_attributes(roles, types, labels)))
+    sizes = segment_sizes(data)
     segments = list(sizes["segment"])
-    numbers, counts = segment_aggregates(con, attributes=attributes)
+    numbers, counts = segment_aggregates(data, attributes=attributes)
     traits = compute_traits(attributes=attributes, numbers=numbers, counts=counts, segments=segments)
     return names_from_traits(top_traits(traits), segments=segments)
 
@@ -1047,24 +1062,25 @@ def _sample_key(table: Any, random_state: int) -> Any:
     return ((table[db.ROW] * 7919 + random_state * 104729 + 1).hash() % _HASH_MOD).abs()
 
 
-def _sampled(con: duckdb.DuckDBPyConnection, sizes: dict[str, int], per_segment: int, random_state: int) -> Any:
+def _sampled(data: Data, sizes: dict[str, int], per_segment: int, random_state: int) -> Any:
     """About ``per_segment`` customers of each segment (joined with their columns).
 
     The choice is made on the small labels table first, so only the picked rows are joined.
     """
-    backend = db.backend(con)
-    labels = backend.table(db.LABELS)
+    labels = data.segment_labels()
     branches = []
     for segment, size in sizes.items():
         fraction = min(1.0, per_segment / size) if size else 1.0
         branches.append((labels.segment == segment, ibis.literal(int(math.ceil(fraction * _HASH_MOD)))))
     threshold = ibis.cases(*branches, else_=ibis.literal(_HASH_MOD)) if branches else ibis.literal(_HASH_MOD)
     picked = labels.filter(_sample_key(labels, random_state) < threshold)
-    return backend.table(db.TABLE).join(picked, db.ROW)
+    customers = data.customers()
+    return customers.join(picked, customers[data.key] == picked[data.key]).select(
+        *[customers[c] for c in customers.columns if c != "segment"], picked["segment"])
 
 
 def stratified_sample(
-    con: duckdb.DuckDBPyConnection,
+    data: Data,
     *,
     attributes: list[Attribute],
     sizes: dict[str, int],
@@ -1075,8 +1091,8 @@ def stratified_sample(
 
     Parameters
     ----------
-    con
-        Workspace connection.
+    data
+        The customers (and, where needed, their segment labels) to work on.
     attributes
         Attributes to fetch (numbers and dates; others are ignored).
     sizes
@@ -1092,8 +1108,8 @@ def stratified_sample(
         ``_row``, ``segment`` and one float column per attribute (named by the attribute).
     """
     numeric = [a for a in attributes if a.numeric]
-    as_of = _as_of(con, db.backend(con).table(db.TABLE), numeric)
-    sample = _sampled(con, sizes, per_segment, random_state)
+    as_of = _as_of(data, data.customers(), numeric)
+    sample = _sampled(data, sizes, per_segment, random_state)
     columns = {f"v{i}": _numeric_expr(sample, a, as_of) for i, a in enumerate(numeric)}
     frame = sample.select(sample[db.ROW], sample.segment, **columns).order_by(db.ROW).execute()
     frame = frame.rename(columns={f"v{i}": a.name for i, a in enumerate(numeric)})
@@ -1143,7 +1159,7 @@ def sample_percentiles(
 
 
 def distribution_sample(
-    con: duckdb.DuckDBPyConnection,
+    data: Data,
     *,
     attribute: Attribute,
     sizes: dict[str, int],
@@ -1154,8 +1170,8 @@ def distribution_sample(
 
     Parameters
     ----------
-    con
-        Workspace connection.
+    data
+        The customers (and, where needed, their segment labels) to work on.
     attribute
         A number or date attribute.
     sizes
@@ -1170,15 +1186,15 @@ def distribution_sample(
     pandas.DataFrame
         ``segment``, ``value`` (missing values dropped).
     """
-    as_of = _as_of(con, db.backend(con).table(db.TABLE), [attribute])
-    sample = _sampled(con, sizes, per_segment, random_state)
+    as_of = _as_of(data, data.customers(), [attribute])
+    sample = _sampled(data, sizes, per_segment, random_state)
     frame = sample.select(segment=sample.segment, value=_numeric_expr(sample, attribute, as_of)).execute()
     frame["segment"] = frame["segment"].astype(str)
     return frame.dropna(subset=["value"]).reset_index(drop=True)
 
 
 def pca_map(
-    con: duckdb.DuckDBPyConnection,
+    data: Data,
     *,
     attributes: list[Attribute],
     features: list[str] | None = None,
@@ -1192,8 +1208,8 @@ def pca_map(
 
     Parameters
     ----------
-    con
-        Workspace connection.
+    data
+        The customers (and, where needed, their segment labels) to work on.
     attributes
         Profiled attributes.
     features
@@ -1218,9 +1234,9 @@ def pca_map(
     empty = pd.DataFrame(columns=[db.ROW, "x", "y", "segment"])
     if len(chosen) < 2:
         return empty
-    total = int(db.backend(con).table(db.LABELS).count().execute())
-    table = _joined(con)
-    as_of = _as_of(con, db.backend(con).table(db.TABLE), chosen)
+    total = int(data.segment_labels().count().execute())
+    table = _joined(data)
+    as_of = _as_of(data, data.customers(), chosen)
     key = _sample_key(table, random_state)
     fraction = min(1.0, 1.2 * max_points / total) if total else 1.0
     keyed = table.mutate(_key=key)
@@ -1579,7 +1595,7 @@ def verdict(tests: pd.DataFrame, *, segments: int) -> str:
 
 
 def build_profile(
-    con: duckdb.DuckDBPyConnection,
+    data: Data,
     *,
     roles: dict[str, str],
     types: dict[str, str],
@@ -1593,8 +1609,8 @@ def build_profile(
 
     Parameters
     ----------
-    con
-        Workspace connection holding ``customers`` and ``segment_labels``.
+    data
+        The customers (and, where needed, their segment labels) to work on.
     roles
         Column name -> role.
     types
@@ -1614,12 +1630,12 @@ def build_profile(
     -------
     Profile
     """
-    attributes, specs = expand_multivalue(con, flag_attributes(con, profile_attributes(roles, types, labels)))
-    sizes = segment_sizes(con)
+    attributes, specs = expand_multivalue(data, flag_attributes(data, profile_attributes(roles, types, labels)))
+    sizes = segment_sizes(data)
     segments = list(sizes["segment"])
     size_map = dict(zip(segments, sizes["customers"].astype(int), strict=True))
-    numbers, counts = segment_aggregates(con, attributes=attributes, top_n=top_n, specs=specs)
-    sample = stratified_sample(con, attributes=attributes, sizes=size_map, per_segment=per_segment,
+    numbers, counts = segment_aggregates(data, attributes=attributes, top_n=top_n, specs=specs)
+    sample = stratified_sample(data, attributes=attributes, sizes=size_map, per_segment=per_segment,
                                random_state=random_state)
     percentiles = sample_percentiles(sample, attributes=attributes, sizes=size_map)
     traits = compute_traits(attributes=attributes, numbers=numbers, counts=counts, segments=segments)
@@ -1729,7 +1745,7 @@ def drilldown_columns(roles: dict[str, str], *, show_personal: bool = False) -> 
 
 
 def segment_customers(
-    con: duckdb.DuckDBPyConnection,
+    data: Data,
     *,
     segment: str,
     columns: list[str],
@@ -1739,8 +1755,8 @@ def segment_customers(
 
     Parameters
     ----------
-    con
-        Workspace connection.
+    data
+        The customers (and, where needed, their segment labels) to work on.
     segment
         Segment label (bound as a value, never formatted into SQL).
     columns
@@ -1752,7 +1768,7 @@ def segment_customers(
     -------
     pandas.DataFrame
     """
-    table = _joined(con)
+    table = _joined(data)
     query = table.filter(table.segment == ibis.literal(str(segment))).order_by(db.ROW).select(*columns)
     if limit is not None:
         query = query.limit(limit)
@@ -2019,7 +2035,7 @@ def segment_summary(profile: Profile, *, names: dict[str, str]) -> pd.DataFrame:
 
 
 def segment_csv(
-    con: duckdb.DuckDBPyConnection,
+    data: Data,
     *,
     segment: str,
     roles: dict[str, str],
@@ -2030,8 +2046,8 @@ def segment_csv(
 
     Parameters
     ----------
-    con
-        Workspace connection.
+    data
+        The customers (and, where needed, their segment labels) to work on.
     segment
         Segment label.
     roles
@@ -2049,7 +2065,7 @@ def segment_csv(
     from segdash.report.export import to_safe_csv
 
     columns = drilldown_columns(roles, show_personal=show_personal)
-    frame = segment_customers(con, segment=segment, columns=columns)
+    frame = segment_customers(data, segment=segment, columns=columns)
     frame.insert(0, "segment", name if name is not None else segment)
     return to_safe_csv(frame)
 

@@ -22,6 +22,7 @@ import numpy as np
 import pyarrow as pa
 
 from segdash import db
+from segdash.data import Data
 from segdash.errors import SettingsError
 from segdash.schema import ColumnInfo, ImportResult, RejectedRow, Segmentation
 
@@ -65,11 +66,7 @@ class ApplyReport:
 # -- building a snapshot ------------------------------------------------------------------------------
 
 def _json_safe(value: Any) -> Any:
-    """``value`` as JSON data; a DataFrame becomes ``{"__frame__": {column: list}}``."""
-    import pandas as pd
-
-    if isinstance(value, pd.DataFrame):
-        return {"__frame__": {str(c): _json_safe(value[c].tolist()) for c in value.columns}}
+    """``value`` as JSON data (numpy scalars become numbers; a segmentation holds nothing else)."""
     if isinstance(value, dict):
         return {str(k): _json_safe(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -82,19 +79,17 @@ def _json_safe(value: Any) -> Any:
 
 
 def _revive(value: Any) -> Any:
-    """Undo :func:`_json_safe` (frames come back as DataFrames)."""
-    import pandas as pd
-
+    """A saved ``extra`` as it is; snapshots saved before it was JSON-only held a map as ``{"__frame__": columns}``."""
     if isinstance(value, dict):
         if set(value) == {"__frame__"}:
-            return pd.DataFrame(value["__frame__"])
+            return {str(k): _revive(v) for k, v in value["__frame__"].items()}
         return {k: _revive(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_revive(v) for v in value]
     return value
 
 
-def label_key(con: duckdb.DuckDBPyConnection, segmentation: Segmentation, *, roles: dict[str, str]) -> str:
+def label_key(data: Data, segmentation: Segmentation, *, roles: dict[str, str]) -> str:
     """The column that identifies a customer in the labels: a unique id column, or ``_row``.
 
     A transactions RFM segmentation is keyed by its customer column (one label per customer).
@@ -103,7 +98,7 @@ def label_key(con: duckdb.DuckDBPyConnection, segmentation: Segmentation, *, rol
 
     if segmentation.method == "rfm" and segmentation.settings.get("source") == "transactions":
         return str(segmentation.settings["customer"])
-    return labels_key_column(con, roles=roles) or ROW_KEY
+    return labels_key_column(data, roles=roles) or ROW_KEY
 
 
 def key_is_unique(segmentation: Segmentation, key_column: str) -> bool:
@@ -112,13 +107,13 @@ def key_is_unique(segmentation: Segmentation, key_column: str) -> bool:
                                          and segmentation.settings.get("source") == "transactions")
 
 
-def snapshot_labels(con: duckdb.DuckDBPyConnection, key_column: str, *, unique: bool = False) -> pa.Table:
+def snapshot_labels(data: Data, key_column: str, *, unique: bool = False) -> pa.Table:
     """``(key, segment)`` of the current labels, one row per customer, key as text, in file order.
 
     Parameters
     ----------
-    con
-        Workspace connection with ``customers`` and ``segment_labels``.
+    data
+        The customers and their current labels.
     key_column
         From :func:`label_key`.
     unique
@@ -128,17 +123,14 @@ def snapshot_labels(con: duckdb.DuckDBPyConnection, key_column: str, *, unique: 
     -------
     pyarrow.Table
     """
-    backend = db.backend(con)
-    table = backend.table(db.TABLE)
-    labels = backend.table(db.LABELS)
-    joined = table.join(labels, table[db.ROW] == labels[db.ROW])
+    joined = data.labelled()
     key = joined[key_column].cast("string").strip()
-    expr = joined.select(_order=joined[db.ROW], **{KEY: key, "segment": joined["segment"]})
+    expr = joined.select(_order=joined[data.key], **{KEY: key, "segment": joined["segment"]})
     expr = expr.filter(expr[KEY].notnull() & (expr[KEY] != ""))
     if key_column != ROW_KEY and not unique:  # e.g. order lines: one label per customer
         expr = expr.group_by(KEY).aggregate(segment=expr.segment.first(order_by=expr._order),
                                             _order=expr._order.min())
-    return backend.to_pyarrow(expr.order_by("_order").select(KEY, "segment"))
+    return data.backend.to_pyarrow(expr.order_by("_order").select(KEY, "segment"))
 
 
 def snapshot_record(segmentation: Segmentation, *, name: str, names: dict[str, str], dataset_id: str,
@@ -206,14 +198,14 @@ def load_dataset(con: duckdb.DuckDBPyConnection, project: Project, dataset_id: s
 
 # -- applying and matching ------------------------------------------------------------------------------
 
-def apply_model(con: duckdb.DuckDBPyConnection, record: dict[str, Any], *, roles: dict[str, str],
+def apply_model(data: Data, record: dict[str, Any], *, roles: dict[str, str],
                 types: dict[str, str], new_cuts: bool = False) -> Segmentation:
     """Segment the loaded data with a saved segmentation (labels are staged, as any run).
 
     Parameters
     ----------
-    con
-        Workspace connection holding the new data.
+    data
+        The new data (the labels are staged in its engine; the workspace commits them).
     record
         The saved snapshot's record.
     roles, types
@@ -243,7 +235,7 @@ def apply_model(con: duckdb.DuckDBPyConnection, record: dict[str, Any], *, roles
         dims = [Dimension(d["column"], d.get("banding", "quantiles"), int(d.get("bands", 4)),
                           tuple(d.get("edges") or ())) for d in settings["dimensions"]]
         conditions = [Condition(c["column"], c["operator"], c.get("value")) for c in settings.get("conditions", [])]
-        return segment_by_dimensions(con, dimensions=dims, types=types, min_size=int(settings.get("min_size", 1)),
+        return segment_by_dimensions(data, dimensions=dims, types=types, min_size=int(settings.get("min_size", 1)),
                                      conditions=conditions, combine=settings.get("combine", "and"),
                                      saved_model=model)
     if method == "rfm":
@@ -254,15 +246,13 @@ def apply_model(con: duckdb.DuckDBPyConnection, record: dict[str, Any], *, roles
         if settings.get("source") == "transactions":
             known = set(rfm.TransactionColumns.__dataclass_fields__)
             columns = rfm.TransactionColumns(**{k: v for k, v in settings.items() if k in known})
-            return rfm.rfm_from_transactions(con, columns=columns, types=types, reference_date=reference, cuts=cuts)
-        return rfm.rfm_from_customers(con, recency=settings["recency"], frequency=settings["frequency"],
+            return rfm.rfm_from_transactions(data, columns=columns, types=types, reference_date=reference, cuts=cuts)
+        return rfm.rfm_from_customers(data, recency=settings["recency"], frequency=settings["frequency"],
                                       monetary=settings["monetary"], types=types, reference_date=reference, cuts=cuts)
-    return _apply_cluster(con, record, types=types)
+    return _apply_cluster(data, record, types=types)
 
 
-def _apply_cluster(con: duckdb.DuckDBPyConnection, record: dict[str, Any], *, types: dict[str, str]) -> Segmentation:
-    from segdash.segment import base
-    from segdash.segment.features import pull_features
+def _apply_cluster(data: Data, record: dict[str, Any], *, types: dict[str, str]) -> Segmentation:
     from segdash.segment.model import ClusterModel
 
     model = ClusterModel.from_dict(record["model"])
@@ -270,10 +260,7 @@ def _apply_cluster(con: duckdb.DuckDBPyConnection, record: dict[str, Any], *, ty
     if missing:
         raise SettingsError(f"The saved segmentation needs the column '{missing[0]}', which this data does not "
                             "have. Load an export with the same columns.")
-    data = pull_features(con, features=model.features, types=types)
-    labels = model.labels(data)
-    table = pa.table({db.ROW: pa.array(data.rows, pa.int64()), "segment": pa.array(labels.astype(str), pa.string())})
-    sizes = base.write_label_table(con, table)
+    sizes = model.assign_all(data, types=types)
     saved = segmentation_from_record(record)
     return Segmentation(
         method=saved.method, settings=saved.settings, sizes=sizes, k=saved.k, features=saved.features,
@@ -300,7 +287,7 @@ def compare_keys(current: pa.Table, saved: pa.Table) -> tuple[int, int, int]:
     return int(matched), int(new), int(gone)
 
 
-def restore_labels(con: duckdb.DuckDBPyConnection, labels: pa.Table, key_column: str) -> dict[str, int]:
+def restore_labels(data: Data, labels: pa.Table, key_column: str) -> dict[str, int]:
     """Stage a snapshot's labels onto the loaded rows (joined on the key) and return the sizes.
 
     Rows whose key is not in the snapshot are labelled "Not in the saved segmentation".
@@ -312,8 +299,7 @@ def restore_labels(con: duckdb.DuckDBPyConnection, labels: pa.Table, key_column:
     """
     from segdash.segment import base
 
-    backend = db.backend(con)
-    table = backend.table(db.TABLE)
+    table = data.customers()
     if key_column != ROW_KEY and key_column not in table.columns:
         raise SettingsError(f"The saved segmentation identifies customers by '{key_column}', which the loaded "
                             "data does not have.")
@@ -321,10 +307,10 @@ def restore_labels(con: duckdb.DuckDBPyConnection, labels: pa.Table, key_column:
 
     saved = ibis.memtable(labels.rename_columns(["_k", "_segment"]))
     key = table[key_column].cast("string").strip()
-    rows = table.select(_row=table[db.ROW], _k=key)
+    rows = table.select(_key=table[data.key], _k=key)
     joined = rows.left_join(saved, rows._k == saved._k)
-    result = joined.select(_row=joined._row, segment=joined._segment.fill_null(NOT_SAVED))
-    return base.write_label_table(con, backend.to_pyarrow(result))
+    result = joined.select(**{data.key: joined._key, "segment": joined._segment.fill_null(NOT_SAVED)})
+    return base.write_label_table(data, result)
 
 
 #: Label of loaded rows that a reopened snapshot has no label for.

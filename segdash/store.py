@@ -688,10 +688,13 @@ class Project:
         for path in _entries(self._kind_dir("tables", kind)):
             if path.suffix != ".json":
                 continue
-            with contextlib.suppress(StoreError):
+            with contextlib.suppress(StoreError, FileNotFoundError):
                 meta = read_json(path)
-                found.append({"name": meta.get("name"), "saved": meta.get("saved"), "meta": meta.get("meta", {})})
-        return sorted(found, key=lambda t: str(t["saved"]))
+                # "saved" has whole seconds: two saves in one second are ordered by the file's write time
+                found.append({"name": meta.get("name"), "saved": meta.get("saved"), "meta": meta.get("meta", {}),
+                              "_written": path.stat().st_mtime_ns})
+        found.sort(key=lambda t: (str(t["saved"]), t["_written"]))
+        return [{k: v for k, v in t.items() if k != "_written"} for t in found]
 
     def delete_table(self, kind: str, name: str) -> None:
         """Delete a table (nothing happens when there is none)."""

@@ -6,9 +6,10 @@ makes one per command. Nothing here imports Streamlit.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -16,13 +17,13 @@ from typing import Any, TypeVar
 import duckdb
 
 from segdash import db
+from segdash.data import STAGING, Data
 from segdash.schema import ImportResult, Segmentation, is_modelling_role
 
 T = TypeVar("T")
 
 _MEMO_LIMIT = 64
 _DROP_LABELS = f"DROP TABLE IF EXISTS {db.LABELS}"  # our constant, not user text
-_DROP_STAGED = f"DROP TABLE IF EXISTS {db.LABELS}_next"  # staged labels of an unfinished run
 
 
 def _suggested_labels(columns: list[str]) -> dict[str, str]:
@@ -81,6 +82,38 @@ class Workspace:
     #: cost source, channel spend and assumptions), JSON-ready; saved with a snapshot and restored
     #: when it is reopened.
     inputs: dict[str, Any] = field(default_factory=dict)
+    #: ``(con, Ibis backend over it)``, made once per connection (see :attr:`data`).
+    _backend: Any = field(default=None, repr=False, compare=False)
+
+    # -- the handle the core works on ---------------------------------------------------------------
+    @property
+    def data(self) -> Data:
+        """The handle to this workspace's customers and current labels (``labels`` is ``None`` before segmenting)."""
+        return self.data_with_labels(db.LABELS if self.segmentation is not None else None)
+
+    def data_with_labels(self, labels: str | None) -> Data:
+        """The handle to this workspace's customers with the labels table ``labels`` (e.g. staged ones)."""
+        if self._backend is None or self._backend[0] is not self.con:
+            self._backend = (self.con, db.backend(self.con))
+        return Data(backend=self._backend[1], table=db.TABLE, key=db.ROW, labels=labels, con=self.con)
+
+    @contextlib.contextmanager
+    def cursor_data(self) -> Iterator[Data]:
+        """The handle over a cursor of its own (closed at the end), for work in another thread.
+
+        DuckDB refuses a second call on a busy connection; a download built on click runs while the
+        page may be querying. Nothing here touches the shared connection but ``cursor()``.
+        """
+        cursor = self.con.cursor()
+        try:
+            yield Data.duckdb(cursor, labels=db.LABELS if self.segmentation is not None else None)
+        finally:
+            cursor.close()
+
+    @property
+    def staged_data(self) -> Data:
+        """The handle a segmentation run writes to: the customers, labels staged but not yet committed."""
+        return self.data_with_labels(STAGING)
 
     # -- data ---------------------------------------------------------------
     def load(self, path: str | os.PathLike[str], *, name: str | None = None, sheet: str | None = None,
@@ -236,8 +269,8 @@ class Workspace:
             raise StoreError("There is no segmentation to save yet. Make one on the Segments page.")
         if not self.stored_dataset_id:
             self.store_dataset()
-        key_column = label_key(self.con, self.segmentation, roles=self.roles)
-        labels = snapshot_labels(self.con, key_column, unique=key_is_unique(self.segmentation, key_column))
+        key_column = label_key(self.data, self.segmentation, roles=self.roles)
+        labels = snapshot_labels(self.data, key_column, unique=key_is_unique(self.segmentation, key_column))
         names = {label: self.display_name(label) for label in self.segmentation.sizes}
         record = snapshot_record(self.segmentation, name=name, names=names, dataset_id=self.stored_dataset_id,
                                  dataset_name=self.imported.source if self.imported else "",
@@ -258,12 +291,12 @@ class Workspace:
             self.open_dataset(record["dataset_id"])
         labels = self.project.segmentation_labels(snapshot_id)
         try:
-            restore_labels(self.con, labels, str(record.get("key_column") or db.ROW))
+            restore_labels(self.staged_data, labels, str(record.get("key_column") or db.ROW))
             segmentation = segmentation_from_record(record)
-            segmentation.sizes = segment_sizes(self.con, staged=True)
+            segmentation.sizes = segment_sizes(self.staged_data)
             self.set_segmentation(segmentation, names=record.get("names") or {})
         finally:
-            discard_labels(self.con)
+            discard_labels(self.staged_data)
         self.inputs = dict(record.get("inputs") or {})
         self.snapshot_id = snapshot_id
         self._remember()
@@ -302,14 +335,14 @@ class Workspace:
         from segdash.segment.base import discard_labels
 
         try:
-            segmentation = apply_model(self.con, record, roles=self.roles, types=self.column_types(),
+            segmentation = apply_model(self.staged_data, record, roles=self.roles, types=self.column_types(),
                                        new_cuts=new_cuts)
             self.set_segmentation(segmentation, names=record.get("names") or {})
         finally:
-            discard_labels(self.con)
+            discard_labels(self.staged_data)
         self.snapshot_id = ""
-        key_column = label_key(self.con, segmentation, roles=self.roles)
-        current = snapshot_labels(self.con, key_column, unique=key_is_unique(segmentation, key_column))
+        key_column = label_key(self.data, segmentation, roles=self.roles)
+        current = snapshot_labels(self.data, key_column, unique=key_is_unique(segmentation, key_column))
         matched, new, gone = compare_keys(current, saved_labels)
         return ApplyReport(customers=current.num_rows, matched=matched, new_customers=new, gone_customers=gone,
                            sizes=dict(segmentation.sizes), key_column=key_column)
@@ -373,7 +406,7 @@ class Workspace:
         """
         from segdash.segment.base import commit_labels
 
-        commit_labels(self.con)
+        commit_labels(self.data_with_labels(db.LABELS))
         self.snapshot_id = ""
         self.segmentation = segmentation
         key = repr((self.data_id, segmentation.method, sorted(segmentation.settings.items(), key=str)))
@@ -395,16 +428,17 @@ class Workspace:
             The file cannot be read or does not match the loaded customers one to one; the
             current segmentation stays.
         """
-        from segdash.economics import stage_labels_csv
-        from segdash.segment.base import discard_labels
+        from segdash.economics import match_labels_csv
+        from segdash.segment.base import discard_labels, write_labels
 
+        matched = match_labels_csv(self.data, path=path, id_columns=self.columns_with_role("id"))
         try:
-            sizes = stage_labels_csv(self.con, path=path, id_columns=self.columns_with_role("id"))
+            sizes = write_labels(self.staged_data, matched[db.ROW].to_numpy(), matched["segment"].to_numpy())
             segmentation = Segmentation(method="labels", settings={"file": Path(path).name}, sizes=sizes,
                                         k=len(sizes), notes=[f"Segments read from {Path(path).name}."])
             self.set_segmentation(segmentation)
         finally:
-            discard_labels(self.con)
+            discard_labels(self.staged_data)
         return sizes
 
     def clear_segmentation(self) -> None:
@@ -414,8 +448,10 @@ class Workspace:
         self.segmentation_id = ""
         self.segment_names = {}
         self.memo.clear()
+        from segdash.segment.base import discard_labels
+
         self.con.execute(_DROP_LABELS)
-        self.con.execute(_DROP_STAGED)
+        discard_labels(self.staged_data)
 
     def rename_segment(self, label: str, name: str) -> None:
         """Give segment ``label`` a display name used on every page and export."""

@@ -7,6 +7,7 @@ import pandas as pd
 import pyarrow as pa
 
 from segdash import db
+from segdash.data import Data
 from segdash.segment.base import commit_labels, write_labels
 
 
@@ -16,6 +17,6 @@ def tiny_con(frame: pd.DataFrame, segments: list[str]) -> duckdb.DuckDBPyConnect
     customers = frame.copy()
     customers.insert(0, db.ROW, range(1, len(frame) + 1))
     con.from_arrow(pa.Table.from_pandas(customers, preserve_index=False)).create(db.TABLE)
-    write_labels(con, list(customers[db.ROW]), segments)
-    commit_labels(con)
+    write_labels(Data.duckdb(con), list(customers[db.ROW]), segments)
+    commit_labels(Data.duckdb(con))
     return con

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -50,42 +51,65 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def app_url() -> Iterator[str]:
-    """A real ``streamlit run app.py`` on a free localhost port, with the sample data preloaded."""
+@contextlib.contextmanager
+def serve_app(env: dict[str, str], *, log_name: str = "server.log") -> Iterator[str]:
+    """Run ``streamlit run app.py`` on a free localhost port with ``env`` added; yields its URL.
+
+    The server's output goes to ``test-artifacts/<log_name>``; a server that does not answer its
+    health check within 90 s fails the test with a pointer to that log.
+    """
     port = _free_port()
-    home = tempfile.mkdtemp(prefix="segdash-home-")
-    env = {**os.environ, "SEGDASH_SAMPLE": str(SAMPLE), "SEGDASH_DATA_DIR": str(SAMPLE.parent), "SEGDASH_HOME": home}
     ARTIFACTS.mkdir(exist_ok=True)
-    log = open(ARTIFACTS / "server.log", "w")  # noqa: SIM115 - closed below
+    log = open(ARTIFACTS / log_name, "w")  # noqa: SIM115 - closed below
     server = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"), "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true",
          "--server.fileWatcherType", "none", "--server.runOnSave", "false"],
-        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
+        cwd=REPO, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            pass
-        if server.poll() is not None or time.monotonic() > deadline:
-            server.kill()
-            log.close()
-            raise RuntimeError(f"streamlit did not start; see {ARTIFACTS / 'server.log'}")
-        time.sleep(0.2)  # polling a server start-up, not waiting in a test
-    yield url
-    server.terminate()
     try:
-        server.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        server.kill()
-    log.close()
-    shutil.rmtree(home, ignore_errors=True)
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"streamlit did not start; see {ARTIFACTS / log_name}")
+            time.sleep(0.2)  # polling a server start-up, not waiting in a test
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def app_url() -> Iterator[str]:
+    """A real ``streamlit run app.py`` on a free localhost port, with the sample data preloaded."""
+    home = tempfile.mkdtemp(prefix="segdash-home-")
+    env = {"SEGDASH_SAMPLE": str(SAMPLE), "SEGDASH_DATA_DIR": str(SAMPLE.parent), "SEGDASH_HOME": home}
+    try:
+        with serve_app(env) as url:
+            yield url
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def full_page_screenshot(page, name: str, *, max_height: int = 12_000) -> None:
+    """Save a full-page 1440 px wide screenshot of ``page`` as ``test-artifacts/<name>``."""
+    height = page.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+    page.set_viewport_size({"width": 1440, "height": max(1000, min(int(height) + 100, max_height))})
+    wait_idle(page)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+    page.set_viewport_size({"width": 1440, "height": 1000})
 
 
 @pytest.fixture(scope="session")

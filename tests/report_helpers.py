@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from segdash import db
+from segdash.data import Data
 from segdash.schema import Segmentation
 from segdash.segment.base import write_labels
 from segdash.workspace import Workspace
@@ -40,7 +41,7 @@ def tiny_workspace(tmp_path: Path, *, name_young: str = HOSTILE) -> Workspace:
     ws.set_role("email", "pii")
     ws.set_role("customer_id", "id")
     labels = db.fetch_df(ws.con, _SEGMENT_SQL)
-    sizes = write_labels(ws.con, labels["_row"].to_numpy(), labels["segment"].to_numpy())
+    sizes = write_labels(Data.duckdb(ws.con), labels["_row"].to_numpy(), labels["segment"].to_numpy())
     ws.set_segmentation(Segmentation(method="dimensions", settings={"dimensions": ["age"], "random_state": 7},
                                      sizes=sizes, k=len(sizes)))
     ws.rename_segment("young", name_young)

@@ -12,6 +12,7 @@ from statsmodels.stats.proportion import proportion_confint
 
 from segdash import db
 from segdash.act import channels as ch
+from segdash.data import Data
 from tests.act_helpers import tiny_con
 
 
@@ -105,12 +106,12 @@ def test_merged_labels_counted_together_in_the_engine() -> None:
     frame = pd.DataFrame({"service": ["Phone", "Mobile Phone", "Twitter", "Facebook", "", "Letter"]})
     con = tiny_con(frame, ["A", "A", "B", "B", "B", "A"])
     source = ch.ChannelSource(kind="column", column="service")
-    counts = ch.channel_counts(con, source=source).sort_values(["segment", "channel"], na_position="last")
+    counts = ch.channel_counts(Data.duckdb(con), source=source).sort_values(["segment", "channel"], na_position="last")
     assert counts.values.tolist() == [["A", "Letter", 1], ["A", "Phone", 2], ["B", "Social media", 2], ["B", None, 1]]
     # an edited merge table wins over the defaults
-    counts = ch.channel_counts(con, source=source, mapping={"Mobile Phone": "Mobile"})
+    counts = ch.channel_counts(Data.duckdb(con), source=source, mapping={"Mobile Phone": "Mobile"})
     assert ("A", "Mobile", 1) in [tuple(r) for r in counts.values.tolist()]
-    assert ch.raw_labels(con, source=source) == ["Facebook", "Letter", "Mobile Phone", "Phone", "Twitter"]
+    assert ch.raw_labels(Data.duckdb(con), source=source) == ["Facebook", "Letter", "Mobile Phone", "Phone", "Twitter"]
 
 
 def test_contact_counts_source() -> None:
@@ -121,7 +122,7 @@ def test_contact_counts_source() -> None:
     source = ch.suggest_source(roles, types=types)
     assert source is not None and source.kind == "counts"
     con = tiny_con(frame, ["A"] * 5)
-    channels = ch.customer_channels(con, source=source).order_by(db.ROW).execute()
+    channels = ch.customer_channels(Data.duckdb(con), source=source).order_by(db.ROW).execute()
     # most contacts wins; a tie (1 call, 1 email) goes to the first listed; no contact: unknown
     assert _plain(channels["channel"]) == ["Phone", "Live chat", "Phone", None, "Email"]
 
@@ -132,12 +133,12 @@ def test_interactions_source_aggregates_per_customer(tmp_path) -> None:
     tickets = tmp_path / "tickets.csv"
     tickets.write_text("ticket,customer_id,channel\n1,c1,Phone\n2,c1,Email\n3,c1,Mobile Phone\n"
                        "4,c2,Chat\n5,c9,Phone\n", encoding="utf-8")
-    columns = ch.load_interactions(con, tickets)
+    columns = ch.load_interactions(Data.duckdb(con), tickets)
     assert columns == ["ticket", "customer_id", "channel"]
     assert ch.guess_interaction_columns(columns, customer_columns=["customer_id"]) == ("customer_id", "channel")
     # raw labels are counted before merging: c1 used Phone once and Mobile Phone once, Email once
     source = ch.ChannelSource(kind="interactions", key="customer_id", table_key="customer_id", table_channel="channel")
-    channels = ch.customer_channels(con, source=source).order_by(db.ROW).execute()
+    channels = ch.customer_channels(Data.duckdb(con), source=source).order_by(db.ROW).execute()
     # c1: Phone and Mobile Phone merge before counting (2 x Phone beats 1 x Email); c3 has no ticket
     assert _plain(channels["channel"]) == ["Phone", "Live chat", None]
 
@@ -145,9 +146,9 @@ def test_interactions_source_aggregates_per_customer(tmp_path) -> None:
 def test_missing_column_is_a_plain_error() -> None:
     con = tiny_con(pd.DataFrame({"x": [1]}), ["A"])
     with pytest.raises(ch.ChannelError, match="no column 'service'"):
-        ch.channel_mix(con, source=ch.ChannelSource(kind="column", column="service"))
+        ch.channel_mix(Data.duckdb(con), source=ch.ChannelSource(kind="column", column="service"))
     with pytest.raises(ch.ChannelError, match="interactions file first"):
-        ch.channel_mix(con, source=ch.ChannelSource(kind="interactions", key="x", table_key="a", table_channel="b"))
+        ch.channel_mix(Data.duckdb(con), source=ch.ChannelSource(kind="interactions", key="x", table_key="a", table_channel="b"))
 
 
 def test_purchase_by_service_crosstab_and_highlights() -> None:
@@ -155,7 +156,7 @@ def test_purchase_by_service_crosstab_and_highlights() -> None:
                           "service": ["Phone"] * 30 + ["Email"] * 10 + ["Phone"] * 10 + ["Email"] * 30})
     con = tiny_con(frame, ["A"] * 80)
     source = ch.ChannelSource(kind="column", column="service")
-    cross = ch.purchase_service_crosstab(con, purchase="bought", source=source)
+    cross = ch.purchase_service_crosstab(Data.duckdb(con), purchase="bought", source=source)
     online_phone = cross.set_index(["segment", "purchase", "service"]).loc[("A", "Online", "Phone")]
     assert online_phone["customers"] == 30 and online_phone["share"] == pytest.approx(0.75)
     lines = ch.crosstab_highlights(cross, names={"A": "Everyone"}, min_lift=1.0)
@@ -197,20 +198,20 @@ def test_survey_answers_as_a_channel_source() -> None:
     # an answer without a customer (anonymous) or without a channel is left out
     assert rows.values.tolist() == [["c1", "Twitter"], ["c2", "Live chat"], ["c4", "Phone call"], ["c5", "Letter"],
                                     ["c6", "phone"]]
-    ch.load_survey_channels(con, rows)
+    ch.load_survey_channels(Data.duckdb(con), rows)
     source = ch.survey_source(key="customer_id", question="Contacted")
-    counts = ch.channel_counts(con, source=source)
+    counts = ch.channel_counts(Data.duckdb(con), source=source)
     got = {(r.segment, r.channel): int(r.customers) for r in counts.itertuples()}
     # merged labels (Twitter -> Social media, phone/Phone call -> Phone); c3 did not answer: unknown
     assert got == {("young", "Social media"): 1, ("young", "Live chat"): 1, ("young", None): 1,
                    ("old", "Phone"): 2, ("old", "Letter"): 1}
     assert source.describe() == "the survey answers to 'Contacted'"
-    assert ch.raw_labels(con, source=source) == ["Letter", "Live chat", "Phone call", "Twitter", "phone"]
+    assert ch.raw_labels(Data.duckdb(con), source=source) == ["Letter", "Live chat", "Phone call", "Twitter", "phone"]
     # several choices: one row per option (the one splitter), a customer's channel is the first alphabetically
     multi = ch.survey_channel_rows(answers, question="Which do you use?", separator=";")
     assert multi[multi["customer"] == "c1"]["channel"].tolist() == ["Chat", "Email"]
-    ch.load_survey_channels(con, multi)
-    counts = ch.channel_counts(con, source=source)
+    ch.load_survey_channels(Data.duckdb(con), multi)
+    counts = ch.channel_counts(Data.duckdb(con), source=source)
     got = {(r.segment, r.channel): int(r.customers) for r in counts.itertuples()}
     assert got == {("young", "Email"): 2, ("young", "Live chat"): 1, ("old", "Letter"): 1, ("old", "Phone"): 2}
     with pytest.raises(ch.ChannelError, match="no column 'nope'"):

@@ -7,6 +7,7 @@ import pytest
 
 from segdash import db
 from segdash.act import multivalue as mv
+from segdash.data import Data
 from tests.act_helpers import tiny_con
 
 
@@ -49,7 +50,7 @@ def test_single_value_columns_are_not_multivalue() -> None:
 def test_engine_and_pandas_flags_agree() -> None:
     cells = ["Fitness, Travel", "Travel", None, '"Tech, Fitness"', "Books"]
     con = tiny_con(pd.DataFrame({"interests": cells}), ["A", "A", "B", "B", "B"])
-    found = mv.detect_multivalue(con, columns=["interests"], types={"interests": "text"})
+    found = mv.detect_multivalue(Data.duckdb(con), columns=["interests"], types={"interests": "text"})
     spec = found["interests"]
     assert set(spec.values) == {"Fitness", "Travel", "Tech", "Books"}
     table = db.backend(con).table(db.TABLE)
@@ -59,11 +60,11 @@ def test_engine_and_pandas_flags_agree() -> None:
         assert [None if pd.isna(v) else bool(v) for v in engine[name]] == \
                [None if pd.isna(v) else bool(v) for v in pandas[name]]
     assert [None if pd.isna(v) else bool(v) for v in pandas["interests: Fitness"]] == [True, False, None, True, False]
-    shares = mv.value_shares(con, spec=spec).set_index(["segment", "value"])
+    shares = mv.value_shares(Data.duckdb(con), spec=spec).set_index(["segment", "value"])
     # segment A: 2 known, both Travel; B: 2 known (one blank), Fitness once
     assert shares.loc[("A", "Travel"), "share"] == 1.0
     assert shares.loc[("B", "Fitness"), "customers"] == 1 and shares.loc[("B", "Fitness"), "known"] == 2
-    overall = mv.value_shares(con, spec=spec, by_segment=False).set_index("value")
+    overall = mv.value_shares(Data.duckdb(con), spec=spec, by_segment=False).set_index("value")
     assert overall.loc["Fitness", "share"] == pytest.approx(2 / 4)
 
 
@@ -78,10 +79,10 @@ def test_profiles_show_the_share_per_value() -> None:
     con = _interests_con()
     roles = {"interests": "psychographic", "age": "demographic"}
     types = {"interests": "text", "age": "number"}
-    attributes, specs = prof.expand_multivalue(con, prof.profile_attributes(roles, types))
+    attributes, specs = prof.expand_multivalue(Data.duckdb(con), prof.profile_attributes(roles, types))
     assert [a.name for a in attributes] == ["interests: Travel", "interests: Books", "interests: Fitness", "age"]
     assert {a.kind for a in attributes[:3]} == {prof.BOOLEAN}
-    profile = prof.build_profile(con, roles=roles, types=types)
+    profile = prof.build_profile(Data.duckdb(con), roles=roles, types=types)
     traits = profile.traits.set_index(["segment", "attribute", "value"])
     # A: Travel in 2 of 3 cells; B: 1 of 2 known (one blank); everyone: 3 of 5
     assert traits.loc[("A", "interests: Travel", "yes"), "segment_value"] == pytest.approx(2 / 3)
@@ -95,11 +96,11 @@ def test_a_value_is_a_dimension_and_a_clustering_feature() -> None:
 
     con = _interests_con()
     types = {"interests": "text", "age": "number"}
-    assert mv.flag_choices(con, roles={"interests": "psychographic", "age": "demographic"}, types=types) == {
+    assert mv.flag_choices(Data.duckdb(con), roles={"interests": "psychographic", "age": "demographic"}, types=types) == {
         "interests": ["interests: Travel", "interests: Books", "interests: Fitness"]}
-    seg = segment_by_dimensions(con, dimensions=["interests: Travel"], types=types)
+    seg = segment_by_dimensions(Data.duckdb(con), dimensions=["interests: Travel"], types=types)
     assert seg.sizes == {"interests: Travel yes": 3, "interests: Travel no": 2, "interests: Travel (missing)": 1}
-    data = pull_features(con, features=["age", "interests: Books"], types=types)
+    data = pull_features(Data.duckdb(con), features=["age", "interests: Books"], types=types)
     assert data.kinds == {"age": "numeric", "interests: Books": "categorical"}
     books = data.matrix[:, 1]
     codes = data.categories["interests: Books"]

@@ -9,6 +9,7 @@ import pandas as pd
 
 from segdash.act import channels as ch
 from segdash.act import playbook as pb
+from segdash.data import Data
 from segdash.segment.rules import segment_by_dimensions
 from segdash.workspace import Workspace
 from tests.act_helpers import tiny_con
@@ -50,7 +51,7 @@ def _tiny_playbook() -> pb.Playbook:
     types = {"service": "text", "age": "number", "values": "text", "acquisition": "text"}
     economics = pd.DataFrame({"segment": ["A", "B"], "cac": [10.0, 50.0], "predicted_ltv": [100.0, 25.0],
                               "roi": [9.0, -0.5], "ltv_to_cac": [10.0, 0.5]})
-    return pb.build_playbook(con, roles=roles, types=types, names={"A": "Seniors"}, economics=economics,
+    return pb.build_playbook(Data.duckdb(con), roles=roles, types=types, names={"A": "Seniors"}, economics=economics,
                              notes={"B": "=HYPERLINK(\"x\") call | back"})
 
 
@@ -105,8 +106,8 @@ def test_records_summary_and_renames() -> None:
 def test_sample_older_segments_prefer_phone_or_letter_younger_chat_or_social() -> None:
     ws = Workspace()
     ws.load(SAMPLE)
-    ws.set_segmentation(segment_by_dimensions(ws.con, dimensions=["age"], types=ws.column_types(), min_size=50))
-    playbook = pb.build_playbook(ws.con, roles=ws.roles, types=ws.column_types())
+    ws.set_segmentation(segment_by_dimensions(ws.data, dimensions=["age"], types=ws.column_types(), min_size=50))
+    playbook = pb.build_playbook(ws.data, roles=ws.roles, types=ws.column_types())
     by_label = {card.segment: card for card in playbook.cards}
     bands = {label: int(label.split()[1].split("-")[0]) for label in by_label if label.startswith("age ")}
     oldest = max(bands, key=bands.get)

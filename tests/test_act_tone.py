@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from segdash.act import tone as tn
+from segdash.data import Data
 from tests.act_helpers import tiny_con
 
 ROLES = {"age": "demographic", "values": "psychographic", "email": "pii"}
@@ -22,7 +23,7 @@ def con():
 
 
 def test_default_rules_fire_with_evidence(con) -> None:
-    results, problems = tn.suggest_tone(con, rules=tn.default_rules(), roles=ROLES, types=TYPES)
+    results, problems = tn.suggest_tone(Data.duckdb(con), rules=tn.default_rules(), roles=ROLES, types=TYPES)
     assert problems == []
     old, young = results["Old"], results["Young"]
     assert (old.tone, old.approach, old.tone_rule) == ("formal", "reassuring", 1)
@@ -41,14 +42,14 @@ def test_default_rules_fire_with_evidence(con) -> None:
 def test_switching_off_and_editing_a_rule(con) -> None:
     rules = tn.default_rules()
     rules.loc[0, "on"] = False  # no more "formal for the older"
-    results, _ = tn.suggest_tone(con, rules=rules, roles=ROLES, types=TYPES)
+    results, _ = tn.suggest_tone(Data.duckdb(con), rules=rules, roles=ROLES, types=TYPES)
     old = results["Old"]
     # Old: Quality 50% >= 30% -> rule 5 detailed; Convenience 50% >= 25% -> rule 4 concise (listed first)
     assert old.tone == "neutral" and old.tone_rule is None
     assert old.approach == "concise/simple" and old.approach_rule == 4
     assert "No rule set the tone: neutral is the default." in old.sentences()
     rules.loc[0, ["on", "tone"]] = [True, "casual"]
-    results, _ = tn.suggest_tone(con, rules=rules, roles=ROLES, types=TYPES)
+    results, _ = tn.suggest_tone(Data.duckdb(con), rules=rules, roles=ROLES, types=TYPES)
     assert results["Old"].tone == "casual"
 
 
@@ -57,7 +58,7 @@ def test_personal_data_never_matches(con) -> None:
     cleaned, problems = tn.clean_rules(rules)
     assert problems == []
     assert tn.rules_status(cleaned, roles=ROLES, types=TYPES) == ["no matching column in this file"]
-    results, _ = tn.suggest_tone(con, rules=rules, roles=ROLES, types=TYPES)
+    results, _ = tn.suggest_tone(Data.duckdb(con), rules=rules, roles=ROLES, types=TYPES)
     assert results["Old"].evidence == []
 
 
@@ -111,7 +112,7 @@ def test_rules_round_trip_through_a_document() -> None:
 def test_dates_are_days_since(con) -> None:
     frame = pd.DataFrame({"signup_date": pd.to_datetime(["2026-01-01", "2025-12-22", "2020-01-01", "2021-01-01"])})
     con = tiny_con(frame, ["New", "New", "Old", "Old"])
-    results, _ = tn.suggest_tone(con, rules=tn.default_rules(), roles={"signup_date": "date"},
+    results, _ = tn.suggest_tone(Data.duckdb(con), rules=tn.default_rules(), roles={"signup_date": "date"},
                                  types={"signup_date": "date"})
     new = results["New"]
     assert new.approach == "enthusiastic"

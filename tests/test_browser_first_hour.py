@@ -94,6 +94,8 @@ def test_every_input_survives_leaving_each_page_and_coming_back(page, busy_cpu) 
     wait_idle(page)
     page.get_by_role("tab", name="Customers in a segment").click()
     page.get_by_text("Show personal data (names, emails, phones)").click()
+    # the switch is on (the app has had the click) before leaving, as a person would see it
+    page.get_by_role("switch", name="Show personal data (names, emails, phones)", checked=True).wait_for()
     wait_idle(page)
 
     _go(page, "Acquisition & ROI")

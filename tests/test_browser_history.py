@@ -8,11 +8,6 @@ not depend on clicking through two uploads and two segmentations.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -26,7 +21,7 @@ from segdash.segment import rfm as rfm_core
 from segdash.segment import run_segmentation
 from segdash.store import Store
 from segdash.workspace import Workspace
-from tests.conftest import ARTIFACTS, REPO, SAMPLE, _free_port, wait_idle
+from tests.conftest import ARTIFACTS, SAMPLE, serve_app, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -52,7 +47,7 @@ def _saved_project(home: Path, folder: Path) -> str:
     ws.open_project(project, restore=False)
     for path, name in zip(_exports(folder), ("RFM January", "RFM March"), strict=True):
         ws.load(path)
-        run_segmentation(ws, lambda report: rfm_core.segment_rfm(ws.con, roles=ws.roles, types=ws.column_types()))
+        run_segmentation(ws, lambda report: rfm_core.segment_rfm(ws.data, roles=ws.roles, types=ws.column_types()))
         ws.save_segmentation(name)
     largest = max(ws.segmentation.sizes, key=ws.segmentation.sizes.get)
     objective = okr.new_objective("Grow our best customers")
@@ -70,37 +65,9 @@ def history_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
     """A server over a store holding the project; yields (url, project id)."""
     folder = tmp_path_factory.mktemp("history")
     project_id = _saved_project(folder / "home", folder)
-    port = _free_port()
-    env = {**os.environ, "SEGDASH_SAMPLE": str(SAMPLE), "SEGDASH_HOME": str(folder / "home")}
-    ARTIFACTS.mkdir(exist_ok=True)
-    log = open(ARTIFACTS / "server_history.log", "w")  # noqa: SIM115 - closed below
-    server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true",
-         "--server.fileWatcherType", "none", "--server.runOnSave", "false"],
-        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            pass
-        if server.poll() is not None or time.monotonic() > deadline:
-            server.kill()
-            log.close()
-            raise RuntimeError(f"streamlit did not start; see {ARTIFACTS / 'server_history.log'}")
-        time.sleep(0.2)  # polling a server start-up, not waiting in a test
-    yield url, project_id
-    server.terminate()
-    try:
-        server.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        server.kill()
-    log.close()
+    env = {"SEGDASH_SAMPLE": str(SAMPLE), "SEGDASH_HOME": str(folder / "home")}
+    with serve_app(env, log_name="server_history.log") as url:
+        yield url, project_id
 
 
 def test_compare_two_saved_snapshots(browser, history_app) -> None:

@@ -6,18 +6,9 @@ import re
 
 import pytest
 
-from tests.conftest import ARTIFACTS, wait_idle
+from tests.conftest import full_page_screenshot, wait_idle
 
 pytestmark = pytest.mark.browser
-
-
-def _screenshot(page, name: str) -> None:
-    height = page.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
-    page.set_viewport_size({"width": 1440, "height": max(1000, min(int(height) + 100, 12000))})
-    wait_idle(page)
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / name), full_page=True)
-    page.set_viewport_size({"width": 1440, "height": 1000})
 
 
 def _segment_by_age(page) -> None:
@@ -54,7 +45,7 @@ def test_edit_a_tone_rule_and_see_the_card_change(page) -> None:
     oldest = _card(page, r"^age (5|6)\d-\d+$")
     oldest.get_by_text("formal", exact=True).wait_for()
     oldest.get_by_text("Phone", exact=True).first.wait_for()
-    _screenshot(page, "playbook_page.png")
+    full_page_screenshot(page, "playbook_page.png")
 
     # Open the rules and change rule 1 (average age 55 or more) from formal to casual.
     page.get_by_text("Tone and approach rules").click()
@@ -80,4 +71,4 @@ def test_edit_a_tone_rule_and_see_the_card_change(page) -> None:
     # The routing table shows the new tone too.
     routing = page.get_by_test_id("stDataFrame").filter(has=page.locator("th", has_text="Preferred channel"))
     routing.locator("td", has_text="casual").first.wait_for(state="attached")
-    _screenshot(page, "playbook_rule_edited.png")
+    full_page_screenshot(page, "playbook_rule_edited.png")

@@ -6,18 +6,9 @@ import re
 
 import pytest
 
-from tests.conftest import ARTIFACTS, wait_idle
+from tests.conftest import ARTIFACTS, full_page_screenshot, wait_idle
 
 pytestmark = pytest.mark.browser
-
-
-def _screenshot(page, name: str) -> None:
-    height = page.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
-    page.set_viewport_size({"width": 1440, "height": max(1000, min(int(height) + 100, 9000))})
-    wait_idle(page)
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / name), full_page=True)
-    page.set_viewport_size({"width": 1440, "height": 1000})
 
 
 def _segment_by_country(page) -> None:
@@ -71,7 +62,7 @@ def test_channel_spend_changes_roi_per_segment(page) -> None:
     after = page.get_by_text(re.compile(r"returns [\d.,]+x its acquisition cost")).all_inner_texts()
     assert after and after != before
     assert "n/a" not in roi_metric.inner_text() and roi_metric.inner_text() != roi_before
-    _screenshot(page, "roi_page_channel_spend.png")
+    full_page_screenshot(page, "roi_page_channel_spend.png", max_height=9000)
     for tab, name in [("ROI by segment", "roi_chart_bars.png"), ("Cost vs lifetime value", "roi_chart_bubbles.png"),
                       ("Segment × channel", "roi_chart_heatmap.png")]:
         page.get_by_role("tab", name=tab).click()

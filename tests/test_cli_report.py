@@ -22,7 +22,7 @@ from tests.report_helpers import EMAILS, tiny_workspace
 def _labels(tmp_path: Path) -> tuple[Path, Path]:
     ws = tiny_workspace(tmp_path)
     labels = tmp_path / "labels.csv"
-    labels.write_bytes(to_safe_csv(labels_frame(ws.con, roles=ws.roles)))
+    labels.write_bytes(to_safe_csv(labels_frame(ws.data, roles=ws.roles)))
     return tmp_path / "tiny customers.csv", labels
 
 

@@ -26,6 +26,7 @@ import pandas as pd
 import pytest
 
 from segdash import db, economics
+from segdash.data import Data
 from segdash.economics import Assumptions, EconomicsColumns
 from segdash.errors import EconomicsError
 from segdash.segment.base import commit_labels, write_labels
@@ -55,8 +56,8 @@ def _connection(frame: pd.DataFrame, labels: list[str] = SEGMENTS) -> object:
     con.register("_frame", frame)
     con.execute(f"CREATE TABLE {db.TABLE} AS SELECT * FROM _frame")
     con.unregister("_frame")
-    write_labels(con, frame["_row"].to_numpy(), labels)
-    commit_labels(con)
+    write_labels(Data.duckdb(con), frame["_row"].to_numpy(), labels)
+    commit_labels(Data.duckdb(con))
     return con
 
 
@@ -75,7 +76,7 @@ def _spend(**amounts: float) -> pd.DataFrame:
 
 # -- mode 1: per-customer cost ----------------------------------------------------------------------
 def test_per_customer_cost_by_hand(con: object) -> None:
-    result = economics.compute_economics(con, columns=FULL, assumptions=BASE)
+    result = economics.compute_economics(Data.duckdb(con), columns=FULL, assumptions=BASE)
     assert result.mode == "per_customer"
     a = _row(result.segments, "A")
     assert a["customers"] == 4
@@ -104,7 +105,7 @@ def test_per_customer_cost_by_hand(con: object) -> None:
 
 
 def test_segment_by_channel_and_channel_rollup(con: object) -> None:
-    result = economics.compute_economics(con, columns=FULL, assumptions=BASE)
+    result = economics.compute_economics(Data.duckdb(con), columns=FULL, assumptions=BASE)
     cells = result.by_channel.set_index(["segment", "channel"])
     assert len(cells) == 5
     assert cells.loc[("B", "Search"), "spend"] == pytest.approx(90)
@@ -123,7 +124,7 @@ def test_negative_per_customer_cost_is_refused() -> None:
     frame.loc[3, "cost"] = -5.0
     con = _connection(frame)
     with pytest.raises(EconomicsError, match="1 customers have a negative acquisition cost in 'cost'"):
-        economics.compute_economics(con, columns=FULL, assumptions=BASE)
+        economics.compute_economics(Data.duckdb(con), columns=FULL, assumptions=BASE)
 
 
 def test_text_cost_column_is_refused() -> None:
@@ -133,7 +134,7 @@ def test_text_cost_column_is_refused() -> None:
 
 # -- mode 2: spend per channel ----------------------------------------------------------------------
 def test_channel_spend_is_shared_equally_per_channel(con: object) -> None:
-    result = economics.compute_economics(con, columns=NO_COST, assumptions=BASE,
+    result = economics.compute_economics(Data.duckdb(con), columns=NO_COST, assumptions=BASE,
                                          channel_spend=_spend(Social=300, Email=40, Search=60))
     assert result.mode == "channel_spend"
     # Social 300 / 3 customers = 100 each; Email 40 / 4 = 10 each; Search 60 / 3 = 20 each.
@@ -156,7 +157,7 @@ def test_channel_spend_is_shared_equally_per_channel(con: object) -> None:
 def test_channel_spend_only_for_customers_signed_up_in_period(con: object) -> None:
     recent = Assumptions(as_of=AS_OF, period_start=AS_OF - timedelta(days=600), period_end=AS_OF,
                          restrict_to_period=True)
-    result = economics.compute_economics(con, columns=NO_COST, assumptions=recent,
+    result = economics.compute_economics(Data.duckdb(con), columns=NO_COST, assumptions=recent,
                                          channel_spend=_spend(Social=300, Email=40, Search=60))
     # Signed up in the period: rows 1, 2, 5, 8, 9, 10 (16 months). Social 300/3, Email 40/2, Search 60/1.
     a, b, c = (_row(result.segments, s) for s in "ABC")
@@ -170,7 +171,7 @@ def test_channel_spend_only_for_customers_signed_up_in_period(con: object) -> No
 def test_spend_for_channel_without_customers_in_period_is_reported(con: object) -> None:
     oldest = Assumptions(as_of=AS_OF, period_start=AS_OF - timedelta(days=1500),
                          period_end=AS_OF - timedelta(days=1400), restrict_to_period=True)
-    result = economics.compute_economics(con, columns=NO_COST, assumptions=oldest,
+    result = economics.compute_economics(Data.duckdb(con), columns=NO_COST, assumptions=oldest,
                                          channel_spend=_spend(Social=300, Email=40, Search=60))
     # Only rows 6 and 7 (segment B, Search) signed up then.
     assert result.unallocated_spend == pytest.approx(340)
@@ -184,8 +185,8 @@ def test_spend_for_channel_without_customers_in_period_is_reported(con: object) 
 
 def test_without_channel_column_one_spend_is_shared_by_all(con: object) -> None:
     columns = EconomicsColumns(revenue="revenue", orders="orders", signup="signup")
-    assert economics.channel_list(con, channel=None) == [economics.ALL_CHANNELS]
-    result = economics.compute_economics(con, columns=columns, assumptions=BASE,
+    assert economics.channel_list(Data.duckdb(con), channel=None) == [economics.ALL_CHANNELS]
+    result = economics.compute_economics(Data.duckdb(con), columns=columns, assumptions=BASE,
                                          channel_spend=_spend(**{economics.ALL_CHANNELS: 1000}))
     assert _row(result.segments, "A")["cac"] == pytest.approx(100)
     assert _row(result.segments, "C")["spend"] == pytest.approx(200)
@@ -209,7 +210,7 @@ def test_clean_channel_spend_reports_each_bad_row() -> None:
 
 def test_negative_spend_refused_by_the_core(con: object) -> None:
     with pytest.raises(EconomicsError, match="cannot be negative"):
-        economics.compute_economics(con, columns=NO_COST, assumptions=BASE, channel_spend=_spend(Social=-1))
+        economics.compute_economics(Data.duckdb(con), columns=NO_COST, assumptions=BASE, channel_spend=_spend(Social=-1))
 
 
 def test_spend_template_keeps_earlier_amounts() -> None:
@@ -220,7 +221,7 @@ def test_spend_template_keeps_earlier_amounts() -> None:
 
 # -- mode 3: no cost data ---------------------------------------------------------------------------
 def test_no_cost_data_gives_na_with_reason(con: object) -> None:
-    result = economics.compute_economics(con, columns=NO_COST, assumptions=BASE)
+    result = economics.compute_economics(Data.duckdb(con), columns=NO_COST, assumptions=BASE)
     assert result.mode == "none"
     a = _row(result.segments, "A")
     assert a["spend"] == 0
@@ -236,7 +237,7 @@ def test_no_cost_data_gives_na_with_reason(con: object) -> None:
 
 def test_no_revenue_or_signup_columns(con: object) -> None:
     columns = EconomicsColumns(channel="channel", cost="cost")
-    result = economics.compute_economics(con, columns=columns, assumptions=BASE)
+    result = economics.compute_economics(Data.duckdb(con), columns=columns, assumptions=BASE)
     a = _row(result.segments, "A")
     assert a["cac"] == pytest.approx(6) and np.isnan(a["revenue"]) and np.isnan(a["predicted_ltv"])
     shown = economics.format_table(result.segments, columns=columns)
@@ -246,12 +247,12 @@ def test_no_revenue_or_signup_columns(con: object) -> None:
 
 # -- assumptions ------------------------------------------------------------------------------------
 def test_churn_and_discount(con: object) -> None:
-    churn = economics.compute_economics(con, columns=FULL, assumptions=Assumptions(as_of=AS_OF, monthly_churn=0.05))
+    churn = economics.compute_economics(Data.duckdb(con), columns=FULL, assumptions=Assumptions(as_of=AS_OF, monthly_churn=0.05))
     assert _row(churn.segments, "A")["predicted_ltv"] == pytest.approx((0.4 * 400 / 96) / 0.05)
     rate = 0.10
     d = 1.1 ** (1 / 12) - 1
     discounted = economics.compute_economics(
-        con, columns=FULL, assumptions=Assumptions(as_of=AS_OF, annual_discount_rate=rate))
+        Data.duckdb(con), columns=FULL, assumptions=Assumptions(as_of=AS_OF, annual_discount_rate=rate))
     expected = (0.4 * 400 / 96) * (1 - (1 + d) ** -36) / d
     assert _row(discounted.segments, "A")["predicted_ltv"] == pytest.approx(expected)
     assert expected < 60
@@ -273,7 +274,7 @@ def test_margin_message_is_plain() -> None:
 
 
 def test_as_of_defaults_to_latest_date(con: object) -> None:
-    result = economics.compute_economics(con, columns=FULL)
+    result = economics.compute_economics(Data.duckdb(con), columns=FULL)
     assert result.as_of == (AS_OF - timedelta(days=487))  # the latest signup in the table
 
 
@@ -289,7 +290,7 @@ def test_suggest_columns_from_roles() -> None:
 
 
 def test_records_shape(con: object) -> None:
-    records = economics.to_records(economics.compute_economics(con, columns=NO_COST, assumptions=BASE))
+    records = economics.to_records(economics.compute_economics(Data.duckdb(con), columns=NO_COST, assumptions=BASE))
     assert set(records[0]) == {"segment", "customers", "spend", "cac", "revenue", "ltv", "ltv_to_cac", "roi",
                                "payback_months"}
     assert records[0]["cac"] is None and records[0]["ltv"] is not None
@@ -297,7 +298,7 @@ def test_records_shape(con: object) -> None:
 
 # -- budget what-if ---------------------------------------------------------------------------------
 def test_project_budget_by_hand(con: object) -> None:
-    result = economics.compute_economics(con, columns=NO_COST, assumptions=BASE,
+    result = economics.compute_economics(Data.duckdb(con), columns=NO_COST, assumptions=BASE,
                                          channel_spend=_spend(Social=300, Email=40, Search=60))
     # CAC A 55, B 40, C 10; LTV A 60, B 67.5, C 45; current split 55% / 40% / 5%.
     assert economics.current_shares(result.segments) == {"A": 55.0, "B": 40.0, "C": 5.0}
@@ -315,14 +316,14 @@ def test_project_budget_by_hand(con: object) -> None:
 
 
 def test_project_budget_rescales_shares_and_says_so(con: object) -> None:
-    result = economics.compute_economics(con, columns=FULL, assumptions=BASE)
+    result = economics.compute_economics(Data.duckdb(con), columns=FULL, assumptions=BASE)
     projection = economics.project_budget(result.segments, budget=100, shares={"A": 25, "B": 25, "C": 0})
     assert projection.table["share"].tolist() == pytest.approx([50, 50, 0])
     assert "add up to 50.0%" in projection.notes[0]
 
 
 def test_project_budget_segment_without_cac(con: object) -> None:
-    result = economics.compute_economics(con, columns=NO_COST, assumptions=BASE, channel_spend=_spend(Social=300))
+    result = economics.compute_economics(Data.duckdb(con), columns=NO_COST, assumptions=BASE, channel_spend=_spend(Social=300))
     # C has no Social customers: no spend, no CAC, cannot be projected.
     projection = economics.project_budget(result.segments, budget=100, shares={"A": 50, "B": 0, "C": 50})
     rows = projection.table.set_index("key")
@@ -335,12 +336,12 @@ def test_project_budget_segment_without_cac(con: object) -> None:
 def test_project_budget_notes_use_segment_names_and_say_when_nothing_projects(con: object) -> None:
     # Seen on Mall_Customers.csv (no cost at all): the what-if warned about 'Segment 1', ...
     # (labels, not the names on screen) and showed "nan" totals.
-    result = economics.compute_economics(con, columns=NO_COST, assumptions=BASE, channel_spend=_spend(Social=300))
+    result = economics.compute_economics(Data.duckdb(con), columns=NO_COST, assumptions=BASE, channel_spend=_spend(Social=300))
     projection = economics.project_budget(result.segments, budget=100, shares={"A": 50, "B": 0, "C": 50},
                                           key="segment", names={"C": "Young savers"})
     assert any(note.startswith("'Young savers' cannot be projected") and "its budget share buys" in note
                for note in projection.notes)
-    nothing = economics.compute_economics(con, columns=NO_COST, assumptions=BASE)
+    nothing = economics.compute_economics(Data.duckdb(con), columns=NO_COST, assumptions=BASE)
     none = economics.project_budget(nothing.segments, budget=100, shares={"A": 50, "B": 25, "C": 25})
     assert any(note.startswith("Nothing can be projected") for note in none.notes)
     assert not any("cannot be projected" in note for note in none.notes)
@@ -351,7 +352,7 @@ def test_project_budget_without_revenue_says_the_return_cannot_be_projected(con:
     # Seen on bank.csv with spend entered but no revenue column: "Lifetime gross profit (what-if): nan"
     # under a note about the signup date, which was not the reason.
     no_revenue = dataclasses.replace(NO_COST, revenue=None)
-    result = economics.compute_economics(con, columns=no_revenue, assumptions=BASE, channel_spend=_spend(Social=300))
+    result = economics.compute_economics(Data.duckdb(con), columns=no_revenue, assumptions=BASE, channel_spend=_spend(Social=300))
     projection = economics.project_budget(result.segments, budget=100, shares={"A": 50, "B": 50, "C": 0})
     assert any(note.startswith("Without revenue per customer") for note in projection.notes)
     assert not any("signup date" in note for note in projection.notes)
@@ -365,13 +366,13 @@ def test_project_budget_without_revenue_says_the_return_cannot_be_projected(con:
     (100, {"A": 0, "B": 0, "C": 0}, "Every share is 0%"),
 ])
 def test_project_budget_bad_input(con: object, budget: float, shares: dict, message: str) -> None:
-    result = economics.compute_economics(con, columns=FULL, assumptions=BASE)
+    result = economics.compute_economics(Data.duckdb(con), columns=FULL, assumptions=BASE)
     with pytest.raises(EconomicsError, match=message):
         economics.project_budget(result.segments, budget=budget, shares=shares)
 
 
 def test_project_budget_by_channel(con: object) -> None:
-    result = economics.compute_economics(con, columns=FULL, assumptions=BASE)
+    result = economics.compute_economics(Data.duckdb(con), columns=FULL, assumptions=BASE)
     projection = economics.project_budget(result.channels, budget=90, shares={"Search": 100}, key="channel")
     rows = projection.table.set_index("key")
     assert rows.loc["Search", "new_customers"] == pytest.approx(3)
@@ -396,9 +397,11 @@ def test_text_cost_columns() -> None:
 
 
 def _attach(con: object, path: object) -> dict[str, int]:
-    """Stage a labels file and make it current, as the workspace does."""
-    from segdash.segment.base import commit_labels
-
-    sizes = economics.stage_labels_csv(con, path=path, id_columns=["customer_id"])
-    commit_labels(con)
+    """Match a labels file, then stage and commit it, as the workspace does."""
+    data = Data.duckdb(con)
+    matched = economics.match_labels_csv(data, path=path, id_columns=["customer_id"])
+    assert list(matched.columns) == ["_row", "segment"]  # read and matched only: nothing is staged
+    assert not db.table_exists(con, "segment_labels_next")
+    sizes = write_labels(data, matched["_row"].to_numpy(), matched["segment"].to_numpy())
+    commit_labels(data)
     return sizes

@@ -17,7 +17,7 @@ PAGE = "pages/playbook.py"
 
 def _segment_by_age(at: object) -> object:
     ws = at.session_state["segdash.workspace"]
-    ws.set_segmentation(segment_by_dimensions(ws.con, dimensions=["age"], types=ws.column_types(), min_size=50))
+    ws.set_segmentation(segment_by_dimensions(ws.data, dimensions=["age"], types=ws.column_types(), min_size=50))
     return ws
 
 
@@ -119,7 +119,7 @@ def test_channel_from_an_interactions_file(make_app: Callable[..., object], tmp_
     ids = pd.read_csv("sample_data/customers.csv", usecols=["customer_id"])["customer_id"]
     rows = [f"{customer},{'Mobile Phone' if i % 3 else 'Twitter'}" for i, customer in enumerate(ids[:600])]
     tickets.write_text("customer_id,channel\n" + "\n".join(rows) + "\n", encoding="utf-8")
-    columns = ch.load_interactions(ws.con, tickets)  # what the uploader does with the file
+    columns = ch.load_interactions(ws.data, tickets)  # what the uploader does with the file
     at.session_state[ui.INTERACTIONS_LOADED] = {"file_id": "test", "columns": columns, "name": "tickets.csv"}
     at.radio(key=ui.SOURCE_KIND).set_value("interactions").run(timeout=120)
     assert not at.exception, [e.value for e in at.exception]

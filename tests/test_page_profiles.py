@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from segdash.data import Data
 from segdash.schema import Segmentation
 from segdash.segment.base import write_labels
 from segdash.ui import profiles as view
@@ -19,7 +20,7 @@ def segment_session(at, rule: str = "age") -> object:
         labels = np.full(len(frame), "1")
     else:
         labels = np.where(frame["age"] >= 60, "1", np.where(frame["income"] >= 90_000, "2", "3"))
-    sizes = write_labels(ws.con, frame["_row"].to_numpy(), labels)
+    sizes = write_labels(Data.duckdb(ws.con), frame["_row"].to_numpy(), labels)
     ws.set_segmentation(Segmentation(method="kmeans", settings={"rule": rule}, sizes=sizes, k=len(sizes),
                                      features=["age", "income", "orders"]))
     return ws

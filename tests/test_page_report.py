@@ -7,6 +7,7 @@ from collections.abc import Callable
 import pytest
 
 from segdash import db
+from segdash.data import Data
 from segdash.report import meeting
 from segdash.schema import Segmentation
 from segdash.segment.base import write_labels
@@ -22,7 +23,7 @@ _SEGMENT_SQL = """SELECT _row, CASE WHEN acquisition_channel IN ('Paid search', 
 def _segment(at: object, name: str = "Paid channels") -> None:
     ws = at.session_state[state.WORKSPACE]
     labels = db.fetch_df(ws.con, _SEGMENT_SQL)
-    sizes = write_labels(ws.con, labels["_row"].to_numpy(), labels["segment"].to_numpy())
+    sizes = write_labels(Data.duckdb(ws.con), labels["_row"].to_numpy(), labels["segment"].to_numpy())
     ws.set_segmentation(Segmentation(method="dimensions", settings={"dimensions": ["acquisition_channel"]},
                                      sizes=sizes, k=len(sizes)))
     ws.rename_segment("Paid", name)

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from segdash import db
+from segdash.data import Data
 from segdash.schema import Segmentation
 from segdash.segment.base import write_labels
 from segdash.ui import roi as ui
@@ -24,7 +25,7 @@ _SEGMENT_SQL = """SELECT _row, CASE WHEN acquisition_channel IN ('Paid search', 
 def _segment(at: object) -> None:
     ws = at.session_state["segdash.workspace"]
     labels = db.fetch_df(ws.con, _SEGMENT_SQL)
-    sizes = write_labels(ws.con, labels["_row"].to_numpy(), labels["segment"].to_numpy())
+    sizes = write_labels(Data.duckdb(ws.con), labels["_row"].to_numpy(), labels["segment"].to_numpy())
     ws.set_segmentation(Segmentation(method="dimensions", settings={"dimensions": ["acquisition_channel"]},
                                      sizes=sizes, k=len(sizes)))
     ws.rename_segment("Paid", "Paid channels")
@@ -211,3 +212,45 @@ def test_table_headers_are_short_with_full_names_as_tooltips() -> None:
         assert len(column["label"]) <= 12 and column["help"]
         assert column["width"] == "small"
     assert config["CAC (cost per customer)"]["label"] == "CAC"
+
+
+def test_whatif_split_and_budget_are_saved_with_the_snapshot_and_come_back(make_app: Callable[..., object],
+                                                                          tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    at = make_app(home=home, timeout=120)
+    at.run()  # first start: the "Sample" project, with the sample loaded
+    _segment(at)
+    at.switch_page(PAGE).run()
+
+    def sliders(app: object) -> list:
+        return [s for s in app.slider if s.key and s.key.startswith(ui.SHARE)]
+
+    def budget_box(app: object) -> object:
+        return next(n for n in app.number_input if n.label == "Total budget")
+
+    sliders(at)[0].set_value(70.0).run()
+    budget_box(at).set_value(20000.0).run()
+    saved_split = [s.value for s in sliders(at)]
+    assert saved_split == pytest.approx([70.0, 30.0])
+    at.switch_page("pages/segments.py").run()
+    at.text_input(key="segdash.projects.save_name").input("Paid or free")
+    next(b for b in at.button if b.label == "Save segmentation").click().run()
+    assert not at.exception and not at.error
+    ws = at.session_state["segdash.workspace"]
+    record = ws.project.segmentation(ws.snapshot_id)
+    assert record["inputs"]["whatif"]["segment"]["budget"] == 20000.0
+    assert sorted(record["inputs"]["whatif"]["segment"]["shares"].values()) == pytest.approx([30.0, 70.0])
+
+    # a new browser session on the saved snapshot (its segmentation id differs: the data comes from the store)
+    again = make_app(home=home, timeout=120)
+    again.query_params["project"] = ws.project.id
+    again.query_params["snapshot"] = ws.snapshot_id
+    again.run()
+    again.switch_page(PAGE).run()
+    assert not again.exception
+    assert [s.value for s in sliders(again)] == pytest.approx(saved_split)
+    assert budget_box(again).value == 20000.0
+    # and the page still works as before: reset goes back to today's split
+    next(b for b in again.button if b.label == "Reset to today's split").click().run()
+    assert sum(s.value for s in sliders(again)) == pytest.approx(100.0)
+    assert [s.value for s in sliders(again)] != pytest.approx(saved_split)

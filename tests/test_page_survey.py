@@ -13,7 +13,7 @@ from segdash.ui import survey as view
 def segment_by_country(at) -> object:
     at.run()
     ws = at.session_state[state.WORKSPACE]
-    ws.set_segmentation(segment_by_dimensions(ws.con, dimensions=["country"], types=ws.column_types()))
+    ws.set_segmentation(segment_by_dimensions(ws.data, dimensions=["country"], types=ws.column_types()))
     return ws
 
 
@@ -111,7 +111,7 @@ def test_survey_is_kept_in_the_project_and_reopened(make_app, tmp_path):
     assert reopened.project is None  # no URL naming the project here: open it as the picker would
     reopened.open_project(ws.project)
     again.session_state[state.WORKSPACE].set_segmentation(
-        segment_by_dimensions(reopened.con, dimensions=["country"], types=reopened.column_types()))
+        segment_by_dimensions(reopened.data, dimensions=["country"], types=reopened.column_types()))
     again.switch_page("pages/survey.py").run()
     assert not again.exception, again.exception
     current = again.session_state[view.STATE]

@@ -71,7 +71,7 @@ def test_profiles_sort_bands_and_show_full_questions(make_app: Callable[..., obj
     at = make_app(_survey_file(tmp_path))
     at.run()
     ws = at.session_state["segdash.workspace"]
-    ws.set_segmentation(segment_by_dimensions(ws.con, dimensions=["region"], types=ws.column_types(), min_size=10))
+    ws.set_segmentation(segment_by_dimensions(ws.data, dimensions=["region"], types=ws.column_types(), min_size=10))
     at.switch_page("pages/profiles.py").run(timeout=120)
     assert not at.exception, [e.value for e in at.exception]
     table = next(d.value for d in at.dataframe if "Full question" in d.value.columns)

@@ -11,6 +11,7 @@ from scipy import stats
 
 from segdash import db
 from segdash import profile as prof
+from segdash.data import Data
 from segdash.report.export import to_safe_csv
 from segdash.schema import ColumnInfo, ImportResult, Segmentation
 from segdash.segment.base import commit_labels, write_labels
@@ -32,8 +33,8 @@ def load(con, frame: pd.DataFrame, labels: list[str]) -> None:
     con.register("_test_frame", frame)
     con.execute("CREATE OR REPLACE TABLE customers AS SELECT * FROM _test_frame")
     con.unregister("_test_frame")
-    write_labels(con, frame[db.ROW].to_numpy(), labels)
-    commit_labels(con)
+    write_labels(Data.duckdb(con), frame[db.ROW].to_numpy(), labels)
+    commit_labels(Data.duckdb(con))
 
 
 def tiny_frame() -> pd.DataFrame:
@@ -70,8 +71,8 @@ def trait(traits: pd.DataFrame, segment: str, attribute: str, value: str | None 
 
 
 def tiny_traits(con) -> pd.DataFrame:
-    numbers = prof.numeric_summary(con, attributes=attributes())
-    counts = prof.category_counts(con, attributes=attributes())
+    numbers = prof.numeric_summary(Data.duckdb(con), attributes=attributes())
+    counts = prof.category_counts(Data.duckdb(con), attributes=attributes())
     return prof.compute_traits(attributes=attributes(), numbers=numbers, counts=counts, segments=["A", "B"])
 
 
@@ -85,7 +86,7 @@ def test_attributes_skip_personal_data_and_ids():
 def test_sizes_add_up_and_shares(tiny):
     con = db.connect()
     load(con, tiny_frame(), ["A", "B", "B", "B", "C", "C"])
-    sizes = prof.segment_sizes(con)
+    sizes = prof.segment_sizes(Data.duckdb(con))
     assert list(sizes["segment"]) == ["B", "C", "A"]
     assert list(sizes["customers"]) == [3, 2, 1]
     assert sizes["customers"].sum() == 6
@@ -128,7 +129,7 @@ def test_attribute_all_missing_in_one_segment(tiny):
     assert b_score["known"] == 0
     assert math.isnan(b_score["segment_value"])
     assert math.isnan(b_score["lift"])
-    profile = prof.build_profile(tiny, roles=TINY_ROLES, types=TINY_TYPES)
+    profile = prof.build_profile(Data.duckdb(tiny), roles=TINY_ROLES, types=TINY_TYPES)
     assert any("'Score' has no values in segment B" in note for note in profile.notes)
     score_test = profile.tests.set_index("attribute").loc["score"]
     assert score_test["note"] == "not enough values to test; no values in segment(s) B"
@@ -167,7 +168,7 @@ def test_chi_square_matches_hand():
 
 
 def test_tests_on_tiny_data_with_correction(tiny):
-    profile = prof.build_profile(tiny, roles=TINY_ROLES, types=TINY_TYPES)
+    profile = prof.build_profile(Data.duckdb(tiny), roles=TINY_ROLES, types=TINY_TYPES)
     tests = profile.tests.set_index("attribute")
     assert tests.loc["age", "test"] == "ANOVA"
     assert tests.loc["age", "p_value"] == pytest.approx(stats.f.sf(13.5, 1, 4))
@@ -187,7 +188,7 @@ def test_significant_difference_and_verdict():
     gender = ["F", "M"] * n  # same mix in both segments
     load(con, pd.DataFrame({"age": age, "gender": gender}), ["A"] * n + ["B"] * n)
     roles, types = {"age": "demographic", "gender": "demographic"}, {"age": "number", "gender": "text"}
-    profile = prof.build_profile(con, roles=roles, types=types)
+    profile = prof.build_profile(Data.duckdb(con), roles=roles, types=types)
     tests = profile.tests.set_index("attribute")
     assert bool(tests.loc["age", "differs"]) and tests.loc["age", "strength"] == "large"
     assert not bool(tests.loc["gender", "differs"])
@@ -200,7 +201,7 @@ def test_pairs_that_do_not_differ_are_flagged():
     base = np.linspace(20, 40, n)
     age = np.concatenate([base, base + 0.01, base + 40])
     load(con, pd.DataFrame({"age": age}), ["A"] * n + ["A2"] * n + ["B"] * n)
-    profile = prof.build_profile(con, roles={"age": "demographic"}, types={"age": "number"})
+    profile = prof.build_profile(Data.duckdb(con), roles={"age": "demographic"}, types={"age": "number"})
     pairs = profile.pairs.set_index(["segment_a", "segment_b"])
     assert bool(pairs.loc[("A", "A2"), "alike"])
     assert not bool(pairs.loc[("A", "B"), "alike"])
@@ -213,7 +214,7 @@ def test_pairs_that_do_not_differ_are_flagged():
 def test_one_segment_only_still_profiles():
     con = db.connect()
     load(con, tiny_frame(), ["All"] * 6)
-    profile = prof.build_profile(con, roles=TINY_ROLES, types=TINY_TYPES)
+    profile = prof.build_profile(Data.duckdb(con), roles=TINY_ROLES, types=TINY_TYPES)
     assert list(profile.sizes["customers"]) == [6]
     assert "only one segment" in profile.verdict
     assert "at least two" in profile.verdict
@@ -224,7 +225,7 @@ def test_one_segment_only_still_profiles():
 def test_segment_of_one_customer():
     con = db.connect()
     load(con, tiny_frame(), ["Solo", "Rest", "Rest", "Rest", "Rest", "Rest"])
-    profile = prof.build_profile(con, roles=TINY_ROLES, types=TINY_TYPES)
+    profile = prof.build_profile(Data.duckdb(con), roles=TINY_ROLES, types=TINY_TYPES)
     assert dict(zip(profile.sizes["segment"], profile.sizes["customers"], strict=True)) == {"Rest": 5, "Solo": 1}
     assert trait(profile.traits, "Solo", "age")["segment_value"] == 20
     assert any("fewer than 30 customers" in note for note in profile.notes)
@@ -236,7 +237,7 @@ def test_notes_call_segments_by_their_display_names():
     # while every chart and card used the segments' names.
     con = db.connect()
     load(con, tiny_frame(), ["Solo", "Rest", "Rest", "Rest", "Rest", "Rest"])
-    profile = prof.build_profile(con, roles=TINY_ROLES, types=TINY_TYPES)
+    profile = prof.build_profile(Data.duckdb(con), roles=TINY_ROLES, types=TINY_TYPES)
     shown = profile.display_notes({"Solo": "Lone wolf", "Rest": "Everyone else"})
     assert "2 segments have fewer than 30 customers (Everyone else, Lone wolf): their figures are shaky." in shown
     assert len(shown) == len(profile.notes)
@@ -248,13 +249,13 @@ def test_hundreds_of_categories_are_pooled():
     cities = [f"City {i:03d}" for i in range(300)] + ["City 000"] * 20 + ["City 001"] * 10
     load(con, pd.DataFrame({"city": cities}), ["A", "B"] * (len(cities) // 2))
     attrs = prof.profile_attributes({"city": "geographic"}, {"city": "text"})
-    counts = prof.category_counts(con, attributes=attrs, top_n=5)
+    counts = prof.category_counts(Data.duckdb(con), attributes=attrs, top_n=5)
     values = set(counts["value"])
     assert prof.OTHER in values
     assert len(values) == 6
     assert {"City 000", "City 001"} <= values
     assert counts["count"].sum() == len(cities)
-    profile = prof.build_profile(con, roles={"city": "geographic"}, types={"city": "text"}, top_n=5)
+    profile = prof.build_profile(Data.duckdb(con), roles={"city": "geographic"}, types={"city": "text"}, top_n=5)
     assert any("top 5 values" in note for note in profile.notes)
     assert prof.OTHER not in set(profile.top_traits["value"])  # a pool is never a trait
 
@@ -287,7 +288,7 @@ def test_format_numbers_for_people():
 
 
 def test_names_built_from_traits(tiny):
-    names = prof.name_segments(tiny, roles=TINY_ROLES, types=TINY_TYPES)
+    names = prof.name_segments(Data.duckdb(tiny), roles=TINY_ROLES, types=TINY_TYPES)
     assert set(names) == {"A", "B"}
     assert names["A"].startswith("Younger")
     assert "Phone support" in names["A"]
@@ -330,7 +331,7 @@ def test_weak_category_values_neither_describe_nor_name_a_segment():
     load(con, pd.DataFrame({"invoice": codes, "sex": sex, "spend": spend}), ["A"] * 100 + ["B"] * 700)
     roles = {"invoice": "other", "sex": "demographic", "spend": "revenue"}
     types = {"invoice": "text", "sex": "text", "spend": "number"}
-    profile = prof.build_profile(con, roles=roles, types=types)
+    profile = prof.build_profile(Data.duckdb(con), roles=roles, types=types)
     top = profile.top_traits
     assert top[top["attribute"] == "invoice"].empty  # 2 customers in 100 share a value: not a trait
     a_sex = top[(top["segment"] == "A") & (top["attribute"] == "sex")]
@@ -352,17 +353,17 @@ def test_samples_are_stratified_and_seeded():
     load(con, pd.DataFrame({"x": np.arange(n, dtype=float)}), list(labels))
     attrs = prof.profile_attributes({"x": "behavioral"}, {"x": "number"})
     sizes = {"big": 15_000, "small": 5_000}
-    sample = prof.stratified_sample(con, attributes=attrs, sizes=sizes, per_segment=500, random_state=1)
+    sample = prof.stratified_sample(Data.duckdb(con), attributes=attrs, sizes=sizes, per_segment=500, random_state=1)
     per = sample.groupby("segment").size()
     assert 400 <= per["big"] <= 600 and 400 <= per["small"] <= 600
-    again = prof.stratified_sample(con, attributes=attrs, sizes=sizes, per_segment=500, random_state=1)
+    again = prof.stratified_sample(Data.duckdb(con), attributes=attrs, sizes=sizes, per_segment=500, random_state=1)
     pd.testing.assert_frame_equal(sample, again)
-    other = prof.stratified_sample(con, attributes=attrs, sizes=sizes, per_segment=500, random_state=2)
+    other = prof.stratified_sample(Data.duckdb(con), attributes=attrs, sizes=sizes, per_segment=500, random_state=2)
     assert set(other[db.ROW]) != set(sample[db.ROW])
-    dist = prof.distribution_sample(con, attribute=attrs[0], sizes=sizes, per_segment=300)
+    dist = prof.distribution_sample(Data.duckdb(con), attribute=attrs[0], sizes=sizes, per_segment=300)
     assert list(dist.columns) == ["segment", "value"]
     assert dist.groupby("segment").size().between(220, 380).all()
-    assert prof.pca_map(con, attributes=attrs, max_points=1000).empty  # one number: no 2-D map
+    assert prof.pca_map(Data.duckdb(con), attributes=attrs, max_points=1000).empty  # one number: no 2-D map
 
 
 def test_pca_map_has_at_most_max_points(tiny):
@@ -370,7 +371,7 @@ def test_pca_map_has_at_most_max_points(tiny):
     rng = np.random.default_rng(0)
     load(con, pd.DataFrame({"a": rng.normal(size=5000), "b": rng.normal(size=5000)}), ["A", "B"] * 2500)
     attrs = prof.profile_attributes({"a": "behavioral", "b": "behavioral"}, {"a": "number", "b": "number"})
-    points = prof.pca_map(con, attributes=attrs, max_points=800)
+    points = prof.pca_map(Data.duckdb(con), attributes=attrs, max_points=800)
     assert 0 < len(points) <= 800
     assert list(points.columns) == [db.ROW, "x", "y", "segment"]
     assert set(points["segment"]) == {"A", "B"}
@@ -383,9 +384,9 @@ def test_drilldown_hides_personal_data_and_binds_labels():
     columns = prof.drilldown_columns(TINY_ROLES)
     assert "name" not in columns and "customer_id" in columns
     assert "name" in prof.drilldown_columns(TINY_ROLES, show_personal=True)
-    rows = prof.segment_customers(con, segment="O'Brien; DROP TABLE customers", columns=columns)
+    rows = prof.segment_customers(Data.duckdb(con), segment="O'Brien; DROP TABLE customers", columns=columns)
     assert list(rows["customer_id"]) == ["c1"]
-    assert len(prof.segment_customers(con, segment="x", columns=columns, limit=2)) == 2
+    assert len(prof.segment_customers(Data.duckdb(con), segment="x", columns=columns, limit=2)) == 2
 
 
 def make_workspace(frame: pd.DataFrame, labels: list[str], roles: dict, types: dict) -> Workspace:
@@ -395,7 +396,7 @@ def make_workspace(frame: pd.DataFrame, labels: list[str], roles: dict, types: d
                                rows_rejected=0, columns=[ColumnInfo(c, types[c], roles[c]) for c in roles])
     ws.roles = dict(roles)
     ws.data_id = "tiny"
-    sizes = prof.segment_sizes(ws.con)
+    sizes = prof.segment_sizes(Data.duckdb(ws.con))  # labels loaded, not yet a segmentation
     ws.set_segmentation(Segmentation(method="dimensions", settings={}, sizes=dict(
         zip(sizes["segment"], sizes["customers"], strict=True)), k=len(sizes)))
     return ws
@@ -410,7 +411,7 @@ def test_rename_carries_to_other_views_and_exports():
     assert list(named["segment"]) == ["<b>x</b>", "=1+1"]
     csv = to_safe_csv(named).decode("utf-8-sig")
     assert "'=1+1" in csv and "<b>x</b>" in csv
-    profile = prof.build_profile(ws.con, roles=ws.roles, types=ws.column_types())
+    profile = prof.build_profile(ws.data, roles=ws.roles, types=ws.column_types())
     names = {label: ws.display_name(label) for label in profile.sizes["segment"]}
     table = prof.traits_table(profile.traits, names=names)
     assert list(table.columns) == ["Trait", "Everyone", "<b>x</b>", "=1+1"]
@@ -420,7 +421,7 @@ def test_rename_carries_to_other_views_and_exports():
 
 
 def test_traits_table_and_tests_table(tiny):
-    profile = prof.build_profile(tiny, roles=TINY_ROLES, types=TINY_TYPES)
+    profile = prof.build_profile(Data.duckdb(tiny), roles=TINY_ROLES, types=TINY_TYPES)
     table = prof.traits_table(profile.traits, names={"A": "Young", "B": "Young"})
     assert list(table.columns) == ["Trait", "Everyone", "Young", "Young (2)"]  # renamed alike: still two columns
     age = table.set_index("Trait").loc["Age (average)"]
@@ -444,7 +445,7 @@ def test_dates_profiled_as_days_since():
     load(con, pd.DataFrame({"last_purchase_date": dates}), ["Old", "Old", "New", "New"])
     attrs = prof.profile_attributes({"last_purchase_date": "date"}, {"last_purchase_date": "date"})
     assert attrs[0].label == "Days since last purchase"
-    numbers = prof.numeric_summary(con, attributes=attrs)
+    numbers = prof.numeric_summary(Data.duckdb(con), attributes=attrs)
     old = numbers[(numbers["segment"] == "Old")].iloc[0]
     assert old["mean"] == pytest.approx(25.0)  # 30 and 20 days before Jan 31
     overall = numbers[numbers["segment"].isna()].iloc[0]
@@ -489,7 +490,7 @@ def test_awkward_column_names_and_an_all_missing_column():
     load(con, frame, ["X", "X", "Y", "Y"])
     roles = {c: "other" for c in frame.columns}
     types = {"Total $ spend": "number", "it's \"odd\"": "text", "empty": "number", "blank": "text"}
-    profile = prof.build_profile(con, roles=roles, types=types)
+    profile = prof.build_profile(Data.duckdb(con), roles=roles, types=types)
     assert trait(profile.traits, "X", "Total $ spend")["segment_value"] == pytest.approx(15.0)
     assert trait(profile.traits, "Y", "it's \"odd\"", "b")["segment_value"] == pytest.approx(1.0)
     empty = trait(profile.traits, "X", "empty")
@@ -505,11 +506,11 @@ def test_awkward_column_names_and_an_all_missing_column():
 def test_segment_csv_is_safe_and_leaves_out_personal_data():
     con = db.connect()
     load(con, tiny_frame(), ["A", "A", "A", "B", "B", "B"])
-    text = prof.segment_csv(con, segment="A", roles=TINY_ROLES, name="=1+1").decode("utf-8-sig")
+    text = prof.segment_csv(Data.duckdb(con), segment="A", roles=TINY_ROLES, name="=1+1").decode("utf-8-sig")
     lines = text.strip().splitlines()
     assert lines[0] == "segment,customer_id,age,channel,vip,score"
     assert len(lines) == 4 and lines[1].startswith("'=1+1,c1,20.0,Phone")
-    with_pii = prof.segment_csv(con, segment="B", roles=TINY_ROLES, show_personal=True).decode("utf-8-sig")
+    with_pii = prof.segment_csv(Data.duckdb(con), segment="B", roles=TINY_ROLES, show_personal=True).decode("utf-8-sig")
     assert "name" in with_pii.splitlines()[0] and "Flo" in with_pii
 
 
@@ -551,10 +552,10 @@ def test_zero_one_number_is_profiled_as_a_yes_no_flag():
     roles = {"customerID": "id", "SeniorCitizen": "demographic", "visits": "behavioral", "zeros": "other"}
     types = {"customerID": "text", "SeniorCitizen": "number", "visits": "number", "zeros": "number"}
 
-    kinds = {a.name: a.kind for a in prof.flag_attributes(con, prof.profile_attributes(roles, types))}
+    kinds = {a.name: a.kind for a in prof.flag_attributes(Data.duckdb(con), prof.profile_attributes(roles, types))}
     assert kinds == {"SeniorCitizen": "boolean", "visits": "number", "zeros": "number"}
 
-    profile = prof.build_profile(con, roles=roles, types=types)
+    profile = prof.build_profile(Data.duckdb(con), roles=roles, types=types)
     senior = trait(profile.traits, "A", "SeniorCitizen")
     assert senior["value"] == "yes"
     assert senior["segment_value"] == pytest.approx(0.5)
@@ -568,7 +569,7 @@ def test_zero_one_number_is_profiled_as_a_yes_no_flag():
     assert profile.names["A"] == "Senior citizen"
     assert profile.names["B"] == "Not senior citizen"
     assert not any("High" in name for name in profile.names.values())
-    assert prof.name_segments(con, roles=roles, types=types) == profile.names
+    assert prof.name_segments(Data.duckdb(con), roles=roles, types=types) == profile.names
     assert profile.tests.set_index("attribute").loc["SeniorCitizen", "test"] == "Chi-square"
 
 
@@ -585,7 +586,7 @@ def test_names_and_traits_use_column_labels():
     load(con, frame, ["A"] * 6 + ["B"] * 6)
     roles = {"ID": "id", "MntWines": "behavioral", "Kidhome": "demographic"}
     types = {"ID": "text", "MntWines": "number", "Kidhome": "number"}
-    profile = prof.build_profile(con, roles=roles, types=types, labels=suggest_labels(roles))
+    profile = prof.build_profile(Data.duckdb(con), roles=roles, types=types, labels=suggest_labels(roles))
     assert profile.names["A"] == "Low wine spend · No young children at home"
     assert profile.names["B"] == "High wine spend · High young children at home"
     texts = " ".join(profile.top_traits["text"])
@@ -605,8 +606,8 @@ def test_band_answers_keep_their_order_in_traits_and_tables():
     roles = {"age_band": "demographic", "visits": "behavioral", "plan": "behavioral"}
     types = dict.fromkeys(roles, "text")
     attrs = prof.profile_attributes(roles, types)
-    counts = prof.category_counts(con, attributes=attrs)
-    numbers = prof.numeric_summary(con, attributes=attrs)
+    counts = prof.category_counts(Data.duckdb(con), attributes=attrs)
+    numbers = prof.numeric_summary(Data.duckdb(con), attributes=attrs)
     traits = prof.compute_traits(attributes=attrs, numbers=numbers, counts=counts, segments=["A", "B"])
 
     def values(attribute: str) -> list[str]:

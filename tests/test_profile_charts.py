@@ -7,6 +7,7 @@ import pytest
 
 from segdash import db
 from segdash import profile as prof
+from segdash.data import Data
 from segdash.report import profile_charts as charts
 from segdash.segment.base import commit_labels, write_labels
 
@@ -30,15 +31,15 @@ def load(con, frame: pd.DataFrame, labels: list[str]) -> None:
     con.register("_test_frame", frame)
     con.execute("CREATE TABLE customers AS SELECT * FROM _test_frame")
     con.unregister("_test_frame")
-    write_labels(con, frame["_row"].to_numpy(), labels)
-    commit_labels(con)
+    write_labels(Data.duckdb(con), frame["_row"].to_numpy(), labels)
+    commit_labels(Data.duckdb(con))
 
 
 @pytest.fixture
 def tiny_profile():
     con = db.connect()
     load(con, tiny_frame(), ["A", "A", "A", "B", "B", "B"])
-    return prof.build_profile(con, roles=TINY_ROLES, types=TINY_TYPES)
+    return prof.build_profile(Data.duckdb(con), roles=TINY_ROLES, types=TINY_TYPES)
 
 
 def test_sizes_chart_labels_and_escaping():

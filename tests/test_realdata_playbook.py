@@ -28,7 +28,7 @@ pytestmark = [
 def test_survey_purchase_categories_split_on_semicolons() -> None:
     ws = Workspace()
     ws.load(SURVEY)
-    found = mv.detect_multivalue(ws.con, columns=ws.modelling_columns(), types=ws.column_types())
+    found = mv.detect_multivalue(ws.data, columns=ws.modelling_columns(), types=ws.column_types())
     assert list(found) == ["Purchase_Categories"]  # no other column is a pick list with separators
     spec = found["Purchase_Categories"]
     assert spec.separator == ";"
@@ -38,10 +38,10 @@ def test_survey_purchase_categories_split_on_semicolons() -> None:
     assert set(spec.values) == {"Clothing and Fashion", "Beauty and Personal Care", "Home and Kitchen", "others",
                                 "Groceries and Gourmet Food"}
     # segments by one category work like any other dimension, and the playbook lists categories per segment
-    seg = segment_by_dimensions(ws.con, dimensions=["Purchase_Categories: Home and Kitchen"], types=ws.column_types())
+    seg = segment_by_dimensions(ws.data, dimensions=["Purchase_Categories: Home and Kitchen"], types=ws.column_types())
     assert seg.sizes["Purchase_Categories: Home and Kitchen yes"] == spec.counts["Home and Kitchen"]
     ws.set_segmentation(seg)
-    book = pb.build_playbook(ws.con, roles=ws.roles, types=ws.column_types())
+    book = pb.build_playbook(ws.data, roles=ws.roles, types=ws.column_types())
     buyers = next(c for c in book.cards if c.segment.endswith("yes"))
     assert buyers.products[0].startswith("Home and Kitchen (100%")
     # satisfaction: the rule reads Shopping_Satisfaction, not Rating_Accuracy
@@ -53,8 +53,8 @@ def test_ticket_channel_mix_matches_a_plain_crosstab() -> None:
     ws.load(TICKETS)
     source = ch.suggest_source(ws.roles, types=ws.column_types())
     assert source == ch.ChannelSource(kind="column", column="Ticket Channel")
-    ws.set_segmentation(segment_by_dimensions(ws.con, dimensions=["Customer Gender"], types=ws.column_types()))
-    mix = ch.channel_mix(ws.con, source=source)
+    ws.set_segmentation(segment_by_dimensions(ws.data, dimensions=["Customer Gender"], types=ws.column_types()))
+    mix = ch.channel_mix(ws.data, source=source)
     raw = pd.read_csv(TICKETS)
     expected = pd.crosstab(raw["Customer Gender"], raw["Ticket Channel"].replace({"Chat": "Live chat"}))
     got = mix.shares.pivot_table(index="segment", columns="channel", values="customers", aggfunc="sum")
@@ -70,12 +70,12 @@ def test_ticket_channel_mix_matches_a_plain_crosstab() -> None:
 def test_tickets_as_an_interactions_file() -> None:
     ws = Workspace()
     ws.load(TICKETS)
-    ws.set_segmentation(segment_by_dimensions(ws.con, dimensions=["Customer Gender"], types=ws.column_types()))
-    columns = ch.load_interactions(ws.con, TICKETS)
+    ws.set_segmentation(segment_by_dimensions(ws.data, dimensions=["Customer Gender"], types=ws.column_types()))
+    columns = ch.load_interactions(ws.data, TICKETS)
     key, channel = ch.guess_interaction_columns(columns, customer_columns=["Customer Email"])
     assert (key, channel) == ("Customer Email", "Ticket Channel")
     source = ch.ChannelSource(kind="interactions", key="Customer Email", table_key=key, table_channel=channel)
-    counts = ch.channel_counts(ws.con, source=source)
+    counts = ch.channel_counts(ws.data, source=source)
     # each customer's most used channel (ties: alphabetical), by pandas
     raw = pd.read_csv(TICKETS)
     raw["channel"] = raw["Ticket Channel"].replace({"Chat": "Live chat"})

@@ -41,7 +41,7 @@ def test_marketing_campaign_rfm_sums_spend_and_purchases() -> None:
                                  "MntGoldProds"]
     # purchases per channel; deals are purchases made with a discount, already counted in a channel
     assert guess["frequency"] == ["NumWebPurchases", "NumCatalogPurchases", "NumStorePurchases"]
-    seg = segment_rfm(ws.con, roles=ws.roles, types=types)
+    seg = segment_rfm(ws.data, roles=ws.roles, types=types)
     assert seg.extra["customers"] == 2240 and sum(seg.sizes.values()) == 2240
     assert any(note.startswith("Spend is the sum of 6 columns: MntWines + ") for note in seg.notes)
     # a hand check: the mean of the summed spend over all customers equals the file's
@@ -71,10 +71,10 @@ def test_files_without_plausible_columns_say_what_is_missing(name: str, missing:
 def test_automatic_k_is_one_a_marketer_can_act_on(name: str) -> None:
     ws = _workspace(name)
     types = ws.column_types()
-    features, _ = cluster_feature_choice(ws.con, roles=ws.roles, types=types)
+    features, _ = cluster_feature_choice(ws.data, roles=ws.roles, types=types)
     assert len(features) >= 2 and single_column_message(features) is None
     assert any(types[f] in ("text", "boolean") for f in features)  # categories are features too
-    seg = cluster_customers(ws.con, features=features, types=types, k="auto", random_state=0)
+    seg = cluster_customers(ws.data, features=features, types=types, k="auto", random_state=0)
     if seg.k == 2:  # only when the data really has two groups, and then the page says so and names the next k
         assert "two clearly separate groups" in seg.chosen_k_reason and seg.extra["k_next_best"] >= 3
     else:
@@ -86,6 +86,6 @@ def test_automatic_k_is_one_a_marketer_can_act_on(name: str) -> None:
 
 def test_order_lines_offer_a_single_column_and_say_so() -> None:
     ws = _workspace("Online Retail.xlsx")
-    features, _ = cluster_feature_choice(ws.con, roles=ws.roles, types=ws.column_types())
+    features, _ = cluster_feature_choice(ws.data, roles=ws.roles, types=ws.column_types())
     message = single_column_message(features)
     assert message is not None and message.startswith("Only one column describes your customers")

@@ -22,9 +22,9 @@ def test_feature_sections_playbook_okrs_and_changes(tmp_path: Path) -> None:
     ws.open_project(project, restore=False)
     ws.load(SAMPLE)
     age = [Dimension("age", banding="edges", edges=(35, 55))]
-    run_segmentation(ws, lambda progress: segment_by_dimensions(ws.con, dimensions=age, types=ws.column_types()))
+    run_segmentation(ws, lambda progress: segment_by_dimensions(ws.data, dimensions=age, types=ws.column_types()))
     ws.save_segmentation("January")
-    run_segmentation(ws, lambda progress: segment_by_dimensions(ws.con, dimensions=age, types=ws.column_types()))
+    run_segmentation(ws, lambda progress: segment_by_dimensions(ws.data, dimensions=age, types=ws.column_types()))
     ws.save_segmentation("February")
     objective = okr.new_objective("Grow our older customers")
     kpi = Kpi("customers")
@@ -47,7 +47,7 @@ def test_command_line_report_of_a_project_has_the_feature_sections(tmp_path: Pat
     ws.load(SAMPLE)
     age = [Dimension("age", banding="edges", edges=(35, 55))]
     for name in ("January", "February"):
-        run_segmentation(ws, lambda progress: segment_by_dimensions(ws.con, dimensions=age, types=ws.column_types()))
+        run_segmentation(ws, lambda progress: segment_by_dimensions(ws.data, dimensions=age, types=ws.column_types()))
         ws.save_segmentation(name)
     out = tmp_path / "report.html"
     assert main(["report", "--project", str(tmp_path / "home"), "--segmentation", "February", "--out", str(out),

@@ -172,7 +172,7 @@ def test_cli_report_without_chromium_says_so(tmp_path: Path, monkeypatch: pytest
     from segdash.segment import labels_frame
 
     labels = tmp_path / "labels.csv"
-    labels.write_bytes(to_safe_csv(labels_frame(ws.con, roles=ws.roles)))
+    labels.write_bytes(to_safe_csv(labels_frame(ws.data, roles=ws.roles)))
     monkeypatch.setenv("SEGDASH_CHROMIUM", str(tmp_path / "missing"))
     out = tmp_path / "r.html"
     code = cli.main([ "report", str(tmp_path / "tiny customers.csv"), "--labels", str(labels), "--out", str(out),

@@ -67,16 +67,16 @@ def test_too_many_rows_for_excel(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_labels_table_and_personal_data_needs_confirmation(tmp_path: Path) -> None:
     ws = tiny_workspace(tmp_path, name_young="=Young")
     names = ws.display_names(ws.segmentation.sizes)
-    frame = workbook.labels_table(ws.con, roles=ws.roles, names=names, columns=["age"])
+    frame = workbook.labels_table(ws.data, roles=ws.roles, names=names, columns=["age"])
     assert list(frame.columns) == ["Customer id", "Segment id", "Segment", "age"]
     assert frame["Customer id"].tolist()[:2] == ["C01", "C02"] and len(frame) == 12
     assert frame.loc[0, "Segment id"] == "young" and frame.loc[0, "Segment"] == "=Young"
     assert frame.loc[11, "Segment"] == "old" and int(frame.loc[11, "age"]) == 66
     with pytest.raises(workbook.ExportError, match="personal data"):
-        workbook.labels_table(ws.con, roles=ws.roles, names=names, columns=["email"])
+        workbook.labels_table(ws.data, roles=ws.roles, names=names, columns=["email"])
     with pytest.raises(workbook.ExportError, match="no column 'nope'"):
-        workbook.labels_table(ws.con, roles=ws.roles, names=names, columns=["nope"])
-    confirmed = workbook.labels_table(ws.con, roles=ws.roles, names=names, columns=["email"], allow_personal=True)
+        workbook.labels_table(ws.data, roles=ws.roles, names=names, columns=["nope"])
+    confirmed = workbook.labels_table(ws.data, roles=ws.roles, names=names, columns=["email"], allow_personal=True)
     assert confirmed["email"].tolist() == EMAILS
     text = workbook.labels_csv(frame).decode("utf-8-sig")
     assert text.splitlines()[0] == "Customer id,Segment id,Segment,age"

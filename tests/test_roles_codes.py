@@ -11,6 +11,7 @@ import pytest
 
 from segdash import db
 from segdash.columns import profile_columns
+from segdash.data import Data
 from segdash.economics import suggest_columns
 from segdash.ingest import import_file
 from segdash.profile import CATEGORY, profile_attributes
@@ -118,7 +119,7 @@ def test_code_columns_become_categories_at_import(tmp_path: Path) -> None:
 
 def test_codes_are_never_banded_nor_averaged(tmp_path: Path) -> None:
     con, _, roles, types = _import(tmp_path, SHOPPERS)
-    segmentation = segment_by_dimensions(con, dimensions=["Region"], types=types, min_size=1)
+    segmentation = segment_by_dimensions(Data.duckdb(con), dimensions=["Region"], types=types, min_size=1)
     # One segment per region code, never a numeric band such as "Region 4-9".
     assert set(segmentation.sizes) == {"1", "9", "4", "3", "7"}
     profile = profile_columns(con, types=types, roles=roles).set_index("name")

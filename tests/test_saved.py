@@ -26,13 +26,13 @@ REPO = Path(__file__).resolve().parents[1]
 FEATURES = ["age", "total_spend", "orders", "acquisition_channel"]
 
 METHODS: dict[str, Callable[[Workspace], object]] = {
-    "dimensions": lambda ws: segment_by_dimensions(ws.con, dimensions=[Dimension("age", bands=3), "country"],
+    "dimensions": lambda ws: segment_by_dimensions(ws.data, dimensions=[Dimension("age", bands=3), "country"],
                                                    types=ws.column_types(), min_size=40),
-    "rfm": lambda ws: segment_rfm(ws.con, roles=ws.roles, types=ws.column_types()),
-    "kmeans": lambda ws: cluster_customers(ws.con, features=_features(ws), types=ws.column_types(), k=4),
-    "gmm": lambda ws: cluster_customers(ws.con, features=_features(ws), types=ws.column_types(), algorithm="gmm",
+    "rfm": lambda ws: segment_rfm(ws.data, roles=ws.roles, types=ws.column_types()),
+    "kmeans": lambda ws: cluster_customers(ws.data, features=_features(ws), types=ws.column_types(), k=4),
+    "gmm": lambda ws: cluster_customers(ws.data, features=_features(ws), types=ws.column_types(), algorithm="gmm",
                                         k=3),
-    "hierarchical": lambda ws: cluster_customers(ws.con, features=_features(ws), types=ws.column_types(),
+    "hierarchical": lambda ws: cluster_customers(ws.data, features=_features(ws), types=ws.column_types(),
                                                  algorithm="hierarchical", k=3),
 }
 
@@ -42,8 +42,8 @@ def _features(ws: Workspace) -> list[str]:
 
 
 def _labels(ws: Workspace) -> pd.DataFrame:
-    key = label_key(ws.con, ws.segmentation, roles=ws.roles)
-    return snapshot_labels(ws.con, key).to_pandas().set_index("key")["segment"]
+    key = label_key(ws.data, ws.segmentation, roles=ws.roles)
+    return snapshot_labels(ws.data, key).to_pandas().set_index("key")["segment"]
 
 
 @pytest.fixture
@@ -84,7 +84,7 @@ def test_reopen_after_a_restart_gives_identical_labels_names_and_figures(project
     ws.inputs["roi"] = {"margin": 0.55, "channel_spend": {"Store": 5000.0}}
     snapshot = ws.save_segmentation("Value tiers")
     ws.rename_segment("Segment 2", "Bargain hunters")  # a rename after saving is saved too
-    profile = prof.build_profile(ws.con, roles=ws.roles, types=ws.column_types())
+    profile = prof.build_profile(ws.data, roles=ws.roles, types=ws.column_types())
     expected = {"labels": _labels(ws).to_dict(), "sizes": ws.segmentation.sizes,
                 "names": {label: ws.display_name(label) for label in ws.segmentation.sizes},
                 "means": profile.sizes.to_dict() if hasattr(profile, "sizes") else None,
@@ -99,8 +99,8 @@ from segdash.saved import label_key, snapshot_labels
 ws = Workspace()
 ws.open_project(Store({str(project.store.home)!r}).open_project({project.id!r}))
 assert ws.snapshot_id == {snapshot!r}, ws.snapshot_id
-labels = snapshot_labels(ws.con, label_key(ws.con, ws.segmentation, roles=ws.roles)).to_pandas()
-profile = prof.build_profile(ws.con, roles=ws.roles, types=ws.column_types())
+labels = snapshot_labels(ws.data, label_key(ws.data, ws.segmentation, roles=ws.roles)).to_pandas()
+profile = prof.build_profile(ws.data, roles=ws.roles, types=ws.column_types())
 print(json.dumps({{"labels": dict(zip(labels["key"], labels["segment"])), "sizes": ws.segmentation.sizes,
     "names": {{label: ws.display_name(label) for label in ws.segmentation.sizes}},
     "means": profile.sizes.to_dict() if hasattr(profile, "sizes") else None, "inputs": ws.inputs}}, default=str))
@@ -141,7 +141,7 @@ def test_a_newer_export_counts_new_and_gone_customers(project: object, method: s
 
 def test_dimensions_keep_their_saved_bands_on_new_data(project: object, tmp_path: Path) -> None:
     ws = _open(project)
-    run_segmentation(ws, lambda progress: segment_by_dimensions(ws.con, dimensions=[Dimension("age", bands=3)],
+    run_segmentation(ws, lambda progress: segment_by_dimensions(ws.data, dimensions=[Dimension("age", bands=3)],
                                                                 types=ws.column_types()))
     bands = set(ws.segmentation.sizes)
     snapshot = ws.save_segmentation("Age bands")
@@ -153,7 +153,7 @@ def test_dimensions_keep_their_saved_bands_on_new_data(project: object, tmp_path
 
 def test_rfm_can_use_the_saved_cut_points_or_new_ones(project: object, tmp_path: Path) -> None:
     ws = _open(project)
-    run_segmentation(ws, lambda progress: segment_rfm(ws.con, roles=ws.roles, types=ws.column_types()))
+    run_segmentation(ws, lambda progress: segment_rfm(ws.data, roles=ws.roles, types=ws.column_types()))
     snapshot = ws.save_segmentation("RFM")
     cuts = project.segmentation(snapshot)["model"]["cuts"]
     assert set(cuts) == {"R", "F", "M"} and all(set(v) <= {"2", "3", "4", "5"} for v in cuts.values())
@@ -166,7 +166,7 @@ def test_rfm_can_use_the_saved_cut_points_or_new_ones(project: object, tmp_path:
 
 def test_transactions_rfm_is_keyed_by_customer(project: object) -> None:
     ws = _open(project, TRANSACTIONS)
-    run_segmentation(ws, lambda progress: segment_rfm(ws.con, roles=ws.roles, types=ws.column_types()))
+    run_segmentation(ws, lambda progress: segment_rfm(ws.data, roles=ws.roles, types=ws.column_types()))
     snapshot = ws.save_segmentation("Orders RFM")
     record = project.segmentation(snapshot)
     labels = project.segmentation_labels(snapshot).to_pandas()

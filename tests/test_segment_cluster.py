@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import numpy as np
 import pandas as pd
@@ -10,6 +11,7 @@ import pytest
 from sklearn.metrics import adjusted_rand_score
 
 from segdash import db
+from segdash.data import Data
 from segdash.errors import SettingsError
 from segdash.report.cluster_charts import k_scores_figure
 from segdash.segment.base import commit_labels
@@ -51,7 +53,7 @@ def workspace_con(frame: pd.DataFrame):
 
 
 def labels_of(con) -> pd.DataFrame:
-    commit_labels(con)  # what Workspace.set_segmentation does
+    commit_labels(Data.duckdb(con))  # what Workspace.set_segmentation does
     return db.fetch_df(con, "SELECT _row, segment FROM segment_labels ORDER BY _row")
 
 
@@ -65,7 +67,7 @@ def test_three_blobs_give_three_segments_with_the_right_members() -> None:
     frame = blobs()
     con = workspace_con(frame)
     seen: list[tuple[float, str]] = []
-    seg = cluster_customers(con, features=["x", "y"], types=NUMBERS, progress=lambda f, m: seen.append((f, m)))
+    seg = cluster_customers(Data.duckdb(con), features=["x", "y"], types=NUMBERS, progress=lambda f, m: seen.append((f, m)))
     assert seg.k == 3
     assert seg.method == "kmeans"
     assert seg.sizes == {"Segment 1": 40, "Segment 2": 30, "Segment 3": 20}
@@ -92,7 +94,7 @@ def test_three_blobs_give_three_segments_with_the_right_members() -> None:
 
 def test_fixed_k_gives_that_many_segments_and_scores_for_it() -> None:
     con = workspace_con(blobs())
-    seg = cluster_customers(con, features=["x", "y"], types=NUMBERS, k="2")  # as typed in a CLI
+    seg = cluster_customers(Data.duckdb(con), features=["x", "y"], types=NUMBERS, k="2")  # as typed in a CLI
     assert seg.k == 2 and len(seg.sizes) == 2
     assert sum(seg.sizes.values()) == 90
     assert list(seg.scores) == [2]
@@ -104,7 +106,7 @@ def test_fixed_k_gives_that_many_segments_and_scores_for_it() -> None:
 def test_gmm_and_hierarchical_find_the_blobs_and_label_everyone(algorithm: str) -> None:
     frame = blobs()
     con = workspace_con(frame)
-    seg = cluster_customers(con, features=["x", "y"], types=NUMBERS, algorithm=algorithm)
+    seg = cluster_customers(Data.duckdb(con), features=["x", "y"], types=NUMBERS, algorithm=algorithm)
     assert seg.method == algorithm
     assert seg.k == 3
     merged = with_truth(con, frame)
@@ -127,12 +129,12 @@ def test_numbers_and_categories_together_with_awkward_column_names() -> None:
     con = workspace_con(frame)
     types = {"spend $": "number", "channel [main]": "text", "member's flag": "boolean"}
     features = ["spend $", "channel [main]", "member's flag"]
-    seg = cluster_customers(con, features=features, types=types)
+    seg = cluster_customers(Data.duckdb(con), features=features, types=types)
     assert seg.k == 2
     labels = labels_of(con)["segment"].to_numpy()
     assert len(set(labels[:30])) == 1 and len(set(labels[30:])) == 1 and labels[0] != labels[59]
     assert "channel [main]: 1 missing value filled with the most common value" in seg.notes
-    seg = cluster_customers(con, features=features, types=types, k=2, missing="missing_category")
+    seg = cluster_customers(Data.duckdb(con), features=features, types=types, k=2, missing="missing_category")
     assert list(labels_of(con)["segment"]) == list(labels)
     assert 'channel [main]: 1 missing value kept as their own value "(missing)"' in seg.notes
 
@@ -143,7 +145,7 @@ def test_dates_become_days_since_the_latest_date() -> None:
     lapsed = [latest - dt.timedelta(days=400 + int(d)) for d in range(0, 20)]
     frame = pd.DataFrame({db.ROW: np.arange(40, dtype=np.int64), "last purchase": recent + lapsed})
     con = workspace_con(frame)
-    seg = cluster_customers(con, features=["last purchase"], types={"last purchase": "date"}, k=2)
+    seg = cluster_customers(Data.duckdb(con), features=["last purchase"], types={"last purchase": "date"}, k=2)
     labels = labels_of(con)["segment"].to_numpy()
     assert len(set(labels[:20])) == 1 and len(set(labels[20:])) == 1 and labels[0] != labels[39]
     assert any("days since the latest date" in note for note in seg.notes)
@@ -154,7 +156,7 @@ def test_outliers_are_kept_and_labelled() -> None:
     outliers = pd.DataFrame({db.ROW: [1000, 1001], "x": [80.0, -60.0], "y": [90.0, 5.0], "blob": ["O", "O"]})
     frame = pd.concat([frame, outliers], ignore_index=True)
     con = workspace_con(frame)
-    seg = cluster_customers(con, features=["x", "y"], types=NUMBERS, k=3, scaling="robust")
+    seg = cluster_customers(Data.duckdb(con), features=["x", "y"], types=NUMBERS, k=3, scaling="robust")
     labels = labels_of(con)
     assert len(labels) == 92 and sum(seg.sizes.values()) == 92
     assert set(labels.loc[labels[db.ROW].isin([1000, 1001]), "segment"]) <= set(seg.sizes)
@@ -166,19 +168,19 @@ def test_missing_numbers_are_filled_and_skewed_money_is_log_scaled() -> None:
     frame = pd.DataFrame({db.ROW: np.arange(100, dtype=np.int64), "total spend": spend,
                           "income": np.r_[[np.nan] * 3, rng.normal(50_000, 5_000, 97)]})
     con = workspace_con(frame)
-    seg = cluster_customers(con, features=["total spend", "income"], types={"total spend": "number", "income": "number"}, k=2)
+    seg = cluster_customers(Data.duckdb(con), features=["total spend", "income"], types={"total spend": "number", "income": "number"}, k=2)
     assert "income: 3 missing values filled with the median" in seg.notes
     assert "total spend log-scaled (skewed)" in seg.notes
     assert sum(seg.sizes.values()) == 100
-    unlogged = cluster_customers(con, features=["total spend", "income"], types={"total spend": "number", "income": "number"}, k=2, log_skewed=False)
+    unlogged = cluster_customers(Data.duckdb(con), features=["total spend", "income"], types={"total spend": "number", "income": "number"}, k=2, log_skewed=False)
     assert not any("log-scaled" in note for note in unlogged.notes)
 
 
 def test_same_settings_and_seed_give_the_same_labels() -> None:
     con = workspace_con(blobs())
-    first = cluster_customers(con, features=["x", "y"], types=NUMBERS, k=4, random_state=7)
+    first = cluster_customers(Data.duckdb(con), features=["x", "y"], types=NUMBERS, k=4, random_state=7)
     first_labels = labels_of(con)
-    second = cluster_customers(con, features=["x", "y"], types=NUMBERS, k=4, random_state=7)
+    second = cluster_customers(Data.duckdb(con), features=["x", "y"], types=NUMBERS, k=4, random_state=7)
     pd.testing.assert_frame_equal(first_labels, labels_of(con))
     assert first.sizes == second.sizes and first.stability == second.stability
 
@@ -186,13 +188,15 @@ def test_same_settings_and_seed_give_the_same_labels() -> None:
 def test_one_label_per_row_sizes_add_up_and_map_sample() -> None:
     frame = blobs()
     con = workspace_con(frame)
-    seg = cluster_customers(con, features=["x", "y"], types=NUMBERS)
+    seg = cluster_customers(Data.duckdb(con), features=["x", "y"], types=NUMBERS)
     labels = labels_of(con)
     assert sorted(labels[db.ROW]) == sorted(frame[db.ROW]) and labels[db.ROW].is_unique
     assert sum(seg.sizes.values()) == len(frame)
     assert list(seg.sizes.values()) == sorted(seg.sizes.values(), reverse=True)
-    pca = seg.extra["pca"]
+    assert json.loads(json.dumps(seg.extra)) == seg.extra  # JSON data only: saved as it is
+    pca = seg.map_points()
     assert list(pca.columns) == [db.ROW, "x", "y", "segment"] and len(pca) == 90
+    assert pca.attrs["explained"] == seg.extra["pca_explained"]
     assert set(pca["segment"]) == set(seg.sizes)
     assert len(seg.extra["pca_explained"]) == 2 and sum(seg.extra["pca_explained"]) == pytest.approx(1.0)
 
@@ -200,7 +204,7 @@ def test_one_label_per_row_sizes_add_up_and_map_sample() -> None:
 def test_constant_feature_is_left_out_with_a_note() -> None:
     frame = blobs().assign(country="France")
     con = workspace_con(frame)
-    seg = cluster_customers(con, features=["x", "y", "country"], types={**NUMBERS, "country": "text"})
+    seg = cluster_customers(Data.duckdb(con), features=["x", "y", "country"], types={**NUMBERS, "country": "text"})
     assert seg.k == 3 and seg.features == ["x", "y"]
     assert "country left out: it has the same value for every customer" in seg.notes
 
@@ -218,7 +222,7 @@ def _bad(frame: pd.DataFrame, message: str, **settings) -> None:
     con = workspace_con(frame)
     settings = {"features": ["x", "y"], "types": NUMBERS, **settings}
     with pytest.raises(SettingsError) as err:
-        cluster_customers(con, **settings)
+        cluster_customers(Data.duckdb(con), **settings)
     assert message in str(err.value)
     assert not db.table_exists(con, db.LABELS)  # nothing half-written
 
@@ -246,7 +250,7 @@ def test_k_larger_than_the_distinct_customers() -> None:
     frame = pd.DataFrame({db.ROW: np.arange(20, dtype=np.int64), "x": points, "y": points * 2})
     _bad(frame, "You asked for 8 segments but there are only 5 distinct customers. Choose 5 or fewer.", k=8)
     con = workspace_con(frame)  # automatic k stops at 5 and says so
-    seg = cluster_customers(con, features=["x", "y"], types=NUMBERS)
+    seg = cluster_customers(Data.duckdb(con), features=["x", "y"], types=NUMBERS)
     assert max(seg.scores) == 5 and seg.k <= 5
     assert "Tried k up to 5 only: there are only 5 distinct customers." in seg.notes
 
@@ -297,7 +301,7 @@ def test_k_range_as_text_and_infinite_values_count_as_missing() -> None:
     frame = blobs()
     frame.loc[0, "x"] = np.inf
     con = workspace_con(frame)
-    seg = cluster_customers(con, features=["x", "y"], types=NUMBERS, k_range="2-4")
+    seg = cluster_customers(Data.duckdb(con), features=["x", "y"], types=NUMBERS, k_range="2-4")
     assert sorted(seg.scores) == [2, 3, 4] and seg.k == 3
     assert "x: 1 missing value filled with the median" in seg.notes
     assert sum(seg.sizes.values()) == 90
@@ -356,7 +360,7 @@ def test_two_groups_in_the_data_give_two_segments() -> None:
     frame = pd.DataFrame({db.ROW: np.arange(400, dtype=np.int64),
                           "x": np.r_[rng.normal(0, 1, 200), rng.normal(12, 1, 200)],
                           "y": np.r_[rng.normal(0, 1, 200), rng.normal(12, 1, 200)]})
-    seg = cluster_customers(workspace_con(frame), features=["x", "y"], types=NUMBERS)
+    seg = cluster_customers(Data.duckdb(workspace_con(frame)), features=["x", "y"], types=NUMBERS)
     assert seg.k == 2 and "two clearly separate groups" in seg.chosen_k_reason
     assert seg.extra["k_next_best"] >= 3
 
@@ -375,6 +379,6 @@ def test_the_bundled_sample_gives_its_planted_five(features: list[str] | None) -
     ws = Workspace()
     ws.load(SAMPLE)
     types = ws.column_types()
-    chosen = features or default_cluster_features(ws.roles, types, con=ws.con)
-    seg = cluster_customers(ws.con, features=chosen, types=types, k="auto", random_state=0)
+    chosen = features or default_cluster_features(ws.roles, types, data=ws.data)
+    seg = cluster_customers(ws.data, features=chosen, types=types, k="auto", random_state=0)
     assert seg.k == 5, seg.chosen_k_reason

@@ -10,6 +10,7 @@ import pyarrow as pa
 import pytest
 
 from segdash import cli, db
+from segdash.data import Data
 from segdash.errors import SettingsError
 from segdash.schema import Segmentation, is_modelling_role
 from segdash.segment import PROFILE_CACHE_KEY, default_cluster_features, labels_frame, run_segmentation
@@ -42,7 +43,7 @@ def _fit(ws: Workspace, labels: list[str], *, after: BaseException | None = None
     """A segmentation that writes ``labels`` (one per row, in row order), reports progress, then maybe fails."""
     def fit(progress):
         rows = [r for (r,) in db.fetch_all(ws.con, f"SELECT _row FROM {db.TABLE} ORDER BY _row")]
-        sizes = write_labels(ws.con, rows, labels)
+        sizes = write_labels(Data.duckdb(ws.con), rows, labels)
         progress(0.9, "Saving ...")
         if after is not None:
             raise after
@@ -61,13 +62,13 @@ def ws(tmp_path: Path) -> Workspace:
 
 def test_write_labels_stages_and_returns_sizes_of_the_new_labels(ws: Workspace) -> None:
     rows = [r for (r,) in db.fetch_all(ws.con, f"SELECT _row FROM {db.TABLE} ORDER BY _row")]
-    sizes = write_labels(ws.con, rows, ["X", "Y", "Y", "Y"])
+    sizes = write_labels(Data.duckdb(ws.con), rows, ["X", "Y", "Y", "Y"])
     assert sizes == {"Y": 3, "X": 1}
     assert _labels(ws) == ["A", "A", "B", "B"]  # not current until swapped in
     assert db.table_exists(ws.con, STAGING)
-    assert commit_labels(ws.con) is True
+    assert commit_labels(Data.duckdb(ws.con)) is True
     assert _labels(ws) == ["X", "Y", "Y", "Y"] and not db.table_exists(ws.con, STAGING)
-    assert commit_labels(ws.con) is False  # nothing staged: current labels kept
+    assert commit_labels(Data.duckdb(ws.con)) is False  # nothing staged: current labels kept
     assert _labels(ws) == ["X", "Y", "Y", "Y"]
 
 
@@ -75,7 +76,7 @@ def test_write_labels_stages_and_returns_sizes_of_the_new_labels(ws: Workspace) 
 def test_label_table_must_hold_every_loaded_row_once(ws: Workspace, rows: list[int]) -> None:
     table = pa.table({"_row": pa.array(rows, pa.int64()), "segment": ["Z"] * len(rows)})
     with pytest.raises(ValueError, match="exactly one label"):
-        write_label_table(ws.con, table)
+        write_label_table(Data.duckdb(ws.con), table)
     assert not db.table_exists(ws.con, STAGING)
     assert _labels(ws) == ["A", "A", "B", "B"]
 
@@ -99,7 +100,7 @@ def test_clustering_stopped_at_its_last_progress_call_keeps_the_previous_labels(
 
     with pytest.raises(Stopped):
         run_segmentation(ws, lambda report: cluster_customers(
-            ws.con, features=["age", "spend"], types=ws.column_types(), k=2, progress=report),
+            ws.data, features=["age", "spend"], types=ws.column_types(), k=2, progress=report),
             progress=progress)
     assert _labels(ws) == ["A", "A", "B", "B"] and ws.segmentation.method == "dimensions"
     assert not db.table_exists(ws.con, STAGING)
@@ -113,7 +114,7 @@ def test_a_successful_run_swaps_labels_segmentation_and_names_together(ws: Works
 
 def test_named_clustering_builds_the_profile_once_for_the_profiles_page(ws: Workspace) -> None:
     seg = run_segmentation(ws, lambda report: cluster_customers(
-        ws.con, features=["age", "spend"], types=ws.column_types(), k=2, progress=report), named=True)
+        ws.data, features=["age", "spend"], types=ws.column_types(), k=2, progress=report), named=True)
     profile = ws.cached(PROFILE_CACHE_KEY, lambda: pytest.fail("the Profiles page must reuse the run's profile"))
     assert list(profile.sizes["segment"]) == list(seg.sizes)
     assert {label: ws.display_name(label) for label in seg.sizes} == profile.names
@@ -133,11 +134,11 @@ def test_labels_frame_shows_display_names_through_a_cursor(ws: Workspace) -> Non
     ws.rename_segment("B", "Young")
     cursor = ws.con.cursor()
     try:
-        frame = labels_frame(cursor, roles=ws.roles, names=ws.display_names(ws.segmentation.sizes))
+        frame = labels_frame(Data.duckdb(cursor), roles=ws.roles, names=ws.display_names(ws.segmentation.sizes))
     finally:
         cursor.close()
     assert frame.values.tolist() == [["c1", "Young"], ["c2", "Young"], ["c3", "Young (2)"], ["c4", "Young (2)"]]
-    assert labels_frame(ws.con, roles=ws.roles)["segment"].tolist() == ["A", "A", "B", "B"]
+    assert labels_frame(ws.data, roles=ws.roles)["segment"].tolist() == ["A", "A", "B", "B"]
 
 
 def test_is_modelling_role() -> None:
@@ -155,11 +156,11 @@ def test_app_path_and_command_line_give_the_same_labels(tmp_path: Path,
     ws.load(SAMPLE)
     types = ws.column_types()
     offered = ws.modelling_columns()
-    features = [c for c in default_cluster_features(ws.roles, types, con=ws.con) if c in offered]  # the page's default
+    features = [c for c in default_cluster_features(ws.roles, types, data=ws.data) if c in offered]  # the page's default
     seg = run_segmentation(ws, lambda report: cluster_customers(
-        ws.con, features=features, types=types, algorithm="kmeans", k="auto", k_range=(2, 10),
+        ws.data, features=features, types=types, algorithm="kmeans", k="auto", k_range=(2, 10),
         scaling="standard", log_skewed=True, missing="impute", random_state=0, progress=report), named=True)
-    app = labels_frame(ws.con, roles=ws.roles)
+    app = labels_frame(ws.data, roles=ws.roles)
 
     out = tmp_path / "labels.csv"
     assert cli.main(["segment", str(SAMPLE), "--method", "kmeans", "--k", "auto", "--seed", "0",
@@ -180,6 +181,6 @@ def test_features_come_in_row_order_whatever_the_insertion_order() -> None:
     con.register("_frame", frame)
     con.execute(f"CREATE TABLE {db.TABLE} AS SELECT * FROM _frame")
     con.unregister("_frame")
-    data = pull_features(con, features=["spend"], types={"spend": "number"})
+    data = pull_features(Data.duckdb(con), features=["spend"], types={"spend": "number"})
     assert data.rows.tolist() == [2, 3, 5, 9]
     assert data.matrix[:, 0].tolist() == [20.0, 30.0, 50.0, 90.0]

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from segdash import db
+from segdash.data import Data
 from segdash.errors import SegdashError, SegmentationError, SettingsError
 from segdash.segment.base import commit_labels
 from segdash.segment.rfm import (
@@ -36,7 +37,7 @@ def _con(frame: pd.DataFrame) -> duckdb.DuckDBPyConnection:
 
 
 def _labels(con: duckdb.DuckDBPyConnection) -> list[str]:
-    commit_labels(con)  # what Workspace.set_segmentation does
+    commit_labels(Data.duckdb(con))  # what Workspace.set_segmentation does
     return [label for _, label in db.fetch_all(con, "SELECT _row, segment FROM segment_labels ORDER BY _row")]
 
 
@@ -72,7 +73,7 @@ TYPES = {"days since last order": "number", "orders": "number", "total $pend": "
 
 def test_groups_of_hand_made_customers() -> None:
     con = _con(HAND_MADE)
-    seg = rfm_from_customers(con, recency="days since last order", frequency="orders", monetary="total $pend",
+    seg = rfm_from_customers(Data.duckdb(con), recency="days since last order", frequency="orders", monetary="total $pend",
                              types=TYPES)
     # R: 5,4,3,2,1; F: 5,1,3,4,2; M: 5,1,3,4,2 -> FM: 5,1,3,4,2
     assert _labels(con) == ["Champions", "Promising", "Need attention", "At risk", "Lost"]
@@ -89,11 +90,11 @@ def test_recency_from_dates_against_latest_or_typed_reference() -> None:
     })
     types = {"last_purchase": "date", "orders": "number", "spend": "number"}
     con = _con(frame)
-    seg = rfm_from_customers(con, recency="last_purchase", frequency="orders", monetary="spend", types=types)
+    seg = rfm_from_customers(Data.duckdb(con), recency="last_purchase", frequency="orders", monetary="spend", types=types)
     assert _labels(con) == ["Champions", "Loyal", "Need attention", "Hibernating", "Lost"]
     assert any("2024-06-30" in n for n in seg.notes) and any("1 customers have no last purchase" in n
                                                               for n in seg.notes)
-    seg = rfm_from_customers(con, recency="last_purchase", frequency="orders", monetary="spend", types=types,
+    seg = rfm_from_customers(Data.duckdb(con), recency="last_purchase", frequency="orders", monetary="spend", types=types,
                              reference_date=dt.date(2025, 1, 1))
     assert seg.extra["reference_date"] == "2025-01-01"  # ranks (hence groups) do not move with the reference
     assert _labels(con)[0] == "Champions"
@@ -107,8 +108,8 @@ def test_suggested_columns_and_auto_rfm_on_a_customer_file() -> None:
     assert suggest_rfm_columns(roles, types) == {"recency": "last_purchase_date", "frequency": ["orders"],
                                                  "monetary": ["total_spend"], "missing": {}}
     con = _con(frame)
-    assert detect_transactions(con, roles=roles, types=types) is None  # one row per customer
-    seg = segment_rfm(con, roles=roles, types=types)
+    assert detect_transactions(Data.duckdb(con), roles=roles, types=types) is None  # one row per customer
+    seg = segment_rfm(Data.duckdb(con), roles=roles, types=types)
     assert seg.settings["source"] == "customers" and sum(seg.sizes.values()) == 3
 
 
@@ -126,11 +127,11 @@ LINE_TYPES = {"Invoice": "text", "Customer ID": "text", "InvoiceDate": "date", "
 
 def test_transactions_are_aggregated_without_cancellations_and_returns() -> None:
     con = _con(LINES)
-    found = detect_transactions(con, roles={}, types=LINE_TYPES)
+    found = detect_transactions(Data.duckdb(con), roles={}, types=LINE_TYPES)
     assert found is not None
     assert (found.customer, found.invoice, found.date, found.quantity, found.price) == (
         "Customer ID", "Invoice", "InvoiceDate", "Quantity", "Price")
-    seg = segment_rfm(con, roles={}, types=LINE_TYPES)
+    seg = segment_rfm(Data.duckdb(con), roles={}, types=LINE_TYPES)
     # valid: A 2 invoices, 125 spent, last 03-01 (0 days); B 1 invoice, 10, 29 days; D 1 invoice, 1, 60 days.
     # R: D 1, B 1+5//3=2, A 1+10//3=4; F: B,D tie -> 1, A 4; M: D 1, B 2, A 4 -> FM: A 4, B 2, D 1
     assert _labels(con) == ["Loyal", "Loyal", "Loyal", "Loyal", "Hibernating", "Hibernating", NO_CUSTOMER_ID,
@@ -150,9 +151,9 @@ def test_transactions_with_amount_column_and_determinism() -> None:
                           "amount": [10.0, 20.0, 5.0, -5.0, 50.0, 1.0]})
     types = {"order_id": "number", "customer": "text", "date": "date", "amount": "number"}
     con = _con(frame)
-    first = segment_rfm(con, roles={}, types=types)
+    first = segment_rfm(Data.duckdb(con), roles={}, types=types)
     labels = _labels(con)
-    second = segment_rfm(con, roles={}, types=types)
+    second = segment_rfm(Data.duckdb(con), roles={}, types=types)
     assert first.sizes == second.sizes and labels == _labels(con)
     assert first.extra["excluded"]["returned"] == 1 and first.extra["customers"] == 4
 
@@ -161,7 +162,7 @@ def test_transactions_without_customer_id_explain() -> None:
     con = _con(LINES.drop(columns=["Customer ID"]))
     types = {k: v for k, v in LINE_TYPES.items() if k != "Customer ID"}
     with pytest.raises(SegmentationError, match="no customer id"):
-        segment_rfm(con, roles={}, types=types)
+        segment_rfm(Data.duckdb(con), roles={}, types=types)
 
 
 @pytest.mark.parametrize(
@@ -178,7 +179,7 @@ def test_bad_rfm_inputs_explain(frame: pd.DataFrame, types: dict, words: str) ->
     chosen = {"recency": "days since last order", "frequency": "orders", "monetary": "total $pend"}
     roles = {"total $pend": "revenue"}
     with pytest.raises(SettingsError, match=words):
-        segment_rfm(con, roles=roles, types=types, **(chosen if "orders" in frame else {}))
+        segment_rfm(Data.duckdb(con), roles=roles, types=types, **(chosen if "orders" in frame else {}))
 
 
 def test_errors_are_segdash_errors() -> None:
@@ -214,7 +215,7 @@ def test_no_plausible_column_leaves_every_picker_empty_and_says_what_is_missing(
     assert (guess["recency"], guess["frequency"], guess["monetary"]) == (None, [], [])
     assert set(guess["missing"]) == {"recency", "frequency", "monetary"}
     with pytest.raises(SettingsError, match="no column can serve as recency, frequency, money"):
-        segment_rfm(ws.con, roles=ws.roles, types=types)
+        segment_rfm(ws.data, roles=ws.roles, types=types)
 
 
 @pytest.mark.parametrize(("chosen", "refused"), [
@@ -228,7 +229,7 @@ def test_no_plausible_column_leaves_every_picker_empty_and_says_what_is_missing(
 def test_implausible_columns_are_refused_when_chosen(tmp_path, chosen: dict, refused: str) -> None:
     ws = _load_csv(tmp_path, SURVEY)
     with pytest.raises(SettingsError, match=refused):
-        segment_rfm(ws.con, roles=ws.roles, types=ws.column_types(), **chosen)
+        segment_rfm(ws.data, roles=ws.roles, types=ws.column_types(), **chosen)
 
 
 def test_a_birth_year_or_rating_is_never_money_even_with_the_revenue_role() -> None:
@@ -269,7 +270,7 @@ def test_split_spend_and_purchases_are_summed_and_shown(tmp_path) -> None:
     # deals are a subset of the purchases, so they are not added again
     assert guess["frequency"] == ["NumWebPurchases", "NumStorePurchases"]
     assert guess["monetary"] == ["MntWines", "MntMeat", "MntGold"]
-    seg = segment_rfm(ws.con, roles=roles, types=types)
+    seg = segment_rfm(ws.data, roles=roles, types=types)
     assert seg.extra["columns"] == {"recency": "Recency", "frequency": ["NumWebPurchases", "NumStorePurchases"],
                                     "monetary": ["MntWines", "MntMeat", "MntGold"]}
     assert any(n == "Spend is the sum of 3 columns: MntWines + MntMeat + MntGold." for n in seg.notes)

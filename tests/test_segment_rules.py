@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from segdash import db
+from segdash.data import Data
 from segdash.errors import SettingsError
 from segdash.segment.base import commit_labels
 from segdash.segment.rules import (
@@ -31,7 +32,7 @@ def _con(frame: pd.DataFrame) -> duckdb.DuckDBPyConnection:
 
 
 def _labels(con: duckdb.DuckDBPyConnection) -> dict[int, str]:
-    commit_labels(con)  # what Workspace.set_segmentation does
+    commit_labels(Data.duckdb(con))  # what Workspace.set_segmentation does
     return dict(db.fetch_all(con, "SELECT _row, segment FROM segment_labels ORDER BY _row"))
 
 
@@ -54,7 +55,7 @@ def test_parse_edges_rejects_bad_text(text: str) -> None:
 def test_typed_edges_put_each_age_in_its_band() -> None:
     ages = [10, 17, 18, 24, 25, 34, 35, 64, 65, 90, None]
     con = _con(pd.DataFrame({"age": ages}))
-    seg = segment_by_dimensions(con, dimensions=[Dimension("age", "edges", edges=(18, 25, 35, 50, 65))],
+    seg = segment_by_dimensions(Data.duckdb(con), dimensions=[Dimension("age", "edges", edges=(18, 25, 35, 50, 65))],
                                 types={"age": "number"})
     labels = list(_labels(con).values())
     assert labels == ["age <18", "age <18", "age 18-24", "age 18-24", "age 25-34", "age 25-34", "age 35-49",
@@ -67,7 +68,7 @@ def test_typed_edges_put_each_age_in_its_band() -> None:
 
 def test_quantile_bands_on_1_to_100_are_quartiles() -> None:
     con = _con(pd.DataFrame({"score": range(1, 101)}))
-    seg = segment_by_dimensions(con, dimensions=[Dimension("score", "quantiles", bands=4)],
+    seg = segment_by_dimensions(Data.duckdb(con), dimensions=[Dimension("score", "quantiles", bands=4)],
                                 types={"score": "number"})
     # quantile cuts 25.75, 50.5, 75.25 rounded up on whole numbers: 26, 51, 76
     assert seg.sizes == {"score 1-25": 25, "score 26-50": 25, "score 51-75": 25, "score 76-100": 25}
@@ -75,7 +76,7 @@ def test_quantile_bands_on_1_to_100_are_quartiles() -> None:
 
 def test_equal_width_bands() -> None:
     con = _con(pd.DataFrame({"spend": [0.0, 10.5, 49.9, 50.0, 99.5, 100.0]}))
-    seg = segment_by_dimensions(con, dimensions=[Dimension("spend", "equal_width", bands=2)],
+    seg = segment_by_dimensions(Data.duckdb(con), dimensions=[Dimension("spend", "equal_width", bands=2)],
                                 types={"spend": "number"})
     assert seg.sizes == {"spend 0–50": 3, "spend 50–100": 3}
     assert "up to (not including) 50" in seg.rules["spend 0–50"]
@@ -88,7 +89,7 @@ def test_combinations_label_and_pooling_into_other() -> None:
     })
     con = _con(frame)
     seg = segment_by_dimensions(
-        con, dimensions=["country", Dimension("age", "edges", edges=(25,))],
+        Data.duckdb(con), dimensions=["country", Dimension("age", "edges", edges=(25,))],
         types={"country": "text", "age": "number"}, min_size=2,
     )
     # France·<25: 2, France·25+: 3, Spain·<25: 2, Spain·25+: 1 (pooled), Italy·25+: 1 (pooled),
@@ -101,7 +102,7 @@ def test_combinations_label_and_pooling_into_other() -> None:
 
 def test_other_label_does_not_collide_with_a_real_value() -> None:
     con = _con(pd.DataFrame({"occupation": ["Other", "Other", "Nurse"]}))
-    seg = segment_by_dimensions(con, dimensions=["occupation"], types={"occupation": "text"}, min_size=2)
+    seg = segment_by_dimensions(Data.duckdb(con), dimensions=["occupation"], types={"occupation": "text"}, min_size=2)
     assert seg.sizes == {"Other": 2, "Other (small groups)": 1}
 
 
@@ -111,10 +112,10 @@ def test_filters_and_or_label_the_rest_not_segmented() -> None:
     types = {"country": "text", "age": "number"}
     con = _con(frame)
     both = [Condition("country", "=", "France"), Condition("age", ">=", "30")]
-    seg = segment_by_dimensions(con, dimensions=["country"], types=types, conditions=both, combine="and")
+    seg = segment_by_dimensions(Data.duckdb(con), dimensions=["country"], types=types, conditions=both, combine="and")
     assert seg.sizes == {NOT_SEGMENTED: 4, "France": 1}
     assert _labels(con)[3] == "France"
-    seg = segment_by_dimensions(con, dimensions=["country"], types=types, conditions=both, combine="or")
+    seg = segment_by_dimensions(Data.duckdb(con), dimensions=["country"], types=types, conditions=both, combine="or")
     # France (2) or age >= 30 (Spain 40, missing-country 40)
     assert seg.sizes == {"France": 2, NOT_SEGMENTED: 1, "Spain": 1, "country (missing)": 1}
     assert sum(seg.sizes.values()) == 5
@@ -124,7 +125,7 @@ def test_filters_and_or_label_the_rest_not_segmented() -> None:
 def test_filter_values_are_bound_not_sql() -> None:
     con = _con(pd.DataFrame({"my name$ [x]": ["O'Brien", "a'; DROP TABLE customers; --", "b"]}))
     seg = segment_by_dimensions(
-        con, dimensions=["my name$ [x]"], types={"my name$ [x]": "text"},
+        Data.duckdb(con), dimensions=["my name$ [x]"], types={"my name$ [x]": "text"},
         conditions=[Condition("my name$ [x]", "in", "O'Brien, a'; DROP TABLE customers; --")],
     )
     assert seg.sizes == {"O'Brien": 1, "a'; DROP TABLE customers; --": 1, NOT_SEGMENTED: 1}
@@ -136,13 +137,13 @@ def test_filter_operators() -> None:
                                                                                      "2023-01-01"])})
     types = {"city": "text", "joined": "date"}
     con = _con(frame)
-    seg = segment_by_dimensions(con, dimensions=["joined"], types=types,
+    seg = segment_by_dimensions(Data.duckdb(con), dimensions=["joined"], types=types,
                                 conditions=[Condition("joined", ">", "2023-06-30")])
     assert seg.sizes == {NOT_SEGMENTED: 1, "joined 2024": 1, "joined 2025": 1}
-    seg = segment_by_dimensions(con, dimensions=["joined"], types=types,
+    seg = segment_by_dimensions(Data.duckdb(con), dimensions=["joined"], types=types,
                                 conditions=[Condition("city", "is missing")])
     assert seg.sizes == {NOT_SEGMENTED: 2, "joined 2023": 1}
-    seg = segment_by_dimensions(con, dimensions=["city"], types=types,
+    seg = segment_by_dimensions(Data.duckdb(con), dimensions=["city"], types=types,
                                 conditions=[Condition("city", "contains", "YO")])
     assert seg.sizes == {NOT_SEGMENTED: 2, "Lyon": 1}
 
@@ -164,7 +165,7 @@ def test_filter_operators() -> None:
 def test_bad_settings_explain(kwargs: dict, words: str) -> None:
     con = _con(pd.DataFrame({"age": [20, 30], "a": [1, 2], "b": [1, 2], "c": [1, 2], "d": [1, 2]}))
     with pytest.raises(SettingsError, match=words):
-        segment_by_dimensions(con, types={"age": "number", "a": "number", "b": "number", "c": "number",
+        segment_by_dimensions(Data.duckdb(con), types={"age": "number", "a": "number", "b": "number", "c": "number",
                                           "d": "number"}, **kwargs)
 
 
@@ -173,9 +174,9 @@ def test_deterministic_and_sizes_add_up() -> None:
                           "gender": ["F", "M", None, "X"] * 50})
     types = {"income": "number", "gender": "text"}
     con = _con(frame)
-    first = segment_by_dimensions(con, dimensions=["income", "gender"], types=types, min_size=10)
+    first = segment_by_dimensions(Data.duckdb(con), dimensions=["income", "gender"], types=types, min_size=10)
     labels = _labels(con)
-    second = segment_by_dimensions(con, dimensions=["income", "gender"], types=types, min_size=10)
+    second = segment_by_dimensions(Data.duckdb(con), dimensions=["income", "gender"], types=types, min_size=10)
     assert first.sizes == second.sizes and labels == _labels(con)
     assert sum(first.sizes.values()) == 200 and len(labels) == 200
 

@@ -41,10 +41,10 @@ def ws() -> Workspace:
 
 
 def test_draft_follows_the_segments(ws):
-    segmentation = segment_by_dimensions(ws.con, dimensions=["country", Dimension("age", banding="edges",
+    segmentation = segment_by_dimensions(ws.data, dimensions=["country", Dimension("age", banding="edges",
                                                                                    edges=(30, 50))],
                                          types=ws.column_types())
-    kit = draft_kit(ws.con, roles=ws.roles, types=ws.column_types(), features=segmentation.features,
+    kit = draft_kit(ws.data, roles=ws.roles, types=ws.column_types(), features=segmentation.features,
                     edges={"age": (30, 50)})
     by_column = {item["column"]: item for item in kit if item["column"]}
     assert kit[0]["column"] == "country" and kit[0]["purpose"] == "confirm"

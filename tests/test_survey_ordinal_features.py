@@ -24,7 +24,7 @@ def test_band_and_frequency_answers_become_ordered_numbers(tmp_path: Path):
     }).to_csv(path, index=False)
     ws = Workspace()
     ws.load(path)
-    data = pull_features(ws.con, features=["income", "How often do you buy?", "channel"], types=ws.column_types())
+    data = pull_features(ws.data, features=["income", "How often do you buy?", "channel"], types=ws.column_types())
     assert data.kinds == {"income": "numeric", "How often do you buy?": "numeric", "channel": "categorical"}
     np.testing.assert_array_equal(data.matrix[:, 0], np.array([3, 1, 2, np.nan, np.nan], dtype=np.float32))
     np.testing.assert_array_equal(data.matrix[:, 1], np.array([3, 1, 2, 3, 2], dtype=np.float32))

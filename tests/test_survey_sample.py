@@ -42,7 +42,7 @@ def ws(tmp_path: Path) -> Workspace:
     pd.DataFrame(rows).to_csv(path, index=False)
     workspace = Workspace()
     workspace.load(path)
-    workspace.set_segmentation(segment_by_dimensions(workspace.con, dimensions=["tier"], types=workspace.column_types()))
+    workspace.set_segmentation(segment_by_dimensions(workspace.data, dimensions=["tier"], types=workspace.column_types()))
     return workspace
 
 
@@ -55,9 +55,9 @@ def labels(ws: Workspace) -> pd.Series:
 
 
 def test_same_seed_same_people_other_seed_other_people(ws):
-    first = draw_sample(ws.con, key_column="customer_id", settings=SETTINGS)
-    again = draw_sample(ws.con, key_column="customer_id", settings=SETTINGS)
-    other = draw_sample(ws.con, key_column="customer_id", settings=SampleSettings(
+    first = draw_sample(ws.data, key_column="customer_id", settings=SETTINGS)
+    again = draw_sample(ws.data, key_column="customer_id", settings=SETTINGS)
+    other = draw_sample(ws.data, key_column="customer_id", settings=SampleSettings(
         margin=0.1, response_rate=0.5, backup_share=0.25, random_state=8))
     assert first.frame[["key", "segment", "role", "rank"]].equals(again.frame[["key", "segment", "role", "rank"]])
     assert set(first.frame["key"]) != set(other.frame["key"])
@@ -65,7 +65,7 @@ def test_same_seed_same_people_other_seed_other_people(ws):
 
 
 def test_sizes_follow_the_plan_nobody_twice_everyone_in_their_segment(ws):
-    sample = draw_sample(ws.con, key_column="customer_id", settings=SETTINGS)
+    sample = draw_sample(ws.data, key_column="customer_id", settings=SETTINGS)
     frame = sample.frame
     assert not frame["key"].duplicated().any()
     assert frame["token"].is_unique and frame["token"].str.fullmatch(r"[0-9a-f]{16}").all()
@@ -86,7 +86,7 @@ def test_sizes_follow_the_plan_nobody_twice_everyone_in_their_segment(ws):
 
 def test_exclusions_contact_opt_out_and_recent(ws):
     recent = ["C0001", "C0002", "C0003"]
-    sample = draw_sample(ws.con, key_column="customer_id", settings=SETTINGS, types=ws.column_types(),
+    sample = draw_sample(ws.data, key_column="customer_id", settings=SETTINGS, types=ws.column_types(),
                          contact_column="email", opt_out_column="opt_out", exclude_keys=recent)
     numbers = sample.frame["key"].str[1:].astype(int)
     assert not (numbers % 10 == 0).any(), "a customer without email was sampled"
@@ -105,12 +105,12 @@ def test_exclusions_contact_opt_out_and_recent(ws):
 
 def test_unknown_column_is_refused(ws):
     with pytest.raises(SurveyError, match="no column 'mail'"):
-        draw_sample(ws.con, key_column="customer_id", settings=SETTINGS, contact_column="mail")
+        draw_sample(ws.data, key_column="customer_id", settings=SETTINGS, contact_column="mail")
 
 
 def test_saved_in_the_project_and_recently_surveyed(ws, tmp_path):
     project = Store(tmp_path / "home").create_project("Survey test")
-    sample = draw_sample(ws.con, key_column="customer_id", settings=SETTINGS)
+    sample = draw_sample(ws.data, key_column="customer_id", settings=SETTINGS)
     save_sample(project, "Spring sample", sample, extra={"segmentation_id": "x"})
     loaded = load_sample(project, "Spring sample")
     assert loaded.frame[["key", "segment", "role", "token"]].equals(sample.frame[["key", "segment", "role", "token"]])
@@ -121,14 +121,14 @@ def test_saved_in_the_project_and_recently_surveyed(ws, tmp_path):
     assert set(recently_surveyed(project, days=30)) == invited
     later = datetime.now(UTC) + timedelta(days=45)
     assert recently_surveyed(project, days=30, now=later).empty
-    again = draw_sample(ws.con, key_column="customer_id", settings=SETTINGS,
+    again = draw_sample(ws.data, key_column="customer_id", settings=SETTINGS,
                         exclude_keys=recently_surveyed(project, days=30))
     assert not again.frame["key"].isin(invited).any()
 
 
 def test_contact_list_personal_data_only_when_confirmed(ws):
-    sample = draw_sample(ws.con, key_column="customer_id", settings=SETTINGS)
-    contacts = sample_contacts(ws.con, sample, columns=["email", "name"])
+    sample = draw_sample(ws.data, key_column="customer_id", settings=SETTINGS)
+    contacts = sample_contacts(ws.data, sample, columns=["email", "name"])
     bare = contact_list(contacts, contact_columns=["email", "name"], confirmed=False)
     assert list(bare.columns) == ["customer_id", "token", "segment_id", "segment_name"]
     assert len(bare) == (sample.frame["role"] == INVITE).sum()
@@ -150,8 +150,8 @@ def test_contact_list_personal_data_only_when_confirmed(ws):
 
 
 def test_contact_list_exports_are_formula_safe(ws):
-    sample = draw_sample(ws.con, key_column="customer_id", settings=SampleSettings(margin=0.01, random_state=1))
-    contacts = sample_contacts(ws.con, sample, columns=["email"])
+    sample = draw_sample(ws.data, key_column="customer_id", settings=SampleSettings(margin=0.01, random_state=1))
+    contacts = sample_contacts(ws.data, sample, columns=["email"])
     listing = contact_list(contacts, contact_columns=["email"], confirmed=True)
     assert (listing["email"] == '=HYPERLINK("http://x")@example.com').any()  # customer C0001 is in (everyone is)
     text = to_safe_csv(listing).decode("utf-8-sig")

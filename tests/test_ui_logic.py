@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from segdash import economics
+from segdash.data import Data
 from segdash.economics import Assumptions, EconomicsColumns
 from segdash.report.export import to_safe_csv
 from segdash.schema import Segmentation
@@ -39,7 +40,7 @@ def ws(tmp_path: Path) -> Workspace:
     workspace = Workspace()
     workspace.load(path)
     rows = workspace.con.execute("SELECT _row FROM customers ORDER BY _row").df()["_row"].to_numpy()
-    sizes = write_labels(workspace.con, rows, np.array(["A", "A", "B", "B"]))
+    sizes = write_labels(Data.duckdb(workspace.con), rows, np.array(["A", "A", "B", "B"]))
     workspace.set_segmentation(Segmentation(method="rules", settings={}, sizes=sizes, k=2))
     return workspace
 
@@ -96,7 +97,7 @@ def test_roi_export_is_numeric_with_names_and_empty_undefined_cells(ws: Workspac
 
 
 def test_roi_export_from_a_real_result_has_every_metric(ws: Workspace) -> None:
-    result = economics.compute_economics(ws.con, columns=EconomicsColumns(revenue="total_spend", orders="orders"))
+    result = economics.compute_economics(ws.data, columns=EconomicsColumns(revenue="total_spend", orders="orders"))
     frame = roi_ui.export_frame(ws, result=result)
     assert list(frame.columns) == ["Segment", *(economics.EXPORT_HEADERS[m] for m in economics.METRICS)]
     assert frame["Customers"].tolist() == [2, 2, 4]

@@ -45,12 +45,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import ibis
 import pandas as pd
 from scipy import stats
 
 from segdash import db
+from segdash.data import Data, table_exists
 from segdash.errors import SegdashError
 
 #: Customers with a known channel a segment needs before one channel can be called preferred.
@@ -330,16 +330,16 @@ def contact_count_columns(roles: Mapping[str, str], *, types: Mapping[str, str])
     return found
 
 
-def load_interactions(con: duckdb.DuckDBPyConnection, path: str | Path) -> list[str]:
+def load_interactions(data: Data, path: str | Path) -> list[str]:
     """Read an interactions file (one row per contact) into the table :data:`INTERACTIONS`.
 
     The file is parsed by segdash's importer (any delimiter, encoding, multi-line cells) in a
-    private connection and copied into ``con``; ``customers`` is untouched.
+    private connection and copied into ``data.con``; ``customers`` is untouched.
 
     Parameters
     ----------
-    con
-        Workspace connection.
+    data
+        The customers (and, where needed, their segment labels) to work on.
     path
         CSV/TSV/Excel/Parquet file.
 
@@ -355,6 +355,7 @@ def load_interactions(con: duckdb.DuckDBPyConnection, path: str | Path) -> list[
     """
     from segdash.ingest import import_file
 
+    con = data.require_con("Loading an interactions file")  # DuckDB-only: the file is read by DuckDB
     private = db.connect()
     try:
         import_file(private, path, name=Path(path).name)
@@ -426,8 +427,12 @@ def survey_channel_rows(answers: pd.DataFrame, *, question: str, key: str = "_ke
     return pd.DataFrame(rows, columns=["customer", "channel"], dtype=object)
 
 
-def load_survey_channels(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame) -> None:
-    """Put :func:`survey_channel_rows` into the table :data:`SURVEY_CHANNELS` (replacing an earlier one)."""
+def load_survey_channels(data: Data, rows: pd.DataFrame) -> None:
+    """Put :func:`survey_channel_rows` into the table :data:`SURVEY_CHANNELS` (replacing an earlier one).
+
+    DuckDB-only for now, like the interactions file.
+    """
+    con = data.require_con("Survey answers as a channel source")
     frame = rows[["customer", "channel"]].astype({"customer": "string", "channel": "string"})
     con.execute(f"DROP TABLE IF EXISTS {SURVEY_CHANNELS}")  # our constant, not user text
     con.from_df(frame).create(SURVEY_CHANNELS)
@@ -483,14 +488,14 @@ def _check(source: ChannelSource, *, columns: Sequence[str], interaction_columns
             raise ChannelError(f"The customer file has no column '{name}'. Pick another channel column.")
 
 
-def customer_channels(con: duckdb.DuckDBPyConnection, *, source: ChannelSource,
+def customer_channels(data: Data, *, source: ChannelSource,
                       mapping: Mapping[str, str] | None = None) -> Any:
     """An Ibis table ``(_row, channel)``: each customer's merged service channel (null: unknown).
 
     Parameters
     ----------
-    con
-        Workspace connection holding ``customers`` (and :data:`INTERACTIONS` for that source).
+    data
+        The customers (and, where needed, their segment labels) to work on.
     source
         Where the channel comes from.
     mapping
@@ -505,9 +510,9 @@ def customer_channels(con: duckdb.DuckDBPyConnection, *, source: ChannelSource,
     ChannelError
         When a column of the source is missing.
     """
-    backend = db.backend(con)
-    customers = backend.table(db.TABLE)
-    interactions = backend.table(source.table) if source.table and db.table_exists(con, source.table) else None
+    backend = data.backend
+    customers = data.customers()
+    interactions = backend.table(source.table) if source.table and table_exists(backend, source.table) else None
     if source.kind == "interactions" and interactions is None:
         raise ChannelError("Load an interactions file first (one row per contact with a customer id and a channel).")
     if source.kind == "survey" and interactions is None:
@@ -544,13 +549,13 @@ def _merged(column: Any, table: Any, mapping: Mapping[str, str] | None) -> Any:
     return column.substitute(merge) if merge else column
 
 
-def raw_labels(con: duckdb.DuckDBPyConnection, *, source: ChannelSource) -> list[str]:
+def raw_labels(data: Data, *, source: ChannelSource) -> list[str]:
     """The distinct raw channel labels of a source, most common first (for the merge table).
 
     Parameters
     ----------
-    con
-        Workspace connection.
+    data
+        The customers (and, where needed, their segment labels) to work on.
     source
         Where the channel comes from.
 
@@ -558,9 +563,9 @@ def raw_labels(con: duckdb.DuckDBPyConnection, *, source: ChannelSource) -> list
     -------
     list[str]
     """
-    backend = db.backend(con)
+    backend = data.backend
     if source.kind == "column":
-        customers = backend.table(db.TABLE)
+        customers = data.customers()
         col = customers[source.column].cast("string").nullif("")
         counted = customers.select(label=col).filter(lambda t: t.label.notnull())
     elif source.table is not None:
@@ -800,14 +805,14 @@ def counts_from_wide(wide: pd.DataFrame, *, channels: Sequence[str]) -> pd.DataF
     return pd.DataFrame(rows, columns=["segment", "channel", "customers"]).astype({"channel": object})
 
 
-def channel_counts(con: duckdb.DuckDBPyConnection, *, source: ChannelSource,
+def channel_counts(data: Data, *, source: ChannelSource,
                    mapping: Mapping[str, str] | None = None) -> pd.DataFrame:
     """Customers per segment x merged channel (one grouped engine query over every customer).
 
     Parameters
     ----------
-    con
-        Workspace connection with ``customers`` and ``segment_labels``.
+    data
+        The customers (and, where needed, their segment labels) to work on.
     source
         Where the channel comes from.
     mapping
@@ -818,8 +823,8 @@ def channel_counts(con: duckdb.DuckDBPyConnection, *, source: ChannelSource,
     pandas.DataFrame
         ``segment``, ``channel`` (``None``: unknown), ``customers``.
     """
-    channels = customer_channels(con, source=source, mapping=mapping)
-    labels = db.backend(con).table(db.LABELS)
+    channels = customer_channels(data, source=source, mapping=mapping)
+    labels = data.segment_labels()
     joined = labels.join(channels, db.ROW)
     frame = joined.group_by(["segment", "channel"]).aggregate(customers=joined.count()).execute()
     frame["segment"] = frame["segment"].astype(str)
@@ -829,14 +834,14 @@ def channel_counts(con: duckdb.DuckDBPyConnection, *, source: ChannelSource,
     return frame
 
 
-def channel_mix(con: duckdb.DuckDBPyConnection, *, source: ChannelSource, mapping: Mapping[str, str] | None = None,
+def channel_mix(data: Data, *, source: ChannelSource, mapping: Mapping[str, str] | None = None,
                 min_known: int = MIN_KNOWN, alpha: float = ALPHA) -> ChannelMix:
     """The service-channel mix of every segment (see the module docstring for the statistics).
 
     Parameters
     ----------
-    con
-        Workspace connection with ``customers`` and ``segment_labels``.
+    data
+        The customers (and, where needed, their segment labels) to work on.
     source
         Where the channel comes from.
     mapping
@@ -853,21 +858,21 @@ def channel_mix(con: duckdb.DuckDBPyConnection, *, source: ChannelSource, mappin
     ChannelError
         When a column of the source is missing.
     """
-    counts = channel_counts(con, source=source, mapping=mapping)
+    counts = channel_counts(data, source=source, mapping=mapping)
     return mix_from_counts(counts, source=source, min_known=min_known, alpha=alpha)
 
 
 # -- purchase channel x service channel ------------------------------------------------------------
 
 
-def purchase_service_crosstab(con: duckdb.DuckDBPyConnection, *, purchase: str, source: ChannelSource,
+def purchase_service_crosstab(data: Data, *, purchase: str, source: ChannelSource,
                               mapping: Mapping[str, str] | None = None) -> pd.DataFrame:
     """Per segment, how customers of each purchase (or order) channel want to be served.
 
     Parameters
     ----------
-    con
-        Workspace connection.
+    data
+        The customers (and, where needed, their segment labels) to work on.
     purchase
         The purchase/order channel column (``Online``/``Store``, or the acquisition channel).
     source
@@ -882,13 +887,12 @@ def purchase_service_crosstab(con: duckdb.DuckDBPyConnection, *, purchase: str, 
         service channel), ``overall_share`` (of that service channel among everyone with that purchase
         channel) and ``lift``.
     """
-    backend = db.backend(con)
-    customers = backend.table(db.TABLE)
+    customers = data.customers()
     if purchase not in customers.columns:
         raise ChannelError(f"The customer file has no column '{purchase}'.")
-    channels = customer_channels(con, source=source, mapping=mapping)
+    channels = customer_channels(data, source=source, mapping=mapping)
     bought = customers.select(customers[db.ROW], purchase=customers[purchase].cast("string").nullif(""))
-    joined = backend.table(db.LABELS).join(channels, db.ROW).join(bought, db.ROW)
+    joined = data.segment_labels().join(channels, db.ROW).join(bought, db.ROW)
     joined = joined.filter(joined.channel.notnull() & joined.purchase.notnull())
     frame = joined.group_by(["segment", "purchase", "channel"]).aggregate(customers=joined.count()).execute()
     frame = frame.rename(columns={"channel": "service"})

@@ -30,13 +30,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import duckdb
 import ibis
 import ibis.expr.datatypes as dt
 import numpy as np
 import pandas as pd
 
 from segdash import db
+from segdash.data import Data
 
 #: Separators tried, in order.
 SEPARATORS = (";", "|", ",")
@@ -225,13 +225,13 @@ def analyse_cells(cells: pd.DataFrame, *, column: str) -> MultiValueColumn | Non
     return None
 
 
-def distinct_cells(con: duckdb.DuckDBPyConnection, *, column: str, limit: int = MAX_CELLS + 1) -> pd.DataFrame:
+def distinct_cells(data: Data, *, column: str, limit: int = MAX_CELLS + 1) -> pd.DataFrame:
     """Distinct non-blank cells of a text column of ``customers`` and their row counts (one engine query).
 
     Parameters
     ----------
-    con
-        Workspace connection.
+    data
+        The customers (and, where needed, their segment labels) to work on.
     column
         Text column name.
     limit
@@ -242,7 +242,7 @@ def distinct_cells(con: duckdb.DuckDBPyConnection, *, column: str, limit: int = 
     pandas.DataFrame
         ``cell``, ``n``.
     """
-    customers = db.backend(con).table(db.TABLE)
+    customers = data.customers()
     text = customers[column].cast("string")
     query = (customers.select(cell=text).filter(lambda t: t.cell.notnull() & (t.cell != ""))
              .group_by("cell").aggregate(n=lambda t: t.count()).order_by([ibis.desc("n"), "cell"]).limit(limit))
@@ -257,7 +257,7 @@ def _histogram(arg: str) -> dt.Map(dt.string, dt.int64):
     """DuckDB's ``histogram`` aggregate: value -> count (missing values left out)."""
 
 
-def distinct_cells_many(con: duckdb.DuckDBPyConnection, *, columns: Sequence[str],
+def distinct_cells_many(data: Data, *, columns: Sequence[str],
                         limit: int = MAX_CELLS) -> dict[str, pd.DataFrame]:
     """:func:`distinct_cells` of several columns in two scans of ``customers`` (not one query per column).
 
@@ -267,8 +267,8 @@ def distinct_cells_many(con: duckdb.DuckDBPyConnection, *, columns: Sequence[str
 
     Parameters
     ----------
-    con
-        Workspace connection.
+    data
+        The customers (and, where needed, their segment labels) to work on.
     columns
         Text columns.
     limit
@@ -282,13 +282,16 @@ def distinct_cells_many(con: duckdb.DuckDBPyConnection, *, columns: Sequence[str
     columns = list(dict.fromkeys(columns))
     if not columns:
         return {}
-    customers = db.backend(con).table(db.TABLE)
+    customers = data.customers()
     texts = {c: customers[c].cast("string").nullif("") for c in columns}
     counts = customers.aggregate(**{f"d{i}": texts[c].approx_nunique() for i, c in enumerate(columns)}).execute()
     small = [c for i, c in enumerate(columns) if int(counts[f"d{i}"].iloc[0] or 0) <= limit * 1.1]
     found = {c: pd.DataFrame({"cell": pd.Series([], dtype=object), "n": pd.Series([], dtype="int64")})
              for c in columns}
-    if small:
+    if small and not data.is_duckdb:  # another engine: a plain GROUP BY per column (no histogram aggregate)
+        for column in small:
+            found[column] = distinct_cells(data, column=column, limit=int(limit * 1.1) + 1)
+    elif small:
         row = customers.aggregate(**{f"h{i}": _histogram(texts[c]) for i, c in enumerate(small)}).execute().iloc[0]
         for i, column in enumerate(small):
             items = dict(row[f"h{i}"]) if row[f"h{i}"] is not None else {}
@@ -351,13 +354,13 @@ def shares_from_wide(wide: pd.DataFrame, *, specs: Sequence[MultiValueColumn]) -
     return pd.DataFrame(rows, columns=["column", "segment", "value", "customers", "known", "share"])
 
 
-def value_shares_many(con: duckdb.DuckDBPyConnection, *, specs: Sequence[MultiValueColumn]) -> pd.DataFrame:
+def value_shares_many(data: Data, *, specs: Sequence[MultiValueColumn]) -> pd.DataFrame:
     """:func:`value_shares` of several columns in one grouped query (overall = sum over segments).
 
     Parameters
     ----------
-    con
-        Workspace connection with ``customers`` and ``segment_labels`` (every customer has a label).
+    data
+        The customers (and, where needed, their segment labels) to work on.
     specs
         The columns and their values.
 
@@ -368,21 +371,20 @@ def value_shares_many(con: duckdb.DuckDBPyConnection, *, specs: Sequence[MultiVa
     """
     if not specs:
         return shares_from_wide(pd.DataFrame({"segment": []}), specs=[])
-    backend = db.backend(con)
-    table = backend.table(db.TABLE).join(backend.table(db.LABELS), db.ROW)
+    table = data.labelled()
     wide = table.group_by("segment").aggregate(**value_metrics(table, specs=specs)).execute()
     return shares_from_wide(wide, specs=specs)
 
 
 def detect_multivalue(
-    con: duckdb.DuckDBPyConnection, *, columns: Iterable[str], types: Mapping[str, str] | None = None
+    data: Data, *, columns: Iterable[str], types: Mapping[str, str] | None = None
 ) -> dict[str, MultiValueColumn]:
     """Find the multi-value columns among ``columns`` (one small query per text column).
 
     Parameters
     ----------
-    con
-        Workspace connection holding ``customers``.
+    data
+        The customers (and, where needed, their segment labels) to work on.
     columns
         Candidate columns (e.g. the modelling columns); non-text ones are skipped when ``types`` is given.
     types
@@ -395,7 +397,7 @@ def detect_multivalue(
     """
     wanted = [c for c in columns if c != db.ROW and (types is None or types.get(c) == "text")]
     found: dict[str, MultiValueColumn] = {}
-    for column, cells in distinct_cells_many(con, columns=wanted).items():
+    for column, cells in distinct_cells_many(data, columns=wanted).items():
         spec = analyse_cells(cells, column=column)
         if spec is not None:
             found[column] = spec
@@ -455,14 +457,14 @@ def indicator_frame(series: pd.Series, spec: MultiValueColumn, *, values: Sequen
 
 
 def value_shares(
-    con: duckdb.DuckDBPyConnection, *, spec: MultiValueColumn, by_segment: bool = True
+    data: Data, *, spec: MultiValueColumn, by_segment: bool = True
 ) -> pd.DataFrame:
     """Share of customers holding each value, per segment and overall (one grouped engine query).
 
     Parameters
     ----------
-    con
-        Workspace connection with ``customers`` (and ``segment_labels`` when ``by_segment``).
+    data
+        The customers (and, where needed, their segment labels) to work on.
     spec
         The multi-value column.
     by_segment
@@ -473,10 +475,9 @@ def value_shares(
     pandas.DataFrame
         ``segment``, ``value``, ``customers`` (holding it), ``known`` (non-blank cells), ``share``.
     """
-    backend = db.backend(con)
-    table = backend.table(db.TABLE)
+    table = data.customers()
     if by_segment:
-        table = table.join(backend.table(db.LABELS), db.ROW)
+        table = data.labelled()
     flags = indicator_exprs(table, spec)
     text = table[spec.column].cast("string")
     metrics = {"known": (text.notnull() & (text != "")).cast("int64").sum()}
@@ -504,7 +505,7 @@ def parse_flag(name: str) -> tuple[str, str] | None:
     return (column, value) if sep and column and value else None
 
 
-def add_flags(con: duckdb.DuckDBPyConnection, table: Any, names: Sequence[str], *,
+def add_flags(data: Data, table: Any, names: Sequence[str], *,
               specs: Mapping[str, MultiValueColumn] | None = None) -> tuple[Any, dict[str, str]]:
     """Add the yes/no columns named like ``interests: Travel`` that ``names`` asks for and ``table`` lacks.
 
@@ -513,8 +514,8 @@ def add_flags(con: duckdb.DuckDBPyConnection, table: Any, names: Sequence[str], 
 
     Parameters
     ----------
-    con
-        Workspace connection holding ``customers``.
+    data
+        The customers (and, where needed, their segment labels) to work on.
     table
         Ibis table with the multi-value source columns.
     names
@@ -537,7 +538,7 @@ def add_flags(con: duckdb.DuckDBPyConnection, table: Any, names: Sequence[str], 
     known = dict(specs or {})
     missing = [c for c in wanted if c not in known]
     if missing:
-        for column, cells in distinct_cells_many(con, columns=missing).items():
+        for column, cells in distinct_cells_many(data, columns=missing).items():
             spec = analyse_cells(cells, column=column)
             if spec is not None:
                 known[column] = spec
@@ -548,14 +549,14 @@ def add_flags(con: duckdb.DuckDBPyConnection, table: Any, names: Sequence[str], 
     return (table.mutate(**exprs) if exprs else table), dict.fromkeys(exprs, "boolean")
 
 
-def flag_choices(con: duckdb.DuckDBPyConnection, *, roles: Mapping[str, str], types: Mapping[str, str],
+def flag_choices(data: Data, *, roles: Mapping[str, str], types: Mapping[str, str],
                  top: int = 12) -> dict[str, list[str]]:
     """For each multi-value column that may be modelled, its most common values' flag names.
 
     Parameters
     ----------
-    con
-        Workspace connection.
+    data
+        The customers (and, where needed, their segment labels) to work on.
     roles, types
         Column name -> role / type (personal data and ids are never split).
     top
@@ -570,4 +571,4 @@ def flag_choices(con: duckdb.DuckDBPyConnection, *, roles: Mapping[str, str], ty
 
     columns = [c for c, role in roles.items() if is_modelling_role(role) and types.get(c) == "text"]
     return {column: [spec.flag_name(v) for v in spec.values[:top]]
-            for column, spec in detect_multivalue(con, columns=columns, types=types).items()}
+            for column, spec in detect_multivalue(data, columns=columns, types=types).items()}

@@ -14,13 +14,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import duckdb
 import pandas as pd
 
 from segdash import db
 from segdash.act import channels as ch
 from segdash.act import multivalue as mv
 from segdash.act import tone as tn
+from segdash.data import Data
 from segdash.schema import is_modelling_role
 
 #: A value is "what they value" when at least this share of the segment holds it ...
@@ -133,15 +133,15 @@ def single_value_spec(cells: pd.DataFrame, *, column: str, top: int = 12) -> mv.
                                counts={str(c): int(n) for c, n in zip(kept["cell"], kept["n"], strict=True)})
 
 
-def column_value_shares(con: duckdb.DuckDBPyConnection, *, column: str) -> pd.DataFrame:
+def column_value_shares(data: Data, *, column: str) -> pd.DataFrame:
     """Per segment and overall, the share of customers holding each value of a text column.
 
     Multi-value cells (``sports; travel``) count towards each of their values.
 
     Parameters
     ----------
-    con
-        Workspace connection with ``customers`` and ``segment_labels``.
+    data
+        The customers (and, where needed, their segment labels) to work on.
     column
         A text column.
 
@@ -150,21 +150,21 @@ def column_value_shares(con: duckdb.DuckDBPyConnection, *, column: str) -> pd.Da
     pandas.DataFrame
         See :func:`segdash.act.multivalue.value_shares`; empty when the column is free text.
     """
-    cells = mv.distinct_cells(con, column=column)
+    cells = mv.distinct_cells(data, column=column)
     spec = mv.analyse_cells(cells, column=column) or single_value_spec(cells, column=column)
     if spec is None:
         return pd.DataFrame(columns=["segment", "value", "customers", "known", "share"])
-    return mv.value_shares(con, spec=spec)
+    return mv.value_shares(data, spec=spec)
 
 
-def all_distinctive_values(con: duckdb.DuckDBPyConnection, *,
+def all_distinctive_values(data: Data, *,
                            columns: Sequence[str]) -> dict[str, dict[str, list[ValueShare]]]:
     """:func:`distinctive_values` of several text columns, in three engine queries in all.
 
     Parameters
     ----------
-    con
-        Workspace connection with ``customers`` and ``segment_labels``.
+    data
+        The customers (and, where needed, their segment labels) to work on.
     columns
         Text columns (multi-value ones are split; free text is skipped).
 
@@ -174,11 +174,11 @@ def all_distinctive_values(con: duckdb.DuckDBPyConnection, *,
         Column -> segment label -> values.
     """
     specs = []
-    for column, cells in mv.distinct_cells_many(con, columns=columns).items():
+    for column, cells in mv.distinct_cells_many(data, columns=columns).items():
         spec = mv.analyse_cells(cells, column=column) or single_value_spec(cells, column=column)
         if spec is not None:
             specs.append(spec)
-    shares = mv.value_shares_many(con, specs=specs)
+    shares = mv.value_shares_many(data, specs=specs)
     return {spec.column: distinctive_values(shares[shares["column"] == spec.column], column=spec.column)
             for spec in specs}
 
@@ -310,7 +310,7 @@ def product_columns(roles: Mapping[str, str], *, types: Mapping[str, str]) -> li
 
 
 def build_playbook(
-    con: duckdb.DuckDBPyConnection,
+    data: Data,
     *,
     roles: Mapping[str, str],
     types: Mapping[str, str],
@@ -327,8 +327,8 @@ def build_playbook(
 
     Parameters
     ----------
-    con
-        Workspace connection with ``customers`` and ``segment_labels``.
+    data
+        The customers (and, where needed, their segment labels) to work on.
     roles, types
         Column name -> role / type.
     rules
@@ -367,16 +367,15 @@ def build_playbook(
     text_columns = [*described, *(c.column for c in checks if c.kind == "share")]
     if source is not None and source.kind == "column":
         text_columns.append(source.column)
-    cells = mv.distinct_cells_many(con, columns=text_columns)
+    cells = mv.distinct_cells_many(data, columns=text_columns)
     specs = []
     for column in described:
         spec = mv.analyse_cells(cells[column], column=column) or single_value_spec(cells[column], column=column)
         if spec is not None:
             specs.append(spec)
-    backend = db.backend(con)
-    table = backend.table(db.TABLE).join(backend.table(db.LABELS), db.ROW)
+    table = data.customers().join(data.segment_labels(), db.ROW)
     metrics: dict[str, Any] = {"customers": table.count()}
-    metrics.update(tn.check_metrics(con, table, checks=checks, rules=cleaned, cells=cells))
+    metrics.update(tn.check_metrics(data, table, checks=checks, rules=cleaned, cells=cells))
     metrics.update(mv.value_metrics(table, specs=specs))
     channel_part = None
     if source is not None and source.kind not in ch.TABLE_SOURCES:
@@ -393,7 +392,7 @@ def build_playbook(
     if channel_part is not None:
         mix = ch.mix_from_counts(ch.counts_from_wide(wide, channels=channel_part[1]), source=source)
     elif source is not None:
-        mix = ch.channel_mix(con, source=source, mapping=mapping)
+        mix = ch.channel_mix(data, source=source, mapping=mapping)
     else:
         mix = None
     shares = mv.shares_from_wide(wide, specs=specs)
@@ -638,4 +637,4 @@ def playbook_for_file(path: str, *, labels: str, sheet: str | None = None,
             raise SettingsError(f"--role: there is no column '{column}' in the file (columns: {', '.join(ws.roles)}).")
         ws.set_role(column, role)
     ws.use_labels_file(labels)
-    return to_records(build_playbook(ws.con, roles=ws.roles, types=ws.column_types()))
+    return to_records(build_playbook(ws.data, roles=ws.roles, types=ws.column_types()))

@@ -26,11 +26,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-import duckdb
 import ibis
 import pandas as pd
 
 from segdash import db
+from segdash.data import Data
 from segdash.schema import is_modelling_role
 
 TONES = ("formal", "neutral", "casual")
@@ -310,7 +310,7 @@ def rule_checks(rules: Sequence[Rule], *, roles: Mapping[str, str], types: Mappi
     return checks
 
 
-def check_metrics(con: duckdb.DuckDBPyConnection, table: Any, *, checks: Sequence[_Check], rules: Sequence[Rule],
+def check_metrics(data: Data, table: Any, *, checks: Sequence[_Check], rules: Sequence[Rule],
                   cells: Mapping[str, pd.DataFrame] | None = None) -> dict[str, Any]:
     """Ibis aggregates ``c{i}_sum`` / ``c{i}_n`` for the checks, to run in a query grouped by segment.
 
@@ -320,8 +320,8 @@ def check_metrics(con: duckdb.DuckDBPyConnection, table: Any, *, checks: Sequenc
 
     Parameters
     ----------
-    con
-        Workspace connection (for the latest date of date columns).
+    data
+        The customers (and, where needed, their segment labels) to work on.
     table
         Ibis table of customers joined with their labels.
     checks
@@ -335,7 +335,7 @@ def check_metrics(con: duckdb.DuckDBPyConnection, table: Any, *, checks: Sequenc
     -------
     dict[str, ibis expression]
     """
-    customers = db.backend(con).table(db.TABLE)
+    customers = data.customers()
     dates = sorted({c.column for c in checks if c.date and c.kind == "average"})
     as_of = {}
     if dates:
@@ -371,14 +371,14 @@ def check_metrics(con: duckdb.DuckDBPyConnection, table: Any, *, checks: Sequenc
     return metrics
 
 
-def trait_figures(con: duckdb.DuckDBPyConnection, *, rules: Sequence[Rule], roles: Mapping[str, str],
+def trait_figures(data: Data, *, rules: Sequence[Rule], roles: Mapping[str, str],
                   types: Mapping[str, str]) -> tuple[pd.DataFrame, list[_Check]]:
     """Per segment, the figure each rule x matching column needs (one grouped engine query).
 
     Parameters
     ----------
-    con
-        Workspace connection with ``customers`` and ``segment_labels``.
+    data
+        The customers (and, where needed, their segment labels) to work on.
     rules
         The rules (switched-off ones are skipped).
     roles, types
@@ -392,11 +392,10 @@ def trait_figures(con: duckdb.DuckDBPyConnection, *, rules: Sequence[Rule], role
     """
     from segdash.act.multivalue import distinct_cells_many
 
-    backend = db.backend(con)
-    table = backend.table(db.TABLE).join(backend.table(db.LABELS), db.ROW)
+    table = data.customers().join(data.segment_labels(), db.ROW)
     checks = rule_checks(rules, roles=roles, types=types)
-    cells = distinct_cells_many(con, columns=[c.column for c in checks if c.kind == "share"])
-    metrics = {"customers": table.count(), **check_metrics(con, table, checks=checks, rules=rules, cells=cells)}
+    cells = distinct_cells_many(data, columns=[c.column for c in checks if c.kind == "share"])
+    metrics = {"customers": table.count(), **check_metrics(data, table, checks=checks, rules=rules, cells=cells)}
     frame = table.group_by("segment").aggregate(**metrics).execute()
     frame["segment"] = frame["segment"].astype(str)
     return frame, checks
@@ -478,14 +477,14 @@ def _column_words(column: str, *, date: bool) -> str:
     return f"days since {words}" if date else words
 
 
-def suggest_tone(con: duckdb.DuckDBPyConnection, *, rules: pd.DataFrame | Sequence[Rule], roles: Mapping[str, str],
+def suggest_tone(data: Data, *, rules: pd.DataFrame | Sequence[Rule], roles: Mapping[str, str],
                  types: Mapping[str, str]) -> tuple[dict[str, ToneResult], list[str]]:
     """Tone and approach of every segment, with evidence (one engine query).
 
     Parameters
     ----------
-    con
-        Workspace connection with ``customers`` and ``segment_labels``.
+    data
+        The customers (and, where needed, their segment labels) to work on.
     rules
         The rules table (or cleaned rules).
     roles, types
@@ -500,7 +499,7 @@ def suggest_tone(con: duckdb.DuckDBPyConnection, *, rules: pd.DataFrame | Sequen
         cleaned, problems = clean_rules(rules)
     else:
         cleaned, problems = list(rules), []
-    figures, checks = trait_figures(con, rules=cleaned, roles=roles, types=types)
+    figures, checks = trait_figures(data, rules=cleaned, roles=roles, types=types)
     return evaluate_rules(figures, checks=checks, rules=cleaned), problems
 
 

@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from segdash import db
+from segdash.data import Data
 from segdash.history.snapshots import KEY, HistoryError, Snapshot, attach
 
 #: The row for everyone in a snapshot.
@@ -332,12 +333,13 @@ def _economics(con: duckdb.DuckDBPyConnection, snapshot: Snapshot, data: Any, *,
     saved = economics.saved_economics(saved_roi_inputs(snapshot) if roi_inputs is None else roi_inputs,
                                       roles=snapshot.roles, types=types)
     columns = saved.columns
+    data = Data(backend=backend, con=con)
     spend = None
     if columns.cost is None and saved.spend:
-        spend = saved.channel_spend(channels=economics.channel_list(con, channel=columns.channel))
+        spend = saved.channel_spend(channels=economics.channel_list(data, channel=columns.channel))
     try:
         result = economics.compute_economics(
-            con, columns=columns, assumptions=saved.assumptions, channel_spend=spend,
+            data, columns=columns, assumptions=saved.assumptions, channel_spend=spend,
             date_columns=[name for name, kind in types.items() if kind == "date"])
     except EconomicsError as err:
         everyone = [*map(str, snapshot.sizes), ALL]

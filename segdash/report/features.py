@@ -39,7 +39,7 @@ def playbook_summary(ws: Workspace, *, playbook: Any = None) -> Summary | None:
     if playbook is None:
         def build() -> Any:
             rules = tone.rules_from_doc(ws.project.get_doc("playbook", "rules") if ws.project is not None else None)
-            return pb.build_playbook(ws.con, roles=ws.roles, types=ws.column_types(), rules=rules)
+            return pb.build_playbook(ws.data, roles=ws.roles, types=ws.column_types(), rules=rules)
 
         playbook = ws.cached(("report-feature", "playbook"), build)
     names = ws.display_names([card.segment for card in playbook.cards])

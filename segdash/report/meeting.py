@@ -930,7 +930,7 @@ def workspace_economics(ws: Workspace, *, margin: float | None = None) -> Econom
     columns = economics.suggest_columns(ws.roles, types=types)
     date_columns = tuple(name for name, kind in types.items() if kind == "date")
     return ws.cached(("report", "economics", columns, assumptions, date_columns),
-                     lambda: economics.compute_economics(ws.con, columns=columns, assumptions=assumptions,
+                     lambda: economics.compute_economics(ws.data, columns=columns, assumptions=assumptions,
                                                          date_columns=date_columns))
 
 
@@ -1000,7 +1000,7 @@ def sample_blocks(ws: Workspace, *, profile: Profile, names: Mapping[str, str], 
         chosen = [by_name[name] for name in ranked["attribute"]]
         if chosen:  # one sample query for every box plot
             sample = ws.cached(("report", "dist", tuple(a.name for a in chosen), per_segment),
-                               lambda: prof.stratified_sample(ws.con, attributes=chosen, sizes=sizes,
+                               lambda: prof.stratified_sample(ws.data, attributes=chosen, sizes=sizes,
                                                               per_segment=per_segment))
             segment_names = sample["segment"].map(lambda s: names.get(s, s))
             for attribute in chosen:
@@ -1012,7 +1012,7 @@ def sample_blocks(ws: Workspace, *, profile: Profile, names: Mapping[str, str], 
     if map_points:
         features = list(getattr(ws.segmentation, "features", []) or [])
         points = ws.cached(("report", "map", map_points),
-                           lambda: prof.pca_map(ws.con, attributes=profile.attributes, features=features,
+                           lambda: prof.pca_map(ws.data, attributes=profile.attributes, features=features,
                                                 max_points=map_points))
         if not points.empty:
             named = points.assign(segment=points["segment"].astype(str).map(lambda s: names.get(s, s)))
@@ -1070,7 +1070,7 @@ def workspace_sections(
     if ws.segmentation is not None:
         if profile is None:
             profile = ws.cached(PROFILE_CACHE_KEY,
-                                lambda: prof.build_profile(ws.con, roles=ws.roles, types=ws.column_types(),
+                                lambda: prof.build_profile(ws.data, roles=ws.roles, types=ws.column_types(),
                                                        labels=ws.display_labels()))
         names = report_names(ws, profile)
         unit = str(ws.segmentation.extra.get("unit", "customers"))

@@ -17,11 +17,11 @@ import numpy as np
 import pandas as pd
 
 from segdash import db
+from segdash.data import Data
 from segdash.errors import SegdashError
 from segdash.report.export import neutralise_cell, neutralise_formulas
 
 if TYPE_CHECKING:
-    import duckdb
 
     from segdash.economics import EconomicsResult
     from segdash.profile import Profile
@@ -299,7 +299,7 @@ def economics_sheets(result: EconomicsResult, *, names: Mapping[str, str]) -> di
 
 
 def labels_table(
-    con: duckdb.DuckDBPyConnection,
+    data: Data,
     *,
     roles: Mapping[str, str],
     names: Mapping[str, str],
@@ -310,8 +310,8 @@ def labels_table(
 
     Parameters
     ----------
-    con
-        Workspace connection with ``customers`` and ``segment_labels``.
+    data
+        The customers (and, where needed, their segment labels) to work on.
     roles
         Column -> role.
     names
@@ -335,8 +335,7 @@ def labels_table(
     """
     from segdash.segment import labels_key_column
 
-    backend = db.backend(con)
-    table = backend.table(db.TABLE)
+    table = data.customers()
     unknown = [c for c in columns if c not in table.columns or c.startswith("_")]
     if unknown:
         raise ExportError(f"There is no column '{unknown[0]}' to add to the labels export.")
@@ -344,8 +343,8 @@ def labels_table(
     if personal and not allow_personal:
         raise ExportError(f"'{personal[0]}' holds personal data. Confirm that the export may include "
                           "personal data, or leave that column out.")
-    labels = backend.table(db.LABELS)
-    key = labels_key_column(con, roles=dict(roles))
+    labels = data.segment_labels()
+    key = labels_key_column(data, roles=dict(roles))
     joined = table.join(labels, table[db.ROW] == labels[db.ROW])
     extra = {f"_c{i}": joined[c] for i, c in enumerate(columns)}
     expr = joined.select(_order=joined[db.ROW], _key=joined[key] if key is not None else joined[db.ROW],
@@ -424,7 +423,7 @@ def workspace_sheets(
     if include_labels:
         rows = sum(ws.segmentation.sizes.values()) if ws.segmentation is not None else 0
         if rows < EXCEL_MAX_ROWS:
-            sheets["Customer labels"] = labels_table(ws.con, roles=ws.roles, names=names)
+            sheets["Customer labels"] = labels_table(ws.data, roles=ws.roles, names=names)
         else:
             sheets["Read me"] = pd.DataFrame({"Note": [
                 f"{rows:,} customers are more than an Excel sheet holds: download the labels as CSV."]})

@@ -10,11 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from segdash import db
+from segdash.data import Data
 from segdash.schema import Segmentation, is_modelling_role
 
 if TYPE_CHECKING:
@@ -34,10 +33,10 @@ CLUSTER_METHODS = ("kmeans", "gmm", "hierarchical")
 
 
 def default_cluster_features(roles: dict[str, str], types: dict[str, str], *,
-                             con: duckdb.DuckDBPyConnection | None = None) -> list[str]:
+                             data: Data | None = None) -> list[str]:
     """Sensible clustering features: the informative columns that describe customers.
 
-    With ``con`` (the data can be checked): every behavioral, revenue, demographic and
+    With ``data`` (the data can be checked): every behavioral, revenue, demographic and
     psychographic column, categories included, that tells customers apart (see
     :func:`cluster_feature_choice`). Without it: the number and date columns of those roles.
     Personal data and ids are never chosen. If none fits, every numeric column that is not
@@ -49,17 +48,16 @@ def default_cluster_features(roles: dict[str, str], types: dict[str, str], *,
         Column -> role.
     types
         Column -> type.
-    con
-        The workspace's DuckDB connection, to leave out constant, mostly-missing and free-text
-        columns.
+    data
+        The customers, to leave out constant, mostly-missing and free-text columns.
 
     Returns
     -------
     list[str]
         Column names in file order within each role.
     """
-    if con is not None:
-        return cluster_feature_choice(con, roles=roles, types=types)[0]
+    if data is not None:
+        return cluster_feature_choice(data, roles=roles, types=types)[0]
     chosen = [c for role in DEFAULT_FEATURE_ROLES for c, r in roles.items()
               if r == role and types.get(c) in ("number", "date")]
     if len(chosen) >= 2:
@@ -70,7 +68,7 @@ def default_cluster_features(roles: dict[str, str], types: dict[str, str], *,
     return [*chosen, *others]
 
 
-def cluster_feature_choice(con: duckdb.DuckDBPyConnection, *, roles: dict[str, str],
+def cluster_feature_choice(data: Data, *, roles: dict[str, str],
                            types: dict[str, str]) -> tuple[list[str], list[str]]:
     """The default clustering features and, in plain sentences, why other describing columns were left out.
 
@@ -81,8 +79,8 @@ def cluster_feature_choice(con: duckdb.DuckDBPyConnection, *, roles: dict[str, s
 
     Parameters
     ----------
-    con
-        The workspace's DuckDB connection (table ``customers``).
+    data
+        The customers.
     roles
         Column -> role.
     types
@@ -94,7 +92,7 @@ def cluster_feature_choice(con: duckdb.DuckDBPyConnection, *, roles: dict[str, s
         The features (behavior and spend first, then demographics, then psychographics; file
         order within each) and the notes.
     """
-    table = db.backend(con).table(db.TABLE)
+    table = data.customers()
     candidates = [c for role in DESCRIBING_ROLES for c, r in roles.items()
                   if r == role and c in table.columns and types.get(c) in ("number", "date", "text", "boolean")]
     if not candidates:
@@ -103,7 +101,7 @@ def cluster_feature_choice(con: duckdb.DuckDBPyConnection, *, roles: dict[str, s
     for i, column in enumerate(candidates):
         aggregates[f"d{i}"] = table[column].approx_nunique()
         aggregates[f"m{i}"] = table[column].isnull().sum()
-    counts = table.aggregate(**aggregates).execute().iloc[0]
+    counts = data.backend.execute(table.aggregate(**aggregates)).iloc[0]
     rows = max(int(counts["_n"]), 1)
     chosen, notes = [], []
     for i, column in enumerate(candidates):
@@ -145,13 +143,13 @@ def single_column_message(features: list[str]) -> str | None:
             "(set their roles on the Data page, or with --role).")
 
 
-def labels_key_column(con: duckdb.DuckDBPyConnection, *, roles: dict[str, str]) -> str | None:
+def labels_key_column(data: Data, *, roles: dict[str, str]) -> str | None:
     """The id column that identifies each loaded row once (role ``id``, no repeats, no blanks), or ``None``.
 
     Parameters
     ----------
-    con
-        The workspace's DuckDB connection.
+    data
+        The customers.
     roles
         Column -> role.
 
@@ -160,17 +158,18 @@ def labels_key_column(con: duckdb.DuckDBPyConnection, *, roles: dict[str, str]) 
     str or None
         ``None`` means: identify rows by their row number (``_row``) instead.
     """
-    table = db.backend(con).table(db.TABLE)
+    table = data.customers()
     for column in [c for c, r in roles.items() if r == "id" and c in table.columns]:
         key = table[column]
-        stats = table.aggregate(n=table.count(), distinct=key.nunique(), blank=key.isnull().sum()).execute()
+        stats = data.backend.execute(table.aggregate(n=table.count(), distinct=key.nunique(),
+                                                     blank=key.isnull().sum()))
         row = stats.iloc[0]
         if int(row["blank"]) == 0 and int(row["distinct"]) == int(row["n"]):
             return column
     return None
 
 
-def labels_table(con: duckdb.DuckDBPyConnection, *, roles: dict[str, str],
+def labels_table(data: Data, *, roles: dict[str, str],
                  names: dict[str, str] | None = None) -> pa.Table:
     """One row per loaded row, as Arrow: the file's id column (or ``row`` = ``_row``) and ``segment``.
 
@@ -179,8 +178,8 @@ def labels_table(con: duckdb.DuckDBPyConnection, *, roles: dict[str, str],
 
     Parameters
     ----------
-    con
-        The workspace's DuckDB connection (or a cursor of it), with ``segment_labels`` written.
+    data
+        The customers and their labels (a handle over a cursor for another thread).
     roles
         Column -> role (the id column is the first ``id`` column that is unique per row).
     names
@@ -192,28 +191,25 @@ def labels_table(con: duckdb.DuckDBPyConnection, *, roles: dict[str, str],
     pyarrow.Table
         Columns ``[<id column> or "row", "segment"]``, in file order.
     """
-    backend = db.backend(con)
-    table = backend.table(db.TABLE)
-    labels = backend.table(db.LABELS)
-    key = labels_key_column(con, roles=roles)
-    joined = table.join(labels, table[db.ROW] == labels[db.ROW])
-    value = joined[key] if key is not None else joined[db.ROW]
+    key = labels_key_column(data, roles=roles)
+    joined = data.labelled()
+    value = joined[key] if key is not None else joined[data.key]
     segment = joined["segment"].cast("string")
     if names:
         segment = segment.substitute({str(k): str(v) for k, v in names.items()})
-    expr = joined.select(_order=joined[db.ROW], _key=value, segment=segment).order_by("_order")
-    arrow = expr.to_pyarrow()
+    expr = joined.select(_order=joined[data.key], _key=value, segment=segment).order_by("_order")
+    arrow = data.backend.to_pyarrow(expr)
     return pa.table({key if key is not None else "row": arrow.column("_key"), "segment": arrow.column("segment")})
 
 
-def labels_frame(con: duckdb.DuckDBPyConnection, *, roles: dict[str, str],
+def labels_frame(data: Data, *, roles: dict[str, str],
                  names: dict[str, str] | None = None) -> pd.DataFrame:
     """One row per loaded row: the file's id column (or ``row`` = ``_row``) and ``segment``.
 
     Parameters
     ----------
-    con
-        The workspace's DuckDB connection (or a cursor of it), with ``segment_labels`` written.
+    data
+        The customers and their labels (a handle over a cursor for another thread).
     roles
         Column -> role (the id column is the first ``id`` column that is unique per row).
     names
@@ -225,7 +221,7 @@ def labels_frame(con: duckdb.DuckDBPyConnection, *, roles: dict[str, str],
     pandas.DataFrame
         Columns ``[<id column> or "row", "segment"]``, in file order.
     """
-    arrow = labels_table(con, roles=roles, names=names)
+    arrow = labels_table(data, roles=roles, names=names)
     return pd.DataFrame({name: arrow.column(name).to_numpy(zero_copy_only=False) for name in arrow.column_names})
 
 
@@ -253,7 +249,7 @@ def run_segmentation(
     ws
         The workspace.
     fit
-        Called with ``progress``; segments ``ws.con`` and returns the :class:`Segmentation`.
+        Called with ``progress``; segments ``ws.staged_data`` and returns the :class:`Segmentation`.
     named
         Name the segments from their top traits (clustering, whose labels say nothing). The
         profile this needs is built once and cached under :data:`PROFILE_CACHE_KEY`, where the
@@ -278,13 +274,13 @@ def run_segmentation(
         segmentation = fit(report)
         ws.set_segmentation(segmentation)
     finally:
-        discard_labels(ws.con)
+        discard_labels(ws.staged_data)
     if named:
         from segdash import profile as prof
 
         report(0.95, "Naming the segments from their top traits ...")
         profile = ws.cached(PROFILE_CACHE_KEY,
-                            lambda: prof.build_profile(ws.con, roles=ws.roles, types=ws.column_types(),
+                            lambda: prof.build_profile(ws.data, roles=ws.roles, types=ws.column_types(),
                                                        labels=ws.display_labels()))
         for label, name in profile.names.items():
             ws.rename_segment(label, name)

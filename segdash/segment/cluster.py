@@ -75,9 +75,7 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
-import duckdb
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 from scipy.cluster import hierarchy
 from sklearn.cluster import KMeans
@@ -95,6 +93,7 @@ from sklearn.neighbors import NearestCentroid
 from threadpoolctl import threadpool_limits
 
 from segdash import db
+from segdash.data import Data
 from segdash.errors import SegmentationError, SettingsError
 from segdash.schema import TYPES, Segmentation
 from segdash.segment import base
@@ -168,7 +167,7 @@ def _one_thread() -> threadpool_limits:
 
 
 def cluster_customers(
-    con: duckdb.DuckDBPyConnection,
+    data: Data,
     *,
     features: list[str],
     types: dict[str, str],
@@ -185,8 +184,8 @@ def cluster_customers(
 
     Parameters
     ----------
-    con
-        The workspace's DuckDB connection (table ``customers`` with ``_row``).
+    data
+        The customers to cluster (the labels are staged in their engine).
     features
         Columns to cluster on: any mix of number, date (used as days since the latest date),
         text and boolean columns.
@@ -215,8 +214,8 @@ def cluster_customers(
     -------
     Segmentation
         ``method=algorithm``; ``scores`` per k tried (for a fixed k: that k);
-        ``stability`` in [0, 1]; ``extra["pca"]`` (sample of <= 3,000 customers: ``_row, x, y,
-        segment``) and ``extra["pca_explained"]`` for the 2-D map.
+        ``stability`` in [0, 1]; ``extra["pca"]`` (sample of <= 3,000 customers: lists ``_row, x, y,
+        segment``; :meth:`Segmentation.map_points` is the frame) and ``extra["pca_explained"]``.
 
     Raises
     ------
@@ -229,13 +228,13 @@ def cluster_customers(
     """
     with _one_thread():
         return _cluster(
-            con, features=features, types=types, algorithm=algorithm, k=k, k_range=k_range, scaling=scaling,
+            data, features=features, types=types, algorithm=algorithm, k=k, k_range=k_range, scaling=scaling,
             log_skewed=log_skewed, missing=missing, random_state=random_state, progress=progress,
         )
 
 
 def _cluster(
-    con: duckdb.DuckDBPyConnection, *, features: list[str], types: dict[str, str], algorithm: str,
+    source: Data, *, features: list[str], types: dict[str, str], algorithm: str,
     k: int | str, k_range: tuple[int, int], scaling: str, log_skewed: bool, missing: str, random_state: int,
     progress: Progress | None,
 ) -> Segmentation:
@@ -252,7 +251,7 @@ def _cluster(
     }
 
     report(0.02, "Reading the chosen columns ...")
-    data = pull_features(con, features=features, types=types)
+    data = pull_features(source, features=features, types=types)
     n_rows = len(data.rows)
     if n_rows == 0:
         raise SettingsError("There are no customers in the loaded data. Load a file with customers first.")
@@ -309,10 +308,10 @@ def _cluster(
 
     report(0.9, "Saving the segments ...")
     label_table = pa.table({
-        db.ROW: pa.array(data.rows, pa.int64()),
+        source.key: pa.array(data.rows, pa.int64()) if source.key == db.ROW else pa.array(data.rows),
         "segment": pa.DictionaryArray.from_arrays(pa.array(order[labels].astype(np.int32)), pa.array(names)),
     })
-    sizes = base.write_label_table(con, label_table)
+    sizes = base.write_label_table(source, label_table)
     extra = _map_sample(everyone, data.rows, names, order[labels], search_positions, random_state)
     extra["samples"] = {
         "search": len(search_positions), "silhouette": min(len(search_positions), SILHOUETTE_SAMPLE),
@@ -766,10 +765,10 @@ def _map_sample(
     xy = pca.transform(points)
     if components < 2:
         xy = np.column_stack([xy, np.zeros((len(xy), 2 - components))])
-    frame = pd.DataFrame({
-        db.ROW: rows[shown],
-        "x": xy[:, 0].astype(float),
-        "y": xy[:, 1].astype(float),
-        "segment": np.asarray(names, dtype=object)[segment[shown]],
-    })
-    return {"pca": frame, "pca_explained": [float(v) for v in pca.explained_variance_ratio_]}
+    points = {  # JSON data (Segmentation.extra is saved as it is); Segmentation.map_points() makes the frame
+        db.ROW: rows[shown].tolist(),
+        "x": xy[:, 0].astype(float).tolist(),
+        "y": xy[:, 1].astype(float).tolist(),
+        "segment": [str(s) for s in np.asarray(names, dtype=object)[segment[shown]]],
+    }
+    return {"pca": points, "pca_explained": [float(v) for v in pca.explained_variance_ratio_]}

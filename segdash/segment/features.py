@@ -42,7 +42,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -53,6 +52,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, RobustScaler, StandardScaler
 
 from segdash import db
+from segdash.data import Data
 from segdash.errors import SettingsError
 
 #: How missing values can be treated (see the module docstring).
@@ -130,13 +130,13 @@ class FeatureData:
         )
 
 
-def pull_features(con: duckdb.DuckDBPyConnection, *, features: list[str], types: dict[str, str]) -> FeatureData:
+def pull_features(data: Data, *, features: list[str], types: dict[str, str]) -> FeatureData:
     """Read ``_row`` and ``features`` of every customer into a :class:`FeatureData`.
 
     Parameters
     ----------
-    con
-        The workspace's DuckDB connection holding table ``customers``.
+    data
+        The customers (and, where needed, their segment labels) to work on.
     features
         Column names (unique).
     types
@@ -155,7 +155,7 @@ def pull_features(con: duckdb.DuckDBPyConnection, *, features: list[str], types:
     from segdash.act.multivalue import add_flags
 
     # "interests: Travel" is the yes/no of one value of a multi-value column (segdash.act.multivalue)
-    table, flag_types = add_flags(con, db.backend(con).table(db.TABLE), features)
+    table, flag_types = add_flags(data, data.customers(), features)
     types = {**flag_types, **types}
     unknown = [name for name in features if name not in table.columns]
     if unknown:
@@ -164,42 +164,43 @@ def pull_features(con: duckdb.DuckDBPyConnection, *, features: list[str], types:
             "of the loaded data. Choose features from the list of columns."
         )
     # In ``_row`` order, so samples and labels never depend on how the rows were inserted or scanned.
-    arrow = table.select(db.ROW, *features).order_by(db.ROW).to_pyarrow()
-    rows = arrow.column(db.ROW).to_numpy().astype(np.int64, copy=False)
+    arrow = data.backend.to_pyarrow(table.select(data.key, *features).order_by(data.key))
+    rows = arrow.column(data.key).to_numpy(zero_copy_only=False)
+    rows = rows.astype(np.int64, copy=False) if data.key == db.ROW else rows
     matrix = np.empty((len(rows), len(features)), dtype=np.float32)
-    data = FeatureData(rows=rows, matrix=matrix, features=list(features), kinds={})
+    pulled = FeatureData(rows=rows, matrix=matrix, features=list(features), kinds={})
     for j, name in enumerate(features):
         column = arrow.column(name)
         kind = types.get(name) or _arrow_kind(column.type)
         if kind in NUMERIC_TYPES:
             values = _days_since(name, column) if kind == "date" else _numbers(name, column)
-            data.kinds[name] = "numeric"
+            pulled.kinds[name] = "numeric"
             finite = values[~np.isnan(values)]
-            data.missing[name] = int(len(values) - len(finite))
-            data.distinct[name] = _distinct_numbers(finite)
+            pulled.missing[name] = int(len(values) - len(finite))
+            pulled.distinct[name] = _distinct_numbers(finite)
             if kind == "date":
-                data.notes.append(f"{name}: dates turned into days since the latest date in the column")
+                pulled.notes.append(f"{name}: dates turned into days since the latest date in the column")
         elif kind in CATEGORY_TYPES and (ordered := _ordered_answers(column)) is not None:
             values, order = ordered  # "Never" < "Rarely" < "Often", "Less than 25,000" < ...: places 1, 2, 3
-            data.kinds[name] = "numeric"
+            pulled.kinds[name] = "numeric"
             finite = values[~np.isnan(values)]
-            data.missing[name] = int(len(values) - len(finite))
-            data.distinct[name] = _distinct_numbers(finite)
-            data.notes.append(f"{name}: ordered answers used as places 1-{len(order)} "
+            pulled.missing[name] = int(len(values) - len(finite))
+            pulled.distinct[name] = _distinct_numbers(finite)
+            pulled.notes.append(f"{name}: ordered answers used as places 1-{len(order)} "
                               f"({' < '.join(order[:3])}{' < …' if len(order) > 3 else ''})")
         elif kind in CATEGORY_TYPES:
             values, labels = _codes(column)
-            data.kinds[name] = "categorical"
-            data.categories[name] = labels
-            data.missing[name] = int(np.isnan(values).sum())
+            pulled.kinds[name] = "categorical"
+            pulled.categories[name] = labels
+            pulled.missing[name] = int(np.isnan(values).sum())
             present = np.bincount(values[~np.isnan(values)].astype(np.int64), minlength=len(labels))
-            data.distinct[name] = int((present > 0).sum())
+            pulled.distinct[name] = int((present > 0).sum())
         else:
             raise SettingsError(
                 f"The feature '{name}' has an unknown type '{kind}'. Set its type to number, text, date or boolean."
             )
         matrix[:, j] = values
-    return data
+    return pulled
 
 
 def skewed_columns(sample: np.ndarray, data: FeatureData) -> list[str]:

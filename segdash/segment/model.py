@@ -26,12 +26,16 @@ The same numbers are what a warehouse needs to assign customers in SQL (issue 15
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from segdash import db
 from segdash.errors import SettingsError
 from segdash.segment.features import MISSING_CODE, FeatureData
+
+if TYPE_CHECKING:
+    from segdash.data import Data
 
 _CHUNK = 200_000
 
@@ -215,6 +219,35 @@ class ClusterModel:
     def labels(self, data: FeatureData) -> np.ndarray:
         """Segment label of every customer of ``data`` (transform, then assign)."""
         return np.asarray(self.segments, dtype=object)[self.assign(self.transform(data))]
+
+    def assign_all(self, data: Data, *, types: dict[str, str]) -> dict[str, int]:
+        """Assign every customer of ``data`` to a segment and stage the labels (``Workspace`` commits them).
+
+        The one place where a saved or just-fitted clustering labels a whole table: today it pulls
+        the features (:func:`segdash.segment.features.pull_features`) and assigns in numpy; an
+        engine that can run the model as an expression (issue 15) does it here, in the engine.
+
+        Parameters
+        ----------
+        data
+            The customers.
+        types
+            Column name -> type.
+
+        Returns
+        -------
+        dict[str, int]
+            Segment label -> customers (staged labels).
+        """
+        import pyarrow as pa
+
+        from segdash.segment.base import write_label_table
+        from segdash.segment.features import pull_features
+
+        pulled = pull_features(data, features=self.features, types=types)
+        labels = self.labels(pulled)
+        rows = pa.array(pulled.rows, pa.int64()) if data.key == db.ROW else pa.array(pulled.rows)
+        return write_label_table(data, pa.table({data.key: rows, "segment": pa.array(labels.astype(str), pa.string())}))
 
     def _mixture(self) -> Any:
         """A ``GaussianMixture`` rebuilt from the saved arrays (no pickle: numbers only)."""

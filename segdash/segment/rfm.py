@@ -28,11 +28,11 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
-import duckdb
 import ibis
 
 from segdash import db
 from segdash.columns import name_words
+from segdash.data import Data
 from segdash.errors import SegmentationError, SettingsError
 from segdash.schema import Segmentation, is_modelling_role
 from segdash.segment.base import write_label_table
@@ -458,14 +458,14 @@ def _transaction_parts(columns: list[str], types: dict[str, str]) -> dict[str, s
 
 
 def detect_transactions(
-    con: duckdb.DuckDBPyConnection, *, roles: dict[str, str], types: dict[str, str]
+    data: Data, *, roles: dict[str, str], types: dict[str, str]
 ) -> TransactionColumns | None:
     """Recognise a transactions file: date + amount (or quantity and unit price), many rows per customer.
 
     Parameters
     ----------
-    con
-        The workspace's DuckDB connection.
+    data
+        The customers (and, where needed, their segment labels) to work on.
     roles
         Column -> role.
     types
@@ -484,7 +484,7 @@ def detect_transactions(
         return None
     if customer is None:
         return TransactionColumns(None, when, invoice, amount, quantity, price)
-    table = db.backend(con).table(db.TABLE)
+    table = data.customers()
     counts = table.aggregate(rows=table.count(), customers=table[customer].nunique()).execute().iloc[0]
     if int(counts["customers"]) == 0 or int(counts["rows"]) <= int(counts["customers"]):
         return None  # one row per customer: a customer file with a date and an amount
@@ -492,7 +492,7 @@ def detect_transactions(
 
 
 def transaction_columns(
-    con: duckdb.DuckDBPyConnection, *, roles: dict[str, str], types: dict[str, str],
+    data: Data, *, roles: dict[str, str], types: dict[str, str],
     customer_column: str | None = None, date_column: str | None = None, amount_column: str | None = None,
 ) -> TransactionColumns | None:
     """The order-lines columns as detected, with the ones the user named put in their place.
@@ -502,8 +502,8 @@ def transaction_columns(
 
     Parameters
     ----------
-    con
-        The workspace's DuckDB connection.
+    data
+        The customers (and, where needed, their segment labels) to work on.
     roles, types
         Column -> role and column -> type.
     customer_column, date_column, amount_column
@@ -520,7 +520,7 @@ def transaction_columns(
         If a named column does not exist or has the wrong type, or the lines have no amount.
     """
     customer, when, amount = customer_column, date_column, amount_column
-    found = detect_transactions(con, roles=roles, types=types)
+    found = detect_transactions(data, roles=roles, types=types)
     if not (customer or when or amount):
         return found
     for option, column, allowed in (("customer id", customer, None), ("date", when, ("date",)),
@@ -645,9 +645,13 @@ def _check_every_row(sizes: dict[str, int], rows: int) -> None:
                                 "file to the segdash team.")
 
 
-def _materialise(backend: Any, expr: Any) -> Any:
-    """Compute ``expr`` once (Arrow in memory) so the labels and the summaries reuse the scores."""
-    return ibis.memtable(backend.to_pyarrow(expr))
+def _materialise(data: Data, expr: Any) -> Any:
+    """Compute ``expr`` once so the labels and the summaries reuse the scores.
+
+    On embedded DuckDB: Arrow in memory (one row per customer). On another engine the
+    expression stays there (nothing is pulled onto the app's machine).
+    """
+    return ibis.memtable(data.backend.to_pyarrow(expr)) if data.is_duckdb else expr
 
 
 def _days_since(col: Any, kind: str, reference_date: date | None, scope: Any) -> tuple[Any, Any]:
@@ -720,7 +724,7 @@ def _all_missing(table: Any, columns: list[str]) -> Any:
 
 
 def rfm_from_customers(
-    con: duckdb.DuckDBPyConnection,
+    data: Data,
     *,
     recency: str,
     frequency: str | Sequence[str],
@@ -736,8 +740,8 @@ def rfm_from_customers(
 
     Parameters
     ----------
-    con
-        The workspace's DuckDB connection.
+    data
+        The customers (and, where needed, their segment labels) to work on.
     recency
         A last-purchase date column (days are counted back from ``reference_date``, or from
         the latest date in that column) or a number of days since the last purchase.
@@ -765,7 +769,7 @@ def rfm_from_customers(
         If a column is missing or of the wrong type, or there are fewer than two customers.
     """
     start = time.perf_counter()
-    table = db.backend(con).table(db.TABLE)
+    table = data.customers()
     frequency, monetary = _as_list(frequency), _as_list(monetary)
     chosen = [("recency", recency, ("date", "number"))] + [("frequency", c, ("number",)) for c in frequency or [None]] \
         + [("monetary", c, ("number",)) for c in monetary or [None]]
@@ -786,7 +790,7 @@ def rfm_from_customers(
     # Missing recency is scored as the least recent; missing orders or spend as none.
     worst = days.max().as_scalar() + 1
     per_customer = table.select(
-        _row=table[db.ROW],
+        _row=table[data.key],
         recency_days=days.fill_null(worst),
         frequency=_sum_of(table, frequency),
         monetary=_sum_of(table, monetary),
@@ -800,10 +804,9 @@ def rfm_from_customers(
         raise SettingsError(f"RFM needs at least {MIN_CUSTOMERS} customers to compare; the file has {customers}.")
     if int(counts["no_recency"]) == customers:
         raise SettingsError(f"The recency column '{recency}' is empty for every customer; choose another column.")
-    backend = db.backend(con)
     # Days are computed once (the reference date is a subquery), then ranked three times.
-    scored = _materialise(backend, _score_table(_materialise(backend, per_customer), customers, cuts))
-    sizes = write_label_table(con, backend.to_pyarrow(scored.select(_row=scored._row, segment=scored.rfm_group)))
+    scored = _materialise(data, _score_table(_materialise(data, per_customer), customers, cuts))
+    sizes = write_label_table(data, scored.select(**{data.key: scored._row, "segment": scored.rfm_group}))
     _check_every_row(sizes, customers)
     model = {"kind": "rfm", "cuts": cuts if cuts is not None else _cut_points(scored)}
     group_customers, summary, grid = _summaries(scored)
@@ -840,7 +843,7 @@ def rfm_from_customers(
 
 
 def rfm_from_transactions(
-    con: duckdb.DuckDBPyConnection,
+    data: Data,
     *,
     columns: TransactionColumns,
     types: dict[str, str],
@@ -857,8 +860,8 @@ def rfm_from_transactions(
 
     Parameters
     ----------
-    con
-        The workspace's DuckDB connection (``customers`` holds the order lines).
+    data
+        The customers (and, where needed, their segment labels) to work on.
     columns
         The columns found by :func:`detect_transactions` (or chosen by the user).
     types
@@ -887,8 +890,7 @@ def rfm_from_transactions(
             "column, so purchases cannot be grouped per customer. Load a file with a customer id "
             "column (e.g. 'customer_id'), or use a customer file with one row per customer."
         )
-    backend = db.backend(con)
-    table = backend.table(db.TABLE)
+    table = data.customers()
     for column in (columns.customer, columns.date, columns.invoice, columns.amount, columns.quantity, columns.price):
         if column is not None and column not in table.columns:
             raise SettingsError(f"There is no column '{column}' in the loaded data.")
@@ -906,7 +908,7 @@ def rfm_from_transactions(
         returned = returned | (quantity < 0).fill_null(False)
     when = table[columns.date].cast("date")
     lines = table.select(
-        _row=table[db.ROW], _customer=customer, _when=when, _amount=amount.fill_null(0),
+        _row=table[data.key], _customer=customer, _when=when, _amount=amount.fill_null(0),
         _invoice=(table[columns.invoice].cast("string") if columns.invoice else when.cast("string")),
         _cancelled=cancelled, _returned=returned & ~cancelled,
     )
@@ -936,7 +938,7 @@ def rfm_from_transactions(
     if customers < MIN_CUSTOMERS:
         raise SegmentationError(f"RFM needs at least {MIN_CUSTOMERS} customers with a valid purchase; this "
                                 f"file has {customers}.")
-    scored = _materialise(backend, _score_table(_materialise(backend, per_customer), customers, cuts))
+    scored = _materialise(data, _score_table(_materialise(data, per_customer), customers, cuts))
     model = {"kind": "rfm", "cuts": cuts if cuts is not None else _cut_points(scored)}
     groups = scored.select(_gcustomer=scored._customer, _group=scored.rfm_group)
     joined = lines.left_join(groups, lines._customer == groups._gcustomer)
@@ -945,7 +947,7 @@ def rfm_from_transactions(
         (joined._group.isnull(), NO_VALID_PURCHASE),
         else_=joined._group,
     )
-    sizes = write_label_table(con, backend.to_pyarrow(joined.select(_row=joined._row, segment=label)))
+    sizes = write_label_table(data, joined.select(**{data.key: joined._row, "segment": label}))
     _check_every_row(sizes, rows)
     group_customers, summary, grid = _summaries(scored)
     only_excluded = int(counts["customers"]) - customers
@@ -988,7 +990,7 @@ def rfm_from_transactions(
 
 
 def segment_rfm(
-    con: duckdb.DuckDBPyConnection,
+    data: Data,
     *,
     roles: dict[str, str],
     types: dict[str, str],
@@ -1008,8 +1010,8 @@ def segment_rfm(
 
     Parameters
     ----------
-    con
-        The workspace's DuckDB connection.
+    data
+        The customers (and, where needed, their segment labels) to work on.
     roles, types
         Column -> role and column -> type.
     recency, frequency, monetary
@@ -1036,10 +1038,10 @@ def segment_rfm(
     if source not in ("auto", "customers", "transactions"):
         raise SettingsError(f"Unknown RFM source '{source}'.")
     if source != "customers":
-        found = transaction_columns(con, roles=roles, types=types, customer_column=customer_column,
+        found = transaction_columns(data, roles=roles, types=types, customer_column=customer_column,
                                     date_column=date_column, amount_column=amount_column)
         if found is not None:
-            return rfm_from_transactions(con, columns=found, types=types, reference_date=reference_date)
+            return rfm_from_transactions(data, columns=found, types=types, reference_date=reference_date)
         if source == "transactions":
             raise SegmentationError("This file does not look like a transactions file (one row per order line "
                                     "with a customer id, a date and an amount or quantity and price).")
@@ -1051,5 +1053,5 @@ def segment_rfm(
         raise SettingsError(missing_sentence(missing))
     check_rfm_columns(recency=chosen["recency"], frequency=chosen["frequency"], monetary=chosen["monetary"],
                       roles=roles, types=types)
-    return rfm_from_customers(con, recency=chosen["recency"], frequency=chosen["frequency"],
+    return rfm_from_customers(data, recency=chosen["recency"], frequency=chosen["frequency"],
                               monetary=chosen["monetary"], types=types, reference_date=reference_date)

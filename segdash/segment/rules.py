@@ -19,10 +19,9 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
-import duckdb
 import ibis
 
-from segdash import db
+from segdash.data import Data
 from segdash.errors import SettingsError
 from segdash.schema import Segmentation
 from segdash.segment.base import write_label_table
@@ -464,7 +463,7 @@ def filter_expr(table: Any, conditions: Sequence[Condition], *, combine: str, ty
 
 
 def segment_by_dimensions(
-    con: duckdb.DuckDBPyConnection,
+    data: Data,
     *,
     dimensions: Sequence[Dimension | str],
     types: dict[str, str],
@@ -477,8 +476,8 @@ def segment_by_dimensions(
 
     Parameters
     ----------
-    con
-        The workspace's DuckDB connection (table ``customers`` with ``_row``).
+    data
+        The customers (and, where needed, their segment labels) to work on.
     dimensions
         The columns (a plain name uses quartiles for numbers).
     types
@@ -509,11 +508,11 @@ def segment_by_dimensions(
     """
     start = time.perf_counter()
     dims = [Dimension(d) if isinstance(d, str) else d for d in dimensions]
-    backend = db.backend(con)
+    backend = data.backend
     from segdash.act.multivalue import add_flags
 
     # "interests: Travel" is the yes/no of one value of a multi-value column (segdash.act.multivalue)
-    table, flag_types = add_flags(con, backend.table(db.TABLE), [d.column for d in dims])
+    table, flag_types = add_flags(data, data.customers(), [d.column for d in dims])
     types = {**flag_types, **types}
     _validate(dims, types, set(table.columns))
     if int(min_size) < 1:
@@ -546,11 +545,11 @@ def segment_by_dimensions(
     label = part_exprs[0]
     for expr in part_exprs[1:]:
         label = label.concat(SEPARATOR, expr)
-    # One pass computes every row's combination; counting and pooling then scan that result
-    # (Arrow, zero-copy in DuckDB) instead of recomputing the bands.
-    combos = backend.to_pyarrow(table.select(_row=table[db.ROW],
-                                             _combo=ibis.ifelse(passes, label, NOT_SEGMENTED)))
-    labeled = ibis.memtable(combos)
+    # On embedded DuckDB one pass computes every row's combination; counting and pooling then scan
+    # that result (Arrow, zero-copy) instead of recomputing the bands. On another engine the
+    # combinations stay an expression there, and the labels are written back as a table there.
+    combo_expr = table.select(_key=table[data.key], _combo=ibis.ifelse(passes, label, NOT_SEGMENTED))
+    labeled = ibis.memtable(backend.to_pyarrow(combo_expr)) if data.is_duckdb else combo_expr
     counts = labeled.group_by("_combo").aggregate(n=labeled.count()).execute()
     combo_sizes = {str(c): int(n) for c, n in zip(counts["_combo"], counts["n"], strict=True)
                    if c != NOT_SEGMENTED}
@@ -566,10 +565,10 @@ def segment_by_dimensions(
     if small:
         pooled = ibis.memtable({"_small": small})
         final = labeled.left_join(pooled, labeled._combo == pooled._small)
-        final = final.select(_row=final._row, segment=ibis.ifelse(final._small.isnull(), final._combo, other))
-        sizes = write_label_table(con, backend.to_pyarrow(final))
+        final = final.select(_key=final._key, segment=ibis.ifelse(final._small.isnull(), final._combo, other))
     else:
-        sizes = write_label_table(con, combos.rename_columns([db.ROW, "segment"]))
+        final = labeled.select(_key=labeled._key, segment=labeled._combo)
+    sizes = write_label_table(data, final.rename(**{data.key: "_key"}))
 
     rules = {}
     for combo in combo_sizes:

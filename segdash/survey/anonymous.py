@@ -13,11 +13,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-import duckdb
 import ibis
 import pandas as pd
 
-from segdash import db
+from segdash.data import Data
 from segdash.schema import Segmentation
 from segdash.survey.answers import band_interval, normalise_answer
 
@@ -90,7 +89,7 @@ def _as_number(value: Any) -> float | None:
 
 
 def place_answers(
-    con: duckdb.DuckDBPyConnection,
+    data: Data,
     answers: pd.DataFrame,
     *,
     segmentation: Segmentation,
@@ -101,8 +100,8 @@ def place_answers(
 
     Parameters
     ----------
-    con
-        DuckDB holding ``customers`` (the bands of numeric rules are computed from them, as when
+    data
+        The customers (and, where needed, their segment labels) to work on.
         the segments were made).
     answers
         The imported answers.
@@ -148,8 +147,8 @@ def place_answers(
                       edges=tuple(d.get("edges") or ())) for d in segmentation.settings.get("dimensions", [])]
     conds = [Condition(column=c["column"], operator=c["operator"], value=c.get("value"))
              for c in segmentation.settings.get("conditions", [])]
-    backend = db.backend(con)
-    customers = backend.table(db.TABLE)
+    backend = data.backend
+    customers = data.customers()
     notes = []
     data = {}
     for column, source in found.items():

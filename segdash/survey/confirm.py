@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import duckdb
 import pandas as pd
 
 from segdash import db
+from segdash.data import Data
 from segdash.schema import Segmentation, is_modelling_role
 from segdash.survey import SurveyError
 from segdash.survey.anonymous import Placed, place_answers
@@ -75,7 +75,7 @@ class Confirmation:
         return data
 
 
-def population_sample(con: duckdb.DuckDBPyConnection, *, key_column: str,
+def population_sample(data: Data, *, key_column: str,
                       email_column: str | None = None) -> pd.DataFrame:
     """Every labelled customer as if invited (``key``, ``segment``, ``role``, ``token``, ``email``).
 
@@ -84,8 +84,8 @@ def population_sample(con: duckdb.DuckDBPyConnection, *, key_column: str,
 
     Parameters
     ----------
-    con
-        DuckDB with ``customers`` and ``segment_labels``.
+    data
+        The customers (and, where needed, their segment labels) to work on.
     key_column
         The customers' id column, or ``_row``.
     email_column
@@ -95,9 +95,8 @@ def population_sample(con: duckdb.DuckDBPyConnection, *, key_column: str,
     -------
     pandas.DataFrame
     """
-    backend = db.backend(con)
-    customers = backend.table(db.TABLE)
-    labels = backend.table(db.LABELS)
+    customers = data.customers()
+    labels = data.segment_labels()
     joined = customers.join(labels, customers[db.ROW] == labels[db.ROW])
     fields = {"key": joined[key_column].cast("string"), "segment": joined["segment"].cast("string")}
     if email_column:
@@ -151,20 +150,20 @@ def sample_from_file(path: Any, *, key_column: str) -> pd.DataFrame:
     return sample[sample["key"] != ""].reset_index(drop=True)
 
 
-def with_emails(con: duckdb.DuckDBPyConnection, sample: pd.DataFrame, *, key_column: str,
+def with_emails(data: Data, sample: pd.DataFrame, *, key_column: str,
                 email_column: str | None) -> pd.DataFrame:
     """``sample`` with each customer's email looked up (to match answers by email too; never shown or saved)."""
     if not email_column:
         return sample
-    everyone = population_sample(con, key_column=key_column, email_column=email_column)[["key", "email"]]
+    everyone = population_sample(data, key_column=key_column, email_column=email_column)[["key", "email"]]
     return sample.merge(everyone.drop_duplicates("key"), on="key", how="left")
 
 
-def matching_frame(con: duckdb.DuckDBPyConnection, sample: SurveySample, *, email_column: str | None) -> pd.DataFrame:
+def matching_frame(data: Data, sample: SurveySample, *, email_column: str | None) -> pd.DataFrame:
     """The sample with each customer's email (only to match answers; never shown or saved)."""
     if not email_column:
         return sample.frame
-    contacts = sample_contacts(con, sample, columns=[email_column])
+    contacts = sample_contacts(data, sample, columns=[email_column])
     return contacts.rename(columns={email_column: "email"})
 
 
@@ -175,7 +174,7 @@ def email_column_of(roles: dict[str, str], types: dict[str, str]) -> str | None:
 
 
 def confirm_survey(
-    con: duckdb.DuckDBPyConnection,
+    data: Data,
     answers: pd.DataFrame,
     *,
     matching: pd.DataFrame,
@@ -194,8 +193,8 @@ def confirm_survey(
 
     Parameters
     ----------
-    con
-        DuckDB with ``customers`` (and ``segment_labels``).
+    data
+        The customers (and, where needed, their segment labels) to work on.
     answers
         The imported answers (:func:`segdash.survey.answers.load_answers`).
     matching
@@ -249,7 +248,7 @@ def confirm_survey(
             return Confirmation(questions=questions, joined=joined, placed=None, answers=answers.iloc[0:0],
                                 response=None, bias_warning=None, verdict=None,
                                 message="No answer matches the sample and there are no segments to place answers in.")
-        placed = place_answers(con, answers, segmentation=segmentation, types=types, kit=kit)
+        placed = place_answers(data, answers, segmentation=segmentation, types=types, kit=kit)
         message = placed.message
         if placed.answers is None:
             return Confirmation(questions=questions, joined=joined, placed=placed, answers=answers.iloc[0:0],
@@ -260,8 +259,7 @@ def confirm_survey(
     pairs = confirmation_pairs(questions, comparable, kit=kit)
     on_file = None
     if pairs and "_key" in used.columns and used["_key"].notna().any():
-        backend = db.backend(con)
-        customers = backend.table(db.TABLE)
+        customers = data.customers()
         wanted = sorted(set(pairs.values()))
         on_file = customers.select(key=customers[key_column].cast("string"),
                                    **{c: customers[c] for c in wanted})

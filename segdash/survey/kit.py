@@ -14,11 +14,10 @@ import math
 import re
 from typing import Any
 
-import duckdb
 import ibis
 import pandas as pd
 
-from segdash import db
+from segdash.data import Data
 from segdash.profile import humanize
 from segdash.report.export import neutralise_formulas
 from segdash.segment.rules import format_number, nice_number
@@ -102,9 +101,9 @@ def numeric_bands(cuts: list[float], *, integral: bool) -> list[str]:
     return labels
 
 
-def _cuts_for(con: duckdb.DuckDBPyConnection, column: str, *, edges: tuple[float, ...] | None,
+def _cuts_for(data: Data, column: str, *, edges: tuple[float, ...] | None,
               bands: int = 4) -> tuple[list[float], bool]:
-    table = db.backend(con).table(db.TABLE)
+    table = data.customers()
     value = table[column].cast("float64")
     row = table.aggregate(q=value.quantile([i / bands for i in range(1, bands)]),
                           frac=(value != value.floor()).fill_null(False).any()).execute().iloc[0]
@@ -117,8 +116,8 @@ def _cuts_for(con: duckdb.DuckDBPyConnection, column: str, *, edges: tuple[float
     return sorted(dict.fromkeys(c for c in cuts if c > 0)), integral
 
 
-def _top_values(con: duckdb.DuckDBPyConnection, column: str, *, multi: bool) -> tuple[list[str], bool]:
-    table = db.backend(con).table(db.TABLE)
+def _top_values(data: Data, column: str, *, multi: bool) -> tuple[list[str], bool]:
+    table = data.customers()
     if multi:
         values = table.select(v=table[column].cast("string")).execute()["v"]
         chosen = split_multi(values, separator="," if not values.astype(str).str.contains(";").any() else ";")
@@ -131,16 +130,16 @@ def _top_values(con: duckdb.DuckDBPyConnection, column: str, *, multi: bool) -> 
     return options[:MAX_OPTIONS], len(options) > MAX_OPTIONS
 
 
-def _is_multi(con: duckdb.DuckDBPyConnection, column: str) -> bool:
+def _is_multi(data: Data, column: str) -> bool:
     from segdash.survey.answers import multi_separator
 
-    table = db.backend(con).table(db.TABLE)
+    table = data.customers()
     values = table.select(v=table[column].cast("string")).limit(2000).execute()["v"]
     return multi_separator(values) is not None
 
 
 def draft_kit(
-    con: duckdb.DuckDBPyConnection,
+    data: Data,
     *,
     roles: dict[str, str],
     types: dict[str, str],
@@ -153,8 +152,8 @@ def draft_kit(
 
     Parameters
     ----------
-    con
-        DuckDB holding ``customers``.
+    data
+        The customers (and, where needed, their segment labels) to work on.
     roles
         Column -> role.
     types
@@ -186,7 +185,7 @@ def draft_kit(
             kind = types.get(column, "text")
             question = _question_text(column)
             if kind == "number":
-                cuts, integral = _cuts_for(con, column, edges=edges.get(column))
+                cuts, integral = _cuts_for(data, column, edges=edges.get(column))
                 options = numeric_bands(cuts, integral=integral)
             elif kind == "date":
                 options = ["In the last month", "1 to 3 months ago", "3 to 12 months ago", "More than a year ago"]
@@ -194,7 +193,7 @@ def draft_kit(
             elif kind == "boolean":
                 options = ["Yes", "No"]
             else:
-                options, more = _top_values(con, column, multi=False)
+                options, more = _top_values(data, column, multi=False)
                 if more:
                     options.append(OTHER)
             if len(options) < 2:
@@ -204,7 +203,7 @@ def draft_kit(
             items.append(_item(question, kind="single", options=options, purpose=purpose, column=column))
     channel = next((c for c in ordered if roles.get(c) == "service_channel"), None)
     if channel is not None:
-        options, more = _top_values(con, channel, multi=False)
+        options, more = _top_values(data, channel, multi=False)
         items.append(_item("How do you prefer to contact us?", kind="single",
                            options=[*options, *([OTHER] if more else [])], purpose="preference", column=channel))
     else:
@@ -214,8 +213,8 @@ def draft_kit(
     items.append(_item("Which tone do you prefer in our messages?", kind="single", options=list(TONES),
                        purpose="preference", column=None))
     for column in [c for c in ordered if roles.get(c) == "psychographic"][:3]:
-        multi = _is_multi(con, column)
-        options, more = _top_values(con, column, multi=multi)
+        multi = _is_multi(data, column)
+        options, more = _top_values(data, column, multi=multi)
         if len(options) < 2:
             continue
         items.append(_item(_question_text(column) if not multi or "interest" in column.lower()

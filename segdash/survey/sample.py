@@ -16,12 +16,12 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import duckdb
 import ibis
 import pandas as pd
 import pyarrow as pa
 
 from segdash import db
+from segdash.data import Data
 from segdash.report.export import neutralise_formulas, to_safe_csv
 from segdash.survey import SurveyError
 from segdash.survey.sizes import SampleSettings, plan_notes, sample_plan
@@ -90,7 +90,7 @@ def _truthy(column: Any, kind: str) -> Any:
 
 
 def draw_sample(
-    con: duckdb.DuckDBPyConnection,
+    data: Data,
     *,
     key_column: str,
     settings: SampleSettings,
@@ -104,8 +104,8 @@ def draw_sample(
 
     Parameters
     ----------
-    con
-        DuckDB holding ``customers`` and ``segment_labels``.
+    data
+        The customers (and, where needed, their segment labels) to work on.
     key_column
         The customers' id column (unique per row), or ``"_row"``.
     settings
@@ -132,12 +132,12 @@ def draw_sample(
     """
     settings.check()
     types = types or {}
-    backend = db.backend(con)
-    customers = backend.table(db.TABLE)
+    backend = data.backend
+    customers = data.customers()
     for column in (key_column, contact_column, opt_out_column):
         if column is not None and column not in customers.columns:
             raise SurveyError(f"There is no column '{column}' in the loaded customers.")
-    labels = backend.table(db.LABELS)
+    labels = data.segment_labels()
     joined = customers.join(labels, customers[db.ROW] == labels[db.ROW])
     fields = {"_key": joined[key_column].cast("string"), "_segment": joined["segment"].cast("string")}
     no_contact = ibis.literal(False)
@@ -153,6 +153,7 @@ def draw_sample(
     if segments is not None:
         base = base.filter(base._segment.isin([str(s) for s in segments]))
     excluded = pd.Series([] if exclude_keys is None else list(exclude_keys), dtype="string").dropna().astype(str)
+    con = data.require_con("Drawing a survey sample")  # DuckDB-only: the seeded top-N per segment is DuckDB SQL
     registered = False
     try:
         if len(excluded):
@@ -180,7 +181,7 @@ def draw_sample(
                                                                          "surveyed"]], on="segment", how="left")
         pool = base.filter(base._eligible)
         most = int((plan["invites"] + plan["backups"]).max()) if len(plan) else 0
-        top = _top_per_segment(con, ibis.to_sql(pool.select(pool._key, pool._segment), dialect="duckdb"),
+        top = _top_per_segment(data, ibis.to_sql(pool.select(pool._key, pool._segment), dialect="duckdb"),
                                most, random_state=int(settings.random_state))
     finally:
         if registered:
@@ -210,7 +211,7 @@ def draw_sample(
                         exclusions=exclusions)
 
 
-def _top_per_segment(con: duckdb.DuckDBPyConnection, pool_sql: str, most: int, *, random_state: int) -> pd.DataFrame:
+def _top_per_segment(data: Data, pool_sql: str, most: int, *, random_state: int) -> pd.DataFrame:
     """The first ``most`` customers of each segment in the seeded order, with their place (from 1).
 
     The order is the MD5 of ``"<seed>:<customer id>"`` as a number (``md5_number``): it depends on
@@ -226,7 +227,7 @@ def _top_per_segment(con: duckdb.DuckDBPyConnection, pool_sql: str, most: int, *
     query = ("SELECT _key, _segment, row_number() OVER (PARTITION BY _segment ORDER BY "
              f"md5_number('{int(random_state)}:' || _key)) AS _rank FROM ({pool_sql}) AS pool "
              f"QUALIFY _rank <= {int(most)}")
-    return con.execute(query).df()
+    return data.con.execute(query).df()
 
 
 def new_tokens(count: int) -> list[str]:
@@ -347,13 +348,13 @@ def is_email_column(name: str, values: pd.Series | None = None) -> bool:
     return bool(text.str.contains(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", regex=True).mean() > 0.8)
 
 
-def sample_contacts(con: duckdb.DuckDBPyConnection, sample: SurveySample, *, columns: list[str]) -> pd.DataFrame:
+def sample_contacts(data: Data, sample: SurveySample, *, columns: list[str]) -> pd.DataFrame:
     """The sample with the given customer columns looked up by id (personal data: handle with care).
 
     Parameters
     ----------
-    con
-        DuckDB holding ``customers``.
+    data
+        The customers (and, where needed, their segment labels) to work on.
     sample
         The drawn sample.
     columns
@@ -364,8 +365,7 @@ def sample_contacts(con: duckdb.DuckDBPyConnection, sample: SurveySample, *, col
     pandas.DataFrame
         ``sample.frame`` plus those columns, in the sample's order.
     """
-    backend = db.backend(con)
-    customers = backend.table(db.TABLE)
+    customers = data.customers()
     unknown = [c for c in columns if c not in customers.columns]
     if unknown:
         raise SurveyError(f"There is no column '{unknown[0]}' in the loaded customers.")

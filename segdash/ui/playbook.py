@@ -224,7 +224,7 @@ def _survey_source(ws: Workspace) -> ch.ChannelSource | None:
                                   separator=spec.separator if spec.type == "multi" else None)
     signature = (question, len(rows), hash(tuple(map(tuple, rows.to_numpy().tolist()))))
     if ws.memo.get(("playbook", "survey_rows")) != signature:
-        ch.load_survey_channels(ws.con, rows)
+        ch.load_survey_channels(ws.data, rows)
         ws.memo.clear()
         ws.memo[("playbook", "survey_rows")] = signature
     st.caption(f"{rows['customer'].nunique():,} respondents named a channel. Customers who did not answer count as "
@@ -242,7 +242,7 @@ def _interactions_source(ws: Workspace) -> ch.ChannelSource | None:
             path.write_bytes(upload.getvalue())
             try:
                 with st.spinner("Reading the interactions file..."):
-                    columns = ch.load_interactions(ws.con, path)
+                    columns = ch.load_interactions(ws.data, path)
             except SegdashError as err:
                 st.error(md(err))
                 return None
@@ -281,7 +281,7 @@ def merge_editor(ws: Workspace, *, source: ch.ChannelSource) -> dict[str, str]:
     -------
     dict[str, str]
     """
-    raws = ws.cached(("playbook.raw_labels", source), lambda: ch.raw_labels(ws.con, source=source))
+    raws = ws.cached(("playbook.raw_labels", source), lambda: ch.raw_labels(ws.data, source=source))
     saved = {}
     if _project(ws) is not None:
         try:
@@ -317,7 +317,7 @@ def _economics(ws: Workspace) -> pd.DataFrame | None:
         if columns.revenue is None and columns.cost is None:
             return None
         try:
-            result = econ.compute_economics(ws.con, columns=columns,
+            result = econ.compute_economics(ws.data, columns=columns,
                                             date_columns=[c for c, t in types.items() if t == "date"])
         except SegdashError as err:
             log.info("playbook without economics: %s", err)
@@ -364,7 +364,7 @@ def build(ws: Workspace, *, rules: pd.DataFrame, source: ch.ChannelSource | None
     key = ("playbook", _frame_key(rules), source, tuple(sorted(mapping.items())))
     with st.spinner("Building the playbook..."):
         playbook = ws.cached(key, lambda: pb.build_playbook(
-            ws.con, roles=ws.roles, types=ws.column_types(), rules=rules, source=source, mapping=mapping,
+            ws.data, roles=ws.roles, types=ws.column_types(), rules=rules, source=source, mapping=mapping,
             economics=economics, who=who, use_channels=source is not None))
     sizes = [card.segment for card in playbook.cards]
     named = pb.rename(playbook, names=ws.display_names(sizes))
@@ -514,7 +514,7 @@ def show_crosstab(ws: Workspace, *, source: ch.ChannelSource, mapping: dict[str,
     purchase = st.selectbox("Purchase or order channel column", options, index=options.index(guess),
                             key=PURCHASE_COLUMN)
     cross = ws.cached(("playbook.cross", purchase, source, tuple(sorted(mapping.items()))),
-                      lambda: ch.purchase_service_crosstab(ws.con, purchase=purchase, source=source, mapping=mapping))
+                      lambda: ch.purchase_service_crosstab(ws.data, purchase=purchase, source=source, mapping=mapping))
     lines = ch.crosstab_highlights(cross, names=names)
     st.markdown(_lines(lines) if lines else "No group stands out: in each segment, buyers of every channel want "
                 "to be served much like everyone else.")

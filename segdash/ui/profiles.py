@@ -53,7 +53,7 @@ def load_profile(ws: Workspace) -> prof.Profile:
     with st.spinner("Profiling your segments..."):
         profile = ws.cached(
             PROFILE_CACHE_KEY,  # a clustering run may have built it already (segdash.segment.run_segmentation)
-            lambda: prof.build_profile(ws.con, roles=ws.roles, types=ws.column_types(),
+            lambda: prof.build_profile(ws.data, roles=ws.roles, types=ws.column_types(),
                                        labels=ws.display_labels()),
         )
     for label, name in profile.names.items():
@@ -213,12 +213,11 @@ def show_map(ws: Workspace, *, profile: prof.Profile) -> None:
     profile
         The current segmentation's profile (:func:`load_profile`).
     """
-    extra = getattr(ws.segmentation, "extra", {}) or {}
-    points = extra.get("pca")
-    explained = extra.get("pca_explained") or []
-    if not isinstance(points, pd.DataFrame) or not {"x", "y", "segment"} <= set(points.columns):
+    points = ws.segmentation.map_points() if ws.segmentation is not None else None
+    explained = points.attrs.get("explained", []) if points is not None else []
+    if points is None:
         features = list(getattr(ws.segmentation, "features", []) or [])
-        points = ws.cached(("profile", "map"), lambda: prof.pca_map(ws.con, attributes=profile.attributes,
+        points = ws.cached(("profile", "map"), lambda: prof.pca_map(ws.data, attributes=profile.attributes,
                                                                     features=features))
         explained = points.attrs.get("explained", [])
     points = points.head(3000)
@@ -257,7 +256,7 @@ def show_distribution(ws: Workspace, *, profile: prof.Profile) -> None:
                         key=state.kept(_KEY + "dist_kind", default="Box", options=["Box", "Violin"]))
     sizes = dict(zip(profile.sizes["segment"], profile.sizes["customers"].astype(int), strict=True))
     sample = ws.cached(("profile", "dist", attribute.name),
-                       lambda: prof.distribution_sample(ws.con, attribute=attribute, sizes=sizes))
+                       lambda: prof.distribution_sample(ws.data, attribute=attribute, sizes=sizes))
     names = _names(ws, profile)
     named = sample.assign(segment=sample["segment"].map(lambda s: names.get(s, s)))
     st.plotly_chart(
@@ -290,7 +289,7 @@ def show_drilldown(ws: Workspace, *, profile: prof.Profile) -> None:
                                  key=state.kept(_KEY + "drill_pii", default=False))
     columns = prof.drilldown_columns(ws.roles, show_personal=show_personal)
     size = int(profile.sizes.loc[profile.sizes["segment"] == label, "customers"].iloc[0])
-    rows = prof.segment_customers(ws.con, segment=label, columns=columns, limit=DRILL_ROWS)
+    rows = prof.segment_customers(ws.data, segment=label, columns=columns, limit=DRILL_ROWS)
     types = ws.column_types()
     dates = {c: st.column_config.DateColumn(format="YYYY-MM-DD") for c in columns if types.get(c) == "date"}
     st.dataframe(rows, hide_index=True, width="stretch", column_config=dates)
@@ -325,12 +324,9 @@ def segment_download(ws: Workspace, *, label: str, show_personal: bool) -> bytes
     bytes
         The CSV (see :func:`segdash.profile.segment_csv`).
     """
-    cur = ws.con.cursor()
-    try:
-        return prof.segment_csv(cur, segment=label, roles=ws.roles, name=ws.display_name(label),
+    with ws.cursor_data() as data:
+        return prof.segment_csv(data, segment=label, roles=ws.roles, name=ws.display_name(label),
                                 show_personal=show_personal)
-    finally:
-        cur.close()
 
 
 def _apply_names(ws: Workspace, labels: list[str]) -> None:

@@ -335,16 +335,22 @@ def capture_inputs(ws: Workspace) -> None:
                 continue  # e.g. a date range: not kept
             values[key] = value
         ws.inputs[name] = values
+    from segdash.ui import roi
+
+    ws.inputs["whatif"] = roi.whatif_inputs(ws)  # the budget splits (by segment, by channel)
 
 
 def restore_inputs(ws: Workspace) -> None:
     """Put the inputs saved with the open segmentation back, so the pages show them again."""
+    from segdash.ui import roi
+
     kept = st.session_state.setdefault(state.KEPT_VALUES, {})
     for name, prefix in _SAVED_INPUT_PREFIXES.items():
         values = (ws.inputs or {}).get(name) or {}
         if values:
             state.forget_inputs(prefix)
             kept.update({k: v for k, v in values.items() if k.startswith(prefix)})
+    roi.restore_whatif((ws.inputs or {}).get("whatif"))
 
 
 def _method_words(method: object) -> str:

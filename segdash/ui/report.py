@@ -209,7 +209,7 @@ def workbook_download(ws: Workspace) -> None:
         from segdash import profile as prof
 
         profile = ws.cached(PROFILE_CACHE_KEY,
-                            lambda: prof.build_profile(ws.con, roles=ws.roles, types=ws.column_types(),
+                            lambda: prof.build_profile(ws.data, roles=ws.roles, types=ws.column_types(),
                                                        labels=ws.display_labels()))
     names = meeting.report_names(ws, profile)
     sheets = workbook.workspace_sheets(ws, profile=profile, economics_result=_economics(ws),
@@ -218,14 +218,11 @@ def workbook_download(ws: Workspace) -> None:
     customers = sum(ws.segmentation.sizes.values())
 
     def build() -> bytes:  # runs on click, in another thread: its own cursor
-        cursor = ws.con.cursor()
-        try:
+        with ws.cursor_data() as data:
             full = dict(sheets)
             if customers < workbook.EXCEL_MAX_ROWS:
-                full["Customer labels"] = workbook.labels_table(cursor, roles=roles, names=names)
+                full["Customer labels"] = workbook.labels_table(data, roles=roles, names=names)
             return workbook.write_workbook(full)
-        finally:
-            cursor.close()
 
     st.download_button("Download the workbook (XLSX)", build, file_name="segdash-workbook.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -259,12 +256,9 @@ def labels_download(ws: Workspace) -> None:
     roles = dict(ws.roles)
 
     def build() -> bytes:  # runs on click, in another thread: its own cursor
-        cursor = ws.con.cursor()
-        try:
-            frame = workbook.labels_table(cursor, roles=roles, names=names, columns=chosen, allow_personal=allow)
+        with ws.cursor_data() as data:
+            frame = workbook.labels_table(data, roles=roles, names=names, columns=chosen, allow_personal=allow)
             return workbook.labels_csv(frame)
-        finally:
-            cursor.close()
 
     st.download_button("Download customer labels (CSV)", build, file_name="segment-labels.csv", mime="text/csv",
                        icon=":material/download:", key=PREFIX + "labels")

@@ -51,6 +51,10 @@ SHARES = PREFIX + "shares"
 #: Budget what-if: the most one segment may get in a suggested split, and the last suggestion.
 CAP = PREFIX + "cap"
 SUGGESTION = PREFIX + "suggestion"
+#: Split kind ("segment" / "channel") -> scope of the what-if split last shown (what a save keeps).
+LAST_SCOPE = PREFIX + "last_scope"
+#: What-if splits of a reopened snapshot, waiting for the page to show them: kind -> budget and shares.
+PENDING_WHATIF = PREFIX + "pending_whatif"
 
 NONE_OPTION = "(none)"
 LIFETIME_MONTHS_OPTION = "Expected lifetime (months)"
@@ -319,7 +323,7 @@ def compute(ws: Workspace, *, inputs: Inputs) -> tuple[EconomicsResult, str | No
     def run(columns: EconomicsColumns, channel_spend: pd.DataFrame | None) -> EconomicsResult:
         key = ("roi", columns, inputs.assumptions, _frame_key(channel_spend), date_columns)
         return ws.cached(key, lambda: economics.compute_economics(
-            ws.con, columns=columns, assumptions=inputs.assumptions, channel_spend=channel_spend,
+            ws.data, columns=columns, assumptions=inputs.assumptions, channel_spend=channel_spend,
             date_columns=date_columns))
 
     def attempt() -> tuple[EconomicsResult, str | None]:
@@ -712,7 +716,7 @@ def cost_section(ws: Workspace) -> tuple[EconomicsColumns, pd.DataFrame | None, 
         if picked.cost is None:
             st.info(md(no_cost_message(columns)))
         channels = ws.cached(("roi.channels", columns.channel),
-                             lambda: economics.channel_list(ws.con, channel=columns.channel))
+                             lambda: economics.channel_list(ws.data, channel=columns.channel))
         spend, _ = spend_inputs(ws, channels=channels)
     return columns, spend, cost_message
 
@@ -732,7 +736,7 @@ def assumptions_section(ws: Workspace, *, columns: EconomicsColumns) -> Assumpti
     Assumptions
     """
     signup_range = ws.cached(("roi.signup_range", columns.signup),
-                             lambda: economics.date_range(ws.con, columns=[columns.signup] if columns.signup else []))
+                             lambda: economics.date_range(ws.data, columns=[columns.signup] if columns.signup else []))
     assumptions, _ = assumption_inputs(signup_range, has_signup=columns.signup is not None, data_id=ws.data_id)
     return assumptions
 
@@ -842,6 +846,49 @@ def _suggest(scope: str, table: pd.DataFrame, key: str, names: dict[str, str]) -
     st.session_state[SUGGESTION] = (scope, suggestion.reasons, None)
 
 
+def whatif_inputs(ws: Workspace) -> dict[str, Any]:
+    """The what-if splits shown for the current segmentation, JSON-ready, to save with a snapshot.
+
+    Returns
+    -------
+    dict
+        Split kind (``"segment"`` / ``"channel"``) -> ``{"budget": float or None, "shares": {key: percent}}``.
+    """
+    kept_values = st.session_state.get(state.KEPT_VALUES, {})
+    splits = st.session_state.get(SHARES, {})
+    saved: dict[str, Any] = {}
+    for kind, scope in (st.session_state.get(LAST_SCOPE) or {}).items():
+        if not scope.startswith(f"{ws.segmentation_id or 'none'}.") or scope not in splits:
+            continue
+        budget = st.session_state.get(f"{BUDGET}.{scope}", kept_values.get(f"{BUDGET}.{scope}"))
+        saved[kind] = {"budget": float(budget) if budget is not None else None,
+                       "shares": {str(k): float(v) for k, v in splits[scope]["shares"].items()}}
+    return saved
+
+
+def restore_whatif(saved: dict[str, Any] | None) -> None:
+    """Show the what-if splits saved with a reopened snapshot the next time the page draws them."""
+    st.session_state.pop(SHARES, None)
+    st.session_state.pop(SUGGESTION, None)
+    st.session_state[PENDING_WHATIF] = {str(kind): dict(value) for kind, value in (saved or {}).items()
+                                        if isinstance(value, dict)}
+
+
+def _apply_pending(scope: str, kind: str, keys: list[str]) -> None:
+    """Start the split of ``scope`` from a reopened snapshot's saved one (same segments or channels)."""
+    pending = st.session_state.get(PENDING_WHATIF) or {}
+    saved = pending.pop(kind, None)
+    if not saved or set(saved.get("shares") or {}) != set(keys):
+        return
+    store = st.session_state.setdefault(SHARES, {})
+    version = int(store.get(scope, {}).get("version", 0)) + 1
+    store[scope] = {"version": version, "shares": {k: float(saved["shares"][k]) for k in keys}}
+    if saved.get("budget") is not None:
+        budget_key = f"{BUDGET}.{scope}"
+        st.session_state.setdefault(state.KEPT_VALUES, {})[budget_key] = float(saved["budget"])
+        st.session_state.pop(budget_key, None)  # the box starts from the saved budget
+
+
 def whatif_section(ws: Workspace, *, result: EconomicsResult) -> None:
     """Section 4: budget, shares that always add up to 100%, a suggested split, and the projection.
 
@@ -858,6 +905,9 @@ def whatif_section(ws: Workspace, *, result: EconomicsResult) -> None:
     current = economics.exact_shares(table, key=key)
     scope = share_scope(ws, split_by=split_by, current=current)
     keys = list(current)
+    kind = "channel" if split_by == SPLIT_CHANNEL else "segment"
+    _apply_pending(scope, kind, keys)
+    st.session_state.setdefault(LAST_SCOPE, {})[kind] = scope
     spend = float(result.total["spend"].iloc[0]) if len(result.total) else 0.0
     budget_key = state.kept(f"{BUDGET}.{scope}", default=spend if spend > 0 else 10_000.0)
     budget = float(st.number_input("Total budget", min_value=0.0, step=1000.0, format="%.0f", key=budget_key,

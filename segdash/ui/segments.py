@@ -91,7 +91,7 @@ def multivalue_flags(ws: Workspace) -> dict[str, list[str]]:
     from segdash.act.multivalue import flag_choices
 
     return ws.cached(("multivalue.flags", tuple(sorted(ws.roles.items()))),
-                     lambda: flag_choices(ws.con, roles=ws.roles, types=ws.column_types()))
+                     lambda: flag_choices(ws.data, roles=ws.roles, types=ws.column_types()))
 
 
 def dimensions_section(ws: Workspace) -> None:
@@ -148,7 +148,7 @@ def dimensions_section(ws: Workspace) -> None:
         submitted = st.form_submit_button("Make segments", type="primary", key=_KEY + "dims_run")
     if submitted:
         _run(ws, "Grouping customers ...", lambda progress: rules_core.segment_by_dimensions(
-            ws.con, dimensions=dimensions, types=types, min_size=int(min_size), conditions=conditions,
+            ws.data, dimensions=dimensions, types=types, min_size=int(min_size), conditions=conditions,
             combine=combine), named=False)
 
 
@@ -199,7 +199,7 @@ def rfm_section(ws: Workspace) -> None:
     """RFM settings form: the transactions file as recognised, or the three customer columns."""
     types = ws.column_types()
     found = ws.cached(("segments", "transactions"),
-                      lambda: rfm_core.detect_transactions(ws.con, roles=ws.roles, types=types))
+                      lambda: rfm_core.detect_transactions(ws.data, roles=ws.roles, types=types))
     with st.form(_KEY + "rfm_form"):
         if found is not None:
             if found.customer is None:
@@ -222,7 +222,7 @@ def rfm_section(ws: Workspace) -> None:
     if submitted:
         def fit(progress: Callable[[float, str], None]) -> Segmentation:
             progress(0.1, "Scoring recency, frequency and spend ...")
-            return rfm_core.segment_rfm(ws.con, roles=ws.roles, types=types,
+            return rfm_core.segment_rfm(ws.data, roles=ws.roles, types=types,
                                         reference_date=rfm_core.parse_reference_date(reference),
                                         source="transactions" if found is not None else "customers",
                                         **columns)
@@ -267,7 +267,7 @@ def clustering_section(ws: Workspace) -> None:
     types = ws.column_types()
     offered = [*ws.modelling_columns(), *(f for flags in multivalue_flags(ws).values() for f in flags)]
     choice, left_out = ws.cached(("segments", "default_features"),
-                                 lambda: cluster_feature_choice(ws.con, roles=ws.roles, types=types))
+                                 lambda: cluster_feature_choice(ws.data, roles=ws.roles, types=types))
     default = [c for c in choice if c in offered]
     problem = single_column_message(default)
     if problem:
@@ -315,7 +315,7 @@ def clustering_section(ws: Workspace) -> None:
     if submitted:
         k = "auto" if k_mode == "Choose for me" else int(k_fixed)
         _run(ws, "Finding segments ...", lambda progress: cluster_customers(
-            ws.con, features=list(features), types=types, algorithm=algorithm, k=k,
+            ws.data, features=list(features), types=types, algorithm=algorithm, k=k,
             k_range=(int(k_range[0]), int(k_range[1])), scaling=scaling, log_skewed=bool(log_skewed),
             missing=missing, random_state=int(seed), progress=progress), named=True)
 
@@ -437,11 +437,8 @@ def _download(ws: Workspace) -> None:
     roles = dict(ws.roles)
 
     def build() -> bytes:  # runs on click, in another thread: its own cursor
-        cursor = ws.con.cursor()
-        try:
-            return to_safe_csv(labels_frame(cursor, roles=roles, names=names))
-        finally:
-            cursor.close()
+        with ws.cursor_data() as data:
+            return to_safe_csv(labels_frame(data, roles=roles, names=names))
 
     st.download_button("Download the segment of every customer (CSV)", build, file_name="segments.csv",
                        mime="text/csv", key=_KEY + "download")

@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from segdash.data import Data
 from segdash.errors import SegdashError
 from segdash.report import survey_charts
 from segdash.report.export import to_safe_csv
@@ -109,20 +110,17 @@ def _names(ws: Workspace) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def _cursor(ws: Workspace) -> Iterator[Any]:
-    """A cursor of the session's DuckDB for this run: DuckDB refuses a second call on a busy connection,
+def _cursor(ws: Workspace) -> Iterator[Data]:
+    """The data over a cursor of its own for this run: DuckDB refuses a second call on a busy connection,
     and a click can start a new run while the last one still has a query in flight."""
-    cursor = ws.con.cursor()
-    try:
-        yield cursor
-    finally:
-        cursor.close()
+    with ws.cursor_data() as data:
+        yield data
 
 
 def _key_column(ws: Workspace) -> str:
     def find() -> str:
-        with _cursor(ws) as cur:
-            return labels_key_column(cur, roles=ws.roles) or "_row"
+        with _cursor(ws) as data:
+            return labels_key_column(data, roles=ws.roles) or "_row"
 
     return ws.cached(("survey", "key"), find)
 
@@ -187,9 +185,9 @@ def sample_form(ws: Workspace) -> None:
     settings = SampleSettings(confidence=float(confidence), margin=float(margin) / 100,
                               response_rate=float(response) / 100, allocation=str(allocation),
                               backup_share=float(backups) / 100, random_state=int(seed))
-    with st.spinner("Drawing the sample…"), _cursor(ws) as cur:
+    with st.spinner("Drawing the sample…"), _cursor(ws) as data:
         recent = smp.recently_surveyed(ws.project, days=int(days)) if ws.project is not None else None
-        sample = smp.draw_sample(cur, key_column=_key_column(ws), settings=settings, types=types,
+        sample = smp.draw_sample(data, key_column=_key_column(ws), settings=settings, types=types,
                                  contact_column=None if contact == NONE else contact,
                                  opt_out_column=None if opt_out == NONE else opt_out, exclude_keys=recent)
     name = f"Sample {sample.drawn.replace('T', ' ')[:19]}"
@@ -259,8 +257,8 @@ def contact_export(ws: Workspace) -> None:
     stamp = current.get("sample_name", "sample").replace(" ", "_").replace(":", "-")
     if confirmed and columns:
         try:
-            with _cursor(ws) as cur:
-                contacts = smp.sample_contacts(cur, sample, columns=list(columns))
+            with _cursor(ws) as data:
+                contacts = smp.sample_contacts(data, sample, columns=list(columns))
             listing = smp.contact_list(contacts, names=names, contact_columns=list(columns), tool=tool,
                                        confirmed=True, include_backups=with_backups)
         except SegdashError as err:
@@ -288,8 +286,8 @@ def _draft(ws: Workspace) -> list[dict[str, Any]]:
     if seg is not None and seg.method == "dimensions":
         edges = {d["column"]: tuple(d.get("edges") or ()) for d in seg.settings.get("dimensions", [])
                  if d.get("banding") == "edges"}
-    with _cursor(ws) as cur:
-        return kits.draft_kit(cur, roles=ws.roles, types=ws.column_types(),
+    with _cursor(ws) as data:
+        return kits.draft_kit(data, roles=ws.roles, types=ws.column_types(),
                               features=list(seg.features) if seg is not None else [], edges=edges)
 
 
@@ -391,13 +389,13 @@ def analyse(ws: Workspace) -> Confirmation | None:
     types = ws.column_types()
     email = email_column_of(ws.roles, types)
     key_column = _key_column(ws)
-    with _cursor(ws) as cur:
+    with _cursor(ws) as data:
         if sample is not None:
-            matching = matching_frame(cur, sample, email_column=email)
+            matching = matching_frame(data, sample, email_column=email)
         else:
             from segdash.survey.confirm import population_sample
 
-            matching = population_sample(cur, key_column=key_column, email_column=email)
+            matching = population_sample(data, key_column=key_column, email_column=email)
     left, right = st.columns(2)
     column = left.selectbox("Match answers by the column", [AUTO, *answers.columns], key=MATCH_COLUMN)
     field = right.selectbox("…to the sample's", [AUTO, *[f for f in ans.SAMPLE_FIELDS if f in matching.columns]],
@@ -405,9 +403,9 @@ def analyse(ws: Workspace) -> Confirmation | None:
                             disabled=column == AUTO)
     overrides = current.setdefault("type_overrides", {})
     def compute() -> Confirmation:
-        with _cursor(ws) as cur:
+        with _cursor(ws) as data:
             return confirm_survey(
-                cur, answers, matching=matching, segmentation=ws.segmentation, roles=ws.roles,
+                data, answers, matching=matching, segmentation=ws.segmentation, roles=ws.roles,
                 types=types, key_column=key_column, kinds=current.get("kinds"),
                 kit=current.get("kit"), names=_names(ws),
                 answer_column=None if column == AUTO else column,
