@@ -24,25 +24,46 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USER_ERROR, f"segdash: {message}\n")
 
 
-def _add_common(parser: argparse.ArgumentParser) -> None:
-    """Options every command takes: the file, its sheet, role corrections and JSON output."""
-    parser.add_argument("path", help="CSV/TSV/TXT, Excel .xlsx or Parquet file")
+def _add_common(parser: argparse.ArgumentParser, *, source: bool = False) -> None:
+    """Options every command takes: the file, its sheet, role corrections and JSON output.
+
+    With ``source``: the file may be replaced by ``--source URL --table NAME`` (a table in Spark,
+    PostgreSQL or a warehouse; ``SEGDASH_SOURCE`` is the default URL).
+    """
+    if source:
+        parser.add_argument("path", nargs="?", help="CSV/TSV/TXT, Excel .xlsx or Parquet file (or --source)")
+        _source_options(parser)
+    else:
+        parser.add_argument("path", help="CSV/TSV/TXT, Excel .xlsx or Parquet file")
     parser.add_argument("--sheet", help="Excel sheet to read (default: the first sheet that holds a table)")
     _role_option(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 
 
+def _source_options(parser: argparse.ArgumentParser) -> None:
+    """``--source``, ``--table``, ``--key``, ``--labels-table``: a table in an engine instead of a file."""
+    group = parser.add_argument_group("a table in an engine instead of a file (issue 15)")
+    group.add_argument("--source", metavar="URL",
+                       help="connection URL: pyspark://, postgres://user@host:5432/db, duckdb:///file.duckdb, ... "
+                            "(default: SEGDASH_SOURCE); the password comes from SEGDASH_SOURCE_PASSWORD")
+    group.add_argument("--table", help="the customers table in that engine")
+    group.add_argument("--key", help="its customer id column (default: found, e.g. customer_id)")
+    group.add_argument("--labels-table", help="table the labels are written to in the engine "
+                                              "(default: <table>_segments)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``segdash`` argument parser."""
     parser = _Parser(prog="python -m segdash", description="Customer segmentation from the command line.")
+    parser.add_argument("--user", help="act as this user (default: SEGDASH_USER); needed when sign-in is set up")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     imp = commands.add_parser("import", help="import a customer file and print the import report")
-    _add_common(imp)
+    _add_common(imp, source=True)
     imp.set_defaults(handler=_cmd_import)
 
     seg = commands.add_parser("segment", help="segment customers and write one label per row")
-    _add_common(seg)
+    _add_common(seg, source=True)
     seg.add_argument("--method", required=True, choices=["dimensions", "rfm", "kmeans", "gmm", "hierarchical"])
     seg.add_argument("--features", help="comma-separated clustering features (default: the informative "
                                         "behavioral, demographic and psychographic columns)")
@@ -82,8 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
     projects.set_defaults(handler=_cmd_projects)
 
     roi = commands.add_parser("roi", help="acquisition cost, LTV and ROI per segment")
-    _add_common(roi)
-    roi.add_argument("--labels", required=True, help="labels.csv written by 'segment'")
+    _add_common(roi, source=True)
+    roi.add_argument("--labels", help="labels.csv written by 'segment' (with --source: the labels table there)")
     roi.add_argument("--margin", type=float, default=None, help="gross margin, 0-1 (default 0.4)")
     roi.add_argument("--channel-spend", help="CSV of channel,spend when the file has no per-customer cost")
     roi.add_argument("--cost", help="the acquisition cost column (per customer)")
@@ -125,6 +146,20 @@ def build_parser() -> argparse.ArgumentParser:
     _role_option(rep)
     rep.set_defaults(handler=_cmd_report)
     _add_survey_commands(commands)
+
+    pw = commands.add_parser("passwd", help="set a user's password for the built-in sign-in")
+    pw.add_argument("name", metavar="USER", help="user name (letters, digits, . _ @ + -)")
+    pw.add_argument("--file", help="password file (default: SEGDASH_PASSWORDS or SEGDASH_HOME/segdash-passwords)")
+    pw.set_defaults(handler=_cmd_passwd)
+
+    share = commands.add_parser("share", help="let named users open a project you own (none: private again)")
+    _project_options(share)
+    share.add_argument("users", nargs="*", metavar="USER", help="users who may open it besides you")
+    share.set_defaults(handler=_cmd_share)
+
+    serve = commands.add_parser("serve-check", help="refuse to serve beyond localhost without sign-in")
+    serve.add_argument("--host", default="127.0.0.1", help="the address the server will listen on")
+    serve.set_defaults(handler=_cmd_serve_check)
     return parser
 
 
@@ -178,14 +213,48 @@ def _parse_roles(pairs: Sequence[str]) -> dict[str, str]:
 
 
 def _load(args: argparse.Namespace) -> Any:
-    """A workspace with the file loaded and the ``--role`` corrections applied."""
+    """A workspace with the file loaded (or the engine's table opened) and the ``--role`` corrections applied."""
     from segdash.workspace import Workspace
 
     roles = _parse_roles(args.role)
+    if _uses_source(args):
+        from segdash.engines import EngineTable
+
+        table = EngineTable.open(args.source, args.table, key=args.key, labels=args.labels_table)
+        for column, role in roles.items():
+            if column not in table.roles:
+                raise SegdashError(f"--role: there is no column '{column}' in {table.description}.")
+            table.set_role(column, role)
+        return table
+    if not args.path:
+        raise SegdashError("Give a customer file, or a table in an engine with --source URL --table NAME "
+                           "(or set SEGDASH_SOURCE).")
     ws = Workspace()
     ws.load(args.path, sheet=args.sheet, fingerprint=False)
     _apply_roles(ws, roles, args.path)
     return ws
+
+
+def _uses_source(args: argparse.Namespace) -> bool:
+    """Whether the command reads a table in an engine (``--source``/``--table``, or ``SEGDASH_SOURCE`` and no file)."""
+    import os
+
+    if not hasattr(args, "source"):
+        return False
+    if args.path and (args.source or args.table):
+        raise SegdashError("Give either a file or --source/--table, not both.")
+    if args.path:
+        return False
+    if args.source or args.table or os.environ.get("SEGDASH_SOURCE"):
+        if not args.table:
+            raise SegdashError("--source needs --table: the name of the customers table in that engine.")
+        return True
+    return False
+
+
+def _where(args: argparse.Namespace) -> str:
+    """What the command read, for messages: the file name or the engine's table."""
+    return f"table '{args.table}'" if getattr(args, "table", None) and not args.path else _file_name(args.path)
 
 
 def _apply_roles(ws: Any, roles: dict[str, str], path: str) -> None:
@@ -213,6 +282,8 @@ def _file_name(path: str) -> str:
 
 def _cmd_import(args: argparse.Namespace) -> int:
     ws = _load(args)
+    if not hasattr(ws, "imported"):  # a table in an engine: nothing is imported, describe it
+        return _describe_engine_table(args, ws)
     result = ws.imported
     if args.json:
         _print_json(result.to_dict())
@@ -233,12 +304,30 @@ def _cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
-def _column_list(text: str | None, option: str, types: dict[str, str], path: str) -> list[str]:
+def _describe_engine_table(args: argparse.Namespace, table: Any) -> int:
+    """``import --source``: the table's engine, size, columns, types and suggested roles (nothing is copied)."""
+    try:
+        summary = table.summary()
+        if args.json:
+            _print_json(summary)
+            return 0
+        print(f"{table.description}: {summary['rows']:,} customers, key '{summary['key']}' "
+              "(read in place, nothing imported)")
+        width = max((len(c["name"]) for c in summary["columns"]), default=4)
+        for column in summary["columns"]:
+            print(f"  {column['name']:<{width}}  {column['type']:<8} {column['role']}")
+    finally:
+        table.close()
+    return 0
+
+
+def _column_list(text: str | None, option: str, types: dict[str, str], path: str | None) -> list[str]:
     """Comma-separated column names from an option, each checked against the file's columns."""
     chosen = [part.strip() for part in (text or "").split(",") if part.strip()]
     unknown = [name for name in chosen if name not in types]
     if unknown:
-        raise SegdashError(f"{option}: there is no column '{unknown[0]}' in {_file_name(path)} "
+        where = _file_name(path) if path else "the table"
+        raise SegdashError(f"{option}: there is no column '{unknown[0]}' in {where} "
                            f"(columns: {', '.join(types)}).")
     return chosen
 
@@ -265,8 +354,8 @@ def _segment_dimensions(args: argparse.Namespace, ws: Any, types: dict[str, str]
     if not dimensions:
         raise SegdashError("--method dimensions needs --dimensions with one to three column names, "
                            "e.g. --dimensions country,age.")
-    return segment_by_dimensions(ws.data, dimensions=dimensions, types=types,
-                                 min_size=default_min_size(ws.imported.rows_loaded))
+    rows = ws.imported.rows_loaded if hasattr(ws, "imported") else ws.rows
+    return segment_by_dimensions(ws.data, dimensions=dimensions, types=types, min_size=default_min_size(rows))
 
 
 def _segment_rfm(args: argparse.Namespace, ws: Any, types: dict[str, str]) -> Any:
@@ -276,7 +365,7 @@ def _segment_rfm(args: argparse.Namespace, ws: Any, types: dict[str, str]) -> An
     for option, value in (("--recency", args.recency), ("--customer-id", args.customer_id),
                           ("--date", args.date), ("--amount", args.amount)):
         if value is not None and value not in types:
-            raise SegdashError(f"{option}: there is no column '{value}' in {_file_name(args.path)} "
+            raise SegdashError(f"{option}: there is no column '{value}' in {_where(args)} "
                                f"(columns: {', '.join(types)}).")
     return segment_rfm(
         ws.data, roles=ws.roles, types=types, recency=args.recency,
@@ -391,12 +480,23 @@ def _cmd_segment(args: argparse.Namespace) -> int:
     if out.is_dir():
         raise SegdashError(f"--out {args.out} is a folder; give a file name such as labels.csv.")
     ws = _load(args)
-    types = ws.column_types()
-    methods = {"dimensions": _segment_dimensions, "rfm": _segment_rfm}
-    seg = methods.get(args.method, _segment_clusters)(args, ws, types)
-    ws.set_segmentation(seg)
-    _write_labels(labels_table(ws.data, roles=ws.roles), out)
-    saved = _save_in_project(args, ws)
+    engine = not hasattr(ws, "imported")
+    if engine and (args.save or args.project):
+        raise SegdashError("--save and --project work with files only for now; the labels of a table in an "
+                           "engine are written there (--labels-table).")
+    try:
+        types = ws.column_types()
+        methods = {"dimensions": _segment_dimensions, "rfm": _segment_rfm}
+        seg = methods.get(args.method, _segment_clusters)(args, ws, types)
+        ws.set_segmentation(seg)
+        _write_labels(labels_table(ws.data, roles=ws.roles), out)
+        saved = {} if engine else _save_in_project(args, ws)
+        if engine:
+            seg.notes.append(f"Labels written to table '{ws.data.labels}' in {ws.source.engine_label} "
+                             f"({ws.source.url}).")
+    finally:
+        if engine:
+            ws.close()
     if args.json:
         _print_json({**segment_summary(seg), **saved})
         return 0
@@ -442,20 +542,30 @@ def _store(args: argparse.Namespace) -> Any:
 
 def _project(args: argparse.Namespace, *, create: bool) -> Any:
     """The project named by ``--project`` / ``--in``."""
+    from segdash import auth
     from segdash.store import StoreError
 
     store, project_id = _store(args)
+    user = auth.acting_user(getattr(args, "user", None))  # only the projects this user may open
     if project_id:
-        return store.open_project(project_id)
+        return auth.open_project_for(store, project_id, user=user)
+    listed = store.projects(user=user)
     if args.project_name:
+        wanted = " ".join(str(args.project_name).split())
+        matches = [p for p in listed if wanted in (p.id, p.name)]
+        if len(matches) > 1:
+            raise StoreError(f"Several projects are called '{wanted}'; use the project id instead.")
+        if matches:
+            return store.open_project(matches[0].id)
         if create:
-            return store.get_or_create(args.project_name)
-        return store.find_project(args.project_name)
-    listed = store.projects()
+            return store.create_project(wanted, owner=user)
+        known = ", ".join(p.name for p in listed) or "none yet"
+        raise StoreError(f"There is no project called '{args.project_name}' in {store.home} (projects: {known}).")
     if len(listed) == 1:
         return store.open_project(listed[0].id)
     if create:
-        return store.get_or_create("Command line")
+        mine = [p for p in listed if p.name == "Command line"]
+        return store.open_project(mine[0].id) if mine else store.create_project("Command line", owner=user)
     if not listed:
         raise StoreError(f"There are no projects in {store.home}. Save one with 'segment ... --save NAME'.")
     raise StoreError(f"{store.home} holds several projects; name one with --in "
@@ -480,8 +590,10 @@ def _find_saved(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
     if project_id or args.project_name:
         project = _project(args, create=False)
         return project, project.find_segmentation(args.segmentation)
+    from segdash import auth
+
     found = []
-    for info in store.projects():
+    for info in store.projects(user=auth.acting_user(getattr(args, "user", None))):
         project = store.open_project(info.id)
         try:
             found.append((project, project.find_segmentation(args.segmentation)))
@@ -539,8 +651,10 @@ def _cmd_score(args: argparse.Namespace) -> int:
 
 def _cmd_projects(args: argparse.Namespace) -> int:
     """List the projects of a store and their saved segmentations."""
+    from segdash import auth
+
     store, project_id = _store(args)
-    infos = store.projects()
+    infos = store.projects(user=auth.acting_user(args.user))
     if project_id:
         infos = [i for i in infos if i.id == project_id]
     listing = []
@@ -569,13 +683,23 @@ def _cmd_roi(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
     from segdash import economics
+    from segdash.data import table_exists
     from segdash.errors import EconomicsError
 
     margin = economics.DEFAULT_MARGIN if args.margin is None else args.margin
     if not 0.0 <= margin <= 1.0:
         raise EconomicsError(f"--margin is a fraction between 0 and 1 (0.4 means 40%); got {args.margin:g}.")
     ws = _load(args)
-    ws.use_labels_file(args.labels)
+    if hasattr(ws, "imported"):
+        if not args.labels:
+            raise SegdashError("roi needs --labels: the labels.csv written by 'segment'.")
+        ws.use_labels_file(args.labels)
+    elif args.labels:
+        raise SegdashError("With --source the labels are the table 'segment' wrote in the engine "
+                           "(--labels-table); leave out --labels.")
+    elif not table_exists(ws.source.backend, ws.data.labels):
+        raise SegdashError(f"There are no segments in table '{ws.data.labels}' of {ws.source.engine_label}: run "
+                           "'segment --source ...' first, or name the labels table with --labels-table.")
     types = ws.column_types()
     columns = _roi_columns(args, economics.suggest_columns(ws.roles, types=types), types)
     spend = None
@@ -630,6 +754,48 @@ def _cmd_playbook(args: argparse.Namespace) -> int:
               f"tone {record['tone']}, approach {record['approach']}")
         for line in record["evidence"]:
             print(f"  - {line}")
+    return 0
+
+
+def _cmd_passwd(args: argparse.Namespace) -> int:
+    """Ask for a password twice without echo (or read one line from a pipe) and store its hash."""
+    import getpass
+    from pathlib import Path
+
+    from segdash import auth
+
+    name = auth.check_user_name(args.name)
+    if sys.stdin.isatty():
+        password = getpass.getpass(f"New password for {name}: ")
+        if getpass.getpass("Same password again: ") != password:
+            raise auth.AuthError("The two passwords differ; nothing was changed.")
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    path = auth.set_password(name, password, path=Path(args.file) if args.file else None)
+    print(f"Password for {name} saved in {path}.")
+    return 0
+
+
+def _cmd_share(args: argparse.Namespace) -> int:
+    """Set who besides the owner may open the project named by --project/--in (the owner only)."""
+    from segdash import auth
+
+    user = auth.acting_user(args.user)
+    project = _project(args, create=False)
+    owner = project.meta().get("owner")
+    if user is not None and owner not in (None, user):
+        raise auth.AuthError(f"Only {owner}, who owns '{project.name}', can change who may open it.")
+    names = [auth.check_user_name(name) for name in args.users]
+    project.share(names)
+    print(f"'{project.name}' may be opened by " + (", ".join([owner or "everyone", *names]) if owner else
+                                                   "everyone (it has no owner)") + ".")
+    return 0
+
+
+def _cmd_serve_check(args: argparse.Namespace) -> int:
+    from segdash import auth
+
+    print(auth.serve_check(args.host))
     return 0
 
 

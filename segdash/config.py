@@ -46,3 +46,38 @@ def sample_file() -> Path | None:
     else:
         path = SAMPLE_FILE
     return path if path.is_file() else None
+
+
+def data_dir_file(name: str) -> Path:
+    """The file called ``name`` directly inside :func:`data_dir`, checked again when it is opened.
+
+    Parameters
+    ----------
+    name
+        A plain file name as listed by :func:`data_dir_files`.
+
+    Returns
+    -------
+    pathlib.Path
+
+    Raises
+    ------
+    segdash.errors.DataImportError
+        ``name`` is a path (``../``, ``/etc/passwd``, ``sub/x.csv``), is not a data file, or is a
+        link that leads out of the folder (including one swapped in after the folder was listed).
+    """
+    from segdash.errors import DataImportError
+
+    folder = data_dir()
+    refused = DataImportError(f"'{name}' is not a file in the server's data folder; choose one from the list.")
+    text = str(name)
+    if folder is None or not text or text in (".", "..") or "/" in text or "\\" in text or "\x00" in text:
+        raise refused
+    path = folder / text
+    try:
+        resolved = path.resolve(strict=True)
+    except (OSError, RuntimeError):
+        raise refused from None
+    if resolved.parent != folder.resolve() or not resolved.is_file() or path.suffix.lower() not in DATA_EXTENSIONS:
+        raise refused
+    return path

@@ -197,6 +197,35 @@ def drop_table(backend: Any, name: str) -> None:
         close()  # e.g. a Postgres cursor
 
 
+def materialise(data: Data, expr: Any) -> Any:
+    """Compute a table expression once, in ``data``'s engine, and return the stored result.
+
+    For results read several times (sizes, then labels, then summaries): without it each read
+    recomputes the whole chain (ranking, joins), which on Spark costs seconds of planning per read.
+    Spark: a cached DataFrame (Ibis ``cache``); other engines: a temporary table, gone with the
+    connection (not Ibis ``cache``: releasing it renders an empty ``DROP TABLE`` with the sqlglot
+    installed next to Ibis 12). Nothing is pulled onto the app's machine.
+
+    Parameters
+    ----------
+    data
+        The handle whose engine computes ``expr``.
+    expr
+        An Ibis table expression over ``data``'s tables.
+
+    Returns
+    -------
+    ibis.Table
+    """
+    import uuid
+
+    if data.engine == "pyspark":
+        return expr.cache()
+    name = f"_segdash_tmp_{uuid.uuid4().hex[:12]}"
+    data.backend.create_table(name, expr, temp=True)
+    return data.backend.table(name)
+
+
 def as_data(value: Data | duckdb.DuckDBPyConnection) -> Data:
     """A :class:`Data` from a handle (returned as is) or a DuckDB connection (default names).
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +17,11 @@ import duckdb
 
 if TYPE_CHECKING:
     import pandas as pd
+
+# Ibis loads its DuckDB backend lazily, on first attribute access. Ten sessions starting at once
+# raced inside that and one got "module 'ibis.duckdb' has no attribute 'from_connection'"
+# (bench/load_test.py, issue 14): the first access is made under this lock.
+_IBIS_LOCK = threading.Lock()
 
 #: The imported customers. Every row has ``_row``: its line (CSV) or row (Excel) in the file.
 TABLE = "customers"
@@ -26,7 +32,7 @@ LABELS = "segment_labels"
 
 
 def connect(*, threads: int | None = None) -> duckdb.DuckDBPyConnection:
-    """Open a private in-memory DuckDB for one workspace.
+    """Open a private in-memory DuckDB for one workspace, with the session memory limit set.
 
     Parameters
     ----------
@@ -37,7 +43,10 @@ def connect(*, threads: int | None = None) -> duckdb.DuckDBPyConnection:
     -------
     duckdb.DuckDBPyConnection
     """
+    from segdash.limits import apply_memory_limit
+
     con = duckdb.connect(":memory:")
+    apply_memory_limit(con)  # SEGDASH_SESSION_MEMORY: one session cannot starve the others
     threads = threads or int(os.environ.get("SEGDASH_THREADS", "0") or 0)
     if threads:
         con.execute("SET threads = ?", [threads])
@@ -52,7 +61,9 @@ def backend(con: duckdb.DuckDBPyConnection) -> Any:
     """
     import ibis
 
-    return ibis.duckdb.from_connection(con)
+    with _IBIS_LOCK:
+        duckdb_backend = ibis.duckdb
+    return duckdb_backend.from_connection(con)
 
 
 def quote_ident(name: str) -> str:

@@ -52,7 +52,6 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from segdash import db
 from segdash.columns import guess_orders_column, guess_spend_column
 from segdash.data import Data
 from segdash.errors import EconomicsError
@@ -826,7 +825,7 @@ def _aggregate(
     """The one pass over customers: sums per (segment, channel), with channel spend allocated."""
     customers = data.customers()
     labels = data.segment_labels()
-    labels = labels.select(_sd_row=labels[db.ROW], segment=labels["segment"].cast("string"))
+    labels = labels.select(_sd_row=labels[data.key], segment=labels["segment"].cast("string"))
     zero = ibis.literal(0.0, type="float64")
 
     def number(column: str | None) -> ibis.Value:
@@ -844,7 +843,7 @@ def _aggregate(
         signup = ibis.null("date")
         tenure = ibis.null("float64")
     per_customer = customers.select(
-        _sd_row=customers[db.ROW],
+        _sd_row=customers[data.key],
         channel=channel,
         cost=number(columns.cost),
         revenue=number(columns.revenue),

@@ -165,3 +165,34 @@ def wait_for_grids(tab: object, count: int) -> None:
         }""",
         arg=count,
     )
+
+
+# -- engines (issue 15): a throw-away PostgreSQL server and a local Spark session -----------------
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[object]:
+    """A PostgreSQL server on a free local port for the whole run; fails (never skips) when it cannot start."""
+    from tests.engines_helpers import EngineUnavailable, start_postgres
+
+    try:
+        server = start_postgres()
+    except EngineUnavailable as err:
+        pytest.fail(f"PostgreSQL test server: {err}", pytrace=False)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def spark_session() -> Iterator[object]:
+    """The run's local-mode Spark session; fails (never skips) when Spark or Java cannot start."""
+    from tests.engines_helpers import EngineUnavailable, start_spark
+
+    warehouse = tempfile.mkdtemp(prefix="segdash-spark-")
+    try:
+        session = start_spark(warehouse)
+    except EngineUnavailable as err:
+        shutil.rmtree(warehouse, ignore_errors=True)
+        pytest.fail(f"Spark: {err}", pytrace=False)
+    yield session
+    session.stop()
+    shutil.rmtree(warehouse, ignore_errors=True)

@@ -107,6 +107,7 @@ def _open(path: str | os.PathLike[str]) -> Any:
     name = Path(path).name
     if not Path(path).is_file():
         raise DataImportError(f"The file {name} was not found.")
+    refuse_zip_bomb(path, name=name)
     try:
         return CalamineWorkbook.from_path(str(path))
     except PasswordError as error:
@@ -119,6 +120,48 @@ def _open(path: str | os.PathLike[str]) -> Any:
         if _is_panic(error):
             raise _unreadable(name) from error
         raise
+
+
+#: Largest total unpacked size of an .xlsx accepted (``SEGDASH_XLSX_MAX_BYTES``, default 2 GB).
+XLSX_MAX_BYTES = 2 * 1024**3
+#: An entry unpacking to more than this many times its packed size (and over 100 MB) is a bomb.
+_MAX_RATIO = 1000
+_MAX_ENTRIES = 10_000
+
+
+def refuse_zip_bomb(path: str | os.PathLike[str], *, name: str) -> None:
+    """Refuse a workbook whose zip entries would unpack to more than the limit, before reading it.
+
+    Only the zip directory is read (sizes as recorded there), never the packed data.
+
+    Raises
+    ------
+    DataImportError
+        The unpacked size is over ``SEGDASH_XLSX_MAX_BYTES``, an entry is packed suspiciously
+        tightly, or the archive holds an absurd number of entries.
+    """
+    import zipfile
+
+    try:
+        limit = int(os.environ.get("SEGDASH_XLSX_MAX_BYTES", "") or XLSX_MAX_BYTES)
+    except ValueError:
+        limit = XLSX_MAX_BYTES
+    try:
+        if not zipfile.is_zipfile(path):
+            return  # .xls / encrypted workbooks are not zip archives: calamine decides
+        with zipfile.ZipFile(path) as archive:
+            entries = archive.infolist()
+    except (OSError, zipfile.BadZipFile, ValueError):
+        return  # calamine reports a damaged file in its own words
+    total = sum(entry.file_size for entry in entries)
+    bomb = any(entry.file_size > 100 * 1024**2 and entry.file_size > _MAX_RATIO * max(entry.compress_size, 1)
+               for entry in entries)
+    if total > limit or bomb or len(entries) > _MAX_ENTRIES:
+        raise DataImportError(
+            f"The workbook {name} would unpack to {total / 1024**3:.1f} GB, more than this server reads from one "
+            f"workbook ({limit / 1024**3:.1f} GB), so it was not opened. Save the sheet as CSV and import that "
+            "instead, or put the file in the server's data folder if it is genuine."
+        )
 
 
 def _looks_encrypted(path: str | os.PathLike[str]) -> bool:

@@ -73,10 +73,12 @@ import os
 import time
 import warnings
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from scipy.cluster import hierarchy
 from sklearn.cluster import KMeans
 from sklearn.decomposition import PCA
@@ -93,7 +95,7 @@ from sklearn.neighbors import NearestCentroid
 from threadpoolctl import threadpool_limits
 
 from segdash import db
-from segdash.data import Data
+from segdash.data import Data, materialise
 from segdash.errors import SegmentationError, SettingsError
 from segdash.schema import TYPES, Segmentation
 from segdash.segment import base
@@ -101,7 +103,12 @@ from segdash.segment.features import (
     MISSING_MODES,
     SCALINGS,
     FeatureData,
+    answer_places,
     build_preprocessor,
+    engine_features,
+    engine_sample,
+    feature_data,
+    ordered_expr,
     pooled_notes,
     pull_features,
     skewed_columns,
@@ -152,6 +159,10 @@ K_RULE = (
 STABILITY_RUNS = 5
 STABILITY_FIT = 10_000
 STABILITY_SAMPLE = 10_000
+#: Customers read from another engine (a seeded sample, :func:`segdash.segment.features.engine_sample`) to
+#: prepare the features, choose k and fit the model on; every customer is then assigned in the engine.
+#: 50,000 rows of a few dozen features are a few megabytes: the app's memory does not grow with the table.
+ENGINE_SAMPLE = 50_000
 #: Points on the 2-D map of the profiles page.
 MAP_SAMPLE = 3_000
 
@@ -179,6 +190,8 @@ def cluster_customers(
     missing: str = "impute",
     random_state: int = 0,
     progress: Progress | None = None,
+    in_engine: bool | None = None,
+    sample_size: int | None = None,
 ) -> Segmentation:
     """Cluster every customer of ``customers`` and store one label per row.
 
@@ -209,6 +222,13 @@ def cluster_customers(
         Seed: the same data, settings and seed give the same labels.
     progress
         Called as ``progress(fraction, message)`` along the way.
+    in_engine
+        Fit on a seeded sample read from the engine (:data:`ENGINE_SAMPLE` customers, the same
+        sample on every engine) and assign every customer inside the engine with the model compiled
+        to an expression (:meth:`ClusterModel.ibis_assign`). ``None``: so when the data is not in the
+        embedded DuckDB (Spark, Postgres, a warehouse); otherwise everyone is read and assigned here.
+    sample_size
+        Customers in the engine's sample (default :data:`ENGINE_SAMPLE`).
 
     Returns
     -------
@@ -230,13 +250,14 @@ def cluster_customers(
         return _cluster(
             data, features=features, types=types, algorithm=algorithm, k=k, k_range=k_range, scaling=scaling,
             log_skewed=log_skewed, missing=missing, random_state=random_state, progress=progress,
+            in_engine=in_engine, sample_size=sample_size or ENGINE_SAMPLE,
         )
 
 
 def _cluster(
     source: Data, *, features: list[str], types: dict[str, str], algorithm: str,
     k: int | str, k_range: tuple[int, int], scaling: str, log_skewed: bool, missing: str, random_state: int,
-    progress: Progress | None,
+    progress: Progress | None, in_engine: bool | None = None, sample_size: int = ENGINE_SAMPLE,
 ) -> Segmentation:
     start = time.perf_counter()
     report = progress or _silent
@@ -249,9 +270,107 @@ def _cluster(
         "k_range": [k_low, k_high],
         "scaling": scaling, "log_skewed": log_skewed, "missing": missing, "random_state": random_state,
     }
+    engine = (not source.is_duckdb) if in_engine is None else bool(in_engine)
+    if engine and algorithm == "gmm":
+        raise SettingsError("A Gaussian mixture cannot assign customers inside a database engine yet; use "
+                            "k-means or hierarchical clustering on this data.")
 
-    report(0.02, "Reading the chosen columns ...")
-    data = pull_features(source, features=features, types=types)
+    report(0.02, "Reading the chosen columns ..." if not engine else "Reading a sample of the customers ...")
+    if engine:
+        found = engine_features(source, features=features, types=types)
+        sample, total = engine_sample(source, found.raw, size=sample_size, random_state=random_state)
+        rows = sample.column(source.key).to_numpy(zero_copy_only=False)
+        data = feature_data(sample, rows=rows, features=features, types=found.types)
+        data.notes[:0] = found.notes
+        for name in features:  # text the sample reads as ordered answers (the table has more values)
+            if found.types[name] == "text" and data.kinds.get(name) == "numeric":
+                labels = [str(v) for v in pc.unique(sample.column(name)).to_pylist() if v is not None]
+                places = answer_places(labels)
+                found.raw[name] = ordered_expr(source.customers()[name], places[1] if places else {})
+    else:
+        data = pull_features(source, features=features, types=types)
+    fit = _fit(data, algorithm=algorithm, fixed_k=fixed_k, k_low=k_low, k_high=k_high, scaling=scaling,
+               log_skewed=log_skewed, missing=missing, random_state=random_state, report=report)
+    data, fitted, everyone, labels, chosen_k, notes = fit.data, fit.fitted, fit.everyone, fit.labels, fit.k, fit.notes
+    if engine:
+        report(0.7, f"Putting every customer in one of {chosen_k} segments, in {source.engine} ...")
+        # cached in the engine: counted for the names, then written as the labels
+        clusters = materialise(source, fitted.ibis_assign(source, {name: found.raw[name] for name in fitted.features}))
+        counted = source.backend.to_pyarrow(clusters.group_by("_cluster").aggregate(_n=clusters.count()))
+        counts = np.zeros(chosen_k, dtype=np.int64)
+        for cluster, n in zip(counted.column("_cluster").to_pylist(), counted.column("_n").to_pylist(), strict=True):
+            counts[int(cluster)] = int(n)
+    else:
+        counts = np.bincount(labels, minlength=chosen_k)
+    names, order = _names_by_counts(counts)
+    fitted.segments = [names[order[c]] for c in range(chosen_k)]
+    filled = int((counts > 0).sum())
+    if filled < chosen_k:
+        notes.append(f"Only {filled} of the {chosen_k} segments got customers: the model left the others empty.")
+
+    report(0.8, "Checking how stable the segments are ...")
+    stability = _stability(algorithm, everyone, labels, chosen_k, random_state=random_state)
+
+    report(0.9, "Saving the segments ...")
+    if engine:
+        sizes = base.write_label_table(source, clusters.select(clusters[source.key],
+                                                               segment=fitted.ibis_segment(clusters._cluster)))
+        notes.append(f"Fitted on a seeded sample of {len(data.rows):,} of {total:,} customers read from "
+                     f"{source.engine}; every customer was then put in a segment inside {source.engine}.")
+    else:
+        label_table = pa.table({
+            source.key: pa.array(data.rows, pa.int64()) if source.key == db.ROW else pa.array(data.rows),
+            "segment": pa.DictionaryArray.from_arrays(pa.array(order[labels].astype(np.int32)), pa.array(names)),
+        })
+        sizes = base.write_label_table(source, label_table)
+    extra = _map_sample(everyone, data.rows, names, order[labels], fit.search_positions, random_state)
+    extra["samples"] = {
+        "search": len(fit.search_positions), "silhouette": min(len(fit.search_positions), SILHOUETTE_SAMPLE),
+    }
+    if engine:
+        extra["samples"]["engine_sample"] = len(data.rows)
+        extra["engine"] = source.engine
+    if fixed_k is None:
+        extra["k_rule"] = K_RULE
+        extra["k_next_best"] = fit.next_best
+    report(1.0, "Done.")
+    return Segmentation(
+        method=algorithm,
+        settings=settings,
+        sizes=sizes,
+        k=chosen_k,
+        features=list(data.features),
+        scores=fit.scores,
+        chosen_k_reason=fit.reason,
+        stability=stability,
+        notes=notes,
+        seconds=time.perf_counter() - start,
+        extra=extra,
+        model=fitted.to_dict(),
+    )
+
+
+@dataclass
+class _Fit:
+    """What fitting on the pulled customers gives (everyone of a file, or an engine's sample)."""
+
+    data: FeatureData
+    fitted: ClusterModel
+    everyone: np.ndarray
+    labels: np.ndarray
+    k: int
+    scores: dict[int, dict[str, float]]
+    reason: str
+    next_best: int | None
+    notes: list[str]
+    search_positions: np.ndarray
+
+
+def _fit(
+    data: FeatureData, *, algorithm: str, fixed_k: int | None, k_low: int, k_high: int, scaling: str,
+    log_skewed: bool, missing: str, random_state: int, report: Progress,
+) -> _Fit:
+    """Preprocess, choose k and fit the final model on ``data``; label its customers (cluster indices)."""
     n_rows = len(data.rows)
     if n_rows == 0:
         raise SettingsError("There are no customers in the loaded data. Load a file with customers first.")
@@ -297,43 +416,8 @@ def _cluster(
     with threadpool_limits(limits=_THREADS, user_api="openmp"):  # the one step over everyone
         _final_model(fitted, algorithm, models[chosen_k], everyone, chosen_k, random_state)
         labels = fitted.assign(everyone)
-    names, order = _names_by_size(labels, chosen_k)
-    fitted.segments = [names[order[c]] for c in range(chosen_k)]
-    filled = len(np.unique(labels))
-    if filled < chosen_k:
-        notes.append(f"Only {filled} of the {chosen_k} segments got customers: the model left the others empty.")
-
-    report(0.8, "Checking how stable the segments are ...")
-    stability = _stability(algorithm, everyone, labels, chosen_k, random_state=random_state)
-
-    report(0.9, "Saving the segments ...")
-    label_table = pa.table({
-        source.key: pa.array(data.rows, pa.int64()) if source.key == db.ROW else pa.array(data.rows),
-        "segment": pa.DictionaryArray.from_arrays(pa.array(order[labels].astype(np.int32)), pa.array(names)),
-    })
-    sizes = base.write_label_table(source, label_table)
-    extra = _map_sample(everyone, data.rows, names, order[labels], search_positions, random_state)
-    extra["samples"] = {
-        "search": len(search_positions), "silhouette": min(len(search_positions), SILHOUETTE_SAMPLE),
-    }
-    if fixed_k is None:
-        extra["k_rule"] = K_RULE
-        extra["k_next_best"] = next_best
-    report(1.0, "Done.")
-    return Segmentation(
-        method=algorithm,
-        settings=settings,
-        sizes=sizes,
-        k=chosen_k,
-        features=list(data.features),
-        scores=scores,
-        chosen_k_reason=reason,
-        stability=stability,
-        notes=notes,
-        seconds=time.perf_counter() - start,
-        extra=extra,
-        model=fitted.to_dict(),
-    )
+    return _Fit(data=data, fitted=fitted, everyone=everyone, labels=labels, k=chosen_k, scores=scores,
+                reason=reason, next_best=next_best, notes=notes, search_positions=search_positions)
 
 
 def stability_words(score: float | None) -> str:
@@ -745,7 +829,12 @@ def _stability(
 
 def _names_by_size(labels: np.ndarray, k: int) -> tuple[list[str], np.ndarray]:
     """Segment names and the map cluster index -> name index (largest cluster is "Segment 1")."""
-    counts = np.bincount(labels, minlength=k)
+    return _names_by_counts(np.bincount(labels, minlength=k))
+
+
+def _names_by_counts(counts: np.ndarray) -> tuple[list[str], np.ndarray]:
+    """Segment names and the map cluster index -> name index from customers per cluster (largest first)."""
+    k = len(counts)
     ranked = sorted(range(k), key=lambda c: (-counts[c], c))
     order = np.empty(k, dtype=np.int64)
     for rank, cluster in enumerate(ranked):

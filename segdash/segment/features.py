@@ -167,6 +167,36 @@ def pull_features(data: Data, *, features: list[str], types: dict[str, str]) -> 
     arrow = data.backend.to_pyarrow(table.select(data.key, *features).order_by(data.key))
     rows = arrow.column(data.key).to_numpy(zero_copy_only=False)
     rows = rows.astype(np.int64, copy=False) if data.key == db.ROW else rows
+    return feature_data(arrow, rows=rows, features=features, types=types)
+
+
+def feature_data(arrow: pa.Table, *, rows: np.ndarray, features: list[str], types: dict[str, str]) -> FeatureData:
+    """Turn the pulled columns of some customers into a :class:`FeatureData` (see the module docstring).
+
+    :func:`pull_features` reads every customer of the embedded DuckDB; the engine path
+    (:func:`segdash.segment.cluster.cluster_in_engine`) a seeded sample of a table in Spark or a
+    warehouse. Both convert the columns here.
+
+    Parameters
+    ----------
+    arrow
+        The customers' values of ``features``, one row per customer, in ``rows`` order.
+    rows
+        The customers' ids (``_row``, or the key column's values).
+    features
+        Column names (unique).
+    types
+        Column name -> ``"number" | "text" | "date" | "boolean"``.
+
+    Returns
+    -------
+    FeatureData
+
+    Raises
+    ------
+    SettingsError
+        If a feature's values do not fit its type.
+    """
     matrix = np.empty((len(rows), len(features)), dtype=np.float32)
     pulled = FeatureData(rows=rows, matrix=matrix, features=list(features), kinds={})
     for j, name in enumerate(features):
@@ -394,22 +424,44 @@ def _ordered_answers(column: pa.ChunkedArray) -> tuple[np.ndarray, list[str]] | 
     Uses :func:`segdash.survey.answers.answer_order` on the distinct values only; answers outside
     the order ("Prefer not to say") become missing.
     """
-    from segdash.survey.answers import answer_order, normalise_answer
-
     if pa.types.is_boolean(column.type):
         return None
     values, labels = _codes(column)
+    places = answer_places(labels)
+    if places is None:
+        return None
+    order, place = places
+    lookup = np.array([place.get(label, np.nan) for label in labels], dtype=np.float32)
+    known = ~np.isnan(values)
+    placed = np.full(len(values), np.nan, dtype=np.float32)
+    placed[known] = lookup[values[known].astype(np.int64)]
+    return placed, order
+
+
+def answer_places(labels: list[str]) -> tuple[list[str], dict[str, float]] | None:
+    """When ``labels`` (a text column's distinct values) are ordered answers: the order and each label's place.
+
+    Parameters
+    ----------
+    labels
+        Distinct values of a text column.
+
+    Returns
+    -------
+    tuple or None
+        ``(order, {label: place 1..k})`` (labels outside the order are left out), or ``None`` when
+        the values are not 3-15 ordered answers (:func:`segdash.survey.answers.answer_order`).
+    """
+    from segdash.survey.answers import answer_order, normalise_answer
+
     if not 3 <= len(labels) <= 15:
         return None
     order = answer_order(labels)
     if order is None:
         return None
-    place = {normalise_answer(v): float(i + 1) for i, v in enumerate(order)}
-    lookup = np.array([place.get(normalise_answer(label), np.nan) for label in labels], dtype=np.float32)
-    known = ~np.isnan(values)
-    placed = np.full(len(values), np.nan, dtype=np.float32)
-    placed[known] = lookup[values[known].astype(np.int64)]
-    return placed, order
+    by_text = {normalise_answer(v): float(i + 1) for i, v in enumerate(order)}
+    place = {label: by_text[normalise_answer(label)] for label in labels if normalise_answer(label) in by_text}
+    return order, place
 
 
 def _distinct_numbers(finite: np.ndarray) -> int:
@@ -418,3 +470,168 @@ def _distinct_numbers(finite: np.ndarray) -> int:
     if finite.min() == finite.max():
         return 1
     return 2  # "two or more" is all the checks need; counting exactly would sort a million values
+
+
+# -- features of a table in another engine (issue 15) --------------------------------------------
+
+@dataclass
+class EngineFeatures:
+    """The chosen columns of a table in an engine, as Ibis expressions the engine computes.
+
+    Attributes
+    ----------
+    raw
+        Feature name -> expression over ``data.customers()``: numbers as float64, dates as days
+        since the latest date in the column (over the whole table), ordered answers as their place
+        1..k, other text and yes/no as they are.
+    types
+        Feature name -> the type of ``raw`` (``number`` for dates and ordered answers).
+    notes
+        Plain sentences about the conversions.
+    """
+
+    raw: dict[str, Any]
+    types: dict[str, str]
+    notes: list[str] = field(default_factory=list)
+
+
+def engine_features(data: Data, *, features: list[str], types: dict[str, str]) -> EngineFeatures:
+    """The features of every customer as expressions that run in ``data``'s engine (nothing is pulled).
+
+    The same conversions as :func:`feature_data`, written so the engine does them: the latest
+    date of a date column is a scalar subquery over the whole table; a text column whose few
+    distinct values (looked up in the engine) are ordered answers becomes its place.
+
+    Parameters
+    ----------
+    data
+        The customers (:class:`segdash.data.Data`).
+    features
+        Column names (unique).
+    types
+        Column name -> ``"number" | "text" | "date" | "boolean"`` (missing: from the engine's schema).
+
+    Returns
+    -------
+    EngineFeatures
+
+    Raises
+    ------
+    SettingsError
+        If a feature is not a column of the table or has an unknown type.
+    """
+
+    table = data.customers()
+    unknown = [name for name in features if name not in table.columns]
+    if unknown:
+        raise SettingsError(
+            f"{_names(unknown)} {'is not a column' if len(unknown) == 1 else 'are not columns'} "
+            f"of the table '{data.table}'. Choose features from its columns."
+        )
+    if data.key in features:
+        raise SettingsError(f"'{data.key}' identifies customers; it cannot also be a feature.")
+    schema = table.schema()
+    out = EngineFeatures(raw={}, types={})
+    for name in features:
+        column = table[name]
+        kind = types.get(name) or _arrow_kind(schema[name].to_pyarrow())
+        if kind == "number":
+            out.raw[name], out.types[name] = column.cast("float64"), "number"
+        elif kind == "date":
+            day = column.cast("date")
+            out.raw[name] = day.max().as_scalar().delta(day, unit="day").cast("float64")
+            out.types[name] = "number"
+            out.notes.append(f"{name}: dates turned into days since the latest date in the column")
+        elif kind == "boolean":
+            out.raw[name], out.types[name] = column, "boolean"
+        elif kind == "text":
+            few = data.backend.to_pyarrow(table.select(_v=column.cast("string")).distinct().limit(16))
+            labels = [str(v) for v in few.column("_v").to_pylist() if v is not None]
+            places = answer_places(labels) if len(labels) <= 15 else None
+            if places is None:
+                out.raw[name], out.types[name] = column.cast("string"), "text"
+            else:
+                out.raw[name], out.types[name] = ordered_expr(column, places[1]), "number"
+                out.notes.append(f"{name}: ordered answers used as places 1-{len(places[0])} "
+                                 f"({' < '.join(places[0][:3])}{' < …' if len(places[0]) > 3 else ''})")
+        else:
+            raise SettingsError(
+                f"The feature '{name}' has an unknown type '{kind}'. Set its type to number, text, date or boolean."
+            )
+    return out
+
+
+def ordered_expr(column: Any, place: dict[str, float]) -> Any:
+    """An Ibis float64 expression: the place of each text answer (``place``), missing for any other value.
+
+    Parameters
+    ----------
+    column
+        Ibis text (or any) column.
+    place
+        Answer text -> place 1..k (:func:`answer_places`).
+
+    Returns
+    -------
+    ibis float64 expression
+    """
+    import ibis
+
+    text = column.cast("string")
+    return ibis.cases(*[(text == label, ibis.literal(value, "float64")) for label, value in place.items()],
+                      else_=ibis.null("float64"))
+
+
+#: Modulus and multipliers of the seeded order of an engine sample (Lehmer generator, 2^31 - 1):
+#: integer arithmetic every SQL engine does the same way, so the sample does not depend on the engine.
+_SAMPLE_MODULUS = 2_147_483_647
+_SAMPLE_MULTIPLIERS = (48_271, 69_621)
+
+
+def engine_sample(data: Data, raw: dict[str, Any], *, size: int, random_state: int = 0) -> tuple[pa.Table, int]:
+    """A seeded sample of at most ``size`` customers, computed in the engine, and the number of customers.
+
+    The sample is the same on every engine: each customer gets a pseudo-random number from its key
+    (integer keys: the key itself; text keys: its place in key order) by integer arithmetic modulo
+    2^31 - 1, and the ``size`` smallest are kept (ties by key). A table of at most ``size``
+    customers is pulled whole. The rows come back sorted by key.
+
+    Parameters
+    ----------
+    data
+        The customers (:class:`segdash.data.Data`).
+    raw
+        Feature name -> expression (:attr:`EngineFeatures.raw`).
+    size
+        At most this many customers.
+    random_state
+        Seed.
+
+    Returns
+    -------
+    tuple[pyarrow.Table, int]
+        Columns ``<key>`` and the features; and the number of customers in the table.
+    """
+    import ibis
+
+    table = data.customers()
+    key = table[data.key]
+    total = int(table.count().execute())
+    chosen = table.select(key, **raw)
+    if total > size:
+        # 64-bit literals: with 32-bit ones Spark did the products in 32 bits and wrapped around
+        modulus = ibis.literal(_SAMPLE_MODULUS, "int64")
+        if key.type().is_integer():
+            base = key.cast("int64").abs() % modulus
+        else:  # text keys: the place in key order (the engine's collation decides ties of equal text only)
+            # through float64: Ibis types ROW_NUMBER as int64 and drops a cast to int64, but Spark's is 32-bit
+            base = ibis.row_number().over(order_by=key).cast("float64").cast("int64") % modulus
+        seed = ibis.literal((int(random_state) * 7_919 + 1) % _SAMPLE_MODULUS, "int64")
+        first, second = (ibis.literal(m, "int64") for m in _SAMPLE_MULTIPLIERS)
+        draw = ((base * first) % modulus + seed) % modulus
+        draw = (draw * second) % modulus
+        chosen = chosen.mutate(_segdash_draw=draw).order_by(["_segdash_draw", data.key]).limit(int(size))
+        chosen = chosen.drop("_segdash_draw")
+    arrow = data.backend.to_pyarrow(chosen)
+    arrow = arrow.take(pc.sort_indices(arrow, sort_keys=[(data.key, "ascending")]))
+    return arrow, total

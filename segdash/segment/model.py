@@ -25,6 +25,7 @@ The same numbers are what a warehouse needs to assign customers in SQL (issue 15
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -220,6 +221,156 @@ class ClusterModel:
         """Segment label of every customer of ``data`` (transform, then assign)."""
         return np.asarray(self.segments, dtype=object)[self.assign(self.transform(data))]
 
+    # -- compiling to the engine (issue 15) -------------------------------------------------------
+    def ibis_inputs(self, raw: Mapping[str, Any]) -> list[Any]:
+        """The model input as Ibis float64 expressions: :meth:`transform`, written as arithmetic the engine runs.
+
+        Numbers: fill (median) -> "was missing" flags -> ``ln(1 + x)`` -> ``(x - centre) / scale``;
+        categories: one 0/1 column per kept value, plus the "rare" column (anything else). The same
+        order and numbers as :meth:`transform`, in float64 (numpy rounds the result to float32).
+
+        Parameters
+        ----------
+        raw
+            Feature name -> Ibis expression of its raw value: a number (dates as days since the
+            latest date, ordered answers as their place) for numeric features, text for categories.
+
+        Returns
+        -------
+        list
+            One float64 expression per model input column.
+
+        Raises
+        ------
+        SettingsError
+            A feature has no expression in ``raw``.
+        """
+        import ibis
+
+        for name in self.features:
+            if name not in raw:
+                raise SettingsError(f"The saved segmentation needs the column '{name}', which this table does "
+                                    "not have.")
+        inputs: list[Any] = []
+        for block in self.numeric:
+            values = [raw[name].cast("float64") for name in block.columns]
+            missing = [value.isnull() for value in values]
+            columns = [ibis.ifelse(gap, ibis.literal(float(fill), "float64"), value)
+                       for value, gap, fill in zip(values, missing, block.fill, strict=True)]
+            columns += [ibis.ifelse(missing[i], 1, 0).cast("float64") for i in block.indicator]
+            if block.log:  # log1p; the fitted columns were never negative (see features.skewed_columns)
+                columns = [(ibis.greatest(column, ibis.literal(0.0, "float64")) + 1.0).ln() for column in columns]
+            inputs += [(column - float(center)) / float(scale)
+                       for column, center, scale in zip(columns, block.center, block.scale, strict=True)]
+        for feature in self.categorical:
+            value = raw[feature.column].cast("string")
+            if feature.fill is not None:
+                value = value.fill_null(feature.fill)
+            hits = [(value.isnull() if kept is None else (value == kept).fill_null(False)) for kept in feature.values]
+            # 1/0 as integers cast to float64: a float literal is NUMERIC in PostgreSQL, and the distances
+            # would then be summed in decimal arithmetic there but in binary floating point elsewhere
+            inputs += [ibis.ifelse(hit, 1, 0).cast("float64") for hit in hits]
+            if feature.rare:
+                known = ibis.literal(False)
+                for hit in hits:
+                    known = known | hit
+                inputs.append(ibis.ifelse(known, 0, 1).cast("float64"))
+        return inputs
+
+    def ibis_distances(self, inputs: Sequence[Any]) -> list[Any]:
+        """Squared Euclidean distance of model inputs (from :meth:`ibis_inputs`) to each centre, as Ibis expressions.
+
+        Summed in a fixed order, so every engine adds the same numbers the same way. k-means and
+        Ward only (a Gaussian mixture is not a nearest-centre rule).
+
+        Parameters
+        ----------
+        inputs
+            The model input expressions (same order as the centres' coordinates).
+
+        Returns
+        -------
+        list
+            One float64 expression per centre.
+
+        Raises
+        ------
+        SettingsError
+            The model is a Gaussian mixture, or the inputs do not match the centres.
+        """
+        if self.algorithm == "gmm":
+            raise SettingsError("A Gaussian mixture cannot assign customers inside a database engine yet; use "
+                                "k-means or hierarchical clustering there.")
+        if not self.centers or len(self.centers[0]) != len(inputs):
+            raise SettingsError("The clustering model does not match its features; segment again.")
+        distances = []
+        for center in self.centers:
+            total = None
+            for value, coordinate in zip(inputs, center, strict=True):
+                term = (value - float(coordinate)) * (value - float(coordinate))
+                total = term if total is None else total + term
+            distances.append(total)
+        return distances
+
+    @staticmethod
+    def ibis_nearest(distances: Sequence[Any]) -> Any:
+        """Index (0-based) of the smallest distance, the lower index on a tie (as :meth:`assign`), as Ibis.
+
+        Parameters
+        ----------
+        distances
+            Expressions from :meth:`ibis_distances` (or columns holding them).
+
+        Returns
+        -------
+        ibis int64 expression
+        """
+        import ibis
+
+        if len(distances) == 1:
+            return ibis.literal(0, "int64")
+        nearest = ibis.least(*distances)
+        branches = [(distance <= nearest, ibis.literal(i, "int64")) for i, distance in enumerate(distances[:-1])]
+        return ibis.cases(*branches, else_=ibis.literal(len(distances) - 1, "int64"))
+
+    def ibis_assign(self, data: Data, raw: Mapping[str, Any]) -> Any:
+        """Every customer of ``data`` with the index of its cluster, as a table expression the engine runs.
+
+        Built in steps (raw values, model inputs, distances, nearest centre), each a projection of
+        the one before, so no engine has to repeat a long expression.
+
+        Parameters
+        ----------
+        data
+            The customers (:class:`segdash.data.Data`).
+        raw
+            Feature name -> raw value expression over ``data.customers()``
+            (:func:`segdash.segment.features.engine_features`).
+
+        Returns
+        -------
+        ibis.Table
+            Columns ``<data.key>`` and ``_cluster`` (0-based index of the nearest centre).
+        """
+        table = data.customers()
+        names = list(self.features)
+        step = table.select(table[data.key], **{f"_x{i}": raw[name] for i, name in enumerate(names)})
+        inputs = self.ibis_inputs({name: step[f"_x{i}"] for i, name in enumerate(names)})
+        step = step.select(step[data.key], **{f"_z{j}": value for j, value in enumerate(inputs)})
+        distances = self.ibis_distances([step[f"_z{j}"] for j in range(len(inputs))])
+        step = step.select(step[data.key], **{f"_d{c}": value for c, value in enumerate(distances)})
+        nearest = self.ibis_nearest([step[f"_d{c}"] for c in range(len(distances))])
+        return step.select(step[data.key], _cluster=nearest)
+
+    def ibis_segment(self, cluster: Any) -> Any:
+        """The segment label (:attr:`segments`) of a cluster index expression."""
+        import ibis
+
+        if len(self.segments) == 1:
+            return ibis.literal(self.segments[0], "string")
+        return ibis.cases(*[(cluster == i, ibis.literal(name, "string")) for i, name in enumerate(self.segments[:-1])],
+                          else_=ibis.literal(self.segments[-1], "string"))
+
     def assign_all(self, data: Data, *, types: dict[str, str]) -> dict[str, int]:
         """Assign every customer of ``data`` to a segment and stage the labels (``Workspace`` commits them).
 
@@ -242,8 +393,13 @@ class ClusterModel:
         import pyarrow as pa
 
         from segdash.segment.base import write_label_table
-        from segdash.segment.features import pull_features
+        from segdash.segment.features import engine_features, pull_features
 
+        if not data.is_duckdb:  # Spark, Postgres, a warehouse: the model runs there as an expression
+            features = engine_features(data, features=self.features, types=types)
+            clusters = self.ibis_assign(data, features.raw)
+            return write_label_table(data, clusters.select(clusters[data.key],
+                                                           segment=self.ibis_segment(clusters._cluster)))
         pulled = pull_features(data, features=self.features, types=types)
         labels = self.labels(pulled)
         rows = pa.array(pulled.rows, pa.int64()) if data.key == db.ROW else pa.array(pulled.rows)

@@ -21,7 +21,7 @@ from typing import Any
 
 import ibis
 
-from segdash.data import Data
+from segdash.data import Data, materialise
 from segdash.errors import SettingsError
 from segdash.schema import Segmentation
 from segdash.segment.base import write_label_table
@@ -549,7 +549,8 @@ def segment_by_dimensions(
     # that result (Arrow, zero-copy) instead of recomputing the bands. On another engine the
     # combinations stay an expression there, and the labels are written back as a table there.
     combo_expr = table.select(_key=table[data.key], _combo=ibis.ifelse(passes, label, NOT_SEGMENTED))
-    labeled = ibis.memtable(backend.to_pyarrow(combo_expr)) if data.is_duckdb else combo_expr
+    combos = backend.to_pyarrow(combo_expr) if data.is_duckdb else None
+    labeled = ibis.memtable(combos) if combos is not None else materialise(data, combo_expr)
     counts = labeled.group_by("_combo").aggregate(n=labeled.count()).execute()
     combo_sizes = {str(c): int(n) for c, n in zip(counts["_combo"], counts["n"], strict=True)
                    if c != NOT_SEGMENTED}
@@ -568,7 +569,10 @@ def segment_by_dimensions(
         final = final.select(_key=final._key, segment=ibis.ifelse(final._small.isnull(), final._combo, other))
     else:
         final = labeled.select(_key=labeled._key, segment=labeled._combo)
-    sizes = write_label_table(data, final.rename(**{data.key: "_key"}))
+    if combos is not None and not small:  # every combination kept: the Arrow result is the labels as it is
+        sizes = write_label_table(data, combos.rename_columns([data.key, "segment"]))
+    else:
+        sizes = write_label_table(data, final.rename(**{data.key: "_key"}))
 
     rules = {}
     for combo in combo_sizes:

@@ -8,6 +8,8 @@ import streamlit as st
 from segdash.report.text import escape_markdown
 from segdash.schema import ROLE_LABELS
 from segdash.ui import state
+from segdash.ui.auth import require_signed_in
+from segdash.ui.limits import touch
 from segdash.workspace import Workspace
 
 #: Presentation view: bigger type; settings (forms, expanders, inputs in the page body) hidden.
@@ -69,16 +71,20 @@ def presentation_toggle() -> bool:
                       help="Large type for a projector; settings are hidden. The link keeps this view.")
     _sync_url()
     if presentation_mode():
-        st.html(_PRESENT_CSS)
+        st.html(_PRESENT_CSS)  # shared-ok: our constant CSS, no user text
     return presentation_mode()
 
 
 def page_setup(title: str, caption: str = "") -> Workspace:
     """Title, caption, the presentation toggle, what data is loaded (when it is the sample) and any queued message.
 
-    Also keeps the inputs of other pages (see :func:`segdash.ui.state.kept`). Returns the
-    session's workspace.
+    Only for a signed-in user when sign-in is on: a page file can run without app.py (see
+    segdash.ui.auth.require_signed_in), so the gate and the idle notice are checked here too. Also
+    keeps the inputs of other pages (see :func:`segdash.ui.state.kept`). Returns the session's
+    workspace.
     """
+    require_signed_in()
+    touch()
     state.remember_inputs()
     ws = state.workspace()
     from segdash.ui import projects

@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from segdash import config, db, labels, preview
+from segdash import config, db, labels, limits, preview
 from segdash.errors import SegdashError
 from segdash.report.export import to_safe_csv
 from segdash.report.text import escape_markdown
@@ -42,8 +42,10 @@ md = escape_markdown
 def session_temp_dir() -> Path:
     """This session's private temporary folder (mode 0700).
 
-    The folder is a ``tempfile.TemporaryDirectory`` kept in session state: it is removed when the
-    session ends and its state is garbage-collected (or when the server stops).
+    The folder is a ``tempfile.TemporaryDirectory`` kept in session state and on the session's
+    workspace (``upload_folder``): it is removed when the idle sweep frees the workspace (a closed
+    tab's session is idle too), when the session's state is garbage-collected, or at the next
+    start-up after the server stopped.
 
     Returns
     -------
@@ -51,8 +53,12 @@ def session_temp_dir() -> Path:
     """
     folder = st.session_state.get(state.TEMP_DIR)
     if folder is None or not Path(folder.name).is_dir():
-        folder = tempfile.TemporaryDirectory(prefix="segdash-upload-")
+        # the server's pid in the name: start-up removes folders of servers that are gone (segdash.limits)
+        folder = tempfile.TemporaryDirectory(prefix=limits.upload_prefix())
         st.session_state[state.TEMP_DIR] = folder
+    ws = st.session_state.get(state.WORKSPACE)
+    if ws is not None:
+        ws.upload_folder = folder  # limits.release_workspace removes it with the session's data
     return Path(folder.name)
 
 
@@ -346,8 +352,11 @@ def file_loader(ws: Workspace) -> None:
     ws
         The session's workspace.
     """
-    upload_tab, folder_tab = st.tabs([":material/upload: Upload from your computer",
-                                      ":material/folder_open: Open from the server's data folder"])
+    upload_tab, folder_tab, engine_tab = st.tabs([":material/upload: Upload from your computer",
+                                                  ":material/folder_open: Open from the server's data folder",
+                                                  ":material/database: Connect to a database"])
+    with engine_tab:
+        engine_connector()
     with upload_tab:
         uploaded = st.file_uploader(
             "Customer file",
@@ -377,7 +386,65 @@ def file_loader(ws: Workspace) -> None:
                                   format_func=lambda n: f"{n} ({_size(by_name[n])})")
             opened = st.form_submit_button("Open", icon=":material/folder_open:", type="primary")
         if opened and choice in by_name:
-            load_file(ws, by_name[choice], name=choice, kind="folder")
+            # checked again now: a file swapped for a link out of the folder since listing is refused
+            load_file(ws, config.data_dir_file(choice), name=choice, kind="folder")
+
+
+def _source_environment() -> dict[str, str]:
+    """The environment for a connection, with ``SEGDASH_SOURCE_PASSWORD`` from Streamlit's secrets when set there."""
+    from segdash.engines import PASSWORD_ENV
+
+    environ = dict(os.environ)
+    with contextlib.suppress(Exception):  # no secrets file: the environment alone
+        secret = st.secrets.get(PASSWORD_ENV)
+        if secret:
+            environ[PASSWORD_ENV] = str(secret)
+    return environ
+
+
+def engine_connector() -> None:
+    """"Connect to a database": a URL and a table; shows the engine, the table's size, key and columns.
+
+    The password never goes in the URL: it comes from ``SEGDASH_SOURCE_PASSWORD`` (environment or
+    Streamlit secrets); only the URL without secrets is shown. Segmenting the table from these
+    pages is not there yet: the page says so and shows the command line that does it.
+    """
+    from segdash.engines import ENGINES, PASSWORD_ENV, SOURCE_ENV, EngineTable, display_url, source_url
+
+    st.caption(f"A customers table in PostgreSQL, Spark, DuckDB or a warehouse, read where it lives (nothing is "
+               f"copied). Your administrator can preset the address with **{SOURCE_ENV}**; the password comes from "
+               f"**{PASSWORD_ENV}** (environment or secrets), never from the address.")
+    with st.form(state.ENGINE_FORM, border=False):
+        url = st.text_input("Database address", value=display_url(source_url() or ""), key=state.ENGINE_URL,
+                            placeholder="postgres://user@host:5432/database")
+        table = st.text_input("Table of customers", key=state.ENGINE_TABLE, placeholder="customers")
+        connect = st.form_submit_button("Connect", icon=":material/database:", type="primary")
+    if connect:
+        st.session_state.pop(state.ENGINE_SUMMARY, None)
+        try:
+            configured = source_url()
+            if configured and url.strip() == display_url(configured):  # the preset address, secrets and all
+                url = configured
+            opened = EngineTable.open(url, table.strip(), environ=_source_environment())
+            try:
+                st.session_state[state.ENGINE_SUMMARY] = opened.summary()
+            finally:
+                opened.close()
+        except SegdashError as err:
+            st.error(str(err), icon=":material/error:")
+    summary = st.session_state.get(state.ENGINE_SUMMARY)
+    if not summary:
+        st.caption("Addresses: " + ", ".join(f"`{scheme}://`" for scheme in ENGINES if scheme != "postgresql"))
+        return
+    st.success(f"Connected to table “{md(summary['table'])}” in **{md(summary['engine'])}** "
+               f"({md(summary['source'])}): {summary['rows']:,} customers, each identified by "
+               f"“{md(summary['key'])}”.", icon=":material/check_circle:")
+    columns = pd.DataFrame(summary["columns"])
+    columns["role"] = columns["role"].map(lambda r: ROLE_LABELS.get(r, r))
+    st.dataframe(columns, hide_index=True, width="stretch")
+    st.info("Segmenting a table in a database from these pages is not available yet. The command line does it "
+            "inside the database and writes the segments back there as a table:", icon=":material/info:")
+    st.code(summary["command"], language="bash")
 
 
 def _size(path: Path) -> str:

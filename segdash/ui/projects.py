@@ -12,6 +12,7 @@ import logging
 import streamlit as st
 
 from segdash import config
+from segdash.auth import open_project_for
 from segdash.errors import SegdashError
 from segdash.store import Store, StoreError
 from segdash.ui import state
@@ -46,8 +47,8 @@ def start_session(ws: Workspace) -> None:
     wanted = st.query_params.get(PROJECT_PARAM)
     try:
         home = store()
-        if wanted:
-            project = home.open_project(wanted)
+        if wanted:  # a link names the project: opened only for its owner or those it is shared with
+            project = open_project_for(home, wanted, user=current_user())
             ws.open_project(project)
             snapshot = st.query_params.get(SNAPSHOT_PARAM)
             if snapshot and snapshot != ws.snapshot_id and any(s["id"] == snapshot for s in project.segmentations()):
@@ -123,7 +124,7 @@ def _switch(ws: Workspace, project_id: str | None) -> None:
             ws.close_project()
             state.flash("Working in memory now: nothing you do is saved.")
         else:
-            project = store().open_project(project_id)
+            project = open_project_for(store(), project_id, user=current_user())
             ws.open_project(project)
             restore_inputs(ws)
             state.source_from_store(ws)

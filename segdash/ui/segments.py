@@ -22,6 +22,7 @@ from segdash.segment import labels_frame, run_segmentation
 from segdash.segment import rfm as rfm_core
 from segdash.segment import rules as rules_core
 from segdash.ui import state
+from segdash.ui.limits import heavy_run
 from segdash.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -73,14 +74,17 @@ def _run(ws: Workspace, title: str, fit: Callable[[Callable[[float, str], None]]
             bar.progress(min(max(float(fraction), 0.0), 1.0), text=message)
 
         try:
-            # stages the labels, swaps them in with the segmentation (or drops them), then names
-            segmentation = run_segmentation(ws, fit, named=named, progress=progress)
+            with heavy_run(status) as waited:  # queued behind other sessions' runs when the server is busy
+                status.update(label=title)
+                # stages the labels, swaps them in with the segmentation (or drops them), then names
+                segmentation = run_segmentation(ws, fit, named=named, progress=progress)
         except SegdashError as err:
             status.update(label="The segments could not be made with these settings.", state="error")
             st.error(str(err))
             return
         progress(1.0, "Done.")
-        status.update(label=f"Done: {segmentation.k:,} segments in {segmentation.seconds:.1f} s.",
+        queued = f" after waiting {waited:.0f} s for other people's runs" if waited >= 1 else ""
+        status.update(label=f"Done: {segmentation.k:,} segments in {segmentation.seconds:.1f} s{queued}.",
                       state="complete", expanded=False)
 
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import streamlit as st
@@ -54,6 +52,12 @@ PENDING_SHEET = "segdash.data.pending_sheet"
 UPLOADER = "segdash.data.uploader"
 FOLDER_FILE = "segdash.data.folder_file"
 FOLDER_FORM = "segdash.data.folder_form"
+#: "Connect to a database" (issue 15): the form, its URL and table fields, and the summary of the
+#: table connected last (a dict from ``EngineTable.summary``; never a password).
+ENGINE_FORM = "segdash.data.engine_form"
+ENGINE_URL = "segdash.data.engine_url"
+ENGINE_TABLE = "segdash.data.engine_table"
+ENGINE_SUMMARY = "segdash.data.engine_summary"
 SHEET_PICK = "segdash.data.sheet"
 ROLE_EDITOR = "segdash.data.role_editor"
 SHOW_PII = "segdash.data.show_pii"
@@ -87,26 +91,6 @@ def source_from_store(ws: Workspace) -> None:
     """Note that the loaded data came from the open project (not the bundled sample, not an upload)."""
     if ws.stored_dataset_id:
         st.session_state[SOURCE] = {"path": None, "kind": "project", "temp": False}
-
-
-#: This session's lock: one script run at a time uses the workspace's DuckDB connection.
-RUN_LOCK = "segdash.run_lock"
-
-
-@contextlib.contextmanager
-def one_run_at_a_time() -> Iterator[None]:
-    """Hold this session's run lock while a page runs.
-
-    A click can start a new script run while the previous one is still inside a DuckDB call
-    (Streamlit stops the old run only at its next ``st.`` call); both would then use the same
-    connection, which DuckDB refuses ("connection is busy with another call"). The new run waits
-    here until the old one has stopped, which it does as soon as its query returns.
-    """
-    lock = st.session_state.get(RUN_LOCK)
-    if lock is None:
-        lock = st.session_state.setdefault(RUN_LOCK, threading.RLock())
-    with lock:
-        yield
 
 
 #: How long a confirmation stays on screen after it was first shown, in seconds.

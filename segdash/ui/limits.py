@@ -1,0 +1,118 @@
+"""The app's side of the server limits: start-up clean-up, the idle sweep, the heavy-run queue."""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import logging
+import threading
+import time
+from collections.abc import Iterator
+
+import streamlit as st
+
+from segdash import limits
+from segdash.ui import state
+
+log = logging.getLogger(__name__)
+
+_STARTED = threading.Event()
+_START_LOCK = threading.Lock()
+#: Seconds between two idle sweeps.
+SWEEP_EVERY = 60.0
+
+
+def _sweeper() -> None:
+    """Every minute: free idle sessions' data, then one full garbage collection for the whole server.
+
+    Streamlit's own full collection after every script run of every session is turned off
+    (``runner.postScriptGC = false`` in .streamlit/config.toml): it holds the GIL while it scans
+    every session's objects, so everyone waits for it, and it was about a fifth of the server's CPU
+    in ``bench/load_test.py``. Collecting here once a minute still frees the data of sessions
+    Streamlit has dropped (their DuckDB, their upload folder), which only a full collection finds.
+    """
+    while True:
+        time.sleep(SWEEP_EVERY)  # a daemon thread's pace, not a user's wait
+        try:
+            freed = limits.REGISTRY.sweep(idle_seconds=limits.idle_minutes() * 60,
+                                          release=limits.release_workspace)
+            if freed:
+                log.info("freed the data of %d idle session(s)", freed)
+            gc.collect()
+        except Exception:  # the sweep must never die
+            log.exception("idle sweep failed")
+
+
+def _warm_up() -> None:
+    """Import the heavy modules (scikit-learn, scipy, Plotly) before the first person needs them."""
+    import importlib
+
+    for name in ("segdash.segment.cluster", "segdash.profile", "segdash.economics", "segdash.report.profile_charts"):
+        try:
+            importlib.import_module(name)
+        except Exception:  # a warm-up must never break the app; the page import reports real errors
+            log.debug("warm-up import of %s failed", name, exc_info=True)
+
+
+def start_up() -> None:
+    """Once per server process: remove upload folders of dead servers, start the idle sweep, warm up."""
+    if _STARTED.is_set():
+        return
+    with _START_LOCK:
+        if _STARTED.is_set():
+            return
+        removed = limits.remove_stale_uploads()
+        if removed:
+            log.info("removed %d upload folder(s) left by an earlier server", removed)
+        threading.Thread(target=_sweeper, name="segdash-idle-sweep", daemon=True).start()
+        threading.Thread(target=_warm_up, name="segdash-warm-up", daemon=True).start()
+        _STARTED.set()
+
+
+def touch() -> None:
+    """Mark this session's workspace as used; tell the user once if it was freed while idle."""
+    ws = st.session_state.get(state.WORKSPACE)
+    if ws is not None and getattr(ws, "idle_released", False):
+        folder = st.session_state.pop(state.TEMP_DIR, None)
+        if folder is not None:
+            with contextlib.suppress(OSError):
+                folder.cleanup()
+        for key in (state.WORKSPACE, state.SOURCE, state.UPLOAD_ID, state.PROFILE):
+            st.session_state.pop(key, None)
+        state.flash(f"This page sat unused for more than {limits.idle_minutes():g} minutes, so its data was "
+                    "put away to free memory for others. Load your file again (saved projects are kept).")
+    limits.REGISTRY.touch(state.workspace())
+
+
+@contextlib.contextmanager
+def in_use() -> Iterator[None]:
+    """Hold this session's workspace in use while a page runs (the idle sweep skips it)."""
+    ws = st.session_state.get(state.WORKSPACE)
+    if ws is None:
+        yield
+        return
+    with limits.REGISTRY.using(ws):
+        yield
+
+
+@contextlib.contextmanager
+def heavy_run(status: object | None = None) -> Iterator[float]:
+    """Wait for a free slot in the server's run queue, telling the user how many runs are ahead.
+
+    Yields the seconds spent waiting.
+    """
+    shown = [-1]
+
+    def waiting(ahead: int) -> None:
+        if status is not None:  # a Streamlit call on every poll: a click elsewhere stops this wait
+            shown[0] = ahead
+            others = "1 other run" if ahead == 1 else f"{ahead} other runs"
+            status.update(label=f"Waiting behind {others} on this server …")
+
+    with limits.run_queue().slot(on_wait=waiting) as waited:
+        yield waited
+
+
+def memory_error_message() -> str:
+    """The sentence for a session that ran out of its memory share."""
+    return limits.out_of_memory_message()
