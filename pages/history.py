@@ -31,4 +31,5 @@ with okr_tab:
     else:
         snapshots = [view.snapshot(ws, e["id"]) for e in entries]
         view.objectives_section(ws, snapshots)
+        view.survey_section(ws, snapshots)
         view.kpi_explorer(ws, snapshots)

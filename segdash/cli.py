@@ -183,7 +183,9 @@ def _add_survey_commands(commands: Any) -> None:
     confirm.add_argument("--sheet")
     confirm.add_argument("--labels", required=True, help="labels.csv written by 'segment'")
     confirm.add_argument("--answers", required=True, help="the survey tool's export (CSV or XLSX)")
-    confirm.add_argument("--key", help="the answers' column holding the customer id or email (default: found)")
+    confirm.add_argument("--key", help="the answers' column holding the token, customer id or email (default: found)")
+    confirm.add_argument("--sample", help="the sample written by 'survey-sample --out': answers are then matched by "
+                                          "token (or id or email) and response rates are of the invited")
     confirm.add_argument("--json", action="store_true")
     confirm.set_defaults(handler=_cmd_survey_confirm)
 
@@ -933,17 +935,28 @@ def _cmd_survey_sample(args: argparse.Namespace) -> int:
 
 
 def _cmd_survey_confirm(args: argparse.Namespace) -> int:
-    """Match the answers to the customers (id or email), test every question, give each segment a verdict."""
+    """Match the answers to the sample (token, id or email) or all customers, test every question, judge each segment."""
     from segdash.segment import labels_key_column
     from segdash.segment.base import segment_sizes
     from segdash.survey.answers import load_answers
-    from segdash.survey.confirm import confirm_survey, email_column_of, population_sample
+    from segdash.survey.confirm import (
+        confirm_survey,
+        email_column_of,
+        population_sample,
+        sample_from_file,
+        with_emails,
+    )
 
     ws = _survey_workspace(args)
     types = ws.column_types()
     key = labels_key_column(ws.data, roles=ws.roles) or "_row"
     answers, kinds = load_answers(args.answers)
-    matching = population_sample(ws.data, key_column=key, email_column=email_column_of(ws.roles, types))
+    email = email_column_of(ws.roles, types)
+    if args.sample:  # the drawn sample: match by token as the Survey page does; rates are of the invited
+        matching = with_emails(ws.data, sample_from_file(args.sample, key_column=key), key_column=key,
+                               email_column=email)
+    else:
+        matching = population_sample(ws.data, key_column=key, email_column=email)
     from segdash.schema import Segmentation
 
     sizes = segment_sizes(ws.data)

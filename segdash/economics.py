@@ -1574,3 +1574,145 @@ def assumptions_with(assumptions: Assumptions, **changes: Any) -> Assumptions:
     Assumptions
     """
     return replace(assumptions, **changes)
+
+
+# -- the Acquisition & ROI page's inputs, as saved with a snapshot ------------------------------------------
+#: Prefix of the Acquisition & ROI page's input keys (``segdash.ui.roi.PREFIX``). A saved snapshot keeps
+#: those inputs under ``record["inputs"]["roi"]`` as ``{prefix + field: value}`` (JSON values only).
+SAVED_INPUTS_PREFIX = "segdash.roi."
+_NONE_PICKED = "(none)"
+
+
+@dataclass(frozen=True)
+class SavedEconomics:
+    """The economics settings read back from the page's saved inputs.
+
+    Attributes
+    ----------
+    columns
+        The columns to use (the page's pickers; a picker left alone is the suggestion).
+    assumptions
+        Margin, lifetime or churn, discount (an out-of-range entry falls back to the default, as on the page).
+    spend
+        The spend boxes as saved: ``<data id>.<channel>`` -> amount (see :meth:`channel_spend`).
+    notes
+        Plain sentences about entries that could not be used.
+    """
+
+    columns: EconomicsColumns
+    assumptions: Assumptions
+    spend: Mapping[str, float] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+    def channel_spend(self, *, channels: Sequence[str]) -> pd.DataFrame | None:
+        """The entered spend for ``channels`` (validated as the page does), or ``None`` when none applies.
+
+        The page keeps one box per loaded file and channel (``<data id>.<channel>``); the file whose
+        boxes name most of ``channels`` is used (the last saved on a tie), never a sum over files.
+        """
+        if self.columns.cost is not None or not self.spend:
+            return None
+        by_file: dict[str, dict[str, float]] = {}
+        for key, amount in self.spend.items():
+            for channel in channels:
+                if key.endswith("." + str(channel)):
+                    by_file.setdefault(key[: -len(str(channel)) - 1], {})[str(channel)] = amount
+        if not by_file:
+            return None
+        best = max(len(found) for found in by_file.values())
+        chosen = [found for found in by_file.values() if len(found) == best][-1]
+        frame = pd.DataFrame({"channel": list(chosen), "spend": list(chosen.values())})
+        clean, _ = clean_channel_spend(frame, channels=channels)
+        return clean if len(clean) and float(clean["spend"].sum()) > 0 else None
+
+
+def saved_economics(values: Mapping[str, Any] | None, *, roles: Mapping[str, str], types: Mapping[str, str],
+                    prefix: str = SAVED_INPUTS_PREFIX) -> SavedEconomics:
+    """What the Acquisition & ROI page's saved inputs mean for :func:`compute_economics`.
+
+    The same fall-backs as the page: a picker never touched is the column :func:`suggest_columns`
+    picks, a column this export does not have (or of the wrong type) is dropped with a note, and an
+    assumption out of range is replaced by its default with a note. The spend period is not kept
+    with a snapshot, so saved spend is spread over everyone, as the page does by default.
+
+    Parameters
+    ----------
+    values
+        ``record["inputs"]["roi"]`` of a saved snapshot, or the live page inputs (``None``: defaults).
+    roles, types
+        The export's column roles and types.
+    prefix
+        The key prefix of the page's inputs.
+
+    Returns
+    -------
+    SavedEconomics
+    """
+    values = {str(k)[len(prefix):]: v for k, v in (values or {}).items() if str(k).startswith(prefix)}
+    suggested = suggest_columns(roles, types=types)
+    notes: list[str] = []
+    wanted = {"channel": ("text", "boolean"), "cost": ("number",), "revenue": ("number",), "orders": ("number",),
+              "signup": ("date",)}
+    picked: dict[str, str | None] = {}
+    for attr, kinds in wanted.items():
+        key = f"col.{attr}"
+        if key not in values:
+            picked[attr] = getattr(suggested, attr)
+            continue
+        column = values[key]
+        if column in (None, _NONE_PICKED, ""):
+            picked[attr] = None
+        elif types.get(str(column)) in kinds:
+            picked[attr] = str(column)
+        else:
+            picked[attr] = getattr(suggested, attr)
+            notes.append(f"The column '{column}' chosen for {attr} is not in this export (or has another type); "
+                         + (f"'{picked[attr]}' is used instead." if picked[attr] else "it is left out."))
+    if "spend" in str(values.get("cost_source", "")).lower():  # "Spend per channel, entered here"
+        picked["cost"] = None
+    columns = EconomicsColumns(**picked)
+    defaults = Assumptions()
+
+    def number(key: str) -> float | None:
+        try:
+            value = float(values[key])
+        except (KeyError, TypeError, ValueError):
+            return None
+        return value if math.isfinite(value) else None
+
+    margin = defaults.margin
+    margin_pct = number("margin_pct")
+    if margin_pct is not None:
+        if 0.0 <= margin_pct <= 100.0:
+            margin = margin_pct / 100.0
+        else:
+            notes.append(f"The saved gross margin ({margin_pct:g}%) is out of range; the default "
+                         f"{defaults.margin:.0%} is used.")
+    lifetime, churn = defaults.lifetime_months, None
+    if "churn" in str(values.get("lifetime_mode", "")).lower():
+        churn_pct = number("churn_pct")
+        if churn_pct is not None and 0.0 < churn_pct <= 100.0:
+            churn = churn_pct / 100.0
+        else:
+            notes.append(f"The saved monthly churn is out of range; a lifetime of {defaults.lifetime_months:.0f} "
+                         "months is used.")
+    else:
+        months = number("lifetime_months")
+        if months is not None and months > 0:
+            lifetime = months
+        elif months is not None:
+            notes.append(f"The saved lifetime ({months:g} months) is not above 0; the default "
+                         f"{defaults.lifetime_months:.0f} months is used.")
+    discount = None
+    discount_pct = number("discount_pct")
+    if discount_pct is not None and 0.0 < discount_pct < 100.0:
+        discount = discount_pct / 100.0
+    spend: dict[str, float] = {}
+    for key, value in values.items():
+        if key.startswith("spend.") and value is not None:
+            amount = parse_amount(value)
+            if amount is not None and amount >= 0:
+                spend[key[len("spend."):]] = float(amount)
+    assumptions = Assumptions(margin=margin, lifetime_months=lifetime, monthly_churn=churn,
+                              annual_discount_rate=discount)
+    return SavedEconomics(columns=columns, assumptions=assumptions, spend=spend, notes=tuple(notes))

@@ -66,6 +66,9 @@ WORDS = {
 UPPER = {"id", "sms", "tv", "url", "vip", "rfm", "nps", "csat", "uk", "us", "eu", "gps", "pc", "sku"}
 #: Charts shorten a label to this many characters (the full label shows on hover).
 SHORT_LENGTH = 28
+#: A column name longer than this is a question (a survey export's header): its label is a short
+#: version (:func:`segdash.survey.answers.short_label`) and the full question shows on hover.
+QUESTION_LENGTH = 48
 
 
 def _words(name: str) -> list[str]:
@@ -98,6 +101,10 @@ def suggest_label(name: str) -> str:
     >>> suggest_label("AcceptedCmp3")
     'Accepted campaign 3'
     """
+    if is_question(name):  # "How often do you ...?" -> "Often purchase on Amazon" (full text on hover)
+        from segdash.survey.answers import short_label
+
+        return short_label(" ".join(str(name).split()))
     squashed = re.sub(r"[\W_]+", "", str(name)).lower()
     if squashed in WHOLE_NAMES:
         return WHOLE_NAMES[squashed]
@@ -235,3 +242,40 @@ def label_changes(labels: Mapping[str, str], *, edited: Iterable[tuple[object, o
         if cleaned and cleaned != label_of(str(name), labels):
             changes[str(name)] = cleaned
     return changes
+
+
+def is_question(column: object) -> bool:
+    """Whether a column name is question-length (a survey header), so its label is shortened."""
+    return len(" ".join(str(column).split())) > QUESTION_LENGTH
+
+
+def full_questions(columns: Iterable[str], *, labels: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Label -> full question, for the question-length columns among ``columns`` (for hover texts).
+
+    Parameters
+    ----------
+    columns
+        Column names.
+    labels
+        Column -> label (the workspace's; suggested where missing).
+
+    Returns
+    -------
+    dict[str, str]
+        Only the columns whose names are questions (:func:`is_question`), in the order given.
+    """
+    return {label_of(c, labels): " ".join(str(c).split()) for c in dict.fromkeys(columns) if is_question(c)}
+
+
+def questions_help(columns: Iterable[str], *, labels: Mapping[str, str] | None = None) -> str | None:
+    """A hover text giving the full question behind each short label, or ``None`` when there is none.
+
+    Markdown (for Streamlit ``help=``), with the user's text escaped.
+    """
+    from segdash.report.text import escape_markdown
+
+    found = full_questions(columns, labels=labels)
+    if not found:
+        return None
+    return "Full questions:\n\n" + "\n\n".join(f"**{escape_markdown(label)}**: {escape_markdown(question)}"
+                                                  for label, question in found.items())

@@ -582,6 +582,10 @@ def compute_traits(
       values, lift is p_seg / p_all, standardised difference is (p_seg - p_all) / sqrt(p_all (1 - p_all)).
     * Yes/no: as a category but only the share of "yes".
 
+    A category's values come most common first, except ordered answers (bands such as
+    ``18-24`` < ``25-34``, scales such as ``Never`` < ``Sometimes`` < ``Often``), which come in
+    their order (:func:`value_order`).
+
     Parameters
     ----------
     attributes
@@ -622,7 +626,8 @@ def compute_traits(
         table = table.reindex(index=segments, fill_value=0)
         overall_share = table.sum(axis=0) / max(table.values.sum(), 1)
         known = table.sum(axis=1)
-        values = ["yes"] if attribute.kind == BOOLEAN else list(overall_share.sort_values(ascending=False).index)
+        by_share = list(overall_share.sort_values(ascending=False).index)
+        values = ["yes"] if attribute.kind == BOOLEAN else (value_order(by_share) or by_share)
         for value in values:
             p_all = float(overall_share.get(value, 0.0))
             for segment in segments:
@@ -636,6 +641,34 @@ def compute_traits(
     columns = ["segment", "attribute", "label", "kind", "role", "value", "segment_value", "segment_median",
                "overall_value", "overall_median", "lift", "std_diff", "known"]
     return pd.DataFrame(rows, columns=columns)
+
+
+def value_order(values: list[Any]) -> list[Any] | None:
+    """``values`` in their natural order when they are ordered answers, else ``None``.
+
+    Bands are ordered by the numbers they name (``Less than 25,000`` < ``25,000 to 50,000``;
+    ``18-24`` < ``25-34`` < ``65+``) and scale words by their place (``Never`` < ``Sometimes`` <
+    ``Often``), as survey answers are (:func:`segdash.survey.answers.answer_order`). Values
+    outside the order (:data:`OTHER`, "Prefer not to say") follow, as given.
+
+    Parameters
+    ----------
+    values
+        A category's distinct values.
+
+    Returns
+    -------
+    list or None
+    """
+    from segdash.survey.answers import answer_order
+
+    known = [v for v in values if v is not None and v != OTHER and not (isinstance(v, float) and math.isnan(v))]
+    ordered = answer_order(known)
+    if ordered is None:
+        return None
+    by_text = {" ".join(str(v).split()): v for v in known}
+    result = [by_text[text] for text in ordered if text in by_text]
+    return result + [v for v in values if v not in result]
 
 
 def _trait_row(segment: str, attribute: Attribute, value: str | None, seg: float, seg_median: float,
@@ -1757,13 +1790,17 @@ def _shown_traits(traits: pd.DataFrame, per_category: int) -> pd.DataFrame:
     spread = frame.groupby("key", sort=False)["std_diff"].apply(lambda s: s.abs().max()).fillna(0)
     frame["spread"] = frame["key"].map(spread)
     categories = frame[frame["kind"] == CATEGORY]
+    # ordered answers (bands, scales) keep every value, in their order, so the row reads as a scale
+    ordered = {name for name, values in categories.groupby("attribute", sort=False)["value"]
+               if value_order(list(dict.fromkeys(values))) is not None}
     keep_keys = (
-        categories.drop_duplicates("key")
+        categories[~categories["attribute"].isin(ordered)].drop_duplicates("key")
         .sort_values(["attribute", "spread"], ascending=[True, False], kind="stable")
         .groupby("attribute", sort=False)
         .head(per_category)["key"]
     )
-    return frame[(frame["kind"] != CATEGORY) | frame["key"].isin(set(keep_keys))]
+    keep = set(keep_keys) | set(categories.loc[categories["attribute"].isin(ordered), "key"])
+    return frame[(frame["kind"] != CATEGORY) | frame["key"].isin(keep)]
 
 
 def quiet_attributes(traits: pd.DataFrame, *, threshold: float = 0.1) -> list[str]:
@@ -1870,7 +1907,8 @@ def traits_table(traits: pd.DataFrame, *, names: dict[str, str], per_category: i
     Returns
     -------
     pandas.DataFrame
-        Columns ``Trait``, ``Everyone``, then the segments' display names (made unique).
+        Columns ``Trait``, ``Everyone``, then the segments' display names (made unique), and
+        ``Full question`` when a trait's column is a survey question (its label is then short).
     """
     shown = _shown_traits(traits, per_category)
     if shown.empty:
@@ -1898,6 +1936,12 @@ def traits_table(traits: pd.DataFrame, *, names: dict[str, str], per_category: i
     overall = shown.drop_duplicates("key").set_index("key")["overall"].reindex(keys)
     table.insert(0, "Everyone", overall)
     table.insert(0, "Trait", keys)
+    from segdash.labels import is_question
+
+    attribute_of = dict(zip(shown["key"], shown["attribute"], strict=True))
+    if any(is_question(a) for a in attribute_of.values()):  # survey headers: the full question, for hover
+        table["Full question"] = [" ".join(str(attribute_of[k]).split()) if is_question(attribute_of[k]) else ""
+                                  for k in keys]
     return table.reset_index(drop=True)
 
 

@@ -27,7 +27,8 @@ def save_export(project: Project, frame: pd.DataFrame, *, folder: Path, name: st
 
 def save_snapshot(project: Project, *, dataset_id: str, labels: dict[str, str], name: str,
                   names: dict[str, str] | None = None, key_column: str = "customer_id",
-                  created: str | None = None, method: str = "rfm", dataset_name: str = "") -> str:
+                  created: str | None = None, method: str = "rfm", dataset_name: str = "",
+                  inputs: dict[str, Any] | None = None) -> str:
     """Save a snapshot whose labels are ``customer id -> segment``."""
     frame = pd.DataFrame({"key": list(labels), "segment": list(labels.values())})
     sizes = frame["segment"].value_counts().to_dict()
@@ -39,6 +40,8 @@ def save_snapshot(project: Project, *, dataset_id: str, labels: dict[str, str], 
     }
     if created:
         record["created"] = created
+    if inputs is not None:
+        record["inputs"] = inputs
     return project.save_segmentation(record, frame)
 
 

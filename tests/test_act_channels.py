@@ -171,3 +171,48 @@ def test_crosstab_display_orders_and_names() -> None:
     assert shown.values.tolist() == [["B", "Web", "Phone", 3, 50.0, 40.0, 1.2],
                                      ["Seniors", "Store", "Phone", 1, 100.0, 20.0, 5.0],
                                      ["Seniors", "Web", "Phone", 2, 67.0, 40.0, 1.7]]
+
+
+def test_survey_answers_as_a_channel_source() -> None:
+    from segdash.survey.answers import Question
+
+    frame = pd.DataFrame({"customer_id": ["c1", "c2", "c3", "c4", "c5", "c6"]})
+    con = tiny_con(frame, ["young", "young", "young", "old", "old", "old"])
+    answers = pd.DataFrame({
+        "_key": ["c1", "c2", "c4", "c5", "c6", None, "c3"],
+        "How would you like to be contacted?": ["Twitter", "Live chat", "Phone call", "Letter", "phone",
+                                                "Email", None],
+        "Which do you use?": ["Chat; Email", "Email", "Phone", "Phone; Letter", "Phone", "Email", "Chat"],
+    })
+    questions = {
+        "_key": Question(column="_key", type="key", label="Key"),
+        "Which do you use?": Question(column="Which do you use?", type="multi", label="Use", separator=";"),
+        "How would you like to be contacted?": Question(column="How would you like to be contacted?",
+                                                        type="single", label="Contacted"),
+    }
+    # the first one- or several-choice question that names a channel or contact ("Which do you use?" does not)
+    found = ch.survey_channel_question({"Age": Question(column="Age", type="number", label="Age"), **questions})
+    assert found == "How would you like to be contacted?"
+    question = "How would you like to be contacted?"
+    rows = ch.survey_channel_rows(answers, question=question)
+    # an answer without a customer (anonymous) or without a channel is left out
+    assert rows.values.tolist() == [["c1", "Twitter"], ["c2", "Live chat"], ["c4", "Phone call"], ["c5", "Letter"],
+                                    ["c6", "phone"]]
+    ch.load_survey_channels(Data.duckdb(con), rows)
+    source = ch.survey_source(key="customer_id", question="Contacted")
+    counts = ch.channel_counts(Data.duckdb(con), source=source)
+    got = {(r.segment, r.channel): int(r.customers) for r in counts.itertuples()}
+    # merged labels (Twitter -> Social media, phone/Phone call -> Phone); c3 did not answer: unknown
+    assert got == {("young", "Social media"): 1, ("young", "Live chat"): 1, ("young", None): 1,
+                   ("old", "Phone"): 2, ("old", "Letter"): 1}
+    assert source.describe() == "the survey answers to 'Contacted'"
+    assert ch.raw_labels(Data.duckdb(con), source=source) == ["Letter", "Live chat", "Phone call", "Twitter", "phone"]
+    # several choices: one row per option (the one splitter), a customer's channel is the first alphabetically
+    multi = ch.survey_channel_rows(answers, question="Which do you use?", separator=";")
+    assert multi[multi["customer"] == "c1"]["channel"].tolist() == ["Chat", "Email"]
+    ch.load_survey_channels(Data.duckdb(con), multi)
+    counts = ch.channel_counts(Data.duckdb(con), source=source)
+    got = {(r.segment, r.channel): int(r.customers) for r in counts.itertuples()}
+    assert got == {("young", "Email"): 2, ("young", "Live chat"): 1, ("old", "Letter"): 1, ("old", "Phone"): 2}
+    with pytest.raises(ch.ChannelError, match="no column 'nope'"):
+        ch.survey_channel_rows(answers, question="nope")

@@ -105,3 +105,21 @@ def test_a_value_is_a_dimension_and_a_clustering_feature() -> None:
     books = data.matrix[:, 1]
     codes = data.categories["interests: Books"]
     assert [None if v != v else codes[int(v)] for v in books] == ["false", "false", "true", "false", "true", None]
+
+
+def test_one_splitter_for_customer_columns_and_survey_answers() -> None:
+    """The survey's multi-select split is the act splitter: quotes and thousands commas in one place."""
+    from segdash.survey import answers
+
+    assert answers.split_multi is mv.split_multi
+    # the comma of 25,000 stays inside a value; a quoted cell is unwrapped; a quoted item keeps its comma
+    assert mv.split_cell("Less than RM25,000, 25,000 to 50,000", separator=",") == [
+        "Less than RM25,000", "25,000 to 50,000"]
+    cells = pd.Series(['"cat, wolf"', "Wolf", None, '"rock, paper", cat', "  "])
+    chosen = mv.split_multi(cells, separator=",")
+    # by hand: cat 2, wolf 2 (cat/Wolf spellings), rock, paper 1; most chosen first, ties by name
+    assert list(chosen.columns) == ["cat", "wolf", "rock, paper"]
+    assert chosen.loc[0].tolist() == [1.0, 1.0, 0.0]
+    assert chosen.loc[1].tolist() == [0.0, 1.0, 0.0]  # "Wolf" is "wolf" (most common spelling: a tie, first seen)
+    assert chosen.loc[2].isna().all() and chosen.loc[4].isna().all()  # missing and blank stay missing
+    assert chosen.loc[3].tolist() == [1.0, 0.0, 1.0]

@@ -94,6 +94,12 @@ def test_compare_two_saved_snapshots(browser, history_app) -> None:
         page.set_viewport_size({"width": 1440, "height": 2600})  # the app scrolls inside its own frame
         page.locator(".js-plotly-plot .sankey").first.wait_for()
         page.screenshot(path=str(ARTIFACTS / "over_time_compare.png"), full_page=True)
+        page.get_by_role("tab", name="Drift").click()
+        page.get_by_text("dates are compared as days before each export's latest date").wait_for()
+        page.set_viewport_size({"width": 1440, "height": 900})
+        page.get_by_role("tab", name="Drift").scroll_into_view_if_needed()
+        page.screenshot(path=str(ARTIFACTS / "over_time_drift_dates.png"))
+        page.set_viewport_size({"width": 1440, "height": 2600})
         page.get_by_role("tab", name="Objectives & KPIs").click()
         page.get_by_text("Grow our best customers: 2 key results").wait_for()
         page.get_by_label("New objective").fill("Win back lapsed customers")
@@ -103,5 +109,16 @@ def test_compare_two_saved_snapshots(browser, history_app) -> None:
         wait_idle(page)
         page.locator(".js-plotly-plot:visible").nth(1).wait_for()  # a small chart per key result
         page.screenshot(path=str(ARTIFACTS / "over_time_okrs.png"), full_page=True)
+        # edit an objective in the page: reword it; the table and the sentence follow, the project keeps it
+        page.get_by_text("Edit an objective or a key result").click()
+        box = page.get_by_label("Objective in words")
+        box.fill("Grow our best customers in the north")
+        box.press("Enter")
+        page.get_by_role("button", name="Save the objective").click()
+        page.get_by_text("Saved the objective.").wait_for()
+        page.get_by_text("Grow our best customers in the north: 2 key results").wait_for()
+        wait_idle(page)
+        page.get_by_text("Survey results per segment").first.wait_for()
+        page.screenshot(path=str(ARTIFACTS / "over_time_okr_edited.png"), full_page=True)
     finally:
         context.close()

@@ -62,6 +62,9 @@ def test_sample_contact_list_answers_and_verdict(page, tmp_path: Path) -> None:
         "token": [*answered["token"], "0000000000000000"],
         "Which country do you live in?": [*customers.loc[answered["customer_id"], "country"], "France"],
         "How satisfied are you with us overall?": rng.integers(1, 6, size=501),
+        "How would you like us to contact you?": [
+            *np.where(pd.to_numeric(customers.loc[answered["customer_id"], "age"], errors="coerce").fillna(0).to_numpy()
+                      >= 55, "Letter", "E-mail"), "Phone"],
     })
     upload = tmp_path / "survey export.csv"
     answers.to_csv(upload, index=False)
@@ -79,3 +82,16 @@ def test_sample_contact_list_answers_and_verdict(page, tmp_path: Path) -> None:
     page.get_by_text(re.compile(r"^8 of 8 segments are confirmed by the survey")).wait_for()
     assert page.get_by_text(re.compile(r"\bnot confirmed\b", re.IGNORECASE)).count() == 0
     _full_screenshot(page, "survey_page_verdict.png")
+
+    # 6. the answers as the playbook's channel source, and what the survey found on each card
+    page.get_by_test_id("stSidebarNavItems").get_by_role("link", name="Playbook").click()
+    page.get_by_role("heading", name="One card per segment").wait_for(timeout=120_000)
+    wait_idle(page)
+    page.get_by_text("Service channels: where they come from").click()
+    page.get_by_text("Survey answers", exact=True).click()
+    page.get_by_text("500 respondents named a channel").wait_for(timeout=120_000)
+    wait_idle(page)
+    page.get_by_text(re.compile(r"Survey: \d+ answers")).first.wait_for()
+    page.set_viewport_size({"width": 1440, "height": 900})
+    page.get_by_role("heading", name="One card per segment").scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "playbook_survey_source.png"))

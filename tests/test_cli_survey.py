@@ -97,3 +97,41 @@ def test_survey_errors_are_one_line_exit_2(files, capsys):
                  "--out", str(files["sample"])])
     err = capsys.readouterr().err
     assert code == 2 and "margin of error must be between" in err
+
+
+def test_survey_confirm_matches_tokens_of_the_drawn_sample(files, capsys):
+    main(["survey-sample", str(files["customers"]), "--labels", str(files["labels"]), "--out", str(files["sample"])])
+    capsys.readouterr()
+    sample = pd.read_csv(files["sample"], dtype=str)
+    invited = sample[sample["role"] == "invite"]
+    answering = invited.sample(300, random_state=1)
+    answers = pd.DataFrame({  # a survey tool's export: the token only, no customer id, no email
+        "token": [*answering["token"], "not-a-token"],
+        "How often do you buy from us?": [*("Often" if s == "A" else "Rarely" for s in answering["segment"]), "Often"],
+    })
+    answers.to_csv(files["answers"], index=False)
+    code = main(["survey-confirm", str(files["customers"]), "--labels", str(files["labels"]), "--answers",
+                 str(files["answers"]), "--sample", str(files["sample"]), "--json"])
+    assert code == 0
+    data = json.loads(capsys.readouterr().out)
+    assert "by survey token" in data["message"] and data["unmatched_answers"] == 1
+    rates = {row["segment"]: row for row in data["response_rate"]}
+    # rates are of the invited (1,077 in A, all 300 in B), not of every customer
+    answered_a = int((answering["segment"] == "A").sum())
+    assert (rates["A"]["invited"], rates["B"]["invited"]) == (1077, 300)
+    assert rates["A"]["answered"] == answered_a and rates["B"]["answered"] == 300 - answered_a
+    assert rates["A"]["response_rate"] == pytest.approx(answered_a / 1077)
+    # without the sample, tokens match no one: the same answers cannot be placed
+    code = main(["survey-confirm", str(files["customers"]), "--labels", str(files["labels"]), "--answers",
+                 str(files["answers"]), "--json"])
+    assert code == 0
+    assert not json.loads(capsys.readouterr().out)["message"].startswith("Matched")
+
+
+def test_survey_confirm_sample_file_errors(files, capsys):
+    files["sample"].write_text("customer_id,segment\nC00001,A\n")
+    files["answers"].write_text("token,q\nabc,1\n")
+    code = main(["survey-confirm", str(files["customers"]), "--labels", str(files["labels"]), "--answers",
+                 str(files["answers"]), "--sample", str(files["sample"])])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "no token column" in err

@@ -289,3 +289,59 @@ def test_to_json_and_report_summary_have_no_customer_ids(two_snapshots):
     sentences, tables = compare.report_summary(result)
     assert sentences and set(tables) == {"Transitions", "Size change", "Largest flows", "Drift"}
     assert not any(tables[name].astype(str).apply(lambda c: c.str.fullmatch(r"C\d+")).any().any() for name in tables)
+
+
+# -- drift of dates ----------------------------------------------------------------------------------------
+def _date_tables(old_days: list[float | None], new_days: list[float | None], *, shift: int = 0):
+    """Two exports whose ``last_order`` is the given days before 2024-01-10 (+ ``shift`` days later)."""
+    latest = pd.Timestamp("2024-01-10")
+    con = duckdb.connect()
+    backend = ibis.duckdb.from_connection(con)
+
+    def dates(days, offset):
+        return pd.Series([None if d is None else latest + pd.Timedelta(days=offset - d) for d in days],
+                         dtype="datetime64[ns]")
+
+    con.register("o", pd.DataFrame({"last_order": dates(old_days, 0)}))
+    con.register("n", pd.DataFrame({"last_order": dates(new_days, shift)}))
+    return backend.table("o"), backend.table("n")
+
+
+def test_date_drift_compares_days_before_the_latest_date_by_hand():
+    old_days = list(range(10))  # 0..9 days before the latest: deciles 0.9, 1.8, ..., 8.1, one customer per bin
+    # the same pattern a month later: the calendar moved, the recency did not
+    old, same = _date_tables(old_days, old_days, shift=31)
+    table, _ = drift.drift_table(old, same, kinds={"last_order": "date"})
+    row = table.iloc[0]
+    assert (row["column"], row["kind"], row["bins"]) == ("last_order", "date", 11)  # 10 bins + missing
+    assert row["psi"] == pytest.approx(0.0, abs=1e-12)
+    # half bought on the latest day, half 5 days before: bins 0 and (4.5, 5.4] hold 5 each, 8 bins empty
+    old, moved = _date_tables(old_days, [0] * 5 + [5] * 5)
+    table, _ = drift.drift_table(old, moved, kinds={"last_order": "date"})
+    by_hand = 2 * (0.5 - 0.1) * np.log(0.5 / 0.1) + 8 * (1e-4 - 0.1) * np.log(1e-4 / 0.1)
+    assert table.iloc[0]["psi"] == pytest.approx(by_hand, rel=1e-9)
+    assert table.iloc[0]["level"] == "strongly"
+    # a missing date is its own bin: 1 of 10 missing against none before
+    old, gaps = _date_tables(old_days, [*range(9), None])
+    table, _ = drift.drift_table(old, gaps, kinds={"last_order": "date"})
+    p = np.array([0.1] * 10 + [1e-4])
+    q = np.array([0.1] * 9 + [1e-4, 0.1])
+    assert table.iloc[0]["psi"] == pytest.approx(float(np.sum((q - p) * np.log(q / p))), rel=1e-9)
+
+
+def test_date_columns_drift_in_a_comparison(tmp_path):
+    project = new_project(tmp_path / "home")
+    ids = [f"D{i}" for i in range(60)]
+    signup = pd.Timestamp("2023-01-01") + pd.to_timedelta(np.arange(60) * 5, unit="D")
+    frame = pd.DataFrame({"customer_id": ids, "signup": signup.strftime("%Y-%m-%d"), "spend": np.arange(60.0)})
+    jan, _ = save_export(project, frame, folder=tmp_path, name="jan.csv")
+    # next export: everyone a month later (same tenure pattern) -> little drift
+    later = frame.assign(signup=(signup + pd.Timedelta(days=31)).strftime("%Y-%m-%d"))
+    feb, _ = save_export(project, later, folder=tmp_path, name="feb.csv")
+    labels = {i: "a" if n % 2 else "b" for n, i in enumerate(ids)}
+    save_snapshot(project, dataset_id=jan, labels=labels, name="jan")
+    save_snapshot(project, dataset_id=feb, labels=labels, name="feb")
+    result = compare_snapshots(project, "jan", "feb")
+    row = result.drift.set_index("column").loc["signup"]
+    assert row["kind"] == "date" and row["psi"] == pytest.approx(0.0, abs=1e-12) and row["level"] == "little"
+    assert "Signup" in result.sentences()[-1] or any("signup" in s.lower() for s in result.sentences())

@@ -221,3 +221,144 @@ def test_snapshot_choice_label():
 
     entry = {"id": "x", "name": "RFM", "created": "2026-03-01T09:05:00+00:00", "customers": 1204}
     assert snapshot_choice_label(entry) == "RFM · 2026-03-01 09:05 · 1,204 customers"
+
+
+def test_editing_an_objective_and_a_key_result(three_months):
+    project = three_months
+    grow = okr.new_objective("Grow our loyal customers")
+    kr = okr.new_key_result(Kpi("customers"), segment="loyal", target=10, due=date(2026, 7, 15),
+                            start=date(2026, 1, 15))
+    grow.key_results.append(kr)
+    keep = okr.new_objective("Keep the others")
+    saved = [grow, keep]
+    reworded = okr.edit_objective(saved, grow.id, title="  Grow our   loyal phone customers ")
+    assert [o.title for o in reworded] == ["Grow our loyal phone customers", "Keep the others"]
+    assert grow.title == "Grow our loyal customers"  # the list given is left as it was
+    assert reworded[0].key_results[0].to_dict() == kr.to_dict()
+    edited = okr.edit_key_result(reworded, kr.id, target=6, due=date(2026, 5, 15))
+    changed = edited[0].key_results[0]
+    assert (changed.id, changed.start, changed.target, changed.due, changed.segment) == (
+        kr.id, date(2026, 1, 15), 6.0, date(2026, 5, 15), "loyal")
+    okr.save_objectives(project, edited)
+    loaded = okr.load_objectives(project)
+    snapshots = [load_snapshot(project, s["id"]) for s in project.segmentations()]
+    table = okr.evaluate(loaded, okr.okr_history(snapshots, loaded), today=date(2026, 3, 15))
+    # start 4 (January), current 7 (March), new target 6: reached -> 150%, on track
+    assert table.iloc[0]["progress"] == pytest.approx(150.0) and table.iloc[0]["Status"] == "on track"
+    with pytest.raises(HistoryError, match="after the start"):
+        okr.edit_key_result(edited, kr.id, due=date(2026, 1, 1))
+    with pytest.raises(HistoryError, match="must be a number"):
+        okr.edit_key_result(edited, kr.id, target="lots")
+    with pytest.raises(HistoryError, match="Write the objective"):
+        okr.edit_objective(edited, grow.id, title="   ")
+    with pytest.raises(HistoryError, match="no longer saved"):
+        okr.edit_key_result(edited, "nope", target=3)
+
+
+def _economics_export(project, tmp_path):
+    frame = pd.DataFrame({
+        "customer_id": ["A1", "A2", "B1", "B2", "B3"],
+        "signup_date": ["2025-01-01", "2025-07-01", "2025-01-01", "2025-04-01", "2025-10-01"],
+        "total_spend": [120.0, 60.0, 240.0, 90.0, 30.0],
+        "orders": [2, 1, 4, 3, 1],
+        "channel": ["Web", "Web", "Shop", "Shop", "Shop"],
+    })
+    data, _ = save_export(project, frame, folder=tmp_path, name="x.csv", roles={"channel": "acquisition_channel"})
+    return data, {"A1": "a", "A2": "a", "B1": "b", "B2": "b", "B3": "b"}
+
+
+#: What the Acquisition & ROI page saves with a snapshot: 80% margin, 72 months, spend per channel.
+ROI_INPUTS = {"segdash.roi.margin_pct": 80.0, "segdash.roi.lifetime_months": 72.0,
+              "segdash.roi.spend.abc123:.Web": 100.0, "segdash.roi.spend.abc123:.Shop": 60.0,
+              "segdash.roi.spend.old-file:.Web": 999.0}
+
+
+def test_economics_kpis_use_the_roi_inputs_saved_with_the_snapshot(tmp_path):
+    project = new_project(tmp_path / "home")
+    data, labels = _economics_export(project, tmp_path)
+    plain = load_snapshot(project, save_snapshot(project, dataset_id=data, labels=labels, name="plain"))
+    saved = load_snapshot(project, save_snapshot(project, dataset_id=data, labels=labels, name="saved",
+                                                 inputs={"roi": ROI_INPUTS}))
+    kpis = [Kpi("ltv"), Kpi("cac"), Kpi("roi")]
+    before = snapshot_kpis(plain, kpis).set_index(["segment", "kpi"])["value"]
+    after = snapshot_kpis(saved, kpis).set_index(["segment", "kpi"])["value"]
+    # predicted LTV = margin x monthly revenue x lifetime: 80% / 40% x 72 / 36 months = 4 times the defaults
+    for segment in ("a", "b", ALL):
+        assert after[(segment, "ltv|||")] == pytest.approx(4 * before[(segment, "ltv|||")])
+    # spend per channel (the file that names both channels, not the older one): Web 100 / 2, Shop 60 / 3
+    assert math.isnan(before[("a", "cac|||")])
+    assert (after[("a", "cac|||")], after[("b", "cac|||")], after[(ALL, "cac|||")]) == pytest.approx((50, 20, 32))
+    # ROI = (margin x revenue - cost) / cost: a (0.8 x 180 - 100) / 100, b (0.8 x 360 - 60) / 60, all (432 - 160) / 160
+    assert (after[("a", "roi|||")], after[("b", "roi|||")], after[(ALL, "roi|||")]) == pytest.approx((44, 380, 170))
+    # live inputs given for a snapshot win over the saved ones (the page passes what it shows now)
+    live = snapshot_kpis(saved, [Kpi("roi")], roi_inputs={**ROI_INPUTS, "segdash.roi.margin_pct": 50.0})
+    assert live.set_index("segment").loc["a", "value"] == pytest.approx((0.5 * 180 - 100) / 100 * 100)
+    history = kpi_history([plain, saved], [Kpi("cac")], roi_inputs={plain.id: ROI_INPUTS})
+    assert history.set_index(["snapshot", "segment"]).loc[(plain.title, "a"), "value"] == pytest.approx(50)
+
+
+def test_saved_economics_falls_back_like_the_page():
+    from segdash import economics
+    from segdash.ui import roi
+
+    assert economics.SAVED_INPUTS_PREFIX == roi.PREFIX
+    roles = {"spend": "revenue", "joined": "date", "ch": "acquisition_channel", "cost": "acquisition_cost"}
+    types = {"spend": "number", "joined": "date", "ch": "text", "cost": "number"}
+    defaults = economics.saved_economics(None, roles=roles, types=types)
+    assert defaults.columns == economics.suggest_columns(roles, types=types)
+    assert defaults.assumptions == economics.Assumptions()
+    odd = economics.saved_economics({
+        "segdash.roi.margin_pct": 140.0, "segdash.roi.lifetime_mode": roi.CHURN_OPTION, "segdash.roi.churn_pct": 5.0,
+        "segdash.roi.discount_pct": 10.0, "segdash.roi.col.revenue": "gone_column", "segdash.roi.col.orders": "(none)",
+        "segdash.roi.cost_source": roi.COST_CHANNEL_OPTION, "other.key": 1}, roles=roles, types=types)
+    assert odd.assumptions.margin == 0.4 and odd.assumptions.monthly_churn == pytest.approx(0.05)
+    assert odd.assumptions.annual_discount_rate == pytest.approx(0.10)
+    assert odd.columns.revenue == "spend" and odd.columns.orders is None
+    assert odd.columns.cost is None  # spend entered per channel: the cost column is not used
+    assert any("gross margin (140%)" in n for n in odd.notes) and any("gone_column" in n for n in odd.notes)
+
+
+def test_survey_confirmation_rate_kpi_per_snapshot(tmp_path):
+    from segdash.survey import results
+
+    project = new_project(tmp_path / "home")
+    frame, labels = _customers(2, satisfaction=4.0)  # loyal: L0, L1; other: O1, O2
+    data, _ = save_export(project, frame, folder=tmp_path, name="x.csv")
+    first = save_snapshot(project, dataset_id=data, labels=labels, name="one", created="2026-01-01T09:00:00+00:00")
+    second = save_snapshot(project, dataset_id=data, labels=labels, name="two", created="2026-02-01T09:00:00+00:00")
+    third = save_snapshot(project, dataset_id=data, labels=labels, name="three", created="2026-03-01T09:00:00+00:00")
+    # an older verdict document (no snapshot id in it): tied to its snapshot through the sample it answers
+    project.put_table("survey_samples", "Sample 1", pd.DataFrame({"key": ["L0"], "segment": ["loyal"]}),
+                      meta={"snapshot_id": first})
+    project.put_doc("survey", "verdict", {"sample": "Sample 1", "kpis": [
+        {"segment": "loyal", "answers": 4, "confirmation_rate": 0.75, "average_satisfaction": 4.5},
+        {"segment": "other", "answers": 0, "confirmation_rate": None, "average_satisfaction": None}]})
+    project.put_doc("survey", results.verdict_name(second), {"snapshot_id": second, "kpis": [
+        {"segment": "loyal", "answers": 2, "confirmation_rate": 0.5, "average_satisfaction": None},
+        {"segment": "other", "answers": 6, "confirmation_rate": 1.0, "average_satisfaction": 3.0}]})
+    found = results.survey_kpis(project)
+    assert set(found) == {first, second}
+    snapshots = [load_snapshot(project, s) for s in (first, second, third)]
+    kpis = [Kpi("survey_confirmation"), Kpi("survey_satisfaction")]
+    history = kpi_history(snapshots, kpis).set_index(["snapshot_id", "segment", "kpi"])
+    value = history["value"]
+    reason = history["reason"]
+    assert value[(first, "loyal", "survey_confirmation|||")] == pytest.approx(75.0)
+    assert math.isnan(value[(first, "other", "survey_confirmation|||")])
+    assert reason[(first, "other", "survey_confirmation|||")] == "no survey answers from this segment"
+    assert value[(first, ALL, "survey_confirmation|||")] == pytest.approx(75.0)
+    assert value[(first, "loyal", "survey_satisfaction|||")] == pytest.approx(4.5)
+    # all customers: the segments' rates weighted by their answers, (0.5 x 2 + 1.0 x 6) / 8
+    assert value[(second, ALL, "survey_confirmation|||")] == pytest.approx(87.5)
+    assert reason[(second, "loyal", "survey_satisfaction|||")] == "the survey asked no satisfaction rating"
+    assert reason[(third, "loyal", "survey_confirmation|||")] == "no survey verdict is saved for this snapshot"
+    # an OKR on it: 75% -> 50% confirmed, target 90%
+    objective = okr.new_objective("Confirm the loyal segment")
+    objective.key_results.append(okr.new_key_result(Kpi("survey_confirmation"), segment="loyal", target=90,
+                                                    due=date(2026, 6, 1), start=date(2026, 1, 15)))
+    table = okr.evaluate([objective], okr.okr_history(snapshots, [objective]), today=date(2026, 3, 15))
+    # series: 75 (Jan), 50 (Feb); March has no verdict and is skipped -> (50 - 75) / (90 - 75) = -167%
+    assert (table.iloc[0]["Start"], table.iloc[0]["Current"]) == ("75.0%", "50.0%")
+    assert table.iloc[0]["progress"] == pytest.approx(-500 / 3) and table.iloc[0]["Status"] == "behind"
+    assert okr.series_for(objective.key_results[0], okr.okr_history(snapshots, [objective]))["value"].tolist() == [
+        75.0, 50.0]

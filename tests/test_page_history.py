@@ -140,3 +140,101 @@ def test_two_different_segmentations_are_matched(make_app, tmp_path: Path) -> No
     matching = next(d.value for d in at.dataframe if "Matches now" in d.value.columns)
     assert dict(zip(matching["Before"], matching["Matches now"], strict=True)) == {"Champions": "young", "At risk": "older"}
     assert any("same export" in c.value for c in at.caption)
+
+
+def test_an_objective_and_a_key_result_are_edited_in_the_page(make_app, tmp_path: Path) -> None:
+    from datetime import date
+
+    from segdash.history.kpi import Kpi
+
+    home = tmp_path / "home"
+    project_id = _project(home, tmp_path)
+    project = Store(home).open_project(project_id)
+    objective = okr.new_objective("Keep our champions")
+    kr = okr.new_key_result(Kpi("customers"), segment="champ", target=40, due=date(2030, 1, 1),
+                            start=date(2026, 1, 15))
+    objective.key_results.append(kr)
+    okr.save_objectives(project, [objective])
+    at = make_app(None, home=home)
+    at.query_params["project"] = project_id
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, [e.value for e in at.exception]
+    # reword the objective
+    edit_pick = next(b for b in at.selectbox if b.label == "What to edit")
+    edit_pick.set_value((objective.id, None)).run()
+    at.text_input(key=f"segdash.history.edit.title.{objective.id}").input("Grow our champions").run()
+    next(b for b in at.button if b.label == "Save the objective").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    saved = okr.load_objectives(Store(home).open_project(project_id))
+    assert saved[0].title == "Grow our champions" and saved[0].key_results[0].id == kr.id
+    # change the key result's target, date and segment: start and id stay
+    edit_pick = next(b for b in at.selectbox if b.label == "What to edit")
+    assert "Objective: Grow our champions" in edit_pick.options  # the new wording at once
+    edit_pick.set_value((objective.id, kr.id)).run()
+    assert at.number_input(key=f"segdash.history.edit.target.{kr.id}").value == 40.0  # pre-filled
+    at.number_input(key=f"segdash.history.edit.target.{kr.id}").set_value(10.0).run()
+    at.selectbox(key=f"segdash.history.edit.segment.{kr.id}").set_value("risk").run()
+    at.date_input(key=f"segdash.history.edit.due.{kr.id}").set_value(date(2031, 6, 30)).run()
+    next(b for b in at.button if b.label == "Save the key result").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    saved = okr.load_objectives(Store(home).open_project(project_id))
+    edited = saved[0].key_results[0]
+    assert (edited.id, edited.segment, edited.target, edited.due, edited.start) == (
+        kr.id, "risk", 10.0, date(2031, 6, 30), date(2026, 1, 15))
+    table = next(d.value for d in at.dataframe if "Status" in d.value.columns)
+    assert table.iloc[0]["Objective"] == "Grow our champions"
+    assert table.iloc[0]["Target"] == "10"
+
+
+def test_economics_kpis_use_the_roi_inputs_saved_with_each_snapshot(make_app, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    project = new_project(home, "Shop")
+    frame = pd.DataFrame({"customer_id": ["A1", "A2", "B1", "B2", "B3"],
+                          "signup_date": ["2025-01-01", "2025-07-01", "2025-01-01", "2025-04-01", "2025-10-01"],
+                          "total_spend": [120.0, 60.0, 240.0, 90.0, 30.0], "orders": [2, 1, 4, 3, 1],
+                          "channel": ["Web", "Web", "Shop", "Shop", "Shop"]})
+    data, _ = save_export(project, frame, folder=tmp_path, name="x.csv", roles={"channel": "acquisition_channel"})
+    labels = {"A1": "champ", "A2": "champ", "B1": "risk", "B2": "risk", "B3": "risk"}
+    save_snapshot(project, dataset_id=data, labels=labels, name="Before", names=NAMES,
+                  created="2026-01-01T09:00:00+00:00")
+    save_snapshot(project, dataset_id=data, labels=labels, name="With spend", names=NAMES,
+                  created="2026-02-01T09:00:00+00:00",
+                  inputs={"roi": {"segdash.roi.spend.f1:.Web": 100.0, "segdash.roi.spend.f1:.Shop": 60.0}})
+    at = make_app(None, home=home)
+    at.query_params["project"] = project.id
+    at.run()
+    at.switch_page(PAGE).run()
+    at.selectbox(key="segdash.history.kpi_pick").set_value("cac").run()
+    assert not at.exception, [e.value for e in at.exception]
+    table = at.dataframe[-1].value.set_index("Segment")
+    first, second = table.columns
+    assert table.loc["Champions", first].startswith("n/a (")  # saved without spend: the defaults
+    assert (table.loc["Champions", second], table.loc["At risk", second]) == ("50.00", "20.00")  # 100 / 2, 60 / 3
+    assert any("inputs saved with each snapshot" in c.value for c in at.caption)
+
+
+def test_survey_results_and_kpi_on_the_over_time_page(make_app, tmp_path: Path) -> None:
+    from segdash.survey import results
+
+    home = tmp_path / "home"
+    project_id = _project(home, tmp_path)
+    project = Store(home).open_project(project_id)
+    newest = project.segmentations()[-1]["id"]
+    project.put_doc("survey", results.verdict_name(newest), {"snapshot_id": newest, "kpis": [
+        {"segment": "champ", "answers": 10, "confirmation_rate": 0.8, "average_satisfaction": 4.0,
+         "preferred_channel": "Email", "preferred_tone": None},
+        {"segment": "risk", "answers": 30, "confirmation_rate": 0.4, "average_satisfaction": 2.5}]})
+    at = make_app(None, home=home)
+    at.query_params["project"] = project_id
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, [e.value for e in at.exception]
+    table = next(d.value for d in at.dataframe if "Confirmed %" in d.value.columns).set_index("Segment")
+    assert table.loc["Champions", "Confirmed %"] == 80.0 and table.loc["At risk", "Preferred tone"] == "–"
+    at.selectbox(key="segdash.history.kpi_pick").set_value("survey_confirmation").run()
+    kpis = at.dataframe[-1].value.set_index("Segment")
+    first, second = kpis.columns
+    assert kpis.loc["Champions", first] == "n/a (no survey verdict is saved for this snapshot)"
+    # all customers: (0.8 x 10 + 0.4 x 30) / 40 = 50%
+    assert (kpis.loc["Champions", second], kpis.loc["All customers", second]) == ("80.0%", "50.0%")

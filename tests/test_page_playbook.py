@@ -134,3 +134,43 @@ def test_channel_from_an_interactions_file(make_app: Callable[..., object], tmp_
     assert dict(zip(merge["label"], merge["channel"], strict=True)) == {"Mobile Phone": "Phone",
                                                                          "Twitter": "Social media"}
     assert any("4,400 customers have no known service channel" in c.value for c in at.caption)
+
+
+def test_survey_answers_as_channel_source_and_survey_results_on_cards(make_app: Callable[..., object],
+                                                                      tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from segdash.survey import results
+    from segdash.survey.answers import Question
+    from segdash.ui import survey as survey_ui
+
+    at, ws = _open(make_app)
+    # answers matched on the Survey page (this session): 60 of the oldest band want a Letter, 60 others Email
+    customers = ws.con.execute("SELECT c.customer_id, l.segment FROM customers c JOIN segment_labels l USING (_row)"
+                               ).df()
+    old = customers[customers["segment"] == "age 51-88"]["customer_id"].head(60)
+    rest = customers[customers["segment"] != "age 51-88"]["customer_id"].head(60)
+    question = "How would you like us to contact you?"
+    answers = pd.DataFrame({"_key": [*old, *rest], question: ["Letter"] * 60 + ["E-mail"] * 60})
+    questions = {question: Question(column=question, type="single", label="Contact you")}
+    at.session_state[survey_ui.STATE] = {"result": SimpleNamespace(answers=answers, questions=questions, verdict=None),
+                                         "sample_for": ws.segmentation_id}
+    at.radio(key=ui.SOURCE_KIND).set_value("survey").run(timeout=120)
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.selectbox(key=ui.SURVEY_QUESTION).value == question
+    assert any("120 respondents named a channel" in c.value for c in at.caption)
+    routing = next(d.value for d in at.dataframe if "Preferred channel" in d.value.columns)
+    # 60 of 60 answering in the oldest band chose Letter: n >= 30 and a clear lead
+    assert routing.set_index("Segment").loc["age 51-88", "Preferred channel"] == "Letter"
+    # a verdict saved in the project for the open snapshot: its KPIs on the cards
+    project = Store(tmp_path).create_project("Shop")
+    ws.project, ws.snapshot_id = project, "snap1"
+    at.session_state[survey_ui.STATE] = {}
+    project.put_doc("survey", results.verdict_name("snap1"), {"snapshot_id": "snap1", "kpis": [
+        {"segment": "age 51-88", "answers": 40, "confirmation_rate": 0.9, "average_satisfaction": 4.4,
+         "preferred_channel": "Letter", "preferred_tone": "formal"}]})
+    at.radio(key=ui.SOURCE_KIND).set_value("column").run(timeout=120)
+    assert not at.exception, [e.value for e in at.exception]
+    lines = [m.value for m in at.markdown if "**Survey:**" in m.value]
+    assert lines == [":material/forum: **Survey:** 40 answers\\: 90% of the checks against the data agree; "
+                     "satisfaction 4.4; prefer Letter; tone formal."]

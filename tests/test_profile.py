@@ -588,3 +588,48 @@ def test_names_and_traits_use_column_labels():
     texts = " ".join(profile.top_traits["text"])
     assert "Amount spent on wines" in texts and "Mnt" not in texts
     assert set(profile.traits["label"]) == {"Amount spent on wines", "Young children at home"}
+
+
+def test_band_answers_keep_their_order_in_traits_and_tables():
+    frame = pd.DataFrame({
+        # most common first would be 25-34 (3), 35-44 (2), 18-24 (1): the order is 18-24 < 25-34 < 35-44
+        "age_band": ["25-34", "25-34", "18-24", "25-34", "35-44", "35-44"],
+        "visits": ["Often", "Often", "Often", "Never", "Sometimes", "Never"],
+        "plan": ["gold", "gold", "gold", "gold", "basic", "silver"],
+    })
+    con = db.connect()
+    load(con, frame, ["A", "A", "A", "B", "B", "B"])
+    roles = {"age_band": "demographic", "visits": "behavioral", "plan": "behavioral"}
+    types = dict.fromkeys(roles, "text")
+    attrs = prof.profile_attributes(roles, types)
+    counts = prof.category_counts(Data.duckdb(con), attributes=attrs)
+    numbers = prof.numeric_summary(Data.duckdb(con), attributes=attrs)
+    traits = prof.compute_traits(attributes=attrs, numbers=numbers, counts=counts, segments=["A", "B"])
+
+    def values(attribute: str) -> list[str]:
+        return list(dict.fromkeys(traits.loc[traits["attribute"] == attribute, "value"]))
+
+    assert values("age_band") == ["18-24", "25-34", "35-44"]
+    assert values("visits") == ["Never", "Sometimes", "Often"]
+    assert values("plan")[0] == "gold" and set(values("plan")) == {"gold", "basic", "silver"}  # most common first
+    # hand-worked shares: A has 18-24 1/3, 25-34 2/3; B has 25-34 1/3, 35-44 2/3
+    assert trait(traits, "A", "age_band", "18-24")["segment_value"] == pytest.approx(1 / 3)
+    assert trait(traits, "B", "age_band", "35-44")["segment_value"] == pytest.approx(2 / 3)
+    # the table keeps every band, in order, even past the values shown per category
+    table = prof.traits_table(traits, names={}, per_category=2)
+    rows = list(table["Trait"])
+    assert [r for r in rows if r.startswith("Age band")] == ["Age band: 18-24", "Age band: 25-34", "Age band: 35-44"]
+    assert [r for r in rows if r.startswith("Visits")] == ["Visits: Never", "Visits: Sometimes", "Visits: Often"]
+    assert len([r for r in rows if r.startswith("Plan")]) == 2
+    matrix, _ = prof.trait_matrix(traits)
+    assert [c for c in matrix.columns if c.startswith("Age band")] == [
+        "Age band: 18-24", "Age band: 25-34", "Age band: 35-44"]
+
+
+def test_value_order():
+    assert prof.value_order(["More than 100,000", "Less than 25,000", prof.OTHER, "25,000 to 50,000"]) == [
+        "Less than 25,000", "25,000 to 50,000", "More than 100,000", prof.OTHER]
+    assert prof.value_order(["Rarely", "Prefer not to say", "Never", "Often"]) == [
+        "Never", "Rarely", "Often", "Prefer not to say"]
+    assert prof.value_order(["gold", "basic", "silver"]) is None
+    assert prof.value_order(["10", "20", "30"]) is None  # plain numbers are not bands

@@ -8,7 +8,12 @@ Where a customer's service channel comes from (:class:`ChannelSource`):
   unknown);
 * ``interactions``: a separate file, one row per contact with a customer id and a channel
   (support tickets), aggregated per customer the way order lines are for RFM: a customer's
-  channel is the one they used most (ties: alphabetical).
+  channel is the one they used most (ties: alphabetical);
+* ``survey``: survey answers to a question such as "How would you like to be contacted?",
+  matched to customers on the Survey page (:func:`survey_channel_rows`) and used like an
+  interactions file: each chosen option counts once, so a customer's channel is the option
+  they chose (several chosen: the first alphabetically). Customers who did not answer have no
+  known channel, so the shares are over the respondents.
 
 Labels that mean the same are merged first (``Mobile Phone`` -> ``Phone``, ``Twitter`` ->
 ``Social media``) with an editable table (:func:`label_map_frame`). Every aggregate runs in the
@@ -34,6 +39,7 @@ Statistics
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,10 +61,16 @@ ALPHA = 0.05
 CONFIDENCE = 0.95
 #: Name of the table an interactions file is loaded into.
 INTERACTIONS = "interactions"
+#: Name of the table survey answers are loaded into as a channel source (``customer``, ``channel``).
+SURVEY_CHANNELS = "survey_channels"
+#: Sources read from a table of (customer id, channel) rows.
+TABLE_SOURCES = ("interactions", "survey")
+#: A survey question asking how or where customers want to be contacted.
+_CONTACT_QUESTION = re.compile(r"(?i)channel|contact|reach (you|out)|get in touch|hear from us|speak to us")
 #: Label for customers without a known channel.
 UNKNOWN = "(not known)"
 
-SOURCE_KINDS = ("column", "counts", "interactions")
+SOURCE_KINDS = ("column", "counts", "interactions", "survey")
 #: Words that, next to "channel" in a column name, mark a service channel (not an acquisition one).
 SERVICE_WORDS = ("service", "ticket", "contact", "support", "preferred", "care")
 
@@ -91,15 +103,17 @@ class ChannelSource:
     Attributes
     ----------
     kind
-        ``column``, ``counts`` or ``interactions``.
+        ``column``, ``counts``, ``interactions`` or ``survey``.
     column
         The service-channel column (``column``).
     counts
         ``(channel, column)`` pairs of contact counts (``counts``).
     key
-        The customers' id column matched with the interactions (``interactions``).
+        The customers' id column matched with the interactions or survey answers.
     table_key, table_channel
-        Id and channel columns of the :data:`INTERACTIONS` table (``interactions``).
+        Id and channel columns of the :data:`INTERACTIONS` (or :data:`SURVEY_CHANNELS`) table.
+    question
+        The survey question the channel comes from (``survey``, for the words only).
     """
 
     kind: str
@@ -108,6 +122,12 @@ class ChannelSource:
     key: str | None = None
     table_key: str | None = None
     table_channel: str | None = None
+    question: str | None = None
+
+    @property
+    def table(self) -> str | None:
+        """The table of (customer id, channel) rows this source reads, if any."""
+        return {"interactions": INTERACTIONS, "survey": SURVEY_CHANNELS}.get(self.kind)
 
     def describe(self) -> str:
         """Plain words for where the channel comes from."""
@@ -115,6 +135,8 @@ class ChannelSource:
             return f"the column '{self.column}'"
         if self.kind == "counts":
             return "the most-used channel in the contact counts (" + ", ".join(c for _, c in self.counts) + ")"
+        if self.kind == "survey":
+            return f"the survey answers to '{self.question or self.table_channel}'"
         return f"the channel each customer used most in the interactions file ('{self.table_channel}')"
 
 
@@ -345,6 +367,82 @@ def load_interactions(data: Data, path: str | Path) -> list[str]:
     return [c for c in arrow.column_names if c != db.ROW]
 
 
+def survey_channel_question(questions: Mapping[str, Any]) -> str | None:
+    """The survey question asking how customers want to be contacted, or ``None``.
+
+    Parameters
+    ----------
+    questions
+        Answers column -> :class:`segdash.survey.answers.Question` (its ``type``).
+
+    Returns
+    -------
+    str | None
+        The first one- or several-choice question whose text names a channel or contact
+        ("How would you like to be contacted?", "Preferred channel").
+    """
+    for column, question in questions.items():
+        if getattr(question, "type", None) in ("single", "multi") and _CONTACT_QUESTION.search(str(column)):
+            return str(column)
+    return None
+
+
+def survey_channel_rows(answers: pd.DataFrame, *, question: str, key: str = "_key",
+                        separator: str | None = None) -> pd.DataFrame:
+    """Survey answers as (customer, channel) rows, one per option chosen.
+
+    Parameters
+    ----------
+    answers
+        Answers matched to customers (``Confirmation.answers``: ``key`` holds the customer id as text).
+    question
+        The answers column with the channel.
+    key
+        The column with the customer id.
+    separator
+        For a several-choice question: its separator (each chosen option is a row; the one
+        multi-value splitter, :func:`segdash.act.multivalue.split_cell`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``customer`` and ``channel`` (text); answers without a customer or a channel are left out.
+
+    Raises
+    ------
+    ChannelError
+        When ``question`` or ``key`` is not a column of the answers.
+    """
+    from segdash.act.multivalue import split_cell
+
+    for column in (question, key):
+        if column not in answers.columns:
+            raise ChannelError(f"The survey answers have no column '{column}'.")
+    rows = []
+    for customer, cell in zip(answers[key], answers[question], strict=True):
+        if customer is None or pd.isna(customer) or cell is None or (isinstance(cell, float) and pd.isna(cell)):
+            continue
+        options = split_cell(cell, separator=separator) if separator else [" ".join(str(cell).split())]
+        rows.extend((str(customer), option) for option in options if option)
+    return pd.DataFrame(rows, columns=["customer", "channel"], dtype=object)
+
+
+def load_survey_channels(data: Data, rows: pd.DataFrame) -> None:
+    """Put :func:`survey_channel_rows` into the table :data:`SURVEY_CHANNELS` (replacing an earlier one).
+
+    DuckDB-only for now, like the interactions file.
+    """
+    con = data.require_con("Survey answers as a channel source")
+    frame = rows[["customer", "channel"]].astype({"customer": "string", "channel": "string"})
+    con.execute(f"DROP TABLE IF EXISTS {SURVEY_CHANNELS}")  # our constant, not user text
+    con.from_df(frame).create(SURVEY_CHANNELS)
+
+
+def survey_source(*, key: str, question: str) -> ChannelSource:
+    """The channel source reading :data:`SURVEY_CHANNELS` (loaded by :func:`load_survey_channels`)."""
+    return ChannelSource(kind="survey", key=key, table_key="customer", table_channel="channel", question=question)
+
+
 def guess_interaction_columns(columns: Sequence[str], *, customer_columns: Sequence[str]) -> tuple[str | None, str | None]:
     """Guess the interactions file's customer id column and channel column.
 
@@ -383,8 +481,8 @@ def _check(source: ChannelSource, *, columns: Sequence[str], interaction_columns
         needed = [source.key]
         for name in (source.table_key, source.table_channel):
             if name not in interaction_columns:
-                raise ChannelError(f"The interactions file has no column '{name}'. Pick its customer id and "
-                                   "channel columns.")
+                what = "survey answers" if source.kind == "survey" else "interactions file"
+                raise ChannelError(f"The {what} has no column '{name}'. Pick its customer id and channel columns.")
     for name in needed:
         if name not in columns:
             raise ChannelError(f"The customer file has no column '{name}'. Pick another channel column.")
@@ -414,10 +512,11 @@ def customer_channels(data: Data, *, source: ChannelSource,
     """
     backend = data.backend
     customers = data.customers()
-    interactions = backend.table(INTERACTIONS) if source.kind == "interactions" and table_exists(
-        backend, INTERACTIONS) else None
+    interactions = backend.table(source.table) if source.table and table_exists(backend, source.table) else None
     if source.kind == "interactions" and interactions is None:
         raise ChannelError("Load an interactions file first (one row per contact with a customer id and a channel).")
+    if source.kind == "survey" and interactions is None:
+        raise ChannelError("Match survey answers to customers on the Survey page first.")
     _check(source, columns=customers.columns, interaction_columns=interactions.columns if interactions is not None else ())
     if source.kind == "column":
         raw = customers[source.column].cast("string").nullif("")
@@ -469,8 +568,8 @@ def raw_labels(data: Data, *, source: ChannelSource) -> list[str]:
         customers = data.customers()
         col = customers[source.column].cast("string").nullif("")
         counted = customers.select(label=col).filter(lambda t: t.label.notnull())
-    elif source.kind == "interactions":
-        inter = backend.table(INTERACTIONS)
+    elif source.table is not None:
+        inter = backend.table(source.table)
         col = inter[source.table_channel].cast("string").nullif("")
         counted = inter.select(label=col).filter(lambda t: t.label.notnull())
     else:

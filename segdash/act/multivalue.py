@@ -24,12 +24,15 @@ Detection rule (:func:`detect_multivalue`): a text column is multi-value with se
 from __future__ import annotations
 
 import csv
+import re
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import ibis
 import ibis.expr.datatypes as dt
+import numpy as np
 import pandas as pd
 
 from segdash import db
@@ -44,6 +47,9 @@ MAX_VALUES = 60
 #: At most this many distinct cells (more is free text).
 MAX_CELLS = 5000
 _QUOTES = "\"'“”‘’"
+#: A comma between a digit and exactly three digits (``25,000``): kept inside a value.
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
+_KEEP_COMMA = "\ue000"
 
 
 @dataclass(frozen=True)
@@ -123,16 +129,56 @@ def split_cell(text: Any, *, separator: str) -> list[str]:
     cell = str(text).strip()
     if len(cell) >= 2 and cell[0] == '"' and cell[-1] == '"' and cell.count('"') == 2:
         cell = cell[1:-1]
+    if separator == ",":  # the comma of 25,000 is part of a number, not a separator
+        cell = _THOUSANDS.sub(_KEEP_COMMA, cell)
     if cell.count('"') % 2:  # unbalanced quotes: split plainly
         items = cell.split(separator)
     else:
         items = next(csv.reader([cell], delimiter=separator, quotechar='"', skipinitialspace=True), [])
     values: list[str] = []
     for item in items:
-        value = _clean(item)
+        value = _clean(item.replace(_KEEP_COMMA, ","))
         if value and value not in values:
             values.append(value)
     return values
+
+
+def split_multi(values: pd.Series, *, separator: str = ";") -> pd.DataFrame:
+    """One 0/1 column per option of a multi-select column, cells split by :func:`split_cell`.
+
+    The one splitter for multi-value cells: customer columns (``interests``) and survey
+    multi-select answers both go through :func:`split_cell`. Options are matched without regard
+    to case or spaces (``others`` = ``Others``) and shown with their most common spelling, most
+    chosen first (ties by name). A missing or blank cell stays missing in every column.
+
+    Parameters
+    ----------
+    values
+        The cells.
+    separator
+        ``;``, ``|`` or ``,`` (a comma followed by three digits, as in ``25,000``, does not split).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Same index as ``values``; columns are the options; values 1.0, 0.0 or NaN.
+    """
+    cells = [None if text is None or (isinstance(text, float) and pd.isna(text)) or not str(text).strip()
+             else split_cell(text, separator=separator) for text in values]
+    spellings: dict[str, Counter] = {}
+    counts: Counter = Counter()
+    for parts in cells:
+        for part in dict.fromkeys(parts or []):
+            spellings.setdefault(part.casefold(), Counter())[part] += 1
+            counts[part.casefold()] += 1
+    options = sorted(counts, key=lambda k: (-counts[k], k))
+    lowered = [None if parts is None else {p.casefold() for p in parts} for parts in cells]
+    known = np.array([parts is not None for parts in lowered], dtype=bool)
+    data = {}
+    for option in options:
+        chosen = np.array([parts is not None and option in parts for parts in lowered], dtype=float)
+        data[spellings[option].most_common(1)[0][0]] = np.where(known, chosen, np.nan)
+    return pd.DataFrame(data, index=values.index, columns=list(data))
 
 
 def _separated_share(cells: pd.DataFrame, separator: str) -> float:

@@ -378,7 +378,7 @@ def build_playbook(
     metrics.update(tn.check_metrics(data, table, checks=checks, rules=cleaned, cells=cells))
     metrics.update(mv.value_metrics(table, specs=specs))
     channel_part = None
-    if source is not None and source.kind != "interactions":
+    if source is not None and source.kind not in ch.TABLE_SOURCES:
         ch._check(source, columns=table.columns)
         raws = [str(c) for c in cells[source.column]["cell"]] if source.kind == "column" else []
         channel_part = ch.mix_metrics(table, source=source, mapping=mapping, raws=raws)
@@ -431,8 +431,8 @@ def build_playbook(
             economics=economics_row, dos=dos, donts=donts, notes=str((notes or {}).get(segment, "") or ""),
         ))
     playbook_notes = list(mix.notes) if mix is not None else [
-        "The file has no service channel (a 'Service channel' column, contact counts per channel, or an "
-        "interactions file), so the cards show no channel preference."]
+        "The file has no service channel (a 'Service channel' column, contact counts per channel, an "
+        "interactions file or survey answers), so the cards show no channel preference."]
     return Playbook(cards=cards, mix=mix, rule_problems=problems, notes=playbook_notes)
 
 

@@ -606,3 +606,23 @@ def named_flows(comparison: Comparison, flows: pd.DataFrame) -> pd.DataFrame:
         "Customers": flows["customers"].astype("int64").to_numpy(),
         "Revenue": flows["revenue"].to_numpy(dtype=float),
     })
+
+
+def drift_display(drift: pd.DataFrame) -> pd.DataFrame:
+    """The drift table for a page: plain column names, question-length columns by a short label.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``Attribute``, ``Kind``, ``PSI``, ``Drifted``, ``Bins`` and, when an attribute is a survey
+        question, ``Full question`` (the short label is in ``Attribute``).
+    """
+    from segdash.labels import is_question, suggest_label
+
+    table = drift.rename(columns={"column": "Attribute", "kind": "Kind", "psi": "PSI", "level": "Drifted",
+                                  "bins": "Bins"})
+    columns = [str(c) for c in drift["column"]]
+    if any(is_question(c) for c in columns):
+        table["Attribute"] = [suggest_label(c) if is_question(c) else c for c in columns]
+        table["Full question"] = [" ".join(c.split()) if is_question(c) else "" for c in columns]
+    return table

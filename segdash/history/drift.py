@@ -6,6 +6,11 @@ Binning (the PSI depends on it, so it is fixed and documented):
   0.1, ..., 0.9; repeated edges are merged, so a column with few distinct values gets fewer
   bins). Bins are ``(-inf, e1], (e1, e2], ..., (e_k, +inf)``; both exports are counted in the
   same bins.
+* **Dates**: each date becomes its age in days before the latest date of the same column in
+  the same export (an export is a picture of one moment, so a signup date becomes tenure and
+  a last-order date becomes recency), then it is binned like a number at the older export's
+  deciles. Comparing raw calendar dates would call every newer export "drifted" only because
+  time has passed.
 * **Categories** (text and yes/no columns): each value is its own bin, as it is.
 * A **missing value** is a bin of its own in both cases.
 * **Empty bins**: a share of 0 in either export is replaced by :data:`EPSILON` (0.0001) before
@@ -28,7 +33,7 @@ import ibis.expr.datatypes as dt
 import numpy as np
 import pandas as pd
 
-from segdash.history.snapshots import CATEGORY_TYPES, NUMBER_TYPES, Snapshot
+from segdash.history.snapshots import CATEGORY_TYPES, DATE_TYPES, NUMBER_TYPES, Snapshot
 from segdash.schema import is_modelling_role
 
 #: Share used in place of 0 for an empty bin.
@@ -97,12 +102,13 @@ def drift_candidates(old: Snapshot, new: Snapshot, *, columns: list[str] | None 
         The two snapshots (their exports' roles and types).
     columns
         Restrict to these (default: every column of both exports that may be used for modelling:
-        no ids, no personal data, no dates).
+        no ids, no personal data).
 
     Returns
     -------
     dict[str, str]
-        In the newer export's column order; a column whose type differs between the exports is left out.
+        Column -> ``"number"``, ``"date"`` or ``"category"``, in the newer export's column order;
+        a column whose type differs between the exports is left out.
     """
     kinds = {}
     for name, kind in new.types.items():
@@ -114,6 +120,8 @@ def drift_candidates(old: Snapshot, new: Snapshot, *, columns: list[str] | None 
             continue
         if kind in NUMBER_TYPES and old.types[name] in NUMBER_TYPES:
             kinds[name] = "number"
+        elif kind in DATE_TYPES and old.types[name] in DATE_TYPES:
+            kinds[name] = "date"
         elif kind in CATEGORY_TYPES and old.types[name] in CATEGORY_TYPES:
             kinds[name] = "category"
     return kinds
@@ -122,15 +130,16 @@ def drift_candidates(old: Snapshot, new: Snapshot, *, columns: list[str] | None 
 def drift_table(old_data: Any, new_data: Any, *, kinds: dict[str, str]) -> tuple[pd.DataFrame, list[str]]:
     """PSI per column between two exports (Ibis tables on one backend).
 
-    Two scans per export: one aggregate for every number column (decile edges on the older
-    export first), one grouped count for every category column.
+    Two scans per export: one aggregate for every number and date column (decile edges on the
+    older export first; dates as days before the export's latest date, see the module notes),
+    one grouped count for every category column.
 
     Parameters
     ----------
     old_data, new_data
         Ibis tables of the two exports.
     kinds
-        Column -> ``"number"`` or ``"category"`` (see :func:`drift_candidates`).
+        Column -> ``"number"``, ``"date"`` or ``"category"`` (see :func:`drift_candidates`).
 
     Returns
     -------
@@ -139,14 +148,17 @@ def drift_table(old_data: Any, new_data: Any, *, kinds: dict[str, str]) -> tuple
     """
     notes: list[str] = []
     rows = []
-    numbers = [c for c, k in kinds.items() if k == "number"]
+    numbers = [c for c, k in kinds.items() if k in ("number", "date")]
     categories = [c for c, k in kinds.items() if k == "category"]
     if numbers:
-        edges = _decile_edges(old_data, numbers)
-        old_bins = _number_bins(old_data, edges)
-        new_bins = _number_bins(new_data, edges)
+        dates = [c for c in numbers if kinds[c] == "date"]
+        old_values = days_before_latest(old_data, dates)
+        new_values = days_before_latest(new_data, dates)
+        edges = _decile_edges(old_values, numbers)
+        old_bins = _number_bins(old_values, edges)
+        new_bins = _number_bins(new_values, edges)
         for column in numbers:
-            rows.append((column, "number", psi(old_bins[column], new_bins[column]), len(old_bins[column])))
+            rows.append((column, kinds[column], psi(old_bins[column], new_bins[column]), len(old_bins[column])))
     if categories:
         old_counts = _category_counts(old_data, categories)
         new_counts = _category_counts(new_data, categories)
@@ -171,6 +183,37 @@ def drift_table(old_data: Any, new_data: Any, *, kinds: dict[str, str]) -> tuple
     order = frame["psi"].fillna(-1.0)
     frame = frame.iloc[np.lexsort((frame["column"].astype(str), -order.to_numpy()))].reset_index(drop=True)
     return frame[list(DRIFT_COLUMNS)], notes
+
+
+def days_before_latest(table: Any, columns: list[str]) -> Any:
+    """``table`` with each date column in ``columns`` replaced by its days before that column's latest date.
+
+    One aggregate finds the latest dates; a column without any date becomes all missing.
+
+    Parameters
+    ----------
+    table
+        An Ibis table (one export).
+    columns
+        Its date columns.
+
+    Returns
+    -------
+    Ibis table
+        The same columns, the dates now ``float64`` days (0 = the latest date; missing stays missing).
+    """
+    if not columns:
+        return table
+    latest = table.aggregate(**{f"d{i}": table[c].cast("date").max() for i, c in enumerate(columns)}).execute().iloc[0]
+    replaced = {}
+    for i, column in enumerate(columns):
+        as_of = latest[f"d{i}"]
+        if as_of is None or pd.isna(as_of):
+            replaced[column] = ibis.null("float64")
+            continue
+        day = ibis.literal(pd.Timestamp(as_of).date(), type="date")
+        replaced[column] = day.delta(table[column].cast("date"), unit="day").cast("float64")
+    return table.mutate(**replaced)
 
 
 def _decile_edges(table: Any, columns: list[str]) -> dict[str, list[float]]:
@@ -241,7 +284,7 @@ def drift_sentence(drift: pd.DataFrame, *, limit: int = 4) -> str:
         group = drift[drift["level"] == level].sort_values("psi", ascending=False)
         if group.empty:
             continue
-        names = [str(c) for c in group["column"]]
+        names = [_short(c) for c in group["column"]]
         shown = names[:limit]
         rest = len(names) - len(shown)
         listed = _join(shown + ([f"{rest} more"] if rest else []))
@@ -256,10 +299,17 @@ def drift_sentence(drift: pd.DataFrame, *, limit: int = 4) -> str:
     return text[0].upper() + text[1:]
 
 
+def _short(column: object) -> str:
+    """A survey question's short label (the drift table carries the full question); other names as they are."""
+    from segdash.labels import is_question, suggest_label
+
+    return suggest_label(str(column)) if is_question(column) else str(column)
+
+
 def _join(items: list[str]) -> str:
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
-__all__ = ["EPSILON", "drift_candidates", "drift_level", "drift_sentence", "drift_table", "psi"]
+__all__ = ["EPSILON", "days_before_latest", "drift_candidates", "drift_level", "drift_sentence", "drift_table", "psi"]

@@ -7,12 +7,19 @@ a private DuckDB and works out each KPI for every segment and for all customers:
 * ``customers`` and ``share`` (of all customers in the snapshot, in %);
 * ``revenue_per_customer``, ``aov`` (average order value), ``frequency`` (purchases per year),
   ``cac``, ``ltv`` (predicted lifetime value), ``ltv_to_cac``, ``roi`` (in %) and
-  ``payback_months``: from :func:`segdash.economics.compute_economics` with its default
-  assumptions and the columns it suggests, so they equal the ROI page's figures;
+  ``payback_months``: from :func:`segdash.economics.compute_economics` with the Acquisition & ROI
+  page's inputs saved with each snapshot (columns, cost source, spend per channel, margin,
+  lifetime or churn, discount; see :func:`segdash.economics.saved_economics`), or given for a
+  snapshot in ``roi_inputs`` (the page's live inputs), so they equal the ROI page's figures.
+  Without saved inputs: the page's defaults (the columns it suggests, 40% margin, 36 months);
 * ``active_share``: % of customers whose date in ``column`` is within ``days`` days of the
   latest date in that column in the same export (an export is a picture of one moment);
 * ``mean``: the average of a number ``column``;
-* ``category_share``: % of customers whose ``column`` equals ``value``.
+* ``category_share``: % of customers whose ``column`` equals ``value``;
+* ``survey_confirmation`` (in %) and ``survey_satisfaction``: from the survey verdict saved for
+  the snapshot (:mod:`segdash.survey.results`): the share of confirmation answers that agree with
+  the data on file, and the average satisfaction rating. For all customers, the segments' values
+  weighted by their answers.
 
 Values are in the unit shown to people (shares and ROI in %, frequency per year) so targets,
 progress and charts use one unit. An undefined value is NaN with a reason.
@@ -21,6 +28,7 @@ progress and charts use one unit. An undefined value is NaN with a reason.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -52,7 +60,13 @@ METRICS: dict[str, tuple[str, str | None, str]] = {
     "active_share": ("Share active recently", "date", "%"),
     "mean": ("Average of a number column", "number", "number"),
     "category_share": ("Share in a category", "category", "%"),
+    "survey_confirmation": ("Survey confirmation rate", None, "%"),
+    "survey_satisfaction": ("Average satisfaction (survey)", None, "number"),
 }
+#: Why a survey KPI is n/a on a snapshot that was not surveyed (key results skip those snapshots).
+NO_VERDICT = "no survey verdict is saved for this snapshot"
+#: Metrics read from the survey verdict saved for a snapshot (KPI name -> survey KPI column).
+SURVEY = {"survey_confirmation": "confirmation_rate", "survey_satisfaction": "average_satisfaction"}
 #: Metrics taken from :func:`segdash.economics.compute_economics` (KPI name -> economics column).
 ECONOMICS = {"revenue_per_customer": "revenue", "aov": "aov", "frequency": "frequency", "cac": "cac",
              "ltv": "predicted_ltv", "ltv_to_cac": "ltv_to_cac", "roi": "roi", "payback_months": "payback_months"}
@@ -165,7 +179,8 @@ def kpi_columns(snapshot: Snapshot, metric: str) -> list[str]:
             and name != snapshot.key_column]
 
 
-def snapshot_kpis(snapshot: Snapshot, kpis: list[Kpi], *, con: duckdb.DuckDBPyConnection | None = None) -> pd.DataFrame:
+def snapshot_kpis(snapshot: Snapshot, kpis: list[Kpi], *, con: duckdb.DuckDBPyConnection | None = None,
+                  roi_inputs: Mapping[str, Any] | None = None) -> pd.DataFrame:
     """Every KPI for every segment of one snapshot, and for all its customers.
 
     Parameters
@@ -176,6 +191,9 @@ def snapshot_kpis(snapshot: Snapshot, kpis: list[Kpi], *, con: duckdb.DuckDBPyCo
         What to work out.
     con
         DuckDB connection to work in (default: a private one, closed at the end).
+    roi_inputs
+        The Acquisition & ROI page's inputs to use for the economics KPIs (default: the ones saved
+        with the snapshot, ``record["inputs"]["roi"]``).
 
     Returns
     -------
@@ -186,13 +204,14 @@ def snapshot_kpis(snapshot: Snapshot, kpis: list[Kpi], *, con: duckdb.DuckDBPyCo
     own = con is None
     con = con or db.connect()
     try:
-        return _snapshot_kpis(con, snapshot, list(dict.fromkeys(kpis)))
+        return _snapshot_kpis(con, snapshot, list(dict.fromkeys(kpis)), roi_inputs=roi_inputs)
     finally:
         if own:
             con.close()
 
 
-def _snapshot_kpis(con: duckdb.DuckDBPyConnection, snapshot: Snapshot, kpis: list[Kpi]) -> pd.DataFrame:
+def _snapshot_kpis(con: duckdb.DuckDBPyConnection, snapshot: Snapshot, kpis: list[Kpi], *,
+                   roi_inputs: Mapping[str, Any] | None) -> pd.DataFrame:
     labels, data = attach(con, snapshot, alias="kpi")
     sizes = labels.group_by("segment").aggregate(n=labels.count()).execute()
     size = {str(s): int(n) for s, n in zip(sizes["segment"], sizes["n"], strict=True)}
@@ -216,7 +235,8 @@ def _snapshot_kpis(con: duckdb.DuckDBPyConnection, snapshot: Snapshot, kpis: lis
     if data is not None:
         joined = labels.join(data, labels.key == data[KEY])
     economics_kpis = [k for k in kpis if k.metric in ECONOMICS]
-    economics = _economics(con, snapshot, data) if economics_kpis and data is not None else None
+    economics = (_economics(con, snapshot, data, roi_inputs=roi_inputs)
+                 if economics_kpis and data is not None else None)
     for kpi in kpis:
         if kpi.metric == "customers":
             add(kpi, {s: float(n) for s, n in size.items()})
@@ -229,6 +249,9 @@ def _snapshot_kpis(con: duckdb.DuckDBPyConnection, snapshot: Snapshot, kpis: lis
             values, reasons = economics
             column = ECONOMICS[kpi.metric]
             add(kpi, values.get(column, {}), reasons.get(column, {}))
+        elif kpi.metric in SURVEY:
+            values, reasons, default = _survey_values(snapshot, SURVEY[kpi.metric])
+            add(kpi, values, reasons, default=default)
         elif joined is None:
             add(kpi, {}, default=no_data)
         elif kpi.column not in data.columns:
@@ -237,6 +260,29 @@ def _snapshot_kpis(con: duckdb.DuckDBPyConnection, snapshot: Snapshot, kpis: lis
             values, reason = _column_kpi(joined, kpi, data=data)
             add(kpi, values, default=reason)
     return pd.DataFrame(rows, columns=list(KPI_COLUMNS))
+
+
+def _survey_values(snapshot: Snapshot, column: str) -> tuple[dict[str, float], dict[str, str], str]:
+    """A survey KPI per segment (rates in %) and for all, the reasons where missing, and the default reason."""
+    from segdash.survey.results import overall
+
+    frame = snapshot.survey
+    if frame is None or len(frame) == 0:
+        return {}, {}, NO_VERDICT
+    scale = 100.0 if column == "confirmation_rate" else 1.0
+    values: dict[str, float] = {}
+    reasons: dict[str, str] = {}
+    for row in frame.itertuples():
+        value = getattr(row, column)
+        if value is not None and not pd.isna(value):
+            values[str(row.segment)] = float(value) * scale
+        elif int(row.answers) == 0:
+            reasons[str(row.segment)] = "no survey answers from this segment"
+        else:
+            reasons[str(row.segment)] = ("no confirmation question was checked against the data"
+                                         if column == "confirmation_rate" else "the survey asked no satisfaction rating")
+    values[ALL] = overall(frame, column) * scale
+    return values, reasons, "no survey answers from this segment"
 
 
 def _column_kpi(joined: Any, kpi: Kpi, *, data: Any) -> tuple[dict[str, float], str]:
@@ -265,10 +311,17 @@ def _column_kpi(joined: Any, kpi: Kpi, *, data: Any) -> tuple[dict[str, float], 
     return values, reason
 
 
-def _economics(con: duckdb.DuckDBPyConnection, snapshot: Snapshot,
-               data: Any) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, str]]]:
+def saved_roi_inputs(snapshot: Snapshot) -> dict[str, Any]:
+    """The Acquisition & ROI page's inputs saved with ``snapshot`` (empty: the page's defaults)."""
+    inputs = (snapshot.record.get("inputs") or {}).get("roi") or {}
+    return dict(inputs) if isinstance(inputs, Mapping) else {}
+
+
+def _economics(con: duckdb.DuckDBPyConnection, snapshot: Snapshot, data: Any, *,
+               roi_inputs: Mapping[str, Any] | None = None) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, str]]]:
     """The ROI page's figures for this snapshot: metric -> segment -> value, and the n/a reasons."""
     from segdash import economics
+    from segdash.errors import EconomicsError
 
     backend = ibis.duckdb.from_connection(con)
     customers = data.drop(KEY)
@@ -277,9 +330,20 @@ def _economics(con: duckdb.DuckDBPyConnection, snapshot: Snapshot,
     # Ibis writes the SELECT (identifiers quoted by it); the table name is our constant.
     con.execute(f"CREATE OR REPLACE TABLE {db.LABELS} AS {ibis.to_sql(labels, dialect='duckdb')}")
     types = snapshot.types
-    columns = economics.suggest_columns(snapshot.roles, types=types)
-    result = economics.compute_economics(
-        Data(backend=backend, con=con), columns=columns, date_columns=[name for name, kind in types.items() if kind == "date"])
+    saved = economics.saved_economics(saved_roi_inputs(snapshot) if roi_inputs is None else roi_inputs,
+                                      roles=snapshot.roles, types=types)
+    columns = saved.columns
+    data = Data(backend=backend, con=con)
+    spend = None
+    if columns.cost is None and saved.spend:
+        spend = saved.channel_spend(channels=economics.channel_list(data, channel=columns.channel))
+    try:
+        result = economics.compute_economics(
+            data, columns=columns, assumptions=saved.assumptions, channel_spend=spend,
+            date_columns=[name for name, kind in types.items() if kind == "date"])
+    except EconomicsError as err:
+        everyone = [*map(str, snapshot.sizes), ALL]
+        return {}, {metric: dict.fromkeys(everyone, str(err)) for metric in ECONOMICS.values()}
     frame = pd.concat([result.segments, result.total.assign(segment=ALL)], ignore_index=True)
     reasons = economics.na_reasons(frame, columns=columns)
     customers_n = frame["customers"].replace(0, np.nan)
@@ -308,8 +372,19 @@ def _label_rows(backend: Any, snapshot: Snapshot) -> Any:
     return joined.select(**{db.ROW: joined._sd_row, "segment": joined.segment})
 
 
-def kpi_history(snapshots: list[Snapshot], kpis: list[Kpi]) -> pd.DataFrame:
+def kpi_history(snapshots: list[Snapshot], kpis: list[Kpi], *,
+                roi_inputs: Mapping[str, Mapping[str, Any]] | None = None) -> pd.DataFrame:
     """:func:`snapshot_kpis` over several snapshots, with each snapshot's id, name and date.
+
+    Parameters
+    ----------
+    snapshots
+        The snapshots.
+    kpis
+        What to work out.
+    roi_inputs
+        Snapshot id -> the Acquisition & ROI page's inputs to use for it instead of the saved ones
+        (the page passes its live inputs for the snapshot that is open).
 
     Returns
     -------
@@ -318,7 +393,7 @@ def kpi_history(snapshots: list[Snapshot], kpis: list[Kpi]) -> pd.DataFrame:
     """
     frames = []
     for snapshot in sorted(snapshots, key=lambda s: (s.created, s.id)):
-        frame = snapshot_kpis(snapshot, kpis)
+        frame = snapshot_kpis(snapshot, kpis, roi_inputs=(roi_inputs or {}).get(snapshot.id))
         frames.append(frame.assign(snapshot_id=snapshot.id, snapshot=snapshot.title, created=snapshot.created))
     if not frames:
         return pd.DataFrame(columns=["snapshot_id", "snapshot", "created", *KPI_COLUMNS])

@@ -8,7 +8,7 @@ is a KPI (:class:`segdash.history.kpi.Kpi`), a segment (a label, or
 How a key result is judged (:func:`evaluate`):
 
 * its **series** are the snapshots that hold its segment (all snapshots for all customers),
-  oldest first;
+  oldest first; for a survey KPI, only the snapshots with a survey verdict;
 * **start value**: the value in the newest of those snapshots saved on or before the start date
   (the snapshot that was current when the key result was written), else the oldest one;
 * **current value**: the value in the newest snapshot of the series;
@@ -30,7 +30,7 @@ from typing import Any
 
 import pandas as pd
 
-from segdash.history.kpi import ALL, ALL_NAME, Kpi, format_kpi, kpi_history
+from segdash.history.kpi import ALL, ALL_NAME, NO_VERDICT, SURVEY, Kpi, format_kpi, kpi_history
 from segdash.history.snapshots import HistoryError, Snapshot
 
 DOC_KIND = "okrs"
@@ -141,6 +141,86 @@ def new_key_result(kpi: Kpi, *, segment: str, target: Any, due: date, start: dat
     return KeyResult(kpi=kpi, segment=str(segment), target=value, due=due, start=start)
 
 
+def edit_objective(objectives: list[Objective], objective_id: str, *, title: str) -> list[Objective]:
+    """The objectives with one objective's title rewritten (its key results kept).
+
+    Parameters
+    ----------
+    objectives
+        The objectives as saved.
+    objective_id
+        The objective to edit.
+    title
+        Its new wording (checked as for a new objective).
+
+    Returns
+    -------
+    list[Objective]
+        New objects; ``objectives`` is left as it was.
+
+    Raises
+    ------
+    HistoryError
+        The title is blank or too long, or no objective has that id.
+    """
+    cleaned = new_objective(title).title
+    found = False
+    edited = []
+    for objective in objectives:
+        copy = Objective.from_dict(objective.to_dict())
+        if copy.id == objective_id:
+            copy.title = cleaned
+            found = True
+        edited.append(copy)
+    if not found:
+        raise HistoryError("That objective is no longer saved; reload the page.")
+    return edited
+
+
+def edit_key_result(objectives: list[Objective], key_result_id: str, *, target: Any = None,
+                    due: date | None = None, segment: str | None = None, kpi: Kpi | None = None) -> list[Objective]:
+    """The objectives with one key result changed (what is not given stays as it was).
+
+    Its id and start date are kept, so its progress is still measured from when it was set.
+
+    Parameters
+    ----------
+    objectives
+        The objectives as saved.
+    key_result_id
+        The key result to edit.
+    target, due, segment, kpi
+        The new target, due date, segment label or KPI (``None``: unchanged).
+
+    Returns
+    -------
+    list[Objective]
+        New objects; ``objectives`` is left as it was.
+
+    Raises
+    ------
+    HistoryError
+        The target is not a number, the due date is not after the start, or no key result has that id.
+    """
+    found = False
+    edited = []
+    for objective in objectives:
+        copy = Objective.from_dict(objective.to_dict())
+        for position, kr in enumerate(copy.key_results):
+            if kr.id != key_result_id:
+                continue
+            checked = new_key_result(kpi or kr.kpi, segment=kr.segment if segment is None else segment,
+                                     target=kr.target if target is None else target,
+                                     due=due or kr.due, start=kr.start)
+            checked.id = kr.id
+            copy.key_results[position] = checked
+            found = True
+        edited.append(copy)
+    if not found:
+        raise HistoryError("That key result is no longer saved; reload the page.")
+    return edited
+
+
 def load_objectives(project: Any) -> list[Objective]:
     """The objectives saved in ``project`` (none yet: an empty list)."""
     data = project.get_doc(DOC_KIND, DOC_NAME, default=None) or {}
@@ -192,6 +272,8 @@ def status(progress: float | None, *, start: date, due: date, today: date) -> st
 def series_for(key_result: KeyResult, history: pd.DataFrame) -> pd.DataFrame:
     """The key result's values across snapshots (``snapshot_id``, ``snapshot``, ``created``, ``value``, ``reason``)."""
     rows = history[(history["kpi"] == key_result.kpi.key) & (history["segment"] == key_result.segment)]
+    if key_result.kpi.metric in SURVEY:  # a survey is not run on every snapshot: follow the ones surveyed
+        rows = rows[rows["reason"] != NO_VERDICT]
     return rows.sort_values(["created", "snapshot_id"], kind="stable")[
         ["snapshot_id", "snapshot", "created", "value", "reason"]].reset_index(drop=True)
 

@@ -27,6 +27,8 @@ KEY = "_sd_key"
 #: Column types that PSI treats as numbers / as categories.
 NUMBER_TYPES = frozenset({"number"})
 CATEGORY_TYPES = frozenset({"text", "boolean"})
+#: Column types that drift compares as dates (days before the export's latest date).
+DATE_TYPES = frozenset({"date"})
 
 
 class HistoryError(SegdashError):
@@ -57,6 +59,9 @@ class Snapshot:
         Column -> role and column -> type of the export (empty without it).
     record
         The whole saved record.
+    survey
+        The survey KPIs of the verdict saved for this snapshot
+        (:func:`segdash.survey.results.survey_kpis`), or ``None``.
     """
 
     id: str
@@ -72,6 +77,7 @@ class Snapshot:
     roles: dict[str, str] = field(default_factory=dict)
     types: dict[str, str] = field(default_factory=dict)
     record: dict[str, Any] = field(default_factory=dict)
+    survey: Any = None
 
     def display(self, label: Any) -> str:
         """The name to show for segment ``label``."""
@@ -128,8 +134,15 @@ def load_snapshot(project: Any, name_or_id: str) -> Snapshot:
         sizes={str(k): int(v) for k, v in (record.get("sizes") or {}).items()},
         key_column=str(record.get("key_column") or "_row"), labels=labels,
         dataset_id=dataset_id, dataset_name=record.get("dataset_name"), data_path=data_path,
-        roles=roles, types=types, record=record,
+        roles=roles, types=types, record=record, survey=_survey(project, str(record["id"])),
     )
+
+
+def _survey(project: Any, snapshot_id: str) -> Any:
+    """The survey KPIs saved for the snapshot, or ``None`` (see :mod:`segdash.survey.results`)."""
+    from segdash.survey.results import survey_kpis
+
+    return survey_kpis(project).get(snapshot_id)
 
 
 def attach(con: duckdb.DuckDBPyConnection, snapshot: Snapshot, *, alias: str) -> tuple[Any, Any | None]:

@@ -135,6 +135,7 @@ def traits_heatmap(
     plotly.graph_objects.Figure
     """
     matrix, hover = trait_matrix(traits, per_category=per_category, hide_quiet=hide_quiet)
+    asked = trait_questions(traits)
     worse = worse_traits(traits)
     full_names = [plain(names.get(s, s)) for s in matrix.index]
     segments = [wrap(shorten(names.get(s, s), length=60)) for s in matrix.index]
@@ -146,8 +147,9 @@ def traits_heatmap(
     fig = go.Figure(
         go.Heatmap(
             z=shown, x=segments, y=rows, zmid=0, zmin=-2, zmax=2, colorscale="RdBu",
-            text=[[f"{full}<br>{plain(t)}" for full, t in zip(full_names, row, strict=True)]
-                  for row in hover.to_numpy().T],
+            text=[[f"{full}<br>{plain(t)}" + (f"<br><i>{wrap(asked[key], width=60)}</i>" if key in asked else "")
+                   for full, t in zip(full_names, row, strict=True)]
+                  for key, row in zip(matrix.columns, hover.to_numpy().T, strict=True)],
             hovertemplate="%{text}<extra></extra>",
             colorbar={"title": {"text": "vs average"}, "tickvals": [-2, -1, 0, 1, 2],
                       "ticktext": ["much worse / lower", "lower", "average", "higher", "much better / higher"]},
@@ -158,6 +160,18 @@ def traits_heatmap(
     fig.update_yaxes(autorange="reversed", tickmode="array", tickvals=rows,
                      ticktext=[shorten(r, length=48) for r in rows])
     return _layout(fig, height=max(300, 22 * len(rows) + 140))
+
+
+def trait_questions(traits: pd.DataFrame) -> dict[str, str]:
+    """Heatmap row key -> the full question, for traits whose column is a survey question (hover text)."""
+    from segdash.labels import is_question
+    from segdash.profile import trait_label
+
+    if traits.empty:
+        return {}
+    rows = traits.drop_duplicates(["attribute", "value"])
+    return {trait_label(row): " ".join(str(row["attribute"]).split())
+            for _, row in rows.iterrows() if is_question(row["attribute"])}
 
 
 def worse_traits(traits: pd.DataFrame) -> set[str]:

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from segdash.act.multivalue import split_cell, split_multi
 from segdash.report.export import restore_cell
 from segdash.survey import SurveyError
 
@@ -183,15 +184,17 @@ def answer_order(values: Any) -> list[str] | None:
 
 
 # -- multi-select --------------------------------------------------------------------------------------------
-
-_COMMA = r"\s*,\s*(?!\d{3}\b)"
+# One splitter for multi-value cells in segdash: :func:`segdash.act.multivalue.split_cell` (quotes,
+# ``;``/``|``/``,``, the comma of ``25,000`` kept) and :func:`segdash.act.multivalue.split_multi`
+# (one 0/1 column per option). Survey answers use it as customer columns do.
 
 
 def multi_separator(values: pd.Series) -> str | None:
     """The separator of a multi-select column (``";"`` or ``","``), or ``None`` if it is not one.
 
-    A column is multi-select when at least 5% of its answers hold the separator and the options
-    it splits into recur: most options also appear on their own or in many answers.
+    A column is multi-select when at least 5% of its answers hold the separator (cells split by
+    :func:`segdash.act.multivalue.split_cell`) and the options it splits into recur: most options
+    also appear on their own or in many answers.
 
     Parameters
     ----------
@@ -206,59 +209,20 @@ def multi_separator(values: pd.Series) -> str | None:
     text = text[text != ""]
     if len(text) < 3:
         return None
-    for separator, pattern in ((";", r"\s*;\s*"), (",", _COMMA)):
-        holds = text.str.contains(pattern, regex=True)
+    for separator in (";", ","):
+        split = [split_cell(cell, separator=separator) for cell in text]
+        holds = np.array([len(parts) > 1 for parts in split])
         if holds.sum() < 2 or holds.mean() < 0.05:
             continue
-        parts = Counter(p.casefold() for cell in text for p in re.split(pattern, cell) if p)
+        parts = Counter(p.casefold() for cell in split for p in cell)
         wholes = set(text.str.casefold())
-        if len(parts) > 40:
+        if not parts or len(parts) > 40:
             continue
         recurring = sum(1 for p, n in parts.items() if n >= 2)
         alone = sum(1 for p in parts if p in wholes)
         if recurring / len(parts) >= 0.6 and (alone / len(parts) >= 0.3 or separator == ";"):
             return separator
     return None
-
-
-def split_multi(values: pd.Series, *, separator: str = ";") -> pd.DataFrame:
-    """One 0/1 column per option of a multi-select question (cells joined by ``;`` or ``,``).
-
-    Options are matched without regard to case or spaces (``others`` = ``Others``) and shown with
-    their most common spelling, most chosen first. A missing cell stays missing in every column.
-
-    Note: issue 11 writes a multi-value splitter in ``segdash.act``; the two should be merged.
-
-    Parameters
-    ----------
-    values
-        The answers.
-    separator
-        ``";"`` or ``","`` (a comma followed by three digits, as in ``25,000``, does not split).
-
-    Returns
-    -------
-    pandas.DataFrame
-        Same index as ``values``; columns are the options; values 1.0, 0.0 or NaN.
-    """
-    pattern = r"\s*;\s*" if separator == ";" else _COMMA if separator == "," else re.escape(separator)
-    cells = values.map(lambda v: None if _is_missing(v) or not str(v).strip() else
-                       [" ".join(p.split()) for p in re.split(pattern, str(v).strip()) if p.strip()])
-    spellings: dict[str, Counter] = {}
-    counts: Counter = Counter()
-    for parts in cells.dropna():
-        for part in dict.fromkeys(parts):
-            spellings.setdefault(part.casefold(), Counter())[part] += 1
-            counts[part.casefold()] += 1
-    options = sorted(counts, key=lambda k: (-counts[k], k))
-    shown = {k: spellings[k].most_common(1)[0][0] for k in options}
-    data = {}
-    lowered = cells.map(lambda parts: None if parts is None else {p.casefold() for p in parts})
-    known = lowered.notna().to_numpy()
-    for option in options:
-        chosen = lowered.map(lambda parts, o=option: parts is not None and o in parts).to_numpy()
-        data[shown[option]] = np.where(known, chosen.astype(float), np.nan)
-    return pd.DataFrame(data, index=values.index)
 
 
 # -- short labels ---------------------------------------------------------------------------------------------

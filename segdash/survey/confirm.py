@@ -107,6 +107,58 @@ def population_sample(data: Data, *, key_column: str,
     return frame
 
 
+def sample_from_file(path: Any, *, key_column: str) -> pd.DataFrame:
+    """The sample written by ``survey-sample --out`` (or the page's CSV), read back for matching by token.
+
+    Parameters
+    ----------
+    path
+        The CSV: the customer id column (named as in the customer file, ``row`` for row numbers,
+        or ``key``), ``segment``, ``role`` (``invite`` / ``backup``; default ``invite``) and ``token``.
+    key_column
+        The customers' id column (``_row``: row numbers).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``key``, ``segment``, ``role``, ``token`` as text (spreadsheet-safe apostrophes removed).
+
+    Raises
+    ------
+    SurveyError
+        The file cannot be read, or has no id, ``segment`` or ``token`` column.
+    """
+    from pathlib import Path
+
+    from segdash.report.export import restore_cell
+
+    try:
+        frame = pd.read_csv(Path(path), dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except (OSError, ValueError, UnicodeDecodeError) as err:
+        raise SurveyError(f"Cannot read the sample file {Path(path).name}: {err}.") from err
+    id_column = next((c for c in (key_column, "row" if key_column == "_row" else None, "key", "customer_id")
+                      if c and c in frame.columns), None)
+    missing = [name for name, found in (("the customer id", id_column), ("segment", "segment" in frame.columns),
+                                        ("token", "token" in frame.columns)) if not found]
+    if missing:
+        raise SurveyError(f"The sample file {Path(path).name} has no {' or '.join(missing)} column; give the file "
+                          "written by 'survey-sample --out'.")
+    text = frame.map(restore_cell)
+    role = text["role"] if "role" in text.columns else pd.Series("invite", index=text.index)
+    sample = pd.DataFrame({"key": text[id_column].str.strip(), "segment": text["segment"],
+                           "role": role.replace("", "invite"), "token": text["token"].str.strip().replace("", None)})
+    return sample[sample["key"] != ""].reset_index(drop=True)
+
+
+def with_emails(data: Data, sample: pd.DataFrame, *, key_column: str,
+                email_column: str | None) -> pd.DataFrame:
+    """``sample`` with each customer's email looked up (to match answers by email too; never shown or saved)."""
+    if not email_column:
+        return sample
+    everyone = population_sample(data, key_column=key_column, email_column=email_column)[["key", "email"]]
+    return sample.merge(everyone.drop_duplicates("key"), on="key", how="left")
+
+
 def matching_frame(data: Data, sample: SurveySample, *, email_column: str | None) -> pd.DataFrame:
     """The sample with each customer's email (only to match answers; never shown or saved)."""
     if not email_column:

@@ -6,6 +6,7 @@ Every key lives here and starts with ``segdash.history.``. The computing is in
 
 from __future__ import annotations
 
+import zlib
 from datetime import date, timedelta
 from typing import Any
 
@@ -42,6 +43,10 @@ KR_SEGMENT = PREFIX + "kr_segment"
 KR_TARGET = PREFIX + "kr_target"
 KR_DUE = PREFIX + "kr_due"
 REMOVE_PICK = PREFIX + "remove_pick"
+#: The edit picker: ``EDIT_PICK + "." + <a version of the listed wording>``.
+EDIT_PICK = PREFIX + "edit_pick"
+#: Edit boxes: ``EDIT + <field> + "." + <objective or key result id>`` (pre-filled per item).
+EDIT = PREFIX + "edit."
 
 STATUS_ICONS = {"on track": ":material/check_circle:", "at risk": ":material/warning:",
                 "behind": ":material/error:", "n/a": ":material/help:"}
@@ -69,8 +74,13 @@ def listed_snapshots(ws: Workspace) -> list[dict[str, Any]]:
 
 
 def snapshot(ws: Workspace, snapshot_id: str) -> Snapshot:
-    """A loaded snapshot, memoised for this session."""
-    return ws.cached(("history.snapshot", ws.project.id, snapshot_id), lambda: load_snapshot(ws.project, snapshot_id))
+    """A loaded snapshot, memoised for this session (its survey results read afresh: a verdict may be new)."""
+    from dataclasses import replace
+
+    from segdash.survey.results import survey_kpis
+
+    loaded = ws.cached(("history.snapshot", ws.project.id, snapshot_id), lambda: load_snapshot(ws.project, snapshot_id))
+    return replace(loaded, survey=survey_kpis(ws.project).get(snapshot_id))
 
 
 # -- compare ------------------------------------------------------------------------------------------
@@ -160,13 +170,14 @@ def show_comparison(result: compare_core.Comparison) -> None:
             st.info("No attribute to compare between the two exports.")
         else:
             st.plotly_chart(history_charts.drift_bars(result.drift), width="stretch", key=PREFIX + "drift")
-            st.dataframe(result.drift.rename(columns={"column": "Attribute", "kind": "Kind", "psi": "PSI",
-                                                      "level": "Drifted", "bins": "Bins"}),
-                         hide_index=True, width="stretch",
-                         column_config={"PSI": st.column_config.NumberColumn(format="%.3f")})
+            st.dataframe(compare_core.drift_display(result.drift), hide_index=True, width="stretch",
+                         column_config={"PSI": st.column_config.NumberColumn(format="%.3f"),
+                                        "Full question": st.column_config.TextColumn(
+                                            help="The survey question behind a short label")})
             st.caption("Population stability index: under 0.1 the attribute drifted little, 0.1-0.25 moderately, "
-                       "0.25 or more strongly. Numbers are cut at the deciles of the earlier export; each "
-                       "category is its own group; missing values are a group of their own.")
+                       "0.25 or more strongly. Numbers are cut at the deciles of the earlier export; dates are "
+                       "compared as days before each export's latest date (so tenure and recency, not the "
+                       "calendar); each category is its own group; missing values are a group of their own.")
     if not result.same_segments:
         with shown[4]:
             matching = result.matching
@@ -229,13 +240,39 @@ def _names(snapshots: list[Snapshot]) -> dict[str, str]:
     return names
 
 
+def live_roi_inputs(ws: Workspace) -> dict[str, dict[str, Any]]:
+    """The Acquisition & ROI page's current inputs for the snapshot that is open (``{}`` if none typed).
+
+    Other snapshots use the inputs saved with them (:func:`segdash.history.kpi.saved_roi_inputs`).
+    """
+    import json
+
+    from segdash.economics import SAVED_INPUTS_PREFIX
+    from segdash.ui import state
+
+    if not ws.snapshot_id:
+        return {}
+    values = {}
+    for key, value in st.session_state.get(state.KEPT_VALUES, {}).items():
+        if str(key).startswith(SAVED_INPUTS_PREFIX):
+            try:
+                json.dumps(value)
+            except (TypeError, ValueError):
+                continue  # e.g. the spend period (dates): not kept with a snapshot either
+            values[key] = value
+    return {ws.snapshot_id: values} if values else {}
+
+
 def kpi_history(ws: Workspace, snapshots: list[Snapshot], kpis: list[kpi_core.Kpi]) -> pd.DataFrame:
-    """KPI values on every snapshot, memoised for this session."""
-    key = ("history.kpis", ws.project.id, tuple(s.id for s in snapshots), tuple(k.key for k in kpis))
+    """KPI values on every snapshot (economics with the ROI page's inputs), memoised for this session."""
+    roi_inputs = live_roi_inputs(ws)
+    survey = tuple((s.id, s.survey.to_json()) for s in snapshots if s.survey is not None)
+    key = ("history.kpis", ws.project.id, tuple(s.id for s in snapshots), tuple(k.key for k in kpis),
+           repr(sorted((sid, sorted(v.items(), key=str)) for sid, v in roi_inputs.items())), survey)
 
     def run() -> pd.DataFrame:
         with st.spinner("Working out the KPIs on every saved snapshot ..."):
-            return kpi_core.kpi_history(snapshots, kpis)
+            return kpi_core.kpi_history(snapshots, kpis, roi_inputs=roi_inputs)
 
     return ws.cached(key, run)
 
@@ -250,11 +287,42 @@ def kpi_explorer(ws: Workspace, snapshots: list[Snapshot]) -> None:
     history = kpi_history(ws, snapshots, [chosen])
     st.dataframe(kpi_core.kpi_table(history, chosen, names=_names(snapshots)), hide_index=True, width="stretch")
     if chosen.metric in kpi_core.ECONOMICS:
-        st.caption("Worked out as on the Acquisition & ROI page, with its default assumptions (40% margin, "
-                   "36 months lifetime) and the columns it suggests for each export.")
+        st.caption(economics_caption(ws, snapshots))
     if chosen.metric == "active_share":
         st.caption("'Active' counts customers whose date is within that many days of the latest date in the same "
                    "export (an export is a picture of one moment).")
+
+
+def survey_section(ws: Workspace, snapshots: list[Snapshot]) -> None:
+    """What the newest surveyed snapshot's survey found per segment (the survey KPIs)."""
+    from segdash.survey.results import kpi_table
+
+    st.subheader("Survey results per segment", anchor=False)
+    surveyed = [s for s in snapshots if s.survey is not None and len(s.survey)]
+    if not surveyed:
+        st.caption("No survey verdict is saved for a snapshot yet. Survey a saved segmentation on the **Survey** "
+                   "page: its confirmation rate and satisfaction then become KPIs here.")
+        return
+    newest = surveyed[-1]
+    st.caption(f"From the survey of '{md(newest.title)}'. The confirmation rate and the average satisfaction are "
+               "also KPIs: pick them in a key result or in the table below.")
+    st.dataframe(kpi_table(newest.survey, names=newest.names), hide_index=True, width="stretch",
+                 column_config={"Confirmed %": st.column_config.NumberColumn(format="%.0f%%"),
+                                "Average satisfaction": st.column_config.NumberColumn(format="%.1f")})
+
+
+def economics_caption(ws: Workspace, snapshots: list[Snapshot]) -> str:
+    """Which Acquisition & ROI inputs the economics KPIs used, in words."""
+    live = set(live_roi_inputs(ws))
+    saved = [s for s in snapshots if s.id in live or kpi_core.saved_roi_inputs(s)]
+    words = ("Worked out as on the Acquisition & ROI page, with the inputs saved with each snapshot "
+             "(columns, cost source, spend per channel, margin, lifetime, discount)")
+    if live:
+        words += "; for the snapshot that is open, the page's current inputs"
+    if len(saved) < len(snapshots):
+        words += (". A snapshot saved without them uses the page's defaults (the columns it suggests, "
+                  "40% margin, 36 months lifetime)")
+    return words + "."
 
 
 def objectives_section(ws: Workspace, snapshots: list[Snapshot], *, today: date | None = None) -> None:
@@ -301,6 +369,7 @@ def objectives_section(ws: Workspace, snapshots: list[Snapshot], *, today: date 
     _add_objective(ws, objectives)
     if objectives:
         _add_key_result(ws, objectives, snapshots[-1])
+        _edit(ws, objectives, snapshots[-1])
         _remove(ws, objectives)
 
 
@@ -354,16 +423,64 @@ def _add_key_result(ws: Workspace, objectives: list[okr_core.Objective], newest:
             _save(ws, objectives, "Added the key result.")
 
 
+def _choices(objectives: list[okr_core.Objective], *, whole: str) -> tuple[list[tuple[str, str | None]],
+                                                                         dict[tuple[str, str | None], str]]:
+    """Pick-list entries: each objective and each of its key results."""
+    options: list[tuple[str, str | None]] = []
+    labels: dict[tuple[str, str | None], str] = {}
+    for objective in objectives:
+        options.append((objective.id, None))
+        labels[(objective.id, None)] = f"Objective: {objective.title}{whole}"
+        for kr in objective.key_results:
+            options.append((objective.id, kr.id))
+            labels[(objective.id, kr.id)] = f"Key result: {kr.kpi.label} ({objective.title})"
+    return options, labels
+
+
+def _edit(ws: Workspace, objectives: list[okr_core.Objective], newest: Snapshot) -> None:
+    """Reword an objective, or change a key result's target, date or segment (saved in the project)."""
+    with st.expander("Edit an objective or a key result"):
+        options, labels = _choices(objectives, whole="")
+        # the key follows the wording, so a reworded objective shows its new words in the box at once
+        version = zlib.crc32("\x1f".join(labels.values()).encode())
+        picked = st.selectbox("What to edit", options, format_func=labels.get, key=f"{EDIT_PICK}.{version}")
+        if picked is None:
+            return
+        objective_id, kr_id = picked
+        objective = next(o for o in objectives if o.id == objective_id)
+        if kr_id is None:
+            title = st.text_input("Objective in words", value=objective.title, key=f"{EDIT}title.{objective_id}")
+            if st.button("Save the objective", icon=":material/save:", key=PREFIX + "edit_save_objective"):
+                try:
+                    edited = okr_core.edit_objective(objectives, objective_id, title=title)
+                except SegdashError as err:
+                    st.error(str(err))
+                    return
+                _save(ws, edited, "Saved the objective.")
+            return
+        kr = next(k for k in objective.key_results if k.id == kr_id)
+        segments = [kpi_core.ALL, *sorted(newest.sizes, key=lambda s: newest.display(s))]
+        if kr.segment not in segments:
+            segments.append(kr.segment)
+        segment = st.selectbox("Segment", segments, index=segments.index(kr.segment), key=f"{EDIT}segment.{kr_id}",
+                               format_func=lambda s: kpi_core.ALL_NAME if s == kpi_core.ALL else newest.display(s))
+        left, right = st.columns(2)
+        target = left.number_input(f"Target ({kr.kpi.unit})", value=float(kr.target), step=1.0,
+                                   key=f"{EDIT}target.{kr_id}")
+        due = right.date_input("By", value=kr.due, min_value=kr.start + timedelta(days=1), key=f"{EDIT}due.{kr_id}")
+        st.caption(f"{md(kr.kpi.label)}, set on {kr.start.isoformat()}: progress is still measured from then.")
+        if st.button("Save the key result", icon=":material/save:", key=PREFIX + "edit_save_kr"):
+            try:
+                edited = okr_core.edit_key_result(objectives, kr_id, target=target, due=due, segment=segment)
+            except SegdashError as err:
+                st.error(str(err))
+                return
+            _save(ws, edited, "Saved the key result.")
+
+
 def _remove(ws: Workspace, objectives: list[okr_core.Objective]) -> None:
     with st.expander("Remove an objective or a key result"):
-        options: list[tuple[str, str | None]] = []
-        labels: dict[tuple[str, str | None], str] = {}
-        for objective in objectives:
-            options.append((objective.id, None))
-            labels[(objective.id, None)] = f"Objective: {objective.title} (and its key results)"
-            for kr in objective.key_results:
-                options.append((objective.id, kr.id))
-                labels[(objective.id, kr.id)] = f"Key result: {kr.kpi.label} ({objective.title})"
+        options, labels = _choices(objectives, whole=" (and its key results)")
         picked = st.selectbox("What to remove", options, format_func=labels.get, key=REMOVE_PICK)
         if st.button("Remove", icon=":material/delete:", key=PREFIX + "remove"):
             objective_id, kr_id = picked

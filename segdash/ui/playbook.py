@@ -57,7 +57,8 @@ NOTES = _KEY + "notes"
 _NOTE_WIDGET = _KEY + "note."
 
 SOURCE_LABELS = {"column": "A service-channel column", "counts": "Contact counts per channel",
-                 "interactions": "An interactions or tickets file"}
+                 "interactions": "An interactions or tickets file", "survey": "Survey answers"}
+SURVEY_QUESTION = _KEY + "survey_question"
 RULE_COLUMN_CONFIG = {
     "on": st.column_config.CheckboxColumn("On", help="Switch a rule off without deleting it.", width="small"),
     "trait": st.column_config.TextColumn("When (trait)", help="A column name, or a word: age, life stage, values, "
@@ -191,7 +192,45 @@ def channel_source(ws: Workspace) -> ch.ChannelSource | None:
             return None
         names = {column: channel for channel, column in guessed.items()}
         return ch.ChannelSource(kind="counts", counts=tuple((names.get(c, c), c) for c in picked))
+    if kind == "survey":
+        return _survey_source(ws)
     return _interactions_source(ws)
+
+
+def _survey_source(ws: Workspace) -> ch.ChannelSource | None:
+    """Survey answers matched on the Survey page, as a channel source (a question such as "how to contact you")."""
+    from segdash.labels import questions_help
+    from segdash.survey.answers import TYPE_LABELS
+    from segdash.ui.survey import matched_answers
+
+    matched = matched_answers(ws)
+    if matched is None:
+        st.info("Draw a sample and load the answers on the **Survey** page first: answers matched to customers "
+                "can then say which channel each respondent wants.")
+        return None
+    answers, questions, key = matched
+    choices = [c for c, q in questions.items() if q.type in ("single", "multi")]
+    if not choices:
+        st.info("The survey has no one- or several-choice question to read a channel from.")
+        return None
+    guess = ch.survey_channel_question(questions)
+    question = st.selectbox("Question with the channel", choices, index=choices.index(guess) if guess in choices else 0,
+                            format_func=lambda c: f"{questions[c].label} ({TYPE_LABELS[questions[c].type]})",
+                            help="For example 'How would you like to be contacted?'"
+                                 + ("\n\n" + asked if (asked := questions_help(choices)) else ""),
+                            key=SURVEY_QUESTION)
+    spec = questions[question]
+    rows = ch.survey_channel_rows(answers, question=question, key="_key",
+                                  separator=spec.separator if spec.type == "multi" else None)
+    signature = (question, len(rows), hash(tuple(map(tuple, rows.to_numpy().tolist()))))
+    if ws.memo.get(("playbook", "survey_rows")) != signature:
+        ch.load_survey_channels(ws.data, rows)
+        ws.memo.clear()
+        ws.memo[("playbook", "survey_rows")] = signature
+    st.caption(f"{rows['customer'].nunique():,} respondents named a channel. Customers who did not answer count as "
+               "unknown, so the shares are among those who answered"
+               + (" (several channels chosen: each counts once)." if spec.type == "multi" else "."))
+    return ch.survey_source(key=key, question=spec.label)
 
 
 def _interactions_source(ws: Workspace) -> ch.ChannelSource | None:
@@ -368,7 +407,7 @@ def _lines(items: list[str]) -> str:
     return "\n".join(f"- {md(item)}" for item in items)
 
 
-def show_card(ws: Workspace, card: pb.SegmentCard) -> None:
+def show_card(ws: Workspace, card: pb.SegmentCard, *, survey: pd.DataFrame | None = None) -> None:
     """One segment's card (all user text escaped).
 
     Parameters
@@ -377,7 +416,11 @@ def show_card(ws: Workspace, card: pb.SegmentCard) -> None:
         The session's workspace.
     card
         The card to draw.
+    survey
+        Per-segment survey KPIs (:func:`segdash.ui.survey.kpis_for`), or ``None``.
     """
+    from segdash.survey.results import segment_sentence
+
     with st.container(border=True):
         st.markdown(f"#### {md(card.name)}")
         st.caption(f"{card.customers:,} customers · {card.share:.0%} of all")
@@ -398,6 +441,9 @@ def show_card(ws: Workspace, card: pb.SegmentCard) -> None:
         st.markdown(f"**Tone:** :blue-badge[{md(card.tone)}] **Approach:** :violet-badge[{md(card.approach)}]")
         with st.expander("Why this tone and approach"):
             st.markdown(_lines(card.evidence))
+        heard = segment_sentence(survey, card.segment) if survey is not None else ""
+        if heard:
+            st.markdown(":material/forum: **Survey:** " + md(heard))
         if card.values:
             st.markdown("**What they value:** " + md("; ".join(card.values)))
         if card.marketing:
@@ -423,14 +469,21 @@ def show_card(ws: Workspace, card: pb.SegmentCard) -> None:
 
 def show_cards(ws: Workspace, playbook: pb.Playbook, *, per_row: int = 2) -> None:
     """All cards, ``per_row`` side by side."""
+    from segdash.ui.survey import kpis_for
+
     notes = team_notes(ws)
+    survey = kpis_for(ws)
     for card in playbook.cards:
         card.notes = notes.get(card.segment, "")
+    if survey is not None and len(survey):
+        st.caption(":material/forum: Each card says what the survey of this segmentation found (Survey page): how "
+                   "many answered, how many answers agree with the data on file, satisfaction, and the channel and "
+                   "tone they asked for.")
     for start in range(0, len(playbook.cards), per_row):
         columns = st.columns(per_row)
         for column, card in zip(columns, playbook.cards[start:start + per_row], strict=False):
             with column:
-                show_card(ws, card)
+                show_card(ws, card, survey=survey)
 
 
 def show_mix(playbook: pb.Playbook) -> None:

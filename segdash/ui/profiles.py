@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from segdash import profile as prof
+from segdash.labels import questions_help
 from segdash.report import plain
 from segdash.report import profile_charts as charts
 from segdash.segment import PROFILE_CACHE_KEY
@@ -137,6 +138,10 @@ def show_cards(ws: Workspace, *, profile: prof.Profile) -> None:
                                 config={"displayModeBar": False})
     if len(profile.sizes) > MAX_CARDS:
         st.caption(f"Cards for the {MAX_CARDS} largest segments; every segment is in the tables below.")
+    asked = questions_help([a.name for a in profile.attributes], labels=ws.column_labels)
+    if asked:
+        st.caption(":material/quiz: Some columns are survey questions: they are shown by a short label. Hover the "
+                   "question mark for each one in full.", help=asked)
 
 
 def show_heatmap(ws: Workspace, *, profile: prof.Profile) -> None:
@@ -172,7 +177,9 @@ def show_traits_table(ws: Workspace, *, profile: prof.Profile) -> None:
         The current segmentation's profile (:func:`load_profile`).
     """
     st.caption("Average (numbers) or share (categories); in brackets: compared with everyone (1.0x = same).")
-    st.dataframe(prof.traits_table(profile.traits, names=_names(ws, profile)), hide_index=True, width="stretch")
+    st.dataframe(prof.traits_table(profile.traits, names=_names(ws, profile)), hide_index=True, width="stretch",
+                 column_config={"Full question": st.column_config.TextColumn(
+                     "Full question", help="The survey question behind a short label (hover a cell to read it)")})
 
 
 def show_proof(ws: Workspace, *, profile: prof.Profile) -> None:
@@ -243,7 +250,8 @@ def show_distribution(ws: Workspace, *, profile: prof.Profile) -> None:
         return
     left, right = st.columns([3, 1])
     attribute = left.selectbox("Attribute", numeric, format_func=lambda a: a.label,
-                               key=state.kept(_KEY + "dist_attr", options=numeric))
+                               key=state.kept(_KEY + "dist_attr", options=numeric),
+                               help=questions_help([a.name for a in numeric], labels=ws.column_labels))
     shape = right.radio("Chart", ["Box", "Violin"], horizontal=True,
                         key=state.kept(_KEY + "dist_kind", default="Box", options=["Box", "Violin"]))
     sizes = dict(zip(profile.sizes["segment"], profile.sizes["customers"].astype(int), strict=True))

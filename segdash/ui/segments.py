@@ -13,6 +13,7 @@ import streamlit as st
 
 from segdash import profile as prof
 from segdash.errors import SegdashError
+from segdash.labels import questions_help
 from segdash.report import plain
 from segdash.report import segment_charts as charts
 from segdash.report.export import to_safe_csv
@@ -117,6 +118,7 @@ def dimensions_section(ws: Workspace) -> None:
         format_func=lambda c: f"{family[c]}: {label(c)}",
         key=state.kept(_KEY + "dims", options=options, multi=True),
         placeholder="Choose columns, e.g. country and age",
+        help=questions_help(options, labels=ws.column_labels),
     )
     conditions_count = st.number_input(
         "Filter conditions (optional: segment only some customers)", min_value=0, max_value=MAX_CONDITIONS,
@@ -288,7 +290,8 @@ def clustering_section(ws: Workspace) -> None:
             format_func=label, key=state.kept(_KEY + "features", default=default, options=offered, multi=True),
             help="Preselected: the columns that describe behaviour, spend, who customers are and what they "
                  "value (categories included), leaving out constant, mostly empty and free-text columns."
-                 + ("\n\n" + "\n\n".join(left_out) if left_out else ""))
+                 + ("\n\n" + "\n\n".join(left_out) if left_out else "")
+                 + ("\n\n" + asked if (asked := questions_help(offered, labels=ws.column_labels)) else ""))
         algorithm = st.selectbox("Method", ALGORITHMS, format_func=lambda a: ALGORITHM_LABELS.get(a, a),
                                  key=state.kept(_KEY + "algorithm", options=ALGORITHMS))
         k_fixed, k_range = 5, (2, 10)

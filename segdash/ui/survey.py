@@ -438,7 +438,10 @@ def analyse(ws: Workspace) -> Confirmation | None:
         if result.bias_warning:
             st.warning(result.bias_warning, icon=":material/warning:")
     if ws.project is not None and result.verdict is not None and current.get("verdict_saved") != id(result):
+        from datetime import UTC, datetime
+
         doc = {"sample": current.get("sample_name"), "answers": current.get("answers_name"),
+               "snapshot_id": ws.snapshot_id, "saved_at": datetime.now(UTC).isoformat(),
                **result.to_json(names=_names(ws))}
         from segdash.survey.verdict import report_summary
 
@@ -447,6 +450,10 @@ def analyse(ws: Workspace) -> Confirmation | None:
                          "tables": {name: frame.astype(object).where(frame.notna(), None).to_dict("records")
                                     for name, frame in tables.items()}}
         _save(ws, "verdict", lambda: ws.project.put_doc("survey", "verdict", doc))
+        if ws.snapshot_id:  # kept per saved snapshot, for the KPIs over time (segdash.survey.results)
+            from segdash.survey.results import verdict_name
+
+            _save(ws, "verdict", lambda: ws.project.put_doc("survey", verdict_name(ws.snapshot_id), doc))
         current["verdict_saved"] = id(result)  # once per verdict, not on every rerun
     return result
 
@@ -535,6 +542,52 @@ def show_verdict(ws: Workspace, result: Confirmation | None) -> None:
     summary = verdict_summary(verdict, names=names)
     st.download_button("Download the verdict (CSV)", to_safe_csv(summary), file_name="survey_verdict.csv",
                        mime="text/csv", icon=":material/download:")
+
+
+def kpis_for(ws: Workspace) -> pd.DataFrame | None:
+    """Per-segment survey KPIs for the current segmentation, or ``None`` when it has not been surveyed.
+
+    This session's verdict when it was drawn for the current segmentation, else the verdict saved
+    in the project for the open snapshot (:func:`segdash.survey.results.survey_kpis`).
+
+    Parameters
+    ----------
+    ws
+        The session's workspace.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        :data:`segdash.survey.results.KPI_COLUMNS`.
+    """
+    from segdash.survey.results import survey_kpis
+
+    current = st.session_state.get(STATE, {})
+    result: Confirmation | None = current.get("result")
+    if (result is not None and result.verdict is not None
+            and current.get("sample_for") in (None, ws.segmentation_id)):
+        return result.verdict.kpis
+    if ws.project is not None and ws.snapshot_id:
+        return survey_kpis(ws.project).get(ws.snapshot_id)
+    return None
+
+
+def matched_answers(ws: Workspace) -> tuple[pd.DataFrame, dict[str, Any], str] | None:
+    """This session's answers matched to customers (for the playbook), or ``None`` before there are any.
+
+    Returns
+    -------
+    tuple or None
+        The answers (``_key``: customer id as text, ``_segment``), their questions, and the
+        customers' id column the keys come from.
+    """
+    current = st.session_state.get(STATE, {})
+    result: Confirmation | None = current.get("result")
+    if result is None or result.answers is None or "_key" not in result.answers.columns:
+        return None
+    if current.get("sample_for") not in (None, ws.segmentation_id) or not result.answers["_key"].notna().any():
+        return None
+    return result.answers, result.questions, _key_column(ws)
 
 
 def report_summary_for(ws: Workspace) -> tuple[list[str], dict[str, pd.DataFrame]] | None:
