@@ -76,7 +76,7 @@ def segdash_contender(path: str, repeat: int) -> dict[str, object]:
     holder: dict[str, object] = {}
 
     def playbook() -> None:
-        book = pb.build_playbook(ws.data, roles=ws.roles, types=ws.column_types())
+        book = pb.build_playbook(Data.duckdb(ws.con), roles=ws.roles, types=ws.column_types())
         pb.routing_table(book)
         holder["book"] = book
 

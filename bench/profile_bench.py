@@ -77,7 +77,7 @@ def run_segdash(path: str, repeat: int) -> dict:
     profile_times, profile_cpu = [], []
     for _ in range(repeat):
         start, cpu = time.perf_counter(), time.process_time()
-        profile = prof.build_profile(ws.data, roles=roles, types=types)
+        profile = prof.build_profile(Data.duckdb(ws.con), roles=roles, types=types)
         profile_times.append(time.perf_counter() - start)
         profile_cpu.append(time.process_time() - cpu)
     sizes = dict(zip(profile.sizes["segment"], profile.sizes["customers"].astype(int), strict=True))
@@ -85,7 +85,7 @@ def run_segdash(path: str, repeat: int) -> dict:
     rerun_times, rerun_cpu = [], []
     for name in RERUN_ATTRIBUTES * repeat:
         start, cpu = time.perf_counter(), time.process_time()
-        sample = prof.distribution_sample(ws.data, attribute=by_name[name], sizes=sizes)
+        sample = prof.distribution_sample(Data.duckdb(ws.con), attribute=by_name[name], sizes=sizes)
         charts.distribution_chart(sample, label=by_name[name].label, order=list(sizes))
         rerun_times.append(time.perf_counter() - start)
         rerun_cpu.append(time.process_time() - cpu)

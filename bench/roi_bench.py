@@ -73,7 +73,7 @@ def segdash_contender(path: str, repeat: int) -> dict[str, float]:
     holder: dict[str, object] = {}
 
     def figures() -> None:
-        result = economics.compute_economics(ws.data, columns=columns, channel_spend=spend,
+        result = economics.compute_economics(Data.duckdb(ws.con), columns=columns, channel_spend=spend,
                                              date_columns=date_columns)
         economics.format_table(economics.with_total(result), columns=result.columns)
         economics.format_table(result.by_channel, columns=result.columns)
