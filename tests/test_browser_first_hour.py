@@ -157,3 +157,26 @@ def test_a_column_label_edited_on_the_data_page_is_used_in_profiles(page) -> Non
     page.get_by_role("tab", name="Compare one attribute").click()
     # the first number column is compared first: its axis carries the label typed on the Data page
     page.locator(".js-plotly-plot:visible .xtitle").filter(has_text="Age in years").wait_for()
+
+
+#: Statistics words that belong under "Details for analysts", never in a page's first view.
+JARGON = re.compile(r"silhouette|Calinski|Davies|Bouldin|Cram[eé]r|eta squared|η²|ANOVA|Benjamini|Kruskal|"
+                    r"chi-square|χ²|p-value|\bPSI\b", re.IGNORECASE)
+
+
+def test_the_first_view_of_every_page_speaks_plainly(page) -> None:
+    _find_segments_with_fixed_number(page, 3)
+    for name in ["Segments", "Profiles", "Acquisition & ROI", "Over time", "Playbook", "Survey",
+                 "Report & exports"]:
+        _go(page, name)
+        # what is on screen without opening anything: collapsed expanders and other tabs are not
+        text = page.get_by_test_id("stMain").inner_text()
+        found = sorted({match.group(0) for match in JARGON.finditer(text)})
+        assert not found, f"{name}: statistics words in the first view: {found}"
+    # the check reads only what is on screen: a collapsed expander's text is not in it until opened
+    _go(page, "Segments")
+    page.get_by_text("How clearly customers fall into these groups").wait_for()
+    assert "adjusted Rand index" not in page.get_by_test_id("stMain").inner_text()
+    page.get_by_text("Details for analysts").click()
+    page.get_by_text(re.compile("adjusted Rand index")).first.wait_for()
+    assert "adjusted Rand index" in page.get_by_test_id("stMain").inner_text()
