@@ -1204,12 +1204,10 @@ def current_shares(table: pd.DataFrame, *, key: str = "segment") -> dict[str, fl
     dict[str, float]
         Key -> percent. Equal shares when no spend is recorded.
     """
-    keys = [str(k) for k in table[key].tolist()]
-    if not keys:
+    exact = exact_shares(table, key=key)
+    if not exact:
         return {}
-    spend = pd.to_numeric(table["spend"], errors="coerce").fillna(0.0).to_numpy(dtype=float)
-    total = float(spend.sum())
-    raw = spend / total * 100.0 if total > 0 else np.full(len(keys), 100.0 / len(keys))
+    keys, raw = list(exact), np.array(list(exact.values()), dtype=float)
     rounded = np.round(raw, 1)
     rounded[int(np.argmax(raw))] += round(100.0 - float(rounded.sum()), 1)
     return {k: round(float(v), 1) for k, v in zip(keys, rounded, strict=True)}
