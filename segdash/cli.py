@@ -40,16 +40,20 @@ def _add_common(parser: argparse.ArgumentParser, *, source: bool = False) -> Non
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 
 
-def _source_options(parser: argparse.ArgumentParser) -> None:
-    """``--source``, ``--table``, ``--key``, ``--labels-table``: a table in an engine instead of a file."""
+def _source_options(parser: argparse.ArgumentParser, *, key_flag: str = "--key", labels: bool = True) -> None:
+    """``--source``, ``--table``, ``--key``, ``--labels-table``: a table in an engine instead of a file.
+
+    ``key_flag`` names the customer-id option where ``--key`` means something else (``survey-confirm``).
+    """
     group = parser.add_argument_group("a table in an engine instead of a file (issue 15)")
     group.add_argument("--source", metavar="URL",
                        help="connection URL: pyspark://, postgres://user@host:5432/db, duckdb:///file.duckdb, ... "
                             "(default: SEGDASH_SOURCE); the password comes from SEGDASH_SOURCE_PASSWORD")
     group.add_argument("--table", help="the customers table in that engine")
-    group.add_argument("--key", help="its customer id column (default: found, e.g. customer_id)")
-    group.add_argument("--labels-table", help="table the labels are written to in the engine "
-                                              "(default: <table>_segments)")
+    group.add_argument(key_flag, dest="table_key", help="its customer id column (default: found, e.g. customer_id)")
+    if labels:
+        group.add_argument("--labels-table", help="the labels table in the engine (<key>, segment); written by "
+                                                  "'segment', read by the other commands (default: <table>_segments)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -84,9 +88,11 @@ def build_parser() -> argparse.ArgumentParser:
     seg.add_argument("--save", metavar="NAME", help="save the segmentation in the project under this name")
     seg.set_defaults(handler=_cmd_segment)
 
-    score = commands.add_parser("score", help="apply a saved segmentation to a file (e.g. next month's export)")
-    score.add_argument("path")
+    score = commands.add_parser("score", help="apply a saved segmentation to a file (e.g. next month's export) "
+                                              "or to a table in an engine (assigned there)")
+    score.add_argument("path", nargs="?", help="the customer file (or --source/--table)")
     score.add_argument("--sheet")
+    _source_options(score)
     _project_options(score)
     score.add_argument("--segmentation", required=True, help="name (or id) of the saved segmentation")
     score.add_argument("--new-cuts", action="store_true",
@@ -115,17 +121,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     compare = commands.add_parser("compare", help="compare two saved segmentation snapshots of a project")
     _project_options(compare)
-    compare.add_argument("old", metavar="OLD", help="the earlier snapshot: its name or id")
-    compare.add_argument("new", metavar="NEW", help="the later snapshot: its name or id")
+    compare.add_argument("old", metavar="OLD", help="the earlier snapshot: its name or id (with --source: the "
+                                                    "earlier labels table in the engine)")
+    compare.add_argument("new", metavar="NEW", help="the later snapshot: its name or id (with --source: the later "
+                                                    "labels table)")
     compare.add_argument("--json", action="store_true", help="print one JSON object")
-    compare.set_defaults(handler=_cmd_compare)
+    _source_options(compare, labels=False)
+    compare.set_defaults(handler=_cmd_compare, path=None)
 
     play = commands.add_parser("playbook", help="service channel, tone and approach per segment")
-    play.add_argument("path")
-    play.add_argument("--sheet")
-    play.add_argument("--labels", required=True, help="labels.csv written by 'segment'")
-    play.add_argument("--json", action="store_true")
-    _role_option(play)
+    _add_common(play, source=True)
+    play.add_argument("--labels", help="labels.csv written by 'segment' (with --source: the labels table there)")
     play.set_defaults(handler=_cmd_playbook)
     rep = commands.add_parser("report", help="write the meeting report: one self-contained HTML file")
     rep.add_argument("path", nargs="?", help="the customer file (not needed with --project)")
@@ -144,6 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--pdf", action="store_true", help="also print <out>.pdf with Chromium, when installed")
     rep.add_argument("--xlsx", help="also write the workbook (a sheet per table) to this file")
     _role_option(rep)
+    _source_options(rep)
     rep.set_defaults(handler=_cmd_report)
     _add_survey_commands(commands)
 
@@ -166,9 +173,10 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_survey_commands(commands: Any) -> None:
     """``survey-sample`` and ``survey-confirm`` (issue 12)."""
     sample = commands.add_parser("survey-sample", help="draw a seeded random sample of each segment to survey")
-    sample.add_argument("path")
+    sample.add_argument("path", nargs="?", help="the customer file (or --source/--table)")
     sample.add_argument("--sheet")
-    sample.add_argument("--labels", required=True, help="labels.csv written by 'segment'")
+    sample.add_argument("--labels", help="labels.csv written by 'segment' (with --source: the labels table there)")
+    _source_options(sample)
     sample.add_argument("--confidence", type=float, default=0.95, help="confidence level, 0-1 (default 0.95)")
     sample.add_argument("--margin", type=float, default=0.05, help="margin of error, 0-1 (default 0.05)")
     sample.add_argument("--response-rate", type=float, default=0.3, help="expected response rate, 0-1 (default 0.3)")
@@ -179,9 +187,10 @@ def _add_survey_commands(commands: Any) -> None:
     sample.set_defaults(handler=_cmd_survey_sample)
 
     confirm = commands.add_parser("survey-confirm", help="test survey answers across segments: the verdict")
-    confirm.add_argument("path")
+    confirm.add_argument("path", nargs="?", help="the customer file (or --source/--table)")
     confirm.add_argument("--sheet")
-    confirm.add_argument("--labels", required=True, help="labels.csv written by 'segment'")
+    confirm.add_argument("--labels", help="labels.csv written by 'segment' (with --source: the labels table there)")
+    _source_options(confirm, key_flag="--customer-key")
     confirm.add_argument("--answers", required=True, help="the survey tool's export (CSV or XLSX)")
     confirm.add_argument("--key", help="the answers' column holding the token, customer id or email (default: found)")
     confirm.add_argument("--sample", help="the sample written by 'survey-sample --out': answers are then matched by "
@@ -216,11 +225,12 @@ def _load(args: argparse.Namespace) -> Any:
     """A workspace with the file loaded (or the engine's table opened) and the ``--role`` corrections applied."""
     from segdash.workspace import Workspace
 
-    roles = _parse_roles(args.role)
+    roles = _parse_roles(getattr(args, "role", []))
     if _uses_source(args):
         from segdash.engines import EngineTable
 
-        table = EngineTable.open(args.source, args.table, key=args.key, labels=args.labels_table)
+        table = EngineTable.open(args.source, args.table, key=args.table_key,
+                                 labels=getattr(args, "labels_table", None))
         for column, role in roles.items():
             if column not in table.roles:
                 raise SegdashError(f"--role: there is no column '{column}' in {table.description}.")
@@ -250,6 +260,14 @@ def _uses_source(args: argparse.Namespace) -> bool:
             raise SegdashError("--source needs --table: the name of the customers table in that engine.")
         return True
     return False
+
+
+def _engine_labels(args: argparse.Namespace, table: Any) -> dict[str, int]:
+    """Use the labels table in the engine (``--labels-table``, default ``<table>_segments``) as the segmentation."""
+    if getattr(args, "labels", None):
+        raise SegdashError("With --source the labels are the table 'segment' wrote in the engine "
+                           "(--labels-table); leave out --labels.")
+    return table.use_labels_table(getattr(args, "labels_table", None))
 
 
 def _where(args: argparse.Namespace) -> str:
@@ -308,14 +326,27 @@ def _describe_engine_table(args: argparse.Namespace, table: Any) -> int:
     """``import --source``: the table's engine, size, columns, types and suggested roles (nothing is copied)."""
     try:
         summary = table.summary()
+        profile = table.profile()  # missing values over everyone; the rest on a seeded sample
+        facts = {str(r["name"]): r for r in profile.to_dict("records")}
+        for column in summary["columns"]:
+            fact = facts.get(column["name"], {})
+            column.update({"missing": int(fact.get("missing") or 0), "distinct": int(fact.get("distinct") or 0),
+                           **{k: fact.get(k) for k in ("min", "median", "max", "top_values")}})
+        summary["profiled_sample"] = int(profile.attrs.get("sample", summary["rows"]))
         if args.json:
             _print_json(summary)
             return 0
         print(f"{table.description}: {summary['rows']:,} customers, key '{summary['key']}' "
               "(read in place, nothing imported)")
+        if summary["profiled_sample"] < summary["rows"]:
+            print(f"  values described from a seeded sample of {summary['profiled_sample']:,} customers; "
+                  "missing values counted over everyone")
         width = max((len(c["name"]) for c in summary["columns"]), default=4)
         for column in summary["columns"]:
-            print(f"  {column['name']:<{width}}  {column['type']:<8} {column['role']}")
+            shown = column.get("top_values") or " / ".join(
+                str(column[k]) for k in ("min", "median", "max") if column.get(k) is not None)
+            print(f"  {column['name']:<{width}}  {column['type']:<8} {column['role']:<20} "
+                  f"missing {int(column.get('missing') or 0):,}  {shown}")
     finally:
         table.close()
     return 0
@@ -518,7 +549,7 @@ def _roi_columns(args: argparse.Namespace, suggested: Any, types: dict[str, str]
         if value is None:
             continue
         if value not in types:
-            raise SegdashError(f"{option}: there is no column '{value}' in {_file_name(args.path)} "
+            raise SegdashError(f"{option}: there is no column '{value}' in {_where(args)} "
                                f"(columns: {', '.join(types)}).")
         named[field] = value
     return replace(suggested, **named) if named else suggested
@@ -621,6 +652,17 @@ def _cmd_score(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.is_dir():
         raise SegdashError(f"--out {args.out} is a folder; give a file name such as labels.csv.")
+    if _uses_source(args):
+        if args.save:
+            raise SegdashError("--save works with files only for now; the labels of a table in an engine are "
+                               "written there (--labels-table).")
+        table = _load(args)
+        try:
+            return _score_in_engine(args, table, project, record)
+        finally:
+            table.close()
+    if not args.path:
+        raise SegdashError("Give the customer file, or a table in an engine with --source URL --table NAME.")
     ws = Workspace()
     ws.load(args.path, sheet=args.sheet)
     _apply_roles(ws, _parse_roles(args.role), args.path)
@@ -644,6 +686,37 @@ def _cmd_score(args: argparse.Namespace) -> int:
                      "key_column": key_column, **saved})
         return 0
     print(f"Applied '{record['name']}' ({seg.method}) from project '{project.name}' -> {args.out}")
+    for sentence in report.sentences():
+        print(f"  {sentence}")
+    for label, count in seg.sizes.items():
+        print(f"  {names[label]}: {count:,}")
+    return 0
+
+
+def _score_in_engine(args: argparse.Namespace, table: Any, project: Any, record: dict[str, Any]) -> int:
+    """Apply a saved segmentation to a table in an engine: every customer is assigned there, labels written there."""
+    from segdash.saved import apply_model, engine_key_counts
+    from segdash.segment import labels_table
+    from segdash.segment.base import discard_labels
+
+    try:
+        seg = apply_model(table.data, record, roles=table.roles, types=table.column_types(), new_cuts=args.new_cuts)
+    except BaseException:
+        discard_labels(table.data)
+        raise
+    table.set_segmentation(seg, names=record.get("names") or {})
+    report = engine_key_counts(table.data, project.segmentation_labels(record["id"]), sizes=seg.sizes)
+    names = table.display_names(seg.sizes)
+    _write_labels(labels_table(table.data, roles=table.roles, names=names), args.out)
+    if args.json:
+        _print_json({"segmentation": record["name"], "project": project.name, "method": seg.method,
+                     "customers": report.customers, "matched_customers": report.matched,
+                     "new_customers": report.new_customers, "gone_customers": report.gone_customers,
+                     "sizes": {names[k]: v for k, v in seg.sizes.items()}, "key_column": report.key_column,
+                     "labels_table": table.data.labels, "engine": table.source.engine_label})
+        return 0
+    print(f"Applied '{record['name']}' ({seg.method}) from project '{project.name}' to {table.description}; "
+          f"labels written to table '{table.data.labels}' there -> {args.out}")
     for sentence in report.sentences():
         print(f"  {sentence}")
     for label, count in seg.sizes.items():
@@ -682,26 +755,34 @@ def _cmd_projects(args: argparse.Namespace) -> int:
 
 def _cmd_roi(args: argparse.Namespace) -> int:
     """Per-segment acquisition economics. ``--margin`` is a fraction 0-1 (0.4 = 40%); 40 is refused."""
-    from dataclasses import replace
 
     from segdash import economics
-    from segdash.data import table_exists
     from segdash.errors import EconomicsError
 
     margin = economics.DEFAULT_MARGIN if args.margin is None else args.margin
     if not 0.0 <= margin <= 1.0:
         raise EconomicsError(f"--margin is a fraction between 0 and 1 (0.4 means 40%); got {args.margin:g}.")
     ws = _load(args)
+    try:
+        return _roi(args, ws, margin)
+    finally:
+        if not hasattr(ws, "imported"):
+            ws.close()
+
+
+def _roi(args: argparse.Namespace, ws: Any, margin: float) -> int:
+    """``roi`` on a loaded file or an opened engine table."""
+    from dataclasses import replace
+
+    from segdash import economics
+    from segdash.errors import EconomicsError
+
     if hasattr(ws, "imported"):
         if not args.labels:
             raise SegdashError("roi needs --labels: the labels.csv written by 'segment'.")
         ws.use_labels_file(args.labels)
-    elif args.labels:
-        raise SegdashError("With --source the labels are the table 'segment' wrote in the engine "
-                           "(--labels-table); leave out --labels.")
-    elif not table_exists(ws.source.backend, ws.data.labels):
-        raise SegdashError(f"There are no segments in table '{ws.data.labels}' of {ws.source.engine_label}: run "
-                           "'segment --source ...' first, or name the labels table with --labels-table.")
+    else:
+        _engine_labels(args, ws)
     types = ws.column_types()
     columns = _roi_columns(args, economics.suggest_columns(ws.roles, types=types), types)
     spend = None
@@ -730,9 +811,22 @@ def _cmd_roi(args: argparse.Namespace) -> int:
 
 def _cmd_compare(args: argparse.Namespace) -> int:
     """Compare two snapshots: who stayed, moved, is new or gone, and what drifted."""
-    from segdash.history.compare import compare_snapshots, to_json
+    from segdash.history.compare import compare_label_tables, compare_snapshots, to_json
 
-    comparison = compare_snapshots(_project(args, create=False), args.old, args.new)
+    if args.source or args.table:  # two labels tables in the engine
+        if not args.table:
+            raise SegdashError("--source needs --table: the name of the customers table in that engine.")
+        if args.project or args.project_name:
+            raise SegdashError("Compare either two saved snapshots of a project or two labels tables in an "
+                               "engine (--source/--table), not both.")
+        table = _load(args)
+        try:
+            comparison = compare_label_tables(table.data, old=args.old, new=args.new, roles=table.roles,
+                                              types=table.column_types())
+        finally:
+            table.close()
+    else:
+        comparison = compare_snapshots(_project(args, create=False), args.old, args.new)
     if args.json:
         _print_json(to_json(comparison))
         return 0
@@ -744,9 +838,20 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
 def _cmd_playbook(args: argparse.Namespace) -> int:
     """Per segment: channel mix with intervals, preferred channel (or why none), tone, approach, evidence."""
-    from segdash.act.playbook import playbook_for_file
+    from segdash.act.playbook import build_playbook, playbook_for_file, to_records
 
-    records = playbook_for_file(args.path, labels=args.labels, sheet=args.sheet, roles=_parse_roles(args.role))
+    if _uses_source(args):
+        table = _load(args)
+        try:
+            _engine_labels(args, table)
+            records = to_records(build_playbook(table.data, roles=table.roles, types=table.column_types()))
+        finally:
+            table.close()
+    elif not args.path or not args.labels:
+        raise SegdashError("playbook needs the customer file and --labels labels.csv, or --source URL --table NAME "
+                           "(the labels table that 'segment --source' wrote).")
+    else:
+        records = playbook_for_file(args.path, labels=args.labels, sheet=args.sheet, roles=_parse_roles(args.role))
     if args.json:
         _print_json(records)
         return 0
@@ -807,7 +912,6 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
     from segdash import economics
     from segdash.errors import EconomicsError
-    from segdash.report import meeting
     from segdash.workspace import Workspace
 
     margin = economics.DEFAULT_MARGIN if args.margin is None else args.margin
@@ -823,9 +927,17 @@ def _cmd_report(args: argparse.Namespace) -> int:
         record = project.find_segmentation(args.segmentation)
         ws.open_snapshot(record["id"])
         created = record.get("created")
+    elif _uses_source(args):  # a table in an engine and its labels table there
+        ws = _load(args)
+        try:
+            _engine_labels(args, ws)
+            return _write_report(args, ws, margin=margin, created=None)
+        finally:
+            ws.close()
     else:
         if not args.path or not args.labels:
-            raise SegdashError("Give the customer file and --labels labels.csv, or --project and --segmentation.")
+            raise SegdashError("Give the customer file and --labels labels.csv, --project and --segmentation, or "
+                               "--source URL --table NAME.")
         ws = Workspace()
         ws.load(args.path, sheet=args.sheet)
         _apply_roles(ws, _parse_roles(args.role), args.path)
@@ -834,6 +946,15 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
         ws.set_segmentation(Segmentation(method="labels file", settings={"labels file": Path(args.labels).name},
                                          sizes=sizes, k=len(sizes)))
+    return _write_report(args, ws, margin=margin, created=created)
+
+
+def _write_report(args: argparse.Namespace, ws: Any, *, margin: float, created: Any) -> int:
+    """The report (and PDF, workbook) of a workspace or an engine table with a segmentation."""
+    from segdash import economics
+    from segdash.errors import EconomicsError
+    from segdash.report import meeting
+
     result = None
     if args.channel_spend:
         from dataclasses import replace
@@ -862,7 +983,9 @@ def _cmd_report(args: argparse.Namespace) -> int:
     notes = []
     if args.pdf and meeting.chromium_path() is None:
         notes.append(meeting.no_pdf_message())
-    html_text = meeting.render_html(sections, title=args.title or meeting.report_title(ws), summary=args.summary,
+    title = args.title or (meeting.report_title(ws) if hasattr(ws, "load") else
+                           f"Customer segments: {ws.data.table} ({ws.source.engine_label})")
+    html_text = meeting.render_html(sections, title=title, summary=args.summary,
                                     paper=args.paper, notes=notes)
     out, pdf, note = meeting.write_report(html_text, out=args.out, pdf=args.pdf)
     print(f"{out} ({out.stat().st_size / 1e6:.1f} MB, {len(sections)} sections, "
@@ -889,9 +1012,20 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _survey_workspace(args: argparse.Namespace) -> Any:
-    """The customers with the labels of ``--labels`` attached."""
+    """The customers with the labels of ``--labels`` attached (or the engine's table with its labels table)."""
     from segdash.workspace import Workspace
 
+    if _uses_source(args):
+        table = _load(args)
+        try:
+            _engine_labels(args, table)
+        except BaseException:
+            table.close()
+            raise
+        return table
+    if not args.path or not args.labels:
+        raise SegdashError("Give the customer file and --labels labels.csv, or --source URL --table NAME (the "
+                           "labels table that 'segment --source' wrote).")
     ws = Workspace()
     ws.load(args.path, sheet=args.sheet)
     ws.use_labels_file(args.labels)
@@ -902,9 +1036,6 @@ def _cmd_survey_sample(args: argparse.Namespace) -> int:
     """Draw the sample and write it (customer id, segment, role, rank, token); ``--json`` prints the plan."""
     from pathlib import Path
 
-    from segdash.report.export import to_safe_csv
-    from segdash.segment import labels_key_column
-    from segdash.survey.sample import draw_sample
     from segdash.survey.sizes import SampleSettings
 
     out = Path(args.out)
@@ -913,6 +1044,19 @@ def _cmd_survey_sample(args: argparse.Namespace) -> int:
     settings = SampleSettings(confidence=args.confidence, margin=args.margin, response_rate=args.response_rate,
                               allocation=args.allocation, random_state=args.seed).check()
     ws = _survey_workspace(args)
+    try:
+        return _survey_sample(args, ws, settings, out)
+    finally:
+        if not hasattr(ws, "load"):
+            ws.close()
+
+
+def _survey_sample(args: argparse.Namespace, ws: Any, settings: Any, out: Any) -> int:
+    """``survey-sample`` on a workspace or an engine table (the sample is drawn in its engine)."""
+    from segdash.report.export import to_safe_csv
+    from segdash.segment import labels_key_column
+    from segdash.survey.sample import draw_sample
+
     key = labels_key_column(ws.data, roles=ws.roles) or "_row"
     sample = draw_sample(ws.data, key_column=key, settings=settings, types=ws.column_types())
     frame = sample.frame.rename(columns={"key": key if key != "_row" else "row"})
@@ -936,9 +1080,24 @@ def _cmd_survey_sample(args: argparse.Namespace) -> int:
 
 def _cmd_survey_confirm(args: argparse.Namespace) -> int:
     """Match the answers to the sample (token, id or email) or all customers, test every question, judge each segment."""
+    from segdash.survey.answers import load_answers
+
+    if _uses_source(args) and not args.sample:
+        raise SegdashError("With --source, give --sample: the file written by 'survey-sample --source ... --out' "
+                           "(answers are matched to the invited customers, so the table is never read whole).")
+    answers, kinds = load_answers(args.answers)
+    ws = _survey_workspace(args)
+    try:
+        return _survey_confirm(args, ws, answers, kinds)
+    finally:
+        if not hasattr(ws, "load"):
+            ws.close()
+
+
+def _survey_confirm(args: argparse.Namespace, ws: Any, answers: Any, kinds: Any) -> int:
+    """``survey-confirm`` on a workspace or an engine table."""
     from segdash.segment import labels_key_column
     from segdash.segment.base import segment_sizes
-    from segdash.survey.answers import load_answers
     from segdash.survey.confirm import (
         confirm_survey,
         email_column_of,
@@ -947,10 +1106,8 @@ def _cmd_survey_confirm(args: argparse.Namespace) -> int:
         with_emails,
     )
 
-    ws = _survey_workspace(args)
     types = ws.column_types()
     key = labels_key_column(ws.data, roles=ws.roles) or "_row"
-    answers, kinds = load_answers(args.answers)
     email = email_column_of(ws.roles, types)
     if args.sample:  # the drawn sample: match by token as the Survey page does; rates are of the invited
         matching = with_emails(ws.data, sample_from_file(args.sample, key_column=key), key_column=key,

@@ -28,7 +28,7 @@ import os
 import re
 import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
@@ -481,16 +481,57 @@ def column_types(table: Any) -> dict[str, str]:
 
 # -- a table in an engine, as the command line uses it ------------------------------------------
 
-#: Rows read from an engine to suggest column roles from names and content (the first rows: every
-#: engine can give those cheaply; roles only need a look at the values).
+#: Customers read from an engine (a seeded sample, the same rows on every engine) to suggest column
+#: roles and profile the columns from names and content.
 ROLE_SAMPLE = 5_000
 
 
-def suggest_roles(data: Data, *, types: dict[str, str]) -> dict[str, str]:
-    """Column roles of a table in an engine, suggested as for an imported file, on its first rows.
+def role_sample(data: Data, *, size: int = ROLE_SAMPLE, random_state: int = 0) -> tuple[Any, int]:
+    """A seeded sample of whole customers (every column), chosen in the engine, and the number of customers.
 
-    The rows are read into a private in-memory DuckDB and :func:`segdash.columns.suggest_roles`
-    looks at them (names and content); the key column is the customer id.
+    The choice is integer arithmetic on the key (:func:`segdash.segment.features.engine_sample`), so
+    DuckDB, Spark and PostgreSQL return the same customers; a table of at most ``size`` customers
+    comes back whole.
+
+    Parameters
+    ----------
+    data
+        The customers.
+    size
+        At most this many customers.
+    random_state
+        Seed.
+
+    Returns
+    -------
+    tuple[pyarrow.Table, int]
+        The sampled rows (columns in table order, sorted by key) and the table's customers.
+    """
+    from segdash.segment.features import engine_sample
+
+    table = data.customers()
+    sample, total = engine_sample(data, {c: table[c] for c in table.columns if c != data.key}, size=size,
+                                  random_state=random_state)
+    return sample.select(list(table.columns)), total
+
+
+def _sample_duckdb(sample: Any) -> Any:
+    """A private in-memory DuckDB holding ``sample`` as table ``customers``."""
+    from segdash import db
+
+    con = db.connect()
+    con.register("_segdash_sample", sample)
+    con.execute(f"CREATE TABLE {db.TABLE} AS SELECT * FROM _segdash_sample")
+    con.unregister("_segdash_sample")
+    return con
+
+
+def suggest_roles(data: Data, *, types: dict[str, str], sample: Any = None) -> dict[str, str]:
+    """Column roles of a table in an engine, suggested as for an imported file, on a seeded sample.
+
+    The sample (:func:`role_sample`, the same customers on every engine) is read into a private
+    in-memory DuckDB and :func:`segdash.columns.suggest_roles` looks at it (names and content); the
+    key column is the customer id.
 
     Parameters
     ----------
@@ -498,21 +539,20 @@ def suggest_roles(data: Data, *, types: dict[str, str]) -> dict[str, str]:
         The customers.
     types
         Column -> type (:func:`column_types`).
+    sample
+        The sample, when already read (:func:`role_sample`).
 
     Returns
     -------
     dict[str, str]
         Column -> role.
     """
-    from segdash import db
     from segdash.columns import suggest_roles as suggest
 
-    sample = data.backend.to_pyarrow(data.customers().limit(ROLE_SAMPLE))
-    con = db.connect()
+    if sample is None:
+        sample, _ = role_sample(data)
+    con = _sample_duckdb(sample)
     try:
-        con.register("_segdash_sample", sample)
-        con.execute(f"CREATE TABLE {db.TABLE} AS SELECT * FROM _segdash_sample")
-        con.unregister("_segdash_sample")
         roles = suggest(con, types=types)
     finally:
         con.close()
@@ -520,18 +560,81 @@ def suggest_roles(data: Data, *, types: dict[str, str]) -> dict[str, str]:
     return {name: roles.get(name, "other") for name in types}
 
 
+def profile_table(data: Data, *, types: dict[str, str], roles: dict[str, str], sample: Any = None) -> Any:
+    """The column profile of a table in an engine (as the Data page shows for a file).
+
+    Missing values are counted over every customer in the engine (one aggregate query); distinct
+    values, min / median / max, top values and histograms describe the seeded sample
+    (:func:`role_sample`), the same customers on every engine. Nothing else is read.
+
+    Parameters
+    ----------
+    data
+        The customers.
+    types, roles
+        Column -> type / role.
+    sample
+        The sample, when already read.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`segdash.columns.profile_columns`; ``attrs["rows"]`` is the number of customers and
+        ``attrs["sample"]`` the number profiled (equal when the table is small).
+    """
+    from segdash.columns import profile_columns
+
+    table = data.customers()
+    if sample is None:
+        sample, _ = role_sample(data)
+    con = _sample_duckdb(sample)
+    try:
+        frame = profile_columns(con, types=types, roles=roles)
+    finally:
+        con.close()
+    names = [str(n) for n in frame["name"]]
+    counts = table.aggregate(_n=table.count(), **{f"v{i}": table[n].count() for i, n in enumerate(names)})
+    row = data.backend.to_pyarrow(counts).to_pylist()[0]
+    rows = int(row["_n"] or 0)
+    missing = [rows - int(row[f"v{i}"] or 0) for i in range(len(names))]
+    frame["missing"] = _series_like(missing, like=frame["missing"])
+    frame["missing_pct"] = [round(100 * m / rows, 2) if rows else 0.0 for m in missing]
+    frame.attrs["rows"] = rows
+    frame.attrs["sample"] = int(sample.num_rows)
+    frame.attrs["approximate"] = bool(frame.attrs.get("approximate")) or sample.num_rows < rows
+    return frame
+
+
+def _series_like(values: list[int], *, like: Any) -> Any:
+    """``values`` as a pandas Series with the dtype and index of ``like``."""
+    import pandas as pd
+
+    return pd.Series(values, index=like.index, dtype=like.dtype)
+
+
 @dataclass
 class EngineTable:
     """A customers table in an engine, with what the command line needs (types, roles, labels).
 
     The counterpart of :class:`segdash.workspace.Workspace` for data that is not imported: nothing
-    is copied; segmenting writes the labels as a table in the engine (:attr:`Data.labels`).
+    is copied; segmenting writes the labels as a table in the engine (:attr:`Data.labels`). It
+    answers the parts of the workspace's interface that the profile, economics, playbook, survey
+    and report functions read (``data``, ``roles``, ``column_types()``, ``segmentation``,
+    ``display_names()``, ``cached()`` ...), so the same code serves both.
     """
 
     source: Source
     data: Data
     types: dict[str, str]
     roles: dict[str, str]
+    segmentation: Any = None
+    segment_names: dict[str, str] = field(default_factory=dict)
+    column_labels: dict[str, str] = field(default_factory=dict)
+    memo: dict[Any, Any] = field(default_factory=dict)
+    #: Nothing is imported, no project is open: the report leaves those sections out.
+    imported: Any = None
+    project: Any = None
+    snapshot_id: str = ""
 
     @classmethod
     def open(cls, url: str | None, table: str, *, key: str | None = None, labels: str | None = None,
@@ -598,6 +701,10 @@ class EngineTable:
                         f"--key {self.data.key} --method rfm --out labels.csv"),
         }
 
+    def profile(self) -> Any:
+        """The column profile (:func:`profile_table`): missing values over everyone, the rest on a seeded sample."""
+        return profile_table(self.data, types=self.types, roles=self.roles)
+
     def column_types(self) -> dict[str, str]:
         """Column -> type."""
         return dict(self.types)
@@ -608,15 +715,97 @@ class EngineTable:
 
         return [name for name, role in self.roles.items() if is_modelling_role(role)]
 
+    def columns_with_role(self, *roles: str) -> list[str]:
+        """Columns whose role is one of ``roles``, in table order."""
+        return [name for name, role in self.roles.items() if role in roles]
+
     def set_role(self, column: str, role: str) -> None:
         """Correct a suggested role."""
         self.roles[column] = role
+        self.memo.clear()
 
-    def set_segmentation(self, segmentation: Any) -> None:
+    def column_label(self, column: str) -> str:
+        """The display label of a column (suggested from its name)."""
+        from segdash.labels import suggest_label
+
+        return self.column_labels.get(column) or suggest_label(column)
+
+    def display_labels(self) -> dict[str, str]:
+        """Column -> display label for every column."""
+        return {column: self.column_label(column) for column in self.roles}
+
+    def set_segmentation(self, segmentation: Any, *, names: dict[str, str] | None = None) -> None:
         """Make the staged labels of ``segmentation`` the table's labels (:attr:`Data.labels`, in the engine)."""
         from segdash.segment.base import commit_labels
 
         commit_labels(self.data)
+        self.segmentation = segmentation
+        self.segment_names = {str(k): str(v) for k, v in (names or {}).items()}
+        self.memo.clear()
+
+    def use_labels_table(self, labels: str | None = None) -> dict[str, int]:
+        """Make a labels table already in the engine (``<key>, segment``) the current segmentation.
+
+        Parameters
+        ----------
+        labels
+            Its name (default: :attr:`Data.labels`, ``<table>_segments``).
+
+        Returns
+        -------
+        dict[str, int]
+            Segment -> customers (one grouped count in the engine).
+
+        Raises
+        ------
+        SourceError
+            No such table, or it lacks the key or ``segment`` column.
+        """
+        import dataclasses
+
+        from segdash.data import table_exists
+        from segdash.schema import Segmentation
+        from segdash.segment.base import segment_sizes
+
+        name = labels or self.data.labels
+        if not name or not table_exists(self.source.backend, name):
+            raise SourceError(f"There are no segments in table '{name}' of {self.source.engine_label}: run "
+                              "'segment --source ...' first, or name the labels table with --labels-table.")
+        columns = self.source.backend.table(name).columns
+        if self.data.key not in columns or "segment" not in columns:
+            raise SourceError(f"Table '{name}' is not a labels table: it needs the columns '{self.data.key}' "
+                              "and 'segment'.")
+        self.data = dataclasses.replace(self.data, labels=name)
+        sizes = segment_sizes(self.data)
+        self.segmentation = Segmentation(method="labels table", settings={"labels table": name}, sizes=sizes,
+                                         k=len(sizes))
+        self.memo.clear()
+        return sizes
+
+    def rename_segment(self, label: str, name: str) -> None:
+        """Give segment ``label`` a display name."""
+        cleaned = " ".join(str(name).split())
+        if cleaned:
+            self.segment_names[label] = cleaned
+        else:
+            self.segment_names.pop(label, None)
+
+    def display_name(self, label: str) -> str:
+        """The name to show for segment ``label``."""
+        return self.segment_names.get(str(label), str(label))
+
+    def display_names(self, labels: Any) -> dict[str, str]:
+        """Label -> name to show, unique across ``labels`` (a repeated name gets " (2)", ...)."""
+        from segdash.profile import unique_names
+
+        ordered = list(dict.fromkeys(str(label) for label in labels))
+        return dict(zip(ordered, unique_names(ordered, names=self.segment_names), strict=True))
+
+    def cached(self, key: Any, compute: Any) -> Any:
+        """``compute()`` memoised under ``key`` until the roles or the segmentation change."""
+        if key not in self.memo:
+            self.memo[key] = compute()
+        return self.memo[key]
 
     def close(self) -> None:
         """Close the connection."""

@@ -1048,18 +1048,41 @@ def _sample_key(table: Any, random_state: int) -> Any:
     return ((table[db.ROW] * 7919 + random_state * 104729 + 1).hash() % _HASH_MOD).abs()
 
 
+def _portable(data: Data) -> bool:
+    """Whether samples are drawn by key arithmetic (any engine) rather than DuckDB's hash of ``_row``.
+
+    Another engine's ``hash`` differs from DuckDB's; arithmetic on the key is the same everywhere
+    (:mod:`segdash.sampling`), so every engine picks the same customers and the tests give the same
+    p-values.
+    """
+    return not (data.is_duckdb and data.key == db.ROW)
+
+
+def _draw(data: Data, table: Any, random_state: int) -> tuple[Any, int]:
+    """A seeded pseudo-random integer per row of ``table`` (keyed by ``data.key``) and its modulus."""
+    if not _portable(data):
+        return _sample_key(table, random_state), _HASH_MOD
+    from segdash.sampling import MODULUS, seeded_draw
+
+    return seeded_draw(table[data.key], random_state=random_state), MODULUS
+
+
 def _sampled(data: Data, sizes: dict[str, int], per_segment: int, random_state: int) -> Any:
     """About ``per_segment`` customers of each segment (joined with their columns).
 
     The choice is made on the small labels table first, so only the picked rows are joined.
     """
     labels = data.segment_labels()
+    labels = labels.select(labels[data.key], labels["segment"])
+    draw, modulus = _draw(data, labels, random_state)
+    labels = labels.mutate(_segdash_draw=draw)
     branches = []
     for segment, size in sizes.items():
         fraction = min(1.0, per_segment / size) if size else 1.0
-        branches.append((labels.segment == segment, ibis.literal(int(math.ceil(fraction * _HASH_MOD)))))
-    threshold = ibis.cases(*branches, else_=ibis.literal(_HASH_MOD)) if branches else ibis.literal(_HASH_MOD)
-    picked = labels.filter(_sample_key(labels, random_state) < threshold)
+        branches.append((labels.segment == segment, ibis.literal(int(math.ceil(fraction * modulus)), "int64")))
+    everyone = ibis.literal(modulus, "int64")
+    threshold = ibis.cases(*branches, else_=everyone) if branches else everyone
+    picked = labels.filter(labels._segdash_draw < threshold)
     customers = data.customers()
     return customers.join(picked, customers[data.key] == picked[data.key]).select(
         *[customers[c] for c in customers.columns if c != "segment"], picked["segment"])
@@ -1097,8 +1120,8 @@ def stratified_sample(
     as_of = _as_of(data, data.customers(), numeric)
     sample = _sampled(data, sizes, per_segment, random_state)
     columns = {f"v{i}": _numeric_expr(sample, a, as_of) for i, a in enumerate(numeric)}
-    frame = sample.select(sample[db.ROW], sample.segment, **columns).order_by(db.ROW).execute()
-    frame = frame.rename(columns={f"v{i}": a.name for i, a in enumerate(numeric)})
+    frame = sample.select(sample[data.key], sample.segment, **columns).order_by(data.key).execute()
+    frame = frame.rename(columns={data.key: db.ROW, **{f"v{i}": a.name for i, a in enumerate(numeric)}})
     frame["segment"] = frame["segment"].astype(str)
     return frame
 
@@ -1223,15 +1246,15 @@ def pca_map(
     total = int(data.segment_labels().count().execute())
     table = _joined(data)
     as_of = _as_of(data, data.customers(), chosen)
-    key = _sample_key(table, random_state)
+    key, modulus = _draw(data, table, random_state)
     fraction = min(1.0, 1.2 * max_points / total) if total else 1.0
     keyed = table.mutate(_key=key)
-    sample = keyed.filter(keyed["_key"] < int(math.ceil(fraction * _HASH_MOD)))
+    sample = keyed.filter(keyed["_key"] < ibis.literal(int(math.ceil(fraction * modulus)), "int64"))
     columns = {f"v{i}": _numeric_expr(sample, a, as_of) for i, a in enumerate(chosen)}
     frame = (
-        sample.order_by(["_key", db.ROW]).limit(max_points)
-        .select(sample[db.ROW], sample.segment, **columns).execute()
-    )
+        sample.order_by(["_key", data.key]).limit(max_points)
+        .select(sample[data.key], sample.segment, **columns).execute()
+    ).rename(columns={data.key: db.ROW})
     values = frame[[f"v{i}" for i in range(len(chosen))]].astype(float)
     values = values.loc[:, values.notna().any()]
     values = values.fillna(values.median())
@@ -1755,7 +1778,7 @@ def segment_customers(
     pandas.DataFrame
     """
     table = _joined(data)
-    query = table.filter(table.segment == ibis.literal(str(segment))).order_by(db.ROW).select(*columns)
+    query = table.filter(table.segment == ibis.literal(str(segment))).order_by(data.key).select(*columns)
     if limit is not None:
         query = query.limit(limit)
     return query.execute()

@@ -287,6 +287,38 @@ def compare_keys(current: pa.Table, saved: pa.Table) -> tuple[int, int, int]:
     return int(matched), int(new), int(gone)
 
 
+def engine_key_counts(data: Data, saved: pa.Table, *, sizes: dict[str, int]) -> ApplyReport:
+    """New and gone customers of a table in an engine against a saved segmentation, counted in the engine.
+
+    The saved keys (a small upload) meet the engine's labels there; only three counts come back.
+
+    Parameters
+    ----------
+    data
+        The customers and their (new) labels in the engine.
+    saved
+        The snapshot's labels (``key, segment``; keys as text).
+    sizes
+        The new segment sizes.
+
+    Returns
+    -------
+    ApplyReport
+    """
+    import ibis
+    import pandas as pd
+
+    labels = data.segment_labels()
+    current = labels.select(_k=labels[data.key].cast("string").strip())
+    keys = [str(k) for k in dict.fromkeys(saved.column(KEY).to_pylist()) if k is not None]
+    old = ibis.memtable(pd.DataFrame({"_old": pd.Series(keys, dtype=object)}))
+    customers = int(data.backend.execute(current.count()))
+    matched = int(data.backend.execute(current.semi_join(old, current._k == old._old).count()))
+    gone = int(data.backend.execute(old.anti_join(current, old._old == current._k).count()))
+    return ApplyReport(customers=customers, matched=matched, new_customers=customers - matched,
+                       gone_customers=gone, sizes=dict(sizes), key_column=data.key)
+
+
 def restore_labels(data: Data, labels: pa.Table, key_column: str) -> dict[str, int]:
     """Stage a snapshot's labels onto the loaded rows (joined on the key) and return the sizes.
 

@@ -520,13 +520,13 @@ def customer_channels(data: Data, *, source: ChannelSource,
     _check(source, columns=customers.columns, interaction_columns=interactions.columns if interactions is not None else ())
     if source.kind == "column":
         raw = customers[source.column].cast("string").nullif("")
-        table = customers.select(customers[db.ROW], raw_channel=raw)
+        table = customers.select(customers[data.key], raw_channel=raw)
     elif source.kind == "counts":
         values = [customers[column].cast("float64").fill_null(0) for _, column in source.counts]
         top = ibis.greatest(*values) if len(values) > 1 else values[0]
         branches = [((value == top) & (top > 0), ibis.literal(channel)) for (channel, _), value in
                     zip(source.counts, values, strict=True)]
-        table = customers.select(customers[db.ROW], raw_channel=ibis.cases(*branches, else_=ibis.null("string")))
+        table = customers.select(customers[data.key], raw_channel=ibis.cases(*branches, else_=ibis.null("string")))
     else:
         contacts = interactions.select(k=interactions[source.table_key].cast("string"),
                                        c=interactions[source.table_channel].cast("string").nullif(""))
@@ -535,10 +535,10 @@ def customer_channels(data: Data, *, source: ChannelSource,
         per = contacts.group_by(["k", "c"]).aggregate(n=lambda t: t.count())
         ranked = per.mutate(rank=ibis.row_number().over(group_by="k", order_by=[ibis.desc("n"), "c"]))
         main = ranked.filter(ranked["rank"] == 0).select("k", "c")
-        keyed = customers.select(customers[db.ROW], k=customers[source.key].cast("string"))
+        keyed = customers.select(customers[data.key], k=customers[source.key].cast("string"))
         joined = keyed.left_join(main, keyed.k == main.k)
-        return joined.select(joined[db.ROW], channel=joined.c)
-    return table.select(table[db.ROW], channel=_merged(table.raw_channel, table, mapping))
+        return joined.select(joined[data.key], channel=joined.c)
+    return table.select(table[data.key], channel=_merged(table.raw_channel, table, mapping))
 
 
 def _merged(column: Any, table: Any, mapping: Mapping[str, str] | None) -> Any:
@@ -825,7 +825,7 @@ def channel_counts(data: Data, *, source: ChannelSource,
     """
     channels = customer_channels(data, source=source, mapping=mapping)
     labels = data.segment_labels()
-    joined = labels.join(channels, db.ROW)
+    joined = labels.join(channels, data.key)
     frame = joined.group_by(["segment", "channel"]).aggregate(customers=joined.count()).execute()
     frame["segment"] = frame["segment"].astype(str)
     frame["channel"] = pd.Series([None if v is None or pd.isna(v) else str(v) for v in frame["channel"]],
@@ -891,8 +891,8 @@ def purchase_service_crosstab(data: Data, *, purchase: str, source: ChannelSourc
     if purchase not in customers.columns:
         raise ChannelError(f"The customer file has no column '{purchase}'.")
     channels = customer_channels(data, source=source, mapping=mapping)
-    bought = customers.select(customers[db.ROW], purchase=customers[purchase].cast("string").nullif(""))
-    joined = data.segment_labels().join(channels, db.ROW).join(bought, db.ROW)
+    bought = customers.select(customers[data.key], purchase=customers[purchase].cast("string").nullif(""))
+    joined = data.segment_labels().join(channels, data.key).join(bought, data.key)
     joined = joined.filter(joined.channel.notnull() & joined.purchase.notnull())
     frame = joined.group_by(["segment", "purchase", "channel"]).aggregate(customers=joined.count()).execute()
     frame = frame.rename(columns={"channel": "service"})

@@ -16,7 +16,6 @@ from typing import Any
 
 import pandas as pd
 
-from segdash import db
 from segdash.act import channels as ch
 from segdash.act import multivalue as mv
 from segdash.act import tone as tn
@@ -373,7 +372,7 @@ def build_playbook(
         spec = mv.analyse_cells(cells[column], column=column) or single_value_spec(cells[column], column=column)
         if spec is not None:
             specs.append(spec)
-    table = data.customers().join(data.segment_labels(), db.ROW)
+    table = data.customers().join(data.segment_labels(), data.key)
     metrics: dict[str, Any] = {"customers": table.count()}
     metrics.update(tn.check_metrics(data, table, checks=checks, rules=cleaned, cells=cells))
     metrics.update(mv.value_metrics(table, specs=specs))

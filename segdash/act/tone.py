@@ -392,7 +392,7 @@ def trait_figures(data: Data, *, rules: Sequence[Rule], roles: Mapping[str, str]
     """
     from segdash.act.multivalue import distinct_cells_many
 
-    table = data.customers().join(data.segment_labels(), db.ROW)
+    table = data.customers().join(data.segment_labels(), data.key)
     checks = rule_checks(rules, roles=roles, types=types)
     cells = distinct_cells_many(data, columns=[c.column for c in checks if c.kind == "share"])
     metrics = {"customers": table.count(), **check_metrics(data, table, checks=checks, rules=rules, cells=cells)}

@@ -395,6 +395,75 @@ def compare_snapshots(project: Any, old: str | Snapshot, new: str | Snapshot, *,
             con.close()
 
 
+def compare_label_tables(data: Any, *, old: str, new: str, roles: dict[str, str] | None = None,
+                         types: dict[str, str] | None = None) -> Comparison:
+    """Compare two labels tables of one customers table, inside its engine (Spark, PostgreSQL, DuckDB ...).
+
+    Each table holds ``<key>, segment`` (e.g. written by two ``segment --source ... --labels-table``
+    runs). The transitions are one grouped full outer join computed by the engine; only the small
+    (old segment, new segment) table comes back. Revenue, when a column has that role, is the
+    customers table's. Both segment the same customers table, so there is no drift to measure.
+
+    Parameters
+    ----------
+    data
+        The customers (:class:`segdash.data.Data`): its backend holds both labels tables.
+    old, new
+        Names of the earlier and the later labels table.
+    roles, types
+        Column -> role / type of the customers table (to find the revenue column).
+
+    Returns
+    -------
+    Comparison
+
+    Raises
+    ------
+    segdash.history.snapshots.HistoryError
+        A table does not exist or is not a labels table.
+    """
+    from segdash.data import table_exists
+    from segdash.history.snapshots import HistoryError
+
+    sides = []
+    for name in (old, new):
+        if not name or not table_exists(data.backend, name):
+            raise HistoryError(f"There is no labels table '{name}' in {data.engine or 'the engine'}.")
+        table = data.backend.table(name)
+        if data.key not in table.columns or "segment" not in table.columns:
+            raise HistoryError(f"Table '{name}' is not a labels table: it needs the columns '{data.key}' and "
+                               "'segment'.")
+        sides.append(table.select(key=table[data.key].cast("string"), segment=table["segment"].cast("string")))
+    snaps = [Snapshot(id=name, name=f"table '{name}'", created="", names={}, sizes={}, key_column=data.key,
+                      labels=None, roles=dict(roles or {}), types=dict(types or {})) for name in (old, new)]
+    column = revenue_column(snaps[1]) if roles else None
+    revenue = None
+    if column is not None:
+        customers = data.customers()
+        revenue = customers.select(key=customers[data.key].cast("string"),
+                                   revenue=customers[column].cast("float64"))
+    transitions = transitions_query(sides[0], sides[1], old_revenue=revenue, new_revenue=revenue)
+    notes = [] if column is not None else [
+        "The customers table has no revenue column, so flows are measured in customers only."]
+    new_count, gone_count, both_count = counts(transitions)
+    same = same_segmentation(transitions)
+    matching = match_segments(transitions)
+    mapping = None if same else dict(zip(matching["old"], matching["new"], strict=True))
+    if not same:
+        notes.append("The two tables have no segment in common, so each old segment is matched to the new "
+                     "segment that holds most of its customers; 'stayed' means moved to the matched segment.")
+    notes.append("Both tables segment the same customers table, so there is no drift to measure.")
+    sizes = size_changes(transitions)
+    snaps[0].sizes = {str(s): int(n) for s, n in zip(sizes["segment"], sizes["old"], strict=True) if int(n)}
+    snaps[1].sizes = {str(s): int(n) for s, n in zip(sizes["segment"], sizes["new"], strict=True) if int(n)}
+    return Comparison(
+        old=snaps[0], new=snaps[1], transitions=transitions, same_segments=same, matching=matching,
+        stayed_share=stayed_share(transitions, mapping=mapping), new_customers=new_count,
+        gone_customers=gone_count, both_customers=both_count, ari=adjusted_rand(transitions),
+        sizes=sizes, drift=drift_module.empty_drift(), revenue_column=column, notes=notes,
+    )
+
+
 def _compare(con: duckdb.DuckDBPyConnection, old: Snapshot, new: Snapshot, *,
              drift_columns: list[str] | None) -> Comparison:
     notes: list[str] = []

@@ -522,7 +522,10 @@ def engine_features(data: Data, *, features: list[str], types: dict[str, str]) -
     """
 
     table = data.customers()
-    unknown = [name for name in features if name not in table.columns]
+    # "interests: Travel" is the yes/no of one value of a multi-value column (segdash.act.multivalue):
+    # ``column IN (cells holding the value)``, an expression over the table that the engine runs
+    flags = _engine_flags(data, table, [name for name in features if name not in table.columns])
+    unknown = [name for name in features if name not in table.columns and name not in flags]
     if unknown:
         raise SettingsError(
             f"{_names(unknown)} {'is not a column' if len(unknown) == 1 else 'are not columns'} "
@@ -533,6 +536,9 @@ def engine_features(data: Data, *, features: list[str], types: dict[str, str]) -
     schema = table.schema()
     out = EngineFeatures(raw={}, types={})
     for name in features:
+        if name in flags:
+            out.raw[name], out.types[name] = flags[name], "boolean"
+            continue
         column = table[name]
         kind = types.get(name) or _arrow_kind(schema[name].to_pyarrow())
         if kind == "number":
@@ -559,6 +565,25 @@ def engine_features(data: Data, *, features: list[str], types: dict[str, str]) -
                 f"The feature '{name}' has an unknown type '{kind}'. Set its type to number, text, date or boolean."
             )
     return out
+
+
+def _engine_flags(data: Data, table: Any, names: list[str]) -> dict[str, Any]:
+    """Flag name -> yes/no expression over ``table`` for the names that are values of multi-value columns."""
+    from segdash.act.multivalue import analyse_cells, distinct_cells_many, indicator_exprs, parse_flag
+
+    wanted: dict[str, list[str]] = {}
+    for name in names:
+        parsed = parse_flag(name)
+        if parsed is not None and parsed[0] in table.columns:
+            wanted.setdefault(parsed[0], []).append(parsed[1])
+    flags: dict[str, Any] = {}
+    if not wanted:
+        return flags
+    for column, cells in distinct_cells_many(data, columns=list(wanted)).items():
+        spec = analyse_cells(cells, column=column)
+        if spec is not None:
+            flags.update(indicator_exprs(table, spec, values=[v for v in wanted[column] if v in spec.values]))
+    return flags
 
 
 def ordered_expr(column: Any, place: dict[str, float]) -> Any:

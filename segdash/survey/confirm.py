@@ -7,7 +7,6 @@ from typing import Any
 
 import pandas as pd
 
-from segdash import db
 from segdash.data import Data
 from segdash.schema import Segmentation, is_modelling_role
 from segdash.survey import SurveyError
@@ -97,7 +96,7 @@ def population_sample(data: Data, *, key_column: str,
     """
     customers = data.customers()
     labels = data.segment_labels()
-    joined = customers.join(labels, customers[db.ROW] == labels[db.ROW])
+    joined = customers.join(labels.select(labels[data.key], labels["segment"]), data.key)
     fields = {"key": joined[key_column].cast("string"), "segment": joined["segment"].cast("string")}
     if email_column:
         fields["email"] = joined[email_column].cast("string")
@@ -155,7 +154,16 @@ def with_emails(data: Data, sample: pd.DataFrame, *, key_column: str,
     """``sample`` with each customer's email looked up (to match answers by email too; never shown or saved)."""
     if not email_column:
         return sample
-    everyone = population_sample(data, key_column=key_column, email_column=email_column)[["key", "email"]]
+    if not data.is_duckdb:  # another engine: look up the sampled customers only, in the engine
+        import ibis
+
+        customers = data.customers()
+        keys = ibis.memtable(pd.DataFrame({"_k": sample["key"].astype(str).drop_duplicates().tolist()}, dtype=object))
+        found = customers.select(key=customers[key_column].cast("string"), email=customers[email_column].cast("string"))
+        found = found.join(keys, found.key == keys._k).select("key", "email")
+        everyone = data.backend.to_pyarrow(found).to_pandas()
+    else:
+        everyone = population_sample(data, key_column=key_column, email_column=email_column)[["key", "email"]]
     return sample.merge(everyone.drop_duplicates("key"), on="key", how="left")
 
 

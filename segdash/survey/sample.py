@@ -138,8 +138,13 @@ def draw_sample(
         if column is not None and column not in customers.columns:
             raise SurveyError(f"There is no column '{column}' in the loaded customers.")
     labels = data.segment_labels()
-    joined = customers.join(labels, customers[db.ROW] == labels[db.ROW])
+    joined = customers.join(labels.select(labels[data.key], labels["segment"]), data.key)
     fields = {"_key": joined[key_column].cast("string"), "_segment": joined["segment"].cast("string")}
+    portable = not data.is_duckdb  # another engine: the seeded order is arithmetic on the key (segdash.sampling)
+    if portable:
+        from segdash.sampling import seeded_draw
+
+        fields["_draw"] = seeded_draw(joined[data.key], random_state=int(settings.random_state))
     no_contact = ibis.literal(False)
     if contact_column is not None:
         # the import already reads blank and white-space-only cells as missing; a plain comparison
@@ -153,14 +158,17 @@ def draw_sample(
     if segments is not None:
         base = base.filter(base._segment.isin([str(s) for s in segments]))
     excluded = pd.Series([] if exclude_keys is None else list(exclude_keys), dtype="string").dropna().astype(str)
-    con = data.require_con("Drawing a survey sample")  # DuckDB-only: the seeded top-N per segment is DuckDB SQL
+    con = None if portable else data.require_con("Drawing a survey sample")
     registered = False
     try:
-        if len(excluded):
+        if len(excluded) and portable:  # a small table the engine receives
+            recent = ibis.memtable(pd.DataFrame({"_recent": excluded.drop_duplicates().tolist()}, dtype=object))
+        elif len(excluded):
             # a table of our own name (not a memtable): the ranking query below is run by DuckDB directly
             con.register(_EXCLUDED, pa.table({"_recent": pa.array(excluded.drop_duplicates().tolist(), pa.string())}))
             registered = True
             recent = backend.table(_EXCLUDED)
+        if len(excluded):
             base = base.left_join(recent, base._key == recent._recent)
             base = base.select(*[c for c in base.columns if c != "_recent"], _was_surveyed=base._recent.notnull())
         else:
@@ -181,10 +189,13 @@ def draw_sample(
                                                                          "surveyed"]], on="segment", how="left")
         pool = base.filter(base._eligible)
         most = int((plan["invites"] + plan["backups"]).max()) if len(plan) else 0
-        top = _top_per_segment(data, ibis.to_sql(pool.select(pool._key, pool._segment), dialect="duckdb"),
-                               most, random_state=int(settings.random_state))
+        if portable:
+            top = _top_per_segment_portable(data, pool, most)
+        else:
+            top = _top_per_segment(data, ibis.to_sql(pool.select(pool._key, pool._segment), dialect="duckdb"),
+                                   most, random_state=int(settings.random_state))
     finally:
-        if registered:
+        if registered and con is not None:
             con.unregister(_EXCLUDED)
     take = (plan["invites"] + plan["backups"]).set_axis(plan["segment"])
     invites = plan["invites"].set_axis(plan["segment"])
@@ -228,6 +239,21 @@ def _top_per_segment(data: Data, pool_sql: str, most: int, *, random_state: int)
              f"md5_number('{int(random_state)}:' || _key)) AS _rank FROM ({pool_sql}) AS pool "
              f"QUALIFY _rank <= {int(most)}")
     return data.con.execute(query).df()
+
+
+def _top_per_segment_portable(data: Data, pool: Any, most: int) -> pd.DataFrame:
+    """:func:`_top_per_segment` in any engine: the order is the seeded draw on the key (``_draw``).
+
+    Every engine computes the same draws (:mod:`segdash.sampling`), so Spark, PostgreSQL and a
+    DuckDB file invite the same customers; only the first ``most`` of each segment come back.
+    """
+    if most <= 0:
+        return pd.DataFrame({"_key": [], "_segment": [], "_rank": []})
+    ranked = pool.select(pool._key, pool._segment, _rank=ibis.row_number().over(
+        group_by=pool._segment, order_by=[pool._draw, pool._key]) + 1)
+    ranked = ranked.filter(ranked._rank <= int(most))
+    frame = data.backend.to_pyarrow(ranked).to_pandas()
+    return frame.sort_values(["_segment", "_rank"], ignore_index=True)
 
 
 def new_tokens(count: int) -> list[str]:
