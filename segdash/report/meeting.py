@@ -86,6 +86,7 @@ SECTION_TITLES = {
 _METHOD_WORDS = {
     "dimensions": "by dimensions (rules on chosen columns)",
     "labels file": "from a labels file",
+    "labels table": "from a labels table in the engine",
     "rules": "by dimensions (rules on chosen columns)",
     "rfm": "by RFM (recency, frequency, monetary value)",
     "kmeans": "by clustering (k-means)",
