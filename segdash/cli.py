@@ -262,6 +262,13 @@ def _uses_source(args: argparse.Namespace) -> bool:
     return False
 
 
+def _in_engine(ws: Any) -> bool:
+    """Whether ``ws`` is a table in an engine (:class:`segdash.engines.EngineTable`), not a loaded file."""
+    from segdash.engines import EngineTable
+
+    return isinstance(ws, EngineTable)
+
+
 def _engine_labels(args: argparse.Namespace, table: Any) -> dict[str, int]:
     """Use the labels table in the engine (``--labels-table``, default ``<table>_segments``) as the segmentation."""
     if getattr(args, "labels", None):
@@ -300,7 +307,7 @@ def _file_name(path: str) -> str:
 
 def _cmd_import(args: argparse.Namespace) -> int:
     ws = _load(args)
-    if not hasattr(ws, "imported"):  # a table in an engine: nothing is imported, describe it
+    if _in_engine(ws):  # a table in an engine: nothing is imported, describe it
         return _describe_engine_table(args, ws)
     result = ws.imported
     if args.json:
@@ -385,7 +392,7 @@ def _segment_dimensions(args: argparse.Namespace, ws: Any, types: dict[str, str]
     if not dimensions:
         raise SegdashError("--method dimensions needs --dimensions with one to three column names, "
                            "e.g. --dimensions country,age.")
-    rows = ws.imported.rows_loaded if hasattr(ws, "imported") else ws.rows
+    rows = ws.rows if _in_engine(ws) else ws.imported.rows_loaded
     labels = ws.display_labels() if hasattr(ws, "display_labels") else None
     return segment_by_dimensions(ws.data, dimensions=dimensions, types=types, min_size=default_min_size(rows),
                                  column_labels=labels)
@@ -513,7 +520,7 @@ def _cmd_segment(args: argparse.Namespace) -> int:
     if out.is_dir():
         raise SegdashError(f"--out {args.out} is a folder; give a file name such as labels.csv.")
     ws = _load(args)
-    engine = not hasattr(ws, "imported")
+    engine = _in_engine(ws)
     if engine and (args.save or args.project):
         raise SegdashError("--save and --project work with files only for now; the labels of a table in an "
                            "engine are written there (--labels-table).")
@@ -755,7 +762,6 @@ def _cmd_projects(args: argparse.Namespace) -> int:
 
 def _cmd_roi(args: argparse.Namespace) -> int:
     """Per-segment acquisition economics. ``--margin`` is a fraction 0-1 (0.4 = 40%); 40 is refused."""
-
     from segdash import economics
     from segdash.errors import EconomicsError
 
@@ -766,7 +772,7 @@ def _cmd_roi(args: argparse.Namespace) -> int:
     try:
         return _roi(args, ws, margin)
     finally:
-        if not hasattr(ws, "imported"):
+        if _in_engine(ws):
             ws.close()
 
 
@@ -777,7 +783,7 @@ def _roi(args: argparse.Namespace, ws: Any, margin: float) -> int:
     from segdash import economics
     from segdash.errors import EconomicsError
 
-    if hasattr(ws, "imported"):
+    if not _in_engine(ws):
         if not args.labels:
             raise SegdashError("roi needs --labels: the labels.csv written by 'segment'.")
         ws.use_labels_file(args.labels)
@@ -983,7 +989,7 @@ def _write_report(args: argparse.Namespace, ws: Any, *, margin: float, created: 
     notes = []
     if args.pdf and meeting.chromium_path() is None:
         notes.append(meeting.no_pdf_message())
-    title = args.title or (meeting.report_title(ws) if hasattr(ws, "load") else
+    title = args.title or (meeting.report_title(ws) if not _in_engine(ws) else
                            f"Customer segments: {ws.data.table} ({ws.source.engine_label})")
     html_text = meeting.render_html(sections, title=title, summary=args.summary,
                                     paper=args.paper, notes=notes)
@@ -1047,7 +1053,7 @@ def _cmd_survey_sample(args: argparse.Namespace) -> int:
     try:
         return _survey_sample(args, ws, settings, out)
     finally:
-        if not hasattr(ws, "load"):
+        if _in_engine(ws):
             ws.close()
 
 
@@ -1090,7 +1096,7 @@ def _cmd_survey_confirm(args: argparse.Namespace) -> int:
     try:
         return _survey_confirm(args, ws, answers, kinds)
     finally:
-        if not hasattr(ws, "load"):
+        if _in_engine(ws):
             ws.close()
 
 

@@ -432,3 +432,17 @@ def test_cli_wrong_source_or_table_is_one_plain_sentence(pg_cli: Any, postgres_s
     assert "There is no table 'nope'" in err and "postgres://segdash@127.0.0.1" in err
     code, _, err = pg_cli("compare", "a", "b", url=with_password)
     assert code == 2 and "There is no table" not in err and "no labels table 'a'" in err
+
+
+def test_a_local_interactions_file_on_an_engine_is_one_plain_sentence(sources: dict[str, engines.Source],
+                                                                       tmp_path: Path) -> None:
+    from segdash.errors import SegdashError
+
+    contacts = tmp_path / "contacts.csv"
+    contacts.write_text("customer_id,channel\nC000001,Phone\n", encoding="utf-8")
+    with pytest.raises(SegdashError, match="^Loading an interactions file works on imported files only for now, "
+                                           "not on data in postgres.$"):
+        ch.load_interactions(_data(sources["postgres"]), contacts)
+    with pytest.raises(ch.ChannelError, match="Load an interactions file first"):
+        ch.channel_mix(_data(sources["postgres"]), source=ch.ChannelSource(
+            kind="interactions", key=KEY, table_key="customer_id", table_channel="channel"))
