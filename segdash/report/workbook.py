@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from segdash import db
 from segdash.data import Data
 from segdash.errors import SegdashError
 from segdash.report.export import neutralise_cell, neutralise_formulas
@@ -345,9 +344,9 @@ def labels_table(
                           "personal data, or leave that column out.")
     labels = data.segment_labels()
     key = labels_key_column(data, roles=dict(roles))
-    joined = table.join(labels, table[db.ROW] == labels[db.ROW])
+    joined = table.join(labels.select(labels[data.key], labels["segment"]), data.key)
     extra = {f"_c{i}": joined[c] for i, c in enumerate(columns)}
-    expr = joined.select(_order=joined[db.ROW], _key=joined[key] if key is not None else joined[db.ROW],
+    expr = joined.select(_order=joined[data.key], _key=joined[key] if key is not None else joined[data.key],
                          _segment=joined["segment"], **extra).order_by("_order")
     frame = expr.execute()
     segment = frame["_segment"].astype(str)
