@@ -277,7 +277,7 @@ def flag_attributes(data: Data, attributes: list[Attribute]) -> list[Attribute]:
     for i, attribute in enumerate(numbers):
         column = customers[attribute.name].cast("float64")
         metrics[f"n{i}"] = column.count()
-        metrics[f"f{i}"] = column.isin([0.0, 1.0]).cast("int64").sum()
+        metrics[f"f{i}"] = column.isin([0.0, 1.0]).sum()
         metrics[f"lo{i}"] = column.min()
         metrics[f"hi{i}"] = column.max()
     row = customers.aggregate(**metrics).execute().iloc[0]

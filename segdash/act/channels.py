@@ -753,7 +753,7 @@ def mix_metrics(table: Any, *, source: ChannelSource, mapping: Mapping[str, str]
         groups = merge_groups(raws, mapping=mapping)
         text = table[source.column].cast("string")
         channels = list(groups)
-        return {f"ch{i}": text.isin(groups[c]).cast("int64").sum() for i, c in enumerate(channels)}, channels
+        return {f"ch{i}": text.isin(groups[c]).sum() for i, c in enumerate(channels)}, channels
     if source.kind == "counts":
         values = [table[column].cast("float64").fill_null(0) for _, column in source.counts]
         top = ibis.greatest(*values) if len(values) > 1 else values[0]
@@ -771,7 +771,7 @@ def mix_metrics(table: Any, *, source: ChannelSource, mapping: Mapping[str, str]
             hit = firsts[0]
             for other in firsts[1:]:
                 hit = hit | other
-            metrics[f"ch{i}"] = hit.cast("int64").sum()
+            metrics[f"ch{i}"] = hit.sum()
             channels.append(channel)
         return metrics, channels
     return None

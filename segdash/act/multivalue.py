@@ -318,9 +318,9 @@ def value_metrics(table: Any, *, specs: Sequence[MultiValueColumn]) -> dict[str,
     metrics: dict[str, Any] = {}
     for j, spec in enumerate(specs):
         text = table[spec.column].cast("string")
-        metrics[f"vk{j}"] = (text.notnull() & (text != "")).cast("int64").sum()
+        metrics[f"vk{j}"] = (text.notnull() & (text != "")).sum()
         for i, expr in enumerate(indicator_exprs(table, spec).values()):
-            metrics[f"vv{j}_{i}"] = expr.cast("int64").sum()
+            metrics[f"vv{j}_{i}"] = expr.sum()
     return metrics
 
 
@@ -480,10 +480,10 @@ def value_shares(
         table = data.labelled()
     flags = indicator_exprs(table, spec)
     text = table[spec.column].cast("string")
-    metrics = {"known": (text.notnull() & (text != "")).cast("int64").sum()}
+    metrics = {"known": (text.notnull() & (text != "")).sum()}
     names = list(flags)
     for i, name in enumerate(names):
-        metrics[f"v{i}"] = flags[name].cast("int64").sum()
+        metrics[f"v{i}"] = flags[name].sum()
     frames = [table.aggregate(**metrics).execute().assign(segment=None)]
     if by_segment:
         frames.insert(0, table.group_by("segment").aggregate(**metrics).execute())
