@@ -438,9 +438,10 @@ def segment_aggregates(
             metrics[f"h{i}"] = _histogram(column.cast("string"))
     grouped = table.group_by("segment").aggregate(**metrics).execute()
     grouped["segment"] = grouped["segment"].astype(str)
-    if not data.is_duckdb:  # another engine: one (segment, value) count per category column
-        for i, attribute in enumerate(categorical):
-            grouped[f"h{i}"] = _value_counts(table, attribute, grouped["segment"])
+    if not data.is_duckdb and categorical:  # another engine: (segment, column, value) counts in one query
+        counted = _value_counts_all(data, table, categorical, grouped["segment"])
+        for i in range(len(categorical)):
+            grouped[f"h{i}"] = counted[i]
     numbers = pd.DataFrame(columns=["segment", "attribute", "n", "missing", "mean", "median", "sd"])
     if numeric:
         overall_metrics: dict[str, Any] = {"rows": customers.count()}
@@ -458,18 +459,28 @@ def segment_aggregates(
     return numbers, _counts_frame(grouped, categorical, top_n)
 
 
-def _value_counts(table: Any, attribute: Attribute, segments: pd.Series) -> list[dict[str, int]]:
-    """Per segment (in the order of ``segments``), value -> customers of one category column (portable SQL)."""
-    column = table[attribute.name]
-    if attribute.kind == BOOLEAN:
-        column = column.cast("boolean")
-    values = table.select(segment=table["segment"].cast("string"), _v=column.cast("string"))
-    values = values.filter(values._v.notnull())
-    counts = values.group_by(["segment", "_v"]).aggregate(_n=values.count()).execute()
-    found: dict[str, dict[str, int]] = {}
-    for segment, value, n in zip(counts["segment"], counts["_v"], counts["_n"], strict=True):
-        found.setdefault(str(segment), {})[str(value)] = int(n)
-    return [found.get(str(segment), {}) for segment in segments]
+def _value_counts_all(data: Data, table: Any, attributes: list[Attribute],
+                      segments: pd.Series) -> list[list[dict[str, int]]]:
+    """Per category attribute and segment (in the order of ``segments``), value -> customers, in one query.
+
+    The columns are stacked (``UNION ALL`` of ``segment, column number, value``) and counted once:
+    one round trip to the engine instead of one per column (each costs Spark a job).
+    """
+    parts = []
+    for i, attribute in enumerate(attributes):
+        column = table[attribute.name]
+        if attribute.kind == BOOLEAN:
+            column = column.cast("boolean")
+        parts.append(table.select(segment=table["segment"].cast("string"), _a=ibis.literal(i, "int64"),
+                                  _v=column.cast("string")))
+    stacked = parts[0] if len(parts) == 1 else ibis.union(*parts, distinct=False)
+    stacked = stacked.filter(stacked._v.notnull())
+    counts = data.backend.to_pyarrow(stacked.group_by(["_a", "segment", "_v"]).aggregate(_n=stacked.count()))
+    found: list[dict[str, dict[str, int]]] = [{} for _ in attributes]
+    for column, segment, value, n in zip(*(counts.column(c).to_pylist() for c in ("_a", "segment", "_v", "_n")),
+                                         strict=True):
+        found[int(column)].setdefault(str(segment), {})[str(value)] = int(n)
+    return [[found[i].get(str(segment), {}) for segment in segments] for i in range(len(attributes))]
 
 
 def _numbers_frame(source: pd.DataFrame, numeric: list[Attribute]) -> pd.DataFrame:

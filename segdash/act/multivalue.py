@@ -288,9 +288,15 @@ def distinct_cells_many(data: Data, *, columns: Sequence[str],
     small = [c for i, c in enumerate(columns) if int(counts[f"d{i}"].iloc[0] or 0) <= limit * 1.1]
     found = {c: pd.DataFrame({"cell": pd.Series([], dtype=object), "n": pd.Series([], dtype="int64")})
              for c in columns}
-    if small and not data.is_duckdb:  # another engine: a plain GROUP BY per column (no histogram aggregate)
-        for column in small:
-            found[column] = distinct_cells(data, column=column, limit=int(limit * 1.1) + 1)
+    if small and not data.is_duckdb:  # another engine: one GROUP BY over the columns stacked (no histogram)
+        parts = [customers.select(_a=ibis.literal(i, "int64"), cell=texts[c]) for i, c in enumerate(small)]
+        stacked = parts[0] if len(parts) == 1 else ibis.union(*parts, distinct=False)
+        stacked = stacked.filter(stacked.cell.notnull())
+        counted = data.backend.to_pyarrow(stacked.group_by(["_a", "cell"]).aggregate(n=stacked.count())).to_pandas()
+        for i, column in enumerate(small):
+            frame = counted[counted["_a"] == i][["cell", "n"]].astype({"cell": object, "n": "int64"})
+            frame = frame.sort_values(["n", "cell"], ascending=[False, True], ignore_index=True)
+            found[column] = frame.head(int(limit * 1.1) + 1).reset_index(drop=True)
     elif small:
         row = customers.aggregate(**{f"h{i}": _histogram(texts[c]) for i, c in enumerate(small)}).execute().iloc[0]
         for i, column in enumerate(small):
