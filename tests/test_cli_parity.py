@@ -44,7 +44,8 @@ def test_rfm_on_order_lines_gives_the_page_numbers(make_app: Callable[..., objec
     assert cli["customers_per_group"] == page.extra["customers_per_group"]
     assert sum(cli["customers_per_group"].values()) == cli["customers"]
     assert cli["sizes"] == page.sizes
-    assert cli["group_summary"] == page.extra["group_summary"]
+    # averages: DuckDB adds floats in parallel, so the last digit may differ between two runs
+    assert cli["group_summary"] == [pytest.approx(row) for row in page.extra["group_summary"]]
     assert cli["columns"]["customer"] == "customer_id" and cli["columns"]["date"] == "invoice_date"
 
     code, out, _ = _run(capsys, "segment", str(TRANSACTIONS), "--method", "rfm", "--out",
