@@ -414,8 +414,6 @@ def test_cli_compare_two_labels_tables_on_postgres_and_spark(pg_cli: Any) -> Non
     assert pg["old"]["name"] == f"table '{LABELS}'"
     code, out, _ = pg_cli("compare", LABELS, NEXT, "--json", url="pyspark://")
     assert code == 0 and json.loads(out)["transitions"] == pg["transitions"]
-    code, out, _ = pg_cli("playbook", "--json", url="pyspark://")
-    assert code == 0 and sum(r["customers"] for r in json.loads(out)) == ROWS
 
 
 def test_cli_wrong_source_or_table_is_one_plain_sentence(pg_cli: Any, postgres_server: Any) -> None:
