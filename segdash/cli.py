@@ -979,6 +979,11 @@ def _write_report(args: argparse.Namespace, ws: Any, *, margin: float, created: 
     found = features.summaries(ws)  # playbook, saved survey verdict, OKRs, changes since the last snapshot
     sections = meeting.workspace_sections(ws, margin=margin, created=created, economics_result=result,
                                           extra=features.sections(ws, found))
+    if _in_engine(ws):  # nothing was imported: say where the customers are read
+        where = meeting.Section("data", meeting.SECTION_TITLES["data"])
+        where.lead(f"{sum(ws.segmentation.sizes.values()):,} customers in {ws.description}, read in place "
+                   f"(key '{ws.data.key}', labels in table '{ws.data.labels}').")
+        sections = [where, *sections]
     if args.sections:
         wanted = [part.strip() for part in args.sections.split(",") if part.strip()]
         unknown = [w for w in wanted if w not in meeting.SECTION_ORDER]

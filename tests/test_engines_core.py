@@ -360,6 +360,8 @@ def test_cli_import_playbook_and_report_on_postgres(pg_cli: Any, frames: dict[st
     code, out, _ = pg_cli("report", "--out", str(report), "--title", "Engine report")
     html = report.read_text(encoding="utf-8")
     assert code == 0 and "Engine report" in html and "Frequent" in html and "Acquisition" in html
+    assert f"300 customers in table &#x27;{TABLE}&#x27; in PostgreSQL" in html or \
+        f"300 customers in table '{TABLE}' in PostgreSQL" in html
 
 
 def test_cli_survey_sample_and_confirm_on_postgres(pg_cli: Any, tmp_path: Path) -> None:
