@@ -41,16 +41,17 @@ import re
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import ibis
-import pandas as pd
 
 from segdash import db
 from segdash.db import ROW, TABLE
 from segdash.numbers import format_number
 from segdash.schema import is_modelling_role
+
+if TYPE_CHECKING:  # Ibis and pandas are imported where column profiles need them, not with this module
+    import pandas as pd
 
 #: Above this many rows, profiles use approximate distinct counts (HyperLogLog).
 EXACT_LIMIT = 200_000
@@ -516,7 +517,7 @@ def _role_for(words: tuple[str, ...], kind: str, facts: _Facts) -> str:
 
 
 def _kind(dtype: Any) -> str:
-    """segdash type of an Ibis dtype."""
+    """segdash type of an Ibis dtype (column profiles)."""
     if dtype.is_boolean():
         return _BOOLEAN
     if dtype.is_numeric():
@@ -527,46 +528,114 @@ def _kind(dtype: Any) -> str:
 
 
 def _columns(table: Any, types: dict[str, str]) -> list[tuple[str, str]]:
-    """(name, segdash type) for every column but ``_row``, in table order."""
+    """(name, segdash type) for every column but ``_row``, in table order (an Ibis table; column profiles)."""
     schema = table.schema()
     return [(name, types.get(name) or _kind(dtype)) for name, dtype in schema.items() if name != ROW]
 
 
+# -- the content facts, in plain DuckDB SQL ---------------------------------------------------------
+# Role suggestion runs on every import. Its statistics are collected with plain SQL over quoted
+# identifiers (``db.quote_ident``) and our own constants, finished with ``fetchall()``: importing a
+# file then loads neither Ibis nor pandas (about a second of a command-line import, issue 16). The
+# DuckDB type ids below are read the way Ibis reads them (``tests/test_columns.py`` checks this).
+
+#: DuckDB type ids Ibis calls integer / numeric / temporal / text.
+_INTEGER_IDS = frozenset({"tinyint", "smallint", "integer", "bigint", "utinyint", "usmallint", "uinteger", "ubigint"})
+_NUMERIC_IDS = _INTEGER_IDS | {"hugeint", "float", "double", "decimal"}
+_TEMPORAL_IDS = frozenset({
+    "date", "time", "timestamp", "timestamp_s", "timestamp_ms", "timestamp_ns", "timestamp with time zone",
+    "time with time zone",
+})
+_STRING_IDS = frozenset({"varchar", "enum"})
+
+
+@dataclass(frozen=True)
+class _DuckType:
+    """What the role facts need to know of a DuckDB column type."""
+
+    id: str
+    json: bool = False
+
+    @property
+    def is_integer(self) -> bool:
+        return self.id in _INTEGER_IDS
+
+    @property
+    def is_numeric(self) -> bool:
+        return self.id in _NUMERIC_IDS
+
+    @property
+    def is_string(self) -> bool:
+        return self.id in _STRING_IDS and not self.json
+
+    @property
+    def kind(self) -> str:
+        """The segdash type of a column of this type (as :func:`_kind` says for Ibis's type)."""
+        if self.id == "boolean":
+            return _BOOLEAN
+        if self.is_numeric:
+            return _NUMBER
+        if self.id in _TEMPORAL_IDS:
+            return _DATE
+        return _TEXT
+
+
+def _duck_types(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, _DuckType]:
+    """Column name -> type of every column of ``table`` (``_row`` included), in table order; nothing is run."""
+    relation = con.sql("SELECT * FROM " + db.quote_ident(table))  # bound, not run
+    return {
+        name: _DuckType(id=str(dtype.id), json=str(dtype).upper() == "JSON")
+        for name, dtype in zip(relation.columns, relation.types, strict=True)
+    }
+
+
+def _duck_columns(types: dict[str, str], duck: dict[str, _DuckType]) -> list[tuple[str, str]]:
+    """(name, segdash type) for every column but ``_row``, in table order."""
+    return [(name, types.get(name) or dtype.kind) for name, dtype in duck.items() if name != ROW]
+
+
 def _content_facts(
-    table: Any, columns: list[tuple[str, str]], *, approximate: bool = False, con: duckdb.DuckDBPyConnection
+    con: duckdb.DuckDBPyConnection, source: str, columns: list[tuple[str, str]], duck: dict[str, _DuckType], *,
+    approximate: bool = False,
 ) -> dict[str, _Facts]:
     """One aggregate query: values, distinct values, e-mail and phone shares per column.
 
-    With ``approximate``, distinct values are DuckDB's HyperLogLog estimate: exact hash sets of
+    ``source`` is a quoted table name or a parenthesised query (:func:`_samples`). With
+    ``approximate``, distinct values are DuckDB's HyperLogLog estimate: exact hash sets of
     every column of a 50,000-row sample cost ~60 MB of peak memory during a 1M-row import.
     """
     if len(columns) > WIDE_COLUMNS:
-        return _content_facts_long(con, table, columns, approximate=approximate)
-    schema = table.schema()
-    metrics: dict[str, Any] = {"n": table.count()}
+        return _content_facts_long(con, source, columns, duck, approximate=approximate)
+    metrics: dict[str, str] = {"n": "count(*)"}
     for index, (name, kind) in enumerate(columns):
-        column = table[name]
-        metrics[f"v{index}"] = column.count()
-        metrics[f"d{index}"] = column.approx_nunique() if approximate else column.nunique()
-        if kind == _TEXT and schema[name].is_string():
-            metrics[f"e{index}"] = column.re_search(EMAIL_PATTERN).sum()
-            metrics[f"p{index}"] = column.re_search(PHONE_PATTERN).sum()
-        elif kind == _NUMBER and schema[name].is_numeric():
-            metrics[f"lo{index}"] = column.min().cast("float64")
-            metrics[f"hi{index}"] = column.max().cast("float64")
-    row = table.aggregate(**metrics).execute().iloc[0]
+        column = db.quote_ident(name)
+        metrics[f"v{index}"] = f"count({column})"
+        metrics[f"d{index}"] = f"approx_count_distinct({column})" if approximate else f"count(DISTINCT {column})"
+        if kind == _TEXT and duck[name].is_string:
+            metrics[f"e{index}"] = _matches(column, EMAIL_PATTERN)
+            metrics[f"p{index}"] = _matches(column, PHONE_PATTERN)
+        elif kind == _NUMBER and duck[name].is_numeric:
+            metrics[f"lo{index}"] = f"CAST(min({column}) AS DOUBLE)"
+            metrics[f"hi{index}"] = f"CAST(max({column}) AS DOUBLE)"
+    values = db.fetch_all(con, "SELECT " + ", ".join(metrics.values()) + " FROM " + source)[0]
+    row = dict(zip(metrics, values, strict=True))
     facts = {}
     for index, (name, _) in enumerate(columns):
         facts[name] = _Facts(
-            rows=int(row["n"]),
-            values=int(row[f"v{index}"]),
-            distinct=int(row[f"d{index}"]),
+            rows=_int(row["n"]),
+            values=_int(row[f"v{index}"]),
+            distinct=_int(row[f"d{index}"]),
             emails=_int(row.get(f"e{index}")),
             phones=_int(row.get(f"p{index}")),
             low=_float(row.get(f"lo{index}")),
             high=_float(row.get(f"hi{index}")),
         )
     return facts
+
+
+def _matches(column: str, pattern: str) -> str:
+    """SQL: how many values of a (quoted) text column match one of our regular expressions."""
+    return f"sum(CAST(regexp_matches({column}, {_sql_text(pattern)}) AS INTEGER))"
 
 
 #: Above this many columns, per-column facts come from one query over the table in long form
@@ -581,28 +650,30 @@ def _sql_text(constant: str) -> str:
 
 
 def _source_sql(table: Any) -> str:
-    """An Ibis table expression as a parenthesised DuckDB query (for the long-form queries)."""
+    """An Ibis table expression as a parenthesised DuckDB query (for the long-form profile queries)."""
+    import ibis
+
     return "(" + ibis.to_sql(table, dialect="duckdb") + ")"
 
 
 def _content_facts_long(
-    con: duckdb.DuckDBPyConnection, table: Any, columns: list[tuple[str, str]], *, approximate: bool
+    con: duckdb.DuckDBPyConnection, source: str, columns: list[tuple[str, str]], duck: dict[str, _DuckType], *,
+    approximate: bool,
 ) -> dict[str, _Facts]:
     """:func:`_content_facts` for a wide table: one query over all its cells in long form."""
-    schema = table.schema()
-    rows = _int(table.count().execute())
+    rows = _int(db.fetch_scalar(con, "SELECT count(*) FROM " + source))
     text = [db.quote_ident(name) + "::VARCHAR" for name, _ in columns]
     distinct = "approx_count_distinct(v)" if approximate else "count(DISTINCT v)"
     counts = db.per_column(
         con,
-        db.long_form(_source_sql(table), text),
+        db.long_form(source, text),
         ["count(v)", distinct, f"count(*) FILTER (WHERE regexp_matches(v, {_sql_text(EMAIL_PATTERN)}))",
          f"count(*) FILTER (WHERE regexp_matches(v, {_sql_text(PHONE_PATTERN)}))"],
         len(columns),
     )
     facts = {}
     for (name, kind), (values, different, emails, phones) in zip(columns, counts, strict=True):
-        texty = kind == _TEXT and schema[name].is_string()
+        texty = kind == _TEXT and duck[name].is_string
         facts[name] = _Facts(rows=rows, values=_int(values), distinct=_int(different),
                              emails=_int(emails) if texty else 0, phones=_int(phones) if texty else 0)
     return facts
@@ -617,21 +688,33 @@ def _float(value: Any) -> float | None:
 
 
 def _int(value: Any) -> int:
+    """A count as an int; 0 for a missing one (``None``, NaN, ``pd.NA``, ``NaT``)."""
     if value is None:
         return 0
     try:
-        return 0 if pd.isna(value) else int(value)
+        return 0 if value != value else int(value)  # noqa: PLR0124 - NaN and NaT are not equal to themselves
     except (TypeError, ValueError):
         return 0
 
 
-def _samples(backend: Any, table: str) -> tuple[Any, Any]:
-    """The table (twice) when small; else a repeatable block sample and the first rows as a fallback."""
-    expr = backend.table(table)
-    rows = int(expr.count().execute())
+#: DuckDB's sampling clause for :data:`SAMPLE_METHOD` (``block``: whole row groups, ``row``: each row).
+_SAMPLING = {"block": "system", "row": "bernoulli"}
+
+
+def _samples(con: duckdb.DuckDBPyConnection, table: str) -> tuple[str, str]:
+    """The table (twice) when small; else a repeatable block sample and the first rows as a fallback.
+
+    Both as SQL sources (a quoted name, or a parenthesised query): the sample is the one Ibis's
+    ``table.sample(ROLE_SAMPLE_ROWS / rows, method=SAMPLE_METHOD, seed=0)`` drew until issue 16
+    (the same percentage, written the same way), so the suggested roles did not change.
+    """
+    source = db.quote_ident(table)
+    rows = _int(db.fetch_scalar(con, "SELECT count(*) FROM " + source))
     if rows <= 2 * ROLE_SAMPLE_ROWS:
-        return expr, expr
-    return expr.sample(ROLE_SAMPLE_ROWS / rows, method=SAMPLE_METHOD, seed=0), expr.limit(ROLE_SAMPLE_ROWS)
+        return source, source
+    percent = ROLE_SAMPLE_ROWS / rows * 100.0  # our own number, not user text
+    sample = f"(SELECT * FROM {source} TABLESAMPLE {_SAMPLING[SAMPLE_METHOD]} ({percent!r} PERCENT) REPEATABLE (0))"
+    return sample, f"(SELECT * FROM {source} LIMIT {int(ROLE_SAMPLE_ROWS)})"
 
 
 def suggest_roles(con: duckdb.DuckDBPyConnection, *, table: str = TABLE, types: dict[str, str]) -> dict[str, str]:
@@ -653,19 +736,21 @@ def suggest_roles(con: duckdb.DuckDBPyConnection, *, table: str = TABLE, types: 
         Column name -> one of :data:`segdash.schema.ROLES`, in table order, without ``_row``.
         Content facts come from a sample of about 50,000 rows on bigger tables.
     """
-    sample, head = _samples(db.backend(con), table)
-    columns = _columns(sample, types)
+    duck = _duck_types(con, table)
+    sample, head = _samples(con, table)
+    columns = _duck_columns(types, duck)
     if not columns:
         return {}
-    approximate = sample is not head  # a sampled big table: estimated distinct counts (less memory)
-    facts = _content_facts(sample, columns, approximate=approximate, con=con)
-    if sample is not head and not any(f.rows for f in facts.values()):
+    approximate = sample != head  # a sampled big table: estimated distinct counts (less memory)
+    facts = _content_facts(con, sample, columns, duck, approximate=approximate)
+    if sample != head and not any(f.rows for f in facts.values()):
         # block sampling picked no block: use the first rows
-        facts = _content_facts(head, columns, approximate=approximate, con=con)
+        facts = _content_facts(con, head, columns, duck, approximate=approximate)
     roles = {name: _role_for(role_words(name), kind, facts[name]) for name, kind in columns}
     _model_outputs_stringing_names(roles)
     first, kind = columns[0]
-    if roles[first] == "other" and _looks_like_an_id(sample, first, kind, facts[first], approximate=approximate):
+    if roles[first] == "other" and _looks_like_an_id(con, sample, first, kind, duck[first], facts[first],
+                                                     approximate=approximate):
         roles[first] = "id"
     return _costs_next_to_a_channel(roles, dict(columns))
 
@@ -695,19 +780,18 @@ _TIME_WORDS = frozenset({"year", "month", "week", "day", "date", "hour", "time",
 CODE_PATTERN = r"^[A-Za-z]{0,6}[-_/#.]?[0-9][A-Za-z0-9\-_/#.]*$"
 
 
-def _looks_like_an_id(sample: Any, name: str, kind: str, facts: _Facts, *, approximate: bool) -> bool:
+def _looks_like_an_id(con: duckdb.DuckDBPyConnection, sample: str, name: str, kind: str, dtype: _DuckType,
+                      facts: _Facts, *, approximate: bool) -> bool:
     """Whether the first column, whose name says nothing, holds an identifier: every value different
     (nearly every one on a sampled big table), whole numbers from 0 up or codes like ``C-1042``."""
     if facts.values < 2 or facts.values < 0.98 * facts.rows or _TIME_WORDS & set(role_words(name)):
         return False
     if facts.distinct < (0.97 * facts.values if approximate else facts.values):
         return False
-    column = sample[name]
-    dtype = sample.schema()[name]
-    if kind == _NUMBER and dtype.is_numeric():
-        return dtype.is_integer() and (facts.low is None or facts.low >= 0)
-    if kind == _TEXT and dtype.is_string():
-        codes = _int(column.re_search(CODE_PATTERN).sum().execute())
+    if kind == _NUMBER and dtype.is_numeric:
+        return dtype.is_integer and (facts.low is None or facts.low >= 0)
+    if kind == _TEXT and dtype.is_string:
+        codes = _int(db.fetch_scalar(con, "SELECT " + _matches(db.quote_ident(name), CODE_PATTERN) + " FROM " + sample))
         return codes >= facts.values
     return False
 
@@ -736,14 +820,23 @@ def _costs_next_to_a_channel(roles: dict[str, str], kinds: dict[str, str]) -> di
 # -- profiles ------------------------------------------------------------------------
 
 
-@ibis.udf.agg.builtin(name="histogram")
-def _int_histogram(x: int) -> dict[int, int]:  # pragma: no cover - runs in DuckDB
-    """DuckDB's ``histogram`` aggregate over bin numbers."""
+@functools.cache
+def _histogram_udfs() -> tuple[Any, Any]:
+    """DuckDB's ``histogram`` aggregate as Ibis functions, over bin numbers and over text values.
 
+    Made on first use (column profiles), so that importing this module does not load Ibis.
+    """
+    import ibis
 
-@ibis.udf.agg.builtin(name="histogram")
-def _text_histogram(x: str) -> dict[str, int]:  # pragma: no cover - runs in DuckDB
-    """DuckDB's ``histogram`` aggregate over text values."""
+    @ibis.udf.agg.builtin(name="histogram")
+    def int_histogram(x: int) -> dict[int, int]:  # pragma: no cover - runs in DuckDB
+        """DuckDB's ``histogram`` aggregate over bin numbers."""
+
+    @ibis.udf.agg.builtin(name="histogram")
+    def text_histogram(x: str) -> dict[str, int]:  # pragma: no cover - runs in DuckDB
+        """DuckDB's ``histogram`` aggregate over text values."""
+
+    return int_histogram, text_histogram
 
 
 _PROFILE_DTYPES = {"missing": "int64", "missing_pct": "float64", "distinct": "int64"}
@@ -754,6 +847,8 @@ PROFILE_COLUMNS = [
 
 
 def _format_date(value: Any) -> str:
+    import pandas as pd
+
     stamp = pd.Timestamp(value)
     if stamp.hour == stamp.minute == stamp.second == 0 and stamp.microsecond == 0:
         return stamp.strftime("%Y-%m-%d")
@@ -761,6 +856,8 @@ def _format_date(value: Any) -> str:
 
 
 def _display(value: Any, kind: str, *, plain: bool = False) -> str | None:
+    import pandas as pd
+
     if value is None or (not isinstance(value, str | dt.date) and pd.isna(value)):
         return None
     if kind == _DATE:
@@ -870,6 +967,8 @@ def profile_columns(
         and dates, ``[]`` otherwise. ``attrs["approximate"]`` is true when distinct counts are
         estimates (tables over :data:`EXACT_LIMIT` rows).
     """
+    import pandas as pd
+
     backend = db.backend(con)
     expr = backend.table(table)
     schema = expr.schema()
@@ -919,9 +1018,9 @@ def profile_columns(
                 else:
                     numeric = column.cast("float64")
                 bin_number = ((numeric - low) / width).floor().clip(lower=0, upper=count - 1).cast("int64")
-                maps[f"h{index}"] = _int_histogram(bin_number)
+                maps[f"h{index}"] = _histogram_udfs()[0](bin_number)
         elif kind == _TEXT and 0 < _int(stats.get(f"d{index}")) <= _TOP_VALUES_MAP_LIMIT:
-            maps[f"h{index}"] = None if wide else _text_histogram(column.cast("string"))
+            maps[f"h{index}"] = None if wide else _histogram_udfs()[1](column.cast("string"))
     if wide:
         try:
             histograms = _profile_histograms_long(con, long_table, columns, shapes, [int(k[1:]) for k in maps])
@@ -1035,6 +1134,8 @@ def _profile_histograms_long(
 ) -> dict[str, Any]:
     """Query 2 of :func:`profile_columns` for a wide table: bin counts of numbers and dates, and the
     most common values of text columns, from the long table."""
+    import pandas as pd
+
     cells = db.quote_ident(long_table)
     out: dict[str, Any] = {}
     if shapes:
@@ -1088,6 +1189,8 @@ def _as_dict(value: Any) -> dict[Any, int]:
 
 def _top_counts(expr: Any, name: str) -> dict[Any, int]:
     """The most common values of one column (a group-by; used for many-valued text columns)."""
+    import ibis
+
     column = expr[name]
     top = (
         expr.filter(column.notnull())
@@ -1219,11 +1322,10 @@ def code_columns(con: duckdb.DuckDBPyConnection, *, table: str = TABLE, types: d
     dict
         Column name -> note (``"codes, not amounts: read as categories (9 different values)"``).
     """
-    expr = db.backend(con).table(table)
-    schema = expr.schema()
+    duck = _duck_types(con, table)
     candidates = []
     for name, kind in types.items():
-        if kind != _NUMBER or name not in schema or not schema[name].is_integer():
+        if kind != _NUMBER or name not in duck or not duck[name].is_integer:
             continue
         words = name_words(name)
         grams = _grams(words)
@@ -1232,12 +1334,14 @@ def code_columns(con: duckdb.DuckDBPyConnection, *, table: str = TABLE, types: d
         candidates.append((name, not grams.isdisjoint(_MANY_CODE_NAMES)))
     if not candidates:
         return {}
-    metrics: dict[str, Any] = {}
+    metrics: dict[str, str] = {}
     for index, (name, _) in enumerate(candidates):
-        metrics[f"d{index}"] = expr[name].nunique()
-        metrics[f"lo{index}"] = expr[name].min()
-        metrics[f"hi{index}"] = expr[name].max()
-    row = expr.aggregate(**metrics).execute().iloc[0]
+        column = db.quote_ident(name)
+        metrics[f"d{index}"] = f"count(DISTINCT {column})"
+        metrics[f"lo{index}"] = f"min({column})"
+        metrics[f"hi{index}"] = f"max({column})"
+    values = db.fetch_all(con, "SELECT " + ", ".join(metrics.values()) + " FROM " + db.quote_ident(table))[0]
+    row = dict(zip(metrics, values, strict=True))
     found = {}
     for index, (name, many) in enumerate(candidates):
         distinct, low, high = _int(row[f"d{index}"]), _float(row[f"lo{index}"]), _float(row[f"hi{index}"])
