@@ -99,6 +99,7 @@ from segdash.data import Data, materialise
 from segdash.errors import SegmentationError, SettingsError
 from segdash.schema import TYPES, Segmentation
 from segdash.segment import base
+from segdash.segment.assign import assign_clusters, fetch_clusters, stage_segments
 from segdash.segment.features import (
     MISSING_MODES,
     SCALINGS,
@@ -289,10 +290,22 @@ def _cluster(
                 found.raw[name] = ordered_expr(source.customers()[name], places[1] if places else {})
     else:
         data = pull_features(source, features=features, types=types)
+    # A file's customers are put in their segment inside DuckDB (one SQL statement, the model's numbers
+    # as parameters): nothing of the million rows but their cluster number comes back (issue 16).
+    in_duckdb = not engine and source.is_duckdb and source.table == db.TABLE and source.key == db.ROW \
+        and algorithm != "gmm"
     fit = _fit(data, algorithm=algorithm, fixed_k=fixed_k, k_low=k_low, k_high=k_high, scaling=scaling,
-               log_skewed=log_skewed, missing=missing, random_state=random_state, report=report)
+               log_skewed=log_skewed, missing=missing, random_state=random_state, report=report,
+               assign_here=not in_duckdb)
     data, fitted, everyone, labels, chosen_k, notes = fit.data, fit.fitted, fit.everyone, fit.labels, fit.k, fit.notes
-    if engine:
+    if in_duckdb:
+        report(0.7, f"Putting every customer in one of {chosen_k} segments ...")
+        assign_clusters(fitted, source, types=types)
+        keys, labels = fetch_clusters(source)
+        if not np.array_equal(keys, data.rows):  # pragma: no cover - a bug guard
+            raise SegmentationError("The customers changed while they were being segmented; segment again.")
+        counts = np.bincount(labels, minlength=chosen_k)
+    elif engine:
         report(0.7, f"Putting every customer in one of {chosen_k} segments, in {source.engine} ...")
         # cached in the engine: counted for the names, then written as the labels
         clusters = materialise(source, fitted.ibis_assign(source, {name: found.raw[name] for name in fitted.features}))
@@ -317,6 +330,8 @@ def _cluster(
                                                                segment=fitted.ibis_segment(clusters._cluster)))
         notes.append(f"Fitted on a seeded sample of {len(data.rows):,} of {total:,} customers read from "
                      f"{source.engine}; every customer was then put in a segment inside {source.engine}.")
+    elif in_duckdb:
+        sizes = stage_segments(source, fitted.segments)
     else:
         label_table = pa.table({
             source.key: pa.array(data.rows, pa.int64()) if source.key == db.ROW else pa.array(data.rows),
@@ -357,7 +372,7 @@ class _Fit:
     data: FeatureData
     fitted: ClusterModel
     everyone: np.ndarray
-    labels: np.ndarray
+    labels: np.ndarray | None
     k: int
     scores: dict[int, dict[str, float]]
     reason: str
@@ -368,9 +383,13 @@ class _Fit:
 
 def _fit(
     data: FeatureData, *, algorithm: str, fixed_k: int | None, k_low: int, k_high: int, scaling: str,
-    log_skewed: bool, missing: str, random_state: int, report: Progress,
+    log_skewed: bool, missing: str, random_state: int, report: Progress, assign_here: bool = True,
 ) -> _Fit:
-    """Preprocess, choose k and fit the final model on ``data``; label its customers (cluster indices)."""
+    """Preprocess, choose k and fit the final model on ``data``; label its customers (cluster indices).
+
+    Without ``assign_here`` the final model is left for the caller to apply where the data is (its
+    labels are ``None``), and k-means keeps the centres of the sample (no pass over everyone).
+    """
     n_rows = len(data.rows)
     if n_rows == 0:
         raise SettingsError("There are no customers in the loaded data. Load a file with customers first.")
@@ -412,6 +431,10 @@ def _fit(
         if smallest >= MIN_SEGMENT_SHARE:  # the refit must pass the 2% rule too, or the search model stays
             models[chosen_k] = refit
 
+    if not assign_here:
+        _final_model(fitted, algorithm, models[chosen_k], None, chosen_k, random_state)
+        return _Fit(data=data, fitted=fitted, everyone=everyone, labels=None, k=chosen_k, scores=scores,
+                    reason=reason, next_best=next_best, notes=notes, search_positions=search_positions)
     report(0.7, f"Putting every customer in one of {chosen_k} segments ...")
     with threadpool_limits(limits=_THREADS, user_api="openmp"):  # the one step over everyone
         _final_model(fitted, algorithm, models[chosen_k], everyone, chosen_k, random_state)
@@ -771,17 +794,20 @@ def _left_out(small: list[int], shaky: list[int]) -> str:
     return (" Left out: " + "; ".join(parts) + ".") if parts else ""
 
 
-def _final_model(fitted: ClusterModel, algorithm: str, model: Any, everyone: np.ndarray, k: int,
+def _final_model(fitted: ClusterModel, algorithm: str, model: Any, everyone: np.ndarray | None, k: int,
                  random_state: int) -> None:
     """Put the final model's parameters into ``fitted`` (which then assigns every customer).
 
-    k-means: the sample's centres refined by a few Lloyd iterations over everyone; Ward: the
-    centroids of the sample clusters; Gaussian mixture: the fitted weights, means and covariances.
+    k-means: the sample's centres, refined by a few Lloyd iterations over ``everyone`` when given
+    (an engine's sample; a file's customers are assigned in DuckDB with the sample's centres); Ward:
+    the centroids of the sample clusters; Gaussian mixture: the fitted weights, means and covariances.
     Segment names are set afterwards (they depend on the sizes).
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        if algorithm == "kmeans":
+        if algorithm == "kmeans" and everyone is None:
+            fitted.set_centers(model.cluster_centers_, [])
+        elif algorithm == "kmeans":
             full = KMeans(
                 n_clusters=k, init=model.cluster_centers_, n_init=1, max_iter=FULL_ITERATIONS,
                 tol=0.0, random_state=random_state,  # tol=0: no variance pass over everyone

@@ -164,9 +164,18 @@ def pull_features(data: Data, *, features: list[str], types: dict[str, str]) -> 
             "of the loaded data. Choose features from the list of columns."
         )
     # In ``_row`` order, so samples and labels never depend on how the rows were inserted or scanned.
-    arrow = data.backend.to_pyarrow(table.select(data.key, *features).order_by(data.key))
+    # An imported table is stored in that order and DuckDB scans it in that order: the rows are
+    # checked instead of sorted by DuckDB (a sort of every pulled column), and sorted here if need be.
+    chosen = table.select(data.key, *features)
+    if data.key != db.ROW:
+        chosen = chosen.order_by(data.key)
+    arrow = data.backend.to_pyarrow(chosen)
     rows = arrow.column(data.key).to_numpy(zero_copy_only=False)
-    rows = rows.astype(np.int64, copy=False) if data.key == db.ROW else rows
+    if data.key == db.ROW:
+        rows = rows.astype(np.int64, copy=False)
+        if len(rows) > 1 and not bool(np.all(rows[1:] > rows[:-1])):
+            order = np.argsort(rows, kind="stable")
+            arrow, rows = arrow.take(pa.array(order)), rows[order]
     return feature_data(arrow, rows=rows, features=features, types=types)
 
 
