@@ -139,8 +139,13 @@ def fetch_clusters(data: Data) -> tuple[np.ndarray, np.ndarray]:
     """Every customer's key and cluster number (0-based) from :data:`CLUSTERS`, in key order."""
     con = data.require_con("Assigning customers in DuckDB")
     key = db.quote_ident(data.key)
-    fetched = con.execute(f"SELECT {key} AS k, _cluster FROM {CLUSTERS} ORDER BY {key}").fetchnumpy()
-    return np.asarray(fetched["k"]), np.asarray(fetched["_cluster"], dtype=np.int64)
+    # stored in the customers' order (DuckDB keeps insertion order): checked, and sorted here only if need be
+    fetched = con.execute(f"SELECT {key} AS k, _cluster FROM {CLUSTERS}").fetchnumpy()
+    keys, clusters = np.asarray(fetched["k"]), np.asarray(fetched["_cluster"], dtype=np.int64)
+    if len(keys) > 1 and not bool(np.all(keys[1:] > keys[:-1])):
+        order = np.argsort(keys, kind="stable")
+        keys, clusters = keys[order], clusters[order]
+    return keys, clusters
 
 
 def stage_segments(data: Data, segments: list[str]) -> dict[str, int]:

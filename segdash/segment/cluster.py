@@ -36,8 +36,8 @@ How a million customers are clustered in a few seconds
    - ``kmeans``: the sample's best centres (k-means++, :data:`FINAL_N_INIT` starts on the search
      sample); every customer gets its nearest centre. On an engine's sample the centres are first
      refined by at most :data:`FULL_ITERATIONS` Lloyd iterations over that sample. Until issue 16
-     a file's centres were refined that way over all customers; ``MiniBatchKMeans`` was measured too (``bench/segment_bench.py``, 1M
-     customers, k = 5, adjusted Rand index against full-data ``KMeans``; times vary 3-10x on
+     a file's centres were refined that way over all customers. Measured (``bench/segment_bench.py``,
+     1M customers, k = 5, adjusted Rand index against full-data ``KMeans``; times vary 3-10x on
      the shared 2-core machine): seeded ``KMeans`` + 3 iterations 0.9998 (0.4-1.2 s);
      ``MiniBatchKMeans`` seeded with the same centres 0.9992 (0.1-1.5 s); ``MiniBatchKMeans``
      with its own k-means++ start 0.69 (12-41 s, a worse local optimum); the nearest sample
