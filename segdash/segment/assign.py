@@ -105,8 +105,12 @@ def cluster_query(model: ClusterModel, data: Data, *, types: dict[str, str]) -> 
     params = _Params([])
     key = db.quote_ident(data.key)
     numeric = {name for block in model.numeric for name in block.columns}
+    categories = {feature.column: feature for feature in model.categorical}
     raw = [_raw_value(data.require_con(), source, f"_f{j}", schema[f"_f{j}"], types.get(name), numeric=name in numeric,
                       name=name, params=params) for j, name in enumerate(model.features)]
+    # a category becomes the number of its one-hot column once per customer (-1: none), as numpy's lookup
+    raw = [_category_column(x, categories[name], params) if name in categories else x
+           for x, name in zip(raw, model.features, strict=True)]
     refs = {name: db.quote_ident(f"_x{j}") for j, name in enumerate(model.features)}
     inputs = _model_inputs(model, refs, params)
     distances = _distances(model, len(inputs), params)
@@ -224,16 +228,23 @@ def _model_inputs(model: ClusterModel, raw: dict[str, str], params: _Params) -> 
         inputs += [f"(({column}) - {params(float(center))}) / {params(float(scale))}"
                    for column, center, scale in zip(columns, block.center, block.scale, strict=True)]
     for feature in model.categorical:
-        value = raw[feature.column]
-        if feature.fill is not None:
-            value = f"coalesce({value}, {params(str(feature.fill))})"
-        hits = [f"({value} IS NULL)" if kept is None else f"coalesce({value} = {params(str(kept))}, false)"
-                for kept in feature.values]
-        inputs += [f"CASE WHEN {hit} THEN 1.0::DOUBLE ELSE 0.0::DOUBLE END" for hit in hits]
-        if feature.rare:
-            known = " OR ".join(hits) if hits else "false"
-            inputs.append(f"CASE WHEN {known} THEN 0.0::DOUBLE ELSE 1.0::DOUBLE END")
+        width = len(feature.values) + (1 if feature.rare else 0)
+        inputs += [f"CASE WHEN {raw[feature.column]} = {i} THEN 1.0::DOUBLE ELSE 0.0::DOUBLE END" for i in range(width)]
     return inputs
+
+
+def _category_column(text: str, feature: Any, params: _Params) -> str:
+    """SQL: the one-hot column a category's value goes to (``-1``: none), as :meth:`ClusterModel._one_hot` looks it up.
+
+    A missing value takes the fill value (when there is one); a value with its own column gets that
+    column; any other value (missing included, when missing has no column of its own) the "rare"
+    column when there is one.
+    """
+    value = text if feature.fill is None else f"coalesce({text}, {params(str(feature.fill))})"
+    other = len(feature.values) if feature.rare else -1
+    missing = feature.values.index(None) if None in feature.values else other
+    kept = " ".join(f"WHEN {value} = {params(str(v))} THEN {i}" for i, v in enumerate(feature.values) if v is not None)
+    return f"CASE WHEN {value} IS NULL THEN {missing} {kept} ELSE {other} END"
 
 
 def _distances(model: ClusterModel, width: int, params: _Params) -> list[str]:
