@@ -11,8 +11,8 @@ fresh process, so its peak memory is its own:
 * **segdash**: ``segdash.ingest.import_file`` — encoding check over the whole file, delimiter
   sniffing, DuckDB read with rejected-line capture, line numbers, types from every value,
   missing tokens, roles, staging and swap. Its process first imports a tiny table, as the app
-  has imported its sample file before any user file (so Ibis's lazily loaded backend is not
-  counted; see ``_warm_up``);
+  has imported its sample file before any user file (so first-use costs are not counted; see
+  ``_warm_up``);
 * **pandas**: ``pandas.read_csv(path)`` with its defaults;
 * **duckdb**: ``CREATE TABLE t AS SELECT * FROM read_csv(path)`` (auto-detect, sampled types).
 
@@ -56,9 +56,9 @@ def _current_rss_mb() -> float:
 def _warm_up() -> None:
     """Load what a running app has loaded before anyone imports a file.
 
-    The app imports the bundled sample file at start-up, so Ibis's DuckDB backend and its SQL
-    compiler (imported lazily on first use: ~0.2 s and ~50 MB once per process, whatever the file
-    size) are loaded by then. A tiny table stands in for the sample file.
+    The app imports the bundled sample file at start-up, so whatever the import loads on first use
+    (since issue 16 the import itself uses no Ibis; the app has it loaded for its pages) is loaded
+    by then. A tiny table stands in for the sample file.
     """
     con = db.connect()
     con.execute("CREATE TABLE warm AS SELECT 1 AS a, 'x' AS b")
