@@ -362,7 +362,8 @@ ROLE_RULES: tuple[RoleRule, ...] = (
         "psychographic",
         "rating, ratings, rated, satisfaction, satisfied, importance, nps, net promoter, likelihood, helpfulness,"
         " reliability, appreciation, accuracy, improvement, factors, trust, preference score, csat, ces,"
-        " customer effort, feedback, sentiment",
+        " customer effort, feedback, sentiment, comfort, convenience, convenient, cleanliness, ease of,"
+        " friendliness, courtesy",
     ),
     # Money that is not what the customer brings in: rebates, raises, claims paid out.
     _rule(
@@ -761,7 +762,8 @@ _PERIOD_PARTS: dict[str, tuple[str, int, int]] = {
     "qtr": ("quarter", 1, 4), "week": ("week", 1, 53), "wk": ("week", 1, 53), "day": ("day", 1, 31),
 }
 #: Events in a customer's life whose year or month a column may hold (``Enrollment_Year``,
-#: ``Cancellation_Month``, ``signup_year``, ``join_yr``, ``cohort_month``), as :func:`role_words` reads them.
+#: ``Cancellation_Month``, ``signup_year``, ``join_yr``, ``cohort_month``), as written (abbreviations
+#: written out, plurals kept: a plural counts things).
 _EVENT_WORDS = frozenset({
     "enrollment", "enroll", "enrolled", "signup", "sign", "signed", "join", "joined", "joining", "registration",
     "registered", "register", "cancellation", "cancelled", "canceled", "cancel", "churn", "churned", "start",
@@ -769,14 +771,15 @@ _EVENT_WORDS = frozenset({
     "activation", "activated", "termination", "terminated", "renewal", "renewed", "expiry", "expiration",
     "expired", "subscription", "subscribed", "onboarding", "onboarded", "conversion", "converted", "install",
     "installed", "creation", "created", "cohort", "inception", "lapse", "lapsed", "exit", "exited", "attrition",
-    "first", "membership",
+    "first", "membership", "date", "arrival", "departure", "booking", "booked", "reservation", "checkin", "order",
+    "purchase", "transaction", "invoice", "sale", "payment",
 })
 #: Words that make a period a duration or a count, not a part of a date (``Month_to_end_contract``,
 #: ``months_since_signup``, ``tenure_months``, ``account_age_years``).
 _DURATION_WORDS = frozenset({
     "to", "since", "until", "till", "left", "remaining", "remain", "ago", "in", "for", "from", "tenure", "length",
     "duration", "count", "total", "number", "average", "per", "age", "spent", "active", "inactive", "before",
-    "after", "between", "elapsed", "old", "lifetime", "value", "amount",
+    "after", "between", "elapsed", "old", "lifetime", "value", "amount", "last",
 })
 
 
@@ -792,9 +795,10 @@ def _event_date_part(name: str, facts: _Facts) -> bool:
     if facts.low is None or facts.high is None or facts.values == 0:
         return False
     raw = name_words(name)
-    words = set(role_words(name))
+    written = {ABBREVIATIONS.get(w, w) for w in raw}  # not made singular: ``Purchases_Month`` counts purchases
     parts = {_PERIOD_PARTS[w] for w in raw if w in _PERIOD_PARTS}
-    if len(parts) != 1 or words.isdisjoint(_EVENT_WORDS) or not words.isdisjoint(_DURATION_WORDS):
+    if (len(parts) != 1 or written.isdisjoint(_EVENT_WORDS)
+            or not (written | set(role_words(name))).isdisjoint(_DURATION_WORDS)):
         return False
     _, first, last = next(iter(parts))
     return first <= facts.high <= last and (facts.low >= first or facts.low == 0)
@@ -878,6 +882,8 @@ URL_PATTERN = (r"^(https?://|www\.)\S+$|^[a-z0-9][a-z0-9-]*(\.[a-z0-9-]+)*"
 _FREE_TEXT_WORDS, _FREE_TEXT_CHARS, _FREE_TEXT_DISTINCT = 2.5, 20.0, 0.9
 #: Roles a name word gives that free text cannot have (``Ad Topic Line`` is not a phone line).
 _NOT_FREE_TEXT = frozenset({"behavioral", "service_channel"})
+#: At most this many columns of each kind are looked at (a file with thousands of columns).
+_VALUE_CHECKS = 200
 #: Roles a name word gives that a column of web addresses cannot have (``Website`` is not a visit).
 _NOT_URLS = frozenset({"behavioral", "service_channel", "psychographic"})
 
@@ -906,6 +912,7 @@ def _roles_from_values(
             dates.append(name)
         elif kind == _TEXT and roles[name] in _NOT_URLS and f.values >= 5 and f.distinct * 2 >= f.values:
             texts.append(name)
+    dates, texts = dates[:_VALUE_CHECKS], texts[:_VALUE_CHECKS]  # a wide file: one query stays small
     if not dates and not texts:
         return
     metrics = []

@@ -65,10 +65,13 @@ def test_the_year_or_month_of_an_event_is_a_date() -> None:
         "birth_year": [1990, 1985, 1970, 2001, 1999, 1964],
         # an event word and a period word, but the values are no month
         "signup_month_spend": [120.5, 80.0, 99.9, 15.0, 64.0, 230.0],
+        # a plural counts: purchases in a month, not the month of a purchase
+        "Purchases_Month": [0, 3, 12, 5, 1, 7],
+        "arrival_date_year": [2015, 2016, 2016, 2017, 2015, 2017],
     })
     roles = _roles(frame)
     for column in ("Enrollment_Year", "Enrollment_Month", "Cancellation_Year", "Cancellation_Month", "signup_year",
-                   "join_yr", "cohort_month"):
+                   "join_yr", "cohort_month", "arrival_date_year"):
         assert roles[column] == "date", column
     assert roles["tenure_months"] == "behavioral"
     assert roles["Month_to_end_contract"] == "behavioral"
@@ -76,6 +79,7 @@ def test_the_year_or_month_of_an_event_is_a_date() -> None:
     assert roles["Year"] == "other"
     assert roles["birth_year"] == "demographic"
     assert roles["signup_month_spend"] != "date"
+    assert roles["Purchases_Month"] == "behavioral"
 
 
 def test_tenure_words_are_behavioral_and_an_account_age_is_not_a_persons_age() -> None:
@@ -121,6 +125,8 @@ def test_seats_trials_and_premium_flags_are_behavioral() -> None:
         "Premium": [1, 0, 0, 1, 1, 0],  # a 0/1 premium tier, never money
         "has_app": [True, True, False, True, False, False],
         "Monthly Premium Auto": [69.0, 94.0, 108.0, 106.0, 73.0, 67.0],  # an insurance premium is money
+        "Seat comfort": [3, 5, 4, 1, 2, 5],  # an airline survey's 0-5 opinion, not seats held
+        "Ease of Online booking": [3, 3, 2, 5, 4, 1],
     })
     assert _roles(frame) == {
         "seats": "behavioral",
@@ -131,6 +137,8 @@ def test_seats_trials_and_premium_flags_are_behavioral() -> None:
         "Premium": "behavioral",
         "has_app": "behavioral",
         "Monthly Premium Auto": "revenue",
+        "Seat comfort": "psychographic",
+        "Ease of Online booking": "psychographic",
     }
 
 
