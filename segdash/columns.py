@@ -22,7 +22,9 @@ addresses and phone numbers, distinct values). In order:
    numbers that are ``yyyymmdd`` dates or Unix times -> read as a date column; a yes/no column named
    after one value of a category (``Male`` 0/1 -> ``demographic``, ``Urban`` -> ``geographic``) or
    after what the customer is or has (``is_premium``, ``has_app`` -> ``behavioral``); free text and
-   web addresses -> ``other`` whatever word their name holds (``Ad Topic Line``, ``Website``).
+   web addresses -> ``other`` whatever word their name holds (``Ad Topic Line``, ``Website``); a
+   survey's battery of ratings (5+ number columns on one 0-5, 0-7 or 0-10 scale) -> ``psychographic``
+   (:func:`_rating_batteries`).
 
 **Last purchase dates are behavioral**: ``last_purchase_date``, ``last_order``, ``recency`` ...
 get ``behavioral`` (not ``date``), so recency-based methods (RFM) find the purchase date as the
@@ -422,7 +424,8 @@ ROLE_RULES: tuple[RoleRule, ...] = (
         # firmographics, the demographics of a business customer
         " industry, sector, company size, employee count, count of employee, count employee, headcount,"
         " firmographic, business type, company type, organization type, organisation type, driving license,"
-        " driver license, drivers license, driving licence",
+        " driver license, drivers license, driving licence, car owner, own car, owns car, car ownership, own house,"
+        " owns house, own home, owns home, house owner",
     ),
     _rule(
         "behavioral",
@@ -438,7 +441,10 @@ ROLE_RULES: tuple[RoleRule, ...] = (
         " revolving, high value, vip, status, change, ratio, internet, download, upload, unlimited, gb, minutes,"
         " data usage, tier, opens, opened, views, pageviews, page views, bounce, wishlist,"
         " wish list, trial, free trial, seat, license, licensed, user count, count user, count of user, enrollment,"
-        " enrolled, account type, customer type, client type, member type, subscriber type, user type",
+        " enrolled, account type, customer type, client type, member type, subscriber type, user type, unsubscribed,"
+        " unsubscribe, opt in, opted in, opt out, opted out, newsletter, preferred category, favorite category,"
+        " favourite category, preferred product, favorite product, favourite product, preferred brand,"
+        " favorite brand, favourite brand, ship mode, shipping mode",
         (_TEXT, _NUMBER, _BOOLEAN),
     ),
 )
@@ -722,6 +728,7 @@ def suggest_roles(con: duckdb.DuckDBPyConnection, *, table: str = TABLE, types: 
     roles = {name: _role_for(role_words(name), kind, facts[name]) for name, kind in columns}
     roles = {name: _role_from_kind(name, kind, facts[name], roles[name]) for name, kind in columns}
     _roles_from_values(con, table, dict(columns), facts, roles)
+    _rating_batteries(dict(columns), facts, roles)
     _model_outputs_stringing_names(roles)
     first, kind = columns[0]
     if roles[first] == "other" and _looks_like_an_id(sample, first, kind, facts[first], approximate=approximate):
@@ -940,6 +947,41 @@ def _roles_from_values(
                      and (words or 0) >= _FREE_TEXT_WORDS and (chars or 0) >= _FREE_TEXT_CHARS)
         if web or free_text:
             roles[name] = "other"
+
+
+#: A survey's battery of ratings: at least this many number columns on the same small scale
+#: (0/1 to 5, 7 or 10) in one file (an airline survey's ``Seat comfort``, ``Baggage handling``,
+#: ``Inflight wifi service``, ``Gate location``, all 0-5).
+_BATTERY_COLUMNS = 5
+_BATTERY_SCALES = frozenset({5, 7, 10})
+#: Names that measure behaviour or people, never a rating, even on a 0-5 scale.
+_NOT_RATING_WORDS = frozenset({
+    "count", "number", "frequency", "time", "visit", "order", "purchase", "day", "week", "month", "year", "hour",
+    "minute", "age", "size", "tenure", "quantity", "amount", "price", "spend", "spent", "total", "sum", "call",
+    "login", "session", "click", "children", "child", "kid", "kidhome", "teenhome", "dependent", "people",
+    "person", "household", "family", "member", "product", "card", "accepted", "complain", "delay", "tier",
+})
+#: Roles a word of a rating's name may have given that a battery of ratings overrides.
+_BATTERY_OVERRIDES = frozenset({"other", "behavioral", "geographic", "service_channel"})
+
+
+def _rating_batteries(kinds: dict[str, str], facts: dict[str, _Facts], roles: dict[str, str]) -> None:
+    """Number columns of a survey's battery of ratings are opinions (``psychographic``), whatever a word
+    of their name suggested (``Inflight wifi service``, ``Gate location``, ``Food and drink``): at least
+    :data:`_BATTERY_COLUMNS` columns share a scale from 0 or 1 to 5, 7 or 10 with few values, and the
+    name measures no behaviour (:data:`_NOT_RATING_WORDS`)."""
+    scales: dict[float, list[str]] = {}
+    for name, kind in kinds.items():
+        f = facts[name]
+        if (kind == _NUMBER and f.low is not None and f.high is not None and f.low in (0, 1)
+                and f.high in _BATTERY_SCALES and 2 <= f.distinct <= f.high + 1):
+            scales.setdefault(f.high, []).append(name)
+    for members in scales.values():
+        if len(members) < _BATTERY_COLUMNS:
+            continue
+        for name in members:
+            if roles[name] in _BATTERY_OVERRIDES and _NOT_RATING_WORDS.isdisjoint(role_words(name)):
+                roles[name] = "psychographic"
 
 
 #: A first column named like a period (``Year``, ``Month``) counts time, not customers.

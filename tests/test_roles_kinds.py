@@ -260,3 +260,24 @@ def test_a_loyalty_file_of_the_airline_shape_through_the_real_import(tmp_path: P
         "Enrollment_Type": "acquisition_channel", "Enrollment_Year": "date", "Enrollment_Month": "date",
         "Cancellation_Year": "date", "Cancellation_Month": "date",
     }
+
+
+def test_a_battery_of_survey_ratings_is_psychographic_whatever_words_the_items_have() -> None:
+    scores = [[3, 4, 2, 5, 0, 1], [5, 3, 3, 4, 2, 1], [1, 4, 5, 2, 3, 0], [2, 2, 4, 5, 1, 3], [4, 5, 1, 3, 3, 2],
+              [0, 3, 4, 4, 5, 2]]
+    items = ["Inflight wifi service", "Gate location", "Food and drink", "Online boarding", "Baggage handling",
+             "Leg room service"]
+    frame = pd.DataFrame({
+        "Age": AGE,
+        **dict(zip(items, scores, strict=True)),
+        "Flight Distance": [460, 235, 1142, 562, 214, 1180],
+        "Dependent_count": [0, 3, 5, 1, 2, 4],  # a count on the same 0-5 scale stays a count
+    })
+    roles = _roles(frame)
+    assert {roles[item] for item in items} == {"psychographic"}
+    assert roles["Dependent_count"] == "demographic"
+    assert roles["Age"] == "demographic"
+    # Four such columns are no battery: the words decide, as before.
+    few = _roles(frame[["Age", *items[:4]]])
+    assert few["Inflight wifi service"] == "behavioral"
+    assert few["Gate location"] == "geographic"
