@@ -442,7 +442,7 @@ ROLE_RULES: tuple[RoleRule, ...] = (
         " data usage, tier, opens, opened, views, pageviews, page views, bounce, wishlist,"
         " wish list, trial, free trial, seat, license, licensed, user count, count user, count of user, enrollment,"
         " enrolled, account type, customer type, client type, member type, subscriber type, user type, unsubscribed,"
-        " unsubscribe, opt in, opted in, opt out, opted out, newsletter, preferred category, favorite category,"
+        " unsubscribe, newsletter, preferred category, favorite category,"
         " favourite category, preferred product, favorite product, favourite product, preferred brand,"
         " favorite brand, favourite brand, ship mode, shipping mode",
         (_TEXT, _NUMBER, _BOOLEAN),
@@ -844,10 +844,10 @@ _CATEGORY_FLAGS: dict[str, str] = {
 #: Words of a name that only say "this is a yes/no column" (``is_female_flag``, ``Male_YN``).
 _FLAG_FILLER = frozenset({"is", "flag", "flg", "yn", "indicator", "ind", "dummy", "binary", "bin", "bool",
                           "boolean", "0", "1", "01", "y", "n"})
-#: A yes/no column whose name starts with one of these (``is_active``, ``has_app``, ``opted_in``) says
-#: what the customer is, has or does: behavioral, when no word of the role table says otherwise.
-_FLAG_VERBS = frozenset({"is", "has", "have", "had", "was", "were", "did", "does", "uses", "used", "ever", "can",
-                         "opted", "owns", "accepts", "wants"})
+#: A yes/no column whose name starts with one of these (``is_active``, ``has_app``, ``is_canceled``) says
+#: what the customer is, has or does: behavioral, when no word of the role table says otherwise (a
+#: consent such as ``opted_in`` or ``email_opt_in`` stays ``other``).
+_FLAG_VERBS = frozenset({"is", "has", "have", "had", "was", "were", "did", "does", "uses", "used", "ever", "owns"})
 
 
 def _flag_role(name: str, kind: str, facts: _Facts) -> str | None:
