@@ -131,7 +131,7 @@ ABBREVIATIONS: dict[str, str] = {
     "cntry": "country", "txt": "text", "sess": "session", "subs": "subscription", "util": "utilization",
     "utilisation": "utilization", "promotion": "promo", "resp": "response", "acq": "acquisition",
     "bd": "birthdate", "qtr": "quarter", "wk": "week", "licence": "license", "licences": "license",
-    "enrolment": "enrollment", "enrol": "enroll",
+    "enrolment": "enrollment", "enrol": "enroll", "previously": "previous",
 }
 #: Plural-looking words that are not plurals (``status``), or whose singular means something else.
 _NO_STEM = frozenset({"values", "news", "series", "species", "sms", "gps", "ios", "gas", "yes", "has", "was", "this",
@@ -339,12 +339,13 @@ ROLE_RULES: tuple[RoleRule, ...] = (
     ),
     # A campaign's type or goal describes the campaign, not how the customer came: not a channel.
     _rule("other", "campaign type, campaign category, campaign kind, campaign objective, campaign goal,"
-          " campaign status, campaign format, type of campaign", (_TEXT,)),
+          " campaign status, campaign format, type of campaign, market segment, customer segment", (_TEXT,)),
     _rule(
         "acquisition_channel",
         "acquisition, acquired, acquisition channel, source, utm, campaign, referral, referred, referrer,"
         " signup channel, sign up channel, channel acquired, first touch, medium, how heard, origin, ^channel,"
         " sales channel, marketing channel, lead source, hear about, heard about, how did you hear,"
+        " distribution channel, booking channel,"
         " how did you find, " + _SIGNUP_CHANNEL_WORDS,
         (_TEXT,),
     ),
@@ -379,7 +380,8 @@ ROLE_RULES: tuple[RoleRule, ...] = (
         "revenue, total spend, ^spend, spent, sales, amount, ltv, clv, cltv, lifetime value, monetary,"
         " charges, turnover, gmv, order value, aov, total price, line total, price quantity, basket value,"
         " profit, margin, mnt, premium, premiums, purchase amount, order amount, fee, fees, billing amount,"
-        " bill amount, transaction value, purchase value, lifetime spend",
+        " bill amount, transaction value, purchase value, lifetime spend, mrr, arr, recurring revenue, acv,"
+        " contract value, customer value, client value",
         (_NUMBER,),
         "money",
     ),
@@ -425,7 +427,8 @@ ROLE_RULES: tuple[RoleRule, ...] = (
         " industry, sector, company size, employee count, count of employee, count employee, headcount,"
         " firmographic, business type, company type, organization type, organisation type, driving license,"
         " driver license, drivers license, driving licence, car owner, own car, owns car, car ownership, own house,"
-        " owns house, own home, owns home, house owner",
+        " owns house, own home, owns home, house owner, ^employee, employees count, adults, adult, babies, baby,"
+        " infants, bmi, body mass index",
     ),
     _rule(
         "behavioral",
@@ -444,7 +447,8 @@ ROLE_RULES: tuple[RoleRule, ...] = (
         " enrolled, account type, customer type, client type, member type, subscriber type, user type, unsubscribed,"
         " unsubscribe, newsletter, preferred category, favorite category,"
         " favourite category, preferred product, favorite product, favourite product, preferred brand,"
-        " favorite brand, favourite brand, ship mode, shipping mode",
+        " favorite brand, favourite brand, ship mode, shipping mode, seconds, called, stay, nights, lead time,"
+        " special request, waiting list, booking, reservation",
         (_TEXT, _NUMBER, _BOOLEAN),
     ),
 )

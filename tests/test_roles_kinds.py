@@ -281,3 +281,27 @@ def test_a_battery_of_survey_ratings_is_psychographic_whatever_words_the_items_h
     few = _roles(frame[["Age", *items[:4]]])
     assert few["Inflight wifi service"] == "behavioral"
     assert few["Gate location"] == "geographic"
+
+
+def test_words_of_saas_hotel_and_insurance_exports() -> None:
+    frame = pd.DataFrame({
+        "mrr": [49.0, 99.0, 499.0, 49.0, 1200.0, 99.0],  # monthly recurring revenue
+        "ARR": [588.0, 1188.0, 5988.0, 588.0, 14400.0, 1188.0],
+        "Customer Value": [197.6, 46.0, 1536.5, 240.0, 145.8, 282.3],
+        "employees": [12, 250, 5000, 40, 8, 1200],  # the size of a business customer
+        "bmi": [27.9, 33.8, 22.7, 28.9, 25.7, 33.4],
+        "adults": [2, 2, 1, 3, 2, 1],
+        "Driving_License": [1, 1, 0, 1, 1, 1],
+        "Previously_Insured": [0, 1, 0, 0, 1, 1],
+        "stays_in_weekend_nights": [0, 2, 1, 4, 0, 2],
+        "customer_type": ["Transient", "Contract", "Transient", "Group", "Transient", "Contract"],
+        "unsubscribed": [False, True, False, False, True, False],
+        "distribution_channel": ["TA/TO", "Direct", "Corporate", "TA/TO", "Direct", "GDS"],
+        "market_segment": ["Online TA", "Direct", "Groups", "Online TA", "Corporate", "Direct"],  # not a place
+    })
+    assert _roles(frame) == {
+        "mrr": "revenue", "ARR": "revenue", "Customer Value": "revenue",
+        "employees": "demographic", "bmi": "demographic", "adults": "demographic", "Driving_License": "demographic",
+        "Previously_Insured": "behavioral", "stays_in_weekend_nights": "behavioral", "customer_type": "behavioral",
+        "unsubscribed": "behavioral", "distribution_channel": "acquisition_channel", "market_segment": "other",
+    }
