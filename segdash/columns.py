@@ -131,7 +131,7 @@ ABBREVIATIONS: dict[str, str] = {
     "cntry": "country", "txt": "text", "sess": "session", "subs": "subscription", "util": "utilization",
     "utilisation": "utilization", "promotion": "promo", "resp": "response", "acq": "acquisition",
     "bd": "birthdate", "qtr": "quarter", "wk": "week", "licence": "license", "licences": "license",
-    "enrolment": "enrollment", "enrol": "enroll", "previously": "previous",
+    "enrolment": "enrollment", "enrol": "enroll", "previously": "previous", "fam": "family",
 }
 #: Plural-looking words that are not plurals (``status``), or whose singular means something else.
 _NO_STEM = frozenset({"values", "news", "series", "species", "sms", "gps", "ios", "gas", "yes", "has", "was", "this",
@@ -368,6 +368,13 @@ ROLE_RULES: tuple[RoleRule, ...] = (
         " customer effort, feedback, sentiment, comfort, convenience, convenient, cleanliness, ease of,"
         " friendliness, courtesy",
     ),
+    # An income is the customer's, never revenue, whatever money word stands next to it (``AMT_INCOME_TOTAL``).
+    _rule("demographic", "income, salary, salaries, wage, wages", (_NUMBER,)),
+    # A yes/no "revenue" or "converted" says whether the customer bought (online shoppers' ``Revenue``).
+    _rule("behavioral", "revenue, sale, sales, bought, converted, conversion, buyer, purchaser", (_BOOLEAN,)),
+    # Web analytics of a visit (``PageValues`` is no belief, ``ExitRates`` no churn).
+    _rule("behavioral", "page value, page values, exit rate, exit rates, bounce rate, bounce rates, visitor type,"
+          " visitor, new visitor, returning visitor, weekend"),
     # Money that is not what the customer brings in: rebates, raises, claims paid out.
     _rule(
         "behavioral",
@@ -428,7 +435,9 @@ ROLE_RULES: tuple[RoleRule, ...] = (
         " firmographic, business type, company type, organization type, organisation type, driving license,"
         " driver license, drivers license, driving licence, car owner, own car, owns car, car ownership, own house,"
         " owns house, own home, owns home, house owner, ^employee, employees count, adults, adult, babies, baby,"
-        " infants, bmi, body mass index",
+        " infants, bmi, body mass index, own realty, owns realty, realty, own property, property owner,"
+        " housing type, housing situation, home ownership, homeownership, residence type, dwelling, days employed,"
+        " months employed, years employed, employed since, employment length, years of employment",
     ),
     _rule(
         "behavioral",
@@ -448,7 +457,8 @@ ROLE_RULES: tuple[RoleRule, ...] = (
         " unsubscribe, newsletter, preferred category, favorite category,"
         " favourite category, preferred product, favorite product, favourite product, preferred brand,"
         " favorite brand, favourite brand, ship mode, shipping mode, seconds, called, stay, nights, lead time,"
-        " special request, waiting list, booking, reservation",
+        " special request, waiting list, booking, reservation, listening, listened, played, skip, skip rate,"
+        " watch time, watched, stream, streams",
         (_TEXT, _NUMBER, _BOOLEAN),
     ),
 )

@@ -305,3 +305,30 @@ def test_words_of_saas_hotel_and_insurance_exports() -> None:
         "Previously_Insured": "behavioral", "stays_in_weekend_nights": "behavioral", "customer_type": "behavioral",
         "unsubscribed": "behavioral", "distribution_channel": "acquisition_channel", "market_segment": "other",
     }
+
+
+def test_an_income_is_never_revenue_and_web_analytics_are_behaviour() -> None:
+    frame = pd.DataFrame({
+        "ID": [5008804, 5008805, 5008806, 5008808, 5008809, 5008810],
+        "AMT_INCOME_TOTAL": [427500.0, 427500.0, 112500.0, 270000.0, 270000.0, 157500.0],  # an income, not revenue
+        "FLAG_OWN_CAR": ["Y", "Y", "Y", "N", "N", "N"],
+        "FLAG_OWN_REALTY": ["Y", "Y", "Y", "Y", "Y", "N"],
+        "NAME_HOUSING_TYPE": ["Rented apartment", "House / apartment", "House / apartment", "With parents",
+                              "House / apartment", "Rented apartment"],
+        "DAYS_EMPLOYED": [-4542, -4542, -1134, -3051, -3051, -120],
+        "CNT_FAM_MEMBERS": [2.0, 2.0, 2.0, 1.0, 1.0, 3.0],
+        "PageValues": [0.0, 12.4, 0.0, 5.6, 0.0, 33.1],  # web analytics, not beliefs
+        "ExitRates": [0.2, 0.05, 0.14, 0.05, 0.02, 0.03],
+        "VisitorType": ["Returning_Visitor", "New_Visitor", "Returning_Visitor", "Returning_Visitor", "Other",
+                        "New_Visitor"],
+        "Weekend": [False, True, False, False, True, False],
+        "Revenue": [False, False, True, False, True, False],  # bought during the visit: a yes/no, not money
+        "listening_time": [120, 45, 300, 80, 15, 210],
+    })
+    roles = _roles(frame)
+    for column in ("AMT_INCOME_TOTAL", "FLAG_OWN_CAR", "FLAG_OWN_REALTY", "NAME_HOUSING_TYPE", "DAYS_EMPLOYED",
+                   "CNT_FAM_MEMBERS"):
+        assert roles[column] == "demographic", column
+    for column in ("PageValues", "ExitRates", "VisitorType", "Weekend", "Revenue", "listening_time"):
+        assert roles[column] == "behavioral", column
+    assert roles["ID"] == "id"
