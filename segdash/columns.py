@@ -372,9 +372,11 @@ ROLE_RULES: tuple[RoleRule, ...] = (
     _rule("demographic", "income, salary, salaries, wage, wages", (_NUMBER,)),
     # A yes/no "revenue" or "converted" says whether the customer bought (online shoppers' ``Revenue``).
     _rule("behavioral", "revenue, sale, sales, bought, converted, conversion, buyer, purchaser", (_BOOLEAN,)),
-    # Web analytics of a visit (``PageValues`` is no belief, ``ExitRates`` no churn).
+    # Web analytics of a visit (``PageValues`` is no belief, ``ExitRates`` no churn), and the terms of a
+    # loan or card (an interest rate is no hobby).
     _rule("behavioral", "page value, page values, exit rate, exit rates, bounce rate, bounce rates, visitor type,"
-          " visitor, new visitor, returning visitor, weekend"),
+          " visitor, new visitor, returning visitor, weekend, interest rate, interest rates, rate of interest,"
+          " interest paid, interest charged, interest earned, interest amount, apr"),
     # Money that is not what the customer brings in: rebates, raises, claims paid out.
     _rule(
         "behavioral",

@@ -324,11 +324,12 @@ def test_an_income_is_never_revenue_and_web_analytics_are_behaviour() -> None:
         "Weekend": [False, True, False, False, True, False],
         "Revenue": [False, False, True, False, True, False],  # bought during the visit: a yes/no, not money
         "listening_time": [120, 45, 300, 80, 15, 210],
+        "InterestRate": [4.5, 12.9, 7.25, 19.99, 3.1, 8.0],  # a loan's terms, not a hobby
     })
     roles = _roles(frame)
     for column in ("AMT_INCOME_TOTAL", "FLAG_OWN_CAR", "FLAG_OWN_REALTY", "NAME_HOUSING_TYPE", "DAYS_EMPLOYED",
                    "CNT_FAM_MEMBERS"):
         assert roles[column] == "demographic", column
-    for column in ("PageValues", "ExitRates", "VisitorType", "Weekend", "Revenue", "listening_time"):
+    for column in ("PageValues", "ExitRates", "VisitorType", "Weekend", "Revenue", "listening_time", "InterestRate"):
         assert roles[column] == "behavioral", column
     assert roles["ID"] == "id"
