@@ -422,7 +422,8 @@ ROLE_RULES: tuple[RoleRule, ...] = (
         "geographic",
         "country, region, city, state, province, continent, county, territory, town, location, geo, lat,"
         " latitude, lon, lng, ^long, longitude, district, area, market, timezone, time zone, suburb, zip, zipcode,"
-        " postcode, post code, postal code, city tier, tier city, region tier, geography, geographic, geographical",
+        " postcode, post code, postal code, city tier, tier city, region tier, geography, geographic, geographical,"
+        " distance to, distance from, proximity",
     ),
     _rule(
         "demographic",
@@ -460,7 +461,7 @@ ROLE_RULES: tuple[RoleRule, ...] = (
         " favourite category, preferred product, favorite product, favourite product, preferred brand,"
         " favorite brand, favourite brand, ship mode, shipping mode, seconds, called, stay, nights, lead time,"
         " special request, waiting list, booking, reservation, listening, listened, played, skip, skip rate,"
-        " watch time, watched, stream, streams",
+        " watch time, watched, stream, streams, auto renew, auto renewal, autorenew",
         (_TEXT, _NUMBER, _BOOLEAN),
     ),
 )
@@ -741,6 +742,7 @@ def suggest_roles(con: duckdb.DuckDBPyConnection, *, table: str = TABLE, types: 
     if sample is not head and not any(f.rows for f in facts.values()):
         # block sampling picked no block: use the first rows
         facts = _content_facts(head, columns, approximate=approximate, con=con)
+    _number_ranges(con, table, dict(columns), facts)
     roles = {name: _role_for(role_words(name), kind, facts[name]) for name, kind in columns}
     roles = {name: _role_from_kind(name, kind, facts[name], roles[name]) for name, kind in columns}
     _roles_from_values(con, table, dict(columns), facts, roles)
@@ -892,6 +894,33 @@ def _role_from_kind(name: str, kind: str, facts: _Facts, role: str) -> str:
     if role == "other":
         return _flag_role(name, kind, facts) or role
     return role
+
+
+#: A wide table's facts (:func:`_content_facts_long`) have no smallest and largest values; up to this
+#: many number columns get them from :func:`_number_ranges`.
+_RANGE_COLUMNS = 500
+
+
+def _number_ranges(
+    con: duckdb.DuckDBPyConnection, table: str, kinds: dict[str, str], facts: dict[str, _Facts]
+) -> None:
+    """Smallest and largest values of the number columns whose facts lack them (a table of more than
+    :data:`WIDE_COLUMNS` columns), from one query of ``min``/``max`` over the first
+    :data:`ROLE_SAMPLE_ROWS` rows, so that the content rules (money or rating, event years, dates
+    written as numbers, yes/no 0/1) apply to wide files too. A separate statistic, not part of
+    :func:`_content_facts`."""
+    names = [n for n, k in kinds.items() if k == _NUMBER and facts[n].values and facts[n].low is None]
+    if not names or len(names) > _RANGE_COLUMNS:
+        return
+    metrics = []
+    for name in names:
+        x = f"TRY_CAST({db.quote_ident(name)} AS DOUBLE)"
+        metrics += [f"min({x})", f"max({x})"]
+    picked = ", ".join(db.quote_ident(n) for n in names)
+    row = db.fetch_all(con, f"SELECT {', '.join(metrics)} FROM (SELECT {picked} FROM {db.quote_ident(table)} "
+                            f"LIMIT {ROLE_SAMPLE_ROWS})")[0]
+    for index, name in enumerate(names):
+        facts[name].low, facts[name].high = _float(row[2 * index]), _float(row[2 * index + 1])
 
 
 #: Dates written as whole numbers ``yyyymmdd`` (KKBox ``registration_init_time`` 20161118).

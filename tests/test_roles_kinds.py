@@ -333,3 +333,27 @@ def test_an_income_is_never_revenue_and_web_analytics_are_behaviour() -> None:
     for column in ("PageValues", "ExitRates", "VisitorType", "Weekend", "Revenue", "listening_time", "InterestRate"):
         assert roles[column] == "behavioral", column
     assert roles["ID"] == "id"
+
+
+def test_the_content_kinds_apply_to_a_wide_file_too() -> None:
+    # More than WIDE_COLUMNS columns: the facts come from the long form, the ranges from their own query.
+    frame = pd.DataFrame({f"col_{i}": [i, i + 1, i + 2, i + 3, i + 4, i + 5] for i in range(60)})
+    frame["Enrollment_Year"] = [2016, 2016, 2014, 2013, 2018, 2015]
+    frame["Male"] = [0, 1, 0, 0, 1, 1]
+    frame["registration_init_time"] = [20161118, 20160324, 20151207, 20170101, 20041231, 20140228]
+    frame["Rating_Of_Service"] = [1, 5, 3, 4, 2, 5]
+    roles = _roles(frame)
+    assert roles["Enrollment_Year"] == "date"
+    assert roles["Male"] == "demographic"
+    assert roles["registration_init_time"] == "date"
+    assert roles["Rating_Of_Service"] == "psychographic"
+
+
+def test_distance_to_a_store_is_a_place_and_auto_renewal_is_behaviour() -> None:
+    frame = pd.DataFrame({
+        "Distance_to_Store_km": [0.5, 12.0, 3.2, 40.0, 7.7, 1.1],
+        "Auto_Renew": [True, False, True, True, False, True],
+        "Renew Offer Type": ["Offer1", "Offer3", "Offer1", "Offer2", "Offer1", "Offer4"],  # an offer, as before
+    })
+    assert _roles(frame) == {"Distance_to_Store_km": "geographic", "Auto_Renew": "behavioral",
+                             "Renew Offer Type": "other"}
