@@ -1155,7 +1155,7 @@ def _survey_confirm(args: argparse.Namespace, ws: Any, answers: Any, kinds: Any)
 #: reads the file (it releases the GIL), instead of one after the other. The role suggestion needs
 #: Ibis and pandas; clustering needs scikit-learn and scipy.
 _PRELOAD = {
-    "import": ("segdash.columns", "ibis.backends.duckdb"),
+    "import": ("segdash.columns", "segdash.labels"),
     "segment": ("segdash.columns", "ibis.backends.duckdb", "segdash.segment.cluster", "segdash.segment.rfm",
                 "segdash.segment.rules", "segdash.report.export"),
     "roi": ("segdash.columns", "ibis.backends.duckdb", "segdash.economics"),
