@@ -312,6 +312,94 @@ class ClusterModel:
             distances.append(total)
         return distances
 
+    def mixture_precision_factors(self) -> tuple[np.ndarray, np.ndarray]:
+        """The Gaussian mixture as what its prediction needs: one precision factor and one constant per component.
+
+        ``factors[c]`` is the Cholesky factor of component ``c``'s precision matrix Σ⁻¹ (scikit-learn's
+        ``precisions_cholesky_``, so ``Σ⁻¹ = P Pᵀ``), as a full ``d × d`` matrix whatever the covariance
+        type; ``constants[c] = -log w_c - log det P_c`` (``log det P_c = -½ log det Σ_c``).
+
+        Returns
+        -------
+        tuple[numpy.ndarray, numpy.ndarray]
+            ``factors`` of shape ``(k, d, d)`` and ``constants`` of shape ``(k,)``, float64.
+
+        Raises
+        ------
+        SettingsError
+            The model is not a Gaussian mixture, or its arrays do not fit together.
+        """
+        if self.algorithm != "gmm" or not self.weights or not self.centers:
+            raise SettingsError("This clustering model is not a Gaussian mixture; segment again.")
+        mixture = self._mixture()
+        chol = np.asarray(mixture.precisions_cholesky_, dtype=np.float64)
+        k, d = mixture.means_.shape
+        if self.covariance_type == "full":
+            factors = chol
+        elif self.covariance_type == "tied":
+            factors = np.repeat(chol[np.newaxis, :, :], k, axis=0)
+        elif self.covariance_type == "diag":
+            factors = np.stack([np.diag(row) for row in chol])
+        else:  # spherical: one precision per component
+            factors = np.stack([np.eye(d) * value for value in chol])
+        log_det = np.array([np.sum(np.log(np.diag(factor))) for factor in factors])
+        constants = -np.log(np.asarray(self.weights, dtype=np.float64)) - log_det
+        return factors, constants
+
+    def ibis_mixture_costs(self, inputs: Sequence[Any]) -> list[Any]:
+        """Minus the log-likelihood of each Gaussian-mixture component, as Ibis expressions (the smallest wins).
+
+        For component ``c`` with weight ``w``, mean ``μ`` and precision factor ``P``
+        (:meth:`mixture_precision_factors`): ``½ Σ_j (Σ_i (x_i - μ_i) P_ij)² - log w - log det P``, which is
+        ``-(log w - ½ log det Σ - ½ (x-μ)ᵀ Σ⁻¹ (x-μ))`` up to a constant shared by all components. So
+        :meth:`ibis_nearest` over these costs picks the component scikit-learn's ``predict`` picks (the
+        lower index on a tie): quadratic forms are plain arithmetic that any SQL engine runs. Terms are
+        summed in a fixed order, so every engine adds the same numbers the same way.
+
+        Parameters
+        ----------
+        inputs
+            The model input expressions (:meth:`ibis_inputs`), in the order of the means' coordinates.
+
+        Returns
+        -------
+        list
+            One float64 expression per component.
+
+        Raises
+        ------
+        SettingsError
+            The model is not a Gaussian mixture, or the inputs do not match it.
+        """
+        import ibis
+
+        factors, constants = self.mixture_precision_factors()
+        means = np.asarray(self.centers, dtype=np.float64)
+        if means.shape[1] != len(inputs):
+            raise SettingsError("The clustering model does not match its features; segment again.")
+
+        def number(value: float) -> Any:  # float64 literals (a bare float is NUMERIC in PostgreSQL)
+            return ibis.literal(float(value), "float64")
+
+        costs = []
+        for mean, factor, constant in zip(means, factors, constants, strict=True):
+            centred = [value - number(m) for value, m in zip(inputs, mean, strict=True)]
+            total = None
+            for j in range(len(inputs)):
+                projected = None
+                for i, value in enumerate(centred):
+                    if factor[i, j] == 0.0:  # the factor is triangular: skip its zeros
+                        continue
+                    term = value * number(factor[i, j])
+                    projected = term if projected is None else projected + term
+                if projected is None:
+                    continue
+                square = projected * projected
+                total = square if total is None else total + square
+            half = (total if total is not None else number(0.0)) * number(0.5)
+            costs.append(half + number(constant))
+        return costs
+
     @staticmethod
     def ibis_nearest(distances: Sequence[Any]) -> Any:
         """Index (0-based) of the smallest distance, the lower index on a tie (as :meth:`assign`), as Ibis.
@@ -357,7 +445,9 @@ class ClusterModel:
         step = table.select(table[data.key], **{f"_x{i}": raw[name] for i, name in enumerate(names)})
         inputs = self.ibis_inputs({name: step[f"_x{i}"] for i, name in enumerate(names)})
         step = step.select(step[data.key], **{f"_z{j}": value for j, value in enumerate(inputs)})
-        distances = self.ibis_distances([step[f"_z{j}"] for j in range(len(inputs))])
+        model_inputs = [step[f"_z{j}"] for j in range(len(inputs))]
+        distances = (self.ibis_mixture_costs(model_inputs) if self.algorithm == "gmm"
+                     else self.ibis_distances(model_inputs))
         step = step.select(step[data.key], **{f"_d{c}": value for c, value in enumerate(distances)})
         nearest = self.ibis_nearest([step[f"_d{c}"] for c in range(len(distances))])
         return step.select(step[data.key], _cluster=nearest)
