@@ -293,6 +293,9 @@ def save_box(ws: Workspace) -> None:
     if ws.segmentation is None:
         return
     st.subheader("Keep these segments", anchor=False)
+    if ws.engine is not None:  # the labels live in the engine; a project keeps files' snapshots only (for now)
+        st.info(ws.engine_save_message(), icon=":material/database:")
+        return
     if ws.project is None:
         st.info("To keep these segments after a reload and apply them to next month's file, create or open a "
                 "project (sidebar, or the Projects page) and save them.", icon=":material/info:")
