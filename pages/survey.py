@@ -12,7 +12,11 @@ ws = components.page_setup(
     "Confirm your segments: invite a random sample of each, ask the questions that define them, "
     "upload the answers and see which segments hold up.",
 )
-if components.require_segmentation(ws):
+if ws.engine is not None:  # the sample, the contact list and the answers are DuckDB work on a loaded file
+    st.info(components.not_on_engine("the survey (drawing a sample of each segment to invite, the contact list "
+                                      "and reading the answers back work on a loaded file only). Load a file on "
+                                      "the Data page to survey its segments"), icon=":material/database:")
+elif components.require_segmentation(ws):
     st.subheader("1. Who to invite")
     view.sample_form(ws)
     view.show_plan(ws)

@@ -416,7 +416,15 @@ def engine_connector(ws: Workspace) -> None:
     ws
         The session's workspace.
     """
-    from segdash.engines import ENGINES, PASSWORD_ENV, SOURCE_ENV, EngineTable, display_url, source_table, source_url
+    from segdash.engines import (
+        ENGINES,
+        PASSWORD_ENV,
+        SOURCE_ENV,
+        EngineTable,
+        display_url,
+        source_table,
+        source_url,
+    )
 
     st.caption(f"A customers table in PostgreSQL, Spark, DuckDB or a warehouse, read where it lives (nothing is "
                f"copied). Your administrator can preset the address with **{SOURCE_ENV}**; the password comes from "
