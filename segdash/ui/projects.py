@@ -140,10 +140,11 @@ def _switch(ws: Workspace, project_id: str | None) -> None:
 def project_manager(ws: Workspace) -> None:
     """Create, open, rename and delete projects."""
     st.subheader("Your projects", anchor=False)
-    own_data = ws.has_data and (st.session_state.get(state.SOURCE) or {}).get("kind") != "sample"
+    own_data = ws.imported is not None and (st.session_state.get(state.SOURCE) or {}).get("kind") != "sample"
     with st.form(_KEY + "create", clear_on_submit=True, border=True):
         name = st.text_input("New project name", placeholder="e.g. Spring campaign 2027")
-        keep = st.checkbox("Start it with the data loaded now", value=own_data, disabled=not ws.has_data)
+        keep = st.checkbox("Start it with the data loaded now", value=own_data, disabled=ws.imported is None,
+                           help="A loaded file is copied into the project; a table in a database stays where it is.")
         if st.form_submit_button("Create project", icon=":material/create_new_folder:"):
             _create(ws, name, keep=keep)
     try:
@@ -180,9 +181,10 @@ def _create(ws: Workspace, name: str, *, keep: bool) -> None:
     try:
         project = store().create_project(name, owner=current_user())
         ws.open_project(project, restore=False)
-        if keep and ws.has_data:
+        keep = keep and ws.imported is not None  # a table in a database is not copied into a project
+        if keep:
             ws.store_dataset()
-        state.flash(f"Created project '{project.name}'" + (" with the data loaded now." if keep and ws.has_data
+        state.flash(f"Created project '{project.name}'" + (" with the data loaded now." if keep
                                                             else ". Load a customer file on the Data page."))
     except SegdashError as err:
         st.error(str(err))
