@@ -429,11 +429,17 @@ def engine_connector(ws: Workspace) -> None:
     st.caption(f"A customers table in PostgreSQL, Spark, DuckDB or a warehouse, read where it lives (nothing is "
                f"copied). Your administrator can preset the address with **{SOURCE_ENV}**; the password comes from "
                f"**{PASSWORD_ENV}** (environment or secrets), never from the address.")
+    # the fields start from the table connected now, else the preset; an address typed with a password
+    # is shown without it once connected (the password is not kept anywhere on the page)
+    if ws.engine is not None and st.session_state.pop(state.ENGINE_CONNECTED, False):
+        st.session_state[state.ENGINE_URL] = ws.engine.source.url
+    st.session_state.setdefault(state.ENGINE_URL, ws.engine.source.url if ws.engine is not None
+                                else display_url(source_url() or ""))
+    st.session_state.setdefault(state.ENGINE_TABLE, ws.engine.data.table if ws.engine is not None
+                                else source_table() or "")
     with st.form(state.ENGINE_FORM, border=False):
-        url = st.text_input("Database address", value=display_url(source_url() or ""), key=state.ENGINE_URL,
-                            placeholder="postgres://user@host:5432/database")
-        table = st.text_input("Table of customers", value=source_table() or "", key=state.ENGINE_TABLE,
-                              placeholder="customers")
+        url = st.text_input("Database address", key=state.ENGINE_URL, placeholder="postgres://user@host:5432/database")
+        table = st.text_input("Table of customers", key=state.ENGINE_TABLE, placeholder="customers")
         key = st.text_input("Customer id column (optional: found when left blank)", key=state.ENGINE_KEY,
                             placeholder="customer_id")
         connect = st.form_submit_button("Connect", icon=":material/database:", type="primary")
@@ -453,6 +459,7 @@ def engine_connector(ws: Workspace) -> None:
             if previous.get("temp"):
                 _remove(previous.get("path"))
             st.session_state[state.SOURCE] = {"path": None, "kind": "engine", "temp": False}
+            st.session_state[state.ENGINE_CONNECTED] = True
             for name in (state.LOAD_ERROR, state.ROLE_EDITOR, state.PROFILE, state.SHEET_PICK):
                 st.session_state.pop(name, None)
             state.flash(f"Connected: working on {ws.source_description()}. Every page now reads this table; "

@@ -59,6 +59,8 @@ ENGINE_URL = "segdash.data.engine_url"
 ENGINE_TABLE = "segdash.data.engine_table"
 #: The customer id column typed in the "Connect to a database" form (blank: found in the table).
 ENGINE_KEY = "segdash.data.engine_key"
+#: Set for the run after a connection: the address field then shows the address without its password.
+ENGINE_CONNECTED = "segdash.data.engine_connected"
 SHEET_PICK = "segdash.data.sheet"
 ROLE_EDITOR = "segdash.data.role_editor"
 SHOW_PII = "segdash.data.show_pii"
