@@ -34,7 +34,7 @@ def _connect(at: Any, url: str, table: str, key: str = "") -> None:
 
 
 def _texts(elements: Any) -> list[str]:
-    return [str(element.value) for element in elements]
+    return [str(element.value).replace("\\", "") for element in elements]  # without markdown escapes
 
 
 def _all_text(at: Any) -> str:
@@ -230,7 +230,8 @@ def test_postgres_connect_segment_by_rfm_then_profiles_and_roi(make_app: Callabl
 
     monkeypatch.setenv(engines.PASSWORD_ENV, PG_PASSWORD)
     reader = duckdb.connect()
-    arrow = reader.execute(f"SELECT * FROM read_csv(?) ORDER BY customer_id LIMIT {ROWS}", [str(SAMPLE)]).arrow()
+    arrow = reader.sql(f"SELECT * FROM read_csv(?) ORDER BY customer_id LIMIT {ROWS}",
+                       params=[str(SAMPLE)]).to_arrow_table()
     reader.close()
     source = engines.connect(postgres_server.url)
     try:
@@ -259,3 +260,11 @@ def test_postgres_connect_segment_by_rfm_then_profiles_and_roi(make_app: Callabl
         assert PG_PASSWORD not in _all_text(at)
     table = _roi_table(at)
     assert table["Segment"].tolist()[-1] == "All customers" and table["Customers"].tolist()[-1] == f"{ROWS:,}"
+    # a password typed into the address works, and is not shown once connected
+    monkeypatch.delenv(engines.PASSWORD_ENV)
+    at.switch_page(DATA_PAGE).run()
+    typed = postgres_server.url.replace("segdash@", f"segdash:{PG_PASSWORD}@")
+    _connect(at, typed, "page_customers")
+    assert not at.exception and not at.error
+    assert at.text_input(key=state.ENGINE_URL).value == postgres_server.url
+    assert PG_PASSWORD not in _all_text(at)
