@@ -175,6 +175,12 @@ def test_gaussian_mixture_agrees_on_every_engine(sources: dict[str, engines.Sour
     assert seg.method == "gmm" and seg.k == 3 and len(seg.sizes) >= 2
     assert seg.model == results["pyspark"][0].model == results["postgres"][0].model  # the same fit everywhere
     assert any("inside" in note for note in seg.notes)
+    # the mixture compiled to SQL labels everyone as scikit-learn's predict does with the same model
+    data = sources["duckdb"].data("customers", key=KEY)
+    model = ClusterModel.from_dict(seg.model)
+    pulled = pull_features(data, features=features, types=TYPES)
+    expected = dict(zip(pulled.rows.tolist(), model.labels(pulled).tolist(), strict=True))
+    assert expected == results["duckdb"][1]
 
 
 def test_labels_are_written_back_as_a_table_in_the_engine(sources: dict[str, engines.Source]) -> None:
