@@ -24,9 +24,13 @@ else:
     st.info("No customer file is loaded yet. Upload one, open one from the server's data folder, or connect to a "
             "table in a database below.", icon=":material/info:")
 
-st.subheader("Load another file" if ws.has_data else "Load a customer file", anchor=components.LOADER_ANCHOR)
-if ws.has_data:
-    st.caption("A new file replaces the data loaded now, and any segments made from it.")
+if ws.engine is not None:
+    st.subheader("Load a file instead, or another table", anchor=components.LOADER_ANCHOR)
+    st.caption("A file replaces the table you are working on (its segments stay in the database).")
+else:
+    st.subheader("Load another file" if ws.has_data else "Load a customer file", anchor=components.LOADER_ANCHOR)
+    if ws.has_data:
+        st.caption("A new file replaces the data loaded now, and any segments made from it.")
 data_ui.file_loader(ws)
 
 if ws.engine is not None:

@@ -462,8 +462,6 @@ def engine_connector(ws: Workspace) -> None:
             st.session_state[state.ENGINE_CONNECTED] = True
             for name in (state.LOAD_ERROR, state.ROLE_EDITOR, state.PROFILE, state.SHEET_PICK):
                 st.session_state.pop(name, None)
-            state.flash(f"Connected: working on {ws.source_description()}. Every page now reads this table; "
-                        "segments are written back there.")
             st.rerun()
     if ws.engine is None:
         st.caption("Addresses: " + ", ".join(f"`{scheme}://`" for scheme in ENGINES if scheme != "postgresql"))
@@ -511,8 +509,8 @@ def engine_columns(ws: Workspace) -> None:
         overview, key=state.ROLE_EDITOR, hide_index=True, width="stretch", disabled=["name", "type"],
         height=min(TABLE_ROW_PX * (len(overview) + 1) + 3, 36 * TABLE_ROW_PX),
         column_config={
-            "name": st.column_config.TextColumn("Column", pinned=True),
-            "type": st.column_config.TextColumn("Type"),
+            "name": st.column_config.TextColumn("Column", pinned=True, width=220),
+            "type": st.column_config.TextColumn("Type", width=90),
             "role": st.column_config.SelectboxColumn("Role ✎", options=list(ROLE_LABELS.values()), required=True,
                                                      help="Click to change how segdash uses this column."),
         },

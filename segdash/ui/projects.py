@@ -113,6 +113,9 @@ def sidebar(ws: Workspace) -> None:
             st.caption("Working in memory: a reload loses your work. Create a project on the Projects page.")
         elif ws.snapshot_id:
             st.caption(":material/cloud_done: The segments shown are saved.")
+        elif ws.engine is not None and ws.segmentation is not None:
+            st.caption(f":material/database: The segments shown are in table '{_md(ws.data.labels)}' in "
+                       f"{_md(ws.engine_label)}.")
         elif ws.segmentation is not None:
             st.caption(":material/cloud_off: The current segments are not saved yet (Segments page: Save).")
         st.page_link("pages/projects.py", label="Manage projects", icon=":material/folder_open:")
