@@ -346,20 +346,71 @@ class ClusterModel:
         constants = -np.log(np.asarray(self.weights, dtype=np.float64)) - log_det
         return factors, constants
 
-    def ibis_mixture_costs(self, inputs: Sequence[Any]) -> list[Any]:
-        """Minus the log-likelihood of each Gaussian-mixture component, as Ibis expressions (the smallest wins).
+    def ibis_mixture_projections(self, inputs: Sequence[Any]) -> list[list[Any]]:
+        """``y = (x - μ)ᵀ P`` of every Gaussian-mixture component, as Ibis expressions (``P``: precision factor).
 
-        For component ``c`` with weight ``w``, mean ``μ`` and precision factor ``P``
-        (:meth:`mixture_precision_factors`): ``½ Σ_j (Σ_i (x_i - μ_i) P_ij)² - log w - log det P``, which is
-        ``-(log w - ½ log det Σ - ½ (x-μ)ᵀ Σ⁻¹ (x-μ))`` up to a constant shared by all components. So
-        :meth:`ibis_nearest` over these costs picks the component scikit-learn's ``predict`` picks (the
-        lower index on a tie): quadratic forms are plain arithmetic that any SQL engine runs. Terms are
-        summed in a fixed order, so every engine adds the same numbers the same way.
+        Computed as scikit-learn does, ``x P - μ P``: a sum of products of the model inputs with ``P``'s
+        non-zero entries (``P`` is triangular), minus a constant. Terms are summed in a fixed order, so
+        every engine adds the same numbers the same way.
 
         Parameters
         ----------
         inputs
             The model input expressions (:meth:`ibis_inputs`), in the order of the means' coordinates.
+
+        Returns
+        -------
+        list[list]
+            For each component, one float64 expression per model input.
+
+        Raises
+        ------
+        SettingsError
+            The model is not a Gaussian mixture, or the inputs do not match it.
+        """
+        import ibis
+
+        factors, _ = self.mixture_precision_factors()
+        means = np.asarray(self.centers, dtype=np.float64)
+        if means.shape[1] != len(inputs):
+            raise SettingsError("The clustering model does not match its features; segment again.")
+
+        def number(value: float) -> Any:  # a float64 literal
+            return ibis.literal(float(value), "float64")
+
+        projections = []
+        for mean, factor in zip(means, factors, strict=True):
+            shifts = mean @ factor
+            component = []
+            for j in range(len(inputs)):
+                total = None
+                for i, value in enumerate(inputs):
+                    if factor[i, j] == 0.0:  # the factor is triangular: skip its zeros
+                        continue
+                    term = value * number(factor[i, j])
+                    total = term if total is None else total + term
+                component.append((total if total is not None else number(0.0)) - number(shifts[j]))
+            projections.append(component)
+        return projections
+
+    def ibis_mixture_costs(self, inputs: Sequence[Any], *, projections: Sequence[Sequence[Any]] | None = None
+                           ) -> list[Any]:
+        """Minus the log-likelihood of each Gaussian-mixture component, as Ibis expressions (the smallest wins).
+
+        For component ``c`` with weight ``w``, mean ``μ`` and precision factor ``P``
+        (:meth:`mixture_precision_factors`): ``½ Σ_j y_j² - log w - log det P`` with ``y = (x - μ)ᵀ P``
+        (:meth:`ibis_mixture_projections`), which is ``-(log w - ½ log det Σ - ½ (x-μ)ᵀ Σ⁻¹ (x-μ))`` up to
+        a constant shared by all components. So :meth:`ibis_nearest` over these costs picks the component
+        scikit-learn's ``predict`` picks (the lower index on a tie): quadratic forms are plain arithmetic
+        that any SQL engine runs.
+
+        Parameters
+        ----------
+        inputs
+            The model input expressions (:meth:`ibis_inputs`), in the order of the means' coordinates.
+        projections
+            The projections ``y`` as columns of an earlier step (so each is computed once), or ``None``
+            to compute them here from ``inputs``.
 
         Returns
         -------
@@ -373,31 +424,17 @@ class ClusterModel:
         """
         import ibis
 
-        factors, constants = self.mixture_precision_factors()
-        means = np.asarray(self.centers, dtype=np.float64)
-        if means.shape[1] != len(inputs):
-            raise SettingsError("The clustering model does not match its features; segment again.")
-
-        def number(value: float) -> Any:  # float64 literals (a bare float is NUMERIC in PostgreSQL)
-            return ibis.literal(float(value), "float64")
-
+        _, constants = self.mixture_precision_factors()
+        if projections is None:
+            projections = self.ibis_mixture_projections(inputs)
         costs = []
-        for mean, factor, constant in zip(means, factors, constants, strict=True):
-            centred = [value - number(m) for value, m in zip(inputs, mean, strict=True)]
+        for component, constant in zip(projections, constants, strict=True):
             total = None
-            for j in range(len(inputs)):
-                projected = None
-                for i, value in enumerate(centred):
-                    if factor[i, j] == 0.0:  # the factor is triangular: skip its zeros
-                        continue
-                    term = value * number(factor[i, j])
-                    projected = term if projected is None else projected + term
-                if projected is None:
-                    continue
-                square = projected * projected
+            for y in component:
+                square = y * y
                 total = square if total is None else total + square
-            half = (total if total is not None else number(0.0)) * number(0.5)
-            costs.append(half + number(constant))
+            half = (total if total is not None else ibis.literal(0.0, "float64")) * ibis.literal(0.5, "float64")
+            costs.append(half + ibis.literal(float(constant), "float64"))
         return costs
 
     @staticmethod
@@ -446,8 +483,14 @@ class ClusterModel:
         inputs = self.ibis_inputs({name: step[f"_x{i}"] for i, name in enumerate(names)})
         step = step.select(step[data.key], **{f"_z{j}": value for j, value in enumerate(inputs)})
         model_inputs = [step[f"_z{j}"] for j in range(len(inputs))]
-        distances = (self.ibis_mixture_costs(model_inputs) if self.algorithm == "gmm"
-                     else self.ibis_distances(model_inputs))
+        if self.algorithm == "gmm":  # the projections in a step of their own: each squared without recomputing
+            projected = self.ibis_mixture_projections(model_inputs)
+            step = step.select(step[data.key], **{f"_y{c}_{j}": y for c, ys in enumerate(projected)
+                                                  for j, y in enumerate(ys)})
+            distances = self.ibis_mixture_costs(
+                [], projections=[[step[f"_y{c}_{j}"] for j in range(len(ys))] for c, ys in enumerate(projected)])
+        else:
+            distances = self.ibis_distances(model_inputs)
         step = step.select(step[data.key], **{f"_d{c}": value for c, value in enumerate(distances)})
         nearest = self.ibis_nearest([step[f"_d{c}"] for c in range(len(distances))])
         return step.select(step[data.key], _cluster=nearest)
