@@ -13,12 +13,13 @@ ws = components.page_setup(
     "table, and each customer's segment for your CRM or ad platform.",
 )
 if components.require_data(ws):
-    st.subheader("Meeting report")
-    sections = view.build_sections(ws)
-    title, summary, chosen, paper = view.report_form(ws, sections=sections)
-    view.report_downloads(ws, title=title, summary=summary, sections=chosen, paper=paper)
-    if components.require_segmentation(ws):
-        st.subheader("Workbook")
-        view.workbook_download(ws)
-        st.subheader("Customer labels for your CRM or ad platform")
-        view.labels_download(ws)
+    with components.engine_feature(ws, "the meeting report and exports"):
+        st.subheader("Meeting report")
+        sections = view.build_sections(ws)
+        title, summary, chosen, paper = view.report_form(ws, sections=sections)
+        view.report_downloads(ws, title=title, summary=summary, sections=chosen, paper=paper)
+        if components.require_segmentation(ws):
+            st.subheader("Workbook")
+            view.workbook_download(ws)
+            st.subheader("Customer labels for your CRM or ad platform")
+            view.labels_download(ws)

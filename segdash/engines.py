@@ -39,6 +39,8 @@ if TYPE_CHECKING:
 
 #: Environment variable holding the default source URL.
 SOURCE_ENV = "SEGDASH_SOURCE"
+#: Environment variable naming the default customers table (pre-fills the Data page's form).
+TABLE_ENV = "SEGDASH_SOURCE_TABLE"
 #: Environment variable holding the source's password (never put it in the URL).
 PASSWORD_ENV = "SEGDASH_SOURCE_PASSWORD"
 #: Engines by URL scheme: the name shown on screen.
@@ -139,6 +141,22 @@ def source_url(environ: Mapping[str, str] | None = None) -> str | None:
     str or None
     """
     value = (os.environ if environ is None else environ).get(SOURCE_ENV, "").strip()
+    return value or None
+
+
+def source_table(environ: Mapping[str, str] | None = None) -> str | None:
+    """The default customers table (``SEGDASH_SOURCE_TABLE``), or ``None``.
+
+    Parameters
+    ----------
+    environ
+        The environment (default: ``os.environ``).
+
+    Returns
+    -------
+    str or None
+    """
+    value = (os.environ if environ is None else environ).get(TABLE_ENV, "").strip()
     return value or None
 
 
@@ -708,6 +726,28 @@ class EngineTable:
     def profile(self) -> Any:
         """The column profile (:func:`profile_table`): missing values over everyone, the rest on a seeded sample."""
         return profile_table(self.data, types=self.types, roles=self.roles)
+
+    def preview(self, *, columns: list[str], limit: int = 100) -> Any:
+        """The first ``limit`` rows of ``columns`` (one ``LIMIT`` query in the engine), as a DataFrame.
+
+        Parameters
+        ----------
+        columns
+            Columns to show (personal data left out by the caller unless asked for).
+        limit
+            Rows.
+
+        Returns
+        -------
+        pandas.DataFrame
+        """
+        import pandas as pd
+
+        shown = [c for c in columns if c in self.types]
+        if not shown:
+            return pd.DataFrame()
+        arrow = self.data.backend.to_pyarrow(self.data.customers().select(*shown).limit(int(limit)))
+        return arrow.to_pandas()
 
     def column_types(self) -> dict[str, str]:
         """Column -> type."""

@@ -220,6 +220,11 @@ def release_workspace(workspace: Any) -> None:
     """
     from segdash import db
 
+    engine = getattr(workspace, "engine", None)  # a table in a database: its connection closes
+    if engine is not None:
+        workspace.engine = None
+        with contextlib.suppress(Exception):
+            engine.close()
     old = workspace.con
     workspace.con = db.connect()
     workspace.imported = None

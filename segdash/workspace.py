@@ -24,6 +24,7 @@ T = TypeVar("T")
 
 _MEMO_LIMIT = 64
 _DROP_LABELS = f"DROP TABLE IF EXISTS {db.LABELS}"  # our constant, not user text
+_DROP_CUSTOMERS = f"DROP TABLE IF EXISTS {db.TABLE}"  # our constant, not user text
 _DROP_STAGED = f"DROP TABLE IF EXISTS {STAGING}"  # as segdash.segment.base.discard_labels does in DuckDB
 
 
@@ -83,6 +84,10 @@ class Workspace:
     #: cost source, channel spend and assumptions), JSON-ready; saved with a snapshot and restored
     #: when it is reopened.
     inputs: dict[str, Any] = field(default_factory=dict)
+    #: A table in an engine the workspace works on instead of an imported file (issue 15): a
+    #: :class:`segdash.engines.EngineTable` (its open connection, types and suggested roles), or ``None``.
+    #: Every query then runs in that engine, and the labels are written there (``<table>_segments``).
+    engine: Any = None
     #: ``(con, Ibis backend over it)``, made once per connection (see :attr:`data`).
     _backend: Any = field(default=None, repr=False, compare=False)
 
@@ -93,7 +98,13 @@ class Workspace:
         return self.data_with_labels(db.LABELS if self.segmentation is not None else None)
 
     def data_with_labels(self, labels: str | None) -> Data:
-        """The handle to this workspace's customers with the labels table ``labels`` (e.g. staged ones)."""
+        """The handle to this workspace's customers with the labels table ``labels`` (e.g. staged ones).
+
+        On a table in an engine (:attr:`engine`), ``segment_labels`` stands for that table's labels table
+        (``<table>_segments``, in the engine); the staged labels are staged there too.
+        """
+        if self.engine is not None:
+            return self.engine.data.with_labels(self.engine.data.labels if labels == db.LABELS else labels)
         if self._backend is None or self._backend[0] is not self.con:
             self._backend = (self.con, db.backend(self.con))
         return Data(backend=self._backend[1], table=db.TABLE, key=db.ROW, labels=labels, con=self.con)
@@ -103,8 +114,12 @@ class Workspace:
         """The handle over a cursor of its own (closed at the end), for work in another thread.
 
         DuckDB refuses a second call on a busy connection; a download built on click runs while the
-        page may be querying. Nothing here touches the shared connection but ``cursor()``.
+        page may be querying. Nothing here touches the shared connection but ``cursor()``. A table in an
+        engine: the engine's own handle (its driver serves each query on its own).
         """
+        if self.engine is not None:
+            yield self.data
+            return
         cursor = self.con.cursor()
         try:
             yield Data.duckdb(cursor, labels=db.LABELS if self.segmentation is not None else None)
@@ -146,6 +161,7 @@ class Workspace:
         from segdash.ingest import import_file
 
         result = import_file(self.con, path, name=name or Path(path).name, sheet=sheet)
+        self.close_table()  # back to a file: the engine's connection closes (its labels table stays there)
         self.imported = result
         self.data_id = f"{file_digest(path) if fingerprint else os.fspath(path)}:{result.sheet or ''}"
         self.roles = {c.name: c.role for c in result.columns}
@@ -182,7 +198,7 @@ class Workspace:
             snapshot = state.get("snapshot_id")
             if snapshot and any(s["id"] == snapshot for s in project.segmentations()):
                 self.open_snapshot(snapshot)
-        elif self.has_data:
+        elif self.imported is not None:  # a table in an engine is not copied into a project
             self.store_dataset()
 
     def close_project(self) -> None:
@@ -210,6 +226,10 @@ class Workspace:
         segdash.store.StoreError
             Disk full or read-only: the data stays loaded in this session.
         """
+        if self.engine is not None:
+            from segdash.store import StoreError
+
+            raise StoreError(self.engine_save_message())
         if self.project is None or self.imported is None:
             raise ValueError("no project open or no data loaded")
         self.stored_dataset_id = self.project.save_dataset(self.con, imported=self.imported, roles=self.roles,
@@ -222,6 +242,7 @@ class Workspace:
         from segdash.saved import load_dataset
 
         meta = load_dataset(self.con, self.project, dataset_id)
+        self.close_table()
         self.imported = meta["imported"]
         self.data_id = f"store:{dataset_id}"
         self.roles = {c.name: c.role for c in self.imported.columns}
@@ -268,6 +289,8 @@ class Workspace:
             raise StoreError("Open or create a project first: saved segmentations live in a project.")
         if self.segmentation is None:
             raise StoreError("There is no segmentation to save yet. Make one on the Segments page.")
+        if self.engine is not None:
+            raise StoreError(self.engine_save_message())
         if not self.stored_dataset_id:
             self.store_dataset()
         key_column = label_key(self.data, self.segmentation, roles=self.roles)
@@ -335,6 +358,11 @@ class Workspace:
         )
         from segdash.segment.base import discard_labels
 
+        if self.engine is not None:
+            from segdash.errors import SegdashError
+
+            raise SegdashError(f"Not available on a database table yet: applying a saved segmentation to "
+                               f"{self.source_description()}. Load a file on the Data page to apply it.")
         try:
             segmentation = apply_model(self.staged_data, record, roles=self.roles, types=self.column_types(),
                                        new_cuts=new_cuts)
@@ -350,8 +378,70 @@ class Workspace:
 
     @property
     def has_data(self) -> bool:
-        """Whether a file has been imported."""
-        return self.imported is not None
+        """Whether a file has been imported or a table in an engine is connected."""
+        return self.imported is not None or self.engine is not None
+
+    # -- a table in an engine (issue 15) ---------------------------------------------------------------
+    def use_table(self, table: Any) -> None:
+        """Work on a table in an engine instead of a file: nothing is copied, every query runs there.
+
+        The file loaded before (and its segments) is put away; :meth:`load` brings a file back.
+
+        Parameters
+        ----------
+        table
+            A :class:`segdash.engines.EngineTable` (open connection, key checked, roles suggested). The
+            workspace owns it from now on and closes it when another source replaces it.
+        """
+        self.clear_segmentation()  # the file's labels (or the previous table's staged ones) go
+        self.close_table()
+        self.con.execute(_DROP_CUSTOMERS)  # the file's rows are not needed any more
+        self.engine = table
+        self.imported = None
+        source = f"{table.source.url}|{table.data.table}|{table.data.key}"
+        self.data_id = "engine:" + hashlib.blake2b(source.encode(), digest_size=10).hexdigest()
+        self.roles = dict(table.roles)
+        self.column_labels = _suggested_labels(list(table.types))
+        self.stored_dataset_id = ""
+        self.store_error = ""
+        self.snapshot_id = ""
+        self.memo.clear()
+
+    def close_table(self) -> None:
+        """Stop working on the table in an engine (its connection closes; nothing there is dropped)."""
+        table, self.engine = self.engine, None
+        if table is not None:
+            if self.segmentation is not None:  # those segments were the table's: they stay there, not here
+                self.segmentation = None
+                self.segmentation_id = ""
+                self.segment_names = {}
+            self.memo.clear()
+            table.close()
+
+    def row_count(self) -> int:
+        """Rows loaded from the file, or customers in the table in an engine (one count there, memoised)."""
+        if self.engine is not None:
+            return int(self.cached(("workspace.rows",), lambda: self.engine.rows))
+        return int(self.imported.rows_loaded) if self.imported is not None else 0
+
+    @property
+    def engine_label(self) -> str:
+        """The engine's name on screen (``"PostgreSQL"``), or ``""`` when the data is a file."""
+        return self.engine.source.engine_label if self.engine is not None else ""
+
+    def source_description(self) -> str:
+        """``table 'customers' in PostgreSQL (postgres://shop@db:5432/sales)``, or the file's name; never a password."""
+        if self.engine is not None:
+            return self.engine.description
+        return self.imported.source if self.imported is not None else "no data"
+
+    def engine_save_message(self) -> str:
+        """Why a segmentation of a table in an engine is not saved in a project (yet), and where its labels are."""
+        if self.engine is None:
+            return ""
+        return (f"Not available on a database table yet: saving its segments in a project. They are kept in "
+                f"table '{self.engine.data.labels}' in {self.engine_label}, next to '{self.engine.data.table}', "
+                "until the next segmentation replaces them.")
 
     def columns_with_role(self, *roles: str) -> list[str]:
         """Imported columns whose current role is one of ``roles``, in file order."""
@@ -359,6 +449,8 @@ class Workspace:
 
     def column_types(self) -> dict[str, str]:
         """Column name -> type (``number``, ``text``, ``date``, ``boolean``)."""
+        if self.engine is not None:
+            return dict(self.engine.types)
         return {c.name: c.type for c in self.imported.columns} if self.imported else {}
 
     def modelling_columns(self) -> list[str]:
@@ -432,6 +524,11 @@ class Workspace:
         from segdash.economics import match_labels_csv
         from segdash.segment.base import discard_labels, write_labels
 
+        if self.engine is not None:
+            from segdash.errors import SegdashError
+
+            raise SegdashError("Not available on a database table yet: reading segments from a labels file. "
+                               "Segment the table on the Segments page instead.")
         matched = match_labels_csv(self.data, path=path, id_columns=self.columns_with_role("id"))
         try:
             sizes = write_labels(self.staged_data, matched[db.ROW].to_numpy(), matched["segment"].to_numpy())

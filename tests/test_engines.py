@@ -162,6 +162,27 @@ def test_kmeans_agrees_on_every_engine_and_with_numpy(sources: dict[str, engines
     assert expected == results["duckdb"][1]
 
 
+def test_gaussian_mixture_agrees_on_every_engine(sources: dict[str, engines.Source]) -> None:
+    features = ["age", "income", "orders", "total_spend", "country"]
+
+    def run(data: Data) -> Any:
+        return cluster_customers(data, features=features, types=TYPES, algorithm="gmm", k=3, random_state=5,
+                                 in_engine=True, sample_size=150)
+
+    results = _run_everywhere(sources, run)
+    _assert_same(results)
+    seg = results["duckdb"][0]
+    assert seg.method == "gmm" and seg.k == 3 and len(seg.sizes) >= 2
+    assert seg.model == results["pyspark"][0].model == results["postgres"][0].model  # the same fit everywhere
+    assert any("inside" in note for note in seg.notes)
+    # the mixture compiled to SQL labels everyone as scikit-learn's predict does with the same model
+    data = sources["duckdb"].data("customers", key=KEY)
+    model = ClusterModel.from_dict(seg.model)
+    pulled = pull_features(data, features=features, types=TYPES)
+    expected = dict(zip(pulled.rows.tolist(), model.labels(pulled).tolist(), strict=True))
+    assert expected == results["duckdb"][1]
+
+
 def test_labels_are_written_back_as_a_table_in_the_engine(sources: dict[str, engines.Source]) -> None:
     for name in ENGINES:
         data = sources[name].data("customers", key=KEY, labels="customers_segments")

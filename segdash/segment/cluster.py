@@ -277,9 +277,6 @@ def _cluster(
         "scaling": scaling, "log_skewed": log_skewed, "missing": missing, "random_state": random_state,
     }
     engine = (not source.is_duckdb) if in_engine is None else bool(in_engine)
-    if engine and algorithm == "gmm":
-        raise SettingsError("A Gaussian mixture cannot assign customers inside a database engine yet; use "
-                            "k-means or hierarchical clustering on this data.")
 
     report(0.02, "Reading the chosen columns ..." if not engine else "Reading a sample of the customers ...")
     if engine:

@@ -346,6 +346,131 @@ class ClusterModel:
             distances.append(total)
         return distances
 
+    def mixture_precision_factors(self) -> tuple[np.ndarray, np.ndarray]:
+        """The Gaussian mixture as what its prediction needs: one precision factor and one constant per component.
+
+        ``factors[c]`` is the Cholesky factor of component ``c``'s precision matrix Σ⁻¹ (scikit-learn's
+        ``precisions_cholesky_``, so ``Σ⁻¹ = P Pᵀ``), as a full ``d × d`` matrix whatever the covariance
+        type; ``constants[c] = -log w_c - log det P_c`` (``log det P_c = -½ log det Σ_c``).
+
+        Returns
+        -------
+        tuple[numpy.ndarray, numpy.ndarray]
+            ``factors`` of shape ``(k, d, d)`` and ``constants`` of shape ``(k,)``, float64.
+
+        Raises
+        ------
+        SettingsError
+            The model is not a Gaussian mixture, or its arrays do not fit together.
+        """
+        if self.algorithm != "gmm" or not self.weights or not self.centers:
+            raise SettingsError("This clustering model is not a Gaussian mixture; segment again.")
+        mixture = self._mixture()
+        chol = np.asarray(mixture.precisions_cholesky_, dtype=np.float64)
+        k, d = mixture.means_.shape
+        if self.covariance_type == "full":
+            factors = chol
+        elif self.covariance_type == "tied":
+            factors = np.repeat(chol[np.newaxis, :, :], k, axis=0)
+        elif self.covariance_type == "diag":
+            factors = np.stack([np.diag(row) for row in chol])
+        else:  # spherical: one precision per component
+            factors = np.stack([np.eye(d) * value for value in chol])
+        log_det = np.array([np.sum(np.log(np.diag(factor))) for factor in factors])
+        constants = -np.log(np.asarray(self.weights, dtype=np.float64)) - log_det
+        return factors, constants
+
+    def ibis_mixture_projections(self, inputs: Sequence[Any]) -> list[list[Any]]:
+        """``y = (x - μ)ᵀ P`` of every Gaussian-mixture component, as Ibis expressions (``P``: precision factor).
+
+        Computed as scikit-learn does, ``x P - μ P``: a sum of products of the model inputs with ``P``'s
+        non-zero entries (``P`` is triangular), minus a constant. Terms are summed in a fixed order, so
+        every engine adds the same numbers the same way.
+
+        Parameters
+        ----------
+        inputs
+            The model input expressions (:meth:`ibis_inputs`), in the order of the means' coordinates.
+
+        Returns
+        -------
+        list[list]
+            For each component, one float64 expression per model input.
+
+        Raises
+        ------
+        SettingsError
+            The model is not a Gaussian mixture, or the inputs do not match it.
+        """
+        import ibis
+
+        factors, _ = self.mixture_precision_factors()
+        means = np.asarray(self.centers, dtype=np.float64)
+        if means.shape[1] != len(inputs):
+            raise SettingsError("The clustering model does not match its features; segment again.")
+
+        def number(value: float) -> Any:  # a float64 literal
+            return ibis.literal(float(value), "float64")
+
+        projections = []
+        for mean, factor in zip(means, factors, strict=True):
+            shifts = mean @ factor
+            component = []
+            for j in range(len(inputs)):
+                total = None
+                for i, value in enumerate(inputs):
+                    if factor[i, j] == 0.0:  # the factor is triangular: skip its zeros
+                        continue
+                    term = value * number(factor[i, j])
+                    total = term if total is None else total + term
+                component.append((total if total is not None else number(0.0)) - number(shifts[j]))
+            projections.append(component)
+        return projections
+
+    def ibis_mixture_costs(self, inputs: Sequence[Any], *, projections: Sequence[Sequence[Any]] | None = None
+                           ) -> list[Any]:
+        """Minus the log-likelihood of each Gaussian-mixture component, as Ibis expressions (the smallest wins).
+
+        For component ``c`` with weight ``w``, mean ``μ`` and precision factor ``P``
+        (:meth:`mixture_precision_factors`): ``½ Σ_j y_j² - log w - log det P`` with ``y = (x - μ)ᵀ P``
+        (:meth:`ibis_mixture_projections`), which is ``-(log w - ½ log det Σ - ½ (x-μ)ᵀ Σ⁻¹ (x-μ))`` up to
+        a constant shared by all components. So :meth:`ibis_nearest` over these costs picks the component
+        scikit-learn's ``predict`` picks (the lower index on a tie): quadratic forms are plain arithmetic
+        that any SQL engine runs.
+
+        Parameters
+        ----------
+        inputs
+            The model input expressions (:meth:`ibis_inputs`), in the order of the means' coordinates.
+        projections
+            The projections ``y`` as columns of an earlier step (so each is computed once), or ``None``
+            to compute them here from ``inputs``.
+
+        Returns
+        -------
+        list
+            One float64 expression per component.
+
+        Raises
+        ------
+        SettingsError
+            The model is not a Gaussian mixture, or the inputs do not match it.
+        """
+        import ibis
+
+        _, constants = self.mixture_precision_factors()
+        if projections is None:
+            projections = self.ibis_mixture_projections(inputs)
+        costs = []
+        for component, constant in zip(projections, constants, strict=True):
+            total = None
+            for y in component:
+                square = y * y
+                total = square if total is None else total + square
+            half = (total if total is not None else ibis.literal(0.0, "float64")) * ibis.literal(0.5, "float64")
+            costs.append(half + ibis.literal(float(constant), "float64"))
+        return costs
+
     @staticmethod
     def ibis_nearest(distances: Sequence[Any]) -> Any:
         """Index (0-based) of the smallest distance, the lower index on a tie (as :meth:`assign`), as Ibis.
@@ -391,7 +516,15 @@ class ClusterModel:
         step = table.select(table[data.key], **{f"_x{i}": raw[name] for i, name in enumerate(names)})
         inputs = self.ibis_inputs({name: step[f"_x{i}"] for i, name in enumerate(names)})
         step = step.select(step[data.key], **{f"_z{j}": value for j, value in enumerate(inputs)})
-        distances = self.ibis_distances([step[f"_z{j}"] for j in range(len(inputs))])
+        model_inputs = [step[f"_z{j}"] for j in range(len(inputs))]
+        if self.algorithm == "gmm":  # the projections in a step of their own: each squared without recomputing
+            projected = self.ibis_mixture_projections(model_inputs)
+            step = step.select(step[data.key], **{f"_y{c}_{j}": y for c, ys in enumerate(projected)
+                                                  for j, y in enumerate(ys)})
+            distances = self.ibis_mixture_costs(
+                [], projections=[[step[f"_y{c}_{j}"] for j in range(len(ys))] for c, ys in enumerate(projected)])
+        else:
+            distances = self.ibis_distances(model_inputs)
         step = step.select(step[data.key], **{f"_d{c}": value for c, value in enumerate(distances)})
         nearest = self.ibis_nearest([step[f"_d{c}"] for c in range(len(distances))])
         return step.select(step[data.key], _cluster=nearest)

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
+from collections.abc import Iterator
+
 import pandas as pd
 import streamlit as st
 
+from segdash.errors import SegdashError
 from segdash.report.text import escape_markdown
 from segdash.schema import ROLE_LABELS
 from segdash.ui import state
@@ -96,6 +101,7 @@ def page_setup(title: str, caption: str = "") -> Workspace:
     if caption:
         st.caption(caption)
     sample_notice(ws, on_data_page=title == "Data")
+    engine_notice(ws)
     message = state.pop_flash()
     if message:
         st.success(message)
@@ -128,6 +134,55 @@ def sample_notice(ws: Workspace, *, on_data_page: bool = False) -> None:
             right.markdown(f":material/upload_file: [Load your own file ↓](#{LOADER_ANCHOR})")
         else:
             right.page_link("pages/data.py", label="Load your own file", icon=":material/upload_file:")
+
+
+def engine_notice(ws: Workspace) -> None:
+    """When the session works on a table in a database, say which (engine and table) on every page.
+
+    Parameters
+    ----------
+    ws
+        The session's workspace.
+    """
+    if ws.engine is None:
+        return
+    data = ws.engine.data
+    st.info(f"Working on table **{escape_markdown(data.table)}** in **{escape_markdown(ws.engine_label)}** "
+            f"({escape_markdown(ws.engine.source.url)}), where it lives: every figure is computed there.",
+            icon=":material/database:")
+
+
+@contextlib.contextmanager
+def engine_feature(ws: Workspace, what: str) -> Iterator[None]:
+    """Run a part of a page; on a table in a database, a part that cannot run there says so in one sentence.
+
+    On a file nothing is caught (errors reach app.py as before). On a table in an engine, a
+    ``SegdashError`` is shown as it is (a plain sentence), and any other failure as "Not available on a
+    database table yet: <what>." (the details go to the server log). Streamlit's own rerun and stop
+    are never caught.
+
+    Parameters
+    ----------
+    ws
+        The session's workspace.
+    what
+        What that part shows, in plain words ("the traits that set each segment apart").
+    """
+    if ws.engine is None:
+        yield
+        return
+    try:
+        yield
+    except SegdashError as err:
+        st.info(str(err), icon=":material/database:")
+    except Exception:  # noqa: BLE001 - an engine that cannot run a query of this part: say so plainly
+        logging.getLogger("segdash").info("not available on %s: %s", ws.engine_label, what, exc_info=True)
+        st.info(not_on_engine(what), icon=":material/database:")
+
+
+def not_on_engine(what: str) -> str:
+    """"Not available on a database table yet: <what>." """
+    return f"Not available on a database table yet: {what}."
 
 
 def segment_colors(ws: Workspace) -> dict[str, str]:

@@ -356,7 +356,7 @@ def file_loader(ws: Workspace) -> None:
                                                   ":material/folder_open: Open from the server's data folder",
                                                   ":material/database: Connect to a database"])
     with engine_tab:
-        engine_connector()
+        engine_connector(ws)
     with upload_tab:
         uploaded = st.file_uploader(
             "Customer file",
@@ -402,49 +402,133 @@ def _source_environment() -> dict[str, str]:
     return environ
 
 
-def engine_connector() -> None:
-    """"Connect to a database": a URL and a table; shows the engine, the table's size, key and columns.
+def engine_connector(ws: Workspace) -> None:
+    """"Connect to a database": a URL, a table and (optionally) its customer id column; then work on it.
 
     The password never goes in the URL: it comes from ``SEGDASH_SOURCE_PASSWORD`` (environment or
-    Streamlit secrets); only the URL without secrets is shown. Segmenting the table from these
-    pages is not there yet: the page says so and shows the command line that does it.
+    Streamlit secrets); only the URL without secrets is shown. ``SEGDASH_SOURCE`` and
+    ``SEGDASH_SOURCE_TABLE`` pre-fill the form. Connecting makes the session's workspace work on that
+    table (:meth:`Workspace.use_table`): every page then queries the engine, and segments are written
+    back there. Loading a file again switches back.
+
+    Parameters
+    ----------
+    ws
+        The session's workspace.
     """
-    from segdash.engines import ENGINES, PASSWORD_ENV, SOURCE_ENV, EngineTable, display_url, source_url
+    from segdash.engines import (
+        ENGINES,
+        PASSWORD_ENV,
+        SOURCE_ENV,
+        EngineTable,
+        display_url,
+        source_table,
+        source_url,
+    )
 
     st.caption(f"A customers table in PostgreSQL, Spark, DuckDB or a warehouse, read where it lives (nothing is "
                f"copied). Your administrator can preset the address with **{SOURCE_ENV}**; the password comes from "
                f"**{PASSWORD_ENV}** (environment or secrets), never from the address.")
+    # the fields start from the table connected now, else the preset; an address typed with a password
+    # is shown without it once connected (the password is not kept anywhere on the page)
+    if ws.engine is not None and st.session_state.pop(state.ENGINE_CONNECTED, False):
+        st.session_state[state.ENGINE_URL] = ws.engine.source.url
+    st.session_state.setdefault(state.ENGINE_URL, ws.engine.source.url if ws.engine is not None
+                                else display_url(source_url() or ""))
+    st.session_state.setdefault(state.ENGINE_TABLE, ws.engine.data.table if ws.engine is not None
+                                else source_table() or "")
     with st.form(state.ENGINE_FORM, border=False):
-        url = st.text_input("Database address", value=display_url(source_url() or ""), key=state.ENGINE_URL,
-                            placeholder="postgres://user@host:5432/database")
+        url = st.text_input("Database address", key=state.ENGINE_URL, placeholder="postgres://user@host:5432/database")
         table = st.text_input("Table of customers", key=state.ENGINE_TABLE, placeholder="customers")
+        key = st.text_input("Customer id column (optional: found when left blank)", key=state.ENGINE_KEY,
+                            placeholder="customer_id")
         connect = st.form_submit_button("Connect", icon=":material/database:", type="primary")
     if connect:
-        st.session_state.pop(state.ENGINE_SUMMARY, None)
         try:
             configured = source_url()
             if configured and url.strip() == display_url(configured):  # the preset address, secrets and all
                 url = configured
-            opened = EngineTable.open(url, table.strip(), environ=_source_environment())
-            try:
-                st.session_state[state.ENGINE_SUMMARY] = opened.summary()
-            finally:
-                opened.close()
+            with st.spinner("Connecting …"):
+                opened = EngineTable.open(url, table.strip(), key=key.strip() or None,
+                                          environ=_source_environment())
         except SegdashError as err:
             st.error(str(err), icon=":material/error:")
-    summary = st.session_state.get(state.ENGINE_SUMMARY)
-    if not summary:
+        else:
+            previous = st.session_state.get(state.SOURCE) or {}
+            ws.use_table(opened)
+            if previous.get("temp"):
+                _remove(previous.get("path"))
+            st.session_state[state.SOURCE] = {"path": None, "kind": "engine", "temp": False}
+            st.session_state[state.ENGINE_CONNECTED] = True
+            for name in (state.LOAD_ERROR, state.ROLE_EDITOR, state.PROFILE, state.SHEET_PICK):
+                st.session_state.pop(name, None)
+            st.rerun()
+    if ws.engine is None:
         st.caption("Addresses: " + ", ".join(f"`{scheme}://`" for scheme in ENGINES if scheme != "postgresql"))
-        return
-    st.success(f"Connected to table “{md(summary['table'])}” in **{md(summary['engine'])}** "
+
+
+def engine_report(ws: Workspace) -> None:
+    """What the session works on when it is a table in an engine: engine, table, size, key, where segments go.
+
+    Parameters
+    ----------
+    ws
+        The session's workspace, working on a table in an engine.
+    """
+    table = ws.engine
+    assert table is not None
+    summary = ws.cached(("data.engine_summary",), table.summary)
+    st.subheader(f":material/database: Table {md(summary['table'])} in {md(summary['engine'])}", anchor=False)
+    st.success(f"Working on table “{md(summary['table'])}” in **{md(summary['engine'])}** "
                f"({md(summary['source'])}): {summary['rows']:,} customers, each identified by "
                f"“{md(summary['key'])}”.", icon=":material/check_circle:")
-    columns = pd.DataFrame(summary["columns"])
-    columns["role"] = columns["role"].map(lambda r: ROLE_LABELS.get(r, r))
-    st.dataframe(columns, hide_index=True, width="stretch")
-    st.info("Segmenting a table in a database from these pages is not available yet. The command line does it "
-            "inside the database and writes the segments back there as a table:", icon=":material/info:")
-    st.code(summary["command"], language="bash")
+    st.caption(f"Every page queries the table where it lives; nothing is copied here. Segments are written back "
+               f"to table “{md(summary['labels_table'])}” in {md(summary['engine'])}. Load a file below to work "
+               "on a file again.")
+    with st.expander("The same from the command line"):
+        st.code(summary["command"], language="bash")
+
+
+def engine_columns(ws: Workspace) -> None:
+    """The columns of the table in an engine: type and role (the role editable), then its first rows.
+
+    Parameters
+    ----------
+    ws
+        The session's workspace, working on a table in an engine.
+    """
+    st.subheader("Columns", anchor=False)
+    st.caption("What each column holds, suggested from its name and its first rows. The **Role** tells segdash how "
+               "to use a column; change it if the suggestion is wrong. Columns marked **Personal data** are "
+               "excluded from segments and exports.")
+    types = ws.column_types()
+    overview = pd.DataFrame({"name": list(types), "type": list(types.values()),
+                             "role": [ROLE_LABELS.get(ws.roles.get(name, "other"), ws.roles.get(name, "other"))
+                                      for name in types]})
+    edited = st.data_editor(
+        overview, key=state.ROLE_EDITOR, hide_index=True, width="stretch", disabled=["name", "type"],
+        height=min(TABLE_ROW_PX * (len(overview) + 1) + 3, 36 * TABLE_ROW_PX),
+        column_config={
+            "name": st.column_config.TextColumn("Column", pinned=True, width=220),
+            "type": st.column_config.TextColumn("Type", width=90),
+            "role": st.column_config.SelectboxColumn("Role ✎", options=list(ROLE_LABELS.values()), required=True,
+                                                     help="Click to change how segdash uses this column."),
+        },
+    )
+    changes = preview.role_changes(ws.roles, edited)
+    if changes:
+        for column, role in changes.items():
+            ws.set_role(column, role)
+        st.rerun()
+    st.subheader(f"First {PREVIEW_ROWS:,} rows", anchor=False)
+    private = preview.private_columns(ws.roles)
+    show_private = st.toggle("Show personal data", key=state.SHOW_PII, disabled=not private,
+                             help="Columns whose role is Personal data are hidden here unless you turn this on.")
+    columns = [name for name in types if show_private or name not in private]
+    rows = ws.cached(("data.preview", tuple(columns)), lambda: ws.engine.preview(columns=columns, limit=PREVIEW_ROWS))
+    if private and not show_private:
+        st.caption(f"Hidden personal data: {md(', '.join(private))}.")
+    st.dataframe(rows, width="stretch", hide_index=True)
 
 
 def _size(path: Path) -> str:

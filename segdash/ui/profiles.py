@@ -365,3 +365,26 @@ def show_rename_form(ws: Workspace, *, profile: prof.Profile) -> None:
             )
         st.form_submit_button("Save names", type="primary", on_click=_apply_names, args=(ws, labels))
     st.button("Use the suggested names", on_click=_use_suggested, args=(ws, profile), key=_KEY + "suggested")
+
+
+def show_sizes_only(ws: Workspace) -> None:
+    """The segments' sizes (known from the segmentation itself), when the full profile cannot be made.
+
+    Parameters
+    ----------
+    ws
+        The session's workspace (with a segmentation).
+    """
+    from segdash.report import segment_charts
+
+    seg = ws.segmentation
+    if seg is None:
+        return
+    names = ws.display_names(seg.sizes)
+    unit = _unit(ws)
+    st.plotly_chart(segment_charts.sizes_figure(seg.sizes, names=names, unit=unit, colors=segment_colors(ws)),
+                    width="stretch", key=_KEY + "sizes_only")
+    st.dataframe(segment_charts.sizes_table(seg.sizes, names=names), hide_index=True, width="stretch",
+                 key=_KEY + "sizes_only_table", column_config={
+                     "Customers": st.column_config.NumberColumn(unit.capitalize(), format="localized"),
+                     "Share": st.column_config.NumberColumn("Share", format="%.1f%%")})

@@ -113,6 +113,9 @@ def sidebar(ws: Workspace) -> None:
             st.caption("Working in memory: a reload loses your work. Create a project on the Projects page.")
         elif ws.snapshot_id:
             st.caption(":material/cloud_done: The segments shown are saved.")
+        elif ws.engine is not None and ws.segmentation is not None:
+            st.caption(f":material/database: The segments shown are in table '{_md(ws.data.labels)}' in "
+                       f"{_md(ws.engine_label)}.")
         elif ws.segmentation is not None:
             st.caption(":material/cloud_off: The current segments are not saved yet (Segments page: Save).")
         st.page_link("pages/projects.py", label="Manage projects", icon=":material/folder_open:")
@@ -140,10 +143,11 @@ def _switch(ws: Workspace, project_id: str | None) -> None:
 def project_manager(ws: Workspace) -> None:
     """Create, open, rename and delete projects."""
     st.subheader("Your projects", anchor=False)
-    own_data = ws.has_data and (st.session_state.get(state.SOURCE) or {}).get("kind") != "sample"
+    own_data = ws.imported is not None and (st.session_state.get(state.SOURCE) or {}).get("kind") != "sample"
     with st.form(_KEY + "create", clear_on_submit=True, border=True):
         name = st.text_input("New project name", placeholder="e.g. Spring campaign 2027")
-        keep = st.checkbox("Start it with the data loaded now", value=own_data, disabled=not ws.has_data)
+        keep = st.checkbox("Start it with the data loaded now", value=own_data, disabled=ws.imported is None,
+                           help="A loaded file is copied into the project; a table in a database stays where it is.")
         if st.form_submit_button("Create project", icon=":material/create_new_folder:"):
             _create(ws, name, keep=keep)
     try:
@@ -180,9 +184,10 @@ def _create(ws: Workspace, name: str, *, keep: bool) -> None:
     try:
         project = store().create_project(name, owner=current_user())
         ws.open_project(project, restore=False)
-        if keep and ws.has_data:
+        keep = keep and ws.imported is not None  # a table in a database is not copied into a project
+        if keep:
             ws.store_dataset()
-        state.flash(f"Created project '{project.name}'" + (" with the data loaded now." if keep and ws.has_data
+        state.flash(f"Created project '{project.name}'" + (" with the data loaded now." if keep
                                                             else ". Load a customer file on the Data page."))
     except SegdashError as err:
         st.error(str(err))
@@ -293,6 +298,9 @@ def save_box(ws: Workspace) -> None:
     if ws.segmentation is None:
         return
     st.subheader("Keep these segments", anchor=False)
+    if ws.engine is not None:  # the labels live in the engine; a project keeps files' snapshots only (for now)
+        st.info(ws.engine_save_message(), icon=":material/database:")
+        return
     if ws.project is None:
         st.info("To keep these segments after a reload and apply them to next month's file, create or open a "
                 "project (sidebar, or the Projects page) and save them.", icon=":material/info:")

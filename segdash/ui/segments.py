@@ -50,6 +50,12 @@ METHOD_WORDS = {"dimensions": "by dimensions", "rfm": "by RFM scores", "kmeans":
 MAX_CONDITIONS = 5
 
 
+def _first_line(err: BaseException) -> str:
+    """The first line of an engine's error message (drivers write long ones)."""
+    text = str(err).strip()
+    return (text.splitlines()[0] if text else type(err).__name__)[:300]
+
+
 def _md(text: object) -> str:
     return prof.escape_markdown(str(text))
 
@@ -73,6 +79,7 @@ def _run(ws: Workspace, title: str, fit: Callable[[Callable[[float, str], None]]
         def progress(fraction: float, message: str) -> None:
             bar.progress(min(max(float(fraction), 0.0), 1.0), text=message)
 
+        before = ws.segmentation
         try:
             with heavy_run(status) as waited:  # queued behind other sessions' runs when the server is busy
                 status.update(label=title)
@@ -81,6 +88,19 @@ def _run(ws: Workspace, title: str, fit: Callable[[Callable[[float, str], None]]
         except SegdashError as err:
             status.update(label="The segments could not be made with these settings.", state="error")
             st.error(str(err))
+            return
+        except Exception as err:  # noqa: BLE001 - on a file: a bug (app.py); on a database: its refusal, said plainly
+            if ws.engine is None:
+                raise
+            log.info("segmenting in %s failed", ws.engine_label, exc_info=True)
+            if ws.segmentation is not None and ws.segmentation is not before:  # made and written; naming failed
+                status.update(label=f"Done: {ws.segmentation.k:,} segments, written to {ws.engine_label}.",
+                              state="complete", expanded=False)
+                st.info("Not available on a database table yet: naming the segments from their traits. Rename "
+                        "them on the Profiles page.", icon=":material/database:")
+                return
+            status.update(label="The segments could not be made in the database.", state="error")
+            st.error(f"{_md(ws.engine_label)} could not run this segmentation: {_md(_first_line(err))}")
             return
         progress(1.0, "Done.")
         queued = f" after waiting {waited:.0f} s for other people's runs" if waited >= 1 else ""
@@ -143,7 +163,7 @@ def dimensions_section(ws: Workspace) -> None:
                 dimensions.append(rules_core.Dimension(column))
         if not chosen:
             st.info("Choose at least one column above.")
-        rows = ws.imported.rows_loaded if ws.imported else 0
+        rows = ws.row_count()
         min_size = st.number_input(
             "Smallest segment size (smaller combinations are pooled into 'Other')", min_value=1, step=1,
             key=state.kept(_KEY + "min_size", default=rules_core.default_min_size(rows)),
@@ -338,6 +358,9 @@ def show_summary(ws: Workspace) -> None:
     st.markdown(f"**{seg.k:,} segments** of {total:,} {unit}, made {METHOD_WORDS.get(seg.method, seg.method)} "
                 f"in {seg.seconds:.1f} s. Every {unit[:-1] if unit.endswith('s') else unit} is in exactly one "
                 "segment; the sizes add up to all loaded rows.")
+    if ws.engine is not None:
+        st.caption(f":material/database: Computed in {_md(ws.engine_label)}: the segment of every customer is in "
+                   f"table “{_md(ws.data.labels)}” there, next to “{_md(ws.engine.data.table)}”.")
     cols = st.columns(3)
     cols[0].metric("Segments", f"{seg.k:,}")
     cols[1].metric(unit.capitalize(), f"{total:,}")

@@ -37,7 +37,7 @@ PRESENT = "segdash.present"
 PRESENT_TOGGLE = "segdash.present_toggle"
 
 # -- Data page -------------------------------------------------------------------------
-#: Where the loaded data came from: ``{"path": str | None, "kind": "sample"|"folder"|"upload",
+#: Where the loaded data came from: ``{"path": str | None, "kind": "sample"|"folder"|"upload"|"engine",
 #: "temp": bool}`` (``temp``: a private copy of an upload, removed when another file loads).
 SOURCE = "segdash.data.source"
 #: ``file_id`` of the upload last imported (or tried), so reruns never import it again.
@@ -52,12 +52,15 @@ PENDING_SHEET = "segdash.data.pending_sheet"
 UPLOADER = "segdash.data.uploader"
 FOLDER_FILE = "segdash.data.folder_file"
 FOLDER_FORM = "segdash.data.folder_form"
-#: "Connect to a database" (issue 15): the form, its URL and table fields, and the summary of the
-#: table connected last (a dict from ``EngineTable.summary``; never a password).
+#: "Connect to a database" (issue 15): the form and its URL and table fields (the connected table
+#: itself lives in the workspace: ``Workspace.engine``).
 ENGINE_FORM = "segdash.data.engine_form"
 ENGINE_URL = "segdash.data.engine_url"
 ENGINE_TABLE = "segdash.data.engine_table"
-ENGINE_SUMMARY = "segdash.data.engine_summary"
+#: The customer id column typed in the "Connect to a database" form (blank: found in the table).
+ENGINE_KEY = "segdash.data.engine_key"
+#: Set for the run after a connection: the address field then shows the address without its password.
+ENGINE_CONNECTED = "segdash.data.engine_connected"
 SHEET_PICK = "segdash.data.sheet"
 ROLE_EDITOR = "segdash.data.role_editor"
 SHOW_PII = "segdash.data.show_pii"
