@@ -48,10 +48,10 @@ from common import DATA_DIR, REPO, load_generator  # noqa: E402
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--disable-quic"]
-#: What a load test's browser can do without (the server sees the same requests): no GPU process
-#: or software GL, no images (the app shows none a user needs here), no extensions, no shared
+#: What a load test's browser can do without (the server sees the same requests): no images (the
+#: app shows none a user needs here), no extensions, no shared
 #: memory in /dev/shm (small in containers), no translation or media-router services.
-LEAN_ARGS = [*CHROMIUM_ARGS, "--disable-dev-shm-usage", "--disable-extensions", "--disable-software-rasterizer",
+LEAN_ARGS = [*CHROMIUM_ARGS, "--disable-dev-shm-usage", "--disable-extensions",
              "--blink-settings=imagesEnabled=false", "--disable-features=Translate,MediaRouter,OptimizationHints",
              "--mute-audio", "--hide-scrollbars"]
 BROWSER_FLAGS = {"standard": CHROMIUM_ARGS, "lean": LEAN_ARGS}
@@ -133,15 +133,19 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def browser_cpu_seconds(*, exclude: int) -> float:
-    """CPU seconds used so far by this script's descendants (Playwright's driver and Chromium), less ``exclude``."""
+def browser_cpu_seconds(*, exclude: int) -> dict[str, float]:
+    """CPU seconds used so far by this script's descendants (Playwright's driver and Chromium), less ``exclude``.
+
+    By kind of process: ``renderer`` (the pages), ``gpu-process`` (compositing, software here),
+    ``utility`` (network, storage), ``browser`` (Chromium's main process) and ``driver`` (Playwright).
+    """
     parents: dict[int, int] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
         except (OSError, ValueError, IndexError):
             continue
-    mine, total = os.getpid(), 0.0
+    mine, totals = os.getpid(), {}
     for pid in parents:
         ancestor, depth = parents.get(pid), 0
         while ancestor not in (None, 0, 1, mine) and depth < 50:
@@ -149,10 +153,14 @@ def browser_cpu_seconds(*, exclude: int) -> float:
         if ancestor == mine and pid != exclude:
             try:  # its own CPU and that of its children already gone (closed tabs' renderers)
                 fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
             except OSError:
                 continue
-            total += sum(int(fields[i]) for i in (11, 12, 13, 14)) / os.sysconf("SC_CLK_TCK")
-    return total
+            kind = next((part.split(b"=", 1)[1].decode() for part in command if part.startswith(b"--type=")),
+                        "browser" if b"chrom" in command[0] else "driver")
+            used = sum(int(fields[i]) for i in (11, 12, 13, 14)) / os.sysconf("SC_CLK_TCK")
+            totals[kind] = totals.get(kind, 0.0) + used
+    return totals
 
 
 class Sampler(threading.Thread):
@@ -180,7 +188,7 @@ def think_seconds(think: tuple[float, float] | None, rng: random.Random) -> floa
 
 async def run_session(index: int, browser: object, url: str, path: Path, rows: int, record: dict,
                       seen: dict, timeout: float, start_gate: asyncio.Event, *, pages: list[str],
-                      think: tuple[float, float] | None, seed: int, viewport: dict) -> None:
+                      think: tuple[float, float] | None, seed: int, viewport: dict) -> object:
     context = await browser.new_context(viewport=viewport)
     tab = await context.new_page()
     tab.set_default_timeout(timeout)
@@ -235,12 +243,11 @@ async def run_session(index: int, browser: object, url: str, path: Path, rows: i
     except Exception as err:  # a failed session is reported, not hidden
         seen[index] = {"file": path.name, "error": f"{type(err).__name__}: {str(err).splitlines()[0]}"}
         await tab.screenshot(path=str(REPO / "test-artifacts" / f"load_session_{index}.png"), full_page=True)
-    finally:
-        await context.close()
+    return context  # closed by drive() once the browser's CPU is read (a closed tab's renderer is gone)
 
 
 async def drive(url: str, files: list[Path], rows: int, timeout: float, *, server_pid: int, pages: list[str],
-                think: tuple[float, float] | None, seed: int, flags: str) -> tuple[dict, dict, float]:
+                think: tuple[float, float] | None, seed: int, flags: str) -> tuple[dict, dict, dict[str, float]]:
     from playwright.async_api import async_playwright
 
     record: dict[str, dict[str, list[float]]] = {"timings": {}, "renderer": {}}
@@ -252,8 +259,10 @@ async def drive(url: str, files: list[Path], rows: int, timeout: float, *, serve
                                                  think=think, seed=seed, viewport=VIEWPORTS[flags]))
                  for i, path in enumerate(files)]
         gate.set()  # every session starts at once
-        await asyncio.gather(*tasks)
+        contexts = await asyncio.gather(*tasks)
         browser_cpu = browser_cpu_seconds(exclude=server_pid)  # before the browser's processes exit
+        for context in contexts:
+            await context.close()
         await browser.close()
     return record, seen, browser_cpu
 
@@ -332,12 +341,15 @@ def report(args: argparse.Namespace, result: dict, files: list[Path]) -> bool:
           f"{pace}; pages: {args.pages}; browser flags: {args.browser_flags}; "
           f"SEGDASH_SESSION_MEMORY={env.get('SEGDASH_SESSION_MEMORY', '(default)')}, "
           f"SEGDASH_HEAVY_RUNS={env.get('SEGDASH_HEAVY_RUNS', '(default: cores)')}")
-    server_cpu, browser_cpu = result["server_cpu"], result["browser_cpu"]
+    server_cpu, by_kind = result["server_cpu"], result["browser_cpu"]
+    browser_cpu = sum(by_kind.values())
     print(f"wall time {result['wall']:.1f} s; server alive at the end: {result['alive']}; "
           f"CPU: server {server_cpu:.1f} s ({server_cpu / max(sessions, 1):.2f} s per session), "
           f"browsers {browser_cpu:.1f} s ({browser_cpu / max(sessions, 1):.1f} s per session); "
           f"machine load average at the start {result['load_start'][0]:.1f}, at the end {result['load'][0]:.1f} "
           f"(other work on the machine shares its {os.cpu_count()} cores)")
+    print("browser CPU by process: " + ", ".join(f"{kind} {seconds:.1f} s" for kind, seconds in
+                                                 sorted(by_kind.items(), key=lambda item: -item[1])))
     print(f"{'click':<28}{'n':>4}{'median s':>10}{'slowest s':>11}{'renderer CPU s (median)':>25}")
     slowest_all = 0.0
     for name, values in timings.items():

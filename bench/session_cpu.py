@@ -27,9 +27,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from load_test import session_file  # noqa: E402
-
 from common import REPO  # noqa: E402
+from load_test import session_file  # noqa: E402
 
 PAGES = [("Data", "pages/data.py"), ("Segments", "pages/segments.py"), ("Profiles", "pages/profiles.py"),
          ("Acquisition & ROI", "pages/roi.py"), ("Playbook", "pages/playbook.py"), ("Survey", "pages/survey.py"),

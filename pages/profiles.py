@@ -15,18 +15,25 @@ if components.require_segmentation(ws):
     profile = view.load_profile(ws)
     view.show_verdict_and_sizes(ws, profile=profile)  # with "Rename segments" next to the names
 
-    glance, apart, real, where, compare, who = st.tabs(list(view.SECTIONS))
-    with glance:
-        view.show_cards(ws, profile=profile)
-    with apart:
-        view.show_heatmap(ws, profile=profile)
-        with st.expander("All traits as a table"):
-            view.show_traits_table(ws, profile=profile)
-    with real:
-        view.show_proof(ws, profile=profile)
-    with where:
-        view.show_map(ws, profile=profile)
-    with compare:
-        view.show_distribution(ws, profile=profile)
-    with who:
-        view.show_drilldown(ws, profile=profile)
+    # only the open tab is drawn: a click on another tab draws that one (from the cached profile)
+    glance, apart, real, where, compare, who = st.tabs(list(view.SECTIONS), key=view.SECTION_TAB, on_change="rerun")
+    if glance.open:
+        with glance:
+            view.show_cards(ws, profile=profile)
+    if apart.open:
+        with apart:
+            view.show_heatmap(ws, profile=profile)
+            with st.expander("All traits as a table"):
+                view.show_traits_table(ws, profile=profile)
+    if real.open:
+        with real:
+            view.show_proof(ws, profile=profile)
+    if where.open:
+        with where:
+            view.show_map(ws, profile=profile)
+    if compare.open:
+        with compare:
+            view.show_distribution(ws, profile=profile)
+    if who.open:
+        with who:
+            view.show_drilldown(ws, profile=profile)
