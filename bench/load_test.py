@@ -43,6 +43,7 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from common import DATA_DIR, REPO, load_generator  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
