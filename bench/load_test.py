@@ -58,6 +58,8 @@ LEAN_ARGS = [*CHROMIUM_ARGS, "--disable-dev-shm-usage", "--disable-extensions",
 BROWSER_FLAGS = {"standard": CHROMIUM_ARGS, "lean": LEAN_ARGS}
 #: Window of each session: a laptop screen (``standard``) or a smaller one (``lean``): less to paint.
 VIEWPORTS = {"standard": {"width": 1280, "height": 900}, "lean": {"width": 1280, "height": 720}}
+#: The system setting "reduce motion" (``lean``): Streamlit then skips its entrance animations.
+MOTION = {"standard": "no-preference", "lean": "reduce"}
 #: Pages opened after clustering: ``core`` (the first load test) or ``all`` (every page, as the issue asks).
 CORE_PAGES = ["Profiles", "Acquisition & ROI"]
 ALL_PAGES = [*CORE_PAGES, "Playbook", "Survey", "Report & exports", "Over time", "Projects"]
@@ -154,11 +156,12 @@ def browser_cpu_seconds(*, exclude: int) -> dict[str, float]:
         if ancestor == mine and pid != exclude:
             try:  # its own CPU and that of its children already gone (closed tabs' renderers)
                 fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-                command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+                # Chromium rewrites its children's command lines as one string: split on spaces too
+                command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").split()
             except OSError:
                 continue
             kind = next((part.split(b"=", 1)[1].decode() for part in command if part.startswith(b"--type=")),
-                        "browser" if b"chrom" in command[0] else "driver")
+                        "browser" if command and b"chrom" in command[0] else "driver")
             used = sum(int(fields[i]) for i in (11, 12, 13, 14)) / os.sysconf("SC_CLK_TCK")
             totals[kind] = totals.get(kind, 0.0) + used
     return totals
@@ -189,8 +192,8 @@ def think_seconds(think: tuple[float, float] | None, rng: random.Random) -> floa
 
 async def run_session(index: int, browser: object, url: str, path: Path, rows: int, record: dict,
                       seen: dict, timeout: float, start_gate: asyncio.Event, *, pages: list[str],
-                      think: tuple[float, float] | None, seed: int, viewport: dict) -> object:
-    context = await browser.new_context(viewport=viewport)
+                      think: tuple[float, float] | None, seed: int, viewport: dict, motion: str) -> object:
+    context = await browser.new_context(viewport=viewport, reduced_motion=motion)
     tab = await context.new_page()
     tab.set_default_timeout(timeout)
     cdp = await context.new_cdp_session(tab)
@@ -257,7 +260,8 @@ async def drive(url: str, files: list[Path], rows: int, timeout: float, *, serve
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=BROWSER_FLAGS[flags], headless=True)
         gate = asyncio.Event()
         tasks = [asyncio.create_task(run_session(i, browser, url, path, rows, record, seen, timeout, gate, pages=pages,
-                                                 think=think, seed=seed, viewport=VIEWPORTS[flags]))
+                                                 think=think, seed=seed, viewport=VIEWPORTS[flags],
+                                                 motion=MOTION[flags]))
                  for i, path in enumerate(files)]
         gate.set()  # every session starts at once
         contexts = await asyncio.gather(*tasks)

@@ -23,7 +23,7 @@ from segdash.segment import labels_frame, run_segmentation
 from segdash.segment import rfm as rfm_core
 from segdash.segment import rules as rules_core
 from segdash.ui import state
-from segdash.ui.limits import heavy_run
+from segdash.ui.limits import heavy_run, run_started
 from segdash.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -68,7 +68,8 @@ def choose_method(ws: Workspace) -> str:
 def _run(ws: Workspace, title: str, fit: Callable[[Callable[[float, str], None]], Segmentation],
          *, named: bool) -> None:
     """Run ``fit`` with a status box and progress bar; store the result or show the error."""
-    started = time.perf_counter()  # the user's wait: queue, computing, naming (not only the model's seconds)
+    # the user's wait since the click: the run's start, the queue, computing and naming (not only the model's seconds)
+    started = run_started() or time.perf_counter()
     with st.status(title, expanded=True) as status:
         bar = st.progress(0.0, text="Starting ...")
 
