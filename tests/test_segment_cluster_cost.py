@@ -1,10 +1,12 @@
-"""Automatic k checks stability only where the rule needs it, and gives the same answer as checking every k (issue 14)."""
+"""Automatic k costs less (issue 14): stability only where the rule needs it (same answer), silhouette in one product."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
+from sklearn.metrics import pairwise_distances, silhouette_score
 
-from segdash.segment.cluster import STABLE_K, _choose_k
+from segdash.segment.cluster import STABLE_K, _choose_k, silhouette_precomputed
 
 KS = [2, 3, 4, 5, 6, 7]
 # the elbow of this inertia curve is k = 4 (furthest below the chord from k = 2 to k = 7)
@@ -95,3 +97,22 @@ def test_tiny_segments_and_any_stabilities_give_the_answer_of_checking_every_k(s
         assert "k = " + ", ".join(map(str, unstable)) + " (unstable" in reason
     else:
         assert "unstable" not in reason
+
+
+@pytest.mark.parametrize("k", [2, 3, 7])
+def test_silhouette_is_scikit_learns(k: int) -> None:
+    rng = np.random.default_rng(k)
+    points = rng.normal(size=(300, 4)).astype(np.float32)
+    points[:40] = points[0]  # duplicates: distance 0 to one another
+    labels = rng.integers(0, k, len(points))
+    labels[-1] = k  # a customer alone in its segment (scores 0)
+    distances = pairwise_distances(points)
+    assert silhouette_precomputed(distances, labels) == pytest.approx(
+        silhouette_score(distances, labels, metric="precomputed"), abs=1e-6)
+
+
+def test_silhouette_on_a_hand_worked_line() -> None:
+    # customers at 0, 1 (segment A) and 5 (segment B): a = 1 for each A; b = 5 and 4; B is alone (0)
+    distances = pairwise_distances(np.array([[0.0], [1.0], [5.0]], dtype=np.float32))
+    expected = ((5 - 1) / 5 + (4 - 1) / 4 + 0) / 3
+    assert silhouette_precomputed(distances, np.array(["A", "A", "B"])) == pytest.approx(expected)
