@@ -309,10 +309,14 @@ def _first_line(err: BaseException, password: str | None = None) -> str:
 def _duckdb(parts: Any) -> Any:
     import ibis
 
+    from segdash.limits import apply_memory_limit
+
     path = unquote(parts.netloc + parts.path) if parts.netloc else unquote(parts.path)
-    if not path or path == "/":
-        return ibis.duckdb.connect()
-    return ibis.duckdb.connect(path)
+    backend = ibis.duckdb.connect() if not path or path == "/" else ibis.duckdb.connect(path)
+    # Embedded DuckDB runs inside the app's process: the session limit (SEGDASH_SESSION_MEMORY)
+    # keeps the app's memory bounded however large the table; DuckDB spills to disk beyond it.
+    apply_memory_limit(backend.con)
+    return backend
 
 
 def spark_session(master: str = "local[2]", *, memory: str = "1g", warehouse: str | None = None) -> Any:

@@ -79,7 +79,7 @@ def apply_memory_limit(con: Any, *, limit_bytes: int | None = None) -> int:
     """``SET memory_limit`` on a DuckDB connection (whole megabytes); returns the bytes set."""
     size = limit_bytes if limit_bytes is not None else session_memory_bytes()
     megabytes = max(1, size // 1024**2)
-    con.execute(f"SET memory_limit = '{int(megabytes)}MB'")  # an int we computed, not user text
+    con.execute(f"SET memory_limit = '{int(megabytes)}MiB'")  # an int we computed, not user text
     return megabytes * 1024**2
 
 

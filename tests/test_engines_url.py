@@ -84,3 +84,11 @@ def test_key_and_types_come_from_the_engine() -> None:
     with pytest.raises(engines.SourceError, match=r"no table 'nope' .* \(tables: people\)"):
         source.data("nope")
     assert source.tables() == ["people"]  # the connection still works after the error
+
+
+def test_embedded_duckdb_source_gets_the_session_memory_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``duckdb://`` runs inside the app's process: its memory is bounded by SEGDASH_SESSION_MEMORY."""
+    monkeypatch.setenv("SEGDASH_SESSION_MEMORY", "64MB")
+    source = engines.connect("duckdb://")
+    limit = source.backend.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+    assert limit in {"64.0 MiB", "64 MiB"}, limit

@@ -40,7 +40,7 @@ def test_sizes_and_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_each_connection_gets_the_session_limit(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SEGDASH_SESSION_MEMORY", "300MB")
     con = db.connect()
-    assert db.fetch_scalar(con, "SELECT current_setting('memory_limit')") == "286.1 MiB"  # 300 MB in MiB units
+    assert db.fetch_scalar(con, "SELECT current_setting('memory_limit')") == "300.0 MiB"  # the app counts MB in 1024² bytes, as DuckDB's MiB
 
 
 def test_exceeding_the_limit_is_a_plain_sentence_in_core(monkeypatch: pytest.MonkeyPatch) -> None:
