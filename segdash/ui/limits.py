@@ -73,7 +73,14 @@ _RUN = threading.local()
 
 
 def run_started() -> float | None:
-    """``time.perf_counter()`` when this script run started (the user's click), or ``None`` outside a run."""
+    """When this script run started: the user's click, as far as the server can tell.
+
+    Returns
+    -------
+    float or None
+        ``time.perf_counter()`` at the run's start (stamped by :func:`touch`), or ``None`` on a
+        thread where no run has started.
+    """
     return getattr(_RUN, "started", None)
 
 
