@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import importlib.util
 import multiprocessing
+import os
 import queue as queue_module
 import resource
 import sys
@@ -39,7 +40,9 @@ import pandas as pd
 
 REPO = Path(__file__).resolve().parents[1]
 GENERATOR = REPO / "sample_data" / "generate.py"
-DATA_DIR = REPO / "bench" / "data"
+#: Generated data, written once. ``SEGDASH_BENCH_DATA`` puts it elsewhere (the smoke tests use a
+#: temporary folder, so they never write big files or touch ``bench/data``).
+DATA_DIR = Path(os.environ.get("SEGDASH_BENCH_DATA") or REPO / "bench" / "data")
 
 
 @cache
@@ -219,7 +222,6 @@ def time_commands(commands: dict[str, list[str]], *, repeat: int = 3, cwd: Path 
     RuntimeError
         If a command exits with a non-zero code (its stderr is in the message).
     """
-    import os
     import subprocess
 
     env = {**os.environ, "PYTHONPATH": str(cwd)}

@@ -80,7 +80,8 @@ def name_rules(name: str, kind: str) -> str:
     str
         ``"id ('number', if unique); behavioral ('orders')"``, or ``"no name rule (default)"``.
         The first line whose content condition (``varied``, ``unique``, ``money``) holds is the one
-        that fired; the constant-column and cost-next-to-a-channel steps come after the table.
+        that fired; the constant-column, column-kind (event years, numeric dates, yes/no values, free text,
+        web addresses) and cost-next-to-a-channel steps come after the table.
     """
     found = []
     for rule in ROLE_RULES:

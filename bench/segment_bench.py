@@ -13,8 +13,8 @@ preferred_service_channel, lifestyle.
 Contenders, each in a fresh process (so peak memory is its own):
 
 - **segdash**: ``cluster_customers(data, k="auto", k_range=(2, 10))`` timed end to end (pull from
-  DuckDB, preprocess, k search, stability, final assignment of everyone, labels written to
-  DuckDB). Loading the CSV into DuckDB is timed separately. Run ``--repeat`` times; the median
+  DuckDB, preprocess, k search, stability, every customer assigned to the nearest centre inside
+  DuckDB, labels staged there). Loading the CSV into DuckDB is timed separately. Run ``--repeat`` times; the median
   counts. Also one run at the planted number of segments (k = 5) for the agreement figures.
 - **notebook**: what a data scientist would type: preprocess all rows (the same
   ``ColumnTransformer`` as segdash, fitted on everyone, so the labels are comparable), then for
@@ -133,8 +133,9 @@ def run_notebook(path: str, ks: list[int]) -> dict:
 def run_final_variants(path: str, k: int) -> dict:
     """Ways to put everyone in a segment once centres are found on the search sample (child process).
 
-    ``predict``: nearest sample centre; ``kmeans+N``: full KMeans seeded with the sample centres,
-    N Lloyd iterations over everyone (segdash's way); ``minibatch``: MiniBatchKMeans on everyone.
+    ``predict``: nearest sample centre (segdash's way since issue 16, computed inside DuckDB);
+    ``kmeans+N``: full KMeans seeded with the sample centres, N Lloyd iterations over everyone
+    (segdash's way until issue 16); ``minibatch``: MiniBatchKMeans on everyone.
     """
     from sklearn.cluster import KMeans, MiniBatchKMeans
     from sklearn.metrics import pairwise_distances_argmin

@@ -115,7 +115,7 @@ def main() -> None:
                               ("hot", OneHotEncoder(handle_unknown="ignore"))]), TEXTS),
         ])),
         ("kmeans", KMeans(n_clusters=5, n_init=1, random_state=0)),
-    ]).fit(frame.sample(30_000, random_state=0))
+    ]).fit(frame.sample(min(30_000, len(frame)), random_state=0))
     alt_saves, alt_reopens, alt_scores = [], [], []
     folder = Path(tempfile.mkdtemp(prefix="segdash-bench-pickle-"))
     labels = pd.DataFrame({"customer_id": frame["customer_id"], "segment": pipeline.predict(frame)})

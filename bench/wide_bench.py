@@ -28,9 +28,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from common import run_in_subprocess  # noqa: E402
+from common import DATA_DIR, run_in_subprocess  # noqa: E402
 
-DATA = Path(__file__).resolve().parent / "data"
+DATA = DATA_DIR
 
 
 def make_file(columns: int, rows: int) -> Path:
@@ -38,7 +38,7 @@ def make_file(columns: int, rows: int) -> Path:
     path = DATA / f"wide_{columns}x{rows}.csv"
     if path.exists():
         return path
-    DATA.mkdir(exist_ok=True)
+    DATA.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["customer_id"] + [f"col_{i}" for i in range(1, columns)])

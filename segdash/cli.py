@@ -987,7 +987,7 @@ def _cmd_survey_confirm(args: argparse.Namespace) -> int:
 #: reads the file (it releases the GIL), instead of one after the other. The role suggestion needs
 #: Ibis and pandas; clustering needs scikit-learn and scipy.
 _PRELOAD = {
-    "import": ("segdash.columns", "ibis.backends.duckdb"),
+    "import": ("segdash.columns", "segdash.labels"),
     "segment": ("segdash.columns", "ibis.backends.duckdb", "segdash.segment.cluster", "segdash.segment.rfm",
                 "segdash.segment.rules", "segdash.report.export"),
     "roi": ("segdash.columns", "ibis.backends.duckdb", "segdash.economics"),

@@ -16,7 +16,15 @@ addresses and phone numbers, distinct values). In order:
    ``spend`` is behavioral, ...);
 3. any other date column -> ``date``; otherwise ``other``;
 4. a column with one value only (``Z_Revenue`` = 11 everywhere) cannot tell customers apart:
-   it becomes ``other`` unless it is an id or personal data.
+   it becomes ``other`` unless it is an id or personal data;
+5. kinds of column that words alone do not tell (:func:`_role_from_kind`, :func:`_roles_from_values`):
+   the year or month of an event (``Enrollment_Year``, ``Cancellation_Month``) -> ``date``; whole
+   numbers that are ``yyyymmdd`` dates or Unix times -> read as a date column; a yes/no column named
+   after one value of a category (``Male`` 0/1 -> ``demographic``, ``Urban`` -> ``geographic``) or
+   after what the customer is or has (``is_premium``, ``has_app`` -> ``behavioral``); free text and
+   web addresses -> ``other`` whatever word their name holds (``Ad Topic Line``, ``Website``); a
+   survey's battery of ratings (5+ number columns on one 0-5, 0-7 or 0-10 scale) -> ``psychographic``
+   (:func:`_rating_batteries`).
 
 **Last purchase dates are behavioral**: ``last_purchase_date``, ``last_order``, ``recency`` ...
 get ``behavioral`` (not ``date``), so recency-based methods (RFM) find the purchase date as the
@@ -41,16 +49,17 @@ import re
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import ibis
-import pandas as pd
 
 from segdash import db
 from segdash.db import ROW, TABLE
 from segdash.numbers import format_number
 from segdash.schema import is_modelling_role
+
+if TYPE_CHECKING:  # Ibis and pandas are imported where column profiles need them, not with this module
+    import pandas as pd
 
 #: Above this many rows, profiles use approximate distinct counts (HyperLogLog).
 EXACT_LIMIT = 200_000
@@ -121,7 +130,9 @@ ABBREVIATIONS: dict[str, str] = {
     "tot": "total", "rev": "revenue", "purch": "purchase", "prod": "product", "prods": "product",
     "dept": "department", "edu": "education", "loc": "location", "msg": "message", "ctry": "country",
     "cntry": "country", "txt": "text", "sess": "session", "subs": "subscription", "util": "utilization",
-    "utilisation": "utilization", "promotion": "promo", "resp": "response",
+    "utilisation": "utilization", "promotion": "promo", "resp": "response", "acq": "acquisition",
+    "bd": "birthdate", "qtr": "quarter", "wk": "week", "licence": "license", "licences": "license",
+    "enrolment": "enrollment", "enrol": "enroll", "previously": "previous", "fam": "family",
 }
 #: Plural-looking words that are not plurals (``status``), or whose singular means something else.
 _NO_STEM = frozenset({"values", "news", "series", "species", "sms", "gps", "ios", "gas", "yes", "has", "was", "this",
@@ -191,7 +202,8 @@ def _vocabulary() -> frozenset[str]:
     if _VOCABULARY is None:
         words = {w for rule in ROLE_RULES for phrase in rule.phrases for w in phrase.lstrip("^").split()}
         words |= set(ABBREVIATIONS) | set(ABBREVIATIONS.values()) | _EXTRA_WORDS | _MODEL_OUTPUT_WORDS
-        words |= _DERIVED_WORDS
+        words |= _DERIVED_WORDS | _EVENT_WORDS | _TIME_NAME_WORDS | set(_PERIOD_PARTS)
+        words |= {w for value in _CATEGORY_FLAGS for w in value.split()}
         _VOCABULARY = frozenset(words | {_stem(w) for w in words})
     return _VOCABULARY
 
@@ -270,6 +282,15 @@ def _rule(role: str, phrases: str, types: Iterable[str] = _ANY, content: str = "
 
 _NOT_BOOL = (_TEXT, _NUMBER)
 
+#: How a customer signed up or was enrolled (``registered_via``, ``signup_method``, ``Enrollment_Type``):
+#: the acquisition channel, as text or as a number code.
+_SIGNUP_CHANNEL_WORDS = (
+    "registered via, registration via, registration channel, registration method, registration source,"
+    " signup method, signup source, signup via, sign up method, sign up source, sign up via, signed up via,"
+    " joined via, join channel, join method, join source, acquired via, acquisition source, acquisition method,"
+    " enrollment type, enrollment channel, enrollment method, enrollment source, enrolled via"
+)
+
 #: The role table, in order of precedence: the first rule that fits wins.
 ROLE_RULES: tuple[RoleRule, ...] = (
     _rule(
@@ -285,7 +306,8 @@ ROLE_RULES: tuple[RoleRule, ...] = (
         " family name, given name, forename, middle name, customer name, client name, contact name, ^username,"
         " user name, address, street, zip, zipcode, postcode, post code, postal code, postal, ssn,"
         " social security, passport, national id, iban, credit card, card number, ip address,"
-        " phone, telephone, ^tel, mobile, cell, cellphone, fax, whatsapp",
+        " phone, telephone, ^tel, mobile, cell, cellphone, fax, whatsapp, account name, company name,"
+        " business name, organization name, organisation name",
         (_TEXT,),
         "varied",
     ),
@@ -318,21 +340,44 @@ ROLE_RULES: tuple[RoleRule, ...] = (
     ),
     # A campaign's type or goal describes the campaign, not how the customer came: not a channel.
     _rule("other", "campaign type, campaign category, campaign kind, campaign objective, campaign goal,"
-          " campaign status, campaign format, type of campaign", (_TEXT,)),
+          " campaign status, campaign format, type of campaign, market segment, customer segment", (_TEXT,)),
     _rule(
         "acquisition_channel",
         "acquisition, acquired, acquisition channel, source, utm, campaign, referral, referred, referrer,"
         " signup channel, sign up channel, channel acquired, first touch, medium, how heard, origin, ^channel,"
-        " sales channel, marketing channel, lead source",
+        " sales channel, marketing channel, lead source, hear about, heard about, how did you hear,"
+        " distribution channel, booking channel,"
+        " how did you find, " + _SIGNUP_CHANNEL_WORDS,
         (_TEXT,),
+    ),
+    # An acquisition channel written as a number is a code: few small whole numbers (KKBox
+    # ``registered_via`` 3, 4, 7, 9, 13). Only names that say "how the customer came" (``campaign``
+    # alone counts contacts in the bank file).
+    _rule(
+        "acquisition_channel",
+        "acquisition channel, channel acquired, lead source, referral source, referral channel, utm source,"
+        " utm medium, ^channel, ^source, signup channel, sign up channel, sales channel, marketing channel, "
+        + _SIGNUP_CHANNEL_WORDS,
+        (_NUMBER,),
+        "code",
     ),
     # Ratings and opinions are never money, whatever else the name says.
     _rule(
         "psychographic",
         "rating, ratings, rated, satisfaction, satisfied, importance, nps, net promoter, likelihood, helpfulness,"
         " reliability, appreciation, accuracy, improvement, factors, trust, preference score, csat, ces,"
-        " customer effort, feedback, sentiment",
+        " customer effort, feedback, sentiment, comfort, convenience, convenient, cleanliness, ease of,"
+        " friendliness, courtesy",
     ),
+    # An income is the customer's, never revenue, whatever money word stands next to it (``AMT_INCOME_TOTAL``).
+    _rule("demographic", "income, salary, salaries, wage, wages", (_NUMBER,)),
+    # A yes/no "revenue" or "converted" says whether the customer bought (online shoppers' ``Revenue``).
+    _rule("behavioral", "revenue, sale, sales, bought, converted, conversion, buyer, purchaser", (_BOOLEAN,)),
+    # Web analytics of a visit (``PageValues`` is no belief, ``ExitRates`` no churn), and the terms of a
+    # loan or card (an interest rate is no hobby).
+    _rule("behavioral", "page value, page values, exit rate, exit rates, bounce rate, bounce rates, visitor type,"
+          " visitor, new visitor, returning visitor, weekend, interest rate, interest rates, rate of interest,"
+          " interest paid, interest charged, interest earned, interest amount, apr"),
     # Money that is not what the customer brings in: rebates, raises, claims paid out.
     _rule(
         "behavioral",
@@ -345,7 +390,8 @@ ROLE_RULES: tuple[RoleRule, ...] = (
         "revenue, total spend, ^spend, spent, sales, amount, ltv, clv, cltv, lifetime value, monetary,"
         " charges, turnover, gmv, order value, aov, total price, line total, price quantity, basket value,"
         " profit, margin, mnt, premium, premiums, purchase amount, order amount, fee, fees, billing amount,"
-        " bill amount, transaction value, purchase value",
+        " bill amount, transaction value, purchase value, lifetime spend, mrr, arr, recurring revenue, acv,"
+        " contract value, customer value, client value",
         (_NUMBER,),
         "money",
     ),
@@ -357,6 +403,17 @@ ROLE_RULES: tuple[RoleRule, ...] = (
     ),
     # A date-typed column is behavioral only when it says when the customer bought or came.
     _rule("behavioral", "purchase, purchased, order, ordered, visit, transaction, login", (_DATE,)),
+    # Tenure: how long the customer has been one (before "age" is demographic: ``account_age_days``).
+    _rule(
+        "behavioral",
+        "tenure, lifetime, vintage, seniority, account age, age of account, account length, customer since,"
+        " member since, client since, subscriber since, customer for, months on book, relationship length,"
+        " length of relationship, relationship age, membership length, membership duration, membership age,"
+        " subscription length, subscription age, days as customer, months as customer, years as customer,"
+        " time as customer, days as member, months as member, years as member, years with, months with,"
+        " loyalty year, customer tenure, since",
+        _NOT_BOOL,
+    ),
     _rule(
         "psychographic",
         "interest, interests, hobby, hobbies, lifestyle, life style, values, personality, attitude, attitudes,"
@@ -366,7 +423,8 @@ ROLE_RULES: tuple[RoleRule, ...] = (
         "geographic",
         "country, region, city, state, province, continent, county, territory, town, location, geo, lat,"
         " latitude, lon, lng, ^long, longitude, district, area, market, timezone, time zone, suburb, zip, zipcode,"
-        " postcode, post code, postal code, city tier, tier city, region tier, geography, geographic, geographical",
+        " postcode, post code, postal code, city tier, tier city, region tier, geography, geographic, geographical,"
+        " distance to, distance from, proximity",
     ),
     _rule(
         "demographic",
@@ -374,7 +432,16 @@ ROLE_RULES: tuple[RoleRule, ...] = (
         " marital, married, household, kids, kid, kidhome, teenhome, teen, teens, children, child, dependents,"
         " dependent, senior, partner, birth, born, family, ethnicity, religion, language, nationality,"
         " generation, life stage, homeowner, home owner, vehicle, graduated, graduate, graduation, work experience,"
-        " job experience, professional experience, years of experience, ^experience",
+        " job experience, professional experience, years of experience, ^experience, qualification,"
+        " qualifications, schooling, birthdate, birthday, dob, yob, birth year, year of birth,"
+        # firmographics, the demographics of a business customer
+        " industry, sector, company size, employee count, count of employee, count employee, headcount,"
+        " firmographic, business type, company type, organization type, organisation type, driving license,"
+        " driver license, drivers license, driving licence, car owner, own car, owns car, car ownership, own house,"
+        " owns house, own home, owns home, house owner, ^employee, employees count, adults, adult, babies, baby,"
+        " infants, bmi, body mass index, own realty, owns realty, realty, own property, property owner,"
+        " housing type, housing situation, home ownership, homeownership, residence type, dwelling, days employed,"
+        " months employed, years employed, employed since, employment length, years of employment",
     ),
     _rule(
         "behavioral",
@@ -388,9 +455,14 @@ ROLE_RULES: tuple[RoleRule, ...] = (
         " cash advance, installment, credit, credit limit, card, website, web, online, membership, attrition,"
         " attrited, exited, retained, active, inactive, activity, months on book, utilization, open to buy,"
         " revolving, high value, vip, status, change, ratio, internet, download, upload, unlimited, gb, minutes,"
-        " data usage, account length, account age, customer since, member since, relationship length,"
-        " length of relationship, tier, opens, opened, views, pageviews, page views, bounce, wishlist,"
-        " wish list",
+        " data usage, tier, opens, opened, views, pageviews, page views, bounce, wishlist,"
+        " wish list, trial, free trial, seat, license, licensed, user count, count user, count of user, enrollment,"
+        " enrolled, account type, customer type, client type, member type, subscriber type, user type, unsubscribed,"
+        " unsubscribe, newsletter, preferred category, favorite category,"
+        " favourite category, preferred product, favorite product, favourite product, preferred brand,"
+        " favorite brand, favourite brand, ship mode, shipping mode, seconds, called, stay, nights, lead time,"
+        " special request, waiting list, booking, reservation, listening, listened, played, skip, skip rate,"
+        " watch time, watched, stream, streams, auto renew, auto renewal, autorenew",
         (_TEXT, _NUMBER, _BOOLEAN),
     ),
 )
@@ -434,9 +506,18 @@ class _Facts:
         if condition == "money":  # a 1-5 or 0-10 scale is a rating, never an amount of money
             scale = self.low is not None and self.high is not None and self.low >= 0 and self.high <= 10
             return not (scale and self.distinct <= 11)
+        if condition == "code":  # a category written as a number: small whole numbers from 0 up, not amounts
+            return (self.low is not None and self.high is not None and self.low >= 0 and self.high < _CODE_MAX
+                    and 0 < self.distinct <= _CHANNEL_CODES)
+        if condition == "flag":  # yes/no written as 0/1 (a yes/no column has no low and high)
+            return self.distinct <= 2 and (self.low is None or (self.low >= 0 and self.high is not None
+                                                                and self.high <= 1))
         return True
 
 
+#: An acquisition channel written as a number code has at most this many values (insurance
+#: ``Policy_Sales_Channel`` has about 160).
+_CHANNEL_CODES = 200
 #: A personal-data column (names, addresses) has more different values than this, or is half unique.
 _VARIED_DISTINCT = 50
 
@@ -516,7 +597,7 @@ def _role_for(words: tuple[str, ...], kind: str, facts: _Facts) -> str:
 
 
 def _kind(dtype: Any) -> str:
-    """segdash type of an Ibis dtype."""
+    """segdash type of an Ibis dtype (column profiles)."""
     if dtype.is_boolean():
         return _BOOLEAN
     if dtype.is_numeric():
@@ -527,46 +608,114 @@ def _kind(dtype: Any) -> str:
 
 
 def _columns(table: Any, types: dict[str, str]) -> list[tuple[str, str]]:
-    """(name, segdash type) for every column but ``_row``, in table order."""
+    """(name, segdash type) for every column but ``_row``, in table order (an Ibis table; column profiles)."""
     schema = table.schema()
     return [(name, types.get(name) or _kind(dtype)) for name, dtype in schema.items() if name != ROW]
 
 
+# -- the content facts, in plain DuckDB SQL ---------------------------------------------------------
+# Role suggestion runs on every import. Its statistics are collected with plain SQL over quoted
+# identifiers (``db.quote_ident``) and our own constants, finished with ``fetchall()``: importing a
+# file then loads neither Ibis nor pandas (about a second of a command-line import, issue 16). The
+# DuckDB type ids below are read the way Ibis reads them (``tests/test_columns.py`` checks this).
+
+#: DuckDB type ids Ibis calls integer / numeric / temporal / text.
+_INTEGER_IDS = frozenset({"tinyint", "smallint", "integer", "bigint", "utinyint", "usmallint", "uinteger", "ubigint"})
+_NUMERIC_IDS = _INTEGER_IDS | {"hugeint", "float", "double", "decimal"}
+_TEMPORAL_IDS = frozenset({
+    "date", "time", "timestamp", "timestamp_s", "timestamp_ms", "timestamp_ns", "timestamp with time zone",
+    "time with time zone",
+})
+_STRING_IDS = frozenset({"varchar", "enum"})
+
+
+@dataclass(frozen=True)
+class _DuckType:
+    """What the role facts need to know of a DuckDB column type."""
+
+    id: str
+    json: bool = False
+
+    @property
+    def is_integer(self) -> bool:
+        return self.id in _INTEGER_IDS
+
+    @property
+    def is_numeric(self) -> bool:
+        return self.id in _NUMERIC_IDS
+
+    @property
+    def is_string(self) -> bool:
+        return self.id in _STRING_IDS and not self.json
+
+    @property
+    def kind(self) -> str:
+        """The segdash type of a column of this type (as :func:`_kind` says for Ibis's type)."""
+        if self.id == "boolean":
+            return _BOOLEAN
+        if self.is_numeric:
+            return _NUMBER
+        if self.id in _TEMPORAL_IDS:
+            return _DATE
+        return _TEXT
+
+
+def _duck_types(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, _DuckType]:
+    """Column name -> type of every column of ``table`` (``_row`` included), in table order; nothing is run."""
+    relation = con.sql("SELECT * FROM " + db.quote_ident(table))  # bound, not run
+    return {
+        name: _DuckType(id=str(dtype.id), json=str(dtype).upper() == "JSON")
+        for name, dtype in zip(relation.columns, relation.types, strict=True)
+    }
+
+
+def _duck_columns(types: dict[str, str], duck: dict[str, _DuckType]) -> list[tuple[str, str]]:
+    """(name, segdash type) for every column but ``_row``, in table order."""
+    return [(name, types.get(name) or dtype.kind) for name, dtype in duck.items() if name != ROW]
+
+
 def _content_facts(
-    table: Any, columns: list[tuple[str, str]], *, approximate: bool = False, con: duckdb.DuckDBPyConnection
+    con: duckdb.DuckDBPyConnection, source: str, columns: list[tuple[str, str]], duck: dict[str, _DuckType], *,
+    approximate: bool = False,
 ) -> dict[str, _Facts]:
     """One aggregate query: values, distinct values, e-mail and phone shares per column.
 
-    With ``approximate``, distinct values are DuckDB's HyperLogLog estimate: exact hash sets of
+    ``source`` is a quoted table name or a parenthesised query (:func:`_samples`). With
+    ``approximate``, distinct values are DuckDB's HyperLogLog estimate: exact hash sets of
     every column of a 50,000-row sample cost ~60 MB of peak memory during a 1M-row import.
     """
     if len(columns) > WIDE_COLUMNS:
-        return _content_facts_long(con, table, columns, approximate=approximate)
-    schema = table.schema()
-    metrics: dict[str, Any] = {"n": table.count()}
+        return _content_facts_long(con, source, columns, duck, approximate=approximate)
+    metrics: dict[str, str] = {"n": "count(*)"}
     for index, (name, kind) in enumerate(columns):
-        column = table[name]
-        metrics[f"v{index}"] = column.count()
-        metrics[f"d{index}"] = column.approx_nunique() if approximate else column.nunique()
-        if kind == _TEXT and schema[name].is_string():
-            metrics[f"e{index}"] = column.re_search(EMAIL_PATTERN).sum()
-            metrics[f"p{index}"] = column.re_search(PHONE_PATTERN).sum()
-        elif kind == _NUMBER and schema[name].is_numeric():
-            metrics[f"lo{index}"] = column.min().cast("float64")
-            metrics[f"hi{index}"] = column.max().cast("float64")
-    row = table.aggregate(**metrics).execute().iloc[0]
+        column = db.quote_ident(name)
+        metrics[f"v{index}"] = f"count({column})"
+        metrics[f"d{index}"] = f"approx_count_distinct({column})" if approximate else f"count(DISTINCT {column})"
+        if kind == _TEXT and duck[name].is_string:
+            metrics[f"e{index}"] = _matches(column, EMAIL_PATTERN)
+            metrics[f"p{index}"] = _matches(column, PHONE_PATTERN)
+        elif kind == _NUMBER and duck[name].is_numeric:
+            metrics[f"lo{index}"] = f"CAST(min({column}) AS DOUBLE)"
+            metrics[f"hi{index}"] = f"CAST(max({column}) AS DOUBLE)"
+    values = db.fetch_all(con, "SELECT " + ", ".join(metrics.values()) + " FROM " + source)[0]
+    row = dict(zip(metrics, values, strict=True))
     facts = {}
     for index, (name, _) in enumerate(columns):
         facts[name] = _Facts(
-            rows=int(row["n"]),
-            values=int(row[f"v{index}"]),
-            distinct=int(row[f"d{index}"]),
+            rows=_int(row["n"]),
+            values=_int(row[f"v{index}"]),
+            distinct=_int(row[f"d{index}"]),
             emails=_int(row.get(f"e{index}")),
             phones=_int(row.get(f"p{index}")),
             low=_float(row.get(f"lo{index}")),
             high=_float(row.get(f"hi{index}")),
         )
     return facts
+
+
+def _matches(column: str, pattern: str) -> str:
+    """SQL: how many values of a (quoted) text column match one of our regular expressions."""
+    return f"sum(CAST(regexp_matches({column}, {_sql_text(pattern)}) AS INTEGER))"
 
 
 #: Above this many columns, per-column facts come from one query over the table in long form
@@ -581,28 +730,30 @@ def _sql_text(constant: str) -> str:
 
 
 def _source_sql(table: Any) -> str:
-    """An Ibis table expression as a parenthesised DuckDB query (for the long-form queries)."""
+    """An Ibis table expression as a parenthesised DuckDB query (for the long-form profile queries)."""
+    import ibis
+
     return "(" + ibis.to_sql(table, dialect="duckdb") + ")"
 
 
 def _content_facts_long(
-    con: duckdb.DuckDBPyConnection, table: Any, columns: list[tuple[str, str]], *, approximate: bool
+    con: duckdb.DuckDBPyConnection, source: str, columns: list[tuple[str, str]], duck: dict[str, _DuckType], *,
+    approximate: bool,
 ) -> dict[str, _Facts]:
     """:func:`_content_facts` for a wide table: one query over all its cells in long form."""
-    schema = table.schema()
-    rows = _int(table.count().execute())
+    rows = _int(db.fetch_scalar(con, "SELECT count(*) FROM " + source))
     text = [db.quote_ident(name) + "::VARCHAR" for name, _ in columns]
     distinct = "approx_count_distinct(v)" if approximate else "count(DISTINCT v)"
     counts = db.per_column(
         con,
-        db.long_form(_source_sql(table), text),
+        db.long_form(source, text),
         ["count(v)", distinct, f"count(*) FILTER (WHERE regexp_matches(v, {_sql_text(EMAIL_PATTERN)}))",
          f"count(*) FILTER (WHERE regexp_matches(v, {_sql_text(PHONE_PATTERN)}))"],
         len(columns),
     )
     facts = {}
     for (name, kind), (values, different, emails, phones) in zip(columns, counts, strict=True):
-        texty = kind == _TEXT and schema[name].is_string()
+        texty = kind == _TEXT and duck[name].is_string
         facts[name] = _Facts(rows=rows, values=_int(values), distinct=_int(different),
                              emails=_int(emails) if texty else 0, phones=_int(phones) if texty else 0)
     return facts
@@ -617,21 +768,33 @@ def _float(value: Any) -> float | None:
 
 
 def _int(value: Any) -> int:
+    """A count as an int; 0 for a missing one (``None``, NaN, ``pd.NA``, ``NaT``)."""
     if value is None:
         return 0
     try:
-        return 0 if pd.isna(value) else int(value)
+        return 0 if value != value else int(value)  # noqa: PLR0124 - NaN and NaT are not equal to themselves
     except (TypeError, ValueError):
         return 0
 
 
-def _samples(backend: Any, table: str) -> tuple[Any, Any]:
-    """The table (twice) when small; else a repeatable block sample and the first rows as a fallback."""
-    expr = backend.table(table)
-    rows = int(expr.count().execute())
+#: DuckDB's sampling clause for :data:`SAMPLE_METHOD` (``block``: whole row groups, ``row``: each row).
+_SAMPLING = {"block": "system", "row": "bernoulli"}
+
+
+def _samples(con: duckdb.DuckDBPyConnection, table: str) -> tuple[str, str]:
+    """The table (twice) when small; else a repeatable block sample and the first rows as a fallback.
+
+    Both as SQL sources (a quoted name, or a parenthesised query): the sample is the one Ibis's
+    ``table.sample(ROLE_SAMPLE_ROWS / rows, method=SAMPLE_METHOD, seed=0)`` drew until issue 16
+    (the same percentage, written the same way), so the suggested roles did not change.
+    """
+    source = db.quote_ident(table)
+    rows = _int(db.fetch_scalar(con, "SELECT count(*) FROM " + source))
     if rows <= 2 * ROLE_SAMPLE_ROWS:
-        return expr, expr
-    return expr.sample(ROLE_SAMPLE_ROWS / rows, method=SAMPLE_METHOD, seed=0), expr.limit(ROLE_SAMPLE_ROWS)
+        return source, source
+    percent = ROLE_SAMPLE_ROWS / rows * 100.0  # our own number, not user text
+    sample = f"(SELECT * FROM {source} TABLESAMPLE {_SAMPLING[SAMPLE_METHOD]} ({percent!r} PERCENT) REPEATABLE (0))"
+    return sample, f"(SELECT * FROM {source} LIMIT {int(ROLE_SAMPLE_ROWS)})"
 
 
 def suggest_roles(con: duckdb.DuckDBPyConnection, *, table: str = TABLE, types: dict[str, str]) -> dict[str, str]:
@@ -653,19 +816,25 @@ def suggest_roles(con: duckdb.DuckDBPyConnection, *, table: str = TABLE, types: 
         Column name -> one of :data:`segdash.schema.ROLES`, in table order, without ``_row``.
         Content facts come from a sample of about 50,000 rows on bigger tables.
     """
-    sample, head = _samples(db.backend(con), table)
-    columns = _columns(sample, types)
+    duck = _duck_types(con, table)
+    sample, head = _samples(con, table)
+    columns = _duck_columns(types, duck)
     if not columns:
         return {}
-    approximate = sample is not head  # a sampled big table: estimated distinct counts (less memory)
-    facts = _content_facts(sample, columns, approximate=approximate, con=con)
-    if sample is not head and not any(f.rows for f in facts.values()):
+    approximate = sample != head  # a sampled big table: estimated distinct counts (less memory)
+    facts = _content_facts(con, sample, columns, duck, approximate=approximate)
+    if sample != head and not any(f.rows for f in facts.values()):
         # block sampling picked no block: use the first rows
-        facts = _content_facts(head, columns, approximate=approximate, con=con)
+        facts = _content_facts(con, head, columns, duck, approximate=approximate)
+    _number_ranges(con, table, dict(columns), facts)
     roles = {name: _role_for(role_words(name), kind, facts[name]) for name, kind in columns}
+    roles = {name: _role_from_kind(name, kind, facts[name], roles[name]) for name, kind in columns}
+    _roles_from_values(con, table, dict(columns), facts, roles)
+    _rating_batteries(dict(columns), facts, roles)
     _model_outputs_stringing_names(roles)
     first, kind = columns[0]
-    if roles[first] == "other" and _looks_like_an_id(sample, first, kind, facts[first], approximate=approximate):
+    if roles[first] == "other" and _looks_like_an_id(con, sample, first, kind, duck[first], facts[first],
+                                                     approximate=approximate):
         roles[first] = "id"
     return _costs_next_to_a_channel(roles, dict(columns))
 
@@ -689,25 +858,280 @@ def _model_outputs_stringing_names(roles: dict[str, str]) -> None:
             roles[name] = "other"
 
 
+# -- kinds of column the role table cannot tell from words alone (issue 16, hold-out set B) ------
+#
+# Each takes the table's suggestion and the column's content facts and may correct it. They read
+# only the facts already collected (:class:`_Facts`), except :func:`_roles_from_values`, which runs
+# one small extra query when a column could hold dates written as numbers, free text or web addresses.
+
+#: Period words as written in a name (singular: ``Enrollment_Month`` is a part of a date,
+#: ``tenure_months`` a duration) -> the range of that part.
+_PERIOD_PARTS: dict[str, tuple[str, int, int]] = {
+    "year": ("year", 1900, 2100), "yr": ("year", 1900, 2100), "month": ("month", 1, 12),
+    "mo": ("month", 1, 12), "mon": ("month", 1, 12), "mth": ("month", 1, 12), "quarter": ("quarter", 1, 4),
+    "qtr": ("quarter", 1, 4), "week": ("week", 1, 53), "wk": ("week", 1, 53), "day": ("day", 1, 31),
+}
+#: Events in a customer's life whose year or month a column may hold (``Enrollment_Year``,
+#: ``Cancellation_Month``, ``signup_year``, ``join_yr``, ``cohort_month``), as written (abbreviations
+#: written out, plurals kept: a plural counts things).
+_EVENT_WORDS = frozenset({
+    "enrollment", "enroll", "enrolled", "signup", "sign", "signed", "join", "joined", "joining", "registration",
+    "registered", "register", "cancellation", "cancelled", "canceled", "cancel", "churn", "churned", "start",
+    "started", "end", "ended", "open", "opened", "opening", "close", "closed", "closing", "acquisition", "acquired",
+    "activation", "activated", "termination", "terminated", "renewal", "renewed", "expiry", "expiration",
+    "expired", "subscription", "subscribed", "onboarding", "onboarded", "conversion", "converted", "install",
+    "installed", "creation", "created", "cohort", "inception", "lapse", "lapsed", "exit", "exited", "attrition",
+    "first", "membership", "date", "arrival", "departure", "booking", "booked", "reservation", "checkin", "order",
+    "purchase", "transaction", "invoice", "sale", "payment",
+})
+#: Words that make a period a duration or a count, not a part of a date (``Month_to_end_contract``,
+#: ``months_since_signup``, ``tenure_months``, ``account_age_years``).
+_DURATION_WORDS = frozenset({
+    "to", "since", "until", "till", "left", "remaining", "remain", "ago", "in", "for", "from", "tenure", "length",
+    "duration", "count", "total", "number", "average", "per", "age", "spent", "active", "inactive", "before",
+    "after", "between", "elapsed", "old", "lifetime", "value", "amount", "last",
+})
+
+
+def _event_date_part(name: str, facts: _Facts) -> bool:
+    """Whether a number column holds the year, month, quarter, week or day of an event in the
+    customer's life (``Enrollment_Year`` 2012-2018, ``Cancellation_Month`` 0-12 with 0 = not yet,
+    ``join_yr``): a part of a date, neither an amount nor a code.
+
+    The name has one singular period word and an event word (:data:`_EVENT_WORDS`), no word of a
+    duration (:data:`_DURATION_WORDS`), and every value lies in the period's range (0 allowed for
+    "has not happened").
+    """
+    if facts.low is None or facts.high is None or facts.values == 0:
+        return False
+    raw = name_words(name)
+    written = {ABBREVIATIONS.get(w, w) for w in raw}  # not made singular: ``Purchases_Month`` counts purchases
+    parts = {_PERIOD_PARTS[w] for w in raw if w in _PERIOD_PARTS}
+    if (len(parts) != 1 or written.isdisjoint(_EVENT_WORDS)
+            or not (written | set(role_words(name))).isdisjoint(_DURATION_WORDS)):
+        return False
+    _, first, last = next(iter(parts))
+    return first <= facts.high <= last and (facts.low >= first or facts.low == 0)
+
+
+#: Name words of a moment in time: a number column so named, holding seconds or milliseconds since
+#: 1970 in a plausible range (1990-2100), is a date (``created_at`` 1714557600, ``event_ts``).
+_TIME_NAME_WORDS = frozenset({"time", "timestamp", "ts", "epoch", "date", "dt", "datetime", "created", "updated",
+                              "modified", "unix", "when"})
+_EPOCH_SECONDS = (631_152_000, 4_102_444_800)  # 1990-01-01 .. 2100-01-01
+
+
+def _epoch_like(name: str, facts: _Facts) -> bool:
+    """Whether a number column named like a moment holds Unix times (seconds or milliseconds)."""
+    if facts.low is None or facts.high is None or facts.values == 0:
+        return False
+    raw = name_words(name)
+    if set(role_words(name)).isdisjoint(_TIME_NAME_WORDS) and raw[-1:] != ("at",):
+        return False
+    first, last = _EPOCH_SECONDS
+    return any(first * scale <= facts.low and facts.high < last * scale for scale in (1, 1000))
+
+
+#: A 0/1 or yes/no column named after one value of a category takes that category's role
+#: (``Male`` 0/1, ``is_female``, ``Urban``, ``is_premium``), as :func:`role_words` reads the value.
+_CATEGORY_FLAGS: dict[str, str] = {
+    **dict.fromkeys(
+        ["male", "female", "man", "woman", "men", "women", "married", "single", "divorced", "widowed", "widow",
+         "separated", "retired", "student", "employed", "unemployed", "self employed", "parent", "homeowner",
+         "home owner", "renter", "smoker", "non smoker", "nonsmoker", "veteran", "disabled", "pensioner"],
+        "demographic"),
+    **dict.fromkeys(["urban", "rural", "suburban", "metro", "metropolitan"], "geographic"),
+    **dict.fromkeys(["premium", "vip", "member", "subscriber", "subscribed", "paid", "paying", "free", "repeat",
+                     "returning", "loyal", "trial"], "behavioral"),
+}
+#: Words of a name that only say "this is a yes/no column" (``is_female_flag``, ``Male_YN``).
+_FLAG_FILLER = frozenset({"is", "flag", "flg", "yn", "indicator", "ind", "dummy", "binary", "bin", "bool",
+                          "boolean", "0", "1", "01", "y", "n"})
+#: A yes/no column whose name starts with one of these (``is_active``, ``has_app``, ``is_canceled``) says
+#: what the customer is, has or does: behavioral, when no word of the role table says otherwise (a
+#: consent such as ``opted_in`` or ``email_opt_in`` stays ``other``).
+_FLAG_VERBS = frozenset({"is", "has", "have", "had", "was", "were", "did", "does", "uses", "used", "ever", "owns"})
+
+
+def _flag_role(name: str, kind: str, facts: _Facts) -> str | None:
+    """The role of a yes/no column (boolean, 0/1, or two values) whose name the role table does not know."""
+    if kind == _DATE or facts.values == 0 or not facts.fits("flag"):
+        return None
+    raw = name_words(name)
+    value = " ".join(_normal(w) for w in raw if w not in _FLAG_FILLER)
+    if value in _CATEGORY_FLAGS:
+        return _CATEGORY_FLAGS[value]
+    if len(raw) > 1 and raw[0] in _FLAG_VERBS:
+        return "behavioral"
+    return None
+
+
+def _role_from_kind(name: str, kind: str, facts: _Facts, role: str) -> str:
+    """Correct the role table's suggestion for the kinds of column it cannot tell from words alone:
+    a year or month of an event (``date``), Unix times (read as a date column), and yes/no columns named
+    after a category's value or a verb (:func:`_flag_role`)."""
+    if role in ("id", "pii") or facts.constant:
+        return role
+    if kind == _NUMBER and _event_date_part(name, facts):
+        return "date"
+    if kind == _NUMBER and _epoch_like(name, facts):
+        return _role_for(role_words(name), _DATE, facts)
+    if role == "other":
+        return _flag_role(name, kind, facts) or role
+    return role
+
+
+#: A wide table's facts (:func:`_content_facts_long`) have no smallest and largest values; up to this
+#: many number columns get them from :func:`_number_ranges`.
+_RANGE_COLUMNS = 500
+
+
+def _number_ranges(
+    con: duckdb.DuckDBPyConnection, table: str, kinds: dict[str, str], facts: dict[str, _Facts]
+) -> None:
+    """Smallest and largest values of the number columns whose facts lack them (a table of more than
+    :data:`WIDE_COLUMNS` columns), from one query of ``min``/``max`` over the first
+    :data:`ROLE_SAMPLE_ROWS` rows, so that the content rules (money or rating, event years, dates
+    written as numbers, yes/no 0/1) apply to wide files too. A separate statistic, not part of
+    :func:`_content_facts`."""
+    names = [n for n, k in kinds.items() if k == _NUMBER and facts[n].values and facts[n].low is None]
+    if not names or len(names) > _RANGE_COLUMNS:
+        return
+    metrics = []
+    for name in names:
+        x = f"TRY_CAST({db.quote_ident(name)} AS DOUBLE)"
+        metrics += [f"min({x})", f"max({x})"]
+    picked = ", ".join(db.quote_ident(n) for n in names)
+    row = db.fetch_all(con, f"SELECT {', '.join(metrics)} FROM (SELECT {picked} FROM {db.quote_ident(table)} "
+                            f"LIMIT {ROLE_SAMPLE_ROWS})")[0]
+    for index, name in enumerate(names):
+        facts[name].low, facts[name].high = _float(row[2 * index]), _float(row[2 * index + 1])
+
+
+#: Dates written as whole numbers ``yyyymmdd`` (KKBox ``registration_init_time`` 20161118).
+_YYYYMMDD = (19_000_101, 21_001_231)
+#: Share of a column's values that must read as ``yyyymmdd`` dates.
+_DATE_SHARE = 0.9
+#: Web addresses (``http://www.example.com/``, ``www.example.com``, ``example.co.uk``).
+URL_PATTERN = (r"^(https?://|www\.)\S+$|^[a-z0-9][a-z0-9-]*(\.[a-z0-9-]+)*"
+               r"\.(com|net|org|io|co|biz|info|edu|gov|me|app|ai|dev|uk|de|fr|es|it|nl|au|ca|in|jp|br|ch|se|us)(/\S*)?$")
+#: Free text: nearly every value different, at least this many words and characters on average.
+_FREE_TEXT_WORDS, _FREE_TEXT_CHARS, _FREE_TEXT_DISTINCT = 2.5, 20.0, 0.9
+#: Roles a name word gives that free text cannot have (``Ad Topic Line`` is not a phone line).
+_NOT_FREE_TEXT = frozenset({"behavioral", "service_channel"})
+#: At most this many columns of each kind are looked at (a file with thousands of columns).
+_VALUE_CHECKS = 200
+#: Roles a name word gives that a column of web addresses cannot have (``Website`` is not a visit).
+_NOT_URLS = frozenset({"behavioral", "service_channel", "psychographic"})
+
+
+def _roles_from_values(
+    con: duckdb.DuckDBPyConnection, table: str, kinds: dict[str, str], facts: dict[str, _Facts],
+    roles: dict[str, str],
+) -> None:
+    """Correct roles that only the values show, with one query over the first :data:`ROLE_SAMPLE_ROWS` rows,
+    run only when some column could be such a kind:
+
+    - whole numbers that are all valid ``yyyymmdd`` dates are read as a date column;
+    - a text column of web addresses, or of free text (nearly every value different, several words),
+      is ``other``, whatever word of its name suggested behaviour (``Website``, ``Ad Topic Line``).
+
+    This is the only step that needs statistics beyond :func:`_content_facts`: the share of valid
+    ``yyyymmdd`` values, the average length and word count of text, and the share of web addresses.
+    """
+    dates, texts = [], []
+    for name, kind in kinds.items():
+        f = facts[name]
+        if roles[name] in ("id", "pii") or f.constant or f.values == 0:
+            continue
+        if (kind == _NUMBER and f.low is not None and f.high is not None and f.low >= 0
+                and _YYYYMMDD[0] <= f.high <= _YYYYMMDD[1]):
+            dates.append(name)
+        elif kind == _TEXT and roles[name] in _NOT_URLS and f.values >= 5 and f.distinct * 2 >= f.values:
+            texts.append(name)
+    dates, texts = dates[:_VALUE_CHECKS], texts[:_VALUE_CHECKS]  # a wide file: one query stays small
+    if not dates and not texts:
+        return
+    metrics = []
+    for name in dates:
+        x = f"TRY_CAST({db.quote_ident(name)} AS DOUBLE)"
+        metrics += [f"count({x})", f"count(*) FILTER (WHERE {x} = floor({x}) AND "
+                                   f"try_strptime(CAST(CAST({x} AS BIGINT) AS VARCHAR), '%Y%m%d') IS NOT NULL)"]
+    for name in texts:
+        x = f"CAST({db.quote_ident(name)} AS VARCHAR)"
+        metrics += [f"count({x})", f"avg(length({x}))", f"avg(array_length(regexp_split_to_array(trim({x}), '\\s+')))",
+                    f"count(*) FILTER (WHERE regexp_matches({x}, {_sql_text(URL_PATTERN)}))"]
+    picked = ", ".join(db.quote_ident(n) for n in dates + texts)
+    sql = (f"SELECT {', '.join(metrics)} FROM (SELECT {picked} FROM {db.quote_ident(table)} "
+           f"LIMIT {ROLE_SAMPLE_ROWS})")
+    row = list(db.fetch_all(con, sql)[0])
+    for name in dates:
+        values, valid = _int(row.pop(0)), _int(row.pop(0))
+        if values >= 3 and valid >= _DATE_SHARE * values:
+            roles[name] = _role_for(role_words(name), _DATE, facts[name])
+    for name in texts:
+        values, chars, words, urls = _int(row.pop(0)), _float(row.pop(0)), _float(row.pop(0)), _int(row.pop(0))
+        f = facts[name]
+        web = values > 0 and urls * 2 >= values
+        free_text = (roles[name] in _NOT_FREE_TEXT and f.distinct >= _FREE_TEXT_DISTINCT * f.values
+                     and (words or 0) >= _FREE_TEXT_WORDS and (chars or 0) >= _FREE_TEXT_CHARS)
+        if web or free_text:
+            roles[name] = "other"
+
+
+#: A survey's battery of ratings: at least this many number columns on the same small scale
+#: (0/1 to 5, 7 or 10) in one file (an airline survey's ``Seat comfort``, ``Baggage handling``,
+#: ``Inflight wifi service``, ``Gate location``, all 0-5).
+_BATTERY_COLUMNS = 5
+_BATTERY_SCALES = frozenset({5, 7, 10})
+#: Names that measure behaviour or people, never a rating, even on a 0-5 scale.
+_NOT_RATING_WORDS = frozenset({
+    "count", "number", "frequency", "time", "visit", "order", "purchase", "day", "week", "month", "year", "hour",
+    "minute", "age", "size", "tenure", "quantity", "amount", "price", "spend", "spent", "total", "sum", "call",
+    "login", "session", "click", "children", "child", "kid", "kidhome", "teenhome", "dependent", "people",
+    "person", "household", "family", "member", "product", "card", "accepted", "complain", "delay", "tier",
+})
+#: Roles a word of a rating's name may have given that a battery of ratings overrides.
+_BATTERY_OVERRIDES = frozenset({"other", "behavioral", "geographic", "service_channel"})
+
+
+def _rating_batteries(kinds: dict[str, str], facts: dict[str, _Facts], roles: dict[str, str]) -> None:
+    """Number columns of a survey's battery of ratings are opinions (``psychographic``), whatever a word
+    of their name suggested (``Inflight wifi service``, ``Gate location``, ``Food and drink``): at least
+    :data:`_BATTERY_COLUMNS` columns share a scale from 0 or 1 to 5, 7 or 10 with few values, and the
+    name measures no behaviour (:data:`_NOT_RATING_WORDS`)."""
+    scales: dict[float, list[str]] = {}
+    for name, kind in kinds.items():
+        f = facts[name]
+        if (kind == _NUMBER and f.low is not None and f.high is not None and f.low in (0, 1)
+                and f.high in _BATTERY_SCALES and 2 <= f.distinct <= f.high + 1):
+            scales.setdefault(f.high, []).append(name)
+    for members in scales.values():
+        if len(members) < _BATTERY_COLUMNS:
+            continue
+        for name in members:
+            if roles[name] in _BATTERY_OVERRIDES and _NOT_RATING_WORDS.isdisjoint(role_words(name)):
+                roles[name] = "psychographic"
+
+
 #: A first column named like a period (``Year``, ``Month``) counts time, not customers.
 _TIME_WORDS = frozenset({"year", "month", "week", "day", "date", "hour", "time", "period", "quarter"})
 #: An identifier written as a code: letters, digits and separators, at least one digit, no spaces.
 CODE_PATTERN = r"^[A-Za-z]{0,6}[-_/#.]?[0-9][A-Za-z0-9\-_/#.]*$"
 
 
-def _looks_like_an_id(sample: Any, name: str, kind: str, facts: _Facts, *, approximate: bool) -> bool:
+def _looks_like_an_id(con: duckdb.DuckDBPyConnection, sample: str, name: str, kind: str, dtype: _DuckType,
+                      facts: _Facts, *, approximate: bool) -> bool:
     """Whether the first column, whose name says nothing, holds an identifier: every value different
     (nearly every one on a sampled big table), whole numbers from 0 up or codes like ``C-1042``."""
     if facts.values < 2 or facts.values < 0.98 * facts.rows or _TIME_WORDS & set(role_words(name)):
         return False
     if facts.distinct < (0.97 * facts.values if approximate else facts.values):
         return False
-    column = sample[name]
-    dtype = sample.schema()[name]
-    if kind == _NUMBER and dtype.is_numeric():
-        return dtype.is_integer() and (facts.low is None or facts.low >= 0)
-    if kind == _TEXT and dtype.is_string():
-        codes = _int(column.re_search(CODE_PATTERN).sum().execute())
+    if kind == _NUMBER and dtype.is_numeric:
+        return dtype.is_integer and (facts.low is None or facts.low >= 0)
+    if kind == _TEXT and dtype.is_string:
+        codes = _int(db.fetch_scalar(con, "SELECT " + _matches(db.quote_ident(name), CODE_PATTERN) + " FROM " + sample))
         return codes >= facts.values
     return False
 
@@ -736,14 +1160,23 @@ def _costs_next_to_a_channel(roles: dict[str, str], kinds: dict[str, str]) -> di
 # -- profiles ------------------------------------------------------------------------
 
 
-@ibis.udf.agg.builtin(name="histogram")
-def _int_histogram(x: int) -> dict[int, int]:  # pragma: no cover - runs in DuckDB
-    """DuckDB's ``histogram`` aggregate over bin numbers."""
+@functools.cache
+def _histogram_udfs() -> tuple[Any, Any]:
+    """DuckDB's ``histogram`` aggregate as Ibis functions, over bin numbers and over text values.
 
+    Made on first use (column profiles), so that importing this module does not load Ibis.
+    """
+    import ibis
 
-@ibis.udf.agg.builtin(name="histogram")
-def _text_histogram(x: str) -> dict[str, int]:  # pragma: no cover - runs in DuckDB
-    """DuckDB's ``histogram`` aggregate over text values."""
+    @ibis.udf.agg.builtin(name="histogram")
+    def int_histogram(x: int) -> dict[int, int]:  # pragma: no cover - runs in DuckDB
+        """DuckDB's ``histogram`` aggregate over bin numbers."""
+
+    @ibis.udf.agg.builtin(name="histogram")
+    def text_histogram(x: str) -> dict[str, int]:  # pragma: no cover - runs in DuckDB
+        """DuckDB's ``histogram`` aggregate over text values."""
+
+    return int_histogram, text_histogram
 
 
 _PROFILE_DTYPES = {"missing": "int64", "missing_pct": "float64", "distinct": "int64"}
@@ -754,6 +1187,8 @@ PROFILE_COLUMNS = [
 
 
 def _format_date(value: Any) -> str:
+    import pandas as pd
+
     stamp = pd.Timestamp(value)
     if stamp.hour == stamp.minute == stamp.second == 0 and stamp.microsecond == 0:
         return stamp.strftime("%Y-%m-%d")
@@ -761,6 +1196,8 @@ def _format_date(value: Any) -> str:
 
 
 def _display(value: Any, kind: str, *, plain: bool = False) -> str | None:
+    import pandas as pd
+
     if value is None or (not isinstance(value, str | dt.date) and pd.isna(value)):
         return None
     if kind == _DATE:
@@ -870,6 +1307,8 @@ def profile_columns(
         and dates, ``[]`` otherwise. ``attrs["approximate"]`` is true when distinct counts are
         estimates (tables over :data:`EXACT_LIMIT` rows).
     """
+    import pandas as pd
+
     backend = db.backend(con)
     expr = backend.table(table)
     schema = expr.schema()
@@ -919,9 +1358,9 @@ def profile_columns(
                 else:
                     numeric = column.cast("float64")
                 bin_number = ((numeric - low) / width).floor().clip(lower=0, upper=count - 1).cast("int64")
-                maps[f"h{index}"] = _int_histogram(bin_number)
+                maps[f"h{index}"] = _histogram_udfs()[0](bin_number)
         elif kind == _TEXT and 0 < _int(stats.get(f"d{index}")) <= _TOP_VALUES_MAP_LIMIT:
-            maps[f"h{index}"] = None if wide else _text_histogram(column.cast("string"))
+            maps[f"h{index}"] = None if wide else _histogram_udfs()[1](column.cast("string"))
     if wide:
         try:
             histograms = _profile_histograms_long(con, long_table, columns, shapes, [int(k[1:]) for k in maps])
@@ -1035,6 +1474,8 @@ def _profile_histograms_long(
 ) -> dict[str, Any]:
     """Query 2 of :func:`profile_columns` for a wide table: bin counts of numbers and dates, and the
     most common values of text columns, from the long table."""
+    import pandas as pd
+
     cells = db.quote_ident(long_table)
     out: dict[str, Any] = {}
     if shapes:
@@ -1088,6 +1529,8 @@ def _as_dict(value: Any) -> dict[Any, int]:
 
 def _top_counts(expr: Any, name: str) -> dict[Any, int]:
     """The most common values of one column (a group-by; used for many-valued text columns)."""
+    import ibis
+
     column = expr[name]
     top = (
         expr.filter(column.notnull())
@@ -1179,7 +1622,7 @@ _CODE_NAMES = frozenset(_phrase_key(p) for p in _phrases(
     "region, browser, traffic type, traffic source, operating system, operating systems, os, tier, city tier,"
     " zip, zipcode, zip code, postcode, post code, postal code, area code, code, codes, category, cat, class,"
     " segment, cluster, group, type, device, platform, store, branch, department, dept, district, zone,"
-    " territory, state, country, brand, model, site, channel, source, location"
+    " territory, state, country, brand, model, site, channel, source, location, via, method"
 ))
 #: Codes with many values: postal and other codes are categories whatever their number.
 _MANY_CODE_NAMES = frozenset(_phrase_key(p) for p in _phrases(
@@ -1219,11 +1662,10 @@ def code_columns(con: duckdb.DuckDBPyConnection, *, table: str = TABLE, types: d
     dict
         Column name -> note (``"codes, not amounts: read as categories (9 different values)"``).
     """
-    expr = db.backend(con).table(table)
-    schema = expr.schema()
+    duck = _duck_types(con, table)
     candidates = []
     for name, kind in types.items():
-        if kind != _NUMBER or name not in schema or not schema[name].is_integer():
+        if kind != _NUMBER or name not in duck or not duck[name].is_integer:
             continue
         words = name_words(name)
         grams = _grams(words)
@@ -1232,12 +1674,14 @@ def code_columns(con: duckdb.DuckDBPyConnection, *, table: str = TABLE, types: d
         candidates.append((name, not grams.isdisjoint(_MANY_CODE_NAMES)))
     if not candidates:
         return {}
-    metrics: dict[str, Any] = {}
+    metrics: dict[str, str] = {}
     for index, (name, _) in enumerate(candidates):
-        metrics[f"d{index}"] = expr[name].nunique()
-        metrics[f"lo{index}"] = expr[name].min()
-        metrics[f"hi{index}"] = expr[name].max()
-    row = expr.aggregate(**metrics).execute().iloc[0]
+        column = db.quote_ident(name)
+        metrics[f"d{index}"] = f"count(DISTINCT {column})"
+        metrics[f"lo{index}"] = f"min({column})"
+        metrics[f"hi{index}"] = f"max({column})"
+    values = db.fetch_all(con, "SELECT " + ", ".join(metrics.values()) + " FROM " + db.quote_ident(table))[0]
+    row = dict(zip(metrics, values, strict=True))
     found = {}
     for index, (name, many) in enumerate(candidates):
         distinct, low, high = _int(row[f"d{index}"]), _float(row[f"lo{index}"]), _float(row[f"hi{index}"])

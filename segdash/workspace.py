@@ -24,6 +24,7 @@ T = TypeVar("T")
 
 _MEMO_LIMIT = 64
 _DROP_LABELS = f"DROP TABLE IF EXISTS {db.LABELS}"  # our constant, not user text
+_DROP_STAGED = f"DROP TABLE IF EXISTS {STAGING}"  # as segdash.segment.base.discard_labels does in DuckDB
 
 
 def _suggested_labels(columns: list[str]) -> dict[str, str]:
@@ -448,10 +449,9 @@ class Workspace:
         self.segmentation_id = ""
         self.segment_names = {}
         self.memo.clear()
-        from segdash.segment.base import discard_labels
-
+        # plain DuckDB (our own table names): an import clears the segmentation without loading Ibis or pandas
         self.con.execute(_DROP_LABELS)
-        discard_labels(self.staged_data)
+        self.con.execute(_DROP_STAGED)
 
     def rename_segment(self, label: str, name: str) -> None:
         """Give segment ``label`` a display name used on every page and export."""

@@ -52,3 +52,36 @@ def test_unreadable_file_exits_2_with_one_sentence(tmp_path: Path) -> None:
         assert "Traceback" not in done.stderr
         assert len(done.stderr.strip().splitlines()) == 1
     assert "not a table" in _run(str(image)).stderr
+
+
+#: Run ``python -m segdash ARGS`` the way a user does, then report which heavy libraries it loaded.
+_LOADED_AFTER = (
+    "import json, runpy, sys\n"
+    "sys.argv = ['segdash', *sys.argv[1:]]\n"
+    "try:\n"
+    "    runpy.run_module('segdash', run_name='__main__', alter_sys=True)\n"
+    "except SystemExit as done:\n"
+    "    code = done.code\n"
+    "heavy = ('pandas', 'ibis', 'sklearn', 'scipy', 'plotly', 'streamlit')\n"
+    "print(json.dumps({'code': code, 'loaded': sorted(m for m in heavy if m in sys.modules)}))\n"
+)
+
+
+def test_import_command_loads_neither_pandas_nor_ibis(tmp_path: Path) -> None:
+    """Issue 16: the import (read, types, role suggestion, report) runs on DuckDB alone; loading pandas and
+    Ibis would cost about a second of every ``segdash import``."""
+    path = tmp_path / "customers.csv"
+    path.write_text(
+        "customer_id,email,age,total_spend,channel,cost,Region,signup,interests\n"
+        "C-1,a@b.com,34,12.5,Email,3,1,2024-01-02,Travel\n"
+        "C-2,c@d.org,45,99.0,Social,4,2,2024-02-03,Food\n"
+        "C-3,e@f.net,-,5.25,Email,5,3,2024-03-04,Travel\n"
+        "C-4,g@h.io,51,7.0,Search,6,1,2024-04-05,\n"
+    )
+    for extra in ([], ["--json"]):
+        done = subprocess.run([sys.executable, "-c", _LOADED_AFTER, "import", str(path), *extra], cwd=REPO,
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        report = json.loads(done.stdout.strip().splitlines()[-1])
+        assert report == {"code": 0, "loaded": []}, report
+        assert "acquisition_cost" in done.stdout  # the roles were suggested: cost next to a channel

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import duckdb
 import pandas as pd
 import pytest
 
@@ -438,3 +439,28 @@ def test_rfm_and_economics_read_the_same_orders_and_spend_columns() -> None:
     assert (rfm["frequency"], rfm["monetary"]) == ([money.orders], [money.revenue]) == (["orders"], ["TotalCharges"])
     # Mall-like file: no revenue column at all, so nothing is taken as spend
     assert guess_spend_column({"Spending Score (1-100)": "behavioral"}, {"Spending Score (1-100)": "number"}) is None
+
+
+def test_role_facts_read_duckdb_types_as_ibis_does() -> None:
+    """Issue 16: role suggestion reads column types from DuckDB itself (no Ibis on the import path); each type
+    must get the segdash type and the text/number/whole-number reading Ibis gave it before."""
+    import ibis
+
+    con = duckdb.connect()
+    con.execute("CREATE TYPE mood AS ENUM ('calm', 'busy')")
+    types = {
+        "ti": "TINYINT", "si": "SMALLINT", "i": "INTEGER", "bi": "BIGINT", "hi": "HUGEINT", "uti": "UTINYINT",
+        "usi": "USMALLINT", "ui": "UINTEGER", "ubi": "UBIGINT", "uhi": "UHUGEINT", "f": "FLOAT", "d": "DOUBLE",
+        "dec": "DECIMAL(18,3)", "dec2": "DECIMAL(38,2)", "b": "BOOLEAN", "v": "VARCHAR", "dt": "DATE", "t": "TIME",
+        "ts": "TIMESTAMP", "tss": "TIMESTAMP_S", "tsms": "TIMESTAMP_MS", "tsns": "TIMESTAMP_NS",
+        "tstz": "TIMESTAMPTZ", "ttz": "TIMETZ", "iv": "INTERVAL", "u": "UUID", "bl": "BLOB", "e": "mood",
+        "l": "INTEGER[]", "j": "JSON", "st": "STRUCT(a INTEGER)", "m": "MAP(VARCHAR, INTEGER)",
+    }
+    con.execute('CREATE TABLE "odd ""name"" t" (' + ", ".join(f"{k} {v}" for k, v in types.items()) + ")")
+    duck = columns._duck_types(con, 'odd "name" t')
+    schema = ibis.duckdb.from_connection(con).table('odd "name" t').schema()
+    assert list(duck) == list(schema) == list(types)
+    for name, dtype in schema.items():
+        got = duck[name]
+        assert (got.kind, got.is_string, got.is_numeric, got.is_integer) == (
+            columns._kind(dtype), dtype.is_string(), dtype.is_numeric(), dtype.is_integer()), name

@@ -29,7 +29,6 @@ import uuid
 from dataclasses import dataclass, field
 
 import duckdb
-import pyarrow as pa
 
 from segdash import db
 from segdash.errors import DataImportError
@@ -446,6 +445,8 @@ def _python_path(
     width = len(names)
     batch: list[list] = [[] for _ in range(width + 1)]
     records = 0
+    import pyarrow as pa  # only this fallback reader needs it; a DuckDB read does not load it
+
     schema = pa.schema([(f"c{i}", pa.int64() if i == 0 else pa.string()) for i in range(width + 1)])
 
     def flush() -> None:

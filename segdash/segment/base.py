@@ -151,6 +151,49 @@ def write_label_table(data: Data, table: pa.Table | Any) -> dict[str, int]:
     return segment_sizes(data, staged=True)
 
 
+_CHECK_STAGED = _CHECK.replace("_segdash_new_labels", STAGING)
+
+
+def write_label_query(data: Data, sql: str, params: Sequence[Any] = ()) -> dict[str, int]:
+    """Stage the labels a DuckDB query computes (columns ``_row`` and ``segment``) and return the sizes.
+
+    For labels computed where the data is (:mod:`segdash.segment.assign`): nothing goes through
+    Python. The same checks as :func:`write_label_table`.
+
+    Parameters
+    ----------
+    data
+        The customers, in the workspace's embedded DuckDB (``customers`` keyed by ``_row``).
+    sql
+        A query over that connection; user values only as bound ``params``.
+    params
+        Its parameters.
+
+    Returns
+    -------
+    dict[str, int]
+        Segment label -> number of rows, sorted by size (desc) then label.
+
+    Raises
+    ------
+    ValueError
+        If the labels do not hold exactly one label for every customer (a programming error);
+        nothing is staged then.
+    """
+    if not _default_names(data):
+        raise ValueError("write_label_query needs the workspace's own DuckDB tables")
+    con = data.con
+    con.execute(f"CREATE OR REPLACE TABLE {STAGING} AS " + sql, list(params))
+    given, distinct, loaded, known = con.execute(_CHECK_STAGED).fetchall()[0]
+    try:
+        _check(given, distinct, loaded, known)
+    except ValueError:
+        discard_labels(data)
+        raise
+    rows = con.execute(f"SELECT segment, count(*) AS n FROM {STAGING} GROUP BY segment ORDER BY n DESC, segment")
+    return {str(segment): int(n) for segment, n in rows.fetchall()}
+
+
 def _check(given: int, distinct: int, loaded: int, known: int) -> None:
     if not given == distinct == loaded == known:
         raise ValueError(f"each of the {loaded:,} loaded rows must get exactly one label: got {given:,} "

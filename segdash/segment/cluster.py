@@ -32,18 +32,23 @@ How a million customers are clustered in a few seconds
    on, and among k >= 3 it drifts up to the top of the range on some files (Mall customers on
    all four columns: k = 10). Davies-Bouldin rewards splitting off a handful of odd customers
    as their own segment. Calinski-Harabasz tends to keep growing with k. All three are shown.
-4. **Assign everyone** with a final model at the chosen k:
+4. **Assign everyone** with a final model at the chosen k. A file's customers (k-means and Ward)
+   are put in their segment **inside DuckDB**: one SQL statement does numpy's arithmetic with the
+   fitted model's numbers as bound parameters (:mod:`segdash.segment.assign`), so nothing of the
+   million rows but their cluster number comes back to Python (issue 16: the pass over everyone in
+   numpy was the largest step left of ``segment --k auto``).
 
-   - ``kmeans``: the sample's best centres (k-means++, :data:`FINAL_N_INIT` starts) seed a full
-     scikit-learn ``KMeans`` over all customers that runs at most :data:`FULL_ITERATIONS` Lloyd
-     iterations: the centres move to the full data's optimum nearby and every customer gets its
-     nearest centre. ``MiniBatchKMeans`` was measured too (``bench/segment_bench.py``, 1M
-     customers, k = 5, adjusted Rand index against full-data ``KMeans``; times vary 3-10x on
+   - ``kmeans``: the sample's best centres (k-means++, :data:`FINAL_N_INIT` starts on the search
+     sample); every customer gets its nearest centre. On an engine's sample the centres are first
+     refined by at most :data:`FULL_ITERATIONS` Lloyd iterations over that sample. Until issue 16
+     a file's centres were refined that way over all customers. Measured (``bench/segment_bench.py``,
+     1M customers, k = 5, adjusted Rand index against full-data ``KMeans``; times vary 3-10x on
      the shared 2-core machine): seeded ``KMeans`` + 3 iterations 0.9998 (0.4-1.2 s);
      ``MiniBatchKMeans`` seeded with the same centres 0.9992 (0.1-1.5 s); ``MiniBatchKMeans``
      with its own k-means++ start 0.69 (12-41 s, a worse local optimum); the nearest sample
-     centre alone, without iterations over everyone, 0.9985 (0.5 s). Seeded ``KMeans`` is kept:
-     closest to full-data k-means, in the same time range.
+     centre alone, without iterations over everyone, 0.9985 (0.5 s). The nearest sample centre is
+     what a file gets since issue 16 (as a table in an engine always did): it alone lets everyone
+     be assigned where the data is, in one pass, and agrees with full-data k-means nearly as well.
    - ``gmm``: ``GaussianMixture`` (full covariances) fitted on :data:`GMM_SAMPLE` customers,
      then ``predict`` for everyone (most likely component).
    - ``hierarchical``: Ward linkage (``scipy.cluster.hierarchy``, the same algorithm as
@@ -78,7 +83,7 @@ import os
 import time
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -103,6 +108,7 @@ from segdash.data import Data, materialise
 from segdash.errors import SegmentationError, SettingsError
 from segdash.schema import TYPES, Segmentation
 from segdash.segment import base
+from segdash.segment.assign import assign_clusters, fetch_clusters, stage_segments
 from segdash.segment.features import (
     MISSING_MODES,
     SCALINGS,
@@ -293,10 +299,22 @@ def _cluster(
                 found.raw[name] = ordered_expr(source.customers()[name], places[1] if places else {})
     else:
         data = pull_features(source, features=features, types=types)
+    # A file's customers are put in their segment inside DuckDB (one SQL statement, the model's numbers
+    # as parameters): nothing of the million rows but their cluster number comes back (issue 16).
+    in_duckdb = not engine and source.is_duckdb and source.table == db.TABLE and source.key == db.ROW \
+        and algorithm != "gmm"
     fit = _fit(data, algorithm=algorithm, fixed_k=fixed_k, k_low=k_low, k_high=k_high, scaling=scaling,
-               log_skewed=log_skewed, missing=missing, random_state=random_state, report=report)
+               log_skewed=log_skewed, missing=missing, random_state=random_state, report=report,
+               assign_here=not in_duckdb)
     data, fitted, everyone, labels, chosen_k, notes = fit.data, fit.fitted, fit.everyone, fit.labels, fit.k, fit.notes
-    if engine:
+    if in_duckdb:
+        report(0.7, f"Putting every customer in one of {chosen_k} segments ...")
+        assign_clusters(fitted, source, types=types)
+        keys, labels = fetch_clusters(source)
+        if not np.array_equal(keys, data.rows):  # pragma: no cover - a bug guard
+            raise SegmentationError("The customers changed while they were being segmented; segment again.")
+        counts = np.bincount(labels, minlength=chosen_k)
+    elif engine:
         report(0.7, f"Putting every customer in one of {chosen_k} segments, in {source.engine} ...")
         # cached in the engine: counted for the names, then written as the labels
         clusters = materialise(source, fitted.ibis_assign(source, {name: found.raw[name] for name in fitted.features}))
@@ -321,6 +339,8 @@ def _cluster(
                                                                segment=fitted.ibis_segment(clusters._cluster)))
         notes.append(f"Fitted on a seeded sample of {len(data.rows):,} of {total:,} customers read from "
                      f"{source.engine}; every customer was then put in a segment inside {source.engine}.")
+    elif in_duckdb:
+        sizes = stage_segments(source, fitted.segments)
     else:
         label_table = pa.table({
             source.key: pa.array(data.rows, pa.int64()) if source.key == db.ROW else pa.array(data.rows),
@@ -354,14 +374,42 @@ def _cluster(
     )
 
 
+class _ModelInput:
+    """The model input of ``data``'s customers, computed only for the rows asked for.
+
+    A file's customers are assigned in DuckDB, so only samples (the k search, stability, the map)
+    need model input in Python: a million rows of it took about a second (issue 16). Indexing with
+    positions gives exactly the rows :meth:`ClusterModel.transform` gives for everyone (it works row
+    by row); ``numpy.asarray`` gives them all.
+    """
+
+    def __init__(self, fitted: ClusterModel, data: FeatureData) -> None:
+        self.fitted, self.data = fitted, data
+
+    def __len__(self) -> int:
+        return len(self.data.rows)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return len(self), self[np.zeros(0, dtype=np.int64)].shape[1]
+
+    def __getitem__(self, positions: Any) -> np.ndarray:
+        taken = np.arange(len(self))[positions] if isinstance(positions, slice) else np.asarray(positions)
+        return self.fitted.transform(replace(self.data, rows=self.data.rows[taken], matrix=self.data.matrix[taken]))
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        everyone = self.fitted.transform(self.data)
+        return everyone if dtype is None else everyone.astype(dtype)
+
+
 @dataclass
 class _Fit:
     """What fitting on the pulled customers gives (everyone of a file, or an engine's sample)."""
 
     data: FeatureData
     fitted: ClusterModel
-    everyone: np.ndarray
-    labels: np.ndarray
+    everyone: np.ndarray | _ModelInput
+    labels: np.ndarray | None
     k: int
     scores: dict[int, dict[str, float]]
     reason: str
@@ -372,9 +420,13 @@ class _Fit:
 
 def _fit(
     data: FeatureData, *, algorithm: str, fixed_k: int | None, k_low: int, k_high: int, scaling: str,
-    log_skewed: bool, missing: str, random_state: int, report: Progress,
+    log_skewed: bool, missing: str, random_state: int, report: Progress, assign_here: bool = True,
 ) -> _Fit:
-    """Preprocess, choose k and fit the final model on ``data``; label its customers (cluster indices)."""
+    """Preprocess, choose k and fit the final model on ``data``; label its customers (cluster indices).
+
+    Without ``assign_here`` the final model is left for the caller to apply where the data is (its
+    labels are ``None``), and k-means keeps the centres of the sample (no pass over everyone).
+    """
     n_rows = len(data.rows)
     if n_rows == 0:
         raise SettingsError("There are no customers in the loaded data. Load a file with customers first.")
@@ -395,7 +447,7 @@ def _fit(
     # The fitted preprocessing as data: the same code turns a saved segmentation's new data into
     # model input, so applying it again to this file gives exactly these labels.
     fitted = ClusterModel.from_preprocessor(preprocessor, data, algorithm=algorithm)
-    everyone = fitted.transform(data)
+    everyone = fitted.transform(data) if assign_here else _ModelInput(fitted, data)
     notes += _fill_notes(data, missing) + [f"{name} log-scaled (skewed)" for name in log_columns]
     notes += pooled_notes(preprocessor, data)
     search = everyone[search_positions]
@@ -416,6 +468,10 @@ def _fit(
         if smallest >= MIN_SEGMENT_SHARE:  # the refit must pass the 2% rule too, or the search model stays
             models[chosen_k] = refit
 
+    if not assign_here:
+        _final_model(fitted, algorithm, models[chosen_k], None, chosen_k, random_state)
+        return _Fit(data=data, fitted=fitted, everyone=everyone, labels=None, k=chosen_k, scores=scores,
+                    reason=reason, next_best=next_best, notes=notes, search_positions=search_positions)
     report(0.7, f"Putting every customer in one of {chosen_k} segments ...")
     with threadpool_limits(limits=_THREADS, user_api="openmp"):  # the one step over everyone
         _final_model(fitted, algorithm, models[chosen_k], everyone, chosen_k, random_state)
@@ -852,17 +908,20 @@ def _left_out(small: list[int], shaky: list[int]) -> str:
     return (" Left out: " + "; ".join(parts) + ".") if parts else ""
 
 
-def _final_model(fitted: ClusterModel, algorithm: str, model: Any, everyone: np.ndarray, k: int,
+def _final_model(fitted: ClusterModel, algorithm: str, model: Any, everyone: np.ndarray | None, k: int,
                  random_state: int) -> None:
     """Put the final model's parameters into ``fitted`` (which then assigns every customer).
 
-    k-means: the sample's centres refined by a few Lloyd iterations over everyone; Ward: the
-    centroids of the sample clusters; Gaussian mixture: the fitted weights, means and covariances.
+    k-means: the sample's centres, refined by a few Lloyd iterations over ``everyone`` when given
+    (an engine's sample; a file's customers are assigned in DuckDB with the sample's centres); Ward:
+    the centroids of the sample clusters; Gaussian mixture: the fitted weights, means and covariances.
     Segment names are set afterwards (they depend on the sizes).
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        if algorithm == "kmeans":
+        if algorithm == "kmeans" and everyone is None:
+            fitted.set_centers(model.cluster_centers_, [])
+        elif algorithm == "kmeans":
             full = KMeans(
                 n_clusters=k, init=model.cluster_centers_, n_init=1, max_iter=FULL_ITERATIONS,
                 tol=0.0, random_state=random_state,  # tol=0: no variance pass over everyone

@@ -164,9 +164,18 @@ def pull_features(data: Data, *, features: list[str], types: dict[str, str]) -> 
             "of the loaded data. Choose features from the list of columns."
         )
     # In ``_row`` order, so samples and labels never depend on how the rows were inserted or scanned.
-    arrow = data.backend.to_pyarrow(table.select(data.key, *features).order_by(data.key))
+    # An imported table is stored in that order and DuckDB scans it in that order: the rows are
+    # checked instead of sorted by DuckDB (a sort of every pulled column), and sorted here if need be.
+    chosen = table.select(data.key, *features)
+    if data.key != db.ROW:
+        chosen = chosen.order_by(data.key)
+    arrow = data.backend.to_pyarrow(chosen)
     rows = arrow.column(data.key).to_numpy(zero_copy_only=False)
-    rows = rows.astype(np.int64, copy=False) if data.key == db.ROW else rows
+    if data.key == db.ROW:
+        rows = rows.astype(np.int64, copy=False)
+        if len(rows) > 1 and not bool(np.all(rows[1:] > rows[:-1])):
+            order = np.argsort(rows, kind="stable")
+            arrow, rows = arrow.take(pa.array(order)), rows[order]
     return feature_data(arrow, rows=rows, features=features, types=types)
 
 
@@ -210,7 +219,7 @@ def feature_data(arrow: pa.Table, *, rows: np.ndarray, features: list[str], type
             pulled.distinct[name] = _distinct_numbers(finite)
             if kind == "date":
                 pulled.notes.append(f"{name}: dates turned into days since the latest date in the column")
-        elif kind in CATEGORY_TYPES and (ordered := _ordered_answers(column)) is not None:
+        elif kind in CATEGORY_TYPES and (ordered := _ordered_answers(column, coded := _codes(column))) is not None:
             values, order = ordered  # "Never" < "Rarely" < "Often", "Less than 25,000" < ...: places 1, 2, 3
             pulled.kinds[name] = "numeric"
             finite = values[~np.isnan(values)]
@@ -219,7 +228,7 @@ def feature_data(arrow: pa.Table, *, rows: np.ndarray, features: list[str], type
             pulled.notes.append(f"{name}: ordered answers used as places 1-{len(order)} "
                               f"({' < '.join(order[:3])}{' < …' if len(order) > 3 else ''})")
         elif kind in CATEGORY_TYPES:
-            values, labels = _codes(column)
+            values, labels = coded  # encoded once, for the ordered-answers check
             pulled.kinds[name] = "categorical"
             pulled.categories[name] = labels
             pulled.missing[name] = int(np.isnan(values).sum())
@@ -418,15 +427,17 @@ def _codes(column: pa.ChunkedArray) -> tuple[np.ndarray, list[str]]:
     return codes.astype(np.float32, copy=False), [str(v) for v in encoded.dictionary.to_pylist()]
 
 
-def _ordered_answers(column: pa.ChunkedArray) -> tuple[np.ndarray, list[str]] | None:
+def _ordered_answers(column: pa.ChunkedArray, coded: tuple[np.ndarray, list[str]] | None = None,
+                     ) -> tuple[np.ndarray, list[str]] | None:
     """A text column of ordered answers (bands, frequency or agreement words) as places 1..k, else ``None``.
 
     Uses :func:`segdash.survey.answers.answer_order` on the distinct values only; answers outside
-    the order ("Prefer not to say") become missing.
+    the order ("Prefer not to say") become missing. ``coded``: the column's :func:`_codes`, when
+    already computed.
     """
     if pa.types.is_boolean(column.type):
         return None
-    values, labels = _codes(column)
+    values, labels = coded if coded is not None else _codes(column)
     places = answer_places(labels)
     if places is None:
         return None

@@ -41,6 +41,41 @@ if TYPE_CHECKING:
 _CHUNK = 200_000
 
 
+def nearest_centre(matrix: np.ndarray, centers: np.ndarray) -> np.ndarray:
+    """Index of the nearest centre of every row, the lower index on a tie.
+
+    The squared differences are summed column by column, in order, in float64: the arithmetic the
+    DuckDB statement of :mod:`segdash.segment.assign` does, so both give the same labels (scikit-learn's
+    ``pairwise_distances_argmin``, used until issue 16, expands ``|x|^2 - 2 x.c + |c|^2`` instead,
+    which rounds differently when two centres are nearly as close).
+
+    Parameters
+    ----------
+    matrix
+        Model input (rows x inputs), float32 or float64.
+    centers
+        Centres (k x inputs).
+
+    Returns
+    -------
+    numpy.ndarray
+        int64 index of the nearest centre per row.
+    """
+    points = np.asarray(matrix, dtype=np.float64)
+    centers = np.asarray(centers, dtype=np.float64)
+    distances = np.zeros((len(points), len(centers)), dtype=np.float64)
+    for c, centre in enumerate(centers):
+        if points.shape[1] == 0:
+            continue
+        diff = points[:, 0] - centre[0]
+        total = diff * diff
+        for j in range(1, points.shape[1]):
+            diff = points[:, j] - centre[j]
+            total += diff * diff
+        distances[:, c] = total
+    return np.argmin(distances, axis=1).astype(np.int64)
+
+
 @dataclass
 class NumericBlock:
     """One numeric pipeline: fill -> (indicator) -> (log1p) -> scale, over ``columns``."""
@@ -212,10 +247,9 @@ class ClusterModel:
             mixture = self._mixture()
             parts = [mixture.predict(matrix[s:s + _CHUNK]) for s in range(0, len(matrix), _CHUNK)]
             return np.concatenate(parts).astype(np.int64)
-        from sklearn.metrics import pairwise_distances_argmin
-
-        centers = np.asarray(self.centers, dtype=np.float32)
-        return pairwise_distances_argmin(matrix, centers).astype(np.int64)
+        centers = np.asarray(self.centers, dtype=np.float64)
+        parts = [nearest_centre(matrix[s:s + _CHUNK], centers) for s in range(0, len(matrix), _CHUNK)]
+        return np.concatenate(parts)
 
     def labels(self, data: FeatureData) -> np.ndarray:
         """Segment label of every customer of ``data`` (transform, then assign)."""
@@ -374,9 +408,10 @@ class ClusterModel:
     def assign_all(self, data: Data, *, types: dict[str, str]) -> dict[str, int]:
         """Assign every customer of ``data`` to a segment and stage the labels (``Workspace`` commits them).
 
-        The one place where a saved or just-fitted clustering labels a whole table: today it pulls
-        the features (:func:`segdash.segment.features.pull_features`) and assigns in numpy; an
-        engine that can run the model as an expression (issue 15) does it here, in the engine.
+        The one place where a saved or just-fitted clustering labels a whole table: in the embedded
+        DuckDB, one SQL statement with the model's numbers as parameters (:mod:`segdash.segment.assign`;
+        a Gaussian mixture pulls the features and assigns in numpy); in another engine (issue 15), the
+        model compiled to an Ibis expression.
 
         Parameters
         ----------
@@ -400,6 +435,11 @@ class ClusterModel:
             clusters = self.ibis_assign(data, features.raw)
             return write_label_table(data, clusters.select(clusters[data.key],
                                                            segment=self.ibis_segment(clusters._cluster)))
+        from segdash.segment.assign import assign_clusters, can_assign, stage_segments
+
+        if can_assign(self, data):
+            assign_clusters(self, data, types=types)
+            return stage_segments(data, self.segments)
         pulled = pull_features(data, features=self.features, types=types)
         labels = self.labels(pulled)
         rows = pa.array(pulled.rows, pa.int64()) if data.key == db.ROW else pa.array(pulled.rows)
