@@ -21,18 +21,26 @@ if components.require_segmentation(ws):
         with components.engine_feature(ws, "the verdict and sizes of the segments"):
             view.show_verdict_and_sizes(ws, profile=profile)  # with "Rename segments" next to the names
 
-        glance, apart, real, where, compare, who = st.tabs(list(view.SECTIONS))
-        with glance, components.engine_feature(ws, "the segment cards"):
-            view.show_cards(ws, profile=profile)
-        with apart, components.engine_feature(ws, "the traits that set each segment apart"):
-            view.show_heatmap(ws, profile=profile)
-            with st.expander("All traits as a table"):
-                view.show_traits_table(ws, profile=profile)
-        with real, components.engine_feature(ws, "the tests of whether the differences are real"):
-            view.show_proof(ws, profile=profile)
-        with where, components.engine_feature(ws, "the map of customers"):
-            view.show_map(ws, profile=profile)
-        with compare, components.engine_feature(ws, "comparing one attribute across segments"):
-            view.show_distribution(ws, profile=profile)
-        with who, components.engine_feature(ws, "the customers in a segment"):
-            view.show_drilldown(ws, profile=profile)
+        # only the open tab is drawn: a click on another tab draws that one (from the cached profile)
+        glance, apart, real, where, compare, who = st.tabs(list(view.SECTIONS), key=view.SECTION_TAB,
+                                                           on_change="rerun")
+        if glance.open:
+            with glance, components.engine_feature(ws, "the segment cards"):
+                view.show_cards(ws, profile=profile)
+        if apart.open:
+            with apart, components.engine_feature(ws, "the traits that set each segment apart"):
+                view.show_heatmap(ws, profile=profile)
+                with st.expander("All traits as a table"):
+                    view.show_traits_table(ws, profile=profile)
+        if real.open:
+            with real, components.engine_feature(ws, "the tests of whether the differences are real"):
+                view.show_proof(ws, profile=profile)
+        if where.open:
+            with where, components.engine_feature(ws, "the map of customers"):
+                view.show_map(ws, profile=profile)
+        if compare.open:
+            with compare, components.engine_feature(ws, "comparing one attribute across segments"):
+                view.show_distribution(ws, profile=profile)
+        if who.open:
+            with who, components.engine_feature(ws, "the customers in a segment"):
+                view.show_drilldown(ws, profile=profile)

@@ -42,6 +42,8 @@ RUNS: dict[str, tuple[list[str], list[str]]] = {
     "report_bench.py": (["--rows", ROWS, "--repeat", "1"], [r"ratio full-data / segdash: time [\d.]+x"]),
     "roi_bench.py": (["--rows", ROWS, "--repeat", "1"], [r"ratio pandas / segdash \(median\): [\d.]+x"]),
     "roles_unseen.py": (["{data}/unseen"], [r"overall +\d+/\d+ = [\d.]+%  goal >= 90%: \w+"]),
+    "session_cpu.py": (["--rows", "300"], [r"whole flow +\d+",
+                                           r"clustering, automatic k \(stability only for the k the rule needs\) +\d+ ms CPU"]),
     "segment_bench.py": (["--rows", ROWS, "--repeat", "1", "--whole-repeat", "1", "--notebook-k", "2-5"],
                          [r"speed: segdash [\d.]+ s vs notebook [\d.]+ s -> [\d.]+x faster",
                           r"final assignment at k = 5", r"kmeans\+3 +[\d.]+ / [\d.]+",

@@ -94,11 +94,15 @@ def test_every_input_survives_leaving_each_page_and_coming_back(page, busy_cpu) 
     # Profiles choices: the attribute compared and the personal-data switch
     page.get_by_role("tab", name="Compare one attribute").click()
     attribute = page.get_by_test_id("stSelectbox").filter(has_text="Attribute")
+    attribute.wait_for()  # the tab's content is drawn by a run of its own
+    wait_idle(page)
     attribute.click()
     page.get_by_role("option", name="Income").click()
     page.locator(".js-plotly-plot:visible .xtitle").filter(has_text="Income").wait_for()
     wait_idle(page)
     page.get_by_role("tab", name="Customers in a segment").click()
+    page.get_by_text("Show personal data (names, emails, phones)").wait_for()
+    wait_idle(page)
     page.get_by_text("Show personal data (names, emails, phones)").click()
     # the switch is on (the app has had the click) before leaving, as a person would see it
     page.get_by_role("switch", name="Show personal data (names, emails, phones)", checked=True).wait_for()

@@ -30,6 +30,13 @@ def texts(elements) -> str:
     return "\n".join(str(e.value) for e in elements)
 
 
+def open_section(at, section: str) -> None:
+    """Click the Profiles tab ``section`` (only the open tab is drawn)."""
+    at.session_state[view.SECTION_TAB] = section
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+
+
 def test_profiles_without_segments_points_to_segments(make_app):
     at = make_app()
     at.run()
@@ -52,6 +59,9 @@ def test_profiles_page_shows_everything(make_app):
     # generic labels got names from their traits
     assert ws.display_name("1").startswith("Older")
     assert "Older" in markdown  # a card title
+    # only the open tab is drawn: the tests table appears when its tab is opened
+    assert not [df for df in at.dataframe if "Could it be chance?" in df.value.columns]
+    open_section(at, "Are the differences real?")
     proof = [df.value for df in at.dataframe if "Differs?" in df.value.columns][0]  # details for analysts
     assert {"Attribute", "Differs?", "Strength"} <= set(proof.columns)
     assert proof.set_index("Attribute").loc["Age", "Differs?"] == "Yes"
@@ -63,6 +73,7 @@ def test_profiles_page_shows_everything(make_app):
     sizes = at.dataframe[0].value
     assert sizes["Customers"].sum() == 5000
     # drill-down hides personal data by default, shows it on request
+    open_section(at, "Customers in a segment")
     drill = [df.value for df in at.dataframe if "customer_id" in df.value.columns][0]
     assert "email" not in drill.columns and len(drill) == 200
     assert at.text_input[0].label == r"Segment 3 (suggested\: Occasional buyers · Younger · Light spenders)"
@@ -70,8 +81,24 @@ def test_profiles_page_shows_everything(make_app):
     drill = [df.value for df in at.dataframe if "customer_id" in df.value.columns][0]
     assert "email" in drill.columns
     # changing the distribution's attribute reruns without error
+    open_section(at, "Compare one attribute")
     at.selectbox(key="segdash.profiles.dist_attr").select_index(3).run()
     assert not at.exception
+
+
+def test_every_section_draws_when_its_tab_is_open(make_app):
+    at = make_app()
+    segment_session(at)
+    at.switch_page("pages/profiles.py").run()
+    charts = {}
+    for section in view.SECTIONS:
+        open_section(at, section)
+        assert at.session_state[view.SECTION_TAB] == section
+        charts[section] = len(at.get("plotly_chart"))
+    # the sizes chart is always there; each section adds its own: cards, heatmap, map, distribution
+    assert charts["At a glance"] >= 1 + 3
+    assert charts["What sets them apart"] == charts["Map of customers"] == charts["Compare one attribute"] == 2
+    assert charts["Are the differences real?"] == charts["Customers in a segment"] == 1
 
 
 def test_rename_is_used_everywhere_and_shown_as_text(make_app):
@@ -92,6 +119,7 @@ def test_rename_is_used_everywhere_and_shown_as_text(make_app):
     assert r"\<b\>x\</b\>" in markdown  # escaped: shown as text, not bold
     sizes = at.dataframe[0].value
     assert {"<b>x</b>", "=1+1"} <= set(sizes["Segment"])
+    open_section(at, "Customers in a segment")
     drill = [box for box in at.selectbox if box.label == "Segment"][0]
     assert drill.value == labels[0]
     assert drill.format_func(labels[0]) == "<b>x</b>"
@@ -103,5 +131,6 @@ def test_one_segment_says_tests_need_two(make_app):
     at.switch_page("pages/profiles.py").run()
     assert not at.exception
     assert "only one segment" in texts(at.warning)
-    assert "nothing to compare" in texts(at.info)
     assert at.dataframe[0].value["Customers"].sum() == 5000
+    open_section(at, "Are the differences real?")
+    assert "nothing to compare" in texts(at.info)

@@ -13,6 +13,7 @@ from segdash.history.compare import drift_display
 from segdash.report import profile_charts
 from segdash.segment.rules import segment_by_dimensions
 from segdash.survey import results
+from segdash.ui import profiles as profiles_view
 
 AGE_Q = "Which age group are you in at the moment, if you do not mind telling us?"
 OFTEN_Q = "How often do you shop with us in a typical month, roughly speaking?"
@@ -74,13 +75,15 @@ def test_profiles_sort_bands_and_show_full_questions(make_app: Callable[..., obj
     ws.set_segmentation(segment_by_dimensions(ws.data, dimensions=["region"], types=ws.column_types(), min_size=10))
     at.switch_page("pages/profiles.py").run(timeout=120)
     assert not at.exception, [e.value for e in at.exception]
+    hover = next(c.proto.help for c in at.caption if "survey questions" in c.value)  # under the cards
+    at.session_state[profiles_view.SECTION_TAB] = "What sets them apart"  # only the open tab is drawn
+    at.run(timeout=120)
     table = next(d.value for d in at.dataframe if "Full question" in d.value.columns)
     bands = table[table["Full question"] == AGE_Q]["Trait"].tolist()
     assert [t.rsplit(": ", 1)[1] for t in bands] == BANDS  # in band order, every band shown
     scale = table[table["Full question"] == OFTEN_Q]["Trait"].tolist()
     assert [t.rsplit(": ", 1)[1] for t in scale] == ["Never", "Sometimes", "Often"]
     assert all(len(t.split(": ")[0]) <= 41 for t in bands + scale)  # short labels, the question on hover
-    hover = next(c.proto.help for c in at.caption if "survey questions" in c.value)
     assert AGE_Q in hover and OFTEN_Q in hover
     # the heatmap's hover carries the full question too
     from segdash.segment import PROFILE_CACHE_KEY

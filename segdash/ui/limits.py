@@ -69,8 +69,29 @@ def start_up() -> None:
         _STARTED.set()
 
 
+_RUN = threading.local()
+
+
+def run_started() -> float | None:
+    """When this script run started: the user's click, as far as the server can tell.
+
+    Returns
+    -------
+    float or None
+        ``time.perf_counter()`` at the run's start (stamped by :func:`touch`), or ``None`` on a
+        thread where no run has started.
+    """
+    return getattr(_RUN, "started", None)
+
+
 def touch() -> None:
-    """Mark this session's workspace as used; tell the user once if it was freed while idle."""
+    """Mark this session's workspace as used; tell the user once if it was freed while idle.
+
+    Also notes when this script run started (:func:`run_started`, per thread: a session's runs
+    happen one at a time on its script thread), so a status line can count the whole wait since
+    the click. It is called as a run starts (app.py, then the page's set-up a moment later).
+    """
+    _RUN.started = time.perf_counter()
     ws = st.session_state.get(state.WORKSPACE)
     if ws is not None and getattr(ws, "idle_released", False):
         folder = st.session_state.pop(state.TEMP_DIR, None)

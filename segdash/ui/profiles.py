@@ -25,6 +25,9 @@ _KEY = "segdash.profiles."
 #: The Profiles page's sections, in order (the tabs are its table of contents).
 SECTIONS = ("At a glance", "What sets them apart", "Are the differences real?", "Map of customers",
             "Compare one attribute", "Customers in a segment")
+#: The open section (tab): only its content is computed and drawn (issue 14: the browser drew every
+#: tab's charts on each visit, hidden or not).
+SECTION_TAB = _KEY + "section"
 
 METHOD_NOTE = (
     "How this is checked: numbers are compared with ANOVA, or with the Kruskal-Wallis test when they "

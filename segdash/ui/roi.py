@@ -60,6 +60,8 @@ NONE_OPTION = "(none)"
 LIFETIME_MONTHS_OPTION = "Expected lifetime (months)"
 CHURN_OPTION = "Monthly churn rate (%)"
 SPLIT_SEGMENT = "Segment"
+#: The open tab of the results (table or one chart): only it is computed and drawn.
+RESULTS_TAB = PREFIX + "results_tab"
 SPLIT_CHANNEL = "Acquisition channel"
 
 
@@ -775,33 +777,38 @@ def results_section(ws: Workspace, *, result: EconomicsResult) -> None:
     for sentence in roi_charts.summary_sentences(segments_named):
         st.markdown(f"- {md(sentence)}")
     colors = segment_colors(ws)
+    # only the open tab is computed and drawn (issue 14): a click on another tab draws that one
     table_tab, roi_tab, ltv_tab, channel_tab = st.tabs(
-        ["Table", "ROI by segment", "Cost vs lifetime value", "Segment × channel"])
-    with table_tab:
-        names = ws.display_names(ws.segmentation.sizes) if ws.segmentation else None
-        with_total = economics.with_total(result)
-        shown = economics.format_table(with_total, columns=result.columns, names=names, metrics=MAIN_TABLE_METRICS)
-        st.dataframe(shown, hide_index=True, width="stretch", column_config=table_columns(MAIN_TABLE_METRICS))
-        with st.expander("More figures: revenue, profit, orders, order value, frequency, tenure"):
-            details = economics.format_table(with_total, columns=result.columns, names=names,
-                                             metrics=DETAIL_TABLE_METRICS)
-            st.dataframe(details, hide_index=True, width="stretch", column_config=table_columns(DETAIL_TABLE_METRICS))
-        st.download_button("Download all figures (CSV)", to_safe_csv(export_frame(ws, result=result)),
-                           file_name="segment_roi.csv", mime="text/csv")
-        for note in result.notes:
-            st.caption(md(note))
-    with roi_tab:
-        st.plotly_chart(roi_charts.roi_by_segment(segments_named), width="stretch")
-    with ltv_tab:
-        st.plotly_chart(roi_charts.cac_vs_ltv(segments_named, colors=colors), width="stretch")
-        st.caption("Above the green dotted line a customer is worth at least 3 times what it cost to win; "
-                   "below the red dashed line the segment does not pay back its acquisition cost.")
-    with channel_tab:
-        st.plotly_chart(roi_charts.roi_heatmap(named(ws, frame=result.by_channel)), width="stretch")
-        st.dataframe(economics.format_table(result.by_channel, columns=result.columns,
-                                            names=ws.display_names(ws.segmentation.sizes) if ws.segmentation
-                                            else None, metrics=CHANNEL_TABLE_METRICS),
-                     hide_index=True, width="stretch", column_config=table_columns(CHANNEL_TABLE_METRICS))
+        ["Table", "ROI by segment", "Cost vs lifetime value", "Segment × channel"], key=RESULTS_TAB, on_change="rerun")
+    if table_tab.open is not False:
+        with table_tab:
+            names = ws.display_names(ws.segmentation.sizes) if ws.segmentation else None
+            with_total = economics.with_total(result)
+            shown = economics.format_table(with_total, columns=result.columns, names=names, metrics=MAIN_TABLE_METRICS)
+            st.dataframe(shown, hide_index=True, width="stretch", column_config=table_columns(MAIN_TABLE_METRICS))
+            with st.expander("More figures: revenue, profit, orders, order value, frequency, tenure"):
+                details = economics.format_table(with_total, columns=result.columns, names=names,
+                                                 metrics=DETAIL_TABLE_METRICS)
+                st.dataframe(details, hide_index=True, width="stretch", column_config=table_columns(DETAIL_TABLE_METRICS))
+            st.download_button("Download all figures (CSV)", to_safe_csv(export_frame(ws, result=result)),
+                               file_name="segment_roi.csv", mime="text/csv")
+            for note in result.notes:
+                st.caption(md(note))
+    if roi_tab.open is not False:
+        with roi_tab:
+            st.plotly_chart(roi_charts.roi_by_segment(segments_named), width="stretch")
+    if ltv_tab.open is not False:
+        with ltv_tab:
+            st.plotly_chart(roi_charts.cac_vs_ltv(segments_named, colors=colors), width="stretch")
+            st.caption("Above the green dotted line a customer is worth at least 3 times what it cost to win; "
+                       "below the red dashed line the segment does not pay back its acquisition cost.")
+    if channel_tab.open is not False:
+        with channel_tab:
+            st.plotly_chart(roi_charts.roi_heatmap(named(ws, frame=result.by_channel)), width="stretch")
+            st.dataframe(economics.format_table(result.by_channel, columns=result.columns,
+                                                names=ws.display_names(ws.segmentation.sizes) if ws.segmentation
+                                                else None, metrics=CHANNEL_TABLE_METRICS),
+                         hide_index=True, width="stretch", column_config=table_columns(CHANNEL_TABLE_METRICS))
     with st.expander("How each figure is worked out"):
         st.markdown(DEFINITIONS)
 

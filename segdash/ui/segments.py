@@ -7,6 +7,7 @@ segmentation (kept in the workspace) stays on screen until the next run replaces
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 
 import streamlit as st
@@ -22,7 +23,7 @@ from segdash.segment import labels_frame, run_segmentation
 from segdash.segment import rfm as rfm_core
 from segdash.segment import rules as rules_core
 from segdash.ui import state
-from segdash.ui.limits import heavy_run
+from segdash.ui.limits import heavy_run, run_started
 from segdash.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -73,6 +74,8 @@ def choose_method(ws: Workspace) -> str:
 def _run(ws: Workspace, title: str, fit: Callable[[Callable[[float, str], None]], Segmentation],
          *, named: bool) -> None:
     """Run ``fit`` with a status box and progress bar; store the result or show the error."""
+    # the user's wait since the click: the run's start, the queue, computing and naming (not only the model's seconds)
+    started = run_started() or time.perf_counter()
     with st.status(title, expanded=True) as status:
         bar = st.progress(0.0, text="Starting ...")
 
@@ -103,9 +106,29 @@ def _run(ws: Workspace, title: str, fit: Callable[[Callable[[float, str], None]]
             st.error(f"{_md(ws.engine_label)} could not run this segmentation: {_md(_first_line(err))}")
             return
         progress(1.0, "Done.")
-        queued = f" after waiting {waited:.0f} s for other people's runs" if waited >= 1 else ""
-        status.update(label=f"Done: {segmentation.k:,} segments in {segmentation.seconds:.1f} s{queued}.",
+        status.update(label=done_label(segmentation.k, waited=time.perf_counter() - started, queued=waited),
                       state="complete", expanded=False)
+
+
+def done_label(k: int, *, waited: float, queued: float) -> str:
+    """The status line after a run: the whole wait since the click, and how much of it was the queue.
+
+    Parameters
+    ----------
+    k
+        Segments made.
+    waited
+        Seconds from the click until the segments were ready (queue, computing and naming).
+    queued
+        Seconds of that spent waiting behind other people's runs.
+
+    Returns
+    -------
+    str
+        ``"Done: 5 segments in 12.3 s (9 s of it waiting for 2 other people's runs)."``
+    """
+    behind = f" ({queued:.0f} s of it waiting for other people's runs)" if queued >= 1 else ""
+    return f"Done: {k:,} segment{'s' if k != 1 else ''} in {waited:.1f} s{behind}."
 
 
 # -- by dimensions --------------------------------------------------------------------------------

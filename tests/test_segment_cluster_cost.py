@@ -1,0 +1,118 @@
+"""Automatic k costs less (issue 14): stability only where the rule needs it (same answer), silhouette in one product."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.metrics import pairwise_distances, silhouette_score
+
+from segdash.segment.cluster import STABLE_K, _choose_k, silhouette_precomputed
+
+KS = [2, 3, 4, 5, 6, 7]
+# the elbow of this inertia curve is k = 4 (furthest below the chord from k = 2 to k = 7)
+INERTIA = {2: 20.0, 3: 13.0, 4: 7.0, 5: 6.0, 6: 5.4, 7: 5.0}
+
+
+def _scores(sil: dict[int, float] | None = None, share: dict[int, float] | None = None) -> dict[int, dict[str, float]]:
+    sil = sil or dict.fromkeys(KS, 0.3)
+    return {k: {"silhouette": sil[k], "inertia": INERTIA[k], "smallest_share": (share or {}).get(k, 0.2)} for k in KS}
+
+
+def _lazy(stability: dict[int, float], **scores: dict[int, float]) -> tuple[tuple[int, str, int | None], list[int]]:
+    asked: list[int] = []
+
+    def stability_of(k: int) -> float:
+        asked.append(k)
+        return stability[k]
+
+    return _choose_k(_scores(**scores), KS, fixed=False, stability_of=stability_of), asked
+
+
+def _full(stability: dict[int, float], **scores: dict[int, float]) -> tuple[int, str, int | None]:
+    filled = _scores(**scores)
+    for k in KS:
+        filled[k]["stability"] = stability[k]
+    return _choose_k(filled, KS, fixed=False)
+
+
+def test_a_stable_elbow_needs_only_itself_and_the_next_best() -> None:
+    stability = dict.fromkeys(KS, 0.9)
+    (k, reason, next_best), asked = _lazy(stability)
+    # nearest the elbow first: 4, then 3 (|3 - 4| = |5 - 4|, the smaller k first)
+    assert asked == [4, 3]
+    assert (k, next_best) == (4, 3)
+    assert (k, reason, next_best) == _full(stability)
+    assert reason.startswith("k = 4: the elbow of the inertia curve")
+
+
+def test_an_unstable_elbow_looks_further_and_says_which_k_were_unstable() -> None:
+    stability = {2: 0.9, 3: 0.9, 4: 0.5, 5: 0.6, 6: 0.9, 7: 0.9}
+    (k, reason, next_best), asked = _lazy(stability)
+    assert asked == [4, 3, 5, 6]  # 4 and 5 fail; 3 and 6 pass
+    assert (k, next_best) == (3, 6)
+    assert (k, reason, next_best) == _full(stability)
+    assert "k = 4, 5 (unstable" in reason
+
+
+def test_nothing_stable_from_three_up_gives_the_same_first_cut() -> None:
+    stability = {2: 0.9, **dict.fromkeys([3, 4, 5, 6, 7], STABLE_K - 0.1)}
+    (k, reason, next_best), asked = _lazy(stability)
+    assert sorted(asked) == [3, 4, 5, 6, 7]  # every k from 3 up had to be checked
+    assert (k, reason, next_best) == _full(stability)
+    assert k == 4 and "first cut" in reason
+
+
+def test_two_groups_are_checked_only_when_their_silhouette_could_win() -> None:
+    stability = dict.fromkeys(KS, 0.9)
+    (_, _, _), asked = _lazy(stability)  # silhouette 0.3 everywhere: k = 2 cannot win, never refitted
+    assert 2 not in asked
+    sil = {2: 0.72, 3: 0.48, 4: 0.41, 5: 0.38, 6: 0.35, 7: 0.33}
+    (k, reason, next_best), asked = _lazy(stability, sil=sil)
+    assert asked[-1] == 2 and (k, next_best) == (2, 4)
+    assert (k, reason, next_best) == _full(stability, sil=sil)
+    # an unstable k = 2 does not win, and is said to be unstable
+    shaky_two = {**stability, 2: 0.3}
+    (k, reason, _), _ = _lazy(shaky_two, sil=sil)
+    assert k == 4 and "k = 2 (unstable" in reason
+    assert (k, reason) == _full(shaky_two, sil=sil)[:2]
+
+
+@pytest.mark.parametrize("stability", [
+    dict.fromkeys(KS, 0.9),
+    {2: 0.2, 3: 0.95, 4: 0.1, 5: 0.2, 6: 0.8, 7: 0.76},
+    {2: 0.9, 3: 0.1, 4: 0.1, 5: 0.1, 6: 0.1, 7: 0.8},
+    dict.fromkeys(KS, 0.1),
+])
+def test_tiny_segments_and_any_stabilities_give_the_answer_of_checking_every_k(stability: dict[int, float]) -> None:
+    share = {6: 0.01, 7: 0.01}  # 6 and 7 hold a segment under 2%: never refitted
+    (k, reason, next_best), asked = _lazy(stability, share=share)
+    assert not {6, 7} & set(asked)
+    full_k, full_reason, full_next = _full(stability, share=share)
+    assert (k, next_best) == (full_k, full_next)
+    # the same words; "Left out" names the unstable k among those checked (k = 2 only when it could win)
+    assert reason.split(" Left out:")[0] == full_reason.split(" Left out:")[0]
+    assert "k = 6, 7 (a segment under 2% of customers)" in reason
+    unstable = sorted(k for k in asked if stability[k] < STABLE_K)
+    if unstable:
+        assert "k = " + ", ".join(map(str, unstable)) + " (unstable" in reason
+    else:
+        assert "unstable" not in reason
+
+
+@pytest.mark.parametrize("k", [2, 3, 7])
+def test_silhouette_is_scikit_learns(k: int) -> None:
+    rng = np.random.default_rng(k)
+    points = rng.normal(size=(300, 4)).astype(np.float32)
+    points[:40] = points[0]  # duplicates: distance 0 to one another
+    labels = rng.integers(0, k, len(points))
+    labels[-1] = k  # a customer alone in its segment (scores 0)
+    distances = pairwise_distances(points)
+    assert silhouette_precomputed(distances, labels) == pytest.approx(
+        silhouette_score(distances, labels, metric="precomputed"), abs=1e-6)
+
+
+def test_silhouette_on_a_hand_worked_line() -> None:
+    # customers at 0, 1 (segment A) and 5 (segment B): a = 1 for each A; b = 5 and 4; B is alone (0)
+    distances = pairwise_distances(np.array([[0.0], [1.0], [5.0]], dtype=np.float32))
+    expected = ((5 - 1) / 5 + (4 - 1) / 4 + 0) / 3
+    assert silhouette_precomputed(distances, np.array(["A", "A", "B"])) == pytest.approx(expected)
