@@ -123,7 +123,9 @@ def test_every_input_survives_leaving_each_page_and_coming_back(page, busy_cpu) 
     page.get_by_role("tab", name="Compare one attribute").click()
     page.locator(".js-plotly-plot:visible .xtitle").filter(has_text="Income").wait_for()
     page.get_by_role("tab", name="Customers in a segment").click()
-    assert page.get_by_role("switch", name="Show personal data (names, emails, phones)").is_checked()
+    switch = page.get_by_role("switch", name="Show personal data (names, emails, phones)")
+    switch.wait_for()  # the open tab's content is drawn by a run of its own
+    assert switch.is_checked()
 
 
 def test_every_page_says_the_sample_is_loaded(page) -> None:
