@@ -140,8 +140,7 @@ def source_url(environ: Mapping[str, str] | None = None) -> str | None:
     -------
     str or None
     """
-    value = (os.environ if environ is None else environ).get(SOURCE_ENV, "").strip()
-    return value or None
+    return _setting(SOURCE_ENV, environ)
 
 
 def source_table(environ: Mapping[str, str] | None = None) -> str | None:
@@ -156,7 +155,12 @@ def source_table(environ: Mapping[str, str] | None = None) -> str | None:
     -------
     str or None
     """
-    value = (os.environ if environ is None else environ).get(TABLE_ENV, "").strip()
+    return _setting(TABLE_ENV, environ)
+
+
+def _setting(name: str, environ: Mapping[str, str] | None) -> str | None:
+    """An environment setting with surrounding spaces removed; ``None`` when unset or blank."""
+    value = (os.environ if environ is None else environ).get(name, "").strip()
     return value or None
 
 
