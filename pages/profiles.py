@@ -22,25 +22,16 @@ if components.require_segmentation(ws):
             view.show_verdict_and_sizes(ws, profile=profile)  # with "Rename segments" next to the names
 
         # only the open tab is drawn: a click on another tab draws that one (from the cached profile)
-        glance, apart, real, where, compare, who = st.tabs(list(view.SECTIONS), key=view.SECTION_TAB,
-                                                           on_change="rerun")
-        if glance.open:
-            with glance, components.engine_feature(ws, "the segment cards"):
-                view.show_cards(ws, profile=profile)
-        if apart.open:
-            with apart, components.engine_feature(ws, "the traits that set each segment apart"):
-                view.show_heatmap(ws, profile=profile)
-                with st.expander("All traits as a table"):
-                    view.show_traits_table(ws, profile=profile)
-        if real.open:
-            with real, components.engine_feature(ws, "the tests of whether the differences are real"):
-                view.show_proof(ws, profile=profile)
-        if where.open:
-            with where, components.engine_feature(ws, "the map of customers"):
-                view.show_map(ws, profile=profile)
-        if compare.open:
-            with compare, components.engine_feature(ws, "comparing one attribute across segments"):
-                view.show_distribution(ws, profile=profile)
-        if who.open:
-            with who, components.engine_feature(ws, "the customers in a segment"):
-                view.show_drilldown(ws, profile=profile)
+        tabs = st.tabs(list(view.SECTIONS), key=view.SECTION_TAB, on_change="rerun")
+        sections = [
+            (view.show_cards, "the segment cards"),
+            (view.show_traits, "the traits that set each segment apart"),
+            (view.show_proof, "the tests of whether the differences are real"),
+            (view.show_map, "the map of customers"),
+            (view.show_distribution, "comparing one attribute across segments"),
+            (view.show_drilldown, "the customers in a segment"),
+        ]
+        for tab, (show, what) in zip(tabs, sections, strict=True):
+            if tab.open:
+                with tab, components.engine_feature(ws, what):
+                    show(ws, profile=profile)

@@ -169,6 +169,21 @@ def show_heatmap(ws: Workspace, *, profile: prof.Profile) -> None:
                     key=_KEY + "heatmap", width="stretch")
 
 
+def show_traits(ws: Workspace, *, profile: prof.Profile) -> None:
+    """The "What sets them apart" section: the heatmap, and every trait as a table on request.
+
+    Parameters
+    ----------
+    ws
+        The session's workspace.
+    profile
+        The segments' profile.
+    """
+    show_heatmap(ws, profile=profile)
+    with st.expander("All traits as a table"):
+        show_traits_table(ws, profile=profile)
+
+
 def show_traits_table(ws: Workspace, *, profile: prof.Profile) -> None:
     """All traits: each segment next to everyone, with the lift.
 
