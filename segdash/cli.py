@@ -514,12 +514,12 @@ def _cmd_segment(args: argparse.Namespace) -> int:
     """Segment the file and write labels.csv (id column or ``row``, ``segment``); ``--json`` prints a summary."""
     from pathlib import Path
 
-    from segdash.segment import labels_table
-
     out = Path(args.out)
     if out.is_dir():
         raise SegdashError(f"--out {args.out} is a folder; give a file name such as labels.csv.")
-    ws = _load(args)
+    ws = _load(args)  # first: DuckDB reads the file while the preload thread imports what comes next
+    from segdash.segment import labels_table
+
     engine = _in_engine(ws)
     if engine and (args.save or args.project):
         raise SegdashError("--save and --project work with files only for now; the labels of a table in an "
@@ -1152,8 +1152,9 @@ def _survey_confirm(args: argparse.Namespace, ws: Any, answers: Any, kinds: Any)
 
 
 #: Modules each command needs after the file is read: imported in a background thread while DuckDB
-#: reads the file (it releases the GIL), instead of one after the other. The role suggestion needs
-#: Ibis and pandas; clustering needs scikit-learn and scipy.
+#: reads the file (it releases the GIL), instead of one after the other. Most commands query through
+#: Ibis; clustering needs scikit-learn and scipy. ``segment`` on a file with a clustering method runs on
+#: DuckDB alone (issue 16: Ibis cost about half a second of CPU there): see :func:`_preload_modules`.
 _PRELOAD = {
     "import": ("segdash.columns", "segdash.labels"),
     "segment": ("segdash.columns", "ibis.backends.duckdb", "segdash.segment.cluster", "segdash.segment.rfm",
@@ -1164,6 +1165,14 @@ _PRELOAD = {
     "survey-sample": ("segdash.columns", "ibis.backends.duckdb", "segdash.economics", "segdash.survey.sample"),
     "survey-confirm": ("segdash.columns", "ibis.backends.duckdb", "segdash.economics", "segdash.survey.confirm"),
 }
+
+
+def _preload_modules(args: argparse.Namespace) -> tuple[str, ...]:
+    """What the command in ``args`` will import after the file is read (:data:`_PRELOAD`)."""
+    if args.command == "segment" and getattr(args, "method", None) in ("kmeans", "gmm", "hierarchical") \
+            and getattr(args, "path", None):
+        return "segdash.columns", "segdash.segment.cluster", "segdash.report.export"
+    return _PRELOAD.get(args.command, ())
 
 
 def _preload(modules: Sequence[str]) -> threading.Thread:
@@ -1188,7 +1197,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     args = build_parser().parse_args(argv)
     preload = os.environ.get("SEGDASH_PRELOAD", "1") != "0"  # 0: one import after the other (benchmarks)
-    loader = _preload(_PRELOAD.get(args.command, ()) if preload else ())
+    loader = _preload(_preload_modules(args) if preload else ())
     try:
         return int(args.handler(args) or 0)
     except SegdashError as err:

@@ -157,7 +157,7 @@ class Data:
         -------
         Data
         """
-        return cls(backend=db.backend(con), table=table, key=db.ROW, labels=labels, con=con)
+        return cls(backend=db.LazyBackend(con), table=table, key=db.ROW, labels=labels, con=con)
 
     @classmethod
     def ibis(cls, backend: Any, *, table: str, key: str, labels: str | None = None) -> Data:

@@ -66,6 +66,69 @@ def backend(con: duckdb.DuckDBPyConnection) -> Any:
     return duckdb_backend.from_connection(con)
 
 
+class LazyBackend:
+    """The Ibis backend over a DuckDB connection, made on first use (:func:`backend`).
+
+    A file's clustering runs on DuckDB alone (issue 16): importing Ibis (and the SQL compilers of
+    every dialect it ships) cost about half a second of CPU in ``segment --k auto``. The handle
+    of a workspace (:class:`segdash.data.Data`) holds one of these; anything asking it for an Ibis
+    table makes the backend then.
+
+    Parameters
+    ----------
+    con
+        The workspace's DuckDB connection.
+    """
+
+    #: :attr:`segdash.data.Data.engine` without importing Ibis.
+    name = "duckdb"
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+        self._backend: Any = None
+        self._lock = threading.Lock()
+
+    def __getattr__(self, attribute: str) -> Any:  # only for what this class does not hold itself
+        if attribute.startswith("__"):
+            raise AttributeError(attribute)
+        with self._lock:
+            if self._backend is None:
+                self._backend = backend(self.con)
+        return getattr(self._backend, attribute)
+
+
+def select_columns(con: duckdb.DuckDBPyConnection, table: str,
+                   columns: dict[str, str]) -> duckdb.DuckDBPyRelation | None:
+    """``SELECT name AS alias, ... FROM table`` built by DuckDB's relational API (no SQL text is formatted).
+
+    For DuckDB-only fast paths that must not load Ibis: DuckDB quotes the names itself, so names
+    with spaces, quotes or dots just work.
+
+    Parameters
+    ----------
+    con
+        The connection.
+    table
+        A table of that connection (a fixed name such as :data:`TABLE`).
+    columns
+        Output name -> column of ``table``.
+
+    Returns
+    -------
+    duckdb.DuckDBPyRelation or None
+        ``None`` when a column is called ``*`` (DuckDB would read it as every column): the caller
+        then takes its Ibis path.
+    """
+    if any(name == "*" for name in columns.values()):
+        return None
+    return con.table(table).select(*[duckdb.ColumnExpression(name).alias(alias) for alias, name in columns.items()])
+
+
+def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    """The column names of ``table`` (a fixed name such as :data:`TABLE`)."""
+    return list(con.table(table).columns)
+
+
 def quote_ident(name: str) -> str:
     """Quote a SQL identifier (doubling embedded quotes). For the ingest module only."""
     return '"' + str(name).replace('"', '""') + '"'

@@ -106,7 +106,7 @@ class Workspace:
         if self.engine is not None:
             return self.engine.data.with_labels(self.engine.data.labels if labels == db.LABELS else labels)
         if self._backend is None or self._backend[0] is not self.con:
-            self._backend = (self.con, db.backend(self.con))
+            self._backend = (self.con, db.LazyBackend(self.con))  # Ibis is imported on first use
         return Data(backend=self._backend[1], table=db.TABLE, key=db.ROW, labels=labels, con=self.con)
 
     @contextlib.contextmanager

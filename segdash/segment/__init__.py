@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-import pandas as pd
 import pyarrow as pa
 
 from segdash.data import Data
 from segdash.schema import Segmentation, is_modelling_role
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from segdash.workspace import Workspace
 
 #: Roles whose number/date columns are preselected as clustering features, in this order.
@@ -158,6 +159,10 @@ def labels_key_column(data: Data, *, roles: dict[str, str]) -> str | None:
     str or None
         ``None`` means: identify rows by their row number (``_row``) instead.
     """
+    if data.con is not None:  # the embedded DuckDB: counted there, without Ibis (issue 16)
+        found = _unique_id_in_duckdb(data, roles)
+        if found is not False:
+            return found
     table = data.customers()
     for column in [c for c, r in roles.items() if r == "id" and c in table.columns]:
         key = table[column]
@@ -167,6 +172,43 @@ def labels_key_column(data: Data, *, roles: dict[str, str]) -> str | None:
         if int(row["blank"]) == 0 and int(row["distinct"]) == int(row["n"]):
             return column
     return None
+
+
+def _unique_id_in_duckdb(data: Data, roles: dict[str, str]) -> str | None | bool:
+    """:func:`labels_key_column` counted by DuckDB alone; ``False`` when a column name needs the Ibis path."""
+    from segdash import db
+
+    con = data.require_con()
+    stored = set(db.table_columns(con, data.table))
+    for column in [c for c, r in roles.items() if r == "id" and c in stored]:
+        chosen = db.select_columns(con, data.table, {"v": column})
+        if chosen is None:
+            return False
+        rows, filled, distinct = chosen.aggregate("count(*), count(v), count(DISTINCT v)").fetchall()[0]
+        if int(filled) == int(rows) and int(distinct) == int(rows):
+            return column
+    return None
+
+
+def _labels_in_duckdb(data: Data, key: str | None) -> pa.Table | None:
+    """:func:`labels_table` (without display names) read by DuckDB alone, or ``None`` (then Ibis reads it)."""
+    from segdash import db
+
+    if data.con is None or data.key != db.ROW or data.labels is None:
+        return None
+    con = data.con
+    customers = db.select_columns(con, data.table, {"_order": db.ROW, "_key": key or db.ROW})
+    labels = db.select_columns(con, data.labels, {"_order": db.ROW, "segment": "segment"})
+    if customers is None or labels is None:
+        return None
+    # both sides are DuckDB's own SQL for its relations (names quoted by DuckDB); nothing is formatted in
+    joined = con.sql(f"SELECT c._key, l.segment FROM ({customers.sql_query()}) AS c "
+                     f"JOIN ({labels.sql_query()}) AS l USING (_order) ORDER BY _order")
+    arrow = joined.to_arrow_table()
+    value = arrow.column("_key")
+    if pa.types.is_string(value.type) or pa.types.is_large_string(value.type) or pa.types.is_string_view(value.type):
+        value = value.cast(pa.string())
+    return pa.table({key if key is not None else "row": value, "segment": arrow.column("segment").cast(pa.string())})
 
 
 def labels_table(data: Data, *, roles: dict[str, str],
@@ -192,6 +234,8 @@ def labels_table(data: Data, *, roles: dict[str, str],
         Columns ``[<id column> or "row", "segment"]``, in file order.
     """
     key = labels_key_column(data, roles=roles)
+    if not names and (table := _labels_in_duckdb(data, key)) is not None:
+        return table
     joined = data.labelled()
     value = joined[key] if key is not None else joined[data.key]
     segment = joined["segment"].cast("string")
@@ -221,6 +265,8 @@ def labels_frame(data: Data, *, roles: dict[str, str],
     pandas.DataFrame
         Columns ``[<id column> or "row", "segment"]``, in file order.
     """
+    import pandas as pd
+
     arrow = labels_table(data, roles=roles, names=names)
     return pd.DataFrame({name: arrow.column(name).to_numpy(zero_copy_only=False) for name in arrow.column_names})
 

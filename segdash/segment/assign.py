@@ -37,6 +37,7 @@ from segdash.errors import SettingsError
 
 if TYPE_CHECKING:
     import duckdb
+    import pyarrow as pa
 
     from segdash.data import Data
     from segdash.segment.model import ClusterModel
@@ -87,21 +88,10 @@ def cluster_query(model: ClusterModel, data: Data, *, types: dict[str, str]) -> 
     SettingsError
         A feature is missing, or a date feature does not hold dates.
     """
-    import ibis
-
-    from segdash.act.multivalue import add_flags
-
     if not model.centers or len(model.centers[0]) == 0:
         raise SettingsError("The clustering model does not match its features; segment again.")
-    table, flag_types = add_flags(data, data.customers(), model.features)
+    source, schema, flag_types = _chosen_columns(model, data)
     types = {**flag_types, **types}
-    for name in model.features:
-        if name not in table.columns:
-            raise SettingsError(f"The saved segmentation needs the column '{name}', which this file does "
-                                "not have. Load an export with the same columns.")
-    chosen = table.select(table[data.key], **{f"_f{j}": table[name] for j, name in enumerate(model.features)})
-    source = "(" + ibis.to_sql(chosen, dialect="duckdb") + ")"
-    schema = chosen.schema()
     params = _Params([])
     key = db.quote_ident(data.key)
     numeric = {name for block in model.numeric for name in block.columns}
@@ -120,6 +110,33 @@ def cluster_query(model: ClusterModel, data: Data, *, types: dict[str, str]) -> 
     sql = (f"SELECT {key}, {_nearest(len(distances))} AS _cluster FROM (SELECT {key}, {squared} FROM ("
            f"SELECT {key}, {rounded} FROM (SELECT {key}, {values} FROM {source})))")
     return sql, params.values
+
+
+def _chosen_columns(model: ClusterModel, data: Data) -> tuple[str, dict[str, pa.DataType], dict[str, str]]:
+    """SQL of the key and the model's features (as ``_f0``, ``_f1``, ...), their Arrow types, and flag types.
+
+    Stored columns only: built by DuckDB's relational API (Ibis is not loaded; issue 16). A flag
+    such as ``interests: Travel`` (:mod:`segdash.act.multivalue`): built by Ibis.
+    """
+    aliases = {f"_f{j}": name for j, name in enumerate(model.features)}
+    if set(model.features) <= set(db.table_columns(data.require_con(), data.table)):
+        chosen = db.select_columns(data.require_con(), data.table, {data.key: data.key, **aliases})
+        if chosen is not None:
+            schema = chosen.limit(0).to_arrow_table().schema
+            return "(" + chosen.sql_query() + ")", {alias: schema.field(alias).type for alias in aliases}, {}
+    import ibis
+
+    from segdash.act.multivalue import add_flags
+
+    table, flag_types = add_flags(data, data.customers(), model.features)
+    for name in model.features:
+        if name not in table.columns:
+            raise SettingsError(f"The saved segmentation needs the column '{name}', which this file does "
+                                "not have. Load an export with the same columns.")
+    chosen = table.select(table[data.key], **{alias: table[name] for alias, name in aliases.items()})
+    schema = chosen.schema()
+    return ("(" + ibis.to_sql(chosen, dialect="duckdb") + ")",
+            {alias: schema[alias].to_pyarrow() for alias in aliases}, flag_types)
 
 
 def assign_clusters(model: ClusterModel, data: Data, *, types: dict[str, str]) -> None:
@@ -181,15 +198,17 @@ def drop_clusters(con: duckdb.DuckDBPyConnection) -> None:
 
 # -- the pieces of the statement -----------------------------------------------------------------
 
-def _raw_value(con: duckdb.DuckDBPyConnection, source: str, column: str, dtype: Any, kind: str | None, *,
+def _raw_value(con: duckdb.DuckDBPyConnection, source: str, column: str, dtype: pa.DataType, kind: str | None, *,
                numeric: bool, name: str, params: _Params) -> str:
-    """SQL of one feature's raw value as :func:`segdash.segment.features.feature_data` reads it."""
+    """SQL of one feature's raw value as :func:`segdash.segment.features.feature_data` reads it (``dtype``: its Arrow type)."""
+    import pyarrow as pa
+
     from segdash.segment.features import _arrow_kind, answer_places
 
     quoted = db.quote_ident(column)
-    kind = kind or _arrow_kind(dtype.to_pyarrow())
+    kind = kind or _arrow_kind(dtype)
     if kind == "date" and numeric:
-        if not dtype.is_temporal():
+        if not (pa.types.is_date(dtype) or pa.types.is_timestamp(dtype) or pa.types.is_time(dtype)):
             raise SettingsError(f"The feature '{name}' is marked as a date but does not hold dates. "
                                 "Fix its type on the Data page.")
         days = f"date_diff('day', {quoted}, (SELECT max({quoted}) FROM {source}))"

@@ -152,24 +152,26 @@ def pull_features(data: Data, *, features: list[str], types: dict[str, str]) -> 
     SettingsError
         If a feature is not a column of the data, or its values do not fit its type.
     """
-    from segdash.act.multivalue import add_flags
+    arrow = _pull_in_duckdb(data, features)
+    if arrow is None:
+        from segdash.act.multivalue import add_flags
 
-    # "interests: Travel" is the yes/no of one value of a multi-value column (segdash.act.multivalue)
-    table, flag_types = add_flags(data, data.customers(), features)
-    types = {**flag_types, **types}
-    unknown = [name for name in features if name not in table.columns]
-    if unknown:
-        raise SettingsError(
-            f"{_names(unknown)} {'is not a column' if len(unknown) == 1 else 'are not columns'} "
-            "of the loaded data. Choose features from the list of columns."
-        )
-    # In ``_row`` order, so samples and labels never depend on how the rows were inserted or scanned.
-    # An imported table is stored in that order and DuckDB scans it in that order: the rows are
-    # checked instead of sorted by DuckDB (a sort of every pulled column), and sorted here if need be.
-    chosen = table.select(data.key, *features)
-    if data.key != db.ROW:
-        chosen = chosen.order_by(data.key)
-    arrow = data.backend.to_pyarrow(chosen)
+        # "interests: Travel" is the yes/no of one value of a multi-value column (segdash.act.multivalue)
+        table, flag_types = add_flags(data, data.customers(), features)
+        types = {**flag_types, **types}
+        unknown = [name for name in features if name not in table.columns]
+        if unknown:
+            raise SettingsError(
+                f"{_names(unknown)} {'is not a column' if len(unknown) == 1 else 'are not columns'} "
+                "of the loaded data. Choose features from the list of columns."
+            )
+        # In ``_row`` order, so samples and labels never depend on how the rows were inserted or scanned.
+        # An imported table is stored in that order and DuckDB scans it in that order: the rows are
+        # checked instead of sorted by DuckDB (a sort of every pulled column), and sorted here if need be.
+        chosen = table.select(data.key, *features)
+        if data.key != db.ROW:
+            chosen = chosen.order_by(data.key)
+        arrow = data.backend.to_pyarrow(chosen)
     rows = arrow.column(data.key).to_numpy(zero_copy_only=False)
     if data.key == db.ROW:
         rows = rows.astype(np.int64, copy=False)
@@ -177,6 +179,21 @@ def pull_features(data: Data, *, features: list[str], types: dict[str, str]) -> 
             order = np.argsort(rows, kind="stable")
             arrow, rows = arrow.take(pa.array(order)), rows[order]
     return feature_data(arrow, rows=rows, features=features, types=types)
+
+
+def _pull_in_duckdb(data: Data, features: list[str]) -> pa.Table | None:
+    """``_row`` and ``features`` of an imported file's customers, read by DuckDB alone (no Ibis), or ``None``.
+
+    ``None`` (the Ibis path then) for data in another engine, a key other than ``_row``, or a
+    feature that is not a stored column (a flag such as ``interests: Travel``, or a name to report
+    as unknown). The same columns as Ibis gives, in the stored (``_row``) order.
+    """
+    if data.con is None or data.key != db.ROW or db.ROW in features:
+        return None
+    if not set(features) <= set(db.table_columns(data.con, data.table)):
+        return None
+    chosen = db.select_columns(data.con, data.table, {db.ROW: db.ROW, **{name: name for name in features}})
+    return None if chosen is None else chosen.to_arrow_table()
 
 
 def feature_data(arrow: pa.Table, *, rows: np.ndarray, features: list[str], types: dict[str, str]) -> FeatureData:

@@ -26,9 +26,22 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from segdash.act.multivalue import split_cell, split_multi
 from segdash.report.export import restore_cell
 from segdash.survey import SurveyError
+
+
+def __getattr__(name: str) -> Any:
+    """``split_cell`` and ``split_multi`` of :mod:`segdash.act.multivalue`, re-exported on first use.
+
+    Not imported at the top: that module loads Ibis, and clustering a file (which reads ordered answers
+    with :func:`answer_order`) runs without it (issue 16).
+    """
+    if name in ("split_cell", "split_multi"):
+        from segdash.act import multivalue
+
+        return getattr(multivalue, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 QUESTION_TYPES = ("key", "timestamp", "likert", "ordinal", "number", "multi", "single", "text")
 TYPE_LABELS = {
@@ -205,6 +218,8 @@ def multi_separator(values: pd.Series) -> str | None:
     -------
     str or None
     """
+    from segdash.act.multivalue import split_cell  # not at the top: see __getattr__
+
     text = values.dropna().astype(str).map(lambda v: " ".join(v.split()))
     text = text[text != ""]
     if len(text) < 3:
@@ -391,6 +406,8 @@ def question_type(values: pd.Series, *, name: str = "", kind: str | None = None)
         return "ordinal", {"order": order}
     separator = multi_separator(text)
     if separator is not None:
+        from segdash.act.multivalue import split_multi
+
         options = list(split_multi(text, separator=separator).columns)
         return "multi", {"separator": separator, "options": options}
     distinct = text.str.casefold().nunique()
