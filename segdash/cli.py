@@ -497,15 +497,10 @@ def _write_labels(labels: Any, out: Any) -> None:
 
     ``pandas`` took several seconds per million labels (objects, then ``to_csv``); Arrow a fraction.
     """
-    import pyarrow.csv as pa_csv
-
-    from segdash.report.export import neutralise_arrow
+    from segdash.report.export import write_arrow_csv
 
     try:
-        with open(out, "wb") as handle:
-            handle.write("\ufeff".encode())
-            pa_csv.write_csv(neutralise_arrow(labels), handle,
-                             write_options=pa_csv.WriteOptions(quoting_style="needed"))
+        write_arrow_csv(labels, out)
     except OSError as err:
         raise SegdashError(f"Cannot write {out}: {err.strerror or err}.") from err
 
@@ -518,7 +513,7 @@ def _cmd_segment(args: argparse.Namespace) -> int:
     if out.is_dir():
         raise SegdashError(f"--out {args.out} is a folder; give a file name such as labels.csv.")
     ws = _load(args)  # first: DuckDB reads the file while the preload thread imports what comes next
-    from segdash.segment import labels_table
+    from segdash.segment import write_labels_csv
 
     engine = _in_engine(ws)
     if engine and (args.save or args.project):
@@ -529,7 +524,7 @@ def _cmd_segment(args: argparse.Namespace) -> int:
         methods = {"dimensions": _segment_dimensions, "rfm": _segment_rfm}
         seg = methods.get(args.method, _segment_clusters)(args, ws, types)
         ws.set_segmentation(seg)
-        _write_labels(labels_table(ws.data, roles=ws.roles), out)
+        write_labels_csv(ws.data, out, roles=ws.roles)  # written by DuckDB for a file (Arrow for an engine)
         saved = {} if engine else _save_in_project(args, ws)
         if engine:
             seg.notes.append(f"Labels written to table '{ws.data.labels}' in {ws.source.engine_label} "

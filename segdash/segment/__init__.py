@@ -7,12 +7,14 @@ share: default choices and the labels table as written to ``labels.csv``.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
 from segdash.data import Data
+from segdash.errors import SegdashError
 from segdash.schema import Segmentation, is_modelling_role
 
 if TYPE_CHECKING:
@@ -211,6 +213,85 @@ def _labels_in_duckdb(data: Data, key: str | None) -> pa.Table | None:
     return pa.table({key if key is not None else "row": value, "segment": arrow.column("segment").cast(pa.string())})
 
 
+def write_labels_csv(data: Data, path: str | os.PathLike[str], *, roles: dict[str, str]) -> None:
+    """Write ``labels.csv`` as the page's download holds it: the id column (or ``row``) and ``segment``.
+
+    UTF-8 with a byte-order mark (Excel reads accents), a header, text quoted, formula-like text
+    neutralised (:mod:`segdash.report.export`), in file order: the bytes Arrow's CSV writer gives for
+    :func:`labels_table`. On the embedded DuckDB, DuckDB joins, orders and writes the million rows
+    itself (issue 16: fetching them as Arrow and writing them took about half a second); an id
+    column of another type than text or whole numbers goes through Arrow.
+
+    Parameters
+    ----------
+    data
+        The customers and their labels.
+    path
+        The file to write (replaced).
+    roles
+        Column -> role (the id column is the first ``id`` column that is unique per row).
+
+    Raises
+    ------
+    segdash.errors.SegdashError
+        If the file cannot be written.
+    """
+    key = labels_key_column(data, roles=roles)
+    try:
+        if not _labels_csv_in_duckdb(data, key, path):
+            from segdash.report.export import write_arrow_csv
+
+            write_arrow_csv(_labels_table(data, key=key, names=None), path)
+    except OSError as err:
+        raise SegdashError(f"Cannot write {path}: {err.strerror or err}.") from err
+
+
+def _labels_csv_in_duckdb(data: Data, key: str | None, path: str | os.PathLike[str]) -> bool:
+    """:func:`write_labels_csv` by DuckDB (``COPY``); ``False`` when it cannot give Arrow's bytes (nothing written)."""
+    import shutil
+    import tempfile
+
+    import duckdb
+
+    from segdash import db
+    from segdash.report.export import FORMULA_STARTS, neutralise_cell
+
+    if data.con is None or data.key != db.ROW or data.labels is None:
+        return False
+    con = data.con
+    customers = db.select_columns(con, data.table, {"_order": db.ROW, "_key": key or db.ROW})
+    labels = db.select_columns(con, data.labels, {"_order": db.ROW, "segment": "segment"})
+    if customers is None or labels is None:
+        return False
+    key_type = customers.limit(0).to_arrow_table().schema.field("_key").type
+    text = pa.types.is_string(key_type) or pa.types.is_large_string(key_type) or pa.types.is_string_view(key_type)
+    if not (text or pa.types.is_integer(key_type)):
+        return False  # floats, dates ...: DuckDB and Arrow may print them differently
+
+    def safe(column: str) -> str:  # formula-like text gets a leading apostrophe (constants only)
+        risky = " OR ".join(f"starts_with({column}, chr({ord(start)}))" for start in FORMULA_STARTS)
+        return f"CASE WHEN {risky} THEN chr(39) || {column} ELSE {column} END"
+
+    # both sides are DuckDB's own SQL for its relations (names quoted by DuckDB); the path is a bound parameter
+    query = (f"SELECT {safe('c._key') if text else 'c._key'} AS _key, {safe('CAST(l.segment AS VARCHAR)')} AS segment "
+             f"FROM ({customers.sql_query()}) AS c JOIN ({labels.sql_query()}) AS l USING (_order) ORDER BY _order")
+    quoted = "_key, segment" if text else "segment"
+    header = ",".join('"' + str(neutralise_cell(name)).replace('"', '""') + '"' for name in (key or "row", "segment"))
+    folder = tempfile.mkdtemp(prefix="segdash-")
+    try:
+        body = os.path.join(folder, "labels.csv")
+        try:
+            con.execute(f"COPY ({query}) TO $1 (FORMAT csv, HEADER false, FORCE_QUOTE ({quoted}))", [body])
+        except duckdb.IOException as err:  # pragma: no cover - the temporary folder is ours
+            raise OSError(str(err)) from err
+        with open(path, "wb") as out, open(body, "rb") as written:
+            out.write(("\ufeff" + header + "\n").encode())
+            shutil.copyfileobj(written, out, 1 << 20)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return True
+
+
 def labels_table(data: Data, *, roles: dict[str, str],
                  names: dict[str, str] | None = None) -> pa.Table:
     """One row per loaded row, as Arrow: the file's id column (or ``row`` = ``_row``) and ``segment``.
@@ -233,7 +314,11 @@ def labels_table(data: Data, *, roles: dict[str, str],
     pyarrow.Table
         Columns ``[<id column> or "row", "segment"]``, in file order.
     """
-    key = labels_key_column(data, roles=roles)
+    return _labels_table(data, key=labels_key_column(data, roles=roles), names=names)
+
+
+def _labels_table(data: Data, *, key: str | None, names: dict[str, str] | None) -> pa.Table:
+    """:func:`labels_table` with the id column already found (``None``: ``_row``)."""
     if not names and (table := _labels_in_duckdb(data, key)) is not None:
         return table
     joined = data.labelled()
