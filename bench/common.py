@@ -196,7 +196,8 @@ def run_in_subprocess(fn: Callable[..., Any], *args: Any) -> Measured:
     return Measured(value=value, seconds=seconds, peak_rss_mb=peak)
 
 
-def time_commands(commands: dict[str, list[str]], *, repeat: int = 3, cwd: Path = REPO) -> dict[str, list[float]]:
+def time_commands(commands: dict[str, list[str]], *, repeat: int = 3, cwd: Path = REPO,
+                  cpu: dict[str, list[float]] | None = None) -> dict[str, list[float]]:
     """Wall seconds of whole processes (interpreter start and imports included), run round-robin.
 
     Each command runs ``repeat`` times, alternating with the others, so background load on a shared
@@ -211,6 +212,9 @@ def time_commands(commands: dict[str, list[str]], *, repeat: int = 3, cwd: Path 
         Runs per command.
     cwd
         Working directory (the repository, so ``-m segdash`` finds the package).
+    cpu
+        If given, filled with name -> the CPU seconds (user + system, the process and its threads) of
+        each run: less sensitive than wall time to other work on a shared machine.
 
     Returns
     -------
@@ -222,19 +226,24 @@ def time_commands(commands: dict[str, list[str]], *, repeat: int = 3, cwd: Path 
     RuntimeError
         If a command exits with a non-zero code (its stderr is in the message).
     """
+    import resource
     import subprocess
 
     env = {**os.environ, "PYTHONPATH": str(cwd)}
     times: dict[str, list[float]] = {name: [] for name in commands}
     for _ in range(max(1, repeat)):
         for name, argv in commands.items():
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             start = time.perf_counter()
             done = subprocess.run(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                   text=True, check=False)
             seconds = time.perf_counter() - start
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
             if done.returncode != 0:
                 raise RuntimeError(f"{name} failed ({done.returncode}): {done.stderr.strip()[-500:]}")
             times[name].append(seconds)
+            if cpu is not None:
+                cpu.setdefault(name, []).append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
     return times
 
 

@@ -2,9 +2,10 @@
 
 Two steps, kept apart so that the slow part (a million rows) stays columnar:
 
-1. :func:`pull_features` reads only ``_row`` and the chosen columns from DuckDB (Ibis, so column
-   names with spaces, ``$`` or brackets need no quoting) as Arrow, and turns every column into
-   one ``float32`` column of a matrix:
+1. :func:`pull_features` reads only ``_row`` and the chosen columns from DuckDB as Arrow (DuckDB's
+   relational API for an imported file's stored columns, without loading Ibis (issue 16); Ibis for
+   flags of multi-value columns and other engines: column names with spaces, ``$`` or brackets need
+   no quoting either way), and turns every column into one ``float32`` column of a matrix:
 
    - ``number``: the value (missing -> NaN);
    - ``date``: *days since* the latest date in that column (the most recent customer gets 0);
