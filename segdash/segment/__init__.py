@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
+from segdash import db
 from segdash.data import Data
 from segdash.errors import SegdashError
 from segdash.schema import Segmentation, is_modelling_role
@@ -161,7 +162,7 @@ def labels_key_column(data: Data, *, roles: dict[str, str]) -> str | None:
     str or None
         ``None`` means: identify rows by their row number (``_row``) instead.
     """
-    if data.con is not None:  # the embedded DuckDB: counted there, without Ibis (issue 16)
+    if data.con is not None and data.table == db.TABLE:  # a workspace's own DuckDB: counted there, without Ibis
         found = _unique_id_in_duckdb(data, roles)
         if found is not False:
             return found
@@ -178,8 +179,6 @@ def labels_key_column(data: Data, *, roles: dict[str, str]) -> str | None:
 
 def _unique_id_in_duckdb(data: Data, roles: dict[str, str]) -> str | None | bool:
     """:func:`labels_key_column` counted by DuckDB alone; ``False`` when a column name needs the Ibis path."""
-    from segdash import db
-
     con = data.require_con()
     stored = set(db.table_columns(con, data.table))
     for column in [c for c, r in roles.items() if r == "id" and c in stored]:
@@ -194,9 +193,7 @@ def _unique_id_in_duckdb(data: Data, roles: dict[str, str]) -> str | None | bool
 
 def _labels_in_duckdb(data: Data, key: str | None) -> pa.Table | None:
     """:func:`labels_table` (without display names) read by DuckDB alone, or ``None`` (then Ibis reads it)."""
-    from segdash import db
-
-    if data.con is None or data.key != db.ROW or data.labels is None:
+    if data.con is None or data.table != db.TABLE or data.key != db.ROW or data.labels is None:
         return None
     con = data.con
     customers = db.select_columns(con, data.table, {"_order": db.ROW, "_key": key or db.ROW})
@@ -253,10 +250,9 @@ def _labels_csv_in_duckdb(data: Data, key: str | None, path: str | os.PathLike[s
 
     import duckdb
 
-    from segdash import db
     from segdash.report.export import FORMULA_STARTS, neutralise_cell
 
-    if data.con is None or data.key != db.ROW or data.labels is None:
+    if data.con is None or data.table != db.TABLE or data.key != db.ROW or data.labels is None:
         return False
     con = data.con
     customers = db.select_columns(con, data.table, {"_order": db.ROW, "_key": key or db.ROW})

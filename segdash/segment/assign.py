@@ -119,7 +119,7 @@ def _chosen_columns(model: ClusterModel, data: Data) -> tuple[str, dict[str, pa.
     such as ``interests: Travel`` (:mod:`segdash.act.multivalue`): built by Ibis.
     """
     aliases = {f"_f{j}": name for j, name in enumerate(model.features)}
-    if set(model.features) <= set(db.table_columns(data.require_con(), data.table)):
+    if data.table == db.TABLE and set(model.features) <= set(db.table_columns(data.require_con(), data.table)):
         chosen = db.select_columns(data.require_con(), data.table, {data.key: data.key, **aliases})
         if chosen is not None:
             schema = chosen.limit(0).to_arrow_table().schema

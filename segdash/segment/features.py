@@ -189,7 +189,7 @@ def _pull_in_duckdb(data: Data, features: list[str]) -> pa.Table | None:
     feature that is not a stored column (a flag such as ``interests: Travel``, or a name to report
     as unknown). The same columns as Ibis gives, in the stored (``_row``) order.
     """
-    if data.con is None or data.key != db.ROW or db.ROW in features:
+    if data.con is None or data.table != db.TABLE or data.key != db.ROW or db.ROW in features:
         return None
     if not set(features) <= set(db.table_columns(data.con, data.table)):
         return None
