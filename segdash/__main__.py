@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import sys
+from segdash.cli import leave, main
 
-from segdash.cli import main
-
-sys.exit(main())
+leave(main())
