@@ -24,7 +24,26 @@ addresses and phone numbers, distinct values). In order:
    after what the customer is or has (``is_premium``, ``has_app`` -> ``behavioral``); free text and
    web addresses -> ``other`` whatever word their name holds (``Ad Topic Line``, ``Website``); a
    survey's battery of ratings (5+ number columns on one 0-5, 0-7 or 0-10 scale) -> ``psychographic``
-   (:func:`_rating_batteries`).
+   (:func:`_rating_batteries`);
+6. last, the number and yes/no columns that no rule knows (:func:`_spend_per_category`,
+   :func:`_unknown_measurements`): a run of 3+ amount columns mostly named after goods (``Fresh``,
+   ``Milk``, ``Grocery``) is spend per category -> ``revenue``; any other one is ``behavioral``
+   unless it is one of the kinds ``other`` stands for.
+
+**What ``other`` means.** A column that does not describe the customer in a way segmenting should use
+by default: row numbers and placeholder names (a blank header, ``Unnamed: 0``, ``V1``), identifiers of
+something else (a repeated ``store_id``, ``Policy Number``), bookkeeping and technical fields
+(``batch``, ``version``), consents and contact permissions (``email_opt_in``, ``accepts_marketing``,
+``do_not_call``, ``Phone`` 0/1), constants, free text and web addresses, model outputs, the description
+of a campaign or a product (``UnitPrice``), a bare period (``Year``, ``Weekday``), and small whole-number
+codes whose name does not say what they stand for (``Band`` 1-5). **An unknown number or yes/no column
+is behavioral**: in a customer file, a measurement of the customer that no rule reads as who they are,
+where they live, what they think or what they pay is most often something they did or have
+(``Bonus_miles``, ``Mortgage``, ``CD Account`` 0/1, ``BookedHotelOrNot``). Behavioral columns are
+default clustering features, which is why every kind listed above stays ``other``: an index or a code
+is never a number a clustering measures distances on. Unknown *text* columns stay ``other``. Zip and
+postal codes are ``geographic`` (an area, not a person); names, e-mails, phones, street addresses and
+dates of birth are ``pii``.
 
 **Last purchase dates are behavioral**: ``last_purchase_date``, ``last_order``, ``recency`` ...
 get ``behavioral`` (not ``date``), so recency-based methods (RFM) find the purchase date as the
@@ -298,6 +317,14 @@ _POSTAL_WORDS = (
     " pincode, pin code, eircode, zip prefix, postal district"
 )
 
+#: Consents and marketing permissions.
+_CONSENT_PHRASES = (
+    "opt in, opt out, optin, optout, opted in, opted out, opt in status, consent, consents, consented, gdpr,"
+    " do not call, do not contact, do not email, do not mail, do not disturb, dnc, marketing permission,"
+    " marketing permissions, accepts marketing, accept marketing, accepts email marketing, accepts sms marketing,"
+    " marketing allowed, contact allowed, permission to contact, contact permission, robinson"
+)
+
 #: The role table, in order of precedence: the first rule that fits wins.
 ROLE_RULES: tuple[RoleRule, ...] = (
     _rule(
@@ -325,6 +352,9 @@ ROLE_RULES: tuple[RoleRule, ...] = (
         "varied",
     ),
     _rule("pii", "date of birth, dob, birthdate, birth date, birthday", (_DATE, _TEXT)),
+    # Whether the customer may be contacted or marketed to is a permission, not behaviour (``email_opt_in``,
+    # ``accepts_marketing``, ``do_not_call``): other.
+    _rule("other", _CONSENT_PHRASES, (_TEXT, _NUMBER, _BOOLEAN)),
     # A zip or postal code names an area of thousands of households (the issue's "zip codes are codes"):
     # a place, not personal data, and never a customer id however many different ones a small file has.
     _rule("geographic", _POSTAL_WORDS),
@@ -455,7 +485,8 @@ ROLE_RULES: tuple[RoleRule, ...] = (
         " established, year established, founded, year founded, founding year, incorporated, incorporation year,"
         # health, a personal characteristic (``ChronicDiseases``, ``bmi``)
         " chronic, disease, diseases, chronic disease, illness, health condition, medical condition, disability,"
-        " diabetes, diabetic, hypertension, blood pressure, pregnancy, pregnancies, pregnant",
+        " diabetes, diabetic, hypertension, blood pressure, pregnancy, pregnancies, pregnant, height, weight,"
+        " body weight",
     ),
     _rule(
         "behavioral",
@@ -859,7 +890,8 @@ def suggest_roles(con: duckdb.DuckDBPyConnection, *, table: str = TABLE, types: 
     unknown = {name for name, kind in columns
                if known[name] is None and kind in (_NUMBER, _BOOLEAN) and not facts[name].constant}
     roles = {name: _role_for(role_words(name), kind, facts[name], known=known[name]) for name, kind in columns}
-    roles = {name: _role_from_kind(name, kind, facts[name], roles[name]) for name, kind in columns}
+    roles = {name: _role_from_kind(name, kind, facts[name], roles[name], unknown=name in unknown)
+             for name, kind in columns}
     _roles_from_values(con, table, dict(columns), facts, roles)
     _rating_batteries(dict(columns), facts, roles)
     unknown -= _model_outputs_stringing_names(roles)
@@ -1004,17 +1036,17 @@ def _flag_role(name: str, kind: str, facts: _Facts) -> str | None:
     return None
 
 
-def _role_from_kind(name: str, kind: str, facts: _Facts, role: str) -> str:
+def _role_from_kind(name: str, kind: str, facts: _Facts, role: str, *, unknown: bool = True) -> str:
     """Correct the role table's suggestion for the kinds of column it cannot tell from words alone:
-    a year or month of an event (``date``), Unix times (read as a date column), and yes/no columns named
-    after a category's value or a verb (:func:`_flag_role`)."""
+    a year or month of an event (``date``), Unix times (read as a date column), and yes/no columns that
+    no rule knows (``unknown``) named after a category's value or a verb (:func:`_flag_role`)."""
     if role in ("id", "pii") or facts.constant:
         return role
     if kind == _NUMBER and _event_date_part(name, facts):
         return "date"
     if kind == _NUMBER and _epoch_like(name, facts):
         return _role_for(role_words(name), _DATE, facts)
-    if role == "other":
+    if role == "other" and unknown:
         return _flag_role(name, kind, facts) or role
     return role
 
@@ -1270,7 +1302,7 @@ _BOOKKEEPING_WORDS = frozenset({
     "id", "code", "key", "ref", "reference", "number", "uuid", "guid", "hash", "checksum", "index", "idx", "serial",
     "sequence", "seq", "row", "rownum", "rowid", "record", "version", "batch", "etl", "load", "import", "export",
     "file", "fold", "split", "partition", "seed", "random", "rand", "unnamed", "dummy", "placeholder", "sku",
-    "stock", "unit", "msrp",
+    "stock", "unit", "msrp", "experiment", "variant", "treatment", "control", "ab",
 })
 #: Words of a consent or a marketing permission (``email_opt_in``, ``accepts_marketing``, ``gdpr_consent``,
 #: ``do_not_call``): whether the customer may be contacted, not what they did.
@@ -1310,8 +1342,8 @@ def _unknown_measurements(
     - a bare period (:data:`_PERIOD_WORDS`: ``Year``, ``day``);
     - a row index: whole numbers, every one different, one after the other (``0..n-1``, ``1..n``, a few gaps);
     - a code: 3 or more different whole numbers from 0 up to :data:`_SMALL_CODE_MAX`, and no word of an
-      amount, count or scale in the name (:data:`_NOT_CODE_WORDS`); a number used as a category label
-      is no distance a clustering may measure;
+      amount, count or scale in the name (:data:`_NOT_CODE_WORDS`), whose last word is no plural (``Pets``
+      0-3 counts pets); a number used as a category label is no distance a clustering may measure;
     - a number whose smallest and largest values are unknown (a file with more than 500 number columns).
 
     One extra query over the first :data:`ROLE_SAMPLE_ROWS` rows gives, for the number columns
@@ -1354,8 +1386,10 @@ def _unknown_measurements(
             if (whole and count >= 3 and distinct == count and low is not None and high is not None
                     and high - low + 1 <= 1.05 * count + 1):
                 continue  # a row index: 0..n-1, 1..n, 101..
+        raw = name_words(name)
+        counts = bool(raw) and raw[-1].isalpha() and _stem(raw[-1]) != raw[-1]  # a plural counts: ``Pets``, ``Cars``
         code = (whole and f.low is not None and f.high is not None and f.low >= 0 and f.high <= _SMALL_CODE_MAX
-                and f.distinct >= 3 and set(name_words(name)).isdisjoint(_NOT_CODE_WORDS))
+                and f.distinct >= 3 and set(raw).isdisjoint(_NOT_CODE_WORDS) and not counts)
         if not code:
             roles[name] = "behavioral"
 
