@@ -485,8 +485,8 @@ ROLE_RULES: tuple[RoleRule, ...] = (
         " established, year established, founded, year founded, founding year, incorporated, incorporation year,"
         # health, a personal characteristic (``ChronicDiseases``, ``bmi``)
         " chronic, disease, diseases, chronic disease, illness, health condition, medical condition, disability,"
-        " diabetes, diabetic, hypertension, blood pressure, pregnancy, pregnancies, pregnant, height, weight,"
-        " body weight",
+        " diabetes, diabetic, hypertension, blood pressure, pregnancy, pregnancies, pregnant, ^height, ^weight,"
+        " body weight, weight kg, weight lb, weight lbs, height cm, height m, height in, height inch",
     ),
     _rule(
         "behavioral",
@@ -1304,6 +1304,12 @@ _BOOKKEEPING_WORDS = frozenset({
     "file", "fold", "split", "partition", "seed", "random", "rand", "unnamed", "dummy", "placeholder", "sku",
     "stock", "unit", "msrp", "experiment", "variant", "treatment", "control", "ab",
 })
+#: Another party a number column may name (hotel bookings' ``agent`` 1-535, ``company``): a name made only
+#: of these holds that party's number, not a measurement of the customer.
+_ENTITY_WORDS = frozenset({
+    "agent", "company", "branch", "store", "shop", "outlet", "office", "dealer", "vendor", "supplier", "warehouse",
+    "salesperson", "rep", "representative", "advisor", "broker", "merchant", "partner", "affiliate",
+})
 #: Words of a consent or a marketing permission (``email_opt_in``, ``accepts_marketing``, ``gdpr_consent``,
 #: ``do_not_call``): whether the customer may be contacted, not what they did.
 _CONSENT_WORDS = frozenset({
@@ -1337,7 +1343,8 @@ def _unknown_measurements(
     ``behavioral``, unless it is one of the kinds ``other`` stands for (see the comment above):
 
     - a placeholder name (:data:`_PLACEHOLDER_NAME`), or a word of an identifier, of bookkeeping or a
-      technical field (:data:`_BOOKKEEPING_WORDS`), or of a consent (:data:`_CONSENT_WORDS`);
+      technical field (:data:`_BOOKKEEPING_WORDS`), or of a consent (:data:`_CONSENT_WORDS`), or a name
+      made only of another party (:data:`_ENTITY_WORDS`: ``agent``, ``company``);
     - a yes/no named after a contact point (:data:`_CONTACT_WORDS`: ``Phone`` 0/1);
     - a bare period (:data:`_PERIOD_WORDS`: ``Year``, ``day``);
     - a row index: whole numbers, every one different, one after the other (``0..n-1``, ``1..n``, a few gaps);
@@ -1357,7 +1364,7 @@ def _unknown_measurements(
         words = raw | set(role_words(name))
         if (roles[name] != "other" or f.values == 0 or _PLACEHOLDER_NAME.match(name)
                 or not words.isdisjoint(_BOOKKEEPING_WORDS) or not words.isdisjoint(_CONSENT_WORDS)
-                or all(w in _PERIOD_WORDS or w.isdigit() for w in raw)):
+                or all(w in _PERIOD_WORDS or w.isdigit() for w in raw) or raw <= _ENTITY_WORDS):
             continue
         if kinds[name] == _BOOLEAN or f.fits("flag"):
             if words.isdisjoint(_CONTACT_WORDS):

@@ -156,13 +156,13 @@ def test_spend_per_product_category_is_revenue(tmp_path: Path) -> None:
 
 def test_health_founding_year_smoking_miles_and_distance_from_home(tmp_path: Path) -> None:
     header = ["Account", "Year_Established", "ChronicDiseases", "smoker", "FrequentFlyer", "Qualifying_miles",
-              "WarehouseToHome", "Weight"]
+              "WarehouseToHome", "Weight", "agent"]
     rows = [
-        ["Acme", 1998, 0, "yes", "No", 1200, 12, 71.5],
-        ["Bolt", 2004, 1, "no", "Yes", 0, 30, 88.0],
-        ["Core", 1979, 0, "no", "No Record", 5400, 7, 64.2],
-        ["Dyne", 2011, 1, "yes", "Yes", 300, 25, 92.3],
-        ["Echo", 1990, 0, "no", "No", 9800, 16, 59.9],
+        ["Acme", 1998, 0, "yes", "No", 1200, 12, 71.5, 9],
+        ["Bolt", 2004, 1, "no", "Yes", 0, 30, 88.0, 240],
+        ["Core", 1979, 0, "no", "No Record", 5400, 7, 64.2, 9],
+        ["Dyne", 2011, 1, "yes", "Yes", 300, 25, 92.3, 314],
+        ["Echo", 1990, 0, "no", "No", 9800, 16, 59.9, 28],
     ]
     roles, types = _imported(tmp_path, _csv(header, rows))
     assert types["FrequentFlyer"] == "text"  # a third answer keeps it text
@@ -175,6 +175,7 @@ def test_health_founding_year_smoking_miles_and_distance_from_home(tmp_path: Pat
         "Qualifying_miles": "behavioral",
         "WarehouseToHome": "geographic",  # a distance to the customer's home says where they live
         "Weight": "demographic",
+        "agent": "other",  # the number of a travel agent (hotel bookings), not a measurement of the customer
     }
 
 
