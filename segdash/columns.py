@@ -25,7 +25,9 @@ addresses and phone numbers, distinct values). In order:
    web addresses -> ``other`` whatever word their name holds (``Ad Topic Line``, ``Website``); a
    survey's battery of ratings (5+ number columns on one 0-5, 0-7 or 0-10 scale) -> ``psychographic``
    (:func:`_rating_batteries`);
-6. last, the number and yes/no columns that no rule knows (:func:`_spend_per_category`,
+6. in a table of business customers (industry, employees, founding year), a column named only the
+   company's revenue (``AnnualRevenue``) is its size: ``demographic`` (:func:`_firmographic_revenue`);
+7. last, the number and yes/no columns that no rule knows (:func:`_spend_per_category`,
    :func:`_unknown_measurements`): a run of 3+ amount columns mostly named after goods (``Fresh``,
    ``Milk``, ``Grocery``) is spend per category -> ``revenue``; any other one is ``behavioral``
    unless it is one of the kinds ``other`` stands for.
@@ -899,6 +901,7 @@ def suggest_roles(con: duckdb.DuckDBPyConnection, *, table: str = TABLE, types: 
     if roles[first] == "other" and _looks_like_an_id(con, sample, first, kind, duck[first], facts[first],
                                                      approximate=approximate):
         roles[first] = "id"
+    _firmographic_revenue(dict(columns), roles)
     unknown = {name for name in unknown if roles[name] == "other"}
     _spend_per_category(dict(columns), facts, roles, unknown)
     _unknown_measurements(con, table, dict(columns), facts, roles, unknown)
@@ -1204,6 +1207,33 @@ def _looks_like_an_id(con: duckdb.DuckDBPyConnection, sample: str, name: str, ki
         codes = _int(db.fetch_scalar(con, "SELECT " + _matches(db.quote_ident(name), CODE_PATTERN) + " FROM " + sample))
         return codes >= facts.values
     return False
+
+
+#: Firmographic words: a table of business customers describes each company by its industry, size and age.
+_FIRMOGRAPHIC_WORDS = frozenset({"industry", "sector", "employee", "headcount", "established", "founded",
+                                 "incorporated", "firmographic"})
+#: A company's own yearly revenue (``Revenue``, ``AnnualRevenue``, ``Annual Turnover``): only these words.
+_COMPANY_REVENUE_WORDS = frozenset({"revenue", "turnover", "annual", "yearly", "company", "firm", "business",
+                                    "organization", "organisation", "usd", "eur", "gbp", "m", "mn", "million", "k",
+                                    "in", "of"})
+#: At least this many firmographic columns make a table one of business customers.
+_FIRMOGRAPHIC_COLUMNS = 2
+
+
+def _firmographic_revenue(kinds: dict[str, str], roles: dict[str, str]) -> None:
+    """In a table of business customers (at least :data:`_FIRMOGRAPHIC_COLUMNS` demographic columns on
+    industry, employees or founding year: a CRM's accounts), a number column named only the company's
+    revenue or turnover (``Revenue``, ``AnnualRevenue``) is the size of the client's business, as income is a
+    person's: ``demographic``, not money the client brings in."""
+    firmographic = sum(1 for name, role in roles.items()
+                       if role == "demographic" and not _FIRMOGRAPHIC_WORDS.isdisjoint(role_words(name)))
+    if firmographic < _FIRMOGRAPHIC_COLUMNS:
+        return
+    for name, role in roles.items():
+        words = set(role_words(name))
+        if (role == "revenue" and kinds.get(name) == _NUMBER and words <= _COMPANY_REVENUE_WORDS
+                and words & {"revenue", "turnover"}):
+            roles[name] = "demographic"
 
 
 #: Words of a cost that is not a marketing cost (shipping, the goods, claims paid out).

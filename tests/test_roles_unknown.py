@@ -188,3 +188,24 @@ def test_a_row_index_is_seen_on_a_sampled_big_table(monkeypatch: pytest.MonkeyPa
     )
     roles = suggest_roles(con, types={"Balance": "number", "Counter": "number", "Gym": "boolean"})
     assert roles == {"Balance": "behavioral", "Counter": "other", "Gym": "behavioral"}
+
+
+def test_a_business_customers_own_revenue_is_its_size_not_money_it_brings(tmp_path: Path) -> None:
+    # A CRM's accounts: industry, head count and founding year describe each client company; its own
+    # annual revenue is its size (firmographic), like a person's income.
+    header = ["AccountId", "Industry", "NumberOfEmployees", "Year_Founded", "AnnualRevenue", "Country"]
+    rows = [
+        ["A-001", "Retail", 120, 1998, 1200000, "France"],
+        ["A-002", "Software", 45, 2011, 8500000, "Spain"],
+        ["A-003", "Medical", 2300, 1979, 990000000, "Germany"],
+        ["A-004", "Retail", 15, 2019, 450000, "France"],
+        ["A-005", "Finance", 800, 1990, 73000000, "Italy"],
+    ]
+    roles, _ = _imported(tmp_path, _csv(header, rows))
+    assert roles == {"AccountId": "id", "Industry": "demographic", "NumberOfEmployees": "demographic",
+                     "Year_Founded": "demographic", "AnnualRevenue": "demographic", "Country": "geographic"}
+    # One firmographic column is not enough to call it a table of companies: revenue stays money.
+    one = _csv(["AccountId", "Industry", "Revenue"], [[f"A-{i}", "Retail" if i % 2 else "Software", 100 * i + 7]
+                                                       for i in range(1, 7)])
+    roles, _ = _imported(tmp_path, one, "one.csv")
+    assert roles["Revenue"] == "revenue"
