@@ -1322,8 +1322,8 @@ def _names_goods(name: str) -> bool:
 #: Placeholder names that say nothing (``Column 3`` for a blank header, ``Unnamed: 0``, ``V1``, ``X``,
 #: ``feature_7``, ``Q2``): what such a column measures is unknown, so it is never a default feature.
 _PLACEHOLDER_NAME = re.compile(
-    r"^\s*(column|col|unnamed|field|var|variable|feature|feat|attr|attribute|item|index|idx|level|row|x|v|f|c|q|"
-    r"v_|x_)?[\s_:.#-]*\d*\s*$",
+    r"^\s*(?:(?:column|col|unnamed|field|var|variable|feature|feat|attr|attribute|index|idx|x)?[\s_:.#-]*\d*"
+    r"|(?:v|f|c|q|level|item|row)[\s_:.#-]*\d+)\s*$",
     re.IGNORECASE,
 )
 #: Words of an identifier of something else (``store_id`` that repeats, ``Policy Number``, ``ref``),
