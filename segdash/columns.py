@@ -1365,6 +1365,13 @@ _SMALL_CODE_MAX = 20
 _FALLBACK_COLUMNS = 500
 
 
+def _date_part_name(raw: set[str]) -> bool:
+    """Whether a name's words (as written) name a part of a date: a date word (``arrival_date_day_of_month``,
+    ``signup_dt_weekday``) or a singular period of a longer one (``day of month``, ``week of year``)."""
+    return not raw.isdisjoint({"date", "dt", "weekday", "dow", "doy"}) or (
+        "of" in raw and not raw.isdisjoint({"day", "week", "month", "quarter", "year", "hour"}))
+
+
 def _unknown_measurements(
     con: duckdb.DuckDBPyConnection, table: str, kinds: dict[str, str], facts: dict[str, _Facts],
     roles: dict[str, str], unknown: set[str],
@@ -1376,7 +1383,8 @@ def _unknown_measurements(
       technical field (:data:`_BOOKKEEPING_WORDS`), or of a consent (:data:`_CONSENT_WORDS`), or a name
       made only of another party (:data:`_ENTITY_WORDS`: ``agent``, ``company``);
     - a yes/no named after a contact point (:data:`_CONTACT_WORDS`: ``Phone`` 0/1);
-    - a bare period (:data:`_PERIOD_WORDS`: ``Year``, ``day``);
+    - a bare period (:data:`_PERIOD_WORDS`: ``Year``, ``day``) or a part of a date (:func:`_date_part_name`:
+      ``arrival_date_day_of_month``);
     - a row index: whole numbers, every one different, one after the other (``0..n-1``, ``1..n``, a few gaps);
     - a code: 3 or more different whole numbers from 0 up to :data:`_SMALL_CODE_MAX`, and no word of an
       amount, count or scale in the name (:data:`_NOT_CODE_WORDS`), whose last word is no plural (``Pets``
@@ -1394,7 +1402,8 @@ def _unknown_measurements(
         words = raw | set(role_words(name))
         if (roles[name] != "other" or f.values == 0 or _PLACEHOLDER_NAME.match(name)
                 or not words.isdisjoint(_BOOKKEEPING_WORDS) or not words.isdisjoint(_CONSENT_WORDS)
-                or all(w in _PERIOD_WORDS or w.isdigit() for w in raw) or raw <= _ENTITY_WORDS):
+                or all(w in _PERIOD_WORDS or w.isdigit() for w in raw) or raw <= _ENTITY_WORDS
+                or _date_part_name(raw)):
             continue
         if kinds[name] == _BOOLEAN or f.fits("flag"):
             if words.isdisjoint(_CONTACT_WORDS):

@@ -63,14 +63,14 @@ def test_unknown_measurements_of_the_customer_are_behaviour(tmp_path: Path) -> N
 
 def test_what_other_means_indexes_codes_consents_periods_and_bookkeeping(tmp_path: Path) -> None:
     header = ["Customer ID", "", "Serial", "Band", "Pets", "accepts_marketing", "SMS_Opt_In", "do_not_call",
-              "Phone", "Weekday", "Year", "store_id", "batch", "V7", "Spend_Index", "Balance"]
+              "Phone", "Weekday", "Year", "store_id", "batch", "V7", "Spend_Index", "Balance", "arrival_day_of_month"]
     rows = [
-        ["C1", 0, 1, 3, 0, "yes", 1, 0, 1, 0, 2021, 4, 7, 0.13, 1.5, 100.0],
-        ["C2", 1, 2, 1, 2, "no", 0, 1, 0, 3, 2022, 4, 7, -1.2, 0.7, 250.0],
-        ["C3", 2, 3, 5, 1, "yes", 1, 0, 1, 6, 2021, 9, 8, 0.88, 2.1, 80.5],
-        ["C4", 3, 4, 2, 0, "no", 1, 1, 1, 2, 2023, 2, 8, 1.71, 0.2, 0.0],
-        ["C5", 4, 5, 4, 3, "no", 0, 0, 0, 5, 2022, 9, 9, 0.05, 1.1, 310.0],
-        ["C6", 5, 6, 3, 1, "yes", 0, 0, 1, 1, 2023, 2, 9, -0.4, 0.9, 42.0],
+        ["C1", 0, 1, 3, 0, "yes", 1, 0, 1, 0, 2021, 4, 7, 0.13, 1.5, 100.0, 3],
+        ["C2", 1, 2, 1, 2, "no", 0, 1, 0, 3, 2022, 4, 7, -1.2, 0.7, 250.0, 17],
+        ["C3", 2, 3, 5, 1, "yes", 1, 0, 1, 6, 2021, 9, 8, 0.88, 2.1, 80.5, 28],
+        ["C4", 3, 4, 2, 0, "no", 1, 1, 1, 2, 2023, 2, 8, 1.71, 0.2, 0.0, 31],
+        ["C5", 4, 5, 4, 3, "no", 0, 0, 0, 5, 2022, 9, 9, 0.05, 1.1, 310.0, 9],
+        ["C6", 5, 6, 3, 1, "yes", 0, 0, 1, 1, 2023, 2, 9, -0.4, 0.9, 42.0, 22],
     ]
     roles, types = _imported(tmp_path, _csv(header, rows))
     assert roles == {
@@ -90,6 +90,7 @@ def test_what_other_means_indexes_codes_consents_periods_and_bookkeeping(tmp_pat
         "V7": "other",  # a placeholder name: what it measures is unknown
         "Spend_Index": "behavioral",  # a word of the role table (spend) says what it is: not bookkeeping
         "Balance": "behavioral",
+        "arrival_day_of_month": "other",  # a part of a date (1-31, too many values for a code)
     }
     features = default_cluster_features(roles, types)
     assert not {"Column 2", "Serial", "Band", "Year", "store_id", "V7"} & set(features)
