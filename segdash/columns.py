@@ -37,8 +37,9 @@ by default: row numbers and placeholder names (a blank header, ``Unnamed: 0``, `
 something else (a repeated ``store_id``, ``Policy Number``), bookkeeping and technical fields
 (``batch``, ``version``), consents and contact permissions (``email_opt_in``, ``accepts_marketing``,
 ``do_not_call``, ``Phone`` 0/1), constants, free text and web addresses, model outputs, the description
-of a campaign or a product (``UnitPrice``), a bare period (``Year``, ``Weekday``), and small whole-number
-codes whose name does not say what they stand for (``Band`` 1-5). **An unknown number or yes/no column
+of a campaign or a product (``UnitPrice``), a bare period or a part of a date (``Year``, ``Weekday``,
+``arrival_date_day_of_month``), another party's number (``agent``), and small whole-number codes whose
+name does not say what they stand for (``Band`` 1-5). **An unknown number or yes/no column
 is behavioral**: in a customer file, a measurement of the customer that no rule reads as who they are,
 where they live, what they think or what they pay is most often something they did or have
 (``Bonus_miles``, ``Mortgage``, ``CD Account`` 0/1, ``BookedHotelOrNot``). Behavioral columns are
