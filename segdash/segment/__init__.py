@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
@@ -191,18 +191,28 @@ def _unique_id_in_duckdb(data: Data, roles: dict[str, str]) -> str | None | bool
     return None
 
 
-def _labels_in_duckdb(data: Data, key: str | None) -> pa.Table | None:
-    """:func:`labels_table` (without display names) read by DuckDB alone, or ``None`` (then Ibis reads it)."""
+def _label_sides(data: Data, key: str | None) -> tuple[Any, Any] | None:
+    """DuckDB relations ``(_order, _key)`` of the customers and ``(_order, segment)`` of the labels, or ``None``.
+
+    ``None`` when the data is not a workspace's own embedded DuckDB tables with labels (or a name
+    needs the Ibis path): the callers then go through Ibis.
+    """
     if data.con is None or data.table != db.TABLE or data.key != db.ROW or data.labels is None:
         return None
-    con = data.con
-    customers = db.select_columns(con, data.table, {"_order": db.ROW, "_key": key or db.ROW})
-    labels = db.select_columns(con, data.labels, {"_order": db.ROW, "segment": "segment"})
-    if customers is None or labels is None:
+    customers = db.select_columns(data.con, data.table, {"_order": db.ROW, "_key": key or db.ROW})
+    labels = db.select_columns(data.con, data.labels, {"_order": db.ROW, "segment": "segment"})
+    return None if customers is None or labels is None else (customers, labels)
+
+
+def _labels_in_duckdb(data: Data, key: str | None) -> pa.Table | None:
+    """:func:`labels_table` (without display names) read by DuckDB alone, or ``None`` (then Ibis reads it)."""
+    sides = _label_sides(data, key)
+    if sides is None:
         return None
+    customers, labels = sides
     # both sides are DuckDB's own SQL for its relations (names quoted by DuckDB); nothing is formatted in
-    joined = con.sql(f"SELECT c._key, l.segment FROM ({customers.sql_query()}) AS c "
-                     f"JOIN ({labels.sql_query()}) AS l USING (_order) ORDER BY _order")
+    joined = data.require_con().sql(f"SELECT c._key, l.segment FROM ({customers.sql_query()}) AS c "
+                                    f"JOIN ({labels.sql_query()}) AS l USING (_order) ORDER BY _order")
     arrow = joined.to_arrow_table()
     value = arrow.column("_key")
     if pa.types.is_string(value.type) or pa.types.is_large_string(value.type) or pa.types.is_string_view(value.type):
@@ -252,13 +262,10 @@ def _labels_csv_in_duckdb(data: Data, key: str | None, path: str | os.PathLike[s
 
     from segdash.report.export import FORMULA_STARTS, neutralise_cell
 
-    if data.con is None or data.table != db.TABLE or data.key != db.ROW or data.labels is None:
+    sides = _label_sides(data, key)
+    if sides is None:
         return False
-    con = data.con
-    customers = db.select_columns(con, data.table, {"_order": db.ROW, "_key": key or db.ROW})
-    labels = db.select_columns(con, data.labels, {"_order": db.ROW, "segment": "segment"})
-    if customers is None or labels is None:
-        return False
+    con, (customers, labels) = data.require_con(), sides
     key_type = customers.limit(0).to_arrow_table().schema.field("_key").type
     text = pa.types.is_string(key_type) or pa.types.is_large_string(key_type) or pa.types.is_string_view(key_type)
     if not (text or pa.types.is_integer(key_type)):
