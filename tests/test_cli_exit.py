@@ -86,3 +86,18 @@ def test_leave_waits_for_a_working_thread(monkeypatch: pytest.MonkeyPatch) -> No
     finally:
         release.set()
         worker.join()
+
+
+def test_cycle_collector_runs_again_after_the_command(tmp_path: Path) -> None:
+    """The preload pauses Python's cycle collector while it imports; after the command it is back on."""
+    import gc
+
+    assert gc.isenabled()
+    assert cli.main(["import", str(_customers(tmp_path, 10)), "--json"]) == 0
+    assert gc.isenabled()
+    gc.disable()  # a caller that turned it off itself keeps it off
+    try:
+        assert cli.main(["import", str(_customers(tmp_path, 10)), "--json"]) == 0
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
