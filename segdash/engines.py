@@ -855,6 +855,10 @@ class EngineTable:
             self.memo[key] = compute()
         return self.memo[key]
 
+    def peek(self, key: Any, default: Any = None) -> Any:
+        """What :meth:`cached` holds under ``key``, or ``default`` (nothing is computed or stored)."""
+        return self.memo.get(key, default)
+
     def close(self) -> None:
         """Close the connection."""
         self.source.close()

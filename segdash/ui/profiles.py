@@ -11,7 +11,7 @@ from segdash import profile as prof
 from segdash.labels import questions_help
 from segdash.report import plain
 from segdash.report import profile_charts as charts
-from segdash.segment import PROFILE_CACHE_KEY
+from segdash.segment import workspace_profile
 from segdash.ui import state
 from segdash.ui.components import segment_colors
 from segdash.workspace import Workspace
@@ -54,11 +54,7 @@ def load_profile(ws: Workspace) -> prof.Profile:
     segdash.profile.Profile
     """
     with st.spinner("Profiling your segments..."):
-        profile = ws.cached(
-            PROFILE_CACHE_KEY,  # a clustering run may have built it already (segdash.segment.run_segmentation)
-            lambda: prof.build_profile(ws.data, roles=ws.roles, types=ws.column_types(),
-                                       labels=ws.display_labels()),
-        )
+        profile = workspace_profile(ws)  # reuses the aggregates a clustering run named its segments from
     for label, name in profile.names.items():
         if label not in ws.segment_names and prof.is_generic_label(label):
             ws.rename_segment(label, name)
