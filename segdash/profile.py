@@ -642,36 +642,46 @@ def compute_traits(
         ``segment, attribute, label, kind, role, value, segment_value, segment_median, overall_value,
         overall_median, lift, std_diff, known`` (``known``: customers of the segment with a value).
     """
+    # plain dictionaries for the lookups: a pandas lookup per segment x value was a sixth of naming (issue 14)
     rows: list[dict[str, Any]] = []
     by_name = {a.name: a for a in attributes}
-    overall_numbers = numbers[numbers["segment"].isna()].set_index("attribute")
-    segment_numbers = numbers[numbers["segment"].notna()].set_index(["segment", "attribute"])
+    overall_numbers: dict[str, tuple[float, float, float]] = {}
+    segment_numbers: dict[tuple[str, str], tuple[float, float, int]] = {}
+    for segment, name, n, mean, median, sd in zip(numbers["segment"], numbers["attribute"], numbers["n"],
+                                                  numbers["mean"], numbers["median"], numbers["sd"], strict=True):
+        if segment is None or (isinstance(segment, float) and math.isnan(segment)):
+            overall_numbers[name] = (float(mean), float(sd), float(median))
+        else:
+            segment_numbers[(segment, name)] = (float(mean), float(median), int(n))
     for attribute in attributes:
         if attribute.numeric:
-            overall = overall_numbers.loc[attribute.name]
-            mean_all, sd_all, median_all = float(overall["mean"]), float(overall["sd"]), float(overall["median"])
+            mean_all, sd_all, median_all = overall_numbers[attribute.name]
             for segment in segments:
-                key = (segment, attribute.name)
-                stats_row = segment_numbers.loc[key] if key in segment_numbers.index else None
-                mean = float(stats_row["mean"]) if stats_row is not None else math.nan
-                median = float(stats_row["median"]) if stats_row is not None else math.nan
-                known = int(stats_row["n"]) if stats_row is not None else 0
+                mean, median, known = segment_numbers.get((segment, attribute.name), (math.nan, math.nan, 0))
                 rows.append(
                     _trait_row(segment, attribute, None, mean, median, mean_all, median_all, known,
                                lift=_ratio(mean, mean_all), std_diff=_ratio(mean - mean_all, sd_all))
                 )
-    for name, table in _category_tables(counts).items():
+    for name, table in _category_counts(counts).items():
         attribute = by_name[name]
-        table = table.reindex(index=segments, fill_value=0)
-        overall_share = table.sum(axis=0) / max(table.values.sum(), 1)
-        known = table.sum(axis=1)
+        per_value: dict[str, int] = {}
+        known: dict[str, int] = {}
+        for segment in segments:
+            for value, count in table.get(segment, {}).items():
+                per_value[value] = per_value.get(value, 0) + count
+                known[segment] = known.get(segment, 0) + count
+        everyone = max(sum(per_value.values()), 1)
+        overall_share = pd.Series({value: per_value.get(value, 0) / everyone for value in sorted(table_values(table))},
+                                  dtype=float)
         by_share = list(overall_share.sort_values(ascending=False).index)
         values = ["yes"] if attribute.kind == BOOLEAN else (value_order(by_share) or by_share)
+        present = set(overall_share.index)
         for value in values:
             p_all = float(overall_share.get(value, 0.0))
             for segment in segments:
-                n_known = int(known.loc[segment])
-                p_seg = float(table.loc[segment, value]) / n_known if n_known and value in table else math.nan
+                n_known = known.get(segment, 0)
+                p_seg = (float(table.get(segment, {}).get(value, 0)) / n_known if n_known and value in present
+                         else math.nan)
                 sd = math.sqrt(p_all * (1 - p_all))
                 rows.append(
                     _trait_row(segment, attribute, value, p_seg, math.nan, p_all, math.nan, n_known,
@@ -1505,6 +1515,22 @@ def _adjust(p_values: pd.Series) -> pd.Series:
     if valid.any():
         adjusted[valid] = stats.false_discovery_control(p_values[valid].clip(0, 1).to_numpy(), method="bh")
     return adjusted
+
+
+def _category_counts(counts: pd.DataFrame) -> dict[str, dict[str, dict[str, int]]]:
+    """Attribute -> segment -> value -> customers (known values only), attributes in :func:`_category_tables`' order."""
+    known = counts[counts["value"].notna()]
+    found: dict[str, dict[str, dict[str, int]]] = {}
+    for name, segment, value, count in zip(known["attribute"], known["segment"], known["value"], known["count"],
+                                           strict=True):
+        cells = found.setdefault(name, {}).setdefault(segment, {})
+        cells[value] = cells.get(value, 0) + int(count)
+    return found
+
+
+def table_values(table: Mapping[str, Mapping[str, int]]) -> set[str]:
+    """Every value counted in a segment -> value -> customers table."""
+    return {value for cells in table.values() for value in cells}
 
 
 def _category_tables(counts: pd.DataFrame) -> dict[str, pd.DataFrame]:
