@@ -362,6 +362,27 @@ def _numeric_expr(table: Any, attribute: Attribute, as_of: dict[str, Any]) -> An
 # -- sizes -----------------------------------------------------------------------------------
 
 
+def sizes_frame(sizes: Mapping[str, int]) -> pd.DataFrame:
+    """Segment label -> customers as :func:`segment_sizes` gives them: largest first, with shares.
+
+    Parameters
+    ----------
+    sizes
+        Segment label -> customers (e.g. :attr:`segdash.schema.Segmentation.sizes`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``segment``, ``customers``, ``share``.
+    """
+    frame = pd.DataFrame({"segment": [str(label) for label in sizes],
+                          "customers": np.asarray([int(n) for n in sizes.values()], dtype=np.int64)})
+    frame = frame.sort_values(["customers", "segment"], ascending=[False, True], ignore_index=True)
+    total = int(frame["customers"].sum())
+    frame["share"] = frame["customers"] / total if total else 0.0
+    return frame
+
+
 def segment_sizes(data: Data) -> pd.DataFrame:
     """Customers and share per segment, largest first; shares add up to 1.
 
@@ -1142,7 +1163,9 @@ class ProfileBase:
 
 
 def profile_base(data: Data, *, roles: dict[str, str], types: dict[str, str], top_n: int = 8,
-                 labels: dict[str, str] | None = None, specs: Mapping[str, Any] | None = None) -> ProfileBase:
+                 labels: dict[str, str] | None = None, specs: Mapping[str, Any] | None = None,
+                 attributes: list[Attribute] | None = None,
+                 sizes: Mapping[str, int] | None = None) -> ProfileBase:
     """Sizes, aggregates, traits and suggested names of the current segmentation, without the tests.
 
     Naming needs each segment's means and shares next to everyone's, not the stratified sample,
@@ -1163,14 +1186,24 @@ def profile_base(data: Data, *, roles: dict[str, str], types: dict[str, str], to
         Column name -> display label.
     specs
         Multi-value columns already detected (see :func:`expand_multivalue`); detected when ``None``.
+    attributes
+        The attributes to profile, when already worked out for this data
+        (``expand_multivalue(data, flag_attributes(data, profile_attributes(...)), specs=specs)``; they do
+        not depend on the segments, so a workspace keeps them per data); ``specs`` must then be given.
+    sizes
+        Segment label -> customers, when the run that made the segments counted them
+        (:attr:`segdash.schema.Segmentation.sizes`); counted here when ``None``.
 
     Returns
     -------
     ProfileBase
     """
-    attributes, found = expand_multivalue(data, flag_attributes(data, profile_attributes(roles, types, labels)),
-                                          specs=specs)
-    sizes = segment_sizes(data)
+    if attributes is None or specs is None:
+        attributes, found = expand_multivalue(data, flag_attributes(data, profile_attributes(roles, types, labels)),
+                                              specs=specs)
+    else:
+        found = dict(specs)
+    sizes = segment_sizes(data) if sizes is None else sizes_frame(sizes)
     segments = list(sizes["segment"])
     numbers, counts = segment_aggregates(data, attributes=attributes, top_n=top_n, specs=found)
     traits = compute_traits(attributes=attributes, numbers=numbers, counts=counts, segments=segments)

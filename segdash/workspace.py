@@ -628,6 +628,24 @@ class Workspace:
         return self.cached_data(("multivalue.specs",), lambda: detect_multivalue(self.data, columns=columns,
                                                                                  types=types))
 
+    def profile_attributes(self) -> tuple[list[Any], dict[str, Any]]:
+        """The attributes a profile of this data describes, and its multi-value columns (kept per data).
+
+        Returns
+        -------
+        tuple[list[segdash.profile.Attribute], dict]
+            As :func:`segdash.profile.expand_multivalue` gives them (0/1 numbers as yes/no, multi-value
+            columns as one yes/no attribute per common value).
+        """
+        from segdash import profile as prof
+
+        def work_out() -> tuple[list[Any], dict[str, Any]]:
+            found = prof.flag_attributes(self.data, prof.profile_attributes(self.roles, self.column_types(),
+                                                                            self.display_labels()))
+            return prof.expand_multivalue(self.data, found, specs=self.multivalue_specs())
+
+        return self.cached_data(("profile.attributes",), work_out)
+
     def cached(self, key: Hashable, compute: Callable[[], T]) -> T:
         """Return ``compute()`` memoised under ``key`` for this data and segmentation.
 

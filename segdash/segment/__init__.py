@@ -258,6 +258,15 @@ def workspace_profile(ws: Workspace) -> Any:
     return ws.cached(PROFILE_CACHE_KEY, build)
 
 
+def _profile_base(ws: Workspace, segmentation: Segmentation) -> Any:
+    """The naming's aggregates, with what the workspace already knows (attributes per data, the run's sizes)."""
+    from segdash import profile as prof
+
+    attributes, specs = ws.profile_attributes() if hasattr(ws, "profile_attributes") else (None, None)
+    return prof.profile_base(ws.data, roles=ws.roles, types=ws.column_types(), labels=ws.display_labels(),
+                             specs=specs, attributes=attributes, sizes=segmentation.sizes or None)
+
+
 def _specs(ws: Workspace) -> Any:
     """The workspace's multi-value columns (kept per data), or ``None`` for one that does not keep them."""
     return ws.multivalue_specs() if hasattr(ws, "multivalue_specs") else None
@@ -309,12 +318,8 @@ def run_segmentation(
     finally:
         discard_labels(ws.staged_data)
     if named:
-        from segdash import profile as prof
-
         report(0.95, "Naming the segments from their top traits ...")
-        base = ws.cached(PROFILE_BASE_KEY,
-                         lambda: prof.profile_base(ws.data, roles=ws.roles, types=ws.column_types(),
-                                                   labels=ws.display_labels(), specs=_specs(ws)))
+        base = ws.cached(PROFILE_BASE_KEY, lambda: _profile_base(ws, segmentation))
         for label, name in base.names.items():
             ws.rename_segment(label, name)
     return segmentation
