@@ -409,16 +409,53 @@ def segment_sizes(data: Data) -> pd.DataFrame:
 # -- traits ----------------------------------------------------------------------------------
 
 
+def everyone_numbers(data: Data, *, attributes: list[Attribute]) -> tuple[dict[str, Any], pd.DataFrame]:
+    """The latest date of every date attribute and everyone's count / mean / median / sd of every number.
+
+    Neither depends on the segments, so a workspace keeps them per data (issue 14) and hands them
+    to :func:`segment_aggregates` for every segmentation of that data.
+
+    Parameters
+    ----------
+    data
+        The customers.
+    attributes
+        Attributes (numbers and dates are used).
+
+    Returns
+    -------
+    tuple[dict, pandas.DataFrame]
+        Date attribute -> its latest date (days are counted back from it), and the overall rows of
+        ``numbers`` (see :func:`segment_aggregates`; ``segment`` is ``None``).
+    """
+    numeric = [a for a in attributes if a.numeric]
+    customers = data.customers()
+    as_of = _as_of(data, customers, numeric)
+    if not numeric:
+        return as_of, pd.DataFrame(columns=["segment", "attribute", "n", "missing", "mean", "median", "sd"])
+    overall_metrics: dict[str, Any] = {"rows": customers.count()}
+    for i, attribute in enumerate(numeric):
+        expr = _numeric_expr(customers, attribute, as_of)
+        overall_metrics[f"n{i}"] = expr.count()
+        overall_metrics[f"mean{i}"] = expr.mean()
+        overall_metrics[f"sd{i}"] = expr.std()
+        overall_metrics[f"median{i}"] = expr.median()
+    overall = customers.aggregate(**overall_metrics).execute()
+    overall["segment"] = None
+    return as_of, _numbers_frame(overall, numeric)
+
+
 def segment_aggregates(
-    data: Data, *, attributes: list[Attribute], top_n: int = 8, specs: Mapping[str, Any] | None = None
+    data: Data, *, attributes: list[Attribute], top_n: int = 8, specs: Mapping[str, Any] | None = None,
+    everyone: tuple[dict[str, Any], pd.DataFrame] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Every figure the traits need, in one pass over ``customers JOIN segment_labels``.
 
     One grouped query computes, per segment, count / mean / median / standard deviation of every
     number; a second counts every category's values per segment (the columns stacked, one scan); a
     third, over ``customers`` (every imported row has a label, so that is everyone), gives the
-    overall numbers. Category values outside each
-    attribute's ``top_n`` most common are pooled into :data:`OTHER`.
+    overall numbers (:func:`everyone_numbers`). Category values outside each attribute's ``top_n``
+    most common are pooled into :data:`OTHER`.
 
     Parameters
     ----------
@@ -431,6 +468,8 @@ def segment_aggregates(
     specs
         Multi-value column -> how it splits, for flag attributes (:func:`expand_multivalue`);
         detected when missing.
+    everyone
+        :func:`everyone_numbers` of these attributes, when already known; computed when ``None``.
 
     Returns
     -------
@@ -445,8 +484,7 @@ def segment_aggregates(
     categorical = [a for a in attributes if a.kind in (CATEGORY, BOOLEAN)]
     # yes/no flags of multi-value cells ("interests: Travel", see expand_multivalue) are computed here
     table, _ = add_flags(data, _joined(data), [a.name for a in categorical], specs=specs)
-    customers = data.customers()
-    as_of = _as_of(data, customers, numeric)
+    as_of, overall = everyone if everyone is not None else everyone_numbers(data, attributes=numeric)
     metrics: dict[str, Any] = {"rows": table.count()}
     for i, attribute in enumerate(numeric):
         expr = _numeric_expr(table, attribute, as_of)
@@ -463,18 +501,7 @@ def segment_aggregates(
             grouped[f"h{i}"] = counted[i]
     numbers = pd.DataFrame(columns=["segment", "attribute", "n", "missing", "mean", "median", "sd"])
     if numeric:
-        overall_metrics: dict[str, Any] = {"rows": customers.count()}
-        for i, attribute in enumerate(numeric):
-            expr = _numeric_expr(customers, attribute, as_of)
-            overall_metrics[f"n{i}"] = expr.count()
-            overall_metrics[f"mean{i}"] = expr.mean()
-            overall_metrics[f"sd{i}"] = expr.std()
-            overall_metrics[f"median{i}"] = expr.median()
-        overall = customers.aggregate(**overall_metrics).execute()
-        overall["segment"] = None
-        numbers = pd.concat(
-            [_numbers_frame(source, numeric) for source in (grouped, overall)], ignore_index=True
-        )
+        numbers = pd.concat([_numbers_frame(grouped, numeric), overall], ignore_index=True)
     return numbers, _counts_frame(grouped, categorical, top_n)
 
 
@@ -1164,8 +1191,8 @@ class ProfileBase:
 
 def profile_base(data: Data, *, roles: dict[str, str], types: dict[str, str], top_n: int = 8,
                  labels: dict[str, str] | None = None, specs: Mapping[str, Any] | None = None,
-                 attributes: list[Attribute] | None = None,
-                 sizes: Mapping[str, int] | None = None) -> ProfileBase:
+                 attributes: list[Attribute] | None = None, sizes: Mapping[str, int] | None = None,
+                 everyone: tuple[dict[str, Any], pd.DataFrame] | None = None) -> ProfileBase:
     """Sizes, aggregates, traits and suggested names of the current segmentation, without the tests.
 
     Naming needs each segment's means and shares next to everyone's, not the stratified sample,
@@ -1193,6 +1220,9 @@ def profile_base(data: Data, *, roles: dict[str, str], types: dict[str, str], to
     sizes
         Segment label -> customers, when the run that made the segments counted them
         (:attr:`segdash.schema.Segmentation.sizes`); counted here when ``None``.
+    everyone
+        :func:`everyone_numbers` of ``attributes`` (per data, like them); computed when ``None`` or
+        when ``attributes`` are not given.
 
     Returns
     -------
@@ -1201,11 +1231,12 @@ def profile_base(data: Data, *, roles: dict[str, str], types: dict[str, str], to
     if attributes is None or specs is None:
         attributes, found = expand_multivalue(data, flag_attributes(data, profile_attributes(roles, types, labels)),
                                               specs=specs)
+        everyone = None
     else:
         found = dict(specs)
     sizes = segment_sizes(data) if sizes is None else sizes_frame(sizes)
     segments = list(sizes["segment"])
-    numbers, counts = segment_aggregates(data, attributes=attributes, top_n=top_n, specs=found)
+    numbers, counts = segment_aggregates(data, attributes=attributes, top_n=top_n, specs=found, everyone=everyone)
     traits = compute_traits(attributes=attributes, numbers=numbers, counts=counts, segments=segments)
     names = names_from_traits(top_traits(traits), segments=segments)
     return ProfileBase(sizes=sizes, attributes=attributes, specs=dict(found), numbers=numbers, counts=counts,

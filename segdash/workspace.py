@@ -646,6 +646,19 @@ class Workspace:
 
         return self.cached_data(("profile.attributes",), work_out)
 
+    def everyone_numbers(self) -> tuple[dict[str, Any], Any]:
+        """Everyone's figures of the profile's numbers and the dates' latest days (kept per data).
+
+        Returns
+        -------
+        tuple[dict, pandas.DataFrame]
+            :func:`segdash.profile.everyone_numbers` of :meth:`profile_attributes`.
+        """
+        from segdash import profile as prof
+
+        return self.cached_data(("profile.everyone",), lambda: prof.everyone_numbers(
+            self.data, attributes=self.profile_attributes()[0]))
+
     def cached(self, key: Hashable, compute: Callable[[], T]) -> T:
         """Return ``compute()`` memoised under ``key`` for this data and segmentation.
 

@@ -262,9 +262,12 @@ def _profile_base(ws: Workspace, segmentation: Segmentation) -> Any:
     """The naming's aggregates, with what the workspace already knows (attributes per data, the run's sizes)."""
     from segdash import profile as prof
 
-    attributes, specs = ws.profile_attributes() if hasattr(ws, "profile_attributes") else (None, None)
+    attributes, specs, everyone = None, None, None
+    if hasattr(ws, "profile_attributes"):  # a workspace that keeps them per data
+        (attributes, specs), everyone = ws.profile_attributes(), ws.everyone_numbers()
     return prof.profile_base(ws.data, roles=ws.roles, types=ws.column_types(), labels=ws.display_labels(),
-                             specs=specs, attributes=attributes, sizes=segmentation.sizes or None)
+                             specs=specs, attributes=attributes, sizes=segmentation.sizes or None,
+                             everyone=everyone)
 
 
 def _specs(ws: Workspace) -> Any:

@@ -440,7 +440,11 @@ def _show_cluster_quality(seg: Segmentation) -> None:
         words = stability_words(seg.stability)
         st.markdown(f"How stable they are when found again on other samples of your customers: "
                     f"**{_md(words[:1].upper() + words[1:])}**.")
-    with st.expander("Details for analysts"):
+    # drawn when opened (a rerun): its chart of every k's scores is a third of drawing the result (issue 14)
+    details = st.expander("Details for analysts", key=_KEY + "analysts", on_change="rerun")
+    with details:
+        if not details.open:
+            return
         if seg.chosen_k_reason:
             st.markdown(_md(seg.chosen_k_reason))
         if seg.extra.get("k_rule"):
