@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 import re
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from itertools import combinations
 from typing import Any
@@ -118,11 +118,14 @@ class Profile:
     tests
         One row per attribute: see :func:`difference_tests`.
     pairs
-        One row per pair of segments: see :func:`pairwise_tests`.
+        One row per pair of segments: see :func:`pairwise_tests` (a property: the pairwise tests run
+        when first read, the Profiles page's "proof" tab or the report; issue 14).
     verdict
         One plain sentence on whether the segments differ.
     notes
         Plain notes about odd input (one segment, tiny segments, missing values).
+    pairs_source
+        Makes :attr:`pairs` when it is first read (``None``: no pairs, an empty table).
     """
 
     sizes: pd.DataFrame
@@ -132,9 +135,17 @@ class Profile:
     top_traits: pd.DataFrame
     names: dict[str, str]
     tests: pd.DataFrame
-    pairs: pd.DataFrame
     verdict: str
     notes: list[str] = field(default_factory=list)
+    pairs_source: Callable[[], pd.DataFrame] | None = field(default=None, repr=False, compare=False)
+    _pairs: pd.DataFrame | None = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def pairs(self) -> pd.DataFrame:
+        """One row per pair of segments (:func:`pairwise_tests`), computed once, when first read."""
+        if self._pairs is None:
+            self._pairs = self.pairs_source() if self.pairs_source is not None else _no_pairs()
+        return self._pairs
 
     def display_notes(self, names: Mapping[str, str]) -> list[str]:
         """The notes with segments called by their display names instead of their labels.
@@ -1877,19 +1888,23 @@ def build_profile(
     top = top_traits(traits, percentiles=percentiles)
     names = dict(base.names)
     notes = profile_notes(sizes=sizes, traits=traits, counts=counts, top_n=top_n)
+    pairs_source = None
     if len(segments) >= 2 and attributes:
         tests = difference_tests(attributes=attributes, sample=sample, counts=counts, segments=segments)
         if len(segments) <= pairwise_limit:
-            pairs = pairwise_tests(attributes=attributes, sample=sample, counts=counts, segments=segments)
+            def pairs_source() -> pd.DataFrame:  # a third of the profile's CPU: only when a page shows them
+                return pairwise_tests(attributes=attributes, sample=sample, counts=counts, segments=segments)
         else:
-            pairs = pd.DataFrame(columns=["segment_a", "segment_b", "differing", "tested", "alike"])
             notes.append(f"Pairs of segments are compared only up to {pairwise_limit} segments.")
     else:
         tests = difference_tests(attributes=[], sample=pd.DataFrame(), counts=counts, segments=segments)
-        pairs = pd.DataFrame(columns=["segment_a", "segment_b", "differing", "tested", "alike"])
     return Profile(sizes=sizes, attributes=attributes, traits=traits, percentiles=percentiles, top_traits=top,
-                   names=names, tests=tests, pairs=pairs, verdict=verdict(tests, segments=len(segments)),
-                   notes=notes)
+                   names=names, tests=tests, verdict=verdict(tests, segments=len(segments)), notes=notes,
+                   pairs_source=pairs_source)
+
+
+def _no_pairs() -> pd.DataFrame:
+    return pd.DataFrame(columns=["segment_a", "segment_b", "differing", "tested", "alike"])
 
 
 def segment_notes(*, sizes: pd.DataFrame, traits: pd.DataFrame,

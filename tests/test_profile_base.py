@@ -161,3 +161,21 @@ def test_the_workspace_keeps_everyones_numbers_per_data() -> None:
     assert ws.everyone_numbers() is first
     ws.set_role("age", "pii")  # personal data is never profiled: worked out again without it
     assert "age" not in set(ws.everyone_numbers()[1]["attribute"])
+
+
+def test_pairwise_tests_run_when_first_read_and_once(tiny: Data, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[int] = []
+    real = prof.pairwise_tests
+
+    def counted(**kwargs: object) -> pd.DataFrame:
+        calls.append(1)
+        return real(**kwargs)
+
+    monkeypatch.setattr(prof, "pairwise_tests", counted)
+    profile = prof.build_profile(tiny, roles=TINY_ROLES, types=TINY_TYPES)
+    assert calls == []  # the Profiles page's first view does not pay for them
+    pairs = profile.pairs
+    assert calls == [1] and profile.pairs is pairs
+    assert pairs[["segment_a", "segment_b"]].values.tolist() == [["A", "B"]]
+    one = prof.build_profile(tiny, roles=TINY_ROLES, types=TINY_TYPES, pairwise_limit=1)
+    assert one.pairs.empty and any("only up to 1 segments" in note for note in one.notes)
