@@ -133,8 +133,9 @@ def show_cards(ws: Workspace, *, profile: prof.Profile) -> None:
                 st.write("Close to average on every attribute.")
             else:
                 st.markdown("\n".join(f"- {prof.escape_markdown(text)}" for text in top["text"]))
-                st.plotly_chart(charts.comparison_chart(top), key=f"{_KEY}card{i}", width="stretch",
-                                config={"displayModeBar": False})
+                # built once per segmentation, not on every rerun (issue 14): the cards are the page's first view
+                figure = ws.cached(("profile", "card_chart", row.segment), lambda top=top: charts.comparison_chart(top))
+                st.plotly_chart(figure, key=f"{_KEY}card{i}", width="stretch", config={"displayModeBar": False})
     if len(profile.sizes) > MAX_CARDS:
         st.caption(f"Cards for the {MAX_CARDS} largest segments; every segment is in the tables below.")
     asked = questions_help([a.name for a in profile.attributes], labels=ws.column_labels)
