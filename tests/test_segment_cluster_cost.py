@@ -176,3 +176,27 @@ def test_a_small_file_is_assigned_in_numpy_with_the_labels_duckdb_gives(monkeypa
     cluster_assign = cluster.assign_clusters
     in_numpy, in_duckdb = labels(10_000), labels(0)
     assert in_numpy == in_duckdb and sum(in_numpy[0].values()) == 300
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_adjusted_rand_is_scikit_learns_to_the_last_bit(seed: int) -> None:
+    from sklearn.metrics import adjusted_rand_score
+
+    from segdash.segment.cluster import adjusted_rand
+
+    rng = np.random.default_rng(seed)
+    first = rng.integers(0, 5, 2000)
+    second = np.where(rng.random(2000) < 0.7, first, rng.integers(0, 6, 2000))  # mostly the same grouping
+    assert adjusted_rand(first, second) == adjusted_rand_score(first, second)
+    shuffled = rng.permutation(first)  # chance agreement: about 0, negative allowed
+    assert adjusted_rand(first, shuffled) == adjusted_rand_score(first, shuffled)
+
+
+def test_adjusted_rand_by_hand() -> None:
+    from segdash.segment.cluster import adjusted_rand
+
+    assert adjusted_rand(np.array([0, 0, 1, 1]), np.array([5, 5, 2, 2])) == 1.0  # same grouping, other names
+    # of the 6 pairs: together in both 1 (1-2), apart in both 2 (1-4, 2-4), together only in the first 1 (3-4),
+    # only in the second 2 (1-3, 2-3): ARI = 2 (1*2 - 1*2) / ((1 + 1)(1 + 2) + (1 + 2)(2 + 2)) = 0
+    assert adjusted_rand(np.array([0, 0, 1, 1]), np.array([0, 0, 0, 1])) == 0.0
+    assert adjusted_rand(np.array([], dtype=int), np.array([], dtype=int)) == 1.0
