@@ -941,10 +941,9 @@ def top_traits(
     candidates = candidates.drop_duplicates(["segment", "attribute"])
     candidates = candidates.groupby("segment", sort=False).head(per_segment).copy()
     percentiles = percentiles or {}
-    candidates["text"] = [
-        describe_trait(row, percentiles=percentiles.get(row["attribute"])) for _, row in candidates.iterrows()
-    ]
-    candidates["short"] = [short_label(row) for _, row in candidates.iterrows()]
+    rows = candidates.to_dict("records")  # plain dictionaries: iterrows built a Series per row (issue 14)
+    candidates["text"] = [describe_trait(row, percentiles=percentiles.get(row["attribute"])) for row in rows]
+    candidates["short"] = [short_label(row) for row in rows]
     repeated = candidates.duplicated(["segment", "short"], keep=False)
     if repeated.any():
         candidates.loc[repeated, "short"] = [
@@ -1105,7 +1104,7 @@ def names_from_traits(top: pd.DataFrame, *, segments: list[str], words: int = 3)
         rows["score"] = rows["std_diff"].abs() * np.where(generic, 0.5, 1.0)
         rows = rows.sort_values(["score", "rank"], ascending=[False, True], kind="stable")
         seen: list[str] = []
-        for _, row in rows.iterrows():
+        for row in rows.to_dict("records"):
             word = trait_word(row)
             if word not in seen:
                 seen.append(word)
