@@ -231,11 +231,14 @@ def _load(args: argparse.Namespace) -> Any:
 
         table = EngineTable.open(args.source, args.table, key=args.table_key,
                                  labels=getattr(args, "labels_table", None))
+        ws = Workspace()
+        ws.use_table(table)  # the workspace owns the connection now: ws.close_table() closes it
         for column, role in roles.items():
-            if column not in table.roles:
+            if column not in ws.roles:
+                ws.close_table()
                 raise SegdashError(f"--role: there is no column '{column}' in {table.description}.")
-            table.set_role(column, role)
-        return table
+            ws.set_role(column, role)
+        return ws
     if not args.path:
         raise SegdashError("Give a customer file, or a table in an engine with --source URL --table NAME "
                            "(or set SEGDASH_SOURCE).")
@@ -263,10 +266,8 @@ def _uses_source(args: argparse.Namespace) -> bool:
 
 
 def _in_engine(ws: Any) -> bool:
-    """Whether ``ws`` is a table in an engine (:class:`segdash.engines.EngineTable`), not a loaded file."""
-    from segdash.engines import EngineTable
-
-    return isinstance(ws, EngineTable)
+    """Whether the workspace works on a table in an engine (:meth:`Workspace.use_table`), not a loaded file."""
+    return ws.engine is not None
 
 
 def _engine_labels(args: argparse.Namespace, table: Any) -> dict[str, int]:
@@ -329,11 +330,12 @@ def _cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
-def _describe_engine_table(args: argparse.Namespace, table: Any) -> int:
+def _describe_engine_table(args: argparse.Namespace, ws: Any) -> int:
     """``import --source``: the table's engine, size, columns, types and suggested roles (nothing is copied)."""
+    table = ws.engine
     try:
-        summary = table.summary()
-        profile = table.profile()  # missing values over everyone; the rest on a seeded sample
+        summary = table.summary(roles=ws.roles)
+        profile = table.profile(roles=ws.roles)  # missing values over everyone; the rest on a seeded sample
         facts = {str(r["name"]): r for r in profile.to_dict("records")}
         for column in summary["columns"]:
             fact = facts.get(column["name"], {})
@@ -355,7 +357,7 @@ def _describe_engine_table(args: argparse.Namespace, table: Any) -> int:
             print(f"  {column['name']:<{width}}  {column['type']:<8} {column['role']:<20} "
                   f"missing {int(column.get('missing') or 0):,}  {shown}")
     finally:
-        table.close()
+        ws.close_table()
     return 0
 
 
@@ -392,10 +394,8 @@ def _segment_dimensions(args: argparse.Namespace, ws: Any, types: dict[str, str]
     if not dimensions:
         raise SegdashError("--method dimensions needs --dimensions with one to three column names, "
                            "e.g. --dimensions country,age.")
-    rows = ws.rows if _in_engine(ws) else ws.imported.rows_loaded
-    labels = ws.display_labels() if hasattr(ws, "display_labels") else None
-    return segment_by_dimensions(ws.data, dimensions=dimensions, types=types, min_size=default_min_size(rows),
-                                 column_labels=labels)
+    return segment_by_dimensions(ws.data, dimensions=dimensions, types=types,
+                                 min_size=default_min_size(ws.row_count()), column_labels=ws.display_labels())
 
 
 def _segment_rfm(args: argparse.Namespace, ws: Any, types: dict[str, str]) -> Any:
@@ -532,11 +532,11 @@ def _cmd_segment(args: argparse.Namespace) -> int:
         _write_labels(labels_table(ws.data, roles=ws.roles), out)
         saved = {} if engine else _save_in_project(args, ws)
         if engine:
-            seg.notes.append(f"Labels written to table '{ws.data.labels}' in {ws.source.engine_label} "
-                             f"({ws.source.url}).")
+            seg.notes.append(f"Labels written to table '{ws.data.labels}' in {ws.engine.source.engine_label} "
+                             f"({ws.engine.source.url}).")
     finally:
         if engine:
-            ws.close()
+            ws.close_table()
     if args.json:
         _print_json({**segment_summary(seg), **saved})
         return 0
@@ -663,11 +663,11 @@ def _cmd_score(args: argparse.Namespace) -> int:
         if args.save:
             raise SegdashError("--save works with files only for now; the labels of a table in an engine are "
                                "written there (--labels-table).")
-        table = _load(args)
+        ws = _load(args)
         try:
-            return _score_in_engine(args, table, project, record)
+            return _score_in_engine(args, ws, project, record)
         finally:
-            table.close()
+            ws.close_table()
     if not args.path:
         raise SegdashError("Give the customer file, or a table in an engine with --source URL --table NAME.")
     ws = Workspace()
@@ -700,21 +700,22 @@ def _cmd_score(args: argparse.Namespace) -> int:
     return 0
 
 
-def _score_in_engine(args: argparse.Namespace, table: Any, project: Any, record: dict[str, Any]) -> int:
+def _score_in_engine(args: argparse.Namespace, ws: Any, project: Any, record: dict[str, Any]) -> int:
     """Apply a saved segmentation to a table in an engine: every customer is assigned there, labels written there."""
     from segdash.saved import apply_model, engine_key_counts
     from segdash.segment import labels_table
     from segdash.segment.base import discard_labels
 
     try:
-        seg = apply_model(table.data, record, roles=table.roles, types=table.column_types(), new_cuts=args.new_cuts)
+        seg = apply_model(ws.staged_data, record, roles=ws.roles, types=ws.column_types(), new_cuts=args.new_cuts)
     except BaseException:
-        discard_labels(table.data)
+        discard_labels(ws.staged_data)
         raise
-    table.set_segmentation(seg, names=record.get("names") or {})
-    report = engine_key_counts(table.data, project.segmentation_labels(record["id"]), sizes=seg.sizes)
-    names = table.display_names(seg.sizes)
-    _write_labels(labels_table(table.data, roles=table.roles, names=names), args.out)
+    ws.set_segmentation(seg, names=record.get("names") or {})
+    report = engine_key_counts(ws.data, project.segmentation_labels(record["id"]), sizes=seg.sizes)
+    names = ws.display_names(seg.sizes)
+    table = ws.engine
+    _write_labels(labels_table(ws.data, roles=ws.roles, names=names), args.out)
     if args.json:
         _print_json({"segmentation": record["name"], "project": project.name, "method": seg.method,
                      "customers": report.customers, "matched_customers": report.matched,
@@ -772,8 +773,7 @@ def _cmd_roi(args: argparse.Namespace) -> int:
     try:
         return _roi(args, ws, margin)
     finally:
-        if _in_engine(ws):
-            ws.close()
+        ws.close_table()
 
 
 def _roi(args: argparse.Namespace, ws: Any, margin: float) -> int:
@@ -825,12 +825,12 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         if args.project or args.project_name:
             raise SegdashError("Compare either two saved snapshots of a project or two labels tables in an "
                                "engine (--source/--table), not both.")
-        table = _load(args)
+        ws = _load(args)
         try:
-            comparison = compare_label_tables(table.data, old=args.old, new=args.new, roles=table.roles,
-                                              types=table.column_types())
+            comparison = compare_label_tables(ws.data, old=args.old, new=args.new, roles=ws.roles,
+                                              types=ws.column_types())
         finally:
-            table.close()
+            ws.close_table()
     else:
         comparison = compare_snapshots(_project(args, create=False), args.old, args.new)
     if args.json:
@@ -847,12 +847,12 @@ def _cmd_playbook(args: argparse.Namespace) -> int:
     from segdash.act.playbook import build_playbook, playbook_for_file, to_records
 
     if _uses_source(args):
-        table = _load(args)
+        ws = _load(args)
         try:
-            _engine_labels(args, table)
-            records = to_records(build_playbook(table.data, roles=table.roles, types=table.column_types()))
+            _engine_labels(args, ws)
+            records = to_records(build_playbook(ws.data, roles=ws.roles, types=ws.column_types()))
         finally:
-            table.close()
+            ws.close_table()
     elif not args.path or not args.labels:
         raise SegdashError("playbook needs the customer file and --labels labels.csv, or --source URL --table NAME "
                            "(the labels table that 'segment --source' wrote).")
@@ -939,7 +939,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
             _engine_labels(args, ws)
             return _write_report(args, ws, margin=margin, created=None)
         finally:
-            ws.close()
+            ws.close_table()
     else:
         if not args.path or not args.labels:
             raise SegdashError("Give the customer file and --labels labels.csv, --project and --segmentation, or "
@@ -981,7 +981,7 @@ def _write_report(args: argparse.Namespace, ws: Any, *, margin: float, created: 
                                           extra=features.sections(ws, found))
     if _in_engine(ws):  # nothing was imported: say where the customers are read
         where = meeting.Section("data", meeting.SECTION_TITLES["data"])
-        where.lead(f"{sum(ws.segmentation.sizes.values()):,} customers in {ws.description}, read in place "
+        where.lead(f"{sum(ws.segmentation.sizes.values()):,} customers in {ws.source_description()}, read in place "
                    f"(key '{ws.data.key}', labels in table '{ws.data.labels}').")
         sections = [where, *sections]
     if args.sections:
@@ -995,7 +995,7 @@ def _write_report(args: argparse.Namespace, ws: Any, *, margin: float, created: 
     if args.pdf and meeting.chromium_path() is None:
         notes.append(meeting.no_pdf_message())
     title = args.title or (meeting.report_title(ws) if not _in_engine(ws) else
-                           f"Customer segments: {ws.data.table} ({ws.source.engine_label})")
+                           f"Customer segments: {ws.data.table} ({ws.engine_label})")
     html_text = meeting.render_html(sections, title=title, summary=args.summary,
                                     paper=args.paper, notes=notes)
     out, pdf, note = meeting.write_report(html_text, out=args.out, pdf=args.pdf)
@@ -1027,13 +1027,13 @@ def _survey_workspace(args: argparse.Namespace) -> Any:
     from segdash.workspace import Workspace
 
     if _uses_source(args):
-        table = _load(args)
+        ws = _load(args)
         try:
-            _engine_labels(args, table)
+            _engine_labels(args, ws)
         except BaseException:
-            table.close()
+            ws.close_table()
             raise
-        return table
+        return ws
     if not args.path or not args.labels:
         raise SegdashError("Give the customer file and --labels labels.csv, or --source URL --table NAME (the "
                            "labels table that 'segment --source' wrote).")
@@ -1058,8 +1058,7 @@ def _cmd_survey_sample(args: argparse.Namespace) -> int:
     try:
         return _survey_sample(args, ws, settings, out)
     finally:
-        if _in_engine(ws):
-            ws.close()
+        ws.close_table()
 
 
 def _survey_sample(args: argparse.Namespace, ws: Any, settings: Any, out: Any) -> int:
@@ -1101,8 +1100,7 @@ def _cmd_survey_confirm(args: argparse.Namespace) -> int:
     try:
         return _survey_confirm(args, ws, answers, kinds)
     finally:
-        if _in_engine(ws):
-            ws.close()
+        ws.close_table()
 
 
 def _survey_confirm(args: argparse.Namespace, ws: Any, answers: Any, kinds: Any) -> int:

@@ -28,7 +28,7 @@ import os
 import re
 import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
@@ -640,27 +640,17 @@ def _series_like(values: list[int], *, like: Any) -> Any:
 
 @dataclass
 class EngineTable:
-    """A customers table in an engine, with what the command line needs (types, roles, labels).
+    """A customers table in an engine: its open connection, the column types and the suggested roles.
 
-    The counterpart of :class:`segdash.workspace.Workspace` for data that is not imported: nothing
-    is copied; segmenting writes the labels as a table in the engine (:attr:`Data.labels`). It
-    answers the parts of the workspace's interface that the profile, economics, playbook, survey
-    and report functions read (``data``, ``roles``, ``column_types()``, ``segmentation``,
-    ``display_names()``, ``cached()`` ...), so the same code serves both.
+    Nothing is copied. :meth:`segdash.workspace.Workspace.use_table` takes it over: the workspace holds
+    the roles a user corrects, the segmentation and its names, for the pages and the command line alike;
+    segmenting writes the labels as a table in the engine (:attr:`Data.labels`).
     """
 
     source: Source
     data: Data
     types: dict[str, str]
     roles: dict[str, str]
-    segmentation: Any = None
-    segment_names: dict[str, str] = field(default_factory=dict)
-    column_labels: dict[str, str] = field(default_factory=dict)
-    memo: dict[Any, Any] = field(default_factory=dict)
-    #: Nothing is imported, no project is open: the report leaves those sections out.
-    imported: Any = None
-    project: Any = None
-    snapshot_id: str = ""
 
     @classmethod
     def open(cls, url: str | None, table: str, *, key: str | None = None, labels: str | None = None,
@@ -709,8 +699,13 @@ class EngineTable:
         """``table 'customers' in PostgreSQL (postgres://shop@db:5432/sales)``: never a password."""
         return f"table '{self.data.table}' in {self.source.engine_label} ({self.source.url})"
 
-    def summary(self) -> dict[str, Any]:
+    def summary(self, *, roles: Mapping[str, str] | None = None) -> dict[str, Any]:
         """What the Data page and ``import --source`` show: engine, URL (no password), rows, key, columns.
+
+        Parameters
+        ----------
+        roles
+            The roles to show (the workspace's, corrections included); default: the suggested ones.
 
         Returns
         -------
@@ -719,17 +714,24 @@ class EngineTable:
             (one count in the engine), ``labels_table``, ``columns`` (``name``, ``type``, ``role``) and
             ``command``: the command line that segments it (RFM as the example).
         """
+        shown = dict(self.roles if roles is None else roles)
         return {
             "engine": self.source.engine_label, "source": self.source.url, "table": self.data.table,
             "key": self.data.key, "rows": self.rows, "labels_table": self.data.labels,
-            "columns": [{"name": c, "type": t, "role": self.roles.get(c, "other")} for c, t in self.types.items()],
+            "columns": [{"name": c, "type": t, "role": shown.get(c, "other")} for c, t in self.types.items()],
             "command": (f'python -m segdash segment --source "{self.source.url}" --table {self.data.table} '
                         f"--key {self.data.key} --method rfm --out labels.csv"),
         }
 
-    def profile(self) -> Any:
-        """The column profile (:func:`profile_table`): missing values over everyone, the rest on a seeded sample."""
-        return profile_table(self.data, types=self.types, roles=self.roles)
+    def profile(self, *, roles: Mapping[str, str] | None = None) -> Any:
+        """The column profile (:func:`profile_table`): missing values over everyone, the rest on a seeded sample.
+
+        Parameters
+        ----------
+        roles
+            The roles to describe the columns with (default: the suggested ones).
+        """
+        return profile_table(self.data, types=self.types, roles=dict(self.roles if roles is None else roles))
 
     def preview(self, *, columns: list[str], limit: int = 100) -> Any:
         """The first ``limit`` rows of ``columns`` (one ``LIMIT`` query in the engine), as a DataFrame.
@@ -753,46 +755,8 @@ class EngineTable:
         arrow = self.data.backend.to_pyarrow(self.data.customers().select(*shown).limit(int(limit)))
         return arrow.to_pandas()
 
-    def column_types(self) -> dict[str, str]:
-        """Column -> type."""
-        return dict(self.types)
-
-    def modelling_columns(self) -> list[str]:
-        """Columns that may be used for segmenting (no personal data, no ids)."""
-        from segdash.schema import is_modelling_role
-
-        return [name for name, role in self.roles.items() if is_modelling_role(role)]
-
-    def columns_with_role(self, *roles: str) -> list[str]:
-        """Columns whose role is one of ``roles``, in table order."""
-        return [name for name, role in self.roles.items() if role in roles]
-
-    def set_role(self, column: str, role: str) -> None:
-        """Correct a suggested role."""
-        self.roles[column] = role
-        self.memo.clear()
-
-    def column_label(self, column: str) -> str:
-        """The display label of a column (suggested from its name)."""
-        from segdash.labels import suggest_label
-
-        return self.column_labels.get(column) or suggest_label(column)
-
-    def display_labels(self) -> dict[str, str]:
-        """Column -> display label for every column."""
-        return {column: self.column_label(column) for column in self.roles}
-
-    def set_segmentation(self, segmentation: Any, *, names: dict[str, str] | None = None) -> None:
-        """Make the staged labels of ``segmentation`` the table's labels (:attr:`Data.labels`, in the engine)."""
-        from segdash.segment.base import commit_labels
-
-        commit_labels(self.data)
-        self.segmentation = segmentation
-        self.segment_names = {str(k): str(v) for k, v in (names or {}).items()}
-        self.memo.clear()
-
-    def use_labels_table(self, labels: str | None = None) -> dict[str, int]:
-        """Make a labels table already in the engine (``<key>, segment``) the current segmentation.
+    def point_labels(self, labels: str | None = None) -> dict[str, int]:
+        """Make a labels table already in the engine (``<key>, segment``) this table's labels.
 
         Parameters
         ----------
@@ -812,7 +776,6 @@ class EngineTable:
         import dataclasses
 
         from segdash.data import table_exists
-        from segdash.schema import Segmentation
         from segdash.segment.base import segment_sizes
 
         name = labels or self.data.labels
@@ -824,36 +787,7 @@ class EngineTable:
             raise SourceError(f"Table '{name}' is not a labels table: it needs the columns '{self.data.key}' "
                               "and 'segment'.")
         self.data = dataclasses.replace(self.data, labels=name)
-        sizes = segment_sizes(self.data)
-        self.segmentation = Segmentation(method="labels table", settings={"labels table": name}, sizes=sizes,
-                                         k=len(sizes))
-        self.memo.clear()
-        return sizes
-
-    def rename_segment(self, label: str, name: str) -> None:
-        """Give segment ``label`` a display name."""
-        cleaned = " ".join(str(name).split())
-        if cleaned:
-            self.segment_names[label] = cleaned
-        else:
-            self.segment_names.pop(label, None)
-
-    def display_name(self, label: str) -> str:
-        """The name to show for segment ``label``."""
-        return self.segment_names.get(str(label), str(label))
-
-    def display_names(self, labels: Any) -> dict[str, str]:
-        """Label -> name to show, unique across ``labels`` (a repeated name gets " (2)", ...)."""
-        from segdash.profile import unique_names
-
-        ordered = list(dict.fromkeys(str(label) for label in labels))
-        return dict(zip(ordered, unique_names(ordered, names=self.segment_names), strict=True))
-
-    def cached(self, key: Any, compute: Any) -> Any:
-        """``compute()`` memoised under ``key`` until the roles or the segmentation change."""
-        if key not in self.memo:
-            self.memo[key] = compute()
-        return self.memo[key]
+        return segment_sizes(self.data)
 
     def peek(self, key: Any, default: Any = None) -> Any:
         """What :meth:`cached` holds under ``key``, or ``default`` (nothing is computed or stored)."""

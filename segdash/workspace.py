@@ -509,6 +509,10 @@ class Workspace:
         from segdash.segment.base import commit_labels
 
         commit_labels(self.data_with_labels(db.LABELS))
+        self._make_current(segmentation, names=names)
+
+    def _make_current(self, segmentation: Segmentation, *, names: dict[str, str] | None = None) -> None:
+        """The state of a segmentation whose labels are already in place (``segment_labels`` or the engine's table)."""
         self.snapshot_id = ""
         self.segmentation = segmentation
         key = repr((self.data_id, segmentation.method, sorted(segmentation.settings.items(), key=str)))
@@ -546,6 +550,37 @@ class Workspace:
             self.set_segmentation(segmentation)
         finally:
             discard_labels(self.staged_data)
+        return sizes
+
+    def use_labels_table(self, labels: str | None = None) -> dict[str, int]:
+        """Make a labels table already in the engine the current segmentation (a table in an engine only).
+
+        Parameters
+        ----------
+        labels
+            Its name: columns ``<key>, segment`` (default ``<table>_segments``, what segmenting writes).
+
+        Returns
+        -------
+        dict[str, int]
+            Segment sizes (one grouped count in the engine).
+
+        Raises
+        ------
+        segdash.errors.SegdashError
+            The workspace holds a file, not a table in an engine.
+        segdash.engines.SourceError
+            No such table, or it lacks the key or ``segment`` column; the current segmentation stays.
+        """
+        if self.engine is None:
+            from segdash.errors import SegdashError
+
+            raise SegdashError("Segments from a labels table need a table in a database; "
+                               "for a file, read a labels file instead.")
+        sizes = self.engine.point_labels(labels)
+        name = self.engine.data.labels
+        self._make_current(Segmentation(method="labels table", settings={"labels table": name}, sizes=sizes,
+                                        k=len(sizes)))
         return sizes
 
     def clear_segmentation(self) -> None:

@@ -72,3 +72,32 @@ def test_segmenting_writes_the_labels_in_the_engine_and_a_file_switches_back(sho
         assert table_exists(again.backend, "customers_segments")
     finally:
         again.close()
+
+
+def test_a_labels_table_already_in_the_engine_becomes_the_segmentation(shop: str) -> None:
+    """What the command line does for playbook/report/survey --source: one workspace, the engine's labels."""
+    first = Workspace()
+    first.use_table(engines.EngineTable.open(shop, "customers"))
+    run_segmentation(first, lambda progress: segment_by_dimensions(
+        first.staged_data, dimensions=[Dimension("country")], types=first.column_types(), min_size=1))
+    first.close_table()
+
+    ws = Workspace()
+    ws.use_table(engines.EngineTable.open(shop, "customers"))
+    ws.set_role("spend", "revenue")  # a correction lives in the workspace, as on the pages
+    assert ws.use_labels_table() == {"FR": 8, "DE": 4}
+    assert ws.segmentation.method == "labels table" and ws.segmentation.settings == {
+        "labels table": "customers_segments"}
+    assert ws.segmentation_id and ws.data.labels == "customers_segments"
+    ws.rename_segment("FR", "France")
+    assert ws.display_names(ws.segmentation.sizes) == {"FR": "France", "DE": "DE"}
+    assert ws.engine.summary(roles=ws.roles)["columns"][2]["role"] == "revenue"
+    with pytest.raises(engines.SourceError, match="no segments in table 'nothing_here'"):
+        ws.use_labels_table("nothing_here")
+    assert ws.segmentation.sizes == {"FR": 8, "DE": 4}  # a failed pick keeps the segmentation
+    ws.close_table()
+
+    on_file = Workspace()
+    on_file.load(SAMPLE, fingerprint=False)
+    with pytest.raises(SegdashError, match="need a table in a database"):
+        on_file.use_labels_table()
