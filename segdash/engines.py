@@ -789,10 +789,6 @@ class EngineTable:
         self.data = dataclasses.replace(self.data, labels=name)
         return segment_sizes(self.data)
 
-    def peek(self, key: Any, default: Any = None) -> Any:
-        """What :meth:`cached` holds under ``key``, or ``default`` (nothing is computed or stored)."""
-        return self.memo.get(key, default)
-
     def close(self) -> None:
         """Close the connection."""
         self.source.close()
