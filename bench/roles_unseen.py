@@ -78,7 +78,7 @@ def name_rules(name: str, kind: str) -> str:
     Returns
     -------
     str
-        ``"id ('number', if unique); behavioral ('orders')"``, or ``"no name rule (default)"``.
+        ``"id ('number', if unique); behavioral ('orders')"``, or ``"no name rule (content and the last steps decide)"``.
         The first line whose content condition (``varied``, ``unique``, ``money``) holds is the one
         that fired; the constant-column, column-kind (event years, numeric dates, yes/no values, free text,
         web addresses) and cost-next-to-a-channel steps come after the table.
@@ -91,7 +91,7 @@ def name_rules(name: str, kind: str) -> str:
         if phrase is not None:
             condition = f", if {rule.content}" if rule.content else ""
             found.append(f"{rule.role} ('{phrase}'{condition})")
-    return "; ".join(found) if found else "no name rule (default)"
+    return "; ".join(found) if found else "no name rule (content and the last steps decide)"
 
 
 def judge_file(path: Path, judged: dict[str, Any]) -> tuple[list[Outcome], list[tuple[str, str]], float]:

@@ -24,7 +24,29 @@ addresses and phone numbers, distinct values). In order:
    after what the customer is or has (``is_premium``, ``has_app`` -> ``behavioral``); free text and
    web addresses -> ``other`` whatever word their name holds (``Ad Topic Line``, ``Website``); a
    survey's battery of ratings (5+ number columns on one 0-5, 0-7 or 0-10 scale) -> ``psychographic``
-   (:func:`_rating_batteries`).
+   (:func:`_rating_batteries`);
+6. in a table of business customers (industry, employees, founding year), a column named only the
+   company's revenue (``AnnualRevenue``) is its size: ``demographic`` (:func:`_firmographic_revenue`);
+7. last, the number and yes/no columns that no rule knows (:func:`_spend_per_category`,
+   :func:`_unknown_measurements`): a run of 3+ amount columns mostly named after goods (``Fresh``,
+   ``Milk``, ``Grocery``) is spend per category -> ``revenue``; any other one is ``behavioral``
+   unless it is one of the kinds ``other`` stands for.
+
+**What ``other`` means.** A column that does not describe the customer in a way segmenting should use
+by default: row numbers and placeholder names (a blank header, ``Unnamed: 0``, ``V1``), identifiers of
+something else (a repeated ``store_id``, ``Policy Number``), bookkeeping and technical fields
+(``batch``, ``version``), consents and contact permissions (``email_opt_in``, ``accepts_marketing``,
+``do_not_call``, ``Phone`` 0/1), constants, free text and web addresses, model outputs, the description
+of a campaign or a product (``UnitPrice``), a bare period or a part of a date (``Year``, ``Weekday``,
+``arrival_date_day_of_month``), another party's number (``agent``), and small whole-number codes whose
+name does not say what they stand for (``Band`` 1-5). **An unknown number or yes/no column
+is behavioral**: in a customer file, a measurement of the customer that no rule reads as who they are,
+where they live, what they think or what they pay is most often something they did or have
+(``Bonus_miles``, ``Mortgage``, ``CD Account`` 0/1, ``BookedHotelOrNot``). Behavioral columns are
+default clustering features, which is why every kind listed above stays ``other``: an index or a code
+is never a number a clustering measures distances on. Unknown *text* columns stay ``other``. Zip and
+postal codes are ``geographic`` (an area, not a person); names, e-mails, phones, street addresses and
+dates of birth are ``pii``.
 
 **Last purchase dates are behavioral**: ``last_purchase_date``, ``last_order``, ``recency`` ...
 get ``behavioral`` (not ``date``), so recency-based methods (RFM) find the purchase date as the
@@ -291,6 +313,21 @@ _SIGNUP_CHANNEL_WORDS = (
     " enrollment type, enrollment channel, enrollment method, enrollment source, enrolled via"
 )
 
+#: Zip and postal codes (``ZIP Code``, ``customer_zip_code_prefix``, ``postcode``, German ``PLZ``,
+#: Brazilian ``CEP``, Indian ``pincode``): geographic.
+_POSTAL_WORDS = (
+    "zip, zipcode, zip code, postcode, post code, postal code, postal, postalcode, plz, postleitzahl, cep,"
+    " pincode, pin code, eircode, zip prefix, postal district"
+)
+
+#: Consents and marketing permissions.
+_CONSENT_PHRASES = (
+    "opt in, opt out, optin, optout, opted in, opted out, opt in status, consent, consents, consented, gdpr,"
+    " do not call, do not contact, do not email, do not mail, do not disturb, dnc, marketing permission,"
+    " marketing permissions, accepts marketing, accept marketing, accepts email marketing, accepts sms marketing,"
+    " marketing allowed, contact allowed, permission to contact, contact permission, robinson"
+)
+
 #: The role table, in order of precedence: the first rule that fits wins.
 ROLE_RULES: tuple[RoleRule, ...] = (
     _rule(
@@ -304,7 +341,7 @@ ROLE_RULES: tuple[RoleRule, ...] = (
         "pii",
         "email, e mail, mail address, ^name, full name, first name, firstname, last name, lastname, surname,"
         " family name, given name, forename, middle name, customer name, client name, contact name, ^username,"
-        " user name, address, street, zip, zipcode, postcode, post code, postal code, postal, ssn,"
+        " user name, address, street, ssn,"
         " social security, passport, national id, iban, credit card, card number, ip address,"
         " phone, telephone, ^tel, mobile, cell, cellphone, fax, whatsapp, account name, company name,"
         " business name, organization name, organisation name",
@@ -313,12 +350,17 @@ ROLE_RULES: tuple[RoleRule, ...] = (
     ),
     _rule(
         "pii",
-        "^phone, ^phone number, ^telephone, ^mobile, ^mobile number, ^cell, ^zip, ^zip code, ^zipcode, ^postcode,"
-        " ^post code, ^postal code",
+        "^phone, ^phone number, ^telephone, ^mobile, ^mobile number, ^cell",
         (_NUMBER,),
         "varied",
     ),
     _rule("pii", "date of birth, dob, birthdate, birth date, birthday", (_DATE, _TEXT)),
+    # Whether the customer may be contacted or marketed to is a permission, not behaviour (``email_opt_in``,
+    # ``accepts_marketing``, ``do_not_call``): other.
+    _rule("other", _CONSENT_PHRASES, (_TEXT, _NUMBER, _BOOLEAN)),
+    # A zip or postal code names an area of thousands of households (the issue's "zip codes are codes"):
+    # a place, not personal data, and never a customer id however many different ones a small file has.
+    _rule("geographic", _POSTAL_WORDS),
     _rule("id", "id, code, number, no, nr, key, ref, reference, uuid, ^customer, ^client, ^user, ^member, ^account",
           _NOT_BOOL, "unique"),
     _rule("other", "description, descriptions, comment, comments, notes, note, free text, message, remarks", (_TEXT,)),
@@ -424,7 +466,7 @@ ROLE_RULES: tuple[RoleRule, ...] = (
         "country, region, city, state, province, continent, county, territory, town, location, geo, lat,"
         " latitude, lon, lng, ^long, longitude, district, area, market, timezone, time zone, suburb, zip, zipcode,"
         " postcode, post code, postal code, city tier, tier city, region tier, geography, geographic, geographical,"
-        " distance to, distance from, proximity",
+        " distance to, distance from, proximity, to home, from home",
     ),
     _rule(
         "demographic",
@@ -441,7 +483,13 @@ ROLE_RULES: tuple[RoleRule, ...] = (
         " owns house, own home, owns home, house owner, ^employee, employees count, adults, adult, babies, baby,"
         " infants, bmi, body mass index, own realty, owns realty, realty, own property, property owner,"
         " housing type, housing situation, home ownership, homeownership, residence type, dwelling, days employed,"
-        " months employed, years employed, employed since, employment length, years of employment",
+        " months employed, years employed, employed since, employment length, years of employment,"
+        # when a business customer was founded is its age (``Year_Established``)
+        " established, year established, founded, year founded, founding year, incorporated, incorporation year,"
+        # health, a personal characteristic (``ChronicDiseases``, ``bmi``)
+        " chronic, disease, diseases, chronic disease, illness, health condition, medical condition, disability,"
+        " diabetes, diabetic, hypertension, blood pressure, pregnancy, pregnancies, pregnant, ^height, ^weight,"
+        " body weight, weight kg, weight lb, weight lbs, height cm, height m, height in, height inch",
     ),
     _rule(
         "behavioral",
@@ -462,7 +510,12 @@ ROLE_RULES: tuple[RoleRule, ...] = (
         " favourite category, preferred product, favorite product, favourite product, preferred brand,"
         " favorite brand, favourite brand, ship mode, shipping mode, seconds, called, stay, nights, lead time,"
         " special request, waiting list, booking, reservation, listening, listened, played, skip, skip rate,"
-        " watch time, watched, stream, streams, auto renew, auto renewal, autorenew",
+        " watch time, watched, stream, streams, auto renew, auto renewal, autorenew,"
+        # loyalty miles and frequent flying (``Bonus_miles``, ``FrequentFlyer``), a linked social account
+        " miles, mile, mileage, frequent flyer, frequent flier, flyer, flier, flight, flights, social media,"
+        " synced, linked account,"
+        # what a person does, not who they are (a smoker is also a lifestyle; insurance ``smoker``)
+        " smoker, smoking, smokes, non smoker, drinker, drinking",
         (_TEXT, _NUMBER, _BOOLEAN),
     ),
 )
@@ -571,8 +624,9 @@ def _rule_keys(rule: RoleRule) -> frozenset[tuple[str, ...]]:
     return keys
 
 
-def _role_for(words: tuple[str, ...], kind: str, facts: _Facts) -> str:
-    """The role of one column from its words (:func:`role_words`), type and content facts."""
+def _table_role(words: tuple[str, ...], kind: str, facts: _Facts) -> str | None:
+    """The role the content (e-mails, phones), a model's words or a line of :data:`ROLE_RULES` gives one
+    column, or ``None`` when none of them fits: a column whose name no rule knows."""
     if facts.values and facts.emails * 2 >= facts.values:
         return "pii"
     if facts.values and facts.phones * 2 >= facts.values and _PHONE_NAME_WORDS & set(words):
@@ -580,7 +634,6 @@ def _role_for(words: tuple[str, ...], kind: str, facts: _Facts) -> str:
     if _MODEL_OUTPUT_WORDS & set(words):
         return "other"
     derived = not _DERIVED_WORDS.isdisjoint(words)
-    role = "date" if kind == _DATE else "other"
     grams = _grams(words)
     for rule in ROLE_RULES:
         if (
@@ -589,8 +642,16 @@ def _role_for(words: tuple[str, ...], kind: str, facts: _Facts) -> str:
             and not grams.isdisjoint(_rule_keys(rule))
             and facts.fits(rule.content)
         ):
-            role = rule.role
-            break
+            return rule.role
+    return None
+
+
+def _role_for(words: tuple[str, ...], kind: str, facts: _Facts, *, known: str | None = "") -> str:
+    """The role of one column from its words (:func:`role_words`), type and content facts
+    (``known``: :func:`_table_role` already worked out)."""
+    role = _table_role(words, kind, facts) if known == "" else known
+    if role is None:
+        role = "date" if kind == _DATE else "other"
     if facts.constant and role not in ("id", "pii"):
         return "other"
     return role
@@ -827,15 +888,24 @@ def suggest_roles(con: duckdb.DuckDBPyConnection, *, table: str = TABLE, types: 
         # block sampling picked no block: use the first rows
         facts = _content_facts(con, head, columns, duck, approximate=approximate)
     _number_ranges(con, table, dict(columns), facts)
-    roles = {name: _role_for(role_words(name), kind, facts[name]) for name, kind in columns}
-    roles = {name: _role_from_kind(name, kind, facts[name], roles[name]) for name, kind in columns}
+    known = {name: _table_role(role_words(name), kind, facts[name]) for name, kind in columns}
+    # Number and yes/no columns no rule knows: the fallback below may read them as behaviour.
+    unknown = {name for name, kind in columns
+               if known[name] is None and kind in (_NUMBER, _BOOLEAN) and not facts[name].constant}
+    roles = {name: _role_for(role_words(name), kind, facts[name], known=known[name]) for name, kind in columns}
+    roles = {name: _role_from_kind(name, kind, facts[name], roles[name], unknown=name in unknown)
+             for name, kind in columns}
     _roles_from_values(con, table, dict(columns), facts, roles)
     _rating_batteries(dict(columns), facts, roles)
-    _model_outputs_stringing_names(roles)
+    unknown -= _model_outputs_stringing_names(roles)
     first, kind = columns[0]
     if roles[first] == "other" and _looks_like_an_id(con, sample, first, kind, duck[first], facts[first],
                                                      approximate=approximate):
         roles[first] = "id"
+    _firmographic_revenue(dict(columns), roles)
+    unknown = {name for name in unknown if roles[name] == "other"}
+    _spend_per_category(dict(columns), facts, roles, unknown)
+    _unknown_measurements(con, table, dict(columns), facts, roles, unknown)
     return _costs_next_to_a_channel(roles, dict(columns))
 
 
@@ -845,17 +915,21 @@ _COMPOUND_WORDS = 8
 _COMPOUND_NAMES = 3
 
 
-def _model_outputs_stringing_names(roles: dict[str, str]) -> None:
+def _model_outputs_stringing_names(roles: dict[str, str]) -> set[str]:
     """A very long name made of several other columns' names (``Naive_Bayes_Classifier_Attrition_Flag_
-    Card_Category_Contacts_Count_12_mon_..._1``) is a model's output built from them: ``other``."""
+    Card_Category_Contacts_Count_12_mon_..._1``) is a model's output built from them: ``other``.
+    Returns the columns so read."""
     words = {name: name_words(name) for name in roles}
     names = {w for w in words.values() if len(w) >= 2}
+    found = set()
     for name, own in words.items():
         if len(own) < _COMPOUND_WORDS or roles[name] in ("id", "pii"):
             continue
         inside = {g for g in _grams(own) if g in names and g != own}
         if len(inside) >= _COMPOUND_NAMES:
             roles[name] = "other"
+            found.add(name)
+    return found
 
 
 # -- kinds of column the role table cannot tell from words alone (issue 16, hold-out set B) ------
@@ -938,11 +1012,11 @@ _CATEGORY_FLAGS: dict[str, str] = {
     **dict.fromkeys(
         ["male", "female", "man", "woman", "men", "women", "married", "single", "divorced", "widowed", "widow",
          "separated", "retired", "student", "employed", "unemployed", "self employed", "parent", "homeowner",
-         "home owner", "renter", "smoker", "non smoker", "nonsmoker", "veteran", "disabled", "pensioner"],
+         "home owner", "renter", "veteran", "disabled", "pensioner"],
         "demographic"),
     **dict.fromkeys(["urban", "rural", "suburban", "metro", "metropolitan"], "geographic"),
     **dict.fromkeys(["premium", "vip", "member", "subscriber", "subscribed", "paid", "paying", "free", "repeat",
-                     "returning", "loyal", "trial"], "behavioral"),
+                     "returning", "loyal", "trial", "smoker", "non smoker", "nonsmoker"], "behavioral"),
 }
 #: Words of a name that only say "this is a yes/no column" (``is_female_flag``, ``Male_YN``).
 _FLAG_FILLER = frozenset({"is", "flag", "flg", "yn", "indicator", "ind", "dummy", "binary", "bin", "bool",
@@ -966,17 +1040,17 @@ def _flag_role(name: str, kind: str, facts: _Facts) -> str | None:
     return None
 
 
-def _role_from_kind(name: str, kind: str, facts: _Facts, role: str) -> str:
+def _role_from_kind(name: str, kind: str, facts: _Facts, role: str, *, unknown: bool = True) -> str:
     """Correct the role table's suggestion for the kinds of column it cannot tell from words alone:
-    a year or month of an event (``date``), Unix times (read as a date column), and yes/no columns named
-    after a category's value or a verb (:func:`_flag_role`)."""
+    a year or month of an event (``date``), Unix times (read as a date column), and yes/no columns that
+    no rule knows (``unknown``) named after a category's value or a verb (:func:`_flag_role`)."""
     if role in ("id", "pii") or facts.constant:
         return role
     if kind == _NUMBER and _event_date_part(name, facts):
         return "date"
     if kind == _NUMBER and _epoch_like(name, facts):
         return _role_for(role_words(name), _DATE, facts)
-    if role == "other":
+    if role == "other" and unknown:
         return _flag_role(name, kind, facts) or role
     return role
 
@@ -1136,6 +1210,33 @@ def _looks_like_an_id(con: duckdb.DuckDBPyConnection, sample: str, name: str, ki
     return False
 
 
+#: Firmographic words: a table of business customers describes each company by its industry, size and age.
+_FIRMOGRAPHIC_WORDS = frozenset({"industry", "sector", "employee", "headcount", "established", "founded",
+                                 "incorporated", "firmographic"})
+#: A company's own yearly revenue (``Revenue``, ``AnnualRevenue``, ``Annual Turnover``): only these words.
+_COMPANY_REVENUE_WORDS = frozenset({"revenue", "turnover", "annual", "yearly", "company", "firm", "business",
+                                    "organization", "organisation", "usd", "eur", "gbp", "m", "mn", "million", "k",
+                                    "in", "of"})
+#: At least this many firmographic columns make a table one of business customers.
+_FIRMOGRAPHIC_COLUMNS = 2
+
+
+def _firmographic_revenue(kinds: dict[str, str], roles: dict[str, str]) -> None:
+    """In a table of business customers (at least :data:`_FIRMOGRAPHIC_COLUMNS` demographic columns on
+    industry, employees or founding year: a CRM's accounts), a number column named only the company's
+    revenue or turnover (``Revenue``, ``AnnualRevenue``) is the size of the client's business, as income is a
+    person's: ``demographic``, not money the client brings in."""
+    firmographic = sum(1 for name, role in roles.items()
+                       if role == "demographic" and not _FIRMOGRAPHIC_WORDS.isdisjoint(role_words(name)))
+    if firmographic < _FIRMOGRAPHIC_COLUMNS:
+        return
+    for name, role in roles.items():
+        words = set(role_words(name))
+        if (role == "revenue" and kinds.get(name) == _NUMBER and words <= _COMPANY_REVENUE_WORDS
+                and words & {"revenue", "turnover"}):
+            roles[name] = "demographic"
+
+
 #: Words of a cost that is not a marketing cost (shipping, the goods, claims paid out).
 _NOT_MARKETING_COST = frozenset({
     "shipping", "delivery", "freight", "product", "products", "unit", "item", "items", "goods", "claim", "claims",
@@ -1155,6 +1256,189 @@ def _costs_next_to_a_channel(roles: dict[str, str], kinds: dict[str, str]) -> di
                 and words & {"cost", "costs", "budget"} and not words & _NOT_MARKETING_COST):
             roles[name] = "acquisition_cost"
     return roles
+
+
+# -- what "other" means, and the columns no rule knows (issue 16, set C) ------------------------
+#
+# ``other`` is for columns that do not describe the customer in a way segmenting should use by
+# default: row numbers and unnamed or placeholder columns, identifiers of something else (a store, a
+# policy number), consent and contact permissions, constants, free text and web addresses, model
+# outputs, the description of a campaign or a product, a bare period (``Year``, ``month``), and codes
+# whose name does not say what they stand for. Every other number or yes/no column that no rule knows
+# is read as behaviour (:func:`_unknown_measurements`): in a customer file, a measurement of the
+# customer that is neither who they are nor where they live is most often something they did or have
+# (miles flown, products held, an amount of a product bought). Behavioral columns are default
+# clustering features (:data:`segdash.segment.DEFAULT_FEATURE_ROLES`), so the fallback leaves out
+# everything that would make a clustering worse: an index or a code as a number feature never is one.
+
+#: Goods a shop sells, by category (a wholesale client's ``Fresh``, ``Milk``, ``Grocery``, ``Frozen``;
+#: ``Wines``, ``Fruits``, ``Meat``): a number column so named, holding amounts, in a run of such
+#: columns, is what the customer spent on that category.
+_PRODUCT_CATEGORY_WORDS = frozenset({
+    "fresh", "milk", "dairy", "cheese", "grocery", "groceries", "frozen", "detergent", "paper", "deli",
+    "delicatessen", "bakery", "bread", "pastry", "meat", "fish", "seafood", "fruit", "vegetable", "veg", "produce",
+    "wine", "beer", "spirit", "liquor", "alcohol", "beverage", "drink", "snack", "sweet", "candy", "confectionery",
+    "chocolate", "coffee", "tea", "gold", "jewelry", "jewellery", "electronics", "clothing", "clothes", "apparel",
+    "fashion", "shoe", "footwear", "toy", "book", "music", "furniture", "garden", "beauty", "cosmetic", "toiletry",
+    "toiletries", "household", "cleaning", "pet", "stationery", "appliance", "kitchen", "sport", "sporting", "outdoor",
+    "accessory", "accessories", "handbag", "perfume", "fragrance", "pharmacy", "health", "baby", "organic",
+})
+#: Spend per category: at least this many such columns side by side ...
+_CATEGORY_RUN = 3
+#: ... holding amounts: non-negative, and at least this large somewhere (a count of items is smaller).
+_CATEGORY_AMOUNT = 100
+
+
+def _spend_per_category(kinds: dict[str, str], facts: dict[str, _Facts], roles: dict[str, str],
+                        unknown: set[str]) -> None:
+    """A run of side-by-side number columns that no rule knows, hold amounts (from 0 up, not a 0-10
+    scale, at least :data:`_CATEGORY_AMOUNT` somewhere), and are mostly named after goods
+    (:data:`_PRODUCT_CATEGORY_WORDS`; at least :data:`_CATEGORY_RUN` of them) is a file's spend per
+    product category: each column of the run is ``revenue`` (so RFM can sum them as money). Columns
+    of a spend file are written together, so an unknown amount inside the run (a misspelt category)
+    joins it."""
+    runs: list[list[str]] = [[]]
+    for name, kind in kinds.items():
+        f = facts[name]
+        amount = (kind == _NUMBER and name in unknown and f.low is not None and f.high is not None
+                  and f.low >= 0 and f.high >= _CATEGORY_AMOUNT and f.fits("money"))
+        if amount:
+            runs[-1].append(name)
+        elif runs[-1]:
+            runs.append([])
+    for run in runs:
+        goods = [n for n in run if _names_goods(n)]
+        if len(goods) >= _CATEGORY_RUN and 2 * len(goods) > len(run):
+            for name in run:
+                roles[name] = "revenue"
+                unknown.discard(name)
+
+
+def _names_goods(name: str) -> bool:
+    """Whether every word of a name (numbers and fillers aside) is a category of goods."""
+    words = [w for w in role_words(name) if not w.isdigit() and w not in ("and", "of", "amount", "product")]
+    return bool(words) and all(w in _PRODUCT_CATEGORY_WORDS or _stem(w) in _PRODUCT_CATEGORY_WORDS for w in words)
+
+
+#: Placeholder names that say nothing (``Column 3`` for a blank header, ``Unnamed: 0``, ``V1``, ``X``,
+#: ``feature_7``, ``Q2``): what such a column measures is unknown, so it is never a default feature.
+_PLACEHOLDER_NAME = re.compile(
+    r"^\s*(?:(?:column|col|unnamed|field|var|variable|feature|feat|attr|attribute|index|idx|x)?[\s_:.#-]*\d*"
+    r"|(?:v|f|c|q|level|item|row)[\s_:.#-]*\d+)\s*$",
+    re.IGNORECASE,
+)
+#: Words of an identifier of something else (``store_id`` that repeats, ``Policy Number``, ``ref``),
+#: of row bookkeeping and of technical fields: not a measurement of the customer.
+_BOOKKEEPING_WORDS = frozenset({
+    "id", "code", "key", "ref", "reference", "number", "uuid", "guid", "hash", "checksum", "index", "idx", "serial",
+    "sequence", "seq", "row", "rownum", "rowid", "record", "version", "batch", "etl", "load", "import", "export",
+    "file", "fold", "split", "partition", "seed", "random", "rand", "unnamed", "dummy", "placeholder", "sku",
+    "stock", "unit", "msrp", "experiment", "variant", "treatment", "control", "ab",
+})
+#: Another party a number column may name (hotel bookings' ``agent`` 1-535, ``company``): a name made only
+#: of these holds that party's number, not a measurement of the customer.
+_ENTITY_WORDS = frozenset({
+    "agent", "company", "branch", "store", "shop", "outlet", "office", "dealer", "vendor", "supplier", "warehouse",
+    "salesperson", "rep", "representative", "advisor", "broker", "merchant", "partner", "affiliate",
+})
+#: Words of a consent or a marketing permission (``email_opt_in``, ``accepts_marketing``, ``gdpr_consent``,
+#: ``do_not_call``): whether the customer may be contacted, not what they did.
+_CONSENT_WORDS = frozenset({
+    "consent", "consented", "permission", "permissions", "opt", "optin", "optout", "opted", "gdpr", "dnc",
+    "marketing", "agree", "agreed", "agreement", "terms", "allow", "allowed", "allows", "robinson",
+})
+#: Contact points: a yes/no named after one (``Phone`` 0/1, ``email_ok``) says whether the customer can be
+#: reached there, like a consent.
+_CONTACT_WORDS = frozenset({
+    "email", "mail", "phone", "telephone", "tel", "mobile", "sms", "text", "post", "postal", "address", "contact",
+    "fax", "whatsapp", "push", "newsletter", "call", "calls",
+})
+#: Words of a bare period: a column named only by these (``Year``, ``month``, ``day``, ``Weekday``) is a
+#: part of some date the name does not give, not a measurement.
+_PERIOD_WORDS = frozenset({
+    "year", "month", "week", "day", "hour", "minute", "second", "quarter", "weekday", "dow", "doy", "date", "time",
+    "period", "season", "yyyy", "yy", "mm", "dd", "of", "the", "in", "and",
+})
+#: Codes whose name does not say what they stand for: whole numbers from 0 up to this, 3 or more of them
+#: (``Channel`` 1-2 is yes/no-like; a 1-5 code of unknown meaning could be a category, not an amount).
+_SMALL_CODE_MAX = 20
+#: Up to this many columns are looked at by the fallback's one query (wider files: they stay ``other``).
+_FALLBACK_COLUMNS = 500
+
+
+def _date_part_name(raw: set[str]) -> bool:
+    """Whether a name's words (as written) name a part of a date: a date word (``arrival_date_day_of_month``,
+    ``signup_dt_weekday``) or a singular period of a longer one (``day of month``, ``week of year``)."""
+    return not raw.isdisjoint({"date", "dt", "weekday", "dow", "doy"}) or (
+        "of" in raw and not raw.isdisjoint({"day", "week", "month", "quarter", "year", "hour"}))
+
+
+def _unknown_measurements(
+    con: duckdb.DuckDBPyConnection, table: str, kinds: dict[str, str], facts: dict[str, _Facts],
+    roles: dict[str, str], unknown: set[str],
+) -> None:
+    """The last step: a number or yes/no column that no rule knows (``unknown``, still ``other``) is
+    ``behavioral``, unless it is one of the kinds ``other`` stands for (see the comment above):
+
+    - a placeholder name (:data:`_PLACEHOLDER_NAME`), or a word of an identifier, of bookkeeping or a
+      technical field (:data:`_BOOKKEEPING_WORDS`), or of a consent (:data:`_CONSENT_WORDS`), or a name
+      made only of another party (:data:`_ENTITY_WORDS`: ``agent``, ``company``);
+    - a yes/no named after a contact point (:data:`_CONTACT_WORDS`: ``Phone`` 0/1);
+    - a bare period (:data:`_PERIOD_WORDS`: ``Year``, ``day``) or a part of a date (:func:`_date_part_name`:
+      ``arrival_date_day_of_month``);
+    - a row index: whole numbers, every one different, one after the other (``0..n-1``, ``1..n``, a few gaps);
+    - a code: 3 or more different whole numbers from 0 up to :data:`_SMALL_CODE_MAX`, and no word of an
+      amount, count or scale in the name (:data:`_NOT_CODE_WORDS`), whose last word is no plural (``Pets``
+      0-3 counts pets); a number used as a category label is no distance a clustering may measure;
+    - a number whose smallest and largest values are unknown (a file with more than 500 number columns).
+
+    One extra query over the first :data:`ROLE_SAMPLE_ROWS` rows gives, for the number columns
+    still in question, how many values are not whole numbers and, for those whose values look all
+    different, the count, distinct count, smallest and largest value there (a row index is only
+    seen whole on consecutive rows, not on a sample).
+    """
+    flags, numbers = [], []
+    for name in sorted(unknown, key=list(kinds).index):
+        f, raw = facts[name], set(name_words(name))
+        words = raw | set(role_words(name))
+        if (roles[name] != "other" or f.values == 0 or _PLACEHOLDER_NAME.match(name)
+                or not words.isdisjoint(_BOOKKEEPING_WORDS) or not words.isdisjoint(_CONSENT_WORDS)
+                or all(w in _PERIOD_WORDS or w.isdigit() for w in raw) or raw <= _ENTITY_WORDS
+                or _date_part_name(raw)):
+            continue
+        if kinds[name] == _BOOLEAN or f.fits("flag"):
+            if words.isdisjoint(_CONTACT_WORDS):
+                flags.append(name)
+        elif kinds[name] == _NUMBER and f.low is not None and f.high is not None:
+            numbers.append(name)
+    for name in flags:
+        roles[name] = "behavioral"
+    if not numbers or len(numbers) > _FALLBACK_COLUMNS:
+        return
+    looks_unique = [n for n in numbers if facts[n].values >= 3 and facts[n].distinct >= 0.9 * facts[n].values]
+    metrics = []
+    for name in numbers:
+        x = f"TRY_CAST({db.quote_ident(name)} AS DOUBLE)"
+        metrics.append(f"count(*) FILTER (WHERE {x} <> floor({x}))")
+        if name in looks_unique:
+            metrics += [f"count({x})", f"count(DISTINCT {x})", f"min({x})", f"max({x})"]
+    picked = ", ".join(db.quote_ident(n) for n in numbers)
+    row = list(db.fetch_all(con, f"SELECT {', '.join(metrics)} FROM (SELECT {picked} FROM {db.quote_ident(table)} "
+                                 f"LIMIT {ROLE_SAMPLE_ROWS})")[0])
+    for name in numbers:
+        f = facts[name]
+        whole = _int(row.pop(0)) == 0
+        if name in looks_unique:
+            count, distinct, low, high = _int(row.pop(0)), _int(row.pop(0)), _float(row.pop(0)), _float(row.pop(0))
+            if (whole and count >= 3 and distinct == count and low is not None and high is not None
+                    and high - low + 1 <= 1.05 * count + 1):
+                continue  # a row index: 0..n-1, 1..n, 101..
+        raw = name_words(name)
+        counts = bool(raw) and raw[-1].isalpha() and _stem(raw[-1]) != raw[-1]  # a plural counts: ``Pets``, ``Cars``
+        code = (whole and f.low is not None and f.high is not None and f.low >= 0 and f.high <= _SMALL_CODE_MAX
+                and f.distinct >= 3 and set(raw).isdisjoint(_NOT_CODE_WORDS) and not counts)
+        if not code:
+            roles[name] = "behavioral"
 
 
 # -- profiles ------------------------------------------------------------------------

@@ -215,10 +215,13 @@ def test_an_unnamed_first_column_of_unique_whole_numbers_or_codes_is_an_id() -> 
     assert _roles(repeats)["Column 1"] == "other"
     words = pd.DataFrame({"Label": ["alpha", "beta", "gamma", "delta"], "Age": [30, 41, 30, 25]})
     assert _roles(words)["Label"] == "other"
+    # Decimals and negative numbers are no id. Since set C (issue 16), an unknown measurement of the customer
+    # is read as behaviour rather than left "other" (see segdash.columns, "what other means"): what matters
+    # here is that neither becomes the id.
     decimals = pd.DataFrame({"Mystery": [1.5, 2.5, 3.5, 4.5], "Age": [30, 41, 30, 25]})
-    assert _roles(decimals)["Mystery"] == "other"
+    assert _roles(decimals)["Mystery"] == "behavioral"
     negative = pd.DataFrame({"Mystery": [-1, 2, 3, 4], "Age": [30, 41, 30, 25]})
-    assert _roles(negative)["Mystery"] == "other"
+    assert _roles(negative)["Mystery"] == "behavioral"
     second = pd.DataFrame({"Age": [30, 41, 30, 25], "Column 2": [10, 11, 12, 13]})
     assert _roles(second)["Column 2"] == "other"
     years = pd.DataFrame({"Year": [2019, 2020, 2021, 2022], "Age": [30, 41, 30, 25]})
