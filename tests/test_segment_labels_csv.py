@@ -121,7 +121,8 @@ def test_segment_on_a_file_loads_no_ibis(tmp_path: Path) -> None:
              f"{['Urban', 'Family', 'Senior'][(i // 3) % 3]},2024-{1 + i % 12:02d}-{1 + i % 28:02d}" for i in range(300)]
     path.write_text("\n".join(rows) + "\n")
     out = tmp_path / "labels.csv"
-    for method, extra in (("kmeans", ["--k", "auto", "--k-range", "2-4"]), ("hierarchical", ["--k", "3"])):
+    for method, extra in (("kmeans", ["--k", "auto", "--k-range", "2-4"]), ("hierarchical", ["--k", "3"]),
+                          ("gmm", ["--k", "3"])):
         done = subprocess.run([sys.executable, "-c", _LOADED_AFTER, "segment", str(path), "--method", method,
                                "--features", "age,income,channel,lifestyle,last_purchase", *extra, "--out", str(out),
                                "--json"], cwd=REPO, capture_output=True, text=True, timeout=300)
