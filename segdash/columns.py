@@ -128,7 +128,9 @@ def name_words(name: str) -> tuple[str, ...]:
     tuple of str
         ``("customer", "id")``, ``("dt", "customer")``, ``("annual", "income", "k")``.
     """
-    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", str(name))
+    # An acronym's plural is one word (``DUIs``, ``ATMs``, ``IDs``), not ``DU`` + ``Is``.
+    spaced = re.sub(r"([A-Z]{2,})s(?![a-z])", r"\1S", str(name))
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", spaced)
     spaced = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1 \2", spaced)
     spaced = re.sub(r"([A-Za-z])(\d)", r"\1 \2", spaced)
     found = re.findall(r"[a-z]+|\d+", spaced.lower())
@@ -137,8 +139,19 @@ def name_words(name: str) -> tuple[str, ...]:
     shortest = _MIN_SQUASHED if sum(w.isalpha() for w in found) == 1 else _MIN_SQUASHED_PART
     words: list[str] = []
     for word in found:
-        words.extend(_split_squashed(word) if len(word) >= shortest else (word,))
+        if word in _SQUASHED_FILLERS:  # ``TypeofContact``, ``NumberofChildren``: a filler written onto its noun
+            words.extend(_SQUASHED_FILLERS[word])
+        else:
+            words.extend(_split_squashed(word) if len(word) >= shortest else (word,))
     return tuple(words)
+
+
+#: A word and ``of`` written as one (``TypeofContact``, ``NumberofTrips``, ``Noof_children``).
+_SQUASHED_FILLERS: dict[str, tuple[str, ...]] = {
+    "typeof": ("type", "of"), "numberof": ("number", "of"), "noof": ("no", "of"), "numof": ("num", "of"),
+    "kindof": ("kind", "of"), "sourceof": ("source", "of"), "modeof": ("mode", "of"), "yearsof": ("years", "of"),
+    "dateof": ("date", "of"), "countof": ("count", "of"), "amountof": ("amount", "of"),
+}
 
 
 #: Short forms met in real column names -> the word the role table uses (``Total_Trans_Amt``).
@@ -313,11 +326,28 @@ _SIGNUP_CHANNEL_WORDS = (
     " enrollment type, enrollment channel, enrollment method, enrollment source, enrolled via"
 )
 
+#: How a lead or prospect came in (Kaggle holiday packages' ``TypeofContact``: Self Enquiry / Company
+#: Invited; ``lead_source``, ``enquiry_source``): the acquisition channel. (``contact type`` alone, the
+#: way a customer is reached, is a service channel.)
+_LEAD_WORDS = (
+    "type of contact, contact source, source of contact, first contact, initial contact, lead type, lead origin,"
+    " lead channel, lead source type, source of lead, enquiry source, inquiry source, enquiry type, inquiry type,"
+    " enquiry channel, inquiry channel, source of enquiry, source of inquiry, inbound or outbound, how found,"
+    " found us, came from, came through, referred by"
+)
+
 #: Zip and postal codes (``ZIP Code``, ``customer_zip_code_prefix``, ``postcode``, German ``PLZ``,
 #: Brazilian ``CEP``, Indian ``pincode``): geographic.
 _POSTAL_WORDS = (
     "zip, zipcode, zip code, postcode, post code, postal code, postal, postalcode, plz, postleitzahl, cep,"
     " pincode, pin code, eircode, zip prefix, postal district"
+)
+
+#: What a customer owns: wealth, a demographic like income (``residential_assets_value``, ``bank_asset_value``,
+#: ``NetWorth``, ``Wealth_Band``).
+_WEALTH_WORDS = (
+    "asset, assets, asset value, assets value, total assets, net worth, networth, net assets, wealth, wealthy,"
+    " property value, home value, house value, real estate value"
 )
 
 #: Consents and marketing permissions.
@@ -389,7 +419,7 @@ ROLE_RULES: tuple[RoleRule, ...] = (
         " signup channel, sign up channel, channel acquired, first touch, medium, how heard, origin, ^channel,"
         " sales channel, marketing channel, lead source, hear about, heard about, how did you hear,"
         " distribution channel, booking channel,"
-        " how did you find, " + _SIGNUP_CHANNEL_WORDS,
+        " how did you find, " + _SIGNUP_CHANNEL_WORDS + ", " + _LEAD_WORDS,
         (_TEXT,),
     ),
     # An acquisition channel written as a number is a code: few small whole numbers (KKBox
@@ -399,7 +429,7 @@ ROLE_RULES: tuple[RoleRule, ...] = (
         "acquisition_channel",
         "acquisition channel, channel acquired, lead source, referral source, referral channel, utm source,"
         " utm medium, ^channel, ^source, signup channel, sign up channel, sales channel, marketing channel, "
-        + _SIGNUP_CHANNEL_WORDS,
+        + _SIGNUP_CHANNEL_WORDS + ", " + _LEAD_WORDS,
         (_NUMBER,),
         "code",
     ),
@@ -411,8 +441,9 @@ ROLE_RULES: tuple[RoleRule, ...] = (
         " customer effort, feedback, sentiment, comfort, convenience, convenient, cleanliness, ease of,"
         " friendliness, courtesy",
     ),
-    # An income is the customer's, never revenue, whatever money word stands next to it (``AMT_INCOME_TOTAL``).
-    _rule("demographic", "income, salary, salaries, wage, wages", (_NUMBER,)),
+    # An income is the customer's, never revenue, whatever money word stands next to it (``AMT_INCOME_TOTAL``);
+    # so is what they own (``residential_assets_value``, ``net_worth``): wealth, like income.
+    _rule("demographic", "income, salary, salaries, wage, wages, " + _WEALTH_WORDS, (_NUMBER,)),
     # A yes/no "revenue" or "converted" says whether the customer bought (online shoppers' ``Revenue``).
     _rule("behavioral", "revenue, sale, sales, bought, converted, conversion, buyer, purchaser", (_BOOLEAN,)),
     # Web analytics of a visit (``PageValues`` is no belief, ``ExitRates`` no churn), and the terms of a
@@ -433,7 +464,11 @@ ROLE_RULES: tuple[RoleRule, ...] = (
         " charges, turnover, gmv, order value, aov, total price, line total, price quantity, basket value,"
         " profit, margin, mnt, premium, premiums, purchase amount, order amount, fee, fees, billing amount,"
         " bill amount, transaction value, purchase value, lifetime spend, mrr, arr, recurring revenue, acv,"
-        " contract value, customer value, client value",
+        " contract value, customer value, client value,"
+        # what the customer is billed (``bill_avg``, ``MonthlyBill``, ``BILL_AMT1``) or paid
+        " ^bill, ^bills, bill average, average bill, monthly bill, bill monthly, total bill, bill total, bill value,"
+        " bill size, mean bill, last bill, annual bill, yearly bill, invoice total, invoice value, total paid,"
+        " paid total",
         (_NUMBER,),
         "money",
     ),
@@ -489,8 +524,22 @@ ROLE_RULES: tuple[RoleRule, ...] = (
         # health, a personal characteristic (``ChronicDiseases``, ``bmi``)
         " chronic, disease, diseases, chronic disease, illness, health condition, medical condition, disability,"
         " diabetes, diabetic, hypertension, blood pressure, pregnancy, pregnancies, pregnant, ^height, ^weight,"
-        " body weight, weight kg, weight lb, weight lbs, height cm, height m, height in, height inch",
+        " body weight, weight kg, weight lb, weight lbs, height cm, height m, height in, height inch,"
+        # race and ethnic origin
+        " race, racial, ethnic, ethnic group, ethnic origin, ethnic background, caste, ancestry,"
+        # a job title or position (``Designation``: Executive, Manager, VP)
+        " designation, job title, jobtitle, job role, job position, job level, job grade, job function,"
+        " job category, position title, work title,"
+        # years of experience of a driver or a professional (``DRIVING_EXPERIENCE``: 0-9y, 10-19y)
+        " driving experience, driver experience, years driving, driving year, year licensed, licensed year,"
+        " license year, experience year, year experience, year of experience, experience level,"
+        # what a customer owns (wealth), and a business customer's ownership (``Subsidiary_Of``)
+        " " + _WEALTH_WORDS + ", subsidiary, parent company, parent organization, parent organisation,"
+        " ownership type, company ownership, legal form",
     ),
+    # How a person lives: own, rent, free (``Housing``); a yes/no ``housing`` is a housing loan (bank marketing)
+    _rule("demographic", "^housing, housing status, home status, residence status, residential status,"
+          " living situation, living arrangement, housing tenure, tenancy, rent or own, own or rent", _NOT_BOOL),
     _rule(
         "behavioral",
         "orders, order, purchases, purchase, frequency, spend, spending, visits, visit, tenure, quantity, qty,"
@@ -515,7 +564,12 @@ ROLE_RULES: tuple[RoleRule, ...] = (
         " miles, mile, mileage, frequent flyer, frequent flier, flyer, flier, flight, flights, social media,"
         " synced, linked account,"
         # what a person does, not who they are (a smoker is also a lifestyle; insurance ``smoker``)
-        " smoker, smoking, smokes, non smoker, drinker, drinking",
+        " smoker, smoking, smokes, non smoker, drinker, drinking,"
+        # events the customer caused or had, counted (``DUIS``, ``PAST_ACCIDENTS``, ``SPEEDING_VIOLATIONS``)
+        " dui, duis, dwi, dwis, accident, accidents, violation, violations, incident, incidents, offence, offences,"
+        " offense, offenses, conviction, convictions, infringement, infringements, crash, crashes, collision,"
+        " collisions, penalty, penalties, late payment, late payments, missed payment, missed payments,"
+        " delinquency, delinquencies, overdue",
         (_TEXT, _NUMBER, _BOOLEAN),
     ),
 )
@@ -634,11 +688,13 @@ def _table_role(words: tuple[str, ...], kind: str, facts: _Facts) -> str | None:
     if _MODEL_OUTPUT_WORDS & set(words):
         return "other"
     derived = not _DERIVED_WORDS.isdisjoint(words)
+    counted = "count" in words  # ``NumBills``, ``count_of_sales``: how many, not how much
     grams = _grams(words)
     for rule in ROLE_RULES:
         if (
             kind in rule.types
             and not (derived and rule.role in _NOT_FOR_DERIVED)
+            and not (counted and rule.role == "revenue")
             and not grams.isdisjoint(_rule_keys(rule))
             and facts.fits(rule.content)
         ):
@@ -889,9 +945,9 @@ def suggest_roles(con: duckdb.DuckDBPyConnection, *, table: str = TABLE, types: 
         facts = _content_facts(con, head, columns, duck, approximate=approximate)
     _number_ranges(con, table, dict(columns), facts)
     known = {name: _table_role(role_words(name), kind, facts[name]) for name, kind in columns}
-    # Number and yes/no columns no rule knows: the fallback below may read them as behaviour.
+    # Columns no rule knows (numbers, yes/no, text): the fallback below may read them as behaviour.
     unknown = {name for name, kind in columns
-               if known[name] is None and kind in (_NUMBER, _BOOLEAN) and not facts[name].constant}
+               if known[name] is None and kind in (_NUMBER, _BOOLEAN, _TEXT) and not facts[name].constant}
     roles = {name: _role_for(role_words(name), kind, facts[name], known=known[name]) for name, kind in columns}
     roles = {name: _role_from_kind(name, kind, facts[name], roles[name], unknown=name in unknown)
              for name, kind in columns}
@@ -1366,6 +1422,35 @@ _SMALL_CODE_MAX = 20
 _FALLBACK_COLUMNS = 500
 
 
+#: Words of a taste (``PreferredPropertyStar``, ``favourite_genre``, ``PreferedCuisine``): a column no rule
+#: knows that a preference names is ``psychographic``. (Preferred payment method, device or category are
+#: behaviour by the role table, before this.)
+_PREFERENCE_WORDS = frozenset({
+    "preferred", "prefered", "preference", "preferences", "prefers", "prefer", "favourite", "favorite", "favourites",
+    "favorites", "fav", "fave", "liked", "likes", "desired", "ideal", "wished", "dream",
+})
+#: Words of something the company does to the customer (``Renew Offer Type``, ``Offer``, ``campaign_variant``):
+#: not the customer's behaviour, so an unknown text column so named stays ``other``.
+_MARKETING_ACTION_WORDS = frozenset({
+    "offer", "offers", "offered", "campaign", "campaigns", "creative", "mailing", "pitch", "pitched", "script",
+    "template", "treatment", "experiment", "cohort", "arm",
+})
+
+
+def _text_category(facts: _Facts, words: set[str]) -> bool:
+    """Whether an unknown text column is a category a marketer segments by: from 2 to
+    :data:`_TEXT_CATEGORIES` different values that repeat (on average at least twice), at most half of the
+    customers blank, and no word of a marketing action (:data:`_MARKETING_ACTION_WORDS`). Free text, lists of
+    names, e-mails or codes (every value different), mostly blank columns and offers stay ``other``."""
+    return (2 <= facts.distinct <= _TEXT_CATEGORIES and facts.distinct * 2 <= facts.values
+            and facts.values * 2 >= facts.rows and words.isdisjoint(_MARKETING_ACTION_WORDS))
+
+
+#: An unknown text column with more different values than this is no category (as
+#: :data:`segdash.segment.MAX_FEATURE_CATEGORIES`: more is free text or a code list).
+_TEXT_CATEGORIES = 30
+
+
 def _date_part_name(raw: set[str]) -> bool:
     """Whether a name's words (as written) name a part of a date: a date word (``arrival_date_day_of_month``,
     ``signup_dt_weekday``) or a singular period of a longer one (``day of month``, ``week of year``)."""
@@ -1406,7 +1491,13 @@ def _unknown_measurements(
                 or all(w in _PERIOD_WORDS or w.isdigit() for w in raw) or raw <= _ENTITY_WORDS
                 or _date_part_name(raw)):
             continue
-        if kinds[name] == _BOOLEAN or f.fits("flag"):
+        if kinds[name] == _TEXT and not _text_category(f, words):
+            continue  # free text, a list of names or codes, mostly blank, or a marketing action: other
+        if not raw.isdisjoint(_PREFERENCE_WORDS):
+            roles[name] = "psychographic"  # ``PreferredPropertyStar``, ``favourite_genre``: a taste
+        elif kinds[name] == _TEXT:
+            roles[name] = "behavioral"  # ``Purpose``, ``RoomTaken``, ``CourseCategory``: what the customer chose
+        elif kinds[name] == _BOOLEAN or f.fits("flag"):
             if words.isdisjoint(_CONTACT_WORDS):
                 flags.append(name)
         elif kinds[name] == _NUMBER and f.low is not None and f.high is not None:
