@@ -494,7 +494,10 @@ ROLE_RULES: tuple[RoleRule, ...] = (
     _rule(
         "psychographic",
         "interest, interests, hobby, hobbies, lifestyle, life style, values, personality, attitude, attitudes,"
-        " opinion, opinions, motivation, motivations, beliefs, persona, aspirations, passions",
+        " opinion, opinions, motivation, motivations, beliefs, persona, aspirations, passions,"
+        # a taste in genres (``Genre`` alone is Mall customers' gender)
+        " favourite genre, favorite genre, preferred genre, music genre, movie genre, film genre, book genre,"
+        " genre preference",
     ),
     _rule(
         "geographic",
@@ -529,7 +532,12 @@ ROLE_RULES: tuple[RoleRule, ...] = (
         " race, racial, ethnic, ethnic group, ethnic origin, ethnic background, caste, ancestry,"
         # a job title or position (``Designation``: Executive, Manager, VP)
         " designation, job title, jobtitle, job role, job position, job level, job grade, job function,"
-        " job category, position title, work title,"
+        " job category, position title, work title, work class, workclass, class of worker,"
+        # a person's place in a household, citizenship, form of address (census-like files)
+        " ^relationship, relationship status, relationship to head, household role, citizenship, citizen,"
+        " residency status, immigration status, salutation, honorific,"
+        # physical traits
+        " blood type, blood group, eye color, eye colour, hair color, hair colour, skin type, skin tone,"
         # years of experience of a driver or a professional (``DRIVING_EXPERIENCE``: 0-9y, 10-19y)
         " driving experience, driver experience, years driving, driving year, year licensed, licensed year,"
         " license year, experience year, year experience, year of experience, experience level,"
@@ -538,6 +546,8 @@ ROLE_RULES: tuple[RoleRule, ...] = (
         " ownership type, company ownership, legal form",
     ),
     # How a person lives: own, rent, free (``Housing``); a yes/no ``housing`` is a housing loan (bank marketing)
+    # A title (Mr, Mrs, Dr) or a position (Manager, Clerk) of a person
+    _rule("demographic", "^title, ^position", (_TEXT,)),
     _rule("demographic", "^housing, housing status, home status, residence status, residential status,"
           " living situation, living arrangement, housing tenure, tenancy, rent or own, own or rent", _NOT_BOOL),
     _rule(
@@ -1397,6 +1407,12 @@ _ENTITY_WORDS = frozenset({
     "agent", "company", "branch", "store", "shop", "outlet", "office", "dealer", "vendor", "supplier", "warehouse",
     "salesperson", "rep", "representative", "advisor", "broker", "merchant", "partner", "affiliate",
 })
+#: People of the company a customer is assigned to (``Assigned_Rep``, ``Account_Manager``, ``agent_name``):
+#: the company's choice, not the customer's behaviour, so an unknown column so named stays ``other``.
+_STAFF_WORDS = frozenset({
+    "assigned", "agent", "rep", "representative", "advisor", "adviser", "salesperson", "salesman", "broker",
+    "manager", "consultant", "handler", "owner", "officer", "banker", "planner", "staff", "employee",
+})
 #: Words of a consent or a marketing permission (``email_opt_in``, ``accepts_marketing``, ``gdpr_consent``,
 #: ``do_not_call``): whether the customer may be contacted, not what they did.
 _CONSENT_WORDS = frozenset({
@@ -1434,6 +1450,8 @@ _PREFERENCE_WORDS = frozenset({
 _MARKETING_ACTION_WORDS = frozenset({
     "offer", "offers", "offered", "campaign", "campaigns", "creative", "mailing", "pitch", "pitched", "script",
     "template", "treatment", "experiment", "cohort", "arm",
+    # a label a company gave, maybe an earlier segmentation: clustering on it would only repeat it
+    "segment", "segments", "cluster", "clusters", "label", "labels", "tag", "tags",
 })
 
 
@@ -1489,7 +1507,7 @@ def _unknown_measurements(
         if (roles[name] != "other" or f.values == 0 or _PLACEHOLDER_NAME.match(name)
                 or not words.isdisjoint(_BOOKKEEPING_WORDS) or not words.isdisjoint(_CONSENT_WORDS)
                 or all(w in _PERIOD_WORDS or w.isdigit() for w in raw) or raw <= _ENTITY_WORDS
-                or _date_part_name(raw)):
+                or _date_part_name(raw) or not raw.isdisjoint(_STAFF_WORDS)):
             continue
         if kinds[name] == _TEXT and not _text_category(f, words):
             continue  # free text, a list of names or codes, mostly blank, or a marketing action: other
