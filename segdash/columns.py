@@ -1509,8 +1509,8 @@ def _unknown_measurements(
                 or all(w in _PERIOD_WORDS or w.isdigit() for w in raw) or raw <= _ENTITY_WORDS
                 or _date_part_name(raw) or not raw.isdisjoint(_STAFF_WORDS)):
             continue
-        if kinds[name] == _TEXT and not _text_category(f, words):
-            continue  # free text, a list of names or codes, mostly blank, or a marketing action: other
+        if kinds[name] == _TEXT and (not _text_category(f, words) or not words.isdisjoint(_CONTACT_WORDS)):
+            continue  # free text, names or codes, mostly blank, an offer, a contact point (``phone_type``): other
         if not raw.isdisjoint(_PREFERENCE_WORDS):
             roles[name] = "psychographic"  # ``PreferredPropertyStar``, ``favourite_genre``: a taste
         elif kinds[name] == _TEXT:
