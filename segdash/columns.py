@@ -27,10 +27,11 @@ addresses and phone numbers, distinct values). In order:
    (:func:`_rating_batteries`);
 6. in a table of business customers (industry, employees, founding year), a column named only the
    company's revenue (``AnnualRevenue``) is its size: ``demographic`` (:func:`_firmographic_revenue`);
-7. last, the number and yes/no columns that no rule knows (:func:`_spend_per_category`,
-   :func:`_unknown_measurements`): a run of 3+ amount columns mostly named after goods (``Fresh``,
-   ``Milk``, ``Grocery``) is spend per category -> ``revenue``; any other one is ``behavioral``
-   unless it is one of the kinds ``other`` stands for.
+7. last, the columns that no rule knows (:func:`_spend_per_category`, :func:`_unknown_measurements`):
+   a run of 3+ amount columns mostly named after goods (``Fresh``, ``Milk``, ``Grocery``) is spend
+   per category -> ``revenue``; a name that says a preference (``PreferredPropertyStar``,
+   ``favourite_colour``) -> ``psychographic``; any other number, yes/no or text category is
+   ``behavioral`` unless it is one of the kinds ``other`` stands for.
 
 **What ``other`` means.** A column that does not describe the customer in a way segmenting should use
 by default: row numbers and placeholder names (a blank header, ``Unnamed: 0``, ``V1``), identifiers of
@@ -39,12 +40,17 @@ something else (a repeated ``store_id``, ``Policy Number``), bookkeeping and tec
 ``do_not_call``, ``Phone`` 0/1), constants, free text and web addresses, model outputs, the description
 of a campaign or a product (``UnitPrice``), a bare period or a part of a date (``Year``, ``Weekday``,
 ``arrival_date_day_of_month``), another party's number (``agent``), and small whole-number codes whose
-name does not say what they stand for (``Band`` 1-5). **An unknown number or yes/no column
+name does not say what they stand for (``Band`` 1-5); for text, also free text and lists of names or
+codes (more than 30 values, or values that hardly repeat), columns blank for most customers, offers and
+labels the company gave (``Renew Offer Type``, ``Segment``), the staff a customer is assigned to
+(``Assigned_Rep``) and contact points (``phone_type``). **An unknown number, yes/no or text category
 is behavioral**: in a customer file, a measurement of the customer that no rule reads as who they are,
-where they live, what they think or what they pay is most often something they did or have
-(``Bonus_miles``, ``Mortgage``, ``CD Account`` 0/1, ``BookedHotelOrNot``). Behavioral columns are
-default clustering features, which is why every kind listed above stays ``other``: an index or a code
-is never a number a clustering measures distances on. Unknown *text* columns stay ``other``. Zip and
+where they live, what they think or what they pay is most often something they did, chose or have
+(``Bonus_miles``, ``Mortgage``, ``CD Account`` 0/1, ``BookedHotelOrNot``, a loan's ``Purpose``, the
+``RoomTaken``, a ``CourseCategory``). A marketer expects such a category in the profiles and among the
+clustering features; left ``other``, it silently disappeared from both. Behavioral columns are default
+clustering features, which is why every kind listed above stays ``other``: an index or a code is never a
+number a clustering measures distances on, and a label the company gave would only be repeated. Zip and
 postal codes are ``geographic`` (an area, not a person); names, e-mails, phones, street addresses and
 dates of birth are ``pii``.
 
@@ -1333,7 +1339,10 @@ def _costs_next_to_a_channel(roles: dict[str, str], kinds: dict[str, str]) -> di
 # whose name does not say what they stand for. Every other number or yes/no column that no rule knows
 # is read as behaviour (:func:`_unknown_measurements`): in a customer file, a measurement of the
 # customer that is neither who they are nor where they live is most often something they did or have
-# (miles flown, products held, an amount of a product bought). Behavioral columns are default
+# (miles flown, products held, an amount of a product bought). Since set D the same holds for a text
+# category (a few values that repeat, mostly filled in): ``Purpose``, ``RoomTaken``, ``CourseCategory``,
+# ``Saving accounts`` describe what the customer chose or holds; a name that says a preference is a taste
+# (psychographic). Behavioral columns are default
 # clustering features (:data:`segdash.segment.DEFAULT_FEATURE_ROLES`), so the fallback leaves out
 # everything that would make a clustering worse: an index or a code as a number feature never is one.
 
@@ -1480,13 +1489,18 @@ def _unknown_measurements(
     con: duckdb.DuckDBPyConnection, table: str, kinds: dict[str, str], facts: dict[str, _Facts],
     roles: dict[str, str], unknown: set[str],
 ) -> None:
-    """The last step: a number or yes/no column that no rule knows (``unknown``, still ``other``) is
-    ``behavioral``, unless it is one of the kinds ``other`` stands for (see the comment above):
+    """The last step: a number, yes/no or text column that no rule knows (``unknown``, still ``other``) is
+    ``behavioral`` (``psychographic`` when its name says a preference: :data:`_PREFERENCE_WORDS`), unless it
+    is one of the kinds ``other`` stands for (see the comment above):
 
     - a placeholder name (:data:`_PLACEHOLDER_NAME`), or a word of an identifier, of bookkeeping or a
       technical field (:data:`_BOOKKEEPING_WORDS`), or of a consent (:data:`_CONSENT_WORDS`), or a name
       made only of another party (:data:`_ENTITY_WORDS`: ``agent``, ``company``);
-    - a yes/no named after a contact point (:data:`_CONTACT_WORDS`: ``Phone`` 0/1);
+    - a name with a word of the company's staff (:data:`_STAFF_WORDS`: ``Assigned_Rep``);
+    - a yes/no or a text column named after a contact point (:data:`_CONTACT_WORDS`: ``Phone`` 0/1,
+      ``phone_type``);
+    - text that is no category (:func:`_text_category`): free text, names or codes, mostly blank, an offer
+      or a label the company gave (:data:`_MARKETING_ACTION_WORDS`);
     - a bare period (:data:`_PERIOD_WORDS`: ``Year``, ``day``) or a part of a date (:func:`_date_part_name`:
       ``arrival_date_day_of_month``);
     - a row index: whole numbers, every one different, one after the other (``0..n-1``, ``1..n``, a few gaps);
