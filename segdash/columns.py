@@ -1419,7 +1419,7 @@ _ENTITY_WORDS = frozenset({
 #: People of the company a customer is assigned to (``Assigned_Rep``, ``Account_Manager``, ``agent_name``):
 #: the company's choice, not the customer's behaviour, so an unknown column so named stays ``other``.
 _STAFF_WORDS = frozenset({
-    "assigned", "agent", "rep", "representative", "advisor", "adviser", "salesperson", "salesman", "broker",
+    "agent", "rep", "representative", "advisor", "adviser", "salesperson", "salesman", "broker",
     "manager", "consultant", "handler", "owner", "officer", "banker", "planner", "staff", "employee",
 })
 #: Words of a consent or a marketing permission (``email_opt_in``, ``accepts_marketing``, ``gdpr_consent``,
@@ -1459,9 +1459,10 @@ _PREFERENCE_WORDS = frozenset({
 _MARKETING_ACTION_WORDS = frozenset({
     "offer", "offers", "offered", "campaign", "campaigns", "creative", "mailing", "pitch", "pitched", "script",
     "template", "treatment", "experiment", "cohort", "arm",
-    # a label a company gave, maybe an earlier segmentation: clustering on it would only repeat it
-    "segment", "segments", "cluster", "clusters", "label", "labels", "tag", "tags",
 })
+#: Words of a label the company gave, maybe an earlier segmentation (``Segment``, ``Cluster`` 1/2, ``tags``):
+#: clustering on it would only repeat it, so an unknown column so named (of any type) stays ``other``.
+_LABEL_WORDS = frozenset({"segment", "segments", "cluster", "clusters", "label", "labels", "tag", "tags"})
 
 
 def _text_category(facts: _Facts, words: set[str]) -> bool:
@@ -1496,7 +1497,8 @@ def _unknown_measurements(
     - a placeholder name (:data:`_PLACEHOLDER_NAME`), or a word of an identifier, of bookkeeping or a
       technical field (:data:`_BOOKKEEPING_WORDS`), or of a consent (:data:`_CONSENT_WORDS`), or a name
       made only of another party (:data:`_ENTITY_WORDS`: ``agent``, ``company``);
-    - a name with a word of the company's staff (:data:`_STAFF_WORDS`: ``Assigned_Rep``);
+    - a name with a word of the company's staff (:data:`_STAFF_WORDS`: ``Assigned_Rep``) or of a label it
+      gave (:data:`_LABEL_WORDS`: ``Segment``, ``Cluster``);
     - a yes/no or a text column named after a contact point (:data:`_CONTACT_WORDS`: ``Phone`` 0/1,
       ``phone_type``);
     - text that is no category (:func:`_text_category`): free text, names or codes, mostly blank, an offer
@@ -1521,7 +1523,7 @@ def _unknown_measurements(
         if (roles[name] != "other" or f.values == 0 or _PLACEHOLDER_NAME.match(name)
                 or not words.isdisjoint(_BOOKKEEPING_WORDS) or not words.isdisjoint(_CONSENT_WORDS)
                 or all(w in _PERIOD_WORDS or w.isdigit() for w in raw) or raw <= _ENTITY_WORDS
-                or _date_part_name(raw) or not raw.isdisjoint(_STAFF_WORDS)):
+                or _date_part_name(raw) or not raw.isdisjoint(_STAFF_WORDS) or not raw.isdisjoint(_LABEL_WORDS)):
             continue
         if kinds[name] == _TEXT and (not _text_category(f, words) or not words.isdisjoint(_CONTACT_WORDS)):
             continue  # free text, names or codes, mostly blank, an offer, a contact point (``phone_type``): other
