@@ -65,7 +65,7 @@ def test_what_stays_other_among_text_columns(tmp_path: Path) -> None:
     for i in range(12):
         rows.append([
             f"C{i}", f"Cat_{i % 3}", f"asked about the blue model on day {i} and will call back", f"Firm {i} Ltd",
-            "Acme" if i % 4 == 0 else "", f"Offer{1 + i % 3}", "ABC"[i % 3], ["Ann", "Bob", "Cy"][i % 3],
+            ["Acme", "Globex"][i % 2] if i % 3 == 0 else "", f"Offer{1 + i % 3}", "ABC"[i % 3], ["Ann", "Bob", "Cy"][i % 3],
             ["Mobile", "Landline"][i % 2], ["Winter", "Summer"][i % 2], f"B{i % 2}", ["Basic", "Pro"][i % 2], 1 + i % 3,
         ])
     roles, types = _imported(tmp_path, _csv(header, rows))
@@ -125,8 +125,9 @@ def test_bank_marketing_housing_yes_no_stays_a_loan(tmp_path: Path) -> None:
 
 
 def test_bills_are_money_counts_of_bills_and_delays_are_not(tmp_path: Path) -> None:
-    header = ["id", "bill_avg", "MonthlyBill", "total_paid", "NumBills", "Bill_Payment_Delay", "bill_rating"]
-    rows = [[i, 12.5 * (i + 1), 40 + 7 * i, 300 + 55 * i, 3 + i, 2 * i, 1 + i % 5] for i in range(10)]
+    header = ["id", "bill_avg", "MonthlyBill", "total_paid", "NumBills", "Sales_Count", "Bill_Payment_Delay",
+              "bill_rating"]
+    rows = [[i, 12.5 * (i + 1), 40 + 7 * i, 300 + 55 * i, 3 + i, 20 + 3 * i, 2 * i, 1 + i % 5] for i in range(10)]
     roles, _ = _imported(tmp_path, _csv(header, rows))
     assert roles == {
         "id": "id",
@@ -134,6 +135,7 @@ def test_bills_are_money_counts_of_bills_and_delays_are_not(tmp_path: Path) -> N
         "MonthlyBill": "revenue",
         "total_paid": "revenue",
         "NumBills": "behavioral",  # how many bills, not how much
+        "Sales_Count": "behavioral",  # a count of sales is no amount of money
         "Bill_Payment_Delay": "behavioral",  # days late, not money
         "bill_rating": "psychographic",  # a rating is never money
     }
