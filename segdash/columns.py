@@ -494,7 +494,9 @@ ROLE_RULES: tuple[RoleRule, ...] = (
         " length of relationship, relationship age, membership length, membership duration, membership age,"
         " subscription length, subscription age, days as customer, months as customer, years as customer,"
         " time as customer, days as member, months as member, years as member, years with, months with,"
-        " loyalty year, customer tenure, since",
+        " loyalty year, customer tenure, since,"
+        # the age of a credit history is its length, not the person's age
+        " credit history age, credit history length, length of credit history, credit age, age of credit",
         _NOT_BOOL,
     ),
     _rule(
@@ -503,7 +505,11 @@ ROLE_RULES: tuple[RoleRule, ...] = (
         " opinion, opinions, motivation, motivations, beliefs, persona, aspirations, passions,"
         # a taste in genres (``Genre`` alone is Mall customers' gender)
         " favourite genre, favorite genre, preferred genre, music genre, movie genre, film genre, book genre,"
-        " genre preference",
+        " genre preference,"
+        # attitudes to risk, price and brands; politics (a risk profile is how the customer thinks)
+        " risk appetite, risk tolerance, risk profile, risk aversion, risk attitude, attitude to risk,"
+        " price sensitivity, price sensitive, price conscious, brand conscious, eco conscious,"
+        " environmentally conscious, political, politics, political view, religiosity",
     ),
     _rule(
         "geographic",
@@ -538,7 +544,9 @@ ROLE_RULES: tuple[RoleRule, ...] = (
         " race, racial, ethnic, ethnic group, ethnic origin, ethnic background, caste, ancestry,"
         # a job title or position (``Designation``: Executive, Manager, VP)
         " designation, job title, jobtitle, job role, job position, job level, job grade, job function,"
-        " job category, position title, work title, work class, workclass, class of worker,"
+        " job category, position title, work title, work class, workclass, class of worker, work type,"
+        " type of work, worker type, work status, working status, social class, socioeconomic,"
+        " socio economic,"
         # a person's place in a household, citizenship, form of address (census-like files)
         " ^relationship, relationship status, relationship to head, household role, citizenship, citizen,"
         " residency status, immigration status, salutation, honorific,"
@@ -555,7 +563,9 @@ ROLE_RULES: tuple[RoleRule, ...] = (
     # A title (Mr, Mrs, Dr) or a position (Manager, Clerk) of a person
     _rule("demographic", "^title, ^position", (_TEXT,)),
     _rule("demographic", "^housing, housing status, home status, residence status, residential status,"
-          " living situation, living arrangement, housing tenure, tenancy, rent or own, own or rent", _NOT_BOOL),
+          " living situation, living arrangement, housing tenure, tenancy, rent or own, own or rent,"
+          " years at address, years at residence, years at current address, time at address, time at residence,"
+          " length of residence, residence since, years in current home", _NOT_BOOL),
     _rule(
         "behavioral",
         "orders, order, purchases, purchase, frequency, spend, spending, visits, visit, tenure, quantity, qty,"

@@ -183,3 +183,22 @@ def test_squashed_fillers_and_acronym_plurals_are_read_as_words() -> None:
     assert name_words("CustomerIDs") == ("customer", "ids")
     assert role_words("ATMs_Used") == ("atm", "used")
     assert name_words("MntWines") == ("mnt", "wines")  # a capital after a lower-case letter still splits
+
+
+def test_census_and_credit_words_work_type_residence_credit_age_attitudes(tmp_path: Path) -> None:
+    # Census-like and credit-bureau-like columns: the person, how long a credit history is, attitudes.
+    header = ["ID", "work_type", "social_class", "YearsAtResidence", "Credit_History_Age", "Risk_Appetite",
+              "Price_Sensitivity", "Customer_Age"]
+    rows = [[i + 1, ["Private", "Self-employed", "Govt_job"][i % 3], ["lower", "middle", "upper"][i % 3], 1 + i,
+             30 + 11 * i, ["low", "medium", "high"][i % 3], 1 + i % 5, 20 + 4 * i] for i in range(10)]
+    roles, _ = _imported(tmp_path, _csv(header, rows))
+    assert roles == {
+        "ID": "id",
+        "work_type": "demographic",
+        "social_class": "demographic",
+        "YearsAtResidence": "demographic",  # residential stability, like housing
+        "Credit_History_Age": "behavioral",  # the length of a credit history, not the person's age
+        "Risk_Appetite": "psychographic",
+        "Price_Sensitivity": "psychographic",
+        "Customer_Age": "demographic",
+    }
