@@ -1464,6 +1464,9 @@ _PREFERENCE_WORDS = frozenset({
     "preferred", "prefered", "preference", "preferences", "prefers", "prefer", "favourite", "favorite", "favourites",
     "favorites", "fav", "fave", "liked", "likes", "desired", "ideal", "wished", "dream",
 })
+#: ... but a "preferred customer" or "preferred member" is a status the company gives: not a taste.
+_PREFERRED_STATUS = frozenset({"customer", "member", "client", "status", "account", "partner", "supplier", "vendor",
+                               "tier", "stock", "share", "shareholder", "guest", "buyer"})
 #: Words of something the company does to the customer (``Renew Offer Type``, ``Offer``, ``campaign_variant``):
 #: not the customer's behaviour, so an unknown text column so named stays ``other``.
 _MARKETING_ACTION_WORDS = frozenset({
@@ -1537,7 +1540,7 @@ def _unknown_measurements(
             continue
         if kinds[name] == _TEXT and (not _text_category(f, words) or not words.isdisjoint(_CONTACT_WORDS)):
             continue  # free text, names or codes, mostly blank, an offer, a contact point (``phone_type``): other
-        if not raw.isdisjoint(_PREFERENCE_WORDS):
+        if not raw.isdisjoint(_PREFERENCE_WORDS) and words.isdisjoint(_PREFERRED_STATUS):
             roles[name] = "psychographic"  # ``PreferredPropertyStar``, ``favourite_genre``: a taste
         elif kinds[name] == _TEXT:
             roles[name] = "behavioral"  # ``Purpose``, ``RoomTaken``, ``CourseCategory``: what the customer chose

@@ -162,9 +162,9 @@ def test_how_a_lead_came_in_is_the_acquisition_channel(tmp_path: Path) -> None:
 
 def test_preferences_are_psychographic_preferred_means_of_doing_stay_behaviour(tmp_path: Path) -> None:
     header = ["UserID", "PreferredPropertyStar", "favourite_colour", "Favourite_Genre", "PreferredPaymentMode",
-              "PreferredLoginDevice"]
+              "PreferredLoginDevice", "Preferred_Customer"]
     rows = [[i + 1, 3 + i % 3, ["red", "blue", "green"][i % 3], ["rock", "jazz"][i % 2], ["Card", "UPI"][i % 2],
-             ["Phone", "Computer"][i % 2]] for i in range(10)]
+             ["Phone", "Computer"][i % 2], i % 2] for i in range(10)]
     roles, _ = _imported(tmp_path, _csv(header, rows))
     assert roles == {
         "UserID": "id",
@@ -173,6 +173,7 @@ def test_preferences_are_psychographic_preferred_means_of_doing_stay_behaviour(t
         "Favourite_Genre": "psychographic",  # ``Genre`` alone is gender (Mall customers), a favourite one a taste
         "PreferredPaymentMode": "behavioral",  # how they pay: the role table's behaviour
         "PreferredLoginDevice": "behavioral",
+        "Preferred_Customer": "behavioral",  # a status the company gives (0/1), not a taste
     }
 
 
