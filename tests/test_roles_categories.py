@@ -89,7 +89,8 @@ def test_what_stays_other_among_text_columns(tmp_path: Path) -> None:
 
 def test_demographic_words_housing_race_titles_experience_wealth(tmp_path: Path) -> None:
     header = ["Client", "Housing", "RACE", "Designation", "DRIVING_EXPERIENCE", "residential_assets_value",
-              "bank_asset_value", "Net_Worth", "Subsidiary_Of", "Relationship", "Eye_Color", "housing_loan"]
+              "bank_asset_value", "Net_Worth", "Subsidiary_Of", "Relationship", "Eye_Color", "housing_loan", "Title",
+              "Position"]
     rows = []
     for i in range(10):
         rows.append([
@@ -97,6 +98,7 @@ def test_demographic_words_housing_race_titles_experience_wealth(tmp_path: Path)
             ["Executive", "Manager", "Senior Manager", "AVP", "VP"][i % 5], ["0-9y", "10-19y", "20-29y", "30y+"][i % 4],
             2400000 + 100000 * i, 800000 + 50000 * i, 15000 * (i + 1), ["Acme Group", "Globex"][i % 2],
             ["Husband", "Wife", "Own-child"][i % 3], ["blue", "brown"][i % 2], ["yes", "no"][i % 2],
+            ["Mr", "Mrs", "Dr"][i % 3], ["Clerk", "Manager"][i % 2],
         ])
     roles, types = _imported(tmp_path, _csv(header, rows))
     assert types["residential_assets_value"] == "number" and types["housing_loan"] == "boolean"
@@ -113,6 +115,8 @@ def test_demographic_words_housing_race_titles_experience_wealth(tmp_path: Path)
         "Relationship": "demographic",  # place in the household
         "Eye_Color": "demographic",
         "housing_loan": "behavioral",  # a yes/no housing loan is a product held (bank marketing's ``housing``)
+        "Title": "demographic",  # Mr, Mrs, Dr
+        "Position": "demographic",  # a job position
     }
 
 
