@@ -1009,7 +1009,7 @@ def _write_report(args: argparse.Namespace, ws: Any, *, margin: float, created: 
         from segdash.report import workbook
         from segdash.segment import PROFILE_CACHE_KEY
 
-        profile = ws.cached(PROFILE_CACHE_KEY, lambda: None)
+        profile = ws.peek(PROFILE_CACHE_KEY)
         if result is None and any(s.key == "economics" for s in sections):
             result = meeting.workspace_economics(ws, margin=margin)
         try:

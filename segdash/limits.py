@@ -234,6 +234,8 @@ def release_workspace(workspace: Any) -> None:
     workspace.segmentation_id = ""
     workspace.segment_names = {}
     workspace.memo.clear()
+    if hasattr(workspace, "data_memo"):
+        workspace.data_memo.clear()
     workspace.idle_released = True
     with contextlib.suppress(Exception):
         old.close()

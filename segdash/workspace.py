@@ -72,6 +72,9 @@ class Workspace:
     segment_names: dict[str, str] = field(default_factory=dict)
     column_labels: dict[str, str] = field(default_factory=dict)
     memo: dict[Hashable, Any] = field(default_factory=dict)
+    #: Results that depend on the data and roles only (default features, multi-value columns): they
+    #: outlive a new segmentation (see :meth:`cached_data`).
+    data_memo: dict[Hashable, Any] = field(default_factory=dict)
     #: The open project (:class:`segdash.store.Project`), or ``None``: work stays in memory only.
     project: Any = None
     #: Id of the loaded data in the project's store ("" when not saved there).
@@ -168,6 +171,7 @@ class Workspace:
         self.column_labels = _suggested_labels([c.name for c in result.columns])
         self.stored_dataset_id = ""
         self.store_error = ""
+        self.data_memo.clear()
         self.clear_segmentation()
         if self.project is not None:
             from segdash.store import StoreError
@@ -251,6 +255,7 @@ class Workspace:
         self.column_labels.update({k: str(v) for k, v in (meta.get("column_labels") or {}).items()
                                    if k in self.roles})
         self.stored_dataset_id = dataset_id
+        self.data_memo.clear()
         self.clear_segmentation()
         self._remember()
 
@@ -406,6 +411,7 @@ class Workspace:
         self.store_error = ""
         self.snapshot_id = ""
         self.memo.clear()
+        self.data_memo.clear()
 
     def close_table(self) -> None:
         """Stop working on the table in an engine (its connection closes; nothing there is dropped)."""
@@ -416,6 +422,7 @@ class Workspace:
                 self.segmentation_id = ""
                 self.segment_names = {}
             self.memo.clear()
+            self.data_memo.clear()
             table.close()
 
     def row_count(self) -> int:
@@ -462,6 +469,7 @@ class Workspace:
         if self.roles.get(column) != role:
             self.roles[column] = role
             self.memo.clear()
+            self.data_memo.clear()
             self.save_roles()
 
     # -- column labels --------------------------------------------------------
@@ -483,6 +491,7 @@ class Workspace:
         if self.column_labels.get(column) != cleaned:
             self.column_labels[column] = cleaned
             self.memo.clear()
+            self.data_memo.clear()
             self.save_roles()  # kept with the stored dataset, like the roles
 
     # -- segmentation ---------------------------------------------------------
@@ -620,6 +629,71 @@ class Workspace:
         return dict(zip(ordered, unique_names(ordered, names=self.segment_names), strict=True))
 
     # -- memo -----------------------------------------------------------------
+    def cached_data(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """Return ``compute()`` memoised under ``key`` for this data and these roles, whatever the segmentation.
+
+        For what a page needs on every run that does not depend on the segments (the default
+        clustering features, the multi-value columns): :meth:`cached` recomputes after every
+        segmentation run, this does not (issue 14: the reruns after a click). Emptied when the data,
+        the roles or the column labels change.
+        """
+        full_key = (self.data_id, tuple(self.roles.items()), key)
+        if full_key not in self.data_memo:
+            if len(self.data_memo) >= _MEMO_LIMIT:
+                self.data_memo.pop(next(iter(self.data_memo)))
+            self.data_memo[full_key] = compute()
+        return self.data_memo[full_key]
+
+    def peek(self, key: Hashable, default: Any = None) -> Any:
+        """What :meth:`cached` holds under ``key`` for this data and segmentation, or ``default`` (nothing is computed or stored)."""
+        return self.memo.get((self.data_id, self.segmentation_id, key), default)
+
+    def multivalue_specs(self) -> dict[str, Any]:
+        """The multi-value text columns among the modelling columns (``interests: sports; travel``), per data.
+
+        Returns
+        -------
+        dict[str, segdash.act.multivalue.MultiValueColumn]
+            Column -> how it splits (:func:`segdash.act.multivalue.detect_multivalue`).
+        """
+        from segdash.act.multivalue import detect_multivalue
+
+        types = self.column_types()
+        columns = [c for c in self.modelling_columns() if types.get(c) == "text"]
+        return self.cached_data(("multivalue.specs",), lambda: detect_multivalue(self.data, columns=columns,
+                                                                                 types=types))
+
+    def profile_attributes(self) -> tuple[list[Any], dict[str, Any]]:
+        """The attributes a profile of this data describes, and its multi-value columns (kept per data).
+
+        Returns
+        -------
+        tuple[list[segdash.profile.Attribute], dict]
+            As :func:`segdash.profile.expand_multivalue` gives them (0/1 numbers as yes/no, multi-value
+            columns as one yes/no attribute per common value).
+        """
+        from segdash import profile as prof
+
+        def work_out() -> tuple[list[Any], dict[str, Any]]:
+            found = prof.flag_attributes(self.data, prof.profile_attributes(self.roles, self.column_types(),
+                                                                            self.display_labels()))
+            return prof.expand_multivalue(self.data, found, specs=self.multivalue_specs())
+
+        return self.cached_data(("profile.attributes",), work_out)
+
+    def everyone_numbers(self) -> tuple[dict[str, Any], Any]:
+        """Everyone's figures of the profile's numbers and the dates' latest days (kept per data).
+
+        Returns
+        -------
+        tuple[dict, pandas.DataFrame]
+            :func:`segdash.profile.everyone_numbers` of :meth:`profile_attributes`.
+        """
+        from segdash import profile as prof
+
+        return self.cached_data(("profile.everyone",), lambda: prof.everyone_numbers(
+            self.data, attributes=self.profile_attributes()[0]))
+
     def cached(self, key: Hashable, compute: Callable[[], T]) -> T:
         """Return ``compute()`` memoised under ``key`` for this data and segmentation.
 

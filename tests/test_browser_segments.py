@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
 
@@ -42,3 +44,9 @@ def test_clustering_with_automatic_k_shows_segment_sizes(page) -> None:
     assert list(labels.columns) == ["customer_id", "segment"] and len(labels) == 5000
     assert 2 <= labels["segment"].nunique() <= 10
     assert not labels["segment"].str.fullmatch(r"(?i)(segment|cluster)?\s*\d+").any()  # names, not numbers
+    # the analysts' details (the chart of every k's scores) are drawn when opened, not on the click
+    assert page.get_by_text("Silhouette (higher is better)").count() == 0
+    page.get_by_text("Details for analysts").click()
+    page.get_by_text("Silhouette (higher is better)").first.wait_for()
+    page.get_by_text(re.compile("adjusted Rand index")).first.wait_for()
+    _full_screenshot(page, "segments_clustering_details_open.png")

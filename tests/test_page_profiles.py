@@ -134,3 +134,19 @@ def test_one_segment_says_tests_need_two(make_app):
     assert at.dataframe[0].value["Customers"].sum() == 5000
     open_section(at, "Are the differences real?")
     assert "nothing to compare" in texts(at.info)
+
+
+def test_reruns_reuse_the_profile_and_the_cards_charts(make_app):
+    at = make_app()
+    ws = segment_session(at)
+    at.switch_page("pages/profiles.py").run(timeout=120)
+    assert not at.exception, [e.value for e in at.exception]
+    profile = ws.peek(("profile", "build"))
+    charts = {label: ws.peek(("profile", "card_chart", label)) for label in ws.segmentation.sizes}
+    assert profile is not None and all(chart is not None for chart in charts.values())
+    drawn = len(at.get("plotly_chart"))
+    at.run()  # a widget click reruns the page: nothing is computed or built again
+    assert not at.exception
+    assert ws.peek(("profile", "build")) is profile
+    assert all(ws.peek(("profile", "card_chart", label)) is chart for label, chart in charts.items())
+    assert len(at.get("plotly_chart")) == drawn == len(charts) + 1  # the sizes, and one small chart per card

@@ -41,11 +41,16 @@ def test_clustering_with_automatic_k_shows_the_summary(segments_page: object) ->
     assert metrics["Segments"] == str(seg.k) and metrics["Customers"] == "5,000"
     assert "Stability" in metrics
     assert f"**{seg.k} segments** of 5,000 customers" in _texts(at)
-    assert len(at.get("plotly_chart")) == 2  # sizes and the k-scores chart
+    # the sizes chart; the k-scores chart only once "Details for analysts" is opened (issue 14)
+    assert len(at.get("plotly_chart")) == 1
+    assert "adjusted Rand index" not in _texts(at)
     # the result stays on screen on the next run, without refitting
+    at.session_state[K + "analysts"] = True  # the expander opened
     at.run()
     assert at.session_state[WORKSPACE].segmentation is seg
     assert {m.label for m in at.metric} >= {"Segments", "Stability"}
+    assert len(at.get("plotly_chart")) == 2
+    assert "adjusted Rand index" in _texts(at)
 
 
 def test_dimensions_with_typed_edges_and_pooling(segments_page: object) -> None:

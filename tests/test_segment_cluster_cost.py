@@ -116,3 +116,87 @@ def test_silhouette_on_a_hand_worked_line() -> None:
     distances = pairwise_distances(np.array([[0.0], [1.0], [5.0]], dtype=np.float32))
     expected = ((5 - 1) / 5 + (4 - 1) / 4 + 0) / 3
     assert silhouette_precomputed(distances, np.array(["A", "A", "B"])) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("k", [2, 3, 7])
+def test_spread_scores_are_scikit_learns(k: int) -> None:
+    from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score
+
+    from segdash.segment.cluster import spread_scores
+
+    rng = np.random.default_rng(k)
+    points = rng.normal(size=(400, 5)).astype(np.float32)
+    labels = rng.integers(0, k, len(points))
+    points[labels == 0] += 3.0  # one segment apart from the rest
+    calinski_harabasz, davies_bouldin = spread_scores(points, labels)
+    assert calinski_harabasz == pytest.approx(calinski_harabasz_score(points, labels), rel=1e-9)
+    # scikit-learn measures distances to the centres in float32: equal to within its rounding
+    assert davies_bouldin == pytest.approx(davies_bouldin_score(points, labels), rel=1e-5)
+
+
+def test_spread_scores_on_a_hand_worked_line() -> None:
+    from segdash.segment.cluster import spread_scores
+
+    # A at 0 and 2 (centre 1), B at 10 and 12 (centre 11); everyone's centre 6
+    points = np.array([[0.0], [2.0], [10.0], [12.0]])
+    labels = np.array([0, 0, 1, 1])
+    within, between = 4 * 1.0, 2 * 25.0 + 2 * 25.0  # squared distances to own centre / of centres to 6
+    calinski_harabasz, davies_bouldin = spread_scores(points, labels)
+    assert calinski_harabasz == pytest.approx(between * (4 - 2) / (within * (2 - 1)))
+    assert davies_bouldin == pytest.approx((1 + 1) / 10)  # mean distance 1 to each centre, centres 10 apart
+    same = np.zeros((3, 2))
+    assert spread_scores(same, np.array([0, 0, 1])) == (1.0, 0.0)  # no spread at all: scikit-learn's answers
+
+
+def test_a_small_file_is_assigned_in_numpy_with_the_labels_duckdb_gives(monkeypatch: pytest.MonkeyPatch) -> None:
+    from segdash import db
+    from segdash.data import Data
+    from segdash.segment import cluster
+    from segdash.segment.base import commit_labels
+
+    rng = np.random.default_rng(3)
+    con = db.connect()
+    frame = {"spend": np.concatenate([rng.normal(10, 2, 150), rng.normal(50, 5, 150)]),
+             "visits": np.concatenate([rng.normal(2, 1, 150), rng.normal(9, 2, 150)])}
+    con.execute("CREATE TABLE customers AS SELECT (row_number() OVER ())::BIGINT AS _row, * FROM "
+                "(SELECT unnest(?::DOUBLE[]) AS spend, unnest(?::DOUBLE[]) AS visits)",
+                [frame["spend"].tolist(), frame["visits"].tolist()])
+    types = {"spend": "number", "visits": "number"}
+
+    def labels(threshold: int) -> tuple[dict[str, int], list[tuple]]:
+        monkeypatch.setattr(cluster, "PYTHON_ASSIGN_ROWS", threshold)
+        called = []
+        monkeypatch.setattr(cluster, "assign_clusters",
+                            lambda *a, **k: called.append(1) or cluster_assign(*a, **k))
+        seg = cluster.cluster_customers(Data.duckdb(con).staged(), features=["spend", "visits"], types=types, k=3)
+        commit_labels(Data.duckdb(con))
+        assert bool(called) == (threshold < 300)
+        return seg.sizes, con.execute("SELECT _row, segment FROM segment_labels ORDER BY _row").fetchall()
+
+    cluster_assign = cluster.assign_clusters
+    in_numpy, in_duckdb = labels(10_000), labels(0)
+    assert in_numpy == in_duckdb and sum(in_numpy[0].values()) == 300
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_adjusted_rand_is_scikit_learns_to_the_last_bit(seed: int) -> None:
+    from sklearn.metrics import adjusted_rand_score
+
+    from segdash.segment.cluster import adjusted_rand
+
+    rng = np.random.default_rng(seed)
+    first = rng.integers(0, 5, 2000)
+    second = np.where(rng.random(2000) < 0.7, first, rng.integers(0, 6, 2000))  # mostly the same grouping
+    assert adjusted_rand(first, second) == adjusted_rand_score(first, second)
+    shuffled = rng.permutation(first)  # chance agreement: about 0, negative allowed
+    assert adjusted_rand(first, shuffled) == adjusted_rand_score(first, shuffled)
+
+
+def test_adjusted_rand_by_hand() -> None:
+    from segdash.segment.cluster import adjusted_rand
+
+    assert adjusted_rand(np.array([0, 0, 1, 1]), np.array([5, 5, 2, 2])) == 1.0  # same grouping, other names
+    # of the 6 pairs: together in both 1 (1-2), apart in both 2 (1-4, 2-4), together only in the first 1 (3-4),
+    # only in the second 2 (1-3, 2-3): ARI = 2 (1*2 - 1*2) / ((1 + 1)(1 + 2) + (1 + 2)(2 + 2)) = 0
+    assert adjusted_rand(np.array([0, 0, 1, 1]), np.array([0, 0, 0, 1])) == 0.0
+    assert adjusted_rand(np.array([], dtype=int), np.array([], dtype=int)) == 1.0

@@ -13,7 +13,14 @@ from segdash import cli, db
 from segdash.data import Data
 from segdash.errors import SettingsError
 from segdash.schema import Segmentation, is_modelling_role
-from segdash.segment import PROFILE_CACHE_KEY, default_cluster_features, labels_frame, run_segmentation
+from segdash.segment import (
+    PROFILE_BASE_KEY,
+    PROFILE_CACHE_KEY,
+    default_cluster_features,
+    labels_frame,
+    run_segmentation,
+    workspace_profile,
+)
 from segdash.segment.base import STAGING, commit_labels, write_label_table, write_labels
 from segdash.segment.cluster import cluster_customers
 from segdash.ui.components import with_segment_names
@@ -112,12 +119,26 @@ def test_a_successful_run_swaps_labels_segmentation_and_names_together(ws: Works
     assert _labels(ws) == ["C", "C", "C", "D"] and ws.segment_names == {}
 
 
-def test_named_clustering_builds_the_profile_once_for_the_profiles_page(ws: Workspace) -> None:
+def test_named_clustering_keeps_its_aggregates_for_the_profiles_page(ws: Workspace,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from segdash import profile as prof
+
     seg = run_segmentation(ws, lambda report: cluster_customers(
         ws.data, features=["age", "spend"], types=ws.column_types(), k=2, progress=report), named=True)
-    profile = ws.cached(PROFILE_CACHE_KEY, lambda: pytest.fail("the Profiles page must reuse the run's profile"))
+    # naming computed the aggregates only: the tests of the full profile wait for a page that shows them
+    assert ws.peek(PROFILE_CACHE_KEY) is None
+    base = ws.peek(PROFILE_BASE_KEY)
+    assert base is not None and {label: ws.display_name(label) for label in seg.sizes} == base.names
+
+    def again(*args: object, **kwargs: object) -> None:
+        pytest.fail("the Profiles page must reuse the aggregates of the run's naming")
+
+    monkeypatch.setattr(prof, "segment_aggregates", again)
+    profile = workspace_profile(ws)
     assert list(profile.sizes["segment"]) == list(seg.sizes)
-    assert {label: ws.display_name(label) for label in seg.sizes} == profile.names
+    assert profile.names == base.names and profile.traits is base.traits
+    assert not profile.tests.empty  # the full profile adds the tests
+    assert workspace_profile(ws) is profile  # built once per segmentation
 
 
 def test_display_names_are_unique_and_deterministic(ws: Workspace) -> None:

@@ -556,7 +556,7 @@ def add_flags(data: Data, table: Any, names: Sequence[str], *,
 
 
 def flag_choices(data: Data, *, roles: Mapping[str, str], types: Mapping[str, str],
-                 top: int = 12) -> dict[str, list[str]]:
+                 top: int = 12, specs: Mapping[str, MultiValueColumn] | None = None) -> dict[str, list[str]]:
     """For each multi-value column that may be modelled, its most common values' flag names.
 
     Parameters
@@ -567,6 +567,9 @@ def flag_choices(data: Data, *, roles: Mapping[str, str], types: Mapping[str, st
         Column name -> role / type (personal data and ids are never split).
     top
         Values offered per column.
+    specs
+        The multi-value columns already detected among the modelling text columns
+        (``Workspace.multivalue_specs``); detected here when ``None``.
 
     Returns
     -------
@@ -576,5 +579,6 @@ def flag_choices(data: Data, *, roles: Mapping[str, str], types: Mapping[str, st
     from segdash.schema import is_modelling_role
 
     columns = [c for c, role in roles.items() if is_modelling_role(role) and types.get(c) == "text"]
-    return {column: [spec.flag_name(v) for v in spec.values[:top]]
-            for column, spec in detect_multivalue(data, columns=columns, types=types).items()}
+    found = detect_multivalue(data, columns=columns, types=types) if specs is None else specs
+    return {column: [found[column].flag_name(v) for v in found[column].values[:top]]
+            for column in columns if column in found}

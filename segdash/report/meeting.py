@@ -1062,17 +1062,14 @@ def workspace_sections(
     list[Section]
         Only sections with something to show.
     """
-    from segdash import profile as prof
-    from segdash.segment import PROFILE_CACHE_KEY
+    from segdash.segment import workspace_profile
 
     sections: list[Section] = []
     if ws.imported is not None:
         sections.append(data_section(ws.imported, roles=ws.roles))
     if ws.segmentation is not None:
         if profile is None:
-            profile = ws.cached(PROFILE_CACHE_KEY,
-                                lambda: prof.build_profile(ws.data, roles=ws.roles, types=ws.column_types(),
-                                                       labels=ws.display_labels()))
+            profile = workspace_profile(ws)
         names = report_names(ws, profile)
         unit = str(ws.segmentation.extra.get("unit", "customers"))
         sections.append(method_section(ws.segmentation, created=created, names=names))

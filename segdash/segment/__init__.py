@@ -8,7 +8,7 @@ share: default choices and the labels table as written to ``labels.csv``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import pyarrow as pa
@@ -226,8 +226,53 @@ def labels_frame(data: Data, *, roles: dict[str, str],
 
 
 #: ``Workspace.cached`` key of the current segmentation's :class:`segdash.profile.Profile`
-#: (the Profiles page reads it; a clustering run fills it when it names the segments).
+#: (built by :func:`workspace_profile` when a page first needs it).
 PROFILE_CACHE_KEY = ("profile", "build")
+#: ``Workspace.cached`` key of its :class:`segdash.profile.ProfileBase` (aggregates and names, no tests):
+#: a clustering run fills it when it names the segments, and :func:`workspace_profile` completes it.
+PROFILE_BASE_KEY = ("profile", "base")
+
+
+def workspace_profile(ws: Workspace) -> Any:
+    """The current segmentation's full profile, built once per segmentation (with its tests).
+
+    Reuses the aggregates the naming of a clustering run computed (:data:`PROFILE_BASE_KEY`), so
+    they are not computed twice; the sample, percentiles and statistical tests are made here,
+    when a page first shows them, not on the clustering click (issue 14).
+
+    Parameters
+    ----------
+    ws
+        The workspace, with a segmentation.
+
+    Returns
+    -------
+    segdash.profile.Profile
+    """
+    from segdash import profile as prof
+
+    def build() -> Any:
+        return prof.build_profile(ws.data, roles=ws.roles, types=ws.column_types(), labels=ws.display_labels(),
+                                  base=ws.peek(PROFILE_BASE_KEY), specs=_specs(ws))
+
+    return ws.cached(PROFILE_CACHE_KEY, build)
+
+
+def _profile_base(ws: Workspace, segmentation: Segmentation) -> Any:
+    """The naming's aggregates, with what the workspace already knows (attributes per data, the run's sizes)."""
+    from segdash import profile as prof
+
+    attributes, specs, everyone = None, None, None
+    if hasattr(ws, "profile_attributes"):  # a workspace that keeps them per data
+        (attributes, specs), everyone = ws.profile_attributes(), ws.everyone_numbers()
+    return prof.profile_base(ws.data, roles=ws.roles, types=ws.column_types(), labels=ws.display_labels(),
+                             specs=specs, attributes=attributes, sizes=segmentation.sizes or None,
+                             everyone=everyone)
+
+
+def _specs(ws: Workspace) -> Any:
+    """The workspace's multi-value columns (kept per data), or ``None`` for one that does not keep them."""
+    return ws.multivalue_specs() if hasattr(ws, "multivalue_specs") else None
 
 
 def run_segmentation(
@@ -252,8 +297,8 @@ def run_segmentation(
         Called with ``progress``; segments ``ws.staged_data`` and returns the :class:`Segmentation`.
     named
         Name the segments from their top traits (clustering, whose labels say nothing). The
-        profile this needs is built once and cached under :data:`PROFILE_CACHE_KEY`, where the
-        Profiles page finds it.
+        aggregates this needs (:func:`segdash.profile.profile_base`, no sample or tests) are
+        cached under :data:`PROFILE_BASE_KEY`, where :func:`workspace_profile` finds them.
     progress
         ``progress(fraction, message)`` for a progress bar.
 
@@ -276,12 +321,8 @@ def run_segmentation(
     finally:
         discard_labels(ws.staged_data)
     if named:
-        from segdash import profile as prof
-
         report(0.95, "Naming the segments from their top traits ...")
-        profile = ws.cached(PROFILE_CACHE_KEY,
-                            lambda: prof.build_profile(ws.data, roles=ws.roles, types=ws.column_types(),
-                                                       labels=ws.display_labels()))
-        for label, name in profile.names.items():
+        base = ws.cached(PROFILE_BASE_KEY, lambda: _profile_base(ws, segmentation))
+        for label, name in base.names.items():
             ws.rename_segment(label, name)
     return segmentation

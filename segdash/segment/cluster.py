@@ -93,12 +93,7 @@ from scipy.cluster import hierarchy
 from sklearn.cluster import KMeans
 from sklearn.decomposition import PCA
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.metrics import (
-    adjusted_rand_score,
-    calinski_harabasz_score,
-    davies_bouldin_score,
-    pairwise_distances,
-)
+from sklearn.metrics import pairwise_distances
 from sklearn.mixture import GaussianMixture
 from sklearn.neighbors import NearestCentroid
 from threadpoolctl import threadpool_limits
@@ -131,6 +126,8 @@ ALGORITHMS = ("kmeans", "gmm", "hierarchical")
 SEARCH_SAMPLE = 10_000
 #: Customers (random subsample of the search sample) on which silhouette is computed.
 SILHOUETTE_SAMPLE = 2_500
+#: A file with at most this many customers is assigned in numpy, not in DuckDB (see :func:`_cluster`).
+PYTHON_ASSIGN_ROWS = SEARCH_SAMPLE
 #: Customers on which a Gaussian mixture is fitted.
 GMM_SAMPLE = 10_000
 #: Customers on which Ward linkage is built (and, for the stability refits, a smaller number:
@@ -298,11 +295,16 @@ def _cluster(
         data = pull_features(source, features=features, types=types)
     # A file's customers are put in their segment inside DuckDB (one SQL statement, the model's numbers
     # as parameters): nothing of the million rows but their cluster number comes back (issue 16).
+    # Up to PYTHON_ASSIGN_ROWS customers, all of them are in the k search's sample: their model input is
+    # computed anyway, and numpy assigns them to the same centres in a millisecond where planning the
+    # SQL statement took 70 ms (issue 14). The labels are the same (tests/test_segment_assign.py).
     in_duckdb = not engine and source.is_duckdb and source.table == db.TABLE and source.key == db.ROW \
         and algorithm != "gmm"
+    small = in_duckdb and len(data.rows) <= PYTHON_ASSIGN_ROWS
+    in_duckdb = in_duckdb and not small
     fit = _fit(data, algorithm=algorithm, fixed_k=fixed_k, k_low=k_low, k_high=k_high, scaling=scaling,
                log_skewed=log_skewed, missing=missing, random_state=random_state, report=report,
-               assign_here=not in_duckdb)
+               assign_here=not in_duckdb, refine=not small)
     data, fitted, everyone, labels, chosen_k, notes = fit.data, fit.fitted, fit.everyone, fit.labels, fit.k, fit.notes
     if in_duckdb:
         report(0.7, f"Putting every customer in one of {chosen_k} segments ...")
@@ -418,11 +420,14 @@ class _Fit:
 def _fit(
     data: FeatureData, *, algorithm: str, fixed_k: int | None, k_low: int, k_high: int, scaling: str,
     log_skewed: bool, missing: str, random_state: int, report: Progress, assign_here: bool = True,
+    refine: bool = True,
 ) -> _Fit:
     """Preprocess, choose k and fit the final model on ``data``; label its customers (cluster indices).
 
     Without ``assign_here`` the final model is left for the caller to apply where the data is (its
-    labels are ``None``), and k-means keeps the centres of the sample (no pass over everyone).
+    labels are ``None``), and k-means keeps the centres of the sample (no pass over everyone). Without
+    ``refine``, k-means keeps the sample's centres too, and everyone is assigned to them here (what
+    the assignment in DuckDB gives, for a file small enough to do it in numpy).
     """
     n_rows = len(data.rows)
     if n_rows == 0:
@@ -471,7 +476,7 @@ def _fit(
                     reason=reason, next_best=next_best, notes=notes, search_positions=search_positions)
     report(0.7, f"Putting every customer in one of {chosen_k} segments ...")
     with threadpool_limits(limits=_THREADS, user_api="openmp"):  # the one step over everyone
-        _final_model(fitted, algorithm, models[chosen_k], everyone, chosen_k, random_state)
+        _final_model(fitted, algorithm, models[chosen_k], everyone if refine else None, chosen_k, random_state)
         labels = fitted.assign(everyone)
     return _Fit(data=data, fitted=fitted, everyone=everyone, labels=labels, k=chosen_k, scores=scores,
                 reason=reason, next_best=next_best, notes=notes, search_positions=search_positions)
@@ -730,7 +735,7 @@ def _k_stability(algorithm: str, search: np.ndarray, reference: np.ndarray, k: i
                      if algorithm == "kmeans" else _fit_on(algorithm, rows, k, seed=random_state + 11 + run))
         except ValueError:  # a degenerate resample (tiny data): skip it
             continue
-        agreements.append(adjusted_rand_score(reference, model.predict(common)))
+        agreements.append(adjusted_rand(reference, model.predict(common)))
     if not agreements:
         return 0.0
     return round(float(np.clip(np.mean(agreements), 0.0, 1.0)), 4)
@@ -751,11 +756,92 @@ def _scores(fitted: np.ndarray, labels: np.ndarray, distances: np.ndarray) -> di
     if not 2 <= len(np.unique(labels)) <= len(fitted) - 1 or not 2 <= len(np.unique(sil_labels)) <= rows - 1:
         return {}
     silhouette = silhouette_precomputed(distances[:rows, :rows], sil_labels)
+    calinski_harabasz, davies_bouldin = spread_scores(fitted, labels)
     return {
         "silhouette": round(silhouette, 4),
-        "calinski_harabasz": round(float(calinski_harabasz_score(fitted, labels)), 2),
-        "davies_bouldin": round(float(davies_bouldin_score(fitted, labels)), 4),
+        "calinski_harabasz": round(calinski_harabasz, 2),
+        "davies_bouldin": round(davies_bouldin, 4),
     }
+
+
+def adjusted_rand(labels_true: np.ndarray, labels_pred: np.ndarray) -> float:
+    """``sklearn.metrics.adjusted_rand_score``: the same integer pair counts and formula, without its checks.
+
+    scikit-learn validates both labellings and builds a sparse contingency table on each call (a
+    millisecond each, eleven calls per automatic k on 5,000 customers); here the table is one
+    ``np.bincount``. The pair counts are exact integers, so the score is scikit-learn's to the last
+    bit (``tests/test_segment_cluster_cost.py``).
+
+    Parameters
+    ----------
+    labels_true, labels_pred
+        Two labellings of the same customers.
+
+    Returns
+    -------
+    float
+        1 for the same grouping, about 0 for chance agreement.
+    """
+    if len(labels_true) == 0:
+        return 1.0
+    _, first = np.unique(labels_true, return_inverse=True)
+    _, second = np.unique(labels_pred, return_inverse=True)
+    rows, columns = int(first.max()) + 1, int(second.max()) + 1
+    contingency = np.bincount(first.astype(np.int64) * columns + second, minlength=rows * columns)
+    contingency = contingency.reshape(rows, columns).astype(np.int64)
+    n = np.int64(len(first))
+    sum_squares = (contingency ** 2).sum()
+    apart_in_first = int((contingency @ contingency.sum(axis=0)).sum() - sum_squares)
+    apart_in_second = int((contingency.T @ contingency.sum(axis=1)).sum() - sum_squares)
+    together = int(sum_squares - n)
+    apart = int(n ** 2 - apart_in_first - apart_in_second - sum_squares)
+    if apart_in_first == 0 and apart_in_second == 0:
+        return 1.0
+    return 2.0 * (together * apart - apart_in_second * apart_in_first) / (
+        (together + apart_in_second) * (apart_in_second + apart)
+        + (together + apart_in_first) * (apart_in_first + apart))
+
+
+def spread_scores(points: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
+    """``sklearn.metrics.calinski_harabasz_score`` and ``davies_bouldin_score`` of ``labels``, in one pass.
+
+    scikit-learn validates its input and loops over the segments for each score (7 ms of CPU per k
+    on 5,000 customers, a sixth of the automatic-k search, issue 14); here the segment centres,
+    each customer's distance to its centre and the centres' distances are computed once, in
+    float64. Equal to scikit-learn's to within float rounding (``tests/test_segment_cluster_cost.py``).
+
+    Parameters
+    ----------
+    points
+        Model input of the customers (rows).
+    labels
+        Segment of each customer; at least 2 segments and at most ``len(labels) - 1``.
+
+    Returns
+    -------
+    tuple[float, float]
+        Calinski-Harabasz (higher: segments further apart for their spread) and Davies-Bouldin
+        (lower: less overlap).
+    """
+    x = np.asarray(points, dtype=np.float64)
+    _, segment = np.unique(labels, return_inverse=True)
+    n, k = len(x), int(segment.max()) + 1
+    counts = np.bincount(segment, minlength=k).astype(np.float64)
+    onehot = np.zeros((n, k))
+    onehot[np.arange(n), segment] = 1.0
+    centres = (onehot.T @ x) / counts[:, None]
+    offsets = x - centres[segment]
+    squared = np.einsum("ij,ij->i", offsets, offsets)
+    within = float(squared.sum())
+    between = float((counts * ((centres - x.mean(axis=0)) ** 2).sum(axis=1)).sum())
+    calinski_harabasz = 1.0 if within == 0.0 else between * (n - k) / (within * (k - 1.0))
+    spread = np.bincount(segment, weights=np.sqrt(squared), minlength=k) / counts
+    apart = np.sqrt(np.maximum(((centres[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2), 0.0))
+    if np.allclose(spread, 0.0) or np.allclose(apart, 0.0):
+        return float(calinski_harabasz), 0.0
+    apart[apart == 0] = np.inf
+    davies_bouldin = float(np.mean(np.max((spread[:, None] + spread[None, :]) / apart, axis=1)))
+    return float(calinski_harabasz), davies_bouldin
 
 
 def silhouette_precomputed(distances: np.ndarray, labels: np.ndarray) -> float:
@@ -958,7 +1044,7 @@ def _stability(
                 model = _fit_on(algorithm, everyone[rows], k, seed=random_state + 1 + run)
             except ValueError:  # a degenerate resample (tiny data): skip it
                 continue
-            agreements.append(adjusted_rand_score(labels[common], model.predict(everyone[common])))
+            agreements.append(adjusted_rand(labels[common], model.predict(everyone[common])))
     if not agreements:
         return None
     return round(float(np.clip(np.mean(agreements), 0.0, 1.0)), 4)

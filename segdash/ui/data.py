@@ -238,8 +238,8 @@ def transactions_hint(ws: Workspace) -> None:
 
     types = ws.column_types()
     # same memo key as the Segments page, so the check runs once per data and roles
-    found = ws.cached(("segments", "transactions"),
-                      lambda: detect_transactions(ws.data, roles=ws.roles, types=types))
+    found = ws.cached_data(("segments", "transactions"),
+                           lambda: detect_transactions(ws.data, roles=ws.roles, types=types))
     if found is None:
         return
     if found.customer is None:

@@ -11,7 +11,7 @@ from segdash import profile as prof
 from segdash.labels import questions_help
 from segdash.report import plain
 from segdash.report import profile_charts as charts
-from segdash.segment import PROFILE_CACHE_KEY
+from segdash.segment import workspace_profile
 from segdash.ui import state
 from segdash.ui.components import segment_colors
 from segdash.workspace import Workspace
@@ -54,11 +54,7 @@ def load_profile(ws: Workspace) -> prof.Profile:
     segdash.profile.Profile
     """
     with st.spinner("Profiling your segments..."):
-        profile = ws.cached(
-            PROFILE_CACHE_KEY,  # a clustering run may have built it already (segdash.segment.run_segmentation)
-            lambda: prof.build_profile(ws.data, roles=ws.roles, types=ws.column_types(),
-                                       labels=ws.display_labels()),
-        )
+        profile = workspace_profile(ws)  # reuses the aggregates a clustering run named its segments from
     for label, name in profile.names.items():
         if label not in ws.segment_names and prof.is_generic_label(label):
             ws.rename_segment(label, name)
@@ -137,8 +133,9 @@ def show_cards(ws: Workspace, *, profile: prof.Profile) -> None:
                 st.write("Close to average on every attribute.")
             else:
                 st.markdown("\n".join(f"- {prof.escape_markdown(text)}" for text in top["text"]))
-                st.plotly_chart(charts.comparison_chart(top), key=f"{_KEY}card{i}", width="stretch",
-                                config={"displayModeBar": False})
+                # built once per segmentation, not on every rerun (issue 14): the cards are the page's first view
+                figure = ws.cached(("profile", "card_chart", row.segment), lambda top=top: charts.comparison_chart(top))
+                st.plotly_chart(figure, key=f"{_KEY}card{i}", width="stretch", config={"displayModeBar": False})
     if len(profile.sizes) > MAX_CARDS:
         st.caption(f"Cards for the {MAX_CARDS} largest segments; every segment is in the tables below.")
     asked = questions_help([a.name for a in profile.attributes], labels=ws.column_labels)

@@ -19,7 +19,7 @@ import streamlit as st
 from segdash.economics import EconomicsResult
 from segdash.report import meeting, workbook
 from segdash.report.text import escape_markdown as md
-from segdash.segment import PROFILE_CACHE_KEY
+from segdash.segment import PROFILE_CACHE_KEY, workspace_profile
 from segdash.ui import state
 from segdash.workspace import Workspace
 
@@ -204,13 +204,7 @@ def workbook_download(ws: Workspace) -> None:
     ws
         The session's workspace (with a segmentation).
     """
-    profile = ws.cached(PROFILE_CACHE_KEY, lambda: None)
-    if profile is None:
-        from segdash import profile as prof
-
-        profile = ws.cached(PROFILE_CACHE_KEY,
-                            lambda: prof.build_profile(ws.data, roles=ws.roles, types=ws.column_types(),
-                                                       labels=ws.display_labels()))
+    profile = workspace_profile(ws)
     names = meeting.report_names(ws, profile)
     sheets = workbook.workspace_sheets(ws, profile=profile, economics_result=_economics(ws),
                                        extra=feature_sheets(ws), include_labels=False)
@@ -239,7 +233,7 @@ def labels_download(ws: Workspace) -> None:
     ws
         The session's workspace (with a segmentation).
     """
-    profile = ws.cached(PROFILE_CACHE_KEY, lambda: None)
+    profile = ws.peek(PROFILE_CACHE_KEY)
     names = meeting.report_names(ws, profile) if profile is not None else ws.display_names(ws.segmentation.sizes)
     options = [c for c in ws.roles if c not in ws.columns_with_role("id")]
     personal = set(ws.columns_with_role("pii"))

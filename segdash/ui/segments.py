@@ -137,8 +137,9 @@ def multivalue_flags(ws: Workspace) -> dict[str, list[str]]:
     """Yes/no choices ("interests: Travel") for the values of multi-value columns (memoised per data)."""
     from segdash.act.multivalue import flag_choices
 
-    return ws.cached(("multivalue.flags", tuple(sorted(ws.roles.items()))),
-                     lambda: flag_choices(ws.data, roles=ws.roles, types=ws.column_types()))
+    # per data, not per segmentation: the reruns after a run do not look for them again (issue 14)
+    return ws.cached_data(("multivalue.flags",), lambda: flag_choices(
+        ws.data, roles=ws.roles, types=ws.column_types(), specs=ws.multivalue_specs()))
 
 
 def dimensions_section(ws: Workspace) -> None:
@@ -245,8 +246,8 @@ def _condition_widgets(ws: Workspace, count: int) -> tuple[list[rules_core.Condi
 def rfm_section(ws: Workspace) -> None:
     """RFM settings form: the transactions file as recognised, or the three customer columns."""
     types = ws.column_types()
-    found = ws.cached(("segments", "transactions"),
-                      lambda: rfm_core.detect_transactions(ws.data, roles=ws.roles, types=types))
+    found = ws.cached_data(("segments", "transactions"),
+                           lambda: rfm_core.detect_transactions(ws.data, roles=ws.roles, types=types))
     with st.form(_KEY + "rfm_form"):
         if found is not None:
             if found.customer is None:
@@ -313,8 +314,8 @@ def clustering_section(ws: Workspace) -> None:
 
     types = ws.column_types()
     offered = [*ws.modelling_columns(), *(f for flags in multivalue_flags(ws).values() for f in flags)]
-    choice, left_out = ws.cached(("segments", "default_features"),
-                                 lambda: cluster_feature_choice(ws.data, roles=ws.roles, types=types))
+    choice, left_out = ws.cached_data(("segments", "default_features"),
+                                      lambda: cluster_feature_choice(ws.data, roles=ws.roles, types=types))
     default = [c for c in choice if c in offered]
     problem = single_column_message(default)
     if problem:
@@ -439,7 +440,11 @@ def _show_cluster_quality(seg: Segmentation) -> None:
         words = stability_words(seg.stability)
         st.markdown(f"How stable they are when found again on other samples of your customers: "
                     f"**{_md(words[:1].upper() + words[1:])}**.")
-    with st.expander("Details for analysts"):
+    # drawn when opened (a rerun): its chart of every k's scores is a third of drawing the result (issue 14)
+    details = st.expander("Details for analysts", key=_KEY + "analysts", on_change="rerun")
+    with details:
+        if not details.open:
+            return
         if seg.chosen_k_reason:
             st.markdown(_md(seg.chosen_k_reason))
         if seg.extra.get("k_rule"):
