@@ -1419,6 +1419,8 @@ _BOOKKEEPING_WORDS = frozenset({
     "sequence", "seq", "row", "rownum", "rowid", "record", "version", "batch", "etl", "load", "import", "export",
     "file", "fold", "split", "partition", "seed", "random", "rand", "unnamed", "dummy", "placeholder", "sku",
     "stock", "unit", "msrp", "experiment", "variant", "treatment", "control", "ab",
+    # technical fields of a file or a system (``Encoding``, ``hostname``)
+    "encoding", "charset", "mime", "protocol", "hostname", "server", "debug", "environment",
 })
 #: Another party a number column may name (hotel bookings' ``agent`` 1-535, ``company``): a name made only
 #: of these holds that party's number, not a measurement of the customer.

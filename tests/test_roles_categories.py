@@ -60,13 +60,13 @@ def test_text_categories_no_rule_knows_are_behaviour_and_clustering_features(tmp
 
 def test_what_stays_other_among_text_columns(tmp_path: Path) -> None:
     header = ["Customer ID", "Var_1", "Notes_Free", "Company", "Sponsor", "Renew Offer Type", "Segment",
-              "Assigned_Rep", "phone_type", "Season", "batch", "Plan", "Cluster"]
+              "Assigned_Rep", "phone_type", "Season", "batch", "Plan", "Cluster", "Encoding"]
     rows = []
     for i in range(12):
         rows.append([
             f"C{i}", f"Cat_{i % 3}", f"asked about the blue model on day {i} and will call back", f"Firm {i} Ltd",
             ["Acme", "Globex"][i % 2] if i % 3 == 0 else "", f"Offer{1 + i % 3}", "ABC"[i % 3], ["Ann", "Bob", "Cy"][i % 3],
-            ["Mobile", "Landline"][i % 2], ["Winter", "Summer"][i % 2], f"B{i % 2}", ["Basic", "Pro"][i % 2], 1 + i % 3,
+            ["Mobile", "Landline"][i % 2], ["Winter", "Summer"][i % 2], f"B{i % 2}", ["Basic", "Pro"][i % 2], 1 + i % 3, ["utf8", "latin1"][i % 2],
         ])
     roles, types = _imported(tmp_path, _csv(header, rows))
     assert types["Sponsor"] == "text"
@@ -84,6 +84,7 @@ def test_what_stays_other_among_text_columns(tmp_path: Path) -> None:
         "batch": "other",  # bookkeeping
         "Plan": "behavioral",  # the role table
         "Cluster": "other",  # an earlier label written as a number, not a measurement
+        "Encoding": "other",  # a technical field
     }
 
 
