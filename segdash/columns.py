@@ -27,10 +27,11 @@ addresses and phone numbers, distinct values). In order:
    (:func:`_rating_batteries`);
 6. in a table of business customers (industry, employees, founding year), a column named only the
    company's revenue (``AnnualRevenue``) is its size: ``demographic`` (:func:`_firmographic_revenue`);
-7. last, the number and yes/no columns that no rule knows (:func:`_spend_per_category`,
-   :func:`_unknown_measurements`): a run of 3+ amount columns mostly named after goods (``Fresh``,
-   ``Milk``, ``Grocery``) is spend per category -> ``revenue``; any other one is ``behavioral``
-   unless it is one of the kinds ``other`` stands for.
+7. last, the columns that no rule knows (:func:`_spend_per_category`, :func:`_unknown_measurements`):
+   a run of 3+ amount columns mostly named after goods (``Fresh``, ``Milk``, ``Grocery``) is spend
+   per category -> ``revenue``; a name that says a preference (``PreferredPropertyStar``,
+   ``favourite_colour``) -> ``psychographic``; any other number, yes/no or text category is
+   ``behavioral`` unless it is one of the kinds ``other`` stands for.
 
 **What ``other`` means.** A column that does not describe the customer in a way segmenting should use
 by default: row numbers and placeholder names (a blank header, ``Unnamed: 0``, ``V1``), identifiers of
@@ -39,12 +40,17 @@ something else (a repeated ``store_id``, ``Policy Number``), bookkeeping and tec
 ``do_not_call``, ``Phone`` 0/1), constants, free text and web addresses, model outputs, the description
 of a campaign or a product (``UnitPrice``), a bare period or a part of a date (``Year``, ``Weekday``,
 ``arrival_date_day_of_month``), another party's number (``agent``), and small whole-number codes whose
-name does not say what they stand for (``Band`` 1-5). **An unknown number or yes/no column
+name does not say what they stand for (``Band`` 1-5); for text, also free text and lists of names or
+codes (more than 30 values, or values that hardly repeat), columns blank for most customers, offers and
+labels the company gave (``Renew Offer Type``, ``Segment``), the staff a customer is assigned to
+(``Assigned_Rep``) and contact points (``phone_type``). **An unknown number, yes/no or text category
 is behavioral**: in a customer file, a measurement of the customer that no rule reads as who they are,
-where they live, what they think or what they pay is most often something they did or have
-(``Bonus_miles``, ``Mortgage``, ``CD Account`` 0/1, ``BookedHotelOrNot``). Behavioral columns are
-default clustering features, which is why every kind listed above stays ``other``: an index or a code
-is never a number a clustering measures distances on. Unknown *text* columns stay ``other``. Zip and
+where they live, what they think or what they pay is most often something they did, chose or have
+(``Bonus_miles``, ``Mortgage``, ``CD Account`` 0/1, ``BookedHotelOrNot``, a loan's ``Purpose``, the
+``RoomTaken``, a ``CourseCategory``). A marketer expects such a category in the profiles and among the
+clustering features; left ``other``, it silently disappeared from both. Behavioral columns are default
+clustering features, which is why every kind listed above stays ``other``: an index or a code is never a
+number a clustering measures distances on, and a label the company gave would only be repeated. Zip and
 postal codes are ``geographic`` (an area, not a person); names, e-mails, phones, street addresses and
 dates of birth are ``pii``.
 
@@ -128,7 +134,9 @@ def name_words(name: str) -> tuple[str, ...]:
     tuple of str
         ``("customer", "id")``, ``("dt", "customer")``, ``("annual", "income", "k")``.
     """
-    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", str(name))
+    # An acronym's plural is one word (``DUIs``, ``ATMs``, ``IDs``), not ``DU`` + ``Is``.
+    spaced = re.sub(r"([A-Z]{2,})s(?![a-z])", r"\1S", str(name))
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", spaced)
     spaced = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1 \2", spaced)
     spaced = re.sub(r"([A-Za-z])(\d)", r"\1 \2", spaced)
     found = re.findall(r"[a-z]+|\d+", spaced.lower())
@@ -137,8 +145,19 @@ def name_words(name: str) -> tuple[str, ...]:
     shortest = _MIN_SQUASHED if sum(w.isalpha() for w in found) == 1 else _MIN_SQUASHED_PART
     words: list[str] = []
     for word in found:
-        words.extend(_split_squashed(word) if len(word) >= shortest else (word,))
+        if word in _SQUASHED_FILLERS:  # ``TypeofContact``, ``NumberofChildren``: a filler written onto its noun
+            words.extend(_SQUASHED_FILLERS[word])
+        else:
+            words.extend(_split_squashed(word) if len(word) >= shortest else (word,))
     return tuple(words)
+
+
+#: A word and ``of`` written as one (``TypeofContact``, ``NumberofTrips``, ``Noof_children``).
+_SQUASHED_FILLERS: dict[str, tuple[str, ...]] = {
+    "typeof": ("type", "of"), "numberof": ("number", "of"), "noof": ("no", "of"), "numof": ("num", "of"),
+    "kindof": ("kind", "of"), "sourceof": ("source", "of"), "modeof": ("mode", "of"), "yearsof": ("years", "of"),
+    "dateof": ("date", "of"), "countof": ("count", "of"), "amountof": ("amount", "of"),
+}
 
 
 #: Short forms met in real column names -> the word the role table uses (``Total_Trans_Amt``).
@@ -313,11 +332,28 @@ _SIGNUP_CHANNEL_WORDS = (
     " enrollment type, enrollment channel, enrollment method, enrollment source, enrolled via"
 )
 
+#: How a lead or prospect came in (Kaggle holiday packages' ``TypeofContact``: Self Enquiry / Company
+#: Invited; ``lead_source``, ``enquiry_source``): the acquisition channel. (``contact type`` alone, the
+#: way a customer is reached, is a service channel.)
+_LEAD_WORDS = (
+    "type of contact, contact source, source of contact, first contact, initial contact, lead type, lead origin,"
+    " lead channel, lead source type, source of lead, enquiry source, inquiry source, enquiry type, inquiry type,"
+    " enquiry channel, inquiry channel, source of enquiry, source of inquiry, inbound or outbound, how found,"
+    " found us, came from, came through, referred by"
+)
+
 #: Zip and postal codes (``ZIP Code``, ``customer_zip_code_prefix``, ``postcode``, German ``PLZ``,
 #: Brazilian ``CEP``, Indian ``pincode``): geographic.
 _POSTAL_WORDS = (
     "zip, zipcode, zip code, postcode, post code, postal code, postal, postalcode, plz, postleitzahl, cep,"
     " pincode, pin code, eircode, zip prefix, postal district"
+)
+
+#: What a customer owns: wealth, a demographic like income (``residential_assets_value``, ``bank_asset_value``,
+#: ``NetWorth``, ``Wealth_Band``).
+_WEALTH_WORDS = (
+    "asset, assets, asset value, assets value, total assets, net worth, networth, net assets, wealth, wealthy,"
+    " property value, home value, house value, real estate value"
 )
 
 #: Consents and marketing permissions.
@@ -389,7 +425,7 @@ ROLE_RULES: tuple[RoleRule, ...] = (
         " signup channel, sign up channel, channel acquired, first touch, medium, how heard, origin, ^channel,"
         " sales channel, marketing channel, lead source, hear about, heard about, how did you hear,"
         " distribution channel, booking channel,"
-        " how did you find, " + _SIGNUP_CHANNEL_WORDS,
+        " how did you find, " + _SIGNUP_CHANNEL_WORDS + ", " + _LEAD_WORDS,
         (_TEXT,),
     ),
     # An acquisition channel written as a number is a code: few small whole numbers (KKBox
@@ -399,7 +435,7 @@ ROLE_RULES: tuple[RoleRule, ...] = (
         "acquisition_channel",
         "acquisition channel, channel acquired, lead source, referral source, referral channel, utm source,"
         " utm medium, ^channel, ^source, signup channel, sign up channel, sales channel, marketing channel, "
-        + _SIGNUP_CHANNEL_WORDS,
+        + _SIGNUP_CHANNEL_WORDS + ", " + _LEAD_WORDS,
         (_NUMBER,),
         "code",
     ),
@@ -411,8 +447,9 @@ ROLE_RULES: tuple[RoleRule, ...] = (
         " customer effort, feedback, sentiment, comfort, convenience, convenient, cleanliness, ease of,"
         " friendliness, courtesy",
     ),
-    # An income is the customer's, never revenue, whatever money word stands next to it (``AMT_INCOME_TOTAL``).
-    _rule("demographic", "income, salary, salaries, wage, wages", (_NUMBER,)),
+    # An income is the customer's, never revenue, whatever money word stands next to it (``AMT_INCOME_TOTAL``);
+    # so is what they own (``residential_assets_value``, ``net_worth``): wealth, like income.
+    _rule("demographic", "income, salary, salaries, wage, wages, " + _WEALTH_WORDS, (_NUMBER,)),
     # A yes/no "revenue" or "converted" says whether the customer bought (online shoppers' ``Revenue``).
     _rule("behavioral", "revenue, sale, sales, bought, converted, conversion, buyer, purchaser", (_BOOLEAN,)),
     # Web analytics of a visit (``PageValues`` is no belief, ``ExitRates`` no churn), and the terms of a
@@ -433,7 +470,11 @@ ROLE_RULES: tuple[RoleRule, ...] = (
         " charges, turnover, gmv, order value, aov, total price, line total, price quantity, basket value,"
         " profit, margin, mnt, premium, premiums, purchase amount, order amount, fee, fees, billing amount,"
         " bill amount, transaction value, purchase value, lifetime spend, mrr, arr, recurring revenue, acv,"
-        " contract value, customer value, client value",
+        " contract value, customer value, client value,"
+        # what the customer is billed (``bill_avg``, ``MonthlyBill``, ``BILL_AMT1``) or paid
+        " ^bill, ^bills, bill average, average bill, monthly bill, bill monthly, total bill, bill total, bill value,"
+        " bill size, mean bill, last bill, annual bill, yearly bill, invoice total, invoice value, total paid,"
+        " paid total",
         (_NUMBER,),
         "money",
     ),
@@ -453,13 +494,22 @@ ROLE_RULES: tuple[RoleRule, ...] = (
         " length of relationship, relationship age, membership length, membership duration, membership age,"
         " subscription length, subscription age, days as customer, months as customer, years as customer,"
         " time as customer, days as member, months as member, years as member, years with, months with,"
-        " loyalty year, customer tenure, since",
+        " loyalty year, customer tenure, since,"
+        # the age of a credit history is its length, not the person's age
+        " credit history age, credit history length, length of credit history, credit age, age of credit",
         _NOT_BOOL,
     ),
     _rule(
         "psychographic",
         "interest, interests, hobby, hobbies, lifestyle, life style, values, personality, attitude, attitudes,"
-        " opinion, opinions, motivation, motivations, beliefs, persona, aspirations, passions",
+        " opinion, opinions, motivation, motivations, beliefs, persona, aspirations, passions,"
+        # a taste in genres (``Genre`` alone is Mall customers' gender)
+        " favourite genre, favorite genre, preferred genre, music genre, movie genre, film genre, book genre,"
+        " genre preference,"
+        # attitudes to risk, price and brands; politics (a risk profile is how the customer thinks)
+        " risk appetite, risk tolerance, risk profile, risk aversion, risk attitude, attitude to risk,"
+        " price sensitivity, price sensitive, price conscious, brand conscious, eco conscious,"
+        " environmentally conscious, political, politics, political view, religiosity",
     ),
     _rule(
         "geographic",
@@ -489,8 +539,33 @@ ROLE_RULES: tuple[RoleRule, ...] = (
         # health, a personal characteristic (``ChronicDiseases``, ``bmi``)
         " chronic, disease, diseases, chronic disease, illness, health condition, medical condition, disability,"
         " diabetes, diabetic, hypertension, blood pressure, pregnancy, pregnancies, pregnant, ^height, ^weight,"
-        " body weight, weight kg, weight lb, weight lbs, height cm, height m, height in, height inch",
+        " body weight, weight kg, weight lb, weight lbs, height cm, height m, height in, height inch,"
+        # race and ethnic origin
+        " race, racial, ethnic, ethnic group, ethnic origin, ethnic background, caste, ancestry,"
+        # a job title or position (``Designation``: Executive, Manager, VP)
+        " designation, job title, jobtitle, job role, job position, job level, job grade, job function,"
+        " job category, position title, work title, work class, workclass, class of worker, work type,"
+        " type of work, worker type, work status, working status, social class, socioeconomic,"
+        " socio economic,"
+        # a person's place in a household, citizenship, form of address (census-like files)
+        " ^relationship, relationship status, relationship to head, household role, citizenship, citizen,"
+        " residency status, immigration status, salutation, honorific,"
+        # physical traits
+        " blood type, blood group, eye color, eye colour, hair color, hair colour, skin type, skin tone,"
+        # years of experience of a driver or a professional (``DRIVING_EXPERIENCE``: 0-9y, 10-19y)
+        " driving experience, driver experience, years driving, driving year, year licensed, licensed year,"
+        " license year, experience year, year experience, year of experience, experience level,"
+        # what a customer owns (wealth), and a business customer's ownership (``Subsidiary_Of``)
+        " " + _WEALTH_WORDS + ", subsidiary, parent company, parent organization, parent organisation,"
+        " ownership type, company ownership, legal form",
     ),
+    # How a person lives: own, rent, free (``Housing``); a yes/no ``housing`` is a housing loan (bank marketing)
+    # A title (Mr, Mrs, Dr) or a position (Manager, Clerk) of a person
+    _rule("demographic", "^title, ^position", (_TEXT,)),
+    _rule("demographic", "^housing, housing status, home status, residence status, residential status,"
+          " living situation, living arrangement, housing tenure, tenancy, rent or own, own or rent,"
+          " years at address, years at residence, years at current address, time at address, time at residence,"
+          " length of residence, residence since, years in current home", _NOT_BOOL),
     _rule(
         "behavioral",
         "orders, order, purchases, purchase, frequency, spend, spending, visits, visit, tenure, quantity, qty,"
@@ -515,7 +590,12 @@ ROLE_RULES: tuple[RoleRule, ...] = (
         " miles, mile, mileage, frequent flyer, frequent flier, flyer, flier, flight, flights, social media,"
         " synced, linked account,"
         # what a person does, not who they are (a smoker is also a lifestyle; insurance ``smoker``)
-        " smoker, smoking, smokes, non smoker, drinker, drinking",
+        " smoker, smoking, smokes, non smoker, drinker, drinking,"
+        # events the customer caused or had, counted (``DUIS``, ``PAST_ACCIDENTS``, ``SPEEDING_VIOLATIONS``)
+        " dui, duis, dwi, dwis, accident, accidents, violation, violations, incident, incidents, offence, offences,"
+        " offense, offenses, conviction, convictions, infringement, infringements, crash, crashes, collision,"
+        " collisions, penalty, penalties, late payment, late payments, missed payment, missed payments,"
+        " delinquency, delinquencies, overdue",
         (_TEXT, _NUMBER, _BOOLEAN),
     ),
 )
@@ -634,11 +714,13 @@ def _table_role(words: tuple[str, ...], kind: str, facts: _Facts) -> str | None:
     if _MODEL_OUTPUT_WORDS & set(words):
         return "other"
     derived = not _DERIVED_WORDS.isdisjoint(words)
+    counted = "count" in words  # ``NumBills``, ``count_of_sales``: how many, not how much
     grams = _grams(words)
     for rule in ROLE_RULES:
         if (
             kind in rule.types
             and not (derived and rule.role in _NOT_FOR_DERIVED)
+            and not (counted and rule.role == "revenue")
             and not grams.isdisjoint(_rule_keys(rule))
             and facts.fits(rule.content)
         ):
@@ -889,9 +971,9 @@ def suggest_roles(con: duckdb.DuckDBPyConnection, *, table: str = TABLE, types: 
         facts = _content_facts(con, head, columns, duck, approximate=approximate)
     _number_ranges(con, table, dict(columns), facts)
     known = {name: _table_role(role_words(name), kind, facts[name]) for name, kind in columns}
-    # Number and yes/no columns no rule knows: the fallback below may read them as behaviour.
+    # Columns no rule knows (numbers, yes/no, text): the fallback below may read them as behaviour.
     unknown = {name for name, kind in columns
-               if known[name] is None and kind in (_NUMBER, _BOOLEAN) and not facts[name].constant}
+               if known[name] is None and kind in (_NUMBER, _BOOLEAN, _TEXT) and not facts[name].constant}
     roles = {name: _role_for(role_words(name), kind, facts[name], known=known[name]) for name, kind in columns}
     roles = {name: _role_from_kind(name, kind, facts[name], roles[name], unknown=name in unknown)
              for name, kind in columns}
@@ -1267,7 +1349,10 @@ def _costs_next_to_a_channel(roles: dict[str, str], kinds: dict[str, str]) -> di
 # whose name does not say what they stand for. Every other number or yes/no column that no rule knows
 # is read as behaviour (:func:`_unknown_measurements`): in a customer file, a measurement of the
 # customer that is neither who they are nor where they live is most often something they did or have
-# (miles flown, products held, an amount of a product bought). Behavioral columns are default
+# (miles flown, products held, an amount of a product bought). Since set D the same holds for a text
+# category (a few values that repeat, mostly filled in): ``Purpose``, ``RoomTaken``, ``CourseCategory``,
+# ``Saving accounts`` describe what the customer chose or holds; a name that says a preference is a taste
+# (psychographic). Behavioral columns are default
 # clustering features (:data:`segdash.segment.DEFAULT_FEATURE_ROLES`), so the fallback leaves out
 # everything that would make a clustering worse: an index or a code as a number feature never is one.
 
@@ -1334,12 +1419,20 @@ _BOOKKEEPING_WORDS = frozenset({
     "sequence", "seq", "row", "rownum", "rowid", "record", "version", "batch", "etl", "load", "import", "export",
     "file", "fold", "split", "partition", "seed", "random", "rand", "unnamed", "dummy", "placeholder", "sku",
     "stock", "unit", "msrp", "experiment", "variant", "treatment", "control", "ab",
+    # technical fields of a file or a system (``Encoding``, ``hostname``)
+    "encoding", "charset", "mime", "protocol", "hostname", "server", "debug", "environment",
 })
 #: Another party a number column may name (hotel bookings' ``agent`` 1-535, ``company``): a name made only
 #: of these holds that party's number, not a measurement of the customer.
 _ENTITY_WORDS = frozenset({
     "agent", "company", "branch", "store", "shop", "outlet", "office", "dealer", "vendor", "supplier", "warehouse",
     "salesperson", "rep", "representative", "advisor", "broker", "merchant", "partner", "affiliate",
+})
+#: People of the company a customer is assigned to (``Assigned_Rep``, ``Account_Manager``, ``agent_name``):
+#: the company's choice, not the customer's behaviour, so an unknown column so named stays ``other``.
+_STAFF_WORDS = frozenset({
+    "agent", "rep", "representative", "advisor", "adviser", "salesperson", "salesman", "broker",
+    "manager", "consultant", "handler", "owner", "officer", "banker", "planner", "staff", "employee",
 })
 #: Words of a consent or a marketing permission (``email_opt_in``, ``accepts_marketing``, ``gdpr_consent``,
 #: ``do_not_call``): whether the customer may be contacted, not what they did.
@@ -1366,6 +1459,41 @@ _SMALL_CODE_MAX = 20
 _FALLBACK_COLUMNS = 500
 
 
+#: Words of a taste (``PreferredPropertyStar``, ``favourite_genre``, ``PreferedCuisine``): a column no rule
+#: knows that a preference names is ``psychographic``. (Preferred payment method, device or category are
+#: behaviour by the role table, before this.)
+_PREFERENCE_WORDS = frozenset({
+    "preferred", "prefered", "preference", "preferences", "prefers", "prefer", "favourite", "favorite", "favourites",
+    "favorites", "fav", "fave", "liked", "likes", "desired", "ideal", "wished", "dream",
+})
+#: ... but a "preferred customer" or "preferred member" is a status the company gives: not a taste.
+_PREFERRED_STATUS = frozenset({"customer", "member", "client", "status", "account", "partner", "supplier", "vendor",
+                               "tier", "stock", "share", "shareholder", "guest", "buyer"})
+#: Words of something the company does to the customer (``Renew Offer Type``, ``Offer``, ``campaign_variant``):
+#: not the customer's behaviour, so an unknown text column so named stays ``other``.
+_MARKETING_ACTION_WORDS = frozenset({
+    "offer", "offers", "offered", "campaign", "campaigns", "creative", "mailing", "pitch", "pitched", "script",
+    "template", "treatment", "experiment", "cohort", "arm",
+})
+#: Words of a label the company gave, maybe an earlier segmentation (``Segment``, ``Cluster`` 1/2, ``tags``):
+#: clustering on it would only repeat it, so an unknown column so named (of any type) stays ``other``.
+_LABEL_WORDS = frozenset({"segment", "segments", "cluster", "clusters", "label", "labels", "tag", "tags"})
+
+
+def _text_category(facts: _Facts, words: set[str]) -> bool:
+    """Whether an unknown text column is a category a marketer segments by: from 2 to
+    :data:`_TEXT_CATEGORIES` different values that repeat (on average at least twice), at most half of the
+    customers blank, and no word of a marketing action (:data:`_MARKETING_ACTION_WORDS`). Free text, lists of
+    names, e-mails or codes (every value different), mostly blank columns and offers stay ``other``."""
+    return (2 <= facts.distinct <= _TEXT_CATEGORIES and facts.distinct * 2 <= facts.values
+            and facts.values * 2 >= facts.rows and words.isdisjoint(_MARKETING_ACTION_WORDS))
+
+
+#: An unknown text column with more different values than this is no category (as
+#: :data:`segdash.segment.MAX_FEATURE_CATEGORIES`: more is free text or a code list).
+_TEXT_CATEGORIES = 30
+
+
 def _date_part_name(raw: set[str]) -> bool:
     """Whether a name's words (as written) name a part of a date: a date word (``arrival_date_day_of_month``,
     ``signup_dt_weekday``) or a singular period of a longer one (``day of month``, ``week of year``)."""
@@ -1377,13 +1505,19 @@ def _unknown_measurements(
     con: duckdb.DuckDBPyConnection, table: str, kinds: dict[str, str], facts: dict[str, _Facts],
     roles: dict[str, str], unknown: set[str],
 ) -> None:
-    """The last step: a number or yes/no column that no rule knows (``unknown``, still ``other``) is
-    ``behavioral``, unless it is one of the kinds ``other`` stands for (see the comment above):
+    """The last step: a number, yes/no or text column that no rule knows (``unknown``, still ``other``) is
+    ``behavioral`` (``psychographic`` when its name says a preference: :data:`_PREFERENCE_WORDS`), unless it
+    is one of the kinds ``other`` stands for (see the comment above):
 
     - a placeholder name (:data:`_PLACEHOLDER_NAME`), or a word of an identifier, of bookkeeping or a
       technical field (:data:`_BOOKKEEPING_WORDS`), or of a consent (:data:`_CONSENT_WORDS`), or a name
       made only of another party (:data:`_ENTITY_WORDS`: ``agent``, ``company``);
-    - a yes/no named after a contact point (:data:`_CONTACT_WORDS`: ``Phone`` 0/1);
+    - a name with a word of the company's staff (:data:`_STAFF_WORDS`: ``Assigned_Rep``) or of a label it
+      gave (:data:`_LABEL_WORDS`: ``Segment``, ``Cluster``);
+    - a yes/no or a text column named after a contact point (:data:`_CONTACT_WORDS`: ``Phone`` 0/1,
+      ``phone_type``);
+    - text that is no category (:func:`_text_category`): free text, names or codes, mostly blank, an offer
+      or a label the company gave (:data:`_MARKETING_ACTION_WORDS`);
     - a bare period (:data:`_PERIOD_WORDS`: ``Year``, ``day``) or a part of a date (:func:`_date_part_name`:
       ``arrival_date_day_of_month``);
     - a row index: whole numbers, every one different, one after the other (``0..n-1``, ``1..n``, a few gaps);
@@ -1404,9 +1538,15 @@ def _unknown_measurements(
         if (roles[name] != "other" or f.values == 0 or _PLACEHOLDER_NAME.match(name)
                 or not words.isdisjoint(_BOOKKEEPING_WORDS) or not words.isdisjoint(_CONSENT_WORDS)
                 or all(w in _PERIOD_WORDS or w.isdigit() for w in raw) or raw <= _ENTITY_WORDS
-                or _date_part_name(raw)):
+                or _date_part_name(raw) or not raw.isdisjoint(_STAFF_WORDS) or not raw.isdisjoint(_LABEL_WORDS)):
             continue
-        if kinds[name] == _BOOLEAN or f.fits("flag"):
+        if kinds[name] == _TEXT and (not _text_category(f, words) or not words.isdisjoint(_CONTACT_WORDS)):
+            continue  # free text, names or codes, mostly blank, an offer, a contact point (``phone_type``): other
+        if not raw.isdisjoint(_PREFERENCE_WORDS) and words.isdisjoint(_PREFERRED_STATUS):
+            roles[name] = "psychographic"  # ``PreferredPropertyStar``, ``favourite_genre``: a taste
+        elif kinds[name] == _TEXT:
+            roles[name] = "behavioral"  # ``Purpose``, ``RoomTaken``, ``CourseCategory``: what the customer chose
+        elif kinds[name] == _BOOLEAN or f.fits("flag"):
             if words.isdisjoint(_CONTACT_WORDS):
                 flags.append(name)
         elif kinds[name] == _NUMBER and f.low is not None and f.high is not None:

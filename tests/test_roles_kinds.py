@@ -202,7 +202,9 @@ def test_a_yes_no_column_named_after_a_category_value_takes_that_categorys_role(
         "Married_YN": "demographic",
         "Phone": "other",
         "Male_visits": "behavioral",
-        "Long_Term_Customer": "other",
+        # A yes/no no rule knows, written as text, is behaviour like a 0/1 one (issue 16, set D: unknown text
+        # categories are behaviour too, so they are no longer left out of segmenting).
+        "Long_Term_Customer": "behavioral",
     }
 
 

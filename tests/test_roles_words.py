@@ -285,7 +285,8 @@ def test_time_spent_is_not_money_and_long_is_longitude_only_alone() -> None:
     })
     assert _roles(frame) == {
         "Time_Spent_Min": "behavioral",
-        "Long_Term_Customer": "other",
+        # not a longitude; a yes/no no rule knows is behaviour (issue 16, set D: unknown text categories too)
+        "Long_Term_Customer": "behavioral",
         "Long": "geographic",
         "Resp_Rate": "behavioral",  # resp = response
     }
