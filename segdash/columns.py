@@ -25,13 +25,19 @@ addresses and phone numbers, distinct values). In order:
    web addresses -> ``other`` whatever word their name holds (``Ad Topic Line``, ``Website``); a
    survey's battery of ratings (5+ number columns on one 0-5, 0-7 or 0-10 scale) -> ``psychographic``
    (:func:`_rating_batteries`);
-6. in a table of business customers (industry, employees, founding year), a column named only the
-   company's revenue (``AnnualRevenue``) is its size: ``demographic`` (:func:`_firmographic_revenue`);
-7. last, the columns that no rule knows (:func:`_spend_per_category`, :func:`_unknown_measurements`):
+6. in a table of business customers (industry, business type or segment, employees, catalogue size,
+   founding year), a column named only the company's revenue (``AnnualRevenue``) is its size:
+   ``demographic`` (:func:`_firmographic_revenue`);
+7. last, the columns that no rule knows (:func:`_spend_per_category`, :func:`_lead_types`,
+   :func:`_price_paid`, :func:`_unknown_measurements`, :func:`_firmographic_attributes`):
    a run of 3+ amount columns mostly named after goods (``Fresh``, ``Milk``, ``Grocery``) is spend
-   per category -> ``revenue``; a name that says a preference (``PreferredPropertyStar``,
-   ``favourite_colour``) -> ``psychographic``; any other number, yes/no or text category is
-   ``behavioral`` unless it is one of the kinds ``other`` stands for.
+   per category -> ``revenue``; a ``lead_type`` whose values say how leads came in (Inbound,
+   Outbound) -> ``acquisition_channel``; a bare ``price`` in a table of purchases (a transaction key
+   such as ``invoice_no``) -> ``revenue``; a name that says a preference or a genre
+   (``PreferredPropertyStar``, ``favourite_colour``, ``GameGenre``) -> ``psychographic``; any other
+   number, yes/no or text category is ``behavioral`` unless it is one of the kinds ``other`` stands
+   for; in a table of business customers, such a text category or yes/no describes the company
+   (``has_company``, ``lead_type`` online/offline) -> ``demographic``.
 
 **What ``other`` means.** A column that does not describe the customer in a way segmenting should use
 by default: row numbers and placeholder names (a blank header, ``Unnamed: 0``, ``V1``), identifiers of
