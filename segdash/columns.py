@@ -452,10 +452,11 @@ ROLE_RULES: tuple[RoleRule, ...] = (
         "rating, ratings, rated, satisfaction, satisfied, importance, nps, net promoter, likelihood, helpfulness,"
         " reliability, appreciation, accuracy, improvement, factors, trust, preference score, csat, ces,"
         " customer effort, feedback, sentiment, comfort, convenience, convenient, cleanliness, ease of,"
-        " friendliness, courtesy,"
-        # a quality score is an opinion of the quality, whatever it rates (``CallQuality``, ``service_quality``)
-        " quality, quality score, quality rating, perceived quality",
+        " friendliness, courtesy",
     ),
+    # A quality score is an opinion of the quality, whatever it rates (``CallQuality``, ``service_quality``
+    # 1-10). Numbers only: a ``video_quality`` HD/SD chosen is a setting, not an opinion.
+    _rule("psychographic", "quality, quality score, quality rating, perceived quality", (_NUMBER,)),
     # An income is the customer's, never revenue, whatever money word stands next to it (``AMT_INCOME_TOTAL``);
     # so is what they own (``residential_assets_value``, ``net_worth``): wealth, like income.
     _rule("demographic", "income, salary, salaries, wage, wages, " + _WEALTH_WORDS, (_NUMBER,)),
@@ -559,7 +560,8 @@ ROLE_RULES: tuple[RoleRule, ...] = (
         " body weight, weight kg, weight lb, weight lbs, height cm, height m, height in, height inch,"
         # body and health measures at rest (``Resting_BPM``, ``Fat_Percentage``, ``Cholesterol``); a heart rate
         # during a workout (``Max_BPM``, ``Avg_BPM``) is measured in the member's sessions: not here
-        " resting bpm, resting heart rate, resting pulse, resting hr, heart rate at rest, cholesterol, blood sugar,"
+        " resting bpm, resting heart rate, resting pulse, resting hr, heart rate at rest, ^heart rate, ^heartrate,"
+        " ^pulse, ^pulse rate, cholesterol, blood sugar, insulin, hba1c, hemoglobin, haemoglobin, triglycerides,"
         " glucose, systolic, diastolic, body fat, fat percentage, fat percent, fat pct, percent fat, percentage fat,"
         " visceral fat, muscle mass, bone density, bone mass, waist, waist size, waist circumference,"
         " hip circumference,"
@@ -1481,7 +1483,7 @@ def _lead_types(con: duckdb.DuckDBPyConnection, sample: str, kinds: dict[str, st
 
 #: Words of a transaction's key (``invoice_no``, ``transaction_id``, ``order_id``): a table with one is a
 #: list of purchases, so a bare ``price`` there is what the customer paid.
-_TRANSACTION_WORDS = frozenset({"invoice", "transaction", "receipt", "order", "basket", "ticket", "bill"})
+_TRANSACTION_WORDS = frozenset({"invoice", "transaction", "receipt", "order", "basket", "bill"})
 _KEY_WORDS = frozenset({"id", "no", "number", "nr", "num", "key", "ref", "code"})
 #: Words a price paid may carry beside ``price`` (``sale_price``, ``price_paid``, ``Price (TL)``).
 _PRICE_PAID_WORDS = frozenset({
@@ -1508,19 +1510,25 @@ def _price_paid(kinds: dict[str, str], facts: dict[str, _Facts], roles: dict[str
             unknown.discard(name)
 
 
+#: Words of "what kind of": a text category so named, in a table of businesses, is the kind of business.
+_KIND_WORDS = frozenset({"type", "kind", "category", "class", "form", "model", "size"})
+
+
 def _firmographic_attributes(kinds: dict[str, str], facts: dict[str, _Facts], roles: dict[str, str],
                              candidates: set[str]) -> None:
-    """In a table of business customers (:func:`_firmographic_table`), a text category or a yes/no that no
-    rule knows and the last steps read as behaviour describes the company (Olist's sellers: ``lead_type``
-    online_big/offline/industry, ``has_company``, ``has_gtin``): a firmographic, ``demographic``. Numbers stay
-    behaviour, and so does a yes/no named after a known status (``is_trial``, ``premium``)."""
+    """In a table of business customers (:func:`_firmographic_table`), a text category named a kind of
+    something (:data:`_KIND_WORDS`: ``lead_type`` online_big/offline/industry) or a yes/no (``has_company``,
+    ``has_gtin``) that no rule knows and the last steps read as behaviour describes the company: a
+    firmographic, ``demographic``. Numbers stay behaviour, and so do other text categories (a pipeline
+    ``Stage``, an account ``Health``) and a yes/no named after a known status (``is_trial``, ``premium``)."""
     if not _firmographic_table(roles):
         return
     for name in candidates:
         if roles.get(name) != "behavioral":
             continue
         kind, f = kinds[name], facts[name]
-        if kind in (_TEXT, _BOOLEAN) or f.fits("flag"):
+        if (kind == _TEXT and not _KIND_WORDS.isdisjoint(role_words(name))) or kind == _BOOLEAN or (
+                kind == _NUMBER and f.fits("flag")):
             value = " ".join(_normal(w) for w in name_words(name) if w not in _FLAG_FILLER and w not in _FLAG_VERBS)
             if value not in _CATEGORY_FLAGS:
                 roles[name] = "demographic"

@@ -56,12 +56,13 @@ def test_genres_are_tastes_a_bare_genre_with_two_values_is_gender(tmp_path: Path
 def test_a_table_of_business_customers_reads_firmographics(tmp_path: Path) -> None:
     # A marketplace's closed deals: each row is a seller (a company).
     header = ["deal_id", "business_segment", "lead_type", "business_type", "has_company", "has_gtin",
-              "declared_product_catalog_size", "lead_behaviour_profile", "is_trial"]
+              "declared_product_catalog_size", "lead_behaviour_profile", "is_trial", "Stage"]
     segments = ["pet", "car_accessories", "home_decor", "health_beauty"]
     leads = ["online_big", "online_medium", "offline", "industry"]
     rows = [[f"d{i:03d}", segments[i % 4], leads[(i + 1) % 4], ["reseller", "manufacturer"][i % 2],
              ["TRUE", "FALSE"][i % 2], ["FALSE", "TRUE"][(i // 2) % 2], 10 * (i + 1),
-             ["cat", "eagle", "wolf", "shark"][i % 4], ["TRUE", "FALSE"][(i // 3) % 2]] for i in range(12)]
+             ["cat", "eagle", "wolf", "shark"][i % 4], ["TRUE", "FALSE"][(i // 3) % 2], ["new", "won", "lost"][i % 3]]
+            for i in range(12)]
     roles = _imported(tmp_path, _csv(header, rows))
     assert roles["business_segment"] == "demographic"  # the seller's market: a firmographic
     assert roles["business_type"] == "demographic"
@@ -70,6 +71,7 @@ def test_a_table_of_business_customers_reads_firmographics(tmp_path: Path) -> No
     assert roles["has_company"] == "demographic"  # what the company is or has
     assert roles["has_gtin"] == "demographic"
     assert roles["is_trial"] == "behavioral"  # a known status stays behaviour
+    assert roles["Stage"] == "behavioral"  # a category that names no kind of business stays behaviour
     assert roles["lead_behaviour_profile"] == "psychographic"  # DISC animals: a personality
 
 
@@ -87,24 +89,26 @@ def test_flags_and_categories_of_consumers_stay_behaviour(tmp_path: Path) -> Non
 
 def test_body_measures_at_rest_are_demographic_workout_heart_rates_behaviour(tmp_path: Path) -> None:
     header = ["Age", "Weight (kg)", "Max_BPM", "Avg_BPM", "Resting_BPM", "Fat_Percentage", "Cholesterol",
-              "Session_Duration (hours)"]
+              "Session_Duration (hours)", "Heart Rate"]
     rows = [[20 + i, 60 + i, 170 + (i * 7) % 19, 130 + (i * 5) % 23, 55 + i % 9, round(12.5 + i * 0.7, 1),
-             160 + 3 * i, round(0.5 + 0.1 * i, 2)] for i in range(12)]
+             160 + 3 * i, round(0.5 + 0.1 * i, 2), 62 + (i * 5) % 17] for i in range(12)]
     roles = _imported(tmp_path, _csv(header, rows), "gym.csv")
     assert roles["Resting_BPM"] == "demographic"
     assert roles["Fat_Percentage"] == "demographic"
     assert roles["Cholesterol"] == "demographic"
+    assert roles["Heart Rate"] == "demographic"  # a bare heart rate is taken at rest
     assert roles["Max_BPM"] == roles["Avg_BPM"] == "behavioral"  # measured in the member's sessions
 
 
 def test_quality_scores_are_opinions_even_with_a_behaviour_word(tmp_path: Path) -> None:
     # Two ratings only (no battery of five): the words decide.
-    header = ["Age", "CallQuality", "service_quality", "Calls"]
-    rows = [[20 + i, 1 + i % 10, 1 + (i * 3) % 10, 5 * i] for i in range(12)]
+    header = ["Age", "CallQuality", "service_quality", "Calls", "video_quality"]
+    rows = [[20 + i, 1 + i % 10, 1 + (i * 3) % 10, 5 * i, ["HD", "SD", "4K"][i % 3]] for i in range(12)]
     roles = _imported(tmp_path, _csv(header, rows), "feedback.csv")
     assert roles["CallQuality"] == "psychographic"
     assert roles["service_quality"] == "psychographic"
     assert roles["Calls"] == "behavioral"  # a count of calls stays behaviour
+    assert roles["video_quality"] == "behavioral"  # HD/SD chosen: a setting, not an opinion
 
 
 def test_shops_malls_and_branches_are_places_a_store_id_is_not(tmp_path: Path) -> None:
