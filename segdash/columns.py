@@ -585,9 +585,11 @@ ROLE_RULES: tuple[RoleRule, ...] = (
         " ownership type, company ownership, legal form",
     ),
     # The store, mall or branch where the customer shops or banks (``shopping_mall``: Kanyon, Zorlu Center;
-    # ``Branch``): a place. Text only: a number so named is the store's code (other, see _ENTITY_WORDS).
+    # ``Branch``): a place. Text only (a small store number is read as a category, text, so it counts: which
+    # store); a ``store_id`` is an identifier of another party (other). A bare ``Shop`` is left out: its values
+    # are often how the customer shops (Online / In store), not where.
     _rule("geographic", "^mall, shopping mall, mall name, shopping centre, shopping center, ^store, store name,"
-          " home store, ^branch, branch name, home branch, ^outlet, outlet name, ^shop, shop name, ^showroom,"
+          " home store, ^branch, branch name, home branch, ^outlet, outlet name, shop name, ^showroom,"
           " ^boutique, ^dealership", (_TEXT,)),
     # How a person lives: own, rent, free (``Housing``); a yes/no ``housing`` is a housing loan (bank marketing)
     # Mall customers' ``Genre`` (Male/Female) is the gender: a bare name with 3 values at most. A genre of
