@@ -1025,7 +1025,7 @@ def suggest_roles(con: duckdb.DuckDBPyConnection, *, table: str = TABLE, types: 
     candidates = set(unknown)
     unknown = {name for name in unknown if roles[name] == "other"}
     _spend_per_category(dict(columns), facts, roles, unknown)
-    _lead_types(con, sample, dict(columns), roles, unknown)
+    _lead_types(con, head, dict(columns), roles, unknown)
     _price_paid(dict(columns), facts, roles, unknown)
     _unknown_measurements(con, table, dict(columns), facts, roles, unknown)
     _firmographic_attributes(dict(columns), facts, roles, candidates)
@@ -1464,7 +1464,7 @@ _CHANNEL_VALUE_WORDS = frozenset({
 _LEAD_VALUES = 50
 
 
-def _lead_types(con: duckdb.DuckDBPyConnection, sample: str, kinds: dict[str, str], roles: dict[str, str],
+def _lead_types(con: duckdb.DuckDBPyConnection, head: str, kinds: dict[str, str], roles: dict[str, str],
                 unknown: set[str]) -> None:
     """A text column named a lead's type or category (``lead_type``), that no rule knows, is the acquisition
     channel when at least half of its values say how a lead comes in (:data:`_CHANNEL_VALUE_WORDS`: Inbound,
@@ -1474,7 +1474,7 @@ def _lead_types(con: duckdb.DuckDBPyConnection, sample: str, kinds: dict[str, st
         words = set(role_words(name))
         if "lead" not in words or words.isdisjoint({"type", "category", "kind", "class", "typ"}):
             continue
-        rows = db.fetch_all(con, f"SELECT DISTINCT lower(CAST({db.quote_ident(name)} AS VARCHAR)) FROM {sample} "
+        rows = db.fetch_all(con, f"SELECT DISTINCT lower(CAST({db.quote_ident(name)} AS VARCHAR)) FROM {head} "
                                  f"WHERE {db.quote_ident(name)} IS NOT NULL LIMIT {_LEAD_VALUES}")
         values = [str(r[0]) for r in rows if r[0] is not None and str(r[0]).strip()]
         channel = [v for v in values if not _CHANNEL_VALUE_WORDS.isdisjoint(re.split(r"[^a-z0-9]+", v))]
