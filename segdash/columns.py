@@ -25,13 +25,19 @@ addresses and phone numbers, distinct values). In order:
    web addresses -> ``other`` whatever word their name holds (``Ad Topic Line``, ``Website``); a
    survey's battery of ratings (5+ number columns on one 0-5, 0-7 or 0-10 scale) -> ``psychographic``
    (:func:`_rating_batteries`);
-6. in a table of business customers (industry, employees, founding year), a column named only the
-   company's revenue (``AnnualRevenue``) is its size: ``demographic`` (:func:`_firmographic_revenue`);
-7. last, the columns that no rule knows (:func:`_spend_per_category`, :func:`_unknown_measurements`):
+6. in a table of business customers (industry, business type or segment, employees, catalogue size,
+   founding year), a column named only the company's revenue (``AnnualRevenue``) is its size:
+   ``demographic`` (:func:`_firmographic_revenue`);
+7. last, the columns that no rule knows (:func:`_spend_per_category`, :func:`_lead_types`,
+   :func:`_price_paid`, :func:`_unknown_measurements`, :func:`_firmographic_attributes`):
    a run of 3+ amount columns mostly named after goods (``Fresh``, ``Milk``, ``Grocery``) is spend
-   per category -> ``revenue``; a name that says a preference (``PreferredPropertyStar``,
-   ``favourite_colour``) -> ``psychographic``; any other number, yes/no or text category is
-   ``behavioral`` unless it is one of the kinds ``other`` stands for.
+   per category -> ``revenue``; a ``lead_type`` whose values say how leads came in (Inbound,
+   Outbound) -> ``acquisition_channel``; a bare ``price`` in a table of purchases (a transaction key
+   such as ``invoice_no``) -> ``revenue``; a name that says a preference or a genre
+   (``PreferredPropertyStar``, ``favourite_colour``, ``GameGenre``) -> ``psychographic``; any other
+   number, yes/no or text category is ``behavioral`` unless it is one of the kinds ``other`` stands
+   for; in a table of business customers, such a text category or yes/no describes the company
+   (``has_company``, ``lead_type`` online/offline) -> ``demographic``.
 
 **What ``other`` means.** A column that does not describe the customer in a way segmenting should use
 by default: row numbers and placeholder names (a blank header, ``Unnamed: 0``, ``V1``), identifiers of
@@ -334,9 +340,10 @@ _SIGNUP_CHANNEL_WORDS = (
 
 #: How a lead or prospect came in (Kaggle holiday packages' ``TypeofContact``: Self Enquiry / Company
 #: Invited; ``lead_source``, ``enquiry_source``): the acquisition channel. (``contact type`` alone, the
-#: way a customer is reached, is a service channel.)
+#: way a customer is reached, is a service channel; a bare ``lead_type`` may be how the lead came in
+#: or what kind of business it is, so its values decide: :func:`_lead_types`.)
 _LEAD_WORDS = (
-    "type of contact, contact source, source of contact, first contact, initial contact, lead type, lead origin,"
+    "type of contact, contact source, source of contact, first contact, initial contact, lead origin,"
     " lead channel, lead source type, source of lead, enquiry source, inquiry source, enquiry type, inquiry type,"
     " enquiry channel, inquiry channel, source of enquiry, source of inquiry, inbound or outbound, how found,"
     " found us, came from, came through, referred by"
@@ -447,6 +454,9 @@ ROLE_RULES: tuple[RoleRule, ...] = (
         " customer effort, feedback, sentiment, comfort, convenience, convenient, cleanliness, ease of,"
         " friendliness, courtesy",
     ),
+    # A quality score is an opinion of the quality, whatever it rates (``CallQuality``, ``service_quality``
+    # 1-10). Numbers only: a ``video_quality`` HD/SD chosen is a setting, not an opinion.
+    _rule("psychographic", "quality, quality score, quality rating, perceived quality", (_NUMBER,)),
     # An income is the customer's, never revenue, whatever money word stands next to it (``AMT_INCOME_TOTAL``);
     # so is what they own (``residential_assets_value``, ``net_worth``): wealth, like income.
     _rule("demographic", "income, salary, salaries, wage, wages, " + _WEALTH_WORDS, (_NUMBER,)),
@@ -503,7 +513,11 @@ ROLE_RULES: tuple[RoleRule, ...] = (
         "psychographic",
         "interest, interests, hobby, hobbies, lifestyle, life style, values, personality, attitude, attitudes,"
         " opinion, opinions, motivation, motivations, beliefs, persona, aspirations, passions,"
-        # a taste in genres (``Genre`` alone is Mall customers' gender)
+        # a behaviour *profile* or persona type is a personality (DISC animals, MBTI), not what the customer did
+        " behaviour profile, behavior profile, behavioural profile, behavioral profile, personality type,"
+        " personality profile, disc profile, disc type, mbti, temperament, archetype, buyer persona,"
+        " customer persona, persona type,"
+        # a taste in genres (``GameGenre`` and other compounds too: the fallback's _TASTE_WORDS)
         " favourite genre, favorite genre, preferred genre, music genre, movie genre, film genre, book genre,"
         " genre preference,"
         # attitudes to risk, price and brands; politics (a risk profile is how the customer thinks)
@@ -520,14 +534,18 @@ ROLE_RULES: tuple[RoleRule, ...] = (
     ),
     _rule(
         "demographic",
-        "age, gender, sex, genre, income, salary, occupation, job, profession, employment, education, degree,"
+        "age, gender, sex, income, salary, occupation, job, profession, employment, education, degree,"
         " marital, married, household, kids, kid, kidhome, teenhome, teen, teens, children, child, dependents,"
         " dependent, senior, partner, birth, born, family, ethnicity, religion, language, nationality,"
         " generation, life stage, homeowner, home owner, vehicle, graduated, graduate, graduation, work experience,"
         " job experience, professional experience, years of experience, ^experience, qualification,"
         " qualifications, schooling, birthdate, birthday, dob, yob, birth year, year of birth,"
         # firmographics, the demographics of a business customer
-        " industry, sector, company size, employee count, count of employee, count employee, headcount,"
+        " industry, sector, company size, business segment, industry segment, business sector, business vertical,"
+        " industry vertical, ^vertical, line of business, business line, business category, nature of business,"
+        # the size of a business customer's range (``declared_product_catalog_size``), like its headcount
+        " catalog size, catalogue size, product catalog, product catalogue, assortment size, range size,"
+        " employee count, count of employee, count employee, headcount,"
         " firmographic, business type, company type, organization type, organisation type, driving license,"
         " driver license, drivers license, driving licence, car owner, own car, owns car, car ownership, own house,"
         " owns house, own home, owns home, house owner, ^employee, employees count, adults, adult, babies, baby,"
@@ -540,6 +558,13 @@ ROLE_RULES: tuple[RoleRule, ...] = (
         " chronic, disease, diseases, chronic disease, illness, health condition, medical condition, disability,"
         " diabetes, diabetic, hypertension, blood pressure, pregnancy, pregnancies, pregnant, ^height, ^weight,"
         " body weight, weight kg, weight lb, weight lbs, height cm, height m, height in, height inch,"
+        # body and health measures at rest (``Resting_BPM``, ``Fat_Percentage``, ``Cholesterol``); a heart rate
+        # during a workout (``Max_BPM``, ``Avg_BPM``) is measured in the member's sessions: not here
+        " resting bpm, resting heart rate, resting pulse, resting hr, heart rate at rest, ^heart rate, ^heartrate,"
+        " ^pulse, ^pulse rate, cholesterol, blood sugar, insulin, hba1c, hemoglobin, haemoglobin, triglycerides,"
+        " glucose, systolic, diastolic, body fat, fat percentage, fat percent, fat pct, percent fat, percentage fat,"
+        " visceral fat, muscle mass, bone density, bone mass, waist, waist size, waist circumference,"
+        " hip circumference,"
         # race and ethnic origin
         " race, racial, ethnic, ethnic group, ethnic origin, ethnic background, caste, ancestry,"
         # a job title or position (``Designation``: Executive, Manager, VP)
@@ -559,7 +584,17 @@ ROLE_RULES: tuple[RoleRule, ...] = (
         " " + _WEALTH_WORDS + ", subsidiary, parent company, parent organization, parent organisation,"
         " ownership type, company ownership, legal form",
     ),
+    # The store, mall or branch where the customer shops or banks (``shopping_mall``: Kanyon, Zorlu Center;
+    # ``Branch``): a place. Text only (a small store number is read as a category, text, so it counts: which
+    # store); a ``store_id`` is an identifier of another party (other). A bare ``Shop`` is left out: its values
+    # are often how the customer shops (Online / In store), not where.
+    _rule("geographic", "^mall, shopping mall, mall name, shopping centre, shopping center, ^store, store name,"
+          " home store, ^branch, branch name, home branch, ^outlet, outlet name, shop name, ^showroom,"
+          " ^boutique, ^dealership", (_TEXT,)),
     # How a person lives: own, rent, free (``Housing``); a yes/no ``housing`` is a housing loan (bank marketing)
+    # Mall customers' ``Genre`` (Male/Female) is the gender: a bare name with 3 values at most. A genre of
+    # games, music or films, or a ``Genre`` with many values, is a taste (the fallback's _TASTE_WORDS).
+    _rule("demographic", "^genre", _ANY, "gender"),
     # A title (Mr, Mrs, Dr) or a position (Manager, Clerk) of a person
     _rule("demographic", "^title, ^position", (_TEXT,)),
     _rule("demographic", "^housing, housing status, home status, residence status, residential status,"
@@ -642,6 +677,8 @@ class _Facts:
         if condition == "code":  # a category written as a number: small whole numbers from 0 up, not amounts
             return (self.low is not None and self.high is not None and self.low >= 0 and self.high < _CODE_MAX
                     and 0 < self.distinct <= _CHANNEL_CODES)
+        if condition == "gender":  # the few values of a gender (Male/Female/Other)
+            return 0 < self.distinct <= 3
         if condition == "flag":  # yes/no written as 0/1 (a yes/no column has no low and high)
             return self.distinct <= 2 and (self.low is None or (self.low >= 0 and self.high is not None
                                                                 and self.high <= 1))
@@ -985,9 +1022,13 @@ def suggest_roles(con: duckdb.DuckDBPyConnection, *, table: str = TABLE, types: 
                                                      approximate=approximate):
         roles[first] = "id"
     _firmographic_revenue(dict(columns), roles)
+    candidates = set(unknown)
     unknown = {name for name in unknown if roles[name] == "other"}
     _spend_per_category(dict(columns), facts, roles, unknown)
+    _lead_types(con, head, dict(columns), roles, unknown)
+    _price_paid(dict(columns), facts, roles, unknown)
     _unknown_measurements(con, table, dict(columns), facts, roles, unknown)
+    _firmographic_attributes(dict(columns), facts, roles, candidates)
     return _costs_next_to_a_channel(roles, dict(columns))
 
 
@@ -1294,7 +1335,7 @@ def _looks_like_an_id(con: duckdb.DuckDBPyConnection, sample: str, name: str, ki
 
 #: Firmographic words: a table of business customers describes each company by its industry, size and age.
 _FIRMOGRAPHIC_WORDS = frozenset({"industry", "sector", "employee", "headcount", "established", "founded",
-                                 "incorporated", "firmographic"})
+                                 "incorporated", "firmographic", "business", "vertical", "catalog", "catalogue"})
 #: A company's own yearly revenue (``Revenue``, ``AnnualRevenue``, ``Annual Turnover``): only these words.
 _COMPANY_REVENUE_WORDS = frozenset({"revenue", "turnover", "annual", "yearly", "company", "firm", "business",
                                     "organization", "organisation", "usd", "eur", "gbp", "m", "mn", "million", "k",
@@ -1303,14 +1344,19 @@ _COMPANY_REVENUE_WORDS = frozenset({"revenue", "turnover", "annual", "yearly", "
 _FIRMOGRAPHIC_COLUMNS = 2
 
 
-def _firmographic_revenue(kinds: dict[str, str], roles: dict[str, str]) -> None:
-    """In a table of business customers (at least :data:`_FIRMOGRAPHIC_COLUMNS` demographic columns on
-    industry, employees or founding year: a CRM's accounts), a number column named only the company's
-    revenue or turnover (``Revenue``, ``AnnualRevenue``) is the size of the client's business, as income is a
-    person's: ``demographic``, not money the client brings in."""
+def _firmographic_table(roles: dict[str, str]) -> bool:
+    """Whether a table's rows are business customers: at least :data:`_FIRMOGRAPHIC_COLUMNS` demographic
+    columns on industry, business type or segment, employees, catalogue size or founding year."""
     firmographic = sum(1 for name, role in roles.items()
                        if role == "demographic" and not _FIRMOGRAPHIC_WORDS.isdisjoint(role_words(name)))
-    if firmographic < _FIRMOGRAPHIC_COLUMNS:
+    return firmographic >= _FIRMOGRAPHIC_COLUMNS
+
+
+def _firmographic_revenue(kinds: dict[str, str], roles: dict[str, str]) -> None:
+    """In a table of business customers (:func:`_firmographic_table`: a CRM's accounts), a number column
+    named only the company's revenue or turnover (``Revenue``, ``AnnualRevenue``) is the size of the client's
+    business, as income is a person's: ``demographic``, not money the client brings in."""
+    if not _firmographic_table(roles):
         return
     for name, role in roles.items():
         words = set(role_words(name))
@@ -1405,6 +1451,91 @@ def _names_goods(name: str) -> bool:
     return bool(words) and all(w in _PRODUCT_CATEGORY_WORDS or _stem(w) in _PRODUCT_CATEGORY_WORDS for w in words)
 
 
+#: Words in the values of a lead's type that say how the lead came in (Inbound, Outbound, Partner referral,
+#: Self Enquiry, Cold call, Trade show): then ``lead_type`` is the acquisition channel.
+_CHANNEL_VALUE_WORDS = frozenset({
+    "inbound", "outbound", "referral", "referred", "referrer", "partner", "partners", "organic", "paid", "search",
+    "social", "email", "mail", "web", "website", "event", "events", "webinar", "cold", "call", "calls", "ads", "ad",
+    "advert", "advertising", "affiliate", "direct", "display", "campaign", "self", "enquiry", "inquiry", "invited",
+    "walk", "trade", "show", "seo", "sem", "ppc", "word", "mouth", "newsletter", "facebook", "google", "linkedin",
+    "instagram", "tiktok", "youtube", "marketing", "sales", "form", "chat", "telemarketing", "door", "conference",
+})
+#: Distinct values read to decide a lead's type.
+_LEAD_VALUES = 50
+
+
+def _lead_types(con: duckdb.DuckDBPyConnection, head: str, kinds: dict[str, str], roles: dict[str, str],
+                unknown: set[str]) -> None:
+    """A text column named a lead's type or category (``lead_type``), that no rule knows, is the acquisition
+    channel when at least half of its values say how a lead comes in (:data:`_CHANNEL_VALUE_WORDS`: Inbound,
+    Outbound, Partner). Otherwise it says what kind of lead it is (Olist's sellers: ``online_big``,
+    ``offline``, ``industry``), and the fallback decides (a firmographic in a table of businesses)."""
+    for name in [n for n in kinds if n in unknown and kinds[n] == _TEXT]:
+        words = set(role_words(name))
+        if "lead" not in words or words.isdisjoint({"type", "category", "kind", "class", "typ"}):
+            continue
+        rows = db.fetch_all(con, f"SELECT DISTINCT lower(CAST({db.quote_ident(name)} AS VARCHAR)) FROM {head} "
+                                 f"WHERE {db.quote_ident(name)} IS NOT NULL LIMIT {_LEAD_VALUES}")
+        values = [str(r[0]) for r in rows if r[0] is not None and str(r[0]).strip()]
+        channel = [v for v in values if not _CHANNEL_VALUE_WORDS.isdisjoint(re.split(r"[^a-z0-9]+", v))]
+        if values and 2 * len(channel) >= len(values):
+            roles[name] = "acquisition_channel"
+            unknown.discard(name)
+
+
+#: Words of a transaction's key (``invoice_no``, ``transaction_id``, ``order_id``): a table with one is a
+#: list of purchases, so a bare ``price`` there is what the customer paid.
+_TRANSACTION_WORDS = frozenset({"invoice", "transaction", "receipt", "order", "basket", "bill"})
+_KEY_WORDS = frozenset({"id", "no", "number", "nr", "num", "key", "ref", "code"})
+#: Words a price paid may carry beside ``price`` (``sale_price``, ``price_paid``, ``Price (TL)``).
+_PRICE_PAID_WORDS = frozenset({
+    "price", "prices", "paid", "sale", "selling", "sold", "purchase", "final", "net", "gross", "total", "amount",
+    "usd", "eur", "gbp", "tl", "try", "inr", "rs", "rupees", "dollars", "euros", "in",
+})
+
+
+def _price_paid(kinds: dict[str, str], facts: dict[str, _Facts], roles: dict[str, str], unknown: set[str]) -> None:
+    """In a table of purchases (a column is a transaction's key: ``invoice_no``, ``transaction_id``), a
+    number column no rule knows, named a bare price (``price``, ``sale_price``, ``price_paid``) and holding
+    amounts, is what the customer paid: ``revenue``. A unit, list or average price (``UnitPrice``) describes
+    the product and stays ``other``; so does a bare ``price`` outside a table of purchases (a plan's price),
+    which the fallback reads as behaviour."""
+    keyed = any(not words.isdisjoint(_TRANSACTION_WORDS) and not words.isdisjoint(_KEY_WORDS)
+                for words in (set(name_words(n)) for n in kinds))
+    if not keyed:
+        return
+    for name in [n for n in kinds if n in unknown and kinds[n] == _NUMBER]:
+        words, f = set(role_words(name)) | set(name_words(name)), facts[name]
+        if ("price" in words and words <= _PRICE_PAID_WORDS and f.low is not None and f.low >= 0
+                and f.fits("money")):
+            roles[name] = "revenue"
+            unknown.discard(name)
+
+
+#: Words of "what kind of": a text category so named, in a table of businesses, is the kind of business.
+_KIND_WORDS = frozenset({"type", "kind", "category", "class", "form", "model", "size"})
+
+
+def _firmographic_attributes(kinds: dict[str, str], facts: dict[str, _Facts], roles: dict[str, str],
+                             candidates: set[str]) -> None:
+    """In a table of business customers (:func:`_firmographic_table`), a text category named a kind of
+    something (:data:`_KIND_WORDS`: ``lead_type`` online_big/offline/industry) or a yes/no (``has_company``,
+    ``has_gtin``) that no rule knows and the last steps read as behaviour describes the company: a
+    firmographic, ``demographic``. Numbers stay behaviour, and so do other text categories (a pipeline
+    ``Stage``, an account ``Health``) and a yes/no named after a known status (``is_trial``, ``premium``)."""
+    if not _firmographic_table(roles):
+        return
+    for name in candidates:
+        if roles.get(name) != "behavioral":
+            continue
+        kind, f = kinds[name], facts[name]
+        if (kind == _TEXT and not _KIND_WORDS.isdisjoint(role_words(name))) or kind == _BOOLEAN or (
+                kind == _NUMBER and f.fits("flag")):
+            value = " ".join(_normal(w) for w in name_words(name) if w not in _FLAG_FILLER and w not in _FLAG_VERBS)
+            if value not in _CATEGORY_FLAGS:
+                roles[name] = "demographic"
+
+
 #: Placeholder names that say nothing (``Column 3`` for a blank header, ``Unnamed: 0``, ``V1``, ``X``,
 #: ``feature_7``, ``Q2``): what such a column measures is unknown, so it is never a default feature.
 _PLACEHOLDER_NAME = re.compile(
@@ -1466,6 +1597,10 @@ _PREFERENCE_WORDS = frozenset({
     "preferred", "prefered", "preference", "preferences", "prefers", "prefer", "favourite", "favorite", "favourites",
     "favorites", "fav", "fave", "liked", "likes", "desired", "ideal", "wished", "dream",
 })
+#: A genre or a taste (``GameGenre``, ``music_genres``): what kind of thing the customer likes to play, hear or
+#: watch, a taste like a preference (``Genre`` alone with a gender's few values is Mall customers' gender:
+#: the role table's ``^genre`` line, before this).
+_TASTE_WORDS = frozenset({"genre", "genres", "taste", "tastes"})
 #: ... but a "preferred customer" or "preferred member" is a status the company gives: not a taste.
 _PREFERRED_STATUS = frozenset({"customer", "member", "client", "status", "account", "partner", "supplier", "vendor",
                                "tier", "stock", "share", "shareholder", "guest", "buyer"})
@@ -1542,8 +1677,9 @@ def _unknown_measurements(
             continue
         if kinds[name] == _TEXT and (not _text_category(f, words) or not words.isdisjoint(_CONTACT_WORDS)):
             continue  # free text, names or codes, mostly blank, an offer, a contact point (``phone_type``): other
-        if not raw.isdisjoint(_PREFERENCE_WORDS) and words.isdisjoint(_PREFERRED_STATUS):
-            roles[name] = "psychographic"  # ``PreferredPropertyStar``, ``favourite_genre``: a taste
+        if (not raw.isdisjoint(_PREFERENCE_WORDS) and words.isdisjoint(_PREFERRED_STATUS)) or (
+                not words.isdisjoint(_TASTE_WORDS)):
+            roles[name] = "psychographic"  # ``PreferredPropertyStar``, ``favourite_genre``, ``GameGenre``: a taste
         elif kinds[name] == _TEXT:
             roles[name] = "behavioral"  # ``Purpose``, ``RoomTaken``, ``CourseCategory``: what the customer chose
         elif kinds[name] == _BOOLEAN or f.fits("flag"):
