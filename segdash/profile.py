@@ -420,6 +420,18 @@ def segment_sizes(data: Data) -> pd.DataFrame:
 # -- traits ----------------------------------------------------------------------------------
 
 
+def _numeric_metrics(table: Any, numeric: list[Any], as_of: Any) -> dict[str, Any]:
+    """The aggregates of every number attribute (``rows``, ``n{i}``, ``mean{i}``, ``median{i}``, ``sd{i}``)."""
+    metrics: dict[str, Any] = {"rows": table.count()}
+    for i, attribute in enumerate(numeric):
+        expr = _numeric_expr(table, attribute, as_of)
+        metrics[f"n{i}"] = expr.count()
+        metrics[f"mean{i}"] = expr.mean()
+        metrics[f"median{i}"] = expr.median()
+        metrics[f"sd{i}"] = expr.std()
+    return metrics
+
+
 def everyone_numbers(data: Data, *, attributes: list[Attribute]) -> tuple[dict[str, Any], pd.DataFrame]:
     """The latest date of every date attribute and everyone's count / mean / median / sd of every number.
 
@@ -444,14 +456,7 @@ def everyone_numbers(data: Data, *, attributes: list[Attribute]) -> tuple[dict[s
     as_of = _as_of(data, customers, numeric)
     if not numeric:
         return as_of, pd.DataFrame(columns=["segment", "attribute", "n", "missing", "mean", "median", "sd"])
-    overall_metrics: dict[str, Any] = {"rows": customers.count()}
-    for i, attribute in enumerate(numeric):
-        expr = _numeric_expr(customers, attribute, as_of)
-        overall_metrics[f"n{i}"] = expr.count()
-        overall_metrics[f"mean{i}"] = expr.mean()
-        overall_metrics[f"sd{i}"] = expr.std()
-        overall_metrics[f"median{i}"] = expr.median()
-    overall = customers.aggregate(**overall_metrics).execute()
+    overall = customers.aggregate(**_numeric_metrics(customers, numeric, as_of)).execute()
     overall["segment"] = None
     return as_of, _numbers_frame(overall, numeric)
 
@@ -496,14 +501,7 @@ def segment_aggregates(
     # yes/no flags of multi-value cells ("interests: Travel", see expand_multivalue) are computed here
     table, _ = add_flags(data, _joined(data), [a.name for a in categorical], specs=specs)
     as_of, overall = everyone if everyone is not None else everyone_numbers(data, attributes=numeric)
-    metrics: dict[str, Any] = {"rows": table.count()}
-    for i, attribute in enumerate(numeric):
-        expr = _numeric_expr(table, attribute, as_of)
-        metrics[f"n{i}"] = expr.count()
-        metrics[f"mean{i}"] = expr.mean()
-        metrics[f"median{i}"] = expr.median()
-        metrics[f"sd{i}"] = expr.std()
-    grouped = table.group_by("segment").aggregate(**metrics).execute()
+    grouped = table.group_by("segment").aggregate(**_numeric_metrics(table, numeric, as_of)).execute()
     grouped["segment"] = grouped["segment"].astype(str)
     if categorical:  # (segment, column, value) counts of every category column in one more query
         count_values = _value_counts_duckdb if data.is_duckdb else _value_counts_all

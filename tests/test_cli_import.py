@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.helpers import loaded_after_script
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -55,16 +57,7 @@ def test_unreadable_file_exits_2_with_one_sentence(tmp_path: Path) -> None:
 
 
 #: Run ``python -m segdash ARGS`` the way a user does, then report which heavy libraries it loaded.
-_LOADED_AFTER = (
-    "import json, runpy, sys\n"
-    "sys.argv = ['segdash', *sys.argv[1:]]\n"
-    "try:\n"
-    "    runpy.run_module('segdash', run_name='__main__', alter_sys=True)\n"
-    "except SystemExit as done:\n"
-    "    code = done.code\n"
-    "heavy = ('pandas', 'ibis', 'sklearn', 'scipy', 'plotly', 'streamlit')\n"
-    "print(json.dumps({'code': code, 'loaded': sorted(m for m in heavy if m in sys.modules)}))\n"
-)
+_LOADED_AFTER = loaded_after_script(('pandas', 'ibis', 'sklearn', 'scipy', 'plotly', 'streamlit'))
 
 
 def test_import_command_loads_neither_pandas_nor_ibis(tmp_path: Path) -> None:

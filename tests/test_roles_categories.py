@@ -20,18 +20,10 @@ from segdash.columns import name_words, role_words
 from segdash.data import Data
 from segdash.ingest import import_file
 from segdash.segment import cluster_feature_choice
+from tests.helpers import csv_text, imported_roles_types
 
-
-def _imported(tmp_path: Path, text: str, name: str = "customers.csv") -> tuple[dict[str, str], dict[str, str]]:
-    """(roles, types) of a CSV file through the real import."""
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    columns = import_file(db.connect(threads=1), path).columns
-    return {c.name: c.role for c in columns}, {c.name: c.type for c in columns}
-
-
-def _csv(header: list[str], rows: list[list[object]]) -> str:
-    return "\n".join([",".join(header), *(",".join(str(v) for v in row) for row in rows)]) + "\n"
+_imported = imported_roles_types
+_csv = csv_text
 
 
 def test_text_categories_no_rule_knows_are_behaviour_and_clustering_features(tmp_path: Path) -> None:

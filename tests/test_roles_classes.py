@@ -22,19 +22,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from segdash import db
-from segdash.ingest import import_file
+from tests.helpers import csv_text, imported_roles_types
 
 
 def _imported(tmp_path: Path, text: str, name: str = "customers.csv") -> dict[str, str]:
     """Roles of a CSV file through the real import."""
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return {c.name: c.role for c in import_file(db.connect(threads=1), path).columns}
+    return imported_roles_types(tmp_path, text, name)[0]
 
 
-def _csv(header: list[str], rows: list[list[object]]) -> str:
-    return "\n".join([",".join(header), *(",".join(str(v) for v in row) for row in rows)]) + "\n"
+_csv = csv_text
 
 
 def test_genres_are_tastes_a_bare_genre_with_two_values_is_gender(tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ from segdash.data import Data
 from segdash.errors import SegdashError
 from segdash.report.export import write_arrow_csv
 from segdash.segment import labels_table, write_labels_csv
+from tests.helpers import loaded_after_script
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -100,16 +101,7 @@ def test_plain_duckdb_connection_works_too(tmp_path: Path) -> None:
 
 
 #: Run ``python -m segdash ARGS`` the way a user does, then report which heavy libraries it loaded.
-_LOADED_AFTER = (
-    "import json, runpy, sys\n"
-    "sys.argv = ['segdash', *sys.argv[1:]]\n"
-    "try:\n"
-    "    runpy.run_module('segdash', run_name='__main__', alter_sys=True)\n"
-    "except SystemExit as done:\n"
-    "    code = done.code\n"
-    "heavy = ('ibis', 'sqlglot', 'plotly', 'streamlit')\n"
-    "print(json.dumps({'code': code, 'loaded': sorted(m for m in heavy if m in sys.modules)}))\n"
-)
+_LOADED_AFTER = loaded_after_script(('ibis', 'sqlglot', 'plotly', 'streamlit'))
 
 
 def test_segment_on_a_file_loads_no_ibis(tmp_path: Path) -> None:

@@ -1,0 +1,39 @@
+"""Small helpers several test files share: a CSV through the real import, and what a command loads."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from segdash import db
+from segdash.ingest import import_file
+
+
+def csv_text(header: list[str], rows: list[list[object]]) -> str:
+    """A comma-separated file's text: the header and the rows, values written with ``str``."""
+    return "\n".join([",".join(header), *(",".join(str(v) for v in row) for row in rows)]) + "\n"
+
+
+def imported_roles_types(tmp_path: Path, text: str, name: str = "customers.csv") -> tuple[dict[str, str],
+                                                                                         dict[str, str]]:
+    """(roles, types) of a CSV file written to ``tmp_path`` and read through the real import."""
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    columns = import_file(db.connect(threads=1), path).columns
+    return {c.name: c.role for c in columns}, {c.name: c.type for c in columns}
+
+
+def loaded_after_script(heavy: tuple[str, ...]) -> str:
+    """Python source that runs ``python -m segdash ARGS`` as a user does and prints which of ``heavy`` it loaded.
+
+    It prints one JSON line: ``{"code": exit code, "loaded": sorted names of ``heavy`` in sys.modules}``.
+    """
+    return (
+        "import json, runpy, sys\n"
+        "sys.argv = ['segdash', *sys.argv[1:]]\n"
+        "try:\n"
+        "    runpy.run_module('segdash', run_name='__main__', alter_sys=True)\n"
+        "except SystemExit as done:\n"
+        "    code = done.code\n"
+        f"heavy = {tuple(heavy)!r}\n"
+        "print(json.dumps({'code': code, 'loaded': sorted(m for m in heavy if m in sys.modules)}))\n"
+    )
