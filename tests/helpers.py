@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from segdash import db
 from segdash.ingest import import_file
@@ -37,3 +38,38 @@ def loaded_after_script(heavy: tuple[str, ...]) -> str:
         f"heavy = {tuple(heavy)!r}\n"
         "print(json.dumps({'code': code, 'loaded': sorted(m for m in heavy if m in sys.modules)}))\n"
     )
+
+
+def frame_connection(frame: Any) -> Any:
+    """A fresh workspace DuckDB holding ``frame`` (with ``_row`` = 2, 3, ...) as ``customers``."""
+    con = db.connect(threads=1)
+    data = frame.copy()
+    data.insert(0, db.ROW, range(2, len(data) + 2))
+    con.register("frame_view", data)
+    con.execute("CREATE TABLE customers AS SELECT * FROM frame_view")
+    con.unregister("frame_view")
+    return con
+
+
+def frame_types(frame: Any) -> dict[str, str]:
+    """Column -> segdash type (``boolean``, ``number``, ``date``, ``text``) from a DataFrame's dtypes."""
+    import pandas as pd
+
+    kinds = {}
+    for name, series in frame.items():
+        if pd.api.types.is_bool_dtype(series):
+            kinds[name] = "boolean"
+        elif pd.api.types.is_numeric_dtype(series):
+            kinds[name] = "number"
+        elif pd.api.types.is_datetime64_any_dtype(series):
+            kinds[name] = "date"
+        else:
+            kinds[name] = "text"
+    return kinds
+
+
+def frame_roles(frame: Any) -> dict[str, str]:
+    """Roles suggested for ``frame`` loaded as the workspace table."""
+    from segdash.columns import suggest_roles
+
+    return suggest_roles(frame_connection(frame), types=frame_types(frame))

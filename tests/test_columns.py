@@ -11,31 +11,10 @@ import pytest
 from segdash import columns, db
 from segdash.columns import name_words, profile_columns, suggest_roles, top_values_text
 from segdash.schema import ROLES
+from tests.helpers import frame_connection, frame_types
 
-
-def _load(frame: pd.DataFrame):
-    """A fresh workspace DuckDB holding ``frame`` (with ``_row`` = 2, 3, ...) as ``customers``."""
-    con = db.connect(threads=1)
-    data = frame.copy()
-    data.insert(0, db.ROW, range(2, len(data) + 2))
-    con.register("frame_view", data)
-    con.execute("CREATE TABLE customers AS SELECT * FROM frame_view")
-    con.unregister("frame_view")
-    return con
-
-
-def _types(frame: pd.DataFrame) -> dict[str, str]:
-    kinds = {}
-    for name, series in frame.items():
-        if pd.api.types.is_bool_dtype(series):
-            kinds[name] = "boolean"
-        elif pd.api.types.is_numeric_dtype(series):
-            kinds[name] = "number"
-        elif pd.api.types.is_datetime64_any_dtype(series):
-            kinds[name] = "date"
-        else:
-            kinds[name] = "text"
-    return kinds
+_load = frame_connection
+_types = frame_types
 
 
 # -- names -----------------------------------------------------------------------------

@@ -12,35 +12,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from segdash import db
-from segdash.columns import suggest_roles
-from segdash.ingest import import_file
+from tests.helpers import frame_roles, imported_roles_types
 
-
-def _roles(frame: pd.DataFrame) -> dict[str, str]:
-    """Roles suggested for ``frame`` loaded as the workspace table (``_row`` = 2, 3, ...)."""
-    con = db.connect(threads=1)
-    data = frame.copy()
-    data.insert(0, db.ROW, range(2, len(data) + 2))
-    con.register("frame_view", data)
-    con.execute("CREATE TABLE customers AS SELECT * FROM frame_view")
-    con.unregister("frame_view")
-    types = {}
-    for name, series in frame.items():
-        if pd.api.types.is_bool_dtype(series):
-            types[name] = "boolean"
-        elif pd.api.types.is_numeric_dtype(series):
-            types[name] = "number"
-        else:
-            types[name] = "text"
-    return suggest_roles(con, types=types)
+_roles = frame_roles
 
 
 def _imported(tmp_path: Path, text: str) -> dict[str, str]:
     """Roles of a CSV file through the real import (the page's and the command line's path)."""
-    path = tmp_path / "customers.csv"
-    path.write_text(text, encoding="utf-8")
-    return {c.name: c.role for c in import_file(db.connect(threads=1), path).columns}
+    return imported_roles_types(tmp_path, text)[0]
 
 
 AGE = [30, 41, 30, 25, 52, 38]

@@ -10,27 +10,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from segdash import db
-from segdash.columns import name_words, phrase_matches, role_words, suggest_roles
+from segdash.columns import name_words, phrase_matches, role_words
+from tests.helpers import frame_roles
 
-
-def _roles(frame: pd.DataFrame) -> dict[str, str]:
-    """Roles suggested for ``frame`` loaded as the workspace table (``_row`` = 2, 3, ...)."""
-    con = db.connect(threads=1)
-    data = frame.copy()
-    data.insert(0, db.ROW, range(2, len(data) + 2))
-    con.register("frame_view", data)
-    con.execute("CREATE TABLE customers AS SELECT * FROM frame_view")
-    con.unregister("frame_view")
-    types = {}
-    for name, series in frame.items():
-        if pd.api.types.is_bool_dtype(series):
-            types[name] = "boolean"
-        elif pd.api.types.is_numeric_dtype(series):
-            types[name] = "number"
-        else:
-            types[name] = "text"
-    return suggest_roles(con, types=types)
+_roles = frame_roles
 
 
 # -- words ---------------------------------------------------------------------------------------

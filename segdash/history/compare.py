@@ -445,13 +445,8 @@ def compare_label_tables(data: Any, *, old: str, new: str, roles: dict[str, str]
     transitions = transitions_query(sides[0], sides[1], old_revenue=revenue, new_revenue=revenue)
     notes = [] if column is not None else [
         "The customers table has no revenue column, so flows are measured in customers only."]
-    new_count, gone_count, both_count = counts(transitions)
-    same = same_segmentation(transitions)
-    matching = match_segments(transitions)
-    mapping = None if same else dict(zip(matching["old"], matching["new"], strict=True))
-    if not same:
-        notes.append("The two tables have no segment in common, so each old segment is matched to the new "
-                     "segment that holds most of its customers; 'stayed' means moved to the matched segment.")
+    (new_count, gone_count, both_count), same, matching, mapping = _matched(transitions, what="tables",
+                                                                           notes=notes)
     notes.append("Both tables segment the same customers table, so there is no drift to measure.")
     sizes = size_changes(transitions)
     snaps[0].sizes = {str(s): int(n) for s, n in zip(sizes["segment"], sizes["old"], strict=True) if int(n)}
@@ -462,6 +457,22 @@ def compare_label_tables(data: Any, *, old: str, new: str, roles: dict[str, str]
         gone_customers=gone_count, both_customers=both_count, ari=adjusted_rand(transitions),
         sizes=sizes, drift=drift_module.empty_drift(), revenue_column=column, notes=notes,
     )
+
+
+def _matched(transitions: Any, *, what: str, notes: list[str]) -> tuple[tuple[int, int, int], bool, Any,
+                                                                     dict[str, str] | None]:
+    """New/gone/both counts, whether the segments are the same, the old -> new matching and its mapping.
+
+    When the two sides share no segment, a note saying how they were matched is added to ``notes``
+    (``what``: "tables" or "snapshots").
+    """
+    same = same_segmentation(transitions)
+    matching = match_segments(transitions)
+    mapping = None if same else dict(zip(matching["old"], matching["new"], strict=True))
+    if not same:
+        notes.append(f"The two {what} have no segment in common, so each old segment is matched to the new "
+                     "segment that holds most of its customers; 'stayed' means moved to the matched segment.")
+    return counts(transitions), same, matching, mapping
 
 
 def _compare(con: duckdb.DuckDBPyConnection, old: Snapshot, new: Snapshot, *,
@@ -475,13 +486,8 @@ def _compare(con: duckdb.DuckDBPyConnection, old: Snapshot, new: Snapshot, *,
         old_revenue=_revenue_table(old_data, revenue), new_revenue=_revenue_table(new_data, revenue))
     if revenue is None:
         notes.append("Neither export has a revenue column, so flows are measured in customers only.")
-    new_count, gone_count, both_count = counts(transitions)
-    same = same_segmentation(transitions)
-    matching = match_segments(transitions)
-    mapping = None if same else dict(zip(matching["old"], matching["new"], strict=True))
-    if not same:
-        notes.append("The two snapshots have no segment in common, so each old segment is matched to the new "
-                     "segment that holds most of its customers; 'stayed' means moved to the matched segment.")
+    (new_count, gone_count, both_count), same, matching, mapping = _matched(transitions, what="snapshots",
+                                                                           notes=notes)
     if both_count == 0:
         notes.append("No customer id is in both snapshots, so nobody can be followed from one to the other. "
                      "Check that both exports use the same customer id column.")
