@@ -1,4 +1,9 @@
-"""segdash: the Streamlit entry point (navigation only; each page lives in pages/)."""
+"""segdash: the Streamlit entry point (navigation only; each page lives in pages/).
+
+Streamlit runs this file as ``__main__`` on every rerun; importing it (as multiprocessing's
+``__mp_main__``, say) draws nothing. The model worker processes (:mod:`segdash.workers`) never
+import it: they start with an empty ``__main__``.
+"""
 
 from __future__ import annotations
 
@@ -11,34 +16,57 @@ from segdash.limits import is_out_of_memory
 from segdash.ui import auth as ui_auth
 from segdash.ui import limits
 
-st.set_page_config(page_title="segdash", page_icon=":material/donut_small:", layout="wide")
-limits.start_up()  # once per server: leftover upload folders removed, the idle sweep started
-ui_auth.gate()  # stops here until someone signs in (when sign-in is set up)
-limits.touch()  # this session is in use (idle sessions free their data)
-
-pages = [
-    st.Page("pages/data.py", title="Data", icon=":material/upload_file:", default=True),
-    st.Page("pages/segments.py", title="Segments", icon=":material/category:"),
-    st.Page("pages/profiles.py", title="Profiles", icon=":material/groups:"),
-    st.Page("pages/roi.py", title="Acquisition & ROI", icon=":material/payments:"),
-    st.Page("pages/history.py", title="Over time", icon=":material/timeline:"),
-    st.Page("pages/playbook.py", title="Playbook", icon=":material/support_agent:"),
-    st.Page("pages/survey.py", title="Survey", icon=":material/quiz:"),
-    st.Page("pages/report.py", title="Report & exports", icon=":material/summarize:"),
-    st.Page("pages/projects.py", title="Projects", icon=":material/folder_open:"),
+#: (script, title, icon) of each page; the first is the default.
+PAGES = [
+    ("pages/data.py", "Data", ":material/upload_file:"),
+    ("pages/segments.py", "Segments", ":material/category:"),
+    ("pages/profiles.py", "Profiles", ":material/groups:"),
+    ("pages/roi.py", "Acquisition & ROI", ":material/payments:"),
+    ("pages/history.py", "Over time", ":material/timeline:"),
+    ("pages/playbook.py", "Playbook", ":material/support_agent:"),
+    ("pages/survey.py", "Survey", ":material/quiz:"),
+    ("pages/report.py", "Report & exports", ":material/summarize:"),
+    ("pages/projects.py", "Projects", ":material/folder_open:"),
 ]
-page = st.navigation(pages)
-try:
-    with limits.in_use():
-        page.run()
-except SegdashError as err:
-    st.error(str(err))
-except Exception as err:  # noqa: BLE001 - a memory limit is the user's data, anything else a bug
-    if is_out_of_memory(err):
-        st.error(limits.memory_error_message())
-    else:  # a bug: log it for us, show plain words to the user, keep the app usable
-        logging.getLogger("segdash").exception("page %s failed", page.title)
-        st.error(
-            "Something went wrong on this page. Your data is still loaded; try another setting "
-            "or reload the page. (The details are in the server log.)"
-        )
+
+
+def run_page() -> None:
+    """Sign-in, then the page the address asks for."""
+    ui_auth.gate()  # stops here until someone signs in (when sign-in is set up)
+    limits.touch()  # this session is in use (idle sessions free their data)
+    page = st.navigation([st.Page(path, title=title, icon=icon, default=path == PAGES[0][0])
+                          for path, title, icon in PAGES])
+    limits.note_page(page.title)
+    try:
+        with limits.in_use():
+            page.run()
+    except SegdashError as err:
+        st.error(str(err))
+    except Exception as err:  # noqa: BLE001 - a memory limit is the user's data, anything else a bug
+        if is_out_of_memory(err):
+            st.error(limits.memory_error_message())
+        else:  # a bug: log it for us, show plain words to the user, keep the app usable
+            logging.getLogger("segdash").exception("page %s failed", page.title)
+            st.error(
+                "Something went wrong on this page. Your data is still loaded; try another setting "
+                "or reload the page. (The details are in the server log.)"
+            )
+
+
+def main() -> None:
+    """One script run: set-up, the page, and its line in the run log (``SEGDASH_RUN_LOG``)."""
+    limits.begin_run()  # the run log times every run from here
+    ended_by = None
+    try:
+        st.set_page_config(page_title="segdash", page_icon=":material/donut_small:", layout="wide")
+        limits.start_up()  # once per server: leftover upload folders removed, the idle sweep and workers started
+        run_page()
+    except BaseException as err:  # Streamlit's rerun and stop requests end a run this way
+        ended_by = err
+        raise
+    finally:
+        limits.end_run(ended_by)
+
+
+if __name__ == "__main__":  # Streamlit's run; an import draws nothing
+    main()

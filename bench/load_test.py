@@ -106,18 +106,24 @@ def session_file(index: int, rows: int) -> Path:
     return path
 
 
-def chromium_at(nice: int) -> str:
-    """The Chromium to launch: the system one, or a wrapper that starts it at ``nice`` (lower priority).
+def chromium_at(nice: str) -> str:
+    """The Chromium to launch: the system one, or a wrapper that starts it at a lower priority.
 
     In a real deployment each person's browser runs on their own computer; here the ten browsers
     share the server's cores, and a browser waiting for a run animates its spinners all along
-    (about 0.1 s of CPU per second of waiting, measured). A positive ``nice`` gives the server the
-    CPU first, closer to the real thing; the browsers still draw every page, only later.
+    (about 0.1 s of CPU per second of waiting, measured). A positive ``nice`` (e.g. ``"10"``) gives
+    the server the CPU first; ``"idle"`` runs the browsers under Linux's idle scheduling class
+    (``chrt --idle 0``): they get only the CPU the server leaves, the nearest this one machine
+    comes to browsers on other computers. The browsers still draw every page, only later.
     """
-    if nice <= 0:
+    if nice == "idle":
+        command = f'exec chrt --idle 0 {CHROMIUM} "$@"'
+    elif int(nice) > 0:
+        command = f'exec nice -n {int(nice)} {CHROMIUM} "$@"'
+    else:
         return CHROMIUM
-    wrapper = Path(tempfile.gettempdir()) / f"segdash-load-chromium-nice{nice}.sh"
-    wrapper.write_text(f'#!/bin/sh\nexec nice -n {int(nice)} {CHROMIUM} "$@"\n')
+    wrapper = Path(tempfile.gettempdir()) / f"segdash-load-chromium-{nice}.sh"
+    wrapper.write_text(f"#!/bin/sh\n{command}\n")
     wrapper.chmod(0o755)
     return str(wrapper)
 
@@ -183,16 +189,32 @@ def browser_cpu_seconds(*, exclude: int) -> dict[str, float]:
     return totals
 
 
+def children(pid: int) -> list[int]:
+    """The processes ``pid`` started (the model workers of segdash.workers, multiprocessing's helper)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(stat.parent.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return found
+
+
 class Sampler(threading.Thread):
-    """Samples the server's RSS every 0.2 s (the peak is also read from VmHWM at the end)."""
+    """Samples the server's RSS and its worker processes' every 0.2 s (the server's peak also from VmHWM)."""
 
     def __init__(self, pid: int) -> None:
         super().__init__(daemon=True)
         self.pid, self.peak, self.stop = pid, 0.0, threading.Event()
+        self.workers_peak, self.workers = 0.0, 0
 
     def run(self) -> None:
         while not self.stop.is_set():
             self.peak = max(self.peak, rss_mb(self.pid)[0])
+            kids = children(self.pid)
+            self.workers = max(self.workers, len(kids))
+            self.workers_peak = max(self.workers_peak, sum(rss_mb(kid)[0] for kid in kids))
             self.stop.wait(0.2)
 
 
@@ -225,11 +247,12 @@ async def run_session(index: int, browser: object, url: str, path: Path, rows: i
         if pause:
             await asyncio.sleep(pause)  # a person reading the page, not a wait for the app
         before = await renderer_seconds()
-        started = time.perf_counter()
+        started, wall_started = time.perf_counter(), time.time()
         await action()
         await expect()
         await wait_idle(tab, timeout)
         took = time.perf_counter() - started
+        record["windows"].setdefault(index, []).append((name, wall_started, time.time()))
         record["timings"].setdefault(name, []).append(took)
         record["renderer"].setdefault(name, []).append(await renderer_seconds() - before)
         return took
@@ -238,7 +261,7 @@ async def run_session(index: int, browser: object, url: str, path: Path, rows: i
     heading = lambda name: tab.get_by_role("heading", name=name).first.wait_for()  # noqa: E731
     await start_gate.wait()
     try:
-        await timed("first page load", lambda: tab.goto(url), lambda: heading("Data"))
+        await timed("first page load", lambda: tab.goto(f"{url}/?client={index}"), lambda: heading("Data"))
         await timed("upload file", lambda: tab.locator('input[type="file"]').set_input_files(str(path)),
                     lambda: tab.get_by_text(f"{rows:,} rows in the file").first.wait_for())
         await timed("open Segments", lambda: nav("Segments").click(), lambda: heading("Segments"))
@@ -267,10 +290,10 @@ async def run_session(index: int, browser: object, url: str, path: Path, rows: i
 
 
 async def drive(url: str, files: list[Path], rows: int, timeout: float, *, server_pid: int, pages: list[str],
-                think: tuple[float, float] | None, seed: int, flags: str, nice: int) -> tuple[dict, dict, dict[str, float]]:
+                think: tuple[float, float] | None, seed: int, flags: str, nice: str) -> tuple[dict, dict, dict[str, float]]:
     from playwright.async_api import async_playwright
 
-    record: dict[str, dict[str, list[float]]] = {"timings": {}, "renderer": {}}
+    record: dict[str, dict] = {"timings": {}, "renderer": {}, "windows": {}}
     seen: dict[int, dict] = {}
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=chromium_at(nice), args=BROWSER_FLAGS[flags],
@@ -315,7 +338,8 @@ def start_server(env: dict[str, str], log_path: Path) -> tuple[subprocess.Popen,
 def run_once(args: argparse.Namespace, files: list[Path], *, think: tuple[float, float] | None) -> dict:
     """One load test on a fresh server; returns what :func:`report` prints."""
     home = tempfile.mkdtemp(prefix="segdash-load-home-")
-    env = {**os.environ, "SEGDASH_SAMPLE": "none", "SEGDASH_HOME": home}
+    run_log = Path(home) / "runs.jsonl"
+    env = {**os.environ, "SEGDASH_SAMPLE": "none", "SEGDASH_HOME": home, "SEGDASH_RUN_LOG": str(run_log)}
     if args.session_memory:
         env["SEGDASH_SESSION_MEMORY"] = args.session_memory
     (REPO / "test-artifacts").mkdir(exist_ok=True)
@@ -339,6 +363,7 @@ def run_once(args: argparse.Namespace, files: list[Path], *, think: tuple[float,
         sampler.stop.set()
         current, hwm = rss_mb(server.pid)
         server_cpu = cpu_seconds(server.pid) - cpu_before
+        workers_cpu = sum(cpu_seconds(kid) for kid in children(server.pid))
         load = os.getloadavg()
         alive = server.poll() is None
     finally:
@@ -350,7 +375,37 @@ def run_once(args: argparse.Namespace, files: list[Path], *, think: tuple[float,
     return {"think": think, "wall": wall, "alive": alive, "server_cpu": server_cpu, "browser_cpu": browser_cpu,
             "load_start": load_start, "load": load, "record": record, "seen": seen, "idle_rss": idle_rss,
             "peak_rss": max(hwm, sampler.peak), "current_rss": current, "session_limit": session_limit,
-            "env": env}
+            "workers": sampler.workers, "workers_peak": sampler.workers_peak, "workers_cpu": workers_cpu,
+            "env": env, "server_clicks": server_clicks(run_log, record["windows"])}
+
+
+def server_clicks(run_log: Path, windows: dict[int, list[tuple[str, float, float]]]) -> dict[str, list[tuple[float, float]]]:
+    """Per click: (seconds from the first to the end of the last server run it caused, their CPU).
+
+    The server's run log (``SEGDASH_RUN_LOG``) has one line per script run; a session's first run
+    carries its ``?client=`` label, which ties the log's session to the browser session. A run
+    belongs to the click whose window (from the click to the page being idle) holds its start.
+    This is the server's share of the click: what the person's browser adds (receiving the page
+    and drawing it, on their own computer in a real deployment) is not in it.
+    """
+    import json
+
+    runs: dict[str, list[dict]] = {}
+    label: dict[str, int] = {}
+    if run_log.exists():
+        for line in run_log.read_text().splitlines():
+            run = json.loads(line)
+            runs.setdefault(run["session"], []).append(run)
+            if "client" in run:
+                label[run["session"]] = int(run["client"])
+    out: dict[str, list[tuple[float, float]]] = {}
+    for session, index in label.items():
+        for name, start, end in windows.get(index, []):
+            mine = [r for r in runs[session] if start - 0.05 <= r["start"] <= end]
+            if mine:
+                out.setdefault(name, []).append((max(r["end"] for r in mine) - min(r["start"] for r in mine),
+                                                 sum(r["cpu"] for r in mine)))
+    return out
 
 
 def report(args: argparse.Namespace, result: dict, files: list[Path]) -> bool:
@@ -372,13 +427,25 @@ def report(args: argparse.Namespace, result: dict, files: list[Path]) -> bool:
           f"(other work on the machine shares its {os.cpu_count()} cores)")
     print("browser CPU by process: " + ", ".join(f"{kind} {seconds:.1f} s" for kind, seconds in
                                                  sorted(by_kind.items(), key=lambda item: -item[1])))
-    print(f"{'click':<28}{'n':>4}{'median s':>10}{'slowest s':>11}{'renderer CPU s (median)':>25}")
-    slowest_all = 0.0
+    server = result["server_clicks"]
+    if result["workers"]:
+        print(f"model worker processes (SEGDASH_RUN_WORKERS={env.get('SEGDASH_RUN_WORKERS', '(default)')}): "
+              f"{result['workers']} processes started by the server, {result['workers_cpu']:.1f} s of CPU, "
+              f"peak {result['workers_peak']:.0f} MB together")
+    print(f"{'click':<28}{'n':>4}{'median s':>10}{'slowest s':>11}{'renderer s':>12}"
+          f"{'server median s':>17}{'server slowest s':>18}{'server CPU s':>14}")
+    slowest_all = slowest_server = 0.0
     for name, values in timings.items():
         slowest_all = max(slowest_all, max(values))
+        served = server.get(name, [])
+        seconds = [s for s, _ in served] or [float("nan")]
+        slowest_server = max(slowest_server, max(seconds)) if served else slowest_server
         print(f"{name:<28}{len(values):>4}{statistics.median(values):>10.1f}{max(values):>11.1f}"
-              f"{statistics.median(renderer.get(name, [0.0])):>25.2f}")
-    print(f"slowest click overall: {slowest_all:.1f} s (target < 5 s)")
+              f"{statistics.median(renderer.get(name, [0.0])):>12.2f}{statistics.median(seconds):>17.2f}"
+              f"{max(seconds):>18.2f}{statistics.median([c for _, c in served] or [float('nan')]):>14.2f}")
+    print(f"slowest click overall: {slowest_all:.1f} s in the browser (target < 5 s); the server's share of the "
+          f"slowest: {slowest_server:.1f} s (from the start of the first run a click caused to the end of its last, "
+          f"SEGDASH_RUN_LOG; the rest is the browsers on this machine receiving and drawing)")
     limit = result["session_limit"]
     budget = result["idle_rss"] + sessions * limit / 1024**2
     within = result["peak_rss"] <= budget
@@ -449,8 +516,9 @@ def main() -> int:
     parser.add_argument("--pages", choices=("all", "core"), default="all",
                         help="after clustering open every page (all) or Profiles and ROI only (core)")
     parser.add_argument("--browser-flags", choices=tuple(BROWSER_FLAGS), default="lean")
-    parser.add_argument("--browser-nice", type=int, default=0,
-                        help="run the browsers at this nice level (e.g. 10), so the server gets the CPU first")
+    parser.add_argument("--browser-nice", default="0",
+                        help="run the browsers at this nice level (e.g. 10), so the server gets the CPU first, or "
+                             "'idle' (Linux's idle scheduling class: only the CPU the server leaves)")
     args = parser.parse_args()
 
     files = [session_file(i, args.rows) for i in range(args.sessions)]

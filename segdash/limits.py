@@ -356,3 +356,75 @@ def remove_stale_uploads(*, folder: Path | None = None) -> int:
             shutil.rmtree(path, ignore_errors=True)
             removed += 1
     return removed
+
+
+# -- the run log ----------------------------------------------------------------------------------
+
+#: Longest client label kept in the run log (the ``?client=`` part of the address).
+CLIENT_LABEL_CHARS = 40
+
+
+def run_log_path() -> Path | None:
+    """``SEGDASH_RUN_LOG``: a file that gets one line per page run (``None``: no log, the default)."""
+    raw = os.environ.get("SEGDASH_RUN_LOG", "").strip()
+    return Path(raw).expanduser() if raw else None
+
+
+class RunLog:
+    """One JSON line per script run: when it started and ended, the script thread's CPU, the page.
+
+    For whoever runs the server: it shows how long the server itself took to answer each click,
+    apart from the network and the person's browser (``bench/load_test.py`` reads it). A line holds
+    no user data: a digest of the session's id, the page's title, the times, and the label of the
+    address's ``?client=`` parameter when one was given (cut to :data:`CLIENT_LABEL_CHARS`).
+    Lines are appended under a lock in one ``write`` each, so concurrent runs never interleave.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+
+    def record(self, *, session: str, page: str, started: float, ended: float, cpu: float,
+               client: str | None = None, outcome: str = "done") -> dict[str, Any]:
+        """Append one run; returns the line's fields.
+
+        Parameters
+        ----------
+        session
+            The session's id (only a digest of it is written).
+        page
+            The page's title.
+        started, ended
+            Wall-clock times (``time.time()``) of the run's start and end.
+        cpu
+            CPU seconds of the script thread during the run (``time.thread_time()``).
+        client
+            The address's ``?client=`` label, if any.
+        outcome
+            ``"done"``, ``"rerun"`` (the run asked for another) or ``"stopped"``.
+        """
+        import hashlib
+        import json
+
+        fields: dict[str, Any] = {
+            "session": hashlib.sha256(session.encode()).hexdigest()[:12], "page": page,
+            "start": round(started, 4), "end": round(ended, 4), "seconds": round(ended - started, 4),
+            "cpu": round(cpu, 4), "outcome": outcome}
+        if client:
+            fields["client"] = str(client)[:CLIENT_LABEL_CHARS]
+        line = json.dumps(fields, ensure_ascii=True) + "\n"
+        with self._lock, open(self.path, "a", encoding="utf-8") as out:
+            out.write(line)
+        return fields
+
+
+_RUN_LOGS: dict[Path, RunLog] = {}
+
+
+def run_log() -> RunLog | None:
+    """The process's :class:`RunLog` for ``SEGDASH_RUN_LOG`` (``None`` when it is not set)."""
+    path = run_log_path()
+    if path is None:
+        return None
+    with _QUEUE_LOCK:
+        return _RUN_LOGS.setdefault(path, RunLog(path))

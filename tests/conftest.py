@@ -21,6 +21,11 @@ SAMPLE = REPO / "sample_data" / "customers.csv"
 TRANSACTIONS = REPO / "sample_data" / "transactions.csv"
 ARTIFACTS = REPO / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
+# In this process (AppTest pages, unit tests) models are fitted here: a worker pool started by one
+# test's app.py would change what later tests in the same process measure. Servers that the browser
+# tests start (serve_app) run with the default, worker processes on, as a served app does;
+# tests/test_workers.py turns the pool on where it is under test.
+os.environ.setdefault("SEGDASH_RUN_WORKERS", "0")
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -65,7 +70,8 @@ def serve_app(env: dict[str, str], *, log_name: str = "server.log") -> Iterator[
         [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"), "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true",
          "--server.fileWatcherType", "none", "--server.runOnSave", "false"],
-        cwd=REPO, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT,
+        cwd=REPO, env={**{k: v for k, v in os.environ.items() if k != "SEGDASH_RUN_WORKERS"}, **env},
+        stdout=log, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     try:

@@ -34,7 +34,14 @@ RUNS: dict[str, tuple[list[str], list[str]]] = {
                          r"python -m segdash import +median",
                          r"target whole process <= 2x a bare duckdb process: \w+ \([\d.]+x\)"]),
     "load_test.py": (["--sessions", "2", "--rows", "300", "--timeout", "120"],
-                     [r"sessions failed: 0", r"no-leak check: passed", r"slowest click overall: [\d.]+ s"]),
+                     [r"sessions failed: 0", r"no-leak check: passed", r"slowest click overall: [\d.]+ s",
+                      r"the server's share of the slowest: [\d.]+ s",
+                      r"cluster \(automatic k\) +2( +[\d.]+){6}",
+                      r"model worker processes \(SEGDASH_RUN_WORKERS=\(default\)\): [1-9]\d* processes"]),
+    "concurrent_runs.py": (["--sessions", "2", "--rows", "300", "--rounds", "1"],
+                           [r"in the server's process +[\d.]+ +[\d.]+ +[\d.]+", r"worker processes +[\d.]+ +[\d.]+ +[\d.]+",
+                            r"ratio \(server's process / workers\): median [\d.]+x, slowest [\d.]+x",
+                            r"same k for every session and round both ways: True"]),
     "notebook_kmeans.py": (["{data}/customers_2000.csv", "--k", "2-3"], [r"k = \d \(silhouette [-\d.]+\)"]),
     "playbook_bench.py": (["--rows", ROWS, "--repeat", "1"], [r"ratio pandas / segdash \(median run\): [\d.]+x"]),
     "profile_bench.py": (["--rows", ROWS, "--repeat", "1"], [r"profile \(sizes, traits, names, tests\)( +[\d.]+){7} +(True|False)",
@@ -82,7 +89,9 @@ def bench_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def bench_runs(bench_data: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, subprocess.CompletedProcess[str]]:
     """Every script run once, two at a time (each is mostly one process waiting on another)."""
     home = tmp_path_factory.mktemp("bench-home")
-    env = {**os.environ, "SEGDASH_BENCH_DATA": str(bench_data), "SEGDASH_HOME": str(home), "PYTHONPATH": str(REPO)}
+    # as the lead runs them: the default settings (conftest turns the model workers off for this process only)
+    env = {**{k: v for k, v in os.environ.items() if k != "SEGDASH_RUN_WORKERS"},
+           "SEGDASH_BENCH_DATA": str(bench_data), "SEGDASH_HOME": str(home), "PYTHONPATH": str(REPO)}
 
     def run(script: str) -> subprocess.CompletedProcess[str]:
         arguments = [a.format(data=bench_data) for a in RUNS[script][0]]

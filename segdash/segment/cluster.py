@@ -98,7 +98,7 @@ from sklearn.mixture import GaussianMixture
 from sklearn.neighbors import NearestCentroid
 from threadpoolctl import threadpool_limits
 
-from segdash import db
+from segdash import db, workers
 from segdash.data import Data, materialise
 from segdash.errors import SegmentationError, SettingsError
 from segdash.schema import TYPES, Segmentation
@@ -459,27 +459,49 @@ def _fit(
     if fixed_k is None and ks[-1] < k_high:
         notes.append(f"Tried k up to {ks[-1]} only: there are only {distinct:,} distinct customers.")
 
-    report(0.15, f"Trying k = {ks[0]} ...")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)  # fewer distinct points than k (duplicates)
-        models, scores, stability_of = _search(algorithm, search, ks, random_state=random_state, report=report)
-        chosen_k, reason, next_best = _choose_k(scores, ks, fixed=fixed_k is not None, stability_of=stability_of)
-    if algorithm == "kmeans" and len(ks) > 1:  # more k-means++ starts for the centres that are kept
-        refit = _kmeans(chosen_k, n_init=FINAL_N_INIT, seed=random_state).fit(search)
-        smallest = np.bincount(refit.labels_, minlength=chosen_k).min() / len(search)
-        if smallest >= MIN_SEGMENT_SHARE:  # the refit must pass the 2% rule too, or the search model stays
-            models[chosen_k] = refit
+    if workers.active():  # a served app: the search runs in a worker process (segdash.workers)
+        report(0.15, f"Trying k = {ks[0]} to {ks[-1]} ..." if len(ks) > 1 else f"Fitting k = {ks[0]} ...")
+        model, scores, chosen_k, reason, next_best = workers.call(
+            search_in_worker, algorithm, search, ks, fixed=fixed_k is not None, random_state=random_state)
+    else:
+        model, scores, chosen_k, reason, next_best = _search_and_choose(
+            algorithm, search, ks, fixed=fixed_k is not None, random_state=random_state, report=report)
 
     if not assign_here:
-        _final_model(fitted, algorithm, models[chosen_k], None, chosen_k, random_state)
+        _final_model(fitted, algorithm, model, None, chosen_k, random_state)
         return _Fit(data=data, fitted=fitted, everyone=everyone, labels=None, k=chosen_k, scores=scores,
                     reason=reason, next_best=next_best, notes=notes, search_positions=search_positions)
     report(0.7, f"Putting every customer in one of {chosen_k} segments ...")
     with threadpool_limits(limits=_THREADS, user_api="openmp"):  # the one step over everyone
-        _final_model(fitted, algorithm, models[chosen_k], everyone if refine else None, chosen_k, random_state)
+        _final_model(fitted, algorithm, model, everyone if refine else None, chosen_k, random_state)
         labels = fitted.assign(everyone)
     return _Fit(data=data, fitted=fitted, everyone=everyone, labels=labels, k=chosen_k, scores=scores,
                 reason=reason, next_best=next_best, notes=notes, search_positions=search_positions)
+
+
+def _search_and_choose(
+    algorithm: str, search: np.ndarray, ks: list[int], *, fixed: bool, random_state: int, report: Progress,
+) -> tuple[Any, dict[int, dict[str, float]], int, str, int | None]:
+    """The k search on the search sample: the chosen k's model, every k's scores, k, reason, next best."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # fewer distinct points than k (duplicates)
+        models, scores, stability_of = _search(algorithm, search, ks, random_state=random_state, report=report)
+        chosen_k, reason, next_best = _choose_k(scores, ks, fixed=fixed, stability_of=stability_of)
+        model = models[chosen_k]
+        if algorithm == "kmeans" and len(ks) > 1:  # more k-means++ starts for the centres that are kept
+            refit = _kmeans(chosen_k, n_init=FINAL_N_INIT, seed=random_state).fit(search)
+            smallest = np.bincount(refit.labels_, minlength=chosen_k).min() / len(search)
+            if smallest >= MIN_SEGMENT_SHARE:  # the refit must pass the 2% rule too, or the search model stays
+                model = refit
+    return model, scores, chosen_k, reason, next_best
+
+
+def search_in_worker(
+    algorithm: str, search: np.ndarray, ks: list[int], *, fixed: bool, random_state: int,
+) -> tuple[Any, dict[int, dict[str, float]], int, str, int | None]:
+    """:func:`_search_and_choose` as a worker process runs it (one thread, no progress messages)."""
+    with _one_thread():
+        return _search_and_choose(algorithm, search, ks, fixed=fixed, random_state=random_state, report=_silent)
 
 
 def stability_words(score: float | None) -> str:

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import streamlit as st
 
-from segdash import limits
+from segdash import limits, workers
 from segdash.ui import state
 
 log = logging.getLogger(__name__)
@@ -44,9 +44,13 @@ def _sweeper() -> None:
 
 
 def _warm_up() -> None:
-    """Import the heavy modules (scikit-learn, scipy, Plotly) before the first person needs them."""
+    """Import the heavy modules (scikit-learn, scipy, Plotly) and start the model workers, before anyone needs them."""
     import importlib
 
+    try:
+        workers.warm_up()
+    except Exception:  # a warm-up must never break the app; runs then fit in this process
+        log.warning("the model worker processes did not start", exc_info=True)
     for name in ("segdash.segment.cluster", "segdash.profile", "segdash.economics", "segdash.report.profile_charts"):
         try:
             importlib.import_module(name)
@@ -61,6 +65,10 @@ def start_up() -> None:
     with _START_LOCK:
         if _STARTED.is_set():
             return
+        try:
+            workers.start(workers.configured())
+        except workers.WorkersError as err:  # a wrong setting: said in the log, runs fit in this process
+            log.warning("%s Fitting in the server's process instead.", err)
         removed = limits.remove_stale_uploads()
         if removed:
             log.info("removed %d upload folder(s) left by an earlier server", removed)
@@ -70,6 +78,48 @@ def start_up() -> None:
 
 
 _RUN = threading.local()
+
+
+def begin_run() -> None:
+    """Stamp the start of this script run (wall clock and the script thread's CPU) for the run log."""
+    _RUN.started = time.perf_counter()
+    _RUN.wall = time.time()
+    _RUN.cpu = time.thread_time()
+    _RUN.page = "sign-in"
+
+
+def note_page(title: str) -> None:
+    """The page this run shows (for the run log; until it is known, the run is the sign-in's)."""
+    _RUN.page = title
+
+
+def run_outcome(error: BaseException | None) -> str:
+    """How a run ended: ``"done"``, ``"rerun"`` or ``"stopped"`` (Streamlit's requests), else ``"error"``."""
+    kind = type(error).__name__ if error is not None else ""
+    return {"": "done", "RerunException": "rerun", "StopException": "stopped"}.get(kind, "error")
+
+
+def end_run(error: BaseException | None = None) -> dict | None:
+    """Write this run to the run log (``SEGDASH_RUN_LOG``), if one is set; never raises.
+
+    ``error`` is what ended the run early, if anything: Streamlit's own rerun and stop requests
+    are recorded as ``"rerun"`` and ``"stopped"``; anything else as ``"error"``.
+    """
+    log_file = limits.run_log()
+    wall = getattr(_RUN, "wall", None)
+    if log_file is None or wall is None:
+        return None
+    try:
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+        ctx = get_script_run_ctx()
+        client = st.query_params.get("client")
+        return log_file.record(session=ctx.session_id if ctx else "none", page=_RUN.page, started=wall,
+                               ended=time.time(), cpu=time.thread_time() - _RUN.cpu, client=client,
+                               outcome=run_outcome(error))
+    except Exception:  # a log line must never break the page
+        log.debug("run log failed", exc_info=True)
+        return None
 
 
 def run_started() -> float | None:

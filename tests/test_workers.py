@@ -1,0 +1,109 @@
+"""Worker processes for a served app's model fits (segdash.workers, issue 14)."""
+
+from __future__ import annotations
+
+import os
+import sys
+import types
+from collections.abc import Iterator
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from segdash import workers
+from segdash.errors import SettingsError
+from segdash.segment.cluster import cluster_customers
+from segdash.workspace import Workspace
+from tests import worker_helpers
+
+
+@pytest.fixture
+def pool() -> Iterator[list[int]]:
+    """Two worker processes, started and warm; stopped after the test. Yields their process ids."""
+    workers.start(2)
+    try:
+        yield workers.warm_up()
+    finally:
+        workers.stop()
+
+
+def _customers(tmp_path) -> Workspace:
+    rng = np.random.default_rng(3)
+    n = 600
+    group = rng.integers(0, 3, n)
+    frame = pd.DataFrame({
+        "customer_id": np.arange(1, n + 1),
+        "total_spend": np.round(np.array([50.0, 400.0, 1500.0])[group] * rng.uniform(0.8, 1.2, n), 2),
+        "orders": np.array([1, 6, 20])[group] + rng.integers(0, 3, n),
+        "age": rng.integers(20, 70, n),
+    })
+    path = tmp_path / "customers.csv"
+    frame.to_csv(path, index=False)
+    ws = Workspace()
+    ws.load(path, fingerprint=False)
+    return ws
+
+
+def test_the_setting_defaults_to_the_cores_and_explains_a_wrong_value(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SEGDASH_RUN_WORKERS", raising=False)
+    assert workers.configured(cores=4) == 4
+    assert workers.configured(cores=2) == 2
+    assert workers.configured(cores=1) == 0  # one core: nothing to gain from another process
+    monkeypatch.setenv("SEGDASH_RUN_WORKERS", "0")
+    assert workers.configured(cores=8) == 0
+    monkeypatch.setenv("SEGDASH_RUN_WORKERS", " 3 ")
+    assert workers.configured(cores=8) == 3
+    monkeypatch.setenv("SEGDASH_RUN_WORKERS", "two")
+    with pytest.raises(workers.WorkersError, match="SEGDASH_RUN_WORKERS='two' must be a whole number"):
+        workers.configured()
+
+
+def test_without_a_pool_a_call_runs_here() -> None:
+    workers.stop()
+    assert workers.active() == 0
+    assert workers.call(worker_helpers.pid) == os.getpid()
+
+
+def test_the_pool_runs_in_other_processes_that_never_import_the_app(pool: list[int], monkeypatch) -> None:
+    assert len(pool) == 2 and os.getpid() not in pool
+    assert workers.active() == 2
+    assert workers.call(worker_helpers.pid) in pool
+    # even while __main__ is a page script (as in a Streamlit server), a new pool's processes import no app file
+    page = types.ModuleType("__main__")
+    page.__file__ = "pages/segments.py"
+    monkeypatch.setitem(sys.modules, "__main__", page)
+    workers.start(1)
+    assert workers.warm_up()
+    assert workers.call(worker_helpers.main_module_file) is None
+    assert sys.modules["__main__"] is page  # put back after the start
+
+
+def test_clustering_in_a_worker_gives_exactly_the_in_process_answer(tmp_path, pool: list[int]) -> None:
+    ws = _customers(tmp_path)
+    types_ = ws.column_types()
+    features = ["total_spend", "orders", "age"]
+    seen: list[str] = []
+    pooled = cluster_customers(ws.data, features=features, types=types_, k="auto", k_range=(2, 6), random_state=0,
+                               progress=lambda f, m: seen.append(m))
+    workers.stop()
+    here = cluster_customers(ws.data, features=features, types=types_, k="auto", k_range=(2, 6), random_state=0)
+    assert pooled.k == here.k
+    assert pooled.sizes == here.sizes
+    assert pooled.scores == here.scores
+    assert pooled.chosen_k_reason == here.chosen_k_reason
+    assert pooled.stability == here.stability
+    assert pooled.model == here.model
+    assert "Trying k = 2 to 6 ..." in seen  # one line for the search: a worker sends no progress
+
+
+def test_an_error_in_a_worker_reaches_the_page_as_the_same_sentence(pool: list[int]) -> None:
+    with pytest.raises(SettingsError, match="Choose at least two columns"):
+        workers.call(worker_helpers.refuse)
+
+
+def test_a_worker_that_dies_loses_no_run_and_the_pool_comes_back(pool: list[int]) -> None:
+    assert workers.call(worker_helpers.die_unless_in, os.getpid()) == "computed in the server's process"
+    assert workers.active() == 2
+    assert workers.warm_up()  # the replacement pool started
+    assert workers.call(worker_helpers.pid) != os.getpid()
