@@ -96,7 +96,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import pairwise_distances
 from sklearn.mixture import GaussianMixture
 from sklearn.neighbors import NearestCentroid
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from segdash import db, workers
 from segdash.data import Data, materialise
@@ -179,9 +179,25 @@ _THREADS = max(1, min(os.cpu_count() or 1, 8))
 Progress = Callable[[float, str], None]
 
 
-def _one_thread() -> threadpool_limits:
+_CONTROLLER: ThreadpoolController | None = None
+
+
+def _threads(limits: int, user_api: str | None = None) -> Any:
+    """A context that limits BLAS and OpenMP threads; the libraries are looked up once per process.
+
+    ``threadpoolctl.threadpool_limits`` scans every loaded library each time (3 ms alone, tens of
+    ms on a busy server, holding the interpreter lock); a kept ``ThreadpoolController`` does not.
+    The libraries that matter (NumPy's BLAS, scikit-learn's OpenMP) are loaded by this module's imports.
+    """
+    global _CONTROLLER
+    if _CONTROLLER is None:
+        _CONTROLLER = ThreadpoolController()
+    return _CONTROLLER.limit(limits=limits, user_api=user_api)
+
+
+def _one_thread() -> Any:
     """Limit BLAS and OpenMP to one thread (see "Threads" in the module docstring)."""
-    return threadpool_limits(limits=1)
+    return _threads(1)
 
 
 def cluster_customers(
@@ -472,7 +488,7 @@ def _fit(
         return _Fit(data=data, fitted=fitted, everyone=everyone, labels=None, k=chosen_k, scores=scores,
                     reason=reason, next_best=next_best, notes=notes, search_positions=search_positions)
     report(0.7, f"Putting every customer in one of {chosen_k} segments ...")
-    with threadpool_limits(limits=_THREADS, user_api="openmp"):  # the one step over everyone
+    with _threads(_THREADS, "openmp"):  # the one step over everyone
         _final_model(fitted, algorithm, model, everyone if refine else None, chosen_k, random_state)
         labels = fitted.assign(everyone)
     return _Fit(data=data, fitted=fitted, everyone=everyone, labels=labels, k=chosen_k, scores=scores,
