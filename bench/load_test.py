@@ -481,20 +481,25 @@ def report(args: argparse.Namespace, result: dict, files: list[Path]) -> bool:
     for name, values in timings.items():
         slowest_all = max(slowest_all, max(values))
         served = server.get(name, [])
-        seconds = [s for s, _ in served] or [float("nan")]
-        slowest_server = max(slowest_server, max(seconds)) if served else slowest_server
+        if served:
+            seconds = [s for s, _ in served]
+            slowest_server = max(slowest_server, max(seconds))
+            shares = (f"{statistics.median(seconds):>17.2f}{max(seconds):>18.2f}"
+                      f"{statistics.median([c for _, c in served]):>14.2f}")
+        else:  # drawn in the browser alone (a tab, a form's radio): no server run
+            shares = f"{'-':>17}{'-':>18}{'-':>14}"
         print(f"{name:<28}{len(values):>4}{statistics.median(values):>10.1f}{max(values):>11.1f}"
-              f"{statistics.median(renderer.get(name, [0.0])):>12.2f}{statistics.median(seconds):>17.2f}"
-              f"{max(seconds):>18.2f}{statistics.median([c for _, c in served] or [float('nan')]):>14.2f}")
+              f"{statistics.median(renderer.get(name, [0.0])):>12.2f}{shares}")
     print(f"slowest click overall: {slowest_all:.1f} s in the browser (target < 5 s); the server's share of the "
           f"slowest: {slowest_server:.1f} s (from the start of the first run a click caused to the end of its last, "
           f"SEGDASH_RUN_LOG; the rest is the browsers on this machine receiving and drawing)")
     limit = result["session_limit"]
     budget = result["idle_rss"] + sessions * limit / 1024**2
-    within = result["peak_rss"] <= budget
+    within = result["peak_rss"] + result["workers_peak"] <= budget
     print(f"server memory: {result['idle_rss']:.0f} MB idle before, peak {result['peak_rss']:.0f} MB (VmHWM), "
           f"{result['current_rss']:.0f} MB at the end; configured: {limit / 1024**2:.0f} MB per session's DuckDB, "
-          f"so idle + {sessions} x that = {budget:.0f} MB: peak {'within' if within else 'ABOVE'} it")
+          f"so idle + {sessions} x that = {budget:.0f} MB: peak with the model workers' "
+          f"({result['peak_rss'] + result['workers_peak']:.0f} MB) {'within' if within else 'ABOVE'} it")
     seen = result["seen"]
     failures = {i: s["error"] for i, s in seen.items() if "error" in s}
     leaks = []

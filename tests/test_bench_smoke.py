@@ -37,6 +37,7 @@ RUNS: dict[str, tuple[list[str], list[str]]] = {
                      [r"sessions failed: 0", r"no-leak check: passed", r"slowest click overall: [\d.]+ s",
                       r"the server's share of the slowest: [\d.]+ s",
                       r"cluster \(automatic k\) +2( +[\d.]+){6}",
+                      r"open Over time +2( +[\d.]+){6}",  # a run that ends in st.stop() is logged too
                       r"model worker processes \(SEGDASH_RUN_WORKERS=\(default\)\): [1-9]\d* processes"]),
     "concurrent_runs.py": (["--sessions", "2", "--rows", "300", "--rounds", "1"],
                            [r"in the server's process +[\d.]+ +[\d.]+ +[\d.]+", r"worker processes +[\d.]+ +[\d.]+ +[\d.]+",

@@ -86,6 +86,12 @@ def begin_run() -> None:
     _RUN.wall = time.time()
     _RUN.cpu = time.thread_time()
     _RUN.page = "sign-in"
+    _RUN.client = None
+    if limits.run_log_path() is not None:  # read now: after st.stop() a Streamlit call would stop again
+        try:
+            _RUN.client = st.query_params.get("client")
+        except Exception:  # a log label must never break the page
+            log.debug("no client label", exc_info=True)
 
 
 def note_page(title: str) -> None:
@@ -103,7 +109,8 @@ def end_run(error: BaseException | None = None) -> dict | None:
     """Write this run to the run log (``SEGDASH_RUN_LOG``), if one is set; never raises.
 
     ``error`` is what ended the run early, if anything: Streamlit's own rerun and stop requests
-    are recorded as ``"rerun"`` and ``"stopped"``; anything else as ``"error"``.
+    are recorded as ``"rerun"`` and ``"stopped"``; anything else as ``"error"``. No Streamlit call
+    is made here: after ``st.stop()`` one would raise again.
     """
     log_file = limits.run_log()
     wall = getattr(_RUN, "wall", None)
@@ -112,10 +119,9 @@ def end_run(error: BaseException | None = None) -> dict | None:
     try:
         from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-        ctx = get_script_run_ctx()
-        client = st.query_params.get("client")
+        ctx = get_script_run_ctx(suppress_warning=True)
         return log_file.record(session=ctx.session_id if ctx else "none", page=_RUN.page, started=wall,
-                               ended=time.time(), cpu=time.thread_time() - _RUN.cpu, client=client,
+                               ended=time.time(), cpu=time.thread_time() - _RUN.cpu, client=_RUN.client,
                                outcome=run_outcome(error))
     except Exception:  # a log line must never break the page
         log.debug("run log failed", exc_info=True)
