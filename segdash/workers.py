@@ -14,7 +14,8 @@ and the server's own thread stays free for the pages.
 - What crosses to a worker is numbers (the search sample, at most 10,000 rows) and the settings;
   what comes back is the fitted model and the scores. Nothing is written to disk.
 - A worker that dies (killed, out of memory) never loses a run: the pool is replaced and that run is
-  computed in the server's own process.
+  computed in the server's own process. A server that dies (killed, crashed) takes its workers with
+  it: each worker checks every second that the process that started it is still its parent.
 - The results are the same as in-process (same code, same seeds; ``tests/test_workers.py``).
 
 Starting the processes: multiprocessing's "spawn" (a fresh interpreter; forking a server full of
@@ -33,6 +34,7 @@ import multiprocessing
 import os
 import sys
 import threading
+import time
 import types
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -76,6 +78,25 @@ def configured(*, cores: int | None = None) -> int:
     return int(raw)
 
 
+#: Seconds between a worker's checks that the server that started it is still running.
+PARENT_CHECK_SECONDS = 1.0
+
+
+def _watch_parent(parent: int) -> None:
+    """In a worker: end this process once the server that started it is gone.
+
+    A server killed outright never tells its workers to stop, and they would wait for work forever
+    (each holds the write end of its own task pipe, so it never reads an end of file). When the
+    parent dies, the worker is handed to another process and ``os.getppid()`` changes.
+    """
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_SECONDS)  # a daemon thread's pace, not a user's wait
+        os._exit(0)
+
+    threading.Thread(target=watch, name="segdash-parent-watch", daemon=True).start()
+
+
 def _warm() -> int:
     """A worker's start: import the model code once, so the first run does not pay for it."""
     import segdash.segment.cluster  # noqa: F401
@@ -97,7 +118,8 @@ def _plain_main() -> Iterator[None]:
 
 def _new_pool(size: int) -> tuple[ProcessPoolExecutor, list[Future]]:
     """A pool of ``size`` processes, all started now (one warm-up task each, submitted before any is idle)."""
-    pool = ProcessPoolExecutor(max_workers=size, mp_context=multiprocessing.get_context("spawn"))
+    pool = ProcessPoolExecutor(max_workers=size, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_watch_parent, initargs=(os.getpid(),))
     with _plain_main():
         starting = [pool.submit(_warm) for _ in range(size)]
     return pool, starting

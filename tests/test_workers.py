@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
+import time
 import types
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -16,6 +19,8 @@ from segdash.errors import SettingsError
 from segdash.segment.cluster import cluster_customers
 from segdash.workspace import Workspace
 from tests import worker_helpers
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
@@ -107,3 +112,32 @@ def test_a_worker_that_dies_loses_no_run_and_the_pool_comes_back(pool: list[int]
     assert workers.active() == 2
     assert workers.warm_up()  # the replacement pool started
     assert workers.call(worker_helpers.pid) != os.getpid()
+
+
+def _alive(pid: int) -> bool:
+    """Running (not gone, not a zombie waiting to be reaped)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_workers_of_a_server_that_was_killed_end_too(tmp_path) -> None:
+    script = (
+        "import os, sys\n"
+        "from segdash import workers\n"
+        "workers.start(2)\n"
+        "print(' '.join(map(str, workers.warm_up())), flush=True)\n"
+        "os._exit(0)  # as if killed: no shutdown of the pool\n"
+    )
+    out = tmp_path / "pids.txt"
+    with open(out, "w") as sink:  # a file, not a pipe: workers that outlive the script must not hold it up
+        done = subprocess.run([sys.executable, "-c", script], cwd=REPO, stdout=sink, stderr=subprocess.STDOUT,
+                              timeout=120, env={**os.environ, "PYTHONPATH": str(REPO)}, check=False)
+    pids = [int(p) for p in out.read_text().split() if p.isdigit()]
+    assert done.returncode == 0 and len(pids) == 2, out.read_text()[-2000:]
+    deadline = time.monotonic() + 30
+    while any(_alive(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.2)  # polling for processes to end, not a timed wait in the app
+    assert not any(_alive(p) for p in pids), "a worker outlived its server"
