@@ -20,7 +20,7 @@ and the server's own thread stays free for the pages.
 
 Starting the processes: multiprocessing's "spawn" (a fresh interpreter; forking a server full of
 threads is unsafe) normally re-imports the parent's ``__main__`` file in each new process, and in a
-Streamlit server that is the last script run (``app.py``, or a page). So every process is started
+Streamlit server that is the last script run (``app.py``). So every process is started
 at once when the pool is made, with ``__main__`` briefly replaced by an empty module: a new process
 imports nothing of the app, only this module and the model code. A pool that breaks is replaced
 the same way.
@@ -37,7 +37,7 @@ import threading
 import time
 import types
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
@@ -45,6 +45,10 @@ from segdash.errors import SegdashError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+
+#: Most worker processes started without ``SEGDASH_RUN_WORKERS`` (``os.cpu_count()`` can be a large
+#: host's count inside a small container; each worker takes about 260 MB).
+MAX_DEFAULT = 4
 
 _LOCK = threading.Lock()
 _POOL: ProcessPoolExecutor | None = None
@@ -57,7 +61,7 @@ class WorkersError(SegdashError):
 
 
 def configured(*, cores: int | None = None) -> int:
-    """``SEGDASH_RUN_WORKERS``: worker processes for the served app (default: cores, if 2 or more).
+    """``SEGDASH_RUN_WORKERS``: worker processes for the served app (default: cores, 2 to 4; none on one core).
 
     Parameters
     ----------
@@ -72,8 +76,8 @@ def configured(*, cores: int | None = None) -> int:
     raw = os.environ.get("SEGDASH_RUN_WORKERS", "").strip()
     if not raw:
         cores = os.cpu_count() or 1 if cores is None else cores
-        return cores if cores >= 2 else 0
-    if not raw.isdigit():
+        return min(cores, MAX_DEFAULT) if cores >= 2 else 0
+    if not (raw.isascii() and raw.isdigit()):
         raise WorkersError(f"SEGDASH_RUN_WORKERS={raw!r} must be a whole number of processes, such as 2 (0: none).")
     return int(raw)
 
@@ -108,11 +112,12 @@ def _warm() -> int:
 def _plain_main() -> Iterator[None]:
     """``__main__`` is an empty module for the moment new processes are started (see the module notes)."""
     main = sys.modules.get("__main__")
-    sys.modules["__main__"] = types.ModuleType("__main__")
+    placeholder = types.ModuleType("__main__")
+    sys.modules["__main__"] = placeholder
     try:
         yield
-    finally:
-        if main is not None:
+    finally:  # put back, unless a script run on another thread has set its own meanwhile
+        if main is not None and sys.modules.get("__main__") is placeholder:
             sys.modules["__main__"] = main
 
 
@@ -156,7 +161,7 @@ def warm_up() -> list[int]:
         with _LOCK:
             if _POOL is pool:
                 _POOL, _SIZE = None, 0
-        pool.shutdown(wait=False, cancel_futures=True)
+        pool.shutdown(wait=False, cancel_futures=False)  # runs already submitted finish or fall back
         return []
 
 
@@ -176,10 +181,15 @@ def stop() -> None:
 
 def _replace(broken: ProcessPoolExecutor) -> None:
     """Swap a broken pool for a new one of the same size (once, however many runs saw it break)."""
-    global _POOL, _STARTING
+    global _POOL, _SIZE, _STARTING
     with _LOCK:
         if _POOL is broken:
-            _POOL, _STARTING = _new_pool(_SIZE)
+            try:
+                _POOL, _STARTING = _new_pool(_SIZE)
+            except Exception:  # noqa: BLE001 - no new processes (out of memory?): fit in the server from now on
+                log.warning("the model worker processes could not be restarted; models are fitted in the "
+                            "server's process", exc_info=True)
+                _POOL, _SIZE, _STARTING = None, 0, []
     broken.shutdown(wait=False, cancel_futures=True)
 
 
@@ -202,4 +212,6 @@ def call(function: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
     except BrokenProcessPool:
         log.warning("a worker process stopped during a run; this run is computed in the server's process")
         _replace(pool)
+        return function(*args, **kwargs)
+    except CancelledError:  # its pool was shut down before the run started
         return function(*args, **kwargs)

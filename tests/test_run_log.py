@@ -89,3 +89,14 @@ def test_the_load_test_gives_each_click_the_runs_it_caused(tmp_path: Path) -> No
     got = server_clicks(path, windows)
     assert got["first page load"] == [(1.0, 0.1), (pytest.approx(0.3), 0.1)]
     assert got["upload file"] == [(2.0, 0.5), (pytest.approx(0.1), 0.05)]
+
+
+def test_a_run_log_that_cannot_be_written_never_breaks_the_page(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from segdash.ui import limits as ui_limits
+
+    monkeypatch.setenv("SEGDASH_RUN_LOG", str(tmp_path / "no-such-folder" / "runs.jsonl"))
+    ui_limits.begin_run()
+    assert ui_limits.end_run(None) is None  # said in the server log, not raised
+    monkeypatch.setenv("SEGDASH_RUN_LOG", "~no-such-user-here/runs.jsonl")  # expanduser raises
+    ui_limits.begin_run()
+    assert ui_limits.end_run(None) is None

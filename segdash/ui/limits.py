@@ -69,6 +69,9 @@ def start_up() -> None:
             workers.start(workers.configured())
         except workers.WorkersError as err:  # a wrong setting: said in the log, runs fit in this process
             log.warning("%s Fitting in the server's process instead.", err)
+        except Exception:  # noqa: BLE001 - no processes (out of memory?): the app works without them
+            log.warning("the model worker processes could not start; fitting in the server's process",
+                        exc_info=True)
         removed = limits.remove_stale_uploads()
         if removed:
             log.info("removed %d upload folder(s) left by an earlier server", removed)
@@ -87,11 +90,11 @@ def begin_run() -> None:
     _RUN.cpu = time.thread_time()
     _RUN.page = "sign-in"
     _RUN.client = None
-    if limits.run_log_path() is not None:  # read now: after st.stop() a Streamlit call would stop again
-        try:
+    try:  # read now: after st.stop() a Streamlit call would stop again
+        if limits.run_log_path() is not None:
             _RUN.client = st.query_params.get("client")
-        except Exception:  # a log label must never break the page
-            log.debug("no client label", exc_info=True)
+    except Exception:  # a log label must never break the page
+        log.debug("no client label", exc_info=True)
 
 
 def note_page(title: str) -> None:
@@ -112,11 +115,11 @@ def end_run(error: BaseException | None = None) -> dict | None:
     are recorded as ``"rerun"`` and ``"stopped"``; anything else as ``"error"``. No Streamlit call
     is made here: after ``st.stop()`` one would raise again.
     """
-    log_file = limits.run_log()
-    wall = getattr(_RUN, "wall", None)
-    if log_file is None or wall is None:
-        return None
     try:
+        log_file = limits.run_log()
+        wall = getattr(_RUN, "wall", None)
+        if log_file is None or wall is None:
+            return None
         from streamlit.runtime.scriptrunner import get_script_run_ctx
 
         ctx = get_script_run_ctx(suppress_warning=True)
@@ -124,7 +127,7 @@ def end_run(error: BaseException | None = None) -> dict | None:
                                ended=time.time(), cpu=time.thread_time() - _RUN.cpu, client=_RUN.client,
                                outcome=run_outcome(error))
     except Exception:  # a log line must never break the page
-        log.debug("run log failed", exc_info=True)
+        log.warning("could not write the run log (SEGDASH_RUN_LOG)", exc_info=True)
         return None
 
 
