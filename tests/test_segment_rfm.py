@@ -24,16 +24,11 @@ from segdash.segment.rfm import (
     segment_rfm,
     suggest_rfm_columns,
 )
+from tests.helpers import frame_connection
 
 
 def _con(frame: pd.DataFrame) -> duckdb.DuckDBPyConnection:
-    con = db.connect()
-    data = frame.copy()
-    data.insert(0, db.ROW, range(2, len(data) + 2))
-    con.register("_frame", data)
-    con.execute("CREATE TABLE customers AS SELECT * FROM _frame")
-    con.unregister("_frame")
-    return con
+    return frame_connection(frame)
 
 
 def _labels(con: duckdb.DuckDBPyConnection) -> list[str]:
