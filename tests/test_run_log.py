@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
+import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -15,7 +17,8 @@ from segdash import limits
 from segdash.ui.limits import run_outcome
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
-from load_test import server_clicks  # noqa: E402
+import load_test  # noqa: E402
+from load_test import own_computer_estimate, server_clicks  # noqa: E402
 
 
 def test_a_line_holds_the_times_and_a_digest_of_the_session_not_the_session(tmp_path: Path) -> None:
@@ -100,3 +103,34 @@ def test_a_run_log_that_cannot_be_written_never_breaks_the_page(monkeypatch: pyt
     monkeypatch.setenv("SEGDASH_RUN_LOG", "~no-such-user-here/runs.jsonl")  # expanduser raises
     ui_limits.begin_run()
     assert ui_limits.end_run(None) is None
+
+
+def test_the_estimate_for_browsers_on_their_own_computers_adds_the_browser_part_measured_alone() -> None:
+    timings = {"cluster": [6.0, 9.0], "choose Clustering": [2.0, 3.0]}
+    server = {"cluster": [(1.0, 0.2), (1.5, 0.3)]}  # no run for the radio: drawn by the browser alone
+    solo = {"timings": {"cluster": [1.6], "choose Clustering": [0.1]}, "server": {"cluster": [(0.4, 0.2)]}}
+    got = own_computer_estimate(timings, server, solo)
+    # browser part of the cluster click alone: 1.6 - 0.4 = 1.2 s, added to each share under load
+    assert got["cluster"] == [pytest.approx(2.2), pytest.approx(2.7)]
+    assert got["choose Clustering"] == [0.1, 0.1]
+    # a click the solo run did not reach is left out, and a browser part is never negative
+    assert own_computer_estimate({"x": [1.0]}, {}, solo) == {}
+    fast = {"timings": {"cluster": [0.3]}, "server": {"cluster": [(0.4, 0.2)]}}
+    assert own_computer_estimate({"cluster": [5.0]}, {"cluster": [(2.0, 0.1)]}, fast)["cluster"] == [2.0]
+
+
+def test_the_low_priority_browser_lowers_its_own_sessions_weight(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Playwright starts the browser in a session of its own (setsid here); with autogroup, a nice or
+    # idle-class process in another session still gets that session's full share unless the
+    # session's own weight is lowered
+    assert shutil.which("setsid") and shutil.which("chrt")
+    monkeypatch.setattr(load_test, "CHROMIUM", "/bin/cat")
+    for nice, expected in (("idle", 19), ("10", 10)):
+        wrapper = load_test.chromium_at(nice)
+        shown = subprocess.run(["setsid", wrapper, "/proc/self/autogroup", "/proc/self/stat"], capture_output=True,
+                               text=True, check=True).stdout
+        assert f"nice {expected}" in shown
+        fields = shown.split(")", 1)[1].split()  # /proc/self/stat from field 3 on
+        assert int(fields[16]) == (0 if nice == "idle" else expected)  # field 19: nice
+        assert int(fields[38]) == (5 if nice == "idle" else 0)  # field 41: policy, 5 = SCHED_IDLE
+    assert load_test.chromium_at("0") == "/bin/cat"
