@@ -33,7 +33,7 @@ def test_connect_to_a_duckdb_file_and_segment_it(page, tmp_path: Path) -> None:
     page.get_by_text("Your segments").wait_for(timeout=180_000)
     page.get_by_text(f"segments of {ROWS} customers").wait_for()
     page.get_by_text("customers_segments").first.wait_for()
-    bars = page.locator(".js-plotly-plot .barlayer .point")
+    bars = page.locator('[data-testid="stVegaLiteChart"] .mark-rect.role-mark path')  # the sizes chart
     bars.first.wait_for()
     assert bars.count() >= 3
     full_page_screenshot(page, "engines_segments_connected.png")

@@ -11,13 +11,17 @@ from tests.conftest import ARTIFACTS, wait_idle
 
 pytestmark = pytest.mark.browser
 
+#: The bars of the Segments page's sizes chart (Vega-Lite, drawn as SVG) and their labels.
+SIZE_BARS = '[data-testid="stVegaLiteChart"] .mark-rect.role-mark path'
+SIZE_LABELS = '[data-testid="stVegaLiteChart"] .mark-text.role-mark text'
+
 
 def _full_screenshot(page, name: str) -> None:
     """The whole page (Streamlit scrolls inside the app, so the window is made tall enough first)."""
     height = page.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
     page.set_viewport_size({"width": 1440, "height": max(1000, min(int(height) + 100, 6000))})
     wait_idle(page)
-    page.locator(".js-plotly-plot").first.wait_for()
+    page.locator(SIZE_BARS).first.wait_for()
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / name), full_page=True)
 
@@ -32,9 +36,13 @@ def test_clustering_with_automatic_k_shows_segment_sizes(page) -> None:
     page.get_by_text("segments of 5,000 customers").wait_for()
     page.get_by_text("Segment sizes (5,000 customers in total)").wait_for()
     page.get_by_text("How good are these segments?").wait_for()
-    bars = page.locator(".js-plotly-plot .barlayer .point")
+    bars = page.locator(SIZE_BARS)
     bars.first.wait_for()
     assert 2 <= bars.count() <= 10  # automatic k tries 2-10
+    # each bar is labelled with its count and share, and the counts add up to every customer
+    labels = page.locator(SIZE_LABELS).all_text_contents()
+    assert len(labels) == bars.count()
+    assert sum(int(label.split(" (")[0].replace(",", "")) for label in labels) == 5000
     page.get_by_role("link", name="Profiles").last.wait_for()
     _full_screenshot(page, "segments_clustering_auto_k.png")
     # the CSV is built on click (in the server's download thread) and carries the segments' names

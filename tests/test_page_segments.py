@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 import pytest
@@ -41,15 +42,18 @@ def test_clustering_with_automatic_k_shows_the_summary(segments_page: object) ->
     assert metrics["Segments"] == str(seg.k) and metrics["Customers"] == "5,000"
     assert "Stability" in metrics
     assert f"**{seg.k} segments** of 5,000 customers" in _texts(at)
-    # the sizes chart; the k-scores chart only once "Details for analysts" is opened (issue 14)
-    assert len(at.get("plotly_chart")) == 1
+    # the sizes chart (Vega-Lite: no plotly.js for the browser on this click); the k-scores chart only
+    # once "Details for analysts" is opened (issue 14)
+    (chart,) = at.get("vega_lite_chart")
+    assert json.loads(chart.proto.spec)["title"] == "Segment sizes (5,000 customers in total)"
+    assert len(at.get("plotly_chart")) == 0
     assert "adjusted Rand index" not in _texts(at)
     # the result stays on screen on the next run, without refitting
     at.session_state[K + "analysts"] = True  # the expander opened
     at.run()
     assert at.session_state[WORKSPACE].segmentation is seg
     assert {m.label for m in at.metric} >= {"Segments", "Stability"}
-    assert len(at.get("plotly_chart")) == 2
+    assert len(at.get("plotly_chart")) == 1 and len(at.get("vega_lite_chart")) == 1
     assert "adjusted Rand index" in _texts(at)
 
 
@@ -188,19 +192,28 @@ def test_rfm_on_a_transactions_file(make_app: Callable[..., object]) -> None:
 
 
 def test_sizes_chart_and_table_are_built_from_the_sizes() -> None:
-    from segdash.report.segment_charts import k_scores_figure, rfm_grid_figure, sizes_figure, sizes_table
+    from segdash.report.segment_charts import k_scores_figure, rfm_grid_figure, sizes_spec, sizes_table
 
     sizes = {"B": 30, "A": 60, "Not segmented": 10}
     table = sizes_table(sizes, names={"A": "Big spenders"}, rules={"A": "spend is 100 or more"})
     assert table["Segment"].tolist() == ["Big spenders", "B", "Not segmented"]
     assert table["Share"].tolist() == [60.0, 30.0, 10.0] and table["Who is in it"].iloc[0] == "spend is 100 or more"
-    figure = sizes_figure(sizes, names={"A": "Big spenders"})
-    assert list(figure.data[0].y) == ["Big spenders", "B", "Not segmented"]
-    assert list(figure.data[0].text) == ["60 (60%)", "30 (30%)", "10 (10%)"]
-    assert "100 customers in total" in figure.layout.title.text
-    many = sizes_figure({f"s{i:02d}": 100 - i for i in range(50)}, max_bars=10)
-    assert len(many.data[0].y) == 10 and many.data[0].y[-1] == "41 more segments"
-    assert sum(many.data[0].x) == sum(100 - i for i in range(50))
+    bars, spec = sizes_spec(sizes, names={"A": "Big spenders"}, colors={"Big spenders": "#123456", "B": "#654321"})
+    assert bars["Segment"].tolist() == ["Big spenders", "B", "Not segmented"]
+    assert bars["Label"].tolist() == ["60 (60%)", "30 (30%)", "10 (10%)"]
+    assert bars["Count"].tolist() == [60, 30, 10] and bars["Share"].tolist() == [0.6, 0.3, 0.1]
+    assert spec["title"] == "Segment sizes (100 customers in total)"
+    assert spec["encoding"]["y"]["sort"] == ["Big spenders", "B", "Not segmented"]  # largest on top
+    colour = spec["layer"][0]["encoding"]["color"]["scale"]
+    assert colour == {"domain": ["Big spenders", "B", "Not segmented"], "range": ["#123456", "#654321", "#BBBBBB"]}
+    assert spec["layer"][1]["encoding"]["text"]["field"] == "Label"
+    many, _ = sizes_spec({f"s{i:02d}": 100 - i for i in range(50)}, max_bars=10)
+    assert len(many) == 10 and many["Segment"].iloc[-1] == "41 more segments"
+    assert many["Count"].sum() == sum(100 - i for i in range(50))
+    # a name is data of the chart, drawn as text: never escaped, never interpreted
+    hostile, _ = sizes_spec({"a": 3}, names={"a": "<b>x</b> =1+1"})
+    assert hostile["Segment"].tolist() == ["<b>x</b> =1+1"]
+    json.dumps(spec)  # what Streamlit sends: plain JSON
     scores = {k: {"silhouette": 0.1 * k, "calinski_harabasz": 10.0 * k, "davies_bouldin": 1.0 / k} for k in (2, 3)}
     assert len(k_scores_figure(scores, 3).data) == 3
     grid = rfm_grid_figure([{"R": 5, "FM": 4, "customers": 7}])

@@ -90,3 +90,19 @@ def test_map_and_distribution_one_trace_per_segment():
     assert list(box.data[0].x) == [1.0, 2.0]
     violin = charts.distribution_chart(sample, label="Age", order=["a", "b"], kind="violin")
     assert [t.type for t in violin.data] == ["violin", "violin"]
+
+
+def test_the_cards_chart_for_the_page_has_the_reports_bars_unescaped(tiny_profile):
+    top = tiny_profile.top_traits[tiny_profile.top_traits["segment"] == "A"]
+    bars, spec = charts.comparison_spec(top)
+    fig = charts.comparison_chart(top)
+    assert bars["Trait"].tolist() == list(fig.data[0].y)  # same traits, same order (nothing to escape here)
+    assert bars["Distance"].tolist() == pytest.approx(list(fig.data[0].x))
+    assert bars["Colour"].tolist() == list(fig.data[0].marker.color)
+    assert "67% prefer phone support (2.0x average)" in bars["Meaning"].tolist()
+    bar, rule = spec["layer"]
+    assert bar["encoding"]["color"] == {"field": "Colour", "type": "nominal", "scale": None, "legend": None}
+    assert bar["encoding"]["x"]["scale"] == {"domain": [-3, 3]} and rule["encoding"]["x"]["datum"] == 0
+    hostile = top.assign(short="<b>x</b>", text="=1+1 <i>y</i>")
+    drawn, _ = charts.comparison_spec(hostile)
+    assert set(drawn["Trait"]) == {"<b>x</b>"} and set(drawn["Meaning"]) == {"=1+1 <i>y</i>"}  # text, not HTML

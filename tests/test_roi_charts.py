@@ -78,11 +78,14 @@ def test_heatmap_has_na_cells() -> None:
 
 def test_projection_chart_compares_splits() -> None:
     projection = pd.DataFrame({"key": ["a", "b"], "current_return": [10.0, 20.0], "return": [15.0, 5.0]})
-    fig = roi_charts.projection_chart(projection, names={"a": "Alpha"})
-    assert [t.name for t in fig.data] == ["Current split", "What-if split"]
-    assert list(fig.data[0].y) == ["Alpha", "b"]  # names on the side: long names stay readable
-    assert list(fig.data[1].x) == [15.0, 5.0] and fig.data[1].orientation == "h"
-    assert "linear projection" in fig.layout.title.text
+    bars, spec = roi_charts.projection_spec(projection, names={"a": "Alpha"})
+    assert bars.to_dict("list") == {"Segment": ["Alpha", "Alpha", "b", "b"],
+                                    "Split": ["Current split", "What-if split"] * 2, "Return": [10.0, 15.0, 20.0, 5.0]}
+    encoding = spec["encoding"]
+    assert encoding["y"]["field"] == "Segment" and encoding["y"]["sort"] == ["Alpha", "b"]  # names on the side
+    assert encoding["x"]["field"] == "Return" and encoding["yOffset"]["field"] == "Split"
+    assert encoding["color"]["scale"]["domain"] == ["Current split", "What-if split"]
+    assert "linear projection" in spec["title"]
 
 
 def test_summary_sentences() -> None:

@@ -198,8 +198,19 @@ def worse_traits(traits: pd.DataFrame) -> set[str]:
     return keys
 
 
+def _comparison_bars(top: pd.DataFrame) -> tuple[list[float], list[str], list[str], list[str]]:
+    """(distance from average clipped to +-3, short labels, colours, full sentences) of one segment's top traits."""
+    values = [float(v) for v in top["std_diff"].astype(float).clip(-3, 3)]
+    worse = [top["kind"].iloc[i] != "category" and higher_is_worse(
+        str(top["attribute"].iloc[i]), label=str(top["label"].iloc[i]) if "label" in top else "",
+        role=str(top["role"].iloc[i]) if "role" in top else "") for i in range(len(top))]
+    # colour follows meaning: more days since the last purchase is drawn in the "worse" colour
+    colours = [ABOVE if (v >= 0) != bad else BELOW for v, bad in zip(values, worse, strict=True)]
+    return values, [shorten(t) for t in top["short"]], colours, [str(t) for t in top["text"]]
+
+
 def comparison_chart(top: pd.DataFrame) -> go.Figure:
-    """Small bar chart of one segment's top traits: how far each is from average.
+    """Small bar chart of one segment's top traits: how far each is from average (Plotly, for the report).
 
     Parameters
     ----------
@@ -210,21 +221,50 @@ def comparison_chart(top: pd.DataFrame) -> go.Figure:
     -------
     plotly.graph_objects.Figure
     """
-    values = top["std_diff"].astype(float).clip(-3, 3)
-    labels = [plain(shorten(t)) for t in top["short"]]
-    worse = [top["kind"].iloc[i] != "category" and higher_is_worse(
-        str(top["attribute"].iloc[i]), label=str(top["label"].iloc[i]) if "label" in top else "",
-        role=str(top["role"].iloc[i]) if "role" in top else "") for i in range(len(top))]
-    # colour follows meaning: more days since the last purchase is drawn in the "worse" colour
-    colours = [ABOVE if (v >= 0) != bad else BELOW for v, bad in zip(values, worse, strict=True)]
+    values, labels, colours, texts = _comparison_bars(top)
+    labels = [plain(label) for label in labels]
     fig = go.Figure(
         go.Bar(x=values, y=labels, orientation="h", marker_color=colours,
-               customdata=[plain(t) for t in top["text"]], hovertemplate="%{customdata}<extra></extra>")
+               customdata=[plain(t) for t in texts], hovertemplate="%{customdata}<extra></extra>")
     )
     fig.update_yaxes(autorange="reversed", tickmode="array", tickvals=labels, ticktext=labels)
     fig.update_xaxes(zeroline=True, zerolinecolor="#888", range=[-3, 3], tickvals=[-2, 0, 2],
                      ticktext=["lower", "average", "higher"])
     return _layout(fig, height=max(110, 28 * len(labels) + 50))
+
+
+def comparison_spec(top: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """The card chart of :func:`comparison_chart` as Vega-Lite, for the Profiles page.
+
+    Streamlit draws Vega-Lite with a small library, where the first Plotly chart of a page loads
+    plotly.js (4.7 MB, about a second of the browser's CPU, issue 14). Labels are drawn as text, so
+    they are not escaped here.
+
+    Returns
+    -------
+    tuple[pandas.DataFrame, dict]
+        One row per trait (``Trait``, ``Distance`` from -3 to 3, ``Colour``, ``Meaning``: the card's
+        sentence) and the specification to pass with them to ``st.vega_lite_chart``.
+    """
+    values, labels, colours, texts = _comparison_bars(top)
+    frame = pd.DataFrame({"Trait": labels, "Distance": values, "Colour": colours, "Meaning": texts})
+    scale = {"domain": [-3, 3]}
+    axis = {"values": [-2, 0, 2], "title": None, "grid": False,
+            "labelExpr": "datum.value < 0 ? 'lower' : datum.value > 0 ? 'higher' : 'average'"}
+    spec = {
+        "height": {"step": 24},
+        "layer": [
+            {"mark": {"type": "bar"},
+             "encoding": {"y": {"field": "Trait", "type": "nominal", "sort": list(dict.fromkeys(labels)), "title": None,
+                                "axis": {"labelLimit": 160}},
+                          "x": {"field": "Distance", "type": "quantitative", "scale": scale, "axis": axis},
+                          "color": {"field": "Colour", "type": "nominal", "scale": None, "legend": None},
+                          "tooltip": [{"field": "Meaning", "type": "nominal", "title": "Trait"}]}},
+            # the average: one line across the whole chart
+            {"mark": {"type": "rule", "color": "#888"}, "encoding": {"x": {"datum": 0, "type": "quantitative"}}},
+        ],
+    }
+    return frame, spec
 
 
 def pca_map_chart(points: pd.DataFrame, *, order: list[str] | None = None,

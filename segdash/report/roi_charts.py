@@ -192,8 +192,11 @@ def roi_heatmap(by_channel: pd.DataFrame) -> go.Figure:
     return fig
 
 
-def projection_chart(projection: pd.DataFrame, *, names: dict[str, str] | None = None) -> go.Figure:
-    """Grouped bars: projected return per segment with the current split and with the what-if split.
+def projection_spec(projection: pd.DataFrame, *, names: dict[str, str] | None = None) -> tuple[pd.DataFrame, dict]:
+    """Grouped bars: projected return per segment with the current split and with the what-if split (Vega-Lite).
+
+    Vega-Lite, not Plotly, for the page's first view (see :func:`segdash.report.segment_charts.sizes_spec`).
+    Horizontal bars: long segment names stay readable.
 
     Parameters
     ----------
@@ -204,24 +207,33 @@ def projection_chart(projection: pd.DataFrame, *, names: dict[str, str] | None =
 
     Returns
     -------
-    plotly.graph_objects.Figure
-        Traces ``"Current split"`` and ``"What-if split"``.
+    tuple[pandas.DataFrame, dict]
+        The bars (``Segment``, ``Split`` = ``"Current split"`` or ``"What-if split"``, ``Return``), two
+        per segment in the table's order, and the specification to pass with them to ``st.vega_lite_chart``.
     """
     labels = [(names or {}).get(str(k), str(k)) for k in projection["key"]]
-    # Horizontal bars: long segment names stay readable (tilted names under columns were cut off).
-    fig = go.Figure()
-    fig.add_trace(go.Bar(y=labels, x=projection["current_return"], name="Current split", orientation="h",
-                         marker_color="#90a4ae", hovertemplate="%{y}: %{x:,.0f}<extra>Current split</extra>"))
-    fig.add_trace(go.Bar(y=labels, x=projection["return"], name="What-if split", orientation="h",
-                         marker_color="#1565c0", hovertemplate="%{y}: %{x:,.0f}<extra>What-if split</extra>"))
-    fig.update_yaxes(autorange="reversed", automargin=True)
-    fig.update_xaxes(tickformat=",")
-    fig.update_layout(
-        barmode="group", title="Projected lifetime gross profit from new customers (linear projection)",
-        xaxis_title="Lifetime gross profit", height=max(300, 44 * len(labels) + 140),
-        legend=dict(orientation="h", y=-0.15 if len(labels) > 6 else -0.3),
-    )
-    return fig
+    splits = ("Current split", "What-if split")
+    rows = [(label, split, float(value)) for label, now, then in
+            zip(labels, projection["current_return"], projection["return"], strict=True)
+            for split, value in zip(splits, (now, then), strict=True)]
+    frame = pd.DataFrame(rows, columns=["Segment", "Split", "Return"])
+    spec = {
+        "title": "Projected lifetime gross profit from new customers (linear projection)",
+        "height": {"step": 18},
+        "mark": {"type": "bar"},
+        "encoding": {
+            "y": {"field": "Segment", "type": "nominal", "sort": list(dict.fromkeys(labels)), "title": None,
+                  "axis": {"labelLimit": 280}},
+            "yOffset": {"field": "Split", "type": "nominal", "sort": list(splits)},
+            "x": {"field": "Return", "type": "quantitative", "title": "Lifetime gross profit", "axis": {"format": ",.0f"}},
+            "color": {"field": "Split", "type": "nominal", "title": None,
+                      "scale": {"domain": list(splits), "range": ["#90a4ae", "#1565c0"]},
+                      "legend": {"orient": "bottom"}},
+            "tooltip": [{"field": "Segment", "type": "nominal"}, {"field": "Split", "type": "nominal"},
+                        {"field": "Return", "type": "quantitative", "format": ",.0f"}],
+        },
+    }
+    return frame, spec
 
 
 def summary_sentences(segments: pd.DataFrame, *, limit: int = 4) -> list[str]:

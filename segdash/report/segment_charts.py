@@ -10,6 +10,8 @@ from plotly.subplots import make_subplots
 _SIDE_LABELS = ("Not segmented", "No customer id", "Only cancellations or returns")
 _COLOR = "#4C78A8"
 _GREY = "#BBBBBB"
+#: Pixels kept free right of the longest size bar for its label ("12,345 (25%)").
+LABEL_ROOM = 90
 
 
 def sizes_table(sizes: dict[str, int], *, names: dict[str, str] | None = None,
@@ -41,9 +43,13 @@ def sizes_table(sizes: dict[str, int], *, names: dict[str, str] | None = None,
     return frame
 
 
-def sizes_figure(sizes: dict[str, int], *, names: dict[str, str] | None = None, unit: str = "customers",
-                 max_bars: int = 40, colors: dict[str, str] | None = None) -> go.Figure:
-    """Horizontal bar chart of segment sizes with counts and shares, largest on top.
+def sizes_spec(sizes: dict[str, int], *, names: dict[str, str] | None = None, unit: str = "customers",
+               max_bars: int = 40, colors: dict[str, str] | None = None) -> tuple[pd.DataFrame, dict]:
+    """Horizontal bar chart of segment sizes with counts and shares, largest on top (Vega-Lite).
+
+    Vega-Lite, not Plotly: Streamlit draws it with a small library, where the page's first Plotly
+    chart loads and starts plotly.js (4.7 MB): about 0.8 s of the browser's CPU on the clustering
+    click, measured (issue 14). Names are data of the chart, drawn as text (never as HTML).
 
     Parameters
     ----------
@@ -52,7 +58,7 @@ def sizes_figure(sizes: dict[str, int], *, names: dict[str, str] | None = None, 
     names
         Segment label -> display name.
     unit
-        What is counted ("customers" or "order lines"), for the axis and hover.
+        What is counted ("customers" or "order lines"), for the axis and the tooltip.
     max_bars
         At most this many bars; the rest are summed into one "N more segments" bar.
     colors
@@ -60,7 +66,9 @@ def sizes_figure(sizes: dict[str, int], *, names: dict[str, str] | None = None, 
 
     Returns
     -------
-    plotly.graph_objects.Figure
+    tuple[pandas.DataFrame, dict]
+        The bars (``Segment``, ``Count``, ``Share`` from 0 to 1, ``Label`` such as ``"1,234 (25%)"``)
+        and the specification to pass with them to ``st.vega_lite_chart``.
     """
     names = names or {}
     total = sum(sizes.values()) or 1
@@ -69,20 +77,30 @@ def sizes_figure(sizes: dict[str, int], *, names: dict[str, str] | None = None, 
         rest = ordered[max_bars - 1:]
         ordered = [*ordered[:max_bars - 1], (f"{len(rest)} more segments", sum(n for _, n in rest))]
     labels = [names.get(label, label) for label, _ in ordered]
-    counts = [n for _, n in ordered]
-    colors = [_GREY if label in _SIDE_LABELS or label.endswith("more segments")
+    counts = [int(n) for _, n in ordered]
+    shades = [_GREY if label in _SIDE_LABELS or label.endswith("more segments")
               else (colors or {}).get(names.get(label, label), _COLOR) for label, _ in ordered]
-    figure = go.Figure(go.Bar(
-        x=counts, y=labels, orientation="h", marker_color=colors,
-        text=[f"{n:,} ({n / total:.0%})" for n in counts], textposition="auto",
-        hovertemplate=f"%{{y}}: %{{x:,}} {unit}<extra></extra>",
-    ))
-    figure.update_layout(
-        title=f"Segment sizes ({total:,} {unit} in total)", xaxis_title=unit.capitalize(),
-        yaxis={"autorange": "reversed", "automargin": True},
-        height=max(260, 34 * len(labels) + 120), margin={"l": 10, "r": 10, "t": 50, "b": 40},
-    )
-    return figure
+    frame = pd.DataFrame({"Segment": labels, "Count": counts, "Share": [n / total for n in counts],
+                          "Label": [f"{n:,} ({n / total:.0%})" for n in counts]})
+    y = {"field": "Segment", "type": "nominal", "sort": labels, "title": None, "axis": {"labelLimit": 280}}
+    x = {"field": "Count", "type": "quantitative", "title": unit.capitalize(), "axis": {"format": ",.0f"},
+         "scale": {"range": [0, {"expr": f"max(width - {LABEL_ROOM}, width / 2)"}]}}  # room for the labels
+    spec = {
+        "title": f"Segment sizes ({total:,} {unit} in total)",
+        "height": {"step": 30},
+        "encoding": {"y": y, "x": x},
+        "layer": [
+            {"mark": {"type": "bar"},
+             "encoding": {"color": {"field": "Segment", "type": "nominal", "legend": None,
+                                    "scale": {"domain": labels, "range": shades}},
+                          "tooltip": [{"field": "Segment", "type": "nominal"},
+                                      {"field": "Count", "type": "quantitative", "format": ",.0f", "title": unit.capitalize()},
+                                      {"field": "Share", "type": "quantitative", "format": ".0%"}]}},
+            {"mark": {"type": "text", "align": "left", "baseline": "middle", "dx": 4},
+             "encoding": {"text": {"field": "Label", "type": "nominal"}}},
+        ],
+    }
+    return frame, spec
 
 
 def k_scores_figure(scores: dict[int, dict[str, float]], chosen_k: int) -> go.Figure:

@@ -9,7 +9,7 @@ import streamlit as st
 
 from segdash import profile as prof
 from segdash.labels import questions_help
-from segdash.report import plain
+from segdash.report import plain, segment_charts
 from segdash.report import profile_charts as charts
 from segdash.segment import workspace_profile
 from segdash.ui import state
@@ -96,8 +96,9 @@ def show_verdict_and_sizes(ws: Workspace, *, profile: prof.Profile) -> None:
                 icon=":material/info:")
     left, right = st.columns([1, 1])
     with left:
-        st.plotly_chart(charts.sizes_chart(summary, unit=unit, colours=segment_colors(ws)), key=_KEY + "sizes",
-                        width="stretch")
+        bars, spec = segment_charts.sizes_spec(dict(zip(summary["segment"], summary["customers"], strict=True)),
+                                               unit=unit, colors=segment_colors(ws))
+        st.vega_lite_chart(bars, spec, key=_KEY + "sizes", width="stretch")
     with right:
         with st.popover("Rename segments", icon=":material/edit:"):
             show_rename_form(ws, profile=profile)
@@ -134,8 +135,8 @@ def show_cards(ws: Workspace, *, profile: prof.Profile) -> None:
             else:
                 st.markdown("\n".join(f"- {prof.escape_markdown(text)}" for text in top["text"]))
                 # built once per segmentation, not on every rerun (issue 14): the cards are the page's first view
-                figure = ws.cached(("profile", "card_chart", row.segment), lambda top=top: charts.comparison_chart(top))
-                st.plotly_chart(figure, key=f"{_KEY}card{i}", width="stretch", config={"displayModeBar": False})
+                bars, spec = ws.cached(("profile", "card_chart", row.segment), lambda top=top: charts.comparison_spec(top))
+                st.vega_lite_chart(bars, spec, key=f"{_KEY}card{i}", width="stretch")
     if len(profile.sizes) > MAX_CARDS:
         st.caption(f"Cards for the {MAX_CARDS} largest segments; every segment is in the tables below.")
     asked = questions_help([a.name for a in profile.attributes], labels=ws.column_labels)
@@ -390,15 +391,13 @@ def show_sizes_only(ws: Workspace) -> None:
     ws
         The session's workspace (with a segmentation).
     """
-    from segdash.report import segment_charts
-
     seg = ws.segmentation
     if seg is None:
         return
     names = ws.display_names(seg.sizes)
     unit = _unit(ws)
-    st.plotly_chart(segment_charts.sizes_figure(seg.sizes, names=names, unit=unit, colors=segment_colors(ws)),
-                    width="stretch", key=_KEY + "sizes_only")
+    bars, spec = segment_charts.sizes_spec(seg.sizes, names=names, unit=unit, colors=segment_colors(ws))
+    st.vega_lite_chart(bars, spec, width="stretch", key=_KEY + "sizes_only")
     st.dataframe(segment_charts.sizes_table(seg.sizes, names=names), hide_index=True, width="stretch",
                  key=_KEY + "sizes_only_table", column_config={
                      "Customers": st.column_config.NumberColumn(unit.capitalize(), format="localized"),

@@ -398,8 +398,8 @@ def show_summary(ws: Workspace) -> None:
     names = ws.display_names(seg.sizes)
     from segdash.ui.components import segment_colors
 
-    st.plotly_chart(charts.sizes_figure(seg.sizes, names=names, unit=unit, colors=segment_colors(ws)), width="stretch",
-                    key=_KEY + "sizes_chart")
+    bars, spec = charts.sizes_spec(seg.sizes, names=names, unit=unit, colors=segment_colors(ws))
+    st.vega_lite_chart(bars, spec, width="stretch", key=_KEY + "sizes_chart")
     table = charts.sizes_table(seg.sizes, names=names, rules=seg.rules if seg.method != "rfm" else None)
     with st.expander("Segment sizes as a table" + (" with who is in each segment" if seg.method == "dimensions"
                                                    else ""),
