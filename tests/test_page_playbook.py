@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -61,6 +62,10 @@ def test_cards_routing_and_test_sentence(make_app: Callable[..., object]) -> Non
     routing = next(d.value for d in at.dataframe if "Preferred channel" in d.value.columns)
     assert routing.set_index("Segment").loc["age 51-88", "Preferred channel"] == "Phone"
     assert not at.error
+    # the channel mix chart: Vega-Lite, one bar per segment and channel (no plotly.js on this page)
+    (chart,) = at.get("vega_lite_chart")
+    assert json.loads(chart.proto.spec)["layer"][0]["encoding"]["y"]["field"] == "Share"
+    assert len(at.get("plotly_chart")) == 0
 
 
 def test_editing_a_rule_changes_the_card_and_is_kept(make_app: Callable[..., object]) -> None:

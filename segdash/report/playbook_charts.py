@@ -1,37 +1,56 @@
-"""Plotly figure of the playbook: service-channel shares per segment with their 95% intervals."""
+"""Chart of the playbook: service-channel shares per segment with their 95% intervals (Vega-Lite)."""
 
 from __future__ import annotations
 
 import pandas as pd
-import plotly.graph_objects as go
 
 
-def channel_mix_chart(shares: pd.DataFrame) -> go.Figure:
-    """Grouped bars: one group per segment, one bar per channel, whiskers for the 95% interval.
+def channel_mix_spec(shares: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """Grouped bars: one group per segment, one bar per channel; the 95% interval in each bar's tooltip.
+
+    Vega-Lite, drawn by Streamlit with a small library: the Playbook page then loads no plotly.js
+    (4.7 MB, about a second of the browser's CPU per session, issue 14). Names and channels are data
+    of the chart, drawn as text (never as HTML). No whiskers: Vega-Lite draws a rule of a grouped
+    chart at the left edge of its bar, not its middle; the cards give each range in figures.
 
     Parameters
     ----------
     shares
         ``segment`` (display name), ``channel``, ``share``, ``low``, ``high`` (0-1), segments in the
-        order to show.
+        order to show; with ``customers``, channels are ordered by customers, most first.
 
     Returns
     -------
-    plotly.graph_objects.Figure
+    tuple[pandas.DataFrame, dict]
+        The bars (``Segment``, ``Channel``, ``Share``, ``Low``, ``High``) and the specification to pass
+        with them to ``st.vega_lite_chart``.
     """
-    figure = go.Figure()
-    segments = list(dict.fromkeys(shares["segment"])) if not shares.empty else []
-    channels = (shares.groupby("channel")["customers"].sum().sort_values(ascending=False).index.tolist()
-                if "customers" in shares.columns and not shares.empty else sorted(set(shares.get("channel", []))))
-    for channel in channels:
-        part = shares[shares["channel"] == channel].set_index("segment").reindex(segments)
-        figure.add_trace(go.Bar(
-            name=str(channel), x=segments, y=part["share"],
-            error_y={"type": "data", "symmetric": False, "array": (part["high"] - part["share"]).fillna(0),
-                     "arrayminus": (part["share"] - part["low"]).fillna(0), "thickness": 1, "width": 2},
-            hovertemplate="%{x}<br>" + str(channel).replace("%", "%%") + ": %{y:.0%}<extra></extra>",
-        ))
-    figure.update_layout(barmode="group", yaxis={"tickformat": ".0%", "title": "Share of the segment"},
-                         xaxis={"title": None}, legend={"title": "Service channel", "orientation": "h", "y": -0.15},
-                         margin={"l": 10, "r": 10, "t": 10, "b": 10}, height=380)
-    return figure
+    segments = [str(s) for s in dict.fromkeys(shares["segment"])] if not shares.empty else []
+    channels = ([str(c) for c in shares.groupby("channel")["customers"].sum().sort_values(ascending=False).index]
+                if "customers" in shares.columns and not shares.empty
+                else sorted({str(c) for c in shares.get("channel", [])}))
+    frame = pd.DataFrame({"Segment": shares.get("segment", pd.Series(dtype=str)).astype(str),
+                          "Channel": shares.get("channel", pd.Series(dtype=str)).astype(str),
+                          "Share": shares.get("share", pd.Series(dtype=float)).astype(float),
+                          "Low": shares.get("low", pd.Series(dtype=float)).astype(float),
+                          "High": shares.get("high", pd.Series(dtype=float)).astype(float)}).reset_index(drop=True)
+    percent = {"type": "quantitative", "format": ".0%"}
+    spec = {
+        "height": 340,
+        "encoding": {"x": {"field": "Segment", "type": "nominal", "sort": segments, "title": None,
+                           # every name shown, one line per part of "Young · Low income" (no label dropped)
+                           "axis": {"labelAngle": 0, "labelLimit": 180, "labelOverlap": False,
+                                    "labelExpr": "split(datum.label, ' · ')"}},
+                     "xOffset": {"field": "Channel", "type": "nominal", "sort": channels}},
+        "layer": [
+            {"mark": {"type": "bar"},
+             "encoding": {"y": {"field": "Share", "type": "quantitative", "title": "Share of the segment",
+                                "axis": {"format": ".0%"}},
+                          "color": {"field": "Channel", "type": "nominal", "sort": channels, "title": "Service channel",
+                                    "legend": {"orient": "bottom"}},
+                          "tooltip": [{"field": "Segment", "type": "nominal"}, {"field": "Channel", "type": "nominal"},
+                                      {"field": "Share", **percent}, {"field": "Low", "title": "95% range from", **percent},
+                                      {"field": "High", "title": "95% range to", **percent}]}},
+        ],
+    }
+    return frame, spec

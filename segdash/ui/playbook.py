@@ -495,9 +495,10 @@ def show_mix(playbook: pb.Playbook) -> None:
         st.markdown(md(pb.mix_test_sentence(playbook.mix)))
     rows = [{"segment": card.name, **m} for card in playbook.cards for m in card.channel_mix]
     if rows:
-        st.plotly_chart(playbook_charts.channel_mix_chart(pd.DataFrame(rows)), width="stretch")
+        bars, spec = playbook_charts.channel_mix_spec(pd.DataFrame(rows))
+        st.vega_lite_chart(bars, spec, width="stretch")
         st.caption("Bars: share of the segment's customers (with a known channel) who prefer each channel; "
-                   "whiskers: 95% range (Wilson). A channel is called preferred only with at least "
+                   "point at a bar for its 95% range (Wilson). A channel is called preferred only with at least "
                    f"{ch.MIN_KNOWN} customers and a lead over the next channel that is unlikely to be chance.")
     for note in playbook.notes:
         st.caption(md(note))
