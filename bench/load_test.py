@@ -20,7 +20,10 @@ leak check (no session shows another session's file name or segment sizes).
 Before the clock starts, one page view warms the server (its imports, its model worker processes)
 and the script waits until it is quiet: a team's server is up before people arrive. The server's
 share of each click comes from its run log (``SEGDASH_RUN_LOG``): from the start of the first run
-the click caused to the end of its last; the rest of the click is the browser.
+the click caused to the end of its last; the rest of the click is the browser. After the load, one
+session alone does the same clicks on the same server (``--no-solo`` skips it): its browser part of
+each click, added to the server's share under the load, estimates the click for people whose
+browsers run on their own computers.
 
 The server runs with ``SEGDASH_SAMPLE=none`` (nothing preloaded), its own ``SEGDASH_HOME`` and
 ``SEGDASH_SESSION_MEMORY`` when given; other settings (``SEGDASH_HEAVY_RUNS``) come from the
@@ -416,7 +419,7 @@ def run_once(args: argparse.Namespace, files: list[Path], *, think: tuple[float,
         alive = server.poll() is None
         solo = None
         if alive and not args.no_solo:  # the same clicks by one person alone, on the same warm server
-            solo, _, _ = asyncio.run(drive(url, files[:1], args.rows, args.timeout * 1000, server_pid=server.pid,
+            solo, solo_seen, _ = asyncio.run(drive(url, files[:1], args.rows, args.timeout * 1000, server_pid=server.pid,
                                            pages=pages, think=None, seed=args.seed, flags=args.browser_flags,
                                            nice=args.browser_nice, first=len(files)))
     finally:
@@ -430,7 +433,8 @@ def run_once(args: argparse.Namespace, files: list[Path], *, think: tuple[float,
             "peak_rss": max(hwm, sampler.peak), "current_rss": current, "session_limit": session_limit,
             "workers": sampler.workers, "workers_peak": sampler.workers_peak, "workers_cpu": workers_cpu,
             "env": env, "server_clicks": server_clicks(run_log, record["windows"]),
-            "solo": solo and {"timings": solo["timings"], "server": server_clicks(run_log, solo["windows"])}}
+            "solo": solo and {"timings": solo["timings"], "server": server_clicks(run_log, solo["windows"]),
+                              "error": next((r["error"] for r in solo_seen.values() if "error" in r), None)}}
 
 
 def own_computer_estimate(timings: dict[str, list[float]], server: dict[str, list[tuple[float, float]]],
@@ -531,7 +535,8 @@ def report(args: argparse.Namespace, result: dict, files: list[Path]) -> bool:
     if result["solo"]:
         estimate = own_computer_estimate(timings, server, result["solo"])
         print("one session alone afterwards, per click (s): " + ", ".join(
-            f"{name} {statistics.median(values):.1f}" for name, values in result["solo"]["timings"].items()))
+            f"{name} {statistics.median(values):.1f}" for name, values in result["solo"]["timings"].items())
+            + (f"; it FAILED after that: {result['solo']['error']}" if result["solo"]["error"] else ""))
         if estimate:
             name, worst = max(((n, max(v)) for n, v in estimate.items()), key=lambda item: item[1])
             every = [x for v in estimate.values() for x in v]
