@@ -138,11 +138,28 @@ def chromium_at(nice: str) -> str:
     # as on most desktops and this machine) shares the CPU between sessions first, then between the
     # processes inside each: a niced or idle-class browser still got half the cores while the server
     # waited. Lowering the browser session's own weight (/proc/self/autogroup) makes the priority hold.
-    command = f"echo {group} > /proc/self/autogroup 2>/dev/null\n{command}"
+    # Only in a session of its own (field 6 of stat: the session id): never the caller's group.
+    command = (f"read -r _ _ _ _ _ sid _ < /proc/$$/stat\n"
+               f'if [ "$sid" = "$$" ]; then echo {group} > /proc/self/autogroup; fi\n{command}')
     wrapper = Path(tempfile.gettempdir()) / f"segdash-load-chromium-{nice}.sh"
     wrapper.write_text(f"#!/bin/sh\n{command}\n")
     wrapper.chmod(0o755)
     return str(wrapper)
+
+
+def browser_group(*, exclude: int) -> str:
+    """The scheduling group (autogroup) of this script's browser, e.g. ``"nice 19"``; ``"unknown"`` if not found."""
+    for stat in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            command = stat.read_bytes().split(b"\0")
+            if int(stat.parent.name) != exclude and command and command[0].endswith(b"/chromium") \
+                    and not any(part.startswith(b"--type=") for part in command):
+                group = (stat.parent / "autogroup").read_text().split()
+                if os.getsid(int(stat.parent.name)) != os.getsid(0):  # the browser's own session, not ours
+                    return " ".join(group[1:]) or "unknown"
+        except (OSError, ValueError):
+            continue
+    return "unknown"
 
 
 def free_port() -> int:
@@ -317,6 +334,7 @@ async def drive(url: str, files: list[Path], rows: int, timeout: float, *, serve
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=chromium_at(nice), args=BROWSER_FLAGS[flags],
                                                    headless=True)
+        record["browser_group"] = browser_group(exclude=server_pid)
         gate = asyncio.Event()
         tasks = [asyncio.create_task(run_session(i, browser, url, path, rows, record, seen, timeout, gate, pages=pages,
                                                  think=think, seed=seed, viewport=VIEWPORTS[flags],
@@ -493,7 +511,8 @@ def report(args: argparse.Namespace, result: dict, files: list[Path]) -> bool:
     pace = f"think time {think[0]:g}-{think[1]:g} s between clicks (seed {args.seed})" if think else \
         "all at once, no think time"
     print(f"segdash load test: {sessions} sessions x {args.rows:,} customers, one server, {os.cpu_count()} cores, "
-          f"{pace}; pages: {args.pages}; browser flags: {args.browser_flags}, nice {args.browser_nice}; "
+          f"{pace}; pages: {args.pages}; browser flags: {args.browser_flags}, nice {args.browser_nice} "
+          f"(the browser's scheduling group: {result['record'].get('browser_group', 'unknown')}); "
           f"SEGDASH_SESSION_MEMORY={env.get('SEGDASH_SESSION_MEMORY', '(default)')}, "
           f"SEGDASH_HEAVY_RUNS={env.get('SEGDASH_HEAVY_RUNS', '(default: cores)')}")
     server_cpu, by_kind = result["server_cpu"], result["browser_cpu"]

@@ -64,7 +64,7 @@ def test_cards_routing_and_test_sentence(make_app: Callable[..., object]) -> Non
     assert not at.error
     # the channel mix chart: Vega-Lite, one bar per segment and channel (no plotly.js on this page)
     (chart,) = at.get("vega_lite_chart")
-    assert json.loads(chart.proto.spec)["layer"][0]["encoding"]["y"]["field"] == "Share"
+    assert json.loads(chart.proto.spec)["encoding"]["x"]["field"] == "Share"
     assert len(at.get("plotly_chart")) == 0
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 
 from segdash.data import Data
@@ -120,6 +122,10 @@ def test_rename_is_used_everywhere_and_shown_as_text(make_app):
     assert r"\<b\>x\</b\>" in markdown  # escaped: shown as text, not bold
     sizes = at.dataframe[0].value
     assert {"<b>x</b>", "=1+1"} <= set(sizes["Segment"])
+    # the sizes chart: the new names, largest first, as on the Segments page (keyed by label, named for display)
+    order = json.loads(at.get("vega_lite_chart")[0].proto.spec)["encoding"]["y"]["sort"]
+    by_size = sorted(ws.segmentation.sizes.items(), key=lambda item: (-item[1], item[0]))
+    assert order == [ws.display_name(label) for label, _ in by_size] and {"<b>x</b>", "=1+1"} <= set(order)
     open_section(at, "Customers in a segment")
     drill = [box for box in at.selectbox if box.label == "Segment"][0]
     assert drill.value == labels[0]

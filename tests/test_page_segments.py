@@ -207,6 +207,9 @@ def test_sizes_chart_and_table_are_built_from_the_sizes() -> None:
     colour = spec["layer"][0]["encoding"]["color"]["scale"]
     assert colour == {"domain": ["Big spenders", "B", "Not segmented"], "range": ["#123456", "#654321", "#BBBBBB"]}
     assert spec["layer"][1]["encoding"]["text"]["field"] == "Label"
+    assert spec["layer"][1]["mark"]["color"] == "#31333F"  # the light theme's text colour by default
+    assert sizes_spec(sizes, text_colour="#FAFAFA")[1]["layer"][1]["mark"]["color"] == "#FAFAFA"
+    assert sizes_spec({})[1]["title"] == "Segment sizes (0 customers in total)"
     many, _ = sizes_spec({f"s{i:02d}": 100 - i for i in range(50)}, max_bars=10)
     assert len(many) == 10 and many["Segment"].iloc[-1] == "41 more segments"
     assert many["Count"].sum() == sum(100 - i for i in range(50))

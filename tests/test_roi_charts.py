@@ -86,6 +86,9 @@ def test_projection_chart_compares_splits() -> None:
     assert encoding["x"]["field"] == "Return" and encoding["yOffset"]["field"] == "Split"
     assert encoding["color"]["scale"]["domain"] == ["Current split", "What-if split"]
     assert "linear projection" in spec["title"]
+    assert encoding["tooltip"][0]["title"] == "Segment"
+    by_channel = roi_charts.projection_spec(projection, key_header="Acquisition channel")[1]
+    assert by_channel["encoding"]["tooltip"][0]["title"] == "Acquisition channel"  # a split by channel says so
 
 
 def test_summary_sentences() -> None:

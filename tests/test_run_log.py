@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -119,14 +120,18 @@ def test_the_estimate_for_browsers_on_their_own_computers_adds_the_browser_part_
     assert own_computer_estimate({"cluster": [5.0]}, {"cluster": [(2.0, 0.1)]}, fast)["cluster"] == [2.0]
 
 
-def test_the_low_priority_browser_lowers_its_own_sessions_weight(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_low_priority_browser_lowers_its_own_sessions_weight(monkeypatch: pytest.MonkeyPatch,
+                                                                   tmp_path: Path) -> None:
     # Playwright starts the browser in a session of its own (setsid here); with autogroup, a nice or
     # idle-class process in another session still gets that session's full share unless the
     # session's own weight is lowered
     assert shutil.which("setsid") and shutil.which("chrt")
     monkeypatch.setattr(load_test, "CHROMIUM", "/bin/cat")
+    monkeypatch.setattr(load_test.tempfile, "gettempdir", lambda: str(tmp_path))  # not a real load test's wrapper
     for nice, expected in (("idle", 19), ("10", 10)):
+        time.sleep(0.15)  # Linux lets a user other than root change an autogroup's nice once per 100 ms
         wrapper = load_test.chromium_at(nice)
+        assert Path(wrapper).parent == tmp_path
         shown = subprocess.run(["setsid", wrapper, "/proc/self/autogroup", "/proc/self/stat"], capture_output=True,
                                text=True, check=True).stdout
         assert f"nice {expected}" in shown
@@ -134,3 +139,8 @@ def test_the_low_priority_browser_lowers_its_own_sessions_weight(monkeypatch: py
         assert int(fields[16]) == (0 if nice == "idle" else expected)  # field 19: nice
         assert int(fields[38]) == (5 if nice == "idle" else 0)  # field 41: policy, 5 = SCHED_IDLE
     assert load_test.chromium_at("0") == "/bin/cat"
+    # started without a session of its own, the launcher leaves the caller's group alone
+    mine = Path("/proc/self/autogroup").read_text().split()[-1]
+    shown = subprocess.run([load_test.chromium_at("idle"), "/proc/self/autogroup"], capture_output=True, text=True,
+                           check=True).stdout
+    assert shown.split()[-1] == mine and Path("/proc/self/autogroup").read_text().split()[-1] == mine

@@ -6,7 +6,7 @@ import pandas as pd
 
 
 def channel_mix_spec(shares: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
-    """Grouped bars: one group per segment, one bar per channel; the 95% interval in each bar's tooltip.
+    """Grouped horizontal bars: one group per segment, one bar per channel; the 95% interval in each tooltip.
 
     Vega-Lite, drawn by Streamlit with a small library: the Playbook page then loads no plotly.js
     (4.7 MB, about a second of the browser's CPU per session, issue 14). Names and channels are data
@@ -36,21 +36,18 @@ def channel_mix_spec(shares: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
                           "High": shares.get("high", pd.Series(dtype=float)).astype(float)}).reset_index(drop=True)
     percent = {"type": "quantitative", "format": ".0%"}
     spec = {
-        "height": 340,
-        "encoding": {"x": {"field": "Segment", "type": "nominal", "sort": segments, "title": None,
-                           # every name shown, one line per part of "Young · Low income" (no label dropped)
-                           "axis": {"labelAngle": 0, "labelLimit": 180, "labelOverlap": False,
-                                    "labelExpr": "split(datum.label, ' · ')"}},
-                     "xOffset": {"field": "Channel", "type": "nominal", "sort": channels}},
-        "layer": [
-            {"mark": {"type": "bar"},
-             "encoding": {"y": {"field": "Share", "type": "quantitative", "title": "Share of the segment",
-                                "axis": {"format": ".0%"}},
-                          "color": {"field": "Channel", "type": "nominal", "sort": channels, "title": "Service channel",
-                                    "legend": {"orient": "bottom"}},
-                          "tooltip": [{"field": "Segment", "type": "nominal"}, {"field": "Channel", "type": "nominal"},
-                                      {"field": "Share", **percent}, {"field": "Low", "title": "95% range from", **percent},
-                                      {"field": "High", "title": "95% range to", **percent}]}},
-        ],
+        # horizontal: every segment's name stays readable, however many segments there are
+        "height": {"step": 12},
+        "mark": {"type": "bar"},
+        "encoding": {
+            "y": {"field": "Segment", "type": "nominal", "sort": segments, "title": None, "axis": {"labelLimit": 260}},
+            "yOffset": {"field": "Channel", "type": "nominal", "sort": channels},
+            "x": {"field": "Share", "type": "quantitative", "title": "Share of the segment", "axis": {"format": ".0%"}},
+            "color": {"field": "Channel", "type": "nominal", "sort": channels, "title": "Service channel",
+                      "legend": {"orient": "bottom"}},
+            "tooltip": [{"field": "Segment", "type": "nominal"}, {"field": "Channel", "type": "nominal"},
+                        {"field": "Share", **percent}, {"field": "Low", "title": "95% range from", **percent},
+                        {"field": "High", "title": "95% range to", **percent}],
+        },
     }
     return frame, spec

@@ -192,7 +192,8 @@ def roi_heatmap(by_channel: pd.DataFrame) -> go.Figure:
     return fig
 
 
-def projection_spec(projection: pd.DataFrame, *, names: dict[str, str] | None = None) -> tuple[pd.DataFrame, dict]:
+def projection_spec(projection: pd.DataFrame, *, names: dict[str, str] | None = None,
+                    key_header: str = "Segment") -> tuple[pd.DataFrame, dict]:
     """Grouped bars: projected return per segment with the current split and with the what-if split (Vega-Lite).
 
     Vega-Lite, not Plotly, for the page's first view (see :func:`segdash.report.segment_charts.sizes_spec`).
@@ -204,11 +205,13 @@ def projection_spec(projection: pd.DataFrame, *, names: dict[str, str] | None = 
         :attr:`segdash.economics.BudgetProjection.table`.
     names
         Key -> display name.
+    key_header
+        What a key is, for the tooltip (``"Segment"``, or ``"Acquisition channel"`` for a split by channel).
 
     Returns
     -------
     tuple[pandas.DataFrame, dict]
-        The bars (``Segment``, ``Split`` = ``"Current split"`` or ``"What-if split"``, ``Return``), two
+        The bars (``Segment``: the key's name, ``Split`` = ``"Current split"`` or ``"What-if split"``, ``Return``), two
         per segment in the table's order, and the specification to pass with them to ``st.vega_lite_chart``.
     """
     labels = [(names or {}).get(str(k), str(k)) for k in projection["key"]]
@@ -229,7 +232,7 @@ def projection_spec(projection: pd.DataFrame, *, names: dict[str, str] | None = 
             "color": {"field": "Split", "type": "nominal", "title": None,
                       "scale": {"domain": list(splits), "range": ["#90a4ae", "#1565c0"]},
                       "legend": {"orient": "bottom"}},
-            "tooltip": [{"field": "Segment", "type": "nominal"}, {"field": "Split", "type": "nominal"},
+            "tooltip": [{"field": "Segment", "type": "nominal", "title": key_header}, {"field": "Split", "type": "nominal"},
                         {"field": "Return", "type": "quantitative", "format": ",.0f"}],
         },
     }

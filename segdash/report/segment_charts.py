@@ -44,7 +44,8 @@ def sizes_table(sizes: dict[str, int], *, names: dict[str, str] | None = None,
 
 
 def sizes_spec(sizes: dict[str, int], *, names: dict[str, str] | None = None, unit: str = "customers",
-               max_bars: int = 40, colors: dict[str, str] | None = None) -> tuple[pd.DataFrame, dict]:
+               max_bars: int = 40, colors: dict[str, str] | None = None,
+               text_colour: str = "#31333F") -> tuple[pd.DataFrame, dict]:
     """Horizontal bar chart of segment sizes with counts and shares, largest on top (Vega-Lite).
 
     Vega-Lite, not Plotly: Streamlit draws it with a small library, where the page's first Plotly
@@ -63,6 +64,8 @@ def sizes_spec(sizes: dict[str, int], *, names: dict[str, str] | None = None, un
         At most this many bars; the rest are summed into one "N more segments" bar.
     colors
         Display name -> colour (one colour per segment on every page); one colour otherwise.
+    text_colour
+        Colour of the count labels (the theme's text colour: the page's dark theme needs a light one).
 
     Returns
     -------
@@ -83,10 +86,10 @@ def sizes_spec(sizes: dict[str, int], *, names: dict[str, str] | None = None, un
     frame = pd.DataFrame({"Segment": labels, "Count": counts, "Share": [n / total for n in counts],
                           "Label": [f"{n:,} ({n / total:.0%})" for n in counts]})
     y = {"field": "Segment", "type": "nominal", "sort": labels, "title": None, "axis": {"labelLimit": 280}}
-    x = {"field": "Count", "type": "quantitative", "title": unit.capitalize(), "axis": {"format": ",.0f"},
+    x = {"field": "Count", "type": "quantitative", "title": unit.capitalize(), "axis": {"format": ",.0f", "tickMinStep": 1},
          "scale": {"range": [0, {"expr": f"max(width - {LABEL_ROOM}, width / 2)"}]}}  # room for the labels
     spec = {
-        "title": f"Segment sizes ({total:,} {unit} in total)",
+        "title": f"Segment sizes ({sum(sizes.values()):,} {unit} in total)",
         "height": {"step": 30},
         "encoding": {"y": y, "x": x},
         "layer": [
@@ -96,7 +99,7 @@ def sizes_spec(sizes: dict[str, int], *, names: dict[str, str] | None = None, un
                           "tooltip": [{"field": "Segment", "type": "nominal"},
                                       {"field": "Count", "type": "quantitative", "format": ",.0f", "title": unit.capitalize()},
                                       {"field": "Share", "type": "quantitative", "format": ".0%"}]}},
-            {"mark": {"type": "text", "align": "left", "baseline": "middle", "dx": 4},
+            {"mark": {"type": "text", "align": "left", "baseline": "middle", "dx": 4, "color": text_colour},
              "encoding": {"text": {"field": "Label", "type": "nominal"}}},
         ],
     }

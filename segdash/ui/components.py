@@ -210,6 +210,21 @@ def segment_colors(ws: Workspace) -> dict[str, str]:
     return segment_colours([names[str(label)] for label, _ in ordered])
 
 
+def chart_text_colour() -> str:
+    """Colour of text drawn inside a chart (a size bar's label): dark on the light theme, light on the dark.
+
+    Returns
+    -------
+    str
+        Streamlit's own text colour of the theme the browser uses; the light one when unknown.
+    """
+    try:
+        dark = st.context.theme.type == "dark"
+    except Exception:  # noqa: BLE001 - no browser (a bare run): the light theme
+        dark = False
+    return "#FAFAFA" if dark else "#31333F"
+
+
 def require_data(ws: Workspace) -> bool:
     """Tell the user to load data first when there is none. Returns whether data is loaded."""
     if ws.has_data:

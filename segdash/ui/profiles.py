@@ -13,7 +13,7 @@ from segdash.report import plain, segment_charts
 from segdash.report import profile_charts as charts
 from segdash.segment import workspace_profile
 from segdash.ui import state
-from segdash.ui.components import segment_colors
+from segdash.ui.components import chart_text_colour, segment_colors
 from segdash.workspace import Workspace
 
 #: Most segment cards drawn (the rest are in the tables).
@@ -96,8 +96,10 @@ def show_verdict_and_sizes(ws: Workspace, *, profile: prof.Profile) -> None:
                 icon=":material/info:")
     left, right = st.columns([1, 1])
     with left:
-        bars, spec = segment_charts.sizes_spec(dict(zip(summary["segment"], summary["customers"], strict=True)),
-                                               unit=unit, colors=segment_colors(ws))
+        # keyed by label, as on Segments: the same order, the same grey for "Not segmented" whatever its name
+        bars, spec = segment_charts.sizes_spec(dict(zip(summary["label"], summary["customers"], strict=True)),
+                                               names=dict(zip(summary["label"], summary["segment"], strict=True)),
+                                               unit=unit, colors=segment_colors(ws), text_colour=chart_text_colour())
         st.vega_lite_chart(bars, spec, key=_KEY + "sizes", width="stretch")
     with right:
         with st.popover("Rename segments", icon=":material/edit:"):
@@ -396,7 +398,8 @@ def show_sizes_only(ws: Workspace) -> None:
         return
     names = ws.display_names(seg.sizes)
     unit = _unit(ws)
-    bars, spec = segment_charts.sizes_spec(seg.sizes, names=names, unit=unit, colors=segment_colors(ws))
+    bars, spec = segment_charts.sizes_spec(seg.sizes, names=names, unit=unit, colors=segment_colors(ws),
+                                           text_colour=chart_text_colour())
     st.vega_lite_chart(bars, spec, width="stretch", key=_KEY + "sizes_only")
     st.dataframe(segment_charts.sizes_table(seg.sizes, names=names), hide_index=True, width="stretch",
                  key=_KEY + "sizes_only_table", column_config={

@@ -686,7 +686,7 @@ def show_projection(table: pd.DataFrame, *, budget: float, shares: dict[str, flo
     cells[1].metric("Lifetime gross profit (what-if)", shown_return,
                     delta=f"{more_return:+,.0f} vs current split" if abs(more_return) >= 0.5 else None)
     cells[2].metric("Return minus spend (what-if)", economics.format_value(net, metric="spend"))
-    bars, spec = roi_charts.projection_spec(projection.table, names=names)
+    bars, spec = roi_charts.projection_spec(projection.table, names=names, key_header=key_header)
     st.vega_lite_chart(bars, spec, width="stretch")
     shown = economics.format_projection(projection, names=names, key_header=key_header)
 
