@@ -18,10 +18,21 @@ PAGES = ["Data", "Segments", "Profiles", "Acquisition & ROI"]
 
 
 def _go(page, name: str) -> None:
+    """Open page ``name`` from the sidebar, clicking once more if a late run of the last page won.
+
+    A run the Data page's table sends itself after an edit can start just as the link is clicked:
+    Streamlit then either never leaves the page (the click is lost) or takes the app back to it
+    once. A person clicks again; so does this helper (at most three clicks).
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     heading = page.get_by_role("heading", name=name, exact=True).first
-    for _ in range(2):  # a late run the last page's table sent itself can take the app back there once
+    for _ in range(3):
         page.get_by_test_id("stSidebarNavItems").get_by_role("link", name=name).click()
-        heading.wait_for()
+        try:
+            heading.wait_for(timeout=20_000)
+        except PlaywrightTimeout:
+            continue  # the click was lost: click again
         wait_idle(page)
         if heading.is_visible():
             return
