@@ -147,16 +147,14 @@ def chromium_at(nice: str) -> str:
     return str(wrapper)
 
 
-def browser_group(*, exclude: int) -> str:
+def browser_group() -> str:
     """The scheduling group (autogroup) of this script's browser, e.g. ``"nice 19"``; ``"unknown"`` if not found."""
-    for stat in Path("/proc").glob("[0-9]*/cmdline"):
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
         try:
-            command = stat.read_bytes().split(b"\0")
-            if int(stat.parent.name) != exclude and command and command[0].endswith(b"/chromium") \
-                    and not any(part.startswith(b"--type=") for part in command):
-                group = (stat.parent / "autogroup").read_text().split()
-                if os.getsid(int(stat.parent.name)) != os.getsid(0):  # the browser's own session, not ours
-                    return " ".join(group[1:]) or "unknown"
+            command = cmdline.read_bytes().split(b"\0")
+            main = command[0].endswith(b"/chromium") and not any(part.startswith(b"--type=") for part in command)
+            if main and os.getsid(int(cmdline.parent.name)) != os.getsid(0):  # in a session of its own
+                return " ".join((cmdline.parent / "autogroup").read_text().split()[1:]) or "unknown"
         except (OSError, ValueError):
             continue
     return "unknown"
@@ -334,7 +332,7 @@ async def drive(url: str, files: list[Path], rows: int, timeout: float, *, serve
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=chromium_at(nice), args=BROWSER_FLAGS[flags],
                                                    headless=True)
-        record["browser_group"] = browser_group(exclude=server_pid)
+        record["browser_group"] = browser_group()
         gate = asyncio.Event()
         tasks = [asyncio.create_task(run_session(i, browser, url, path, rows, record, seen, timeout, gate, pages=pages,
                                                  think=think, seed=seed, viewport=VIEWPORTS[flags],

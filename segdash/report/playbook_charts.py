@@ -25,15 +25,12 @@ def channel_mix_spec(shares: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
         The bars (``Segment``, ``Channel``, ``Share``, ``Low``, ``High``) and the specification to pass
         with them to ``st.vega_lite_chart``.
     """
-    segments = [str(s) for s in dict.fromkeys(shares["segment"])] if not shares.empty else []
+    segments = [str(s) for s in dict.fromkeys(shares["segment"])]
     channels = ([str(c) for c in shares.groupby("channel")["customers"].sum().sort_values(ascending=False).index]
-                if "customers" in shares.columns and not shares.empty
-                else sorted({str(c) for c in shares.get("channel", [])}))
-    frame = pd.DataFrame({"Segment": shares.get("segment", pd.Series(dtype=str)).astype(str),
-                          "Channel": shares.get("channel", pd.Series(dtype=str)).astype(str),
-                          "Share": shares.get("share", pd.Series(dtype=float)).astype(float),
-                          "Low": shares.get("low", pd.Series(dtype=float)).astype(float),
-                          "High": shares.get("high", pd.Series(dtype=float)).astype(float)}).reset_index(drop=True)
+                if "customers" in shares.columns else sorted({str(c) for c in shares["channel"]}))
+    frame = pd.DataFrame({"Segment": shares["segment"].astype(str), "Channel": shares["channel"].astype(str),
+                          "Share": shares["share"].astype(float), "Low": shares["low"].astype(float),
+                          "High": shares["high"].astype(float)}).reset_index(drop=True)
     percent = {"type": "quantitative", "format": ".0%"}
     spec = {
         # horizontal: every segment's name stays readable, however many segments there are

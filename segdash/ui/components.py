@@ -210,6 +210,28 @@ def segment_colors(ws: Workspace) -> dict[str, str]:
     return segment_colours([names[str(label)] for label, _ in ordered])
 
 
+def sizes_chart(ws: Workspace, sizes: dict[str, int], *, names: dict[str, str], unit: str, key: str) -> None:
+    """Draw the segment sizes chart (Segments and Profiles): the page's colours, the theme's text colour.
+
+    Parameters
+    ----------
+    ws
+        The session's workspace (its segments' colours).
+    sizes
+        Segment label -> rows.
+    names
+        Segment label -> display name.
+    unit
+        What is counted ("customers" or "order lines").
+    key
+        The chart's widget key.
+    """
+    from segdash.report.segment_charts import sizes_spec
+
+    bars, spec = sizes_spec(sizes, names=names, unit=unit, colors=segment_colors(ws), text_colour=chart_text_colour())
+    st.vega_lite_chart(bars, spec, width="stretch", key=key)
+
+
 def chart_text_colour() -> str:
     """Colour of text drawn inside a chart (a size bar's label): dark on the light theme, light on the dark.
 

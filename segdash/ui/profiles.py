@@ -13,7 +13,7 @@ from segdash.report import plain, segment_charts
 from segdash.report import profile_charts as charts
 from segdash.segment import workspace_profile
 from segdash.ui import state
-from segdash.ui.components import chart_text_colour, segment_colors
+from segdash.ui.components import segment_colors, sizes_chart
 from segdash.workspace import Workspace
 
 #: Most segment cards drawn (the rest are in the tables).
@@ -97,10 +97,8 @@ def show_verdict_and_sizes(ws: Workspace, *, profile: prof.Profile) -> None:
     left, right = st.columns([1, 1])
     with left:
         # keyed by label, as on Segments: the same order, the same grey for "Not segmented" whatever its name
-        bars, spec = segment_charts.sizes_spec(dict(zip(summary["label"], summary["customers"], strict=True)),
-                                               names=dict(zip(summary["label"], summary["segment"], strict=True)),
-                                               unit=unit, colors=segment_colors(ws), text_colour=chart_text_colour())
-        st.vega_lite_chart(bars, spec, key=_KEY + "sizes", width="stretch")
+        sizes_chart(ws, dict(zip(summary["label"], summary["customers"], strict=True)),
+                    names=dict(zip(summary["label"], summary["segment"], strict=True)), unit=unit, key=_KEY + "sizes")
     with right:
         with st.popover("Rename segments", icon=":material/edit:"):
             show_rename_form(ws, profile=profile)
@@ -398,9 +396,7 @@ def show_sizes_only(ws: Workspace) -> None:
         return
     names = ws.display_names(seg.sizes)
     unit = _unit(ws)
-    bars, spec = segment_charts.sizes_spec(seg.sizes, names=names, unit=unit, colors=segment_colors(ws),
-                                           text_colour=chart_text_colour())
-    st.vega_lite_chart(bars, spec, width="stretch", key=_KEY + "sizes_only")
+    sizes_chart(ws, seg.sizes, names=names, unit=unit, key=_KEY + "sizes_only")
     st.dataframe(segment_charts.sizes_table(seg.sizes, names=names), hide_index=True, width="stretch",
                  key=_KEY + "sizes_only_table", column_config={
                      "Customers": st.column_config.NumberColumn(unit.capitalize(), format="localized"),

@@ -396,11 +396,9 @@ def show_summary(ws: Workspace) -> None:
         st.info("\n".join(f"- {_md(note)}" for note in seg.notes))
 
     names = ws.display_names(seg.sizes)
-    from segdash.ui.components import chart_text_colour, segment_colors
+    from segdash.ui.components import sizes_chart
 
-    bars, spec = charts.sizes_spec(seg.sizes, names=names, unit=unit, colors=segment_colors(ws),
-                                   text_colour=chart_text_colour())
-    st.vega_lite_chart(bars, spec, width="stretch", key=_KEY + "sizes_chart")
+    sizes_chart(ws, seg.sizes, names=names, unit=unit, key=_KEY + "sizes_chart")
     table = charts.sizes_table(seg.sizes, names=names, rules=seg.rules if seg.method != "rfm" else None)
     with st.expander("Segment sizes as a table" + (" with who is in each segment" if seg.method == "dimensions"
                                                    else ""),
