@@ -14,7 +14,7 @@ import streamlit as st
 from segdash.errors import SegdashError
 from segdash.limits import is_out_of_memory
 from segdash.ui import auth as ui_auth
-from segdash.ui import limits
+from segdash.ui import limits, state
 
 #: (script, title, icon) of each page; the first is the default.
 PAGES = [
@@ -36,6 +36,9 @@ def run_page() -> None:
     limits.touch()  # this session is in use (idle sessions free their data)
     page = st.navigation([st.Page(path, title=title, icon=icon, default=path == PAGES[0][0])
                           for path, title, icon in PAGES])
+    back = state.page_after_late_edit(page.title)  # a table edit sent as the person left its page
+    if back is not None:
+        st.switch_page(next(path for path, title, _ in PAGES if title == back))
     limits.note_page(page.title)
     try:
         with limits.in_use():

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from segdash.ui import data as data_ui
 from segdash.ui import state
 
 DATA_PAGE = "pages/data.py"
@@ -92,7 +93,7 @@ def test_role_edit_persists_across_reruns_and_pages(make_app) -> None:
     row = table.index[table["name"] == "country"][0]
     assert table.loc[row, "role"] == "Geographic"
     assert "country" in _preview(at).columns
-    at.session_state[state.ROLE_EDITOR] = {
+    at.session_state[data_ui.column_table_key(_workspace(at))] = {
         "edited_rows": {int(row): {"role": "Personal data"}}, "added_rows": [], "deleted_rows": [],
     }
     at.run()

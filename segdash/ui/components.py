@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import warnings
 from collections.abc import Iterator
 
 import pandas as pd
@@ -296,3 +297,69 @@ def with_segment_names(ws: Workspace, frame: pd.DataFrame, column: str = "segmen
 def role_label(role: str) -> str:
     """Plain words for a role."""
     return ROLE_LABELS.get(role, role)
+
+
+# -- table editors: an edit is saved by the run it arrives with, whichever page that run draws ----------
+#
+# A person who edits a cell and then clicks a page in the sidebar sends the edit with the run that
+# opens the other page: the editing page's script never runs again to read its table, so an edit read
+# after ``st.data_editor`` returns would be lost, and an ``st.rerun()`` after saving it would replace
+# the pending page change with the editing page (the click lost). Editors therefore save through
+# ``on_change``: Streamlit calls it at the start of that run, before any page draws.
+
+
+def apply_table_edits(base: pd.DataFrame, edits: object) -> pd.DataFrame:
+    """``base`` with a table editor's edits applied, as ``st.data_editor`` applies them.
+
+    Cell edits first (row position -> column -> value), then deleted rows (positions), then added
+    rows (column -> value; columns left out are empty). ``base`` is not changed.
+
+    Parameters
+    ----------
+    base
+        The table given to the editor (a plain 0..n-1 index).
+    edits
+        The editor's state (``st.session_state[key]``): ``edited_rows``, ``deleted_rows``,
+        ``added_rows``; anything else counts as no edit.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    table = base.copy()
+    if not isinstance(edits, dict):
+        return table
+    columns = list(table.columns)
+    for row, changes in (edits.get("edited_rows") or {}).items():
+        position = int(row)
+        if not 0 <= position < len(table):
+            continue
+        for column, value in (changes or {}).items():
+            if column in columns:
+                table = _with_cell(table, position, columns.index(column), value)
+    deleted = [int(row) for row in edits.get("deleted_rows") or () if 0 <= int(row) < len(table)]
+    if deleted:
+        table = table.drop(table.index[deleted])
+    next_label = int(table.index.max()) + 1 if len(table) else 0
+    for row in edits.get("added_rows") or ():
+        if not isinstance(row, dict):
+            continue
+        with warnings.catch_warnings():  # pandas warns when a new row's empty cells change a column's type
+            warnings.simplefilter("ignore", FutureWarning)
+            table.loc[next_label] = {column: row.get(column) for column in columns}
+        next_label += 1
+    return table
+
+
+def _with_cell(table: pd.DataFrame, row: int, column: int, value: object) -> pd.DataFrame:
+    try:
+        table.iat[row, column] = value
+    except (TypeError, ValueError):  # e.g. text into a number column: the column becomes general
+        table[table.columns[column]] = table[table.columns[column]].astype(object)
+        table.iat[row, column] = value
+    return table
+
+
+def edited_table(key: str, base: pd.DataFrame) -> pd.DataFrame:
+    """The table as the person has edited it so far: ``base`` with editor ``key``'s edits."""
+    return apply_table_edits(base, st.session_state.get(key))

@@ -12,6 +12,7 @@ import contextlib
 import os
 import re
 import tempfile
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from segdash.errors import SegdashError
 from segdash.report.export import to_safe_csv
 from segdash.report.text import escape_markdown
 from segdash.schema import ROLE_LABELS, ImportResult
-from segdash.ui import state
+from segdash.ui import components, state
 from segdash.workspace import Workspace
 
 #: Rows shown in the preview.
@@ -154,8 +155,9 @@ def _record_loaded(path: Path, *, kind: str, temp: bool, keep: bool, previous: d
     """
     st.session_state.pop(state.SHEET_PICK, None)  # the picker shows the sheet loaded now
     st.session_state[state.SOURCE] = {"path": str(path) if keep else None, "kind": kind, "temp": temp}
-    for key in (state.LOAD_ERROR, state.ROLE_EDITOR, state.PROFILE):
+    for key in (state.LOAD_ERROR, state.PROFILE):
         st.session_state.pop(key, None)
+    _forget_column_table()
     if previous.get("temp") and previous.get("path") != str(path):
         _remove(previous.get("path"))
     if not keep:
@@ -460,8 +462,9 @@ def engine_connector(ws: Workspace) -> None:
                 _remove(previous.get("path"))
             st.session_state[state.SOURCE] = {"path": None, "kind": "engine", "temp": False}
             st.session_state[state.ENGINE_CONNECTED] = True
-            for name in (state.LOAD_ERROR, state.ROLE_EDITOR, state.PROFILE, state.SHEET_PICK):
+            for name in (state.LOAD_ERROR, state.PROFILE, state.SHEET_PICK):
                 st.session_state.pop(name, None)
+            _forget_column_table()
             st.rerun()
     if ws.engine is None:
         st.caption("Addresses: " + ", ".join(f"`{scheme}://`" for scheme in ENGINES if scheme != "postgresql"))
@@ -506,7 +509,8 @@ def engine_columns(ws: Workspace) -> None:
                              "role": [ROLE_LABELS.get(ws.roles.get(name, "other"), ws.roles.get(name, "other"))
                                       for name in types]})
     edited = st.data_editor(
-        overview, key=state.ROLE_EDITOR, hide_index=True, width="stretch", disabled=["name", "type"],
+        overview, key=column_table_key(ws), hide_index=True, width="stretch", disabled=["name", "type"],
+        on_change=_save_column_edits, args=(ws, column_table_key(ws), overview[["name", "role"]].copy()),
         height=min(TABLE_ROW_PX * (len(overview) + 1) + 3, 36 * TABLE_ROW_PX),
         column_config={
             "name": st.column_config.TextColumn("Column", pinned=True, width=220),
@@ -515,10 +519,7 @@ def engine_columns(ws: Workspace) -> None:
                                                      help="Click to change how segdash uses this column."),
         },
     )
-    changes = preview.role_changes(ws.roles, edited)
-    if changes:
-        for column, role in changes.items():
-            ws.set_role(column, role)
+    if _apply_column_edits(ws, edited):  # an edit set from code: a person's was saved by on_change
         st.rerun()
     st.subheader(f"First {PREVIEW_ROWS:,} rows", anchor=False)
     private = preview.private_columns(ws.roles)
@@ -624,10 +625,9 @@ def column_roles(ws: Workspace) -> None:
         notes={column.name: column.note for column in ws.imported.columns},
         show_personal=bool(st.session_state.get(state.SHOW_PII, False)),
     )
-    overview.insert(1, "label", [ws.column_label(str(name)) for name in overview["name"]])
     details = st.toggle("Show all column details (type, distinct values, how it was read)",
                         key=state.COLUMN_DETAILS)
-    editor_key = state.ROLE_EDITOR
+    editor_key = column_table_key(ws)  # a new file gets a new table: edits belong to the file they were made on
     if len(overview) > preview.COLUMNS_PER_PAGE:  # a wide file: find columns by name, page through the rest
         search_box, page_box = st.columns([3, 1])
         search = search_box.text_input("Find a column", key=state.COLUMN_SEARCH, placeholder="Part of a column name")
@@ -635,10 +635,12 @@ def column_roles(ws: Workspace) -> None:
         overview, pages, matched = preview.columns_page(overview, search=search, page=int(page))
         st.caption(f"{matched:,} of {len(ws.roles):,} columns match · page {min(int(page), pages)} of {pages}, "
                    f"{preview.COLUMNS_PER_PAGE} columns a page")
-        editor_key = f"{state.ROLE_EDITOR}:{search}:{page}"  # an edit belongs to the rows shown when made
+        editor_key = f"{editor_key}:{search}:{page}"  # an edit belongs to the rows shown when made
+    overview.insert(1, "label", _labels_under_editor(ws, editor_key, overview["name"]))
     edited = st.data_editor(
         overview,
         key=editor_key,
+        on_change=_save_column_edits, args=(ws, editor_key, overview[["name", "label", "role"]].copy()),
         hide_index=True,
         width="stretch",
         height=min(TABLE_ROW_PX * (len(overview) + 1) + 3, 36 * TABLE_ROW_PX),
@@ -666,18 +668,73 @@ def column_roles(ws: Workspace) -> None:
             "note": st.column_config.TextColumn("How it was read", width="medium"),
         },
     )
-    changes = preview.role_changes(ws.roles, edited)
-    label_changes = labels.label_changes(ws.column_labels, edited=zip(edited["name"], edited["label"], strict=True))
-    if changes or label_changes:
-        for column, role in changes.items():
-            ws.set_role(column, role)
-        for column, label in label_changes.items():
-            ws.set_column_label(column, label)
-        if label_changes:
-            state.flash("Saved: " + "; ".join(f"'{escape_markdown(column)}' is shown as '{escape_markdown(label)}'"
-                                              for column, label in label_changes.items())
-                        + ". Segment names, cards and charts use it from now on.")
+    if _apply_column_edits(ws, edited):  # an edit set from code: a person's was saved by on_change
         st.rerun()
+
+
+def _forget_column_table() -> None:
+    """Drop the column table's edits and labels (new data: the table starts afresh)."""
+    for key in [key for key in st.session_state if str(key).startswith(state.ROLE_EDITOR)]:
+        st.session_state.pop(key, None)
+    st.session_state.pop(state.LABELS_UNDER_EDITOR, None)
+
+
+def column_table_key(ws: Workspace) -> str:
+    """The column table's widget key for the loaded data (a new file starts a new table)."""
+    return f"{state.ROLE_EDITOR}:{zlib.crc32(ws.data_id.encode()):08x}"
+
+
+def _labels_under_editor(ws: Workspace, key: str, names: pd.Series) -> list[str]:
+    """The labels the column table ``key`` is drawn on: as they were when the table was first shown.
+
+    The table keeps the person's label edits on top of these, so a saved label does not change the
+    data under it: changed data makes the browser clear its edits and send one more run, which can
+    arrive after a click on another page and take the person back (see
+    :func:`segdash.ui.state.table_edited`). Roles are drawn as they are: a role changes what other
+    cells say ("Used for").
+    """
+    now = {str(name): ws.column_label(str(name)) for name in names}
+    kept = st.session_state.get(state.LABELS_UNDER_EDITOR)
+    edits = st.session_state.get(key)
+    typed = {int(row) for row, cells in (edits.get("edited_rows") or {}).items() if "label" in (cells or {})} \
+        if isinstance(edits, dict) else set()
+    # a label changed some other way (not typed in this table) is drawn as it is now
+    moved = isinstance(kept, dict) and any(
+        kept["labels"].get(name, label) != label and position not in typed
+        for position, (name, label) in enumerate(now.items()))
+    if edits is None or not isinstance(kept, dict) or kept.get("key") != key or moved:
+        kept = {"key": key, "labels": now}
+        st.session_state[state.LABELS_UNDER_EDITOR] = kept
+    return [kept["labels"].get(name, label) for name, label in now.items()]
+
+
+def _save_column_edits(ws: Workspace, key: str, base: pd.DataFrame) -> None:
+    """``on_change`` of a column table: save its roles and labels before any page draws.
+
+    See :mod:`segdash.ui.components` (table editors) for why an edit is saved here and not after
+    the table is drawn.
+    """
+    _apply_column_edits(ws, components.edited_table(key, base))
+    state.table_edited("Data")
+
+
+def _apply_column_edits(ws: Workspace, edited: pd.DataFrame) -> bool:
+    """Save the roles and labels changed in ``edited`` (columns ``name``, ``role``, maybe ``label``).
+
+    Returns whether anything changed; a changed label is confirmed on the next runs.
+    """
+    changes = preview.role_changes(ws.roles, edited)
+    label_changes = (labels.label_changes(ws.column_labels, edited=zip(edited["name"], edited["label"], strict=True))
+                     if "label" in edited else {})
+    for column, role in changes.items():
+        ws.set_role(column, role)
+    for column, label in label_changes.items():
+        ws.set_column_label(column, label)
+    if label_changes:
+        state.flash("Saved: " + "; ".join(f"'{escape_markdown(column)}' is shown as '{escape_markdown(label)}'"
+                                          for column, label in label_changes.items())
+                    + ". Segment names, cards and charts use it from now on.")
+    return bool(changes or label_changes)
 
 
 def preview_table(ws: Workspace) -> None:

@@ -25,7 +25,7 @@ from segdash.act import tone as tn
 from segdash.errors import SegdashError
 from segdash.report import playbook_charts
 from segdash.report.text import escape_markdown as md
-from segdash.ui import state
+from segdash.ui import components, state
 from segdash.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -131,8 +131,8 @@ def rules_editor(ws: Workspace) -> pd.DataFrame:
     st.caption("Rules are read top to bottom: the first rule that fires sets the tone, the first that fires "
                "sets the approach. Add a row for a rule of your own; untick **On** to switch one off.")
     edited = st.data_editor(st.session_state[RULES_BASE], key=RULES_EDITOR, num_rows="dynamic", hide_index=True,
-                            width="stretch", column_config=RULE_COLUMN_CONFIG)
-    st.session_state[RULES_APPLIED] = edited
+                            width="stretch", column_config=RULE_COLUMN_CONFIG, on_change=_keep_rules, args=(ws,))
+    _keep_rules(ws, edited)
     rules, problems = tn.clean_rules(edited)
     for problem in problems:
         st.error(md(problem))
@@ -143,11 +143,25 @@ def rules_editor(ws: Workspace) -> pd.DataFrame:
         with st.popover("Which columns each rule looks at"):
             st.markdown("\n".join(f"- {line}" for line in looks))
     st.button("Back to the default rules", on_click=reset_rules, key=_KEY + "reset_rules")
+    return edited
+
+
+def _keep_rules(ws: Workspace, edited: pd.DataFrame | None = None) -> None:
+    """Keep the rules as edited (``None``: from the editor's state) and save them in the project on change.
+
+    Also the editor's ``on_change``, so an edit sent as the person leaves the page is kept (see
+    :mod:`segdash.ui.components`, table editors).
+    """
+    if edited is None:
+        if RULES_BASE not in st.session_state:
+            return
+        edited = components.edited_table(RULES_EDITOR, st.session_state[RULES_BASE])
+        state.table_edited("Playbook")
+    st.session_state[RULES_APPLIED] = edited
     doc = tn.rules_to_doc(edited)
     if _project(ws) is not None and st.session_state.get(RULES_SAVED) != doc:
         _save_doc(ws, kind="playbook", name="rules", data=doc)
         st.session_state[RULES_SAVED] = doc
-    return edited
 
 
 # -- channel source and merges ------------------------------------------------------------------------
@@ -297,7 +311,21 @@ def merge_editor(ws: Workspace, *, source: ch.ChannelSource) -> dict[str, str]:
     st.caption("Labels that mean the same are counted as one channel. Change **Counted as** to merge or split them.")
     edited = st.data_editor(base, key=MAP_EDITOR, hide_index=True, width="stretch", disabled=["label"],
                             column_config={"label": st.column_config.TextColumn("Label in the data"),
-                                           "channel": st.column_config.TextColumn("Counted as")})
+                                           "channel": st.column_config.TextColumn("Counted as")},
+                            on_change=_keep_merges, args=(ws,))
+    return _keep_merges(ws, edited)
+
+
+def _keep_merges(ws: Workspace, edited: pd.DataFrame | None = None) -> dict[str, str]:
+    """Keep the merge table as edited (``None``: from the editor's state), saved in the project on change.
+
+    Also the editor's ``on_change`` (see :func:`_keep_rules`). Returns raw label -> channel.
+    """
+    if edited is None:
+        if MAP_BASE not in st.session_state:
+            return {}
+        edited = components.edited_table(MAP_EDITOR, st.session_state[MAP_BASE])
+        state.table_edited("Playbook")
     st.session_state[MAP_APPLIED] = edited
     mapping = ch.label_map(edited)
     doc = {"map": mapping}

@@ -23,6 +23,10 @@ FLASH = "segdash.flash"
 LOAD_ERROR = "segdash.load_error"
 #: The signed-in user (``None`` when sign-in is off).
 USER = "segdash.user"
+#: The title of the page the last run drew (see :func:`page_after_late_edit`).
+LAST_PAGE = "segdash.last_page"
+#: ``(editor's page, page shown)``: a table edit that arrived after the person had left its page.
+LATE_EDIT = "segdash.late_edit"
 
 # -- Report & presentation ---------------------------------------------------------------
 #: ``((data_id, segmentation_id), EconomicsResult)``: the economics as last set up on the ROI page,
@@ -62,7 +66,10 @@ ENGINE_KEY = "segdash.data.engine_key"
 #: Set for the run after a connection: the address field then shows the address without its password.
 ENGINE_CONNECTED = "segdash.data.engine_connected"
 SHEET_PICK = "segdash.data.sheet"
+#: Prefix of the column table's widget key (the loaded data, and the page of a wide file, follow it).
 ROLE_EDITOR = "segdash.data.role_editor"
+#: ``{"key": editor key, "labels": {column: label}}``: the labels the column table was first drawn with.
+LABELS_UNDER_EDITOR = "segdash.data.labels_under_editor"
 SHOW_PII = "segdash.data.show_pii"
 #: Data page: show every column of the Columns table (type, distinct values, how it was read).
 COLUMN_DETAILS = "segdash.data.column_details"
@@ -205,3 +212,33 @@ def forget_inputs(prefix: str) -> None:
     for key in [k for k in store if k.startswith(prefix)]:
         store.pop(key, None)
         st.session_state.pop(key, None)
+
+
+# -- table edits that arrive after the page was left --------------------------------------------
+
+
+def table_edited(page: str) -> None:
+    """Note, from a table editor's ``on_change``, that an edit of the table on ``page`` arrived.
+
+    The browser sends a table's last edit a moment after the cell closes, so an edit finished by
+    clicking another page in the sidebar arrives *after* the run that opened that page, and asks
+    for the editing page again: the click would be lost. The edit is saved by the ``on_change``; this
+    records where the person had gone so that :func:`page_after_late_edit` can take them back there.
+    """
+    shown = st.session_state.get(LAST_PAGE)
+    if shown is not None and shown != page:
+        st.session_state[LATE_EDIT] = (page, shown)
+
+
+def page_after_late_edit(page: str) -> str | None:
+    """The page to show instead of ``page`` (the one this run asks for), or ``None`` to show it.
+
+    Another page only when this run was asked for by a late table edit from ``page`` (see
+    :func:`table_edited`): the page the person had opened. Call once per run, before the page draws.
+    """
+    late = st.session_state.pop(LATE_EDIT, None)
+    if late is not None and late[0] == page and late[1] != page:
+        st.session_state[LAST_PAGE] = late[1]
+        return str(late[1])
+    st.session_state[LAST_PAGE] = page
+    return None

@@ -28,6 +28,7 @@ from segdash.survey import sample as smp
 from segdash.survey.confirm import Confirmation, confirm_survey, email_column_of, matching_frame
 from segdash.survey.sizes import ALLOCATION_LABELS, ALLOCATIONS, SampleSettings
 from segdash.survey.verdict import questions_table, verdict_summary
+from segdash.ui import components, state
 from segdash.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -472,12 +473,24 @@ def _types_editor(result: Confirmation, overrides: dict[str, str]) -> None:
         edited = st.data_editor(frame, key=TYPE_EDITOR, hide_index=True, width="stretch",
                                 disabled=["Question", "Order or options", "Full question"],
                                 column_config={"Type": st.column_config.SelectboxColumn(
-                                    "Type", options=list(ans.QUESTION_TYPES), required=True)})
-        changed = {full: kind for full, kind, before in zip(edited["Full question"], edited["Type"], frame["Type"],
-                                                            strict=True) if kind != before}
-        if changed and any(overrides.get(k) != v for k, v in changed.items()):
-            overrides.update(changed)
+                                    "Type", options=list(ans.QUESTION_TYPES), required=True)},
+                                on_change=_keep_types, args=(frame, overrides))
+        if _type_changes(frame, edited, overrides):  # set from code: a person's edit was kept by on_change
+            overrides.update(_type_changes(frame, edited, overrides))
             st.rerun()
+
+
+def _type_changes(frame: pd.DataFrame, edited: pd.DataFrame, overrides: dict[str, str]) -> dict[str, str]:
+    """Question -> type changed in the types table and not yet in ``overrides``."""
+    return {full: kind for full, kind, before in zip(edited["Full question"], edited["Type"], frame["Type"],
+                                                     strict=True) if kind != before and overrides.get(full) != kind}
+
+
+def _keep_types(frame: pd.DataFrame, overrides: dict[str, str]) -> None:
+    """``on_change`` of the types table: keep the types chosen before any page draws (see
+    :mod:`segdash.ui.components`, table editors)."""
+    overrides.update(_type_changes(frame, components.edited_table(TYPE_EDITOR, frame), overrides))
+    state.table_edited("Survey")
 
 
 # -- 5. the verdict ------------------------------------------------------------------------------------------
