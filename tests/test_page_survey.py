@@ -139,3 +139,31 @@ def test_verdict_is_saved_in_the_project_for_the_playbook(make_app):
     doc = ws.project.get_doc("survey", "verdict")
     assert doc["answers"] == "answers.csv" and {"questions", "verdicts", "kpis"} <= set(doc)
     assert {k["segment"]: k["preferred_channel"] for k in doc["kpis"]}["France"] == "Phone"
+
+
+def test_unsaved_question_edits_are_kept_when_the_page_is_left_and_saved_on_request(make_app):
+    at = make_app()
+    ws = segment_by_country(at)
+    at.switch_page("pages/survey.py").run()
+    assert not at.exception, at.exception
+    changed = "Changed since the questions were last saved"
+    assert changed not in texts(at.caption)  # the draft as drafted: nothing to save
+    drafted = at.session_state[view.STATE]["kit"][0]["question"]
+    key = f"{view.KIT_EDITOR}.{at.session_state[view.KIT_VERSION]}"
+    # AppTest cannot type into a table: the state the editor would send (first question reworded, one added)
+    at.session_state[key] = {"edited_rows": {0: {"question": "Where do you live?"}}, "deleted_rows": [],
+                             "added_rows": [{"order": 99, "question": "Anything else?", "type": "text"}]}
+    at.run()
+    assert changed in texts(at.caption)
+    at.switch_page("pages/segments.py").run()
+    at.switch_page("pages/survey.py").run()
+    assert not at.exception, at.exception
+    table = at.data_editor(key=f"{view.KIT_EDITOR}.{at.session_state[view.KIT_VERSION]}").value
+    assert table["question"].iloc[0] == "Where do you live?" and "Anything else?" in table["question"].tolist()
+    assert changed in texts(at.caption)  # still not saved: said so
+    assert ws.project.get_doc("survey", "kit") is None or \
+        ws.project.get_doc("survey", "kit")["items"][0]["question"] == drafted
+    next(b for b in at.button if b.label == "Save questions").click().run()
+    saved = [item["question"] for item in ws.project.get_doc("survey", "kit")["items"]]
+    assert "Where do you live?" in saved and "Anything else?" in saved
+    assert changed not in texts(at.caption)

@@ -292,17 +292,37 @@ def _draft(ws: Workspace) -> list[dict[str, Any]]:
                               features=list(seg.features) if seg is not None else [], edges=edges)
 
 
+def _keep_kit_edits(key: str, current: dict[str, Any]) -> None:
+    """``on_change`` of the question table: keep the questions as edited, so leaving the page (even by
+    finishing an edit with a click on another page) loses none before they are saved."""
+    if current.get("kit_base") is not None:
+        current["kit_edited"] = components.edited_table(key, current["kit_base"])
+        state.table_edited("Survey")
+
+
+def _new_kit_table(current: dict[str, Any], version: int) -> None:
+    """Start the question table afresh on ``current["kit"]`` (after a save or a new draft)."""
+    current.pop("kit_edited", None)
+    current.pop("kit_base", None)
+    st.session_state[KIT_VERSION] = version + 1
+
+
 def question_kit(ws: Workspace) -> None:
     """The question kit: drafted from the segments, edited and reordered in a table, exported."""
     current = survey_state(ws)
     if not current.get("kit"):
         current["kit"] = _draft(ws)
     version = st.session_state.setdefault(KIT_VERSION, 0)
+    key = f"{KIT_EDITOR}.{version}"
+    if key not in st.session_state or current.get("kit_base") is None:
+        # shown afresh (e.g. back from another page): on the questions as last edited, saved or not
+        edits = current.get("kit_edited")
+        current["kit_base"] = (edits.reset_index(drop=True) if edits is not None else kits.kit_frame(current["kit"]))
     st.caption("Edit the wording and options (separate options with ' | '), add or delete rows, and change "
                "**Order** to move a question. Ratings are 1-5 with labelled ends.")
     edited = st.data_editor(
-        kits.kit_frame(current["kit"]), key=f"{KIT_EDITOR}.{version}", num_rows="dynamic", hide_index=True,
-        width="stretch",
+        current["kit_base"], key=key, num_rows="dynamic", hide_index=True, width="stretch",
+        on_change=_keep_kit_edits, args=(key, current),
         column_config={
             "order": st.column_config.NumberColumn("Order", min_value=1, step=1, width="small"),
             "question": st.column_config.TextColumn("Question", width="large", required=True),
@@ -313,20 +333,24 @@ def question_kit(ws: Workspace) -> None:
                                                   help="The customer column this question confirms."),
         },
     )
+    current["kit_edited"] = edited
     try:
         kit = kits.kit_from_frame(edited)
     except SegdashError as err:
         st.error(str(err))
         kit = current["kit"]
+    if kit != current["kit"]:
+        st.caption(":material/edit: Changed since the questions were last saved or drafted: **Save questions** keeps "
+                   "them in the project.")
     left, middle, right, last = st.columns(4)
     if left.button("Save questions", icon=":material/save:"):
         current["kit"] = kit
-        st.session_state[KIT_VERSION] = version + 1
+        _new_kit_table(current, version)
         _save(ws, "question kit", lambda: ws.project.put_doc("survey", "kit", {"items": kit}))
         st.rerun()
     if middle.button("Draft again from the segments", icon=":material/restart_alt:"):
         current["kit"] = _draft(ws)
-        st.session_state[KIT_VERSION] = version + 1
+        _new_kit_table(current, version)
         st.rerun()
     right.download_button("Questions as text", kits.kit_text(kit).encode("utf-8"), file_name="survey_questions.txt",
                           mime="text/plain", icon=":material/description:")
