@@ -34,11 +34,14 @@ def run_page() -> None:
     """Sign-in, then the page the address asks for."""
     ui_auth.gate()  # stops here until someone signs in (when sign-in is set up)
     limits.touch()  # this session is in use (idle sessions free their data)
-    page = st.navigation([st.Page(path, title=title, icon=icon, default=path == PAGES[0][0])
-                          for path, title, icon in PAGES])
-    back = state.page_after_late_edit(page.title)  # a table edit sent as the person left its page
-    if back is not None:
-        st.switch_page(next(path for path, title, _ in PAGES if title == back))
+    pages = [st.Page(path, title=title, icon=icon, default=path == PAGES[0][0]) for path, title, icon in PAGES]
+    page = st.navigation(pages)
+    # a table's last edit, sent as the person left its page for another: saved, then on to that page
+    back = state.page_after_late_edit(page._script_hash)
+    state.note_page_drawn(page._script_hash, default=pages[0]._script_hash)
+    target = next((p for p in pages if p._script_hash == back), None) if back is not None else None
+    if target is not None:
+        st.switch_page(target)
     limits.note_page(page.title)
     try:
         with limits.in_use():
@@ -58,6 +61,7 @@ def run_page() -> None:
 
 def main() -> None:
     """One script run: set-up, the page, and its line in the run log (``SEGDASH_RUN_LOG``)."""
+    state.note_page_asked()  # before any Streamlit call: a run may be stopped at its first one
     limits.begin_run()  # the run log times every run from here
     ended_by = None
     try:

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from tests.conftest import wait_idle
+from tests.conftest import leave_for, wait_idle
 from tests.test_browser_spend_entry import busy_cpu  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.browser
@@ -176,10 +176,8 @@ def test_a_label_typed_and_left_by_clicking_another_page_is_saved_and_that_page_
     page.locator(".gdg-input").wait_for()
     page.keyboard.press("ControlOrMeta+a")
     page.keyboard.type("Age in years", delay=30)
-    page.get_by_test_id("stSidebarNavItems").get_by_role("link", name="Segments").click()  # no Enter
+    leave_for(page, "Segments")  # no Enter
     page.get_by_text("Saved: 'age' is shown as 'Age in years'").wait_for()
-    page.get_by_role("heading", name="Segments", exact=True).first.wait_for()
-    wait_idle(page)
     assert page.get_by_role("heading", name="Data", exact=True).count() == 0
     page.get_by_text("By dimensions", exact=True).first.click()
     page.get_by_test_id("stMultiSelect").filter(has_text="Segment by").first.click()

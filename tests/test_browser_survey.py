@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.conftest import ARTIFACTS, SAMPLE, wait_idle
+from tests.conftest import ARTIFACTS, SAMPLE, leave_for, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -95,3 +95,34 @@ def test_sample_contact_list_answers_and_verdict(page, tmp_path: Path) -> None:
     page.set_viewport_size({"width": 1440, "height": 900})
     page.get_by_role("heading", name="One card per segment").scroll_into_view_if_needed()
     page.screenshot(path=str(ARTIFACTS / "playbook_survey_source.png"))
+
+
+def test_a_question_edit_finished_by_leaving_the_page_is_still_there_on_return(page) -> None:
+    page.get_by_role("link", name="Segments").first.click()
+    page.get_by_text("By dimensions", exact=True).first.click()
+    page.get_by_text("Segment by (one to three columns)").wait_for()
+    page.locator('[data-testid="stMultiSelect"]').first.click()
+    page.get_by_role("option", name=re.compile(r"country$", re.IGNORECASE)).click()
+    page.keyboard.press("Escape")
+    page.get_by_role("button", name="Make segments").click()
+    page.get_by_text(re.compile(r"^Done: 8 segments")).first.wait_for(timeout=120_000)
+    wait_idle(page)
+    nav = page.get_by_test_id("stSidebarNavItems")
+    nav.get_by_role("link", name="Survey").click()
+    page.get_by_role("heading", name="3. Questions").wait_for()
+    wait_idle(page)
+    changed = page.get_by_text("Changed since the questions were last saved")
+    assert changed.count() == 0
+    table = page.get_by_test_id("stDataFrame").last  # the question table, after the sample's tables
+    table.scroll_into_view_if_needed()
+    table.locator("canvas").first.wait_for()
+    table.dblclick(position={"x": 200, "y": 36 + 17})  # the first question's wording
+    page.locator(".gdg-input").wait_for()
+    page.keyboard.press("ControlOrMeta+a")
+    page.keyboard.type("In which country do you live?", delay=20)
+    leave_for(page, "Profiles")  # without Enter: the edit is sent on the way out
+    nav.get_by_role("link", name="Survey").click()
+    page.get_by_role("heading", name="3. Questions").wait_for()
+    changed.wait_for()  # the edit is back in the table, not saved yet, and the page says so
+    page.get_by_role("button", name="Save questions").click()
+    changed.wait_for(state="detached")

@@ -41,26 +41,54 @@ def test_the_playbook_rules_come_out_as_streamlit_itself_applies_the_edits() -> 
 
 @pytest.fixture
 def session(monkeypatch: pytest.MonkeyPatch) -> dict:
-    fake: dict = {}
+    fake: dict = {"asked": ""}
     monkeypatch.setattr(state.st, "session_state", fake)
+    monkeypatch.setattr(state, "asked_page", lambda: fake["asked"])
     return fake
 
 
-def test_an_edit_sent_after_its_page_was_left_takes_the_person_back_to_the_page_they_opened(session: dict) -> None:
-    assert state.page_after_late_edit("Data") is None  # the first run: nothing was shown before
-    state.table_edited("Data")  # an edit while the Data page is shown: no detour
-    assert state.page_after_late_edit("Data") is None
-    assert state.page_after_late_edit("Segments") is None  # the person opens Segments
-    # the table's last edit arrives now, asking for the Data page again: saved, then back to Segments
-    state.table_edited("Data")
-    assert state.page_after_late_edit("Data") == "Segments"
-    assert session[state.LAST_PAGE] == "Segments"
-    assert state.page_after_late_edit("Data") is None  # once only: a later visit to Data is a visit
+def _run(session: dict, page: str, *, edit: bool = False) -> str | None:
+    """One run asked for ``page``: a table edit's ``on_change`` (when ``edit``), then the run's first line."""
+    session["asked"] = page
+    if edit:
+        state.table_edited()
+    state.note_page_asked()
+    return state.page_after_late_edit(page)
 
 
-def test_a_late_edit_that_arrives_with_the_page_change_itself_changes_nothing(session: dict) -> None:
-    state.page_after_late_edit("Playbook")
-    state.page_after_late_edit("Survey")
-    state.table_edited("Playbook")  # the edit and the click in one run, which draws Survey: keep it
-    assert state.page_after_late_edit("Survey") is None
-    assert session[state.LAST_PAGE] == "Survey" and state.LATE_EDIT not in session
+def test_an_edit_sent_after_its_page_was_left_takes_the_person_on_to_the_page_they_opened(session: dict) -> None:
+    assert _run(session, "") is None  # the first run, from an address: nothing known before it
+    assert _run(session, "data") is None
+    assert _run(session, "data", edit=True) is None  # an edit while on the page: no detour
+    assert _run(session, "segments") is None  # the person clicks Segments; the run may be stopped at once
+    # the table's last edit arrives now, asking for the Data page again: saved, then on to Segments
+    assert _run(session, "data", edit=True) == "segments"
+    assert _run(session, "segments") is None  # the detour's own run
+    assert _run(session, "data") is None  # a later visit to Data is a visit
+
+
+def test_a_late_edit_drawn_on_another_page_changes_nothing(session: dict) -> None:
+    _run(session, "playbook")
+    session["asked"] = "survey"
+    state.table_edited()  # noted as late (asked for Survey after Playbook) ...
+    session["asked"] = "playbook"
+    state.note_page_asked()
+    # ... but this run draws another page than the edit's (e.g. a page given by the address): no detour, once
+    assert state.page_after_late_edit("report") is None
+    assert state.LATE_EDIT not in session and state.page_after_late_edit("survey") is None
+
+
+def test_a_run_asked_for_the_address_alone_is_for_the_default_page(monkeypatch: pytest.MonkeyPatch) -> None:
+    from types import SimpleNamespace
+
+    fake: dict = {}
+    monkeypatch.setattr(state.st, "session_state", fake)
+    ctx = SimpleNamespace(page_script_hash="app", pages_manager=SimpleNamespace(main_script_hash="app"))
+    monkeypatch.setattr(state, "get_script_run_ctx", lambda: ctx)
+    assert state.asked_page() == ""  # before any page was drawn: not known
+    state.note_page_drawn("data", default="data")
+    assert state.asked_page() == "data"  # the entry script's hash means the default page
+    ctx.page_script_hash = "segments"
+    assert state.asked_page() == "segments"
+    monkeypatch.setattr(state, "get_script_run_ctx", lambda: None)
+    assert state.asked_page() == ""

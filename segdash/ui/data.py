@@ -715,7 +715,7 @@ def _save_column_edits(ws: Workspace, key: str, base: pd.DataFrame) -> None:
     the table is drawn.
     """
     _apply_column_edits(ws, components.edited_table(key, base))
-    state.table_edited("Data")
+    state.table_edited()
 
 
 def _apply_column_edits(ws: Workspace, edited: pd.DataFrame) -> bool:

@@ -156,7 +156,7 @@ def _keep_rules(ws: Workspace, edited: pd.DataFrame | None = None) -> None:
         if RULES_BASE not in st.session_state:
             return
         edited = components.edited_table(RULES_EDITOR, st.session_state[RULES_BASE])
-        state.table_edited("Playbook")
+        state.table_edited()
     st.session_state[RULES_APPLIED] = edited
     doc = tn.rules_to_doc(edited)
     if _project(ws) is not None and st.session_state.get(RULES_SAVED) != doc:
@@ -325,7 +325,7 @@ def _keep_merges(ws: Workspace, edited: pd.DataFrame | None = None) -> dict[str,
         if MAP_BASE not in st.session_state:
             return {}
         edited = components.edited_table(MAP_EDITOR, st.session_state[MAP_BASE])
-        state.table_edited("Playbook")
+        state.table_edited()
     st.session_state[MAP_APPLIED] = edited
     mapping = ch.label_map(edited)
     doc = {"map": mapping}

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from segdash import config
 from segdash.errors import SegdashError
@@ -23,9 +24,11 @@ FLASH = "segdash.flash"
 LOAD_ERROR = "segdash.load_error"
 #: The signed-in user (``None`` when sign-in is off).
 USER = "segdash.user"
-#: The title of the page the last run drew (see :func:`page_after_late_edit`).
-LAST_PAGE = "segdash.last_page"
-#: ``(editor's page, page shown)``: a table edit that arrived after the person had left its page.
+#: The page (Streamlit's hash) the last run was asked for (see :func:`table_edited`).
+LAST_ASKED = "segdash.last_asked_page"
+#: The default page's hash (a run asked for the app's address alone draws it).
+DEFAULT_PAGE = "segdash.default_page"
+#: ``(editor's page, page asked for before)``: a table edit that arrived after the person had left its page.
 LATE_EDIT = "segdash.late_edit"
 
 # -- Report & presentation ---------------------------------------------------------------
@@ -217,28 +220,56 @@ def forget_inputs(prefix: str) -> None:
 # -- table edits that arrive after the page was left --------------------------------------------
 
 
-def table_edited(page: str) -> None:
-    """Note, from a table editor's ``on_change``, that an edit of the table on ``page`` arrived.
+def asked_page() -> str:
+    """The page this run was asked for (Streamlit's page hash; ``""`` when not known).
+
+    A run asked for the app's address alone carries the entry script's hash: that is the default page.
+    """
+    ctx = get_script_run_ctx()
+    if ctx is None:
+        return ""
+    asked = str(getattr(ctx, "page_script_hash", "") or "")
+    if not asked or asked == getattr(getattr(ctx, "pages_manager", None), "main_script_hash", None):
+        return str(st.session_state.get(DEFAULT_PAGE, ""))
+    return asked
+
+
+def note_page_drawn(page: str, *, default: str) -> None:
+    """Remember the page this run draws (``page``; ``default``: the default page's hash)."""
+    st.session_state[DEFAULT_PAGE] = default
+    st.session_state[LAST_ASKED] = page
+
+
+def note_page_asked() -> None:
+    """Remember the page this run was asked for: call first thing in a run, before anything draws.
+
+    A run is stopped as soon as another is asked for, so what it remembers must be written before
+    its first Streamlit call.
+    """
+    st.session_state[LAST_ASKED] = asked_page()
+
+
+def table_edited() -> None:
+    """Note, from a table editor's ``on_change``, that an edit of the table arrived.
 
     The browser sends a table's last edit a moment after the cell closes, so an edit finished by
-    clicking another page in the sidebar arrives *after* the run that opened that page, and asks
-    for the editing page again: the click would be lost. The edit is saved by the ``on_change``; this
-    records where the person had gone so that :func:`page_after_late_edit` can take them back there.
+    clicking another page in the sidebar arrives *after* the run that was asked to open that page,
+    and asks for the editing page again: the click would be lost. The edit is saved by the
+    ``on_change``; this records where the person had gone (the page the last run was asked for),
+    so that :func:`page_after_late_edit` can take them there.
     """
-    shown = st.session_state.get(LAST_PAGE)
-    if shown is not None and shown != page:
-        st.session_state[LATE_EDIT] = (page, shown)
+    here, before = asked_page(), st.session_state.get(LAST_ASKED)
+    if here and before and before != here:
+        st.session_state[LATE_EDIT] = (here, before)
 
 
 def page_after_late_edit(page: str) -> str | None:
-    """The page to show instead of ``page`` (the one this run asks for), or ``None`` to show it.
+    """The page (hash) to show instead of ``page`` (the one this run draws), or ``None`` to draw it.
 
     Another page only when this run was asked for by a late table edit from ``page`` (see
     :func:`table_edited`): the page the person had opened. Call once per run, before the page draws.
     """
     late = st.session_state.pop(LATE_EDIT, None)
     if late is not None and late[0] == page and late[1] != page:
-        st.session_state[LAST_PAGE] = late[1]
         return str(late[1])
-    st.session_state[LAST_PAGE] = page
     return None

@@ -297,7 +297,7 @@ def _keep_kit_edits(key: str, current: dict[str, Any]) -> None:
     finishing an edit with a click on another page) loses none before they are saved."""
     if current.get("kit_base") is not None:
         current["kit_edited"] = components.edited_table(key, current["kit_base"])
-        state.table_edited("Survey")
+        state.table_edited()
 
 
 def _new_kit_table(current: dict[str, Any], version: int) -> None:
@@ -514,7 +514,7 @@ def _keep_types(frame: pd.DataFrame, overrides: dict[str, str]) -> None:
     """``on_change`` of the types table: keep the types chosen before any page draws (see
     :mod:`segdash.ui.components`, table editors)."""
     overrides.update(_type_changes(frame, components.edited_table(TYPE_EDITOR, frame), overrides))
-    state.table_edited("Survey")
+    state.table_edited()
 
 
 # -- 5. the verdict ------------------------------------------------------------------------------------------
