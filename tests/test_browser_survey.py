@@ -23,8 +23,8 @@ def _full_screenshot(page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / name), full_page=True)
 
 
-def test_sample_contact_list_answers_and_verdict(page, tmp_path: Path) -> None:
-    # segment the preloaded sample customers by country
+def _segment_by_country(page) -> None:
+    """Segment the preloaded sample customers by country (8 segments)."""
     page.get_by_role("link", name="Segments").first.click()
     page.get_by_text("By dimensions", exact=True).first.click()
     page.get_by_text("Segment by (one to three columns)").wait_for()
@@ -34,6 +34,10 @@ def test_sample_contact_list_answers_and_verdict(page, tmp_path: Path) -> None:
     page.get_by_role("button", name="Make segments").click()
     page.get_by_text(re.compile(r"^Done: 8 segments")).first.wait_for(timeout=120_000)
     wait_idle(page)
+
+
+def test_sample_contact_list_answers_and_verdict(page, tmp_path: Path) -> None:
+    _segment_by_country(page)
 
     # 1. draw the sample at ±10 points
     page.get_by_test_id("stSidebarNavItems").get_by_role("link", name="Survey").click()
@@ -98,15 +102,7 @@ def test_sample_contact_list_answers_and_verdict(page, tmp_path: Path) -> None:
 
 
 def test_a_question_edit_finished_by_leaving_the_page_is_still_there_on_return(page) -> None:
-    page.get_by_role("link", name="Segments").first.click()
-    page.get_by_text("By dimensions", exact=True).first.click()
-    page.get_by_text("Segment by (one to three columns)").wait_for()
-    page.locator('[data-testid="stMultiSelect"]').first.click()
-    page.get_by_role("option", name=re.compile(r"country$", re.IGNORECASE)).click()
-    page.keyboard.press("Escape")
-    page.get_by_role("button", name="Make segments").click()
-    page.get_by_text(re.compile(r"^Done: 8 segments")).first.wait_for(timeout=120_000)
-    wait_idle(page)
+    _segment_by_country(page)
     nav = page.get_by_test_id("stSidebarNavItems")
     nav.get_by_role("link", name="Survey").click()
     page.get_by_role("heading", name="3. Questions").wait_for()
