@@ -39,7 +39,7 @@ def run_page() -> None:
     # a table's last edit, sent as the person left its page for another: saved, then on to that page
     back = state.page_after_late_edit(page._script_hash)
     state.note_page_drawn(page._script_hash, default=pages[0]._script_hash)
-    target = next((p for p in pages if p._script_hash == back), None) if back is not None else None
+    target = next((p for p in pages if p._script_hash == back), None)
     if target is not None:
         st.switch_page(target)
     limits.note_page(page.title)

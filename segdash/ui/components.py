@@ -360,6 +360,11 @@ def _with_cell(table: pd.DataFrame, row: int, column: int, value: object) -> pd.
     return table
 
 
-def edited_table(key: str, base: pd.DataFrame) -> pd.DataFrame:
-    """The table as the person has edited it so far: ``base`` with editor ``key``'s edits."""
+def table_edit_arrived(key: str, base: pd.DataFrame) -> pd.DataFrame:
+    """For a table editor's ``on_change``: the table as edited so far (``base`` with editor ``key``'s edits).
+
+    Also notes the edit's arrival, so an edit sent as the person left its page takes them on to the
+    page they opened (:func:`segdash.ui.state.table_edited`).
+    """
+    state.table_edited()
     return apply_table_edits(base, st.session_state.get(key))

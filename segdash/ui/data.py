@@ -508,9 +508,10 @@ def engine_columns(ws: Workspace) -> None:
     overview = pd.DataFrame({"name": list(types), "type": list(types.values()),
                              "role": [ROLE_LABELS.get(ws.roles.get(name, "other"), ws.roles.get(name, "other"))
                                       for name in types]})
+    key = column_table_key(ws)
     edited = st.data_editor(
-        overview, key=column_table_key(ws), hide_index=True, width="stretch", disabled=["name", "type"],
-        on_change=_save_column_edits, args=(ws, column_table_key(ws), overview[["name", "role"]].copy()),
+        overview, key=key, hide_index=True, width="stretch", disabled=["name", "type"],
+        on_change=_save_column_edits, args=(ws, key, overview[["name", "role"]].copy()),
         height=min(TABLE_ROW_PX * (len(overview) + 1) + 3, 36 * TABLE_ROW_PX),
         column_config={
             "name": st.column_config.TextColumn("Column", pinned=True, width=220),
@@ -714,8 +715,7 @@ def _save_column_edits(ws: Workspace, key: str, base: pd.DataFrame) -> None:
     See :mod:`segdash.ui.components` (table editors) for why an edit is saved here and not after
     the table is drawn.
     """
-    _apply_column_edits(ws, components.edited_table(key, base))
-    state.table_edited()
+    _apply_column_edits(ws, components.table_edit_arrived(key, base))
 
 
 def _apply_column_edits(ws: Workspace, edited: pd.DataFrame) -> bool:

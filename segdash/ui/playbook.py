@@ -155,8 +155,7 @@ def _keep_rules(ws: Workspace, edited: pd.DataFrame | None = None) -> None:
     if edited is None:
         if RULES_BASE not in st.session_state:
             return
-        edited = components.edited_table(RULES_EDITOR, st.session_state[RULES_BASE])
-        state.table_edited()
+        edited = components.table_edit_arrived(RULES_EDITOR, st.session_state[RULES_BASE])
     st.session_state[RULES_APPLIED] = edited
     doc = tn.rules_to_doc(edited)
     if _project(ws) is not None and st.session_state.get(RULES_SAVED) != doc:
@@ -324,8 +323,7 @@ def _keep_merges(ws: Workspace, edited: pd.DataFrame | None = None) -> dict[str,
     if edited is None:
         if MAP_BASE not in st.session_state:
             return {}
-        edited = components.edited_table(MAP_EDITOR, st.session_state[MAP_BASE])
-        state.table_edited()
+        edited = components.table_edit_arrived(MAP_EDITOR, st.session_state[MAP_BASE])
     st.session_state[MAP_APPLIED] = edited
     mapping = ch.label_map(edited)
     doc = {"map": mapping}

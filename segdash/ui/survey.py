@@ -28,7 +28,7 @@ from segdash.survey import sample as smp
 from segdash.survey.confirm import Confirmation, confirm_survey, email_column_of, matching_frame
 from segdash.survey.sizes import ALLOCATION_LABELS, ALLOCATIONS, SampleSettings
 from segdash.survey.verdict import questions_table, verdict_summary
-from segdash.ui import components, state
+from segdash.ui import components
 from segdash.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -296,8 +296,7 @@ def _keep_kit_edits(key: str, current: dict[str, Any]) -> None:
     """``on_change`` of the question table: keep the questions as edited, so leaving the page (even by
     finishing an edit with a click on another page) loses none before they are saved."""
     if current.get("kit_base") is not None:
-        current["kit_edited"] = components.edited_table(key, current["kit_base"])
-        state.table_edited()
+        current["kit_edited"] = components.table_edit_arrived(key, current["kit_base"])
 
 
 def _new_kit_table(current: dict[str, Any], version: int) -> None:
@@ -499,8 +498,9 @@ def _types_editor(result: Confirmation, overrides: dict[str, str]) -> None:
                                 column_config={"Type": st.column_config.SelectboxColumn(
                                     "Type", options=list(ans.QUESTION_TYPES), required=True)},
                                 on_change=_keep_types, args=(frame, overrides))
-        if _type_changes(frame, edited, overrides):  # set from code: a person's edit was kept by on_change
-            overrides.update(_type_changes(frame, edited, overrides))
+        changed = _type_changes(frame, edited, overrides)
+        if changed:  # set from code: a person's edit was kept by on_change
+            overrides.update(changed)
             st.rerun()
 
 
@@ -513,8 +513,7 @@ def _type_changes(frame: pd.DataFrame, edited: pd.DataFrame, overrides: dict[str
 def _keep_types(frame: pd.DataFrame, overrides: dict[str, str]) -> None:
     """``on_change`` of the types table: keep the types chosen before any page draws (see
     :mod:`segdash.ui.components`, table editors)."""
-    overrides.update(_type_changes(frame, components.edited_table(TYPE_EDITOR, frame), overrides))
-    state.table_edited()
+    overrides.update(_type_changes(frame, components.table_edit_arrived(TYPE_EDITOR, frame), overrides))
 
 
 # -- 5. the verdict ------------------------------------------------------------------------------------------
