@@ -1,4 +1,4 @@
-"""The Playbook in a real browser: segment by age band, open the playbook, edit a tone rule, see the card change."""
+"""The Playbook in a real browser: edit a tone rule and see the card change; edits finished by leaving the page are kept."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.conftest import full_page_screenshot, wait_idle
+from tests.conftest import full_page_screenshot, leave_for, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -72,3 +72,89 @@ def test_edit_a_tone_rule_and_see_the_card_change(page) -> None:
     routing = page.get_by_test_id("stDataFrame").filter(has=page.locator("th", has_text="Preferred channel"))
     routing.locator("td", has_text="casual").first.wait_for(state="attached")
     full_page_screenshot(page, "playbook_rule_edited.png")
+
+
+# -- edits finished by clicking another page (the table sends its last edit a moment after the click) --
+
+def _open_playbook(page) -> None:
+    page.get_by_test_id("stSidebarNavItems").get_by_role("link", name="Playbook").click()
+    page.get_by_role("heading", name="One card per segment").wait_for()
+    wait_idle(page)
+
+
+def _table(page, header: str):
+    """The table (editor or not) with a column headed ``header``."""
+    return page.get_by_test_id("stDataFrame").filter(has=page.locator("th", has_text=header))
+
+
+def _type_into_cell(page, table, *, x: int, right: int, text: str) -> None:
+    """Select row 1's cell at ``x`` (px from the table's left), move ``right`` cells, open it and type, no Enter after."""
+    table.click(position={"x": x, "y": 36 + 17})
+    for _ in range(right):
+        page.keyboard.press("ArrowRight")
+    page.keyboard.press("Enter")  # opens the cell's editor
+    page.locator(".gdg-input").wait_for()
+    page.keyboard.press("ControlOrMeta+a")
+    page.keyboard.type(text, delay=30)
+
+
+def test_a_rule_typed_and_left_by_clicking_another_page_is_saved_and_used(page) -> None:
+    _segment_by_age(page)
+    _open_playbook(page)
+    forties = _card(page, r"^Age 4\d-\d+$")  # average age about 45: no age rule fires by default
+    forties.get_by_text("neutral", exact=True).wait_for()
+    page.get_by_text("Tone and approach rules").click()
+    rules = _table(page, "Suggest tone")
+    rules.locator("canvas").first.wait_for()
+    headers = [h.text_content() for h in rules.locator("th").all()]
+    assert headers[:6] == ["On", "When (trait)", "Test", "Value (for shares)", "Threshold", "Suggest tone"]
+    wait_idle(page)
+    # rule 1 (average age at least 55 -> formal, reassuring) now from 40 on
+    _type_into_cell(page, rules, x=60, right=headers.index("Threshold"), text="40")
+    leave_for(page, "Profiles")  # without Enter: the edit is sent on the way out
+    assert page.get_by_role("heading", name="One card per segment").count() == 0
+
+    _open_playbook(page)
+    # the rule is kept (the table is drawn afresh from it) and used: the forties are served formally now
+    forties = _card(page, r"^Age 4\d-\d+$")
+    forties.get_by_text("formal", exact=True).wait_for()
+    assert forties.get_by_text("neutral", exact=True).count() == 0
+    forties.get_by_text("Why this tone and approach").click()
+    forties.get_by_text(re.compile(r"Rule 1 \(age: average at least 40\) fired: .* → formal, reassuring")).wait_for()
+    page.get_by_text("Tone and approach rules").click()
+    rules = _table(page, "Suggest tone")
+    rules.locator("canvas").first.wait_for()
+    rules.locator("td", has_text=re.compile(r"^40$")).first.wait_for(state="attached")
+    assert rules.locator("td", has_text=re.compile(r"^55$")).count() == 0
+    full_page_screenshot(page, "playbook_rule_left_edited.png")
+
+
+def test_a_channel_merge_typed_and_left_by_clicking_another_page_is_saved_and_used(page) -> None:
+    _segment_by_age(page)
+    _open_playbook(page)
+    routing = _table(page, "Preferred channel")
+    routing.locator("td", has_text="Live chat").first.wait_for(state="attached")
+    page.get_by_text("Service channels: where they come from").click()
+    merges = _table(page, "Counted as")
+    merges.locator("canvas").first.wait_for()
+    assert [h.text_content() for h in merges.locator("th").all()] == ["Label in the data", "Counted as"]
+    cells = [td.text_content() for td in merges.locator("td").all()]
+    assert cells[:2] == ["Live chat", "Live chat"]  # the most used label comes first
+    wait_idle(page)
+    _type_into_cell(page, merges, x=40, right=1, text="Web chat")  # row 1, "Counted as"
+    leave_for(page, "Profiles")  # without Enter
+    assert page.get_by_role("heading", name="One card per segment").count() == 0
+
+    _open_playbook(page)
+    # the merge is kept and used: the cards and the routing table name the channel as typed
+    youngest = _card(page, r"^Age 1\d-\d+$")
+    youngest.get_by_text("Web chat", exact=True).first.wait_for()
+    routing = _table(page, "Preferred channel")
+    routing.locator("td", has_text="Web chat").first.wait_for(state="attached")
+    assert routing.locator("td", has_text="Live chat").count() == 0
+    page.get_by_text("Service channels: where they come from").click()
+    merges = _table(page, "Counted as")
+    merges.locator("canvas").first.wait_for()
+    cells = [td.text_content() for td in merges.locator("td").all()]
+    assert cells[:2] == ["Live chat", "Web chat"]
+    full_page_screenshot(page, "playbook_merge_left_edited.png")
