@@ -6,6 +6,7 @@ import re
 import time
 
 import pytest
+from playwright.sync_api import expect
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
@@ -182,9 +183,11 @@ def _type_into_cell(page, table, *, x: int, right: int, text: str) -> None:
     for _ in range(right):
         page.keyboard.press("ArrowRight")
     page.keyboard.press("Enter")  # opens the cell's editor
-    page.locator(".gdg-input").wait_for()
+    cell = page.locator(".gdg-input")
+    expect(cell).to_be_focused(timeout=30_000)  # under load it takes the focus a moment after it shows
     page.keyboard.press("ControlOrMeta+a")
     page.keyboard.type(text, delay=30)
+    expect(cell).to_have_value(text, timeout=30_000)
 
 
 @ARRIVALS
