@@ -167,6 +167,19 @@ def manager() -> Iterator[SyncManager]:
 
 
 @pytest.fixture
+def light_pool(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Two worker processes, started, that skip importing the model code (these tests need processes, not
+    models: a quarter of the CPU time on a busy machine); stopped after the test."""
+    monkeypatch.setattr(workers, "_warm", worker_helpers.pid)
+    workers.start(2)
+    try:
+        assert workers.warm_up()
+        yield
+    finally:
+        workers.stop()
+
+
+@pytest.fixture
 def no_pool_after() -> Iterator[None]:
     """Whatever a test started, no pool is left for the next test."""
     try:
@@ -182,7 +195,7 @@ def _warnings(caplog: pytest.LogCaptureFixture, text: str) -> list[logging.LogRe
 
 @pytest.mark.parametrize("failure", [OSError(12, "Cannot allocate memory"), MemoryError()], ids=["oserror", "memory"])
 def test_no_new_processes_after_a_worker_died_turns_the_pool_off_and_runs_still_answer(
-        pool: list[int], failure: BaseException, monkeypatch: pytest.MonkeyPatch,
+        light_pool: None, failure: BaseException, monkeypatch: pytest.MonkeyPatch,
         caplog: pytest.LogCaptureFixture) -> None:
     def no_processes(size: int) -> tuple:
         raise failure
@@ -201,7 +214,7 @@ def test_no_new_processes_after_a_worker_died_turns_the_pool_off_and_runs_still_
         workers.call(worker_helpers.refuse)
 
 
-def test_runs_that_saw_the_same_pool_break_replace_it_once(pool: list[int], manager: SyncManager,
+def test_runs_that_saw_the_same_pool_break_replace_it_once(light_pool: None, manager: SyncManager,
                                                           monkeypatch: pytest.MonkeyPatch,
                                                           caplog: pytest.LogCaptureFixture) -> None:
     broken = workers._POOL
@@ -249,14 +262,14 @@ def test_workers_that_cannot_start_turn_the_pool_off_and_runs_are_computed_here(
     assert workers.warm_up() == []  # nothing to wait for any more
 
 
-def test_a_run_on_a_pool_shut_down_meanwhile_is_computed_here(pool: list[int]) -> None:
+def test_a_run_on_a_pool_shut_down_meanwhile_is_computed_here(light_pool: None) -> None:
     # the run read the pool, then another session's start()/stop() shut it down before the run submitted
     workers._POOL.shutdown(wait=True)
     assert workers.call(worker_helpers.pid) == os.getpid()
     assert workers.call(worker_helpers.die_unless_in, os.getpid()) == "computed in the server's process"
 
 
-def test_a_run_whose_future_was_cancelled_is_computed_here(pool: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_run_whose_future_was_cancelled_is_computed_here(light_pool: None, monkeypatch: pytest.MonkeyPatch) -> None:
     # a run queued on a pool that was shut down with its pending runs cancelled
     def cancelled(function: object, /, *args: object, **kwargs: object) -> Future:
         future: Future = Future()
@@ -268,7 +281,7 @@ def test_a_run_whose_future_was_cancelled_is_computed_here(pool: list[int], monk
     assert workers.call(worker_helpers.die_unless_in, os.getpid()) == "computed in the server's process"
 
 
-def test_a_worker_that_died_between_runs_is_replaced_by_the_next_run(pool: list[int],
+def test_a_worker_that_died_between_runs_is_replaced_by_the_next_run(light_pool: None,
                                                                      caplog: pytest.LogCaptureFixture) -> None:
     broken = workers._POOL
     # a worker ends while no run of call() waits on it (killed while idle): the pool is broken at the next submit
@@ -282,7 +295,7 @@ def test_a_worker_that_died_between_runs_is_replaced_by_the_next_run(pool: list[
 
 
 def test_runs_in_flight_when_the_pool_is_resized_finish_in_the_old_workers(
-        pool: list[int], manager: SyncManager, monkeypatch: pytest.MonkeyPatch) -> None:
+        light_pool: None, manager: SyncManager, monkeypatch: pytest.MonkeyPatch) -> None:
     old = workers._POOL
     submitted = threading.Semaphore(0)
 
