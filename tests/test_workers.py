@@ -169,7 +169,7 @@ def manager() -> Iterator[SyncManager]:
 @pytest.fixture
 def light_pool(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Two worker processes, started, that skip importing the model code (these tests need processes, not
-    models: a quarter of the CPU time on a busy machine); stopped after the test."""
+    models: importing scikit-learn is most of a start on a busy machine); stopped after the test."""
     monkeypatch.setattr(workers, "_warm", worker_helpers.pid)
     workers.start(2)
     try:
