@@ -239,3 +239,32 @@ def test_a_question_edit_undone_by_hand_leaves_no_draft(make_app):
     at.run()
     assert ws.project.get_doc("survey", view.KIT_DRAFT) is None
     assert "Changed since" not in texts(at.caption)
+
+
+def test_a_question_save_that_fails_says_so_and_keeps_the_edits(make_app, monkeypatch):
+    from segdash.store import Project, StoreError
+
+    at = make_app()
+    ws = segment_by_country(at)
+    at.switch_page("pages/survey.py").run()
+    key = f"{view.KIT_EDITOR}.{at.session_state[view.KIT_VERSION]}"
+    at.session_state[key] = {"edited_rows": {0: {"question": "Where do you live?"}}, "deleted_rows": [],
+                             "added_rows": []}
+    at.run()
+    put_doc = Project.put_doc
+
+    def disk_full(self, kind, name, data):
+        if name == "kit":
+            raise StoreError("The disk is full.")
+        return put_doc(self, kind, name, data)
+
+    monkeypatch.setattr(Project, "put_doc", disk_full)
+    next(b for b in at.button if b.label == "Save questions").click().run()
+    assert not at.exception, at.exception
+    assert any("could not be saved in the project: The disk is full." in w.value for w in at.warning)
+    assert "Changed since the questions were last saved" in texts(at.caption)  # still not saved, and said so
+    assert ws.project.get_doc("survey", view.KIT_DRAFT)["rows"][0]["question"] == "Where do you live?"
+    monkeypatch.setattr(Project, "put_doc", put_doc)
+    next(b for b in at.button if b.label == "Save questions").click().run()
+    assert ws.project.get_doc("survey", "kit")["items"][0]["question"] == "Where do you live?"
+    assert ws.project.get_doc("survey", view.KIT_DRAFT) is None

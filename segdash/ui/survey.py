@@ -375,9 +375,9 @@ def question_kit(ws: Workspace) -> None:
     left, middle, right, last = st.columns(4)
     if (left.button("Save questions", icon=":material/save:")
             and _save(ws, "question kit", lambda: ws.project.put_doc("survey", "kit", {"items": kit}))):
-            current["kit"] = kit
-            _new_kit_table(ws, current, version)
-            st.rerun()  # else the warning stays on screen, and the edits stay kept as a draft
+        current["kit"] = kit
+        _new_kit_table(ws, current, version)
+        st.rerun()  # (a failed save: the warning stays on screen, and the edits stay kept as a draft)
     if middle.button("Draft again from the segments", icon=":material/restart_alt:"):
         current["kit"] = _draft(ws)
         _new_kit_table(ws, current, version)
