@@ -14,7 +14,7 @@ import streamlit as st
 from segdash.errors import SegdashError
 from segdash.limits import is_out_of_memory
 from segdash.ui import auth as ui_auth
-from segdash.ui import limits, state
+from segdash.ui import limits, projects, state
 
 #: (script, title, icon) of each page; the first is the default.
 PAGES = [
@@ -46,6 +46,7 @@ def run_page() -> None:
     try:
         with limits.in_use():
             page.run()
+        projects.keep_for_reload(state.workspace())  # new segments not saved yet come back after a reload
     except SegdashError as err:
         st.error(str(err))
     except Exception as err:  # noqa: BLE001 - a memory limit is the user's data, anything else a bug

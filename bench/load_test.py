@@ -378,14 +378,14 @@ async def warm(url: str, server_pid: int) -> float:
     return time.perf_counter() - started
 
 
-def start_server(env: dict[str, str], log_path: Path) -> tuple[subprocess.Popen, str]:
-    """``streamlit run app.py`` on a free port; returns the process and its URL once it answers."""
+def start_server(env: dict[str, str], log_path: Path, *, app: Path = REPO / "app.py") -> tuple[subprocess.Popen, str]:
+    """``streamlit run app.py`` (or another ``app``) on a free port; returns the process and its URL once it answers."""
     port = free_port()
     log = open(log_path, "w")  # noqa: SIM115 - the server's output, closed with the process
     server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"), "--server.port", str(port),
+        [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none",
-         "--server.runOnSave", "false"], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+         "--server.runOnSave", "false"], cwd=app.parent, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
     while True:

@@ -10,6 +10,8 @@ Layout (every name on disk is an id we made, never user text)::
         datasets/<dataset id>/customers.parquet
         segmentations/<snapshot id>/segmentation.json   settings, model (arrays as lists), names
         segmentations/<snapshot id>/labels.parquet      customer id -> segment
+        working/<id>/segmentation.json, labels.parquet   the segments made but not saved yet (a reload
+                                               brings them back; docs/settings "last_open" names the one)
         docs/<kind>/<hash of name>.json        small documents (rules, notes, OKRs, sample settings)
         tables/<kind>/<hash of name>.parquet   tables (survey samples, answers)
 
@@ -447,7 +449,7 @@ class Store:
         """Remove what crashed saves left behind (old temporary folders and files)."""
         _clean_stale(self.projects_dir)
         for folder in _entries(self.projects_dir):
-            for sub in ("datasets", "segmentations"):
+            for sub in ("datasets", "segmentations", "working"):
                 _clean_stale(folder / sub)
             for sub in ("docs", "tables"):
                 for kind in _entries(folder / sub):
@@ -628,6 +630,35 @@ class Project:
         """Delete a snapshot."""
         _check_id(snapshot_id, "saved segmentation")
         _remove_tree(self.path / "segmentations" / snapshot_id)
+
+    # -- the segments made but not saved yet ---------------------------------------------------------
+    def keep_working(self, record: dict[str, Any], labels: Any) -> str:
+        """Keep the segments made but not saved yet (record and labels as for :meth:`save_segmentation`), so a
+        reload can bring them back; returns the id to note in ``last_open`` (older copies stay until
+        :meth:`drop_working`, so a crash before the note leaves the previous copy whole)."""
+        working_id = new_id()
+        with _Snapshot(self.path / "working", working_id) as tmp:
+            _write_parquet(tmp / "labels.parquet", labels)
+            write_json_atomic(tmp / "segmentation.json", {**record, "id": working_id})
+        return working_id
+
+    def working(self, working_id: str) -> tuple[dict[str, Any], Any]:
+        """The record and labels (Arrow) kept by :meth:`keep_working`."""
+        _check_id(working_id, "kept segments")
+        folder = self.path / "working" / working_id
+        return read_json(folder / "segmentation.json"), read_parquet(folder / "labels.parquet")
+
+    def update_working(self, working_id: str, **changes: Any) -> None:
+        """Change fields of a kept record (e.g. segment names)."""
+        _check_id(working_id, "kept segments")
+        path = self.path / "working" / working_id / "segmentation.json"
+        write_json_atomic(path, {**read_json(path), **changes})
+
+    def drop_working(self, *, keep: str = "") -> None:
+        """Remove the kept copies of unsaved segments, except ``keep``."""
+        for folder in _entries(self.path / "working"):
+            if folder.name != keep:
+                _remove_tree(folder)
 
     # -- documents and tables ------------------------------------------------------------------------
     def _kind_dir(self, area: str, kind: str) -> Path:

@@ -205,7 +205,11 @@ def call(function: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         return function(*args, **kwargs)
     try:
         future = pool.submit(function, *args, **kwargs)
-    except (BrokenProcessPool, RuntimeError):  # broken, or shut down by a concurrent start()/stop()
+    except BrokenProcessPool:  # a worker died between runs (killed while idle): replaced as below
+        log.warning("a worker process stopped between runs; this run is computed in the server's process")
+        _replace(pool)
+        return function(*args, **kwargs)
+    except RuntimeError:  # shut down by a concurrent start()/stop()
         return function(*args, **kwargs)
     try:
         return future.result()

@@ -81,6 +81,11 @@ class Workspace:
     stored_dataset_id: str = ""
     #: Id of the saved segmentation snapshot that is current ("" when the segmentation is not saved).
     snapshot_id: str = ""
+    #: Id of the project's kept copy of the current segmentation while it is not saved (:meth:`keep_working`;
+    #: "" when none is kept).
+    working_id: str = ""
+    #: :attr:`segmentation_id` of the segmentation that copy holds.
+    working_of: str = ""
     #: Why the last load could not be kept in the project ("" when it was, or no project is open).
     store_error: str = ""
     #: What the user typed on pages that belongs with a segmentation (e.g. ``inputs["roi"]``: the
@@ -191,6 +196,7 @@ class Workspace:
         """
         self.project = project
         self.snapshot_id = ""
+        self.working_id = self.working_of = ""
         if not restore:
             return
         state = project.get_doc("settings", "last_open", {}) or {}
@@ -202,20 +208,74 @@ class Workspace:
             snapshot = state.get("snapshot_id")
             if snapshot and any(s["id"] == snapshot for s in project.segmentations()):
                 self.open_snapshot(snapshot)
+            elif state.get("working") and dataset_id == state.get("dataset_id"):
+                self._open_working(str(state["working"]))
         elif self.imported is not None:  # a table in an engine is not copied into a project
             self.store_dataset()
+
+    def _open_working(self, working_id: str) -> None:
+        """Bring back the segments made but not saved before a reload (see :meth:`keep_working`)."""
+        import logging
+
+        from segdash.errors import SegdashError
+        from segdash.saved import restore_labels, segmentation_from_record
+        from segdash.segment.base import discard_labels, segment_sizes
+
+        try:
+            record, labels = self.project.working(working_id)
+            if record.get("dataset_id") != self.stored_dataset_id:
+                return
+            restore_labels(self.staged_data, labels, str(record.get("key_column") or db.ROW))
+            segmentation = segmentation_from_record(record)
+            segmentation.sizes = segment_sizes(self.staged_data)
+            self.set_segmentation(segmentation, names=record.get("names") or {})
+        except (SegdashError, OSError, ValueError, KeyError):  # gone or unreadable: start without segments
+            logging.getLogger(__name__).warning("the segments kept for a reload could not be read", exc_info=True)
+            return
+        finally:
+            discard_labels(self.staged_data)
+        self.inputs = dict(record.get("inputs") or {})
+        self.working_id, self.working_of = working_id, self.segmentation_id
+        self._remember()  # opening the dataset noted no segments: note the kept ones again
+
+    def keep_working(self) -> bool:
+        """Keep the current segmentation in the project while it is not saved, so a reload brings it back.
+
+        Does nothing (``False``) without a project, without segments, when they are saved (a snapshot is
+        current), for a table in an engine, or when this segmentation is already kept. Only the newest copy
+        stays in the project.
+
+        Raises
+        ------
+        segdash.store.StoreError
+            The disk is full or read-only (the segments stay open in this session).
+        """
+        if (self.project is None or self.segmentation is None or self.snapshot_id or self.engine is not None
+                or self.imported is None or self.working_of == self.segmentation_id):
+            return False
+        if not self.stored_dataset_id:
+            self.store_dataset()
+        record, labels = self._snapshot_parts("Not saved yet")
+        working_id = self.project.keep_working(record, labels)
+        self.working_id, self.working_of = working_id, self.segmentation_id
+        self._remember()
+        self.project.drop_working(keep=working_id)
+        return True
 
     def close_project(self) -> None:
         """Keep working in memory only (the data and segments stay loaded)."""
         self.project = None
         self.stored_dataset_id = ""
         self.snapshot_id = ""
+        self.working_id = self.working_of = ""
 
     def _remember(self) -> None:
         """Note in the project which dataset and snapshot are open (a reload restores them)."""
         if self.project is not None:
-            self.project.put_doc("settings", "last_open",
-                                 {"dataset_id": self.stored_dataset_id, "snapshot_id": self.snapshot_id})
+            working = (self.working_id if self.segmentation is not None and not self.snapshot_id
+                       and self.working_of == self.segmentation_id else "")
+            self.project.put_doc("settings", "last_open", {"dataset_id": self.stored_dataset_id,
+                                                           "snapshot_id": self.snapshot_id, "working": working})
 
     def store_dataset(self) -> str:
         """Save the loaded data (table, import report, roles) into the open project.
@@ -287,7 +347,6 @@ class Workspace:
         segdash.store.StoreError
             No name, or the disk is full or read-only (the segmentation stays open in this session).
         """
-        from segdash.saved import key_is_unique, label_key, snapshot_labels, snapshot_record
         from segdash.store import StoreError
 
         if self.project is None:
@@ -298,6 +357,18 @@ class Workspace:
             raise StoreError(self.engine_save_message())
         if not self.stored_dataset_id:
             self.store_dataset()
+        record, labels = self._snapshot_parts(name, parent_id=parent_id)
+        self.snapshot_id = self.project.save_segmentation(record, labels)
+        self._remember()
+        with contextlib.suppress(StoreError):  # saved now: the copy kept for a reload is not needed
+            self.project.drop_working()
+        self.working_id = self.working_of = ""
+        return self.snapshot_id
+
+    def _snapshot_parts(self, name: str, *, parent_id: str | None = None) -> tuple[dict[str, Any], Any]:
+        """The record and the labels ``(key, segment)`` of the current segmentation, as a snapshot keeps them."""
+        from segdash.saved import key_is_unique, label_key, snapshot_labels, snapshot_record
+
         key_column = label_key(self.data, self.segmentation, roles=self.roles)
         labels = snapshot_labels(self.data, key_column, unique=key_is_unique(self.segmentation, key_column))
         names = {label: self.display_name(label) for label in self.segmentation.sizes}
@@ -306,9 +377,7 @@ class Workspace:
                                  key_column=key_column, customers=labels.num_rows, roles=self.roles,
                                  parent_id=parent_id)
         record["inputs"] = dict(self.inputs)
-        self.snapshot_id = self.project.save_segmentation(record, labels)
-        self._remember()
-        return self.snapshot_id
+        return record, labels
 
     def open_snapshot(self, snapshot_id: str) -> None:
         """Reopen a saved segmentation: its data (when another is loaded), labels, names and settings."""
@@ -601,9 +670,17 @@ class Workspace:
             self.segment_names[label] = cleaned
         else:
             self.segment_names.pop(label, None)
-        if self.project is not None and self.snapshot_id and self.segmentation is not None:
+        if self.project is not None and self.segmentation is not None:
             names = {lab: self.display_name(lab) for lab in self.segmentation.sizes}
-            self.project.update_segmentation(self.snapshot_id, names=names)
+            if self.snapshot_id:
+                self.project.update_segmentation(self.snapshot_id, names=names)
+            elif self.working_id and self.working_of == self.segmentation_id:
+                from segdash.store import StoreError
+
+                try:
+                    self.project.update_working(self.working_id, names=names)
+                except StoreError:  # e.g. replaced by another session's: kept afresh at the end of the run
+                    self.working_of = ""
 
     def display_name(self, label: str) -> str:
         """The name to show for segment ``label``."""

@@ -58,3 +58,20 @@ def test_clustering_with_automatic_k_shows_segment_sizes(page) -> None:
     page.get_by_text("Silhouette (higher is better)").first.wait_for()
     page.get_by_text(re.compile("adjusted Rand index")).first.wait_for()
     _full_screenshot(page, "segments_clustering_details_open.png")
+    # a reload (nothing saved under a name): the same segments, sizes and names come back
+    sidebar = page.get_by_test_id("stSidebar")
+    sidebar.get_by_text("They come back after a reload.").wait_for()
+    before = sorted(page.locator(SIZE_LABELS).all_text_contents())
+    names = sorted(set(labels["segment"]))
+    page.reload()
+    page.get_by_text("Your segments").wait_for()
+    page.get_by_text("segments of 5,000 customers").wait_for()
+    page.locator(SIZE_BARS).first.wait_for()
+    wait_idle(page)
+    assert sorted(page.locator(SIZE_LABELS).all_text_contents()) == before
+    sidebar.get_by_text("not saved under a name yet").wait_for()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download the segment of every customer (CSV)").click()
+    again = pd.read_csv(download.value.path(), dtype=str, encoding="utf-8-sig", keep_default_na=False)
+    assert sorted(set(again["segment"])) == names and again.equals(labels)
+    _full_screenshot(page, "segments_after_reload.png")

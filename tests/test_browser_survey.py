@@ -120,5 +120,17 @@ def test_a_question_edit_finished_by_leaving_the_page_is_still_there_on_return(p
     nav.get_by_role("link", name="Survey").click()
     page.get_by_role("heading", name="3. Questions").wait_for()
     changed.wait_for()  # the edit is back in the table, not saved yet, and the page says so
+    page.reload()  # a new session on the same project: the edit, still not saved, is there again
+    page.get_by_role("heading", name="3. Questions").wait_for()
+    changed.wait_for()
+    page.get_by_text("Your edits are kept (also after a reload)").wait_for()
     page.get_by_role("button", name="Save questions").click()
     changed.wait_for(state="detached")
+    page.reload()  # saved: the wording is in the saved questions, and nothing is left to save
+    page.get_by_role("heading", name="3. Questions").wait_for()
+    wait_idle(page)
+    assert changed.count() == 0
+    text = page.get_by_role("button", name="Questions as text")
+    with page.expect_download() as download:
+        text.click()
+    assert "In which country do you live?" in Path(download.value.path()).read_text(encoding="utf-8")

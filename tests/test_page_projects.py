@@ -69,6 +69,34 @@ def test_save_box_saves_the_current_segmentation(make_app: Callable[..., object]
     assert [s["name"] for s in ws.project.segmentations()] == ["RFM March"]
 
 
+def test_segments_made_and_not_saved_come_back_after_a_reload(make_app: Callable[..., object], tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    at = make_app(home=home, timeout=180)
+    at.run()
+    at.switch_page("pages/segments.py")
+    at.run()
+    at.radio(key="segdash.segments.method").set_value("RFM")
+    at.run()
+    at.button(key="segdash.segments.rfm_run").click()
+    at.run()
+    at.run()  # the next click (AppTest runs a page without app.py, which keeps them at the end of a run)
+    assert not at.exception and not at.error
+    ws = at.session_state[WORKSPACE]
+    assert ws.segmentation is not None and not ws.snapshot_id and ws.working_id  # kept in the project
+    assert "come back after a reload" in " ".join(c.value for c in at.sidebar.caption)
+
+    again = make_app(home=home, timeout=180)  # a reload: a new session, the address names the project
+    again.query_params["project"] = ws.project.id
+    again.switch_page("pages/segments.py")
+    again.run()
+    assert not again.exception and not again.error
+    back = again.session_state[WORKSPACE]
+    assert back.segmentation is not None and back.segmentation.method == "rfm"
+    assert back.segmentation.sizes == ws.segmentation.sizes
+    assert back.display_names(list(ws.segmentation.sizes)) == ws.display_names(list(ws.segmentation.sizes))
+    assert ws.project.segmentations() == []  # kept for the reload, not saved under a name
+
+
 def test_a_broken_store_leaves_the_app_usable(make_app: Callable[..., object], tmp_path: Path) -> None:
     home = tmp_path / "home"
     home.mkdir()

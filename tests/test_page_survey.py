@@ -167,3 +167,104 @@ def test_unsaved_question_edits_are_kept_when_the_page_is_left_and_saved_on_requ
     saved = [item["question"] for item in ws.project.get_doc("survey", "kit")["items"]]
     assert "Where do you live?" in saved and "Anything else?" in saved
     assert changed not in texts(at.caption)
+
+
+def test_unsaved_question_edits_survive_a_reload_and_end_when_saved_or_drafted_again(make_app, tmp_path):
+    home = tmp_path / "home"
+    at = make_app(home=home)
+    ws = segment_by_country(at)
+    at.switch_page("pages/survey.py").run()
+    assert ws.project.get_doc("survey", view.KIT_DRAFT) is None  # nothing edited: no draft written
+    key = f"{view.KIT_EDITOR}.{at.session_state[view.KIT_VERSION]}"
+    at.session_state[key] = {"edited_rows": {0: {"question": "Where do you live?"}}, "deleted_rows": [],
+                             "added_rows": [{"order": 99, "question": "Anything else?", "type": "text"}]}
+    at.run()
+    draft = ws.project.get_doc("survey", view.KIT_DRAFT)["rows"]
+    assert draft[0]["question"] == "Where do you live?" and draft[-1]["question"] == "Anything else?"
+
+    def reopened():  # a reload: a new session on the same project
+        again = make_app(home=home)
+        again.run()
+        other = again.session_state[state.WORKSPACE]
+        other.open_project(ws.project)
+        other.set_segmentation(segment_by_dimensions(other.data, dimensions=["country"], types=other.column_types()))
+        again.switch_page("pages/survey.py").run()
+        assert not again.exception, again.exception
+        return again
+
+    again = reopened()
+    table = again.data_editor(key=f"{view.KIT_EDITOR}.{again.session_state[view.KIT_VERSION]}").value
+    assert table["question"].iloc[0] == "Where do you live?" and table["question"].iloc[-1] == "Anything else?"
+    assert "Your edits are kept (also after a reload)" in texts(again.caption)
+    # a mistake in the table (a choice with one option) is kept too, with the error on the page
+    key = f"{view.KIT_EDITOR}.{again.session_state[view.KIT_VERSION]}"
+    again.session_state[key] = {"edited_rows": {1: {"type": "single", "options": "Only"}}, "deleted_rows": [],
+                                "added_rows": []}
+    again.run()
+    assert any("needs at least two options" in e.value for e in again.error)
+    assert ws.project.get_doc("survey", view.KIT_DRAFT)["rows"][1]["options"] == "Only"
+    again = reopened()
+    assert any("needs at least two options" in e.value for e in again.error)
+    key = f"{view.KIT_EDITOR}.{again.session_state[view.KIT_VERSION]}"
+    again.session_state[key] = {"edited_rows": {1: {"options": "Yes | No"}}, "deleted_rows": [], "added_rows": []}
+    again.run()
+    next(b for b in again.button if b.label == "Save questions").click().run()
+    saved = ws.project.get_doc("survey", "kit")["items"]
+    assert saved[0]["question"] == "Where do you live?" and saved[1]["options"] == ["Yes", "No"]
+    assert ws.project.get_doc("survey", view.KIT_DRAFT) is None  # saved: the draft has done its job
+    assert "Your edits are kept" not in texts(again.caption)
+    assert reopened().session_state[view.STATE]["kit"] == saved  # and a reload shows the saved questions
+
+    # edits thrown away with "Draft again" are not brought back by a reload
+    key = f"{view.KIT_EDITOR}.{again.session_state[view.KIT_VERSION]}"
+    again.session_state[key] = {"edited_rows": {0: {"question": "Scrap this"}}, "deleted_rows": [], "added_rows": []}
+    again.run()
+    assert ws.project.get_doc("survey", view.KIT_DRAFT) is not None
+    next(b for b in again.button if b.label == "Draft again from the segments").click().run()
+    assert ws.project.get_doc("survey", view.KIT_DRAFT) is None
+    assert "Scrap this" not in reopened().data_editor(key=f"{view.KIT_EDITOR}.0").value["question"].tolist()
+
+
+def test_a_question_edit_undone_by_hand_leaves_no_draft(make_app):
+    at = make_app()
+    ws = segment_by_country(at)
+    at.switch_page("pages/survey.py").run()
+    key = f"{view.KIT_EDITOR}.{at.session_state[view.KIT_VERSION]}"
+    drafted = at.session_state[view.STATE]["kit"][0]["question"]
+    at.session_state[key] = {"edited_rows": {0: {"question": "Where do you live?"}}, "deleted_rows": [],
+                             "added_rows": []}
+    at.run()
+    assert ws.project.get_doc("survey", view.KIT_DRAFT) is not None
+    at.session_state[key] = {"edited_rows": {0: {"question": drafted}}, "deleted_rows": [], "added_rows": []}
+    at.run()
+    assert ws.project.get_doc("survey", view.KIT_DRAFT) is None
+    assert "Changed since" not in texts(at.caption)
+
+
+def test_a_question_save_that_fails_says_so_and_keeps_the_edits(make_app, monkeypatch):
+    from segdash.store import Project, StoreError
+
+    at = make_app()
+    ws = segment_by_country(at)
+    at.switch_page("pages/survey.py").run()
+    key = f"{view.KIT_EDITOR}.{at.session_state[view.KIT_VERSION]}"
+    at.session_state[key] = {"edited_rows": {0: {"question": "Where do you live?"}}, "deleted_rows": [],
+                             "added_rows": []}
+    at.run()
+    put_doc = Project.put_doc
+
+    def disk_full(self, kind, name, data):
+        if name == "kit":
+            raise StoreError("The disk is full.")
+        return put_doc(self, kind, name, data)
+
+    monkeypatch.setattr(Project, "put_doc", disk_full)
+    next(b for b in at.button if b.label == "Save questions").click().run()
+    assert not at.exception, at.exception
+    assert any("could not be saved in the project: The disk is full." in w.value for w in at.warning)
+    assert "Changed since the questions were last saved" in texts(at.caption)  # still not saved, and said so
+    assert ws.project.get_doc("survey", view.KIT_DRAFT)["rows"][0]["question"] == "Where do you live?"
+    monkeypatch.setattr(Project, "put_doc", put_doc)
+    next(b for b in at.button if b.label == "Save questions").click().run()
+    assert ws.project.get_doc("survey", "kit")["items"][0]["question"] == "Where do you live?"
+    assert ws.project.get_doc("survey", view.KIT_DRAFT) is None

@@ -226,3 +226,78 @@ def test_column_labels_and_roles_are_kept_with_the_project(project: object) -> N
     again.open_project(project)
     assert again.column_label("age") == "Age in years"
     assert again.roles["city"] == "other"
+
+
+@pytest.mark.parametrize("method", ["dimensions", "kmeans"])
+def test_segments_not_saved_yet_come_back_after_a_reload_with_their_names(project: object, method: str) -> None:
+    ws = _open(project)
+    run_segmentation(ws, lambda progress: METHODS[method](ws))
+    ws.inputs["segments"] = {"segdash.segments.k": 4}
+    first = sorted(ws.segmentation.sizes)[0]
+    ws.rename_segment(first, "Renamed before keeping")
+    assert ws.keep_working() is True
+    assert ws.keep_working() is False  # the same segments: nothing written again
+    ws.rename_segment(first, "Big spenders")  # a rename after keeping is kept too
+    assert project.segmentations() == []  # not a saved segmentation: not in the project's list
+
+    again = Workspace()
+    again.open_project(project)  # a reload
+    assert again.snapshot_id == "" and again.segmentation is not None
+    assert again.segmentation.method == ws.segmentation.method
+    assert again.segmentation.sizes == ws.segmentation.sizes
+    assert _labels(again).equals(_labels(ws))
+    assert again.display_name(first) == "Big spenders"
+    assert again.inputs["segments"] == {"segdash.segments.k": 4}
+    # and a second reload (the first noted them again after opening the dataset)
+    third = Workspace()
+    third.open_project(project)
+    assert third.segmentation is not None and _labels(third).equals(_labels(ws))
+
+
+def test_only_the_newest_unsaved_segments_are_kept_and_saving_ends_the_copy(project: object) -> None:
+    ws = _open(project)
+    run_segmentation(ws, lambda progress: METHODS["dimensions"](ws))
+    ws.keep_working()
+    run_segmentation(ws, lambda progress: METHODS["rfm"](ws))
+    ws.keep_working()
+    assert len(list((project.path / "working").iterdir())) == 1
+    again = Workspace()
+    again.open_project(project)
+    assert again.segmentation.method == "rfm"
+    snapshot = ws.save_segmentation("RFM")
+    assert not list((project.path / "working").iterdir())  # saved: the copy is gone
+    assert ws.keep_working() is False  # saved segments need no copy
+    again = Workspace()
+    again.open_project(project)
+    assert again.snapshot_id == snapshot
+
+
+def test_kept_segments_of_other_data_or_unreadable_ones_are_not_brought_back(project: object, tmp_path: Path) -> None:
+    ws = _open(project)
+    run_segmentation(ws, lambda progress: METHODS["dimensions"](ws))
+    ws.keep_working()
+    other = tmp_path / "other.csv"
+    pd.read_csv(SAMPLE).head(300).to_csv(other, index=False)
+    ws.load(other)  # new data: no segments yet, and the last open dataset is this one
+    ws.store_dataset()
+    again = Workspace()
+    again.open_project(project)
+    assert again.imported.rows_loaded == 300 and again.segmentation is None
+
+    ws = _open(project)
+    run_segmentation(ws, lambda progress: METHODS["dimensions"](ws))
+    ws.keep_working()
+    (project.path / "working" / ws.working_id / "labels.parquet").write_bytes(b"not parquet")
+    again = Workspace()
+    again.open_project(project)  # opens, without segments
+    assert again.imported.rows_loaded == 5000 and again.segmentation is None
+
+
+def test_no_project_or_no_segments_keeps_nothing(tmp_path: Path) -> None:
+    ws = Workspace()
+    ws.load(SAMPLE)
+    run_segmentation(ws, lambda progress: METHODS["rfm"](ws))
+    assert ws.keep_working() is False  # working in memory
+    ws.open_project(Store(tmp_path).create_project("P"), restore=False)
+    ws.clear_segmentation()
+    assert ws.keep_working() is False

@@ -17,6 +17,8 @@ from segdash.survey.kit import (
     kit_text,
     move,
     numeric_bands,
+    table_from_rows,
+    table_rows,
 )
 from segdash.workspace import Workspace
 
@@ -87,6 +89,33 @@ def test_edit_reorder_and_export():
     csv = kit_csv([{**edited[1], "question": "=cmd|' /C calc'!A0"}]).decode("utf-8-sig")
     assert csv.splitlines()[0] == "question,type,options,purpose,column"
     assert csv.splitlines()[1].startswith("'=cmd")
+
+
+def test_an_edited_table_is_kept_as_json_rows_and_read_back_the_same():
+    import json
+
+    import numpy as np
+
+    frame = pd.DataFrame({"order": [2.0, 1.0, np.nan], "question": ["Pick one", "Where do you live?", None],
+                          "type": ["single", "text", None], "options": ["a | b", np.nan, None],
+                          "purpose": ["confirm", "preference", None], "column": ["country", "", None],
+                          "_index": [0, 1, 2]})  # a column the table does not have is left out
+    rows = table_rows(frame)
+    assert rows == [
+        {"order": 2, "question": "Pick one", "type": "single", "options": "a | b", "purpose": "confirm",
+         "column": "country"},
+        {"order": 1, "question": "Where do you live?", "type": "text", "options": None, "purpose": "preference",
+         "column": ""},
+        {"order": None, "question": None, "type": None, "options": None, "purpose": None, "column": None}]
+    assert json.loads(json.dumps(rows, allow_nan=False)) == rows  # plain JSON: no NaN, no numpy numbers
+    back = table_from_rows(rows)
+    assert list(back.columns) == ["order", "question", "type", "options", "purpose", "column"]
+    assert back["order"].iloc[0] == 2 and pd.isna(back["order"].iloc[2])
+    assert kit_from_frame(back) == kit_from_frame(frame)  # the same questions, in the same order
+    assert [k["question"] for k in kit_from_frame(back)] == ["Where do you live?", "Pick one"]
+    assert table_rows(table_from_rows([{"question": "Only this", "extra": 1}])) == [
+        {"order": None, "question": "Only this", "type": None, "options": None, "purpose": None, "column": None}]
+    assert table_rows(frame.iloc[0:0]) == []
 
 
 def test_bad_edits_are_refused_in_words():

@@ -243,6 +243,36 @@ def kit_frame(kit: list[dict[str, Any]]) -> pd.DataFrame:
     })
 
 
+#: The editable table's columns, in order (:func:`kit_frame`).
+KIT_COLUMNS = ("order", "question", "type", "options", "purpose", "column")
+
+
+def table_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """An edited kit table as JSON-ready rows (a draft kept in the project): blanks as ``None``, numbers as
+    Python numbers, text as text; only the :data:`KIT_COLUMNS`. :func:`table_from_rows` reads it back."""
+    rows = []
+    for record in frame.reindex(columns=list(KIT_COLUMNS)).to_dict("records"):
+        row = {}
+        for column, value in record.items():
+            if value is None or (not isinstance(value, str) and pd.isna(value)):
+                row[column] = None
+            elif column == "order":
+                number = float(value)
+                row[column] = int(number) if number.is_integer() else number
+            else:
+                row[column] = str(value)
+        rows.append(row)
+    return rows
+
+
+def table_from_rows(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """The edited kit table again from :func:`table_rows`' rows (missing columns blank, unknown keys ignored)."""
+    frame = pd.DataFrame([{column: row.get(column) for column in KIT_COLUMNS} for row in rows],
+                         columns=list(KIT_COLUMNS))
+    frame["order"] = pd.to_numeric(frame["order"], errors="coerce")
+    return frame
+
+
 def kit_from_frame(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Read an edited kit table back, in the order of its ``order`` column.
 

@@ -95,6 +95,7 @@ def page_setup(title: str, caption: str = "") -> Workspace:
     ws = state.workspace()
     from segdash.ui import projects
 
+    projects.keep_for_reload(ws)  # segments made in the last run, if its end did not keep them
     projects.sidebar(ws)
     projects.sync_url(ws)
     presentation_toggle()

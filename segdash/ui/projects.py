@@ -117,8 +117,26 @@ def sidebar(ws: Workspace) -> None:
             st.caption(f":material/database: The segments shown are in table '{_md(ws.data.labels)}' in "
                        f"{_md(ws.engine_label)}.")
         elif ws.segmentation is not None:
-            st.caption(":material/cloud_off: The current segments are not saved yet (Segments page: Save).")
+            st.caption(":material/cloud_off: The current segments are not saved under a name yet (Segments page: "
+                       "Save). They come back after a reload.")
         st.page_link("pages/projects.py", label="Manage projects", icon=":material/folder_open:")
+
+
+def keep_for_reload(ws: Workspace) -> None:
+    """At the end of a run (app.py) and the start of the next (the page header): keep new segments that are not saved yet in the open project, so a reload (or a
+    restart) brings them back. Nothing is written when they are already kept; a failure is said once."""
+    if ws.project is None or ws.segmentation is None or ws.snapshot_id or ws.working_of == ws.segmentation_id:
+        return
+    if st.session_state.get(_KEY + "keep_failed") == ws.segmentation_id:
+        return
+    capture_inputs(ws)
+    try:
+        ws.keep_working()
+    except SegdashError as err:
+        st.session_state[_KEY + "keep_failed"] = ws.segmentation_id
+        st.session_state[_KEY + "warning"] = (f"The current segments could not be kept in the project for a reload "
+                                              f"({err}). They stay open in this session.")
+        log.warning("segments not kept for a reload: %s", err)
 
 
 def _switch(ws: Workspace, project_id: str | None) -> None:

@@ -35,7 +35,8 @@ log = logging.getLogger(__name__)
 
 PREFIX = "segdash.survey."
 #: This session's survey: ``{"sample", "sample_name", "sample_for", "kit", "answers", "kinds",
-#: "answers_name", "upload_id", "loaded_from"}`` (see :func:`survey_state`).
+#: "answers_name", "upload_id", "loaded_from"}`` (see :func:`survey_state`), and the question table's
+#: ``"kit_base"`` (as drawn), ``"kit_edited"`` (as edited) and ``"kit_draft"`` (the edits kept in the project).
 STATE = PREFIX + "state"
 SAMPLE_FORM = PREFIX + "sample_form"
 CONFIDENCE = PREFIX + "confidence"
@@ -53,6 +54,8 @@ WITH_BACKUPS = PREFIX + "with_backups"
 CONFIRM_PERSONAL = PREFIX + "confirm_personal"
 KIT_EDITOR = PREFIX + "kit_editor"
 KIT_VERSION = PREFIX + "kit_version"
+#: The project document that keeps the question table's unsaved edits (across a reload or a restart).
+KIT_DRAFT = "kit draft"
 UPLOADER = PREFIX + "uploader"
 MATCH_COLUMN = PREFIX + "match_column"
 MATCH_FIELD = PREFIX + "match_field"
@@ -95,6 +98,10 @@ def survey_state(ws: Workspace) -> dict[str, Any]:
             kit = project.get_doc("survey", "kit")
             if kit:
                 current["kit"] = list(kit.get("items", []))
+            draft = project.get_doc("survey", KIT_DRAFT)
+            if draft and draft.get("rows") is not None:  # edits not saved yet: shown again, still not saved
+                current["kit_draft"] = list(draft["rows"])
+                current["kit_edited"] = kits.table_from_rows(current["kit_draft"])
             answers = project.list_tables("survey_answers")
             if answers:
                 entry = answers[-1]
@@ -126,14 +133,16 @@ def _key_column(ws: Workspace) -> str:
     return ws.cached(("survey", "key"), find)
 
 
-def _save(ws: Workspace, what: str, action: Any) -> None:
-    """Run a project save; a failure is shown, and the work stays in this session."""
+def _save(ws: Workspace, what: str, action: Any) -> bool:
+    """Run a project save; a failure is shown, and the work stays in this session. ``False`` if it failed."""
     if ws.project is None:
-        return
+        return True
     try:
         action()
     except SegdashError as err:
         st.warning(f"The {what} is kept in this session but could not be saved in the project: {err}")
+        return False
+    return True
 
 
 # -- 1. the sample -------------------------------------------------------------------------------------------
@@ -292,17 +301,37 @@ def _draft(ws: Workspace) -> list[dict[str, Any]]:
                               features=list(seg.features) if seg is not None else [], edges=edges)
 
 
-def _keep_kit_edits(key: str, current: dict[str, Any]) -> None:
+def _keep_draft(ws: Workspace, current: dict[str, Any], edited: pd.DataFrame) -> None:
+    """Keep the question table as edited in the session and, while it differs from the questions last saved
+    or drafted, in the project too (a reload or a restart shows the edits again); written only when changed."""
+    current["kit_edited"] = edited
+    try:
+        unchanged = kits.kit_from_frame(edited) == current.get("kit")
+    except SegdashError:
+        unchanged = False  # a table that does not read as questions yet is still the person's work
+    rows = None if unchanged else kits.table_rows(edited)
+    if rows == current.get("kit_draft"):
+        return
+    current["kit_draft"] = rows
+    if rows is None:
+        _save(ws, "draft of the questions", lambda: ws.project.delete_doc("survey", KIT_DRAFT))
+    else:
+        _save(ws, "draft of the questions", lambda: ws.project.put_doc("survey", KIT_DRAFT, {"rows": rows}))
+
+
+def _keep_kit_edits(ws: Workspace, key: str, current: dict[str, Any]) -> None:
     """``on_change`` of the question table: keep the questions as edited, so leaving the page (even by
-    finishing an edit with a click on another page) loses none before they are saved."""
+    finishing an edit with a click on another page) or reloading it loses none before they are saved."""
     if current.get("kit_base") is not None:
-        current["kit_edited"] = components.table_edit_arrived(key, current["kit_base"])
+        _keep_draft(ws, current, components.table_edit_arrived(key, current["kit_base"]))
 
 
-def _new_kit_table(current: dict[str, Any], version: int) -> None:
-    """Start the question table afresh on ``current["kit"]`` (after a save or a new draft)."""
+def _new_kit_table(ws: Workspace, current: dict[str, Any], version: int) -> None:
+    """Start the question table afresh on ``current["kit"]`` (after a save or a new draft): no edits kept."""
     current.pop("kit_edited", None)
     current.pop("kit_base", None)
+    if current.pop("kit_draft", None) is not None:
+        _save(ws, "draft of the questions", lambda: ws.project.delete_doc("survey", KIT_DRAFT))
     st.session_state[KIT_VERSION] = version + 1
 
 
@@ -321,7 +350,7 @@ def question_kit(ws: Workspace) -> None:
                "**Order** to move a question. Ratings are 1-5 with labelled ends.")
     edited = st.data_editor(
         current["kit_base"], key=key, num_rows="dynamic", hide_index=True, width="stretch",
-        on_change=_keep_kit_edits, args=(key, current),
+        on_change=_keep_kit_edits, args=(ws, key, current),
         column_config={
             "order": st.column_config.NumberColumn("Order", min_value=1, step=1, width="small"),
             "question": st.column_config.TextColumn("Question", width="large", required=True),
@@ -332,24 +361,26 @@ def question_kit(ws: Workspace) -> None:
                                                   help="The customer column this question confirms."),
         },
     )
-    current["kit_edited"] = edited
+    _keep_draft(ws, current, edited)
     try:
         kit = kits.kit_from_frame(edited)
     except SegdashError as err:
         st.error(str(err))
         kit = current["kit"]
     if kit != current["kit"]:
-        st.caption(":material/edit: Changed since the questions were last saved or drafted: **Save questions** keeps "
-                   "them in the project.")
+        st.caption(":material/edit: Changed since the questions were last saved or drafted. Your edits are kept "
+                   "(also after a reload); **Save questions** makes them the saved questions." if ws.project is not None
+                   else ":material/edit: Changed since the questions were drafted. Open a project to keep them after "
+                        "a reload.")
     left, middle, right, last = st.columns(4)
-    if left.button("Save questions", icon=":material/save:"):
+    if (left.button("Save questions", icon=":material/save:")
+            and _save(ws, "question kit", lambda: ws.project.put_doc("survey", "kit", {"items": kit}))):
         current["kit"] = kit
-        _new_kit_table(current, version)
-        _save(ws, "question kit", lambda: ws.project.put_doc("survey", "kit", {"items": kit}))
-        st.rerun()
+        _new_kit_table(ws, current, version)
+        st.rerun()  # (a failed save: the warning stays on screen, and the edits stay kept as a draft)
     if middle.button("Draft again from the segments", icon=":material/restart_alt:"):
         current["kit"] = _draft(ws)
-        _new_kit_table(current, version)
+        _new_kit_table(ws, current, version)
         st.rerun()
     right.download_button("Questions as text", kits.kit_text(kit).encode("utf-8"), file_name="survey_questions.txt",
                           mime="text/plain", icon=":material/description:")
