@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import leave_for, wait_idle
 from tests.test_browser_spend_entry import busy_cpu  # noqa: F401 - fixture
@@ -173,9 +174,10 @@ def test_a_label_typed_and_left_by_clicking_another_page_is_saved_and_that_page_
     editor.locator("canvas").first.wait_for()
     row = 8  # customer_id, name, email, phone, country, region, city, gender, age
     editor.dblclick(position={"x": 140 + 95, "y": 36 + 17 + 35 * row})
-    page.locator(".gdg-input").wait_for()
+    expect(page.locator(".gdg-input")).to_be_focused(timeout=30_000)  # under load: a moment after it shows
     page.keyboard.press("ControlOrMeta+a")
     page.keyboard.type("Age in years", delay=30)
+    expect(page.locator(".gdg-input")).to_have_value("Age in years", timeout=30_000)
     leave_for(page, "Segments")  # no Enter
     page.get_by_text("Saved: 'age' is shown as 'Age in years'").wait_for()
     assert page.get_by_role("heading", name="Data", exact=True).count() == 0
