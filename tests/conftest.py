@@ -181,6 +181,20 @@ def leave_for(tab: object, name: str) -> None:
     wait_idle(tab)
 
 
+def new_project_with_the_sample(tab: object, name: str) -> None:
+    """Create and open project ``name`` holding the loaded sample, for a test that reloads its work.
+
+    Only a server's first session opens the "Sample" project by itself: a test that needs a project
+    and is not the first browser test of the run has none without this.
+    """
+    tab.get_by_test_id("stSidebarNavItems").get_by_role("link", name="Projects").click()
+    tab.get_by_label("New project name").fill(name)
+    tab.get_by_text("Start it with the data loaded now").click()
+    tab.get_by_role("button", name="Create project").click()
+    tab.get_by_text(f"Created project '{name}' with the data loaded now.").wait_for()
+    wait_idle(tab)
+
+
 def wait_for_grids(tab: object, count: int) -> None:
     """Wait until ``count`` tables are on the page and each has drawn its grid."""
     tab.wait_for_function(

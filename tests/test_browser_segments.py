@@ -7,7 +7,7 @@ import re
 import pandas as pd
 import pytest
 
-from tests.conftest import ARTIFACTS, wait_idle
+from tests.conftest import ARTIFACTS, new_project_with_the_sample, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -27,6 +27,7 @@ def _full_screenshot(page, name: str) -> None:
 
 
 def test_clustering_with_automatic_k_shows_segment_sizes(page) -> None:
+    new_project_with_the_sample(page, "Clusters")  # the segments come back after a reload (end of the test)
     page.get_by_role("link", name="Segments").first.click()
     page.get_by_role("heading", name="Segments").first.wait_for()
     page.get_by_text("Clustering", exact=True).first.click()

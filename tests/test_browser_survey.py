@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import ARTIFACTS, SAMPLE, leave_for, wait_idle
+from tests.conftest import ARTIFACTS, SAMPLE, leave_for, new_project_with_the_sample, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -102,18 +102,8 @@ def test_sample_contact_list_answers_and_verdict(page, tmp_path: Path) -> None:
     page.screenshot(path=str(ARTIFACTS / "playbook_survey_source.png"))
 
 
-def _new_project_with_the_sample(page, name: str) -> None:
-    """Create and open a project holding the loaded sample (only a server's first session opens "Sample")."""
-    page.get_by_test_id("stSidebarNavItems").get_by_role("link", name="Projects").click()
-    page.get_by_label("New project name").fill(name)
-    page.get_by_text("Start it with the data loaded now").click()
-    page.get_by_role("button", name="Create project").click()
-    page.get_by_text(f"Created project '{name}' with the data loaded now.").wait_for()
-    wait_idle(page)
-
-
 def test_a_question_edit_finished_by_leaving_the_page_is_still_there_on_return(page) -> None:
-    _new_project_with_the_sample(page, "Survey questions")  # the edits are kept in the project until saved
+    new_project_with_the_sample(page, "Survey questions")  # the edits are kept in the project until saved
     _segment_by_country(page)
     nav = page.get_by_test_id("stSidebarNavItems")
     nav.get_by_role("link", name="Survey").click()
