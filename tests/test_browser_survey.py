@@ -102,6 +102,12 @@ def test_sample_contact_list_answers_and_verdict(page, tmp_path: Path) -> None:
 
 
 def test_a_question_edit_finished_by_leaving_the_page_is_still_there_on_return(page) -> None:
+    # in a project of its own (the server is shared by the tests: whether this session opened one depends on order)
+    page.get_by_role("link", name="Projects").first.click()
+    page.get_by_label("New project name").fill("Survey edits")
+    page.get_by_text("Start it with the data loaded now").click()
+    page.get_by_role("button", name="Create project").click()
+    page.get_by_text("Created project 'Survey edits' with the data loaded now.").wait_for()
     _segment_by_country(page)
     nav = page.get_by_test_id("stSidebarNavItems")
     nav.get_by_role("link", name="Survey").click()
