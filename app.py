@@ -46,7 +46,9 @@ def run_page() -> None:
     try:
         with limits.in_use():
             page.run()
-        projects.keep_for_reload(state.workspace())  # new segments not saved yet come back after a reload
+            ws = state.workspace()
+            projects.keep_for_reload(ws)  # new segments not saved yet come back after a reload
+            projects.sync_url(ws)  # the address names what a reload opens (the page may have changed it)
     except SegdashError as err:
         st.error(str(err))
     except Exception as err:  # noqa: BLE001 - a memory limit is the user's data, anything else a bug

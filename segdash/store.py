@@ -10,8 +10,8 @@ Layout (every name on disk is an id we made, never user text)::
         datasets/<dataset id>/customers.parquet
         segmentations/<snapshot id>/segmentation.json   settings, model (arrays as lists), names
         segmentations/<snapshot id>/labels.parquet      customer id -> segment
-        working/<id>/segmentation.json, labels.parquet   the segments made but not saved yet (a reload
-                                               brings them back; docs/settings "last_open" names the one)
+        working/<id>/segmentation.json, labels.parquet   segments made but not saved yet (a reload brings
+                                               them back: the address or docs/settings "last_open" names the copy)
         docs/<kind>/<hash of name>.json        small documents (rules, notes, OKRs, sample settings)
         tables/<kind>/<hash of name>.parquet   tables (survey samples, answers)
 
@@ -53,6 +53,8 @@ SCHEMA_VERSION = 1
 #: Kinds of documents and tables a project holds (folder names; never user text).
 KINDS = frozenset({"playbook", "notes", "okrs", "survey", "survey_samples", "survey_answers", "settings",
                    "channel_map", "report"})
+#: Days a copy of unsaved segments stays in a project without being written (see ``Project.drop_stale_working``).
+WORKING_DAYS = 7
 _TMP = ".tmp-"
 _TRASH = ".trash-"
 _STALE_SECONDS = 3600
@@ -446,7 +448,8 @@ class Store:
         _remove_tree(self.projects_dir / project_id)
 
     def clean(self) -> None:
-        """Remove what crashed saves left behind (old temporary folders and files)."""
+        """Remove what crashed saves left behind (old temporary folders and files) and week-old copies of
+        unsaved segments (see :meth:`Project.drop_stale_working`); the server does this at start-up."""
         _clean_stale(self.projects_dir)
         for folder in _entries(self.projects_dir):
             for sub in ("datasets", "segmentations", "working"):
@@ -454,6 +457,7 @@ class Store:
             for sub in ("docs", "tables"):
                 for kind in _entries(folder / sub):
                     _clean_stale(kind)
+            Project(self, folder.name).drop_stale_working()
 
 
 class Project:
@@ -654,11 +658,19 @@ class Project:
         path = self.path / "working" / working_id / "segmentation.json"
         write_json_atomic(path, {**read_json(path), **changes})
 
-    def drop_working(self, *, keep: str = "") -> None:
-        """Remove the kept copies of unsaved segments, except ``keep``."""
+    def drop_working(self, working_id: str) -> None:
+        """Remove a kept copy of unsaved segments (nothing happens when it is gone)."""
+        _check_id(working_id, "kept segments")
+        _remove_tree(self.path / "working" / working_id)
+
+    def drop_stale_working(self, *, older_than: float = WORKING_DAYS * 86400) -> None:
+        """Remove kept copies of unsaved segments not written for ``older_than`` seconds (another session's,
+        left when it ended; each session removes its own when it saves or makes new segments)."""
+        cutoff = time.time() - older_than
         for folder in _entries(self.path / "working"):
-            if folder.name != keep:
-                _remove_tree(folder)
+            with contextlib.suppress(OSError, StoreError):
+                if (folder / "segmentation.json").stat().st_mtime < cutoff:
+                    _remove_tree(folder)
 
     # -- documents and tables ------------------------------------------------------------------------
     def _kind_dir(self, area: str, kind: str) -> Path:

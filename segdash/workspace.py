@@ -81,11 +81,15 @@ class Workspace:
     stored_dataset_id: str = ""
     #: Id of the saved segmentation snapshot that is current ("" when the segmentation is not saved).
     snapshot_id: str = ""
-    #: Id of the project's kept copy of the current segmentation while it is not saved (:meth:`keep_working`;
-    #: "" when none is kept).
+    #: Counts the segmentations made current in this workspace (each new one, even with the same settings,
+    #: gets the next number; see :attr:`working_of`).
+    made: int = 0
+    #: Id of the project's kept copy of segments not saved yet (:meth:`keep_working`; "" when none is kept).
     working_id: str = ""
-    #: :attr:`segmentation_id` of the segmentation that copy holds.
-    working_of: str = ""
+    #: :attr:`made` of the segmentation that copy holds (0: none).
+    working_of: int = 0
+    #: The page inputs that copy holds (see :meth:`keep_working_inputs`).
+    working_inputs: dict[str, Any] = field(default_factory=dict)
     #: Why the last load could not be kept in the project ("" when it was, or no project is open).
     store_error: str = ""
     #: What the user typed on pages that belongs with a segmentation (e.g. ``inputs["roi"]``: the
@@ -196,7 +200,7 @@ class Workspace:
         """
         self.project = project
         self.snapshot_id = ""
-        self.working_id = self.working_of = ""
+        self._forget_working()
         if not restore:
             return
         state = project.get_doc("settings", "last_open", {}) or {}
@@ -209,12 +213,16 @@ class Workspace:
             if snapshot and any(s["id"] == snapshot for s in project.segmentations()):
                 self.open_snapshot(snapshot)
             elif state.get("working") and dataset_id == state.get("dataset_id"):
-                self._open_working(str(state["working"]))
+                self.open_working(str(state["working"]))
         elif self.imported is not None:  # a table in an engine is not copied into a project
             self.store_dataset()
 
-    def _open_working(self, working_id: str) -> None:
-        """Bring back the segments made but not saved before a reload (see :meth:`keep_working`)."""
+    def open_working(self, working_id: str) -> bool:
+        """Bring back segments made but not saved before a reload (see :meth:`keep_working`).
+
+        Only a copy made on the dataset open now is brought back; one that is gone or unreadable is
+        skipped (``False``), and the workspace stays as it was.
+        """
         import logging
 
         from segdash.errors import SegdashError
@@ -223,43 +231,70 @@ class Workspace:
 
         try:
             record, labels = self.project.working(working_id)
-            if record.get("dataset_id") != self.stored_dataset_id:
-                return
+            if not self.stored_dataset_id or record.get("dataset_id") != self.stored_dataset_id:
+                return False
             restore_labels(self.staged_data, labels, str(record.get("key_column") or db.ROW))
             segmentation = segmentation_from_record(record)
             segmentation.sizes = segment_sizes(self.staged_data)
             self.set_segmentation(segmentation, names=record.get("names") or {})
         except (SegdashError, OSError, ValueError, KeyError):  # gone or unreadable: start without segments
             logging.getLogger(__name__).warning("the segments kept for a reload could not be read", exc_info=True)
-            return
+            return False
         finally:
             discard_labels(self.staged_data)
         self.inputs = dict(record.get("inputs") or {})
-        self.working_id, self.working_of = working_id, self.segmentation_id
+        self.working_id, self.working_of, self.working_inputs = working_id, self.made, dict(self.inputs)
         self._remember()  # opening the dataset noted no segments: note the kept ones again
+        return True
+
+    @property
+    def working_current(self) -> bool:
+        """The segments shown are not saved under a name and the project keeps a copy of them for a reload."""
+        return (self.segmentation is not None and not self.snapshot_id and bool(self.working_id)
+                and self.working_of == self.made)
+
+    def _forget_working(self) -> None:
+        self.working_id, self.working_of, self.working_inputs = "", 0, {}
 
     def keep_working(self) -> bool:
         """Keep the current segmentation in the project while it is not saved, so a reload brings it back.
 
         Does nothing (``False``) without a project, without segments, when they are saved (a snapshot is
-        current), for a table in an engine, or when this segmentation is already kept. Only the newest copy
-        stays in the project.
+        current), for a table in an engine, or when these segments are already kept. The copy is keyed by
+        row (the same stored dataset comes back with it); this workspace's previous copy is removed.
 
         Raises
         ------
         segdash.store.StoreError
-            The disk is full or read-only (the segments stay open in this session).
+            The disk is full or read-only (the segments stay open in this session; nothing is noted as kept).
         """
         if (self.project is None or self.segmentation is None or self.snapshot_id or self.engine is not None
-                or self.imported is None or self.working_of == self.segmentation_id):
+                or self.imported is None or self.working_current):
             return False
-        if not self.stored_dataset_id:
-            self.store_dataset()
-        record, labels = self._snapshot_parts("Not saved yet")
-        working_id = self.project.keep_working(record, labels)
-        self.working_id, self.working_of = working_id, self.segmentation_id
-        self._remember()
-        self.project.drop_working(keep=working_id)
+        from segdash.store import StoreError
+
+        previous = self.working_id
+        try:
+            if not self.stored_dataset_id:
+                self.store_dataset()
+            record, labels = self._snapshot_parts("Not saved yet", key_column=db.ROW)
+            self.working_id, self.working_of, self.working_inputs = (self.project.keep_working(record, labels),
+                                                                     self.made, dict(self.inputs))
+            self._remember()
+        except StoreError:
+            self._forget_working()
+            raise
+        if previous and previous != self.working_id:
+            with contextlib.suppress(StoreError):  # a leftover is removed by Store.clean() in a week
+                self.project.drop_working(previous)
+        return True
+
+    def keep_working_inputs(self) -> bool:
+        """Write the page inputs (:attr:`inputs`) into the kept copy when they changed since it was written."""
+        if not self.working_current or self.inputs == self.working_inputs:
+            return False
+        self.project.update_working(self.working_id, inputs=dict(self.inputs))
+        self.working_inputs = dict(self.inputs)
         return True
 
     def close_project(self) -> None:
@@ -267,13 +302,12 @@ class Workspace:
         self.project = None
         self.stored_dataset_id = ""
         self.snapshot_id = ""
-        self.working_id = self.working_of = ""
+        self._forget_working()
 
     def _remember(self) -> None:
         """Note in the project which dataset and snapshot are open (a reload restores them)."""
         if self.project is not None:
-            working = (self.working_id if self.segmentation is not None and not self.snapshot_id
-                       and self.working_of == self.segmentation_id else "")
+            working = self.working_id if self.working_current else ""
             self.project.put_doc("settings", "last_open", {"dataset_id": self.stored_dataset_id,
                                                            "snapshot_id": self.snapshot_id, "working": working})
 
@@ -360,16 +394,19 @@ class Workspace:
         record, labels = self._snapshot_parts(name, parent_id=parent_id)
         self.snapshot_id = self.project.save_segmentation(record, labels)
         self._remember()
-        with contextlib.suppress(StoreError):  # saved now: the copy kept for a reload is not needed
-            self.project.drop_working()
-        self.working_id = self.working_of = ""
+        if self.working_id:
+            with contextlib.suppress(StoreError):  # saved now: the copy kept for a reload is not needed
+                self.project.drop_working(self.working_id)
+        self._forget_working()
         return self.snapshot_id
 
-    def _snapshot_parts(self, name: str, *, parent_id: str | None = None) -> tuple[dict[str, Any], Any]:
-        """The record and the labels ``(key, segment)`` of the current segmentation, as a snapshot keeps them."""
+    def _snapshot_parts(self, name: str, *, parent_id: str | None = None,
+                        key_column: str | None = None) -> tuple[dict[str, Any], Any]:
+        """The record and the labels ``(key, segment)`` of the current segmentation, as a snapshot keeps them
+        (keyed by the customer id, or by ``key_column``)."""
         from segdash.saved import key_is_unique, label_key, snapshot_labels, snapshot_record
 
-        key_column = label_key(self.data, self.segmentation, roles=self.roles)
+        key_column = key_column or label_key(self.data, self.segmentation, roles=self.roles)
         labels = snapshot_labels(self.data, key_column, unique=key_is_unique(self.segmentation, key_column))
         names = {label: self.display_name(label) for label in self.segmentation.sizes}
         record = snapshot_record(self.segmentation, name=name, names=names, dataset_id=self.stored_dataset_id,
@@ -584,6 +621,7 @@ class Workspace:
         """The state of a segmentation whose labels are already in place (``segment_labels`` or the engine's table)."""
         self.snapshot_id = ""
         self.segmentation = segmentation
+        self.made += 1
         key = repr((self.data_id, segmentation.method, sorted(segmentation.settings.items(), key=str)))
         self.segmentation_id = hashlib.blake2b(key.encode(), digest_size=10).hexdigest()
         self.segment_names = dict(names or {})
@@ -674,13 +712,13 @@ class Workspace:
             names = {lab: self.display_name(lab) for lab in self.segmentation.sizes}
             if self.snapshot_id:
                 self.project.update_segmentation(self.snapshot_id, names=names)
-            elif self.working_id and self.working_of == self.segmentation_id:
+            elif self.working_current:
                 from segdash.store import StoreError
 
                 try:
                     self.project.update_working(self.working_id, names=names)
-                except StoreError:  # e.g. replaced by another session's: kept afresh at the end of the run
-                    self.working_of = ""
+                except StoreError:  # e.g. removed: kept afresh at the end of the run
+                    self._forget_working()
 
     def display_name(self, label: str) -> str:
         """The name to show for segment ``label``."""

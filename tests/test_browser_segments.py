@@ -62,6 +62,7 @@ def test_clustering_with_automatic_k_shows_segment_sizes(page) -> None:
     # a reload (nothing saved under a name): the same segments, sizes and names come back
     sidebar = page.get_by_test_id("stSidebar")
     sidebar.get_by_text("They come back after a reload.").wait_for()
+    page.wait_for_function("() => location.search.includes('unsaved=')")  # what the reload opens
     before = sorted(page.locator(SIZE_LABELS).all_text_contents())
     names = sorted(set(labels["segment"]))
     page.reload()

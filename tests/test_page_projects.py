@@ -97,6 +97,37 @@ def test_segments_made_and_not_saved_come_back_after_a_reload(make_app: Callable
     assert ws.project.segmentations() == []  # kept for the reload, not saved under a name
 
 
+def test_new_segments_made_over_a_saved_one_are_what_a_reload_opens(make_app: Callable[..., object],
+                                                                      tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    at = make_app(home=home, timeout=180)
+    at.run()
+    at.switch_page("pages/segments.py")
+    at.run()
+    at.radio(key="segdash.segments.method").set_value("RFM")
+    at.run()
+    at.button(key="segdash.segments.rfm_run").click()
+    at.run()
+    at.text_input(key=K + "save_name").input("RFM March")
+    next(b for b in at.button if b.label == "Save segmentation").click()
+    at.run()
+    ws = at.session_state[WORKSPACE]
+    saved = ws.snapshot_id
+    assert saved and at.query_params["snapshot"] in (saved, [saved])
+    at.button(key="segdash.segments.rfm_run").click()  # new segments (the same settings), not saved
+    at.run()
+    at.run()
+    assert not ws.snapshot_id and ws.working_current
+    assert "snapshot" not in at.query_params and at.query_params["unsaved"] in (ws.working_id, [ws.working_id])
+    again = make_app(home=home, timeout=180)  # the reload, with the address as it is now
+    for name, values in at.query_params.items():
+        again.query_params[name] = values[0] if isinstance(values, list) else values
+    again.switch_page("pages/segments.py")
+    again.run()
+    back = again.session_state[WORKSPACE]
+    assert not again.exception and not back.snapshot_id and back.working_id == ws.working_id
+
+
 def test_a_broken_store_leaves_the_app_usable(make_app: Callable[..., object], tmp_path: Path) -> None:
     home = tmp_path / "home"
     home.mkdir()

@@ -293,6 +293,89 @@ def test_kept_segments_of_other_data_or_unreadable_ones_are_not_brought_back(pro
     assert again.imported.rows_loaded == 5000 and again.segmentation is None
 
 
+def test_the_same_settings_made_again_are_kept_again(project: object) -> None:
+    def by_age(ws: Workspace) -> object:  # the labels carry the column's label, which is not a setting
+        return segment_by_dimensions(ws.data, dimensions=[Dimension("age", bands=3)], types=ws.column_types(),
+                                     column_labels=ws.display_labels())
+
+    ws = _open(project)
+    run_segmentation(ws, lambda progress: by_age(ws))
+    ws.keep_working()
+    first = ws.working_id
+    ws.set_column_label("age", "Customer age")  # the same settings, other names: new segments
+    run_segmentation(ws, lambda progress: by_age(ws))
+    assert ws.keep_working() is True and ws.working_id != first
+    assert [p.name for p in (project.path / "working").iterdir()] == [ws.working_id]  # its own old copy removed
+    again = Workspace()
+    again.open_project(project)
+    assert any("Customer age" in again.display_name(label) for label in again.segmentation.sizes)
+
+
+def test_two_sessions_on_one_project_each_reload_their_own_segments(project: object) -> None:
+    one = _open(project)
+    run_segmentation(one, lambda progress: METHODS["dimensions"](one))
+    one.keep_working()
+    two = Workspace()
+    two.open_project(project, restore=False)
+    two.open_dataset(one.stored_dataset_id)
+    run_segmentation(two, lambda progress: METHODS["rfm"](two))
+    two.keep_working()
+    assert len(list((project.path / "working").iterdir())) == 2  # neither removes the other's copy
+    reload_one = Workspace()
+    reload_one.open_project(project)  # the project remembers the last one made (session two's) ...
+    assert reload_one.segmentation.method == "rfm"
+    assert reload_one.open_working(one.working_id)  # ... and the address of session one's tab names its own
+    assert reload_one.segmentation.method == "dimensions" and _labels(reload_one).equals(_labels(one))
+
+
+def test_order_lines_rfm_comes_back_whole_including_rows_without_a_customer(project: object) -> None:
+    ws = _open(project, TRANSACTIONS)
+    run_segmentation(ws, lambda progress: segment_rfm(ws.data, roles=ws.roles, types=ws.column_types()))
+    ws.keep_working()
+    again = Workspace()
+    again.open_project(project)
+    assert again.segmentation.sizes == ws.segmentation.sizes  # row by row: nothing "not in the saved segmentation"
+    per_row = "SELECT segment FROM segment_labels ORDER BY _row"
+    assert again.con.execute(per_row).fetchall() == ws.con.execute(per_row).fetchall()
+
+
+def test_inputs_typed_after_keeping_are_kept_too(project: object) -> None:
+    ws = _open(project)
+    run_segmentation(ws, lambda progress: METHODS["dimensions"](ws))
+    ws.keep_working()
+    assert ws.keep_working_inputs() is False  # nothing changed: nothing written
+    ws.inputs["roi"] = {"segdash.roi.margin": 55.0}
+    assert ws.keep_working_inputs() is True
+    again = Workspace()
+    again.open_project(project)
+    assert again.inputs["roi"] == {"segdash.roi.margin": 55.0}
+
+
+def test_a_copy_that_cannot_be_noted_is_not_claimed_and_week_old_copies_are_cleaned(project: object,
+                                                                                    monkeypatch) -> None:
+    ws = _open(project)
+    run_segmentation(ws, lambda progress: METHODS["dimensions"](ws))
+
+    def disk_full(*args, **kwargs):
+        raise StoreError("The disk is full.")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(type(project), "put_doc", disk_full)
+        with pytest.raises(StoreError, match="disk is full"):
+            ws.keep_working()
+    assert not ws.working_current and ws.working_id == ""
+    assert ws.keep_working() is True  # tried again later, and kept
+    kept = project.path / "working" / ws.working_id
+    os.utime(kept / "segmentation.json", (0, 0))  # a copy nobody wrote for a week (another session's)
+    project.store.clean()
+    assert not kept.exists()
+    fresh = _open(project)
+    run_segmentation(fresh, lambda progress: METHODS["rfm"](fresh))
+    fresh.keep_working()
+    project.store.clean()
+    assert (project.path / "working" / fresh.working_id).exists()  # a recent copy stays
+
+
 def test_no_project_or_no_segments_keeps_nothing(tmp_path: Path) -> None:
     ws = Workspace()
     ws.load(SAMPLE)

@@ -218,3 +218,19 @@ def test_write_json_atomic_replaces_whole(tmp_path: Path) -> None:
     write_json_atomic(path, {"v": 2})
     assert read_json(path)["v"] == 2
     assert [p.name for p in tmp_path.iterdir()] == ["a.json"]
+
+
+def test_the_server_cleans_the_store_at_start_up(tmp_path, monkeypatch) -> None:
+    from segdash.ui import limits as ui_limits
+
+    monkeypatch.setenv("SEGDASH_HOME", str(tmp_path))
+    project = Store(tmp_path).create_project("P")
+    old = project.path / "working" / "20200101T000000000000-abcdef"
+    old.mkdir(parents=True)
+    (old / "segmentation.json").write_text("{}")
+    os.utime(old / "segmentation.json", (0, 0))
+    recent = project.path / "working" / "20261201T000000000000-abcdef"
+    recent.mkdir()
+    (recent / "segmentation.json").write_text("{}")
+    ui_limits._clean_store()  # what start_up runs in its own thread
+    assert not old.exists() and recent.exists()

@@ -77,7 +77,18 @@ def start_up() -> None:
             log.info("removed %d upload folder(s) left by an earlier server", removed)
         threading.Thread(target=_sweeper, name="segdash-idle-sweep", daemon=True).start()
         threading.Thread(target=_warm_up, name="segdash-warm-up", daemon=True).start()
+        threading.Thread(target=_clean_store, name="segdash-store-clean", daemon=True).start()
         _STARTED.set()
+
+
+def _clean_store() -> None:
+    """What crashed saves left in the project store, and week-old copies of unsaved segments, removed."""
+    from segdash.store import Store
+
+    try:
+        Store().clean()
+    except Exception:  # noqa: BLE001 - a store that cannot be cleaned still works; the pages say why if not
+        log.warning("the project store could not be cleaned up", exc_info=True)
 
 
 _RUN = threading.local()

@@ -23,6 +23,8 @@ log = logging.getLogger(__name__)
 #: Query parameters.
 PROJECT_PARAM = "project"
 SNAPSHOT_PARAM = "snapshot"
+#: The address's name for the kept copy of segments not saved yet (each browser tab reloads its own).
+WORKING_PARAM = "unsaved"
 #: Name of the project made at the first start.
 SAMPLE_PROJECT = "Sample"
 _KEY = "segdash.projects."
@@ -51,8 +53,11 @@ def start_session(ws: Workspace) -> None:
             project = open_project_for(home, wanted, user=current_user())
             ws.open_project(project)
             snapshot = st.query_params.get(SNAPSHOT_PARAM)
+            working = st.query_params.get(WORKING_PARAM)
             if snapshot and snapshot != ws.snapshot_id and any(s["id"] == snapshot for s in project.segmentations()):
                 ws.open_snapshot(snapshot)
+            elif working and working != ws.working_id:  # this tab's own unsaved segments
+                ws.open_working(working)
             restore_inputs(ws)
             state.source_from_store(ws)
             return
@@ -77,7 +82,8 @@ def _first_start(ws: Workspace, home: Store) -> None:
 def sync_url(ws: Workspace) -> None:
     """Write the open project and snapshot into the URL (only when they changed)."""
     wanted = {PROJECT_PARAM: ws.project.id if ws.project is not None else None,
-              SNAPSHOT_PARAM: ws.snapshot_id or None}
+              SNAPSHOT_PARAM: ws.snapshot_id or None,
+              WORKING_PARAM: ws.working_id if ws.project is not None and ws.working_current else None}
     for name, value in wanted.items():
         if value is None:
             if name in st.query_params:
@@ -116,27 +122,33 @@ def sidebar(ws: Workspace) -> None:
         elif ws.engine is not None and ws.segmentation is not None:
             st.caption(f":material/database: The segments shown are in table '{_md(ws.data.labels)}' in "
                        f"{_md(ws.engine_label)}.")
-        elif ws.segmentation is not None:
-            st.caption(":material/cloud_off: The current segments are not saved under a name yet (Segments page: "
+        elif ws.working_current:
+            st.caption(":material/cloud_sync: The current segments are not saved under a name yet (Segments page: "
                        "Save). They come back after a reload.")
+        elif ws.segmentation is not None:
+            st.caption(":material/cloud_off: The current segments are not saved yet (Segments page: Save).")
         st.page_link("pages/projects.py", label="Manage projects", icon=":material/folder_open:")
 
 
 def keep_for_reload(ws: Workspace) -> None:
-    """At the end of a run (app.py) and the start of the next (the page header): keep new segments that are not saved yet in the open project, so a reload (or a
-    restart) brings them back. Nothing is written when they are already kept; a failure is said once."""
-    if ws.project is None or ws.segmentation is None or ws.snapshot_id or ws.working_of == ws.segmentation_id:
+    """At the end of a run (app.py) and the start of the next (the page header): keep new segments that are
+    not saved yet in the open project, with the page inputs that belong with them, so a reload (or a
+    restart) brings them back. Nothing is written when nothing changed; a failure is said once, in words."""
+    if ws.project is None or ws.segmentation is None or ws.snapshot_id or ws.engine is not None:
         return
-    if st.session_state.get(_KEY + "keep_failed") == ws.segmentation_id:
+    if st.session_state.get(_KEY + "keep_failed") == ws.made:
         return
     capture_inputs(ws)
     try:
-        ws.keep_working()
-    except SegdashError as err:
-        st.session_state[_KEY + "keep_failed"] = ws.segmentation_id
-        st.session_state[_KEY + "warning"] = (f"The current segments could not be kept in the project for a reload "
-                                              f"({err}). They stay open in this session.")
-        log.warning("segments not kept for a reload: %s", err)
+        if not ws.keep_working():
+            ws.keep_working_inputs()
+    except Exception as err:  # noqa: BLE001 - the segments stay open in this session whatever stopped the copy
+        st.session_state[_KEY + "keep_failed"] = ws.made
+        reason = f" ({err})" if isinstance(err, SegdashError) else ""
+        st.session_state[_KEY + "warning"] = (f"The current segments could not be kept in the project for a "
+                                              f"reload{reason}. They stay open in this session; save them on the "
+                                              "Segments page to keep them.")
+        log.warning("segments not kept for a reload", exc_info=True)
 
 
 def _switch(ws: Workspace, project_id: str | None) -> None:

@@ -99,9 +99,13 @@ def survey_state(ws: Workspace) -> dict[str, Any]:
             if kit:
                 current["kit"] = list(kit.get("items", []))
             draft = project.get_doc("survey", KIT_DRAFT)
-            if draft and draft.get("rows") is not None:  # edits not saved yet: shown again, still not saved
-                current["kit_draft"] = list(draft["rows"])
-                current["kit_edited"] = kits.table_from_rows(current["kit_draft"])
+            if isinstance(draft, dict) and isinstance(draft.get("rows"), list):  # edits not saved yet: shown again
+                try:
+                    current["kit_edited"] = kits.table_from_rows(draft["rows"])
+                    current["kit_draft"] = list(draft["rows"])
+                except (AttributeError, TypeError, ValueError):  # not what segdash writes: the saved questions
+                    st.warning("The unsaved edits of the survey questions could not be read; the saved questions "
+                               "are shown.")
             answers = project.list_tables("survey_answers")
             if answers:
                 entry = answers[-1]
@@ -370,8 +374,8 @@ def question_kit(ws: Workspace) -> None:
     if kit != current["kit"]:
         st.caption(":material/edit: Changed since the questions were last saved or drafted. Your edits are kept "
                    "(also after a reload); **Save questions** makes them the saved questions." if ws.project is not None
-                   else ":material/edit: Changed since the questions were drafted. Open a project to keep them after "
-                        "a reload.")
+                   else ":material/edit: Changed since the questions were last saved or drafted. Open a project to "
+                        "keep your edits after a reload.")
     left, middle, right, last = st.columns(4)
     if (left.button("Save questions", icon=":material/save:")
             and _save(ws, "question kit", lambda: ws.project.put_doc("survey", "kit", {"items": kit}))):
