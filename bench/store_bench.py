@@ -52,6 +52,22 @@ def _median(values: list[float]) -> float:
     return statistics.median(values)
 
 
+def _reopen_times(project: object, repeat: int, opened: object) -> list[float]:
+    """Seconds a fresh ``Workspace`` takes to open ``project`` (a reload), ``repeat`` times; ``opened(ws)``
+    must hold after each."""
+    from segdash.workspace import Workspace
+
+    times = []
+    for _ in range(repeat):
+        fresh = Workspace()
+        start = time.perf_counter()
+        fresh.open_project(project)
+        times.append(time.perf_counter() - start)
+        assert opened(fresh), "the reload must bring back what was kept"
+        fresh.con.close()
+    return times
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -79,30 +95,20 @@ def main() -> None:
     types = ws.column_types()
     run_segmentation(ws, lambda progress: cluster_customers(ws.data, features=FEATURES, types=types, k=5))
 
-    saves, reopens, scores, keeps, kept_reopens = [], [], [], [], []
+    saves, scores, keeps = [], [], []
     for _ in range(args.repeat):  # what every new segmentation costs at the end of its run in the app
-        ws.working_of = ""  # as if new: written again
+        ws.working_of = 0  # as if new: written again
         start = time.perf_counter()
         assert ws.keep_working()
         keeps.append(time.perf_counter() - start)
-    for _ in range(args.repeat):
-        fresh = Workspace()
-        start = time.perf_counter()
-        fresh.open_project(project)
-        kept_reopens.append(time.perf_counter() - start)
-        assert not fresh.snapshot_id and sum(fresh.segmentation.sizes.values()) == args.rows
-        fresh.con.close()
+    kept_reopens = _reopen_times(project, args.repeat, lambda fresh: not fresh.snapshot_id
+                                 and sum(fresh.segmentation.sizes.values()) == args.rows)
     for i in range(args.repeat):
         start = time.perf_counter()
         snapshot = ws.save_segmentation(f"Tiers {i}")
         saves.append(time.perf_counter() - start)
-    for _ in range(args.repeat):
-        fresh = Workspace()
-        start = time.perf_counter()
-        fresh.open_project(project)
-        reopens.append(time.perf_counter() - start)
-        assert fresh.snapshot_id == snapshot and sum(fresh.segmentation.sizes.values()) == args.rows
-        fresh.con.close()
+    reopens = _reopen_times(project, args.repeat, lambda fresh: fresh.snapshot_id == snapshot
+                            and sum(fresh.segmentation.sizes.values()) == args.rows)
     record = project.segmentation(snapshot)
     for _ in range(args.repeat):
         start = time.perf_counter()

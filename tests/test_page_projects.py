@@ -50,8 +50,8 @@ def test_create_rename_and_delete_a_project(make_app: Callable[..., object], tmp
     assert at.session_state[WORKSPACE].project is None
 
 
-def test_save_box_saves_the_current_segmentation(make_app: Callable[..., object], tmp_path: Path) -> None:
-    home = tmp_path / "home"
+def _rfm_on_segments(make_app: Callable[..., object], home: Path) -> object:
+    """A session on ``home`` that made RFM segments on the Segments page."""
     at = make_app(home=home, timeout=180)
     at.run()
     at.switch_page("pages/segments.py")
@@ -60,9 +60,19 @@ def test_save_box_saves_the_current_segmentation(make_app: Callable[..., object]
     at.run()
     at.button(key="segdash.segments.rfm_run").click()
     at.run()
-    at.text_input(key=K + "save_name").input("RFM March")
+    return at
+
+
+def _save_as(at: object, name: str) -> None:
+    at.text_input(key=K + "save_name").input(name)
     next(b for b in at.button if b.label == "Save segmentation").click()
     at.run()
+
+
+def test_save_box_saves_the_current_segmentation(make_app: Callable[..., object], tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    at = _rfm_on_segments(make_app, home)
+    _save_as(at, "RFM March")
     assert not at.exception and not at.error
     ws = at.session_state[WORKSPACE]
     assert ws.snapshot_id
@@ -71,14 +81,7 @@ def test_save_box_saves_the_current_segmentation(make_app: Callable[..., object]
 
 def test_segments_made_and_not_saved_come_back_after_a_reload(make_app: Callable[..., object], tmp_path: Path) -> None:
     home = tmp_path / "home"
-    at = make_app(home=home, timeout=180)
-    at.run()
-    at.switch_page("pages/segments.py")
-    at.run()
-    at.radio(key="segdash.segments.method").set_value("RFM")
-    at.run()
-    at.button(key="segdash.segments.rfm_run").click()
-    at.run()
+    at = _rfm_on_segments(make_app, home)
     at.run()  # the next click (AppTest runs a page without app.py, which keeps them at the end of a run)
     assert not at.exception and not at.error
     ws = at.session_state[WORKSPACE]
@@ -100,17 +103,8 @@ def test_segments_made_and_not_saved_come_back_after_a_reload(make_app: Callable
 def test_new_segments_made_over_a_saved_one_are_what_a_reload_opens(make_app: Callable[..., object],
                                                                       tmp_path: Path) -> None:
     home = tmp_path / "home"
-    at = make_app(home=home, timeout=180)
-    at.run()
-    at.switch_page("pages/segments.py")
-    at.run()
-    at.radio(key="segdash.segments.method").set_value("RFM")
-    at.run()
-    at.button(key="segdash.segments.rfm_run").click()
-    at.run()
-    at.text_input(key=K + "save_name").input("RFM March")
-    next(b for b in at.button if b.label == "Save segmentation").click()
-    at.run()
+    at = _rfm_on_segments(make_app, home)
+    _save_as(at, "RFM March")
     ws = at.session_state[WORKSPACE]
     saved = ws.snapshot_id
     assert saved and at.query_params["snapshot"] in (saved, [saved])
