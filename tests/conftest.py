@@ -159,8 +159,9 @@ def wait_idle(tab: object, timeout: float = 60_000) -> None:
     )
 
 
-def leave_for(tab: object, name: str) -> None:
-    """Click page ``name`` in the sidebar right after typing into a table, and wait until it is open.
+def leave_for(tab: object, name: str) -> int:
+    """Click page ``name`` in the sidebar right after typing into a table, wait until it is open, and return
+    the clicks it took (1, or 2 when the first was lost).
 
     The edit reaches the server a moment after the click; the app saves it and goes on to the page
     clicked. Under a heavy CPU load the browser's page change can still be lost to the edit (the
@@ -172,13 +173,16 @@ def leave_for(tab: object, name: str) -> None:
     link = tab.get_by_test_id("stSidebarNavItems").get_by_role("link", name=name)
     heading = tab.get_by_role("heading", name=name, exact=True).first
     link.click()
+    clicks = 1
     try:
         heading.wait_for(timeout=20_000)
     except PlaywrightTimeout:
         wait_idle(tab)
         link.click()
+        clicks = 2
         heading.wait_for()
     wait_idle(tab)
+    return clicks
 
 
 def new_project_with_the_sample(tab: object, name: str) -> None:
