@@ -179,3 +179,11 @@ def test_survey_answers_as_channel_source_and_survey_results_on_cards(make_app: 
     lines = [m.value for m in at.markdown if "**Survey:**" in m.value]
     assert lines == [":material/forum: **Survey:** 40 answers\\: 90% of the checks against the data agree; "
                      "satisfaction 4.4; prefer Letter; tone formal."]
+
+
+def test_rules_without_a_tone_show_an_empty_cell_not_the_word_none(make_app: Callable[..., object]) -> None:
+    at, _ = _open(make_app)
+    rules = at.data_editor(key=ui.RULES_EDITOR)
+    assert (rules.value["tone"].fillna("") == "").any()  # some default rules set only an approach
+    assert rules.proto.placeholder == ""  # drawn empty (Streamlit's default is the word "None")
+    assert at.data_editor(key=ui.MAP_EDITOR).proto.placeholder == ""

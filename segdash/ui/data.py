@@ -510,7 +510,7 @@ def engine_columns(ws: Workspace) -> None:
                                       for name in types]})
     key = column_table_key(ws)
     edited = st.data_editor(
-        overview, key=key, hide_index=True, width="stretch", disabled=["name", "type"],
+        overview, key=key, hide_index=True, placeholder="", width="stretch", disabled=["name", "type"],
         on_change=_save_column_edits, args=(ws, key, overview[["name", "role"]].copy()),
         height=min(TABLE_ROW_PX * (len(overview) + 1) + 3, 36 * TABLE_ROW_PX),
         column_config={
@@ -641,6 +641,7 @@ def column_roles(ws: Workspace) -> None:
     edited = st.data_editor(
         overview,
         key=editor_key,
+        placeholder="",
         on_change=_save_column_edits, args=(ws, editor_key, overview[["name", "label", "role"]].copy()),
         hide_index=True,
         width="stretch",

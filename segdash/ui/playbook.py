@@ -131,7 +131,7 @@ def rules_editor(ws: Workspace) -> pd.DataFrame:
     st.caption("Rules are read top to bottom: the first rule that fires sets the tone, the first that fires "
                "sets the approach. Add a row for a rule of your own; untick **On** to switch one off.")
     edited = st.data_editor(st.session_state[RULES_BASE], key=RULES_EDITOR, num_rows="dynamic", hide_index=True,
-                            width="stretch", column_config=RULE_COLUMN_CONFIG, on_change=_keep_rules, args=(ws,))
+                            placeholder="", width="stretch", column_config=RULE_COLUMN_CONFIG, on_change=_keep_rules, args=(ws,))
     _keep_rules(ws, edited)
     rules, problems = tn.clean_rules(edited)
     for problem in problems:
@@ -308,7 +308,7 @@ def merge_editor(ws: Workspace, *, source: ch.ChannelSource) -> dict[str, str]:
         base = ch.label_map_frame(raws, saved=previous)
         st.session_state[MAP_BASE] = base
     st.caption("Labels that mean the same are counted as one channel. Change **Counted as** to merge or split them.")
-    edited = st.data_editor(base, key=MAP_EDITOR, hide_index=True, width="stretch", disabled=["label"],
+    edited = st.data_editor(base, key=MAP_EDITOR, hide_index=True, width="stretch", disabled=["label"], placeholder="",
                             column_config={"label": st.column_config.TextColumn("Label in the data"),
                                            "channel": st.column_config.TextColumn("Counted as")},
                             on_change=_keep_merges, args=(ws,))

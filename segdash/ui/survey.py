@@ -353,7 +353,7 @@ def question_kit(ws: Workspace) -> None:
     st.caption("Edit the wording and options (separate options with ' | '), add or delete rows, and change "
                "**Order** to move a question. Ratings are 1-5 with labelled ends.")
     edited = st.data_editor(
-        current["kit_base"], key=key, num_rows="dynamic", hide_index=True, width="stretch",
+        current["kit_base"], key=key, num_rows="dynamic", hide_index=True, width="stretch", placeholder="",
         on_change=_keep_kit_edits, args=(ws, key, current),
         column_config={
             "order": st.column_config.NumberColumn("Order", min_value=1, step=1, width="small"),
@@ -528,7 +528,7 @@ def _types_editor(result: Confirmation, overrides: dict[str, str]) -> None:
                                  for q in result.questions.values()],
             "Full question": list(result.questions),
         })
-        edited = st.data_editor(frame, key=TYPE_EDITOR, hide_index=True, width="stretch",
+        edited = st.data_editor(frame, key=TYPE_EDITOR, hide_index=True, width="stretch", placeholder="",
                                 disabled=["Question", "Order or options", "Full question"],
                                 column_config={"Type": st.column_config.SelectboxColumn(
                                     "Type", options=list(ans.QUESTION_TYPES), required=True)},
