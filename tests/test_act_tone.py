@@ -37,6 +37,21 @@ def test_default_rules_fire_with_evidence(con) -> None:
     assert rule4.sentence.startswith("Rule 4 (values: at least 25% are 'Convenience') fired: 100% of the segment "
                                      "are 'Convenience' in values (overall 67%, n = 1)")
     assert young.approach_rule == 2
+    assert rule4.sentence.endswith(" (Not used: rule 2 set the approach first.)")  # said, so no one reads it as used
+    assert "Not used" not in old.evidence[0].sentence and "not used" not in old.evidence[0].sentence
+
+
+def test_a_fired_rule_says_which_part_of_it_an_earlier_rule_overrode() -> None:
+    result = tn.ToneResult(tone="formal", approach="detailed", tone_rule=1, approach_rule=2)
+    both = tn.Evidence(rule=3, column="age", segment_value=1, overall_value=1, n=1, sentence="", tone="casual",
+                       approach="reassuring")
+    assert tn._not_used(both, result) == " (Not used: rule 1 set the tone and rule 2 the approach first.)"
+    result.approach_rule = 3
+    assert tn._not_used(both, result) == " (Its tone is not used: rule 1 set it first.)"
+    result.tone_rule = 3
+    assert tn._not_used(both, result) == ""  # all of it used
+    tone_only = tn.Evidence(rule=4, column="age", segment_value=1, overall_value=1, n=1, sentence="", tone="casual")
+    assert tn._not_used(tone_only, result) == " (Not used: rule 3 set the tone first.)"
 
 
 def test_switching_off_and_editing_a_rule(con) -> None:

@@ -467,9 +467,29 @@ def evaluate_rules(figures: pd.DataFrame, *, checks: Sequence[Any], rules: Seque
                 result.tone, result.tone_rule = rule.tone, check.rule
             if rule.approach and result.approach_rule is None:
                 result.approach, result.approach_rule = rule.approach, check.rule
+        for evidence in result.evidence:
+            evidence.sentence += _not_used(evidence, result)
         result.evidence.sort(key=lambda e: e.rule)
         results[segment] = result
     return results
+
+
+def _not_used(evidence: Evidence, result: ToneResult) -> str:
+    """What of a fired rule's suggestion an earlier rule overrode, in words ("" when all of it is used)."""
+    lost = []
+    if evidence.tone and result.tone_rule != evidence.rule:
+        lost.append(("tone", result.tone_rule))
+    if evidence.approach and result.approach_rule != evidence.rule:
+        lost.append(("approach", result.approach_rule))
+    if not lost:
+        return ""
+    used = bool(evidence.tone and result.tone_rule == evidence.rule) or bool(
+        evidence.approach and result.approach_rule == evidence.rule)
+    if used:  # one part used, the other set by an earlier rule
+        return f" (Its {lost[0][0]} is not used: rule {lost[0][1]} set it first.)"
+    earlier = " and ".join(f"rule {rule} the {what}" if i else f"rule {rule} set the {what}"
+                           for i, (what, rule) in enumerate(lost))
+    return f" (Not used: {earlier} first.)"
 
 
 def _column_words(column: str, *, date: bool) -> str:
