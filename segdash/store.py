@@ -572,13 +572,17 @@ class Project:
         str
             The snapshot id.
         """
-        snapshot_id = new_id()
-        record = {**record, "id": snapshot_id, "created": record.get("created") or now_iso()}
+        record = {**record, "created": record.get("created") or now_iso()}
         record["name"] = clean_name(record.get("name", ""), what="saved segmentation")
-        with _Snapshot(self.path / "segmentations", snapshot_id) as tmp:
+        return self._write_segmentation("segmentations", record, labels)
+
+    def _write_segmentation(self, area: str, record: dict[str, Any], labels: Any) -> str:
+        """A new folder ``<area>/<new id>`` holding ``record`` (with its id) and ``labels``, renamed into place."""
+        folder_id = new_id()
+        with _Snapshot(self.path / area, folder_id) as tmp:
             _write_parquet(tmp / "labels.parquet", labels)
-            write_json_atomic(tmp / "segmentation.json", record)
-        return snapshot_id
+            write_json_atomic(tmp / "segmentation.json", {**record, "id": folder_id})
+        return folder_id
 
     def segmentations(self) -> list[dict[str, Any]]:
         """Saved snapshots, oldest first: id, name, created, method, dataset, sizes, parent."""
@@ -640,11 +644,7 @@ class Project:
         """Keep the segments made but not saved yet (record and labels as for :meth:`save_segmentation`), so a
         reload can bring them back; returns the id to note in ``last_open`` (older copies stay until
         :meth:`drop_working`, so a crash before the note leaves the previous copy whole)."""
-        working_id = new_id()
-        with _Snapshot(self.path / "working", working_id) as tmp:
-            _write_parquet(tmp / "labels.parquet", labels)
-            write_json_atomic(tmp / "segmentation.json", {**record, "id": working_id})
-        return working_id
+        return self._write_segmentation("working", record, labels)
 
     def working(self, working_id: str) -> tuple[dict[str, Any], Any]:
         """The record and labels (Arrow) kept by :meth:`keep_working`."""

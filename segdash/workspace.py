@@ -226,23 +226,15 @@ class Workspace:
         import logging
 
         from segdash.errors import SegdashError
-        from segdash.saved import restore_labels, segmentation_from_record
-        from segdash.segment.base import discard_labels, segment_sizes
 
         try:
             record, labels = self.project.working(working_id)
             if not self.stored_dataset_id or record.get("dataset_id") != self.stored_dataset_id:
                 return False
-            restore_labels(self.staged_data, labels, str(record.get("key_column") or db.ROW))
-            segmentation = segmentation_from_record(record)
-            segmentation.sizes = segment_sizes(self.staged_data)
-            self.set_segmentation(segmentation, names=record.get("names") or {})
+            self._restore(record, labels)
         except (SegdashError, OSError, ValueError, KeyError):  # gone or unreadable: start without segments
             logging.getLogger(__name__).warning("the segments kept for a reload could not be read", exc_info=True)
             return False
-        finally:
-            discard_labels(self.staged_data)
-        self.inputs = dict(record.get("inputs") or {})
         self.working_id, self.working_of, self.working_inputs = working_id, self.made, dict(self.inputs)
         self._remember()  # opening the dataset noted no segments: note the kept ones again
         return True
@@ -418,13 +410,18 @@ class Workspace:
 
     def open_snapshot(self, snapshot_id: str) -> None:
         """Reopen a saved segmentation: its data (when another is loaded), labels, names and settings."""
-        from segdash.saved import restore_labels, segmentation_from_record
-        from segdash.segment.base import discard_labels, segment_sizes
-
         record = self.project.segmentation(snapshot_id)
         if record.get("dataset_id") and record["dataset_id"] != self.stored_dataset_id:
             self.open_dataset(record["dataset_id"])
-        labels = self.project.segmentation_labels(snapshot_id)
+        self._restore(record, self.project.segmentation_labels(snapshot_id))
+        self.snapshot_id = snapshot_id
+        self._remember()
+
+    def _restore(self, record: dict[str, Any], labels: Any) -> None:
+        """Make a saved or kept segmentation current on the loaded rows: labels, names and page inputs."""
+        from segdash.saved import restore_labels, segmentation_from_record
+        from segdash.segment.base import discard_labels, segment_sizes
+
         try:
             restore_labels(self.staged_data, labels, str(record.get("key_column") or db.ROW))
             segmentation = segmentation_from_record(record)
@@ -433,8 +430,6 @@ class Workspace:
         finally:
             discard_labels(self.staged_data)
         self.inputs = dict(record.get("inputs") or {})
-        self.snapshot_id = snapshot_id
-        self._remember()
 
     def apply_snapshot(self, snapshot_id: str, *, new_cuts: bool = False) -> Any:
         """Segment the loaded data with a snapshot of the open project (see :meth:`apply_record`)."""

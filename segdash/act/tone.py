@@ -476,16 +476,12 @@ def evaluate_rules(figures: pd.DataFrame, *, checks: Sequence[Any], rules: Seque
 
 def _not_used(evidence: Evidence, result: ToneResult) -> str:
     """What of a fired rule's suggestion an earlier rule overrode, in words ("" when all of it is used)."""
-    lost = []
-    if evidence.tone and result.tone_rule != evidence.rule:
-        lost.append(("tone", result.tone_rule))
-    if evidence.approach and result.approach_rule != evidence.rule:
-        lost.append(("approach", result.approach_rule))
+    suggested = [(part, rule) for part, rule in (("tone", result.tone_rule), ("approach", result.approach_rule))
+                 if getattr(evidence, part)]
+    lost = [(part, rule) for part, rule in suggested if rule != evidence.rule]
     if not lost:
         return ""
-    used = bool(evidence.tone and result.tone_rule == evidence.rule) or bool(
-        evidence.approach and result.approach_rule == evidence.rule)
-    if used:  # one part used, the other set by an earlier rule
+    if len(lost) < len(suggested):  # one part used, the other set by an earlier rule
         return f" (Its {lost[0][0]} is not used: rule {lost[0][1]} set it first.)"
     earlier = " and ".join(f"rule {rule} the {what}" if i else f"rule {rule} set the {what}"
                            for i, (what, rule) in enumerate(lost))

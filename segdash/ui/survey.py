@@ -305,22 +305,26 @@ def _draft(ws: Workspace) -> list[dict[str, Any]]:
                               features=list(seg.features) if seg is not None else [], edges=edges)
 
 
-def _keep_draft(ws: Workspace, current: dict[str, Any], edited: pd.DataFrame) -> None:
+def _keep_draft(ws: Workspace, current: dict[str, Any],
+                edited: pd.DataFrame) -> tuple[list[dict[str, Any]] | None, SegdashError | None]:
     """Keep the question table as edited in the session and, while it differs from the questions last saved
-    or drafted, in the project too (a reload or a restart shows the edits again); written only when changed."""
+    or drafted, in the project too (a reload or a restart shows the edits again); written only when changed.
+
+    Returns the table read as questions, or why it does not read as questions yet.
+    """
     current["kit_edited"] = edited
     try:
-        unchanged = kits.kit_from_frame(edited) == current.get("kit")
-    except SegdashError:
-        unchanged = False  # a table that does not read as questions yet is still the person's work
-    rows = None if unchanged else kits.table_rows(edited)
-    if rows == current.get("kit_draft"):
-        return
-    current["kit_draft"] = rows
-    if rows is None:
-        _save(ws, "draft of the questions", lambda: ws.project.delete_doc("survey", KIT_DRAFT))
-    else:
-        _save(ws, "draft of the questions", lambda: ws.project.put_doc("survey", KIT_DRAFT, {"rows": rows}))
+        kit, problem = kits.kit_from_frame(edited), None
+    except SegdashError as err:
+        kit, problem = None, err  # a table that does not read as questions yet is still the person's work
+    rows = None if kit is not None and kit == current.get("kit") else kits.table_rows(edited)
+    if rows != current.get("kit_draft"):
+        current["kit_draft"] = rows
+        if rows is None:
+            _save(ws, "draft of the questions", lambda: ws.project.delete_doc("survey", KIT_DRAFT))
+        else:
+            _save(ws, "draft of the questions", lambda: ws.project.put_doc("survey", KIT_DRAFT, {"rows": rows}))
+    return kit, problem
 
 
 def _keep_kit_edits(ws: Workspace, key: str, current: dict[str, Any]) -> None:
@@ -365,11 +369,9 @@ def question_kit(ws: Workspace) -> None:
                                                   help="The customer column this question confirms."),
         },
     )
-    _keep_draft(ws, current, edited)
-    try:
-        kit = kits.kit_from_frame(edited)
-    except SegdashError as err:
-        st.error(str(err))
+    kit, problem = _keep_draft(ws, current, edited)
+    if problem is not None:
+        st.error(str(problem))
         kit = current["kit"]
     if kit != current["kit"]:
         st.caption(":material/edit: Changed since the questions were last saved or drafted. Your edits are kept "
